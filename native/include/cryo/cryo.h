@@ -1,0 +1,77 @@
+/*
+ * The engine's public contract: what the JNI bridge and the helper
+ * executable call.  Every function returns 0 on success or -1 with *err
+ * filled in; nothing here exits or aborts.
+ */
+#ifndef CRYO_H
+#define CRYO_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CRYO_VERSION        100     /* 0.1.0 */
+#define CRYO_VERSION_STRING "0.1.0"
+
+/* Exit status of `cryo-engine restore` when the restore itself failed
+ * (otherwise it exits with the restored process's own status). */
+#define CRYO_RESTORE_FAILED 125
+
+struct cryo_error {
+	int  err;                   /* errno of the failing call, or 0 */
+	int  pid;                   /* the process concerned, or 0 */
+	char resource[64];          /* "memory", "fd 3", "registers", "context file" ... */
+	char syscall[32];           /* the failing syscall or operation, or "" */
+	char msg[1024];             /* one line, with all of the above in words */
+};
+
+enum cryo_end_action {
+	CRYO_END_RUNNING = 0,       /* default: the process carries on */
+	CRYO_END_STOP    = 1,       /* SIGSTOP */
+	CRYO_END_TERM    = 2,       /* SIGTERM */
+	CRYO_END_KILL    = 3,       /* SIGKILL */
+	CRYO_END_SIGNAL  = 4,       /* end_signal */
+};
+
+struct cryo_checkpoint_opts {
+	pid_t       pid;
+	const char *path;           /* final name of the context file */
+	int         end_action;     /* enum cryo_end_action */
+	int         end_signal;     /* for CRYO_END_SIGNAL */
+};
+
+struct cryo_checkpoint_stats {
+	uint64_t freeze_ns;         /* how long the process was stopped */
+	uint64_t total_ns;
+	uint64_t page_bytes;        /* bytes of page data written */
+	uint64_t file_size;
+};
+
+/* Can the caller checkpoint pid?  (exists, owned by the caller or caller is
+ * root, not set-id, dumpable).  Touches nothing. */
+int cryo_check_target(pid_t pid, struct cryo_error *err);
+
+/* Checkpoint pid to opts->path (temp file, fsync, rename, mode 0600).  On any
+ * failure the process is left running as it was and no file exists under
+ * opts->path. */
+int cryo_checkpoint(const struct cryo_checkpoint_opts *opts,
+		    struct cryo_checkpoint_stats *stats, struct cryo_error *err);
+
+/* Validate a whole context file: header, table, every section's bounds and
+ * checksum, every record's size.  Reads the page data too. */
+int cryo_verify_file(const char *path, struct cryo_error *err);
+
+struct cryo_relocation { const char *from, *to; };
+
+struct cryo_restore_opts {
+	const char *path;
+	int restore_pid;            /* 1: the original PID (clone3 set_tid), 0: a new one */
+	int nr_relocations;
+	const struct cryo_relocation *relocations;
+};
+
+/* Restore the context file as a child of the caller, which must stay its
+ * parent.  On success *child is running.  On failure nothing is left behind. */
+int cryo_restore(const struct cryo_restore_opts *opts, pid_t *child,
+		 struct cryo_error *err);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * The Cryo context file, version 1: the on-disk contract between the engine
+ * (C, this header) and the Java core (org.cryo.format), documented for users
+ * in docs/FORMAT.md.
+ *
+ * Layout:
+ *   [file header, 64 bytes]
+ *   [section payloads, each 8-byte aligned; the PAGES payload 4096-aligned]
+ *   [section table: section_count entries of struct cryo_section_entry]
+ *
+ * All integers are little-endian (the file records the machine; x86_64 only).
+ * Every section payload has its own XXH3-64 checksum in the table; the table
+ * has one in the header; the header has one over itself.  A reader validates
+ * the header, the table, every section's bounds and checksum, and the sizes of
+ * all records before it uses any of them.
+ */
+#ifndef CRYO_FORMAT_H
+#define CRYO_FORMAT_H
+
+#include <stdint.h>
+
+#define CRYO_MAGIC          "CRYOCTX\0"
+#define CRYO_FORMAT_VERSION 1u
+#define CRYO_MACHINE_X86_64 62u           /* ELF EM_X86_64 */
+#define CRYO_PAGE_SIZE      4096u
+
+struct cryo_file_header {
+	char     magic[8];
+	uint32_t version;
+	uint32_t header_size;       /* sizeof(struct cryo_file_header) == 64 */
+	uint32_t machine;
+	uint32_t page_size;
+	uint64_t table_offset;
+	uint32_t section_count;
+	uint32_t flags;             /* reserved, 0 */
+	uint64_t file_size;         /* the whole file: a truncated file fails here */
+	uint64_t table_checksum;    /* XXH3-64 of the section table */
+	uint64_t header_checksum;   /* XXH3-64 of the 56 bytes before this field */
+};
+
+enum cryo_section_type {
+	CRYO_SEC_INFO    = 1,  /* struct cryo_info + strings */
+	CRYO_SEC_PROCESS = 2,  /* struct cryo_process + strings */
+	CRYO_SEC_THREAD  = 3,  /* struct cryo_thread + xsave area + siginfos; one per thread */
+	CRYO_SEC_VMAS    = 4,  /* sequence of struct cryo_vma + path */
+	CRYO_SEC_FILES   = 5,  /* sequence of struct cryo_fd + path */
+	CRYO_SEC_PAGEMAP = 6,  /* array of struct cryo_page_run */
+	CRYO_SEC_PAGES   = 7,  /* raw page data, referenced by the page runs */
+};
+
+struct cryo_section_entry {
+	uint32_t type;
+	uint32_t flags;             /* reserved, 0 */
+	uint64_t offset;
+	uint64_t length;
+	uint64_t checksum;          /* XXH3-64 of the payload */
+};
+
+/*
+ * Strings follow their record as: u32 length (bytes, no terminator), the
+ * bytes, then zero padding to the next 8-byte boundary.  A record's
+ * record_size covers the fixed part and all its strings, so a reader can skip
+ * records it does not understand.
+ */
+
+struct cryo_info {
+	uint32_t record_size;
+	uint32_t cryo_version;      /* engine version, major*10000+minor*100+patch */
+	uint64_t time_ns;           /* CLOCK_REALTIME at capture */
+	uint64_t freeze_ns;         /* how long the process was stopped */
+	uint32_t uid, gid;          /* who took the checkpoint */
+	/* strings: hostname, kernel release, user name, command line (NUL separated) */
+};
+
+#define CRYO_RLIMITS 16
+#define CRYO_NSIG    64
+#define CRYO_AUXV_WORDS 128
+#define CRYO_XSTATE_MAX 16384       /* bytes of XSAVE area a reader accepts */
+
+struct cryo_rlimit { uint64_t cur, max; };
+
+struct cryo_itimer {            /* struct itimerval, flattened */
+	int64_t interval_sec, interval_usec, value_sec, value_usec;
+};
+
+struct cryo_sigaction {         /* the kernel's struct sigaction on x86_64 */
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct cryo_file_id {           /* what identifies a file saved by reference */
+	uint64_t dev, ino, size;
+	int64_t  mtime_sec, mtime_nsec;
+	uint32_t mode, pad;
+};
+
+struct cryo_process {
+	uint32_t record_size;
+	int32_t  pid, ppid, pgid, sid;
+	uint32_t uid[3], gid[3];    /* real, effective, saved */
+	uint32_t umask;
+	uint32_t personality;
+	uint32_t nr_threads;
+	uint32_t nr_shared_pending; /* siginfos (128 bytes each) after the strings */
+	uint32_t auxv_words;        /* used entries of auxv[] */
+	/* the mm fields restored by prctl(PR_SET_MM, PR_SET_MM_MAP) */
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t auxv[CRYO_AUXV_WORDS];
+	struct cryo_rlimit    rlimits[CRYO_RLIMITS];
+	struct cryo_itimer    itimers[3];          /* REAL, VIRTUAL, PROF */
+	struct cryo_sigaction sigactions[CRYO_NSIG]; /* index = signal - 1 */
+	uint64_t vdso_start;        /* where [vdso] was, 0 if none */
+	uint64_t vdso_checksum;     /* XXH3-64 of the vdso text: restart needs the same kernel vdso */
+	uint64_t vdso_size;
+	struct cryo_file_id exe_id;
+	/* strings: comm, cwd, exe path; then nr_shared_pending siginfos */
+};
+
+struct cryo_thread {
+	uint32_t record_size;
+	int32_t  tid;
+	uint64_t regs[27];          /* struct user_regs_struct (NT_PRSTATUS) */
+	uint64_t blocked;           /* blocked signal mask */
+	uint64_t altstack_sp, altstack_size;
+	int32_t  altstack_flags;
+	uint32_t rseq_len;
+	uint64_t rseq_addr;
+	uint32_t rseq_sig;
+	uint32_t rseq_flags;
+	uint64_t robust_list_head, robust_list_len;
+	uint64_t clear_child_tid;
+	uint32_t xstate_size;       /* bytes of NT_X86_XSTATE that follow */
+	uint32_t nr_pending;        /* per-thread siginfos (128 bytes each) after the xstate */
+};
+
+enum cryo_vma_kind {
+	CRYO_VMA_ANON_PRIVATE = 1,  /* heap, stack, anonymous: contents in PAGES */
+	CRYO_VMA_ANON_SHARED  = 2,  /* MAP_SHARED|MAP_ANONYMOUS: contents in PAGES */
+	CRYO_VMA_FILE_PRIVATE = 3,  /* by reference; written (COW) pages in PAGES */
+	CRYO_VMA_FILE_SHARED  = 4,  /* by reference; the file holds the data */
+	CRYO_VMA_VDSO         = 5,  /* [vdso]: moved, not copied */
+	CRYO_VMA_VVAR         = 6,  /* [vvar], [vvar_vclock]: moved with the vdso */
+};
+
+/* flags of struct cryo_vma */
+#define CRYO_VMA_GROWSDOWN   0x01u
+#define CRYO_VMA_HUGEPAGE    0x02u  /* madvise(MADV_HUGEPAGE) */
+#define CRYO_VMA_NOHUGEPAGE  0x04u  /* madvise(MADV_NOHUGEPAGE) */
+#define CRYO_VMA_DONTFORK    0x08u
+#define CRYO_VMA_DONTDUMP    0x10u
+#define CRYO_VMA_WIPEONFORK  0x20u
+#define CRYO_VMA_LOCKED      0x40u
+#define CRYO_VMA_HEAP        0x80u  /* [heap] */
+#define CRYO_VMA_STACK       0x100u /* [stack] */
+
+struct cryo_vma {
+	uint32_t record_size;
+	uint32_t kind;
+	uint64_t start, end;
+	uint32_t prot;              /* PROT_* */
+	uint32_t flags;             /* CRYO_VMA_* */
+	uint64_t pgoff;             /* file offset in bytes */
+	uint32_t open_flags;        /* O_RDONLY or O_RDWR, for file mappings */
+	uint32_t pad;
+	struct cryo_file_id file;
+	/* string: path (file mappings), or the kernel's name ([vdso], [heap], ...) */
+};
+
+enum cryo_fd_kind {
+	CRYO_FD_REGULAR  = 1,       /* a regular file or directory, by reference */
+	CRYO_FD_DEVICE   = 2,       /* /dev/null, /dev/zero, /dev/urandom ...: reopened by path */
+	CRYO_FD_INHERIT  = 3,       /* stdin/out/err to a terminal, pipe or socket outside: cr_restart's own */
+};
+
+struct cryo_fd {
+	uint32_t record_size;
+	uint32_t kind;
+	int32_t  fd;
+	uint32_t open_flags;        /* from fdinfo: O_ACCMODE, O_APPEND, O_NONBLOCK, ... */
+	uint32_t fd_flags;          /* FD_CLOEXEC */
+	uint32_t pad;
+	uint64_t pos;
+	struct cryo_file_id file;
+	/* string: path (what /proc/PID/fd/N pointed to) */
+};
+
+/* A run of consecutive pages of one mapping, stored contiguously in PAGES. */
+struct cryo_page_run {
+	uint64_t vaddr;
+	uint64_t nr_pages;
+	uint64_t data_offset;       /* from the start of the PAGES payload */
+};
+
+#endif

@@ -1,0 +1,265 @@
+/* cryo_check_target and cryo_checkpoint: the order of capture. */
+#include "cryo/cryo.h"
+#include "error.h"
+#include "files.h"
+#include "image.h"
+#include "inject.h"
+#include "memory.h"
+#include "proc.h"
+#include "process.h"
+#include "signals.h"
+#include "snapshot.h"
+#include "threads.h"
+#include "tracer.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static const char *user_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd *pw = getpwuid(uid);
+	if (pw)
+		snprintf(buf, size, "%s", pw->pw_name);
+	else
+		snprintf(buf, size, "uid %u", uid);
+	return buf;
+}
+
+static int tracer_pid_of(pid_t pid)
+{
+	char *buf;
+	struct cryo_error ignored;
+	int tracer = 0;
+	if (proc_read(pid, "status", &buf, NULL, &ignored))
+		return 0;
+	char *at = strstr(buf, "TracerPid:");
+	if (at)
+		tracer = atoi(at + 10);
+	free(buf);
+	return tracer;
+}
+
+int cryo_check_target(pid_t pid, struct cryo_error *e)
+{
+	struct proc_status st;
+	char name[64];
+	uid_t me = geteuid();
+
+	if (pid <= 0)
+		return cryo_fail(e, pid, "process", "", EINVAL, "invalid PID %d", pid);
+	if (pid == getpid())
+		return cryo_fail(e, pid, "process", "", EINVAL, "Cryo cannot checkpoint itself (PID %d)", pid);
+	if (proc_read_status(pid, &st, e)) {
+		if (e->err == ENOENT)
+			return cryo_fail(e, pid, "process", "", ESRCH, "no such process: %d", pid);
+		return -1;
+	}
+	if (st.tgid != pid)
+		return cryo_fail(e, pid, "process", "", EINVAL, "%d is a thread of process %d: checkpoint the process", pid, st.tgid);
+	if (me != 0 && (st.uid[0] != me || st.uid[1] != me || st.uid[2] != me))
+		return cryo_fail(e, pid, "process", "", EPERM, "permission denied: process %d belongs to %s, not to you",
+				 pid, user_name(st.uid[0], name, sizeof(name)));
+	if (st.uid[0] != st.uid[1] || st.uid[1] != st.uid[2] || st.gid[0] != st.gid[1] || st.gid[1] != st.gid[2])
+		return cryo_fail(e, pid, "process", "", EPERM,
+				 "process %d runs set-id (uid %u/%u/%u, gid %u/%u/%u real/effective/saved): refused",
+				 pid, st.uid[0], st.uid[1], st.uid[2], st.gid[0], st.gid[1], st.gid[2]);
+	/* the kernel hands /proc/PID to root when a process is not dumpable */
+	char path[64];
+	struct stat pst;
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (stat(path, &pst) == 0 && st.uid[1] != 0 && pst.st_uid != st.uid[1])
+		return cryo_fail(e, pid, "process", "", EPERM, "process %d is not dumpable: refused", pid);
+	if (st.state == 'Z' || st.state == 'X')
+		return cryo_fail(e, pid, "process", "", ESRCH, "process %d has exited (zombie)", pid);
+	if (st.threads > 1)
+		return cryo_fail(e, pid, "process", "", ENOTSUP,
+				 "process %d has %d threads: multi-threaded processes are not supported yet", pid, st.threads);
+	int tracer = tracer_pid_of(pid);
+	if (tracer)
+		return cryo_fail(e, pid, "process", "", EBUSY, "process %d is being traced by process %d: refused", pid, tracer);
+	return 0;
+}
+
+struct capture {
+	pid_t pid;
+	struct injector in;
+	int seized, prepared;
+	uint64_t scratch;
+	struct snapshot snap;
+	struct image_writer w;
+};
+
+static int refuse_if_not_dumpable(struct capture *c, struct cryo_error *e)
+{
+	long r;
+	if (injector_syscall(&c->in, SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0, 0, &r, e))
+		return -1;
+	if (r != 1)
+		return cryo_fail(e, c->pid, "process", "", EPERM, "process %d is not dumpable: refused", c->pid);
+	return 0;
+}
+
+static int map_scratch(struct capture *c, struct cryo_error *e)
+{
+	long r;
+	if (injector_syscall(&c->in, SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &r, e))
+		return -1;
+	if (r < 0 && r > -4096)
+		return cryo_fail(e, c->pid, "memory", "mmap", (int)-r, "cannot map a scratch page in process %d", c->pid);
+	c->scratch = (uint64_t)r;
+	return 0;
+}
+
+static int unmap_scratch(struct capture *c, struct cryo_error *e)
+{
+	long r;
+	if (!c->scratch)
+		return 0;
+	if (injector_syscall(&c->in, SYS_munmap, (long)c->scratch, 4096, 0, 0, 0, 0, &r, e))
+		return -1;
+	c->scratch = 0;
+	return 0;
+}
+
+static int capture_vdso_identity(struct capture *c, struct cryo_error *e)
+{
+	for (int i = 0; i < c->snap.nr_vmas; i++) {
+		const struct vma_rec *v = &c->snap.vmas[i];
+		if (v->r.kind != CRYO_VMA_VDSO)
+			continue;
+		size_t len = v->r.end - v->r.start;
+		void *text = malloc(len);
+		if (!text)
+			return cryo_fail(e, c->pid, "vdso", "malloc", ENOMEM, "out of memory");
+		if (memory_peek(c->pid, v->r.start, text, len, e)) {
+			free(text);
+			return -1;
+		}
+		c->snap.proc.vdso_start = v->r.start;
+		c->snap.proc.vdso_size = len;
+		c->snap.proc.vdso_checksum = XXH3_64bits(text, len);
+		free(text);
+	}
+	return 0;
+}
+
+/* Everything that needs the process's own hands, then the scratch page goes. */
+static int capture_through_injection(struct capture *c, struct cryo_error *e)
+{
+	struct snapshot *s = &c->snap;
+	s->threads = calloc(1, sizeof(*s->threads));
+	s->nr_threads = 1;
+	if (!s->threads)
+		return cryo_fail(e, c->pid, "process", "malloc", ENOMEM, "out of memory");
+	if (refuse_if_not_dumpable(c, e) || map_scratch(c, e))
+		return -1;
+	if (threads_capture(&c->in, c->scratch, &s->threads[0], e) ||
+	    signals_capture_actions(&c->in, c->scratch, s, e) ||
+	    process_capture(&c->in, c->scratch, s, e))
+		return -1;
+	return unmap_scratch(c, e);
+}
+
+static int capture_from_outside(struct capture *c, struct cryo_error *e)
+{
+	struct snapshot *s = &c->snap;
+	return signals_capture_pending(c->pid, 1, &s->shared_pending, &s->proc.nr_shared_pending, e) ||
+	       memory_capture_mappings(c->pid, s, e) || capture_vdso_identity(c, e) ||
+	       files_capture(c->pid, s, e) ? -1 : 0;
+}
+
+static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,
+		       struct cryo_error *e)
+{
+	c->snap.info.freeze_ns = 0;    /* known only at the end; kept in the stats */
+	if (memory_capture_pages(c->pid, &c->snap, &c->w, page_bytes, e) ||
+	    snapshot_write_pagemap(&c->w, &c->snap, e))
+		return -1;
+	c->snap.info.freeze_ns = now_ns() - frozen_at;
+	if (snapshot_write_metadata(&c->w, &c->snap, e))
+		return -1;
+	return iw_commit(&c->w, file_size, e);
+}
+
+static int end_signal(const struct cryo_checkpoint_opts *o)
+{
+	switch (o->end_action) {
+	case CRYO_END_STOP: return SIGSTOP;
+	case CRYO_END_TERM: return SIGTERM;
+	case CRYO_END_KILL: return SIGKILL;
+	case CRYO_END_SIGNAL: return o->end_signal;
+	default: return 0;
+	}
+}
+
+/* Leave the process as it was: its registers, its mask, no tracer. */
+static void release(struct capture *c)
+{
+	struct cryo_error ignored;
+	if (c->scratch)
+		unmap_scratch(c, &ignored);
+	if (c->prepared)
+		injector_finish(&c->in, NULL, &ignored);
+	if (c->seized)
+		tracer_detach(c->pid, &ignored);
+}
+
+int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint_stats *stats,
+		    struct cryo_error *e)
+{
+	struct capture c = { .pid = o->pid };
+	uint64_t start = now_ns(), frozen_at, page_bytes = 0, file_size = 0;
+	int sig = end_signal(o);
+	int rc = -1;
+
+	memset(stats, 0, sizeof(*stats));
+	if (sig < 0 || sig > 64)
+		return cryo_fail(e, o->pid, "process", "", EINVAL, "invalid signal %d", sig);
+	if (cryo_check_target(o->pid, e))
+		return -1;
+	/* the file first: an unwritable directory fails before the process is touched */
+	if (iw_open(&c.w, o->path, o->pid, e))
+		return -1;
+	frozen_at = now_ns();
+	if (tracer_seize(o->pid, e))
+		goto out;
+	c.seized = 1;
+	if (injector_prepare(&c.in, o->pid, 0, e))
+		goto out;
+	c.prepared = 1;
+	if (capture_through_injection(&c, e) || capture_from_outside(&c, e) ||
+	    write_image(&c, &page_bytes, &file_size, frozen_at, e))
+		goto out;
+	if (sig && kill(o->pid, sig) < 0) {
+		cryo_fail_errno(e, o->pid, "process", "kill", "checkpoint written, but cannot send signal %d to %d", sig, o->pid);
+		goto out;
+	}
+	rc = 0;
+out:
+	release(&c);
+	stats->freeze_ns = now_ns() - frozen_at;
+	if (rc)
+		iw_abort(&c.w);
+	snapshot_free(&c.snap);
+	stats->total_ns = now_ns() - start;
+	stats->page_bytes = page_bytes;
+	stats->file_size = file_size;
+	return rc;
+}

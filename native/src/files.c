@@ -1,0 +1,255 @@
+#include "files.h"
+#include "error.h"
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *const reopenable_devices[] = {
+	"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+};
+
+static int is_reopenable_device(const char *path)
+{
+	for (size_t i = 0; i < sizeof(reopenable_devices) / sizeof(reopenable_devices[0]); i++)
+		if (!strcmp(path, reopenable_devices[i]))
+			return 1;
+	return 0;
+}
+
+static int read_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags, struct cryo_error *e)
+{
+	char name[64], *buf;
+	snprintf(name, sizeof(name), "fdinfo/%d", fd);
+	if (proc_read(pid, name, &buf, NULL, e))
+		return -1;
+	unsigned long long p = 0;
+	unsigned f = 0;
+	char *at = strstr(buf, "pos:");
+	if (at)
+		sscanf(at, "pos: %llu", &p);
+	at = strstr(buf, "flags:");
+	if (at)
+		sscanf(at, "flags: %o", &f);
+	free(buf);
+	*pos = p;
+	*flags = f;
+	return 0;
+}
+
+static int classify_fd(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	const char *path = f->path;
+	size_t len = strlen(path);
+	int fd = f->r.fd;
+
+	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
+		if (len > 10 && !strcmp(path + len - 10, " (deleted)"))
+			return cryo_fail(e, pid, "files", "", ENOENT,
+					 "fd %d of process %d is %s, which was deleted: cannot save it by reference", fd, pid, path);
+		f->r.kind = CRYO_FD_REGULAR;
+		return 0;
+	}
+	if (S_ISCHR(st->st_mode) && is_reopenable_device(path)) {
+		f->r.kind = CRYO_FD_DEVICE;
+		return 0;
+	}
+	if (fd <= 2 && (S_ISCHR(st->st_mode) || S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode))) {
+		f->r.kind = CRYO_FD_INHERIT;        /* becomes cr_restart's own, as in BLCR */
+		return 0;
+	}
+	return cryo_fail(e, pid, "files", "", ENOTSUP,
+			 "fd %d of process %d is %s: Cryo cannot save this kind of file yet", fd, pid, path);
+}
+
+static int add_fd(pid_t pid, struct snapshot *s, int fd, size_t *cap, struct cryo_error *e)
+{
+	char link[64], path[PATH_MAX];
+	struct stat st;
+	struct fd_rec f = {0};
+
+	snprintf(link, sizeof(link), "fd/%d", fd);
+	if (proc_readlink(pid, link, path, sizeof(path), e))
+		return -1;
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, fd);
+	if (stat(link, &st) < 0)
+		return cryo_fail_errno(e, pid, "files", "stat", "cannot look at fd %d of process %d (%s)", fd, pid, path);
+	f.r.fd = fd;
+	if (read_fdinfo(pid, fd, &f.r.pos, &f.r.open_flags, e))
+		return -1;
+	f.r.fd_flags = f.r.open_flags & O_CLOEXEC ? FD_CLOEXEC : 0;
+	f.r.open_flags &= ~(uint32_t)O_CLOEXEC;
+	f.r.file = (struct cryo_file_id){ st.st_dev, st.st_ino, (uint64_t)st.st_size,
+					  st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_mode, 0 };
+	if (!(f.path = snap_strdup(path)))
+		return cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
+	if (classify_fd(pid, &f, &st, e)) {
+		free(f.path);
+		return -1;
+	}
+	if ((size_t)s->nr_fds == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		struct fd_rec *n = realloc(s->fds, *cap * sizeof(*n));
+		if (!n) {
+			free(f.path);
+			return cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
+		}
+		s->fds = n;
+	}
+	s->fds[s->nr_fds++] = f;
+	return 0;
+}
+
+static int by_fd(const void *a, const void *b)
+{
+	return ((const struct fd_rec *)a)->r.fd - ((const struct fd_rec *)b)->r.fd;
+}
+
+int files_capture(pid_t pid, struct snapshot *s, struct cryo_error *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return cryo_fail_errno(e, pid, "files", "opendir", "cannot list the open files of process %d", pid);
+	size_t cap = 0;
+	int rc = 0;
+	for (struct dirent *de; !rc && (de = readdir(d));)
+		if (de->d_name[0] != '.')
+			rc = add_fd(pid, s, atoi(de->d_name), &cap, e);
+	closedir(d);
+	if (!rc && s->nr_fds)
+		qsort(s->fds, (size_t)s->nr_fds, sizeof(*s->fds), by_fd);
+	return rc;
+}
+
+/* ---- restore ---- */
+
+static int check_one(const char *what, const char *path, const struct cryo_file_id *id, int must_be_unchanged,
+		     struct cryo_error *e)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return cryo_fail_errno(e, 0, what, "stat", "%s %s is gone since the checkpoint (use --relocate OLD=NEW if it moved)", what, path);
+	if ((st.st_mode & S_IFMT) != (id->mode & S_IFMT))
+		return cryo_fail(e, 0, what, "", ESTALE, "%s %s is no longer the same kind of file", what, path);
+	if (must_be_unchanged && S_ISREG(st.st_mode) &&
+	    ((uint64_t)st.st_size != id->size || st.st_mtim.tv_sec != id->mtime_sec || st.st_mtim.tv_nsec != id->mtime_nsec))
+		return cryo_fail(e, 0, what, "", ESTALE,
+				 "%s %s changed since the checkpoint (size %llu, was %llu; modified since): refusing to restart on a different file",
+				 what, path, (unsigned long long)st.st_size, (unsigned long long)id->size);
+	return 0;
+}
+
+int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e)
+{
+	char buf[PATH_MAX], what[48];
+	if (check_one("executable", relocate(s->exe, buf, sizeof(buf)), &s->proc.exe_id, 1, e))
+		return -1;
+	for (int i = 0; i < s->nr_vmas; i++) {
+		const struct vma_rec *v = &s->vmas[i];
+		if (v->r.kind != CRYO_VMA_FILE_PRIVATE && v->r.kind != CRYO_VMA_FILE_SHARED)
+			continue;
+		/* a private mapping's unsaved pages come from the file: it must not have changed */
+		if (check_one("mapped file", relocate(v->path, buf, sizeof(buf)), &v->r.file,
+			      v->r.kind == CRYO_VMA_FILE_PRIVATE, e))
+			return -1;
+	}
+	for (int i = 0; i < s->nr_fds; i++) {
+		const struct fd_rec *f = &s->fds[i];
+		if (f->r.kind == CRYO_FD_INHERIT)
+			continue;
+		snprintf(what, sizeof(what), "file (fd %d)", f->r.fd);
+		/* a file read from must be the one read from; one written to is expected to move on */
+		int read_only = (f->r.open_flags & O_ACCMODE) == O_RDONLY && f->r.kind == CRYO_FD_REGULAR;
+		if (check_one(what, relocate(f->path, buf, sizeof(buf)), &f->r.file, read_only, e))
+			return -1;
+	}
+	return 0;
+}
+
+static int highest_fd(const struct snapshot *s)
+{
+	int hi = 2;
+	for (int i = 0; i < s->nr_fds; i++)
+		if (s->fds[i].r.fd > hi)
+			hi = s->fds[i].r.fd;
+	return hi;
+}
+
+static int wanted(const struct snapshot *s, int fd)
+{
+	for (int i = 0; i < s->nr_fds; i++)
+		if (s->fds[i].r.fd == fd)
+			return 1;
+	return 0;
+}
+
+static int open_at_number(const struct fd_rec *f, const char *path, struct cryo_error *e)
+{
+	pid_t self = getpid();
+	int flags = (int)(f->r.open_flags & ~(uint32_t)(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY));
+	int tmp = open(path, flags | O_CLOEXEC | O_NOCTTY);
+	if (tmp < 0)
+		return cryo_fail_errno(e, self, "files", "open", "cannot reopen %s as fd %d", path, f->r.fd);
+	if (f->r.kind == CRYO_FD_REGULAR && !S_ISDIR(f->r.file.mode) &&
+	    lseek(tmp, (off_t)f->r.pos, SEEK_SET) < 0) {
+		close(tmp);
+		return cryo_fail_errno(e, self, "files", "lseek", "cannot restore the offset of %s (fd %d)", path, f->r.fd);
+	}
+	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+	if (tmp == f->r.fd) {
+		if (!cloexec)
+			fcntl(tmp, F_SETFD, 0);
+		return 0;
+	}
+	if (dup3(tmp, f->r.fd, cloexec) < 0) {
+		close(tmp);
+		return cryo_fail_errno(e, self, "files", "dup3", "cannot put %s at fd %d", path, f->r.fd);
+	}
+	close(tmp);
+	return 0;
+}
+
+int files_restore_self(const struct snapshot *s, relocate_fn relocate, int keep_fd, struct cryo_error *e)
+{
+	char buf[PATH_MAX];
+	int hi = highest_fd(s);
+
+	/* the restorer's own descriptors go out of the way of the image's */
+	if (keep_fd >= 0 && keep_fd <= hi) {
+		int moved = fcntl(keep_fd, F_DUPFD_CLOEXEC, hi + 1);
+		if (moved < 0)
+			return cryo_fail_errno(e, getpid(), "files", "fcntl", "cannot move a descriptor out of the way");
+		close(keep_fd);
+		keep_fd = moved;
+	}
+	for (int fd = 0; fd <= hi; fd++)
+		if (!wanted(s, fd) && fd != keep_fd)
+			close(fd);
+	for (int i = 0; i < s->nr_fds; i++) {
+		const struct fd_rec *f = &s->fds[i];
+		if (f->r.kind == CRYO_FD_INHERIT) {
+			if (fcntl(f->r.fd, F_GETFD) < 0)   /* cr_restart has none there: give it /dev/null */
+				if (open_at_number(&(struct fd_rec){ .r = { .kind = CRYO_FD_DEVICE, .fd = f->r.fd,
+									    .open_flags = O_RDWR } }, "/dev/null", e))
+					return -1;
+			continue;
+		}
+		if (open_at_number(f, relocate(f->path, buf, sizeof(buf)), e))
+			return -1;
+	}
+	/* everything above the image's highest descriptor but the status pipe,
+	 * which is above it too by now */
+	if (keep_fd > hi + 1)
+		syscall(SYS_close_range, hi + 1, keep_fd - 1, 0);
+	syscall(SYS_close_range, (keep_fd > hi ? keep_fd : hi) + 1, ~0U, 0);
+	return keep_fd;
+}

@@ -1,0 +1,61 @@
+/* Writing and reading the context file's frame: header, checksummed
+ * sections, section table (format.h).  What goes in the sections is
+ * snapshot.c's and memory.c's business. */
+#ifndef CRYO_IMAGE_H
+#define CRYO_IMAGE_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <xxhash.h>
+#include "cryo/cryo.h"
+#include "cryo/format.h"
+
+#define IMAGE_MAX_SECTIONS 4096
+
+struct image_writer {
+	int fd;
+	pid_t pid;                          /* the process being saved, for errors */
+	char final_path[PATH_MAX];
+	char tmp_path[PATH_MAX + 32];
+	uint64_t pos;                       /* file position of the next byte */
+	struct cryo_section_entry sections[IMAGE_MAX_SECTIONS];
+	int nr_sections;
+	int in_section;
+	XXH3_state_t *hash;
+	char *buf;                          /* small writes are gathered here */
+	size_t buf_len;
+};
+
+/* Create a temporary file (mode 0600) beside final_path. */
+int iw_open(struct image_writer *w, const char *final_path, pid_t pid, struct cryo_error *e);
+/* Start a section; its payload starts at a multiple of align. */
+int iw_begin(struct image_writer *w, uint32_t type, uint32_t align, struct cryo_error *e);
+int iw_write(struct image_writer *w, const void *data, size_t len, struct cryo_error *e);
+int iw_end(struct image_writer *w, struct cryo_error *e);
+/* Table, header, fsync, rename to the final name, fsync the directory. */
+int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e);
+/* Remove the temporary file; safe to call after a failure or a commit. */
+void iw_abort(struct image_writer *w);
+
+struct image_reader {
+	int fd;
+	const char *path;
+	uint64_t size;
+	struct cryo_file_header header;
+	struct cryo_section_entry *table;
+	uint32_t nr_sections;
+};
+
+/* Open and check header and section table (bounds and checksums). */
+int ir_open(struct image_reader *r, const char *path, struct cryo_error *e);
+void ir_close(struct image_reader *r);
+/* Check every section's checksum (skipping PAGES unless with_pages). */
+int ir_verify_sections(struct image_reader *r, int with_pages, struct cryo_error *e);
+/* The n-th section of a type, or NULL. */
+const struct cryo_section_entry *ir_find(const struct image_reader *r, uint32_t type, int n);
+/* Read a (metadata) section's payload into a malloc'd buffer. */
+int ir_load(struct image_reader *r, const struct cryo_section_entry *s, void **payload, struct cryo_error *e);
+
+#endif

@@ -1,0 +1,35 @@
+/* The address space: which mappings a process has, which of their pages
+ * must be saved, and how to rebuild them in a process under restore. */
+#ifndef CRYO_MEMORY_H
+#define CRYO_MEMORY_H
+
+#include <sys/types.h>
+#include "inject.h"
+#include "snapshot.h"
+
+/* Record every mapping of pid (from /proc/PID/smaps) in s->vmas. */
+int memory_capture_mappings(pid_t pid, struct snapshot *s, struct cryo_error *e);
+/* Write the PAGES section: anonymous and written private pages, skipping
+ * pages never touched and anonymous pages that are all zero; fills s->runs. */
+int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,
+			 uint64_t *page_bytes, struct cryo_error *e);
+/* XXH3 of the running kernel's vdso text, to compare with an image's. */
+uint64_t memory_own_vdso_checksum(uint64_t *size);
+
+/* Maps a path of the image to where it is now (--relocate). */
+typedef const char *(*relocate_fn)(const char *path, char *buf, size_t size);
+
+/* Replace the address space of the stopped process behind in with the
+ * image's mappings and pages (read from r, checksum verified), then set its
+ * mm fields.  in->syscall_ip moves along with the vdso.  Leaves a scratch
+ * page mapped at *scratch, outside every mapping of the image, for the
+ * injections still to come; memory_unmap_scratch removes it. */
+int memory_restore(struct injector *in, const struct snapshot *s, struct image_reader *r,
+		   relocate_fn relocate, uint64_t *scratch, struct cryo_error *e);
+int memory_unmap_scratch(struct injector *in, uint64_t scratch, struct cryo_error *e);
+
+/* Copy bytes into / out of the target (the scratch page). */
+int memory_poke(pid_t pid, uint64_t addr, const void *data, size_t len, struct cryo_error *e);
+int memory_peek(pid_t pid, uint64_t addr, void *data, size_t len, struct cryo_error *e);
+
+#endif

@@ -1,0 +1,372 @@
+/* Capture side of memory.h. */
+#include "memory.h"
+#include "error.h"
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define PAGE          CRYO_PAGE_SIZE
+#define PM_PRESENT    (1ULL << 63)
+#define PM_SWAPPED    (1ULL << 62)
+#define PM_FILE       (1ULL << 61)
+#define CHUNK_BYTES   (8UL << 20)          /* one read from the target */
+
+struct smaps_header {
+	unsigned long start, end, pgoff, inode;
+	unsigned major, minor;
+	char perms[5];
+	const char *path;
+};
+
+/* A mapping's first line; the attribute lines that follow it ("Size: ...")
+ * must leave *h alone. */
+static int parse_header(char *line, struct smaps_header *h)
+{
+	struct smaps_header t;
+	int off = 0;
+	if (sscanf(line, "%lx-%lx %4s %lx %x:%x %lu %n", &t.start, &t.end, t.perms,
+		   &t.pgoff, &t.major, &t.minor, &t.inode, &off) < 7)
+		return -1;
+	t.path = line + off;
+	*h = t;
+	return 0;
+}
+
+static uint32_t vmflags_to_cryo(const char *flags)
+{
+	static const struct { const char *name; uint32_t bit; } table[] = {
+		{ "gd", CRYO_VMA_GROWSDOWN }, { "hg", CRYO_VMA_HUGEPAGE }, { "nh", CRYO_VMA_NOHUGEPAGE },
+		{ "dc", CRYO_VMA_DONTFORK }, { "dd", CRYO_VMA_DONTDUMP }, { "wf", CRYO_VMA_WIPEONFORK },
+		{ "lo", CRYO_VMA_LOCKED },
+	};
+	uint32_t out = 0;
+	char word[4];
+	for (const char *p = flags; sscanf(p, " %2s", word) == 1;) {
+		for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+			if (!strcmp(word, table[i].name))
+				out |= table[i].bit;
+		p = strstr(p, word) + strlen(word);
+	}
+	return out;
+}
+
+static void file_id_from_stat(struct cryo_file_id *id, const struct stat *st)
+{
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = (uint64_t)st->st_size;
+	id->mtime_sec = st->st_mtim.tv_sec;
+	id->mtime_nsec = st->st_mtim.tv_nsec;
+	id->mode = st->st_mode;
+}
+
+/* Decide what a mapping is; 1 to leave it out of the image. */
+static int classify(pid_t pid, const struct smaps_header *h, int may_write, struct vma_rec *v,
+		    struct cryo_error *e)
+{
+	int shared = h->perms[3] == 's';
+	const char *path = h->path;
+
+	if (!strcmp(path, "[vsyscall]"))
+		return 1;       /* fixed by the kernel in every process */
+	if (!strcmp(path, "[vdso]")) {
+		v->r.kind = CRYO_VMA_VDSO;
+	} else if (!strcmp(path, "[vvar]") || !strcmp(path, "[vvar_vclock]")) {
+		v->r.kind = CRYO_VMA_VVAR;
+	} else if (h->inode == 0 && (!*path || !strcmp(path, "[heap]") || !strcmp(path, "[stack]") ||
+				     !strncmp(path, "[anon:", 6))) {
+		v->r.kind = shared ? CRYO_VMA_ANON_SHARED : CRYO_VMA_ANON_PRIVATE;
+		if (!strcmp(path, "[heap]"))
+			v->r.flags |= CRYO_VMA_HEAP;
+		if (!strcmp(path, "[stack]"))
+			v->r.flags |= CRYO_VMA_STACK;
+	} else if (shared && !strcmp(path, "/dev/zero (deleted)")) {
+		v->r.kind = CRYO_VMA_ANON_SHARED;
+	} else if (*path == '/') {
+		struct stat st;
+		size_t len = strlen(path);
+		if (len > 10 && !strcmp(path + len - 10, " (deleted)"))
+			return cryo_fail(e, pid, "memory", "", ENOENT,
+					 "process %d maps %s, which was deleted: cannot save it by reference", pid, path);
+		if (stat(path, &st) < 0)
+			return cryo_fail_errno(e, pid, "memory", "stat", "process %d maps %s, which cannot be found", pid, path);
+		if (st.st_ino != h->inode)
+			return cryo_fail(e, pid, "memory", "", ESTALE,
+					 "process %d maps %s, which has been replaced since it was mapped", pid, path);
+		if (!S_ISREG(st.st_mode))
+			return cryo_fail(e, pid, "memory", "", ENOTSUP,
+					 "process %d maps %s, which is not a regular file (device mappings are not supported)", pid, path);
+		v->r.kind = shared ? CRYO_VMA_FILE_SHARED : CRYO_VMA_FILE_PRIVATE;
+		v->r.open_flags = shared && may_write ? O_RDWR : O_RDONLY;
+		v->r.pgoff = h->pgoff;
+		file_id_from_stat(&v->r.file, &st);
+	} else {
+		return cryo_fail(e, pid, "memory", "", ENOTSUP,
+				 "process %d has a mapping Cryo cannot save yet: %s at %lx-%lx", pid, path, h->start, h->end);
+	}
+	v->r.start = h->start;
+	v->r.end = h->end;
+	v->r.prot = (h->perms[0] == 'r' ? PROT_READ : 0) | (h->perms[1] == 'w' ? PROT_WRITE : 0) |
+		    (h->perms[2] == 'x' ? PROT_EXEC : 0);
+	v->path = snap_strdup(path);
+	return v->path ? 0 : cryo_fail(e, pid, "memory", "malloc", ENOMEM, "out of memory");
+}
+
+static int append_vma(struct snapshot *s, const struct vma_rec *v, size_t *cap)
+{
+	if ((size_t)s->nr_vmas == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		struct vma_rec *n = realloc(s->vmas, *cap * sizeof(*n));
+		if (!n)
+			return -1;
+		s->vmas = n;
+	}
+	s->vmas[s->nr_vmas++] = *v;
+	return 0;
+}
+
+int memory_capture_mappings(pid_t pid, struct snapshot *s, struct cryo_error *e)
+{
+	char *buf;
+	if (proc_read(pid, "smaps", &buf, NULL, e))
+		return -1;
+	struct smaps_header h = {0};
+	struct vma_rec cur;
+	int have = 0, rc = 0;
+	size_t cap = 0;
+	char *save;
+
+	for (char *line = strtok_r(buf, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "VmFlags:", 8) && have) {
+			memset(&cur, 0, sizeof(cur));
+			int may_write = strstr(line, " mw") != NULL;
+			int skip = classify(pid, &h, may_write, &cur, e);
+			if (skip < 0) {
+				rc = -1;
+				break;
+			}
+			if (!skip) {
+				cur.r.flags |= vmflags_to_cryo(line + 8);
+				if (append_vma(s, &cur, &cap))
+					rc = cryo_fail(e, pid, "memory", "malloc", ENOMEM, "out of memory");
+			}
+			have = 0;
+		} else if (!parse_header(line, &h)) {
+			have = 1;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+/* ---- pages ---- */
+
+static int needs_data(const struct vma_rec *v)
+{
+	return v->r.kind == CRYO_VMA_ANON_PRIVATE || v->r.kind == CRYO_VMA_ANON_SHARED ||
+	       v->r.kind == CRYO_VMA_FILE_PRIVATE;
+}
+
+static int page_wanted(const struct vma_rec *v, uint64_t pm)
+{
+	if (v->r.kind == CRYO_VMA_FILE_PRIVATE)          /* only its copied-on-write pages */
+		return (pm & PM_SWAPPED) || ((pm & PM_PRESENT) && !(pm & PM_FILE));
+	return (pm & (PM_PRESENT | PM_SWAPPED)) != 0;
+}
+
+static int all_zero(const void *page)
+{
+	const uint64_t *w = page;
+	for (size_t i = 0; i < PAGE / 8; i += 8)
+		if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7])
+			return 0;
+	return 1;
+}
+
+struct page_dumper {
+	pid_t pid;
+	int pagemap_fd, mem_fd;
+	struct snapshot *s;
+	struct image_writer *w;
+	size_t runs_cap;
+	uint64_t data_bytes;
+	uint64_t vma_start;             /* runs never cross a mapping's start */
+	char *buf;
+	uint64_t *pm;
+};
+
+static int add_run(struct page_dumper *d, uint64_t vaddr, uint64_t nr_pages)
+{
+	struct snapshot *s = d->s;
+	if (s->nr_runs) {
+		struct cryo_page_run *last = &s->runs[s->nr_runs - 1];
+		if (last->vaddr + last->nr_pages * PAGE == vaddr && last->vaddr >= d->vma_start) {
+			last->nr_pages += nr_pages;
+			d->data_bytes += nr_pages * PAGE;
+			return 0;
+		}
+	}
+	if (s->nr_runs == d->runs_cap) {
+		d->runs_cap = d->runs_cap ? d->runs_cap * 2 : 1024;
+		struct cryo_page_run *n = realloc(s->runs, d->runs_cap * sizeof(*n));
+		if (!n)
+			return -1;
+		s->runs = n;
+	}
+	s->runs[s->nr_runs++] = (struct cryo_page_run){ vaddr, nr_pages, d->data_bytes };
+	d->data_bytes += nr_pages * PAGE;
+	return 0;
+}
+
+static int read_target(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, size_t len,
+		       struct cryo_error *e)
+{
+	if (v->r.prot & PROT_READ) {
+		struct iovec local = { d->buf, len }, remote = { (void *)addr, len };
+		ssize_t n = process_vm_readv(d->pid, &local, 1, &remote, 1, 0);
+		if (n == (ssize_t)len)
+			return 0;
+	}
+	/* unreadable (PROT_NONE, write-only) or a short read: /proc/PID/mem forces access */
+	for (size_t done = 0; done < len;) {
+		ssize_t n = pread(d->mem_fd, d->buf + done, len - done, (off_t)(addr + done));
+		if (n <= 0)
+			return cryo_fail(e, d->pid, "memory", "pread", n < 0 ? errno : EIO,
+					 "cannot read memory of process %d at %#lx (%s)", d->pid,
+					 (unsigned long)(addr + done), v->path);
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Save [addr, addr+len) of v, all wanted; anonymous zero pages are skipped. */
+static int dump_range(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, uint64_t len,
+		      struct cryo_error *e)
+{
+	int skip_zero = v->r.kind != CRYO_VMA_FILE_PRIVATE;
+	while (len) {
+		size_t n = len < CHUNK_BYTES ? (size_t)len : CHUNK_BYTES;
+		if (read_target(d, v, addr, n, e))
+			return -1;
+		size_t pages = n / PAGE, i = 0;
+		while (i < pages) {
+			if (skip_zero && all_zero(d->buf + i * PAGE)) {
+				i++;
+				continue;
+			}
+			size_t j = i + 1;
+			while (j < pages && !(skip_zero && all_zero(d->buf + j * PAGE)))
+				j++;
+			if (iw_write(d->w, d->buf + i * PAGE, (j - i) * PAGE, e))
+				return -1;
+			if (add_run(d, addr + i * PAGE, j - i))
+				return cryo_fail(e, d->pid, "memory", "malloc", ENOMEM, "out of memory");
+			i = j;
+		}
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
+#define PM_BATCH 65536     /* pagemap entries per read: 256 MiB of address space */
+
+static int dump_vma(struct page_dumper *d, const struct vma_rec *v, struct cryo_error *e)
+{
+	d->vma_start = v->r.start;
+	for (uint64_t at = v->r.start; at < v->r.end;) {
+		size_t n = (size_t)((v->r.end - at) / PAGE);
+		if (n > PM_BATCH)
+			n = PM_BATCH;
+		ssize_t got = pread(d->pagemap_fd, d->pm, n * 8, (off_t)(at / PAGE * 8));
+		if (got != (ssize_t)(n * 8))
+			return cryo_fail(e, d->pid, "memory", "pread", got < 0 ? errno : EIO,
+					 "cannot read the page map of process %d", d->pid);
+		for (size_t i = 0; i < n;) {
+			if (!page_wanted(v, d->pm[i])) {
+				i++;
+				continue;
+			}
+			size_t j = i + 1;
+			while (j < n && page_wanted(v, d->pm[j]))
+				j++;
+			if (dump_range(d, v, at + i * PAGE, (j - i) * PAGE, e))
+				return -1;
+			i = j;
+		}
+		at += n * PAGE;
+	}
+	return 0;
+}
+
+static int open_proc(pid_t pid, const char *name, struct cryo_error *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		cryo_fail_errno(e, pid, "memory", "open", "cannot open %s", path);
+	return fd;
+}
+
+int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,
+			 uint64_t *page_bytes, struct cryo_error *e)
+{
+	struct page_dumper d = { .pid = pid, .s = s, .w = w, .pagemap_fd = -1, .mem_fd = -1 };
+	int rc = -1;
+
+	d.buf = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	d.pm = malloc(PM_BATCH * 8);
+	if (d.buf == MAP_FAILED || !d.pm) {
+		cryo_fail(e, pid, "memory", "mmap", ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((d.pagemap_fd = open_proc(pid, "pagemap", e)) < 0 || (d.mem_fd = open_proc(pid, "mem", e)) < 0)
+		goto out;
+	if (iw_begin(w, CRYO_SEC_PAGES, PAGE, e))
+		goto out;
+	for (int i = 0; i < s->nr_vmas; i++)
+		if (needs_data(&s->vmas[i]) && dump_vma(&d, &s->vmas[i], e))
+			goto out;
+	if (iw_end(w, e))
+		goto out;
+	*page_bytes = d.data_bytes;
+	rc = 0;
+out:
+	if (d.buf != MAP_FAILED && d.buf)
+		munmap(d.buf, CHUNK_BYTES);
+	free(d.pm);
+	if (d.pagemap_fd >= 0)
+		close(d.pagemap_fd);
+	if (d.mem_fd >= 0)
+		close(d.mem_fd);
+	return rc;
+}
+
+uint64_t memory_own_vdso_checksum(uint64_t *size)
+{
+	uint64_t start = 0, end = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[vdso]")) {
+			sscanf(line, "%lx-%lx", (unsigned long *)&start, (unsigned long *)&end);
+			break;
+		}
+	fclose(f);
+	if (size)
+		*size = end - start;
+	return start ? XXH3_64bits((const void *)start, end - start) : 0;
+}

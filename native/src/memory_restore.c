@@ -1,0 +1,365 @@
+/* Restore side of memory.h. */
+#include "memory.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <linux/prctl.h>
+
+#define PAGE        CRYO_PAGE_SIZE
+#define TASK_TOP    0x7ffffffff000UL     /* TASK_SIZE with 4-level paging */
+#define CHUNK_BYTES (8UL << 20)
+#define SCRATCH_LEN (64 * 1024)
+
+int memory_poke(pid_t pid, uint64_t addr, const void *data, size_t len, struct cryo_error *e)
+{
+	struct iovec local = { (void *)data, len }, remote = { (void *)addr, len };
+	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+		return cryo_fail_errno(e, pid, "memory", "process_vm_writev", "cannot write %zu bytes at %#lx in process %d",
+				       len, (unsigned long)addr, pid);
+	return 0;
+}
+
+int memory_peek(pid_t pid, uint64_t addr, void *data, size_t len, struct cryo_error *e)
+{
+	struct iovec local = { data, len }, remote = { (void *)addr, len };
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+		return cryo_fail_errno(e, pid, "memory", "process_vm_readv", "cannot read %zu bytes at %#lx in process %d",
+				       len, (unsigned long)addr, pid);
+	return 0;
+}
+
+/* Run a syscall in the target; a negative result becomes an error. */
+static int remote(struct injector *in, const char *what, long nr, long a1, long a2, long a3,
+		  long a4, long a5, long a6, long *ret, struct cryo_error *e)
+{
+	long r;
+	if (injector_syscall(in, nr, a1, a2, a3, a4, a5, a6, &r, e))
+		return -1;
+	if (r < 0 && r > -4096)
+		return cryo_fail(e, in->pid, "memory", what, (int)-r, "restoring the address space of process %d failed", in->pid);
+	if (ret)
+		*ret = r;
+	return 0;
+}
+
+/* ---- the vdso and vvar block: moved, never copied ---- */
+
+struct special { uint64_t start, end; char name[64]; };
+
+static int child_specials(pid_t pid, struct special *sp, int max, struct cryo_error *e)
+{
+	char path[64], line[512];
+	int n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return cryo_fail_errno(e, pid, "memory", "open", "cannot open %s", path);
+	while (fgets(line, sizeof(line), f) && n < max) {
+		unsigned long s, en;
+		char name[64] = "";
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %63s", &s, &en, name) >= 2 &&
+		    (!strcmp(name, "[vdso]") || !strcmp(name, "[vvar]") || !strcmp(name, "[vvar_vclock]"))) {
+			sp[n].start = s;
+			sp[n].end = en;
+			snprintf(sp[n].name, sizeof(sp[n].name), "%s", name);
+			n++;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static int move_specials(struct injector *in, const struct snapshot *s, struct cryo_error *e)
+{
+	struct special cur[8], want[8];
+	int nc = child_specials(in->pid, cur, 8, e), nw = 0;
+	if (nc < 0)
+		return -1;
+	for (int i = 0; i < s->nr_vmas && nw < 8; i++) {
+		const struct vma_rec *v = &s->vmas[i];
+		if (v->r.kind == CRYO_VMA_VDSO || v->r.kind == CRYO_VMA_VVAR) {
+			want[nw].start = v->r.start;
+			want[nw].end = v->r.end;
+			snprintf(want[nw].name, sizeof(want[nw].name), "%s", v->path);
+			nw++;
+		}
+	}
+	if (nw != nc)
+		return cryo_fail(e, in->pid, "vdso", "", ENOEXEC,
+				 "the image has %d vdso/vvar mappings, this kernel %d: restart on a node with the same kernel", nw, nc);
+	for (int i = 0; i < nc; i++)
+		if (strcmp(cur[i].name, want[i].name) || cur[i].end - cur[i].start != want[i].end - want[i].start ||
+		    cur[i].start - cur[0].start != want[i].start - want[0].start)
+			return cryo_fail(e, in->pid, "vdso", "", ENOEXEC,
+					 "the vdso/vvar layout of this kernel differs from the image's (%s): restart on a node with the same kernel",
+					 want[i].name);
+	if (!nc || cur[0].start == want[0].start)
+		return 0;
+
+	uint64_t cur_lo = cur[0].start, cur_hi = cur[nc - 1].end;
+	uint64_t want_lo = want[0].start, want_hi = want[nw - 1].end;
+	uint64_t len = cur_hi - cur_lo;
+	int overlap = want_lo < cur_hi && cur_lo < want_hi;
+	/* overlapping moves go through a spot clear of both */
+	uint64_t via = want_lo > 2 * len + (1UL << 32) ? want_lo - len - (1UL << 30) : want_hi + (1UL << 30);
+	uint64_t steps[2] = { overlap ? via : want_lo, want_lo };
+	int nsteps = overlap ? 2 : 1;
+
+	for (int st = 0; st < nsteps; st++) {
+		uint64_t from_lo = st == 0 ? cur_lo : steps[0];
+		for (int i = 0; i < nc; i++) {
+			uint64_t from = from_lo + (cur[i].start - cur_lo);
+			uint64_t to = steps[st] + (cur[i].start - cur_lo);
+			uint64_t size = cur[i].end - cur[i].start;
+			if (remote(in, "mremap", SYS_mremap, (long)from, (long)size, (long)size,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, (long)to, 0, NULL, e))
+				return -1;
+			if (!strcmp(cur[i].name, "[vdso]"))
+				in->syscall_ip += to - from;
+		}
+	}
+	return 0;
+}
+
+/* ---- everything else ---- */
+
+static int unmap_all_but_specials(struct injector *in, const struct snapshot *s, struct cryo_error *e)
+{
+	uint64_t lo = 0, hi = 0;
+	for (int i = 0; i < s->nr_vmas; i++)
+		if (s->vmas[i].r.kind == CRYO_VMA_VDSO || s->vmas[i].r.kind == CRYO_VMA_VVAR) {
+			if (!lo)
+				lo = s->vmas[i].r.start;
+			hi = s->vmas[i].r.end;
+		}
+	if (!lo)
+		return cryo_fail(e, in->pid, "vdso", "", ENOEXEC, "the image has no [vdso]");
+	if (remote(in, "munmap", SYS_munmap, 0, (long)lo, 0, 0, 0, 0, NULL, e))
+		return -1;
+	if (hi < TASK_TOP && remote(in, "munmap", SYS_munmap, (long)hi, (long)(TASK_TOP - hi), 0, 0, 0, 0, NULL, e))
+		return -1;
+	return 0;
+}
+
+static uint64_t find_gap(const struct snapshot *s, uint64_t len)
+{
+	uint64_t prev = 1UL << 32;          /* stay clear of the low, fixed addresses of non-PIE programs */
+	for (int i = 0; i < s->nr_vmas; i++) {
+		const struct cryo_vma *v = &s->vmas[i].r;
+		if (v->end <= prev)
+			continue;
+		if (v->start >= prev + len + 2 * PAGE)
+			return prev + PAGE;
+		prev = v->end;
+	}
+	return prev + len + 2 * PAGE < TASK_TOP ? prev + PAGE : 0;
+}
+
+static int map_scratch(struct injector *in, const struct snapshot *s, uint64_t *scratch, struct cryo_error *e)
+{
+	uint64_t at = find_gap(s, SCRATCH_LEN);
+	long r;
+	if (!at)
+		return cryo_fail(e, in->pid, "memory", "", ENOMEM, "no room in the image's address space for a scratch page");
+	if (remote(in, "mmap", SYS_mmap, (long)at, SCRATCH_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0, &r, e))
+		return -1;
+	*scratch = (uint64_t)r;
+	return 0;
+}
+
+int memory_unmap_scratch(struct injector *in, uint64_t scratch, struct cryo_error *e)
+{
+	return remote(in, "munmap", SYS_munmap, (long)scratch, SCRATCH_LEN, 0, 0, 0, 0, NULL, e);
+}
+
+/* Open path inside the target; returns the target's fd. */
+static int remote_open(struct injector *in, uint64_t scratch, const char *path, int flags, long *fd,
+		       struct cryo_error *e)
+{
+	size_t len = strlen(path) + 1;
+	if (len > SCRATCH_LEN / 2)
+		return cryo_fail(e, in->pid, "memory", "", ENAMETOOLONG, "path too long: %s", path);
+	if (memory_poke(in->pid, scratch, path, len, e))
+		return -1;
+	long r;
+	if (injector_syscall(in, SYS_openat, AT_FDCWD, (long)scratch, flags | O_CLOEXEC, 0, 0, 0, &r, e))
+		return -1;
+	if (r < 0)
+		return cryo_fail(e, in->pid, "memory", "open", (int)-r, "cannot open mapped file %s", path);
+	*fd = r;
+	return 0;
+}
+
+static int has_pages(const struct snapshot *s, const struct vma_rec *v)
+{
+	for (size_t i = 0; i < s->nr_runs; i++)
+		if (s->runs[i].vaddr >= v->r.start && s->runs[i].vaddr < v->r.end)
+			return 1;
+	return 0;
+}
+
+static int map_one(struct injector *in, const struct snapshot *s, const struct vma_rec *v, uint64_t scratch,
+		   relocate_fn relocate, struct cryo_error *e)
+{
+	const struct cryo_vma *m = &v->r;
+	long len = (long)(m->end - m->start), fd = -1, r;
+	/* writable while the pages go in; the real protection comes after */
+	int prot = m->kind == CRYO_VMA_FILE_SHARED ? (int)m->prot : PROT_READ | PROT_WRITE;
+	int flags = MAP_FIXED;
+
+	switch (m->kind) {
+	case CRYO_VMA_ANON_PRIVATE:
+		flags |= MAP_PRIVATE | MAP_ANONYMOUS | (m->flags & CRYO_VMA_GROWSDOWN ? MAP_GROWSDOWN : 0);
+		break;
+	case CRYO_VMA_ANON_SHARED:
+		flags |= MAP_SHARED | MAP_ANONYMOUS;
+		break;
+	case CRYO_VMA_FILE_PRIVATE:
+	case CRYO_VMA_FILE_SHARED: {
+		char buf[PATH_MAX];
+		flags |= m->kind == CRYO_VMA_FILE_SHARED ? MAP_SHARED : MAP_PRIVATE;
+		if (remote_open(in, scratch, relocate(v->path, buf, sizeof(buf)), (int)m->open_flags, &fd, e))
+			return -1;
+		break;
+	}
+	default:
+		return 0;
+	}
+	if (m->kind == CRYO_VMA_FILE_PRIVATE && !has_pages(s, v))
+		prot = (int)m->prot;
+	int rc = remote(in, "mmap", SYS_mmap, (long)m->start, len, prot, flags, fd,
+			fd >= 0 ? (long)m->pgoff : 0, &r, e);
+	if (fd >= 0)
+		injector_syscall(in, SYS_close, fd, 0, 0, 0, 0, 0, &r, e);
+	return rc;
+}
+
+static int advise(struct injector *in, const struct cryo_vma *m, struct cryo_error *e)
+{
+	static const struct { uint32_t flag; int advice; } table[] = {
+		{ CRYO_VMA_HUGEPAGE, MADV_HUGEPAGE }, { CRYO_VMA_NOHUGEPAGE, MADV_NOHUGEPAGE },
+		{ CRYO_VMA_DONTFORK, MADV_DONTFORK }, { CRYO_VMA_DONTDUMP, MADV_DONTDUMP },
+		{ CRYO_VMA_WIPEONFORK, MADV_WIPEONFORK },
+	};
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if ((m->flags & table[i].flag) &&
+		    remote(in, "madvise", SYS_madvise, (long)m->start, (long)(m->end - m->start), table[i].advice,
+			   0, 0, 0, NULL, e))
+			return -1;
+	return 0;
+}
+
+static int fill_pages(struct injector *in, const struct snapshot *s, struct image_reader *r, struct cryo_error *e)
+{
+	char *buf = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	XXH3_state_t *h = XXH3_createState();
+	int rc = -1;
+	if (buf == MAP_FAILED || !h) {
+		cryo_fail(e, in->pid, "memory", "mmap", ENOMEM, "out of memory");
+		goto out;
+	}
+	XXH3_64bits_reset(h);
+	for (size_t i = 0; i < s->nr_runs; i++) {
+		const struct cryo_page_run *run = &s->runs[i];
+		uint64_t total = run->nr_pages * PAGE;
+		for (uint64_t done = 0; done < total;) {
+			size_t n = total - done < CHUNK_BYTES ? (size_t)(total - done) : CHUNK_BYTES;
+			uint64_t off = s->pages->offset + run->data_offset + done;
+			for (size_t got = 0; got < n;) {
+				ssize_t k = pread(r->fd, buf + got, n - got, (off_t)(off + got));
+				if (k <= 0) {
+					cryo_fail(e, in->pid, "context file", "pread", k < 0 ? errno : EIO,
+						  "cannot read page data from %s", r->path);
+					goto out;
+				}
+				got += (size_t)k;
+			}
+			XXH3_64bits_update(h, buf, n);
+			if (memory_poke(in->pid, run->vaddr + done, buf, n, e))
+				goto out;
+			done += n;
+		}
+	}
+	if (XXH3_64bits_digest(h) != s->pages->checksum) {
+		cryo_fail(e, in->pid, "context file", "", 0,
+			  "context file %s is corrupt: page data checksum mismatch", r->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (buf != MAP_FAILED)
+		munmap(buf, CHUNK_BYTES);
+	if (h)
+		XXH3_freeState(h);
+	return rc;
+}
+
+/* struct prctl_mm_map, followed in the scratch page by the auxv words */
+static int set_mm_fields(struct injector *in, const struct snapshot *s, uint64_t scratch, relocate_fn relocate,
+			 struct cryo_error *e)
+{
+	const struct cryo_process *p = &s->proc;
+	struct prctl_mm_map map = {
+		.start_code = p->start_code, .end_code = p->end_code,
+		.start_data = p->start_data, .end_data = p->end_data,
+		.start_brk = p->start_brk, .brk = p->brk, .start_stack = p->start_stack,
+		.arg_start = p->arg_start, .arg_end = p->arg_end,
+		.env_start = p->env_start, .env_end = p->env_end,
+		.auxv = (__u64 *)(scratch + 1024),
+		.auxv_size = p->auxv_words * 8,
+		.exe_fd = (uint32_t)-1,
+	};
+	long exe_fd = -1, r;
+	char buf[PATH_MAX];
+	/* changing /proc/PID/exe needs CAP_CHECKPOINT_RESTORE; without it the link stays as it is */
+	if (remote_open(in, scratch + 2048, relocate(s->exe, buf, sizeof(buf)), O_RDONLY, &exe_fd, e) == 0)
+		map.exe_fd = (uint32_t)exe_fd;
+	if (memory_poke(in->pid, scratch, &map, sizeof(map), e) ||
+	    memory_poke(in->pid, scratch + 1024, p->auxv, p->auxv_words * 8, e))
+		return -1;
+	if (injector_syscall(in, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)scratch, sizeof(map), 0, 0, &r, e))
+		return -1;
+	if (r == -EPERM && exe_fd >= 0) {
+		map.exe_fd = (uint32_t)-1;
+		if (memory_poke(in->pid, scratch, &map, sizeof(map), e) ||
+		    injector_syscall(in, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)scratch, sizeof(map), 0, 0, &r, e))
+			return -1;
+	}
+	if (exe_fd >= 0)
+		injector_syscall(in, SYS_close, exe_fd, 0, 0, 0, 0, 0, &exe_fd, e);
+	if (r < 0)
+		return cryo_fail(e, in->pid, "memory", "prctl(PR_SET_MM_MAP)", (int)-r,
+				 "cannot set the memory layout fields (brk, stack, argv, environ, auxv) of process %d", in->pid);
+	return 0;
+}
+
+int memory_restore(struct injector *in, const struct snapshot *s, struct image_reader *r,
+		   relocate_fn relocate, uint64_t *scratch, struct cryo_error *e)
+{
+	if (move_specials(in, s, e) || unmap_all_but_specials(in, s, e) || map_scratch(in, s, scratch, e))
+		return -1;
+	for (int i = 0; i < s->nr_vmas; i++)
+		if (map_one(in, s, &s->vmas[i], *scratch, relocate, e))
+			return -1;
+	if (fill_pages(in, s, r, e))
+		return -1;
+	for (int i = 0; i < s->nr_vmas; i++) {
+		const struct cryo_vma *m = &s->vmas[i].r;
+		if (m->kind == CRYO_VMA_VDSO || m->kind == CRYO_VMA_VVAR)
+			continue;
+		if (remote(in, "mprotect", SYS_mprotect, (long)m->start, (long)(m->end - m->start), (long)m->prot,
+			   0, 0, 0, NULL, e) || advise(in, m, e))
+			return -1;
+	}
+	return set_mm_fields(in, s, *scratch, relocate, e);
+}

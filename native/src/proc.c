@@ -1,0 +1,146 @@
+#include "proc.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int proc_read(pid_t pid, const char *name, char **buf, size_t *len, struct cryo_error *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cryo_fail_errno(e, pid, name, "open", "cannot open %s", path);
+
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap + 1);
+	for (;;) {
+		if (!b) {
+			close(fd);
+			return cryo_fail(e, pid, name, "malloc", ENOMEM, "out of memory reading %s", path);
+		}
+		ssize_t r = read(fd, b + n, cap - n);
+		if (r < 0) {
+			int err = errno;
+			free(b);
+			close(fd);
+			return cryo_fail(e, pid, name, "read", err, "cannot read %s", path);
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == cap) {
+			cap *= 2;
+			char *nb = realloc(b, cap + 1);
+			if (!nb)
+				free(b);
+			b = nb;
+		}
+	}
+	close(fd);
+	b[n] = 0;
+	*buf = b;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+static void parse_ids(const char *line, uint32_t ids[4])
+{
+	unsigned a = 0, b = 0, c = 0, d = 0;
+	sscanf(line, "%u %u %u %u", &a, &b, &c, &d);
+	ids[0] = a; ids[1] = b; ids[2] = c; ids[3] = d;
+}
+
+int proc_read_status(pid_t pid, struct proc_status *st, struct cryo_error *e)
+{
+	char *buf;
+	if (proc_read(pid, "status", &buf, NULL, e))
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->umask = 022;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strncmp(line, "Tgid:", 5))
+			st->tgid = atoi(line + 5);
+		else if (!strncmp(line, "PPid:", 5))
+			st->ppid = atoi(line + 5);
+		else if (!strncmp(line, "Uid:", 4))
+			parse_ids(line + 4, st->uid);
+		else if (!strncmp(line, "Gid:", 4))
+			parse_ids(line + 4, st->gid);
+		else if (!strncmp(line, "Umask:", 6))
+			st->umask = (uint32_t)strtoul(line + 6, NULL, 8);
+		else if (!strncmp(line, "Threads:", 8))
+			st->threads = atoi(line + 8);
+		else if (!strncmp(line, "State:", 6)) {
+			const char *p = line + 6;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			st->state = *p;
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+int proc_read_stat(pid_t pid, struct proc_stat *st, struct cryo_error *e)
+{
+	char *buf;
+	if (proc_read(pid, "stat", &buf, NULL, e))
+		return -1;
+	/* the command name may hold spaces and parentheses: fields start after the last ')' */
+	char *p = strrchr(buf, ')');
+	if (!p) {
+		free(buf);
+		return cryo_fail(e, pid, "stat", "", 0, "cannot parse /proc/%d/stat", pid);
+	}
+	unsigned long long f[64] = {0};
+	int n = 0;
+	for (char *tok = strtok(p + 2, " "); tok && n < 64; tok = strtok(NULL, " "))
+		f[n++] = strtoull(tok, NULL, 10);
+	free(buf);
+	if (n < 49)
+		return cryo_fail(e, pid, "stat", "", 0, "short /proc/%d/stat (%d fields)", pid, n);
+	/* f[0] is field 3 (state) of proc(5) */
+	st->pgid = (pid_t)f[2];
+	st->sid = (pid_t)f[3];
+	st->start_code = f[23];
+	st->end_code = f[24];
+	st->start_stack = f[25];
+	st->start_data = f[42];
+	st->end_data = f[43];
+	st->start_brk = f[44];
+	st->arg_start = f[45];
+	st->arg_end = f[46];
+	st->env_start = f[47];
+	st->env_end = f[48];
+	return 0;
+}
+
+int proc_readlink(pid_t pid, const char *name, char *out, size_t size, struct cryo_error *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	ssize_t n = readlink(path, out, size - 1);
+	if (n < 0)
+		return cryo_fail_errno(e, pid, name, "readlink", "cannot read link %s", path);
+	out[n] = 0;
+	return 0;
+}
+
+void proc_describe(pid_t pid, char *out, size_t size)
+{
+	char path[64], comm[64] = "?";
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	snprintf(out, size, "%s[%d]", comm, pid);
+}

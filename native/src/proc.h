@@ -1,0 +1,34 @@
+/* Reading a process's /proc files. */
+#ifndef CRYO_PROC_H
+#define CRYO_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "cryo/cryo.h"
+
+struct proc_status {
+	pid_t tgid, ppid;
+	uint32_t uid[4], gid[4];    /* real, effective, saved, fs */
+	uint32_t umask;
+	int threads;
+	char state;
+};
+
+struct proc_stat {
+	pid_t pgid, sid;
+	uint64_t start_code, end_code, start_stack;
+	uint64_t start_data, end_data, start_brk;
+	uint64_t arg_start, arg_end, env_start, env_end;
+};
+
+/* Read a whole /proc/PID/NAME file into a malloc'd, NUL-terminated buffer. */
+int proc_read(pid_t pid, const char *name, char **buf, size_t *len, struct cryo_error *e);
+int proc_read_status(pid_t pid, struct proc_status *st, struct cryo_error *e);
+int proc_read_stat(pid_t pid, struct proc_stat *st, struct cryo_error *e);
+/* readlink /proc/PID/NAME into out (size PATH_MAX) */
+int proc_readlink(pid_t pid, const char *name, char *out, size_t size, struct cryo_error *e);
+/* The process that holds pid as its PID, described for an error message. */
+void proc_describe(pid_t pid, char *out, size_t size);
+
+#endif

@@ -1,0 +1,107 @@
+#include "signals.h"
+#include "error.h"
+#include "memory.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int signals_capture_actions(struct injector *in, uint64_t scratch, struct snapshot *s, struct cryo_error *e)
+{
+	for (int sig = 1; sig <= CRYO_NSIG; sig++) {
+		long r;
+		if (injector_syscall(in, SYS_rt_sigaction, sig, 0, (long)scratch, 8, 0, 0, &r, e))
+			return -1;
+		if (r < 0)
+			return cryo_fail(e, in->pid, "signals", "rt_sigaction", (int)-r, "cannot read the action of signal %d", sig);
+		if (memory_peek(in->pid, scratch, &s->proc.sigactions[sig - 1], sizeof(struct cryo_sigaction), e))
+			return -1;
+	}
+	stack_t ss;
+	long r;
+	if (injector_syscall(in, SYS_sigaltstack, 0, (long)scratch, 0, 0, 0, 0, &r, e) ||
+	    memory_peek(in->pid, scratch, &ss, sizeof(ss), e))
+		return -1;
+	if (r < 0)
+		return cryo_fail(e, in->pid, "signals", "sigaltstack", (int)-r, "cannot read the alternate signal stack");
+	s->threads[0].r.altstack_sp = (uint64_t)ss.ss_sp;
+	s->threads[0].r.altstack_size = ss.ss_size;
+	s->threads[0].r.altstack_flags = ss.ss_flags;
+	return 0;
+}
+
+int signals_capture_pending(pid_t tid, int shared, siginfo_t **out, uint32_t *nr, struct cryo_error *e)
+{
+	siginfo_t *all = NULL;
+	uint32_t n = 0;
+	for (;;) {
+		siginfo_t batch[32];
+		struct __ptrace_peeksiginfo_args args = { .off = n, .flags = shared ? PTRACE_PEEKSIGINFO_SHARED : 0, .nr = 32 };
+		long got = ptrace(PTRACE_PEEKSIGINFO, tid, &args, batch);
+		if (got < 0) {
+			free(all);
+			return cryo_fail_errno(e, tid, "signals", "ptrace(PTRACE_PEEKSIGINFO)", "cannot read the pending signals of %d", tid);
+		}
+		if (got == 0)
+			break;
+		siginfo_t *grown = realloc(all, (n + (size_t)got) * sizeof(siginfo_t));
+		if (!grown) {
+			free(all);
+			return cryo_fail(e, tid, "signals", "malloc", ENOMEM, "out of memory");
+		}
+		all = grown;
+		memcpy(all + n, batch, (size_t)got * sizeof(siginfo_t));
+		n += (uint32_t)got;
+	}
+	*out = all;
+	*nr = n;
+	return 0;
+}
+
+int signals_restore_actions(const struct snapshot *s, struct cryo_error *e)
+{
+	for (int sig = 1; sig <= CRYO_NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		/* the kernel's own layout; handler addresses belong to the image */
+		if (syscall(SYS_rt_sigaction, sig, &s->proc.sigactions[sig - 1], NULL, 8) < 0)
+			return cryo_fail_errno(e, getpid(), "signals", "rt_sigaction", "cannot restore the action of signal %d", sig);
+	}
+	const struct cryo_thread *t = &s->threads[0].r;
+	stack_t ss = { .ss_sp = (void *)t->altstack_sp, .ss_size = t->altstack_size,
+		       .ss_flags = t->altstack_flags & SS_DISABLE };
+	if (!(t->altstack_flags & SS_DISABLE) && syscall(SYS_sigaltstack, &ss, NULL) < 0)
+		return cryo_fail_errno(e, getpid(), "signals", "sigaltstack", "cannot restore the alternate signal stack");
+	return 0;
+}
+
+static int queue_one(struct injector *in, uint64_t scratch, pid_t tid, const siginfo_t *si, struct cryo_error *e)
+{
+	long r;
+	if (memory_poke(in->pid, scratch, si, sizeof(*si), e))
+		return -1;
+	int rc = tid ? injector_syscall(in, SYS_rt_tgsigqueueinfo, in->pid, tid, si->si_signo, (long)scratch, 0, 0, &r, e)
+		     : injector_syscall(in, SYS_rt_sigqueueinfo, in->pid, si->si_signo, (long)scratch, 0, 0, 0, &r, e);
+	if (rc)
+		return -1;
+	if (r < 0)
+		return cryo_fail(e, in->pid, "signals", tid ? "rt_tgsigqueueinfo" : "rt_sigqueueinfo", (int)-r,
+				 "cannot queue pending signal %d again", si->si_signo);
+	return 0;
+}
+
+int signals_restore_pending(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
+{
+	for (uint32_t i = 0; i < s->proc.nr_shared_pending; i++)
+		if (queue_one(in, scratch, 0, &s->shared_pending[i], e))
+			return -1;
+	const struct thread_rec *t = &s->threads[0];
+	for (uint32_t i = 0; i < t->r.nr_pending; i++)
+		if (queue_one(in, scratch, in->pid, &t->pending[i], e))
+			return -1;
+	return 0;
+}

@@ -1,0 +1,477 @@
+#include "snapshot.h"
+#include "error.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RES "context file"
+
+char *snap_strdup(const char *str)
+{
+	return strdup(str ? str : "");
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	free(s->hostname); free(s->kernel); free(s->user); free(s->cmdline);
+	free(s->comm); free(s->cwd); free(s->exe); free(s->shared_pending);
+	for (int i = 0; i < s->nr_threads; i++) {
+		free(s->threads[i].xstate);
+		free(s->threads[i].pending);
+	}
+	free(s->threads);
+	for (int i = 0; i < s->nr_vmas; i++)
+		free(s->vmas[i].path);
+	free(s->vmas);
+	for (int i = 0; i < s->nr_fds; i++)
+		free(s->fds[i].path);
+	free(s->fds);
+	free(s->runs);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- encoding: a record is its fixed part, then strings, then blobs ---- */
+
+struct rec_buf {
+	char *data;
+	size_t len, cap;
+	int failed;
+};
+
+static void rb_put(struct rec_buf *b, const void *p, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d) {
+			b->failed = 1;
+			return;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static void rb_pad8(struct rec_buf *b)
+{
+	static const char zeros[8];
+	rb_put(b, zeros, (8 - b->len % 8) % 8);
+}
+
+static void rb_string(struct rec_buf *b, const char *str, uint32_t len)
+{
+	rb_put(b, &len, sizeof(len));
+	rb_put(b, str, len);
+	rb_pad8(b);
+}
+
+static void rb_cstring(struct rec_buf *b, const char *str)
+{
+	rb_string(b, str ? str : "", str ? (uint32_t)strlen(str) : 0);
+}
+
+/* Start a record: its fixed part, whose first field is record_size. */
+static size_t rb_begin(struct rec_buf *b, const void *fixed, size_t n)
+{
+	size_t at = b->len;
+	rb_put(b, fixed, n);
+	rb_pad8(b);
+	return at;
+}
+
+static void rb_finish(struct rec_buf *b, size_t at)
+{
+	if (b->failed)
+		return;
+	uint32_t size = (uint32_t)(b->len - at);
+	memcpy(b->data + at, &size, sizeof(size));
+}
+
+static int write_section(struct image_writer *w, uint32_t type, struct rec_buf *b, struct cryo_error *e)
+{
+	int rc;
+	if (b->failed)
+		rc = cryo_fail(e, w->pid, RES, "malloc", ENOMEM, "out of memory encoding the context");
+	else
+		rc = iw_begin(w, type, 8, e) || iw_write(w, b->data, b->len, e) || iw_end(w, e) ? -1 : 0;
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+	return rc;
+}
+
+int snapshot_write_metadata(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
+	size_t at;
+
+	at = rb_begin(&b, &s->info, sizeof(s->info));
+	rb_cstring(&b, s->hostname);
+	rb_cstring(&b, s->kernel);
+	rb_cstring(&b, s->user);
+	rb_string(&b, s->cmdline ? s->cmdline : "", s->cmdline_len);
+	rb_finish(&b, at);
+	if (write_section(w, CRYO_SEC_INFO, &b, e))
+		return -1;
+
+	at = rb_begin(&b, &s->proc, sizeof(s->proc));
+	rb_cstring(&b, s->comm);
+	rb_cstring(&b, s->cwd);
+	rb_cstring(&b, s->exe);
+	rb_put(&b, s->shared_pending, (size_t)s->proc.nr_shared_pending * SIGINFO_BYTES);
+	rb_finish(&b, at);
+	if (write_section(w, CRYO_SEC_PROCESS, &b, e))
+		return -1;
+
+	for (int i = 0; i < s->nr_threads; i++) {
+		const struct thread_rec *t = &s->threads[i];
+		at = rb_begin(&b, &t->r, sizeof(t->r));
+		rb_put(&b, t->xstate, t->r.xstate_size);
+		rb_pad8(&b);
+		rb_put(&b, t->pending, (size_t)t->r.nr_pending * SIGINFO_BYTES);
+		rb_finish(&b, at);
+		if (write_section(w, CRYO_SEC_THREAD, &b, e))
+			return -1;
+	}
+
+	for (int i = 0; i < s->nr_vmas; i++) {
+		at = rb_begin(&b, &s->vmas[i].r, sizeof(s->vmas[i].r));
+		rb_cstring(&b, s->vmas[i].path);
+		rb_finish(&b, at);
+	}
+	if (write_section(w, CRYO_SEC_VMAS, &b, e))
+		return -1;
+
+	for (int i = 0; i < s->nr_fds; i++) {
+		at = rb_begin(&b, &s->fds[i].r, sizeof(s->fds[i].r));
+		rb_cstring(&b, s->fds[i].path);
+		rb_finish(&b, at);
+	}
+	return write_section(w, CRYO_SEC_FILES, &b, e);
+}
+
+int snapshot_write_pagemap(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
+{
+	if (iw_begin(w, CRYO_SEC_PAGEMAP, 8, e) ||
+	    iw_write(w, s->runs, s->nr_runs * sizeof(*s->runs), e) || iw_end(w, e))
+		return -1;
+	return 0;
+}
+
+/* ---- decoding: nothing is trusted ---- */
+
+struct cursor {
+	const char *p, *end;
+	struct image_reader *r;
+	struct cryo_error *e;
+	int bad;
+};
+
+static int bad(struct cursor *c, const char *what)
+{
+	if (!c->bad)
+		cryo_fail(c->e, 0, RES, "", 0, "context file %s is corrupt: %s", c->r->path, what);
+	c->bad = 1;
+	return -1;
+}
+
+static size_t remaining(const struct cursor *c)
+{
+	return (size_t)(c->end - c->p);
+}
+
+static int take(struct cursor *c, void *out, size_t n, const char *what)
+{
+	if (c->bad || remaining(c) < n)
+		return bad(c, what);
+	memcpy(out, c->p, n);
+	c->p += n;
+	return 0;
+}
+
+static void skip_pad8(struct cursor *c, const char *base)
+{
+	size_t off = (size_t)(c->p - base);
+	size_t pad = (8 - off % 8) % 8;
+	if (remaining(c) >= pad)
+		c->p += pad;
+}
+
+/* a string as written by rb_string; *len may be NULL */
+static char *take_string(struct cursor *c, const char *base, uint32_t *len_out, const char *what)
+{
+	uint32_t len;
+	if (take(c, &len, sizeof(len), what))
+		return NULL;
+	if (len > remaining(c) || len > (64u << 20)) {
+		bad(c, what);
+		return NULL;
+	}
+	char *s = malloc((size_t)len + 1);
+	if (!s) {
+		bad(c, "out of memory");
+		return NULL;
+	}
+	memcpy(s, c->p, len);
+	s[len] = 0;
+	c->p += len;
+	skip_pad8(c, base);
+	if (len_out)
+		*len_out = len;
+	return s;
+}
+
+/* Enter a record: read its fixed part (at least min bytes of it, the rest
+ * of a shorter one zeroed) and bound the cursor by record_size. */
+static int enter_record(struct cursor *c, struct cursor *rec, void *fixed, size_t size, const char *what)
+{
+	uint32_t record_size;
+	if (remaining(c) < sizeof(record_size))
+		return bad(c, what);
+	memcpy(&record_size, c->p, sizeof(record_size));
+	if (record_size < size || record_size > remaining(c) || record_size % 8)
+		return bad(c, what);
+	*rec = *c;
+	rec->end = c->p + record_size;
+	memcpy(fixed, rec->p, size);
+	rec->p += size;
+	skip_pad8(rec, c->p);
+	c->p += record_size;
+	return 0;
+}
+
+static int load_section(struct image_reader *r, uint32_t type, int n, void **buf, struct cursor *c,
+			int required, struct cryo_error *e)
+{
+	const struct cryo_section_entry *s = ir_find(r, type, n);
+	*buf = NULL;
+	if (!s) {
+		if (!required)
+			return 1;
+		return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: section %u missing", r->path, type);
+	}
+	if (ir_load(r, s, buf, e))
+		return -1;
+	c->p = *buf;
+	c->end = c->p + s->length;
+	c->r = r;
+	c->e = e;
+	c->bad = 0;
+	return 0;
+}
+
+static int read_info(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c, rec;
+	if (load_section(r, CRYO_SEC_INFO, 0, &buf, &c, 1, e))
+		return -1;
+	if (!enter_record(&c, &rec, &s->info, sizeof(s->info), "info record")) {
+		const char *base = buf;
+		s->hostname = take_string(&rec, base, NULL, "host name");
+		s->kernel = take_string(&rec, base, NULL, "kernel release");
+		s->user = take_string(&rec, base, NULL, "user name");
+		s->cmdline = take_string(&rec, base, &s->cmdline_len, "command line");
+	}
+	free(buf);
+	return c.bad || rec.bad ? -1 : 0;
+}
+
+static int read_process(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c, rec = {0};
+	if (load_section(r, CRYO_SEC_PROCESS, 0, &buf, &c, 1, e))
+		return -1;
+	if (!enter_record(&c, &rec, &s->proc, sizeof(s->proc), "process record")) {
+		s->comm = take_string(&rec, buf, NULL, "command name");
+		s->cwd = take_string(&rec, buf, NULL, "working directory");
+		s->exe = take_string(&rec, buf, NULL, "executable");
+		uint32_t n = s->proc.nr_shared_pending;
+		if (!rec.bad && (n > 4096 || (size_t)n * SIGINFO_BYTES > remaining(&rec)))
+			bad(&rec, "pending signals");
+		if (!rec.bad && n) {
+			s->shared_pending = malloc((size_t)n * SIGINFO_BYTES);
+			if (!s->shared_pending)
+				bad(&rec, "out of memory");
+			else
+				take(&rec, s->shared_pending, (size_t)n * SIGINFO_BYTES, "pending signals");
+		}
+		if (s->proc.auxv_words > CRYO_AUXV_WORDS)
+			bad(&rec, "auxiliary vector");
+		if (s->proc.nr_threads < 1 || s->proc.nr_threads > 65536)
+			bad(&rec, "thread count");
+	}
+	free(buf);
+	return c.bad || rec.bad ? -1 : 0;
+}
+
+static int read_threads(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+{
+	s->threads = calloc(s->proc.nr_threads, sizeof(*s->threads));
+	if (!s->threads)
+		return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < s->proc.nr_threads; i++) {
+		void *buf;
+		struct cursor c, rec = {0};
+		struct thread_rec *t = &s->threads[i];
+		if (load_section(r, CRYO_SEC_THREAD, (int)i, &buf, &c, 1, e))
+			return -1;
+		s->nr_threads = (int)i + 1;
+		if (!enter_record(&c, &rec, &t->r, sizeof(t->r), "thread record")) {
+			if (t->r.xstate_size > CRYO_XSTATE_MAX || t->r.xstate_size > remaining(&rec))
+				bad(&rec, "extended register state");
+			else if ((t->xstate = malloc(t->r.xstate_size ? t->r.xstate_size : 1)))
+				take(&rec, t->xstate, t->r.xstate_size, "extended register state");
+			skip_pad8(&rec, buf);
+			uint32_t n = t->r.nr_pending;
+			if (!rec.bad && (n > 4096 || (size_t)n * SIGINFO_BYTES > remaining(&rec)))
+				bad(&rec, "thread pending signals");
+			if (!rec.bad && n && (t->pending = malloc((size_t)n * SIGINFO_BYTES)))
+				take(&rec, t->pending, (size_t)n * SIGINFO_BYTES, "thread pending signals");
+			if (!rec.bad && (!t->xstate || (n && !t->pending)))
+				bad(&rec, "out of memory");
+		}
+		free(buf);
+		if (c.bad || rec.bad)
+			return -1;
+	}
+	return 0;
+}
+
+static int read_vmas(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	if (load_section(r, CRYO_SEC_VMAS, 0, &buf, &c, 1, e))
+		return -1;
+	size_t cap = 0;
+	uint64_t prev_end = 0;
+	while (!c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct vma_rec v = {0};
+		if (enter_record(&c, &rec, &v.r, sizeof(v.r), "mapping record"))
+			break;
+		v.path = take_string(&rec, buf, NULL, "mapping path");
+		if (rec.bad) {
+			c.bad = 1;
+			break;
+		}
+		if (v.r.start >= v.r.end || v.r.start % CRYO_PAGE_SIZE || v.r.end % CRYO_PAGE_SIZE ||
+		    v.r.start < prev_end || v.r.kind < CRYO_VMA_ANON_PRIVATE || v.r.kind > CRYO_VMA_VVAR) {
+			free(v.path);
+			bad(&c, "mapping out of order or of unknown kind");
+			break;
+		}
+		prev_end = v.r.end;
+		if ((size_t)s->nr_vmas == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct vma_rec *n = realloc(s->vmas, cap * sizeof(*n));
+			if (!n) {
+				free(v.path);
+				bad(&c, "out of memory");
+				break;
+			}
+			s->vmas = n;
+		}
+		s->vmas[s->nr_vmas++] = v;
+	}
+	free(buf);
+	return c.bad ? -1 : 0;
+}
+
+static int read_fds(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	if (load_section(r, CRYO_SEC_FILES, 0, &buf, &c, 1, e))
+		return -1;
+	size_t cap = 0;
+	while (!c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct fd_rec f = {0};
+		if (enter_record(&c, &rec, &f.r, sizeof(f.r), "file record"))
+			break;
+		f.path = take_string(&rec, buf, NULL, "file path");
+		if (rec.bad) {
+			c.bad = 1;
+			break;
+		}
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_INHERIT) {
+			free(f.path);
+			bad(&c, "file record of unknown kind");
+			break;
+		}
+		if ((size_t)s->nr_fds == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct fd_rec *n = realloc(s->fds, cap * sizeof(*n));
+			if (!n) {
+				free(f.path);
+				bad(&c, "out of memory");
+				break;
+			}
+			s->fds = n;
+		}
+		s->fds[s->nr_fds++] = f;
+	}
+	free(buf);
+	return c.bad ? -1 : 0;
+}
+
+static const struct vma_rec *vma_containing(const struct snapshot *s, uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < s->nr_vmas; i++)
+		if (s->vmas[i].r.start <= start && end <= s->vmas[i].r.end)
+			return &s->vmas[i];
+	return NULL;
+}
+
+static int read_pagemap(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	if (load_section(r, CRYO_SEC_PAGEMAP, 0, &buf, &c, 1, e))
+		return -1;
+	size_t len = remaining(&c);
+	s->pages = ir_find(r, CRYO_SEC_PAGES, 0);
+	if (len % sizeof(struct cryo_page_run) || !s->pages) {
+		free(buf);
+		return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: bad page map", r->path);
+	}
+	s->runs = buf;
+	s->nr_runs = len / sizeof(struct cryo_page_run);
+	uint64_t next_data = 0, prev_end = 0;
+	for (size_t i = 0; i < s->nr_runs; i++) {
+		const struct cryo_page_run *run = &s->runs[i];
+		uint64_t bytes = run->nr_pages * CRYO_PAGE_SIZE;
+		const struct vma_rec *v;
+		if (!run->nr_pages || run->nr_pages > (1ULL << 36) || run->vaddr % CRYO_PAGE_SIZE ||
+		    run->vaddr < prev_end || run->vaddr + bytes < run->vaddr ||
+		    !(v = vma_containing(s, run->vaddr, run->vaddr + bytes)) ||
+		    v->r.kind == CRYO_VMA_VDSO || v->r.kind == CRYO_VMA_VVAR || v->r.kind == CRYO_VMA_FILE_SHARED ||
+		    run->data_offset != next_data || bytes > s->pages->length - run->data_offset)
+			return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: page run %zu out of bounds", r->path, i);
+		prev_end = run->vaddr + bytes;
+		next_data += bytes;
+	}
+	if (next_data != s->pages->length)
+		return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: page data size mismatch", r->path);
+	return 0;
+}
+
+int snapshot_read(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+{
+	memset(s, 0, sizeof(*s));
+	if (read_info(r, s, e) || read_process(r, s, e) || read_threads(r, s, e) ||
+	    read_vmas(r, s, e) || read_fds(r, s, e) || read_pagemap(r, s, e)) {
+		snapshot_free(s);
+		return -1;
+	}
+	return 0;
+}

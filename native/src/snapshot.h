@@ -1,0 +1,62 @@
+/* The in-memory picture of a checkpointed process, shared by capture and
+ * restore, and its encoding into the metadata sections of a context file. */
+#ifndef CRYO_SNAPSHOT_H
+#define CRYO_SNAPSHOT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cryo/format.h"
+#include "image.h"
+
+#define SIGINFO_BYTES 128
+
+struct vma_rec {
+	struct cryo_vma r;
+	char *path;
+};
+
+struct fd_rec {
+	struct cryo_fd r;
+	char *path;
+};
+
+struct thread_rec {
+	struct cryo_thread r;
+	uint8_t *xstate;
+	siginfo_t *pending;
+};
+
+struct snapshot {
+	struct cryo_info info;
+	char *hostname, *kernel, *user;
+	char *cmdline;
+	uint32_t cmdline_len;
+
+	struct cryo_process proc;
+	char *comm, *cwd, *exe;
+	siginfo_t *shared_pending;
+
+	struct thread_rec *threads;
+	int nr_threads;
+	struct vma_rec *vmas;
+	int nr_vmas;
+	struct fd_rec *fds;
+	int nr_fds;
+	struct cryo_page_run *runs;
+	size_t nr_runs;
+	const struct cryo_section_entry *pages;   /* reader side: where page data is */
+};
+
+void snapshot_free(struct snapshot *s);
+/* Everything but PAGES and PAGEMAP. */
+int snapshot_write_metadata(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+int snapshot_write_pagemap(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+/* Parse all sections, checking every record's bounds, and that the page
+ * runs lie inside mappings and inside the page data. */
+int snapshot_read(struct image_reader *r, struct snapshot *s, struct cryo_error *e);
+
+/* helper for capture: a copy of str that snapshot_free frees */
+char *snap_strdup(const char *str);
+
+#endif

@@ -1,0 +1,150 @@
+#include "threads.h"
+#include "error.h"
+#include "memory.h"
+#include "signals.h"
+#include "tracer.h"
+
+#include <errno.h>
+#include <linux/rseq.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PTRACE_GET_RSEQ_CONFIGURATION
+#define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
+#endif
+#ifndef PR_GET_TID_ADDRESS
+#define PR_GET_TID_ADDRESS 40
+#endif
+
+#define ERESTART_RESTARTBLOCK 516
+
+struct rseq_config {            /* struct ptrace_rseq_configuration */
+	uint64_t rseq_abi_pointer;
+	uint32_t rseq_abi_size;
+	uint32_t signature;
+	uint32_t flags;
+	uint32_t pad;
+};
+
+static int capture_rseq(pid_t tid, struct cryo_thread *r, struct cryo_error *e)
+{
+	struct rseq_config conf = {0};
+	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, tid, sizeof(conf), &conf) < 0)
+		return cryo_fail_errno(e, tid, "rseq", "ptrace(PTRACE_GET_RSEQ_CONFIGURATION)", "cannot read the rseq registration of thread %d", tid);
+	r->rseq_addr = conf.rseq_abi_pointer;
+	r->rseq_len = conf.rseq_abi_size;
+	r->rseq_sig = conf.signature;
+	r->rseq_flags = conf.flags;
+	return 0;
+}
+
+static int capture_robust_list(pid_t tid, struct cryo_thread *r, struct cryo_error *e)
+{
+	void *head = NULL;
+	size_t len = 0;
+	if (syscall(SYS_get_robust_list, tid, &head, &len) < 0)
+		return cryo_fail_errno(e, tid, "robust futex list", "get_robust_list", "cannot read the robust futex list of thread %d", tid);
+	r->robust_list_head = (uint64_t)head;
+	r->robust_list_len = len;
+	return 0;
+}
+
+static int capture_tid_address(struct injector *in, uint64_t scratch, struct cryo_thread *r, struct cryo_error *e)
+{
+	long ret;
+	if (injector_syscall(in, SYS_prctl, PR_GET_TID_ADDRESS, (long)scratch, 0, 0, 0, 0, &ret, e))
+		return -1;
+	if (ret < 0)
+		return cryo_fail(e, in->pid, "clear-tid address", "prctl(PR_GET_TID_ADDRESS)", (int)-ret,
+				 "cannot read the clear-tid address of thread %d", in->pid);
+	return memory_peek(in->pid, scratch, &r->clear_child_tid, sizeof(r->clear_child_tid), e);
+}
+
+int threads_capture(struct injector *in, uint64_t scratch, struct thread_rec *t, struct cryo_error *e)
+{
+	pid_t tid = in->pid;
+	size_t xsize = CRYO_XSTATE_MAX;
+
+	t->r.tid = tid;
+	memcpy(t->r.regs, &in->saved, sizeof(t->r.regs));
+	t->r.blocked = in->saved_sigmask;
+	t->xstate = malloc(CRYO_XSTATE_MAX);
+	if (!t->xstate)
+		return cryo_fail(e, tid, "registers", "malloc", ENOMEM, "out of memory");
+	if (tracer_get_xstate(tid, t->xstate, &xsize, e))
+		return -1;
+	t->r.xstate_size = (uint32_t)xsize;
+	return capture_rseq(tid, &t->r, e) || capture_robust_list(tid, &t->r, e) ||
+	       capture_tid_address(in, scratch, &t->r, e) ||
+	       signals_capture_pending(tid, 0, &t->pending, &t->r.nr_pending, e) ? -1 : 0;
+}
+
+static int remote_call(struct injector *in, const char *what, const char *resource, long nr,
+		       long a1, long a2, long a3, long a4, struct cryo_error *e)
+{
+	long r;
+	if (injector_syscall(in, nr, a1, a2, a3, a4, 0, 0, &r, e))
+		return -1;
+	if (r < 0)
+		return cryo_fail(e, in->pid, resource, what, (int)-r, "cannot restore the %s of thread %d", resource, in->pid);
+	return 0;
+}
+
+int threads_restore_kernel_links(struct injector *in, const struct thread_rec *t, struct cryo_error *e)
+{
+	const struct cryo_thread *r = &t->r;
+	if (remote_call(in, "set_robust_list", "robust futex list", SYS_set_robust_list,
+			(long)r->robust_list_head, (long)r->robust_list_len, 0, 0, e) ||
+	    remote_call(in, "set_tid_address", "clear-tid address", SYS_set_tid_address,
+			(long)r->clear_child_tid, 0, 0, 0, e))
+		return -1;
+	if (r->rseq_addr && r->rseq_len &&
+	    remote_call(in, "rseq", "rseq registration", SYS_rseq, (long)r->rseq_addr, r->rseq_len, 0, r->rseq_sig, e))
+		return -1;
+	return 0;
+}
+
+/*
+ * A syscall interrupted by the freeze, in a process that is new: the kernel
+ * state behind a restart_syscall (the restart block) is gone, so re-enter
+ * the syscall itself.  A relative nanosleep that was given a place for the
+ * remaining time had it written there by the kernel at the freeze: sleep
+ * exactly that long, so a 4 s sleep still ends 4 s of running time after it
+ * began and returns 0.
+ */
+static void restart_in_new_process(struct user_regs_struct *regs)
+{
+	if ((long)regs->orig_rax < 0 || -(long)regs->rax != ERESTART_RESTARTBLOCK) {
+		tracer_rewind_interrupted_syscall(regs);
+		return;
+	}
+	long nr = (long)regs->orig_rax;
+	if (nr == SYS_nanosleep && regs->rsi)
+		regs->rdi = regs->rsi;
+	else if (nr == SYS_clock_nanosleep && !(regs->rsi & TIMER_ABSTIME) && regs->r10)
+		regs->rdx = regs->r10;
+	regs->rax = regs->orig_rax;
+	regs->rip -= 2;
+	regs->orig_rax = (unsigned long long)-1;
+}
+
+int threads_restore_registers(pid_t tid, const struct thread_rec *t, struct cryo_error *e)
+{
+	struct user_regs_struct regs;
+	memcpy(&regs, t->r.regs, sizeof(regs));
+	restart_in_new_process(&regs);
+	if (tracer_set_regs(tid, &regs, e))
+		return -1;
+	if (t->r.xstate_size && tracer_set_xstate(tid, t->xstate, t->r.xstate_size, e)) {
+		snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
+			 "; does this CPU have the extensions (AVX, AVX-512) of the checkpointed one?");
+		return -1;
+	}
+	return tracer_set_sigmask(tid, t->r.blocked, e);
+}
