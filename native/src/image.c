@@ -128,6 +128,23 @@ int iw_end(struct image_writer *w, struct cryo_error *e)
 	return 0;
 }
 
+int iw_flush(struct image_writer *w, struct cryo_error *e)
+{
+	return flush_buf(w, e);
+}
+
+int iw_end_external(struct image_writer *w, uint64_t end, uint64_t checksum, struct cryo_error *e)
+{
+	struct cryo_section_entry *s = &w->sections[w->nr_sections++];
+	if (lseek(w->fd, (off_t)end, SEEK_SET) < 0)
+		return cryo_fail_errno(e, w->pid, RES, "lseek", "cannot seek in %s", w->tmp_path);
+	w->pos = end;
+	s->length = end - s->offset;
+	s->checksum = checksum;
+	w->in_section = 0;
+	return 0;
+}
+
 static int fsync_dir_of(const char *path)
 {
 	char dir_buf[PATH_MAX];

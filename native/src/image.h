@@ -34,6 +34,11 @@ int iw_open(struct image_writer *w, const char *final_path, pid_t pid, struct cr
 int iw_begin(struct image_writer *w, uint32_t type, uint32_t align, struct cryo_error *e);
 int iw_write(struct image_writer *w, const void *data, size_t len, struct cryo_error *e);
 int iw_end(struct image_writer *w, struct cryo_error *e);
+/* For a section whose payload was written past the writer (pagestream.c):
+ * flush what is buffered first; at the end, say where the payload ended
+ * and what its checksum is. */
+int iw_flush(struct image_writer *w, struct cryo_error *e);
+int iw_end_external(struct image_writer *w, uint64_t end, uint64_t checksum, struct cryo_error *e);
 /* Table, header, fsync, rename to the final name, fsync the directory. */
 int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e);
 /* Remove the temporary file; safe to call after a failure or a commit. */

@@ -2,6 +2,7 @@
 #include "memory.h"
 #include "error.h"
 #include "proc.h"
+#include "pagestream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 #define PM_PRESENT    (1ULL << 63)
 #define PM_SWAPPED    (1ULL << 62)
 #define PM_FILE       (1ULL << 61)
-#define CHUNK_BYTES   (8UL << 20)          /* one read from the target */
+#define CHUNK_BYTES   PAGESTREAM_CHUNK     /* one read from the target */
 
 struct smaps_header {
 	unsigned long start, end, pgoff, inode;
@@ -197,11 +198,10 @@ struct page_dumper {
 	pid_t pid;
 	int pagemap_fd, mem_fd;
 	struct snapshot *s;
-	struct image_writer *w;
+	struct pagestream *ps;
 	size_t runs_cap;
 	uint64_t data_bytes;
 	uint64_t vma_start;             /* runs never cross a mapping's start */
-	char *buf;
 	uint64_t *pm;
 };
 
@@ -228,18 +228,18 @@ static int add_run(struct page_dumper *d, uint64_t vaddr, uint64_t nr_pages)
 	return 0;
 }
 
-static int read_target(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, size_t len,
+static int read_target(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, char *buf, size_t len,
 		       struct cryo_error *e)
 {
 	if (v->r.prot & PROT_READ) {
-		struct iovec local = { d->buf, len }, remote = { (void *)addr, len };
+		struct iovec local = { buf, len }, remote = { (void *)addr, len };
 		ssize_t n = process_vm_readv(d->pid, &local, 1, &remote, 1, 0);
 		if (n == (ssize_t)len)
 			return 0;
 	}
 	/* unreadable (PROT_NONE, write-only) or a short read: /proc/PID/mem forces access */
 	for (size_t done = 0; done < len;) {
-		ssize_t n = pread(d->mem_fd, d->buf + done, len - done, (off_t)(addr + done));
+		ssize_t n = pread(d->mem_fd, buf + done, len - done, (off_t)(addr + done));
 		if (n <= 0)
 			return cryo_fail(e, d->pid, "memory", "pread", n < 0 ? errno : EIO,
 					 "cannot read memory of process %d at %#lx (%s)", d->pid,
@@ -249,30 +249,28 @@ static int read_target(struct page_dumper *d, const struct vma_rec *v, uint64_t 
 	return 0;
 }
 
-/* Save [addr, addr+len) of v, all wanted; anonymous zero pages are skipped. */
+/* Save [addr, addr+len) of v, all wanted; anonymous zero pages are left
+ * out (squeezed out of the buffer before it goes to disk). */
 static int dump_range(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, uint64_t len,
 		      struct cryo_error *e)
 {
 	int skip_zero = v->r.kind != CRYO_VMA_FILE_PRIVATE;
 	while (len) {
-		size_t n = len < CHUNK_BYTES ? (size_t)len : CHUNK_BYTES;
-		if (read_target(d, v, addr, n, e))
+		char *buf;
+		size_t n = len < CHUNK_BYTES ? (size_t)len : CHUNK_BYTES, kept = 0;
+		if (ps_write_buffer(d->ps, &buf, e) || read_target(d, v, addr, buf, n, e))
 			return -1;
-		size_t pages = n / PAGE, i = 0;
-		while (i < pages) {
-			if (skip_zero && all_zero(d->buf + i * PAGE)) {
-				i++;
+		for (size_t i = 0; i < n / PAGE; i++) {
+			if (skip_zero && all_zero(buf + i * PAGE))
 				continue;
-			}
-			size_t j = i + 1;
-			while (j < pages && !(skip_zero && all_zero(d->buf + j * PAGE)))
-				j++;
-			if (iw_write(d->w, d->buf + i * PAGE, (j - i) * PAGE, e))
-				return -1;
-			if (add_run(d, addr + i * PAGE, j - i))
+			if (kept != i)
+				memcpy(buf + kept * PAGE, buf + i * PAGE, PAGE);
+			if (add_run(d, addr + i * PAGE, 1))
 				return cryo_fail(e, d->pid, "memory", "malloc", ENOMEM, "out of memory");
-			i = j;
+			kept++;
 		}
+		if (ps_write_submit(d->ps, kept * PAGE, e))
+			return -1;
 		addr += n;
 		len -= n;
 	}
@@ -319,32 +317,34 @@ static int open_proc(pid_t pid, const char *name, struct cryo_error *e)
 	return fd;
 }
 
+static int dump_all(struct page_dumper *d, struct image_writer *w, struct cryo_error *e)
+{
+	int rc = 0;
+	if (ps_write_begin(&d->ps, w, e))
+		return -1;
+	for (int i = 0; i < d->s->nr_vmas && !rc; i++)
+		if (needs_data(&d->s->vmas[i]) && dump_vma(d, &d->s->vmas[i], e))
+			rc = -1;
+	/* the stream ends, and its thread stops, whatever happened above */
+	struct cryo_error later;
+	if (ps_write_end(d->ps, rc ? &later : e))
+		rc = -1;
+	return rc;
+}
+
 int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,
 			 uint64_t *page_bytes, struct cryo_error *e)
 {
-	struct page_dumper d = { .pid = pid, .s = s, .w = w, .pagemap_fd = -1, .mem_fd = -1 };
+	struct page_dumper d = { .pid = pid, .s = s, .pagemap_fd = -1, .mem_fd = -1 };
 	int rc = -1;
 
-	d.buf = mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	d.pm = malloc(PM_BATCH * 8);
-	if (d.buf == MAP_FAILED || !d.pm) {
-		cryo_fail(e, pid, "memory", "mmap", ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((d.pagemap_fd = open_proc(pid, "pagemap", e)) < 0 || (d.mem_fd = open_proc(pid, "mem", e)) < 0)
-		goto out;
-	if (iw_begin(w, CRYO_SEC_PAGES, PAGE, e))
-		goto out;
-	for (int i = 0; i < s->nr_vmas; i++)
-		if (needs_data(&s->vmas[i]) && dump_vma(&d, &s->vmas[i], e))
-			goto out;
-	if (iw_end(w, e))
-		goto out;
-	*page_bytes = d.data_bytes;
-	rc = 0;
-out:
-	if (d.buf != MAP_FAILED && d.buf)
-		munmap(d.buf, CHUNK_BYTES);
+	if (!d.pm)
+		cryo_fail(e, pid, "memory", "malloc", ENOMEM, "out of memory");
+	else if ((d.pagemap_fd = open_proc(pid, "pagemap", e)) >= 0 && (d.mem_fd = open_proc(pid, "mem", e)) >= 0)
+		rc = dump_all(&d, w, e);
+	if (!rc)
+		*page_bytes = d.data_bytes;
 	free(d.pm);
 	if (d.pagemap_fd >= 0)
 		close(d.pagemap_fd);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -166,6 +167,8 @@ int process_restore_self(const struct snapshot *s, const char *cwd, struct cryo_
 		if (setrlimit(res, &want) < 0)
 			return cryo_fail_errno(e, self, "resource limits", "setrlimit", "cannot restore resource limit %d", res);
 	}
+	if (prctl(PR_SET_NAME, s->comm) < 0)
+		return cryo_fail_errno(e, self, "command name", "prctl(PR_SET_NAME)", "cannot restore the command name %s", s->comm);
 	if (personality(p->personality) < 0)
 		return cryo_fail_errno(e, self, "personality", "personality", "cannot restore personality %#x", p->personality);
 	return 0;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RSEQ_SIG 0x53053053    /* glibc's signature on x86 */
@@ -156,19 +157,40 @@ static pid_t start_child(const struct snapshot *s, int restore_pid, struct cryo_
 	return pid;
 }
 
+/* CRYO_TIMING=1 in the environment: where a restore spends its time, on stderr */
+static void phase(const char *name)
+{
+	static struct timespec last;
+	static int on = -1;
+	struct timespec now;
+	if (on < 0)
+		on = getenv("CRYO_TIMING") != NULL;
+	if (!on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (last.tv_sec)
+		fprintf(stderr, "cryo: %-24s %8.3f ms\n", name,
+			(now.tv_sec - last.tv_sec) * 1e3 + (now.tv_nsec - last.tv_nsec) / 1e6);
+	last = now;
+}
+
 static int rebuild(pid_t pid, const struct snapshot *s, struct image_reader *r, struct cryo_error *e)
 {
 	struct injector in;
 	uint64_t scratch = 0;
 	if (injector_prepare(&in, pid, 0, e))
 		return -1;
-	if (memory_restore(&in, s, r, relocate, &scratch, e) ||
-	    threads_restore_kernel_links(&in, &s->threads[0], e) ||
+	if (memory_restore(&in, s, r, relocate, &scratch, e))
+		return -1;
+	phase("memory");
+	if (threads_restore_kernel_links(&in, &s->threads[0], e) ||
 	    signals_restore_pending(&in, scratch, s, e) ||
 	    process_restore_timers(&in, scratch, s, e) ||
 	    memory_unmap_scratch(&in, scratch, e))
 		return -1;
-	return threads_restore_registers(pid, &s->threads[0], e);
+	int rc = threads_restore_registers(pid, &s->threads[0], e);
+	phase("threads, signals, timers");
+	return rc;
 }
 
 static int check_same_kernel_vdso(const struct snapshot *s, struct cryo_error *e)
@@ -187,6 +209,7 @@ int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_er
 	struct snapshot s;
 	int rc = -1;
 
+	phase("start");
 	relocations = o->relocations;
 	nr_relocations = o->nr_relocations;
 	if (ir_open(&r, o->path, e))
@@ -202,9 +225,11 @@ int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_er
 	}
 	if (check_same_kernel_vdso(&s, e) || files_check(&s, relocate, e))
 		goto out;
+	phase("read and check metadata");
 	pid_t pid = start_child(&s, o->restore_pid, e);
 	if (pid < 0)
 		goto out;
+	phase("start the process");
 	if (rebuild(pid, &s, &r, e)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, __WALL);
