@@ -3,6 +3,7 @@
 #include "proc.h"
 
 #include <dirent.h>
+#include <linux/kcmp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -112,6 +113,20 @@ static int by_fd(const void *a, const void *b)
 	return ((const struct fd_rec *)a)->r.fd - ((const struct fd_rec *)b)->r.fd;
 }
 
+/* dup'ed descriptors share one open file and one offset: find them */
+static void find_shared_open_files(pid_t pid, struct snapshot *s)
+{
+	for (int i = 0; i < s->nr_fds; i++) {
+		s->fds[i].r.dup_of = -1;
+		for (int j = 0; j < i; j++)
+			if (s->fds[j].r.dup_of < 0 &&
+			    syscall(SYS_kcmp, pid, pid, KCMP_FILE, s->fds[j].r.fd, s->fds[i].r.fd) == 0) {
+				s->fds[i].r.dup_of = s->fds[j].r.fd;
+				break;
+			}
+	}
+}
+
 int files_capture(pid_t pid, struct snapshot *s, struct cryo_error *e)
 {
 	char path[64];
@@ -125,8 +140,10 @@ int files_capture(pid_t pid, struct snapshot *s, struct cryo_error *e)
 		if (de->d_name[0] != '.')
 			rc = add_fd(pid, s, atoi(de->d_name), &cap, e);
 	closedir(d);
-	if (!rc && s->nr_fds)
+	if (!rc && s->nr_fds) {
 		qsort(s->fds, (size_t)s->nr_fds, sizeof(*s->fds), by_fd);
+		find_shared_open_files(pid, s);
+	}
 	return rc;
 }
 
@@ -140,8 +157,10 @@ static int check_one(const char *what, const char *path, const struct cryo_file_
 		return cryo_fail_errno(e, 0, what, "stat", "%s %s is gone since the checkpoint (use --relocate OLD=NEW if it moved)", what, path);
 	if ((st.st_mode & S_IFMT) != (id->mode & S_IFMT))
 		return cryo_fail(e, 0, what, "", ESTALE, "%s %s is no longer the same kind of file", what, path);
+	/* microseconds: copies made with futimes() (cp, Java's Files.copy) keep no more */
 	if (must_be_unchanged && S_ISREG(st.st_mode) &&
-	    ((uint64_t)st.st_size != id->size || st.st_mtim.tv_sec != id->mtime_sec || st.st_mtim.tv_nsec != id->mtime_nsec))
+	    ((uint64_t)st.st_size != id->size || st.st_mtim.tv_sec != id->mtime_sec ||
+	     st.st_mtim.tv_nsec / 1000 != id->mtime_nsec / 1000))
 		return cryo_fail(e, 0, what, "", ESTALE,
 				 "%s %s changed since the checkpoint (size %llu, was %llu; modified since): refusing to restart on a different file",
 				 what, path, (unsigned long long)st.st_size, (unsigned long long)id->size);
@@ -236,6 +255,12 @@ int files_restore_self(const struct snapshot *s, relocate_fn relocate, int keep_
 			close(fd);
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
+		if (f->r.dup_of >= 0) {      /* records are in fd order: the original is open by now */
+			if (dup3(f->r.dup_of, f->r.fd, f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0) < 0)
+				return cryo_fail_errno(e, getpid(), "files", "dup3", "cannot share fd %d with fd %d",
+						       f->r.fd, f->r.dup_of);
+			continue;
+		}
 		if (f->r.kind == CRYO_FD_INHERIT) {
 			if (fcntl(f->r.fd, F_GETFD) < 0)   /* cr_restart has none there: give it /dev/null */
 				if (open_at_number(&(struct fd_rec){ .r = { .kind = CRYO_FD_DEVICE, .fd = f->r.fd,

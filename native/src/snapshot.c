@@ -403,7 +403,8 @@ static int read_fds(struct image_reader *r, struct snapshot *s, struct cryo_erro
 			c.bad = 1;
 			break;
 		}
-		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_INHERIT) {
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_INHERIT ||
+		    f.r.dup_of >= f.r.fd || f.r.dup_of < -1 || (s->nr_fds && f.r.fd <= s->fds[s->nr_fds - 1].r.fd)) {
 			free(f.path);
 			bad(&c, "file record of unknown kind");
 			break;

@@ -182,7 +182,7 @@ struct cryo_fd {
 	int32_t  fd;
 	uint32_t open_flags;        /* from fdinfo: O_ACCMODE, O_APPEND, O_NONBLOCK, ... */
 	uint32_t fd_flags;          /* FD_CLOEXEC */
-	uint32_t pad;
+	int32_t  dup_of;            /* a lower fd sharing this open file (dup), or -1 */
 	uint64_t pos;
 	struct cryo_file_id file;
 	/* string: path (what /proc/PID/fd/N pointed to) */

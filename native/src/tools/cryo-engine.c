@@ -3,7 +3,7 @@
  * restore, which must fork the restored process and stay its parent; the
  * other subcommands make the engine usable and testable from a shell.
  *
- *   cryo-engine checkpoint [-f FILE] [--stop|--term|--kill|--signal N] [-v] PID
+ *   cryo-engine checkpoint [-f FILE] [--stop|--term|--kill|--signal N] [-v|--machine] PID
  *   cryo-engine restore [--no-restore-pid] [--detach] [--relocate OLD=NEW]... [-v] FILE
  *   cryo-engine verify FILE
  *   cryo-engine check PID
@@ -24,7 +24,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: cryo-engine checkpoint [-f FILE] [--stop|--term|--kill|--signal N] [-v] PID\n"
+		"usage: cryo-engine checkpoint [-f FILE] [--stop|--term|--kill|--signal N] [-v|--machine] PID\n"
 		"       cryo-engine restore [--no-restore-pid] [--detach] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine verify FILE\n"
 		"       cryo-engine check PID\n");
@@ -53,10 +53,12 @@ static int cmd_checkpoint(int argc, char **argv)
 	struct cryo_checkpoint_stats st;
 	struct cryo_error e = {0};
 	char def[64];
-	int verbose = 0;
+	int verbose = 0, machine = 0;
 
 	for (int i = 0; i < argc; i++) {
-		if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) && i + 1 < argc)
+		if (!strcmp(argv[i], "--machine"))
+			machine = 1;
+		else if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) && i + 1 < argc)
 			o.path = argv[++i];
 		else if (!strcmp(argv[i], "--stop"))
 			o.end_action = CRYO_END_STOP;
@@ -82,9 +84,18 @@ static int cmd_checkpoint(int argc, char **argv)
 	}
 	/* a file size limit must fail the write, not kill the checkpointer */
 	signal(SIGXFSZ, SIG_IGN);
-	if (cryo_checkpoint(&o, &st, &e))
-		return fail("checkpoint", &e, 1);
-	if (verbose)
+	if (cryo_checkpoint(&o, &st, &e)) {
+		if (!machine)
+			return fail("checkpoint", &e, 1);
+		/* for the Java core: one tab-separated line (api/HelperResult.java) */
+		printf("ERROR\t%d\t%d\t%s\t%s\t%s\n", e.pid, e.err, e.resource, e.syscall, e.msg);
+		return 1;
+	}
+	if (machine)
+		printf("OK\t%llu\t%llu\t%llu\t%llu\n", (unsigned long long)st.freeze_ns,
+		       (unsigned long long)st.total_ns, (unsigned long long)st.page_bytes,
+		       (unsigned long long)st.file_size);
+	else if (verbose)
 		printf("checkpointed %d to %s: %llu bytes (%llu of pages), frozen %.3f s, total %.3f s\n",
 		       o.pid, o.path, (unsigned long long)st.file_size, (unsigned long long)st.page_bytes,
 		       st.freeze_ns / 1e9, st.total_ns / 1e9);

@@ -1,0 +1,85 @@
+package org.cryo.api;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/** How to take one checkpoint.  Defaults as BLCR's cr_checkpoint: context.PID in the cwd, leave running. */
+public final class CheckpointOptions {
+    /** Highest signal number on Linux (SIGRTMAX). */
+    static final int MAX_SIGNAL = 64;
+
+    private final Path file;
+    private final EndAction endAction;
+    private final int signal;
+
+    private CheckpointOptions(Builder builder) {
+        this.file = builder.file;
+        this.endAction = builder.endAction;
+        this.signal = builder.signal;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** context.PID in the working directory, process left running. */
+    public static CheckpointOptions defaults() {
+        return builder().build();
+    }
+
+    /** The context file, if one was chosen. */
+    public Optional<Path> file() {
+        return Optional.ofNullable(file);
+    }
+
+    /** The context file for {@code pid}: the chosen one, else context.PID in the working directory. */
+    public Path fileFor(long pid) {
+        return file != null ? file : Path.of("context." + pid);
+    }
+
+    public EndAction endAction() {
+        return endAction;
+    }
+
+    /** The signal sent for {@link EndAction#SIGNAL}, else 0. */
+    public int signal() {
+        return signal;
+    }
+
+    public static final class Builder {
+        private Path file;
+        private EndAction endAction = EndAction.RUNNING;
+        private int signal;
+
+        private Builder() {
+        }
+
+        public Builder file(Path file) {
+            this.file = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        public Builder endAction(EndAction endAction) {
+            this.endAction = Objects.requireNonNull(endAction, "endAction");
+            return this;
+        }
+
+        /** Send {@code signal} once the checkpoint is complete (sets the end action to SIGNAL). */
+        public Builder signal(int signal) {
+            if (signal < 1 || signal > MAX_SIGNAL) {
+                throw new IllegalArgumentException("signal " + signal + " is not between 1 and " + MAX_SIGNAL);
+            }
+            this.signal = signal;
+            this.endAction = EndAction.SIGNAL;
+            return this;
+        }
+
+        public CheckpointOptions build() {
+            if (endAction == EndAction.SIGNAL && signal == 0) {
+                throw new IllegalArgumentException("end action SIGNAL needs signal(n)");
+            }
+            return new CheckpointOptions(this);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package org.cryo.api;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.cryo.engine.CryoHome;
+import org.cryo.engine.EngineException;
+import org.cryo.engine.NativeEngine;
+import org.cryo.format.ContextFileReader;
+import org.cryo.format.ContextFormatException;
+import org.cryo.format.ContextInfo;
+
+/**
+ * The entry point of the Java API: checkpoint a process, restart it from its context file,
+ * inspect a context file.
+ *
+ * <p>Checkpoints and restarts run in the helper executable {@code cryo-engine}: a tracer must
+ * be the only one to wait for its tracee's stops, and this JVM's process reaper calls
+ * waitpid() on every child it started; a restored process also needs a parent that does
+ * nothing else.  Checks and the context-file verifier run in this JVM through JNI.
+ */
+public final class Checkpointer {
+    /** Exit status of {@code cryo-engine restore} when the restore itself failed (cryo.h). */
+    public static final int RESTORE_FAILED = 125;
+
+    private final Path home;
+
+    private Checkpointer(Path home) {
+        this.home = home;
+    }
+
+    /**
+     * A checkpointer for the installation found from system property {@code cryo.home}, else
+     * environment {@code CRYO_HOME}, else the directories above this jar.  Never fails: a missing
+     * installation is reported by the first operation that needs it.
+     */
+    public static Checkpointer create() {
+        return new Checkpointer(CryoHome.find().orElse(null));
+    }
+
+    /** A checkpointer for the installation at {@code home} (the repository root of a build). */
+    public static Checkpointer create(Path home) {
+        return new Checkpointer(home.toAbsolutePath().normalize());
+    }
+
+    /** The installation in use, if one was found. */
+    public Optional<Path> home() {
+        return Optional.ofNullable(home);
+    }
+
+    /** Can this user checkpoint {@code pid}?  (exists, same user or root, not set-id, dumpable.) */
+    public void checkTarget(long pid) throws CheckpointException {
+        int nativePid = toPid(pid);
+        try {
+            NativeEngine.ensureLoaded(home);
+            NativeEngine.checkTarget(nativePid);
+        } catch (EngineException e) {
+            throw CheckpointException.from(e);
+        }
+    }
+
+    /**
+     * Checkpoints {@code pid} to {@code options}' file (written under a temporary name, fsynced,
+     * renamed).  On failure the process is left running as it was and no file is left behind.
+     */
+    public CheckpointResult checkpoint(long pid, CheckpointOptions options) throws CheckpointException {
+        int nativePid = toPid(pid);
+        Path file = options.fileFor(pid).toAbsolutePath();
+        List<String> command = new ArrayList<>(List.of(helper().toString(), "checkpoint", "--machine",
+                "-f", file.toString()));
+        String endOption = options.endAction().helperOption();
+        if (endOption != null) {
+            command.add(endOption);
+        }
+        if (options.endAction() == EndAction.SIGNAL) {
+            command.add(Integer.toString(options.signal()));
+        }
+        command.add(Integer.toString(nativePid));
+        String result = runHelper(command);
+        return HelperResult.parseCheckpoint(result, file, pid);
+    }
+
+    /** Runs the helper to completion and returns its one line of machine-readable output. */
+    private static String runHelper(List<String> command) throws CheckpointException {
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        try {
+            Process helper = builder.start();
+            String out = new String(helper.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            helper.waitFor();
+            return out.strip();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot run " + command.get(0) + ": " + e.getMessage(),
+                    0, "helper", "execve", 0, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointException("interrupted while waiting for " + command.get(0));
+        }
+    }
+
+    /**
+     * Restarts from {@code file} in the helper {@code cryo-engine restore} and returns the helper's
+     * process.  The helper stays the restored process's parent and exits with its exit status, or
+     * with {@link #RESTORE_FAILED} (and one line on stderr) when the restore itself failed.  The
+     * file is verified first, so a corrupt file is rejected before anything starts.
+     */
+    public Process restart(Path file, RestartOptions options) throws CheckpointException {
+        verify(file);
+        ProcessBuilder builder = new ProcessBuilder(restoreCommand(file, options));
+        if (options.inheritIo()) {
+            builder.inheritIO();
+        }
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot start " + builder.command().get(0) + ": " + e.getMessage(),
+                    0, "helper", "execve", 0, e);
+        }
+    }
+
+    /** The command line {@link #restart} runs. */
+    public List<String> restoreCommand(Path file, RestartOptions options) throws CheckpointException {
+        List<String> command = new ArrayList<>();
+        command.add(helper().toString());
+        command.add("restore");
+        if (!options.restorePid()) {
+            command.add("--no-restore-pid");
+        }
+        if (options.detach()) {
+            command.add("--detach");
+        }
+        for (RestartOptions.Relocation relocation : options.relocations()) {
+            command.add("--relocate");
+            command.add(relocation.from() + "=" + relocation.to());
+        }
+        command.add(file.toAbsolutePath().toString());
+        return command;
+    }
+
+    /** Verifies {@code file} (checksums included) and describes what it holds. */
+    public ContextInfo inspect(Path file) throws CheckpointException {
+        verify(file);
+        try {
+            return ContextFileReader.read(file);
+        } catch (ContextFormatException e) {
+            throw new CheckpointException(file + ": " + e.getMessage(), 0, "context file", "", 0, e);
+        }
+    }
+
+    /** The whole file, checksums included, through the native verifier. */
+    public void verify(Path file) throws CheckpointException {
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException("no context file " + file, 0, "context file", "open", 2, null);
+        }
+        try {
+            NativeEngine.ensureLoaded(home);
+            NativeEngine.verify(file.toAbsolutePath().toString());
+        } catch (EngineException e) {
+            throw CheckpointException.from(e);
+        }
+    }
+
+    /** ${cryo.home}/native/target/bin/cryo-engine, which must exist. */
+    public Path helper() throws CheckpointException {
+        Path helper = CryoHome.helper(requireHome());
+        if (!Files.isExecutable(helper)) {
+            throw new CheckpointException("helper " + helper + " is missing (build with 'mvn package')",
+                    0, "helper", "execve", 2, null);
+        }
+        return helper;
+    }
+
+    private Path requireHome() throws CheckpointException {
+        if (home == null) {
+            throw new CheckpointException("cannot find the Cryo installation: set -D" + CryoHome.PROPERTY
+                    + " or " + CryoHome.ENVIRONMENT);
+        }
+        return home;
+    }
+
+    private static int toPid(long pid) throws CheckpointException {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            throw new CheckpointException("invalid PID " + pid, pid, "process", "", 22, null);
+        }
+        return (int) pid;
+    }
+}

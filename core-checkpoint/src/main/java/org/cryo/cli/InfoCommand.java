@@ -1,0 +1,107 @@
+package org.cryo.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import org.cryo.api.Checkpointer;
+import org.cryo.format.ContextInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** cryo info: what a context file holds, for people (default) or programs (--json). */
+@Command(name = "info", mixinStandardHelpOptions = true, version = CryoCommand.VERSION, usageHelpWidth = 100,
+       
+        headerHeading = "NAME%n", header = "  cryo info - describe a context file",
+        synopsisHeading = "%nSYNOPSIS%n  ",
+        descriptionHeading = "%nDESCRIPTION%n",
+        description = {
+            "  Verifies FILE and prints the process it holds: command line, memory by kind,",
+            "  open files, when and where it was taken and by whom.",
+        },
+        parameterListHeading = "%nARGUMENTS%n",
+        optionListHeading = "%nOPTIONS%n",
+        exitCodeListHeading = "%nEXIT STATUS%n",
+        exitCodeList = {"0:the file is valid", "1:usage error", "2:the file is missing or corrupt"})
+final class InfoCommand implements Callable<Integer> {
+    private static final DateTimeFormatter WHEN =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print everything as JSON (mappings and files included).")
+    boolean json;
+
+    @Parameters(paramLabel = "FILE", description = "The context file.")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+        ContextInfo info = Checkpointer.create().inspect(file);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
+        } else {
+            printSummary(out, info);
+        }
+        out.flush();
+        return ExitStatus.OK;
+    }
+
+    private void printSummary(PrintWriter out, ContextInfo info) {
+        out.printf("Context file  %s (%s, written by Cryo %s)%n", file, Units.bytes(info.fileSize()),
+                version(info.cryoVersion()));
+        out.printf("Process       pid %d (%s), parent %d, %d thread%s%n", info.pid(), info.comm(), info.ppid(),
+                info.threads(), info.threads() == 1 ? "" : "s");
+        out.printf("Command line  %s%n", String.join(" ", info.commandLine()));
+        out.printf("Executable    %s%n", info.exe());
+        out.printf("Directory     %s%n", info.cwd());
+        out.printf("Taken         %s on %s (kernel %s) by %s (uid %d, gid %d)%n", WHEN.format(info.time()),
+                info.host(), info.kernel(), info.user(), info.uid(), info.gid());
+        out.printf("Frozen for    %s%n", Units.millis(info.freezeNanos()));
+        printMemory(out, info);
+        printFiles(out, info);
+    }
+
+    private static void printMemory(PrintWriter out, ContextInfo info) {
+        out.printf("Memory        %-18s %8s %14s %12s%n", "kind", "mappings", "address space", "saved");
+        for (ContextInfo.MemoryUsage usage : info.memory()) {
+            out.printf("              %-18s %8d %14s %12s%n", usage.kind().description(), usage.mappings(),
+                    Units.bytes(usage.addressBytes()), Units.bytes(usage.savedBytes()));
+        }
+        out.printf("              %-18s %8d %14s %12s%n", "total", info.mappings().size(),
+                Units.bytes(info.memory().stream().mapToLong(ContextInfo.MemoryUsage::addressBytes).sum()),
+                Units.bytes(info.pageBytes()));
+    }
+
+    private static void printFiles(PrintWriter out, ContextInfo info) {
+        String label = "Files";
+        for (ContextInfo.FileInfo f : info.files()) {
+            out.printf("%-13s fd %-3d %-8s %s (%s, offset %d)%n", label, f.fd(), f.kind().name().toLowerCase(),
+                    f.path(), accessMode(f.openFlags()), f.pos());
+            label = "";
+        }
+        if (info.files().isEmpty()) {
+            out.printf("Files         none%n");
+        }
+    }
+
+    private static String accessMode(int openFlags) {
+        return switch (openFlags & 3) {
+            case 0 -> "read";
+            case 1 -> "write";
+            default -> "read/write";
+        };
+    }
+
+    private static String version(int code) {
+        return (code / 10000) + "." + (code / 100 % 100) + "." + (code % 100);
+    }
+}

@@ -1,0 +1,129 @@
+package org.cryo.cli;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import org.cryo.api.CheckpointException;
+import picocli.CommandLine;
+
+/**
+ * The command line.  The launchers in bin/ pass their own name first, so one class serves
+ * {@code cr_checkpoint}, {@code cr_restart}, {@code cr_run} (BLCR's names, for drop-in use in
+ * batch scripts) and {@code cryo} (all of them as subcommands, plus info and demo).
+ *
+ * <p>Every error is one line {@code <prog>: <message>} on stderr and a non-zero status; no
+ * stack traces.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit status (for tests: nothing calls System.exit). */
+    public static int run(String... args) {
+        if (args.length == 0) {
+            System.err.println("cryo: usage: Main PROGRAM [ARGS...] (PROGRAM: cr_checkpoint, cr_restart, cr_run, cryo)");
+            return ExitStatus.USAGE;
+        }
+        String program = programName(args[0]);
+        CommandLine commandLine = commandFor(program);
+        if (commandLine == null) {
+            System.err.println("cryo: unknown program name '" + program + "'");
+            return ExitStatus.USAGE;
+        }
+        return commandLine.execute(Arrays.copyOfRange(args, 1, args.length));
+    }
+
+    /** The launcher may pass a path (bin/cr_checkpoint); only the base name counts. */
+    private static String programName(String argument) {
+        int slash = argument.lastIndexOf('/');
+        return slash < 0 ? argument : argument.substring(slash + 1);
+    }
+
+    static CommandLine commandFor(String program) {
+        return switch (program) {
+            case "cr_checkpoint" -> configure(new CommandLine(new CheckpointCommand()).setCommandName(program));
+            case "cr_restart" -> configure(new CommandLine(new RestartCommand()).setCommandName(program));
+            case "cr_run" -> configure(new CommandLine(new RunCommand()).setCommandName(program));
+            case "cryo" -> configure(cryoCommand());
+            default -> null;
+        };
+    }
+
+    private static CommandLine cryoCommand() {
+        CommandLine cryo = new CommandLine(new CryoCommand());
+        addSubcommand(cryo, "checkpoint", new CheckpointCommand());
+        addSubcommand(cryo, "restart", new RestartCommand());
+        addSubcommand(cryo, "run", new RunCommand());
+        addSubcommand(cryo, "info", new InfoCommand());
+        addSubcommand(cryo, "demo", new DemoCommand());
+        return cryo;
+    }
+
+    /** Renames the command itself, so its usage and errors say "cryo checkpoint", not "cryo cr_checkpoint". */
+    private static void addSubcommand(CommandLine parent, String name, Object command) {
+        parent.addSubcommand(new CommandLine(command).setCommandName(name));
+    }
+
+    /** Error handling and parser settings, applied to the command and all its subcommands. */
+    private static CommandLine configure(CommandLine commandLine) {
+        commandLine.setParameterExceptionHandler(Main::usageError);
+        commandLine.setExecutionExceptionHandler(Main::executionError);
+        commandLine.setOut(new PrintWriter(System.out, true));
+        commandLine.setErr(new PrintWriter(System.err, true));
+        // cr_run CMD ARGS...: everything from CMD on belongs to the command, options included.
+        stopAtCommand(commandLine);
+        return commandLine;
+    }
+
+    private static void stopAtCommand(CommandLine commandLine) {
+        if (commandLine.getCommand() instanceof RunCommand) {
+            commandLine.setStopAtPositional(true);
+        }
+        commandLine.getSubcommands().values().forEach(Main::stopAtCommand);
+    }
+
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine failed = e.getCommandLine();
+        printError(failed, e.getMessage());
+        return ExitStatus.USAGE;
+    }
+
+    private static int executionError(Exception e, CommandLine failed, CommandLine.ParseResult parseResult) {
+        if (e instanceof CliFailure failure) {
+            printError(failed, failure.getMessage());
+            return failure.status();
+        }
+        if (e instanceof CheckpointException) {
+            printError(failed, e.getMessage());
+            return ExitStatus.FAILED;
+        }
+        if (e instanceof IllegalArgumentException) {
+            printError(failed, e.getMessage());
+            return ExitStatus.USAGE;
+        }
+        printError(failed, "internal error: " + e);
+        return ExitStatus.FAILED;
+    }
+
+    /** One line on stderr: "<prog>: <message>". */
+    static void printError(CommandLine command, String message) {
+        String prog = command.getCommandSpec().qualifiedName();
+        command.getErr().println(prog + ": " + oneLine(message));
+        command.getErr().flush();
+    }
+
+    static String oneLine(String message) {
+        if (message == null || message.isBlank()) {
+            return "failed";
+        }
+        String line = message.strip();
+        int newline = line.indexOf('\n');
+        if (newline >= 0) {
+            line = line.substring(0, newline).strip();
+        }
+        return line.startsWith("Error: ") ? line.substring("Error: ".length()) : line;
+    }
+}

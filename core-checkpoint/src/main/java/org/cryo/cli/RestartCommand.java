@@ -1,0 +1,89 @@
+package org.cryo.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.cryo.api.CheckpointException;
+import org.cryo.api.Checkpointer;
+import org.cryo.api.RestartOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** cr_restart: restarts a context file and, unless --detach, stands in for the process until it exits. */
+@Command(name = "cr_restart", mixinStandardHelpOptions = true, version = CryoCommand.VERSION, usageHelpWidth = 100,
+        sortOptions = false, separator = " ",
+        headerHeading = "NAME%n", header = "  cr_restart - restart a process from its context file",
+        synopsisHeading = "%nSYNOPSIS%n  ",
+        descriptionHeading = "%nDESCRIPTION%n",
+        description = {
+            "  Verifies FILE (every checksum), rebuilds the process it holds as a child of",
+            "  cr_restart and lets it carry on from the instruction where it was checkpointed.",
+            "  cr_restart waits for it and exits with its exit status, so it can stand where",
+            "  the job stood in a batch script. The process keeps its PID unless",
+            "  --no-restore-pid is given; restoring a PID needs root or CAP_CHECKPOINT_RESTORE.",
+            "  Files are reopened by path; file-backed memory is checked to be unchanged.",
+        },
+        parameterListHeading = "%nARGUMENTS%n",
+        optionListHeading = "%nOPTIONS%n",
+        exitCodeListHeading = "%nEXIT STATUS%n",
+        exitCodeList = {
+            "N:the restarted process's exit status (0 with --detach once it runs)",
+            "1:usage error or bad argument",
+            "125:the restart failed (the reason is on stderr); nothing was left running",
+        },
+        footerHeading = "%nEXAMPLES%n",
+        footer = {
+            "  cr_restart context.1234",
+            "  cr_restart --no-restore-pid --relocate /old/scratch=/new/scratch job.ctx",
+            "",
+        })
+final class RestartCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--no-restore-pid", description = "Give the process a new PID instead of its original one.")
+    boolean noRestorePid;
+
+    @Option(names = "--detach", description = "Return as soon as the process runs, instead of waiting for it.")
+    boolean detach;
+
+    @Option(names = "--relocate", paramLabel = "OLD=NEW",
+            description = "Open files recorded under path OLD from NEW instead (repeatable).")
+    List<String> relocations = List.of();
+
+    @Parameters(paramLabel = "FILE", description = "The context file.")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+        RestartOptions options = options();
+        Process helper;
+        try {
+            helper = Checkpointer.create().restart(file, options);
+        } catch (CheckpointException e) {
+            // The same status the helper uses, so scripts see one code for "restart failed".
+            throw new CliFailure(e.getMessage(), ExitStatus.RESTORE_FAILED);
+        }
+        return helper.waitFor();
+    }
+
+    private RestartOptions options() {
+        RestartOptions.Builder options = RestartOptions.builder()
+                .restorePid(!noRestorePid)
+                .detach(detach)
+                .inheritIo(true);
+        for (String relocation : relocations) {
+            int equals = relocation.indexOf('=');
+            if (equals <= 0) {
+                throw new ParameterException(spec.commandLine(),
+                        "invalid --relocate '" + relocation + "' (expected OLD=NEW)");
+            }
+            options.relocate(relocation.substring(0, equals), relocation.substring(equals + 1));
+        }
+        return options.build();
+    }
+}

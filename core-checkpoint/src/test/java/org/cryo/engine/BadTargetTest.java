@@ -1,0 +1,112 @@
+package org.cryo.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.cryo.api.CheckpointException;
+import org.cryo.api.CheckpointOptions;
+import org.cryo.api.Checkpointer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Targets that must be refused with a one-line error, leaving no file and the target untouched:
+ * a PID that does not exist, another user's process, a set-id process, a non-dumpable one.
+ */
+class BadTargetTest {
+    @BeforeAll
+    static void user() throws Exception {
+        UnprivilegedUser.ensure();
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void nonexistentPidThroughTheApi() throws Exception {
+        Path dir = CheckpointHarness.newWorkDir("nopid");
+        try {
+            long pid = unusedPid();
+            Path file = dir.resolve("context.cryo");
+            CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> Checkpointer.create().checkpoint(pid, CheckpointOptions.builder().file(file).build()));
+            CheckpointHarness.assertOneLine(e.getMessage());
+            assertEquals(List.of(), CheckpointHarness.listNames(dir));
+        } finally {
+            CheckpointHarness.deleteTree(dir);
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void nonexistentPidThroughTheLauncher() throws Exception {
+        Path dir = CheckpointHarness.newWorkDir("nopid");
+        try {
+            long pid = unusedPid();
+            var result = CheckpointHarness.run(List.of(CheckpointHarness.launcher("cr_checkpoint").toString(),
+                    "-f", dir.resolve("context.cryo").toString(), Long.toString(pid)), Duration.ofSeconds(30));
+            assertNotEquals(0, result.status(), result.describe());
+            CheckpointHarness.assertOneLineError(result.err());
+            assertEquals(List.of(), CheckpointHarness.listNames(dir));
+        } finally {
+            CheckpointHarness.deleteTree(dir);
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void anotherUsersProcessIsRefused() throws Exception {
+        try (var original = CheckpointHarness.Original.start("baseline")) {
+            Path out = original.dir().resolve("out");
+            Files.createDirectory(out);
+            Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxrwxrwx"));
+            var result = CheckpointHarness.run(UnprivilegedUser.as(CheckpointHarness.launcher("cr_checkpoint").toString(),
+                    "-f", out.resolve("context.cryo").toString(), Long.toString(original.pid())), Duration.ofSeconds(30));
+            assertNotEquals(0, result.status(), result.describe());
+            CheckpointHarness.assertOneLineError(result.err());
+            assertEquals(List.of(), CheckpointHarness.listNames(out));
+            original.goAndAssertPassed();
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void setIdProcessIsRefused() throws Exception {
+        refusedAndUntouched("setid");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void nonDumpableProcessIsRefused() throws Exception {
+        refusedAndUntouched("nondumpable");
+    }
+
+    private static void refusedAndUntouched(String program) throws Exception {
+        try (var original = CheckpointHarness.Original.start(program)) {
+            Path file = original.dir().resolve("context.cryo");
+            CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> Checkpointer.create().checkpoint(original.pid(), CheckpointOptions.builder().file(file).build()));
+            CheckpointHarness.assertOneLine(e.getMessage());
+            assertFalse(CheckpointHarness.listNames(original.dir()).stream().anyMatch(n -> n.contains("context")),
+                    "files left: " + CheckpointHarness.listNames(original.dir()));
+            original.goAndAssertPassed();
+        }
+    }
+
+    private static long unusedPid() throws Exception {
+        long max = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/kernel/pid_max")).get(0).trim());
+        for (long pid = max - 1; pid > 300; pid--) {
+            if (!Files.exists(Path.of("/proc/" + pid))) {
+                return pid;
+            }
+        }
+        throw new IllegalStateException("no free PID");
+    }
+}

@@ -1,0 +1,142 @@
+/* cryo-bench-memhog: the workload the benchmark (scripts/benchmark.sh) checkpoints.
+ *
+ *   cryo-bench-memhog MIB [PERCENT [REPORT]]
+ *
+ * Maps MIB MiB of private anonymous memory, fills the first PERCENT percent
+ * (default 100, rounded to whole pages) with xorshift64 data (incompressible,
+ * no two pages alike) and leaves the rest untouched (never faulted in), prints
+ * "ready" on stdout and waits.
+ *
+ * SIGUSR1 asks it to check its memory: the touched part must still hold the
+ * same xorshift sequence and the untouched part must read as zeros (one word
+ * in every 16 pages is sampled, so that the check does not fault the whole
+ * range in).  The verdict, "verify ok" or "verify BAD ...", goes to the file
+ * REPORT (created afresh each time, by rename, so that a reader never sees it
+ * half written), or to stdout without REPORT.  The benchmark sends SIGUSR1 to
+ * each restored copy; a fresh file works whatever became of the descriptors.
+ *
+ * It closes every descriptor above 2 that it inherited (shells and job
+ * runners leak pipes), so that it holds only what the benchmark gave it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t verify_requested;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	verify_requested = 1;
+}
+
+static inline uint64_t xorshift64(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static void fill(uint64_t *p, size_t words, uint64_t seed)
+{
+	uint64_t s = seed;
+	for (size_t i = 0; i < words; i++)
+		p[i] = xorshift64(&s);
+}
+
+/* 0 when the memory holds what fill() left there; the verdict goes to out */
+static int verify(FILE *out, const uint64_t *p, size_t touched_words, size_t total_words, uint64_t seed)
+{
+	uint64_t s = seed;
+	for (size_t i = 0; i < touched_words; i++) {
+		uint64_t want = xorshift64(&s);
+		if (p[i] != want) {
+			fprintf(out, "verify BAD: touched word %zu (byte offset %zu) is %#llx, want %#llx\n",
+			       i, i * 8, (unsigned long long)p[i], (unsigned long long)want);
+			return -1;
+		}
+	}
+	const size_t stride = 16 * 4096 / 8;
+	/* first sample: the first page boundary at or after the touched part */
+	size_t start = (touched_words + 511) / 512 * 512;
+	for (size_t i = start; i < total_words; i += stride) {
+		if (p[i] != 0) {
+			fprintf(out, "verify BAD: untouched word %zu (byte offset %zu) is %#llx, want 0\n",
+			       i, i * 8, (unsigned long long)p[i]);
+			return -1;
+		}
+	}
+	fprintf(out, "verify ok\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: cryo-bench-memhog MIB [PERCENT [REPORT]]\n");
+		return 1;
+	}
+	size_t mib = strtoull(argv[1], NULL, 10);
+	double percent = argc > 2 ? strtod(argv[2], NULL) : 100.0;
+	const char *report = argc > 3 ? argv[3] : NULL;
+	const uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	if (mib == 0 || percent < 0 || percent > 100) {
+		fprintf(stderr, "cryo-bench-memhog: want MIB > 0 and 0 <= PERCENT <= 100\n");
+		return 1;
+	}
+
+	syscall(SYS_close_range, 3U, ~0U, 0U);   /* the inherited strays, see above */
+
+	size_t bytes = mib << 20;
+	uint64_t *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		fprintf(stderr, "cryo-bench-memhog: mmap %zu MiB: %s\n", mib, strerror(errno));
+		return 1;
+	}
+	/* whole pages, so that "untouched" pages really are never faulted in */
+	size_t touched_pages = (size_t)((double)(bytes / 4096) * percent / 100.0 + 0.5);
+	size_t touched_words = touched_pages * 4096 / 8;
+	size_t total_words = bytes / 8;
+
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	fill(mem, touched_words, seed);
+	printf("ready\n");
+	fflush(stdout);
+
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	for (;;) {
+		sigprocmask(SIG_BLOCK, &block, &old);
+		while (!verify_requested)
+			sigsuspend(&old);   /* pause() without the lost-wakeup race */
+		verify_requested = 0;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (!report) {
+			verify(stdout, mem, touched_words, total_words, seed);
+			fflush(stdout);
+			continue;
+		}
+		char tmp[4096];
+		snprintf(tmp, sizeof tmp, "%s.tmp", report);
+		FILE *f = fopen(tmp, "w");
+		if (!f) {
+			fprintf(stderr, "cryo-bench-memhog: %s: %s\n", tmp, strerror(errno));
+			continue;
+		}
+		verify(f, mem, touched_words, total_words, seed);
+		if (fclose(f) != 0 || rename(tmp, report) != 0)
+			fprintf(stderr, "cryo-bench-memhog: %s: %s\n", report, strerror(errno));
+	}
+}

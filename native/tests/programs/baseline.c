@@ -1,0 +1,24 @@
+/*
+ * The smallest program that follows the protocol: no state of its own beyond
+ * a checked global.  After the go it reports who it runs as
+ * ("IDS uid R E S gid R E S"): the fault tests use that to see that a
+ * context recorded from root never restarts as root for another user.
+ */
+#include "testlib.h"
+
+static volatile uint64_t marker = 0;
+
+int main(int argc, char **argv)
+{
+	tl_init(argc, argv);
+	marker = 0xc0ffee;
+	tl_ready();
+	tl_wait_go();
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	getresuid(&ru, &eu, &su);
+	getresgid(&rg, &eg, &sg);
+	tl_info("IDS uid %u %u %u gid %u %u %u", ru, eu, su, rg, eg, sg);
+	TL_CHECK(marker == 0xc0ffee, "global marker %#lx", (unsigned long)marker);
+	return tl_finish();
+}
