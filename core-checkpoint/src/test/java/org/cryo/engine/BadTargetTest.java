@@ -1,6 +1,7 @@
 package org.cryo.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,6 +39,7 @@ class BadTargetTest {
             CheckpointException e = assertThrows(CheckpointException.class,
                     () -> Checkpointer.create().checkpoint(pid, CheckpointOptions.builder().file(file).build()));
             CheckpointHarness.assertOneLine(e.getMessage());
+            assertTrue(e.getMessage().contains("no such process"), e.getMessage());
             assertEquals(List.of(), CheckpointHarness.listNames(dir));
         } finally {
             CheckpointHarness.deleteTree(dir);
@@ -54,6 +56,7 @@ class BadTargetTest {
                     "-f", dir.resolve("context.cryo").toString(), Long.toString(pid)), Duration.ofSeconds(30));
             assertNotEquals(0, result.status(), result.describe());
             CheckpointHarness.assertOneLineError(result.err());
+            assertTrue(String.join("\n", result.err()).contains("no such process"), result.describe());
             assertEquals(List.of(), CheckpointHarness.listNames(dir));
         } finally {
             CheckpointHarness.deleteTree(dir);
@@ -71,6 +74,7 @@ class BadTargetTest {
                     "-f", out.resolve("context.cryo").toString(), Long.toString(original.pid())), Duration.ofSeconds(30));
             assertNotEquals(0, result.status(), result.describe());
             CheckpointHarness.assertOneLineError(result.err());
+            assertTrue(String.join("\n", result.err()).contains("permission denied"), result.describe());
             assertEquals(List.of(), CheckpointHarness.listNames(out));
             original.goAndAssertPassed();
         }
@@ -79,21 +83,22 @@ class BadTargetTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void setIdProcessIsRefused() throws Exception {
-        refusedAndUntouched("setid");
+        refusedAndUntouched("setid", "set-id");
     }
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void nonDumpableProcessIsRefused() throws Exception {
-        refusedAndUntouched("nondumpable");
+        refusedAndUntouched("nondumpable", "not dumpable");
     }
 
-    private static void refusedAndUntouched(String program) throws Exception {
+    private static void refusedAndUntouched(String program, String reason) throws Exception {
         try (var original = CheckpointHarness.Original.start(program)) {
             Path file = original.dir().resolve("context.cryo");
             CheckpointException e = assertThrows(CheckpointException.class,
                     () -> Checkpointer.create().checkpoint(original.pid(), CheckpointOptions.builder().file(file).build()));
             CheckpointHarness.assertOneLine(e.getMessage());
+            assertTrue(e.getMessage().contains(reason), e.getMessage());
             assertFalse(CheckpointHarness.listNames(original.dir()).stream().anyMatch(n -> n.contains("context")),
                     "files left: " + CheckpointHarness.listNames(original.dir()));
             original.goAndAssertPassed();

@@ -1,6 +1,7 @@
 package org.cryo.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,6 +78,47 @@ class FailedCheckpointTest {
                 Checkpointer.create().verify(file);
             }
             assertTrue(ProcessHandle.of(original.pid()).isEmpty(), "the target still runs");
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void unwritableDirectoryIsRefusedBeforeTheProcessIsTouched() throws Exception {
+        try (var original = CheckpointHarness.Original.start("mem_big", "16")) {
+            Path readOnly = original.dir().resolve("readonly");
+            Files.createDirectory(readOnly);
+            // root ignores permission bits: a read-only bind mount is unwritable even for root
+            var mount = CheckpointHarness.run(List.of("mount", "--bind", "-o", "ro", readOnly.toString(),
+                    readOnly.toString()), Duration.ofSeconds(10));
+            Assumptions.assumeTrue(mount.status() == 0, "cannot bind-mount: " + mount.describe());
+            try {
+                CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpointer.create()
+                        .checkpoint(original.pid(), CheckpointOptions.builder().file(readOnly.resolve("context.cryo")).build()));
+                CheckpointHarness.assertOneLine(e.getMessage());
+                assertTrue(e.getMessage().contains("Read-only file system"), e.getMessage());
+                assertEquals(List.of(), CheckpointHarness.listNames(readOnly));
+            } finally {
+                CheckpointHarness.run(List.of("umount", "-l", readOnly.toString()), Duration.ofSeconds(10));
+            }
+            original.goAndAssertPassed();
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void fileSizeLimitLeavesNothingAndTheProcessRuns() throws Exception {
+        try (var original = CheckpointHarness.Original.start("mem_big", "16")) {
+            Path out = original.dir().resolve("out");
+            Files.createDirectory(out);
+            // RLIMIT_FSIZE of 1 MiB (ulimit counts 1024-byte blocks) for the checkpoint command
+            String command = "ulimit -f 1024; exec " + CheckpointHarness.launcher("cr_checkpoint")
+                    + " -f " + out.resolve("context.cryo") + " " + original.pid();
+            var result = CheckpointHarness.run(List.of("bash", "-c", command), Duration.ofSeconds(30));
+            assertNotEquals(0, result.status(), result.describe());
+            CheckpointHarness.assertOneLineError(result.err());
+            assertTrue(result.err().get(0).contains("File too large"), result.describe());
+            assertEquals(List.of(), CheckpointHarness.listNames(out), "files left");
+            original.goAndAssertPassed();
         }
     }
 }
