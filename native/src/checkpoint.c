@@ -88,9 +88,6 @@ int cryo_check_target(pid_t pid, struct cryo_error *e)
 		return cryo_fail(e, pid, "process", "", EPERM, "process %d is not dumpable: refused", pid);
 	if (st.state == 'Z' || st.state == 'X')
 		return cryo_fail(e, pid, "process", "", ESRCH, "process %d has exited (zombie)", pid);
-	if (st.threads > 1)
-		return cryo_fail(e, pid, "process", "", ENOTSUP,
-				 "process %d has %d threads: multi-threaded processes are not supported yet", pid, st.threads);
 	int tracer = tracer_pid_of(pid);
 	if (tracer)
 		return cryo_fail(e, pid, "process", "", EBUSY, "process %d is being traced by process %d: refused", pid, tracer);
@@ -99,8 +96,10 @@ int cryo_check_target(pid_t pid, struct cryo_error *e)
 
 struct capture {
 	pid_t pid;
-	struct injector in;
-	int seized, prepared;
+	pid_t *tids;                /* every thread, the leader first */
+	int nr_tids;
+	struct injector *in;        /* one per thread; in[0] does the process-wide work */
+	int nr_prepared;
 	uint64_t scratch;
 	struct snapshot snap;
 	struct image_writer w;
@@ -109,7 +108,7 @@ struct capture {
 static int refuse_if_not_dumpable(struct capture *c, struct cryo_error *e)
 {
 	long r;
-	if (injector_syscall(&c->in, SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0, 0, &r, e))
+	if (injector_syscall(&c->in[0], SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0, 0, &r, e))
 		return -1;
 	if (r != 1)
 		return cryo_fail(e, c->pid, "process", "", EPERM, "process %d is not dumpable: refused", c->pid);
@@ -119,7 +118,7 @@ static int refuse_if_not_dumpable(struct capture *c, struct cryo_error *e)
 static int map_scratch(struct capture *c, struct cryo_error *e)
 {
 	long r;
-	if (injector_syscall(&c->in, SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &r, e))
+	if (injector_syscall(&c->in[0], SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &r, e))
 		return -1;
 	if (r < 0 && r > -4096)
 		return cryo_fail(e, c->pid, "memory", "mmap", (int)-r, "cannot map a scratch page in process %d", c->pid);
@@ -132,7 +131,7 @@ static int unmap_scratch(struct capture *c, struct cryo_error *e)
 	long r;
 	if (!c->scratch)
 		return 0;
-	if (injector_syscall(&c->in, SYS_munmap, (long)c->scratch, 4096, 0, 0, 0, 0, &r, e))
+	if (injector_syscall(&c->in[0], SYS_munmap, (long)c->scratch, 4096, 0, 0, 0, 0, &r, e))
 		return -1;
 	c->scratch = 0;
 	return 0;
@@ -164,16 +163,18 @@ static int capture_vdso_identity(struct capture *c, struct cryo_error *e)
 static int capture_through_injection(struct capture *c, struct cryo_error *e)
 {
 	struct snapshot *s = &c->snap;
-	s->threads = calloc(1, sizeof(*s->threads));
-	s->nr_threads = 1;
+	s->threads = calloc((size_t)c->nr_tids, sizeof(*s->threads));
 	if (!s->threads)
 		return cryo_fail(e, c->pid, "process", "malloc", ENOMEM, "out of memory");
+	s->nr_threads = c->nr_tids;
 	if (refuse_if_not_dumpable(c, e) || map_scratch(c, e))
 		return -1;
-	if (threads_capture(&c->in, c->scratch, &s->threads[0], e) ||
-	    signals_capture_actions(&c->in, c->scratch, s, e) ||
-	    process_capture(&c->in, c->scratch, s, e))
+	for (int i = 0; i < c->nr_tids; i++)
+		if (threads_capture(&c->in[i], c->scratch, &s->threads[i], e))
+			return -1;
+	if (signals_capture_actions(&c->in[0], c->scratch, s, e) || process_capture(&c->in[0], c->scratch, s, e))
 		return -1;
+	s->proc.nr_threads = (uint32_t)c->nr_tids;
 	return unmap_scratch(c, e);
 }
 
@@ -215,10 +216,28 @@ static void release(struct capture *c)
 	struct cryo_error ignored;
 	if (c->scratch)
 		unmap_scratch(c, &ignored);
-	if (c->prepared)
-		injector_finish(&c->in, NULL, &ignored);
-	if (c->seized)
-		tracer_detach(c->pid, &ignored);
+	for (int i = 0; i < c->nr_prepared; i++)
+		injector_finish(&c->in[i], NULL, &ignored);
+	for (int i = 0; i < c->nr_tids; i++)
+		tracer_detach(c->tids[i], &ignored);
+	free(c->in);
+	free(c->tids);
+}
+
+/* Freeze every thread and take each one's registers aside. */
+static int freeze(struct capture *c, struct cryo_error *e)
+{
+	if (tracer_seize_threads(c->pid, &c->tids, &c->nr_tids, e))
+		return -1;
+	c->in = calloc((size_t)c->nr_tids, sizeof(*c->in));
+	if (!c->in)
+		return cryo_fail(e, c->pid, "threads", "malloc", ENOMEM, "out of memory");
+	/* the leader's syscall instruction serves every thread: they share the vdso */
+	for (; c->nr_prepared < c->nr_tids; c->nr_prepared++)
+		if (c->nr_prepared ? injector_prepare_thread(&c->in[c->nr_prepared], &c->in[0], c->tids[c->nr_prepared], e)
+				   : injector_prepare(&c->in[0], c->pid, 0, e))
+			return -1;
+	return 0;
 }
 
 int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint_stats *stats,
@@ -238,12 +257,8 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	if (iw_open(&c.w, o->path, o->pid, e))
 		return -1;
 	frozen_at = now_ns();
-	if (tracer_seize(o->pid, e))
+	if (freeze(&c, e))
 		goto out;
-	c.seized = 1;
-	if (injector_prepare(&c.in, o->pid, 0, e))
-		goto out;
-	c.prepared = 1;
 	if (capture_through_injection(&c, e) || capture_from_outside(&c, e) ||
 	    write_image(&c, &page_bytes, &file_size, frozen_at, e))
 		goto out;

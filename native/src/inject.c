@@ -56,6 +56,7 @@ int injector_prepare(struct injector *in, pid_t pid, uint64_t syscall_ip, struct
 {
 	memset(in, 0, sizeof(*in));
 	in->pid = pid;
+	in->tgid = pid;
 	in->syscall_ip = syscall_ip ? syscall_ip : find_vdso_syscall(pid, NULL, NULL);
 	if (!in->syscall_ip)
 		return cryo_fail(e, pid, "vdso", "", ENOEXEC,
@@ -64,6 +65,14 @@ int injector_prepare(struct injector *in, pid_t pid, uint64_t syscall_ip, struct
 		return -1;
 	/* signals that arrive now stay pending instead of stopping an injected syscall */
 	return tracer_set_sigmask(pid, ~0ULL, e);
+}
+
+int injector_prepare_thread(struct injector *in, const struct injector *leader, pid_t tid, struct cryo_error *e)
+{
+	if (injector_prepare(in, tid, leader->syscall_ip, e))
+		return -1;
+	in->tgid = leader->tgid;
+	return 0;
 }
 
 static int step_to_syscall_stop(struct injector *in, const char *name, struct cryo_error *e)

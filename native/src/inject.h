@@ -13,7 +13,8 @@
 #include "cryo/cryo.h"
 
 struct injector {
-	pid_t pid;
+	pid_t pid;                           /* the thread */
+	pid_t tgid;                          /* its process */
 	uint64_t syscall_ip;                 /* address of a `syscall` instruction in the target */
 	struct user_regs_struct saved;       /* the thread's own registers */
 	uint64_t saved_sigmask;
@@ -23,6 +24,8 @@ struct injector {
  * duration, and find a syscall instruction in its [vdso] (syscall_ip 0) or
  * use the one given. */
 int injector_prepare(struct injector *in, pid_t pid, uint64_t syscall_ip, struct cryo_error *e);
+/* The same for a thread of the process behind leader. */
+int injector_prepare_thread(struct injector *in, const struct injector *leader, pid_t tid, struct cryo_error *e);
 /* Run syscall nr with args inside the target; *ret gets the raw result
  * (negative errno on failure). */
 int injector_syscall(struct injector *in, long nr, long a1, long a2, long a3,

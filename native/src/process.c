@@ -83,7 +83,6 @@ static int capture_identity(pid_t pid, struct snapshot *s, struct cryo_error *e)
 	memcpy(p->uid, st.uid, sizeof(p->uid));
 	memcpy(p->gid, st.gid, sizeof(p->gid));
 	p->umask = st.umask;
-	p->nr_threads = 1;
 	p->start_code = sp.start_code;
 	p->end_code = sp.end_code;
 	p->start_data = sp.start_data;

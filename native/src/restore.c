@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -174,23 +175,97 @@ static void phase(const char *name)
 	last = now;
 }
 
-static int rebuild(pid_t pid, const struct snapshot *s, struct image_reader *r, struct cryo_error *e)
+/* A new thread of the process behind in (its leader), by an injected clone3,
+ * with the thread id the image had when want is non-zero.  It is born
+ * traced (PTRACE_O_TRACECLONE) and stopped before its first instruction. */
+static int spawn_thread(struct injector *in, uint64_t scratch, pid_t want, pid_t *tid, struct cryo_error *e)
 {
-	struct injector in;
-	uint64_t scratch = 0;
-	if (injector_prepare(&in, pid, 0, e))
+	struct clone_args args = {
+		.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM,
+	};
+	uint64_t args_at = scratch + 1024, tid_at = scratch + 2048;
+	long r;
+	if (want) {
+		args.set_tid = tid_at;
+		args.set_tid_size = 1;
+		if (memory_poke(in->pid, tid_at, &want, sizeof(want), e))
+			return -1;
+	}
+	if (memory_poke(in->pid, args_at, &args, sizeof(args), e) ||
+	    injector_syscall(in, SYS_clone3, (long)args_at, sizeof(args), 0, 0, 0, 0, &r, e))
 		return -1;
-	if (memory_restore(&in, s, r, relocate, &scratch, e))
+	if (r == -EEXIST) {
+		char who[96];
+		proc_describe(want, who, sizeof(who));
+		return cryo_fail(e, want, "threads", "clone3", EEXIST,
+				 "thread id %d is taken by %s: end it, or restart with --no-restore-pid", want, who);
+	}
+	if (r < 0)
+		return cryo_fail(e, in->pid, "threads", "clone3", (int)-r, "cannot create thread %d of process %d", want, in->pid);
+	int status;
+	*tid = (pid_t)r;
+	return tracer_wait(*tid, &status, e);
+}
+
+struct rebuild {
+	int nr;
+	pid_t *tids;                /* live thread i = the image's thread i */
+	struct injector *in;
+	uint64_t scratch;
+};
+
+static int rebuild_threads(struct rebuild *b, const struct snapshot *s, int restore_pid, struct cryo_error *e)
+{
+	if (ptrace(PTRACE_SETOPTIONS, b->tids[0], 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE) < 0)
+		return cryo_fail_errno(e, b->tids[0], "threads", "ptrace(PTRACE_SETOPTIONS)", "cannot follow new threads");
+	for (int i = 1; i < b->nr; i++) {
+		if (spawn_thread(&b->in[0], b->scratch, restore_pid ? s->threads[i].r.tid : 0, &b->tids[i], e))
+			return -1;
+		if (injector_prepare_thread(&b->in[i], &b->in[0], b->tids[i], e))
+			return -1;
+	}
+	for (int i = 0; i < b->nr; i++)
+		if (threads_restore_kernel_links(&b->in[i], b->scratch, &s->threads[i], e))
+			return -1;
+	return 0;
+}
+
+static int rebuild(struct rebuild *b, const struct snapshot *s, struct image_reader *r, int restore_pid,
+		   struct cryo_error *e)
+{
+	if (injector_prepare(&b->in[0], b->tids[0], 0, e))
+		return -1;
+	if (memory_restore(&b->in[0], s, r, relocate, &b->scratch, e))
 		return -1;
 	phase("memory");
-	if (threads_restore_kernel_links(&in, &s->threads[0], e) ||
-	    signals_restore_pending(&in, scratch, s, e) ||
-	    process_restore_timers(&in, scratch, s, e) ||
-	    memory_unmap_scratch(&in, scratch, e))
+	if (rebuild_threads(b, s, restore_pid, e) ||
+	    signals_restore_pending(b->in, b->scratch, s, e) ||
+	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
+	    memory_unmap_scratch(&b->in[0], b->scratch, e))
 		return -1;
-	int rc = threads_restore_registers(pid, &s->threads[0], e);
+	for (int i = 0; i < b->nr; i++)
+		if (threads_restore_registers(b->tids[i], &s->threads[i], e))
+			return -1;
 	phase("threads, signals, timers");
-	return rc;
+	return 0;
+}
+
+/* Nothing half-built is left: every thread is killed and, being traced by
+ * us, reaped by us (the leader's status comes only after its threads'). */
+static void kill_and_reap(struct rebuild *b)
+{
+	kill(b->tids[0], SIGKILL);
+	for (int i = b->nr - 1; i >= 0; i--)
+		if (b->tids[i])
+			waitpid(b->tids[i], NULL, __WALL);
+}
+
+static int detach_all(struct rebuild *b, struct cryo_error *e)
+{
+	for (int i = b->nr - 1; i >= 0; i--)
+		if (b->tids[i] && tracer_detach(b->tids[i], e))
+			return -1;
+	return 0;
 }
 
 static int check_same_kernel_vdso(const struct snapshot *s, struct cryo_error *e)
@@ -208,6 +283,7 @@ int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_er
 	struct image_reader r;
 	struct snapshot s;
 	int rc = -1;
+	struct rebuild b = {0};
 
 	phase("start");
 	relocations = o->relocations;
@@ -219,30 +295,30 @@ int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_er
 		ir_close(&r);
 		return -1;
 	}
-	if (s.nr_threads != 1) {
-		cryo_fail(e, 0, "context file", "", ENOTSUP, "%s holds %d threads: not supported yet", o->path, s.nr_threads);
-		goto out;
-	}
 	if (check_same_kernel_vdso(&s, e) || files_check(&s, relocate, e))
 		goto out;
 	phase("read and check metadata");
+	b.nr = s.nr_threads;
+	b.tids = calloc((size_t)b.nr, sizeof(*b.tids));
+	b.in = calloc((size_t)b.nr, sizeof(*b.in));
+	if (!b.tids || !b.in) {
+		cryo_fail(e, 0, "threads", "malloc", ENOMEM, "out of memory");
+		goto out;
+	}
 	pid_t pid = start_child(&s, o->restore_pid, e);
 	if (pid < 0)
 		goto out;
+	b.tids[0] = pid;
 	phase("start the process");
-	if (rebuild(pid, &s, &r, e)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, __WALL);
-		goto out;
-	}
-	if (tracer_detach(pid, e)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, __WALL);
+	if (rebuild(&b, &s, &r, o->restore_pid, e) || detach_all(&b, e)) {
+		kill_and_reap(&b);
 		goto out;
 	}
 	*child = pid;
 	rc = 0;
 out:
+	free(b.tids);
+	free(b.in);
 	snapshot_free(&s);
 	ir_close(&r);
 	return rc;

@@ -21,16 +21,6 @@ int signals_capture_actions(struct injector *in, uint64_t scratch, struct snapsh
 		if (memory_peek(in->pid, scratch, &s->proc.sigactions[sig - 1], sizeof(struct cryo_sigaction), e))
 			return -1;
 	}
-	stack_t ss;
-	long r;
-	if (injector_syscall(in, SYS_sigaltstack, 0, (long)scratch, 0, 0, 0, 0, &r, e) ||
-	    memory_peek(in->pid, scratch, &ss, sizeof(ss), e))
-		return -1;
-	if (r < 0)
-		return cryo_fail(e, in->pid, "signals", "sigaltstack", (int)-r, "cannot read the alternate signal stack");
-	s->threads[0].r.altstack_sp = (uint64_t)ss.ss_sp;
-	s->threads[0].r.altstack_size = ss.ss_size;
-	s->threads[0].r.altstack_flags = ss.ss_flags;
 	return 0;
 }
 
@@ -71,20 +61,16 @@ int signals_restore_actions(const struct snapshot *s, struct cryo_error *e)
 		if (syscall(SYS_rt_sigaction, sig, &s->proc.sigactions[sig - 1], NULL, 8) < 0)
 			return cryo_fail_errno(e, getpid(), "signals", "rt_sigaction", "cannot restore the action of signal %d", sig);
 	}
-	const struct cryo_thread *t = &s->threads[0].r;
-	stack_t ss = { .ss_sp = (void *)t->altstack_sp, .ss_size = t->altstack_size,
-		       .ss_flags = t->altstack_flags & SS_DISABLE };
-	if (!(t->altstack_flags & SS_DISABLE) && syscall(SYS_sigaltstack, &ss, NULL) < 0)
-		return cryo_fail_errno(e, getpid(), "signals", "sigaltstack", "cannot restore the alternate signal stack");
 	return 0;
 }
 
 static int queue_one(struct injector *in, uint64_t scratch, pid_t tid, const siginfo_t *si, struct cryo_error *e)
 {
+	pid_t tgid = in->tgid;
 	long r;
 	if (memory_poke(in->pid, scratch, si, sizeof(*si), e))
 		return -1;
-	int rc = tid ? injector_syscall(in, SYS_rt_tgsigqueueinfo, in->pid, tid, si->si_signo, (long)scratch, 0, 0, &r, e)
+	int rc = tid ? injector_syscall(in, SYS_rt_tgsigqueueinfo, tgid, tid, si->si_signo, (long)scratch, 0, 0, &r, e)
 		     : injector_syscall(in, SYS_rt_sigqueueinfo, in->pid, si->si_signo, (long)scratch, 0, 0, 0, &r, e);
 	if (rc)
 		return -1;
@@ -97,11 +83,12 @@ static int queue_one(struct injector *in, uint64_t scratch, pid_t tid, const sig
 int signals_restore_pending(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
 {
 	for (uint32_t i = 0; i < s->proc.nr_shared_pending; i++)
-		if (queue_one(in, scratch, 0, &s->shared_pending[i], e))
+		if (queue_one(&in[0], scratch, 0, &s->shared_pending[i], e))
 			return -1;
-	const struct thread_rec *t = &s->threads[0];
-	for (uint32_t i = 0; i < t->r.nr_pending; i++)
-		if (queue_one(in, scratch, in->pid, &t->pending[i], e))
-			return -1;
+	/* the kernel lets only the thread itself queue a signal that claims to come from tgkill */
+	for (int t = 0; t < s->nr_threads; t++)
+		for (uint32_t i = 0; i < s->threads[t].r.nr_pending; i++)
+			if (queue_one(&in[t], scratch, in[t].pid, &s->threads[t].pending[i], e))
+				return -1;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <stdio.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,9 @@
 #endif
 
 #define ERESTART_RESTARTBLOCK 516
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)
+#endif
 
 struct rseq_config {            /* struct ptrace_rseq_configuration */
 	uint64_t rseq_abi_pointer;
@@ -66,6 +70,22 @@ static int capture_tid_address(struct injector *in, uint64_t scratch, struct cry
 	return memory_peek(in->pid, scratch, &r->clear_child_tid, sizeof(r->clear_child_tid), e);
 }
 
+static int capture_altstack(struct injector *in, uint64_t scratch, struct cryo_thread *r, struct cryo_error *e)
+{
+	stack_t ss;
+	long ret;
+	if (injector_syscall(in, SYS_sigaltstack, 0, (long)scratch, 0, 0, 0, 0, &ret, e) ||
+	    memory_peek(in->pid, scratch, &ss, sizeof(ss), e))
+		return -1;
+	if (ret < 0)
+		return cryo_fail(e, in->pid, "alternate signal stack", "sigaltstack", (int)-ret,
+				 "cannot read the alternate signal stack of thread %d", in->pid);
+	r->altstack_sp = (uint64_t)ss.ss_sp;
+	r->altstack_size = ss.ss_size;
+	r->altstack_flags = ss.ss_flags;
+	return 0;
+}
+
 int threads_capture(struct injector *in, uint64_t scratch, struct thread_rec *t, struct cryo_error *e)
 {
 	pid_t tid = in->pid;
@@ -81,7 +101,7 @@ int threads_capture(struct injector *in, uint64_t scratch, struct thread_rec *t,
 		return -1;
 	t->r.xstate_size = (uint32_t)xsize;
 	return capture_rseq(tid, &t->r, e) || capture_robust_list(tid, &t->r, e) ||
-	       capture_tid_address(in, scratch, &t->r, e) ||
+	       capture_tid_address(in, scratch, &t->r, e) || capture_altstack(in, scratch, &t->r, e) ||
 	       signals_capture_pending(tid, 0, &t->pending, &t->r.nr_pending, e) ? -1 : 0;
 }
 
@@ -96,9 +116,17 @@ static int remote_call(struct injector *in, const char *what, const char *resour
 	return 0;
 }
 
-int threads_restore_kernel_links(struct injector *in, const struct thread_rec *t, struct cryo_error *e)
+int threads_restore_kernel_links(struct injector *in, uint64_t scratch, const struct thread_rec *t,
+				 struct cryo_error *e)
 {
 	const struct cryo_thread *r = &t->r;
+	/* SS_ONSTACK is a state, not a setting: the kernel derives it from the stack pointer */
+	stack_t ss = { .ss_sp = (void *)r->altstack_sp, .ss_size = r->altstack_size,
+		       .ss_flags = r->altstack_flags & (SS_DISABLE | SS_AUTODISARM) };
+	if (!(r->altstack_flags & SS_DISABLE) &&
+	    (memory_poke(in->pid, scratch, &ss, sizeof(ss), e) ||
+	     remote_call(in, "sigaltstack", "alternate signal stack", SYS_sigaltstack, (long)scratch, 0, 0, 0, e)))
+		return -1;
 	if (remote_call(in, "set_robust_list", "robust futex list", SYS_set_robust_list,
 			(long)r->robust_list_head, (long)r->robust_list_len, 0, 0, e) ||
 	    remote_call(in, "set_tid_address", "clear-tid address", SYS_set_tid_address,

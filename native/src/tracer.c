@@ -4,6 +4,9 @@
 #include <elf.h>
 #include <errno.h>
 #include <signal.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -59,6 +62,77 @@ int tracer_seize(pid_t tid, struct cryo_error *e)
 		if (ptrace(PTRACE_CONT, tid, 0, sig) < 0)
 			return cryo_fail_errno(e, tid, "process", "ptrace(PTRACE_CONT)", "cannot resume process %d", tid);
 	}
+}
+
+static int contains(const pid_t *tids, int n, pid_t tid)
+{
+	for (int i = 0; i < n; i++)
+		if (tids[i] == tid)
+			return 1;
+	return 0;
+}
+
+/* One pass over /proc/PID/task: seize the threads not seized yet; returns
+ * how many were new, or -1. */
+static int seize_new_threads(pid_t pid, pid_t **tids, int *n, int *cap, struct cryo_error *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return cryo_fail_errno(e, pid, "threads", "opendir", "cannot list the threads of process %d", pid);
+	int added = 0;
+	for (struct dirent *de; (de = readdir(d));) {
+		pid_t tid = atoi(de->d_name);
+		if (tid <= 0 || contains(*tids, *n, tid))
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			pid_t *grown = realloc(*tids, (size_t)*cap * sizeof(pid_t));
+			if (!grown) {
+				closedir(d);
+				return cryo_fail(e, pid, "threads", "malloc", ENOMEM, "out of memory");
+			}
+			*tids = grown;
+		}
+		if (tracer_seize(tid, e)) {
+			closedir(d);
+			return -1;
+		}
+		(*tids)[(*n)++] = tid;
+		added++;
+	}
+	closedir(d);
+	return added;
+}
+
+int tracer_seize_threads(pid_t pid, pid_t **tids, int *n, struct cryo_error *e)
+{
+	int cap = 0, added;
+	*tids = NULL;
+	*n = 0;
+	/* the leader first: process-wide work is done through it */
+	if (tracer_seize(pid, e))
+		return -1;
+	cap = 16;
+	*tids = malloc((size_t)cap * sizeof(pid_t));
+	if (!*tids) {
+		ptrace(PTRACE_DETACH, pid, 0, 0);
+		return cryo_fail(e, pid, "threads", "malloc", ENOMEM, "out of memory");
+	}
+	(*tids)[(*n)++] = pid;
+	/* a thread stopped in clone() may have a new sibling by the time we look again */
+	while ((added = seize_new_threads(pid, tids, n, &cap, e)) > 0)
+		;
+	if (added < 0) {
+		for (int i = 0; i < *n; i++)
+			ptrace(PTRACE_DETACH, (*tids)[i], 0, 0);
+		free(*tids);
+		*tids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 int tracer_detach(pid_t tid, struct cryo_error *e)

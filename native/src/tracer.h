@@ -12,6 +12,10 @@
  * interrupt stop.  Signals that arrive first are delivered, as they would
  * have been a moment earlier. */
 int tracer_seize(pid_t tid, struct cryo_error *e);
+/* Seize every thread of process pid, re-reading /proc/PID/task until no new
+ * thread appears; *tids (malloc'd, the leader first) and *n get them.  On
+ * failure every thread seized so far is let go. */
+int tracer_seize_threads(pid_t pid, pid_t **tids, int *n, struct cryo_error *e);
 /* Wait for the next stop of tid; fails if it died. */
 int tracer_wait(pid_t tid, int *status, struct cryo_error *e);
 int tracer_detach(pid_t tid, struct cryo_error *e);
