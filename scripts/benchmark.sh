@@ -1,0 +1,543 @@
+#!/usr/bin/env bash
+# The benchmark command: how long Cryo takes to checkpoint and to restart a
+# process, next to what this machine's disk and memory allow.
+#
+#   bash scripts/benchmark.sh [--runs N] [--dir DIR] [--write-doc]
+#
+#   --runs N     repeat each case N times (default 3); figures are median and min
+#   --dir DIR    where the context files go (default target/bench in the repo);
+#                must be on a local disk, not tmpfs, with ~10 GiB free
+#   --write-doc  also rewrite docs/BENCHMARKS.md with the results
+#
+# Cases: a process holding 1 GiB of random data, one holding 4 GiB, and one
+# mapping 4 GiB of which it touched 10% (the rest never faulted in).  For each
+# run: start the workload (native/bench/memhog.c) as our child, time
+# `cryo-engine checkpoint`, kill -9 and reap the original, then time
+# `cryo-engine restore --detach` with the original PID "warm", with the context
+# file in the page cache (reading it there is timed on its own: the checkpoint
+# writes with O_DIRECT, so it leaves nothing cached); "warm, freed memory",
+# the same again at once (with --no-restore-pid, as init has not reaped the
+# first copy yet) into the memory the first copy just freed, which this VM has
+# not yet handed back to its host; and "cold", original PID again, after
+# `echo 1 > /proc/sys/vm/drop_caches` (root only; skipped otherwise).
+# Each restored process must pass its memory check (SIGUSR1) before it is
+# killed.  Alongside: dd to and from the same directory, memcpy bandwidth and
+# first-touch cost (native/bench/bandwidth.c), and the machine's facts.
+#
+# The Markdown report goes to stdout, progress to stderr.  Every file it makes
+# is removed at the end, also on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+REPO=$PWD
+
+RUNS=3
+DIR=$REPO/target/bench
+WRITE_DOC=0
+usage() { sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-1}"; }
+while (($#)); do
+    case $1 in
+        --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage; RUNS=$2; shift 2 ;;
+        --runs=*) RUNS=${1#*=}; [[ $RUNS =~ ^[1-9][0-9]*$ ]] || usage; shift ;;
+        --dir) [[ -n ${2:-} ]] || usage; DIR=$2; shift 2 ;;
+        --dir=*) DIR=${1#*=}; shift ;;
+        --write-doc) WRITE_DOC=1; shift ;;
+        -h|--help) usage 0 ;;
+        *) echo "benchmark: unknown argument $1" >&2; usage ;;
+    esac
+done
+
+# name|MiB mapped|percent touched
+CASES=("1 GiB, all touched|1024|100" "4 GiB, all touched|4096|100" "4 GiB, 10% touched|4096|10")
+
+say() { echo "benchmark: $*" >&2; }
+die() { say "$*"; exit 1; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
+secs() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1e6 }'; }   # microseconds -> s
+
+T_START=$(now_us)
+
+# ---------------------------------------------------------------------------
+# Where: a local disk with room, enough memory
+# ---------------------------------------------------------------------------
+CREATED_DIR=0
+if [[ ! -d $DIR ]]; then
+    mkdir -p "$DIR"
+    CREATED_DIR=1
+fi
+DIR=$(readlink -f "$DIR")
+FSTYPE=$(stat -f -c %T "$DIR")
+case $FSTYPE in
+    tmpfs|ramfs) die "$DIR is on $FSTYPE: give --dir a directory on a local disk" ;;
+esac
+AVAIL_KB=$(df -Pk "$DIR" | awk 'NR == 2 { print $4 }')
+((AVAIL_KB >= 9 * 1024 * 1024)) || die "$DIR has $((AVAIL_KB / 1024 / 1024)) GiB free; the benchmark needs about 10 GiB"
+MEMAVAIL_KB=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+((MEMAVAIL_KB >= 10 * 1024 * 1024)) || die "only $((MEMAVAIL_KB / 1024 / 1024)) GiB of memory available; the benchmark needs about 10 GiB (4 GiB workload + 4 GiB page cache)"
+
+# ---------------------------------------------------------------------------
+# Clean-up: our workload, restored copies, every file we made
+# ---------------------------------------------------------------------------
+CHILD=""      # the running workload (our child)
+RESTORED=""   # a restored copy (not our child)
+FILES=()
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    [[ -n $CHILD ]] && { kill -9 "$CHILD" 2>/dev/null; wait "$CHILD" 2>/dev/null; }
+    [[ -n $RESTORED ]] && kill -9 "$RESTORED" 2>/dev/null
+    ((${#FILES[@]})) && rm -f "${FILES[@]}" "${FILES[@]/%/.tmp}"
+    [[ $CREATED_DIR == 1 ]] && rmdir "$DIR" 2>/dev/null
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
+
+CTX=$DIR/bench.ctx
+DDFILE=$DIR/ddtest
+OUT=$DIR/memhog.out
+REPORT=$DIR/memhog.verify
+FILES=("$CTX" "$DDFILE" "$OUT" "$REPORT")
+rm -f "${FILES[@]}"
+
+# ---------------------------------------------------------------------------
+# Build
+# ---------------------------------------------------------------------------
+say "building (make -C native)"
+BUILD_LOG=$(mktemp)
+if ! make -C native >"$BUILD_LOG" 2>&1; then
+    tail -n 30 "$BUILD_LOG" >&2
+    rm -f "$BUILD_LOG"
+    die "make -C native failed"
+fi
+rm -f "$BUILD_LOG"
+BIN=$REPO/native/target/bin
+ENGINE=$BIN/cryo-engine
+MEMHOG=$BIN/cryo-bench-memhog
+for b in "$ENGINE" "$MEMHOG" "$BIN/cryo-bench-bandwidth"; do
+    [[ -x $b ]] || die "$b was not built"
+done
+
+# ---------------------------------------------------------------------------
+# Results: R[case:metric] is a space-separated list, one value per run
+# (NA when that step failed or was skipped)
+# ---------------------------------------------------------------------------
+declare -A R
+add() { R[$1:$2]="${R[$1:$2]:-} $3"; }
+NOTES=()
+note() { NOTES+=("$*"); say "note: $*"; }
+
+DROP_OK=1
+if ! { sync && echo 1 >/proc/sys/vm/drop_caches; } 2>/dev/null; then
+    DROP_OK=0
+    note "cannot write /proc/sys/vm/drop_caches (not root?): cold restores skipped"
+fi
+
+# wait (up to $2 s) for /proc/$1 to go: a killed restored copy is reaped by init, not by us
+wait_gone() {
+    local pid=$1 limit=$(($(now_us) + ${2:-60} * 1000000))
+    while [[ -e /proc/$pid ]]; do
+        (($(now_us) < limit)) || return 1
+        sleep 0.02
+    done
+}
+
+# wait (up to $2 s) until process $1 is dead: a zombie or gone (its memory is freed)
+wait_dead() {
+    local pid=$1 limit=$(($(now_us) + ${2:-60} * 1000000)) state
+    while state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) && [[ $state != Z ]]; do
+        (($(now_us) < limit)) || return 1
+        sleep 0.01
+    done
+}
+
+# verify PID: SIGUSR1, then wait for the verdict in $REPORT; prints it
+verify_restored() {
+    local pid=$1 limit=$(($(now_us) + 120 * 1000000)) state
+    rm -f "$REPORT"
+    state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null) || { echo "process $pid is gone"; return 1; }
+    [[ $state != Z ]] || { echo "process $pid is a zombie"; return 1; }
+    kill -USR1 "$pid" 2>/dev/null || { echo "process $pid cannot be signalled"; return 1; }
+    while [[ ! -s $REPORT ]]; do
+        if (($(now_us) >= limit)) || [[ ! -e /proc/$pid ]]; then
+            echo "no verdict from process $pid"
+            return 1
+        fi
+        sleep 0.02
+    done
+    head -c 300 "$REPORT" | head -n 1
+    grep -q '^verify ok' "$REPORT"
+}
+
+# restore_once warm|reuse|cold CASE [OPTION...]: times `cryo-engine restore
+# --detach`, checks the copy and kills it; seconds in LAST_S ("failed" if it did
+# not restore), the copy's PID in LAST_PID (dead, but maybe not reaped yet)
+restore_once() {
+    local kind=$1 c=$2 t0 t1 out err rc verdict
+    shift 2
+    LAST_S=failed LAST_PID=""
+    err=$(mktemp)
+    t0=$(now_us)
+    set +e
+    out=$(CRYO_TIMING=1 "$ENGINE" restore "$@" --detach "$CTX" 2>"$err")
+    rc=$?
+    set -e
+    t1=$(now_us)
+    if ((rc != 0)) || ! [[ $out =~ ^[0-9]+$ ]]; then
+        note "${CASE_NAME[$c]}, run $RUN, $kind restore failed (exit $rc): $(tr '\n' ' ' <"$err")(cryo-engine verify of the file: $("$ENGINE" verify "$CTX" 2>&1 | tr '\n' ' ' && echo ok || true))"
+        rm -f "$err"
+        add "$c" "${kind}_s" NA
+        add "$c" "${kind}_mem_ms" NA
+        return 0
+    fi
+    RESTORED=$out
+    add "$c" "${kind}_s" "$(secs $((t1 - t0)))"
+    add "$c" "${kind}_mem_ms" "$(awk '/^cryo: memory / { print $3; f = 1 } END { if (!f) print "NA" }' "$err")"
+    rm -f "$err"
+    if verdict=$(verify_restored "$RESTORED"); then
+        :
+    else
+        note "${CASE_NAME[$c]}, run $RUN, $kind restore: the restored process failed its check: $verdict"
+    fi
+    kill -9 "$RESTORED" 2>/dev/null || true
+    wait_dead "$RESTORED" 60 || note "restored process $RESTORED still alive 60 s after kill -9"
+    LAST_PID=$RESTORED
+    RESTORED=""
+    LAST_S=$(secs $((t1 - t0)))
+}
+
+# time_cmd VAR CMD...: runs CMD, stores elapsed seconds in VAR (NA on failure)
+time_cmd() {
+    local __var=$1 t0 t1
+    shift
+    t0=$(now_us)
+    if "$@" >/dev/null 2>&1; then
+        t1=$(now_us)
+        printf -v "$__var" '%s' "$(secs $((t1 - t0)))"
+    else
+        printf -v "$__var" NA
+    fi
+}
+
+declare -A CASE_NAME CASE_MIB CASE_PCT
+for c in "${!CASES[@]}"; do
+    IFS='|' read -r CASE_NAME[$c] CASE_MIB[$c] CASE_PCT[$c] <<<"${CASES[$c]}"
+done
+
+# ---------------------------------------------------------------------------
+# Machine probe
+# ---------------------------------------------------------------------------
+say "measuring memcpy bandwidth and first-touch cost"
+declare -A BW
+while IFS='=' read -r k v; do BW[$k]=$v; done < <("$BIN/cryo-bench-bandwidth")
+
+# ---------------------------------------------------------------------------
+# The runs
+# ---------------------------------------------------------------------------
+for RUN in $(seq 1 "$RUNS"); do
+    for c in "${!CASES[@]}"; do
+        name=${CASE_NAME[$c]} mib=${CASE_MIB[$c]} pct=${CASE_PCT[$c]}
+        say "$name: run $RUN of $RUNS"
+
+        # the workload, our child
+        rm -f "$OUT" "$REPORT"
+        "$MEMHOG" "$mib" "$pct" "$REPORT" </dev/null >"$OUT" 2>&1 &
+        CHILD=$!
+        limit=$(($(now_us) + 300 * 1000000))
+        until grep -q '^ready' "$OUT" 2>/dev/null; do
+            kill -0 "$CHILD" 2>/dev/null || die "the workload died: $(cat "$OUT")"
+            (($(now_us) < limit)) || die "the workload was not ready after 300 s"
+            sleep 0.02
+        done
+
+        # checkpoint
+        sync
+        rm -f "$CTX"
+        t0=$(now_us)
+        set +e
+        ck=$("$ENGINE" checkpoint -v -f "$CTX" "$CHILD" 2>&1)
+        rc=$?
+        set -e
+        t1=$(now_us)
+        kill -9 "$CHILD" 2>/dev/null || true
+        wait "$CHILD" 2>/dev/null || true
+        CHILD=""
+        if ((rc != 0)); then
+            note "$name, run $RUN: checkpoint failed (exit $rc): $ck"
+            for m in ckpt_s frozen_s file_bytes read_direct_s cat_s warm_s warm_mem_ms reuse_s reuse_mem_ms cold_s cold_mem_ms; do add "$c" $m NA; done
+        else
+            ck_s=$(secs $((t1 - t0)))
+            add "$c" ckpt_s "$ck_s"
+            add "$c" frozen_s "$(sed -n 's/.*frozen \([0-9.]*\) s.*/\1/p' <<<"$ck")"
+            bytes=$(stat -c %s "$CTX")
+            add "$c" file_bytes "$bytes"
+
+            # the disk: O_DIRECT read of the context file (bypasses the page cache)
+            time_cmd rd dd if="$CTX" of=/dev/null bs=4M iflag=direct
+            add "$c" read_direct_s "$rd"
+
+            # warm: the file in the page cache first (timed on its own)
+            time_cmd rf cat "$CTX"
+            add "$c" cat_s "$rf"
+            restore_once warm "$c"
+            warm=$LAST_S
+            dead=($LAST_PID)
+
+            # warm again, into the memory the first copy just freed (not yet
+            # handed back to the host): another PID, as the first is not reaped yet
+            restore_once reuse "$c" --no-restore-pid
+            reuse=$LAST_S
+            dead+=($LAST_PID)
+            for p in "${dead[@]}"; do
+                wait_gone "$p" 60 || note "restored process $p still in /proc 60 s after kill -9"
+            done
+
+            # cold: nothing cached
+            cold=skipped
+            if ((DROP_OK)); then
+                sync
+                echo 1 >/proc/sys/vm/drop_caches
+                restore_once cold "$c"
+                cold=$LAST_S
+                [[ -z $LAST_PID ]] || wait_gone "$LAST_PID" 60 || note "restored process $LAST_PID still in /proc 60 s after kill -9"
+            else
+                add "$c" cold_s NA
+                add "$c" cold_mem_ms NA
+            fi
+            say "  checkpoint $ck_s s, file $bytes bytes, dd read $rd s, read file $rf s, restore warm $warm s, warm into freed memory $reuse s, cold $cold s"
+        fi
+        rm -f "$CTX"
+
+        # dd writes of the same bytes (whole 4 MiB blocks)
+        bytes=${bytes:-$((mib * 1024 * 1024))}
+        count=$(((bytes + 4194303) / 4194304))
+        time_cmd dw dd if=/dev/zero of="$DDFILE" bs=4M count="$count" conv=fsync
+        rm -f "$DDFILE"
+        time_cmd dwd dd if=/dev/zero of="$DDFILE" bs=4M count="$count" oflag=direct conv=fsync
+        rm -f "$DDFILE"
+        add "$c" dd_fsync_s "$dw"
+        add "$c" dd_direct_s "$dwd"
+        add "$c" dd_bytes $((count * 4194304))
+        say "  dd write $dw s (conv=fsync), $dwd s (oflag=direct)"
+        unset bytes
+    done
+done
+
+# ---------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------
+# agg LIST median|min: over the values that are not NA; prints NA if none
+agg() {
+    tr ' ' '\n' <<<"$1" | awk -v what="$2" '
+        $1 != "" && $1 != "NA" { v[n++] = $1 + 0 }
+        END {
+            if (!n) { print "NA"; exit }
+            for (i = 1; i < n; i++) for (j = i; j > 0 && v[j-1] > v[j]; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
+            if (what == "min") print v[0]
+            else if (n % 2) print v[int(n/2)]
+            else print (v[n/2-1] + v[n/2]) / 2
+        }'
+}
+# fmt VALUE DECIMALS
+fmt() { [[ $1 == NA ]] && echo "n/a" || awk -v v="$1" -v d="$2" 'BEGIN { printf "%.*f", d, v }'; }
+# rate BYTES SECONDS -> GB/s
+rate() { [[ $1 == NA || $2 == NA ]] && echo "n/a" || awk -v b="$1" -v s="$2" 'BEGIN { printf (s > 0 ? "%.2f" : "n/a"), b / s / 1e9 }'; }
+# med/min pair "0.571 / 0.540"
+mm() { echo "$(fmt "$(agg "${R[$1:$2]:-}" median)" 3) / $(fmt "$(agg "${R[$1:$2]:-}" min)" 3)"; }
+med() { agg "${R[$1:$2]:-}" median; }
+touched_bytes() { awk -v m="${CASE_MIB[$1]}" -v p="${CASE_PCT[$1]}" 'BEGIN { printf "%.0f", int(m * 256 * p / 100 + 0.5) * 4096 }'; }
+ratio() { [[ $1 == NA || $2 == NA ]] && echo "n/a" || awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "n/a"), a / b }'; }
+ok() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == "n/a" || b == "n/a") print "n/a"; else print (a + 0 <= b + 0 ? "met" : "**not met**") }'; }
+
+TABLE_CKPT="| Case | Touched | Context file | Checkpoint s (median / min) | GB/s touched | Frozen s | dd conv=fsync s | dd oflag=direct s | Checkpoint / dd direct |
+|---|---|---|---|---|---|---|---|---|"
+TABLE_REST="| Case | Read file s (cat) | Restore warm s (median / min) | GB/s touched | Warm, freed memory s (median / min) | GB/s touched | Restore cold s (median / min) | GB/s touched | Disk read (dd iflag=direct) GB/s | Cold floor s (file / disk) |
+|---|---|---|---|---|---|---|---|---|---|"
+for c in "${!CASES[@]}"; do
+    tb=$(touched_bytes "$c")
+    fb=$(med "$c" file_bytes)
+    tgib=$(awk -v b="$tb" 'BEGIN { printf "%.2f GiB", b / 1073741824 }')
+    fsz=$( [[ $fb == NA ]] && echo n/a || awk -v b="$fb" 'BEGIN { printf "%.2f GiB", b / 1073741824 }')
+    ckm=$(med "$c" ckpt_s); ddd=$(med "$c" dd_direct_s)
+    TABLE_CKPT+="
+| ${CASE_NAME[$c]} | $tgib | $fsz | $(mm "$c" ckpt_s) | $(rate "$tb" "$ckm") | $(fmt "$(med "$c" frozen_s)" 3) | $(mm "$c" dd_fsync_s) | $(mm "$c" dd_direct_s) | $(ratio "$ckm" "$ddd") |"
+    rdm=$(med "$c" read_direct_s)
+    rdbw=$(rate "$fb" "$rdm")
+    floor=$( [[ $rdm == NA ]] && echo n/a || fmt "$rdm" 3)
+    TABLE_REST+="
+| ${CASE_NAME[$c]} | $(mm "$c" cat_s) | $(mm "$c" warm_s) | $(rate "$tb" "$(med "$c" warm_s)") | $(mm "$c" reuse_s) | $(rate "$tb" "$(med "$c" reuse_s)") | $(mm "$c" cold_s) | $(rate "$tb" "$(med "$c" cold_s)") | $rdbw | $floor |"
+done
+
+# per run, for the noise
+TABLE_RUNS="| Case | Run | Checkpoint s | Frozen s | dd fsync s | dd direct s | dd read s | Read file s | Warm s (memory phase ms) | Warm, freed memory s (ms) | Cold s (memory phase ms) |
+|---|---|---|---|---|---|---|---|---|---|---|"
+for c in "${!CASES[@]}"; do
+    for i in $(seq 1 "$RUNS"); do
+        col() { awk -v i="$i" '{ print $i }' <<<"${R[$c:$1]:-}"; }
+        TABLE_RUNS+="
+| ${CASE_NAME[$c]} | $i | $(col ckpt_s) | $(col frozen_s) | $(col dd_fsync_s) | $(col dd_direct_s) | $(col read_direct_s) | $(col cat_s) | $(col warm_s) ($(col warm_mem_ms)) | $(col reuse_s) ($(col reuse_mem_ms)) | $(col cold_s) ($(col cold_mem_ms)) |"
+    done
+done
+
+# against the targets (medians)
+C1=0 C4=1 C10=2
+T10=$(touched_bytes $C10)
+# what the 10% case may cost: its touched GiB at the slower per-GiB rate of the
+# two fully touched cases
+allow() {
+    local a b
+    a=$(med $C1 "$1"); b=$(med $C4 "$1")
+    [[ $a == NA || $b == NA ]] && { echo NA; return; }
+    awk -v a="$a" -v b="$b" -v ta="$(touched_bytes $C1)" -v tb="$(touched_bytes $C4)" -v t="$T10" \
+        'BEGIN { ra = a / ta; rb = b / tb; printf "%.3f", (ra > rb ? ra : rb) * t }'
+}
+ck1=$(med $C1 ckpt_s); w1=$(med $C1 warm_s); u1=$(med $C1 reuse_s); co1=$(med $C1 cold_s)
+r1=$(ratio "$ck1" "$(med $C1 dd_direct_s)"); r4=$(ratio "$(med $C4 ckpt_s)" "$(med $C4 dd_direct_s)")
+f10=$(med $C10 file_bytes)
+f10max=$(awk -v t="$T10" 'BEGIN { printf "%.0f", t * 1.01 + 1048576 }')
+TABLE_TARGETS="| Target | Measured (median) | |
+|---|---|---|
+| Checkpoint of 1 GiB <= 0.55 s | $(fmt "$ck1" 3) s | $(ok "$ck1" 0.55) |
+| Restart of 1 GiB <= 0.55 s (warm) | $(fmt "$w1" 3) s | $(ok "$w1" 0.55) |
+| Restart of 1 GiB <= 0.55 s (warm, freed memory) | $(fmt "$u1" 3) s | $(ok "$u1" 0.55) |
+| Restart of 1 GiB <= 0.55 s (cold) | $(fmt "$co1" 3) s | $(ok "$co1" 0.55) |
+| Checkpoint <= 1.3 x dd oflag=direct, 1 GiB | ${r1} x | $(ok "$r1" 1.3) |
+| Checkpoint <= 1.3 x dd oflag=direct, 4 GiB | ${r4} x | $(ok "$r4" 1.3) |
+| 10%-touched: context file <= touched memory (+1%, +1 MiB) | $(fmt "$(awk -v b="$f10" 'BEGIN { print (b == "NA" ? "NA" : b / 1073741824) }')" 3) GiB vs $(fmt "$(awk -v b="$f10max" 'BEGIN { print b / 1073741824 }')" 3) GiB | $(ok "$f10" "$f10max") |
+| 10%-touched: checkpoint <= its touched GiB at the fully touched cases' s/GiB | $(fmt "$(med $C10 ckpt_s)" 3) s vs $(fmt "$(allow ckpt_s)" 3) s | $(ok "$(med $C10 ckpt_s)" "$(allow ckpt_s)") |
+| 10%-touched: restore (warm) <= the same | $(fmt "$(med $C10 warm_s)" 3) s vs $(fmt "$(allow warm_s)" 3) s | $(ok "$(med $C10 warm_s)" "$(allow warm_s)") |
+| 10%-touched: restore (cold) <= the same | $(fmt "$(med $C10 cold_s)" 3) s vs $(fmt "$(allow cold_s)" 3) s | $(ok "$(med $C10 cold_s)" "$(allow cold_s)") |"
+
+THP_ENABLED=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
+THP_DEFRAG=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/defrag 2>/dev/null || echo unknown)
+CPU=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+MEMTOTAL=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+DEV=$(df -P "$DIR" | awk 'NR == 2 { print $1 }')
+MOUNTOPTS=$(findmnt -n -o OPTIONS -T "$DIR" 2>/dev/null || echo unknown)
+FSNAME=$(findmnt -n -o FSTYPE -T "$DIR" 2>/dev/null || echo "$FSTYPE")
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+T_END=$(now_us)
+ELAPSED=$(awk -v us=$((T_END - T_START)) 'BEGIN { printf "%d min %02d s", us / 6e7, (us / 1e6) % 60 }')
+
+MACHINE="| | |
+|---|---|
+| CPU | ${CPU:-unknown}, $(nproc) CPUs |
+| Memory | $MEMTOTAL |
+| Kernel | $(uname -r) |
+| Transparent huge pages | enabled: $THP_ENABLED, defrag: $THP_DEFRAG |
+| Context file directory | \`$DIR\`: $FSNAME on $DEV ($MOUNTOPTS) |
+| memcpy, warm 256 MiB buffers | ${BW[memcpy_gbps]:-n/a} GB/s best, ${BW[memcpy_gbps_median]:-n/a} GB/s median |
+| First touch, 4 KiB pages | ${BW[touch_4k_s_per_gib]:-n/a} s/GiB (touch and fill: ${BW[fill_4k_s_per_gib]:-n/a} s/GiB) |
+| First touch, MADV_HUGEPAGE | ${BW[touch_thp_s_per_gib]:-n/a} s/GiB (${BW[thp_fraction]:-n/a} of the region in huge pages) |
+| Engine commit | $COMMIT |
+| Runs per case | $RUNS (benchmark took $ELAPSED) |"
+
+NOTES_MD=""
+if ((${#NOTES[@]})); then
+    NOTES_MD=$'\nNotes from this run:\n'
+    for n in "${NOTES[@]}"; do NOTES_MD+=$'\n- '"$n"; done
+    NOTES_MD+=$'\n'
+fi
+
+REPORT_MD="## Machine
+
+$MACHINE
+
+## Checkpoint
+
+Seconds are wall-clock time of \`cryo-engine checkpoint -v -f FILE PID\`, median / min of $RUNS runs;
+GB/s is touched memory (1 GB = 10^9 bytes) over the median; dd writes the same
+number of bytes (whole 4 MiB blocks) to the same directory.
+
+$TABLE_CKPT
+
+## Restart
+
+Seconds are wall-clock time of \`cryo-engine restore --detach FILE\`, median / min.
+*Warm*: original PID, the context file in the page cache (\`cat\` put it there;
+its time is the \"Read file\" column). *Warm, freed memory*: the same again at
+once, with \`--no-restore-pid\`, into the memory the first copy just freed.
+*Cold*: original PID, after \`echo 1 > /proc/sys/vm/drop_caches\`.
+
+$TABLE_REST
+
+## Against the targets
+
+$TABLE_TARGETS
+$NOTES_MD
+<details><summary>Every run</summary>
+
+$TABLE_RUNS
+
+</details>"
+
+echo "$REPORT_MD"
+
+# ---------------------------------------------------------------------------
+# docs/BENCHMARKS.md
+# ---------------------------------------------------------------------------
+if ((WRITE_DOC)); then
+    cat >docs/BENCHMARKS.md <<EOF
+# Benchmarks
+
+How long Cryo takes to checkpoint and to restart a process, next to what the
+machine's disk and memory allow. Produced by the benchmark command:
+
+\`\`\`
+bash scripts/benchmark.sh [--runs N] [--dir DIR] [--write-doc]
+\`\`\`
+
+It builds the engine (\`make -C native\`), then for each case starts a workload
+(\`native/bench/memhog.c\`: maps the memory, fills the touched part with
+xorshift random data, waits), checkpoints it with \`cryo-engine checkpoint\`,
+kills and reaps it, and restores it with \`cryo-engine restore --detach\`
+three times: warm, warm into freed memory, and cold (see below). Every restored process checks its own
+memory (every touched word, a sample of the untouched ones) before it is
+killed. \`--write-doc\` rewrites this file; the figures below are from
+$(date -u +%Y-%m-%d) on the machine described. Runs are noisy on a VM (see
+first touch below): compare medians, and the min for what the code can do.
+
+$REPORT_MD
+
+## How to read these figures
+
+- **The targets.** A 1 GiB process should checkpoint in at most 0.55 s and
+  restart in at most 0.55 s; a checkpoint should take at most 1.3 times what
+  \`dd\` takes to write the same bytes to the same directory; and a process
+  that maps 4 GiB but touched only 10% of it should cost no more than its
+  touched memory: its context file should hold about 0.4 GiB, not 4, and its
+  checkpoint and restart should take no longer than 0.4 GiB at the per-GiB
+  time of the slower of the two fully touched cases (a small fixed cost, of
+  ptrace and of the files, weighs more on a small process). For scale, CRIU 4.2 takes about 0.8 s each way for 1 GiB on this
+  machine.
+- **Checkpoint vs dd.** The checkpoint writes page data with O_DIRECT and
+  fsyncs the file and its directory, so the fair comparison is
+  \`dd oflag=direct conv=fsync\`; \`dd conv=fsync\` (through the page cache) is
+  shown too. *Frozen* is how long the process was stopped (from the engine's
+  \`-v\` line); with the default leave-running checkpoint it is most of the
+  total.
+- **First touch.** Every page a restore fills is a page fault in fresh
+  memory. This VM hands freed memory back to its host (after a second or
+  two), and the first touch of memory the host must supply again costs far
+  more than on bare metal (see *First touch* in the machine table; it varies
+  between roughly 0.2 and 3 s/GiB with the host's load). Touched GiB times
+  that figure is a floor under a restore that uses 4 KiB pages; transparent
+  huge pages (\`madvise\` mode here) can lower it. This is why the three
+  restores differ so much: *warm* comes after \`cat\` has taken the file's
+  size in fresh page cache and must fault in as much again from the host;
+  *warm, freed memory* runs at once into the pages the warm copy just freed,
+  so it shows what the engine itself costs; *cold* follows
+  \`drop_caches\`, which has just freed the page cache, so it too finds its
+  memory in the guest and pays the disk instead. On bare metal, or a VM
+  without free page reporting, expect *warm* near *warm, freed memory*. The
+  engine's own memory phase (CRYO_TIMING=1) is in the per-run table.
+- **Cold restore** has to read the context file from disk: the file size over
+  the disk's read bandwidth (*Cold floor*, from \`dd iflag=direct\` of the same
+  file) bounds it from below, about 1 GB/s on this VM. *Read file* is the
+  same read through the page cache (\`cat\`), which also pays for first touch
+  of the page cache's own pages.
+- **Memory bandwidth.** A warm restore copies every page once from the page
+  cache; at the memcpy figure above that part is small next to first touch.
+EOF
+    say "wrote docs/BENCHMARKS.md"
+fi
+say "done in $ELAPSED"
