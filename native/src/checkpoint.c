@@ -94,18 +94,18 @@ int cryo_check_target(pid_t pid, struct cryo_error *e)
 	return 0;
 }
 
-struct capture {
+struct proc_capture {
 	pid_t pid;
 	pid_t *tids;                /* every thread, the leader first */
 	int nr_tids;
 	struct injector *in;        /* one per thread; in[0] does the process-wide work */
 	int nr_prepared;
 	uint64_t scratch;
-	struct snapshot snap;
-	struct image_writer w;
+	int zombie;
+	struct snapshot *snap;      /* in the tree, once discovery is over */
 };
 
-static int refuse_if_not_dumpable(struct capture *c, struct cryo_error *e)
+static int refuse_if_not_dumpable(struct proc_capture *c, struct cryo_error *e)
 {
 	long r;
 	if (injector_syscall(&c->in[0], SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0, 0, 0, &r, e))
@@ -115,7 +115,7 @@ static int refuse_if_not_dumpable(struct capture *c, struct cryo_error *e)
 	return 0;
 }
 
-static int map_scratch(struct capture *c, struct cryo_error *e)
+static int map_scratch(struct proc_capture *c, struct cryo_error *e)
 {
 	long r;
 	if (injector_syscall(&c->in[0], SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &r, e))
@@ -126,7 +126,7 @@ static int map_scratch(struct capture *c, struct cryo_error *e)
 	return 0;
 }
 
-static int unmap_scratch(struct capture *c, struct cryo_error *e)
+static int unmap_scratch(struct proc_capture *c, struct cryo_error *e)
 {
 	long r;
 	if (!c->scratch)
@@ -137,10 +137,10 @@ static int unmap_scratch(struct capture *c, struct cryo_error *e)
 	return 0;
 }
 
-static int capture_vdso_identity(struct capture *c, struct cryo_error *e)
+static int capture_vdso_identity(struct proc_capture *c, struct cryo_error *e)
 {
-	for (int i = 0; i < c->snap.nr_vmas; i++) {
-		const struct vma_rec *v = &c->snap.vmas[i];
+	for (int i = 0; i < c->snap->nr_vmas; i++) {
+		const struct vma_rec *v = &c->snap->vmas[i];
 		if (v->r.kind != CRYO_VMA_VDSO)
 			continue;
 		size_t len = v->r.end - v->r.start;
@@ -151,18 +151,18 @@ static int capture_vdso_identity(struct capture *c, struct cryo_error *e)
 			free(text);
 			return -1;
 		}
-		c->snap.proc.vdso_start = v->r.start;
-		c->snap.proc.vdso_size = len;
-		c->snap.proc.vdso_checksum = XXH3_64bits(text, len);
+		c->snap->proc.vdso_start = v->r.start;
+		c->snap->proc.vdso_size = len;
+		c->snap->proc.vdso_checksum = XXH3_64bits(text, len);
 		free(text);
 	}
 	return 0;
 }
 
 /* Everything that needs the process's own hands, then the scratch page goes. */
-static int capture_through_injection(struct capture *c, struct cryo_error *e)
+static int capture_through_injection(struct proc_capture *c, struct cryo_error *e)
 {
-	struct snapshot *s = &c->snap;
+	struct snapshot *s = c->snap;
 	s->threads = calloc((size_t)c->nr_tids, sizeof(*s->threads));
 	if (!s->threads)
 		return cryo_fail(e, c->pid, "process", "malloc", ENOMEM, "out of memory");
@@ -178,25 +178,12 @@ static int capture_through_injection(struct capture *c, struct cryo_error *e)
 	return unmap_scratch(c, e);
 }
 
-static int capture_from_outside(struct capture *c, struct cryo_error *e)
+static int capture_from_outside(struct proc_capture *c, struct cryo_error *e)
 {
-	struct snapshot *s = &c->snap;
+	struct snapshot *s = c->snap;
 	return signals_capture_pending(c->pid, 1, &s->shared_pending, &s->proc.nr_shared_pending, e) ||
 	       memory_capture_mappings(c->pid, s, e) || capture_vdso_identity(c, e) ||
 	       files_capture(c->pid, s, e) ? -1 : 0;
-}
-
-static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,
-		       struct cryo_error *e)
-{
-	c->snap.info.freeze_ns = 0;    /* known only at the end; kept in the stats */
-	if (memory_capture_pages(c->pid, &c->snap, &c->w, page_bytes, e) ||
-	    snapshot_write_pagemap(&c->w, &c->snap, e))
-		return -1;
-	c->snap.info.freeze_ns = now_ns() - frozen_at;
-	if (snapshot_write_metadata(&c->w, &c->snap, e))
-		return -1;
-	return iw_commit(&c->w, file_size, e);
 }
 
 static int end_signal(const struct cryo_checkpoint_opts *o)
@@ -211,7 +198,7 @@ static int end_signal(const struct cryo_checkpoint_opts *o)
 }
 
 /* Leave the process as it was: its registers, its mask, no tracer. */
-static void release(struct capture *c)
+static void release(struct proc_capture *c)
 {
 	struct cryo_error ignored;
 	if (c->scratch)
@@ -225,7 +212,7 @@ static void release(struct capture *c)
 }
 
 /* Freeze every thread and take each one's registers aside. */
-static int freeze(struct capture *c, struct cryo_error *e)
+static int freeze(struct proc_capture *c, struct cryo_error *e)
 {
 	if (tracer_seize_threads(c->pid, &c->tids, &c->nr_tids, e))
 		return -1;
@@ -240,10 +227,157 @@ static int freeze(struct capture *c, struct cryo_error *e)
 	return 0;
 }
 
+/* ---- the tree ---- */
+
+struct capture {
+	struct proc_capture *pc;    /* pc[k] is tree.procs[k]: parents before children */
+	int nr, cap;
+	struct tree tree;
+	struct image_writer w;
+};
+
+static int is_zombie(pid_t pid)
+{
+	struct proc_status st;
+	struct cryo_error ignored;
+	return proc_read_status(pid, &st, &ignored) == 0 && (st.state == 'Z' || st.state == 'X');
+}
+
+static int known_process(const struct capture *c, pid_t pid)
+{
+	for (int i = 0; i < c->nr; i++)
+		if (c->pc[i].pid == pid)
+			return 1;
+	return 0;
+}
+
+/* Add pid (a zombie, or frozen here and now) to the tree. */
+static int add_process(struct capture *c, pid_t pid, struct cryo_error *e)
+{
+	if (c->nr == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		struct proc_capture *grown = realloc(c->pc, (size_t)c->cap * sizeof(*grown));
+		if (!grown)
+			return cryo_fail(e, pid, "process", "malloc", ENOMEM, "out of memory");
+		c->pc = grown;
+	}
+	struct proc_capture *p = &c->pc[c->nr];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	c->nr++;
+	if (c->nr > 1 && is_zombie(pid)) {
+		p->zombie = 1;
+		return 0;
+	}
+	if (c->nr > 1 && cryo_check_target(pid, e))
+		return -1;
+	return freeze(p, e);
+}
+
+/* The children of every thread of a frozen process. */
+static int add_children(struct capture *c, int k, struct cryo_error *e)
+{
+	for (int t = 0; t < c->pc[k].nr_tids; t++) {
+		char name[64], *list;
+		snprintf(name, sizeof(name), "task/%d/children", c->pc[k].tids[t]);
+		if (proc_read(c->pc[k].pid, name, &list, NULL, e))
+			return -1;
+		char *save;
+		for (char *tok = strtok_r(list, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+			pid_t child = atoi(tok);
+			if (child > 0 && !known_process(c, child) && add_process(c, child, e)) {
+				free(list);
+				return -1;
+			}
+		}
+		free(list);
+	}
+	return 0;
+}
+
+/* Root first, then breadth first: a process is frozen before its children
+ * are listed, so none can be born unseen. */
+static int freeze_tree(struct capture *c, pid_t root, int whole_tree, struct cryo_error *e)
+{
+	if (add_process(c, root, e))
+		return -1;
+	for (int k = 0; whole_tree && k < c->nr; k++)
+		if (!c->pc[k].zombie && add_children(c, k, e))
+			return -1;
+	c->tree.procs = calloc((size_t)c->nr, sizeof(*c->tree.procs));
+	if (!c->tree.procs)
+		return cryo_fail(e, root, "process", "malloc", ENOMEM, "out of memory");
+	c->tree.nr = c->nr;
+	for (int k = 0; k < c->nr; k++)
+		c->pc[k].snap = &c->tree.procs[k];
+	return 0;
+}
+
+/* Memory shared between processes (MAP_SHARED|MAP_ANONYMOUS inherited by
+ * fork) would come back as private copies: refuse rather than split it. */
+static int refuse_shared_anonymous_memory(const struct tree *t, struct cryo_error *e)
+{
+	for (int a = 0; a < t->nr; a++)
+		for (int i = 0; i < t->procs[a].nr_vmas; i++) {
+			const struct cryo_vma *v = &t->procs[a].vmas[i].r;
+			if (v->kind != CRYO_VMA_ANON_SHARED)
+				continue;
+			for (int b = a + 1; b < t->nr; b++)
+				for (int j = 0; j < t->procs[b].nr_vmas; j++)
+					if (t->procs[b].vmas[j].r.kind == CRYO_VMA_ANON_SHARED &&
+					    t->procs[b].vmas[j].r.file.ino == v->file.ino)
+						return cryo_fail(e, t->procs[b].proc.pid, "memory", "", ENOTSUP,
+								 "processes %d and %d share anonymous memory at %#lx: not supported yet",
+								 t->procs[a].proc.pid, t->procs[b].proc.pid, (unsigned long)v->start);
+		}
+	return 0;
+}
+
+static int capture_all(struct capture *c, struct cryo_error *e)
+{
+	for (int k = 0; k < c->nr; k++) {
+		struct proc_capture *p = &c->pc[k];
+		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
+			      : capture_through_injection(p, e) || capture_from_outside(p, e))
+			return -1;
+	}
+	return files_link_tree(&c->tree, e) || refuse_shared_anonymous_memory(&c->tree, e) ? -1 : 0;
+}
+
+static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,
+		       struct cryo_error *e)
+{
+	struct snapshot *root = &c->tree.procs[0];
+	uint64_t bytes = 0;
+	root->info.freeze_ns = 0;
+	for (int k = 0; k < c->nr; k++) {
+		uint64_t n = 0;
+		if (snapshot_write_process(&c->w, &c->tree.procs[k], e) ||
+		    memory_capture_pages(c->pc[k].pid, &c->tree.procs[k], &c->w, &n, e) ||
+		    snapshot_write_pagemap(&c->w, &c->tree.procs[k], e))
+			return -1;
+		bytes += n;
+	}
+	root->info.freeze_ns = now_ns() - frozen_at;
+	if (tree_write_pipes(&c->w, &c->tree, e) || snapshot_write_info(&c->w, root, e))
+		return -1;
+	*page_bytes = bytes;
+	return iw_commit(&c->w, file_size, e);
+}
+
+static int end_all(struct capture *c, int sig, struct cryo_error *e)
+{
+	for (int k = 0; k < c->nr; k++)
+		if (!c->pc[k].zombie && kill(c->pc[k].pid, sig) < 0)
+			return cryo_fail_errno(e, c->pc[k].pid, "process", "kill",
+					       "checkpoint written, but cannot send signal %d to %d", sig, c->pc[k].pid);
+	return 0;
+}
+
 int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint_stats *stats,
 		    struct cryo_error *e)
 {
-	struct capture c = { .pid = o->pid };
+	struct capture c = {0};
 	uint64_t start = now_ns(), frozen_at, page_bytes = 0, file_size = 0;
 	int sig = end_signal(o);
 	int rc = -1;
@@ -257,22 +391,20 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	if (iw_open(&c.w, o->path, o->pid, e))
 		return -1;
 	frozen_at = now_ns();
-	if (freeze(&c, e))
-		goto out;
-	if (capture_through_injection(&c, e) || capture_from_outside(&c, e) ||
+	if (freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e) || capture_all(&c, e) ||
 	    write_image(&c, &page_bytes, &file_size, frozen_at, e))
 		goto out;
-	if (sig && kill(o->pid, sig) < 0) {
-		cryo_fail_errno(e, o->pid, "process", "kill", "checkpoint written, but cannot send signal %d to %d", sig, o->pid);
+	if (sig && end_all(&c, sig, e))
 		goto out;
-	}
 	rc = 0;
 out:
-	release(&c);
+	for (int k = c.nr - 1; k >= 0; k--)
+		release(&c.pc[k]);
 	stats->freeze_ns = now_ns() - frozen_at;
 	if (rc)
 		iw_abort(&c.w);
-	snapshot_free(&c.snap);
+	tree_free(&c.tree);
+	free(c.pc);
 	stats->total_ns = now_ns() - start;
 	stats->page_bytes = page_bytes;
 	stats->file_size = file_size;

@@ -1,6 +1,9 @@
 #include "files.h"
 #include "error.h"
 #include "proc.h"
+#include "pipes.h"
+#include "inject.h"
+#include "memory.h"
 
 #include <dirent.h>
 #include <linux/kcmp.h>
@@ -62,12 +65,17 @@ static int classify_fd(pid_t pid, struct fd_rec *f, const struct stat *st, struc
 		f->r.kind = CRYO_FD_DEVICE;
 		return 0;
 	}
-	if (fd <= 2 && (S_ISCHR(st->st_mode) || S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode))) {
+	uint64_t ino;
+	if (S_ISFIFO(st->st_mode) && pipes_parse_link(path, &ino)) {
+		f->r.kind = CRYO_FD_PIPE;           /* inside the tree, or leading out: see files_link_tree */
+		return 0;
+	}
+	if (fd <= 2 && (S_ISCHR(st->st_mode) || S_ISSOCK(st->st_mode))) {
 		f->r.kind = CRYO_FD_INHERIT;        /* becomes cr_restart's own, as in BLCR */
 		return 0;
 	}
-	return cryo_fail(e, pid, "files", "", ENOTSUP,
-			 "fd %d of process %d is %s: Cryo cannot save this kind of file yet", fd, pid, path);
+	f->r.kind = 0;                              /* fine only if inherited from the parent */
+	return 0;
 }
 
 static int add_fd(pid_t pid, struct snapshot *s, int fd, size_t *cap, struct cryo_error *e)
@@ -83,6 +91,7 @@ static int add_fd(pid_t pid, struct snapshot *s, int fd, size_t *cap, struct cry
 	if (stat(link, &st) < 0)
 		return cryo_fail_errno(e, pid, "files", "stat", "cannot look at fd %d of process %d (%s)", fd, pid, path);
 	f.r.fd = fd;
+	f.r.parent_fd = -1;
 	if (read_fdinfo(pid, fd, &f.r.pos, &f.r.open_flags, e))
 		return -1;
 	f.r.fd_flags = f.r.open_flags & O_CLOEXEC ? FD_CLOEXEC : 0;
@@ -147,6 +156,82 @@ int files_capture(pid_t pid, struct snapshot *s, struct cryo_error *e)
 	return rc;
 }
 
+/* ---- what a tree shares ---- */
+
+static int same_open_file(pid_t a, int fa, pid_t b, int fb)
+{
+	return syscall(SYS_kcmp, a, b, KCMP_FILE, fa, fb) == 0;
+}
+
+/* fd f of child is the very open file its parent holds as some fd: it came by fork */
+static void find_inherited(const struct snapshot *parent, const struct snapshot *child, struct fd_rec *f)
+{
+	for (int pass = 0; pass < 2; pass++)          /* the same number first */
+		for (int i = 0; i < parent->nr_fds; i++) {
+			int pfd = parent->fds[i].r.fd;
+			if ((pass == 0) != (pfd == f->r.fd))
+				continue;
+			if (same_open_file(parent->proc.pid, pfd, child->proc.pid, f->r.fd)) {
+				f->r.kind = CRYO_FD_PARENT;
+				f->r.parent_fd = pfd;
+				return;
+			}
+		}
+}
+
+/* Ends of pipe ino found among the tree's pipe descriptors. */
+static void pipe_ends(const struct tree *t, uint64_t ino, int *readers, int *writers)
+{
+	*readers = *writers = 0;
+	for (int k = 0; k < t->nr; k++)
+		for (int i = 0; i < t->procs[k].nr_fds; i++) {
+			const struct cryo_fd *r = &t->procs[k].fds[i].r;
+			if (r->kind == CRYO_FD_PIPE && r->file.ino == ino) {
+				if ((r->open_flags & O_ACCMODE) == O_RDONLY)
+					(*readers)++;
+				else
+					(*writers)++;
+			}
+		}
+}
+
+static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
+{
+	struct snapshot *s = &t->procs[k];
+	pid_t pid = s->proc.pid;
+	if (k > 0 && f->r.dup_of < 0)
+		find_inherited(tree_find(t, s->proc.ppid), s, f);
+	if (f->r.kind == CRYO_FD_PIPE) {
+		int readers, writers;
+		pipe_ends(t, f->r.file.ino, &readers, &writers);
+		if (readers && writers)
+			return pipes_capture(t, pid, f->r.fd, f->r.file.ino, e);
+		if (k == 0 && f->r.fd <= 2) {
+			f->r.kind = CRYO_FD_INHERIT;        /* a pipe to the outside: cr_restart's own */
+			return 0;
+		}
+		return cryo_fail(e, pid, "files", "", ENOTSUP,
+				 "fd %d of process %d is %s, leading to a process outside the checkpoint", f->r.fd, pid, f->path);
+	}
+	if (f->r.kind == CRYO_FD_INHERIT && k > 0)
+		return cryo_fail(e, pid, "files", "", ENOTSUP,
+				 "fd %d of process %d is %s, which it did not get from its parent: not supported yet",
+				 f->r.fd, pid, f->path);
+	if (f->r.kind == 0)
+		return cryo_fail(e, pid, "files", "", ENOTSUP,
+				 "fd %d of process %d is %s: Cryo cannot save this kind of file yet", f->r.fd, pid, f->path);
+	return 0;
+}
+
+int files_link_tree(struct tree *t, struct cryo_error *e)
+{
+	for (int k = 0; k < t->nr; k++)
+		for (int i = 0; i < t->procs[k].nr_fds; i++)
+			if (link_one(t, k, &t->procs[k].fds[i], e))
+				return -1;
+	return 0;
+}
+
 /* ---- restore ---- */
 
 static int check_one(const char *what, const char *path, const struct cryo_file_id *id, int must_be_unchanged,
@@ -183,7 +268,7 @@ int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_erro
 	}
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
-		if (f->r.kind == CRYO_FD_INHERIT)
+		if (f->r.kind != CRYO_FD_REGULAR && f->r.kind != CRYO_FD_DEVICE)
 			continue;
 		snprintf(what, sizeof(what), "file (fd %d)", f->r.fd);
 		/* a file read from must be the one read from; one written to is expected to move on */
@@ -192,15 +277,6 @@ int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_erro
 			return -1;
 	}
 	return 0;
-}
-
-static int highest_fd(const struct snapshot *s)
-{
-	int hi = 2;
-	for (int i = 0; i < s->nr_fds; i++)
-		if (s->fds[i].r.fd > hi)
-			hi = s->fds[i].r.fd;
-	return hi;
 }
 
 static int wanted(const struct snapshot *s, int fd)
@@ -237,28 +313,34 @@ static int open_at_number(const struct fd_rec *f, const char *path, struct cryo_
 	return 0;
 }
 
-int files_restore_self(const struct snapshot *s, relocate_fn relocate, int keep_fd, struct cryo_error *e)
+int files_restore_self(const struct tree *t, relocate_fn relocate, int keep_fd, struct cryo_error *e)
 {
+	const struct snapshot *s = &t->procs[0];
 	char buf[PATH_MAX];
-	int hi = highest_fd(s);
+	int pool = pipes_pool_base(t), above_pool = pool + 2 * t->nr_pipes;
 
-	/* the restorer's own descriptors go out of the way of the image's */
-	if (keep_fd >= 0 && keep_fd <= hi) {
-		int moved = fcntl(keep_fd, F_DUPFD_CLOEXEC, hi + 1);
+	/* the status pipe goes above the pool; nothing else of the restorer's stays */
+	if (keep_fd < above_pool) {
+		int moved = fcntl(keep_fd, F_DUPFD_CLOEXEC, above_pool);
 		if (moved < 0)
 			return cryo_fail_errno(e, getpid(), "files", "fcntl", "cannot move a descriptor out of the way");
 		close(keep_fd);
 		keep_fd = moved;
 	}
-	for (int fd = 0; fd <= hi; fd++)
-		if (!wanted(s, fd) && fd != keep_fd)
+	for (int fd = 0; fd <= 2; fd++)
+		if (!wanted(s, fd))
 			close(fd);
+	syscall(SYS_close_range, 3, keep_fd - 1, 0);
+	syscall(SYS_close_range, keep_fd + 1, ~0U, 0);
+	if (pipes_create_pool(t, pool, e))
+		return -1;
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
-		if (f->r.dup_of >= 0) {      /* records are in fd order: the original is open by now */
-			if (dup3(f->r.dup_of, f->r.fd, f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0) < 0)
-				return cryo_fail_errno(e, getpid(), "files", "dup3", "cannot share fd %d with fd %d",
-						       f->r.fd, f->r.dup_of);
+		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+		if (f->r.dup_of >= 0 || f->r.kind == CRYO_FD_PIPE) {
+			int from = f->r.dup_of >= 0 ? f->r.dup_of : pipes_pool_fd(t, pool, &f->r);
+			if (dup3(from, f->r.fd, cloexec) < 0)
+				return cryo_fail_errno(e, getpid(), "files", "dup3", "cannot put fd %d in place", f->r.fd);
 			continue;
 		}
 		if (f->r.kind == CRYO_FD_INHERIT) {
@@ -271,10 +353,80 @@ int files_restore_self(const struct snapshot *s, relocate_fn relocate, int keep_
 		if (open_at_number(f, relocate(f->path, buf, sizeof(buf)), e))
 			return -1;
 	}
-	/* everything above the image's highest descriptor but the status pipe,
-	 * which is above it too by now */
-	if (keep_fd > hi + 1)
-		syscall(SYS_close_range, hi + 1, keep_fd - 1, 0);
-	syscall(SYS_close_range, (keep_fd > hi ? keep_fd : hi) + 1, ~0U, 0);
 	return keep_fd;
+}
+
+/* ---- a process forked from its restored parent, by injected syscalls ---- */
+
+static int remote_fd_call(struct injector *in, const char *what, long nr, long a1, long a2, long a3, long a4,
+			  long *ret, struct cryo_error *e)
+{
+	long r;
+	if (injector_syscall(in, nr, a1, a2, a3, a4, 0, 0, &r, e))
+		return -1;
+	if (r < 0)
+		return cryo_fail(e, in->pid, "files", what, (int)-r, "cannot restore the files of process %d", in->pid);
+	if (ret)
+		*ret = r;
+	return 0;
+}
+
+static int remote_open_at(struct injector *in, uint64_t scratch, const struct fd_rec *f, const char *path,
+			  struct cryo_error *e)
+{
+	size_t len = strlen(path) + 1;
+	long tmp;
+	int flags = (int)(f->r.open_flags & ~(uint32_t)(O_CREAT | O_TRUNC | O_EXCL)) | O_NOCTTY | O_CLOEXEC;
+	if (len > 4096)
+		return cryo_fail(e, in->pid, "files", "", ENAMETOOLONG, "path too long: %s", path);
+	if (memory_poke(in->pid, scratch, path, len, e) ||
+	    remote_fd_call(in, "openat", SYS_openat, AT_FDCWD, (long)scratch, flags, 0, &tmp, e))
+		return -1;
+	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+	if (f->r.kind == CRYO_FD_REGULAR && !S_ISDIR(f->r.file.mode) &&
+	    remote_fd_call(in, "lseek", SYS_lseek, tmp, (long)f->r.pos, SEEK_SET, 0, NULL, e))
+		return -1;
+	if (tmp != f->r.fd && (remote_fd_call(in, "dup3", SYS_dup3, tmp, f->r.fd, cloexec, 0, NULL, e) ||
+			       remote_fd_call(in, "close", SYS_close, tmp, 0, 0, 0, NULL, e)))
+		return -1;
+	if (tmp == f->r.fd && !cloexec)
+		return remote_fd_call(in, "fcntl", SYS_fcntl, tmp, F_SETFD, 0, 0, NULL, e);
+	return 0;
+}
+
+int files_restore_injected(struct injector *in, uint64_t scratch, const struct tree *t, const struct snapshot *s,
+			   relocate_fn relocate, struct cryo_error *e)
+{
+	int pool = pipes_pool_base(t), stash = pool + 2 * t->nr_pipes + 128;
+	char buf[PATH_MAX];
+
+	/* what comes from the parent is stashed above the pool, then everything below the pool goes */
+	for (int i = 0; i < s->nr_fds; i++)
+		if (s->fds[i].r.kind == CRYO_FD_PARENT && s->fds[i].r.dup_of < 0 &&
+		    remote_fd_call(in, "dup3", SYS_dup3, s->fds[i].r.parent_fd, stash + s->fds[i].r.parent_fd, O_CLOEXEC, 0, NULL, e))
+			return -1;
+	if (remote_fd_call(in, "close_range", SYS_close_range, 0, pool - 1, 0, 0, NULL, e))
+		return -1;
+	for (int i = 0; i < s->nr_fds; i++) {
+		const struct fd_rec *f = &s->fds[i];
+		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+		int from = f->r.dup_of >= 0 ? f->r.dup_of
+			 : f->r.kind == CRYO_FD_PARENT ? stash + f->r.parent_fd
+			 : f->r.kind == CRYO_FD_PIPE ? pipes_pool_fd(t, pool, &f->r) : -1;
+		if (from >= 0) {
+			if (remote_fd_call(in, "dup3", SYS_dup3, from, f->r.fd, cloexec, 0, NULL, e))
+				return -1;
+		} else if (remote_open_at(in, scratch, f, relocate(f->path, buf, sizeof(buf)), e)) {
+			return -1;
+		}
+	}
+	return remote_fd_call(in, "close_range", SYS_close_range, stash, ~0U, 0, 0, NULL, e);
+}
+
+int files_close_pool_injected(struct injector *in, const struct tree *t, struct cryo_error *e)
+{
+	int pool = pipes_pool_base(t);
+	if (!t->nr_pipes)
+		return 0;
+	return remote_fd_call(in, "close_range", SYS_close_range, pool, pool + 2 * t->nr_pipes - 1, 0, 0, NULL, e);
 }

@@ -8,12 +8,23 @@
 #include "snapshot.h"
 
 int files_capture(pid_t pid, struct snapshot *s, struct cryo_error *e);
+/* Once every process of t is captured: descriptors a child shares with its
+ * parent (kcmp), pipes inside the tree (and their buffered data) or leading
+ * out of it; refuses what cannot be restored. */
+int files_link_tree(struct tree *t, struct cryo_error *e);
 /* Before anything is started: every file the image refers to (open files,
  * mapped files, the executable) is there and, where it matters, unchanged. */
 int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e);
-/* In the process being restored, on itself: open every file at its number
- * and offset, close everything else but keep_fd, which may be moved out of
- * the way: returns its new number (or -1 on failure). */
-int files_restore_self(const struct snapshot *s, relocate_fn relocate, int keep_fd, struct cryo_error *e);
+/* In the root being restored, on itself: create the tree's pipes (pipes.h),
+ * open every file at its number and offset, close everything else but
+ * keep_fd (>= 0), which is moved above the pool: returns its new number, or
+ * -1 on failure. */
+int files_restore_self(const struct tree *t, relocate_fn relocate, int keep_fd, struct cryo_error *e);
+/* In a process forked from its restored parent, by injected syscalls: the
+ * same, taking inherited descriptors from the parent's and pipe ends from
+ * the pool (which stays open until files_close_pool_injected). */
+int files_restore_injected(struct injector *in, uint64_t scratch, const struct tree *t, const struct snapshot *s,
+			   relocate_fn relocate, struct cryo_error *e);
+int files_close_pool_injected(struct injector *in, const struct tree *t, struct cryo_error *e);
 
 #endif

@@ -93,6 +93,7 @@ static int classify(pid_t pid, const struct smaps_header *h, int may_write, stru
 			v->r.flags |= CRYO_VMA_STACK;
 	} else if (shared && !strcmp(path, "/dev/zero (deleted)")) {
 		v->r.kind = CRYO_VMA_ANON_SHARED;
+		v->r.file.ino = h->inode;       /* names the shared memory object across processes */
 	} else if (*path == '/') {
 		struct stat st;
 		size_t len = strlen(path);
@@ -338,6 +339,10 @@ int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,
 	struct page_dumper d = { .pid = pid, .s = s, .pagemap_fd = -1, .mem_fd = -1 };
 	int rc = -1;
 
+	if (s->proc.state == CRYO_PROCESS_ZOMBIE) {         /* no memory: an empty section keeps the order */
+		*page_bytes = 0;
+		return iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || iw_end(w, e) ? -1 : 0;
+	}
 	d.pm = malloc(PM_BATCH * 8);
 	if (!d.pm)
 		cryo_fail(e, pid, "memory", "malloc", ENOMEM, "out of memory");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -349,6 +350,14 @@ static int fill_pages(struct injector *in, const struct snapshot *s, struct imag
 	return rc;
 }
 
+static int already_runs_exe(pid_t pid, const char *exe)
+{
+	char link[64];
+	struct stat now, want;
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	return stat(link, &now) == 0 && stat(exe, &want) == 0 && now.st_dev == want.st_dev && now.st_ino == want.st_ino;
+}
+
 /* struct prctl_mm_map, followed in the scratch page by the auxv words */
 static int set_mm_fields(struct injector *in, const struct snapshot *s, uint64_t scratch, relocate_fn relocate,
 			 struct cryo_error *e)
@@ -366,8 +375,11 @@ static int set_mm_fields(struct injector *in, const struct snapshot *s, uint64_t
 	};
 	long exe_fd = -1, r;
 	char buf[PATH_MAX];
-	/* changing /proc/PID/exe needs CAP_CHECKPOINT_RESTORE; without it the link stays as it is */
-	if (remote_open(in, scratch + 2048, relocate(s->exe, buf, sizeof(buf)), O_RDONLY, &exe_fd, e) == 0)
+	/* changing /proc/PID/exe needs CAP_CHECKPOINT_RESTORE; without it the link stays as it is.
+	 * A child forked from its restored parent already has the right one, and the kernel
+	 * refuses to replace an executable that is mapped, even by itself. */
+	if (!already_runs_exe(in->pid, relocate(s->exe, buf, sizeof(buf))) &&
+	    remote_open(in, scratch + 2048, relocate(s->exe, buf, sizeof(buf)), O_RDONLY, &exe_fd, e) == 0)
 		map.exe_fd = (uint32_t)exe_fd;
 	if (memory_poke(in->pid, scratch, &map, sizeof(map), e) ||
 	    memory_poke(in->pid, scratch + 1024, p->auxv, p->auxv_words * 8, e))

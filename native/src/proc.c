@@ -63,7 +63,8 @@ int proc_read_status(pid_t pid, struct proc_status *st, struct cryo_error *e)
 		return -1;
 	memset(st, 0, sizeof(*st));
 	st->umask = 022;
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+	char *save;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "Tgid:", 5))
 			st->tgid = atoi(line + 5);
 		else if (!strncmp(line, "PPid:", 5))
@@ -100,7 +101,8 @@ int proc_read_stat(pid_t pid, struct proc_stat *st, struct cryo_error *e)
 	}
 	unsigned long long f[64] = {0};
 	int n = 0;
-	for (char *tok = strtok(p + 2, " "); tok && n < 64; tok = strtok(NULL, " "))
+	char *save;
+	for (char *tok = strtok_r(p + 2, " ", &save); tok && n < 64; tok = strtok_r(NULL, " ", &save))
 		f[n++] = strtoull(tok, NULL, 10);
 	free(buf);
 	if (n < 49)

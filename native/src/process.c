@@ -132,6 +132,30 @@ static void capture_info(struct snapshot *s)
 	s->user = snap_strdup(pw ? pw->pw_name : "?");
 }
 
+int process_capture_zombie(pid_t pid, struct snapshot *s, struct cryo_error *e)
+{
+	struct proc_status st;
+	struct proc_stat sp;
+	char *buf;
+	if (proc_read_status(pid, &st, e) || proc_read_stat(pid, &sp, e) || proc_read(pid, "stat", &buf, NULL, e))
+		return -1;
+	/* exit_code is the last field of /proc/PID/stat */
+	char *last = strrchr(buf, ' ');
+	s->proc.exit_code = last ? atoi(last + 1) : 0;
+	free(buf);
+	s->proc.state = CRYO_PROCESS_ZOMBIE;
+	s->proc.pid = pid;
+	s->proc.ppid = st.ppid;
+	s->proc.pgid = sp.pgid;
+	s->proc.sid = sp.sid;
+	memcpy(s->proc.uid, st.uid, sizeof(s->proc.uid));
+	memcpy(s->proc.gid, st.gid, sizeof(s->proc.gid));
+	s->comm = snap_strdup("");
+	s->cwd = snap_strdup("");
+	s->exe = snap_strdup("");
+	return 0;
+}
+
 int process_capture(struct injector *in, uint64_t scratch, struct snapshot *s, struct cryo_error *e)
 {
 	capture_info(s);
@@ -170,6 +194,49 @@ int process_restore_self(const struct snapshot *s, const char *cwd, struct cryo_
 		return cryo_fail_errno(e, self, "command name", "prctl(PR_SET_NAME)", "cannot restore the command name %s", s->comm);
 	if (personality(p->personality) < 0)
 		return cryo_fail_errno(e, self, "personality", "personality", "cannot restore personality %#x", p->personality);
+	return 0;
+}
+
+static int remote_attr(struct injector *in, const char *what, long nr, long a1, long a2, long a3, long a4,
+		       long *ret, struct cryo_error *e)
+{
+	long r;
+	if (injector_syscall(in, nr, a1, a2, a3, a4, 0, 0, &r, e))
+		return -1;
+	if (r < 0 && r > -4096)
+		return cryo_fail(e, in->pid, "process", what, (int)-r, "cannot restore the attributes of process %d", in->pid);
+	if (ret)
+		*ret = r;
+	return 0;
+}
+
+int process_restore_injected(struct injector *in, uint64_t scratch, const struct snapshot *s, const char *cwd,
+			     struct cryo_error *e)
+{
+	const struct cryo_process *p = &s->proc;
+	size_t len = strlen(cwd) + 1;
+	if (len > 4096)
+		return cryo_fail(e, in->pid, "cwd", "", ENAMETOOLONG, "path too long: %s", cwd);
+	if (memory_poke(in->pid, scratch, cwd, len, e) ||
+	    remote_attr(in, "chdir", SYS_chdir, (long)scratch, 0, 0, 0, NULL, e) ||
+	    remote_attr(in, "umask", SYS_umask, p->umask, 0, 0, 0, NULL, e) ||
+	    remote_attr(in, "personality", SYS_personality, p->personality, 0, 0, 0, NULL, e))
+		return -1;
+	char comm[16] = {0};
+	snprintf(comm, sizeof(comm), "%s", s->comm);
+	if (memory_poke(in->pid, scratch, comm, sizeof(comm), e) ||
+	    remote_attr(in, "prctl(PR_SET_NAME)", SYS_prctl, PR_SET_NAME, (long)scratch, 0, 0, NULL, e))
+		return -1;
+	for (int res = 0; res < CRYO_RLIMITS && res < RLIM_NLIMITS; res++) {
+		struct rlimit want = { p->rlimits[res].cur, p->rlimits[res].max }, have;
+		if (remote_attr(in, "prlimit64", SYS_prlimit64, 0, res, 0, (long)scratch, NULL, e) ||
+		    memory_peek(in->pid, scratch, &have, sizeof(have), e))
+			return -1;
+		clamp_limit(&want, &have);
+		if (memory_poke(in->pid, scratch, &want, sizeof(want), e) ||
+		    remote_attr(in, "prlimit64", SYS_prlimit64, 0, res, (long)scratch, 0, NULL, e))
+			return -1;
+	}
 	return 0;
 }
 

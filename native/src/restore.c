@@ -32,12 +32,12 @@
 int cryo_verify_file(const char *path, struct cryo_error *e)
 {
 	struct image_reader r;
-	struct snapshot s;
+	struct tree t;
 	if (ir_open(&r, path, e))
 		return -1;
 	int rc = ir_verify_sections(&r, 1, e);
-	if (!rc && !(rc = snapshot_read(&r, &s, e)))
-		snapshot_free(&s);
+	if (!rc && !(rc = tree_read(&r, &t, e)))
+		tree_free(&t);
 	ir_close(&r);
 	return rc;
 }
@@ -84,8 +84,9 @@ static void report_and_exit(int status_fd, const struct cryo_error *e)
 }
 
 /* Runs in the new process; never returns. */
-static void become_restorable(const struct snapshot *s, int status_fd)
+static void become_restorable(const struct tree *t, int status_fd)
 {
+	const struct snapshot *s = &t->procs[0];
 	struct cryo_error e = {0};
 	sigset_t all;
 	char buf[PATH_MAX];
@@ -94,7 +95,7 @@ static void become_restorable(const struct snapshot *s, int status_fd)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (process_restore_self(s, relocate(s->cwd, buf, sizeof(buf)), &e))
 		report_and_exit(status_fd, &e);
-	if ((status_fd = files_restore_self(s, relocate, status_fd, &e)) < 0)
+	if ((status_fd = files_restore_self(t, relocate, status_fd, &e)) < 0)
 		report_and_exit(status_fd, &e);
 	if (signals_restore_actions(s, &e) || unregister_own_rseq(&e))
 		report_and_exit(status_fd, &e);
@@ -127,15 +128,16 @@ static pid_t clone_with_pid(pid_t want, struct cryo_error *e)
 }
 
 /* Fork the child, let it set itself up, and take it over stopped. */
-static pid_t start_child(const struct snapshot *s, int restore_pid, struct cryo_error *e)
+static pid_t start_child(const struct tree *t, int restore_pid, struct cryo_error *e)
 {
+	const struct snapshot *s = &t->procs[0];
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return cryo_fail_errno(e, 0, "process", "pipe2", "cannot create a pipe");
 	pid_t pid = clone_with_pid(restore_pid ? s->proc.pid : 0, e);
 	if (pid == 0) {
 		close(pipefd[0]);
-		become_restorable(s, pipefd[1]);
+		become_restorable(t, pipefd[1]);
 	}
 	close(pipefd[1]);
 	if (pid < 0) {
@@ -207,17 +209,25 @@ static int spawn_thread(struct injector *in, uint64_t scratch, pid_t want, pid_t
 	return tracer_wait(*tid, &status, e);
 }
 
+/* One process being rebuilt: its threads, live thread i = the image's thread i. */
 struct rebuild {
+	pid_t pid;
 	int nr;
-	pid_t *tids;                /* live thread i = the image's thread i */
+	pid_t *tids;
 	struct injector *in;
 	uint64_t scratch;
 };
 
+/* The whole tree: rebuild k is the image's process k. */
+struct restore {
+	const struct tree *t;
+	struct image_reader *r;
+	int restore_pid;
+	struct rebuild *b;
+};
+
 static int rebuild_threads(struct rebuild *b, const struct snapshot *s, int restore_pid, struct cryo_error *e)
 {
-	if (ptrace(PTRACE_SETOPTIONS, b->tids[0], 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE) < 0)
-		return cryo_fail_errno(e, b->tids[0], "threads", "ptrace(PTRACE_SETOPTIONS)", "cannot follow new threads");
 	for (int i = 1; i < b->nr; i++) {
 		if (spawn_thread(&b->in[0], b->scratch, restore_pid ? s->threads[i].r.tid : 0, &b->tids[i], e))
 			return -1;
@@ -230,15 +240,172 @@ static int rebuild_threads(struct rebuild *b, const struct snapshot *s, int rest
 	return 0;
 }
 
-static int rebuild(struct rebuild *b, const struct snapshot *s, struct image_reader *r, int restore_pid,
-		   struct cryo_error *e)
+static int index_of(const struct restore *R, const struct snapshot *s)
 {
-	if (injector_prepare(&b->in[0], b->tids[0], 0, e))
+	return (int)(s - R->t->procs);
+}
+
+/* The process the image had as old_pid, as it runs now; 0 if not in the tree. */
+static pid_t now_pid(const struct restore *R, pid_t old_pid)
+{
+	const struct snapshot *s = tree_find(R->t, old_pid);
+	return s ? R->b[index_of(R, s)].pid : 0;
+}
+
+/* A child of process k, by an injected fork (clone3 with the PID it had),
+ * caught at birth with PTRACE_O_TRACEFORK. */
+static int fork_child(struct restore *R, int k, const struct snapshot *child, pid_t *pid, struct cryo_error *e)
+{
+	struct rebuild *p = &R->b[k];
+	struct clone_args args = { .exit_signal = SIGCHLD };
+	uint64_t args_at = p->scratch + 1024, tid_at = p->scratch + 2048;
+	pid_t want = R->restore_pid ? child->proc.pid : 0;
+	long r;
+	int status;
+	if (want) {
+		args.set_tid = tid_at;
+		args.set_tid_size = 1;
+	}
+	if (ptrace(PTRACE_SETOPTIONS, p->pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK) < 0)
+		return cryo_fail_errno(e, p->pid, "process", "ptrace(PTRACE_SETOPTIONS)", "cannot follow the children of %d", p->pid);
+	if ((want && memory_poke(p->pid, tid_at, &want, sizeof(want), e)) ||
+	    memory_poke(p->pid, args_at, &args, sizeof(args), e) ||
+	    injector_syscall(&p->in[0], SYS_clone3, (long)args_at, sizeof(args), 0, 0, 0, 0, &r, e))
 		return -1;
-	if (memory_restore(&b->in[0], s, r, relocate, &b->scratch, e))
+	if (r == -EEXIST) {
+		char who[96];
+		proc_describe(want, who, sizeof(who));
+		return cryo_fail(e, want, "process", "clone3", EEXIST,
+				 "PID %d is taken by %s: end it, or restart with --no-restore-pid", want, who);
+	}
+	if (r < 0)
+		return cryo_fail(e, p->pid, "process", "clone3", (int)-r, "process %d cannot fork its child %d", p->pid, want);
+	*pid = (pid_t)r;
+	return tracer_wait(*pid, &status, e);
+}
+
+/* A zombie: born, then ended with the status it had, for its parent to reap. */
+static int make_zombie(struct restore *R, int k, const struct snapshot *s, struct cryo_error *e)
+{
+	struct rebuild *b = &R->b[k];
+	struct injector in;
+	int status = s->proc.exit_code, sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	long ignored;
+	if (injector_prepare(&in, b->pid, 0, e))
+		return -1;
+	if (sig) {
+		/* the default action, then the signal delivered as if it had come */
+		struct cryo_sigaction dfl = {0};
+		if (memory_poke(b->pid, R->b[index_of(R, tree_find(R->t, s->proc.ppid))].scratch, &dfl, sizeof(dfl), e) ||
+		    injector_syscall(&in, SYS_rt_sigaction, sig, (long)R->b[index_of(R, tree_find(R->t, s->proc.ppid))].scratch,
+				     0, 8, 0, 0, &ignored, e) ||
+		    tracer_set_sigmask(b->pid, 0, e))
+			return -1;
+		if (ptrace(PTRACE_CONT, b->pid, 0, sig) < 0)
+			return cryo_fail_errno(e, b->pid, "process", "ptrace(PTRACE_CONT)", "cannot end zombie %d", b->pid);
+	} else {
+		struct user_regs_struct regs = in.saved;
+		regs.rax = SYS_exit_group;
+		regs.orig_rax = (unsigned long long)-1;
+		regs.rdi = (unsigned long)WEXITSTATUS(status);
+		regs.rip = in.syscall_ip;
+		if (tracer_set_regs(b->pid, &regs, e))
+			return -1;
+		if (ptrace(PTRACE_CONT, b->pid, 0, 0) < 0)
+			return cryo_fail_errno(e, b->pid, "process", "ptrace(PTRACE_CONT)", "cannot end zombie %d", b->pid);
+	}
+	/* the tracer sees the exit first; the parent gets its zombie after */
+	for (;;) {
+		if (waitpid(b->pid, &status, __WALL) < 0)
+			return cryo_fail_errno(e, b->pid, "process", "waitpid", "lost zombie %d", b->pid);
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			break;
+		ptrace(PTRACE_CONT, b->pid, 0, WIFSTOPPED(status) && (status >> 16) == 0 ? WSTOPSIG(status) : 0);
+	}
+	b->nr = 0;          /* nothing left to detach */
+	return 0;
+}
+
+/* Session and process group: the root keeps cr_restart's (as BLCR does);
+ * the others get theirs back. */
+static int restore_session(struct restore *R, int k, const struct snapshot *s, struct cryo_error *e)
+{
+	const struct snapshot *parent = tree_find(R->t, s->proc.ppid);
+	struct injector *in = &R->b[k].in[0];
+	long r = 0;
+	if (s->proc.sid == s->proc.pid && parent->proc.sid != s->proc.pid) {
+		if (injector_syscall(in, SYS_setsid, 0, 0, 0, 0, 0, 0, &r, e))
+			return -1;
+	} else if (s->proc.pgid != parent->proc.pgid) {
+		pid_t group = s->proc.pgid == s->proc.pid ? 0 : now_pid(R, s->proc.pgid);
+		if (s->proc.pgid != s->proc.pid && !group)
+			return 0;       /* a group led from outside the tree: stays in the parent's */
+		if (injector_syscall(in, SYS_setpgid, 0, group, 0, 0, 0, 0, &r, e))
+			return -1;
+	}
+	if (r < 0)
+		return cryo_fail(e, R->b[k].pid, "process", "setsid/setpgid", (int)-r,
+				 "cannot restore the session or process group of %d", R->b[k].pid);
+	return 0;
+}
+
+/* A forked child starts as a copy of its parent: make it itself, all but memory. */
+static int become_child(struct restore *R, int k, const struct snapshot *s, struct cryo_error *e)
+{
+	const struct snapshot *parent = tree_find(R->t, s->proc.ppid);
+	uint64_t scratch = R->b[index_of(R, parent)].scratch;   /* inherited from the parent */
+	struct injector *in = &R->b[k].in[0];
+	const struct cryo_thread *pt = &parent->threads[0].r;    /* the thread that forked it */
+	char buf[PATH_MAX];
+	long r;
+	/* its parent's rseq registration came along and is about to be unmapped */
+	if (pt->rseq_addr && injector_syscall(in, SYS_rseq, (long)pt->rseq_addr, pt->rseq_len, RSEQ_FLAG_UNREGISTER,
+					      pt->rseq_sig, 0, 0, &r, e))
+		return -1;
+	return process_restore_injected(in, scratch, s, relocate(s->cwd, buf, sizeof(buf)), e) ||
+	       signals_restore_actions_injected(in, scratch, s, e) ||
+	       files_restore_injected(in, scratch, R->t, s, relocate, e) ||
+	       restore_session(R, k, s, e) ? -1 : 0;
+}
+
+static int rebuild_process(struct restore *R, int k, struct cryo_error *e);
+
+static int rebuild_children(struct restore *R, int k, struct cryo_error *e)
+{
+	const struct snapshot *s = &R->t->procs[k];
+	for (int c = k + 1; c < R->t->nr; c++) {
+		const struct snapshot *child = &R->t->procs[c];
+		if (child->proc.ppid != s->proc.pid)
+			continue;
+		if (fork_child(R, k, child, &R->b[c].pid, e))
+			return -1;
+		if (child->proc.state == CRYO_PROCESS_ZOMBIE ? make_zombie(R, c, child, e) : rebuild_process(R, c, e))
+			return -1;
+	}
+	return 0;
+}
+
+static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
+{
+	const struct snapshot *s = &R->t->procs[k];
+	struct rebuild *b = &R->b[k];
+	b->nr = (int)s->proc.nr_threads;
+	b->tids = calloc((size_t)b->nr, sizeof(*b->tids));
+	b->in = calloc((size_t)b->nr, sizeof(*b->in));
+	if (!b->tids || !b->in)
+		return cryo_fail(e, b->pid, "threads", "malloc", ENOMEM, "out of memory");
+	b->tids[0] = b->pid;
+	if (injector_prepare(&b->in[0], b->pid, 0, e))
+		return -1;
+	if (k > 0 && become_child(R, k, s, e))
+		return -1;
+	if (memory_restore(&b->in[0], s, R->r, relocate, &b->scratch, e))
 		return -1;
 	phase("memory");
-	if (rebuild_threads(b, s, restore_pid, e) ||
+	if (ptrace(PTRACE_SETOPTIONS, b->pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE) < 0)
+		return cryo_fail_errno(e, b->pid, "threads", "ptrace(PTRACE_SETOPTIONS)", "cannot follow new threads");
+	if (rebuild_threads(b, s, R->restore_pid, e) || rebuild_children(R, k, e) ||
+	    files_close_pool_injected(&b->in[0], R->t, e) ||
 	    signals_restore_pending(b->in, b->scratch, s, e) ||
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
 	    memory_unmap_scratch(&b->in[0], b->scratch, e))
@@ -250,76 +417,102 @@ static int rebuild(struct rebuild *b, const struct snapshot *s, struct image_rea
 	return 0;
 }
 
-/* Nothing half-built is left: every thread is killed and, being traced by
- * us, reaped by us (the leader's status comes only after its threads'). */
-static void kill_and_reap(struct rebuild *b)
+/* Nothing half-built is left: every process is killed and every thread,
+ * being traced by us, reaped by us. */
+static void kill_and_reap(struct restore *R)
 {
-	kill(b->tids[0], SIGKILL);
-	for (int i = b->nr - 1; i >= 0; i--)
-		if (b->tids[i])
-			waitpid(b->tids[i], NULL, __WALL);
+	for (int k = 0; k < R->t->nr; k++)
+		if (R->b[k].pid > 0)
+			kill(R->b[k].pid, SIGKILL);
+	for (int k = R->t->nr - 1; k >= 0; k--)
+		for (int i = R->b[k].nr - 1; i >= 0; i--)
+			if (R->b[k].tids && R->b[k].tids[i])
+				waitpid(R->b[k].tids[i], NULL, __WALL);
+	if (R->b[0].pid > 0)
+		waitpid(R->b[0].pid, NULL, __WALL);
 }
 
-static int detach_all(struct rebuild *b, struct cryo_error *e)
+static int detach_all(struct restore *R, struct cryo_error *e)
 {
-	for (int i = b->nr - 1; i >= 0; i--)
-		if (b->tids[i] && tracer_detach(b->tids[i], e))
-			return -1;
+	for (int k = R->t->nr - 1; k >= 0; k--)
+		for (int i = R->b[k].nr - 1; i >= 0; i--)
+			if (R->b[k].tids[i] && tracer_detach(R->b[k].tids[i], e))
+				return -1;
 	return 0;
 }
 
-static int check_same_kernel_vdso(const struct snapshot *s, struct cryo_error *e)
+static void free_restore(struct restore *R)
+{
+	for (int k = 0; R->b && k < R->t->nr; k++) {
+		free(R->b[k].tids);
+		free(R->b[k].in);
+	}
+	free(R->b);
+}
+
+static int check_same_kernel_vdso(const struct tree *t, struct cryo_error *e)
 {
 	uint64_t size = 0, sum = memory_own_vdso_checksum(&size);
-	if (s->proc.vdso_size && (size != s->proc.vdso_size || sum != s->proc.vdso_checksum))
-		return cryo_fail(e, 0, "vdso", "", ENOEXEC,
-				 "this kernel's vdso differs from the one the process was checkpointed with (kernel %s): "
-				 "restart on a node running the same kernel", s->kernel);
+	for (int k = 0; k < t->nr; k++) {
+		const struct snapshot *s = &t->procs[k];
+		if (s->proc.vdso_size && (size != s->proc.vdso_size || sum != s->proc.vdso_checksum))
+			return cryo_fail(e, 0, "vdso", "", ENOEXEC,
+					 "this kernel's vdso differs from the one the process was checkpointed with (kernel %s): "
+					 "restart on a node running the same kernel", t->procs[0].kernel);
+	}
+	return 0;
+}
+
+static int check_files(const struct tree *t, struct cryo_error *e)
+{
+	for (int k = 0; k < t->nr; k++)
+		if (t->procs[k].proc.state != CRYO_PROCESS_ZOMBIE && files_check(&t->procs[k], relocate, e))
+			return -1;
 	return 0;
 }
 
 int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_error *e)
 {
 	struct image_reader r;
-	struct snapshot s;
+	struct tree t;
+	struct restore R = { .t = &t, .r = &r, .restore_pid = o->restore_pid };
 	int rc = -1;
-	struct rebuild b = {0};
 
 	phase("start");
 	relocations = o->relocations;
 	nr_relocations = o->nr_relocations;
 	if (ir_open(&r, o->path, e))
 		return -1;
-	/* metadata checked whole now; page data as it is loaded, before the process runs */
-	if (ir_verify_sections(&r, 0, e) || snapshot_read(&r, &s, e)) {
+	/* metadata checked whole now; page data as it is loaded, before any process runs */
+	if (ir_verify_sections(&r, 0, e) || tree_read(&r, &t, e)) {
 		ir_close(&r);
 		return -1;
 	}
-	if (check_same_kernel_vdso(&s, e) || files_check(&s, relocate, e))
+	if (t.procs[0].proc.state == CRYO_PROCESS_ZOMBIE) {
+		cryo_fail(e, 0, "context file", "", EINVAL, "context file %s is corrupt: its root is a zombie", o->path);
+		goto out;
+	}
+	if (check_same_kernel_vdso(&t, e) || check_files(&t, e))
 		goto out;
 	phase("read and check metadata");
-	b.nr = s.nr_threads;
-	b.tids = calloc((size_t)b.nr, sizeof(*b.tids));
-	b.in = calloc((size_t)b.nr, sizeof(*b.in));
-	if (!b.tids || !b.in) {
-		cryo_fail(e, 0, "threads", "malloc", ENOMEM, "out of memory");
+	R.b = calloc((size_t)t.nr, sizeof(*R.b));
+	if (!R.b) {
+		cryo_fail(e, 0, "process", "malloc", ENOMEM, "out of memory");
 		goto out;
 	}
-	pid_t pid = start_child(&s, o->restore_pid, e);
-	if (pid < 0)
+	R.b[0].pid = start_child(&t, o->restore_pid, e);
+	if (R.b[0].pid < 0)
 		goto out;
-	b.tids[0] = pid;
 	phase("start the process");
-	if (rebuild(&b, &s, &r, o->restore_pid, e) || detach_all(&b, e)) {
-		kill_and_reap(&b);
+	if (rebuild_process(&R, 0, e) || detach_all(&R, e)) {
+		kill_and_reap(&R);
 		goto out;
 	}
-	*child = pid;
+	*child = R.b[0].pid;
 	rc = 0;
 out:
-	free(b.tids);
-	free(b.in);
-	snapshot_free(&s);
+	free_restore(&R);
+	tree_free(&t);
 	ir_close(&r);
 	return rc;
 }

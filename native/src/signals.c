@@ -64,6 +64,22 @@ int signals_restore_actions(const struct snapshot *s, struct cryo_error *e)
 	return 0;
 }
 
+int signals_restore_actions_injected(struct injector *in, uint64_t scratch, const struct snapshot *s,
+				     struct cryo_error *e)
+{
+	for (int sig = 1; sig <= CRYO_NSIG; sig++) {
+		long r;
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (memory_poke(in->pid, scratch, &s->proc.sigactions[sig - 1], sizeof(struct cryo_sigaction), e) ||
+		    injector_syscall(in, SYS_rt_sigaction, sig, (long)scratch, 0, 8, 0, 0, &r, e))
+			return -1;
+		if (r < 0)
+			return cryo_fail(e, in->pid, "signals", "rt_sigaction", (int)-r, "cannot restore the action of signal %d", sig);
+	}
+	return 0;
+}
+
 static int queue_one(struct injector *in, uint64_t scratch, pid_t tid, const siginfo_t *si, struct cryo_error *e)
 {
 	pid_t tgid = in->tgid;

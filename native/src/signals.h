@@ -14,6 +14,9 @@ int signals_capture_pending(pid_t tid, int shared, siginfo_t **out, uint32_t *nr
 /* In the process being restored, on itself, before its address space is
  * replaced: signal actions. */
 int signals_restore_actions(const struct snapshot *s, struct cryo_error *e);
+/* The same in a process forked from its restored parent, by injected syscalls. */
+int signals_restore_actions_injected(struct injector *in, uint64_t scratch, const struct snapshot *s,
+				     struct cryo_error *e);
 /* Through the injectors (in[i]: the live thread of the image's thread i),
  * while every signal is blocked: queue the pending signals again,
  * process-wide and per thread. */

@@ -106,19 +106,34 @@ static int write_section(struct image_writer *w, uint32_t type, struct rec_buf *
 	return rc;
 }
 
-int snapshot_write_metadata(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
+int snapshot_write_info(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
 {
 	struct rec_buf b = {0};
-	size_t at;
-
-	at = rb_begin(&b, &s->info, sizeof(s->info));
+	size_t at = rb_begin(&b, &s->info, sizeof(s->info));
 	rb_cstring(&b, s->hostname);
 	rb_cstring(&b, s->kernel);
 	rb_cstring(&b, s->user);
 	rb_string(&b, s->cmdline ? s->cmdline : "", s->cmdline_len);
 	rb_finish(&b, at);
-	if (write_section(w, CRYO_SEC_INFO, &b, e))
-		return -1;
+	return write_section(w, CRYO_SEC_INFO, &b, e);
+}
+
+int tree_write_pipes(struct image_writer *w, const struct tree *t, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
+	for (int i = 0; i < t->nr_pipes; i++) {
+		size_t at = rb_begin(&b, &t->pipes[i].r, sizeof(t->pipes[i].r));
+		rb_put(&b, t->pipes[i].data, t->pipes[i].r.data_len);
+		rb_pad8(&b);
+		rb_finish(&b, at);
+	}
+	return write_section(w, CRYO_SEC_PIPES, &b, e);
+}
+
+int snapshot_write_process(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
+	size_t at;
 
 	at = rb_begin(&b, &s->proc, sizeof(s->proc));
 	rb_cstring(&b, s->comm);
@@ -283,11 +298,11 @@ static int read_info(struct image_reader *r, struct snapshot *s, struct cryo_err
 	return c.bad || rec.bad ? -1 : 0;
 }
 
-static int read_process(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+static int read_process(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
 {
 	void *buf;
 	struct cursor c, rec = {0};
-	if (load_section(r, CRYO_SEC_PROCESS, 0, &buf, &c, 1, e))
+	if (load_section(r, CRYO_SEC_PROCESS, k, &buf, &c, 1, e))
 		return -1;
 	if (!enter_record(&c, &rec, &s->proc, sizeof(s->proc), "process record")) {
 		s->comm = take_string(&rec, buf, NULL, "command name");
@@ -305,23 +320,25 @@ static int read_process(struct image_reader *r, struct snapshot *s, struct cryo_
 		}
 		if (s->proc.auxv_words > CRYO_AUXV_WORDS)
 			bad(&rec, "auxiliary vector");
-		if (s->proc.nr_threads < 1 || s->proc.nr_threads > 65536)
+		int zombie = s->proc.state == CRYO_PROCESS_ZOMBIE;
+		if (s->proc.state > CRYO_PROCESS_ZOMBIE || s->proc.nr_threads > 65536 ||
+		    (zombie ? s->proc.nr_threads != 0 : s->proc.nr_threads < 1))
 			bad(&rec, "thread count");
 	}
 	free(buf);
 	return c.bad || rec.bad ? -1 : 0;
 }
 
-static int read_threads(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+static int read_threads(struct image_reader *r, struct snapshot *s, int base, struct cryo_error *e)
 {
-	s->threads = calloc(s->proc.nr_threads, sizeof(*s->threads));
+	s->threads = calloc(s->proc.nr_threads ? s->proc.nr_threads : 1, sizeof(*s->threads));
 	if (!s->threads)
 		return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < s->proc.nr_threads; i++) {
 		void *buf;
 		struct cursor c, rec = {0};
 		struct thread_rec *t = &s->threads[i];
-		if (load_section(r, CRYO_SEC_THREAD, (int)i, &buf, &c, 1, e))
+		if (load_section(r, CRYO_SEC_THREAD, base + (int)i, &buf, &c, 1, e))
 			return -1;
 		s->nr_threads = (int)i + 1;
 		if (!enter_record(&c, &rec, &t->r, sizeof(t->r), "thread record")) {
@@ -345,11 +362,11 @@ static int read_threads(struct image_reader *r, struct snapshot *s, struct cryo_
 	return 0;
 }
 
-static int read_vmas(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+static int read_vmas(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
 {
 	void *buf;
 	struct cursor c;
-	if (load_section(r, CRYO_SEC_VMAS, 0, &buf, &c, 1, e))
+	if (load_section(r, CRYO_SEC_VMAS, k, &buf, &c, 1, e))
 		return -1;
 	size_t cap = 0;
 	uint64_t prev_end = 0;
@@ -386,11 +403,11 @@ static int read_vmas(struct image_reader *r, struct snapshot *s, struct cryo_err
 	return c.bad ? -1 : 0;
 }
 
-static int read_fds(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+static int read_fds(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
 {
 	void *buf;
 	struct cursor c;
-	if (load_section(r, CRYO_SEC_FILES, 0, &buf, &c, 1, e))
+	if (load_section(r, CRYO_SEC_FILES, k, &buf, &c, 1, e))
 		return -1;
 	size_t cap = 0;
 	while (!c.bad && remaining(&c)) {
@@ -403,7 +420,8 @@ static int read_fds(struct image_reader *r, struct snapshot *s, struct cryo_erro
 			c.bad = 1;
 			break;
 		}
-		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_INHERIT ||
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_PARENT ||
+		    (f.r.kind == CRYO_FD_PARENT && (f.r.parent_fd < 0 || f.r.parent_fd > (1 << 20))) ||
 		    f.r.dup_of >= f.r.fd || f.r.dup_of < -1 || (s->nr_fds && f.r.fd <= s->fds[s->nr_fds - 1].r.fd)) {
 			free(f.path);
 			bad(&c, "file record of unknown kind");
@@ -433,14 +451,14 @@ static const struct vma_rec *vma_containing(const struct snapshot *s, uint64_t s
 	return NULL;
 }
 
-static int read_pagemap(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+static int read_pagemap(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
 {
 	void *buf;
 	struct cursor c;
-	if (load_section(r, CRYO_SEC_PAGEMAP, 0, &buf, &c, 1, e))
+	if (load_section(r, CRYO_SEC_PAGEMAP, k, &buf, &c, 1, e))
 		return -1;
 	size_t len = remaining(&c);
-	s->pages = ir_find(r, CRYO_SEC_PAGES, 0);
+	s->pages = ir_find(r, CRYO_SEC_PAGES, k);
 	if (len % sizeof(struct cryo_page_run) || !s->pages) {
 		free(buf);
 		return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: bad page map", r->path);
@@ -466,12 +484,123 @@ static int read_pagemap(struct image_reader *r, struct snapshot *s, struct cryo_
 	return 0;
 }
 
-int snapshot_read(struct image_reader *r, struct snapshot *s, struct cryo_error *e)
+static int read_pipes(struct image_reader *r, struct tree *t, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	int rc = load_section(r, CRYO_SEC_PIPES, 0, &buf, &c, 0, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;     /* no pipes: fine */
+	int cap = 0;
+	while (!c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct pipe_rec p = {0};
+		if (enter_record(&c, &rec, &p.r, sizeof(p.r), "pipe record"))
+			break;
+		if (p.r.data_len > remaining(&rec) || p.r.data_len > (1ULL << 30)) {
+			bad(&c, "pipe data");
+			break;
+		}
+		if (t->nr_pipes == cap) {
+			cap = cap ? cap * 2 : 8;
+			struct pipe_rec *n = realloc(t->pipes, (size_t)cap * sizeof(*n));
+			if (!n) {
+				bad(&c, "out of memory");
+				break;
+			}
+			t->pipes = n;
+		}
+		p.data = malloc(p.r.data_len ? p.r.data_len : 1);
+		if (!p.data) {
+			bad(&c, "out of memory");
+			break;
+		}
+		memcpy(p.data, rec.p, p.r.data_len);
+		t->pipes[t->nr_pipes++] = p;
+	}
+	free(buf);
+	return c.bad ? -1 : 0;
+}
+
+static int read_one(struct image_reader *r, struct snapshot *s, int k, int thread_base, struct cryo_error *e)
 {
 	memset(s, 0, sizeof(*s));
-	if (read_info(r, s, e) || read_process(r, s, e) || read_threads(r, s, e) ||
-	    read_vmas(r, s, e) || read_fds(r, s, e) || read_pagemap(r, s, e)) {
-		snapshot_free(s);
+	if ((k == 0 && read_info(r, s, e)) || read_process(r, s, k, e) || read_threads(r, s, thread_base, e) ||
+	    read_vmas(r, s, k, e) || read_fds(r, s, k, e) || read_pagemap(r, s, k, e))
+		return -1;
+	return 0;
+}
+
+struct snapshot *tree_find(const struct tree *t, pid_t pid)
+{
+	for (int i = 0; i < t->nr; i++)
+		if (t->procs[i].proc.pid == pid)
+			return &t->procs[i];
+	return NULL;
+}
+
+static int pipe_known(const struct tree *t, uint64_t ino)
+{
+	for (int i = 0; i < t->nr_pipes; i++)
+		if (t->pipes[i].r.ino == ino)
+			return 1;
+	return 0;
+}
+
+/* Every non-root process's parent comes before it; every pipe end is known. */
+static int check_tree(struct image_reader *r, const struct tree *t, struct cryo_error *e)
+{
+	for (int i = 0; i < t->nr; i++) {
+		const struct snapshot *s = &t->procs[i];
+		if (i > 0) {
+			const struct snapshot *parent = tree_find(t, s->proc.ppid);
+			if (!parent || parent >= s || parent->proc.state == CRYO_PROCESS_ZOMBIE)
+				return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: process %d has no parent before it",
+						 r->path, s->proc.pid);
+		}
+		if (tree_find(t, s->proc.pid) != s)
+			return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: PID %d twice", r->path, s->proc.pid);
+		for (int f = 0; f < s->nr_fds; f++)
+			if ((s->fds[f].r.kind == CRYO_FD_PIPE && !pipe_known(t, s->fds[f].r.file.ino)) ||
+			    (s->fds[f].r.kind == CRYO_FD_PARENT && i == 0))
+				return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: fd %d of process %d",
+						 r->path, s->fds[f].r.fd, s->proc.pid);
+	}
+	return 0;
+}
+
+void tree_free(struct tree *t)
+{
+	for (int i = 0; i < t->nr; i++)
+		snapshot_free(&t->procs[i]);
+	free(t->procs);
+	for (int i = 0; i < t->nr_pipes; i++)
+		free(t->pipes[i].data);
+	free(t->pipes);
+	memset(t, 0, sizeof(*t));
+}
+
+int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e)
+{
+	int nr = 0, thread_base = 0;
+	memset(t, 0, sizeof(*t));
+	while (ir_find(r, CRYO_SEC_PROCESS, nr))
+		nr++;
+	if (nr == 0 || nr > 65536)
+		return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: %d processes", r->path, nr);
+	t->procs = calloc((size_t)nr, sizeof(*t->procs));
+	if (!t->procs)
+		return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
+	for (int k = 0; k < nr; k++) {
+		t->nr = k + 1;
+		if (read_one(r, &t->procs[k], k, thread_base, e)) {
+			tree_free(t);
+			return -1;
+		}
+		thread_base += (int)t->procs[k].proc.nr_threads;
+	}
+	if (read_pipes(r, t, e) || check_tree(r, t, e)) {
+		tree_free(t);
 		return -1;
 	}
 	return 0;

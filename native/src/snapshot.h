@@ -48,13 +48,33 @@ struct snapshot {
 	const struct cryo_section_entry *pages;   /* reader side: where page data is */
 };
 
+struct pipe_rec {
+	struct cryo_pipe r;
+	char *data;
+};
+
+/* A process tree: procs[0] is the root, parents come before their children. */
+struct tree {
+	struct snapshot *procs;
+	int nr;
+	struct pipe_rec *pipes;
+	int nr_pipes;
+};
+
 void snapshot_free(struct snapshot *s);
-/* Everything but PAGES and PAGEMAP. */
-int snapshot_write_metadata(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+void tree_free(struct tree *t);
+/* The file's INFO section, from s. */
+int snapshot_write_info(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+/* One process's PROCESS, THREAD, VMAS and FILES sections. */
+int snapshot_write_process(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
 int snapshot_write_pagemap(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
-/* Parse all sections, checking every record's bounds, and that the page
- * runs lie inside mappings and inside the page data. */
-int snapshot_read(struct image_reader *r, struct snapshot *s, struct cryo_error *e);
+int tree_write_pipes(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+/* Parse every section, checking every record's bounds, that the page runs
+ * lie inside mappings and inside the page data, and that the tree holds
+ * together (parents first, pipes known). */
+int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e);
+/* The process of t whose checkpointed PID is pid, or NULL. */
+struct snapshot *tree_find(const struct tree *t, pid_t pid);
 
 /* helper for capture: a copy of str that snapshot_free frees */
 char *snap_strdup(const char *str);

@@ -32,8 +32,14 @@ enum cryo_end_action {
 	CRYO_END_SIGNAL  = 4,       /* end_signal */
 };
 
+enum cryo_scope {
+	CRYO_SCOPE_TREE    = 0,     /* default, as in BLCR: pid and all its descendants */
+	CRYO_SCOPE_PROCESS = 1,     /* pid alone */
+};
+
 struct cryo_checkpoint_opts {
 	pid_t       pid;
+	int         scope;          /* enum cryo_scope */
 	const char *path;           /* final name of the context file */
 	int         end_action;     /* enum cryo_end_action */
 	int         end_signal;     /* for CRYO_END_SIGNAL */
@@ -50,9 +56,9 @@ struct cryo_checkpoint_stats {
  * root, not set-id, dumpable).  Touches nothing. */
 int cryo_check_target(pid_t pid, struct cryo_error *err);
 
-/* Checkpoint pid to opts->path (temp file, fsync, rename, mode 0600).  On any
- * failure the process is left running as it was and no file exists under
- * opts->path. */
+/* Checkpoint pid (and, by default, its descendants) to opts->path (temp
+ * file, fsync, rename, mode 0600).  On any failure every process is left
+ * running as it was and no file exists under opts->path. */
 int cryo_checkpoint(const struct cryo_checkpoint_opts *opts,
 		    struct cryo_checkpoint_stats *stats, struct cryo_error *err);
 

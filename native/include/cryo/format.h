@@ -46,7 +46,15 @@ enum cryo_section_type {
 	CRYO_SEC_FILES   = 5,  /* sequence of struct cryo_fd + path */
 	CRYO_SEC_PAGEMAP = 6,  /* array of struct cryo_page_run */
 	CRYO_SEC_PAGES   = 7,  /* raw page data, referenced by the page runs */
+	CRYO_SEC_PIPES   = 8,  /* sequence of struct cryo_pipe + buffered data; one per file */
 };
+
+/*
+ * A context file holds a process tree: the root's sections first.  Process k
+ * (k-th PROCESS section, parents before their children) owns the k-th VMAS,
+ * FILES, PAGEMAP and PAGES sections and nr_threads THREAD sections, taken in
+ * order.  INFO and PIPES are the file's.
+ */
 
 struct cryo_section_entry {
 	uint32_t type;
@@ -117,7 +125,14 @@ struct cryo_process {
 	uint64_t vdso_checksum;     /* XXH3-64 of the vdso text: restart needs the same kernel vdso */
 	uint64_t vdso_size;
 	struct cryo_file_id exe_id;
+	uint32_t state;             /* enum cryo_process_state */
+	int32_t  exit_code;         /* a zombie's wait status */
 	/* strings: comm, cwd, exe path; then nr_shared_pending siginfos */
+};
+
+enum cryo_process_state {
+	CRYO_PROCESS_LIVE   = 0,
+	CRYO_PROCESS_ZOMBIE = 1,    /* exited, not yet waited for: no memory, no threads, no files */
 };
 
 struct cryo_thread {
@@ -174,6 +189,8 @@ enum cryo_fd_kind {
 	CRYO_FD_REGULAR  = 1,       /* a regular file or directory, by reference */
 	CRYO_FD_DEVICE   = 2,       /* /dev/null, /dev/zero, /dev/urandom ...: reopened by path */
 	CRYO_FD_INHERIT  = 3,       /* stdin/out/err to a terminal, pipe or socket outside: cr_restart's own */
+	CRYO_FD_PIPE     = 4,       /* an end of a pipe within the tree: file.ino names it in PIPES */
+	CRYO_FD_PARENT   = 5,       /* the same open file as the parent's fd parent_fd (inherited by fork) */
 };
 
 struct cryo_fd {
@@ -184,8 +201,18 @@ struct cryo_fd {
 	uint32_t fd_flags;          /* FD_CLOEXEC */
 	int32_t  dup_of;            /* a lower fd sharing this open file (dup), or -1 */
 	uint64_t pos;
+	int32_t  parent_fd;         /* CRYO_FD_PARENT: the parent's fd, else -1 */
+	uint32_t pad;
 	struct cryo_file_id file;
 	/* string: path (what /proc/PID/fd/N pointed to) */
+};
+
+/* A pipe between processes of the tree, with the data in its buffer. */
+struct cryo_pipe {
+	uint32_t record_size;
+	uint32_t capacity;          /* F_GETPIPE_SZ */
+	uint64_t ino;               /* the pipe's inode at checkpoint time: its name in FILES */
+	uint64_t data_len;          /* bytes that follow, then padding to 8 */
 };
 
 /* A run of consecutive pages of one mapping, stored contiguously in PAGES. */

@@ -3,7 +3,7 @@
  * restore, which must fork the restored process and stay its parent; the
  * other subcommands make the engine usable and testable from a shell.
  *
- *   cryo-engine checkpoint [-f FILE] [--stop|--term|--kill|--signal N] [-v|--machine] PID
+ *   cryo-engine checkpoint [-f FILE] [--tree|--pid] [--stop|--term|--kill|--signal N] [-v|--machine] PID
  *   cryo-engine restore [--no-restore-pid] [--detach] [--relocate OLD=NEW]... [-v] FILE
  *   cryo-engine verify FILE
  *   cryo-engine check PID
@@ -24,7 +24,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: cryo-engine checkpoint [-f FILE] [--stop|--term|--kill|--signal N] [-v|--machine] PID\n"
+		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid] [--stop|--term|--kill|--signal N] [-v|--machine] PID\n"
 		"       cryo-engine restore [--no-restore-pid] [--detach] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine verify FILE\n"
 		"       cryo-engine check PID\n");
@@ -58,6 +58,10 @@ static int cmd_checkpoint(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--machine"))
 			machine = 1;
+		else if (!strcmp(argv[i], "--tree"))
+			o.scope = CRYO_SCOPE_TREE;
+		else if (!strcmp(argv[i], "--pid"))
+			o.scope = CRYO_SCOPE_PROCESS;
 		else if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) && i + 1 < argc)
 			o.path = argv[++i];
 		else if (!strcmp(argv[i], "--stop"))

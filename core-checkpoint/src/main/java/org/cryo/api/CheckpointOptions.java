@@ -9,12 +9,22 @@ public final class CheckpointOptions {
     /** Highest signal number on Linux (SIGRTMAX). */
     static final int MAX_SIGNAL = 64;
 
+    /** What is checkpointed: BLCR's --tree (the default) and --pid. */
+    public enum Scope {
+        /** The process and all its descendants. */
+        TREE,
+        /** The process alone. */
+        PROCESS
+    }
+
     private final Path file;
     private final EndAction endAction;
     private final int signal;
+    private final Scope scope;
 
     private CheckpointOptions(Builder builder) {
         this.file = builder.file;
+        this.scope = builder.scope;
         this.endAction = builder.endAction;
         this.signal = builder.signal;
     }
@@ -42,6 +52,10 @@ public final class CheckpointOptions {
         return endAction;
     }
 
+    public Scope scope() {
+        return scope;
+    }
+
     /** The signal sent for {@link EndAction#SIGNAL}, else 0. */
     public int signal() {
         return signal;
@@ -49,10 +63,16 @@ public final class CheckpointOptions {
 
     public static final class Builder {
         private Path file;
+        private Scope scope = Scope.TREE;
         private EndAction endAction = EndAction.RUNNING;
         private int signal;
 
         private Builder() {
+        }
+
+        public Builder scope(Scope scope) {
+            this.scope = Objects.requireNonNull(scope, "scope");
+            return this;
         }
 
         public Builder file(Path file) {

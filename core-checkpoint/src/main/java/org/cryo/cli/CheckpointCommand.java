@@ -20,10 +20,11 @@ import picocli.CommandLine.Spec;
         synopsisHeading = "%nSYNOPSIS%n  ",
         descriptionHeading = "%nDESCRIPTION%n",
         description = {
-            "  Freezes process PID for the time it takes to copy its state (registers, memory,",
-            "  open files, signal handlers, threads) to a context file, then lets it run on,",
-            "  unless an end option says otherwise. No kernel module and no preloaded library",
-            "  are needed: the process does not have to be started under cr_run.",
+            "  Freezes process PID and, by default, all its descendants, for the time it takes",
+            "  to copy their state (registers, memory, open files, pipes between them, signal",
+            "  handlers, threads) to one context file, then lets them run on, unless an end",
+            "  option says otherwise. No kernel module and no preloaded library are needed:",
+            "  the process does not have to be started under cr_run.",
             "",
             "  The file is written under a temporary name and renamed when complete: a failed",
             "  checkpoint leaves no file and leaves the process running as it was.",
@@ -56,6 +57,18 @@ final class CheckpointCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "")
     EndOptions end;
 
+    @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "")
+    ScopeOptions scope;
+
+    /** BLCR's --tree (default) and --pid. */
+    static final class ScopeOptions {
+        @Option(names = "--tree", description = "PID and all its descendants (the default).")
+        boolean tree;
+
+        @Option(names = "--pid", description = "PID alone, not its children.")
+        boolean pidOnly;
+    }
+
     @Option(names = {"-v", "--verbose"}, description = "Print the checkpoint's size and timings.")
     boolean verbose;
 
@@ -79,6 +92,9 @@ final class CheckpointCommand implements Callable<Integer> {
         CheckpointOptions.Builder options = CheckpointOptions.builder();
         if (file != null) {
             options.file(file);
+        }
+        if (scope != null && scope.pidOnly) {
+            options.scope(CheckpointOptions.Scope.PROCESS);
         }
         if (end != null) {
             try {

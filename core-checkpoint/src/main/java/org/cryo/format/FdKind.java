@@ -4,7 +4,11 @@ package org.cryo.format;
 public enum FdKind {
     REGULAR(1),
     DEVICE(2),
-    INHERIT(3);
+    INHERIT(3),
+    /** An end of a pipe between processes of the tree. */
+    PIPE(4),
+    /** The same open file as a descriptor of the parent (inherited by fork). */
+    PARENT(5);
 
     private final int code;
 

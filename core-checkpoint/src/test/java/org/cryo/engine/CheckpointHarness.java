@@ -329,4 +329,15 @@ public final class CheckpointHarness {
         err.awaitEnd(Duration.ofSeconds(5));
         return new CommandResult(process.exitValue(), out.lines(), err.lines());
     }
+
+    /** Waits (up to 20 s) until none of these PIDs exists any more, zombies reaped included. */
+    public static void awaitGone(long... pids) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (long pid : pids) {
+            while (Files.exists(Path.of("/proc/" + pid)) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(!Files.exists(Path.of("/proc/" + pid)), "process " + pid + " is still there");
+        }
+    }
 }

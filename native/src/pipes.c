@@ -1,0 +1,143 @@
+#include "pipes.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int pipes_parse_link(const char *link, uint64_t *ino)
+{
+	unsigned long long n;
+	char end;
+	if (sscanf(link, "pipe:[%llu%c", &n, &end) != 2 || end != ']')
+		return 0;
+	*ino = n;
+	return 1;
+}
+
+static int known(const struct tree *t, uint64_t ino)
+{
+	for (int i = 0; i < t->nr_pipes; i++)
+		if (t->pipes[i].r.ino == ino)
+			return 1;
+	return 0;
+}
+
+/* tee(2) duplicates what the pipe holds into a pipe of ours, leaving it in place. */
+static int copy_buffer(int src, int capacity, char **data, size_t *len, struct cryo_error *e, pid_t pid)
+{
+	int tmp[2];
+	*data = NULL;
+	*len = 0;
+	if (pipe2(tmp, O_CLOEXEC | O_NONBLOCK) < 0)
+		return cryo_fail_errno(e, pid, "pipes", "pipe2", "cannot create a pipe");
+	if (fcntl(tmp[1], F_SETPIPE_SZ, capacity) < 0) {
+		close(tmp[0]);
+		close(tmp[1]);
+		return cryo_fail_errno(e, pid, "pipes", "fcntl(F_SETPIPE_SZ)", "cannot size a pipe to %d bytes", capacity);
+	}
+	ssize_t n = tee(src, tmp[1], (size_t)capacity, SPLICE_F_NONBLOCK);
+	int rc = 0;
+	if (n < 0 && errno != EAGAIN) {
+		rc = cryo_fail_errno(e, pid, "pipes", "tee", "cannot read the buffer of a pipe of process %d", pid);
+	} else if (n > 0) {
+		*data = malloc((size_t)n);
+		if (!*data || read(tmp[0], *data, (size_t)n) != n)
+			rc = cryo_fail(e, pid, "pipes", "read", errno ? errno : EIO, "cannot copy a pipe's buffer");
+		else
+			*len = (size_t)n;
+	}
+	close(tmp[0]);
+	close(tmp[1]);
+	return rc;
+}
+
+int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, struct cryo_error *e)
+{
+	char path[64];
+	if (known(t, ino))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	/* a new read end of the same pipe: the process's own descriptors are untouched */
+	int src = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (src < 0)
+		return cryo_fail_errno(e, pid, "pipes", "open", "cannot open pipe %s", path);
+	int capacity = fcntl(src, F_GETPIPE_SZ);
+	struct pipe_rec p = { .r = { .capacity = capacity > 0 ? (uint32_t)capacity : 65536, .ino = ino } };
+	size_t len;
+	int rc = copy_buffer(src, (int)p.r.capacity, &p.data, &len, e, pid);
+	close(src);
+	if (rc)
+		return -1;
+	p.r.data_len = len;
+	struct pipe_rec *grown = realloc(t->pipes, (size_t)(t->nr_pipes + 1) * sizeof(*grown));
+	if (!grown) {
+		free(p.data);
+		return cryo_fail(e, pid, "pipes", "malloc", ENOMEM, "out of memory");
+	}
+	t->pipes = grown;
+	t->pipes[t->nr_pipes++] = p;
+	return 0;
+}
+
+int pipes_pool_base(const struct tree *t)
+{
+	int hi = 2;
+	for (int i = 0; i < t->nr; i++)
+		for (int f = 0; f < t->procs[i].nr_fds; f++) {
+			const struct cryo_fd *r = &t->procs[i].fds[f].r;
+			if (r->fd > hi)
+				hi = r->fd;
+			if (r->kind == CRYO_FD_PARENT && r->parent_fd > hi)
+				hi = r->parent_fd;
+		}
+	return hi + 1;
+}
+
+int pipes_pool_fd(const struct tree *t, int pool_base, const struct cryo_fd *f)
+{
+	for (int i = 0; i < t->nr_pipes; i++)
+		if (t->pipes[i].r.ino == f->file.ino)
+			return pool_base + 2 * i + ((f->open_flags & O_ACCMODE) == O_RDONLY ? 0 : 1);
+	return -1;
+}
+
+/* Both ends go to their pool numbers by way of descriptors above the pool,
+ * so that neither lands on the other's number on the way. */
+static int place(int fds[2], int at, int above, struct cryo_error *e)
+{
+	int high[2];
+	for (int i = 0; i < 2; i++) {
+		high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, above);
+		close(fds[i]);
+	}
+	int rc = 0;
+	if (high[0] < 0 || high[1] < 0 || dup3(high[0], at, O_CLOEXEC) < 0 || dup3(high[1], at + 1, O_CLOEXEC) < 0)
+		rc = cryo_fail_errno(e, getpid(), "pipes", "dup3", "cannot place a pipe at fds %d and %d", at, at + 1);
+	for (int i = 0; i < 2; i++)
+		if (high[i] >= 0)
+			close(high[i]);
+	return rc;
+}
+
+int pipes_create_pool(const struct tree *t, int pool_base, struct cryo_error *e)
+{
+	pid_t self = getpid();
+	for (int i = 0; i < t->nr_pipes; i++) {
+		const struct pipe_rec *p = &t->pipes[i];
+		int fds[2];
+		if (pipe2(fds, O_CLOEXEC) < 0)
+			return cryo_fail_errno(e, self, "pipes", "pipe2", "cannot create pipe %d of %d", i + 1, t->nr_pipes);
+		if (fcntl(fds[1], F_SETPIPE_SZ, (int)p->r.capacity) < 0 && p->r.data_len > 65536)
+			return cryo_fail_errno(e, self, "pipes", "fcntl(F_SETPIPE_SZ)", "cannot give a pipe its %u bytes", p->r.capacity);
+		if (p->r.data_len && write(fds[1], p->data, p->r.data_len) != (ssize_t)p->r.data_len)
+			return cryo_fail_errno(e, self, "pipes", "write", "cannot put %llu bytes back into a pipe",
+					       (unsigned long long)p->r.data_len);
+		if (place(fds, pool_base + 2 * i, pool_base + 2 * t->nr_pipes + 64, e))
+			return -1;
+	}
+	return 0;
+}
