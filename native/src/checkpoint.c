@@ -313,26 +313,6 @@ static int freeze_tree(struct capture *c, pid_t root, int whole_tree, struct cry
 	return 0;
 }
 
-/* Memory shared between processes (MAP_SHARED|MAP_ANONYMOUS inherited by
- * fork) would come back as private copies: refuse rather than split it. */
-static int refuse_shared_anonymous_memory(const struct tree *t, struct cryo_error *e)
-{
-	for (int a = 0; a < t->nr; a++)
-		for (int i = 0; i < t->procs[a].nr_vmas; i++) {
-			const struct cryo_vma *v = &t->procs[a].vmas[i].r;
-			if (v->kind != CRYO_VMA_ANON_SHARED)
-				continue;
-			for (int b = a + 1; b < t->nr; b++)
-				for (int j = 0; j < t->procs[b].nr_vmas; j++)
-					if (t->procs[b].vmas[j].r.kind == CRYO_VMA_ANON_SHARED &&
-					    t->procs[b].vmas[j].r.file.ino == v->file.ino)
-						return cryo_fail(e, t->procs[b].proc.pid, "memory", "", ENOTSUP,
-								 "processes %d and %d share anonymous memory at %#lx: not supported yet",
-								 t->procs[a].proc.pid, t->procs[b].proc.pid, (unsigned long)v->start);
-		}
-	return 0;
-}
-
 static int capture_all(struct capture *c, struct cryo_error *e)
 {
 	for (int k = 0; k < c->nr; k++) {
@@ -341,7 +321,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e))
 			return -1;
 	}
-	return files_link_tree(&c->tree, e) || refuse_shared_anonymous_memory(&c->tree, e) ? -1 : 0;
+	return files_link_tree(&c->tree, e);
 }
 
 static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,

@@ -317,7 +317,7 @@ int files_restore_self(const struct tree *t, relocate_fn relocate, int keep_fd, 
 {
 	const struct snapshot *s = &t->procs[0];
 	char buf[PATH_MAX];
-	int pool = pipes_pool_base(t), above_pool = pool + 2 * t->nr_pipes;
+	int pool = pipes_pool_base(t), above_pool = pool + pool_size(t);
 
 	/* the status pipe goes above the pool; nothing else of the restorer's stays */
 	if (keep_fd < above_pool) {
@@ -397,7 +397,7 @@ static int remote_open_at(struct injector *in, uint64_t scratch, const struct fd
 int files_restore_injected(struct injector *in, uint64_t scratch, const struct tree *t, const struct snapshot *s,
 			   relocate_fn relocate, struct cryo_error *e)
 {
-	int pool = pipes_pool_base(t), stash = pool + 2 * t->nr_pipes + 128;
+	int pool = pipes_pool_base(t), stash = pool + pool_size(t) + 128;
 	char buf[PATH_MAX];
 
 	/* what comes from the parent is stashed above the pool, then everything below the pool goes */
@@ -426,7 +426,7 @@ int files_restore_injected(struct injector *in, uint64_t scratch, const struct t
 int files_close_pool_injected(struct injector *in, const struct tree *t, struct cryo_error *e)
 {
 	int pool = pipes_pool_base(t);
-	if (!t->nr_pipes)
+	if (!pool_size(t))
 		return 0;
-	return remote_fd_call(in, "close_range", SYS_close_range, pool, pool + 2 * t->nr_pipes - 1, 0, 0, NULL, e);
+	return remote_fd_call(in, "close_range", SYS_close_range, pool, pool + pool_size(t) - 1, 0, 0, NULL, e);
 }

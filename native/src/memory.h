@@ -24,7 +24,7 @@ typedef const char *(*relocate_fn)(const char *path, char *buf, size_t size);
  * mm fields.  in->syscall_ip moves along with the vdso.  Leaves a scratch
  * page mapped at *scratch, outside every mapping of the image, for the
  * injections still to come; memory_unmap_scratch removes it. */
-int memory_restore(struct injector *in, const struct snapshot *s, struct image_reader *r,
+int memory_restore(struct injector *in, const struct tree *t, const struct snapshot *s, struct image_reader *r,
 		   relocate_fn relocate, uint64_t *scratch, struct cryo_error *e);
 int memory_unmap_scratch(struct injector *in, uint64_t scratch, struct cryo_error *e);
 

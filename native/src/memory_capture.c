@@ -71,6 +71,17 @@ static void file_id_from_stat(struct cryo_file_id *id, const struct stat *st)
 	id->mode = st->st_mode;
 }
 
+/* Shared memory with no file to find it by: MAP_SHARED|MAP_ANONYMOUS, a
+ * memfd, a POSIX shm object already unlinked (Python's semaphores).  Saved
+ * by content, recreated as a memfd. */
+static int is_shared_memory_object(const char *path)
+{
+	size_t len = strlen(path);
+	int deleted = len > 10 && !strcmp(path + len - 10, " (deleted)");
+	return !strcmp(path, "/dev/zero (deleted)") || !strncmp(path, "/memfd:", 7) ||
+	       (deleted && !strncmp(path, "/dev/shm/", 9));
+}
+
 /* Decide what a mapping is; 1 to leave it out of the image. */
 static int classify(pid_t pid, const struct smaps_header *h, int may_write, struct vma_rec *v,
 		    struct cryo_error *e)
@@ -91,9 +102,11 @@ static int classify(pid_t pid, const struct smaps_header *h, int may_write, stru
 			v->r.flags |= CRYO_VMA_HEAP;
 		if (!strcmp(path, "[stack]"))
 			v->r.flags |= CRYO_VMA_STACK;
-	} else if (shared && !strcmp(path, "/dev/zero (deleted)")) {
+	} else if (shared && is_shared_memory_object(path)) {
 		v->r.kind = CRYO_VMA_ANON_SHARED;
-		v->r.file.ino = h->inode;       /* names the shared memory object across processes */
+		v->r.file.ino = h->inode;       /* with dev, names the shared memory object across processes */
+		v->r.file.dev = makedev(h->major, h->minor);
+		v->r.pgoff = h->pgoff;
 	} else if (*path == '/') {
 		struct stat st;
 		size_t len = strlen(path);

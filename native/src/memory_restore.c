@@ -2,6 +2,7 @@
 #include "memory.h"
 #include "error.h"
 #include "pagestream.h"
+#include "pipes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -248,8 +249,8 @@ static int fill_with_huge_pages(const struct snapshot *s, const struct vma_rec *
 	       thp_on_request_only() && saved_bytes(s, v) >= size / 10 * 9;
 }
 
-static int map_one(struct injector *in, const struct snapshot *s, const struct vma_rec *v, uint64_t scratch,
-		   relocate_fn relocate, struct cryo_error *e)
+static int map_one(struct injector *in, const struct tree *t, const struct snapshot *s, const struct vma_rec *v,
+		   uint64_t scratch, relocate_fn relocate, struct cryo_error *e)
 {
 	const struct cryo_vma *m = &v->r;
 	long len = (long)(m->end - m->start), fd = -1, r;
@@ -261,9 +262,14 @@ static int map_one(struct injector *in, const struct snapshot *s, const struct v
 	case CRYO_VMA_ANON_PRIVATE:
 		flags |= MAP_PRIVATE | MAP_ANONYMOUS | (m->flags & CRYO_VMA_GROWSDOWN ? MAP_GROWSDOWN : 0);
 		break;
-	case CRYO_VMA_ANON_SHARED:
-		flags |= MAP_SHARED | MAP_ANONYMOUS;
-		break;
+	case CRYO_VMA_ANON_SHARED: {
+		/* the tree's object, from the pool every process inherits (pipes.h) */
+		int shared = shmem_pool_fd(t, pipes_pool_base(t), m->file.dev, m->file.ino);
+		if (shared < 0)
+			return cryo_fail(e, in->pid, "shared memory", "", ENOENT, "no shared memory object for %#lx", (unsigned long)m->start);
+		return remote(in, "mmap", SYS_mmap, (long)m->start, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			      shared, (long)m->pgoff, &r, e);
+	}
 	case CRYO_VMA_FILE_PRIVATE:
 	case CRYO_VMA_FILE_SHARED: {
 		char buf[PATH_MAX];
@@ -400,13 +406,13 @@ static int set_mm_fields(struct injector *in, const struct snapshot *s, uint64_t
 	return 0;
 }
 
-int memory_restore(struct injector *in, const struct snapshot *s, struct image_reader *r,
+int memory_restore(struct injector *in, const struct tree *t, const struct snapshot *s, struct image_reader *r,
 		   relocate_fn relocate, uint64_t *scratch, struct cryo_error *e)
 {
 	if (move_specials(in, s, e) || unmap_all_but_specials(in, s, e) || map_scratch(in, s, scratch, e))
 		return -1;
 	for (int i = 0; i < s->nr_vmas; i++)
-		if (map_one(in, s, &s->vmas[i], *scratch, relocate, e))
+		if (map_one(in, t, s, &s->vmas[i], *scratch, relocate, e))
 			return -1;
 	if (fill_pages(in, s, r, e))
 		return -1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int pipes_parse_link(const char *link, uint64_t *ino)
@@ -97,6 +98,36 @@ int pipes_pool_base(const struct tree *t)
 	return hi + 1;
 }
 
+int pool_size(const struct tree *t)
+{
+	return 2 * t->nr_pipes + t->nr_shmem;
+}
+
+int shmem_pool_fd(const struct tree *t, int pool_base, uint64_t dev, uint64_t ino)
+{
+	for (int i = 0; i < t->nr_shmem; i++)
+		if (t->shmem[i].ino == ino && t->shmem[i].dev == dev)
+			return pool_base + 2 * t->nr_pipes + i;
+	return -1;
+}
+
+static int create_shmem(const struct tree *t, int pool_base, struct cryo_error *e)
+{
+	pid_t self = getpid();
+	for (int i = 0; i < t->nr_shmem; i++) {
+		int fd = memfd_create("cryo-shmem", MFD_CLOEXEC);
+		if (fd < 0)
+			return cryo_fail_errno(e, self, "shared memory", "memfd_create", "cannot create shared memory object %d", i + 1);
+		if (ftruncate(fd, (off_t)t->shmem[i].size) < 0)
+			return cryo_fail_errno(e, self, "shared memory", "ftruncate", "cannot size shared memory to %llu bytes",
+					       (unsigned long long)t->shmem[i].size);
+		int at = pool_base + 2 * t->nr_pipes + i;
+		if (fd != at && (dup3(fd, at, O_CLOEXEC) < 0 || close(fd) < 0))
+			return cryo_fail_errno(e, self, "shared memory", "dup3", "cannot place shared memory at fd %d", at);
+	}
+	return 0;
+}
+
 int pipes_pool_fd(const struct tree *t, int pool_base, const struct cryo_fd *f)
 {
 	for (int i = 0; i < t->nr_pipes; i++)
@@ -136,8 +167,8 @@ int pipes_create_pool(const struct tree *t, int pool_base, struct cryo_error *e)
 		if (p->r.data_len && write(fds[1], p->data, p->r.data_len) != (ssize_t)p->r.data_len)
 			return cryo_fail_errno(e, self, "pipes", "write", "cannot put %llu bytes back into a pipe",
 					       (unsigned long long)p->r.data_len);
-		if (place(fds, pool_base + 2 * i, pool_base + 2 * t->nr_pipes + 64, e))
+		if (place(fds, pool_base + 2 * i, pool_base + pool_size(t) + 64, e))
 			return -1;
 	}
-	return 0;
+	return create_shmem(t, pool_base, e);
 }

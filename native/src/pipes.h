@@ -1,9 +1,10 @@
 /*
- * Pipes between processes of a tree, with the data in their buffers.  At a
- * restart the root creates every pipe of the tree (the "pool", at fixed
- * descriptor numbers above any the image uses); every process inherits the
- * pool by fork, takes the ends it had, and closes the pool once its own
- * children exist.
+ * Pipes between processes of a tree, with the data in their buffers, and
+ * the pool.  At a restart the root creates every pipe and every shared
+ * memory object of the tree (as a memfd) at fixed descriptor numbers above
+ * any the image uses: the pool.  Every process inherits the pool by fork,
+ * takes the pipe ends it had, maps the shared memory it had, and closes the
+ * pool once its own children exist.
  */
 #ifndef CRYO_PIPES_H
 #define CRYO_PIPES_H
@@ -19,10 +20,14 @@ int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, struct cryo_e
 
 /* Where the pool starts: above every descriptor of every process of t. */
 int pipes_pool_base(const struct tree *t);
+/* How many descriptors the pool takes: two per pipe, one per shared memory object. */
+int pool_size(const struct tree *t);
 /* The pool descriptor that holds fd record f's end of its pipe. */
 int pipes_pool_fd(const struct tree *t, int pool_base, const struct cryo_fd *f);
-/* In the root, on itself: create every pipe at its pool descriptors and put
- * its data back in. */
+/* The pool descriptor of shared memory object (dev, ino), or -1. */
+int shmem_pool_fd(const struct tree *t, int pool_base, uint64_t dev, uint64_t ino);
+/* In the root, on itself: create every pipe (with its data back in) and
+ * every shared memory object at its pool descriptors. */
 int pipes_create_pool(const struct tree *t, int pool_base, struct cryo_error *e);
 
 #endif

@@ -399,7 +399,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 		return -1;
 	if (k > 0 && become_child(R, k, s, e))
 		return -1;
-	if (memory_restore(&b->in[0], s, R->r, relocate, &b->scratch, e))
+	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, &b->scratch, e))
 		return -1;
 	phase("memory");
 	if (ptrace(PTRACE_SETOPTIONS, b->pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE) < 0)

@@ -569,8 +569,34 @@ static int check_tree(struct image_reader *r, const struct tree *t, struct cryo_
 	return 0;
 }
 
+/* The shared memory objects the tree's mappings name. */
+static int collect_shmem(struct tree *t, struct cryo_error *e)
+{
+	for (int k = 0; k < t->nr; k++)
+		for (int i = 0; i < t->procs[k].nr_vmas; i++) {
+			const struct cryo_vma *v = &t->procs[k].vmas[i].r;
+			if (v->kind != CRYO_VMA_ANON_SHARED)
+				continue;
+			uint64_t need = v->pgoff + (v->end - v->start);
+			int j = 0;
+			while (j < t->nr_shmem && (t->shmem[j].ino != v->file.ino || t->shmem[j].dev != v->file.dev))
+				j++;
+			if (j == t->nr_shmem) {
+				struct shmem_obj *grown = realloc(t->shmem, (size_t)(j + 1) * sizeof(*grown));
+				if (!grown)
+					return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
+				t->shmem = grown;
+				t->shmem[t->nr_shmem++] = (struct shmem_obj){ v->file.dev, v->file.ino, 0 };
+			}
+			if (need > t->shmem[j].size)
+				t->shmem[j].size = need;
+		}
+	return 0;
+}
+
 void tree_free(struct tree *t)
 {
+	free(t->shmem);
 	for (int i = 0; i < t->nr; i++)
 		snapshot_free(&t->procs[i]);
 	free(t->procs);
@@ -599,7 +625,7 @@ int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		}
 		thread_base += (int)t->procs[k].proc.nr_threads;
 	}
-	if (read_pipes(r, t, e) || check_tree(r, t, e)) {
+	if (read_pipes(r, t, e) || check_tree(r, t, e) || collect_shmem(t, e)) {
 		tree_free(t);
 		return -1;
 	}

@@ -53,12 +53,21 @@ struct pipe_rec {
 	char *data;
 };
 
+/* A shared memory object (MAP_SHARED|MAP_ANONYMOUS, memfd, unlinked POSIX
+ * shm), known by the device and inode its mappings named at checkpoint time. */
+struct shmem_obj {
+	uint64_t dev, ino;
+	uint64_t size;              /* enough for every mapping of it */
+};
+
 /* A process tree: procs[0] is the root, parents come before their children. */
 struct tree {
 	struct snapshot *procs;
 	int nr;
 	struct pipe_rec *pipes;
 	int nr_pipes;
+	struct shmem_obj *shmem;    /* derived from the mappings by tree_read */
+	int nr_shmem;
 };
 
 void snapshot_free(struct snapshot *s);

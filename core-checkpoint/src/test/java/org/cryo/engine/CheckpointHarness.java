@@ -340,4 +340,23 @@ public final class CheckpointHarness {
             assertTrue(!Files.exists(Path.of("/proc/" + pid)), "process " + pid + " is still there");
         }
     }
+
+    /**
+     * For programs that are process trees: checkpoint with BLCR's --kill (every process of the
+     * tree ends once the file is safe), wait until every PID is gone, restart, go, PASS.
+     */
+    public static Restored checkpointTreeKillRestartAndPass(String name, String... args) throws Exception {
+        try (var original = Original.start(name, args)) {
+            List<ProcessHandle> tree = ProcessHandle.of(original.pid()).orElseThrow().descendants().toList();
+            Path file = original.dir().resolve(name + ".cryo");
+            org.cryo.api.Checkpointer.create().checkpoint(original.pid(), org.cryo.api.CheckpointOptions.builder()
+                    .file(file).endAction(org.cryo.api.EndAction.KILL).build());
+            original.kill();
+            awaitGone(tree.stream().mapToLong(ProcessHandle::pid).toArray());
+            Restored restored = original.restart(file, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            restored.assertPassed();
+            return restored;
+        }
+    }
 }

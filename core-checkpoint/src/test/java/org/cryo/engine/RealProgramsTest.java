@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.cryo.api.CheckpointOptions;
+import org.cryo.api.Checkpointer;
+import org.cryo.api.EndAction;
 import org.cryo.api.RestartOptions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -63,6 +66,35 @@ class RealProgramsTest {
         try (var original = CheckpointHarness.Original.startCommand(dir,
                 List.of(java.toString(), "-XX:+UseSerialGC", "-Xmx256m", "-cp", dir.toString(), "Progress"), Map.of())) {
             checkContinues(original, null);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void pythonMultiprocessingPoolContinues() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3");
+        Path script = Path.of(RealProgramsTest.class.getResource("/multiproc.py").toURI());
+        Path dir = CheckpointHarness.newWorkDir("multiprocessing");
+        try (var original = CheckpointHarness.Original.startCommand(dir,
+                List.of(python.toString(), script.toString()), Map.of())) {
+            original.out().await(l -> l.equals("PROGRESS 10"), Duration.ofSeconds(60));
+            // the pool's workers, pipes and semaphores: the whole tree, ended once saved
+            List<ProcessHandle> tree = ProcessHandle.of(original.pid()).orElseThrow().descendants().toList();
+            assertTrue(tree.size() >= 3, "the pool has " + tree.size() + " processes");
+            Path file = dir.resolve("pool.cryo");
+            Checkpointer.create().checkpoint(original.pid(),
+                    CheckpointOptions.builder().file(file).endAction(EndAction.KILL).build());
+            original.kill();
+            int lastBefore = lastProgress(original.out().lines());
+            CheckpointHarness.awaitGone(tree.stream().mapToLong(ProcessHandle::pid).toArray());
+            var restored = original.restart(file, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            restored.assertPassed();
+            List<Integer> after = progress(restored.out().lines());
+            assertTrue(!after.isEmpty() && after.get(0) > 10 && after.get(0) <= lastBefore + 1,
+                    "killed at " + lastBefore + ", then " + after);
+            assertEquals(STEPS, after.get(after.size() - 1), restored.describe());
         }
     }
 
