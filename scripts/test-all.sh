@@ -13,9 +13,13 @@ TEST_PACKAGES=(procps)
 install_packages "${TEST_PACKAGES[@]}"
 
 # ---------------------------------------------------------------------------
-# SLURM SET-UP (to be added): install and start a single-node Slurm
-# (slurmctld + slurmd, munge) here, so that the Slurm adapter's integration
-# tests can submit, checkpoint, requeue and restart real jobs.
+# SLURM SET-UP: a real two-node Slurm 22.05 cluster (slurmctld, slurmd on this host, a second
+# slurmd in its own network/UTS namespace, slurmrestd with JWT on 127.0.0.1:6820) for the
+# Slurm adapter's integration tests in plugin-slurm, which fail if it is not up.  Stopped again
+# on exit, whatever happens.  python3 runs the tests' checkpointable job.
 # ---------------------------------------------------------------------------
+install_packages python3
+trap 'bash scripts/slurm/slurm-down.sh' EXIT
+bash scripts/slurm/slurm-up.sh
 
 mvn -B package

@@ -2,7 +2,9 @@ package org.cryo.cli;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.ServiceLoader;
 import org.cryo.api.CheckpointException;
+import org.cryo.scheduler.SchedulerException;
 import picocli.CommandLine;
 
 /**
@@ -59,6 +61,10 @@ public final class Main {
         addSubcommand(cryo, "run", new RunCommand());
         addSubcommand(cryo, "info", new InfoCommand());
         addSubcommand(cryo, "demo", new DemoCommand());
+        // Scheduler adapters and other modules on the class path add theirs ("cryo slurm").
+        for (CommandExtension extension : ServiceLoader.load(CommandExtension.class)) {
+            addSubcommand(cryo, extension.name(), extension.command());
+        }
         return cryo;
     }
 
@@ -96,7 +102,7 @@ public final class Main {
             printError(failed, failure.getMessage());
             return failure.status();
         }
-        if (e instanceof CheckpointException) {
+        if (e instanceof CheckpointException || e instanceof SchedulerException) {
             printError(failed, e.getMessage());
             return ExitStatus.FAILED;
         }

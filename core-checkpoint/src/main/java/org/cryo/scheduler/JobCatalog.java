@@ -1,0 +1,64 @@
+package org.cryo.scheduler;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where context files live: one directory per job id under a checkpoint directory on shared
+ * storage, so that a job restarted on any node finds its contexts.  Context files hold nothing
+ * node-specific.
+ *
+ * <p>The root is {@code $CRYO_CHECKPOINT_DIR} when set, else {@code .cryo} in the job's
+ * working directory (for Slurm: the submit directory, which the job and an administrator's
+ * {@code cryo slurm} both know).
+ */
+public final class JobCatalog {
+    public static final String ROOT_VARIABLE = "CRYO_CHECKPOINT_DIR";
+    public static final String KEEP_VARIABLE = "CRYO_KEEP_CHECKPOINTS";
+    /** The name of the catalog inside a job's working directory. */
+    public static final String DEFAULT_NAME = ".cryo";
+    /** Context files kept per job unless configured. */
+    public static final int DEFAULT_KEEP = 3;
+
+    private final Path root;
+    private final int keep;
+
+    public JobCatalog(Path root, int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep must be at least 1, not " + keep);
+        }
+        this.root = root.toAbsolutePath().normalize();
+        this.keep = keep;
+    }
+
+    /** The catalog configured in {@code environment}, else the one in {@code workDir}. */
+    public static JobCatalog configured(Map<String, String> environment, Path workDir) {
+        String configured = environment.get(ROOT_VARIABLE);
+        Path root = configured != null && !configured.isBlank() ? Path.of(configured) : workDir.resolve(DEFAULT_NAME);
+        return new JobCatalog(root, keepFrom(environment));
+    }
+
+    private static int keepFrom(Map<String, String> environment) {
+        String text = environment.get(KEEP_VARIABLE);
+        if (text == null || text.isBlank()) {
+            return DEFAULT_KEEP;
+        }
+        try {
+            return Math.max(1, Integer.parseInt(text.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(KEEP_VARIABLE + " is not a number: '" + text + "'");
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The directory of job {@code jobId} (created on first write). */
+    public JobDirectory job(String jobId) {
+        if (!jobId.matches("[A-Za-z0-9._\\[\\]-]+")) {
+            throw new IllegalArgumentException("invalid job id '" + jobId + "'");
+        }
+        return new JobDirectory(jobId, root.resolve(jobId), keep);
+    }
+}

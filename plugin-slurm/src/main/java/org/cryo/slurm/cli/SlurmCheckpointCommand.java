@@ -1,0 +1,106 @@
+package org.cryo.slurm.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.cryo.scheduler.CheckpointRecord;
+import org.cryo.scheduler.JobDirectory;
+import org.cryo.scheduler.JobProcess;
+import org.cryo.scheduler.JobStatus;
+import org.cryo.scheduler.SchedulerException;
+import org.cryo.scheduler.VacateMode;
+import org.cryo.slurm.SlurmAdapter;
+import org.cryo.slurm.SlurmAdapterProvider;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * cryo slurm checkpoint OP JOBID [ImageDir=DIR] [MaxWait=S] [StickToNodes]: the operations of
+ * Slurm 19.05's {@code scontrol checkpoint}, with the same meaning.
+ */
+@Command(name = "checkpoint", mixinStandardHelpOptions = true, usageHelpWidth = 100,
+        headerHeading = "NAME%n", header = "  cryo slurm checkpoint - scontrol checkpoint, as in Slurm 19.05",
+        synopsisHeading = "%nSYNOPSIS%n  ",
+        descriptionHeading = "%nDESCRIPTION%n",
+        description = {
+            "  able     is the job checkpointable now (running under cr_run)?",
+            "  create   checkpoint the job and let it run on",
+            "  requeue  checkpoint, end the process, requeue the job; it restarts from the context",
+            "  vacate   checkpoint, end the process, requeue the job held (see restart)",
+            "  restart  release a vacated job so that it restarts from its latest context",
+            "  ImageDir=DIR uses DIR as the catalog ($CRYO_CHECKPOINT_DIR); MaxWait and",
+            "  StickToNodes are accepted for compatibility and ignored.",
+        },
+        parameterListHeading = "%nARGUMENTS%n",
+        exitCodeListHeading = "%nEXIT STATUS%n",
+        exitCodeList = {"0:done", "1:usage error", "2:the operation failed (the reason is on stderr); the job is untouched"})
+public final class SlurmCheckpointCommand implements Callable<Integer> {
+    enum Operation { able, create, requeue, vacate, restart, disable, enable, error }
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "OP", description = "able, create, requeue, vacate, restart")
+    Operation operation;
+
+    @Parameters(index = "1", paramLabel = "JOBID", description = "The Slurm job id.")
+    String jobId;
+
+    @Parameters(index = "2..*", paramLabel = "OPTION", description = "ImageDir=DIR, MaxWait=S, StickToNodes")
+    List<String> options = List.of();
+
+    @Override
+    public Integer call() throws Exception {
+        SlurmAdapter adapter = SlurmAdapterProvider.createSlurm(environment());
+        PrintWriter out = spec.commandLine().getOut();
+        switch (operation) {
+            case able -> out.println(able(adapter));
+            case create -> out.println(describe("checkpointed", adapter.checkpoint(jobId)) + "; it runs on");
+            case requeue -> out.println(describe("checkpointed", adapter.vacate(jobId, VacateMode.REQUEUE))
+                    + "; requeued, it restarts from there");
+            case vacate -> out.println(describe("checkpointed", adapter.vacate(jobId, VacateMode.HOLD))
+                    + "; requeued held until 'cryo slurm checkpoint restart " + jobId + "'");
+            case restart -> {
+                adapter.restart(jobId);
+                out.println("job " + jobId + ": released; it restarts from its latest context");
+            }
+            default -> throw new SchedulerException("checkpoint " + operation + " is not supported yet");
+        }
+        return 0;
+    }
+
+    /** The environment, with ImageDir=DIR as the catalog root. */
+    private Map<String, String> environment() {
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        for (String option : options) {
+            if (option.startsWith("ImageDir=")) {
+                environment.put("CRYO_CHECKPOINT_DIR", option.substring("ImageDir=".length()));
+            } else if (!option.startsWith("MaxWait=") && !option.equals("StickToNodes")) {
+                throw new IllegalArgumentException("unknown option '" + option + "' (ImageDir=DIR, MaxWait=S, StickToNodes)");
+            }
+        }
+        return environment;
+    }
+
+    private String able(SlurmAdapter adapter) throws SchedulerException, IOException {
+        JobStatus job = adapter.job(jobId);
+        List<JobProcess> processes = adapter.processes(jobId);
+        if (processes.isEmpty()) {
+            throw new SchedulerException(job.describe() + " is not checkpointable now (not running, or its work is not under cr_run)");
+        }
+        JobDirectory dir = adapter.directory(job);
+        JobProcess process = processes.get(0);
+        return "job " + jobId + ": checkpointable: pid " + process.pid() + " on " + process.node() + ", "
+                + dir.contexts().size() + " context file(s) in " + dir.path();
+    }
+
+    private static String describe(String what, CheckpointRecord record) {
+        return "job " + record.jobId() + ": " + what + " pid " + record.pid() + " on " + record.node() + " to "
+                + record.file() + " in " + record.millis() + " ms";
+    }
+}
