@@ -1,6 +1,7 @@
 /* cryo_check_target and cryo_checkpoint: the order of capture. */
 #include "cryo/cryo.h"
 #include "error.h"
+#include "eventfds.h"
 #include "files.h"
 #include "image.h"
 #include "inject.h"
@@ -172,7 +173,8 @@ static int capture_through_injection(struct proc_capture *c, struct cryo_error *
 	for (int i = 0; i < c->nr_tids; i++)
 		if (threads_capture(&c->in[i], c->scratch, &s->threads[i], e))
 			return -1;
-	if (signals_capture_actions(&c->in[0], c->scratch, s, e) || process_capture(&c->in[0], c->scratch, s, e))
+	if (signals_capture_actions(&c->in[0], c->scratch, s, e) || process_capture(&c->in[0], c->scratch, s, e) ||
+	    eventfds_settle_timers(&c->in[0], c->scratch, e))
 		return -1;
 	s->proc.nr_threads = (uint32_t)c->nr_tids;
 	return unmap_scratch(c, e);

@@ -2,6 +2,7 @@
 #include "error.h"
 #include "proc.h"
 #include "pipes.h"
+#include "eventfds.h"
 #include "inject.h"
 #include "memory.h"
 
@@ -53,6 +54,9 @@ static int classify_fd(pid_t pid, struct fd_rec *f, const struct stat *st, struc
 	const char *path = f->path;
 	size_t len = strlen(path);
 	int fd = f->r.fd;
+	int event = eventfds_capture(pid, f, e);
+	if (event)
+		return event < 0 ? -1 : 0;
 
 	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
 		if (len > 10 && !strcmp(path + len - 10, " (deleted)"))
@@ -337,6 +341,8 @@ int files_restore_self(const struct tree *t, relocate_fn relocate, int keep_fd, 
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+		if (eventfds_is_event_kind(f->r.kind))
+			continue;           /* eventfds.c, once the address space is back */
 		if (f->r.dup_of >= 0 || f->r.kind == CRYO_FD_PIPE) {
 			int from = f->r.dup_of >= 0 ? f->r.dup_of : pipes_pool_fd(t, pool, &f->r);
 			if (dup3(from, f->r.fd, cloexec) < 0)
@@ -410,6 +416,8 @@ int files_restore_injected(struct injector *in, uint64_t scratch, const struct t
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+		if (eventfds_is_event_kind(f->r.kind))
+			continue;           /* eventfds.c, once the address space is back */
 		int from = f->r.dup_of >= 0 ? f->r.dup_of
 			 : f->r.kind == CRYO_FD_PARENT ? stash + f->r.parent_fd
 			 : f->r.kind == CRYO_FD_PIPE ? pipes_pool_fd(t, pool, &f->r) : -1;

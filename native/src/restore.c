@@ -1,6 +1,7 @@
 /* cryo_restore and cryo_verify_file: the order of restore. */
 #include "cryo/cryo.h"
 #include "error.h"
+#include "eventfds.h"
 #include "files.h"
 #include "image.h"
 #include "inject.h"
@@ -399,7 +400,8 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 		return -1;
 	if (k > 0 && become_child(R, k, s, e))
 		return -1;
-	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, &b->scratch, e))
+	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, &b->scratch, e) ||
+	    eventfds_restore(&b->in[0], b->scratch, s, e))
 		return -1;
 	phase("memory");
 	if (ptrace(PTRACE_SETOPTIONS, b->pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE) < 0)

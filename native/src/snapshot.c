@@ -24,8 +24,10 @@ void snapshot_free(struct snapshot *s)
 	for (int i = 0; i < s->nr_vmas; i++)
 		free(s->vmas[i].path);
 	free(s->vmas);
-	for (int i = 0; i < s->nr_fds; i++)
+	for (int i = 0; i < s->nr_fds; i++) {
 		free(s->fds[i].path);
+		free(s->fds[i].detail);
+	}
 	free(s->fds);
 	free(s->runs);
 	memset(s, 0, sizeof(*s));
@@ -166,6 +168,7 @@ int snapshot_write_process(struct image_writer *w, const struct snapshot *s, str
 	for (int i = 0; i < s->nr_fds; i++) {
 		at = rb_begin(&b, &s->fds[i].r, sizeof(s->fds[i].r));
 		rb_cstring(&b, s->fds[i].path);
+		rb_string(&b, s->fds[i].detail ? s->fds[i].detail : "", s->fds[i].detail_len);
 		rb_finish(&b, at);
 	}
 	return write_section(w, CRYO_SEC_FILES, &b, e);
@@ -416,14 +419,19 @@ static int read_fds(struct image_reader *r, struct snapshot *s, int k, struct cr
 		if (enter_record(&c, &rec, &f.r, sizeof(f.r), "file record"))
 			break;
 		f.path = take_string(&rec, buf, NULL, "file path");
+		if (!rec.bad)
+			f.detail = take_string(&rec, buf, &f.detail_len, "file detail");
 		if (rec.bad) {
+			free(f.path);
+			free(f.detail);
 			c.bad = 1;
 			break;
 		}
-		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_PARENT ||
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_EPOLL ||
 		    (f.r.kind == CRYO_FD_PARENT && (f.r.parent_fd < 0 || f.r.parent_fd > (1 << 20))) ||
 		    f.r.dup_of >= f.r.fd || f.r.dup_of < -1 || (s->nr_fds && f.r.fd <= s->fds[s->nr_fds - 1].r.fd)) {
 			free(f.path);
+			free(f.detail);
 			bad(&c, "file record of unknown kind");
 			break;
 		}
@@ -432,6 +440,7 @@ static int read_fds(struct image_reader *r, struct snapshot *s, int k, struct cr
 			struct fd_rec *n = realloc(s->fds, cap * sizeof(*n));
 			if (!n) {
 				free(f.path);
+				free(f.detail);
 				bad(&c, "out of memory");
 				break;
 			}

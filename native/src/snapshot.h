@@ -19,6 +19,8 @@ struct vma_rec {
 struct fd_rec {
 	struct cryo_fd r;
 	char *path;
+	char *detail;               /* event descriptors: struct cryo_fd_eventfd ... */
+	uint32_t detail_len;
 };
 
 struct thread_rec {

@@ -191,6 +191,35 @@ enum cryo_fd_kind {
 	CRYO_FD_INHERIT  = 3,       /* stdin/out/err to a terminal, pipe or socket outside: cr_restart's own */
 	CRYO_FD_PIPE     = 4,       /* an end of a pipe within the tree: file.ino names it in PIPES */
 	CRYO_FD_PARENT   = 5,       /* the same open file as the parent's fd parent_fd (inherited by fork) */
+	CRYO_FD_EVENTFD  = 6,       /* detail: struct cryo_fd_eventfd */
+	CRYO_FD_TIMERFD  = 7,       /* detail: struct cryo_fd_timerfd */
+	CRYO_FD_SIGNALFD = 8,       /* detail: struct cryo_fd_signalfd */
+	CRYO_FD_EPOLL    = 9,       /* detail: an array of struct cryo_epoll_target */
+};
+
+/* The detail of an event descriptor: the second string of its FILES record. */
+struct cryo_fd_eventfd {
+	uint64_t count;
+	uint32_t semaphore;         /* EFD_SEMAPHORE */
+	uint32_t pad;
+};
+
+struct cryo_fd_timerfd {
+	int32_t  clockid;
+	uint32_t settime_flags;     /* TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET */
+	uint64_t ticks;             /* expirations not yet read */
+	int64_t  value_sec, value_nsec;         /* time left until the next expiration */
+	int64_t  interval_sec, interval_nsec;
+};
+
+struct cryo_fd_signalfd {
+	uint64_t mask;
+};
+
+struct cryo_epoll_target {
+	int32_t  fd;                /* the descriptor registered (in the same process) */
+	uint32_t events;
+	uint64_t data;
 };
 
 struct cryo_fd {
@@ -204,7 +233,7 @@ struct cryo_fd {
 	int32_t  parent_fd;         /* CRYO_FD_PARENT: the parent's fd, else -1 */
 	uint32_t pad;
 	struct cryo_file_id file;
-	/* string: path (what /proc/PID/fd/N pointed to) */
+	/* strings: path (what /proc/PID/fd/N pointed to), then the kind's detail (may be empty) */
 };
 
 /* A pipe between processes of the tree, with the data in its buffer. */

@@ -1,0 +1,271 @@
+#include "eventfds.h"
+#include "error.h"
+#include "memory.h"
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
+
+#ifndef TFD_IOC_SET_TICKS
+#define TFD_IOC_SET_TICKS _IOW('T', 0, uint64_t)
+#endif
+
+int eventfds_is_event_kind(uint32_t kind)
+{
+	return kind == CRYO_FD_EVENTFD || kind == CRYO_FD_TIMERFD || kind == CRYO_FD_SIGNALFD || kind == CRYO_FD_EPOLL;
+}
+
+static const char *field(const char *info, const char *name)
+{
+	const char *at = strstr(info, name);
+	return at ? at + strlen(name) : NULL;
+}
+
+static int set_detail(struct fd_rec *f, const void *detail, size_t len, pid_t pid, struct cryo_error *e)
+{
+	f->detail = malloc(len ? len : 1);
+	if (!f->detail)
+		return cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
+	memcpy(f->detail, detail, len);
+	f->detail_len = (uint32_t)len;
+	return 1;
+}
+
+static int capture_eventfd(pid_t pid, struct fd_rec *f, const char *info, struct cryo_error *e)
+{
+	struct cryo_fd_eventfd d = {0};
+	const char *count = field(info, "eventfd-count:"), *sem = field(info, "eventfd-semaphore:");
+	if (!count)
+		return cryo_fail(e, pid, "files", "", EIO, "cannot read the counter of eventfd %d of process %d", f->r.fd, pid);
+	d.count = strtoull(count, NULL, 16);
+	d.semaphore = sem ? (uint32_t)atoi(sem) : 0;
+	f->r.kind = CRYO_FD_EVENTFD;
+	return set_detail(f, &d, sizeof(d), pid, e);
+}
+
+static int capture_timerfd(pid_t pid, struct fd_rec *f, const char *info, struct cryo_error *e)
+{
+	struct cryo_fd_timerfd d = {0};
+	const char *clock = field(info, "clockid:"), *ticks = field(info, "ticks:"), *flags = field(info, "settime flags:");
+	const char *value = field(info, "it_value:"), *interval = field(info, "it_interval:");
+	long long vs = 0, vn = 0, is = 0, in = 0;
+	if (!clock || !ticks || !value || !interval ||
+	    sscanf(value, " (%lld, %lld)", &vs, &vn) != 2 || sscanf(interval, " (%lld, %lld)", &is, &in) != 2)
+		return cryo_fail(e, pid, "files", "", EIO, "cannot read timerfd %d of process %d", f->r.fd, pid);
+	d.clockid = atoi(clock);
+	d.ticks = strtoull(ticks, NULL, 10);
+	d.settime_flags = flags ? (uint32_t)strtoul(flags, NULL, 8) : 0;
+	d.value_sec = vs;
+	d.value_nsec = vn;
+	d.interval_sec = is;
+	d.interval_nsec = in;
+	f->r.kind = CRYO_FD_TIMERFD;
+	return set_detail(f, &d, sizeof(d), pid, e);
+}
+
+static int capture_signalfd(pid_t pid, struct fd_rec *f, const char *info, struct cryo_error *e)
+{
+	struct cryo_fd_signalfd d = {0};
+	const char *mask = field(info, "sigmask:");
+	if (!mask)
+		return cryo_fail(e, pid, "files", "", EIO, "cannot read signalfd %d of process %d", f->r.fd, pid);
+	d.mask = strtoull(mask, NULL, 16);
+	f->r.kind = CRYO_FD_SIGNALFD;
+	return set_detail(f, &d, sizeof(d), pid, e);
+}
+
+static int capture_epoll(pid_t pid, struct fd_rec *f, const char *info, struct cryo_error *e)
+{
+	struct cryo_epoll_target *t = NULL;
+	size_t n = 0;
+	for (const char *at = strstr(info, "tfd:"); at; at = strstr(at + 4, "tfd:")) {
+		int tfd;
+		unsigned events;
+		unsigned long long data;
+		if (sscanf(at, "tfd: %d events: %x data: %llx", &tfd, &events, &data) != 3)
+			continue;
+		struct cryo_epoll_target *grown = realloc(t, (n + 1) * sizeof(*t));
+		if (!grown) {
+			free(t);
+			return cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
+		}
+		t = grown;
+		t[n++] = (struct cryo_epoll_target){ tfd, events, data };
+	}
+	f->r.kind = CRYO_FD_EPOLL;
+	int rc = set_detail(f, t, n * sizeof(*t), pid, e);
+	free(t);
+	return rc;
+}
+
+int eventfds_capture(pid_t pid, struct fd_rec *f, struct cryo_error *e)
+{
+	static const struct { const char *link; int (*capture)(pid_t, struct fd_rec *, const char *, struct cryo_error *); } kinds[] = {
+		{ "anon_inode:[eventfd]", capture_eventfd },
+		{ "anon_inode:[timerfd]", capture_timerfd },
+		{ "anon_inode:[signalfd]", capture_signalfd },
+		{ "anon_inode:[eventpoll]", capture_epoll },
+	};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(f->path, kinds[i].link))
+			continue;
+		char name[64], *info;
+		snprintf(name, sizeof(name), "fdinfo/%d", f->r.fd);
+		if (proc_read(pid, name, &info, NULL, e))
+			return -1;
+		int rc = kinds[i].capture(pid, f, info, e);
+		free(info);
+		return rc;
+	}
+	return 0;
+}
+
+int eventfds_settle_timers(struct injector *in, uint64_t scratch, struct cryo_error *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", in->pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return cryo_fail_errno(e, in->pid, "files", "opendir", "cannot list the open files of process %d", in->pid);
+	int rc = 0;
+	for (struct dirent *de; !rc && (de = readdir(d));) {
+		char link[PATH_MAX], name[300];
+		snprintf(name, sizeof(name), "fd/%s", de->d_name);
+		struct cryo_error ignored;
+		long r;
+		if (de->d_name[0] == '.' || proc_readlink(in->pid, name, link, sizeof(link), &ignored) ||
+		    strcmp(link, "anon_inode:[timerfd]"))
+			continue;
+		rc = injector_syscall(in, SYS_timerfd_gettime, atoi(de->d_name), (long)scratch, 0, 0, 0, 0, &r, e);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* ---- restore ---- */
+
+static int call(struct injector *in, const char *what, long nr, long a1, long a2, long a3, long a4, long *ret,
+		struct cryo_error *e)
+{
+	long r;
+	if (injector_syscall(in, nr, a1, a2, a3, a4, 0, 0, &r, e))
+		return -1;
+	if (r < 0)
+		return cryo_fail(e, in->pid, "files", what, (int)-r, "cannot recreate an event descriptor of process %d", in->pid);
+	if (ret)
+		*ret = r;
+	return 0;
+}
+
+/* The new descriptor goes to its number (which nothing holds yet). */
+static int place(struct injector *in, long fd, const struct fd_rec *f, struct cryo_error *e)
+{
+	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+	if (fd == f->r.fd)
+		return call(in, "fcntl", SYS_fcntl, fd, F_SETFD, cloexec ? FD_CLOEXEC : 0, 0, NULL, e);
+	return call(in, "dup3", SYS_dup3, fd, f->r.fd, cloexec, 0, NULL, e) ||
+	       call(in, "close", SYS_close, fd, 0, 0, 0, NULL, e) ? -1 : 0;
+}
+
+static int need(const struct fd_rec *f, size_t size, pid_t pid, struct cryo_error *e)
+{
+	if (f->detail_len < size)
+		return cryo_fail(e, pid, "files", "", EINVAL, "fd %d: event descriptor detail missing", f->r.fd);
+	return 0;
+}
+
+static int restore_one(struct injector *in, uint64_t scratch, const struct fd_rec *f, struct cryo_error *e)
+{
+	int nonblock = (int)(f->r.open_flags & O_NONBLOCK);
+	long fd;
+	switch (f->r.kind) {
+	case CRYO_FD_EVENTFD: {
+		struct cryo_fd_eventfd d;
+		if (need(f, sizeof(d), in->pid, e))
+			return -1;
+		memcpy(&d, f->detail, sizeof(d));
+		if (d.count > 0xffffffffULL)     /* eventfd2 takes an unsigned int: add the rest by writing */
+			return cryo_fail(e, in->pid, "files", "", ERANGE, "eventfd %d counter too large", f->r.fd);
+		if (call(in, "eventfd2", SYS_eventfd2, (long)d.count, nonblock | (d.semaphore ? EFD_SEMAPHORE : 0), 0, 0, &fd, e))
+			return -1;
+		break;
+	}
+	case CRYO_FD_TIMERFD: {
+		struct cryo_fd_timerfd d;
+		if (need(f, sizeof(d), in->pid, e))
+			return -1;
+		memcpy(&d, f->detail, sizeof(d));
+		struct itimerspec its = { { d.interval_sec, d.interval_nsec }, { d.value_sec, d.value_nsec } };
+		/* fdinfo gives the time left: armed relative, whatever flags it was set with */
+		if (call(in, "timerfd_create", SYS_timerfd_create, d.clockid, nonblock, 0, 0, &fd, e) ||
+		    memory_poke(in->pid, scratch, &its, sizeof(its), e) ||
+		    ((its.it_value.tv_sec || its.it_value.tv_nsec) &&
+		     call(in, "timerfd_settime", SYS_timerfd_settime, fd, 0, (long)scratch, 0, NULL, e)))
+			return -1;
+		if (d.ticks && (memory_poke(in->pid, scratch, &d.ticks, sizeof(d.ticks), e) ||
+				call(in, "ioctl(TFD_IOC_SET_TICKS)", SYS_ioctl, fd, TFD_IOC_SET_TICKS, (long)scratch, 0, NULL, e)))
+			return -1;
+		break;
+	}
+	case CRYO_FD_SIGNALFD: {
+		struct cryo_fd_signalfd d;
+		if (need(f, sizeof(d), in->pid, e) || (memcpy(&d, f->detail, sizeof(d)), 0) ||
+		    memory_poke(in->pid, scratch, &d.mask, sizeof(d.mask), e) ||
+		    call(in, "signalfd4", SYS_signalfd4, -1, (long)scratch, 8, nonblock, &fd, e))
+			return -1;
+		break;
+	}
+	case CRYO_FD_EPOLL:
+		if (call(in, "epoll_create1", SYS_epoll_create1, 0, 0, 0, 0, &fd, e))
+			return -1;
+		break;
+	default:
+		return 0;
+	}
+	return place(in, fd, f, e);
+}
+
+static int fill_epoll(struct injector *in, uint64_t scratch, const struct fd_rec *f, struct cryo_error *e)
+{
+	size_t n = f->detail_len / sizeof(struct cryo_epoll_target);
+	for (size_t i = 0; i < n; i++) {
+		struct cryo_epoll_target t;
+		memcpy(&t, f->detail + i * sizeof(t), sizeof(t));
+		struct epoll_event ev = { .events = t.events, .data.u64 = t.data };
+		if (memory_poke(in->pid, scratch, &ev, sizeof(ev), e) ||
+		    call(in, "epoll_ctl", SYS_epoll_ctl, f->r.fd, EPOLL_CTL_ADD, t.fd, (long)scratch, NULL, e))
+			return -1;
+	}
+	return 0;
+}
+
+int eventfds_restore(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
+{
+	for (int i = 0; i < s->nr_fds; i++)
+		if (s->fds[i].r.dup_of < 0 && restore_one(in, scratch, &s->fds[i], e))
+			return -1;
+	/* epoll sets watch descriptors: all of them exist now */
+	for (int i = 0; i < s->nr_fds; i++)
+		if (s->fds[i].r.kind == CRYO_FD_EPOLL && s->fds[i].r.dup_of < 0 && fill_epoll(in, scratch, &s->fds[i], e))
+			return -1;
+	/* dups of event descriptors, last */
+	for (int i = 0; i < s->nr_fds; i++) {
+		const struct fd_rec *f = &s->fds[i];
+		if (f->r.dup_of >= 0 && eventfds_is_event_kind(f->r.kind) &&
+		    call(in, "dup3", SYS_dup3, f->r.dup_of, f->r.fd, f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0, 0, NULL, e))
+			return -1;
+	}
+	return 0;
+}
