@@ -341,7 +341,8 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 		bytes += n;
 	}
 	root->info.freeze_ns = now_ns() - frozen_at;
-	if (tree_write_pipes(&c->w, &c->tree, e) || snapshot_write_info(&c->w, root, e))
+	if (tree_write_pipes(&c->w, &c->tree, e) || tree_write_socketpairs(&c->w, &c->tree, e) ||
+	    snapshot_write_info(&c->w, root, e))
 		return -1;
 	*page_bytes = bytes;
 	return iw_commit(&c->w, file_size, e);

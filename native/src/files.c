@@ -2,6 +2,7 @@
 #include "error.h"
 #include "proc.h"
 #include "pipes.h"
+#include "sockets.h"
 #include "eventfds.h"
 #include "inject.h"
 #include "memory.h"
@@ -74,7 +75,11 @@ static int classify_fd(pid_t pid, struct fd_rec *f, const struct stat *st, struc
 		f->r.kind = CRYO_FD_PIPE;           /* inside the tree, or leading out: see files_link_tree */
 		return 0;
 	}
-	if (fd <= 2 && (S_ISCHR(st->st_mode) || S_ISSOCK(st->st_mode))) {
+	if (S_ISSOCK(st->st_mode) && sockets_parse_link(path, &ino)) {
+		f->r.kind = CRYO_FD_SOCKET;         /* a pair inside the tree, or leading out: see files_link_tree */
+		return 0;
+	}
+	if (fd <= 2 && S_ISCHR(st->st_mode)) {
 		f->r.kind = CRYO_FD_INHERIT;        /* becomes cr_restart's own, as in BLCR */
 		return 0;
 	}
@@ -217,6 +222,18 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 		return cryo_fail(e, pid, "files", "", ENOTSUP,
 				 "fd %d of process %d is %s, leading to a process outside the checkpoint", f->r.fd, pid, f->path);
 	}
+	if (f->r.kind == CRYO_FD_SOCKET) {
+		int out = sockets_link(t, pid, f, e);
+		if (out <= 0)
+			return out;
+		if (k == 0 && f->r.fd <= 2) {
+			f->r.kind = CRYO_FD_INHERIT;        /* a socket to the outside on stdio: cr_restart's own */
+			return 0;
+		}
+		return cryo_fail(e, pid, "sockets", "", ENOTSUP,
+				 "fd %d of process %d is %s, a socket leading outside the checkpoint: not supported yet",
+				 f->r.fd, pid, f->path);
+	}
 	if (f->r.kind == CRYO_FD_INHERIT && k > 0)
 		return cryo_fail(e, pid, "files", "", ENOTSUP,
 				 "fd %d of process %d is %s, which it did not get from its parent: not supported yet",
@@ -343,10 +360,13 @@ int files_restore_self(const struct tree *t, relocate_fn relocate, int keep_fd, 
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
 		if (eventfds_is_event_kind(f->r.kind))
 			continue;           /* eventfds.c, once the address space is back */
-		if (f->r.dup_of >= 0 || f->r.kind == CRYO_FD_PIPE) {
-			int from = f->r.dup_of >= 0 ? f->r.dup_of : pipes_pool_fd(t, pool, &f->r);
+		if (f->r.dup_of >= 0 || f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET) {
+			int from = f->r.dup_of >= 0 ? f->r.dup_of : pool_fd_of(t, pool, &f->r);
 			if (dup3(from, f->r.fd, cloexec) < 0)
 				return cryo_fail_errno(e, getpid(), "files", "dup3", "cannot put fd %d in place", f->r.fd);
+			/* O_NONBLOCK and friends belong to the open file, made without them in the pool */
+			if (f->r.dup_of < 0 && fcntl(f->r.fd, F_SETFL, (int)f->r.open_flags) < 0)
+				return cryo_fail_errno(e, getpid(), "files", "fcntl(F_SETFL)", "cannot set the flags of fd %d", f->r.fd);
 			continue;
 		}
 		if (f->r.kind == CRYO_FD_INHERIT) {
@@ -420,9 +440,12 @@ int files_restore_injected(struct injector *in, uint64_t scratch, const struct t
 			continue;           /* eventfds.c, once the address space is back */
 		int from = f->r.dup_of >= 0 ? f->r.dup_of
 			 : f->r.kind == CRYO_FD_PARENT ? stash + f->r.parent_fd
-			 : f->r.kind == CRYO_FD_PIPE ? pipes_pool_fd(t, pool, &f->r) : -1;
+			 : f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET ? pool_fd_of(t, pool, &f->r) : -1;
 		if (from >= 0) {
 			if (remote_fd_call(in, "dup3", SYS_dup3, from, f->r.fd, cloexec, 0, NULL, e))
+				return -1;
+			if ((f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET) && f->r.dup_of < 0 &&
+			    remote_fd_call(in, "fcntl(F_SETFL)", SYS_fcntl, f->r.fd, F_SETFL, (long)f->r.open_flags, 0, NULL, e))
 				return -1;
 		} else if (remote_open_at(in, scratch, f, relocate(f->path, buf, sizeof(buf)), e)) {
 			return -1;

@@ -1,5 +1,6 @@
 #include "pipes.h"
 #include "error.h"
+#include "sockets.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,7 +101,20 @@ int pipes_pool_base(const struct tree *t)
 
 int pool_size(const struct tree *t)
 {
-	return 2 * t->nr_pipes + t->nr_shmem;
+	return 2 * t->nr_pipes + t->nr_shmem + 2 * t->nr_socketpairs;
+}
+
+/* The pool: pipes (two each), shared memory objects, socket pairs (two each). */
+static int sockets_first(const struct tree *t, int pool_base)
+{
+	return pool_base + 2 * t->nr_pipes + t->nr_shmem;
+}
+
+int pool_fd_of(const struct tree *t, int pool_base, const struct cryo_fd *f)
+{
+	if (f->kind == CRYO_FD_SOCKET)
+		return sockets_pool_fd(t, sockets_first(t, pool_base), f->file.ino);
+	return pipes_pool_fd(t, pool_base, f);
 }
 
 int shmem_pool_fd(const struct tree *t, int pool_base, uint64_t dev, uint64_t ino)
@@ -170,5 +184,6 @@ int pipes_create_pool(const struct tree *t, int pool_base, struct cryo_error *e)
 		if (place(fds, pool_base + 2 * i, pool_base + pool_size(t) + 64, e))
 			return -1;
 	}
-	return create_shmem(t, pool_base, e);
+	return create_shmem(t, pool_base, e) ||
+	       sockets_create_pool(t, sockets_first(t, pool_base), pool_base + pool_size(t) + 64, e) ? -1 : 0;
 }

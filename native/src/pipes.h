@@ -22,6 +22,8 @@ int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, struct cryo_e
 int pipes_pool_base(const struct tree *t);
 /* How many descriptors the pool takes: two per pipe, one per shared memory object. */
 int pool_size(const struct tree *t);
+/* The pool descriptor that holds fd record f's end of its pipe or socket pair. */
+int pool_fd_of(const struct tree *t, int pool_base, const struct cryo_fd *f);
 /* The pool descriptor that holds fd record f's end of its pipe. */
 int pipes_pool_fd(const struct tree *t, int pool_base, const struct cryo_fd *f);
 /* The pool descriptor of shared memory object (dev, ino), or -1. */

@@ -132,6 +132,20 @@ int tree_write_pipes(struct image_writer *w, const struct tree *t, struct cryo_e
 	return write_section(w, CRYO_SEC_PIPES, &b, e);
 }
 
+int tree_write_socketpairs(struct image_writer *w, const struct tree *t, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
+	for (int i = 0; i < t->nr_socketpairs; i++) {
+		const struct socketpair_rec *p = &t->socketpairs[i];
+		size_t at = rb_begin(&b, &p->r, sizeof(p->r));
+		rb_put(&b, p->queued[0], p->r.queued_len[0]);
+		rb_put(&b, p->queued[1], p->r.queued_len[1]);
+		rb_pad8(&b);
+		rb_finish(&b, at);
+	}
+	return write_section(w, CRYO_SEC_SOCKETPAIRS, &b, e);
+}
+
 int snapshot_write_process(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
 {
 	struct rec_buf b = {0};
@@ -427,7 +441,7 @@ static int read_fds(struct image_reader *r, struct snapshot *s, int k, struct cr
 			c.bad = 1;
 			break;
 		}
-		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_EPOLL ||
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_SOCKET ||
 		    (f.r.kind == CRYO_FD_PARENT && (f.r.parent_fd < 0 || f.r.parent_fd > (1 << 20))) ||
 		    f.r.dup_of >= f.r.fd || f.r.dup_of < -1 || (s->nr_fds && f.r.fd <= s->fds[s->nr_fds - 1].r.fd)) {
 			free(f.path);
@@ -531,6 +545,45 @@ static int read_pipes(struct image_reader *r, struct tree *t, struct cryo_error 
 	return c.bad ? -1 : 0;
 }
 
+static int read_socketpairs(struct image_reader *r, struct tree *t, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	int rc = load_section(r, CRYO_SEC_SOCKETPAIRS, 0, &buf, &c, 0, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	while (!c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct socketpair_rec p = {0};
+		if (enter_record(&c, &rec, &p.r, sizeof(p.r), "socket pair record"))
+			break;
+		uint64_t a = p.r.queued_len[0], b = p.r.queued_len[1];
+		if (a > (1u << 30) || b > (1u << 30) || a + b > remaining(&rec)) {
+			bad(&c, "socket pair data");
+			break;
+		}
+		struct socketpair_rec *grown = realloc(t->socketpairs, (size_t)(t->nr_socketpairs + 1) * sizeof(*grown));
+		if (!grown) {
+			bad(&c, "out of memory");
+			break;
+		}
+		t->socketpairs = grown;
+		p.queued[0] = malloc(a ? a : 1);
+		p.queued[1] = malloc(b ? b : 1);
+		if (!p.queued[0] || !p.queued[1]) {
+			free(p.queued[0]);
+			free(p.queued[1]);
+			bad(&c, "out of memory");
+			break;
+		}
+		memcpy(p.queued[0], rec.p, a);
+		memcpy(p.queued[1], rec.p + a, b);
+		t->socketpairs[t->nr_socketpairs++] = p;
+	}
+	free(buf);
+	return c.bad ? -1 : 0;
+}
+
 static int read_one(struct image_reader *r, struct snapshot *s, int k, int thread_base, struct cryo_error *e)
 {
 	memset(s, 0, sizeof(*s));
@@ -556,6 +609,14 @@ static int pipe_known(const struct tree *t, uint64_t ino)
 	return 0;
 }
 
+static int socket_known(const struct tree *t, uint64_t ino)
+{
+	for (int i = 0; i < t->nr_socketpairs; i++)
+		if (t->socketpairs[i].r.ino[0] == ino || t->socketpairs[i].r.ino[1] == ino)
+			return 1;
+	return 0;
+}
+
 /* Every non-root process's parent comes before it; every pipe end is known. */
 static int check_tree(struct image_reader *r, const struct tree *t, struct cryo_error *e)
 {
@@ -571,6 +632,7 @@ static int check_tree(struct image_reader *r, const struct tree *t, struct cryo_
 			return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: PID %d twice", r->path, s->proc.pid);
 		for (int f = 0; f < s->nr_fds; f++)
 			if ((s->fds[f].r.kind == CRYO_FD_PIPE && !pipe_known(t, s->fds[f].r.file.ino)) ||
+			    (s->fds[f].r.kind == CRYO_FD_SOCKET && !socket_known(t, s->fds[f].r.file.ino)) ||
 			    (s->fds[f].r.kind == CRYO_FD_PARENT && i == 0))
 				return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: fd %d of process %d",
 						 r->path, s->fds[f].r.fd, s->proc.pid);
@@ -606,6 +668,11 @@ static int collect_shmem(struct tree *t, struct cryo_error *e)
 void tree_free(struct tree *t)
 {
 	free(t->shmem);
+	for (int i = 0; i < t->nr_socketpairs; i++) {
+		free(t->socketpairs[i].queued[0]);
+		free(t->socketpairs[i].queued[1]);
+	}
+	free(t->socketpairs);
 	for (int i = 0; i < t->nr; i++)
 		snapshot_free(&t->procs[i]);
 	free(t->procs);
@@ -634,7 +701,7 @@ int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		}
 		thread_base += (int)t->procs[k].proc.nr_threads;
 	}
-	if (read_pipes(r, t, e) || check_tree(r, t, e) || collect_shmem(t, e)) {
+	if (read_pipes(r, t, e) || read_socketpairs(r, t, e) || check_tree(r, t, e) || collect_shmem(t, e)) {
 		tree_free(t);
 		return -1;
 	}

@@ -55,6 +55,11 @@ struct pipe_rec {
 	char *data;
 };
 
+struct socketpair_rec {
+	struct cryo_socketpair r;
+	char *queued[2];            /* messages, encoded as in format.h */
+};
+
 /* A shared memory object (MAP_SHARED|MAP_ANONYMOUS, memfd, unlinked POSIX
  * shm), known by the device and inode its mappings named at checkpoint time. */
 struct shmem_obj {
@@ -70,6 +75,8 @@ struct tree {
 	int nr_pipes;
 	struct shmem_obj *shmem;    /* derived from the mappings by tree_read */
 	int nr_shmem;
+	struct socketpair_rec *socketpairs;
+	int nr_socketpairs;
 };
 
 void snapshot_free(struct snapshot *s);
@@ -80,6 +87,7 @@ int snapshot_write_info(struct image_writer *w, const struct snapshot *s, struct
 int snapshot_write_process(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
 int snapshot_write_pagemap(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
 int tree_write_pipes(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+int tree_write_socketpairs(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 /* Parse every section, checking every record's bounds, that the page runs
  * lie inside mappings and inside the page data, and that the tree holds
  * together (parents first, pipes known). */

@@ -47,6 +47,7 @@ enum cryo_section_type {
 	CRYO_SEC_PAGEMAP = 6,  /* array of struct cryo_page_run */
 	CRYO_SEC_PAGES   = 7,  /* raw page data, referenced by the page runs */
 	CRYO_SEC_PIPES   = 8,  /* sequence of struct cryo_pipe + buffered data; one per file */
+	CRYO_SEC_SOCKETPAIRS = 9, /* sequence of struct cryo_socketpair + queued messages; one per file */
 };
 
 /*
@@ -195,6 +196,7 @@ enum cryo_fd_kind {
 	CRYO_FD_TIMERFD  = 7,       /* detail: struct cryo_fd_timerfd */
 	CRYO_FD_SIGNALFD = 8,       /* detail: struct cryo_fd_signalfd */
 	CRYO_FD_EPOLL    = 9,       /* detail: an array of struct cryo_epoll_target */
+	CRYO_FD_SOCKET   = 10,      /* an end of a connected Unix socket pair within the tree: file.ino names it */
 };
 
 /* The detail of an event descriptor: the second string of its FILES record. */
@@ -242,6 +244,16 @@ struct cryo_pipe {
 	uint32_t capacity;          /* F_GETPIPE_SZ */
 	uint64_t ino;               /* the pipe's inode at checkpoint time: its name in FILES */
 	uint64_t data_len;          /* bytes that follow, then padding to 8 */
+};
+
+/* Two connected Unix sockets of the tree, with what each had queued to read.
+ * The data of each end is a sequence of messages: u32 length, the bytes (a
+ * stream socket's queue is one message), padded to 8 at the end. */
+struct cryo_socketpair {
+	uint32_t record_size;
+	uint32_t type;              /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint64_t ino[2];            /* the two sockets' inodes at checkpoint time */
+	uint64_t queued_len[2];     /* bytes of message data that follow for each end */
 };
 
 /* A run of consecutive pages of one mapping, stored contiguously in PAGES. */

@@ -1,0 +1,235 @@
+#include "sockets.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int sockets_parse_link(const char *link, uint64_t *ino)
+{
+	unsigned long long n;
+	char end;
+	if (sscanf(link, "socket:[%llu%c", &n, &end) != 2 || end != ']')
+		return 0;
+	*ino = n;
+	return 1;
+}
+
+struct unix_info {
+	uint32_t type, peer;
+	int found;
+};
+
+/* Ask sock_diag about one Unix socket: its type and its peer. */
+static int describe_unix_socket(uint64_t ino, struct unix_info *info, struct cryo_error *e)
+{
+	memset(info, 0, sizeof(*info));
+	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		return cryo_fail_errno(e, 0, "sockets", "socket(NETLINK_SOCK_DIAG)", "cannot ask the kernel about sockets");
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req req;
+	} q = {
+		.nlh = { .nlmsg_len = sizeof(q), .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST },
+		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0u, .udiag_ino = (uint32_t)ino,
+			 .udiag_show = UDIAG_SHOW_PEER, .udiag_cookie = { ~0u, ~0u } },
+	};
+	char buf[8192];
+	ssize_t n;
+	if (send(nl, &q, sizeof(q), 0) < 0 || (n = recv(nl, buf, sizeof(buf), 0)) < 0) {
+		int err = errno;
+		close(nl);
+		return cryo_fail(e, 0, "sockets", "sock_diag", err, "cannot ask the kernel about socket %llu", (unsigned long long)ino);
+	}
+	close(nl);
+	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+			break;                     /* NLMSG_ERROR: not a Unix socket */
+		struct unix_diag_msg *m = NLMSG_DATA(h);
+		info->type = m->udiag_type;
+		info->found = 1;
+		int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+		for (struct rtattr *a = (struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
+			if (a->rta_type == UNIX_DIAG_PEER)
+				info->peer = *(uint32_t *)RTA_DATA(a);
+	}
+	return 0;
+}
+
+static int known(const struct tree *t, uint64_t ino)
+{
+	for (int i = 0; i < t->nr_socketpairs; i++)
+		if (t->socketpairs[i].r.ino[0] == ino || t->socketpairs[i].r.ino[1] == ino)
+			return 1;
+	return 0;
+}
+
+static int tree_has_socket(const struct tree *t, uint64_t ino, pid_t *pid, int *fd)
+{
+	for (int k = 0; k < t->nr; k++)
+		for (int i = 0; i < t->procs[k].nr_fds; i++) {
+			const struct fd_rec *f = &t->procs[k].fds[i];
+			if (f->r.kind == CRYO_FD_SOCKET && f->r.file.ino == ino) {
+				*pid = t->procs[k].proc.pid;
+				*fd = f->r.fd;
+				return 1;
+			}
+		}
+	return 0;
+}
+
+static int append(char **buf, size_t *len, size_t *cap, const void *p, size_t n)
+{
+	if (*len + n > *cap) {
+		size_t c = *cap ? *cap * 2 : 4096;
+		while (c < *len + n)
+			c *= 2;
+		char *g = realloc(*buf, c);
+		if (!g)
+			return -1;
+		*buf = g;
+		*cap = c;
+	}
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	return 0;
+}
+
+/* What socket fd of pid has queued to read, message by message, left in place:
+ * MSG_PEEK walks the queue with SO_PEEK_OFF, which is put back after. */
+static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_len, struct cryo_error *e)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return cryo_fail_errno(e, pid, "sockets", "pidfd_open", "cannot reach process %d", pid);
+	int sk = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	if (sk < 0)
+		return cryo_fail_errno(e, pid, "sockets", "pidfd_getfd", "cannot look at socket fd %d of process %d", fd, pid);
+	int old_off = -1, off = 0;
+	socklen_t sl = sizeof(old_off);
+	getsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, &sl);
+	static char msg[256 * 1024];
+	size_t cap = 0;
+	*out = NULL;
+	*out_len = 0;
+	int rc = 0;
+	for (;;) {
+		if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) < 0) {
+			rc = cryo_fail_errno(e, pid, "sockets", "setsockopt(SO_PEEK_OFF)", "cannot walk the queue of socket fd %d of process %d", fd, pid);
+			break;
+		}
+		ssize_t n = recv(sk, msg, sizeof(msg), MSG_PEEK | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0) {
+			rc = cryo_fail_errno(e, pid, "sockets", "recv(MSG_PEEK)", "cannot read the queue of socket fd %d of process %d", fd, pid);
+			break;
+		}
+		if (n == 0 && type == SOCK_STREAM)
+			break;
+		uint32_t len = (uint32_t)n;
+		if (append(out, out_len, &cap, &len, sizeof(len)) || append(out, out_len, &cap, msg, (size_t)n)) {
+			rc = cryo_fail(e, pid, "sockets", "malloc", ENOMEM, "out of memory");
+			break;
+		}
+		off += (int)n;
+		if (type == SOCK_STREAM && (size_t)n < sizeof(msg))
+			break;
+	}
+	setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, sizeof(old_off));
+	close(sk);
+	return rc;
+}
+
+int sockets_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_error *e)
+{
+	uint64_t ino = f->r.file.ino;
+	if (known(t, ino))
+		return 0;
+	struct unix_info info;
+	pid_t peer_pid;
+	int peer_fd;
+	if (describe_unix_socket(ino, &info, e))
+		return -1;
+	if (!info.found || !info.peer || !tree_has_socket(t, info.peer, &peer_pid, &peer_fd))
+		return 1;
+	if (info.type != SOCK_STREAM && info.type != SOCK_DGRAM && info.type != SOCK_SEQPACKET)
+		return cryo_fail(e, pid, "sockets", "", ENOTSUP, "fd %d of process %d: Unix socket of type %u", f->r.fd, pid, info.type);
+	struct socketpair_rec p = { .r = { .type = info.type, .ino = { ino, info.peer } } };
+	size_t la = 0, lb = 0;
+	if (peek_queue(pid, f->r.fd, info.type, &p.queued[0], &la, e) ||
+	    peek_queue(peer_pid, peer_fd, info.type, &p.queued[1], &lb, e)) {
+		free(p.queued[0]);
+		free(p.queued[1]);
+		return -1;
+	}
+	p.r.queued_len[0] = la;
+	p.r.queued_len[1] = lb;
+	struct socketpair_rec *grown = realloc(t->socketpairs, (size_t)(t->nr_socketpairs + 1) * sizeof(*grown));
+	if (!grown) {
+		free(p.queued[0]);
+		free(p.queued[1]);
+		return cryo_fail(e, pid, "sockets", "malloc", ENOMEM, "out of memory");
+	}
+	t->socketpairs = grown;
+	t->socketpairs[t->nr_socketpairs++] = p;
+	return 0;
+}
+
+int sockets_pool_fd(const struct tree *t, int first, uint64_t ino)
+{
+	for (int i = 0; i < t->nr_socketpairs; i++)
+		for (int end = 0; end < 2; end++)
+			if (t->socketpairs[i].r.ino[end] == ino)
+				return first + 2 * i + end;
+	return -1;
+}
+
+/* The messages queued for one end are sent again from the other. */
+static int requeue(int from, const char *data, uint64_t len, struct cryo_error *e)
+{
+	for (uint64_t at = 0; at + 4 <= len;) {
+		uint32_t n;
+		memcpy(&n, data + at, 4);
+		if (n > len - at - 4)
+			return cryo_fail(e, getpid(), "sockets", "", EINVAL, "socket queue damaged");
+		if (send(from, data + at + 4, n, MSG_NOSIGNAL) != (ssize_t)n)
+			return cryo_fail_errno(e, getpid(), "sockets", "send", "cannot put %u queued bytes back", n);
+		at += 4 + n;
+	}
+	return 0;
+}
+
+int sockets_create_pool(const struct tree *t, int first, int above, struct cryo_error *e)
+{
+	for (int i = 0; i < t->nr_socketpairs; i++) {
+		const struct socketpair_rec *p = &t->socketpairs[i];
+		int sv[2], high[2];
+		if (socketpair(AF_UNIX, (int)p->r.type | SOCK_CLOEXEC, 0, sv) < 0)
+			return cryo_fail_errno(e, getpid(), "sockets", "socketpair", "cannot recreate socket pair %d", i + 1);
+		if (requeue(sv[1], p->queued[0], p->r.queued_len[0], e) || requeue(sv[0], p->queued[1], p->r.queued_len[1], e))
+			return -1;
+		/* by way of descriptors above the pool, so neither end lands on the other */
+		for (int end = 0; end < 2; end++) {
+			high[end] = fcntl(sv[end], F_DUPFD_CLOEXEC, above);
+			close(sv[end]);
+		}
+		for (int end = 0; end < 2; end++) {
+			if (high[end] < 0 || dup3(high[end], first + 2 * i + end, O_CLOEXEC) < 0)
+				return cryo_fail_errno(e, getpid(), "sockets", "dup3", "cannot place socket pair %d", i + 1);
+			close(high[end]);
+		}
+	}
+	return 0;
+}
