@@ -2,6 +2,7 @@
 #include "error.h"
 #include "proc.h"
 #include "pipes.h"
+#include "locks.h"
 #include "sockets.h"
 #include "eventfds.h"
 #include "inject.h"
@@ -64,7 +65,7 @@ static int classify_fd(pid_t pid, struct fd_rec *f, const struct stat *st, struc
 			return cryo_fail(e, pid, "files", "", ENOENT,
 					 "fd %d of process %d is %s, which was deleted: cannot save it by reference", fd, pid, path);
 		f->r.kind = CRYO_FD_REGULAR;
-		return 0;
+		return S_ISREG(st->st_mode) ? locks_capture(pid, f, e) : 0;
 	}
 	if (S_ISCHR(st->st_mode) && is_reopenable_device(path)) {
 		f->r.kind = CRYO_FD_DEVICE;

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "eventfds.h"
 #include "files.h"
+#include "locks.h"
 #include "image.h"
 #include "inject.h"
 #include "memory.h"
@@ -401,7 +402,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	if (k > 0 && become_child(R, k, s, e))
 		return -1;
 	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, &b->scratch, e) ||
-	    eventfds_restore(&b->in[0], b->scratch, s, e))
+	    eventfds_restore(&b->in[0], b->scratch, s, e) || locks_restore(&b->in[0], b->scratch, s, e))
 		return -1;
 	phase("memory");
 	if (ptrace(PTRACE_SETOPTIONS, b->pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE) < 0)

@@ -218,6 +218,20 @@ struct cryo_fd_signalfd {
 	uint64_t mask;
 };
 
+/* The detail of a regular file's record: the locks held through it. */
+enum cryo_lock_kind {
+	CRYO_LOCK_FLOCK = 1,        /* flock(2): belongs to the open file */
+	CRYO_LOCK_POSIX = 2,        /* fcntl F_SETLK: belongs to the process */
+	CRYO_LOCK_OFD   = 3,        /* fcntl F_OFD_SETLK: belongs to the open file */
+};
+
+struct cryo_lock {
+	uint32_t kind;              /* enum cryo_lock_kind */
+	uint32_t write;             /* 1: exclusive / write lock, 0: shared / read lock */
+	int64_t  start;
+	int64_t  len;               /* 0: to the end of the file, as fcntl has it */
+};
+
 struct cryo_epoll_target {
 	int32_t  fd;                /* the descriptor registered (in the same process) */
 	uint32_t events;
