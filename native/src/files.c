@@ -72,8 +72,9 @@ static int classify_fd(pid_t pid, struct fd_rec *f, const struct stat *st, struc
 		return 0;
 	}
 	uint64_t ino;
-	if (S_ISFIFO(st->st_mode) && pipes_parse_link(path, &ino)) {
+	if (S_ISFIFO(st->st_mode)) {
 		f->r.kind = CRYO_FD_PIPE;           /* inside the tree, or leading out: see files_link_tree */
+		f->r.file.ino = pipes_parse_link(path, &ino) ? ino : (uint64_t)st->st_ino;
 		return 0;
 	}
 	if (S_ISSOCK(st->st_mode) && sockets_parse_link(path, &ino)) {
@@ -214,8 +215,10 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 	if (f->r.kind == CRYO_FD_PIPE) {
 		int readers, writers;
 		pipe_ends(t, f->r.file.ino, &readers, &writers);
-		if (readers && writers)
-			return pipes_capture(t, pid, f->r.fd, f->r.file.ino, e);
+		uint64_t ino;
+		if (readers && writers)     /* a FIFO keeps its path: it is reopened through it */
+			return pipes_capture(t, pid, f->r.fd, f->r.file.ino,
+					     pipes_parse_link(f->path, &ino) ? NULL : f->path, e);
 		if (k == 0 && f->r.fd <= 2) {
 			f->r.kind = CRYO_FD_INHERIT;        /* a pipe to the outside: cr_restart's own */
 			return 0;

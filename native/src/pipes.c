@@ -57,7 +57,7 @@ static int copy_buffer(int src, int capacity, char **data, size_t *len, struct c
 	return rc;
 }
 
-int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, struct cryo_error *e)
+int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, const char *fifo_path, struct cryo_error *e)
 {
 	char path[64];
 	if (known(t, ino))
@@ -75,6 +75,7 @@ int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, struct cryo_e
 	if (rc)
 		return -1;
 	p.r.data_len = len;
+	p.fifo_path = strdup(fifo_path ? fifo_path : "");
 	struct pipe_rec *grown = realloc(t->pipes, (size_t)(t->nr_pipes + 1) * sizeof(*grown));
 	if (!grown) {
 		free(p.data);
@@ -168,14 +169,37 @@ static int place(int fds[2], int at, int above, struct cryo_error *e)
 	return rc;
 }
 
+/* A pipe, or the pipe behind a FIFO: opened for reading first (non-blocking,
+ * so no writer is needed), then for writing (a reader exists now). */
+static int open_pipe(const struct pipe_rec *p, int fds[2], struct cryo_error *e)
+{
+	pid_t self = getpid();
+	if (!p->fifo_path || !*p->fifo_path) {
+		if (pipe2(fds, O_CLOEXEC) < 0)
+			return cryo_fail_errno(e, self, "pipes", "pipe2", "cannot create a pipe");
+		return 0;
+	}
+	fds[0] = open(p->fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fds[1] = fds[0] < 0 ? -1 : open(p->fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fds[1] < 0) {
+		int err = errno;
+		if (fds[0] >= 0)
+			close(fds[0]);
+		return cryo_fail(e, self, "pipes", "open", err, "cannot open FIFO %s", p->fifo_path);
+	}
+	fcntl(fds[0], F_SETFL, 0);
+	fcntl(fds[1], F_SETFL, 0);
+	return 0;
+}
+
 int pipes_create_pool(const struct tree *t, int pool_base, struct cryo_error *e)
 {
 	pid_t self = getpid();
 	for (int i = 0; i < t->nr_pipes; i++) {
 		const struct pipe_rec *p = &t->pipes[i];
 		int fds[2];
-		if (pipe2(fds, O_CLOEXEC) < 0)
-			return cryo_fail_errno(e, self, "pipes", "pipe2", "cannot create pipe %d of %d", i + 1, t->nr_pipes);
+		if (open_pipe(p, fds, e))
+			return -1;
 		if (fcntl(fds[1], F_SETPIPE_SZ, (int)p->r.capacity) < 0 && p->r.data_len > 65536)
 			return cryo_fail_errno(e, self, "pipes", "fcntl(F_SETPIPE_SZ)", "cannot give a pipe its %u bytes", p->r.capacity);
 		if (p->r.data_len && write(fds[1], p->data, p->r.data_len) != (ssize_t)p->r.data_len)

@@ -15,8 +15,8 @@
 /* Is this /proc/PID/fd link a pipe ("pipe:[ino]")?  *ino gets its inode. */
 int pipes_parse_link(const char *link, uint64_t *ino);
 /* Copy the data buffered in the pipe behind /proc/pid/fd/fd into t->pipes
- * (once per pipe), without consuming it. */
-int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, struct cryo_error *e);
+ * (once per pipe), without consuming it; fifo_path: a named pipe's path, or NULL. */
+int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, const char *fifo_path, struct cryo_error *e);
 
 /* Where the pool starts: above every descriptor of every process of t. */
 int pipes_pool_base(const struct tree *t);

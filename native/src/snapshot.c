@@ -127,6 +127,7 @@ int tree_write_pipes(struct image_writer *w, const struct tree *t, struct cryo_e
 		size_t at = rb_begin(&b, &t->pipes[i].r, sizeof(t->pipes[i].r));
 		rb_put(&b, t->pipes[i].data, t->pipes[i].r.data_len);
 		rb_pad8(&b);
+		rb_cstring(&b, t->pipes[i].fifo_path);
 		rb_finish(&b, at);
 	}
 	return write_section(w, CRYO_SEC_PIPES, &b, e);
@@ -539,6 +540,14 @@ static int read_pipes(struct image_reader *r, struct tree *t, struct cryo_error 
 			break;
 		}
 		memcpy(p.data, rec.p, p.r.data_len);
+		rec.p += p.r.data_len;
+		skip_pad8(&rec, buf);
+		p.fifo_path = take_string(&rec, buf, NULL, "FIFO path");
+		if (rec.bad) {
+			free(p.data);
+			c.bad = 1;
+			break;
+		}
 		t->pipes[t->nr_pipes++] = p;
 	}
 	free(buf);
@@ -676,8 +685,10 @@ void tree_free(struct tree *t)
 	for (int i = 0; i < t->nr; i++)
 		snapshot_free(&t->procs[i]);
 	free(t->procs);
-	for (int i = 0; i < t->nr_pipes; i++)
+	for (int i = 0; i < t->nr_pipes; i++) {
 		free(t->pipes[i].data);
+		free(t->pipes[i].fifo_path);
+	}
 	free(t->pipes);
 	memset(t, 0, sizeof(*t));
 }

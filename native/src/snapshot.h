@@ -53,6 +53,7 @@ struct snapshot {
 struct pipe_rec {
 	struct cryo_pipe r;
 	char *data;
+	char *fifo_path;            /* a named pipe's path, or "" */
 };
 
 struct socketpair_rec {

@@ -252,12 +252,13 @@ struct cryo_fd {
 	/* strings: path (what /proc/PID/fd/N pointed to), then the kind's detail (may be empty) */
 };
 
-/* A pipe between processes of the tree, with the data in its buffer. */
+/* A pipe between processes of the tree, with the data in its buffer; a FIFO
+ * (named pipe) has its path after the data. */
 struct cryo_pipe {
 	uint32_t record_size;
 	uint32_t capacity;          /* F_GETPIPE_SZ */
 	uint64_t ino;               /* the pipe's inode at checkpoint time: its name in FILES */
-	uint64_t data_len;          /* bytes that follow, then padding to 8 */
+	uint64_t data_len;          /* bytes that follow, then padding to 8, then a string: the FIFO's path or "" */
 };
 
 /* Two connected Unix sockets of the tree, with what each had queued to read.
