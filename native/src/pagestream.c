@@ -14,7 +14,8 @@
 struct slot {
 	char *buf;
 	size_t len;
-	int full;                   /* written: filled by the producer; read: filled by the thread */
+	int full;                   /* written: filled by the producer; read: see SLOT_TAKEN */
+	uint64_t at;                /* read: offset of the chunk in the section */
 };
 
 struct pagestream {
@@ -231,13 +232,31 @@ int ps_write_end(struct pagestream *ps, struct cryo_error *e)
 
 /* ---- reading ---- */
 
+/* Reading, slot->full: 0 empty, 1 full (at: its offset in the section), 2 taken by a consumer. */
+#define SLOT_TAKEN 2
+
+static int done_reading(const struct pagestream *ps)
+{
+	return ps->offset >= ps->end;
+}
+
+static struct slot *slot_in_state(struct pagestream *ps, int state)
+{
+	struct slot *best = NULL;
+	for (int i = 0; i < PAGESTREAM_BUFFERS; i++)
+		if (ps->slots[i].full == state && (!best || ps->slots[i].at < best->at))
+			best = &ps->slots[i];
+	return best;
+}
+
 static void *read_loop(void *arg)
 {
 	struct pagestream *ps = arg;
+	uint64_t start = ps->offset;
 	pthread_mutex_lock(&ps->lock);
-	while (ps->offset < ps->end && !ps->stop) {
-		struct slot *s = &ps->slots[ps->head];
-		while (s->full && !ps->stop)
+	while (!done_reading(ps) && !ps->stop) {
+		struct slot *s;
+		while (!(s = slot_in_state(ps, 0)) && !ps->stop)
 			pthread_cond_wait(&ps->changed, &ps->lock);
 		if (ps->stop)
 			break;
@@ -245,16 +264,16 @@ static void *read_loop(void *arg)
 		size_t n = ps->end - ps->offset < PAGESTREAM_CHUNK ? (size_t)(ps->end - ps->offset) : PAGESTREAM_CHUNK;
 		int err = io_all(ps, s->buf, n, ps->offset);
 		if (!err)
-			XXH3_64bits_update(ps->hash, s->buf, n);
+			XXH3_64bits_update(ps->hash, s->buf, n);    /* in file order: one reader */
 		pthread_mutex_lock(&ps->lock);
 		if (err) {
 			fail_locked(ps, err, "read", "cannot read page data from context file");
 			break;
 		}
-		ps->offset += n;
+		s->at = ps->offset - start;
 		s->len = n;
 		s->full = 1;
-		ps->head = (ps->head + 1) % PAGESTREAM_BUFFERS;
+		ps->offset += n;
 		pthread_cond_broadcast(&ps->changed);
 	}
 	pthread_mutex_unlock(&ps->lock);
@@ -271,14 +290,8 @@ int ps_read_begin(struct pagestream **out, struct image_reader *r, const struct 
 	ps->offset = pages->offset;
 	ps->end = pages->offset + pages->length;
 	ps->expected = pages->checksum;
-	/* O_DIRECT wants aligned offsets and lengths: a section that ends off a
-	 * page boundary (it never does when written by Cryo) is read buffered */
-	ps->fd = -1;
-	if (ps->fd >= 0)
-		ps->own_fd = 1;
-	else
-		ps->fd = r->fd;
-	ps->slots[0].full = 0;
+	/* buffered: a context file still in the page cache is read at memory speed */
+	ps->fd = r->fd;
 	if (pthread_create(&ps->thread, NULL, read_loop, ps)) {
 		cryo_fail(e, 0, RES, "pthread_create", EAGAIN, "cannot start the page reader");
 		goto fail;
@@ -291,28 +304,32 @@ fail:
 	return -1;
 }
 
-int ps_read_next(struct pagestream *ps, const char **data, size_t *len, struct cryo_error *e)
+int ps_read_take(struct pagestream *ps, struct ps_chunk *chunk, struct cryo_error *e)
 {
+	struct slot *s = NULL;
 	pthread_mutex_lock(&ps->lock);
-	/* hand back the slot given out last time */
-	if (ps->slots[ps->tail].full && ps->slots[ps->tail].len == (size_t)-1) {
-		ps->slots[ps->tail].full = 0;
-		ps->tail = (ps->tail + 1) % PAGESTREAM_BUFFERS;
-		pthread_cond_broadcast(&ps->changed);
-	}
-	struct slot *s = &ps->slots[ps->tail];
-	while (!s->full && !ps->failed && !(ps->offset >= ps->end && ps->head == ps->tail))
+	while (!ps->failed && !(s = slot_in_state(ps, 1)) && !done_reading(ps))
 		pthread_cond_wait(&ps->changed, &ps->lock);
 	int failed = ps->failed;
-	if (!failed && s->full) {
-		*data = s->buf;
-		*len = s->len;
-		s->len = (size_t)-1;    /* marks it as given out */
+	if (!failed && s) {
+		s->full = SLOT_TAKEN;
+		chunk->slot = (int)(s - ps->slots);
+		chunk->data = s->buf;
+		chunk->len = s->len;
+		chunk->at = s->at;
 	} else {
-		*len = 0;
+		chunk->len = 0;
 	}
 	pthread_mutex_unlock(&ps->lock);
 	return failed ? failed_copy(ps, e) : 0;
+}
+
+void ps_read_release(struct pagestream *ps, const struct ps_chunk *chunk)
+{
+	pthread_mutex_lock(&ps->lock);
+	ps->slots[chunk->slot].full = 0;
+	pthread_cond_broadcast(&ps->changed);
+	pthread_mutex_unlock(&ps->lock);
 }
 
 int ps_read_end(struct pagestream *ps, struct cryo_error *e)

@@ -25,11 +25,19 @@ int ps_write_submit(struct pagestream *ps, size_t len, struct cryo_error *e);
 /* Drain, end the section; frees ps even on failure. */
 int ps_write_end(struct pagestream *ps, struct cryo_error *e);
 
-/* Reading the PAGES section of r in order, checksum checked at the end. */
+/* Reading the PAGES section of r, checksum checked at the end.  The helper
+ * thread reads (and hashes) in order; any number of consumers take chunks,
+ * in any order, and give them back. */
 int ps_read_begin(struct pagestream **ps, struct image_reader *r, const struct cryo_section_entry *pages,
 		  struct cryo_error *e);
-/* The next *len bytes (0 at the end) at *data, valid until the next call. */
-int ps_read_next(struct pagestream *ps, const char **data, size_t *len, struct cryo_error *e);
+struct ps_chunk {
+	const char *data;
+	size_t len;                 /* 0: nothing left */
+	uint64_t at;                /* offset of data in the section */
+	int slot;
+};
+int ps_read_take(struct pagestream *ps, struct ps_chunk *chunk, struct cryo_error *e);
+void ps_read_release(struct pagestream *ps, const struct ps_chunk *chunk);
 /* Frees ps; fails if the data did not match its checksum (or was not all read). */
 int ps_read_end(struct pagestream *ps, struct cryo_error *e);
 
