@@ -315,6 +315,22 @@ static int freeze_tree(struct capture *c, pid_t root, int whole_tree, struct cry
 	return 0;
 }
 
+/* A tree in a PID namespace of its own (cr_run --pid-ns) is restored into a
+ * new one: its root must be that namespace's init, and all of it inside. */
+static int check_pid_namespaces(const struct tree *t, struct cryo_error *e)
+{
+	const struct cryo_process *root = &t->procs[0].proc;
+	if (root->ns_depth > 1 || (root->ns_depth == 1 && root->ns_pid != 1))
+		return cryo_fail(e, root->pid, "process", "", ENOTSUP,
+				 "process %d lives in a PID namespace it did not start: checkpoint the namespace's first process",
+				 root->pid);
+	for (int k = 1; k < t->nr; k++)
+		if (t->procs[k].proc.ns_depth != root->ns_depth)
+			return cryo_fail(e, t->procs[k].proc.pid, "process", "", ENOTSUP,
+					 "process %d started a PID namespace of its own: not supported", t->procs[k].proc.pid);
+	return 0;
+}
+
 static int capture_all(struct capture *c, struct cryo_error *e)
 {
 	for (int k = 0; k < c->nr; k++) {
@@ -323,7 +339,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e))
 			return -1;
 	}
-	return files_link_tree(&c->tree, e);
+	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) ? -1 : 0;
 }
 
 static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,

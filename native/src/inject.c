@@ -85,6 +85,13 @@ static int step_to_syscall_stop(struct injector *in, const char *name, struct cr
 			return -1;
 		if (WIFSTOPPED(status) && WSTOPSIG(status) == SYSCALL_STOP)
 			return 0;
+		int event = status >> 16;
+		if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_VFORK) {
+			/* the syscall returns the child's PID in its own namespace; this is ours */
+			unsigned long child = 0;
+			ptrace(PTRACE_GETEVENTMSG, in->pid, 0, &child);
+			in->last_child = (pid_t)child;
+		}
 		/* an interrupt or other event stop: keep going, signals stay blocked */
 		if (ptrace(PTRACE_SYSCALL, in->pid, 0, 0) < 0)
 			return cryo_fail_errno(e, in->pid, "process", "ptrace(PTRACE_SYSCALL)", "cannot run %s in process %d", name, in->pid);

@@ -18,6 +18,7 @@ struct injector {
 	uint64_t syscall_ip;                 /* address of a `syscall` instruction in the target */
 	struct user_regs_struct saved;       /* the thread's own registers */
 	uint64_t saved_sigmask;
+	pid_t last_child;                    /* the PID (as the tracer sees it) of the last fork or clone */
 };
 
 /* Take the stopped thread's registers aside, block its signals for the

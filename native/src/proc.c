@@ -56,11 +56,27 @@ static void parse_ids(const char *line, uint32_t ids[4])
 	ids[0] = a; ids[1] = b; ids[2] = c; ids[3] = d;
 }
 
+static int parse_status(char *buf, struct proc_status *st);
+
 int proc_read_status(pid_t pid, struct proc_status *st, struct cryo_error *e)
 {
 	char *buf;
 	if (proc_read(pid, "status", &buf, NULL, e))
 		return -1;
+	return parse_status(buf, st);
+}
+
+int proc_read_task_status(pid_t pid, pid_t tid, struct proc_status *st, struct cryo_error *e)
+{
+	char *buf, name[64];
+	snprintf(name, sizeof(name), "task/%d/status", tid);
+	if (proc_read(pid, name, &buf, NULL, e))
+		return -1;
+	return parse_status(buf, st);
+}
+
+static int parse_status(char *buf, struct proc_status *st)
+{
 	memset(st, 0, sizeof(*st));
 	st->umask = 022;
 	char *save;
@@ -77,6 +93,13 @@ int proc_read_status(pid_t pid, struct proc_status *st, struct cryo_error *e)
 			st->umask = (uint32_t)strtoul(line + 6, NULL, 8);
 		else if (!strncmp(line, "Threads:", 8))
 			st->threads = atoi(line + 8);
+		else if (!strncmp(line, "NSpid:", 6)) {
+			char *save2;
+			for (char *tok = strtok_r(line + 6, " \t", &save2); tok; tok = strtok_r(NULL, " \t", &save2)) {
+				st->ns_pid = atoi(tok);
+				st->ns_levels++;
+			}
+		}
 		else if (!strncmp(line, "State:", 6)) {
 			const char *p = line + 6;
 			while (*p == ' ' || *p == '\t')

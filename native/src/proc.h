@@ -9,6 +9,8 @@
 
 struct proc_status {
 	pid_t tgid, ppid;
+	pid_t ns_pid;               /* the innermost of NSpid */
+	int ns_levels;              /* how many PIDs NSpid lists */
 	uint32_t uid[4], gid[4];    /* real, effective, saved, fs */
 	uint32_t umask;
 	int threads;
@@ -25,6 +27,8 @@ struct proc_stat {
 /* Read a whole /proc/PID/NAME file into a malloc'd, NUL-terminated buffer. */
 int proc_read(pid_t pid, const char *name, char **buf, size_t *len, struct cryo_error *e);
 int proc_read_status(pid_t pid, struct proc_status *st, struct cryo_error *e);
+/* The same for one thread (/proc/PID/task/TID/status). */
+int proc_read_task_status(pid_t pid, pid_t tid, struct proc_status *st, struct cryo_error *e);
 int proc_read_stat(pid_t pid, struct proc_stat *st, struct cryo_error *e);
 /* readlink /proc/PID/NAME into out (size PATH_MAX) */
 int proc_readlink(pid_t pid, const char *name, char *out, size_t size, struct cryo_error *e);

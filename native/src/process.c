@@ -66,6 +66,19 @@ static int capture_auxv(pid_t pid, struct cryo_process *p, struct cryo_error *e)
 	return 0;
 }
 
+/* Where the process stands in PID namespaces, seen from the checkpointer's. */
+static void record_pid_namespace(struct cryo_process *p, const struct proc_status *st)
+{
+	static int own_levels;
+	if (!own_levels) {
+		struct proc_status self;
+		struct cryo_error ignored;
+		own_levels = proc_read_status(getpid(), &self, &ignored) == 0 && self.ns_levels ? self.ns_levels : 1;
+	}
+	p->ns_pid = st->ns_pid;
+	p->ns_depth = st->ns_levels > own_levels ? (uint32_t)(st->ns_levels - own_levels) : 0;
+}
+
 static int capture_identity(pid_t pid, struct snapshot *s, struct cryo_error *e)
 {
 	struct proc_status st;
@@ -80,6 +93,7 @@ static int capture_identity(pid_t pid, struct snapshot *s, struct cryo_error *e)
 	p->ppid = st.ppid;
 	p->pgid = sp.pgid;
 	p->sid = sp.sid;
+	record_pid_namespace(p, &st);
 	memcpy(p->uid, st.uid, sizeof(p->uid));
 	memcpy(p->gid, st.gid, sizeof(p->gid));
 	p->umask = st.umask;
@@ -145,6 +159,7 @@ int process_capture_zombie(pid_t pid, struct snapshot *s, struct cryo_error *e)
 	free(buf);
 	s->proc.state = CRYO_PROCESS_ZOMBIE;
 	s->proc.pid = pid;
+	record_pid_namespace(&s->proc, &st);
 	s->proc.ppid = st.ppid;
 	s->proc.pgid = sp.pgid;
 	s->proc.sid = sp.sid;

@@ -106,9 +106,9 @@ static void become_restorable(const struct tree *t, int status_fd)
 		pause();           /* every signal is blocked: only ptrace ends this */
 }
 
-static pid_t clone_with_pid(pid_t want, struct cryo_error *e)
+static pid_t clone_with_pid(pid_t want, int new_pid_namespace, struct cryo_error *e)
 {
-	struct clone_args args = { .exit_signal = SIGCHLD };
+	struct clone_args args = { .exit_signal = SIGCHLD, .flags = new_pid_namespace ? CLONE_NEWPID : 0 };
 	pid_t tid = want;
 	if (want) {
 		args.set_tid = (uint64_t)&tid;
@@ -123,6 +123,9 @@ static pid_t clone_with_pid(pid_t want, struct cryo_error *e)
 		return cryo_fail(e, want, "process", "clone3", EEXIST,
 				 "PID %d is taken by %s: end it, or restart with --no-restore-pid", want, who);
 	}
+	if (new_pid_namespace && errno == EPERM)
+		return cryo_fail_errno(e, 0, "process", "clone3(CLONE_NEWPID)",
+				       "cannot create the job's PID namespace again (needs root or CAP_SYS_ADMIN)");
 	if (want && (errno == EPERM || errno == EINVAL))
 		return cryo_fail_errno(e, want, "process", "clone3",
 				       "cannot restore PID %d (needs root or CAP_CHECKPOINT_RESTORE): restart with --no-restore-pid", want);
@@ -136,7 +139,9 @@ static pid_t start_child(const struct tree *t, int restore_pid, struct cryo_erro
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return cryo_fail_errno(e, 0, "process", "pipe2", "cannot create a pipe");
-	pid_t pid = clone_with_pid(restore_pid ? s->proc.pid : 0, e);
+	/* the init of a new PID namespace is its PID 1 by birth */
+	int new_ns = s->proc.ns_depth == 1;
+	pid_t pid = clone_with_pid(restore_pid && !new_ns ? s->proc.pid : 0, new_ns, e);
 	if (pid == 0) {
 		close(pipefd[0]);
 		become_restorable(t, pipefd[1]);
@@ -207,7 +212,7 @@ static int spawn_thread(struct injector *in, uint64_t scratch, pid_t want, pid_t
 	if (r < 0)
 		return cryo_fail(e, in->pid, "threads", "clone3", (int)-r, "cannot create thread %d of process %d", want, in->pid);
 	int status;
-	*tid = (pid_t)r;
+	*tid = in->last_child ? in->last_child : (pid_t)r;
 	return tracer_wait(*tid, &status, e);
 }
 
@@ -231,7 +236,8 @@ struct restore {
 static int rebuild_threads(struct rebuild *b, const struct snapshot *s, int restore_pid, struct cryo_error *e)
 {
 	for (int i = 1; i < b->nr; i++) {
-		if (spawn_thread(&b->in[0], b->scratch, restore_pid ? s->threads[i].r.tid : 0, &b->tids[i], e))
+		pid_t want = s->proc.ns_depth ? s->threads[i].r.ns_tid : restore_pid ? s->threads[i].r.tid : 0;
+		if (spawn_thread(&b->in[0], b->scratch, want, &b->tids[i], e))
 			return -1;
 		if (injector_prepare_thread(&b->in[i], &b->in[0], b->tids[i], e))
 			return -1;
@@ -261,7 +267,8 @@ static int fork_child(struct restore *R, int k, const struct snapshot *child, pi
 	struct rebuild *p = &R->b[k];
 	struct clone_args args = { .exit_signal = SIGCHLD };
 	uint64_t args_at = p->scratch + 1024, tid_at = p->scratch + 2048;
-	pid_t want = R->restore_pid ? child->proc.pid : 0;
+	/* in the job's own PID namespace, its PIDs are always free: they come back */
+	pid_t want = child->proc.ns_depth ? child->proc.ns_pid : R->restore_pid ? child->proc.pid : 0;
 	long r;
 	int status;
 	if (want) {
@@ -282,7 +289,7 @@ static int fork_child(struct restore *R, int k, const struct snapshot *child, pi
 	}
 	if (r < 0)
 		return cryo_fail(e, p->pid, "process", "clone3", (int)-r, "process %d cannot fork its child %d", p->pid, want);
-	*pid = (pid_t)r;
+	*pid = p->in[0].last_child ? p->in[0].last_child : (pid_t)r;
 	return tracer_wait(*pid, &status, e);
 }
 

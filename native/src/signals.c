@@ -80,9 +80,10 @@ int signals_restore_actions_injected(struct injector *in, uint64_t scratch, cons
 	return 0;
 }
 
-static int queue_one(struct injector *in, uint64_t scratch, pid_t tid, const siginfo_t *si, struct cryo_error *e)
+/* tgid and tid as the target sees them (inside its PID namespace, if it has one). */
+static int queue_one(struct injector *in, uint64_t scratch, pid_t tgid, pid_t tid, const siginfo_t *si,
+		     struct cryo_error *e)
 {
-	pid_t tgid = in->tgid;
 	long r;
 	if (memory_poke(in->pid, scratch, si, sizeof(*si), e))
 		return -1;
@@ -98,13 +99,16 @@ static int queue_one(struct injector *in, uint64_t scratch, pid_t tid, const sig
 
 int signals_restore_pending(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
 {
+	int own_ns = s->proc.ns_depth > 0;
+	pid_t tgid = own_ns ? s->proc.ns_pid : in[0].tgid;
 	for (uint32_t i = 0; i < s->proc.nr_shared_pending; i++)
-		if (queue_one(&in[0], scratch, 0, &s->shared_pending[i], e))
+		if (queue_one(&in[0], scratch, tgid, 0, &s->shared_pending[i], e))
 			return -1;
 	/* the kernel lets only the thread itself queue a signal that claims to come from tgkill */
 	for (int t = 0; t < s->nr_threads; t++)
 		for (uint32_t i = 0; i < s->threads[t].r.nr_pending; i++)
-			if (queue_one(&in[t], scratch, in[t].pid, &s->threads[t].pending[i], e))
+			if (queue_one(&in[t], scratch, tgid, own_ns ? s->threads[t].r.ns_tid : in[t].pid,
+				      &s->threads[t].pending[i], e))
 				return -1;
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include "threads.h"
 #include "error.h"
 #include "memory.h"
+#include "proc.h"
 #include "signals.h"
 #include "tracer.h"
 
@@ -92,6 +93,10 @@ int threads_capture(struct injector *in, uint64_t scratch, struct thread_rec *t,
 	size_t xsize = CRYO_XSTATE_MAX;
 
 	t->r.tid = tid;
+	struct proc_status st;
+	if (proc_read_task_status(in->tgid, tid, &st, e))
+		return -1;
+	t->r.ns_tid = st.ns_pid;
 	memcpy(t->r.regs, &in->saved, sizeof(t->r.regs));
 	t->r.blocked = in->saved_sigmask;
 	t->xstate = malloc(CRYO_XSTATE_MAX);

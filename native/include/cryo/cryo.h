@@ -80,4 +80,10 @@ struct cryo_restore_opts {
 int cryo_restore(const struct cryo_restore_opts *opts, pid_t *child,
 		 struct cryo_error *err);
 
+/* cr_run --pid-ns: start argv in a new PID namespace, under an init of
+ * Cryo's that passes signals on and ends with the command's status.
+ * *init_pid (the namespace's PID 1, as the caller sees it) is a child of the
+ * caller, and is what to checkpoint. */
+int cryo_run_in_pid_namespace(char **argv, pid_t *init_pid, struct cryo_error *err);
+
 #endif

@@ -128,6 +128,8 @@ struct cryo_process {
 	struct cryo_file_id exe_id;
 	uint32_t state;             /* enum cryo_process_state */
 	int32_t  exit_code;         /* a zombie's wait status */
+	int32_t  ns_pid;            /* its PID inside its own PID namespace (cr_run --pid-ns) */
+	uint32_t ns_depth;          /* how many PID namespaces below the checkpointer's: 0 or 1 */
 	/* strings: comm, cwd, exe path; then nr_shared_pending siginfos */
 };
 
@@ -151,6 +153,8 @@ struct cryo_thread {
 	uint64_t clear_child_tid;
 	uint32_t xstate_size;       /* bytes of NT_X86_XSTATE that follow */
 	uint32_t nr_pending;        /* per-thread siginfos (128 bytes each) after the xstate */
+	int32_t  ns_tid;            /* its thread id inside the process's PID namespace */
+	uint32_t pad;
 };
 
 enum cryo_vma_kind {

@@ -5,6 +5,7 @@
  *
  *   cryo-engine checkpoint [-f FILE] [--tree|--pid] [--stop|--term|--kill|--signal N] [-v|--machine] PID
  *   cryo-engine restore [--no-restore-pid] [--detach] [--relocate OLD=NEW]... [-v] FILE
+ *   cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]
  *   cryo-engine verify FILE
  *   cryo-engine check PID
  *
@@ -26,6 +27,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid] [--stop|--term|--kill|--signal N] [-v|--machine] PID\n"
 		"       cryo-engine restore [--no-restore-pid] [--detach] [--relocate OLD=NEW]... [-v] FILE\n"
+		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
 		"       cryo-engine check PID\n");
 	return 1;
@@ -167,6 +169,39 @@ static int cmd_restore(int argc, char **argv)
 	return exit_like(status);
 }
 
+/* The job in its own PID namespace; waits for it and exits with its status. */
+static int cmd_run(int argc, char **argv)
+{
+	struct cryo_error e = {0};
+	const char *pid_file = NULL;
+	int i = 0, pid_ns = 0;
+	for (; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--pid-ns"))
+			pid_ns = 1;
+		else if (!strcmp(argv[i], "--pid-file") && i + 1 < argc)
+			pid_file = argv[++i];
+		else
+			return usage();
+	}
+	if (!pid_ns || i + 1 >= argc)
+		return usage();
+	pid_t init;
+	if (cryo_run_in_pid_namespace(argv + i + 1, &init, &e))
+		return fail("run", &e, 125);
+	if (pid_file) {
+		FILE *f = fopen(pid_file, "we");
+		if (f) {
+			fprintf(f, "%d\n", init);
+			fclose(f);
+		}
+	}
+	int status;
+	while (waitpid(init, &status, 0) < 0)
+		if (errno != EINTR)
+			return 125;
+	return exit_like(status);
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	struct cryo_error e = {0};
@@ -196,6 +231,8 @@ int main(int argc, char **argv)
 		return cmd_checkpoint(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "restore"))
 		return cmd_restore(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "verify"))
 		return cmd_verify(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "check"))
