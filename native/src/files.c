@@ -234,9 +234,7 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 			f->r.kind = CRYO_FD_INHERIT;        /* a socket to the outside on stdio: cr_restart's own */
 			return 0;
 		}
-		return cryo_fail(e, pid, "sockets", "", ENOTSUP,
-				 "fd %d of process %d is %s, a socket leading outside the checkpoint: not supported yet",
-				 f->r.fd, pid, f->path);
+		return sockets_capture_outside(pid, f, e);  /* comes back unconnected, as in BLCR */
 	}
 	if (f->r.kind == CRYO_FD_INHERIT && k > 0)
 		return cryo_fail(e, pid, "files", "", ENOTSUP,
@@ -362,8 +360,8 @@ int files_restore_self(const struct tree *t, relocate_fn relocate, int keep_fd, 
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-		if (eventfds_is_event_kind(f->r.kind))
-			continue;           /* eventfds.c, once the address space is back */
+		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET)
+			continue;           /* eventfds.c and sockets.c, once the address space is back */
 		if (f->r.dup_of >= 0 || f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET) {
 			int from = f->r.dup_of >= 0 ? f->r.dup_of : pool_fd_of(t, pool, &f->r);
 			if (dup3(from, f->r.fd, cloexec) < 0)
@@ -440,8 +438,8 @@ int files_restore_injected(struct injector *in, uint64_t scratch, const struct t
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-		if (eventfds_is_event_kind(f->r.kind))
-			continue;           /* eventfds.c, once the address space is back */
+		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET)
+			continue;           /* eventfds.c and sockets.c, once the address space is back */
 		int from = f->r.dup_of >= 0 ? f->r.dup_of
 			 : f->r.kind == CRYO_FD_PARENT ? stash + f->r.parent_fd
 			 : f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET ? pool_fd_of(t, pool, &f->r) : -1;

@@ -10,6 +10,7 @@
 #include "proc.h"
 #include "process.h"
 #include "signals.h"
+#include "sockets.h"
 #include "snapshot.h"
 #include "threads.h"
 #include "tracer.h"
@@ -409,7 +410,8 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	if (k > 0 && become_child(R, k, s, e))
 		return -1;
 	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, &b->scratch, e) ||
-	    eventfds_restore(&b->in[0], b->scratch, s, e) || locks_restore(&b->in[0], b->scratch, s, e))
+	    eventfds_restore(&b->in[0], b->scratch, s, e) || sockets_restore_closed(&b->in[0], b->scratch, s, e) ||
+	    locks_restore(&b->in[0], b->scratch, s, e))
 		return -1;
 	phase("memory");
 	if (ptrace(PTRACE_SETOPTIONS, b->pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE) < 0)

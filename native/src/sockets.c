@@ -187,6 +187,71 @@ int sockets_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_
 	return 0;
 }
 
+static int dup_from(pid_t pid, int fd, struct cryo_error *e)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return cryo_fail_errno(e, pid, "sockets", "pidfd_open", "cannot reach process %d", pid);
+	int sk = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	if (sk < 0)
+		return cryo_fail_errno(e, pid, "sockets", "pidfd_getfd", "cannot look at socket fd %d of process %d", fd, pid);
+	return sk;
+}
+
+int sockets_capture_outside(pid_t pid, struct fd_rec *f, struct cryo_error *e)
+{
+	struct cryo_fd_socket d = {0};
+	int sk = dup_from(pid, f->r.fd, e);
+	if (sk < 0)
+		return -1;
+	socklen_t l = sizeof(int);
+	int ok = getsockopt(sk, SOL_SOCKET, SO_DOMAIN, &d.domain, &l) == 0 &&
+		 (l = sizeof(int), getsockopt(sk, SOL_SOCKET, SO_TYPE, &d.type, &l) == 0);
+	close(sk);
+	if (!ok)
+		return cryo_fail_errno(e, pid, "sockets", "getsockopt", "cannot read socket fd %d of process %d", f->r.fd, pid);
+	free(f->detail);
+	f->detail = malloc(sizeof(d));
+	if (!f->detail)
+		return cryo_fail(e, pid, "sockets", "malloc", ENOMEM, "out of memory");
+	memcpy(f->detail, &d, sizeof(d));
+	f->detail_len = sizeof(d);
+	f->r.kind = CRYO_FD_CLOSED_SOCKET;
+	return 0;
+}
+
+int sockets_restore_closed(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
+{
+	for (int i = 0; i < s->nr_fds; i++) {
+		const struct fd_rec *f = &s->fds[i];
+		struct cryo_fd_socket d;
+		long fd, r;
+		if (f->r.kind != CRYO_FD_CLOSED_SOCKET || f->r.dup_of >= 0 || f->detail_len < sizeof(d))
+			continue;
+		memcpy(&d, f->detail, sizeof(d));
+		int flags = (f->r.fd_flags & FD_CLOEXEC ? SOCK_CLOEXEC : 0) | (f->r.open_flags & O_NONBLOCK ? SOCK_NONBLOCK : 0);
+		if (injector_syscall(in, SYS_socket, d.domain, d.type | flags, 0, 0, 0, 0, &fd, e))
+			return -1;
+		if (fd < 0)
+			return cryo_fail(e, in->pid, "sockets", "socket", (int)-fd, "cannot recreate socket fd %d", f->r.fd);
+		if (fd != f->r.fd && (injector_syscall(in, SYS_dup3, fd, f->r.fd, flags & SOCK_CLOEXEC ? O_CLOEXEC : 0, 0, 0, 0, &r, e) ||
+				      injector_syscall(in, SYS_close, fd, 0, 0, 0, 0, 0, &r, e)))
+			return -1;
+		fprintf(stderr, "cryo-engine restore: warning: fd %d of process %d was %s to the outside; "
+			"it comes back unconnected\n", f->r.fd, s->proc.pid, f->path);
+	}
+	/* their dups */
+	for (int i = 0; i < s->nr_fds; i++) {
+		const struct fd_rec *f = &s->fds[i];
+		long r;
+		if (f->r.kind == CRYO_FD_CLOSED_SOCKET && f->r.dup_of >= 0 &&
+		    injector_syscall(in, SYS_dup3, f->r.dup_of, f->r.fd, f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0, 0, 0, 0, &r, e))
+			return -1;
+	}
+	return 0;
+}
+
 int sockets_pool_fd(const struct tree *t, int first, uint64_t ino)
 {
 	for (int i = 0; i < t->nr_socketpairs; i++)

@@ -10,6 +10,7 @@
 #define CRYO_SOCKETS_H
 
 #include <sys/types.h>
+#include "inject.h"
 #include "snapshot.h"
 
 /* Is this /proc/PID/fd link a socket ("socket:[ino]")? */
@@ -18,6 +19,12 @@ int sockets_parse_link(const char *link, uint64_t *ino);
  * record the pair (once) with both queues and return 0; 1 if it leads out
  * of the tree; -1 on failure. */
 int sockets_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_error *e);
+/* fd f of pid is a socket leading out of the tree: record its domain and
+ * type, so it comes back unconnected. */
+int sockets_capture_outside(pid_t pid, struct fd_rec *f, struct cryo_error *e);
+/* Through the injector: every socket of s that led outside, unconnected,
+ * with a warning on stderr naming it. */
+int sockets_restore_closed(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e);
 /* The pool descriptor of socket ino, or -1. */
 int sockets_pool_fd(const struct tree *t, int first, uint64_t ino);
 /* In the root, on itself: every pair at first, first + 1, ... with its queues. */

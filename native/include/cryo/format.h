@@ -201,6 +201,11 @@ enum cryo_fd_kind {
 	CRYO_FD_SIGNALFD = 8,       /* detail: struct cryo_fd_signalfd */
 	CRYO_FD_EPOLL    = 9,       /* detail: an array of struct cryo_epoll_target */
 	CRYO_FD_SOCKET   = 10,      /* an end of a connected Unix socket pair within the tree: file.ino names it */
+	CRYO_FD_CLOSED_SOCKET = 11, /* a socket to the outside: comes back unconnected (as BLCR did); detail: cryo_fd_socket */
+};
+
+struct cryo_fd_socket {
+	int32_t domain, type;       /* SO_DOMAIN, SO_TYPE */
 };
 
 /* The detail of an event descriptor: the second string of its FILES record. */
