@@ -13,6 +13,7 @@
 #include "threads.h"
 #include "tracer.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
@@ -103,6 +104,7 @@ struct proc_capture {
 	int nr_prepared;
 	uint64_t scratch;
 	int zombie;
+	pid_t ppid;
 	struct snapshot *snap;      /* in the tree, once discovery is over */
 };
 
@@ -234,16 +236,10 @@ static int freeze(struct proc_capture *c, struct cryo_error *e)
 struct capture {
 	struct proc_capture *pc;    /* pc[k] is tree.procs[k]: parents before children */
 	int nr, cap;
+	int group;                  /* a process group or session: every member is checked */
 	struct tree tree;
 	struct image_writer w;
 };
-
-static int is_zombie(pid_t pid)
-{
-	struct proc_status st;
-	struct cryo_error ignored;
-	return proc_read_status(pid, &st, &ignored) == 0 && (st.state == 'Z' || st.state == 'X');
-}
 
 static int known_process(const struct capture *c, pid_t pid)
 {
@@ -267,11 +263,15 @@ static int add_process(struct capture *c, pid_t pid, struct cryo_error *e)
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	c->nr++;
-	if (c->nr > 1 && is_zombie(pid)) {
+	struct proc_status st;
+	if (proc_read_status(pid, &st, e))
+		return -1;
+	p->ppid = st.ppid;
+	if ((c->nr > 1 || c->group) && (st.state == 'Z' || st.state == 'X')) {
 		p->zombie = 1;
 		return 0;
 	}
-	if (c->nr > 1 && cryo_check_target(pid, e))
+	if ((c->nr > 1 || c->group) && cryo_check_target(pid, e))
 		return -1;
 	return freeze(p, e);
 }
@@ -297,6 +297,95 @@ static int add_children(struct capture *c, int k, struct cryo_error *e)
 	return 0;
 }
 
+static int index_of_pid(const struct capture *c, pid_t pid)
+{
+	for (int i = 0; i < c->nr; i++)
+		if (c->pc[i].pid == pid)
+			return i;
+	return -1;
+}
+
+/* The members of process group (or session) id not frozen yet are frozen;
+ * returns how many, or -1.  A zombie whose parent is not a member is its
+ * parent's business and stays out. */
+static int add_group_members(struct capture *c, pid_t id, int by_session, struct cryo_error *e)
+{
+	DIR *d = opendir("/proc");
+	int added = 0;
+	if (!d)
+		return cryo_fail_errno(e, id, "process", "opendir", "cannot list processes");
+	for (struct dirent *de; (de = readdir(d));) {
+		pid_t pid = atoi(de->d_name);
+		struct proc_stat sp;
+		struct proc_status st;
+		struct cryo_error ignored;
+		if (pid <= 0 || pid == getpid() || index_of_pid(c, pid) >= 0 ||
+		    proc_read_stat(pid, &sp, &ignored) || (by_session ? sp.sid : sp.pgid) != id ||
+		    proc_read_status(pid, &st, &ignored))
+			continue;
+		if ((st.state == 'Z' || st.state == 'X') && index_of_pid(c, st.ppid) < 0)
+			continue;
+		if (add_process(c, pid, e)) {
+			closedir(d);
+			return -1;
+		}
+		added++;
+	}
+	closedir(d);
+	return added;
+}
+
+/* Parents before children, whatever order /proc listed them in. */
+static int order_parents_first(struct capture *c, struct cryo_error *e)
+{
+	struct proc_capture *ordered = malloc((size_t)c->nr * sizeof(*ordered));
+	char *placed = calloc((size_t)c->nr, 1);
+	int n = 0;
+	if (!ordered || !placed) {
+		free(ordered);
+		free(placed);
+		return cryo_fail(e, 0, "process", "malloc", ENOMEM, "out of memory");
+	}
+	while (n < c->nr)
+		for (int i = 0; i < c->nr; i++) {
+			int parent = index_of_pid(c, c->pc[i].ppid);
+			if (!placed[i] && (parent < 0 || placed[parent])) {
+				ordered[n++] = c->pc[i];
+				placed[i] = 1;
+			}
+		}
+	/* a root first: the file's first process must be one */
+	memcpy(c->pc, ordered, (size_t)c->nr * sizeof(*ordered));
+	free(ordered);
+	free(placed);
+	return 0;
+}
+
+static int freeze_group(struct capture *c, pid_t id, int by_session, struct cryo_error *e)
+{
+	int added;
+	c->group = 1;
+	/* until a pass finds no new member: one may have forked before it was frozen */
+	while ((added = add_group_members(c, id, by_session, e)) > 0)
+		;
+	if (added < 0)
+		return -1;
+	if (c->nr == 0)
+		return cryo_fail(e, id, "process", "", ESRCH, "no process in %s %d", by_session ? "session" : "process group", id);
+	return order_parents_first(c, e);
+}
+
+static int make_tree(struct capture *c, pid_t root, struct cryo_error *e)
+{
+	c->tree.procs = calloc((size_t)c->nr, sizeof(*c->tree.procs));
+	if (!c->tree.procs)
+		return cryo_fail(e, root, "process", "malloc", ENOMEM, "out of memory");
+	c->tree.nr = c->nr;
+	for (int k = 0; k < c->nr; k++)
+		c->pc[k].snap = &c->tree.procs[k];
+	return 0;
+}
+
 /* Root first, then breadth first: a process is frozen before its children
  * are listed, so none can be born unseen. */
 static int freeze_tree(struct capture *c, pid_t root, int whole_tree, struct cryo_error *e)
@@ -306,13 +395,7 @@ static int freeze_tree(struct capture *c, pid_t root, int whole_tree, struct cry
 	for (int k = 0; whole_tree && k < c->nr; k++)
 		if (!c->pc[k].zombie && add_children(c, k, e))
 			return -1;
-	c->tree.procs = calloc((size_t)c->nr, sizeof(*c->tree.procs));
-	if (!c->tree.procs)
-		return cryo_fail(e, root, "process", "malloc", ENOMEM, "out of memory");
-	c->tree.nr = c->nr;
-	for (int k = 0; k < c->nr; k++)
-		c->pc[k].snap = &c->tree.procs[k];
-	return 0;
+	return make_tree(c, root, e);
 }
 
 /* A tree in a PID namespace of its own (cr_run --pid-ns) is restored into a
@@ -384,13 +467,15 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	memset(stats, 0, sizeof(*stats));
 	if (sig < 0 || sig > 64)
 		return cryo_fail(e, o->pid, "process", "", EINVAL, "invalid signal %d", sig);
-	if (cryo_check_target(o->pid, e))
+	int group = o->scope == CRYO_SCOPE_PGID || o->scope == CRYO_SCOPE_SID;
+	if (!group && cryo_check_target(o->pid, e))
 		return -1;
 	/* the file first: an unwritable directory fails before the process is touched */
 	if (iw_open(&c.w, o->path, o->pid, e))
 		return -1;
 	frozen_at = now_ns();
-	if (freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e) || capture_all(&c, e) ||
+	if ((group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
+		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e) ||
 	    write_image(&c, &page_bytes, &file_size, frozen_at, e))
 		goto out;
 	if (sig && end_all(&c, sig, e))

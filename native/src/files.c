@@ -210,7 +210,8 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 {
 	struct snapshot *s = &t->procs[k];
 	pid_t pid = s->proc.pid;
-	if (k > 0 && f->r.dup_of < 0)
+	int root = tree_is_root(t, s);
+	if (!root && f->r.dup_of < 0)
 		find_inherited(tree_find(t, s->proc.ppid), s, f);
 	if (f->r.kind == CRYO_FD_PIPE) {
 		int readers, writers;
@@ -219,7 +220,7 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 		if (readers && writers)     /* a FIFO keeps its path: it is reopened through it */
 			return pipes_capture(t, pid, f->r.fd, f->r.file.ino,
 					     pipes_parse_link(f->path, &ino) ? NULL : f->path, e);
-		if (k == 0 && f->r.fd <= 2) {
+		if (root && f->r.fd <= 2) {
 			f->r.kind = CRYO_FD_INHERIT;        /* a pipe to the outside: cr_restart's own */
 			return 0;
 		}
@@ -230,13 +231,13 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 		int out = sockets_link(t, pid, f, e);
 		if (out <= 0)
 			return out;
-		if (k == 0 && f->r.fd <= 2) {
+		if (root && f->r.fd <= 2) {
 			f->r.kind = CRYO_FD_INHERIT;        /* a socket to the outside on stdio: cr_restart's own */
 			return 0;
 		}
 		return sockets_capture_outside(pid, f, e);  /* comes back unconnected, as in BLCR */
 	}
-	if (f->r.kind == CRYO_FD_INHERIT && k > 0)
+	if (f->r.kind == CRYO_FD_INHERIT && !root)
 		return cryo_fail(e, pid, "files", "", ENOTSUP,
 				 "fd %d of process %d is %s, which it did not get from its parent: not supported yet",
 				 f->r.fd, pid, f->path);
@@ -336,9 +337,9 @@ static int open_at_number(const struct fd_rec *f, const char *path, struct cryo_
 	return 0;
 }
 
-int files_restore_self(const struct tree *t, relocate_fn relocate, int keep_fd, struct cryo_error *e)
+int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_fn relocate, int keep_fd,
+		       struct cryo_error *e)
 {
-	const struct snapshot *s = &t->procs[0];
 	char buf[PATH_MAX];
 	int pool = pipes_pool_base(t), above_pool = pool + pool_size(t);
 
@@ -350,13 +351,15 @@ int files_restore_self(const struct tree *t, relocate_fn relocate, int keep_fd, 
 		close(keep_fd);
 		keep_fd = moved;
 	}
+	/* everything but what the image wants, the pool (inherited from the restorer) and keep_fd */
 	for (int fd = 0; fd <= 2; fd++)
 		if (!wanted(s, fd))
 			close(fd);
-	syscall(SYS_close_range, 3, keep_fd - 1, 0);
+	if (pool > 3)
+		syscall(SYS_close_range, 3, pool - 1, 0);
+	if (keep_fd > above_pool)
+		syscall(SYS_close_range, above_pool, keep_fd - 1, 0);
 	syscall(SYS_close_range, keep_fd + 1, ~0U, 0);
-	if (pipes_create_pool(t, pool, e))
-		return -1;
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;

@@ -15,11 +15,12 @@ int files_link_tree(struct tree *t, struct cryo_error *e);
 /* Before anything is started: every file the image refers to (open files,
  * mapped files, the executable) is there and, where it matters, unchanged. */
 int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e);
-/* In the root being restored, on itself: create the tree's pipes (pipes.h),
- * open every file at its number and offset, close everything else but
- * keep_fd (>= 0), which is moved above the pool: returns its new number, or
- * -1 on failure. */
-int files_restore_self(const struct tree *t, relocate_fn relocate, int keep_fd, struct cryo_error *e);
+/* In a root s of t being restored, on itself: open every file at its number
+ * and offset, take its pipe and socket ends from the pool (pipes.h, made by
+ * the restorer and inherited), close everything else but keep_fd (>= 0),
+ * which is moved above the pool: returns its new number, or -1. */
+int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_fn relocate, int keep_fd,
+		       struct cryo_error *e);
 /* In a process forked from its restored parent, by injected syscalls: the
  * same, taking inherited descriptors from the parent's and pipe ends from
  * the pool (which stays open until files_close_pool_injected). */

@@ -8,6 +8,7 @@
 #include "inject.h"
 #include "memory.h"
 #include "proc.h"
+#include "pipes.h"
 #include "process.h"
 #include "signals.h"
 #include "sockets.h"
@@ -87,9 +88,8 @@ static void report_and_exit(int status_fd, const struct cryo_error *e)
 }
 
 /* Runs in the new process; never returns. */
-static void become_restorable(const struct tree *t, int status_fd)
+static void become_restorable(const struct tree *t, const struct snapshot *s, int status_fd)
 {
-	const struct snapshot *s = &t->procs[0];
 	struct cryo_error e = {0};
 	sigset_t all;
 	char buf[PATH_MAX];
@@ -98,7 +98,7 @@ static void become_restorable(const struct tree *t, int status_fd)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (process_restore_self(s, relocate(s->cwd, buf, sizeof(buf)), &e))
 		report_and_exit(status_fd, &e);
-	if ((status_fd = files_restore_self(t, relocate, status_fd, &e)) < 0)
+	if ((status_fd = files_restore_self(t, s, relocate, status_fd, &e)) < 0)
 		report_and_exit(status_fd, &e);
 	if (signals_restore_actions(s, &e) || unregister_own_rseq(&e))
 		report_and_exit(status_fd, &e);
@@ -133,10 +133,9 @@ static pid_t clone_with_pid(pid_t want, int new_pid_namespace, struct cryo_error
 	return cryo_fail_errno(e, want, "process", "clone3", "cannot create the process to restore");
 }
 
-/* Fork the child, let it set itself up, and take it over stopped. */
-static pid_t start_child(const struct tree *t, int restore_pid, struct cryo_error *e)
+/* Fork a root of the tree, let it set itself up, and take it over stopped. */
+static pid_t start_child(const struct tree *t, const struct snapshot *s, int restore_pid, struct cryo_error *e)
 {
-	const struct snapshot *s = &t->procs[0];
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return cryo_fail_errno(e, 0, "process", "pipe2", "cannot create a pipe");
@@ -145,7 +144,7 @@ static pid_t start_child(const struct tree *t, int restore_pid, struct cryo_erro
 	pid_t pid = clone_with_pid(restore_pid && !new_ns ? s->proc.pid : 0, new_ns, e);
 	if (pid == 0) {
 		close(pipefd[0]);
-		become_restorable(t, pipefd[1]);
+		become_restorable(t, s, pipefd[1]);
 	}
 	close(pipefd[1]);
 	if (pid < 0) {
@@ -407,7 +406,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	b->tids[0] = b->pid;
 	if (injector_prepare(&b->in[0], b->pid, 0, e))
 		return -1;
-	if (k > 0 && become_child(R, k, s, e))
+	if (!tree_is_root(R->t, s) && become_child(R, k, s, e))
 		return -1;
 	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, &b->scratch, e) ||
 	    eventfds_restore(&b->in[0], b->scratch, s, e) || sockets_restore_closed(&b->in[0], b->scratch, s, e) ||
@@ -440,8 +439,9 @@ static void kill_and_reap(struct restore *R)
 		for (int i = R->b[k].nr - 1; i >= 0; i--)
 			if (R->b[k].tids && R->b[k].tids[i])
 				waitpid(R->b[k].tids[i], NULL, __WALL);
-	if (R->b[0].pid > 0)
-		waitpid(R->b[0].pid, NULL, __WALL);
+	for (int k = 0; k < R->t->nr; k++)           /* the roots are our own children */
+		if (R->b[k].pid > 0 && tree_is_root(R->t, &R->t->procs[k]))
+			waitpid(R->b[k].pid, NULL, __WALL);
 }
 
 static int detach_all(struct restore *R, struct cryo_error *e)
@@ -460,6 +460,46 @@ static void free_restore(struct restore *R)
 		free(R->b[k].in);
 	}
 	free(R->b);
+}
+
+/* The pool (pipes.h) is made here, in the restorer, so that every root
+ * inherits it; the context file's descriptor moves out of its way. */
+static int make_pool(const struct tree *t, struct image_reader *r, struct cryo_error *e)
+{
+	int pool = pipes_pool_base(t);
+	int out_of_the_way = fcntl(r->fd, F_DUPFD_CLOEXEC, pool + pool_size(t) + 256);
+	if (out_of_the_way < 0)
+		return cryo_fail_errno(e, 0, "context file", "fcntl", "cannot move a descriptor out of the way");
+	close(r->fd);
+	r->fd = out_of_the_way;
+	return pipes_create_pool(t, pool, e);
+}
+
+static int close_pool(const struct tree *t)
+{
+	int pool = pipes_pool_base(t);
+	if (pool_size(t))
+		syscall(SYS_close_range, pool, pool + pool_size(t) - 1, 0);
+	return 0;
+}
+
+/* Each root is started by the restorer, then rebuilt with its descendants. */
+static int rebuild_roots(struct restore *R, struct cryo_error *e)
+{
+	for (int k = 0; k < R->t->nr; k++) {
+		const struct snapshot *s = &R->t->procs[k];
+		if (!tree_is_root(R->t, s))
+			continue;
+		R->b[k].pid = start_child(R->t, s, R->restore_pid, e);
+		if (R->b[k].pid < 0) {
+			R->b[k].pid = 0;
+			return -1;
+		}
+		phase("start the process");
+		if (rebuild_process(R, k, e))
+			return -1;
+	}
+	return 0;
 }
 
 static int check_same_kernel_vdso(const struct tree *t, struct cryo_error *e)
@@ -512,11 +552,9 @@ int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_er
 		cryo_fail(e, 0, "process", "malloc", ENOMEM, "out of memory");
 		goto out;
 	}
-	R.b[0].pid = start_child(&t, o->restore_pid, e);
-	if (R.b[0].pid < 0)
+	if (make_pool(&t, &r, e))
 		goto out;
-	phase("start the process");
-	if (rebuild_process(&R, 0, e) || detach_all(&R, e)) {
+	if (rebuild_roots(&R, e) || close_pool(&t) || detach_all(&R, e)) {
 		kill_and_reap(&R);
 		goto out;
 	}

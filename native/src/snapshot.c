@@ -602,6 +602,11 @@ static int read_one(struct image_reader *r, struct snapshot *s, int k, int threa
 	return 0;
 }
 
+int tree_is_root(const struct tree *t, const struct snapshot *s)
+{
+	return tree_find(t, s->proc.ppid) == NULL;
+}
+
 struct snapshot *tree_find(const struct tree *t, pid_t pid)
 {
 	for (int i = 0; i < t->nr; i++)
@@ -631,18 +636,17 @@ static int check_tree(struct image_reader *r, const struct tree *t, struct cryo_
 {
 	for (int i = 0; i < t->nr; i++) {
 		const struct snapshot *s = &t->procs[i];
-		if (i > 0) {
-			const struct snapshot *parent = tree_find(t, s->proc.ppid);
-			if (!parent || parent >= s || parent->proc.state == CRYO_PROCESS_ZOMBIE)
-				return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: process %d has no parent before it",
-						 r->path, s->proc.pid);
-		}
+		const struct snapshot *parent = tree_find(t, s->proc.ppid);
+		if ((parent && (parent >= s || parent->proc.state == CRYO_PROCESS_ZOMBIE)) ||
+		    (!parent && s->proc.state == CRYO_PROCESS_ZOMBIE) || (i == 0 && parent))
+			return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: process %d comes before its parent",
+					 r->path, s->proc.pid);
 		if (tree_find(t, s->proc.pid) != s)
 			return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: PID %d twice", r->path, s->proc.pid);
 		for (int f = 0; f < s->nr_fds; f++)
 			if ((s->fds[f].r.kind == CRYO_FD_PIPE && !pipe_known(t, s->fds[f].r.file.ino)) ||
 			    (s->fds[f].r.kind == CRYO_FD_SOCKET && !socket_known(t, s->fds[f].r.file.ino)) ||
-			    (s->fds[f].r.kind == CRYO_FD_PARENT && i == 0))
+			    (s->fds[f].r.kind == CRYO_FD_PARENT && !parent))
 				return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: fd %d of process %d",
 						 r->path, s->fds[f].r.fd, s->proc.pid);
 	}

@@ -93,6 +93,8 @@ int tree_write_socketpairs(struct image_writer *w, const struct tree *t, struct 
  * lie inside mappings and inside the page data, and that the tree holds
  * together (parents first, pipes known). */
 int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e);
+/* Is s a root of t (its parent is not in t)? */
+int tree_is_root(const struct tree *t, const struct snapshot *s);
 /* The process of t whose checkpointed PID is pid, or NULL. */
 struct snapshot *tree_find(const struct tree *t, pid_t pid);
 

@@ -35,6 +35,8 @@ enum cryo_end_action {
 enum cryo_scope {
 	CRYO_SCOPE_TREE    = 0,     /* default, as in BLCR: pid and all its descendants */
 	CRYO_SCOPE_PROCESS = 1,     /* pid alone */
+	CRYO_SCOPE_PGID    = 2,     /* every process of process group pid */
+	CRYO_SCOPE_SID     = 3,     /* every process of session pid */
 };
 
 struct cryo_checkpoint_opts {
@@ -75,8 +77,10 @@ struct cryo_restore_opts {
 	const struct cryo_relocation *relocations;
 };
 
-/* Restore the context file as a child of the caller, which must stay its
- * parent.  On success *child is running.  On failure nothing is left behind. */
+/* Restore the context file as children of the caller, which must stay their
+ * parent: one per root of the checkpoint (a process group or session can
+ * have several).  On success they run and *child is the first root.  On
+ * failure nothing is left behind. */
 int cryo_restore(const struct cryo_restore_opts *opts, pid_t *child,
 		 struct cryo_error *err);
 

@@ -51,8 +51,10 @@ enum cryo_section_type {
 };
 
 /*
- * A context file holds a process tree: the root's sections first.  Process k
- * (k-th PROCESS section, parents before their children) owns the k-th VMAS,
+ * A context file holds a process tree (or several, for a process group or a
+ * session): a root is a process whose parent is not in the file; the first
+ * process is one.  Process k (k-th PROCESS section, parents before their
+ * children) owns the k-th VMAS,
  * FILES, PAGEMAP and PAGES sections and nr_threads THREAD sections, taken in
  * order.  INFO and PIPES are the file's.
  */

@@ -3,7 +3,7 @@
  * restore, which must fork the restored process and stay its parent; the
  * other subcommands make the engine usable and testable from a shell.
  *
- *   cryo-engine checkpoint [-f FILE] [--tree|--pid] [--stop|--term|--kill|--signal N] [-v|--machine] PID
+ *   cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--signal N] [-v|--machine] PID
  *   cryo-engine restore [--no-restore-pid] [--detach] [--relocate OLD=NEW]... [-v] FILE
  *   cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]
  *   cryo-engine verify FILE
@@ -25,7 +25,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid] [--stop|--term|--kill|--signal N] [-v|--machine] PID\n"
+		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--signal N] [-v|--machine] PID\n"
 		"       cryo-engine restore [--no-restore-pid] [--detach] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
@@ -64,6 +64,10 @@ static int cmd_checkpoint(int argc, char **argv)
 			o.scope = CRYO_SCOPE_TREE;
 		else if (!strcmp(argv[i], "--pid"))
 			o.scope = CRYO_SCOPE_PROCESS;
+		else if (!strcmp(argv[i], "--pgid"))
+			o.scope = CRYO_SCOPE_PGID;
+		else if (!strcmp(argv[i], "--sid"))
+			o.scope = CRYO_SCOPE_SID;
 		else if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) && i + 1 < argc)
 			o.path = argv[++i];
 		else if (!strcmp(argv[i], "--stop"))
@@ -162,10 +166,23 @@ static int cmd_restore(int argc, char **argv)
 		printf("%d\n", child);
 		return 0;
 	}
-	int status;
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return fail("restore", &(struct cryo_error){ .msg = "lost the restored process" }, CRYO_RESTORE_FAILED);
+	/* a process group or session may have come back as several roots: wait for them all,
+	 * and end as the first one did */
+	int status = 0, first = 0;
+	for (;;) {
+		int st;
+		pid_t done = waitpid(-1, &st, 0);
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done < 0)
+			break;
+		if (done == child) {
+			status = st;
+			first = 1;
+		}
+	}
+	if (!first)
+		return fail("restore", &(struct cryo_error){ .msg = "lost the restored process" }, CRYO_RESTORE_FAILED);
 	return exit_like(status);
 }
 

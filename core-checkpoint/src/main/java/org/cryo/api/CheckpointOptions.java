@@ -9,12 +9,27 @@ public final class CheckpointOptions {
     /** Highest signal number on Linux (SIGRTMAX). */
     static final int MAX_SIGNAL = 64;
 
-    /** What is checkpointed: BLCR's --tree (the default) and --pid. */
+    /** What is checkpointed: BLCR's --tree (the default), --pid, --pgid and --sid. */
     public enum Scope {
         /** The process and all its descendants. */
-        TREE,
+        TREE("--tree"),
         /** The process alone. */
-        PROCESS
+        PROCESS("--pid"),
+        /** Every process of the process group whose ID is given as the PID. */
+        PROCESS_GROUP("--pgid"),
+        /** Every process of the session whose ID is given as the PID. */
+        SESSION("--sid");
+
+        private final String helperOption;
+
+        Scope(String helperOption) {
+            this.helperOption = helperOption;
+        }
+
+        /** The option of {@code cryo-engine checkpoint} that asks for this. */
+        String helperOption() {
+            return helperOption;
+        }
     }
 
     private final Path file;

@@ -70,7 +70,7 @@ public final class Checkpointer {
         int nativePid = toPid(pid);
         Path file = options.fileFor(pid).toAbsolutePath();
         List<String> command = new ArrayList<>(List.of(helper().toString(), "checkpoint", "--machine",
-                "-f", file.toString(), options.scope() == CheckpointOptions.Scope.TREE ? "--tree" : "--pid"));
+                "-f", file.toString(), options.scope().helperOption()));
         String endOption = options.endAction().helperOption();
         if (endOption != null) {
             command.add(endOption);

@@ -60,13 +60,19 @@ final class CheckpointCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "")
     ScopeOptions scope;
 
-    /** BLCR's --tree (default) and --pid. */
+    /** BLCR's --tree (default), --pid, --pgid and --sid. */
     static final class ScopeOptions {
         @Option(names = "--tree", description = "PID and all its descendants (the default).")
         boolean tree;
 
         @Option(names = "--pid", description = "PID alone, not its children.")
         boolean pidOnly;
+
+        @Option(names = "--pgid", description = "Every process of process group PID (a shell job, a pipeline).")
+        boolean processGroup;
+
+        @Option(names = "--sid", description = "Every process of session PID.")
+        boolean session;
     }
 
     @Option(names = {"-v", "--verbose"}, description = "Print the checkpoint's size and timings.")
@@ -93,8 +99,10 @@ final class CheckpointCommand implements Callable<Integer> {
         if (file != null) {
             options.file(file);
         }
-        if (scope != null && scope.pidOnly) {
-            options.scope(CheckpointOptions.Scope.PROCESS);
+        if (scope != null) {
+            options.scope(scope.pidOnly ? CheckpointOptions.Scope.PROCESS
+                    : scope.processGroup ? CheckpointOptions.Scope.PROCESS_GROUP
+                    : scope.session ? CheckpointOptions.Scope.SESSION : CheckpointOptions.Scope.TREE);
         }
         if (end != null) {
             try {

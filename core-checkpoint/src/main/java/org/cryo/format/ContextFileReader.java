@@ -42,7 +42,7 @@ public final class ContextFileReader {
 
     /** Fixed parts of the records (sizeof the C structs). */
     static final int INFO_SIZE = 32;
-    static final int PROCESS_SIZE = 3656;
+    static final int PROCESS_SIZE = 3664;
     static final int VMA_SIZE = 96;
     static final int FD_SIZE = 88;
     static final int PAGE_RUN_SIZE = 24;

@@ -1,0 +1,45 @@
+package org.cryo.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.cryo.api.CheckpointOptions;
+import org.cryo.api.Checkpointer;
+import org.cryo.api.EndAction;
+import org.cryo.api.RestartOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * BLCR's --pgid: a shell pipeline run as a job of its own (a process group whose parent, the
+ * shell, is not in it) is checkpointed as a group with the data in its pipe and comes back as
+ * two processes of the restart, still connected (program pipeline_stage.c).
+ */
+class ProcessGroupTest {
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aPipelineJobComesBackAsAGroup() throws Exception {
+        Path dir = CheckpointHarness.newWorkDir("pgid");
+        String stage = CheckpointHarness.program("pipeline_stage").toString();
+        String go = dir.resolve("go").toString();
+        // job control (set -m) gives the pipeline a process group of its own
+        String job = "set -m; " + stage + " " + go + " produce | " + stage + " " + go + " consume & wait";
+        try (var original = CheckpointHarness.Original.startCommand(dir, List.of("setsid", "bash", "-c", job), Map.of())) {
+            long consumer = original.pid();
+            String stat = Files.readString(Path.of("/proc/" + consumer + "/stat"));
+            long pgid = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+            List<ProcessHandle> members = ProcessHandle.allProcesses()
+                    .filter(p -> p.pid() == consumer || p.pid() == pgid).toList();
+            Path file = dir.resolve("job.cryo");
+            Checkpointer.create().checkpoint(pgid, CheckpointOptions.builder().file(file)
+                    .scope(CheckpointOptions.Scope.PROCESS_GROUP).endAction(EndAction.KILL).build());
+            original.kill();
+            CheckpointHarness.awaitGone(members.stream().mapToLong(ProcessHandle::pid).toArray());
+            var restored = original.restart(file, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            restored.assertPassed();
+        }
+    }
+}
