@@ -10,6 +10,7 @@
 #include "process.h"
 #include "signals.h"
 #include "snapshot.h"
+#include "sysv.h"
 #include "threads.h"
 #include "tracer.h"
 
@@ -422,7 +423,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e))
 			return -1;
 	}
-	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) ? -1 : 0;
+	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || sysv_capture(&c->tree, e) ? -1 : 0;
 }
 
 static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,
@@ -441,6 +442,7 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 	}
 	root->info.freeze_ns = now_ns() - frozen_at;
 	if (tree_write_pipes(&c->w, &c->tree, e) || tree_write_socketpairs(&c->w, &c->tree, e) ||
+	    tree_write_sysv_shm(&c->w, &c->tree, e) ||
 	    snapshot_write_info(&c->w, root, e))
 		return -1;
 	*page_bytes = bytes;

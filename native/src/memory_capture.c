@@ -3,6 +3,7 @@
 #include "error.h"
 #include "proc.h"
 #include "pagestream.h"
+#include "sysv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +103,10 @@ static int classify(pid_t pid, const struct smaps_header *h, int may_write, stru
 			v->r.flags |= CRYO_VMA_HEAP;
 		if (!strcmp(path, "[stack]"))
 			v->r.flags |= CRYO_VMA_STACK;
+	} else if (shared && sysv_is_shm_mapping(path)) {
+		v->r.kind = CRYO_VMA_SYSV_SHM;
+		v->r.file.ino = h->inode;       /* the segment's shmid */
+		v->r.pgoff = h->pgoff;
 	} else if (shared && is_shared_memory_object(path)) {
 		v->r.kind = CRYO_VMA_ANON_SHARED;
 		v->r.file.ino = h->inode;       /* with dev, names the shared memory object across processes */

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "pagestream.h"
 #include "pipes.h"
+#include "sysv.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -271,6 +272,8 @@ static int map_one(struct injector *in, const struct tree *t, const struct snaps
 		return remote(in, "mmap", SYS_mmap, (long)m->start, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 			      shared, (long)m->pgoff, &r, e);
 	}
+	case CRYO_VMA_SYSV_SHM:
+		return sysv_attach(in, v, e);
 	case CRYO_VMA_FILE_PRIVATE:
 	case CRYO_VMA_FILE_SHARED: {
 		char buf[PATH_MAX];

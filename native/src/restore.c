@@ -12,6 +12,7 @@
 #include "process.h"
 #include "signals.h"
 #include "sockets.h"
+#include "sysv.h"
 #include "snapshot.h"
 #include "threads.h"
 #include "tracer.h"
@@ -552,7 +553,7 @@ int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_er
 		cryo_fail(e, 0, "process", "malloc", ENOMEM, "out of memory");
 		goto out;
 	}
-	if (make_pool(&t, &r, e))
+	if (make_pool(&t, &r, e) || sysv_create(&t, e))
 		goto out;
 	if (rebuild_roots(&R, e) || close_pool(&t) || detach_all(&R, e)) {
 		kill_and_reap(&R);
@@ -561,6 +562,8 @@ int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_er
 	*child = R.b[0].pid;
 	rc = 0;
 out:
+	if (R.b)
+		sysv_release(&t);
 	free_restore(&R);
 	tree_free(&t);
 	ir_close(&r);

@@ -147,6 +147,18 @@ int tree_write_socketpairs(struct image_writer *w, const struct tree *t, struct 
 	return write_section(w, CRYO_SEC_SOCKETPAIRS, &b, e);
 }
 
+int tree_write_sysv_shm(struct image_writer *w, const struct tree *t, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
+	for (int i = 0; i < t->nr_sysv_shm; i++) {
+		size_t at = rb_begin(&b, &t->sysv_shm[i].r, sizeof(t->sysv_shm[i].r));
+		rb_put(&b, t->sysv_shm[i].contents, t->sysv_shm[i].r.size);
+		rb_pad8(&b);
+		rb_finish(&b, at);
+	}
+	return write_section(w, CRYO_SEC_SYSV_SHM, &b, e);
+}
+
 int snapshot_write_process(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
 {
 	struct rec_buf b = {0};
@@ -399,7 +411,7 @@ static int read_vmas(struct image_reader *r, struct snapshot *s, int k, struct c
 			break;
 		}
 		if (v.r.start >= v.r.end || v.r.start % CRYO_PAGE_SIZE || v.r.end % CRYO_PAGE_SIZE ||
-		    v.r.start < prev_end || v.r.kind < CRYO_VMA_ANON_PRIVATE || v.r.kind > CRYO_VMA_VVAR) {
+		    v.r.start < prev_end || v.r.kind < CRYO_VMA_ANON_PRIVATE || v.r.kind > CRYO_VMA_SYSV_SHM) {
 			free(v.path);
 			bad(&c, "mapping out of order or of unknown kind");
 			break;
@@ -498,6 +510,7 @@ static int read_pagemap(struct image_reader *r, struct snapshot *s, int k, struc
 		    run->vaddr < prev_end || run->vaddr + bytes < run->vaddr ||
 		    !(v = vma_containing(s, run->vaddr, run->vaddr + bytes)) ||
 		    v->r.kind == CRYO_VMA_VDSO || v->r.kind == CRYO_VMA_VVAR || v->r.kind == CRYO_VMA_FILE_SHARED ||
+		    v->r.kind == CRYO_VMA_SYSV_SHM ||
 		    run->data_offset != next_data || bytes > s->pages->length - run->data_offset)
 			return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: page run %zu out of bounds", r->path, i);
 		prev_end = run->vaddr + bytes;
@@ -593,6 +606,37 @@ static int read_socketpairs(struct image_reader *r, struct tree *t, struct cryo_
 	return c.bad ? -1 : 0;
 }
 
+static int read_sysv_shm(struct image_reader *r, struct tree *t, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	int rc = load_section(r, CRYO_SEC_SYSV_SHM, 0, &buf, &c, 0, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	while (!c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct sysv_shm_rec m = {0};
+		if (enter_record(&c, &rec, &m.r, sizeof(m.r), "SysV shared memory record"))
+			break;
+		if (m.r.size > remaining(&rec) || m.r.shmid < 0) {
+			bad(&c, "SysV shared memory contents");
+			break;
+		}
+		struct sysv_shm_rec *grown = realloc(t->sysv_shm, (size_t)(t->nr_sysv_shm + 1) * sizeof(*grown));
+		if (!grown || !(m.contents = malloc(m.r.size ? m.r.size : 1))) {
+			if (grown)
+				t->sysv_shm = grown;
+			bad(&c, "out of memory");
+			break;
+		}
+		t->sysv_shm = grown;
+		memcpy(m.contents, rec.p, m.r.size);
+		t->sysv_shm[t->nr_sysv_shm++] = m;
+	}
+	free(buf);
+	return c.bad ? -1 : 0;
+}
+
 static int read_one(struct image_reader *r, struct snapshot *s, int k, int thread_base, struct cryo_error *e)
 {
 	memset(s, 0, sizeof(*s));
@@ -681,6 +725,9 @@ static int collect_shmem(struct tree *t, struct cryo_error *e)
 void tree_free(struct tree *t)
 {
 	free(t->shmem);
+	for (int i = 0; i < t->nr_sysv_shm; i++)
+		free(t->sysv_shm[i].contents);
+	free(t->sysv_shm);
 	for (int i = 0; i < t->nr_socketpairs; i++) {
 		free(t->socketpairs[i].queued[0]);
 		free(t->socketpairs[i].queued[1]);
@@ -716,7 +763,8 @@ int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		}
 		thread_base += (int)t->procs[k].proc.nr_threads;
 	}
-	if (read_pipes(r, t, e) || read_socketpairs(r, t, e) || check_tree(r, t, e) || collect_shmem(t, e)) {
+	if (read_pipes(r, t, e) || read_socketpairs(r, t, e) || read_sysv_shm(r, t, e) || check_tree(r, t, e) ||
+	    collect_shmem(t, e)) {
 		tree_free(t);
 		return -1;
 	}

@@ -61,6 +61,11 @@ struct socketpair_rec {
 	char *queued[2];            /* messages, encoded as in format.h */
 };
 
+struct sysv_shm_rec {
+	struct cryo_sysv_shm r;
+	char *contents;
+};
+
 /* A shared memory object (MAP_SHARED|MAP_ANONYMOUS, memfd, unlinked POSIX
  * shm), known by the device and inode its mappings named at checkpoint time. */
 struct shmem_obj {
@@ -78,6 +83,8 @@ struct tree {
 	int nr_shmem;
 	struct socketpair_rec *socketpairs;
 	int nr_socketpairs;
+	struct sysv_shm_rec *sysv_shm;
+	int nr_sysv_shm;
 };
 
 void snapshot_free(struct snapshot *s);
@@ -89,6 +96,7 @@ int snapshot_write_process(struct image_writer *w, const struct snapshot *s, str
 int snapshot_write_pagemap(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
 int tree_write_pipes(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_socketpairs(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+int tree_write_sysv_shm(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 /* Parse every section, checking every record's bounds, that the page runs
  * lie inside mappings and inside the page data, and that the tree holds
  * together (parents first, pipes known). */

@@ -48,6 +48,7 @@ enum cryo_section_type {
 	CRYO_SEC_PAGES   = 7,  /* raw page data, referenced by the page runs */
 	CRYO_SEC_PIPES   = 8,  /* sequence of struct cryo_pipe + buffered data; one per file */
 	CRYO_SEC_SOCKETPAIRS = 9, /* sequence of struct cryo_socketpair + queued messages; one per file */
+	CRYO_SEC_SYSV_SHM = 10,   /* sequence of struct cryo_sysv_shm + contents; one per file */
 };
 
 /*
@@ -166,6 +167,7 @@ enum cryo_vma_kind {
 	CRYO_VMA_FILE_SHARED  = 4,  /* by reference; the file holds the data */
 	CRYO_VMA_VDSO         = 5,  /* [vdso]: moved, not copied */
 	CRYO_VMA_VVAR         = 6,  /* [vvar], [vvar_vclock]: moved with the vdso */
+	CRYO_VMA_SYSV_SHM     = 7,  /* a System V shared memory attachment: file.ino is the shmid */
 };
 
 /* flags of struct cryo_vma */
@@ -280,6 +282,16 @@ struct cryo_socketpair {
 	uint32_t type;              /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint64_t ino[2];            /* the two sockets' inodes at checkpoint time */
 	uint64_t queued_len[2];     /* bytes of message data that follow for each end */
+};
+
+/* A System V shared memory segment the tree uses, with its contents (all of
+ * it, zero pages included: segments are small next to process memory). */
+struct cryo_sysv_shm {
+	uint32_t record_size;
+	int32_t  shmid;             /* comes back with this id (shm_next_id) */
+	int32_t  key;
+	uint32_t mode;              /* permission bits */
+	uint64_t size;              /* bytes of contents that follow, padded to 8 */
 };
 
 /* A run of consecutive pages of one mapping, stored contiguously in PAGES. */
