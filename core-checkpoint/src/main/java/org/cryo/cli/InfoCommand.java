@@ -60,6 +60,11 @@ final class InfoCommand implements Callable<Integer> {
                 version(info.cryoVersion()));
         out.printf("Process       pid %d (%s), parent %d, %d thread%s%n", info.pid(), info.comm(), info.ppid(),
                 info.threads(), info.threads() == 1 ? "" : "s");
+        if (info.processes() > 1) {
+            // the details below are the first process's; the file holds its whole tree
+            out.printf("Tree          %d processes, %d threads in all (details below: the first)%n",
+                    info.processes(), info.threadsInAll());
+        }
         out.printf("Command line  %s%n", String.join(" ", info.commandLine()));
         out.printf("Executable    %s%n", info.exe());
         out.printf("Directory     %s%n", info.cwd());

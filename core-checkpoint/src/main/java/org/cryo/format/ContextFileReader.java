@@ -87,11 +87,12 @@ public final class ContextFileReader {
         for (int i = 0; i < mappings.size(); i++) {
             result.add(mappings.get(i).toMapping(savedPerMapping[i]));
         }
-        int threads = table.count(SEC_THREAD) > 0 ? table.count(SEC_THREAD) : process.nrThreads;
+        int threads = process.nrThreads;
+        int threadsInAll = Math.max(threads, table.count(SEC_THREAD));
         return new ContextInfo(header.fileSize, info.cryoVersion, info.timeNanos, info.freezeNanos,
                 info.host, info.kernel, info.user, info.uid, info.gid,
                 process.pid, process.ppid, process.comm, info.commandLine, process.cwd, process.exe,
-                threads, result, memoryByKind(result), files);
+                threads, Math.max(1, table.count(SEC_PROCESS)), threadsInAll, result, memoryByKind(result), files);
     }
 
     // ---------------------------------------------------------------- header and section table

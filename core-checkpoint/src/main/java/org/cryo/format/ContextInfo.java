@@ -35,6 +35,8 @@ public record ContextInfo(
         String cwd,
         String exe,
         int threads,
+        int processes,
+        int threadsInAll,
         List<Mapping> mappings,
         List<MemoryUsage> memory,
         List<FileInfo> files) {
