@@ -9,9 +9,11 @@
 #                must be on a local disk, not tmpfs, with ~10 GiB free
 #   --write-doc  also rewrite docs/BENCHMARKS.md with the results
 #
-# Cases: a process holding 1 GiB of random data, one holding 4 GiB, and one
-# mapping 4 GiB of which it touched 10% (the rest never faulted in).  For each
-# run: start the workload (native/bench/memhog.c) as our child, time
+# Cases: a process holding 1 GiB of random data, one holding 4 GiB, one
+# mapping 4 GiB of which it touched 10% (the rest never faulted in), and a
+# process tree: 8 processes of 8 threads each, 256 MiB of random data in each
+# (native/bench/memtree.c), checkpointed and restored whole.  For each
+# run: start the workload (native/bench/memhog.c or memtree.c) as our child, time
 # `cryo-engine checkpoint`, kill -9 and reap the original, then time
 # `cryo-engine restore --detach` with the original PID "warm", with the context
 # file in the page cache (reading it there is timed on its own: the checkpoint
@@ -19,7 +21,9 @@
 # the same again at once (with --no-restore-pid, as init has not reaped the
 # first copy yet) into the memory the first copy just freed, which this VM has
 # not yet handed back to its host; and "cold", original PID again, after
-# `echo 1 > /proc/sys/vm/drop_caches` (root only; skipped otherwise).
+# `echo 1 > /proc/sys/vm/drop_caches` (root only; skipped otherwise).  A
+# restore with the original PIDs first waits until every PID of the tree is
+# free (init reaps the killed children, slowly on some VMs).
 # Each restored process must pass its memory check (SIGUSR1) before it is
 # killed.  Alongside: dd to and from the same directory, memcpy bandwidth and
 # first-touch cost (native/bench/bandwidth.c), and the machine's facts.
@@ -46,8 +50,9 @@ while (($#)); do
     esac
 done
 
-# name|MiB mapped|percent touched
-CASES=("1 GiB, all touched|1024|100" "4 GiB, all touched|4096|100" "4 GiB, 10% touched|4096|10")
+# name|MiB mapped (in all)|percent touched|workload: memhog, or tree:PROCESSES:THREADS (memtree)
+CASES=("1 GiB, all touched|1024|100|memhog" "4 GiB, all touched|4096|100|memhog" "4 GiB, 10% touched|4096|10|memhog"
+       "tree: 8 processes, 64 threads, 2 GiB in total|2048|100|tree:8:8")
 
 say() { echo "benchmark: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -78,13 +83,14 @@ MEMAVAIL_KB=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 # Clean-up: our workload, restored copies, every file we made
 # ---------------------------------------------------------------------------
 CHILD=""      # the running workload (our child)
-RESTORED=""   # a restored copy (not our child)
+CHILD_TREE="" # and its children, if it is a tree
+RESTORED=""   # a restored copy (not our child) and its children
 FILES=()
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    [[ -n $CHILD ]] && { kill -9 "$CHILD" 2>/dev/null; wait "$CHILD" 2>/dev/null; }
-    [[ -n $RESTORED ]] && kill -9 "$RESTORED" 2>/dev/null
+    [[ -n $CHILD ]] && { kill -9 "$CHILD" $CHILD_TREE 2>/dev/null; wait "$CHILD" 2>/dev/null; }
+    [[ -n $RESTORED ]] && kill -9 $RESTORED 2>/dev/null
     ((${#FILES[@]})) && rm -f "${FILES[@]}" "${FILES[@]/%/.tmp}"
     [[ $CREATED_DIR == 1 ]] && rmdir "$DIR" 2>/dev/null
     exit "$rc"
@@ -102,9 +108,11 @@ rm -f "${FILES[@]}"
 # ---------------------------------------------------------------------------
 # Build
 # ---------------------------------------------------------------------------
-say "building (make -C native)"
+# only what the benchmark runs (not the test programs, which it does not need)
+say "building (make -C native: the engine and the benchmark programs)"
 BUILD_LOG=$(mktemp)
-if ! make -C native >"$BUILD_LOG" 2>&1; then
+if ! make -C native target/bin/cryo-engine target/bin/cryo-bench-memhog target/bin/cryo-bench-memtree \
+        target/bin/cryo-bench-bandwidth >"$BUILD_LOG" 2>&1; then
     tail -n 30 "$BUILD_LOG" >&2
     rm -f "$BUILD_LOG"
     die "make -C native failed"
@@ -113,7 +121,8 @@ rm -f "$BUILD_LOG"
 BIN=$REPO/native/target/bin
 ENGINE=$BIN/cryo-engine
 MEMHOG=$BIN/cryo-bench-memhog
-for b in "$ENGINE" "$MEMHOG" "$BIN/cryo-bench-bandwidth"; do
+MEMTREE=$BIN/cryo-bench-memtree
+for b in "$ENGINE" "$MEMHOG" "$MEMTREE" "$BIN/cryo-bench-bandwidth"; do
     [[ -x $b ]] || die "$b was not built"
 done
 
@@ -150,6 +159,16 @@ wait_dead() {
     done
 }
 
+# the PIDs of the descendants of $1 (children first), from /proc/PID/task/TID/children
+descendants() {
+    local kids k
+    kids=$(cat /proc/"$1"/task/*/children 2>/dev/null || true)
+    for k in $kids; do
+        echo "$k"
+        descendants "$k"
+    done
+}
+
 # verify PID: SIGUSR1, then wait for the verdict in $REPORT; prints it
 verify_restored() {
     local pid=$1 limit=$(($(now_us) + 120 * 1000000)) state
@@ -169,8 +188,9 @@ verify_restored() {
 }
 
 # restore_once warm|reuse|cold CASE [OPTION...]: times `cryo-engine restore
-# --detach`, checks the copy and kills it; seconds in LAST_S ("failed" if it did
-# not restore), the copy's PID in LAST_PID (dead, but maybe not reaped yet)
+# --detach`, checks the copy and kills it (the whole tree); seconds in LAST_S
+# ("failed" if it did not restore), the copy's PIDs in LAST_PID (dead, but
+# maybe not reaped yet)
 restore_once() {
     local kind=$1 c=$2 t0 t1 out err rc verdict
     shift 2
@@ -191,15 +211,20 @@ restore_once() {
     fi
     RESTORED=$out
     add "$c" "${kind}_s" "$(secs $((t1 - t0)))"
-    add "$c" "${kind}_mem_ms" "$(awk '/^cryo: memory / { print $3; f = 1 } END { if (!f) print "NA" }' "$err")"
+    # the memory phase of every process of the tree, added up
+    add "$c" "${kind}_mem_ms" "$(awk '/^cryo: memory / { s += $3; f = 1 } END { if (f) printf "%.3f\n", s; else print "NA" }' "$err")"
     rm -f "$err"
-    if verdict=$(verify_restored "$RESTORED"); then
+    local root=$RESTORED p
+    RESTORED="$root $(descendants "$root" | tr '\n' ' ')"
+    if verdict=$(verify_restored "$root"); then
         :
     else
         note "${CASE_NAME[$c]}, run $RUN, $kind restore: the restored process failed its check: $verdict"
     fi
-    kill -9 "$RESTORED" 2>/dev/null || true
-    wait_dead "$RESTORED" 60 || note "restored process $RESTORED still alive 60 s after kill -9"
+    kill -9 $RESTORED 2>/dev/null || true
+    for p in $RESTORED; do
+        wait_dead "$p" 60 || note "restored process $p still alive 60 s after kill -9"
+    done
     LAST_PID=$RESTORED
     RESTORED=""
     LAST_S=$(secs $((t1 - t0)))
@@ -218,9 +243,9 @@ time_cmd() {
     fi
 }
 
-declare -A CASE_NAME CASE_MIB CASE_PCT
+declare -A CASE_NAME CASE_MIB CASE_PCT CASE_KIND
 for c in "${!CASES[@]}"; do
-    IFS='|' read -r CASE_NAME[$c] CASE_MIB[$c] CASE_PCT[$c] <<<"${CASES[$c]}"
+    IFS='|' read -r CASE_NAME[$c] CASE_MIB[$c] CASE_PCT[$c] CASE_KIND[$c] <<<"${CASES[$c]}"
 done
 
 # ---------------------------------------------------------------------------
@@ -240,7 +265,12 @@ for RUN in $(seq 1 "$RUNS"); do
 
         # the workload, our child
         rm -f "$OUT" "$REPORT"
-        "$MEMHOG" "$mib" "$pct" "$REPORT" </dev/null >"$OUT" 2>&1 &
+        if [[ ${CASE_KIND[$c]} == tree:* ]]; then
+            IFS=: read -r _ nproc nthr <<<"${CASE_KIND[$c]}"
+            "$MEMTREE" $((mib / nproc)) "$nproc" "$nthr" "$REPORT" </dev/null >"$OUT" 2>&1 &
+        else
+            "$MEMHOG" "$mib" "$pct" "$REPORT" </dev/null >"$OUT" 2>&1 &
+        fi
         CHILD=$!
         limit=$(($(now_us) + 300 * 1000000))
         until grep -q '^ready' "$OUT" 2>/dev/null; do
@@ -258,9 +288,14 @@ for RUN in $(seq 1 "$RUNS"); do
         rc=$?
         set -e
         t1=$(now_us)
-        kill -9 "$CHILD" 2>/dev/null || true
+        CHILD_TREE=$(descendants "$CHILD" | tr '\n' ' ')
+        kill -9 "$CHILD" $CHILD_TREE 2>/dev/null || true
         wait "$CHILD" 2>/dev/null || true
-        CHILD=""
+        # the original PIDs must be free before a restore takes them again
+        for p in $CHILD_TREE; do
+            wait_gone "$p" 120 || note "${CASE_NAME[$c]}, run $RUN: original process $p still in /proc 120 s after kill -9"
+        done
+        CHILD="" CHILD_TREE=""
         if ((rc != 0)); then
             note "$name, run $RUN: checkpoint failed (exit $rc): $ck"
             for m in ckpt_s frozen_s file_bytes read_direct_s cat_s warm_s warm_mem_ms reuse_s reuse_mem_ms cold_s cold_mem_ms; do add "$c" $m NA; done
@@ -298,7 +333,9 @@ for RUN in $(seq 1 "$RUNS"); do
                 echo 1 >/proc/sys/vm/drop_caches
                 restore_once cold "$c"
                 cold=$LAST_S
-                [[ -z $LAST_PID ]] || wait_gone "$LAST_PID" 60 || note "restored process $LAST_PID still in /proc 60 s after kill -9"
+                for p in $LAST_PID; do
+                    wait_gone "$p" 60 || note "restored process $p still in /proc 60 s after kill -9"
+                done
             else
                 add "$c" cold_s NA
                 add "$c" cold_mem_ms NA
@@ -486,13 +523,15 @@ machine's disk and memory allow. Produced by the benchmark command:
 bash scripts/benchmark.sh [--runs N] [--dir DIR] [--write-doc]
 \`\`\`
 
-It builds the engine (\`make -C native\`), then for each case starts a workload
+It builds the engine and the benchmark programs (\`make -C native\`), then for each case starts a workload
 (\`native/bench/memhog.c\`: maps the memory, fills the touched part with
-xorshift random data, waits), checkpoints it with \`cryo-engine checkpoint\`,
-kills and reaps it, and restores it with \`cryo-engine restore --detach\`
+xorshift random data, waits; for the tree case \`native/bench/memtree.c\`: a
+root and 7 children, 8 threads and 256 MiB of such data in each),
+checkpoints it with \`cryo-engine checkpoint\` (the whole tree), kills it,
+waits until its PIDs are free, and restores it with \`cryo-engine restore --detach\`
 three times: warm, warm into freed memory, and cold (see below). Every restored process checks its own
 memory (every touched word, a sample of the untouched ones) before it is
-killed. \`--write-doc\` rewrites this file; the figures below are from
+killed. *Frozen* is how long the application was stopped. \`--write-doc\` rewrites this file; the figures below are from
 $(date -u +%Y-%m-%d) on the machine described. Runs are noisy on a VM (see
 first touch below): compare medians, and the min for what the code can do.
 
