@@ -4,6 +4,7 @@
 #include "pipes.h"
 #include "locks.h"
 #include "sockets.h"
+#include "tcp.h"
 #include "eventfds.h"
 #include "inject.h"
 #include "memory.h"
@@ -231,6 +232,11 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 		int out = sockets_link(t, pid, f, e);
 		if (out <= 0)
 			return out;
+		if ((out = tcp_link(t, pid, f, e)) <= 0) {
+			if (!out)
+				f->r.kind = CRYO_FD_TCP;
+			return out;
+		}
 		if (root && f->r.fd <= 2) {
 			f->r.kind = CRYO_FD_INHERIT;        /* a socket to the outside on stdio: cr_restart's own */
 			return 0;
@@ -365,7 +371,7 @@ int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
 		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET)
 			continue;           /* eventfds.c and sockets.c, once the address space is back */
-		if (f->r.dup_of >= 0 || f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET) {
+		if (f->r.dup_of >= 0 || f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP) {
 			int from = f->r.dup_of >= 0 ? f->r.dup_of : pool_fd_of(t, pool, &f->r);
 			if (dup3(from, f->r.fd, cloexec) < 0)
 				return cryo_fail_errno(e, getpid(), "files", "dup3", "cannot put fd %d in place", f->r.fd);
@@ -445,11 +451,12 @@ int files_restore_injected(struct injector *in, uint64_t scratch, const struct t
 			continue;           /* eventfds.c and sockets.c, once the address space is back */
 		int from = f->r.dup_of >= 0 ? f->r.dup_of
 			 : f->r.kind == CRYO_FD_PARENT ? stash + f->r.parent_fd
-			 : f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET ? pool_fd_of(t, pool, &f->r) : -1;
+			 : f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP
+			   ? pool_fd_of(t, pool, &f->r) : -1;
 		if (from >= 0) {
 			if (remote_fd_call(in, "dup3", SYS_dup3, from, f->r.fd, cloexec, 0, NULL, e))
 				return -1;
-			if ((f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET) && f->r.dup_of < 0 &&
+			if ((f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP) && f->r.dup_of < 0 &&
 			    remote_fd_call(in, "fcntl(F_SETFL)", SYS_fcntl, f->r.fd, F_SETFL, (long)f->r.open_flags, 0, NULL, e))
 				return -1;
 		} else if (remote_open_at(in, scratch, f, relocate(f->path, buf, sizeof(buf)), e)) {

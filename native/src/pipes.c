@@ -1,6 +1,7 @@
 #include "pipes.h"
 #include "error.h"
 #include "sockets.h"
+#include "tcp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -102,7 +103,12 @@ int pipes_pool_base(const struct tree *t)
 
 int pool_size(const struct tree *t)
 {
-	return 2 * t->nr_pipes + t->nr_shmem + 2 * t->nr_socketpairs;
+	return 2 * t->nr_pipes + t->nr_shmem + 2 * t->nr_socketpairs + t->nr_tcp;
+}
+
+static int tcp_first(const struct tree *t, int pool_base)
+{
+	return pool_base + 2 * t->nr_pipes + t->nr_shmem + 2 * t->nr_socketpairs;
 }
 
 /* The pool: pipes (two each), shared memory objects, socket pairs (two each). */
@@ -115,6 +121,8 @@ int pool_fd_of(const struct tree *t, int pool_base, const struct cryo_fd *f)
 {
 	if (f->kind == CRYO_FD_SOCKET)
 		return sockets_pool_fd(t, sockets_first(t, pool_base), f->file.ino);
+	if (f->kind == CRYO_FD_TCP)
+		return tcp_pool_fd(t, tcp_first(t, pool_base), f->file.ino);
 	return pipes_pool_fd(t, pool_base, f);
 }
 
@@ -209,5 +217,6 @@ int pipes_create_pool(const struct tree *t, int pool_base, struct cryo_error *e)
 			return -1;
 	}
 	return create_shmem(t, pool_base, e) ||
-	       sockets_create_pool(t, sockets_first(t, pool_base), pool_base + pool_size(t) + 64, e) ? -1 : 0;
+	       sockets_create_pool(t, sockets_first(t, pool_base), pool_base + pool_size(t) + 64, e) ||
+	       tcp_create_pool(t, tcp_first(t, pool_base), e) ? -1 : 0;
 }

@@ -159,6 +159,19 @@ int tree_write_sysv_shm(struct image_writer *w, const struct tree *t, struct cry
 	return write_section(w, CRYO_SEC_SYSV_SHM, &b, e);
 }
 
+int tree_write_tcp(struct image_writer *w, const struct tree *t, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
+	for (int i = 0; i < t->nr_tcp; i++) {
+		size_t at = rb_begin(&b, &t->tcp[i].r, sizeof(t->tcp[i].r));
+		rb_put(&b, t->tcp[i].send, t->tcp[i].r.send_len);
+		rb_put(&b, t->tcp[i].recv, t->tcp[i].r.recv_len);
+		rb_pad8(&b);
+		rb_finish(&b, at);
+	}
+	return write_section(w, CRYO_SEC_TCP, &b, e);
+}
+
 int snapshot_write_process(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
 {
 	struct rec_buf b = {0};
@@ -454,7 +467,7 @@ static int read_fds(struct image_reader *r, struct snapshot *s, int k, struct cr
 			c.bad = 1;
 			break;
 		}
-		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_CLOSED_SOCKET ||
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_TCP ||
 		    (f.r.kind == CRYO_FD_PARENT && (f.r.parent_fd < 0 || f.r.parent_fd > (1 << 20))) ||
 		    f.r.dup_of >= f.r.fd || f.r.dup_of < -1 || (s->nr_fds && f.r.fd <= s->fds[s->nr_fds - 1].r.fd)) {
 			free(f.path);
@@ -637,6 +650,43 @@ static int read_sysv_shm(struct image_reader *r, struct tree *t, struct cryo_err
 	return c.bad ? -1 : 0;
 }
 
+static int read_tcp(struct image_reader *r, struct tree *t, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	int rc = load_section(r, CRYO_SEC_TCP, 0, &buf, &c, 0, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	while (!c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct tcp_rec p = {0};
+		if (enter_record(&c, &rec, &p.r, sizeof(p.r), "TCP record"))
+			break;
+		uint64_t a = p.r.send_len, b = p.r.recv_len;
+		if (a > (1u << 30) || b > (1u << 30) || a + b > remaining(&rec) ||
+		    p.r.local_len > sizeof(p.r.local) || p.r.peer_len > sizeof(p.r.peer)) {
+			bad(&c, "TCP record");
+			break;
+		}
+		struct tcp_rec *grown = realloc(t->tcp, (size_t)(t->nr_tcp + 1) * sizeof(*grown));
+		if (grown)
+			t->tcp = grown;
+		p.send = malloc(a ? a : 1);
+		p.recv = malloc(b ? b : 1);
+		if (!grown || !p.send || !p.recv) {
+			free(p.send);
+			free(p.recv);
+			bad(&c, "out of memory");
+			break;
+		}
+		memcpy(p.send, rec.p, a);
+		memcpy(p.recv, rec.p + a, b);
+		t->tcp[t->nr_tcp++] = p;
+	}
+	free(buf);
+	return c.bad ? -1 : 0;
+}
+
 static int read_one(struct image_reader *r, struct snapshot *s, int k, int thread_base, struct cryo_error *e)
 {
 	memset(s, 0, sizeof(*s));
@@ -667,6 +717,14 @@ static int pipe_known(const struct tree *t, uint64_t ino)
 	return 0;
 }
 
+static int tcp_known(const struct tree *t, uint64_t ino)
+{
+	for (int i = 0; i < t->nr_tcp; i++)
+		if (t->tcp[i].r.ino == ino)
+			return 1;
+	return 0;
+}
+
 static int socket_known(const struct tree *t, uint64_t ino)
 {
 	for (int i = 0; i < t->nr_socketpairs; i++)
@@ -690,6 +748,7 @@ static int check_tree(struct image_reader *r, const struct tree *t, struct cryo_
 		for (int f = 0; f < s->nr_fds; f++)
 			if ((s->fds[f].r.kind == CRYO_FD_PIPE && !pipe_known(t, s->fds[f].r.file.ino)) ||
 			    (s->fds[f].r.kind == CRYO_FD_SOCKET && !socket_known(t, s->fds[f].r.file.ino)) ||
+			    (s->fds[f].r.kind == CRYO_FD_TCP && !tcp_known(t, s->fds[f].r.file.ino)) ||
 			    (s->fds[f].r.kind == CRYO_FD_PARENT && !parent))
 				return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: fd %d of process %d",
 						 r->path, s->fds[f].r.fd, s->proc.pid);
@@ -725,6 +784,11 @@ static int collect_shmem(struct tree *t, struct cryo_error *e)
 void tree_free(struct tree *t)
 {
 	free(t->shmem);
+	for (int i = 0; i < t->nr_tcp; i++) {
+		free(t->tcp[i].send);
+		free(t->tcp[i].recv);
+	}
+	free(t->tcp);
 	for (int i = 0; i < t->nr_sysv_shm; i++)
 		free(t->sysv_shm[i].contents);
 	free(t->sysv_shm);
@@ -763,7 +827,8 @@ int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		}
 		thread_base += (int)t->procs[k].proc.nr_threads;
 	}
-	if (read_pipes(r, t, e) || read_socketpairs(r, t, e) || read_sysv_shm(r, t, e) || check_tree(r, t, e) ||
+	if (read_pipes(r, t, e) || read_socketpairs(r, t, e) || read_sysv_shm(r, t, e) || read_tcp(r, t, e) ||
+	    check_tree(r, t, e) ||
 	    collect_shmem(t, e)) {
 		tree_free(t);
 		return -1;

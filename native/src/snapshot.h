@@ -61,6 +61,11 @@ struct socketpair_rec {
 	char *queued[2];            /* messages, encoded as in format.h */
 };
 
+struct tcp_rec {
+	struct cryo_tcp r;
+	char *send, *recv;
+};
+
 struct sysv_shm_rec {
 	struct cryo_sysv_shm r;
 	char *contents;
@@ -85,6 +90,8 @@ struct tree {
 	int nr_socketpairs;
 	struct sysv_shm_rec *sysv_shm;
 	int nr_sysv_shm;
+	struct tcp_rec *tcp;
+	int nr_tcp;
 };
 
 void snapshot_free(struct snapshot *s);
@@ -97,6 +104,7 @@ int snapshot_write_pagemap(struct image_writer *w, const struct snapshot *s, str
 int tree_write_pipes(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_socketpairs(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_sysv_shm(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+int tree_write_tcp(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 /* Parse every section, checking every record's bounds, that the page runs
  * lie inside mappings and inside the page data, and that the tree holds
  * together (parents first, pipes known). */

@@ -49,6 +49,7 @@ enum cryo_section_type {
 	CRYO_SEC_PIPES   = 8,  /* sequence of struct cryo_pipe + buffered data; one per file */
 	CRYO_SEC_SOCKETPAIRS = 9, /* sequence of struct cryo_socketpair + queued messages; one per file */
 	CRYO_SEC_SYSV_SHM = 10,   /* sequence of struct cryo_sysv_shm + contents; one per file */
+	CRYO_SEC_TCP     = 11,     /* sequence of struct cryo_tcp + queued data; one per file */
 };
 
 /*
@@ -206,6 +207,7 @@ enum cryo_fd_kind {
 	CRYO_FD_EPOLL    = 9,       /* detail: an array of struct cryo_epoll_target */
 	CRYO_FD_SOCKET   = 10,      /* an end of a connected Unix socket pair within the tree: file.ino names it */
 	CRYO_FD_CLOSED_SOCKET = 11, /* a socket to the outside: comes back unconnected (as BLCR did); detail: cryo_fd_socket */
+	CRYO_FD_TCP      = 12,      /* a TCP socket of the tree (listening, or connected to another of the tree): file.ino names it in TCP */
 };
 
 struct cryo_fd_socket {
@@ -292,6 +294,25 @@ struct cryo_sysv_shm {
 	int32_t  key;
 	uint32_t mode;              /* permission bits */
 	uint64_t size;              /* bytes of contents that follow, padded to 8 */
+};
+
+/* A TCP socket of the tree: listening, or one end of a connection whose
+ * other end is in the tree too (on loopback), saved with TCP_REPAIR: its
+ * sequence numbers, window, options and both queues. */
+struct cryo_tcp {
+	uint32_t record_size;
+	uint32_t state;             /* TCP_ESTABLISHED (1) or TCP_LISTEN (10) */
+	uint64_t ino;
+	uint8_t  local[128], peer[128];         /* struct sockaddr_storage */
+	uint32_t local_len, peer_len;
+	int32_t  domain;
+	uint32_t snd_seq, rcv_seq;  /* TCP_QUEUE_SEQ: after the last byte queued to send / received */
+	uint32_t mss, snd_wscale, rcv_wscale, options;  /* TCPI_OPT_* */
+	uint32_t window[5];         /* struct tcp_repair_window */
+	uint32_t timestamp;
+	int32_t  nodelay;
+	uint32_t pad;
+	uint64_t send_len, recv_len;            /* bytes that follow: the send queue, then the receive queue */
 };
 
 /* A run of consecutive pages of one mapping, stored contiguously in PAGES. */

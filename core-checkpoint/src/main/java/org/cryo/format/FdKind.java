@@ -8,7 +8,17 @@ public enum FdKind {
     /** An end of a pipe between processes of the tree. */
     PIPE(4),
     /** The same open file as a descriptor of the parent (inherited by fork). */
-    PARENT(5);
+    PARENT(5),
+    EVENTFD(6),
+    TIMERFD(7),
+    SIGNALFD(8),
+    EPOLL(9),
+    /** An end of a Unix socket pair of the tree. */
+    SOCKET(10),
+    /** A socket to the outside: comes back unconnected. */
+    CLOSED_SOCKET(11),
+    /** A TCP socket of the tree (listening, or connected within the tree). */
+    TCP(12);
 
     private final int code;
 

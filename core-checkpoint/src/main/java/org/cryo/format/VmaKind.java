@@ -7,7 +7,8 @@ public enum VmaKind {
     FILE_PRIVATE(3, "file private"),
     FILE_SHARED(4, "file shared"),
     VDSO(5, "vdso"),
-    VVAR(6, "vvar");
+    VVAR(6, "vvar"),
+    SYSV_SHM(7, "SysV shared memory");
 
     private final int code;
     private final String description;
