@@ -4,6 +4,7 @@
 #include "proc.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -24,7 +26,8 @@
 
 int eventfds_is_event_kind(uint32_t kind)
 {
-	return kind == CRYO_FD_EVENTFD || kind == CRYO_FD_TIMERFD || kind == CRYO_FD_SIGNALFD || kind == CRYO_FD_EPOLL;
+	return kind == CRYO_FD_EVENTFD || kind == CRYO_FD_TIMERFD || kind == CRYO_FD_SIGNALFD || kind == CRYO_FD_EPOLL ||
+	       kind == CRYO_FD_INOTIFY;
 }
 
 static const char *field(const char *info, const char *name)
@@ -110,6 +113,97 @@ static int capture_epoll(pid_t pid, struct fd_rec *f, const char *info, struct c
 	return rc;
 }
 
+/* A mount of the file system with device maj:min, opened to resolve file handles on it. */
+static int open_mount_of(unsigned maj, unsigned min)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], point[4096];
+	int fd = -1;
+	if (!f)
+		return -1;
+	while (fd < 0 && fgets(line, sizeof(line), f)) {
+		unsigned a, b;
+		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &a, &b, point) == 3 && a == maj && b == min)
+			fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);   /* open_by_handle_at refuses an O_PATH one */
+	}
+	fclose(f);
+	return fd;
+}
+
+/* The path of an inotify watch, from the file handle fdinfo shows (root only: open_by_handle_at). */
+static int watch_path(const char *line, char *path, size_t size)
+{
+	unsigned long sdev;
+	unsigned bytes;
+	int type;
+	char hex[2 * MAX_HANDLE_SZ + 1];
+	const char *at = strstr(line, "sdev:");
+	if (!at || sscanf(at, "sdev:%lx", &sdev) != 1 || !(at = strstr(line, "fhandle-bytes:")) ||
+	    sscanf(at, "fhandle-bytes:%x fhandle-type:%x f_handle:%256s", &bytes, &type, hex) != 3 || bytes > MAX_HANDLE_SZ)
+		return -1;
+	struct file_handle *fh = malloc(sizeof(*fh) + bytes);
+	if (!fh)
+		return -1;
+	fh->handle_bytes = bytes;
+	fh->handle_type = type;
+	for (unsigned i = 0; i < bytes; i++)
+		sscanf(hex + 2 * i, "%2hhx", &fh->f_handle[i]);
+	int mnt = open_mount_of((unsigned)(sdev >> 20), (unsigned)(sdev & 0xfffff));
+	int fd = mnt < 0 ? -1 : open_by_handle_at(mnt, fh, O_PATH | O_CLOEXEC);
+	free(fh);
+	if (mnt >= 0)
+		close(mnt);
+	if (fd < 0)
+		return -1;
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, path, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	path[n] = 0;
+	return 0;
+}
+
+static int capture_inotify(pid_t pid, struct fd_rec *f, const char *info, struct cryo_error *e)
+{
+	char *out = NULL;
+	size_t len = 0;
+	for (const char *at = strstr(info, "inotify wd:"); at; at = strstr(at + 11, "inotify wd:")) {
+		char path[PATH_MAX];
+		struct cryo_inotify_watch w = {0};
+		unsigned mask;
+		if (sscanf(at, "inotify wd:%d", &w.wd) != 1 || !strstr(at, "mask:") ||
+		    sscanf(strstr(at, " mask:"), " mask:%x", &mask) != 1)
+			continue;
+		const char *eol = strchr(at, '\n');
+		char line[1024];
+		snprintf(line, sizeof(line), "%.*s", eol ? (int)(eol - at) : (int)strlen(at), at);
+		if (watch_path(line, path, sizeof(path))) {
+			free(out);
+			return cryo_fail_errno(e, pid, "files", "open_by_handle_at",
+					       "cannot find the path of inotify watch %d (fd %d of process %d; needs root)", w.wd, f->r.fd, pid);
+		}
+		w.mask = mask;
+		w.path_len = (uint32_t)strlen(path);
+		size_t need = sizeof(w) + ((w.path_len + 7) & ~7u);
+		char *grown = realloc(out, len + need);
+		if (!grown) {
+			free(out);
+			return cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
+		}
+		out = grown;
+		memset(out + len, 0, need);
+		memcpy(out + len, &w, sizeof(w));
+		memcpy(out + len + sizeof(w), path, w.path_len);
+		len += need;
+	}
+	f->r.kind = CRYO_FD_INOTIFY;
+	f->detail = out ? out : malloc(1);
+	f->detail_len = (uint32_t)len;
+	return f->detail ? 1 : cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
+}
+
 int eventfds_capture(pid_t pid, struct fd_rec *f, struct cryo_error *e)
 {
 	static const struct { const char *link; int (*capture)(pid_t, struct fd_rec *, const char *, struct cryo_error *); } kinds[] = {
@@ -117,6 +211,7 @@ int eventfds_capture(pid_t pid, struct fd_rec *f, struct cryo_error *e)
 		{ "anon_inode:[timerfd]", capture_timerfd },
 		{ "anon_inode:[signalfd]", capture_signalfd },
 		{ "anon_inode:[eventpoll]", capture_epoll },
+		{ "anon_inode:inotify", capture_inotify },
 	};
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (strcmp(f->path, kinds[i].link))
@@ -231,10 +326,93 @@ static int restore_one(struct injector *in, uint64_t scratch, const struct fd_re
 		if (call(in, "epoll_create1", SYS_epoll_create1, 0, 0, 0, 0, &fd, e))
 			return -1;
 		break;
+	case CRYO_FD_INOTIFY:
+		if (call(in, "inotify_init1", SYS_inotify_init1, nonblock, 0, 0, 0, &fd, e))
+			return -1;
+		break;
 	default:
 		return 0;
 	}
 	return place(in, fd, f, e);
+}
+
+struct watch_ref {
+	struct cryo_inotify_watch w;
+	const char *path;
+};
+
+static int by_wd(const void *a, const void *b)
+{
+	return ((const struct watch_ref *)a)->w.wd - ((const struct watch_ref *)b)->w.wd;
+}
+
+static int add_watch(struct injector *in, uint64_t scratch, const struct fd_rec *f, const struct watch_ref *r,
+		     relocate_fn relocate, struct cryo_error *e)
+{
+	char path[PATH_MAX], buf[PATH_MAX];
+	snprintf(path, sizeof(path), "%.*s", (int)r->w.path_len, r->path);
+	const char *where = relocate(path, buf, sizeof(buf));
+	if (memory_poke(in->pid, scratch, where, strlen(where) + 1, e))
+		return -1;
+	for (int tries = 0;; tries++) {
+		long wd;
+		if (call(in, "inotify_add_watch", SYS_inotify_add_watch, f->r.fd, (long)scratch, r->w.mask, 0, &wd, e))
+			return -1;
+		if (wd == r->w.wd)
+			return 0;
+		if (wd > r->w.wd || tries > 4096)
+			return cryo_fail(e, in->pid, "files", "inotify_add_watch", EEXIST,
+					 "inotify fd %d: cannot give watch %s its number %d again", f->r.fd, where, r->w.wd);
+		if (call(in, "inotify_rm_watch", SYS_inotify_rm_watch, f->r.fd, wd, 0, 0, NULL, e))
+			return -1;
+	}
+}
+
+/* The throw-away watches left IN_IGNORED events behind: the queue was empty
+ * as far as Cryo keeps it, so it is emptied (FIONREAD first: a read must not block). */
+static int drop_queued_events(struct injector *in, uint64_t scratch, const struct fd_rec *f, struct cryo_error *e)
+{
+	int queued = 0;
+	if (call(in, "ioctl(FIONREAD)", SYS_ioctl, f->r.fd, FIONREAD, (long)scratch, 0, NULL, e) ||
+	    memory_peek(in->pid, scratch, &queued, sizeof(queued), e))
+		return -1;
+	if (queued > 0 && queued <= 60000)
+		return call(in, "read", SYS_read, f->r.fd, (long)scratch, queued, 0, NULL, e);
+	return 0;
+}
+
+/* Watches come back with their own numbers: added in ascending order, with
+ * throw-away watches to skip numbers that were free. */
+static int fill_inotify(struct injector *in, uint64_t scratch, const struct fd_rec *f, relocate_fn relocate,
+			struct cryo_error *e)
+{
+	struct watch_ref *refs = NULL;
+	size_t n = 0;
+	int rc = 0;
+	for (size_t at = 0; at + sizeof(struct cryo_inotify_watch) <= f->detail_len;) {
+		struct watch_ref r;
+		memcpy(&r.w, f->detail + at, sizeof(r.w));
+		at += sizeof(r.w);
+		if (r.w.path_len > f->detail_len - at || r.w.path_len >= PATH_MAX) {
+			free(refs);
+			return cryo_fail(e, in->pid, "files", "", EINVAL, "inotify fd %d: damaged watch", f->r.fd);
+		}
+		r.path = f->detail + at;
+		at += (r.w.path_len + 7) & ~7u;
+		struct watch_ref *grown = realloc(refs, (n + 1) * sizeof(*refs));
+		if (!grown) {
+			free(refs);
+			return cryo_fail(e, in->pid, "files", "malloc", ENOMEM, "out of memory");
+		}
+		refs = grown;
+		refs[n++] = r;
+	}
+	if (n)
+		qsort(refs, n, sizeof(*refs), by_wd);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = add_watch(in, scratch, f, &refs[i], relocate, e);
+	free(refs);
+	return rc ? -1 : drop_queued_events(in, scratch, f, e);
 }
 
 static int fill_epoll(struct injector *in, uint64_t scratch, const struct fd_rec *f, struct cryo_error *e)
@@ -251,10 +429,15 @@ static int fill_epoll(struct injector *in, uint64_t scratch, const struct fd_rec
 	return 0;
 }
 
-int eventfds_restore(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
+int eventfds_restore(struct injector *in, uint64_t scratch, const struct snapshot *s, relocate_fn relocate,
+		     struct cryo_error *e)
 {
 	for (int i = 0; i < s->nr_fds; i++)
 		if (s->fds[i].r.dup_of < 0 && restore_one(in, scratch, &s->fds[i], e))
+			return -1;
+	for (int i = 0; i < s->nr_fds; i++)
+		if (s->fds[i].r.kind == CRYO_FD_INOTIFY && s->fds[i].r.dup_of < 0 &&
+		    fill_inotify(in, scratch, &s->fds[i], relocate, e))
 			return -1;
 	/* epoll sets watch descriptors: all of them exist now */
 	for (int i = 0; i < s->nr_fds; i++)

@@ -1,10 +1,11 @@
-/* Event descriptors: eventfd, timerfd, signalfd, epoll.  Saved from their
+/* Event descriptors: eventfd, timerfd, signalfd, epoll, inotify.  Saved from their
  * /proc/PID/fdinfo; recreated in the restored process by injected syscalls,
  * epoll sets last, once every descriptor they watch is in place. */
 #ifndef CRYO_EVENTFDS_H
 #define CRYO_EVENTFDS_H
 
 #include "inject.h"
+#include "memory.h"
 #include "snapshot.h"
 
 /* If f (whose /proc link is in f->path) is an event descriptor, fill its
@@ -16,7 +17,9 @@ int eventfds_capture(pid_t pid, struct fd_rec *f, struct cryo_error *e);
 int eventfds_settle_timers(struct injector *in, uint64_t scratch, struct cryo_error *e);
 /* Is this kind created by eventfds_restore (and so left alone by files.c)? */
 int eventfds_is_event_kind(uint32_t kind);
-/* Create every event descriptor of s at its number. */
-int eventfds_restore(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e);
+/* Create every event descriptor of s at its number (inotify watches by
+ * their paths, relocated). */
+int eventfds_restore(struct injector *in, uint64_t scratch, const struct snapshot *s, relocate_fn relocate,
+		     struct cryo_error *e);
 
 #endif

@@ -410,7 +410,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	if (!tree_is_root(R->t, s) && become_child(R, k, s, e))
 		return -1;
 	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, &b->scratch, e) ||
-	    eventfds_restore(&b->in[0], b->scratch, s, e) || sockets_restore_closed(&b->in[0], b->scratch, s, e) ||
+	    eventfds_restore(&b->in[0], b->scratch, s, relocate, e) || sockets_restore_closed(&b->in[0], b->scratch, s, e) ||
 	    locks_restore(&b->in[0], b->scratch, s, e))
 		return -1;
 	phase("memory");

@@ -208,6 +208,16 @@ enum cryo_fd_kind {
 	CRYO_FD_SOCKET   = 10,      /* an end of a connected Unix socket pair within the tree: file.ino names it */
 	CRYO_FD_CLOSED_SOCKET = 11, /* a socket to the outside: comes back unconnected (as BLCR did); detail: cryo_fd_socket */
 	CRYO_FD_TCP      = 12,      /* a TCP socket of the tree (listening, or connected to another of the tree): file.ino names it in TCP */
+	CRYO_FD_INOTIFY  = 13,      /* detail: its watches, each struct cryo_inotify_watch + path */
+};
+
+/* One watch of an inotify descriptor: the path follows (path_len bytes,
+ * padded to 8).  Events already queued are not kept. */
+struct cryo_inotify_watch {
+	int32_t  wd;
+	uint32_t mask;
+	uint32_t path_len;
+	uint32_t pad;
 };
 
 struct cryo_fd_socket {

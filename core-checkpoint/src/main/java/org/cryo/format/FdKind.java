@@ -18,7 +18,8 @@ public enum FdKind {
     /** A socket to the outside: comes back unconnected. */
     CLOSED_SOCKET(11),
     /** A TCP socket of the tree (listening, or connected within the tree). */
-    TCP(12);
+    TCP(12),
+    INOTIFY(13);
 
     private final int code;
 
