@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int proc_read(pid_t pid, const char *name, char **buf, size_t *len, struct cryo_error *e)
@@ -155,6 +156,18 @@ int proc_readlink(pid_t pid, const char *name, char *out, size_t size, struct cr
 		return cryo_fail_errno(e, pid, name, "readlink", "cannot read link %s", path);
 	out[n] = 0;
 	return 0;
+}
+
+int proc_dup_fd(pid_t pid, int fd, struct cryo_error *e)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return cryo_fail_errno(e, pid, "files", "pidfd_open", "cannot reach process %d", pid);
+	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	if (copy < 0)
+		return cryo_fail_errno(e, pid, "files", "pidfd_getfd", "cannot look at fd %d of process %d", fd, pid);
+	return copy;
 }
 
 void proc_describe(pid_t pid, char *out, size_t size)

@@ -32,6 +32,9 @@ int proc_read_task_status(pid_t pid, pid_t tid, struct proc_status *st, struct c
 int proc_read_stat(pid_t pid, struct proc_stat *st, struct cryo_error *e);
 /* readlink /proc/PID/NAME into out (size PATH_MAX) */
 int proc_readlink(pid_t pid, const char *name, char *out, size_t size, struct cryo_error *e);
+/* A copy of descriptor fd of process pid in the caller (pidfd_getfd: the
+ * same open file, nothing of the process's changed); -1 with *e on failure. */
+int proc_dup_fd(pid_t pid, int fd, struct cryo_error *e);
 /* The process that holds pid as its PID, described for an error message. */
 void proc_describe(pid_t pid, char *out, size_t size);
 

@@ -1,5 +1,6 @@
 #include "sockets.h"
 #include "error.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,13 +110,9 @@ static int append(char **buf, size_t *len, size_t *cap, const void *p, size_t n)
  * MSG_PEEK walks the queue with SO_PEEK_OFF, which is put back after. */
 static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_len, struct cryo_error *e)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return cryo_fail_errno(e, pid, "sockets", "pidfd_open", "cannot reach process %d", pid);
-	int sk = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	close(pidfd);
+	int sk = proc_dup_fd(pid, fd, e);
 	if (sk < 0)
-		return cryo_fail_errno(e, pid, "sockets", "pidfd_getfd", "cannot look at socket fd %d of process %d", fd, pid);
+		return -1;
 	int old_off = -1, off = 0;
 	socklen_t sl = sizeof(old_off);
 	getsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, &sl);
@@ -187,22 +184,10 @@ int sockets_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_
 	return 0;
 }
 
-static int dup_from(pid_t pid, int fd, struct cryo_error *e)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return cryo_fail_errno(e, pid, "sockets", "pidfd_open", "cannot reach process %d", pid);
-	int sk = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	close(pidfd);
-	if (sk < 0)
-		return cryo_fail_errno(e, pid, "sockets", "pidfd_getfd", "cannot look at socket fd %d of process %d", fd, pid);
-	return sk;
-}
-
 int sockets_capture_outside(pid_t pid, struct fd_rec *f, struct cryo_error *e)
 {
 	struct cryo_fd_socket d = {0};
-	int sk = dup_from(pid, f->r.fd, e);
+	int sk = proc_dup_fd(pid, f->r.fd, e);
 	if (sk < 0)
 		return -1;
 	socklen_t l = sizeof(int);

@@ -1,5 +1,6 @@
 #include "tcp.h"
 #include "error.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,16 +20,6 @@
 #define OPT_WINDOW    3
 #define OPT_SACK_PERM 4
 #define OPT_TIMESTAMP 8
-
-static int dup_from(pid_t pid, int fd)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return -1;
-	int sk = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	close(pidfd);
-	return sk;
-}
 
 struct tcp_view {
 	int domain, protocol, type;
@@ -78,7 +69,8 @@ static int peer_in_tree(const struct tree *t, const struct tcp_view *v)
 			const struct fd_rec *f = &t->procs[k].fds[i];
 			if (f->r.kind != CRYO_FD_SOCKET && f->r.kind != CRYO_FD_TCP)
 				continue;
-			int sk = dup_from(t->procs[k].proc.pid, f->r.fd);
+			struct cryo_error ignored;
+			int sk = proc_dup_fd(t->procs[k].proc.pid, f->r.fd, &ignored);
 			struct tcp_view w;
 			int tcp = sk >= 0 && view(sk, &w) == 1;
 			if (sk >= 0)
@@ -138,9 +130,9 @@ int tcp_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_erro
 {
 	if (known(t, f->r.file.ino))
 		return 0;
-	int sk = dup_from(pid, f->r.fd);
+	int sk = proc_dup_fd(pid, f->r.fd, e);
 	if (sk < 0)
-		return cryo_fail_errno(e, pid, "sockets", "pidfd_getfd", "cannot look at socket fd %d of process %d", f->r.fd, pid);
+		return -1;
 	struct tcp_view v;
 	int rc = view(sk, &v);
 	if (rc <= 0 || (v.info.tcpi_state != TCP_LISTEN &&
