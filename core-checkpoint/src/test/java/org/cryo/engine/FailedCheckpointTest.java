@@ -121,4 +121,26 @@ class FailedCheckpointTest {
             original.goAndAssertPassed();
         }
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aTreeWhoseCheckpointFailsRunsOnUntouched() throws Exception {
+        try (var original = CheckpointHarness.Original.start("tree")) {
+            Path tiny = original.dir().resolve("tiny");
+            Files.createDirectory(tiny);
+            var mount = CheckpointHarness.run(List.of("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tiny.toString()),
+                    Duration.ofSeconds(10));
+            Assumptions.assumeTrue(mount.status() == 0, "cannot mount a tmpfs: " + mount.describe());
+            try {
+                CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpointer.create()
+                        .checkpoint(original.pid(), CheckpointOptions.builder().file(tiny.resolve("tree.cryo")).build()));
+                CheckpointHarness.assertOneLine(e.getMessage());
+                assertEquals(List.of(), CheckpointHarness.listNames(tiny), "files left on the full file system");
+            } finally {
+                CheckpointHarness.run(List.of("umount", "-l", tiny.toString()), Duration.ofSeconds(10));
+            }
+            // every process of the tree: relations, pipe data, zombie, shared offset, all as before
+            original.goAndAssertPassed();
+        }
+    }
 }
