@@ -423,7 +423,8 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e))
 			return -1;
 	}
-	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || sysv_capture(&c->tree, e) ? -1 : 0;
+	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || sysv_capture(&c->tree, e) ||
+	       sysv_capture_ipc(&c->tree, e) ? -1 : 0;
 }
 
 static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,
@@ -443,6 +444,7 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 	root->info.freeze_ns = now_ns() - frozen_at;
 	if (tree_write_pipes(&c->w, &c->tree, e) || tree_write_socketpairs(&c->w, &c->tree, e) ||
 	    tree_write_sysv_shm(&c->w, &c->tree, e) || tree_write_tcp(&c->w, &c->tree, e) ||
+	    tree_write_sysv_ipc(&c->w, &c->tree, e) ||
 	    snapshot_write_info(&c->w, root, e))
 		return -1;
 	*page_bytes = bytes;

@@ -553,7 +553,7 @@ int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_er
 		cryo_fail(e, 0, "process", "malloc", ENOMEM, "out of memory");
 		goto out;
 	}
-	if (make_pool(&t, &r, e) || sysv_create(&t, e))
+	if (make_pool(&t, &r, e) || sysv_create(&t, e) || sysv_create_ipc(&t, e))
 		goto out;
 	if (rebuild_roots(&R, e) || close_pool(&t) || detach_all(&R, e)) {
 		kill_and_reap(&R);

@@ -172,6 +172,26 @@ int tree_write_tcp(struct image_writer *w, const struct tree *t, struct cryo_err
 	return write_section(w, CRYO_SEC_TCP, &b, e);
 }
 
+int tree_write_sysv_ipc(struct image_writer *w, const struct tree *t, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
+	for (int i = 0; i < t->nr_sysv_sem; i++) {
+		size_t at = rb_begin(&b, &t->sysv_sem[i].r, sizeof(t->sysv_sem[i].r));
+		rb_put(&b, t->sysv_sem[i].values, t->sysv_sem[i].r.nsems * sizeof(uint16_t));
+		rb_pad8(&b);
+		rb_finish(&b, at);
+	}
+	if (write_section(w, CRYO_SEC_SYSV_SEM, &b, e))
+		return -1;
+	for (int i = 0; i < t->nr_sysv_msg; i++) {
+		size_t at = rb_begin(&b, &t->sysv_msg[i].r, sizeof(t->sysv_msg[i].r));
+		rb_put(&b, t->sysv_msg[i].messages, t->sysv_msg[i].r.bytes);
+		rb_pad8(&b);
+		rb_finish(&b, at);
+	}
+	return write_section(w, CRYO_SEC_SYSV_MSG, &b, e);
+}
+
 int snapshot_write_process(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
 {
 	struct rec_buf b = {0};
@@ -687,6 +707,62 @@ static int read_tcp(struct image_reader *r, struct tree *t, struct cryo_error *e
 	return c.bad ? -1 : 0;
 }
 
+static int read_sysv_ipc(struct image_reader *r, struct tree *t, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	int rc = load_section(r, CRYO_SEC_SYSV_SEM, 0, &buf, &c, 0, e);
+	if (rc < 0)
+		return -1;
+	while (!rc && !c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct sysv_sem_rec m = {0};
+		if (enter_record(&c, &rec, &m.r, sizeof(m.r), "SysV semaphore record"))
+			break;
+		size_t len = (size_t)m.r.nsems * sizeof(uint16_t);
+		struct sysv_sem_rec *grown;
+		if (m.r.nsems > 65536 || len > remaining(&rec) ||
+		    !(grown = realloc(t->sysv_sem, (size_t)(t->nr_sysv_sem + 1) * sizeof(*grown)))) {
+			bad(&c, "SysV semaphore record");
+			break;
+		}
+		t->sysv_sem = grown;
+		if (!(m.values = malloc(len ? len : 1))) {
+			bad(&c, "out of memory");
+			break;
+		}
+		memcpy(m.values, rec.p, len);
+		t->sysv_sem[t->nr_sysv_sem++] = m;
+	}
+	free(buf);
+	if (c.bad && !rc)
+		return -1;
+	rc = load_section(r, CRYO_SEC_SYSV_MSG, 0, &buf, &c, 0, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	while (!c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct sysv_msg_rec m = {0};
+		if (enter_record(&c, &rec, &m.r, sizeof(m.r), "SysV message queue record"))
+			break;
+		struct sysv_msg_rec *grown;
+		if (m.r.bytes > remaining(&rec) ||
+		    !(grown = realloc(t->sysv_msg, (size_t)(t->nr_sysv_msg + 1) * sizeof(*grown)))) {
+			bad(&c, "SysV message queue record");
+			break;
+		}
+		t->sysv_msg = grown;
+		if (!(m.messages = malloc(m.r.bytes ? m.r.bytes : 1))) {
+			bad(&c, "out of memory");
+			break;
+		}
+		memcpy(m.messages, rec.p, m.r.bytes);
+		t->sysv_msg[t->nr_sysv_msg++] = m;
+	}
+	free(buf);
+	return c.bad ? -1 : 0;
+}
+
 static int read_one(struct image_reader *r, struct snapshot *s, int k, int thread_base, struct cryo_error *e)
 {
 	memset(s, 0, sizeof(*s));
@@ -784,6 +860,12 @@ static int collect_shmem(struct tree *t, struct cryo_error *e)
 void tree_free(struct tree *t)
 {
 	free(t->shmem);
+	for (int i = 0; i < t->nr_sysv_sem; i++)
+		free(t->sysv_sem[i].values);
+	free(t->sysv_sem);
+	for (int i = 0; i < t->nr_sysv_msg; i++)
+		free(t->sysv_msg[i].messages);
+	free(t->sysv_msg);
 	for (int i = 0; i < t->nr_tcp; i++) {
 		free(t->tcp[i].send);
 		free(t->tcp[i].recv);
@@ -828,6 +910,7 @@ int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		thread_base += (int)t->procs[k].proc.nr_threads;
 	}
 	if (read_pipes(r, t, e) || read_socketpairs(r, t, e) || read_sysv_shm(r, t, e) || read_tcp(r, t, e) ||
+	    read_sysv_ipc(r, t, e) ||
 	    check_tree(r, t, e) ||
 	    collect_shmem(t, e)) {
 		tree_free(t);

@@ -61,6 +61,16 @@ struct socketpair_rec {
 	char *queued[2];            /* messages, encoded as in format.h */
 };
 
+struct sysv_sem_rec {
+	struct cryo_sysv_sem r;
+	uint16_t *values;
+};
+
+struct sysv_msg_rec {
+	struct cryo_sysv_msg r;
+	char *messages;             /* encoded as format.h says */
+};
+
 struct tcp_rec {
 	struct cryo_tcp r;
 	char *send, *recv;
@@ -92,6 +102,10 @@ struct tree {
 	int nr_sysv_shm;
 	struct tcp_rec *tcp;
 	int nr_tcp;
+	struct sysv_sem_rec *sysv_sem;
+	int nr_sysv_sem;
+	struct sysv_msg_rec *sysv_msg;
+	int nr_sysv_msg;
 };
 
 void snapshot_free(struct snapshot *s);
@@ -105,6 +119,7 @@ int tree_write_pipes(struct image_writer *w, const struct tree *t, struct cryo_e
 int tree_write_socketpairs(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_sysv_shm(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_tcp(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+int tree_write_sysv_ipc(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 /* Parse every section, checking every record's bounds, that the page runs
  * lie inside mappings and inside the page data, and that the tree holds
  * together (parents first, pipes known). */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,20 +62,27 @@ int sysv_capture(struct tree *t, struct cryo_error *e)
 	return 0;
 }
 
-static int write_next_id(int id, struct cryo_error *e)
+static int write_next_id_of(const char *what, int id, struct cryo_error *e)
 {
-	int fd = open("/proc/sys/kernel/shm_next_id", O_WRONLY | O_CLOEXEC);
+	char file[64];
+	snprintf(file, sizeof(file), "/proc/sys/kernel/%s_next_id", what);
+	int fd = open(file, O_WRONLY | O_CLOEXEC);
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", id);
 	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
 		int err = errno;
 		if (fd >= 0)
 			close(fd);
-		return cryo_fail(e, 0, "SysV shared memory", "write(shm_next_id)", err,
-				 "cannot ask for SysV segment id %d again (needs CAP_CHECKPOINT_RESTORE)", id);
+		return cryo_fail(e, 0, "SysV IPC", "write(next_id)", err,
+				 "cannot ask for SysV %s id %d again (needs CAP_CHECKPOINT_RESTORE)", what, id);
 	}
 	close(fd);
 	return 0;
+}
+
+static int write_next_id(int id, struct cryo_error *e)
+{
+	return write_next_id_of("shm", id, e);
 }
 
 int sysv_create(const struct tree *t, struct cryo_error *e)
@@ -124,5 +133,193 @@ int sysv_attach(struct injector *in, const struct vma_rec *v, struct cryo_error 
 		return cryo_fail(e, in->pid, "SysV shared memory", "shmat", (int)-r,
 				 "cannot attach SysV segment %llu at %#lx again", (unsigned long long)v->r.file.ino,
 				 (unsigned long)v->r.start);
+	return 0;
+}
+
+/* ---- semaphore sets and message queues ---- */
+
+static int in_tree(const struct tree *t, pid_t pid)
+{
+	return pid > 0 && tree_find(t, pid) != NULL;
+}
+
+/* /proc/sysvipc/FILE, each line after the header, to each(line). */
+static int each_line(const char *file, int (*each)(struct tree *, const char *, struct cryo_error *),
+		     struct tree *t, struct cryo_error *e)
+{
+	char path[64], line[1024];
+	snprintf(path, sizeof(path), "/proc/sysvipc/%s", file);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;                   /* no System V IPC in this kernel */
+	int rc = 0;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	while (!rc && fgets(line, sizeof(line), f))
+		rc = each(t, line, e);
+	fclose(f);
+	return rc;
+}
+
+static int save_semaphores(struct tree *t, const char *line, struct cryo_error *e)
+{
+	int key, semid;
+	unsigned mode, nsems;
+	if (sscanf(line, "%d %d %o %u", &key, &semid, &mode, &nsems) != 4 || nsems == 0 || nsems > 65536)
+		return 0;
+	int used = 0;
+	for (unsigned i = 0; i < nsems && !used; i++)
+		used = in_tree(t, semctl(semid, (int)i, GETPID));
+	if (!used)
+		return 0;
+	struct sysv_sem_rec m = { .r = { .semid = semid, .key = key, .mode = mode & 0777, .nsems = nsems } };
+	struct sysv_sem_rec *grown = realloc(t->sysv_sem, (size_t)(t->nr_sysv_sem + 1) * sizeof(*grown));
+	if (grown)
+		t->sysv_sem = grown;
+	m.values = grown ? malloc(nsems * sizeof(uint16_t)) : NULL;
+	if (!m.values)
+		return cryo_fail(e, 0, "SysV semaphores", "malloc", ENOMEM, "out of memory");
+	if (semctl(semid, 0, GETALL, m.values) < 0) {
+		free(m.values);
+		return cryo_fail_errno(e, 0, "SysV semaphores", "semctl(GETALL)", "cannot read semaphore set %d", semid);
+	}
+	t->sysv_sem[t->nr_sysv_sem++] = m;
+	return 0;
+}
+
+struct sysv_message {
+	long mtype;
+	char mtext[65536];
+};
+
+static int save_queue(struct tree *t, const char *line, struct cryo_error *e)
+{
+	int key, msqid, lspid, lrpid;
+	unsigned mode;
+	unsigned long cbytes, qnum;
+	if (sscanf(line, "%d %d %o %lu %lu %d %d", &key, &msqid, &mode, &cbytes, &qnum, &lspid, &lrpid) != 7 ||
+	    (!in_tree(t, lspid) && !in_tree(t, lrpid)))
+		return 0;
+	struct sysv_msg_rec m = { .r = { .msqid = msqid, .key = key, .mode = mode & 0777 } };
+	static struct sysv_message msg;
+	size_t cap = 0;
+	/* MSG_COPY: the i-th message, left in the queue */
+	for (unsigned long i = 0; i < qnum; i++) {
+		ssize_t n = msgrcv(msqid, &msg, sizeof(msg.mtext), (long)i, IPC_NOWAIT | MSG_COPY | MSG_NOERROR);
+		if (n < 0) {
+			free(m.messages);
+			return cryo_fail_errno(e, 0, "SysV message queues", "msgrcv(MSG_COPY)", "cannot read message %lu of queue %d", i, msqid);
+		}
+		size_t need = 16 + (((size_t)n + 7) & ~(size_t)7);
+		if (m.r.bytes + need > cap) {
+			cap = (m.r.bytes + need) * 2;
+			char *grown = realloc(m.messages, cap);
+			if (!grown) {
+				free(m.messages);
+				return cryo_fail(e, 0, "SysV message queues", "malloc", ENOMEM, "out of memory");
+			}
+			m.messages = grown;
+		}
+		char *at = m.messages + m.r.bytes;
+		int64_t type = msg.mtype;
+		uint32_t len = (uint32_t)n, pad = 0;
+		memset(at, 0, need);
+		memcpy(at, &type, 8);
+		memcpy(at + 8, &len, 4);
+		memcpy(at + 12, &pad, 4);
+		memcpy(at + 16, msg.mtext, (size_t)n);
+		m.r.bytes += need;
+		m.r.nr_messages++;
+	}
+	struct sysv_msg_rec *grown = realloc(t->sysv_msg, (size_t)(t->nr_sysv_msg + 1) * sizeof(*grown));
+	if (!grown) {
+		free(m.messages);
+		return cryo_fail(e, 0, "SysV message queues", "malloc", ENOMEM, "out of memory");
+	}
+	t->sysv_msg = grown;
+	t->sysv_msg[t->nr_sysv_msg++] = m;
+	return 0;
+}
+
+int sysv_capture_ipc(struct tree *t, struct cryo_error *e)
+{
+	return each_line("sem", save_semaphores, t, e) || each_line("msg", save_queue, t, e) ? -1 : 0;
+}
+
+/* The object with id, of the key it had: made again with that id, or, still
+ * there (semaphore sets and queues outlive their processes), the very same
+ * one.  get is semget/msgget; key_of(id) the key of the live object id, or
+ * -1 if there is none. */
+static int recreate(const char *what, int id, int key, int (*get)(int key, int flags, int arg), int arg, unsigned mode,
+		    int (*key_of)(int id), struct cryo_error *e)
+{
+	if (key_of(id) == key)
+		return 0;
+	if (write_next_id_of(what, id, e))
+		return -1;
+	int got = get(key, IPC_CREAT | IPC_EXCL | (int)mode, arg);
+	int err = errno;
+	write_next_id_of(what, -1, &(struct cryo_error){0});
+	if (got < 0 && key_of(id) == key)
+		got = id;
+	if (got != id)
+		return cryo_fail(e, 0, "SysV IPC", what, got < 0 ? err : EEXIST,
+				 "cannot recreate SysV %s %d (key %#x): is it still there? (ipcs)", what, id, key);
+	return 0;
+}
+
+static int sem_get(int key, int flags, int nsems)
+{
+	return semget(key, nsems, flags);
+}
+
+static int msg_get(int key, int flags, int unused)
+{
+	return msgget(key, flags);
+}
+
+static int sem_key(int id)
+{
+	struct semid_ds ds;
+	return semctl(id, 0, IPC_STAT, &ds) < 0 ? -1 : ds.sem_perm.__key;
+}
+
+static int msg_key(int id)
+{
+	struct msqid_ds ds;
+	return msgctl(id, IPC_STAT, &ds) < 0 ? -1 : ds.msg_perm.__key;
+}
+
+int sysv_create_ipc(const struct tree *t, struct cryo_error *e)
+{
+	for (int i = 0; i < t->nr_sysv_sem; i++) {
+		const struct sysv_sem_rec *m = &t->sysv_sem[i];
+		if (recreate("sem", m->r.semid, m->r.key, sem_get, (int)m->r.nsems, m->r.mode, sem_key, e))
+			return -1;
+		if (semctl(m->r.semid, 0, SETALL, m->values) < 0)
+			return cryo_fail_errno(e, 0, "SysV semaphores", "semctl(SETALL)", "cannot set semaphore set %d", m->r.semid);
+	}
+	for (int i = 0; i < t->nr_sysv_msg; i++) {
+		const struct sysv_msg_rec *m = &t->sysv_msg[i];
+		static struct sysv_message msg;
+		if (recreate("msg", m->r.msqid, m->r.key, msg_get, 0, m->r.mode, msg_key, e))
+			return -1;
+		/* a queue that outlived its processes holds what came after: back to the checkpoint's */
+		while (msgrcv(m->r.msqid, &msg, sizeof(msg.mtext), 0, IPC_NOWAIT | MSG_NOERROR) >= 0)
+			;
+		for (uint64_t at = 0; at + 16 <= m->r.bytes;) {
+			int64_t type;
+			uint32_t len;
+			memcpy(&type, m->messages + at, 8);
+			memcpy(&len, m->messages + at + 8, 4);
+			if (len > sizeof(msg.mtext) || len > m->r.bytes - at - 16)
+				return cryo_fail(e, 0, "SysV message queues", "", EINVAL, "queue %d: damaged message", m->r.msqid);
+			msg.mtype = (long)type;
+			memcpy(msg.mtext, m->messages + at + 16, len);
+			if (msgsnd(m->r.msqid, &msg, len, IPC_NOWAIT) < 0)
+				return cryo_fail_errno(e, 0, "SysV message queues", "msgsnd", "cannot put a message back into queue %d", m->r.msqid);
+			at += 16 + ((len + 7) & ~7u);
+		}
+	}
 	return 0;
 }

@@ -3,7 +3,9 @@
  * its key, id, mode and contents, and recreated by the restorer with the
  * same id (kernel.shm_next_id, which needs CAP_CHECKPOINT_RESTORE), so the
  * ids the processes hold stay right; each process attaches it again where
- * it was.  Semaphore sets and message queues are not saved yet.
+ * it was.  Semaphore sets and message queues the tree has used (the last
+ * operation on one was by a process of the tree) are saved with their
+ * values and messages and recreated with their ids the same way.
  */
 #ifndef CRYO_SYSV_H
 #define CRYO_SYSV_H
@@ -21,6 +23,10 @@ int sysv_create(const struct tree *t, struct cryo_error *e);
  * those that were marked for removal are marked again, so they go when the
  * last process detaches, as they would have. */
 void sysv_release(const struct tree *t);
+/* Semaphore sets and message queues the tree has used. */
+int sysv_capture_ipc(struct tree *t, struct cryo_error *e);
+/* In the restorer: recreate them with their ids, values and messages. */
+int sysv_create_ipc(const struct tree *t, struct cryo_error *e);
 /* Through the injector: attach segment v->file.ino at v's address. */
 int sysv_attach(struct injector *in, const struct vma_rec *v, struct cryo_error *e);
 

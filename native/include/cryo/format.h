@@ -50,6 +50,8 @@ enum cryo_section_type {
 	CRYO_SEC_SOCKETPAIRS = 9, /* sequence of struct cryo_socketpair + queued messages; one per file */
 	CRYO_SEC_SYSV_SHM = 10,   /* sequence of struct cryo_sysv_shm + contents; one per file */
 	CRYO_SEC_TCP     = 11,     /* sequence of struct cryo_tcp + queued data; one per file */
+	CRYO_SEC_SYSV_SEM = 12,   /* sequence of struct cryo_sysv_sem + values; one per file */
+	CRYO_SEC_SYSV_MSG = 13,   /* sequence of struct cryo_sysv_msg + messages; one per file */
 };
 
 /*
@@ -304,6 +306,31 @@ struct cryo_sysv_shm {
 	int32_t  key;
 	uint32_t mode;              /* permission bits */
 	uint64_t size;              /* bytes of contents that follow, padded to 8 */
+};
+
+/* A System V semaphore set the tree has operated on (a semaphore's last
+ * operation was by a process of the tree), with its values (u16 each,
+ * padded to 8).  Undo (SEM_UNDO) adjustments are not kept. */
+struct cryo_sysv_sem {
+	uint32_t record_size;
+	int32_t  semid;
+	int32_t  key;
+	uint32_t mode;
+	uint32_t nsems;
+	uint32_t pad;
+};
+
+/* A System V message queue the tree has used (last send or receive by a
+ * process of the tree), with its messages: each an i64 type, a u32 length,
+ * u32 padding, the text padded to 8. */
+struct cryo_sysv_msg {
+	uint32_t record_size;
+	int32_t  msqid;
+	int32_t  key;
+	uint32_t mode;
+	uint32_t nr_messages;
+	uint32_t pad;
+	uint64_t bytes;             /* of encoded messages that follow */
 };
 
 /* A TCP socket of the tree: listening, or one end of a connection whose
