@@ -444,7 +444,7 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 	root->info.freeze_ns = now_ns() - frozen_at;
 	if (tree_write_pipes(&c->w, &c->tree, e) || tree_write_socketpairs(&c->w, &c->tree, e) ||
 	    tree_write_sysv_shm(&c->w, &c->tree, e) || tree_write_tcp(&c->w, &c->tree, e) ||
-	    tree_write_sysv_ipc(&c->w, &c->tree, e) ||
+	    tree_write_sysv_ipc(&c->w, &c->tree, e) || tree_write_shmem_files(&c->w, &c->tree, e) ||
 	    snapshot_write_info(&c->w, root, e))
 		return -1;
 	*page_bytes = bytes;

@@ -61,8 +61,13 @@ static int classify_fd(pid_t pid, struct fd_rec *f, const struct stat *st, struc
 	if (event)
 		return event < 0 ? -1 : 0;
 
+	int deleted = len > 10 && !strcmp(path + len - 10, " (deleted)");
+	if (S_ISREG(st->st_mode) && (!strncmp(path, "/memfd:", 7) || (deleted && !strncmp(path, "/dev/shm/", 9)))) {
+		f->r.kind = CRYO_FD_SHMEM;          /* saved by content: files_link_tree */
+		return 0;
+	}
 	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
-		if (len > 10 && !strcmp(path + len - 10, " (deleted)"))
+		if (deleted)
 			return cryo_fail(e, pid, "files", "", ENOENT,
 					 "fd %d of process %d is %s, which was deleted: cannot save it by reference", fd, pid, path);
 		f->r.kind = CRYO_FD_REGULAR;
@@ -207,6 +212,31 @@ static void pipe_ends(const struct tree *t, uint64_t ino, int *readers, int *wri
 		}
 }
 
+/* A memfd or unlinked shm file held open: its contents, once per object. */
+static int capture_shmem_file(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_error *e)
+{
+	for (int i = 0; i < t->nr_shmem_files; i++)
+		if (t->shmem_files[i].r.dev == f->r.file.dev && t->shmem_files[i].r.ino == f->r.file.ino)
+			return 0;
+	int fd = proc_dup_fd(pid, f->r.fd, e);
+	if (fd < 0)
+		return -1;
+	struct shmem_file_rec m = { .r = { .dev = f->r.file.dev, .ino = f->r.file.ino, .size = f->r.file.size } };
+	m.contents = malloc(m.r.size ? m.r.size : 1);
+	ssize_t n = m.contents ? pread(fd, m.contents, m.r.size, 0) : -1;
+	close(fd);
+	struct shmem_file_rec *grown = n == (ssize_t)m.r.size
+		? realloc(t->shmem_files, (size_t)(t->nr_shmem_files + 1) * sizeof(*grown)) : NULL;
+	if (!grown) {
+		free(m.contents);
+		return cryo_fail(e, pid, "files", "pread", errno ? errno : EIO, "cannot read %s (fd %d of process %d)",
+				 f->path, f->r.fd, pid);
+	}
+	t->shmem_files = grown;
+	t->shmem_files[t->nr_shmem_files++] = m;
+	return 0;
+}
+
 static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
 {
 	struct snapshot *s = &t->procs[k];
@@ -243,6 +273,8 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 		}
 		return sockets_capture_outside(pid, f, e);  /* comes back unconnected, as in BLCR */
 	}
+	if (f->r.kind == CRYO_FD_SHMEM)
+		return capture_shmem_file(t, pid, f, e);
 	if (f->r.kind == CRYO_FD_INHERIT && !root)
 		return cryo_fail(e, pid, "files", "", ENOTSUP,
 				 "fd %d of process %d is %s, which it did not get from its parent: not supported yet",
@@ -343,9 +375,10 @@ static int open_at_number(const struct fd_rec *f, const char *path, struct cryo_
 	return 0;
 }
 
-int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_fn relocate, int keep_fd,
+int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_fn relocate, int *keep,
 		       struct cryo_error *e)
 {
+	int keep_fd = *keep;
 	char buf[PATH_MAX];
 	int pool = pipes_pool_base(t), above_pool = pool + pool_size(t);
 
@@ -355,7 +388,7 @@ int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_
 		if (moved < 0)
 			return cryo_fail_errno(e, getpid(), "files", "fcntl", "cannot move a descriptor out of the way");
 		close(keep_fd);
-		keep_fd = moved;
+		*keep = keep_fd = moved;
 	}
 	/* everything but what the image wants, the pool (inherited from the restorer) and keep_fd */
 	for (int fd = 0; fd <= 2; fd++)
@@ -380,6 +413,17 @@ int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_
 				return cryo_fail_errno(e, getpid(), "files", "fcntl(F_SETFL)", "cannot set the flags of fd %d", f->r.fd);
 			continue;
 		}
+		if (f->r.kind == CRYO_FD_SHMEM) {
+			/* an open file of its own on the pool's object, at its offset */
+			char self[64];
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", shmem_pool_fd(t, pool, f->r.file.dev, f->r.file.ino));
+			struct fd_rec as_file = { .r = f->r, .path = f->path };
+			as_file.r.open_flags &= ~(uint32_t)O_NOFOLLOW;     /* shm_open's: /proc/self/fd is a link */
+			if (open_at_number(&as_file, self, e) ||
+			    lseek(f->r.fd, (off_t)f->r.pos, SEEK_SET) < 0)
+				return -1;
+			continue;
+		}
 		if (f->r.kind == CRYO_FD_INHERIT) {
 			if (fcntl(f->r.fd, F_GETFD) < 0)   /* cr_restart has none there: give it /dev/null */
 				if (open_at_number(&(struct fd_rec){ .r = { .kind = CRYO_FD_DEVICE, .fd = f->r.fd,
@@ -390,7 +434,7 @@ int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_
 		if (open_at_number(f, relocate(f->path, buf, sizeof(buf)), e))
 			return -1;
 	}
-	return keep_fd;
+	return 0;
 }
 
 /* ---- a process forked from its restored parent, by injected syscalls ---- */
@@ -453,6 +497,16 @@ int files_restore_injected(struct injector *in, uint64_t scratch, const struct t
 			 : f->r.kind == CRYO_FD_PARENT ? stash + f->r.parent_fd
 			 : f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP
 			   ? pool_fd_of(t, pool, &f->r) : -1;
+		if (f->r.kind == CRYO_FD_SHMEM) {
+			char self[64];
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", shmem_pool_fd(t, pool, f->r.file.dev, f->r.file.ino));
+			struct fd_rec as_file = *f;
+			as_file.r.kind = CRYO_FD_REGULAR;       /* reopened like a file, offset included */
+			as_file.r.open_flags &= ~(uint32_t)O_NOFOLLOW;  /* shm_open's: /proc/self/fd is a link */
+			if (remote_open_at(in, scratch, &as_file, self, e))
+				return -1;
+			continue;
+		}
 		if (from >= 0) {
 			if (remote_fd_call(in, "dup3", SYS_dup3, from, f->r.fd, cloexec, 0, NULL, e))
 				return -1;

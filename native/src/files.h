@@ -17,9 +17,9 @@ int files_link_tree(struct tree *t, struct cryo_error *e);
 int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e);
 /* In a root s of t being restored, on itself: open every file at its number
  * and offset, take its pipe and socket ends from the pool (pipes.h, made by
- * the restorer and inherited), close everything else but keep_fd (>= 0),
- * which is moved above the pool: returns its new number, or -1. */
-int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_fn relocate, int keep_fd,
+ * the restorer and inherited), close everything else but *keep (>= 0),
+ * which is moved above the pool (*keep is its number, even on failure). */
+int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_fn relocate, int *keep,
 		       struct cryo_error *e);
 /* In a process forked from its restored parent, by injected syscalls: the
  * same, taking inherited descriptors from the parent's and pipe ends from

@@ -144,6 +144,12 @@ static int create_shmem(const struct tree *t, int pool_base, struct cryo_error *
 		if (ftruncate(fd, (off_t)t->shmem[i].size) < 0)
 			return cryo_fail_errno(e, self, "shared memory", "ftruncate", "cannot size shared memory to %llu bytes",
 					       (unsigned long long)t->shmem[i].size);
+		for (int f = 0; f < t->nr_shmem_files; f++) {
+			const struct shmem_file_rec *c = &t->shmem_files[f];
+			if (c->r.dev == t->shmem[i].dev && c->r.ino == t->shmem[i].ino &&
+			    pwrite(fd, c->contents, c->r.size, 0) != (ssize_t)c->r.size)
+				return cryo_fail_errno(e, self, "shared memory", "pwrite", "cannot fill shared memory object %d", i + 1);
+		}
 		int at = pool_base + 2 * t->nr_pipes + i;
 		if (fd != at && (dup3(fd, at, O_CLOEXEC) < 0 || close(fd) < 0))
 			return cryo_fail_errno(e, self, "shared memory", "dup3", "cannot place shared memory at fd %d", at);

@@ -99,7 +99,7 @@ static void become_restorable(const struct tree *t, const struct snapshot *s, in
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (process_restore_self(s, relocate(s->cwd, buf, sizeof(buf)), &e))
 		report_and_exit(status_fd, &e);
-	if ((status_fd = files_restore_self(t, s, relocate, status_fd, &e)) < 0)
+	if (files_restore_self(t, s, relocate, &status_fd, &e))
 		report_and_exit(status_fd, &e);
 	if (signals_restore_actions(s, &e) || unregister_own_rseq(&e))
 		report_and_exit(status_fd, &e);

@@ -192,6 +192,18 @@ int tree_write_sysv_ipc(struct image_writer *w, const struct tree *t, struct cry
 	return write_section(w, CRYO_SEC_SYSV_MSG, &b, e);
 }
 
+int tree_write_shmem_files(struct image_writer *w, const struct tree *t, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
+	for (int i = 0; i < t->nr_shmem_files; i++) {
+		size_t at = rb_begin(&b, &t->shmem_files[i].r, sizeof(t->shmem_files[i].r));
+		rb_put(&b, t->shmem_files[i].contents, t->shmem_files[i].r.size);
+		rb_pad8(&b);
+		rb_finish(&b, at);
+	}
+	return write_section(w, CRYO_SEC_SHMEM_FILES, &b, e);
+}
+
 int snapshot_write_process(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
 {
 	struct rec_buf b = {0};
@@ -487,7 +499,7 @@ static int read_fds(struct image_reader *r, struct snapshot *s, int k, struct cr
 			c.bad = 1;
 			break;
 		}
-		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_INOTIFY ||
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_SHMEM ||
 		    (f.r.kind == CRYO_FD_PARENT && (f.r.parent_fd < 0 || f.r.parent_fd > (1 << 20))) ||
 		    f.r.dup_of >= f.r.fd || f.r.dup_of < -1 || (s->nr_fds && f.r.fd <= s->fds[s->nr_fds - 1].r.fd)) {
 			free(f.path);
@@ -763,6 +775,36 @@ static int read_sysv_ipc(struct image_reader *r, struct tree *t, struct cryo_err
 	return c.bad ? -1 : 0;
 }
 
+static int read_shmem_files(struct image_reader *r, struct tree *t, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	int rc = load_section(r, CRYO_SEC_SHMEM_FILES, 0, &buf, &c, 0, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	while (!c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct shmem_file_rec m = {0};
+		if (enter_record(&c, &rec, &m.r, sizeof(m.r), "shared memory file record"))
+			break;
+		struct shmem_file_rec *grown;
+		if (m.r.size > remaining(&rec) ||
+		    !(grown = realloc(t->shmem_files, (size_t)(t->nr_shmem_files + 1) * sizeof(*grown)))) {
+			bad(&c, "shared memory file record");
+			break;
+		}
+		t->shmem_files = grown;
+		if (!(m.contents = malloc(m.r.size ? m.r.size : 1))) {
+			bad(&c, "out of memory");
+			break;
+		}
+		memcpy(m.contents, rec.p, m.r.size);
+		t->shmem_files[t->nr_shmem_files++] = m;
+	}
+	free(buf);
+	return c.bad ? -1 : 0;
+}
+
 static int read_one(struct image_reader *r, struct snapshot *s, int k, int thread_base, struct cryo_error *e)
 {
 	memset(s, 0, sizeof(*s));
@@ -832,27 +874,35 @@ static int check_tree(struct image_reader *r, const struct tree *t, struct cryo_
 	return 0;
 }
 
-/* The shared memory objects the tree's mappings name. */
+static int need_shmem(struct tree *t, uint64_t dev, uint64_t ino, uint64_t need, struct cryo_error *e)
+{
+	int j = 0;
+	while (j < t->nr_shmem && (t->shmem[j].ino != ino || t->shmem[j].dev != dev))
+		j++;
+	if (j == t->nr_shmem) {
+		struct shmem_obj *grown = realloc(t->shmem, (size_t)(j + 1) * sizeof(*grown));
+		if (!grown)
+			return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
+		t->shmem = grown;
+		t->shmem[t->nr_shmem++] = (struct shmem_obj){ dev, ino, 0 };
+	}
+	if (need > t->shmem[j].size)
+		t->shmem[j].size = need;
+	return 0;
+}
+
+/* The shared memory objects the tree's mappings and descriptors name. */
 static int collect_shmem(struct tree *t, struct cryo_error *e)
 {
+	for (int i = 0; i < t->nr_shmem_files; i++)
+		if (need_shmem(t, t->shmem_files[i].r.dev, t->shmem_files[i].r.ino, t->shmem_files[i].r.size, e))
+			return -1;
 	for (int k = 0; k < t->nr; k++)
 		for (int i = 0; i < t->procs[k].nr_vmas; i++) {
 			const struct cryo_vma *v = &t->procs[k].vmas[i].r;
-			if (v->kind != CRYO_VMA_ANON_SHARED)
-				continue;
-			uint64_t need = v->pgoff + (v->end - v->start);
-			int j = 0;
-			while (j < t->nr_shmem && (t->shmem[j].ino != v->file.ino || t->shmem[j].dev != v->file.dev))
-				j++;
-			if (j == t->nr_shmem) {
-				struct shmem_obj *grown = realloc(t->shmem, (size_t)(j + 1) * sizeof(*grown));
-				if (!grown)
-					return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
-				t->shmem = grown;
-				t->shmem[t->nr_shmem++] = (struct shmem_obj){ v->file.dev, v->file.ino, 0 };
-			}
-			if (need > t->shmem[j].size)
-				t->shmem[j].size = need;
+			if (v->kind == CRYO_VMA_ANON_SHARED &&
+			    need_shmem(t, v->file.dev, v->file.ino, v->pgoff + (v->end - v->start), e))
+				return -1;
 		}
 	return 0;
 }
@@ -860,6 +910,9 @@ static int collect_shmem(struct tree *t, struct cryo_error *e)
 void tree_free(struct tree *t)
 {
 	free(t->shmem);
+	for (int i = 0; i < t->nr_shmem_files; i++)
+		free(t->shmem_files[i].contents);
+	free(t->shmem_files);
 	for (int i = 0; i < t->nr_sysv_sem; i++)
 		free(t->sysv_sem[i].values);
 	free(t->sysv_sem);
@@ -910,7 +963,7 @@ int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		thread_base += (int)t->procs[k].proc.nr_threads;
 	}
 	if (read_pipes(r, t, e) || read_socketpairs(r, t, e) || read_sysv_shm(r, t, e) || read_tcp(r, t, e) ||
-	    read_sysv_ipc(r, t, e) ||
+	    read_sysv_ipc(r, t, e) || read_shmem_files(r, t, e) ||
 	    check_tree(r, t, e) ||
 	    collect_shmem(t, e)) {
 		tree_free(t);

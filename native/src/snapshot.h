@@ -71,6 +71,11 @@ struct sysv_msg_rec {
 	char *messages;             /* encoded as format.h says */
 };
 
+struct shmem_file_rec {
+	struct cryo_shmem_file r;
+	char *contents;
+};
+
 struct tcp_rec {
 	struct cryo_tcp r;
 	char *send, *recv;
@@ -106,6 +111,8 @@ struct tree {
 	int nr_sysv_sem;
 	struct sysv_msg_rec *sysv_msg;
 	int nr_sysv_msg;
+	struct shmem_file_rec *shmem_files;
+	int nr_shmem_files;
 };
 
 void snapshot_free(struct snapshot *s);
@@ -120,6 +127,7 @@ int tree_write_socketpairs(struct image_writer *w, const struct tree *t, struct 
 int tree_write_sysv_shm(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_tcp(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_sysv_ipc(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+int tree_write_shmem_files(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 /* Parse every section, checking every record's bounds, that the page runs
  * lie inside mappings and inside the page data, and that the tree holds
  * together (parents first, pipes known). */

@@ -52,6 +52,7 @@ enum cryo_section_type {
 	CRYO_SEC_TCP     = 11,     /* sequence of struct cryo_tcp + queued data; one per file */
 	CRYO_SEC_SYSV_SEM = 12,   /* sequence of struct cryo_sysv_sem + values; one per file */
 	CRYO_SEC_SYSV_MSG = 13,   /* sequence of struct cryo_sysv_msg + messages; one per file */
+	CRYO_SEC_SHMEM_FILES = 14, /* sequence of struct cryo_shmem_file + contents; one per file */
 };
 
 /*
@@ -211,6 +212,17 @@ enum cryo_fd_kind {
 	CRYO_FD_CLOSED_SOCKET = 11, /* a socket to the outside: comes back unconnected (as BLCR did); detail: cryo_fd_socket */
 	CRYO_FD_TCP      = 12,      /* a TCP socket of the tree (listening, or connected to another of the tree): file.ino names it in TCP */
 	CRYO_FD_INOTIFY  = 13,      /* detail: its watches, each struct cryo_inotify_watch + path */
+	CRYO_FD_SHMEM    = 14,      /* a memfd or an unlinked POSIX shm file: file.dev/ino name it in SHMEM_FILES */
+};
+
+/* A shared memory object the tree holds open (memfd, unlinked /dev/shm
+ * file), with its contents (size bytes, padded to 8): the same object as
+ * any mapping with the same device and inode.  Seals are not kept. */
+struct cryo_shmem_file {
+	uint32_t record_size;
+	uint32_t pad;
+	uint64_t dev, ino;
+	uint64_t size;
 };
 
 /* One watch of an inotify descriptor: the path follows (path_len bytes,

@@ -19,7 +19,9 @@ public enum FdKind {
     CLOSED_SOCKET(11),
     /** A TCP socket of the tree (listening, or connected within the tree). */
     TCP(12),
-    INOTIFY(13);
+    INOTIFY(13),
+    /** A memfd or unlinked POSIX shm file held open. */
+    SHMEM(14);
 
     private final int code;
 
