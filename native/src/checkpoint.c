@@ -105,6 +105,7 @@ struct proc_capture {
 	int nr_prepared;
 	uint64_t scratch;
 	int zombie;
+	int was_stopped;            /* job-control stopped (a suspended job): it stays so */
 	pid_t ppid;
 	struct snapshot *snap;      /* in the tree, once discovery is over */
 };
@@ -212,6 +213,9 @@ static void release(struct proc_capture *c)
 		injector_finish(&c->in[i], NULL, &ignored);
 	for (int i = 0; i < c->nr_tids; i++)
 		tracer_detach(c->tids[i], &ignored);
+	/* running injected syscalls woke it from its stop: put it back, as it was */
+	if (c->was_stopped && c->nr_tids)
+		kill(c->pid, SIGSTOP);
 	free(c->in);
 	free(c->tids);
 }
@@ -268,6 +272,7 @@ static int add_process(struct capture *c, pid_t pid, struct cryo_error *e)
 	if (proc_read_status(pid, &st, e))
 		return -1;
 	p->ppid = st.ppid;
+	p->was_stopped = st.state == 'T';
 	if ((c->nr > 1 || c->group) && (st.state == 'Z' || st.state == 'X')) {
 		p->zombie = 1;
 		return 0;

@@ -67,4 +67,19 @@ class ContextFileTest {
             original.goAndAssertPassed();
         }
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSuspendedProcessStaysSuspended() throws Exception {
+        try (var original = CheckpointHarness.Original.start("baseline")) {
+            String pid = Long.toString(original.pid());
+            CheckpointHarness.run(List.of("kill", "-STOP", pid), java.time.Duration.ofSeconds(5));
+            Path file = original.dir().resolve("context.cryo");
+            Checkpointer.create().checkpoint(original.pid(), CheckpointOptions.builder().file(file).build());
+            String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+            assertTrue(status.contains("State:\tT"), "the suspended process runs again after its checkpoint");
+            CheckpointHarness.run(List.of("kill", "-CONT", pid), java.time.Duration.ofSeconds(5));
+            original.goAndAssertPassed();
+        }
+    }
 }
