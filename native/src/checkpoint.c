@@ -15,6 +15,7 @@
 #include "tracer.h"
 
 #include <dirent.h>
+#include <linux/kcmp.h>
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
@@ -420,8 +421,24 @@ static int check_pid_namespaces(const struct tree *t, struct cryo_error *e)
 	return 0;
 }
 
+/* Two processes of one address space (a vfork not yet past its exec, or
+ * clone(CLONE_VM) without CLONE_THREAD) would come back as two: refuse. */
+static int refuse_shared_address_spaces(const struct capture *c, struct cryo_error *e)
+{
+	for (int a = 0; a < c->nr; a++)
+		for (int b = a + 1; b < c->nr; b++)
+			if (!c->pc[a].zombie && !c->pc[b].zombie &&
+			    syscall(SYS_kcmp, c->pc[a].pid, c->pc[b].pid, KCMP_VM, 0, 0) == 0)
+				return cryo_fail(e, c->pc[b].pid, "memory", "", ENOTSUP,
+						 "processes %d and %d share one address space (vfork, or CLONE_VM): not supported",
+						 c->pc[a].pid, c->pc[b].pid);
+	return 0;
+}
+
 static int capture_all(struct capture *c, struct cryo_error *e)
 {
+	if (refuse_shared_address_spaces(c, e))
+		return -1;
 	for (int k = 0; k < c->nr; k++) {
 		struct proc_capture *p = &c->pc[k];
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)

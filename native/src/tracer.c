@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* The kernel's internal restart codes (include/linux/errno.h), seen in rax
  * when a thread is stopped on its way out of an interrupted syscall. */
@@ -19,6 +20,8 @@
 #define ERESTARTNOINTR        513
 #define ERESTARTNOHAND        514
 #define ERESTART_RESTARTBLOCK 516
+
+#define SEIZE_TIMEOUT_MS 10000
 
 int tracer_wait(pid_t tid, int *status, struct cryo_error *e)
 {
@@ -51,10 +54,29 @@ int tracer_seize(pid_t tid, struct cryo_error *e)
 		ptrace(PTRACE_DETACH, tid, 0, 0);
 		return cryo_fail(e, tid, "process", "ptrace(PTRACE_INTERRUPT)", err, "cannot stop process %d", tid);
 	}
+	/* a thread in an uninterruptible wait (a vfork parent, a hung file system)
+	 * stops only when the wait ends: give up rather than hang with it */
+	long waited_us = 0, nap_us = 10;
 	for (;;) {
 		int status;
-		if (tracer_wait(tid, &status, e))
-			return -1;
+		pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
+		if (r == 0) {
+			if (waited_us >= SEIZE_TIMEOUT_MS * 1000L)
+				return cryo_fail(e, tid, "process", "ptrace(PTRACE_INTERRUPT)", ETIMEDOUT,
+						 "thread %d did not stop within %d s (uninterruptible sleep, or a parent waiting for its vfork child)",
+						 tid, SEIZE_TIMEOUT_MS / 1000);
+			usleep((useconds_t)nap_us);     /* a stop usually takes microseconds */
+			waited_us += nap_us;
+			if (nap_us < 1000)
+				nap_us *= 2;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return cryo_fail_errno(e, tid, "process", "waitpid", "lost track of process %d", tid);
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			return cryo_fail(e, tid, "process", "", ESRCH, "process %d ended while it was being stopped", tid);
 		if (is_interrupt_stop(status))
 			return 0;
 		/* a signal on its way in: let it through, the interrupt stays pending */
