@@ -42,4 +42,29 @@ class ProcessGroupTest {
             restored.assertPassed();
         }
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSessionComesBackWithItsShell() throws Exception {
+        Path dir = CheckpointHarness.newWorkDir("sid");
+        String stage = CheckpointHarness.program("pipeline_stage").toString();
+        String go = dir.resolve("go").toString();
+        // a session of its own: the shell and its pipeline, one tree under the shell
+        String job = stage + " " + go + " produce | " + stage + " " + go + " consume";
+        try (var original = CheckpointHarness.Original.startCommand(dir, List.of("setsid", "bash", "-c", job), Map.of())) {
+            long consumer = original.pid();
+            String stat = Files.readString(Path.of("/proc/" + consumer + "/stat"));
+            long sid = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
+            List<ProcessHandle> members = ProcessHandle.of(sid).orElseThrow().descendants().toList();
+            Path file = dir.resolve("session.cryo");
+            Checkpointer.create().checkpoint(sid, CheckpointOptions.builder().file(file)
+                    .scope(CheckpointOptions.Scope.SESSION).endAction(EndAction.KILL).build());
+            original.kill();
+            CheckpointHarness.awaitGone(sid);
+            CheckpointHarness.awaitGone(members.stream().mapToLong(ProcessHandle::pid).toArray());
+            var restored = original.restart(file, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            restored.assertPassed();
+        }
+    }
 }
