@@ -1,8 +1,10 @@
 #include "signals.h"
 #include "error.h"
 #include "memory.h"
+#include "cryo/callbacks.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +99,35 @@ static int queue_one(struct injector *in, uint64_t scratch, pid_t tgid, pid_t ti
 	return 0;
 }
 
+/* A process that links libcryo_callbacks and has registered a callback
+ * (its handler is set) is told of its restart: the marked signal is queued
+ * first, so the callbacks run before it carries on. */
+static int uses_callbacks(const struct snapshot *s)
+{
+	const struct cryo_sigaction *sa = &s->proc.sigactions[CRYO_RESTART_SIGNAL - 1];
+	if (sa->handler == (uint64_t)(uintptr_t)SIG_DFL || sa->handler == (uint64_t)(uintptr_t)SIG_IGN)
+		return 0;
+	for (int i = 0; i < s->nr_vmas; i++) {
+		const char *p = s->vmas[i].path, *name = strrchr(p ? p : "", '/');
+		if (name && !strcmp(name, "/libcryo_callbacks.so"))
+			return 1;
+	}
+	return 0;
+}
+
 int signals_restore_pending(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
 {
+	if (uses_callbacks(s)) {
+		siginfo_t mark;
+		memset(&mark, 0, sizeof(mark));
+		mark.si_signo = CRYO_RESTART_SIGNAL;
+		mark.si_code = SI_QUEUE;
+		mark.si_pid = getpid();
+		mark.si_uid = getuid();
+		mark.si_value.sival_int = CRYO_RESTART_MARK;
+		if (queue_one(&in[0], scratch, s->proc.ns_depth ? s->proc.ns_pid : in[0].tgid, 0, &mark, e))
+			return -1;
+	}
 	int own_ns = s->proc.ns_depth > 0;
 	pid_t tgid = own_ns ? s->proc.ns_pid : in[0].tgid;
 	for (uint32_t i = 0; i < s->proc.nr_shared_pending; i++)
