@@ -1,7 +1,7 @@
 /*
  * Threads: eight of them, each blocked somewhere different at checkpoint
  * time (a mutex, a condition variable, a raw futex, nanosleep, a pthread
- * barrier, spinning on its own TLS), each with its own blocked mask, a
+ * barrier, spinning on its own TLS, read() on a pipe), each with its own blocked mask, a
  * signal pending for it alone, its own alternate signal stack and rseq
  * area.  After the restart every thread must wake where it was and finish,
  * and pthread synchronization must keep working.
@@ -27,6 +27,7 @@ static __thread long tls_value;
 static volatile sig_atomic_t got_usr2[NTHREADS];
 static char altstacks[NTHREADS][65536];
 static pid_t tids[NTHREADS];
+static int feed[2];                     /* the last thread waits in read() on it */
 static long results[NTHREADS];
 
 static void on_usr2(int sig, siginfo_t *si, void *uc)
@@ -55,6 +56,12 @@ static void *worker(void *arg)
 	own_signal_setup(i);
 	atomic_fetch_add(&started, 1);
 
+	if (i == NTHREADS - 1) {                /* blocked in read() on a pipe */
+		char c;
+		if (read(feed[0], &c, 1) != 1 || c != 'x')
+			tl_fail("thread %d: read() on the pipe did not get its byte", i);
+		goto after_wait;
+	}
 	switch (i % 6) {
 	case 0:                                 /* blocked on a mutex the main thread holds */
 		pthread_mutex_lock(&mutex);
@@ -82,6 +89,7 @@ static void *worker(void *arg)
 			results[i]++;
 		break;
 	}
+after_wait:
 	/* after the restart: its own state is intact */
 	if (tls_value != 1000 + i)
 		tl_fail("thread %d: TLS value %ld", i, tls_value);
@@ -123,6 +131,8 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	pthread_barrier_init(&barrier, NULL, 2);
+	if (pipe(feed) < 0)
+		return 1;
 	pthread_mutex_lock(&mutex);
 
 	pthread_t th[NTHREADS];
@@ -147,6 +157,8 @@ int main(int argc, char **argv)
 	syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, NTHREADS, NULL, NULL, 0);
 	atomic_store(&spin_stop, 1);
 	pthread_barrier_wait(&barrier);
+	if (write(feed[1], "x", 1) != 1)
+		tl_fail("cannot feed the thread blocked in read()");
 	for (int i = 0; i < NTHREADS; i++) {
 		void *ret;
 		if (pthread_join(th[i], &ret) != 0 || ret != (void *)(long)(i + 1))
