@@ -317,7 +317,9 @@ static int check_one(const char *what, const char *path, const struct cryo_file_
 int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e)
 {
 	char buf[PATH_MAX], what[48];
-	if (check_one("executable", relocate(s->exe, buf, sizeof(buf)), &s->proc.exe_id, 1, e))
+	size_t exe_len = strlen(s->exe);
+	int exe_gone = exe_len > 10 && !strcmp(s->exe + exe_len - 10, " (deleted)");   /* its pages are in the image */
+	if (!exe_gone && check_one("executable", relocate(s->exe, buf, sizeof(buf)), &s->proc.exe_id, 1, e))
 		return -1;
 	for (int i = 0; i < s->nr_vmas; i++) {
 		const struct vma_rec *v = &s->vmas[i];

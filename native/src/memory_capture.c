@@ -115,9 +115,16 @@ static int classify(pid_t pid, const struct smaps_header *h, int may_write, stru
 	} else if (*path == '/') {
 		struct stat st;
 		size_t len = strlen(path);
-		if (len > 10 && !strcmp(path + len - 10, " (deleted)"))
-			return cryo_fail(e, pid, "memory", "", ENOENT,
-					 "process %d maps %s, which was deleted: cannot save it by reference", pid, path);
+		if (len > 10 && !strcmp(path + len - 10, " (deleted)")) {
+			if (shared)
+				return cryo_fail(e, pid, "memory", "", ENOENT,
+						 "process %d maps %s, which was deleted: cannot save it by reference", pid, path);
+			/* a binary replaced under a running program (an upgrade): its pages are
+			 * still readable through the mapping, so they are saved, all of them */
+			v->r.kind = CRYO_VMA_ANON_PRIVATE;
+			v->r.flags |= CRYO_VMA_FILE_GONE;
+			goto mapped;
+		}
 		if (stat(path, &st) < 0)
 			return cryo_fail_errno(e, pid, "memory", "stat", "process %d maps %s, which cannot be found", pid, path);
 		if (st.st_ino != h->inode)
@@ -134,6 +141,7 @@ static int classify(pid_t pid, const struct smaps_header *h, int may_write, stru
 		return cryo_fail(e, pid, "memory", "", ENOTSUP,
 				 "process %d has a mapping Cryo cannot save yet: %s at %lx-%lx", pid, path, h->start, h->end);
 	}
+mapped:
 	v->r.start = h->start;
 	v->r.end = h->end;
 	v->r.prot = (h->perms[0] == 'r' ? PROT_READ : 0) | (h->perms[1] == 'w' ? PROT_WRITE : 0) |
@@ -199,6 +207,8 @@ static int needs_data(const struct vma_rec *v)
 
 static int page_wanted(const struct vma_rec *v, uint64_t pm)
 {
+	if (v->r.flags & CRYO_VMA_FILE_GONE)               /* no file to find the rest in again */
+		return 1;
 	if (v->r.kind == CRYO_VMA_FILE_PRIVATE)          /* only its copied-on-write pages */
 		return (pm & PM_SWAPPED) || ((pm & PM_PRESENT) && !(pm & PM_FILE));
 	return (pm & (PM_PRESENT | PM_SWAPPED)) != 0;

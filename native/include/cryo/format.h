@@ -184,6 +184,7 @@ enum cryo_vma_kind {
 #define CRYO_VMA_LOCKED      0x40u
 #define CRYO_VMA_HEAP        0x80u  /* [heap] */
 #define CRYO_VMA_STACK       0x100u /* [stack] */
+#define CRYO_VMA_FILE_GONE   0x200u /* a private mapping of a deleted file: saved whole, by content */
 
 struct cryo_vma {
 	uint32_t record_size;
