@@ -97,13 +97,28 @@ StateSaveLocation=$STATE
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
-# Preemption as Cryo wants it: requeue, with a grace time and the job's --signal at preemption
-# (22.05 spells it SchedulerParameters=preempt_send_user_signal; later releases PreemptParameters).
+# Preemption as Cryo wants it: requeue, with a grace time and the job's --signal at preemption.
+# 22.05 reads preempt_send_user_signal from SlurmctldParameters only (its _preempt_jobs); under
+# SchedulerParameters it is silently ignored and the grace period starts with SIGCONT+SIGTERM
+# to the job steps, which a batch script without steps never sees.  23.02+: PreemptParameters.
 PreemptType=preempt/partition_prio
 PreemptMode=REQUEUE
-SchedulerParameters=preempt_send_user_signal
+SlurmctldParameters=preempt_send_user_signal
 JobRequeue=1
+# Fast turn-around for the tests (all documented in plugin-slurm/README.md):
+#  KillWait=10          SIGTERM -> SIGKILL at a time limit, preemption or requeue (default 30 s)
+#  OverTimeLimit=0      no extra minutes after the time limit (the default, stated)
+#  AuthInfo=cred_expire=10  a requeued job becomes eligible again cred_expire+1 s after its old run
+#                       ended (BeginTime; default 120 s); matters when the requeue comes from the job
+#                       itself (time limit, preemption), where nothing runs 'StartTime=now' afterwards
+#  SchedulerParameters=sched_interval=5  a job that requeued itself becomes eligible at its BeginTime,
+#                       but nothing schedules it then: without other activity it waits for the main
+#                       scheduler's periodic pass (sched_interval, default 60 s; backfill skips its
+#                       passes when nothing changed), which made a preempted job wait 60 s or more
 KillWait=10
+OverTimeLimit=0
+AuthInfo=cred_expire=10
+SchedulerParameters=sched_interval=5
 MinJobAge=600
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
@@ -174,6 +189,7 @@ export SLURM_REST_USER_NAME=root
 export SLURM_REST_TOKEN=$TOKEN   # not SLURM_JWT: that would switch scontrol/sbatch to auth/jwt
 export CRYO_NODE_EXEC="$ON_NODE %n"
 export CRYO_SLURM_JOBS_DIR=$SCHED_DIR/jobs
+export CRYO_JOB_REST_URL=http://$HOST_ADDR:$REST_PORT   # slurmrestd as jobs on either node reach it
 ENV
 }
 

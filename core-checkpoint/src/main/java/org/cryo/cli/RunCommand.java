@@ -15,7 +15,9 @@ import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobDirectory;
 import org.cryo.scheduler.JobProcess;
 import org.cryo.scheduler.NodeExecutor;
+import org.cryo.scheduler.PeriodicCheckpoints;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -44,6 +46,12 @@ import picocli.CommandLine.Parameters;
             "  default $SLURM_SUBMIT_DIR/.cryo/JOBID) for 'cryo slurm checkpoint', and when the",
             "  job runs again after a requeue (SLURM_RESTART_COUNT > 0) and a context file",
             "  exists, it restarts CMD from the latest context instead of from the top.",
+            "  With --checkpoint-interval it also checkpoints CMD's process tree every interval",
+            "  (Quartz, inside cr_run), keeping the last --checkpoint-keep context files.",
+            "",
+            "  With --pid-ns, CMD runs in a PID namespace of its own under an init of Cryo's;",
+            "  the init (whose PID --pid-file records, and which a batch job records in its",
+            "  catalog) is the process to checkpoint, and a restart recreates the namespace.",
         },
         parameterListHeading = "%nARGUMENTS%n",
         optionListHeading = "%nOPTIONS%n",
@@ -54,10 +62,35 @@ import picocli.CommandLine.Parameters;
             "127:the command could not be started",
         },
         footerHeading = "%nEXAMPLES%n",
-        footer = {"  cr_run ./simulation -n 1000", ""})
+        footer = {"  cr_run ./simulation -n 1000", "  cr_run --pid-ns --pid-file sim.pid ./simulation -n 1000", ""})
 final class RunCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
     List<String> command;
+
+    @Option(names = "--checkpoint-interval", paramLabel = "TIME",
+            description = "In a batch job: checkpoint every TIME (minutes, fractions allowed, or with a unit:"
+                    + " 90s, 1.5m, 2h). Default: $CRYO_CHECKPOINT_INTERVAL, else none.")
+    String interval;
+
+    @Option(names = "--checkpoint-keep", paramLabel = "N",
+            description = "Keep the last N context files of the job (default: $CRYO_KEEP_CHECKPOINTS, else 3).")
+    Integer keep;
+
+    @Option(names = "--pid-ns",
+            description = "Run CMD in a PID namespace of its own, under an init of Cryo's (cryo-engine run --pid-ns):"
+                    + " the init is the process to checkpoint (its whole tree), and a restart recreates the"
+                    + " namespace, so the job's PIDs never collide with the node's. Needs root or CAP_SYS_ADMIN.")
+    boolean pidNamespace;
+
+    @Option(names = "--pid-file", paramLabel = "FILE",
+            description = "With --pid-ns: write the init's PID (as seen from outside the namespace) to FILE,"
+                    + " the PID to give cr_checkpoint.")
+    Path pidFile;
+
+    private PeriodicCheckpoints periodic;
+    /** With --pid-ns: the file the helper writes the init's PID to, and whether cr_run made it. */
+    private Path initPidFile;
+    private boolean ownInitPidFile;
 
     /** How long to wait for the scheduler to end a vacated job before giving up. */
     private static final long VACATE_WAIT_MILLIS = 300_000;
@@ -67,28 +100,139 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> environment = System.getenv();
+        interval(environment);   // a bad interval is a usage error before anything runs
+        if (pidFile != null && !pidNamespace) {
+            throw new CliFailure("--pid-file needs --pid-ns", ExitStatus.USAGE);
+        }
+        try {
+            return call(environment);
+        } finally {
+            if (ownInitPidFile) {
+                Files.deleteIfExists(initPidFile);
+            }
+        }
+    }
+
+    private int call(Map<String, String> environment) throws Exception {
         Optional<BatchJob> job = BatchJob.detect(environment);
         if (job.isEmpty()) {
             return start().waitFor();
         }
-        JobDirectory dir = JobCatalog.configured(environment, job.get().workDir()).job(job.get().jobId()).create();
+        JobCatalog catalog = JobCatalog.configured(environment, job.get().workDir());
+        if (keep != null) {
+            catalog = new JobCatalog(catalog.root(), keep);
+        }
+        JobDirectory dir = catalog.job(job.get().jobId()).create();
         dir.clearVacating();   // left by the vacate that ended the previous run
         Optional<Path> latest = job.get().mayBeRerun() ? dir.latest() : Optional.empty();
-        int status = latest.isPresent() ? restartFrom(latest.get(), job.get(), dir) : runAndRecord(job.get(), dir);
+        int status;
+        try {
+            status = latest.isPresent() ? restartFrom(latest.get(), job.get(), dir) : runAndRecord(job.get(), dir);
+        } finally {
+            if (periodic != null) {
+                periodic.close();
+            }
+        }
         return waitIfVacated(dir, status);
     }
 
+    /** The periodic-checkpoint interval: --checkpoint-interval, else $CRYO_CHECKPOINT_INTERVAL. */
+    private Optional<java.time.Duration> interval(Map<String, String> environment) throws CliFailure {
+        String text = interval != null ? interval : environment.get("CRYO_CHECKPOINT_INTERVAL");
+        if (text == null || text.isBlank()) {
+            return Optional.empty();
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(s|m|min|h)?").matcher(text.strip());
+        if (!m.matches()) {
+            throw new CliFailure("invalid checkpoint interval '" + text + "' (minutes, or 90s, 1.5m, 2h)", ExitStatus.USAGE);
+        }
+        double value = Double.parseDouble(m.group(1));
+        String unit = m.group(2) == null ? "m" : m.group(2);
+        double seconds = switch (unit) {
+            case "s" -> value;
+            case "h" -> value * 3600;
+            default -> value * 60;
+        };
+        if (seconds < 1) {
+            throw new CliFailure("checkpoint interval '" + text + "' is shorter than a second", ExitStatus.USAGE);
+        }
+        return Optional.of(java.time.Duration.ofMillis((long) (seconds * 1000)));
+    }
+
+    /** Starts the periodic checkpoints of the job's process, if asked for. */
+    private void startPeriodic(JobDirectory dir, long pid) throws Exception {
+        Optional<java.time.Duration> every = interval(System.getenv());
+        if (every.isEmpty() || periodic != null) {
+            return;
+        }
+        periodic = PeriodicCheckpoints.start(every.get(), () -> pid, dir);
+        System.err.println("cr_run: job " + dir.jobId() + ": checkpoint every " + every.get().toMillis() / 1000.0
+                + " s, keeping the last " + (keep != null ? keep : "$CRYO_KEEP_CHECKPOINTS or 3") + " context files");
+    }
+
+    /**
+     * Starts CMD, or with --pid-ns the engine helper {@code cryo-engine run --pid-ns --pid-file FILE
+     * -- CMD...}, which starts CMD under an init in a new PID namespace, writes the init's PID to
+     * FILE, and exits with CMD's status.  Either way stdio is inherited.
+     */
     private Process start() throws CliFailure {
+        List<String> argv = command;
+        if (pidNamespace) {
+            Path helper;
+            try {
+                helper = Checkpointer.create().helper();
+                if (pidFile != null) {
+                    initPidFile = pidFile.toAbsolutePath();
+                    Files.deleteIfExists(initPidFile);
+                } else {
+                    initPidFile = Files.createTempFile("cryo-init-", ".pid");
+                    ownInitPidFile = true;
+                }
+            } catch (CheckpointException | IOException e) {
+                throw new CliFailure("--pid-ns: " + e.getMessage(), ExitStatus.CANNOT_RUN);
+            }
+            argv = new java.util.ArrayList<>(List.of(helper.toString(), "run", "--pid-ns", "--pid-file",
+                    initPidFile.toString(), "--"));
+            argv.addAll(command);
+        }
         try {
-            return new ProcessBuilder(command).inheritIO().start();
+            return new ProcessBuilder(argv).inheritIO().start();
         } catch (IOException e) {
-            throw new CliFailure("cannot run '" + command.get(0) + "': " + reason(e), ExitStatus.CANNOT_RUN);
+            throw new CliFailure("cannot run '" + argv.get(0) + "': " + reason(e), ExitStatus.CANNOT_RUN);
+        }
+    }
+
+    /**
+     * The process to checkpoint: CMD itself, or with --pid-ns the namespace's init, whose PID the
+     * helper writes to its pid file right after the fork; -1 if the helper ended without one.
+     */
+    private long checkpointable(Process process) throws InterruptedException {
+        if (!pidNamespace) {
+            return process.pid();
+        }
+        while (true) {
+            try {
+                String text = Files.readString(initPidFile);
+                if (text.endsWith("\n")) {
+                    return Long.parseLong(text.strip());
+                }
+            } catch (IOException | NumberFormatException e) {
+                // not written yet
+            }
+            if (!process.isAlive()) {
+                return -1;
+            }
+            Thread.sleep(10);
         }
     }
 
     private int runAndRecord(BatchJob job, JobDirectory dir) throws Exception {
         Process process = start();
-        record(dir, new JobProcess(process.pid(), NodeExecutor.localHostName(), job.restartCount(), false));
+        long pid = checkpointable(process);
+        if (pid > 0) {
+            record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.restartCount(), false));
+            startPeriodic(dir, pid);
+        }
         return process.waitFor();
     }
 
@@ -98,10 +242,17 @@ final class RunCommand implements Callable<Integer> {
      */
     private int restartFrom(Path context, BatchJob job, JobDirectory dir) throws Exception {
         Checkpointer checkpointer = Checkpointer.create();
-        long originalPid = checkpointer.inspect(context).pid();
-        boolean pidFree = !Files.exists(Path.of("/proc", Long.toString(originalPid)));
+        long originalPid;
+        try {
+            originalPid = checkpointer.inspect(context).pid();
+        } catch (CheckpointException e) {
+            // Only the original PID is read here; the restore verifies the file itself.
+            System.err.println("cr_run: cannot read the PID in " + context + " (" + e.getMessage() + "): new pid");
+            originalPid = -1;
+        }
+        boolean pidFree = originalPid > 0 && !Files.exists(Path.of("/proc", Long.toString(originalPid)));
         System.err.println("cr_run: job " + job.jobId() + " restart " + job.restartCount() + ": restarting from "
-                + context + (pidFree ? "" : " (pid " + originalPid + " is taken here: new pid)"));
+                + context + (pidFree || originalPid <= 0 ? "" : " (pid " + originalPid + " is taken here: new pid)"));
         Process helper;
         try {
             helper = checkpointer.restart(context, RestartOptions.builder().restorePid(pidFree).build());
@@ -112,6 +263,7 @@ final class RunCommand implements Callable<Integer> {
         long restored = restoredChild(helper);
         if (restored > 0) {
             record(dir, new JobProcess(restored, NodeExecutor.localHostName(), job.restartCount(), true));
+            startPeriodic(dir, restored);
         }
         return helper.waitFor();
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.cryo.api.EndAction;
 
 /**
@@ -17,10 +18,26 @@ public final class JobCheckpointer {
 
     private final Path cryoHome;
     private final NodeExecutor nodes;
+    private final Authorizer authorizer;
+
+    /** Who may checkpoint, vacate or migrate a job; throws a one-line refusal otherwise. */
+    @FunctionalInterface
+    public interface Authorizer {
+        void ensureMayControl(JobStatus job) throws SchedulerException;
+    }
 
     public JobCheckpointer(Path cryoHome, NodeExecutor nodes) {
+        this(cryoHome, nodes, JobCheckpointer::ensureMayControl);
+    }
+
+    public JobCheckpointer(Path cryoHome, NodeExecutor nodes, Authorizer authorizer) {
         this.cryoHome = cryoHome;
         this.nodes = nodes;
+        this.authorizer = authorizer;
+    }
+
+    public Authorizer authorizer() {
+        return authorizer;
     }
 
     /**
@@ -51,7 +68,57 @@ public final class JobCheckpointer {
 
     /** Checkpoints the job's process, ends it as asked, and commits the context file. */
     public CheckpointRecord checkpoint(JobStatus job, JobDirectory dir, EndAction end) throws SchedulerException {
-        ensureMayControl(job);
+        authorizer.ensureMayControl(job);
+        if (dir.isDisabled()) {
+            SchedulerException e = new SchedulerException(job.describe() + ": checkpoints are disabled ('checkpoint enable "
+                    + job.jobId() + "' allows them again)");
+            recordError(dir, 1, e.getMessage());
+            throw e;
+        }
+        Optional<AutoCloseable> lock;
+        try {
+            lock = dir.lock(LOCK_WAIT_MILLIS);
+        } catch (IOException e) {
+            throw new SchedulerException("job " + job.jobId() + ": cannot lock " + dir.path() + ": " + e.getMessage(), e);
+        }
+        if (lock.isEmpty()) {
+            throw new SchedulerException(job.describe() + ": another checkpoint of it did not finish within "
+                    + LOCK_WAIT_MILLIS / 1000 + " s");
+        }
+        try (AutoCloseable held = lock.get()) {
+            return checkpointEnabled(job, dir, end);
+        } catch (SchedulerException e) {
+            recordError(dir, e instanceof CheckpointFailed failed ? failed.status : 1, e.getMessage());
+            throw e;
+        } catch (Exception e) {   // closing the lock
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** How long a checkpoint waits for one already under way (a periodic one, say). */
+    private static final long LOCK_WAIT_MILLIS = 60_000;
+
+    /** Records a failure as the job's last checkpoint error (best effort). */
+    public static void recordError(JobDirectory dir, int code, String message) {
+        try {
+            dir.recordError(code, message);
+        } catch (IOException | RuntimeException ignored) {
+            // the caller reports the error itself
+        }
+    }
+
+    /** cr_checkpoint failed on the node: its exit status is the error code. */
+    private static final class CheckpointFailed extends SchedulerException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        CheckpointFailed(String message, int status) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    private CheckpointRecord checkpointEnabled(JobStatus job, JobDirectory dir, EndAction end) throws SchedulerException {
         JobProcess process = processOf(job, dir);
         long start = System.nanoTime();
         Path file;
@@ -64,8 +131,8 @@ public final class JobCheckpointer {
         NodeExecutor.Result result = nodes.run(process.node(), checkpointCommand(file, end, process.pid()),
                 CHECKPOINT_TIMEOUT_SECONDS);
         if (result.status() != 0) {
-            throw new SchedulerException("checkpoint of job " + job.jobId() + " (pid " + process.pid() + " on "
-                    + process.node() + ") failed: " + result.lastLine());
+            throw new CheckpointFailed("checkpoint of job " + job.jobId() + " (pid " + process.pid() + " on "
+                    + process.node() + ") failed: " + result.lastLine(), result.status());
         }
         try {
             dir.commit(file);

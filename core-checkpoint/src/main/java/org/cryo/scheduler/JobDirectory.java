@@ -20,6 +20,9 @@ import java.util.regex.Pattern;
  *   process              the checkpointable process cr_run runs ({@link JobProcess})
  *   vacating             present while a vacate is under way: cr_run then waits for the
  *                        scheduler to end the job instead of exiting with the killed process's status
+ *   disabled             present after 'checkpoint disable': checkpoints of the job are refused
+ *                        (admin, periodic and signal-triggered) until 'checkpoint enable'
+ *   error                the last checkpoint error: "CODE MESSAGE" on one line ('checkpoint error')
  * </pre>
  * Only the last {@code keep} context files are kept.
  */
@@ -119,6 +122,86 @@ public final class JobDirectory {
 
     public void clearVacating() throws IOException {
         Files.deleteIfExists(vacatingMarker());
+    }
+
+    public Path disabledMarker() {
+        return dir.resolve("disabled");
+    }
+
+    public boolean isDisabled() {
+        return Files.exists(disabledMarker());
+    }
+
+    /** Slurm 19.05 {@code checkpoint disable/enable}: a per-job flag. */
+    public void setDisabled(boolean disabled) throws IOException {
+        if (disabled) {
+            create();
+            Files.writeString(disabledMarker(), "disabled by " + System.getProperty("user.name") + "\n");
+        } else {
+            Files.deleteIfExists(disabledMarker());
+        }
+    }
+
+    public Path errorFile() {
+        return dir.resolve("error");
+    }
+
+    /** Records the last checkpoint error of the job (Slurm 19.05 {@code checkpoint error}). */
+    public void recordError(int code, String message) throws IOException {
+        create();
+        Path temp = dir.resolve("error.tmp");
+        Files.writeString(temp, code + " " + message.replace('\n', ' ').strip() + "\n");
+        Files.move(temp, errorFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The last checkpoint error recorded: code and message. */
+    public Optional<CheckpointError> lastError() throws IOException {
+        try {
+            String line = Files.readString(errorFile()).strip();
+            int space = line.indexOf(' ');
+            String code = space < 0 ? line : line.substring(0, space);
+            return Optional.of(new CheckpointError(Integer.parseInt(code), space < 0 ? "" : line.substring(space + 1)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (NumberFormatException e) {
+            throw new IOException(errorFile() + ": not an error record", e);
+        }
+    }
+
+    /** A checkpoint error: a code (the failing step's exit status, or 1) and its one-line message. */
+    public record CheckpointError(int code, String message) {
+    }
+
+    /**
+     * The job's checkpoint lock (an fcntl lock on {@code lock}, which works across nodes on NFS):
+     * one checkpoint at a time, whether an administrator's, a vacate's or a periodic one.  Waits at
+     * most {@code waitMillis}; empty if the lock is still held then.
+     */
+    public Optional<AutoCloseable> lock(long waitMillis) throws IOException {
+        create();
+        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve("lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        long deadline = System.currentTimeMillis() + waitMillis;
+        try {
+            while (true) {
+                java.nio.channels.FileLock lock = channel.tryLock();
+                if (lock != null) {
+                    return Optional.of(channel::close);
+                }
+                if (System.currentTimeMillis() >= deadline) {
+                    channel.close();
+                    return Optional.empty();
+                }
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            channel.close();
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     /** context.000042 -> 42; anything else -> -1. */

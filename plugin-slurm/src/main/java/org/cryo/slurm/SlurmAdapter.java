@@ -29,13 +29,15 @@ public final class SlurmAdapter implements SchedulerAdapter {
     private final SlurmApi api;
     private final SlurmCommands scontrol;
     private final JobCheckpointer checkpointer;
+    private final SlurmPermissions permissions;
     private final Map<String, String> environment;
 
-    public SlurmAdapter(SlurmApi api, SlurmCommands scontrol, JobCheckpointer checkpointer,
-                        Map<String, String> environment) {
+    SlurmAdapter(SlurmApi api, SlurmCommands scontrol, JobCheckpointer checkpointer, SlurmPermissions permissions,
+                 Map<String, String> environment) {
         this.api = api;
         this.scontrol = scontrol;
         this.checkpointer = checkpointer;
+        this.permissions = permissions;
         this.environment = Map.copyOf(environment);
     }
 
@@ -99,12 +101,21 @@ public final class SlurmAdapter implements SchedulerAdapter {
     @Override
     public CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException {
         JobStatus job = job(jobId);
-        JobCheckpointer.ensureMayControl(job);
-        if (!job.requeueable()) {
-            throw new SchedulerException(job.describe() + " cannot be requeued (submitted with --no-requeue); not vacated");
-        }
+        permissions.ensureMayControl(job);
         JobDirectory dir = directory(job);
-        checkpointer.processOf(job, dir);   // refuse before marking anything
+        if (!job.requeueable()) {
+            throw recorded(dir, new SchedulerException(job.describe()
+                    + " cannot be requeued (submitted with --no-requeue); not vacated"));
+        }
+        if (dir.isDisabled()) {
+            throw new SchedulerException(job.describe() + ": checkpoints are disabled ('checkpoint enable " + jobId
+                    + "' allows them again)");
+        }
+        try {
+            checkpointer.processOf(job, dir);   // refuse before marking anything
+        } catch (SchedulerException e) {
+            throw recorded(dir, e);
+        }
         mark(dir);
         CheckpointRecord record;
         try {
@@ -122,16 +133,43 @@ public final class SlurmAdapter implements SchedulerAdapter {
             }
         } catch (SchedulerException e) {
             unmark(dir);
-            throw new SchedulerException("job " + jobId + " was checkpointed to " + record.file()
-                    + " but not requeued: " + e.getMessage(), e);
+            throw recorded(dir, new SchedulerException("job " + jobId + " was checkpointed to " + record.file()
+                    + " but not requeued: " + e.getMessage(), e));
         }
         return record;
+    }
+
+    /** Slurm 19.05 {@code checkpoint disable/enable}: while disabled, create/requeue/vacate refuse. */
+    public void setCheckpointsEnabled(String jobId, boolean enabled) throws SchedulerException {
+        JobStatus job = job(jobId);
+        permissions.ensureMayControl(job);
+        JobDirectory dir = directory(job);
+        try {
+            dir.setDisabled(!enabled);
+        } catch (IOException e) {
+            throw new SchedulerException("job " + jobId + ": cannot write " + dir.disabledMarker() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Slurm 19.05 {@code checkpoint error}: the last error recorded for the job, if any. */
+    public Optional<JobDirectory.CheckpointError> lastError(String jobId) throws SchedulerException {
+        JobStatus job = job(jobId);
+        try {
+            return directory(job).lastError();
+        } catch (IOException e) {
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SchedulerException recorded(JobDirectory dir, SchedulerException e) {
+        JobCheckpointer.recordError(dir, 1, e.getMessage());
+        return e;
     }
 
     @Override
     public void restart(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
-        JobCheckpointer.ensureMayControl(job);
+        permissions.ensureMayControl(job);
         try {
             if (directory(job).latest().isEmpty()) {
                 throw new SchedulerException(job.describe() + " has no context file in " + directory(job).path());
@@ -151,6 +189,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
 
     @Override
     public void drain(String node, String reason) throws SchedulerException {
+        permissions.ensurePrivileged("drain or migrate node " + node);
         scontrol.drainNode(node, reason);
     }
 
@@ -173,17 +212,29 @@ public final class SlurmAdapter implements SchedulerAdapter {
     }
 
     /**
-     * A requeued job gets BeginTime = now + ~120 s, and slurmctld sets it again when the old run
-     * has finished completing, so StartTime=now is repeated until the job no longer waits for it.
+     * A requeued job gets BeginTime = end of its old run + cred_expire + 1 s (AuthInfo, default
+     * 120 s), set when that run has finished completing.  StartTime=now must come after that, and
+     * not in the same second as the credential revoke of the old run (slurmctld then kills the new
+     * launch, "Job credential revoked", and the job fails): so wait until the job is PENDING,
+     * pause 2 s, then set StartTime=now, repeating until it no longer waits for its BeginTime.
      */
     private void makeEligibleNow(String jobId) throws SchedulerException {
         long deadline = System.currentTimeMillis() + ELIGIBLE_WAIT_MILLIS;
+        boolean settled = false;
         do {
-            scontrol.startNow(jobId);
             SlurmJob job = api.job(jobId);
-            if (!job.reason().equals("BeginTime") && !job.jobState().equals("COMPLETING")) {
-                return;
+            if (job.jobState().equals("COMPLETING")) {
+                pause(250);
+                continue;
             }
+            if (!job.reason().equals("BeginTime")) {
+                return;   // eligible (or started, held, ...): nothing to do
+            }
+            if (!settled) {
+                pause(2000);
+                settled = true;
+            }
+            scontrol.startNow(jobId);
             pause(250);
         } while (System.currentTimeMillis() < deadline);
         throw new SchedulerException("job " + jobId + " was requeued but still waits for its BeginTime");

@@ -25,7 +25,9 @@ public final class SlurmAdapterProvider implements SchedulerAdapterProvider {
         SlurmConfig config = SlurmConfig.from(environment);
         Path home = CryoHome.find().orElseThrow(() -> new SchedulerException(
                 "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
-        return new SlurmAdapter(config.api(), new SlurmCommands(config.scontrol()),
-                new JobCheckpointer(home, NodeExecutor.configured(environment)), environment);
+        SlurmCommands scontrol = new SlurmCommands(config.scontrol());
+        SlurmPermissions permissions = new SlurmPermissions(scontrol, System.getProperty("user.name"));
+        return new SlurmAdapter(config.api(), scontrol,
+                new JobCheckpointer(home, NodeExecutor.configured(environment), permissions), permissions, environment);
     }
 }

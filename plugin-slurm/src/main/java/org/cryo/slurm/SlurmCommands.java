@@ -55,9 +55,44 @@ public final class SlurmCommands {
         run("update", "NodeName=" + node, "State=RESUME");
     }
 
+    /** SlurmUser from {@code scontrol show config} ("SlurmUser = slurm(64030)"). */
+    public String slurmUser() throws SchedulerException {
+        return configValue("SlurmUser").replaceFirst("\\(.*$", "");
+    }
+
+    /** AccountingStorageType from {@code scontrol show config}. */
+    public String accountingStorage() throws SchedulerException {
+        return configValue("AccountingStorageType");
+    }
+
+    private String configValue(String name) throws SchedulerException {
+        for (String line : run("show", "config").split("\n")) {
+            String[] pair = line.split("=", 2);
+            if (pair.length == 2 && pair[0].strip().equals(name)) {
+                return pair[1].strip();
+            }
+        }
+        throw new SchedulerException("'scontrol show config' does not show " + name);
+    }
+
+    /**
+     * The admin level of {@code user} in the accounting database ({@code sacctmgr show user}):
+     * "None", "Operator" or "Administrator"; "None" when the user is not there.
+     */
+    public String adminLevel(String user) throws SchedulerException {
+        String sacctmgr = scontrol.contains("/") ? scontrol.substring(0, scontrol.lastIndexOf('/') + 1) + "sacctmgr" : "sacctmgr";
+        String output = runProgram(sacctmgr, "-n", "-P", "show", "user", user, "format=adminlevel").strip();
+        return output.isEmpty() ? "None" : output.split("\n")[0].strip();
+    }
+
     /** Runs {@code scontrol ARGS}; its own one-line error becomes the message. */
     String run(String... args) throws SchedulerException {
-        List<String> command = new ArrayList<>(List.of(scontrol));
+        return runProgram(scontrol, args);
+    }
+
+    private static String runProgram(String program, String... args) throws SchedulerException {
+        String scontrol = program;
+        List<String> command = new ArrayList<>(List.of(program));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         // A JWT in SLURM_JWT would switch scontrol from munge to JWT auth.
@@ -66,11 +101,11 @@ public final class SlurmCommands {
             Process process = builder.start();
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new SchedulerException("'scontrol " + String.join(" ", args) + "' timed out");
+                throw new SchedulerException("'" + name(program) + " " + String.join(" ", args) + "' timed out");
             }
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (process.exitValue() != 0) {
-                throw new SchedulerException("scontrol " + String.join(" ", args) + ": "
+                throw new SchedulerException(name(program) + " " + String.join(" ", args) + ": "
                         + (output.isEmpty() ? "exit status " + process.exitValue() : lastLine(output)));
             }
             return output;
@@ -78,12 +113,16 @@ public final class SlurmCommands {
             throw new SchedulerException("cannot run " + scontrol + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SchedulerException("interrupted while running scontrol", e);
+            throw new SchedulerException("interrupted while running " + name(program), e);
         }
+    }
+
+    private static String name(String program) {
+        return program.substring(program.lastIndexOf('/') + 1);
     }
 
     private static String lastLine(String output) {
         String[] lines = output.split("\n");
-        return lines[lines.length - 1].replaceFirst("^scontrol: error: ", "");
+        return lines[lines.length - 1].replaceFirst("^(scontrol|sacctmgr): error: ", "");
     }
 }

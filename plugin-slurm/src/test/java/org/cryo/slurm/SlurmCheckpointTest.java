@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * Each job appends START once and STEP 1..N to progress.txt; a restart from a context must
  * carry on after the last step, so every line appears once and RESULT is the known value.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(TestCluster.LOCK)
 class SlurmCheckpointTest {
     private static final int STEPS = 20;
     private static final double SECONDS_PER_STEP = 0.3;
@@ -59,6 +60,42 @@ class SlurmCheckpointTest {
 
         assertFinishedCorrectlyOnce(dir, jobId);
         assertEquals(1, slurm.job(jobId).restartCount());
+    }
+
+    /** Issue 3: {@code cr_run --pid-ns}: the catalog holds the namespace's init; the whole namespace moves. */
+    @Test
+    void requeuedJobInItsOwnPidNamespaceRestartsAsAWhole() throws Exception {
+        Path dir = TestCluster.jobDir("pidns");
+        TestCluster.checkpointableScript(dir, STEPS, SECONDS_PER_STEP, "--pid-ns");
+        String jobId = TestCluster.sbatch(dir, "-w", headNode, dir.resolve("job.sh").toString());
+        TestCluster.waitUntil("job " + jobId + " to do 3 steps", 60,
+                () -> TestCluster.stepsDone(dir.resolve("progress.txt")) >= 3);
+        long init = slurm.processes(jobId).get(0).pid();
+        assertEquals("1", nsPid(init), "the recorded process is the namespace's init");
+
+        CheckpointRecord checkpoint = slurm.vacate(jobId, VacateMode.REQUEUE);
+        TestCluster.waitUntil("job " + jobId + " to restart", 60,
+                () -> TestCluster.lines(dir.resolve("job.out")).stream().anyMatch(l -> l.contains("restarting from")));
+        System.out.printf("TIMING pid-ns requeue: checkpoint of the namespace %d ms%n", checkpoint.millis());
+        assertFinishedCorrectlyOnce(dir, jobId);
+        assertEquals(1, slurm.job(jobId).restartCount());
+        List<String> progress = TestCluster.lines(dir.resolve("progress.txt"));
+        assertTrue(progress.get(0).startsWith("START pid=2 "), "the work is PID 2 of its namespace: " + progress);
+    }
+
+    /** The innermost PID of a process (NSpid's last field), or "" if it is gone. */
+    private static String nsPid(long pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("NSpid:")) {
+                    String[] fields = line.substring(6).trim().split("\\s+");
+                    return fields[fields.length - 1];
+                }
+            }
+        } catch (java.io.IOException e) {
+            // gone
+        }
+        return "";
     }
 
     @Test

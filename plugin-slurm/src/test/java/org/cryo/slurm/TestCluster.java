@@ -24,7 +24,34 @@ final class TestCluster {
     static final Path JOB_PROGRAM = HOME.resolve("plugin-slurm/src/test/resources/counting_job.py");
     private static final Pattern EXPORT = Pattern.compile("^export ([A-Z_0-9]+)=\"?([^\"#]*?)\"?\\s*(#.*)?$");
 
+    /** The resource lock of the tests that must not run their jobs concurrently. */
+    static final String LOCK = "slurm-cluster";
+
     private TestCluster() {
+    }
+
+    /** START once, STEP 1..N once each and in order, the known RESULT, DONE. */
+    static List<String> assertFinishedCorrectlyOnce(Path dir, String jobId, int steps, long timeoutSeconds)
+            throws Exception {
+        Path progress = dir.resolve("progress.txt");
+        waitUntil("job " + jobId + " to finish", timeoutSeconds, () -> done(progress));
+        List<String> lines = lines(progress);
+        org.junit.jupiter.api.Assertions.assertEquals(steps + 3, lines.size(), "progress of job " + jobId + ": " + lines);
+        org.junit.jupiter.api.Assertions.assertTrue(lines.get(0).startsWith("START "), lines.get(0));
+        for (int i = 1; i <= steps; i++) {
+            org.junit.jupiter.api.Assertions.assertTrue(lines.get(i).startsWith("STEP " + i + " "), "line " + i + ": " + lines);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals("RESULT " + expectedResult(steps), lines.get(steps + 1));
+        return lines;
+    }
+
+    /** The job id in sbatch's "Submitted batch job N". */
+    static String submittedJobId(String sbatchOutput) {
+        Matcher matcher = Pattern.compile("Submitted batch job (\\d+)").matcher(sbatchOutput);
+        if (!matcher.find()) {
+            fail("no job id in: " + sbatchOutput);
+        }
+        return matcher.group(1);
     }
 
     /** The variables slurm-up.sh exported, on top of this process's environment. */
@@ -54,11 +81,30 @@ final class TestCluster {
         return Files.createDirectories(dir);
     }
 
+    /** A batch script that checkpoints and requeues itself on SIGUSR1 (cryo-slurm.sh), the work under cr_run. */
+    static Path requeueableScript(Path dir, int steps, double secondsPerStep, String... crRunOptions) throws IOException {
+        String script = "#!/bin/bash\n"
+                + "echo \"run ${SLURM_RESTART_COUNT:-0} on $(hostname) at $(date +%s.%N)\"\n"
+                + "source " + HOME.resolve("plugin-slurm/bin/cryo-slurm.sh") + "\n"
+                + "cr_run_requeueable " + String.join("", java.util.Arrays.stream(crRunOptions).map(o -> o + " ").toList())
+                + "/usr/bin/python3 " + JOB_PROGRAM + " progress.txt " + steps + " " + secondsPerStep + "\n"
+                + "echo \"exit $? at $(date +%s.%N)\"\n";
+        Path file = dir.resolve("job.sh");
+        Files.writeString(file, script);
+        return file;
+    }
+
+    /** The cryo launcher of this tree (bin/cryo; plugin-slurm's classes come from target/classes). */
+    static String cryo() {
+        return HOME.resolve("bin/cryo").toString();
+    }
+
     /** A batch script whose work (the counting program) runs under cr_run. */
-    static Path checkpointableScript(Path dir, int steps, double secondsPerStep) throws IOException {
+    static Path checkpointableScript(Path dir, int steps, double secondsPerStep, String... crRunOptions) throws IOException {
         String script = "#!/bin/bash\n"
                 + "echo \"run ${SLURM_RESTART_COUNT:-0} on $(hostname)\"\n"
-                + HOME.resolve("bin/cr_run") + " /usr/bin/python3 " + JOB_PROGRAM + " progress.txt " + steps + " "
+                + HOME.resolve("bin/cr_run") + " " + String.join("", java.util.Arrays.stream(crRunOptions).map(o -> o + " ").toList())
+                + "/usr/bin/python3 " + JOB_PROGRAM + " progress.txt " + steps + " "
                 + secondsPerStep + "\n"
                 + "echo \"exit $?\"\n";
         Path file = dir.resolve("job.sh");
@@ -74,19 +120,51 @@ final class TestCluster {
         return run(dir, command).strip();
     }
 
+    /**
+     * What a job needs to run 'cryo slurm' itself (the signal trap of cryo-slurm.sh): slurmrestd
+     * at an address both nodes reach, a token, and how to reach the other node.
+     */
+    static Map<String, String> jobEnvironment() {
+        Map<String, String> cluster = environment();
+        Map<String, String> env = new HashMap<>();
+        env.put("SLURM_REST_URL", cluster.getOrDefault("CRYO_JOB_REST_URL", cluster.get("SLURM_REST_URL")));
+        for (String name : List.of("SLURM_REST_USER_NAME", "SLURM_REST_TOKEN", "CRYO_NODE_EXEC")) {
+            if (cluster.containsKey(name)) {
+                env.put(name, cluster.get(name));
+            }
+        }
+        return env;
+    }
+
     static String run(Path dir, List<String> command) throws Exception {
+        return run(dir, command, jobEnvironment(), 0);
+    }
+
+    /** Runs {@code command} in {@code dir} with {@code env} added; fails unless it exits with {@code status}. */
+    static String run(Path dir, List<String> command, Map<String, String> env, int status) throws Exception {
+        Result result = execute(dir, command, env);
+        if (result.status() != status) {
+            fail(command + " exited with " + result.status() + ", not " + status + ": " + result.output().strip());
+        }
+        return result.output();
+    }
+
+    record Result(int status, String output) {
+    }
+
+    /** Runs {@code command} (stdout and stderr together) and returns status and output. */
+    static Result execute(Path dir, List<String> command, Map<String, String> env) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().putAll(env);
         builder.environment().remove("SLURM_JWT");
         Process process = builder.start();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.getOutputStream().close();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             fail(command + " timed out");
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.exitValue() != 0) {
-            fail(command + " failed: " + output.strip());
-        }
-        return output;
+        return new Result(process.exitValue(), output);
     }
 
     static void scancel(String jobId) {

@@ -33,6 +33,9 @@ import picocli.CommandLine.Spec;
             "  requeue  checkpoint, end the process, requeue the job; it restarts from the context",
             "  vacate   checkpoint, end the process, requeue the job held (see restart)",
             "  restart  release a vacated job so that it restarts from its latest context",
+            "  disable  refuse checkpoints of the job (create, requeue, vacate, periodic) from now on",
+            "  enable   allow them again",
+            "  error    print the last checkpoint error recorded for the job: error(CODE): MESSAGE",
             "  ImageDir=DIR uses DIR as the catalog ($CRYO_CHECKPOINT_DIR); MaxWait and",
             "  StickToNodes are accepted for compatibility and ignored.",
         },
@@ -45,7 +48,7 @@ public final class SlurmCheckpointCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "OP", description = "able, create, requeue, vacate, restart")
+    @Parameters(index = "0", paramLabel = "OP", description = "able, create, requeue, vacate, restart, disable, enable, error")
     Operation operation;
 
     @Parameters(index = "1", paramLabel = "JOBID", description = "The Slurm job id.")
@@ -69,7 +72,18 @@ public final class SlurmCheckpointCommand implements Callable<Integer> {
                 adapter.restart(jobId);
                 out.println("job " + jobId + ": released; it restarts from its latest context");
             }
-            default -> throw new SchedulerException("checkpoint " + operation + " is not supported yet");
+            case disable -> {
+                adapter.setCheckpointsEnabled(jobId, false);
+                out.println("job " + jobId + ": checkpoints disabled");
+            }
+            case enable -> {
+                adapter.setCheckpointsEnabled(jobId, true);
+                out.println("job " + jobId + ": checkpoints enabled");
+            }
+            case error -> out.println(adapter.lastError(jobId)
+                    .map(e -> "error(" + e.code() + "): " + e.message())
+                    .orElse("error(0): no checkpoint error recorded for job " + jobId));
+            default -> throw new IllegalStateException(operation.toString());
         }
         return 0;
     }
@@ -89,13 +103,16 @@ public final class SlurmCheckpointCommand implements Callable<Integer> {
 
     private String able(SlurmAdapter adapter) throws SchedulerException, IOException {
         JobStatus job = adapter.job(jobId);
+        if (adapter.directory(job).isDisabled()) {
+            return "Disabled";   // as Slurm 19.05 printed it
+        }
         List<JobProcess> processes = adapter.processes(jobId);
         if (processes.isEmpty()) {
             throw new SchedulerException(job.describe() + " is not checkpointable now (not running, or its work is not under cr_run)");
         }
         JobDirectory dir = adapter.directory(job);
         JobProcess process = processes.get(0);
-        return "job " + jobId + ": checkpointable: pid " + process.pid() + " on " + process.node() + ", "
+        return "Yes: job " + jobId + " pid " + process.pid() + " on " + process.node() + ", "
                 + dir.contexts().size() + " context file(s) in " + dir.path();
     }
 

@@ -39,11 +39,18 @@ public final class SlurmMigrateCommand implements Callable<Integer> {
         List<Migration.Outcome> outcomes = Migration.migrate(adapter, node, reason);
         PrintWriter out = spec.commandLine().getOut();
         out.println("node " + node + ": drained (" + reason + ")");
+        boolean failed = false;
         for (Migration.Outcome outcome : outcomes) {
+            if (outcome.failed()) {
+                failed = true;
+                spec.commandLine().getErr().println("job " + outcome.jobId() + ": not moved, left running: " + outcome.error());
+                continue;
+            }
             out.println(outcome.checkpoint() != null
                     ? "job " + outcome.jobId() + ": checkpointed to " + outcome.checkpoint().file() + " and requeued"
                     : "job " + outcome.jobId() + ": left running: " + outcome.skipped());
         }
-        return 0;
+        out.flush();
+        return failed ? 1 : 0;
     }
 }

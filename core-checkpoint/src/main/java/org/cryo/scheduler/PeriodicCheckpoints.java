@@ -1,0 +1,116 @@
+package org.cryo.scheduler;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.function.LongSupplier;
+import org.cryo.api.CheckpointOptions;
+import org.cryo.api.CheckpointResult;
+import org.cryo.api.Checkpointer;
+import org.quartz.DisallowConcurrentExecution;
+import org.quartz.Job;
+import org.quartz.JobBuilder;
+import org.quartz.JobDataMap;
+import org.quartz.JobExecutionContext;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.SimpleScheduleBuilder;
+import org.quartz.TriggerBuilder;
+import org.quartz.impl.StdSchedulerFactory;
+
+/**
+ * Periodic checkpoints of a batch job's process, taken by cr_run itself on the job's node (the old
+ * {@code sbatch --checkpoint=MINUTES}): a Quartz scheduler fires every interval, checkpoints the
+ * process tree (it keeps running) into the job's catalog directory and keeps the last N context
+ * files.  Skipped while checkpoints are disabled or a vacate is under way; a failure is recorded as
+ * the job's last checkpoint error and the job runs on.
+ */
+public final class PeriodicCheckpoints implements AutoCloseable {
+    private static final String TASK = "task";
+
+    private final Scheduler scheduler;
+
+    private PeriodicCheckpoints(Scheduler scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * Starts checkpointing {@code pid.getAsLong()} every {@code interval} (first one after one
+     * interval) into {@code dir}.
+     */
+    public static PeriodicCheckpoints start(Duration interval, LongSupplier pid, JobDirectory dir) throws SchedulerException {
+        Properties properties = new Properties();
+        properties.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, "cryo-periodic-" + dir.jobId());
+        properties.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        properties.setProperty("org.quartz.threadPool.threadCount", "1");
+        properties.setProperty("org.quartz.threadPool.makeThreadsDaemons", "true");
+        properties.setProperty("org.quartz.scheduler.makeSchedulerThreadDaemon", "true");
+        properties.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        Scheduler scheduler = new StdSchedulerFactory(properties).getScheduler();
+        JobDataMap data = new JobDataMap();
+        data.put(TASK, (Runnable) () -> checkpointOnce(pid.getAsLong(), dir));
+        scheduler.scheduleJob(
+                JobBuilder.newJob(CheckpointJob.class).withIdentity("checkpoint", dir.jobId()).usingJobData(data).build(),
+                TriggerBuilder.newTrigger().withIdentity("every", dir.jobId())
+                        .startAt(new java.util.Date(System.currentTimeMillis() + interval.toMillis()))
+                        .withSchedule(SimpleScheduleBuilder.simpleSchedule()
+                                .withIntervalInMilliseconds(interval.toMillis()).repeatForever()
+                                .withMisfireHandlingInstructionNextWithRemainingCount())
+                        .build());
+        scheduler.start();
+        return new PeriodicCheckpoints(scheduler);
+    }
+
+    /** One periodic checkpoint: the tree under {@code pid}, left running, filed and pruned in {@code dir}. */
+    static void checkpointOnce(long pid, JobDirectory dir) {
+        if (pid <= 0 || dir.isDisabled() || dir.isVacating()) {
+            return;
+        }
+        java.util.Optional<AutoCloseable> lock;
+        try {
+            lock = dir.lock(0);
+        } catch (java.io.IOException e) {
+            System.err.println("cr_run: job " + dir.jobId() + ": periodic checkpoint skipped: " + e.getMessage());
+            return;
+        }
+        if (lock.isEmpty()) {
+            return;   // an administrator's checkpoint is under way: that one counts
+        }
+        try (AutoCloseable held = lock.get()) {
+            if (dir.isVacating()) {
+                return;
+            }
+            Path file = dir.create().nextContext();
+            long start = System.nanoTime();
+            CheckpointResult result = Checkpointer.create().checkpoint(pid, CheckpointOptions.builder().file(file).build());
+            dir.commit(file);
+            System.err.printf("cr_run: job %s: periodic checkpoint of pid %d to %s in %d ms%n", dir.jobId(), pid, file,
+                    (System.nanoTime() - start) / 1_000_000);
+            assert result != null;
+        } catch (Exception e) {
+            if (dir.isVacating()) {
+                return;   // the process was vacated meanwhile
+            }
+            System.err.println("cr_run: job " + dir.jobId() + ": periodic checkpoint failed: " + e.getMessage());
+            JobCheckpointer.recordError(dir, 1, "periodic checkpoint of pid " + pid + " failed: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            scheduler.shutdown(true);
+        } catch (SchedulerException ignored) {
+            // daemon threads: they end with cr_run anyway
+        }
+    }
+
+    /** Quartz instantiates this per firing; the work is the Runnable in the job data. */
+    @DisallowConcurrentExecution
+    public static final class CheckpointJob implements Job {
+        @Override
+        public void execute(JobExecutionContext context) {
+            ((Runnable) context.getMergedJobDataMap().get(TASK)).run();
+        }
+    }
+}

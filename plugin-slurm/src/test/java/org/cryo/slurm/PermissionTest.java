@@ -1,0 +1,68 @@
+package org.cryo.slurm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.cryo.scheduler.JobState;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
+
+/**
+ * Issue 4, permissions: another, unprivileged user (cryotest2, created if missing) may not
+ * checkpoint, requeue, vacate or restart root's job, nor migrate its node: one line each, exit
+ * status 2, and the job untouched (still running, not requeued, no context file).  This cluster
+ * has no accounting, so only root and SlurmUser are privileged besides the owner.
+ */
+@ResourceLock(TestCluster.LOCK)
+class PermissionTest {
+    private static final String OTHER = "cryotest2";
+
+    @BeforeAll
+    static void otherUser() throws Exception {
+        if (TestCluster.execute(Path.of("/"), List.of("id", OTHER), Map.of()).status() != 0) {
+            TestCluster.run(Path.of("/"), List.of("useradd", "--no-create-home", "--shell", "/bin/bash", OTHER));
+        }
+    }
+
+    @Test
+    void anotherUserIsRefusedAndTheJobIsUntouched() throws Exception {
+        Map<String, String> env = TestCluster.environment();
+        SlurmAdapter slurm = SlurmAdapterProvider.createSlurm(env);
+        Path dir = TestCluster.jobDir("permission");
+        TestCluster.checkpointableScript(dir, 40, 0.3);
+        String jobId = TestCluster.sbatch(dir, dir.resolve("job.sh").toString());
+        try {
+            TestCluster.waitUntil("job " + jobId + " to do 3 steps", 60,
+                    () -> TestCluster.stepsDone(dir.resolve("progress.txt")) >= 3);
+            String node = slurm.job(jobId).nodes().get(0);
+            for (List<String> args : List.of(List.of("checkpoint", "create", jobId), List.of("checkpoint", "requeue", jobId),
+                    List.of("checkpoint", "vacate", jobId), List.of("checkpoint", "disable", jobId),
+                    List.of("migrate", "--node", node))) {
+                List<String> command = new java.util.ArrayList<>(List.of("runuser", "-u", OTHER, "--", TestCluster.cryo(), "slurm"));
+                command.addAll(args);
+                // As the other user: its own token (scontrol token), slurmrestd on this host.
+                TestCluster.Result result = TestCluster.execute(Path.of("/"), command,
+                        Map.of("SLURM_REST_URL", env.get("SLURM_REST_URL"), "CRYO_NODE_EXEC", env.get("CRYO_NODE_EXEC")));
+                String output = result.output().strip();
+                assertEquals(2, result.status(), args + ": " + output);
+                assertEquals(1, output.lines().count(), "one line: " + output);
+                assertTrue(output.contains("permission denied") && output.contains("not " + OTHER), output);
+                System.out.println("refused as " + OTHER + ": cryo slurm " + String.join(" ", args) + " -> " + output);
+            }
+            assertEquals(JobState.RUNNING, slurm.job(jobId).state());
+            assertEquals(0, slurm.job(jobId).restartCount());
+            assertTrue(slurm.directory(slurm.job(jobId)).contexts().isEmpty(), "no context file");
+            assertTrue(!slurm.directory(slurm.job(jobId)).isDisabled(), "not disabled");
+            int steps = TestCluster.stepsDone(dir.resolve("progress.txt"));
+            TestCluster.waitUntil("job " + jobId + " to go on working", 20,
+                    () -> TestCluster.stepsDone(dir.resolve("progress.txt")) > steps);
+            TestCluster.assertFinishedCorrectlyOnce(dir, jobId, 40, 60);
+        } finally {
+            TestCluster.scancel(jobId);
+        }
+    }
+}
