@@ -1,5 +1,8 @@
 package org.cryo.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,6 +68,45 @@ class ProcessGroupTest {
             var restored = original.restart(file, RestartOptions.builder().inheritIo(false).build());
             original.go();
             restored.assertPassed();
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void withNewPidsTheRelationsStay() throws Exception {
+        Path dir = CheckpointHarness.newWorkDir("newpids");
+        String stage = CheckpointHarness.program("pipeline_stage").toString();
+        String go = dir.resolve("go").toString();
+        String job = stage + " " + go + " produce | " + stage + " " + go + " consume";
+        try (var original = CheckpointHarness.Original.startCommand(dir, List.of("setsid", "bash", "-c", job), Map.of())) {
+            long consumer = original.pid();
+            String stat = Files.readString(Path.of("/proc/" + consumer + "/stat"));
+            long shell = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+            Path file = dir.resolve("shell.cryo");
+            // the original keeps running: every PID is taken, so the restart must take new ones
+            Checkpointer.create().checkpoint(shell, CheckpointOptions.builder().file(file).build());
+            var restored = original.restart(file, RestartOptions.builder().restorePid(false).inheritIo(false).build());
+            ProcessHandle helper = restored.helper().toHandle();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            List<ProcessHandle> roots = List.of();
+            // until the restart is through: the children are forked from the restored shell,
+            // and are the shell's copies until their own image is in place
+            while (System.nanoTime() < deadline && (roots.isEmpty() || roots.get(0).children()
+                    .filter(p -> p.info().command().orElse("").endsWith("pipeline_stage")).count() < 2)) {
+                roots = helper.children().toList();
+                Thread.sleep(20);
+            }
+            assertEquals(1, roots.size(), "the restart should have one root, the shell");
+            ProcessHandle newShell = roots.get(0);
+            assertTrue(newShell.pid() != shell, "the shell kept its PID although it was taken");
+            List<ProcessHandle> stages = newShell.children().toList();
+            assertEquals(2, stages.size(), "the shell's two children, under their restored parent: " + stages);
+            for (ProcessHandle p : stages) {
+                assertTrue(p.info().command().orElse("").endsWith("pipeline_stage"), p.info().toString());
+            }
+            original.go();
+            restored.assertPassed();
+            original.out().await(line -> line.equals("PASS"), java.time.Duration.ofSeconds(20));
         }
     }
 }
