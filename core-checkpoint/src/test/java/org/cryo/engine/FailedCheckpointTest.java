@@ -21,15 +21,21 @@ import org.junit.jupiter.api.Timeout;
 
 /** A checkpoint that fails midway leaves no file, final or temporary (program mem_big.c). */
 class FailedCheckpointTest {
+    /** A full file system to checkpoint into: DIR/tiny, a tmpfs of the given size (skips if mount is refused). */
+    private static Path mountTinyTmpfs(Path dir, String size) throws Exception {
+        Path tiny = dir.resolve("tiny");
+        Files.createDirectory(tiny);
+        var mount = CheckpointHarness.run(List.of("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", tiny.toString()),
+                Duration.ofSeconds(10));
+        Assumptions.assumeTrue(mount.status() == 0, "cannot mount a tmpfs: " + mount.describe());
+        return tiny;
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void fullFileSystemLeavesNothingAndTheProcessRuns() throws Exception {
         try (var original = CheckpointHarness.Original.start("mem_big", "16")) {
-            Path tiny = original.dir().resolve("tiny");
-            Files.createDirectory(tiny);
-            var mount = CheckpointHarness.run(List.of("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", tiny.toString()),
-                    Duration.ofSeconds(10));
-            Assumptions.assumeTrue(mount.status() == 0, "cannot mount a tmpfs: " + mount.describe());
+            Path tiny = mountTinyTmpfs(original.dir(), "256k");
             try {
                 CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpointer.create()
                         .checkpoint(original.pid(), CheckpointOptions.builder().file(tiny.resolve("context.cryo")).build()));
@@ -126,11 +132,7 @@ class FailedCheckpointTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aTreeWhoseCheckpointFailsRunsOnUntouched() throws Exception {
         try (var original = CheckpointHarness.Original.start("tree")) {
-            Path tiny = original.dir().resolve("tiny");
-            Files.createDirectory(tiny);
-            var mount = CheckpointHarness.run(List.of("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tiny.toString()),
-                    Duration.ofSeconds(10));
-            Assumptions.assumeTrue(mount.status() == 0, "cannot mount a tmpfs: " + mount.describe());
+            Path tiny = mountTinyTmpfs(original.dir(), "64k");
             try {
                 CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpointer.create()
                         .checkpoint(original.pid(), CheckpointOptions.builder().file(tiny.resolve("tree.cryo")).build()));

@@ -21,18 +21,29 @@ import org.junit.jupiter.api.Timeout;
  * two processes of the restart, still connected (program pipeline_stage.c).
  */
 class ProcessGroupTest {
+    /** `bash -c '[set -m;] stage produce | stage consume [& wait]'` in a session of its own. */
+    private static CheckpointHarness.Original startPipeline(Path dir, boolean ownGroup) throws Exception {
+        String stage = CheckpointHarness.program("pipeline_stage").toString();
+        String go = dir.resolve("go").toString();
+        String pipeline = stage + " " + go + " produce | " + stage + " " + go + " consume";
+        // job control (set -m) gives the pipeline a process group of its own
+        String job = ownGroup ? "set -m; " + pipeline + " & wait" : pipeline;
+        return CheckpointHarness.Original.startCommand(dir, List.of("setsid", "bash", "-c", job), Map.of());
+    }
+
+    /** Field n (0: state, 1: ppid, 2: pgrp, 3: session) of /proc/PID/stat after the command name. */
+    private static long statField(long pid, int n) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[n]);
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aPipelineJobComesBackAsAGroup() throws Exception {
         Path dir = CheckpointHarness.newWorkDir("pgid");
-        String stage = CheckpointHarness.program("pipeline_stage").toString();
-        String go = dir.resolve("go").toString();
-        // job control (set -m) gives the pipeline a process group of its own
-        String job = "set -m; " + stage + " " + go + " produce | " + stage + " " + go + " consume & wait";
-        try (var original = CheckpointHarness.Original.startCommand(dir, List.of("setsid", "bash", "-c", job), Map.of())) {
+        try (var original = startPipeline(dir, true)) {
             long consumer = original.pid();
-            String stat = Files.readString(Path.of("/proc/" + consumer + "/stat"));
-            long pgid = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+            long pgid = statField(consumer, 2);
             List<ProcessHandle> members = ProcessHandle.allProcesses()
                     .filter(p -> p.pid() == consumer || p.pid() == pgid).toList();
             Path file = dir.resolve("job.cryo");
@@ -50,14 +61,9 @@ class ProcessGroupTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aSessionComesBackWithItsShell() throws Exception {
         Path dir = CheckpointHarness.newWorkDir("sid");
-        String stage = CheckpointHarness.program("pipeline_stage").toString();
-        String go = dir.resolve("go").toString();
         // a session of its own: the shell and its pipeline, one tree under the shell
-        String job = stage + " " + go + " produce | " + stage + " " + go + " consume";
-        try (var original = CheckpointHarness.Original.startCommand(dir, List.of("setsid", "bash", "-c", job), Map.of())) {
-            long consumer = original.pid();
-            String stat = Files.readString(Path.of("/proc/" + consumer + "/stat"));
-            long sid = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
+        try (var original = startPipeline(dir, false)) {
+            long sid = statField(original.pid(), 3);
             List<ProcessHandle> members = ProcessHandle.of(sid).orElseThrow().descendants().toList();
             Path file = dir.resolve("session.cryo");
             Checkpointer.create().checkpoint(sid, CheckpointOptions.builder().file(file)
@@ -75,13 +81,8 @@ class ProcessGroupTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void withNewPidsTheRelationsStay() throws Exception {
         Path dir = CheckpointHarness.newWorkDir("newpids");
-        String stage = CheckpointHarness.program("pipeline_stage").toString();
-        String go = dir.resolve("go").toString();
-        String job = stage + " " + go + " produce | " + stage + " " + go + " consume";
-        try (var original = CheckpointHarness.Original.startCommand(dir, List.of("setsid", "bash", "-c", job), Map.of())) {
-            long consumer = original.pid();
-            String stat = Files.readString(Path.of("/proc/" + consumer + "/stat"));
-            long shell = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+        try (var original = startPipeline(dir, false)) {
+            long shell = statField(original.pid(), 1);
             Path file = dir.resolve("shell.cryo");
             // the original keeps running: every PID is taken, so the restart must take new ones
             Checkpointer.create().checkpoint(shell, CheckpointOptions.builder().file(file).build());
