@@ -254,14 +254,8 @@ int eventfds_settle_timers(struct injector *in, uint64_t scratch, struct cryo_er
 static int call(struct injector *in, const char *what, long nr, long a1, long a2, long a3, long a4, long *ret,
 		struct cryo_error *e)
 {
-	long r;
-	if (injector_syscall(in, nr, a1, a2, a3, a4, 0, 0, &r, e))
-		return -1;
-	if (r < 0)
-		return cryo_fail(e, in->pid, "files", what, (int)-r, "cannot recreate an event descriptor of process %d", in->pid);
-	if (ret)
-		*ret = r;
-	return 0;
+	return injector_call(in, "files", what, "recreate an event descriptor of process", nr, a1, a2, a3, a4, 0, 0, ret,
+			     e);
 }
 
 /* The new descriptor goes to its number (which nothing holds yet). */

@@ -444,14 +444,7 @@ int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_
 static int remote_fd_call(struct injector *in, const char *what, long nr, long a1, long a2, long a3, long a4,
 			  long *ret, struct cryo_error *e)
 {
-	long r;
-	if (injector_syscall(in, nr, a1, a2, a3, a4, 0, 0, &r, e))
-		return -1;
-	if (r < 0)
-		return cryo_fail(e, in->pid, "files", what, (int)-r, "cannot restore the files of process %d", in->pid);
-	if (ret)
-		*ret = r;
-	return 0;
+	return injector_call(in, "files", what, "restore the files of process", nr, a1, a2, a3, a4, 0, 0, ret, e);
 }
 
 static int remote_open_at(struct injector *in, uint64_t scratch, const struct fd_rec *f, const char *path,

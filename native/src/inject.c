@@ -125,6 +125,20 @@ int injector_syscall(struct injector *in, long nr, long a1, long a2, long a3,
 	return 0;
 }
 
+int injector_call(struct injector *in, const char *resource, const char *what, const char *doing, long nr,
+		  long a1, long a2, long a3, long a4, long a5, long a6, long *ret, struct cryo_error *e)
+{
+	long r;
+	if (injector_syscall(in, nr, a1, a2, a3, a4, a5, a6, &r, e))
+		return -1;
+	/* the kernel's error range: an address from mmap can look negative */
+	if (r < 0 && r > -4096)
+		return cryo_fail(e, in->pid, resource, what, (int)-r, "cannot %s %d", doing, in->pid);
+	if (ret)
+		*ret = r;
+	return 0;
+}
+
 int injector_finish(struct injector *in, const struct user_regs_struct *regs, struct cryo_error *e)
 {
 	struct user_regs_struct own = in->saved;

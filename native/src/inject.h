@@ -31,6 +31,11 @@ int injector_prepare_thread(struct injector *in, const struct injector *leader, 
  * (negative errno on failure). */
 int injector_syscall(struct injector *in, long nr, long a1, long a2, long a3,
 		     long a4, long a5, long a6, long *ret, struct cryo_error *e);
+/* injector_syscall for callers that treat a failed result (-4095..-1) as an
+ * error: it becomes "cannot <doing> <pid>" about resource, naming the syscall
+ * what.  *ret (if ret is not NULL) gets the result on success. */
+int injector_call(struct injector *in, const char *resource, const char *what, const char *doing, long nr,
+		  long a1, long a2, long a3, long a4, long a5, long a6, long *ret, struct cryo_error *e);
 /* Put back the registers (regs, or the saved ones with an interrupted
  * syscall rewound for restart if NULL) and the signal mask. */
 int injector_finish(struct injector *in, const struct user_regs_struct *regs, struct cryo_error *e);

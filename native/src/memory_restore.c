@@ -46,14 +46,8 @@ int memory_peek(pid_t pid, uint64_t addr, void *data, size_t len, struct cryo_er
 static int remote(struct injector *in, const char *what, long nr, long a1, long a2, long a3,
 		  long a4, long a5, long a6, long *ret, struct cryo_error *e)
 {
-	long r;
-	if (injector_syscall(in, nr, a1, a2, a3, a4, a5, a6, &r, e))
-		return -1;
-	if (r < 0 && r > -4096)
-		return cryo_fail(e, in->pid, "memory", what, (int)-r, "restoring the address space of process %d failed", in->pid);
-	if (ret)
-		*ret = r;
-	return 0;
+	return injector_call(in, "memory", what, "restore the address space of process", nr, a1, a2, a3, a4, a5, a6,
+			     ret, e);
 }
 
 /* ---- the vdso and vvar block: moved, never copied ---- */

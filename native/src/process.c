@@ -22,11 +22,7 @@
 static int remote_query(struct injector *in, const char *what, long nr, long a1, long a2, long a3, long a4,
 			long *ret, struct cryo_error *e)
 {
-	if (injector_syscall(in, nr, a1, a2, a3, a4, 0, 0, ret, e))
-		return -1;
-	if (*ret < 0 && *ret > -4096)
-		return cryo_fail(e, in->pid, "process", what, (int)-*ret, "cannot read the process attributes of %d", in->pid);
-	return 0;
+	return injector_call(in, "process", what, "read the attributes of process", nr, a1, a2, a3, a4, 0, 0, ret, e);
 }
 
 static int capture_limits_and_timers(struct injector *in, uint64_t scratch, struct cryo_process *p,
@@ -215,14 +211,7 @@ int process_restore_self(const struct snapshot *s, const char *cwd, struct cryo_
 static int remote_attr(struct injector *in, const char *what, long nr, long a1, long a2, long a3, long a4,
 		       long *ret, struct cryo_error *e)
 {
-	long r;
-	if (injector_syscall(in, nr, a1, a2, a3, a4, 0, 0, &r, e))
-		return -1;
-	if (r < 0 && r > -4096)
-		return cryo_fail(e, in->pid, "process", what, (int)-r, "cannot restore the attributes of process %d", in->pid);
-	if (ret)
-		*ret = r;
-	return 0;
+	return injector_call(in, "process", what, "restore the attributes of process", nr, a1, a2, a3, a4, 0, 0, ret, e);
 }
 
 int process_restore_injected(struct injector *in, uint64_t scratch, const struct snapshot *s, const char *cwd,

@@ -113,12 +113,7 @@ int threads_capture(struct injector *in, uint64_t scratch, struct thread_rec *t,
 static int remote_call(struct injector *in, const char *what, const char *resource, long nr,
 		       long a1, long a2, long a3, long a4, struct cryo_error *e)
 {
-	long r;
-	if (injector_syscall(in, nr, a1, a2, a3, a4, 0, 0, &r, e))
-		return -1;
-	if (r < 0)
-		return cryo_fail(e, in->pid, resource, what, (int)-r, "cannot restore the %s of thread %d", resource, in->pid);
-	return 0;
+	return injector_call(in, resource, what, "restore the kernel links of thread", nr, a1, a2, a3, a4, 0, 0, NULL, e);
 }
 
 int threads_restore_kernel_links(struct injector *in, uint64_t scratch, const struct thread_rec *t,
