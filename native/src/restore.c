@@ -108,6 +108,16 @@ static void become_restorable(const struct tree *t, const struct snapshot *s, in
 		pause();           /* every signal is blocked: only ptrace ends this */
 }
 
+/* The id a clone3 asked for is held by another process: only the user can
+ * free it, so the error names that process. */
+static int fail_id_taken(struct cryo_error *e, const char *resource, const char *id_name, pid_t want)
+{
+	char who[96];
+	proc_describe(want, who, sizeof(who));
+	return cryo_fail(e, want, resource, "clone3", EEXIST,
+			 "%s %d is taken by %s: end it, or restart with --no-restore-pid", id_name, want, who);
+}
+
 static pid_t clone_with_pid(pid_t want, int new_pid_namespace, struct cryo_error *e)
 {
 	struct clone_args args = { .exit_signal = SIGCHLD, .flags = new_pid_namespace ? CLONE_NEWPID : 0 };
@@ -119,12 +129,8 @@ static pid_t clone_with_pid(pid_t want, int new_pid_namespace, struct cryo_error
 	long r = syscall(SYS_clone3, &args, sizeof(args));
 	if (r >= 0)
 		return (pid_t)r;
-	if (errno == EEXIST) {
-		char who[96];
-		proc_describe(want, who, sizeof(who));
-		return cryo_fail(e, want, "process", "clone3", EEXIST,
-				 "PID %d is taken by %s: end it, or restart with --no-restore-pid", want, who);
-	}
+	if (errno == EEXIST)
+		return fail_id_taken(e, "process", "PID", want);
 	if (new_pid_namespace && errno == EPERM)
 		return cryo_fail_errno(e, 0, "process", "clone3(CLONE_NEWPID)",
 				       "cannot create the job's PID namespace again (needs root or CAP_SYS_ADMIN)");
@@ -185,6 +191,25 @@ static void phase(const char *name)
 	last = now;
 }
 
+/* An injected clone3 in the process behind in, asking for the id want when it
+ * is non-zero (set_tid, through the scratch page).  *r gets the raw result;
+ * an id another process holds is an error. */
+static int inject_clone3(struct injector *in, uint64_t scratch, struct clone_args *args, pid_t want,
+			 const char *resource, const char *id_name, long *r, struct cryo_error *e)
+{
+	uint64_t args_at = scratch + 1024, tid_at = scratch + 2048;
+	if (want) {
+		args->set_tid = tid_at;
+		args->set_tid_size = 1;
+		if (memory_poke(in->pid, tid_at, &want, sizeof(want), e))
+			return -1;
+	}
+	if (memory_poke(in->pid, args_at, args, sizeof(*args), e) ||
+	    injector_syscall(in, SYS_clone3, (long)args_at, sizeof(*args), 0, 0, 0, 0, r, e))
+		return -1;
+	return *r == -EEXIST ? fail_id_taken(e, resource, id_name, want) : 0;
+}
+
 /* A new thread of the process behind in (its leader), by an injected clone3,
  * with the thread id the image had when want is non-zero.  It is born
  * traced (PTRACE_O_TRACECLONE) and stopped before its first instruction. */
@@ -193,23 +218,9 @@ static int spawn_thread(struct injector *in, uint64_t scratch, pid_t want, pid_t
 	struct clone_args args = {
 		.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM,
 	};
-	uint64_t args_at = scratch + 1024, tid_at = scratch + 2048;
 	long r;
-	if (want) {
-		args.set_tid = tid_at;
-		args.set_tid_size = 1;
-		if (memory_poke(in->pid, tid_at, &want, sizeof(want), e))
-			return -1;
-	}
-	if (memory_poke(in->pid, args_at, &args, sizeof(args), e) ||
-	    injector_syscall(in, SYS_clone3, (long)args_at, sizeof(args), 0, 0, 0, 0, &r, e))
+	if (inject_clone3(in, scratch, &args, want, "threads", "thread id", &r, e))
 		return -1;
-	if (r == -EEXIST) {
-		char who[96];
-		proc_describe(want, who, sizeof(who));
-		return cryo_fail(e, want, "threads", "clone3", EEXIST,
-				 "thread id %d is taken by %s: end it, or restart with --no-restore-pid", want, who);
-	}
 	if (r < 0)
 		return cryo_fail(e, in->pid, "threads", "clone3", (int)-r, "cannot create thread %d of process %d", want, in->pid);
 	int status;
@@ -267,27 +278,14 @@ static int fork_child(struct restore *R, int k, const struct snapshot *child, pi
 {
 	struct rebuild *p = &R->b[k];
 	struct clone_args args = { .exit_signal = SIGCHLD };
-	uint64_t args_at = p->scratch + 1024, tid_at = p->scratch + 2048;
 	/* in the job's own PID namespace, its PIDs are always free: they come back */
 	pid_t want = child->proc.ns_depth ? child->proc.ns_pid : R->restore_pid ? child->proc.pid : 0;
 	long r;
 	int status;
-	if (want) {
-		args.set_tid = tid_at;
-		args.set_tid_size = 1;
-	}
 	if (ptrace(PTRACE_SETOPTIONS, p->pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK) < 0)
 		return cryo_fail_errno(e, p->pid, "process", "ptrace(PTRACE_SETOPTIONS)", "cannot follow the children of %d", p->pid);
-	if ((want && memory_poke(p->pid, tid_at, &want, sizeof(want), e)) ||
-	    memory_poke(p->pid, args_at, &args, sizeof(args), e) ||
-	    injector_syscall(&p->in[0], SYS_clone3, (long)args_at, sizeof(args), 0, 0, 0, 0, &r, e))
+	if (inject_clone3(&p->in[0], p->scratch, &args, want, "process", "PID", &r, e))
 		return -1;
-	if (r == -EEXIST) {
-		char who[96];
-		proc_describe(want, who, sizeof(who));
-		return cryo_fail(e, want, "process", "clone3", EEXIST,
-				 "PID %d is taken by %s: end it, or restart with --no-restore-pid", want, who);
-	}
 	if (r < 0)
 		return cryo_fail(e, p->pid, "process", "clone3", (int)-r, "process %d cannot fork its child %d", p->pid, want);
 	*pid = p->in[0].last_child ? p->in[0].last_child : (pid_t)r;
