@@ -232,6 +232,32 @@ static int corrupt(struct image_reader *r, struct cryo_error *e, const char *wha
 	return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt or truncated: %s", r->path, what);
 }
 
+/*
+ * The writer lays payloads out one after the other, in table order, between the
+ * header and the table.  Requiring exactly that (every section within bounds,
+ * each one starting at or after the end of the previous one) means no two
+ * entries can share bytes, so verifying every checksum reads each byte of the
+ * file at most once: the cost is linear in the file's size, whatever the table
+ * says.
+ */
+static int check_section_layout(struct image_reader *r, struct cryo_error *e)
+{
+	uint64_t end_of_previous = sizeof(struct cryo_file_header);
+	for (uint32_t i = 0; i < r->nr_sections; i++) {
+		const struct cryo_section_entry *s = &r->table[i];
+		uint64_t limit = r->header.table_offset;
+		if (s->offset < sizeof(struct cryo_file_header) || s->offset > limit || s->length > limit - s->offset)
+			return corrupt(r, e, "section out of bounds");
+		if (s->offset < end_of_previous) {
+			char what[96];
+			snprintf(what, sizeof(what), "section %u overlaps the one before it or is out of order", i);
+			return corrupt(r, e, what);
+		}
+		end_of_previous = s->offset + s->length;
+	}
+	return 0;
+}
+
 int ir_open(struct image_reader *r, const char *path, struct cryo_error *e)
 {
 	struct stat st;
@@ -293,13 +319,8 @@ int ir_open(struct image_reader *r, const char *path, struct cryo_error *e)
 		corrupt(r, e, "section table checksum mismatch");
 		goto fail;
 	}
-	for (uint32_t i = 0; i < r->nr_sections; i++) {
-		const struct cryo_section_entry *s = &r->table[i];
-		if (s->offset < sizeof(*h) || s->offset > h->table_offset || s->length > h->table_offset - s->offset) {
-			corrupt(r, e, "section out of bounds");
-			goto fail;
-		}
-	}
+	if (check_section_layout(r, e))
+		goto fail;
 	return 0;
 fail:
 	ir_close(r);
