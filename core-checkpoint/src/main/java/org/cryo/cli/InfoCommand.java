@@ -1,5 +1,8 @@
 package org.cryo.cli;
 
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
@@ -8,6 +11,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import org.cryo.api.Checkpointer;
+import org.cryo.api.SafeText;
 import org.cryo.format.ContextInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,7 +51,7 @@ final class InfoCommand implements Callable<Integer> {
         ContextInfo info = Checkpointer.create().inspect(file);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(info));
+            out.println(json().writeValueAsString(info));
         } else {
             printSummary(out, info);
         }
@@ -55,21 +59,43 @@ final class InfoCommand implements Callable<Integer> {
         return ExitStatus.OK;
     }
 
+    /** Jackson escapes C0 controls in strings; C1 controls and DEL are escaped too, for terminals. */
+    private static ObjectMapper json() {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        mapper.getFactory().setCharacterEscapes(new CharacterEscapes() {
+            private final int[] table = standardAsciiEscapesForJSON();
+
+            @Override
+            public int[] getEscapeCodesForAscii() {
+                int[] codes = table.clone();
+                codes[0x7f] = CharacterEscapes.ESCAPE_STANDARD;
+                return codes;
+            }
+
+            @Override
+            public SerializableString getEscapeSequence(int ch) {
+                return ch >= 0x80 && ch <= 0x9f ? new SerializedString(String.format("\\u%04x", ch)) : null;
+            }
+        });
+        return mapper;
+    }
+
     private void printSummary(PrintWriter out, ContextInfo info) {
-        out.printf("Context file  %s (%s, written by Cryo %s)%n", file, Units.bytes(info.fileSize()),
+        out.printf("Context file  %s (%s, written by Cryo %s)%n", SafeText.escape(file.toString()), Units.bytes(info.fileSize()),
                 version(info.cryoVersion()));
-        out.printf("Process       pid %d (%s), parent %d, %d thread%s%n", info.pid(), info.comm(), info.ppid(),
+        out.printf("Process       pid %d (%s), parent %d, %d thread%s%n", info.pid(), SafeText.escape(info.comm()), info.ppid(),
                 info.threads(), info.threads() == 1 ? "" : "s");
         if (info.processes() > 1) {
             // the details below are the first process's; the file holds its whole tree
             out.printf("Tree          %d processes, %d threads in all (details below: the first)%n",
                     info.processes(), info.threadsInAll());
         }
-        out.printf("Command line  %s%n", String.join(" ", info.commandLine()));
-        out.printf("Executable    %s%n", info.exe());
-        out.printf("Directory     %s%n", info.cwd());
+        out.printf("Command line  %s%n", SafeText.escape(String.join(" ", info.commandLine())));
+        out.printf("Executable    %s%n", SafeText.escape(info.exe()));
+        out.printf("Directory     %s%n", SafeText.escape(info.cwd()));
         out.printf("Taken         %s on %s (kernel %s) by %s (uid %d, gid %d)%n", WHEN.format(info.time()),
-                info.host(), info.kernel(), info.user(), info.uid(), info.gid());
+                SafeText.escape(info.host()), SafeText.escape(info.kernel()), SafeText.escape(info.user()), info.uid(),
+                info.gid());
         out.printf("Frozen for    %s%n", Units.millis(info.freezeNanos()));
         printMemory(out, info);
         printFiles(out, info);
@@ -90,7 +116,7 @@ final class InfoCommand implements Callable<Integer> {
         String label = "Files";
         for (ContextInfo.FileInfo f : info.files()) {
             out.printf("%-13s fd %-3d %-8s %s (%s, offset %d)%n", label, f.fd(), f.kind().name().toLowerCase(),
-                    f.path(), accessMode(f.openFlags()), f.pos());
+                    SafeText.escape(f.path()), accessMode(f.openFlags()), f.pos());
             label = "";
         }
         if (info.files().isEmpty()) {

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.ServiceLoader;
 import org.cryo.api.CheckpointException;
+import org.cryo.api.SafeText;
 import org.cryo.scheduler.SchedulerException;
 import picocli.CommandLine;
 
@@ -130,6 +131,8 @@ public final class Main {
         if (newline >= 0) {
             line = line.substring(0, newline).strip();
         }
-        return line.startsWith("Error: ") ? line.substring("Error: ".length()) : line;
+        // whatever a message quotes (a path from a context file, a field of a catalog file) is shown,
+        // never obeyed by the terminal
+        return SafeText.escape(line.startsWith("Error: ") ? line.substring("Error: ".length()) : line);
     }
 }
