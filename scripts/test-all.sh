@@ -22,4 +22,11 @@ install_packages python3
 trap 'bash scripts/slurm/slurm-down.sh' EXIT
 bash scripts/slurm/slurm-up.sh
 
-mvn -B package
+status=0
+mvn -B package || status=$?
+
+# Every daemon down, then no test process may be left behind (scripts/check-no-leftovers.sh).
+trap - EXIT
+bash scripts/slurm/slurm-down.sh
+bash scripts/check-no-leftovers.sh || status=1
+exit "$status"

@@ -177,7 +177,11 @@ public final class CheckpointHarness {
 
         @Override
         public void close() {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            // a tree's children too: a test that ends early must not leave them polling forever
+            ProcessHandle.of(pid).ifPresent(root -> {
+                root.descendants().forEach(ProcessHandle::destroyForcibly);
+                root.destroyForcibly();
+            });
             shell.destroyForcibly();
             try {
                 shell.waitFor(10, TimeUnit.SECONDS);

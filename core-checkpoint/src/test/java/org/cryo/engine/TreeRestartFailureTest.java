@@ -21,6 +21,7 @@ class TreeRestartFailureTest {
     void aRestartThatFailsMidwayLeavesNothing() throws Exception {
         try (var original = CheckpointHarness.Original.start("tree")) {
             long root = original.pid();
+            long[] children = ProcessHandle.of(root).orElseThrow().descendants().mapToLong(ProcessHandle::pid).toArray();
             var context = original.checkpoint();
             // only the root goes: its children keep their PIDs, so the restart gets past the
             // root and fails on the first child
@@ -35,7 +36,8 @@ class TreeRestartFailureTest {
             assertTrue(!Files.exists(Path.of("/proc/" + root)) || !Files.readString(Path.of("/proc/" + root + "/stat"))
                     .contains("(tree)"), "the half-restored root is still there");
             assertTrue(restored.out().lines().isEmpty(), "a restored process ran: " + restored.describe());
-            original.go();          // the original children finish and leave
+            original.go();          // the original children finish and leave...
+            CheckpointHarness.awaitGone(children);   // ...before close() removes the go file they poll for
         }
     }
 }

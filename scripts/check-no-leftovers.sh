@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# check-no-leftovers.sh - the last step of the test command: no test may leave a process running.
+# Lists every process that runs a program of this build (native/target: test programs, the
+# engine, benchmark programs) or a test job of the Slurm cluster (/tmp/cryo-slurm/jobs), kills
+# them, and exits 1 if there was any, so that a leaking test fails the run instead of piling up
+# processes on the machine.
+set -uo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+markers=("$root/native/target/" "/tmp/cryo-slurm/jobs/")
+
+leftovers() {
+    local dir pid exe cmd m
+    for dir in /proc/[0-9]*; do
+        pid=${dir#/proc/}
+        [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+        exe=$(readlink "$dir/exe" 2>/dev/null) || exe=
+        cmd=$(tr '\0' ' ' < "$dir/cmdline" 2>/dev/null) || cmd=
+        [[ -z $exe && -z $cmd ]] && continue
+        for m in "${markers[@]}"; do
+            if [[ $exe == "$m"* || $cmd == *"$m"* ]]; then
+                echo "$pid $cmd"
+                break
+            fi
+        done
+    done
+}
+
+# a test's last processes may still be on their way out (PID 1 here reaps orphans late)
+for _ in $(seq 1 50); do
+    found=$(leftovers)
+    [[ -z $found ]] && { echo "check-no-leftovers: no test process left running"; exit 0; }
+    sleep 0.2
+done
+echo "check-no-leftovers: processes left running by the tests (killed now):" >&2
+printf '  %s\n' "$found" >&2
+awk '{print $1}' <<< "$found" | xargs -r kill -9 2>/dev/null
+exit 1
