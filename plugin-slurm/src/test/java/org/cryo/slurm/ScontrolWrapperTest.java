@@ -21,7 +21,12 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  */
 @ResourceLock(TestCluster.LOCK)
 class ScontrolWrapperTest {
-    private static final int STEPS = 50;
+    /**
+     * 0.3 s each: enough work that the job is still running when the test comes to vacate it
+     * (after a requeue and a restart, 15-20 s in on a loaded machine; with 50 steps the job had
+     * once finished by then).
+     */
+    private static final int STEPS = 120;
     private static final Path WRAPPER = TestCluster.HOME.resolve("plugin-slurm/bin/scontrol");
     private static Map<String, String> env;
     private static SlurmAdapter slurm;
