@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 source ./common.sh
+SCRIPTS=$PWD
 cd /   # the daemons' working directory
 mkdir -p "$SGE_DIR"
 export DEBIAN_FRONTEND=noninteractive
@@ -104,7 +105,11 @@ create_node2_namespaces() {
     write_node2_hosts
     if ! mountpoint -q "$MNT_FILE"; then
         touch "$MNT_FILE"
-        unshare --mount="$MNT_FILE" --propagation slave mount --bind "$NODE2_HOSTS" /etc/hosts
+        # inside, also drop the copies of other namespaces' bind mounts (the Slurm cluster's
+        # node2, ours): node2 needs none, and a copy would keep that namespace alive
+        unshare --mount="$MNT_FILE" --propagation slave sh -c '
+            mount --bind "$1" /etc/hosts
+            findmnt -rn -t nsfs -o TARGET | sort -r | while read -r m; do umount "$m"; done' sh "$NODE2_HOSTS"
     fi
     [[ $(on_node2 hostname) == "$NODE2" ]] || { echo "sge-up: $NODE2's UTS namespace says '$(on_node2 hostname)'" >&2; exit 1; }
 }
@@ -371,7 +376,8 @@ export SGE_CELL=$SGE_CELL
 export CRYO_SGE_HOSTS="$HEAD_HOST $NODE2"
 export CRYO_SGE_HEAD_HOST=$HEAD_HOST
 export CRYO_SGE_NODE2=$NODE2
-export CRYO_SGE_NODE2_EXEC="nsenter --net=/run/netns/$NETNS --uts=$UTS_FILE --mount=$MNT_FILE --"
+export CRYO_SGE_NODE2_EXEC="nsenter --net=/run/netns/$NETNS --uts=$UTS_FILE --mount=$MNT_FILE --wd=. --"
+export CRYO_SGE_NODE_EXEC="$SCRIPTS/on-host.sh %n"
 export CRYO_SGE_QUEUE=all.q
 export CRYO_SGE_CKPT_APP=ckpt_app
 export CRYO_SGE_CKPT_USER=ckpt_user
