@@ -34,7 +34,7 @@ install_packages() {
     local p missing=()
     for p in gridengine-master gridengine-exec gridengine-client gridengine-drmaa1.0 \
              gridengine-drmaa-dev libdrmaa1.0-java iproute2 util-linux; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+        [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]] || missing+=("$p")
     done
     (( ${#missing[@]} )) || return 0
     log "installing ${missing[*]}"
@@ -93,10 +93,11 @@ create_node2_namespaces() {
         ip link add "$VETH_HOST" type veth peer name "$VETH_NODE"
         ip link set "$VETH_NODE" netns "$NETNS"
     fi
-    ip addr show dev "$VETH_HOST" | grep -q "inet $HOST_ADDR/" || ip addr add "$HOST_ADDR/24" dev "$VETH_HOST"
+    # (tests capture the listing: under pipefail, "ip ... | grep -q" fails when grep exits first)
+    [[ $(ip -4 -o addr show dev "$VETH_HOST") == *"inet $HOST_ADDR/"* ]] || ip addr add "$HOST_ADDR/24" dev "$VETH_HOST"
     ip link set "$VETH_HOST" up
     ip netns exec "$NETNS" sh -c "
-        ip addr show dev $VETH_NODE | grep -q 'inet $NODE2_ADDR/' || ip addr add $NODE2_ADDR/24 dev $VETH_NODE
+        ip -4 -o addr show dev $VETH_NODE | grep 'inet $NODE2_ADDR/' >/dev/null || ip addr add $NODE2_ADDR/24 dev $VETH_NODE
         ip link set $VETH_NODE up; ip link set lo up"
     if ! mountpoint -q "$UTS_FILE"; then
         touch "$UTS_FILE"
@@ -201,8 +202,8 @@ configure_global() {
 configure_hosts() {
     local host
     for host in "$HEAD_HOST" "$NODE2"; do
-        qconf -sh 2>/dev/null | grep -qx "$host" || { log "admin host $host"; qconf_change -ah "$host"; }
-        qconf -ss 2>/dev/null | grep -qx "$host" || { log "submit host $host"; qconf_change -as "$host"; }
+        grep -x "$host" <<< "$(qconf -sh 2>/dev/null)" >/dev/null || { log "admin host $host"; qconf_change -ah "$host"; }
+        grep -x "$host" <<< "$(qconf -ss 2>/dev/null)" >/dev/null || { log "submit host $host"; qconf_change -as "$host"; }
         if ! qconf -se "$host" >/dev/null 2>&1; then
             log "execution host $host"
             printf 'hostname %s\nload_scaling NONE\ncomplex_values NONE\nuser_lists NONE\nxuser_lists NONE\nprojects NONE\nxprojects NONE\nusage_scaling NONE\nreport_variables NONE\n' \
