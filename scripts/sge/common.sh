@@ -49,11 +49,15 @@ pid_alive() {
     [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]
 }
 
-# wait_for SECONDS CMD...: poll CMD every 0.2 s
+# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds or SECONDS (wall clock) have
+# passed; on a loaded machine one qstat can take seconds, so tries are not counted
 wait_for() {
-    local tries=$(( $1 * 5 )); shift
-    for (( i = 0; i < tries; i++ )); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
-    return 1
+    local end=$(( ${EPOCHSECONDS} + $1 )); shift
+    while :; do
+        "$@" >/dev/null 2>&1 && return 0
+        (( EPOCHSECONDS < end )) || return 1
+        sleep 0.2
+    done
 }
 
 node2_namespaces_exist() { [[ -e /run/netns/$NETNS ]] && mountpoint -q "$UTS_FILE" && mountpoint -q "$MNT_FILE"; }

@@ -19,7 +19,6 @@ cd "$(dirname "$(readlink -f "$0")")"
 source ./common.sh
 SCRIPTS=$PWD
 cd /   # the daemons' working directory
-mkdir -p "$SGE_DIR"
 export DEBIAN_FRONTEND=noninteractive
 MIN_CPU_INTERVAL=${SGE_MIN_CPU_INTERVAL:-00:05:00}
 RERUN=${SGE_RERUN:-TRUE}
@@ -28,6 +27,17 @@ HOOK=$CKPT_DIR/hook.sh
 HOOK_LOG=$CKPT_DIR/hooks.log
 CFG=$(mktemp -d)
 trap 'rm -rf "$CFG"' EXIT
+
+# root_dir DIR MODE: DIR is a directory of root's with MODE.  $SGE_DIR sits at a fixed path in
+# /tmp and holds what root runs (the hook) and sources (the env file): a directory or link
+# someone else put there first is refused, not used.
+root_dir() {
+    if [[ -L $1 || ( -e $1 && ( ! -d $1 || $(stat -c %u "$1") != 0 ) ) ]]; then
+        echo "sge-up: $1 exists and is not root's directory; remove it" >&2; exit 1
+    fi
+    install -d -o root -g root -m "$2" "$1"
+}
+root_dir "$SGE_DIR" 0755
 
 # ---------------------------------------------------------------------------- packages
 install_packages() {
@@ -93,7 +103,7 @@ create_node2_namespaces() {
         ip link add "$VETH_HOST" type veth peer name "$VETH_NODE"
         ip link set "$VETH_NODE" netns "$NETNS"
     fi
-    # (tests capture the listing: under pipefail, "ip ... | grep -q" fails when grep exits first)
+    # (the listing is captured, not piped: under pipefail "ip ... | grep -q" fails when grep exits first)
     [[ $(ip -4 -o addr show dev "$VETH_HOST") == *"inet $HOST_ADDR/"* ]] || ip addr add "$HOST_ADDR/24" dev "$VETH_HOST"
     ip link set "$VETH_HOST" up
     ip netns exec "$NETNS" sh -c "
@@ -179,8 +189,9 @@ apply() {
 }
 
 # global configuration: root may run jobs (min_uid/min_gid default to 1000); the execds report
-# every 5 s instead of 40 s (a rescheduled job waits for the next report of its old host: ~20 s
-# with 00:00:10, 8-13 s with 00:00:05); no login shells (see all.q below)
+# every 5 s instead of 40 s (a job rescheduled to the same host waits for that host's reports
+# that its old run is cleaned up: 12-14 s here with 00:00:05, ~20 s with 00:00:10); no login
+# shells (see all.q below)
 configure_global() {
     qconf -sconf global | sed -e 's/^min_uid .*/min_uid 0/' -e 's/^min_gid .*/min_gid 0/' \
         -e 's/^load_report_time .*/load_report_time 00:00:05/' -e 's/^login_shells .*/login_shells none/' > "$CFG/global"
@@ -222,7 +233,10 @@ configure_hosts() {
 # stops nor kills an application-level job it migrates, it waits for the job to leave; then
 # the job is rescheduled and its script runs again with RESTARTED=2.
 write_hook() {
-    install -d -m 1777 "$CKPT_DIR" "$CKPT_DIR/dir"
+    # the hooks run as the job's owner: they write checkpoints under dir/ (sticky, anyone's)
+    # and append to hooks.log, which sits in root's directory so that no one can replace it
+    root_dir "$CKPT_DIR" 0755
+    root_dir "$CKPT_DIR/dir" 1777
     cat > "$CFG/hook.sh" <<'EOF'
 #!/bin/bash
 # hook.sh KIND job_id job_pid ckpt_dir host job_owner job_name queue ja_task_id ckpt_signal
@@ -236,7 +250,7 @@ if [[ $kind == migr && -n ${2:-} ]]; then kill -TERM -- "-$2" 2>/dev/null || kil
 exit 0
 EOF
     cmp -s "$CFG/hook.sh" "$HOOK" || install -m 0755 "$CFG/hook.sh" "$HOOK"
-    touch "$HOOK_LOG"; chmod 0666 "$HOOK_LOG"
+    [[ -f $HOOK_LOG && ! -L $HOOK_LOG ]] || install -m 0666 /dev/null "$HOOK_LOG"
 }
 
 # application-level: the only interface whose commands Grid Engine calls (ckpt_command every
@@ -370,7 +384,7 @@ wait_queue_usable() {
 }
 
 write_env() {
-    install -d -m 1777 "$SGE_DIR/jobs"
+    root_dir "$SGE_DIR/jobs" 1777   # the tests' job files (sticky: anyone's)
     cat > "$CFG/sge.env" <<EOF
 export SGE_ROOT=$SGE_ROOT
 export SGE_CELL=$SGE_CELL
