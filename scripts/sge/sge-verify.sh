@@ -26,7 +26,7 @@ cleanup() {
     set +e
     ((${#JOBS[@]})) && qdel "${JOBS[@]}" >/dev/null 2>&1
     for j in "${JOBS[@]}"; do wait_for 30 job_gone "$j" || qdel -f "$j" >/dev/null 2>&1; done
-    qmod -e "all.q@$CRYO_SGE_HEAD_HOST" "all.q@$CRYO_SGE_NODE2" >/dev/null 2>&1   # exits 1 when already enabled
+    qmod -e "all.q@$CRYO_SGE_HEAD_HOST" "all.q@$CRYO_SGE_NODE2" >/dev/null 2>&1
     (( rc != 0 )) || rm -rf "$W"
 }
 trap cleanup EXIT
@@ -51,8 +51,8 @@ wait_state() {
     wait_for "$3" job_in_state "$1" "$2" || fail "job $1 not in state '$2' after $3 s (it is '$(job_state "$1")')"
 }
 
-# process_state PID: R/S/T/... from /proc
-process_state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
+# process_state PID: R/S/T/Z... from /proc (the field after the command name, which may hold blanks)
+process_state() { sed -n 's/^.*) \([A-Za-z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null; }
 process_in_state() { [[ $(process_state "$1") == "$2" ]]; }
 
 write_jobs() {
@@ -104,7 +104,7 @@ check_control() {
     echo "qhold/qrls, qmod -sj (process stopped) / -usj (continued): $(since "$t0") s for suspend+resume"
     qdel "$id" >/dev/null
     wait_for 30 job_gone "$id" || fail "qdel $id: job still '$(job_state "$id")' after 30 s"
-    wait_for 10 bash -c "[[ ! -e /proc/$pid ]] || grep -q '^[^ ]* ([^)]*) Z' /proc/$pid/stat" \
+    wait_for 10 bash -c "[[ ! -e /proc/$pid ]] || grep -q ') Z' /proc/$pid/stat" \
         || fail "qdel $id: its process $pid still runs"
 }
 
