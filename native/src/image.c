@@ -85,8 +85,10 @@ static int check_final_name(struct image_writer *w, struct cryo_error *e)
 		return errno == ENOENT ? 0 : cryo_fail_errno(e, w->pid, RES, "fstatat", "cannot look at %s", w->final_path);
 	if (S_ISREG(st.st_mode))
 		return 0;
-	return cryo_fail(e, w->pid, RES, "", EINVAL, "%s is a %s, not a regular file: refused (give a file name or a directory)",
-			 w->final_path, kind_of(st.st_mode));
+	cryo_fail(e, w->pid, RES, "", 0, "%s is a %s, not a regular file: refused (give a file name or a directory)",
+		  w->final_path, kind_of(st.st_mode));
+	e->err = EINVAL;
+	return -1;
 }
 
 /* -f DIR means DIR/context.PID; -f DIR/NAME is NAME in DIR.  The directory

@@ -63,12 +63,17 @@ public final class Checkpointer {
     }
 
     /**
-     * Checkpoints {@code pid} to {@code options}' file (written under a temporary name, fsynced,
-     * renamed).  On failure the process is left running as it was and no file is left behind.
+     * Checkpoints {@code pid} to {@code options}' file (a directory: {@code DIR/context.PID}; a
+     * device, FIFO, socket or symbolic link is refused), written nameless, fsynced and linked to
+     * its name.  On failure, and when this JVM is told to end (SIGTERM, SIGINT, SIGHUP) before
+     * the file has its name, the process is left running as it was and no file is left behind.
      */
     public CheckpointResult checkpoint(long pid, CheckpointOptions options) throws CheckpointException {
         int nativePid = toPid(pid);
         Path file = options.fileFor(pid).toAbsolutePath();
+        if (Files.isDirectory(file)) {
+            file = file.resolve("context." + pid);     // as the engine does
+        }
         List<String> command = new ArrayList<>(List.of(helper().toString(), "checkpoint", "--machine",
                 "-f", file.toString(), options.scope().helperOption()));
         String endOption = options.endAction().helperOption();
@@ -83,15 +88,30 @@ public final class Checkpointer {
         return HelperResult.parseCheckpoint(result, file, pid);
     }
 
-    /** Runs the helper to completion and returns its one line of machine-readable output. */
+    /** How long a JVM that is told to end waits for the helper to let the processes go. */
+    static final long HELPER_UNWIND_SECONDS = 30;
+
+    /**
+     * Runs the helper to completion and returns its one line of machine-readable output.  If this
+     * JVM is told to end meanwhile, a shutdown hook passes SIGTERM on to the helper and waits for it,
+     * so that when the JVM has ended the checkpoint has too, either way (the helper, whose tracer
+     * gets SIGTERM when it dies, also covers a JVM killed outright).
+     */
     private static String runHelper(List<String> command) throws CheckpointException {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         try {
             Process helper = builder.start();
+            Thread unwind = new Thread(() -> stopAndAwait(helper), "cryo-checkpoint-unwind");
+            Runtime.getRuntime().addShutdownHook(unwind);
             String out = new String(helper.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             helper.waitFor();
+            try {
+                Runtime.getRuntime().removeShutdownHook(unwind);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs, and finds the helper ended
+            }
             return out.strip();
         } catch (IOException e) {
             throw new CheckpointException("cannot run " + command.get(0) + ": " + e.getMessage(),
@@ -99,6 +119,18 @@ public final class Checkpointer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CheckpointException("interrupted while waiting for " + command.get(0));
+        }
+    }
+
+    private static void stopAndAwait(Process helper) {
+        if (!helper.isAlive()) {
+            return;
+        }
+        helper.destroy();
+        try {
+            helper.waitFor(HELPER_UNWIND_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
