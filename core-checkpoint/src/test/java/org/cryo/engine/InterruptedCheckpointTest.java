@@ -285,7 +285,13 @@ class InterruptedCheckpointTest {
         }
 
         private static String field(Path procOrTask, String name) throws IOException {
-            for (String line : Files.readAllLines(procOrTask.resolve("status"))) {
+            List<String> status;
+            try {
+                status = Files.readAllLines(procOrTask.resolve("status"));
+            } catch (java.nio.file.NoSuchFileException gone) {
+                throw new AssertionError(procOrTask + " of the job is gone: it died", gone);
+            }
+            for (String line : status) {
                 if (line.startsWith(name + ":")) {
                     return line.substring(name.length() + 1).strip();
                 }
