@@ -38,8 +38,8 @@ class InterruptedCheckpointTest {
     static final String WORK = "200000";
     static final String MEM_MIB = "256";
     static final List<String> SIGNALS = List.of("KILL", "TERM", "INT", "HUP");
-    static final int ENGINE_POINTS = 8;
-    static final int JVM_POINTS = 5;
+    static final int ENGINE_POINTS = 7;
+    static final int JVM_POINTS = 4;
     static final Duration ENGINE_GONE = Duration.ofSeconds(60);
 
     /** What is counted over the whole test. */
