@@ -18,7 +18,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * which no handler sees, at random moments of a checkpoint of the soak job (256 MiB).  The
  * kernel then lets the job's threads go as they stand: harmless between injected calls, fatal
  * inside one.  Prints how many jobs survived unchanged.  Run with
- * {@code -Dtest=TracerKillMeasurement -Dcryo.measure=true [-Dcryo.kills=50]}.
+ * {@code -Dtest=TracerKillMeasurement -Dcryo.measure=true [-Dcryo.kills=50] [-Dcryo.spreadMs=N]} (kills
+ * spread over the first N ms only: the freeze and injection phase).
  */
 @EnabledIfSystemProperty(named = "cryo.measure", matches = "true")
 class TracerKillMeasurement {
@@ -29,13 +30,16 @@ class TracerKillMeasurement {
         int survived = 0;
         int harmed = 0;
         int leftovers = 0;
+        long spreadMs = 0;
         List<String> harms = new ArrayList<>();
         var original = CheckpointHarness.Original.start("soak_job", "100000", "200000", "256");
         try {
             original.out().await(l -> l.startsWith("PROGRESS "), Duration.ofSeconds(60));
             Path file = original.dir().resolve("job.cryo");
-            long nanos = timedCheckpoint(original.pid(), file);
+            long nanos = Long.getLong("cryo.spreadMs", 0) > 0 ? Long.getLong("cryo.spreadMs") * 1_000_000 / 12 * 10
+                    : timedCheckpoint(original.pid(), file);
             Files.deleteIfExists(file);
+            spreadMs = nanos * 12 / 10 / 1_000_000;
             var job = InterruptedCheckpointTest.JobState.of(original.pid());
             List<String> before = CheckpointHarness.listNames(original.dir());
             for (int k = 0; k < kills; k++) {
@@ -68,8 +72,8 @@ class TracerKillMeasurement {
         } finally {
             original.close();
         }
-        System.out.printf("tracer SIGKILLed at random moments: %d kills, %d jobs survived unchanged, %d harmed,"
-                + " %d left a file other than a complete one%n", kills, survived, harmed, leftovers);
+        System.out.printf("tracer SIGKILLed at random moments up to %d ms: %d kills, %d jobs survived unchanged, %d harmed,"
+                + " %d left a file other than a complete one%n", spreadMs, kills, survived, harmed, leftovers);
         harms.forEach(h -> System.out.println("  harmed: " + h));
         assertEquals(kills, survived + harmed);
     }
