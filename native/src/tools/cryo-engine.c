@@ -140,6 +140,8 @@ static int run_front(const struct cryo_checkpoint_opts *o, int verbose, int mach
 	}
 	if (child == 0) {
 		setpgid(0, 0);
+		/* out of the terminal's foreground group: its one line must not stop it (tostop) */
+		signal(SIGTTOU, SIG_IGN);
 		handle_stop_signals(ask_tracer_to_stop);
 		if (die_with_parent(front))
 			cryo_request_interrupt(SIGTERM);
