@@ -104,10 +104,13 @@ static int open_directory(struct image_writer *w, const char *path, struct cryo_
 		return cryo_fail(e, w->pid, RES, "", ENAMETOOLONG, "context file name too long: %s", path);
 	strcpy(dir_buf, path);
 	strcpy(base_buf, path);
+	errno = 0;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		dir = path;
 		snprintf(base_buf, sizeof(base_buf), "context.%d", w->pid);
 		base = base_buf;
+	} else if (path[strlen(path) - 1] == '/') {
+		return cryo_fail(e, w->pid, RES, "stat", errno ? errno : ENOTDIR, "no directory %s for the context file", path);
 	} else {
 		dir = dirname(dir_buf);
 		base = basename(base_buf);

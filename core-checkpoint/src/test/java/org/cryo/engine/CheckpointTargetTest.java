@@ -32,8 +32,12 @@ class CheckpointTargetTest {
     }
 
     private static CheckpointHarness.CommandResult engineCheckpoint(Path file, long pid) throws Exception {
+        return engineCheckpoint(file.toString(), pid);
+    }
+
+    private static CheckpointHarness.CommandResult engineCheckpoint(String file, long pid) throws Exception {
         return CheckpointHarness.run(List.of(CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine").toString(),
-                "checkpoint", "-f", file.toString(), Long.toString(pid)), Duration.ofSeconds(60));
+                "checkpoint", "-f", file, Long.toString(pid)), Duration.ofSeconds(60));
     }
 
     private static String assertRefused(Path file, long pid, String kind) throws Exception {
@@ -116,6 +120,12 @@ class CheckpointTargetTest {
             CheckpointResult api = Checkpointer.create().checkpoint(original.pid(), CheckpointOptions.builder().file(dir).build());
             assertEquals(dir.resolve(name).toAbsolutePath(), api.file());
             assertTrue(Files.isRegularFile(api.file(), LinkOption.NOFOLLOW_LINKS));
+            assertEquals(List.of(name), CheckpointHarness.listNames(dir));
+
+            // a name that says "directory" but is none is refused, not taken as a file name
+            var missing = engineCheckpoint(dir + "/missing/", original.pid());
+            assertEquals(1, missing.status(), missing.describe());
+            CheckpointHarness.assertOneLineError(missing.err());
             assertEquals(List.of(name), CheckpointHarness.listNames(dir));
             original.goAndAssertPassed();
         }
