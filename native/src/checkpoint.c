@@ -5,6 +5,7 @@
 #include "files.h"
 #include "image.h"
 #include "inject.h"
+#include "interrupt.h"
 #include "memory.h"
 #include "proc.h"
 #include "process.h"
@@ -104,7 +105,9 @@ struct proc_capture {
 	int nr_tids;
 	struct injector *in;        /* one per thread; in[0] does the process-wide work */
 	int nr_prepared;
-	uint64_t scratch;
+	uint64_t scratch;           /* scratch memory of thread scratch_thread, 0 if none */
+	int scratch_thread;
+	int scratch_mapped;         /* a page of its own (no room below the stack pointer) */
 	int zombie;
 	int was_stopped;            /* job-control stopped (a suspended job): it stays so */
 	pid_t ppid;
@@ -121,26 +124,41 @@ static int refuse_if_not_dumpable(struct proc_capture *c, struct cryo_error *e)
 	return 0;
 }
 
-static int map_scratch(struct proc_capture *c, struct cryo_error *e)
+/* A page of its own, for a thread with no room below its stack pointer:
+ * mapped for as long as that thread's calls last. */
+static int map_scratch(struct proc_capture *c, int i, struct cryo_error *e)
 {
 	long r;
-	if (injector_syscall(&c->in[0], SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &r, e))
+	if (injector_call(&c->in[i], "memory", "mmap", "map a scratch page in process", SYS_mmap, 0, 4096,
+			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &r, e))
 		return -1;
-	if (r < 0 && r > -4096)
-		return cryo_fail(e, c->pid, "memory", "mmap", (int)-r, "cannot map a scratch page in process %d", c->pid);
 	c->scratch = (uint64_t)r;
+	c->scratch_mapped = 1;
 	return 0;
 }
 
-static int unmap_scratch(struct proc_capture *c, struct cryo_error *e)
+/* Scratch memory for the calls of thread i: below its red zone (no mapping
+ * added, its bytes put back after), else a page of its own. */
+static int scratch_begin(struct proc_capture *c, int i, struct cryo_error *e)
 {
+	struct cryo_error no_room;
+	c->scratch_thread = i;
+	c->scratch_mapped = 0;
+	if (injector_scratch_begin(&c->in[i], &c->scratch, &no_room) == 0)
+		return 0;
+	return map_scratch(c, i, e);
+}
+
+static int scratch_end(struct proc_capture *c, struct cryo_error *e)
+{
+	struct injector *in = &c->in[c->scratch_thread];
 	long r;
 	if (!c->scratch)
 		return 0;
-	if (injector_syscall(&c->in[0], SYS_munmap, (long)c->scratch, 4096, 0, 0, 0, 0, &r, e))
-		return -1;
+	uint64_t at = c->scratch;
 	c->scratch = 0;
-	return 0;
+	return c->scratch_mapped ? injector_syscall(in, SYS_munmap, (long)at, 4096, 0, 0, 0, 0, &r, e)
+				 : injector_scratch_end(in, e);
 }
 
 static int capture_vdso_identity(struct proc_capture *c, struct cryo_error *e)
@@ -165,24 +183,31 @@ static int capture_vdso_identity(struct proc_capture *c, struct cryo_error *e)
 	return 0;
 }
 
-/* Everything that needs the process's own hands, then the scratch page goes. */
+/* Everything that needs the process's own hands.  Thread by thread, each
+ * with its scratch memory for no longer than its own calls; the leader also
+ * does the process-wide ones. */
 static int capture_through_injection(struct proc_capture *c, struct cryo_error *e)
 {
 	struct snapshot *s = c->snap;
+	struct cryo_error ignored;
 	s->threads = calloc((size_t)c->nr_tids, sizeof(*s->threads));
 	if (!s->threads)
 		return cryo_fail(e, c->pid, "process", "malloc", ENOMEM, "out of memory");
 	s->nr_threads = c->nr_tids;
-	if (refuse_if_not_dumpable(c, e) || map_scratch(c, e))
+	if (refuse_if_not_dumpable(c, e))
 		return -1;
-	for (int i = 0; i < c->nr_tids; i++)
-		if (threads_capture(&c->in[i], c->scratch, &s->threads[i], e))
+	for (int i = 0; i < c->nr_tids; i++) {
+		if (interrupt_check(c->pid, e) || scratch_begin(c, i, e))
 			return -1;
-	if (signals_capture_actions(&c->in[0], c->scratch, s, e) || process_capture(&c->in[0], c->scratch, s, e) ||
-	    eventfds_settle_timers(&c->in[0], c->scratch, e))
-		return -1;
+		int rc = threads_capture(&c->in[i], c->scratch, &s->threads[i], e) ||
+			 (i == 0 && (signals_capture_actions(&c->in[0], c->scratch, s, e) ||
+				     process_capture(&c->in[0], c->scratch, s, e) ||
+				     eventfds_settle_timers(&c->in[0], c->scratch, e)));
+		if (scratch_end(c, rc ? &ignored : e) || rc)
+			return -1;
+	}
 	s->proc.nr_threads = (uint32_t)c->nr_tids;
-	return unmap_scratch(c, e);
+	return 0;
 }
 
 static int capture_from_outside(struct proc_capture *c, struct cryo_error *e)
@@ -208,8 +233,7 @@ static int end_signal(const struct cryo_checkpoint_opts *o)
 static void release(struct proc_capture *c)
 {
 	struct cryo_error ignored;
-	if (c->scratch)
-		unmap_scratch(c, &ignored);
+	scratch_end(c, &ignored);
 	for (int i = 0; i < c->nr_prepared; i++)
 		injector_finish(&c->in[i], NULL, &ignored);
 	for (int i = 0; i < c->nr_tids; i++)
@@ -258,6 +282,8 @@ static int known_process(const struct capture *c, pid_t pid)
 /* Add pid (a zombie, or frozen here and now) to the tree. */
 static int add_process(struct capture *c, pid_t pid, struct cryo_error *e)
 {
+	if (interrupt_check(pid, e))
+		return -1;
 	if (c->nr == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 16;
 		struct proc_capture *grown = realloc(c->pc, (size_t)c->cap * sizeof(*grown));
@@ -441,6 +467,8 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		return -1;
 	for (int k = 0; k < c->nr; k++) {
 		struct proc_capture *p = &c->pc[k];
+		if (interrupt_check(p->pid, e))
+			return -1;
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e))
 			return -1;

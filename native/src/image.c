@@ -1,12 +1,17 @@
 #include "image.h"
 #include "error.h"
+#include "interrupt.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,24 +68,188 @@ static int pad_to(struct image_writer *w, uint64_t align, struct cryo_error *e)
 	return write_raw(w, zeros, pad, e);
 }
 
-int iw_open(struct image_writer *w, const char *final_path, pid_t pid, struct cryo_error *e)
+/* ---- where the file goes ---- */
+
+static const char *kind_of(mode_t mode)
+{
+	return S_ISCHR(mode) ? "character device" : S_ISBLK(mode) ? "block device" : S_ISFIFO(mode) ? "FIFO"
+	     : S_ISSOCK(mode) ? "socket" : S_ISLNK(mode) ? "symbolic link" : S_ISDIR(mode) ? "directory" : "special file";
+}
+
+/* The final name may be absent or a regular file (replaced whole at the
+ * commit); anything else would be written through or replaced: refused. */
+static int check_final_name(struct image_writer *w, struct cryo_error *e)
+{
+	struct stat st;
+	if (fstatat(w->dir_fd, w->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : cryo_fail_errno(e, w->pid, RES, "fstatat", "cannot look at %s", w->final_path);
+	if (S_ISREG(st.st_mode))
+		return 0;
+	cryo_fail(e, w->pid, RES, "", 0, "%s is a %s, not a regular file: refused (give a file name or a directory)",
+		  w->final_path, kind_of(st.st_mode));
+	e->err = EINVAL;
+	return -1;
+}
+
+/* -f DIR means DIR/context.PID; -f DIR/NAME is NAME in DIR.  The directory
+ * is opened once, and the name is only ever used relative to it. */
+static int open_directory(struct image_writer *w, const char *path, struct cryo_error *e)
+{
+	char dir_buf[PATH_MAX], base_buf[PATH_MAX];
+	struct stat st;
+	const char *dir, *base;
+	if (!*path)
+		return cryo_fail(e, w->pid, RES, "", EINVAL, "no context file name given");
+	if (strlen(path) >= sizeof(dir_buf) - 32)
+		return cryo_fail(e, w->pid, RES, "", ENAMETOOLONG, "context file name too long: %s", path);
+	strcpy(dir_buf, path);
+	strcpy(base_buf, path);
+	errno = 0;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		dir = path;
+		snprintf(base_buf, sizeof(base_buf), "context.%d", w->pid);
+		base = base_buf;
+	} else if (path[strlen(path) - 1] == '/') {
+		return cryo_fail(e, w->pid, RES, "stat", errno ? errno : ENOTDIR, "no directory %s for the context file", path);
+	} else {
+		dir = dirname(dir_buf);
+		base = basename(base_buf);
+	}
+	if (strlen(base) > NAME_MAX - 24)
+		return cryo_fail(e, w->pid, RES, "", ENAMETOOLONG, "context file name too long: %s", base);
+	strcpy(w->name, base);
+	snprintf(w->final_path, sizeof(w->final_path), "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", base);
+	w->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->dir_fd < 0)
+		return cryo_fail_errno(e, w->pid, RES, "open", "cannot open directory %s for context file %s", dir, base);
+	return check_final_name(w, e);
+}
+
+/* ---- named temporary files, where there is no O_TMPFILE ---- */
+
+#define TMP_MARK ".cryo-tmp-"
+#define TMP_RANDOM 6
+
+static int is_temp_name(const char *name)
+{
+	const char *mark = strstr(name, TMP_MARK);
+	if (name[0] != '.' || !mark)
+		return 0;
+	const char *r = mark + strlen(TMP_MARK);
+	if (strlen(r) != TMP_RANDOM)
+		return 0;
+	for (; *r; r++)
+		if (!isalnum((unsigned char)*r))
+			return 0;
+	return 1;
+}
+
+/* One left by a checkpoint that was killed outright: ours, a plain regular
+ * file, and no writer holds its lock any more.  Opened without following a
+ * symlink and without blocking on a FIFO. */
+static void remove_if_stale(int dir_fd, const char *name)
+{
+	struct stat st, now;
+	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && st.st_nlink == 1 &&
+	    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+	    fstatat(dir_fd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_dev == st.st_dev && now.st_ino == st.st_ino)
+		unlinkat(dir_fd, name, 0);
+	close(fd);
+}
+
+static void remove_stale_temp_files(int dir_fd)
+{
+	int fd = dup(dir_fd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (struct dirent *de; (de = readdir(d));)
+		if (is_temp_name(de->d_name))
+			remove_if_stale(dir_fd, de->d_name);
+	closedir(d);
+}
+
+static void random_suffix(char *out)
+{
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[TMP_RANDOM];
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		for (int i = 0; i < TMP_RANDOM; i++)
+			r[i] = (unsigned char)(rand() ^ getpid() ^ i);
+	for (int i = 0; i < TMP_RANDOM; i++)
+		out[i] = digits[r[i] % (sizeof(digits) - 1)];
+	out[TMP_RANDOM] = 0;
+}
+
+/* A fresh .NAME.cryo-tmp-XXXXXX name in the directory for fd: created (fd < 0)
+ * or linked to fd's file; *out gets the descriptor of a created one. */
+static int make_temp_name(struct image_writer *w, int link_fd, int *out)
+{
+	for (int attempt = 0; attempt < 100; attempt++) {
+		char suffix[TMP_RANDOM + 1];
+		random_suffix(suffix);
+		snprintf(w->tmp_name, sizeof(w->tmp_name), ".%s" TMP_MARK "%s", w->name, suffix);
+		int r;
+		if (link_fd < 0) {
+			r = *out = openat(w->dir_fd, w->tmp_name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		} else {
+			char self[64];
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", link_fd);
+			r = linkat(AT_FDCWD, self, w->dir_fd, w->tmp_name, AT_SYMLINK_FOLLOW);
+		}
+		if (r >= 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	w->tmp_name[0] = 0;
+	return -1;
+}
+
+/* While the directory is ours (LOCK_EX on it, if we get it soon): removing
+ * stale files and creating ours, locked, cannot interleave with another
+ * checkpoint doing the same, which could take our new file for a stale one. */
+static void lock_directory(int dir_fd)
+{
+	for (int i = 0; i < 200 && flock(dir_fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK; i++)
+		usleep(10000);
+}
+
+static int create_file(struct image_writer *w, struct cryo_error *e)
+{
+	lock_directory(w->dir_fd);
+	remove_stale_temp_files(w->dir_fd);
+	/* nameless: a checkpoint killed outright leaves nothing under any name */
+	w->fd = openat(w->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (w->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
+		make_temp_name(w, -1, &w->fd);
+	int err = errno;
+	/* held while written: the next checkpoint removes only unlocked ones */
+	if (w->fd >= 0)
+		flock(w->fd, LOCK_EX | LOCK_NB);
+	flock(w->dir_fd, LOCK_UN);
+	if (w->fd < 0)
+		return cryo_fail(e, w->pid, RES, "open", err, "cannot create context file %s", w->final_path);
+	return 0;
+}
+
+int iw_open(struct image_writer *w, const char *path, pid_t pid, struct cryo_error *e)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
+	w->dir_fd = -1;
 	w->pid = pid;
-	if (strlen(final_path) >= sizeof(w->final_path))
-		return cryo_fail(e, pid, RES, "", ENAMETOOLONG, "context file name too long: %s", final_path);
-	strcpy(w->final_path, final_path);
-
-	char dir_buf[PATH_MAX], base_buf[PATH_MAX];
-	strcpy(dir_buf, final_path);
-	strcpy(base_buf, final_path);
-	snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/.%s.cryo-tmp-XXXXXX", dirname(dir_buf), basename(base_buf));
-	w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
-	if (w->fd < 0) {
-		w->tmp_path[0] = 0;
-		return cryo_fail_errno(e, pid, RES, "open", "cannot create context file beside %s", final_path);
+	if (open_directory(w, path, e) || create_file(w, e)) {
+		iw_abort(w);
+		return -1;
 	}
+	snprintf(w->tmp_path, sizeof(w->tmp_path), "%s (being written)", w->final_path);
 	if (fchmod(w->fd, 0600) < 0) {
 		cryo_fail_errno(e, pid, RES, "fchmod", "cannot make %s private", w->tmp_path);
 		iw_abort(w);
@@ -98,8 +267,22 @@ int iw_open(struct image_writer *w, const char *final_path, pid_t pid, struct cr
 	return write_raw(w, &blank, sizeof(blank), e);
 }
 
+int iw_reopen(struct image_writer *w, int flags, struct cryo_error *e)
+{
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", w->fd);
+	int fd = open(self, flags | O_CLOEXEC);
+	if (fd < 0 && errno == EINVAL && (flags & O_DIRECT))   /* tmpfs and friends: buffered it is */
+		fd = open(self, (flags & ~O_DIRECT) | O_CLOEXEC);
+	if (fd < 0)
+		return cryo_fail_errno(e, w->pid, RES, "open", "cannot open %s for page data", w->tmp_path);
+	return fd;
+}
+
 int iw_begin(struct image_writer *w, uint32_t type, uint32_t align, struct cryo_error *e)
 {
+	if (interrupt_check(w->pid, e))
+		return -1;
 	if (w->nr_sections == IMAGE_MAX_SECTIONS)
 		return cryo_fail(e, w->pid, RES, "", E2BIG, "too many sections in context file");
 	if (pad_to(w, align ? align : 8, e))
@@ -145,16 +328,26 @@ int iw_end_external(struct image_writer *w, uint64_t end, uint64_t checksum, str
 	return 0;
 }
 
-static int fsync_dir_of(const char *path)
+/* The commit point.  A nameless file is linked to its name, through a
+ * locked temporary name and a rename if the name is taken; a named one is
+ * renamed.  Either way the name goes from the old file to the new complete
+ * one in one step. */
+static int link_into_place(struct image_writer *w, struct cryo_error *e)
 {
-	char dir_buf[PATH_MAX];
-	snprintf(dir_buf, sizeof(dir_buf), "%s", path);
-	int fd = open(dirname(dir_buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (check_final_name(w, e))
 		return -1;
-	int r = fsync(fd);
-	close(fd);
-	return r;
+	if (!w->tmp_name[0]) {
+		char self[64];
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", w->fd);
+		if (linkat(AT_FDCWD, self, w->dir_fd, w->name, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST || make_temp_name(w, w->fd, NULL))
+			return cryo_fail_errno(e, w->pid, RES, "linkat", "cannot give context file %s its name", w->final_path);
+	}
+	if (renameat(w->dir_fd, w->tmp_name, w->dir_fd, w->name) < 0)
+		return cryo_fail_errno(e, w->pid, RES, "rename", "cannot rename %s to %s", w->tmp_name, w->final_path);
+	w->tmp_name[0] = 0;
+	return 0;
 }
 
 int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e)
@@ -181,10 +374,11 @@ int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e)
 		return cryo_fail_errno(e, w->pid, RES, "pwrite", "cannot write the header of %s", w->tmp_path);
 	if (fsync(w->fd) < 0)
 		return cryo_fail_errno(e, w->pid, RES, "fsync", "cannot flush context file %s to disk", w->tmp_path);
-	if (rename(w->tmp_path, w->final_path) < 0)
-		return cryo_fail_errno(e, w->pid, RES, "rename", "cannot rename %s to %s", w->tmp_path, w->final_path);
-	w->tmp_path[0] = 0;
-	if (fsync_dir_of(w->final_path) < 0)
+	/* the last moment a stop can be asked for; after the link the checkpoint completes */
+	if (interrupt_check(w->pid, e) || link_into_place(w, e))
+		return -1;
+	w->committed = 1;
+	if (fsync(w->dir_fd) < 0)
 		return cryo_fail_errno(e, w->pid, RES, "fsync", "cannot flush the directory of %s", w->final_path);
 	if (file_size)
 		*file_size = h.file_size;
@@ -194,12 +388,16 @@ int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e)
 
 void iw_abort(struct image_writer *w)
 {
+	/* a named file goes while still locked, so no other checkpoint takes it meanwhile */
+	if (w->tmp_name[0] && w->dir_fd >= 0)
+		unlinkat(w->dir_fd, w->tmp_name, 0);
+	w->tmp_name[0] = 0;
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
-	if (w->tmp_path[0])
-		unlink(w->tmp_path);
-	w->tmp_path[0] = 0;
+	if (w->dir_fd >= 0)
+		close(w->dir_fd);
+	w->dir_fd = -1;
 	if (w->hash)
 		XXH3_freeState(w->hash);
 	w->hash = NULL;

@@ -16,9 +16,13 @@
 
 struct image_writer {
 	int fd;
+	int dir_fd;                         /* the directory, opened once: all is done relative to it */
 	pid_t pid;                          /* the process being saved, for errors */
-	char final_path[PATH_MAX];
-	char tmp_path[PATH_MAX + 32];
+	char final_path[PATH_MAX];          /* directory and name, for messages */
+	char name[NAME_MAX + 1];            /* the final name in dir_fd */
+	char tmp_name[NAME_MAX + 32];       /* the named temporary file in dir_fd, or "": nameless (O_TMPFILE) */
+	char tmp_path[PATH_MAX + 32];       /* what messages call the file being written */
+	int committed;                      /* past the commit point: the file is under its final name */
 	uint64_t pos;                       /* file position of the next byte */
 	struct cryo_section_entry sections[IMAGE_MAX_SECTIONS];
 	int nr_sections;
@@ -28,8 +32,16 @@ struct image_writer {
 	size_t buf_len;
 };
 
-/* Create a temporary file (mode 0600) beside final_path. */
-int iw_open(struct image_writer *w, const char *final_path, pid_t pid, struct cryo_error *e);
+/* Open the directory of path (path itself if it is a directory: the file is
+ * then DIR/context.PID) and create the file, mode 0600, nameless with
+ * O_TMPFILE or, where the file system has none, as .NAME.cryo-tmp-XXXXXX
+ * held under flock(LOCK_EX).  Refuses a name that is a device, FIFO, socket
+ * or symbolic link.  Removes the unlocked named temporary files of this
+ * user that a killed checkpoint left in the directory. */
+int iw_open(struct image_writer *w, const char *path, pid_t pid, struct cryo_error *e);
+/* A second descriptor of the file being written (the page writer's, with
+ * O_DIRECT where the file system takes it). */
+int iw_reopen(struct image_writer *w, int flags, struct cryo_error *e);
 /* Start a section; its payload starts at a multiple of align. */
 int iw_begin(struct image_writer *w, uint32_t type, uint32_t align, struct cryo_error *e);
 int iw_write(struct image_writer *w, const void *data, size_t len, struct cryo_error *e);
@@ -39,9 +51,11 @@ int iw_end(struct image_writer *w, struct cryo_error *e);
  * and what its checksum is. */
 int iw_flush(struct image_writer *w, struct cryo_error *e);
 int iw_end_external(struct image_writer *w, uint64_t end, uint64_t checksum, struct cryo_error *e);
-/* Table, header, fsync, rename to the final name, fsync the directory. */
+/* Table, header, fsync, then the commit point: link (or rename) the file to
+ * its final name -- unless a stop was asked for first (interrupt.h) -- and
+ * fsync the directory. */
 int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e);
-/* Remove the temporary file; safe to call after a failure or a commit. */
+/* Leave no temporary file; safe to call after a failure or a commit. */
 void iw_abort(struct image_writer *w);
 
 struct image_reader {

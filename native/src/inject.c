@@ -61,10 +61,7 @@ int injector_prepare(struct injector *in, pid_t pid, uint64_t syscall_ip, struct
 	if (!in->syscall_ip)
 		return cryo_fail(e, pid, "vdso", "", ENOEXEC,
 				 "process %d has no [vdso] with a syscall instruction to run syscalls through", pid);
-	if (tracer_get_regs(pid, &in->saved, e) || tracer_get_sigmask(pid, &in->saved_sigmask, e))
-		return -1;
-	/* signals that arrive now stay pending instead of stopping an injected syscall */
-	return tracer_set_sigmask(pid, ~0ULL, e);
+	return tracer_get_regs(pid, &in->saved, e) || tracer_get_sigmask(pid, &in->saved_sigmask, e) ? -1 : 0;
 }
 
 int injector_prepare_thread(struct injector *in, const struct injector *leader, pid_t tid, struct cryo_error *e)
@@ -98,10 +95,27 @@ static int step_to_syscall_stop(struct injector *in, const char *name, struct cr
 	}
 }
 
+/* The registers the thread runs on from a syscall-exit stop as if it had
+ * never been stopped: its own, with a syscall the freeze interrupted rewound
+ * so that it is entered again (from such a stop the kernel would not). */
+static struct user_regs_struct own_registers(const struct injector *in)
+{
+	struct user_regs_struct own = in->saved;
+	tracer_rewind_interrupted_syscall(&own);
+	return own;
+}
+
+static int put_back_own_state(struct injector *in, struct cryo_error *e)
+{
+	struct user_regs_struct own = own_registers(in);
+	return tracer_set_regs(in->pid, &own, e) || tracer_set_sigmask(in->pid, in->saved_sigmask, e) ? -1 : 0;
+}
+
 int injector_syscall(struct injector *in, long nr, long a1, long a2, long a3,
 		     long a4, long a5, long a6, long *ret, struct cryo_error *e)
 {
 	struct user_regs_struct r = in->saved;
+	struct cryo_error ignored;
 	char name[32];
 	snprintf(name, sizeof(name), "syscall %ld", nr);
 
@@ -115,14 +129,16 @@ int injector_syscall(struct injector *in, long nr, long a1, long a2, long a3,
 	r.r9 = (unsigned long)a6;
 	r.rip = in->syscall_ip;
 	r.eflags &= ~0x100UL;             /* no single-step trap */
-	if (tracer_set_regs(in->pid, &r, e))
-		return -1;
-	if (step_to_syscall_stop(in, name, e) || step_to_syscall_stop(in, name, e))
-		return -1;
-	if (tracer_get_regs(in->pid, &r, e))
-		return -1;
-	*ret = (long)r.rax;
-	return 0;
+	/* signals that arrive now stay pending instead of stopping the injected syscall */
+	int rc = tracer_set_sigmask(in->pid, ~0ULL, e) || tracer_set_regs(in->pid, &r, e) ||
+		 step_to_syscall_stop(in, name, e) || step_to_syscall_stop(in, name, e) ||
+		 tracer_get_regs(in->pid, &r, e) ? -1 : 0;
+	/* at once, not at injector_finish: the engine may die before its next call */
+	if (put_back_own_state(in, rc ? &ignored : e))
+		rc = -1;
+	if (!rc)
+		*ret = (long)r.rax;
+	return rc;
 }
 
 int injector_call(struct injector *in, const char *resource, const char *what, const char *doing, long nr,
@@ -141,12 +157,36 @@ int injector_call(struct injector *in, const char *resource, const char *what, c
 
 int injector_finish(struct injector *in, const struct user_regs_struct *regs, struct cryo_error *e)
 {
-	struct user_regs_struct own = in->saved;
-	/* Back on its own registers the thread must re-enter the syscall the
-	 * freeze interrupted: from a syscall-exit stop the kernel would not. */
-	if (!regs)
-		tracer_rewind_interrupted_syscall(&own);
+	struct user_regs_struct own = own_registers(in);
 	if (tracer_set_regs(in->pid, regs ? regs : &own, e))
 		return -1;
 	return tracer_set_sigmask(in->pid, in->saved_sigmask, e);
+}
+
+int injector_scratch_begin(struct injector *in, uint64_t *addr, struct cryo_error *e)
+{
+	uint64_t at = (in->saved.rsp - INJECT_RED_ZONE - INJECT_SCRATCH_SIZE) & ~63ULL;
+	struct iovec local = { in->scratch_own, INJECT_SCRATCH_SIZE }, remote = { (void *)at, INJECT_SCRATCH_SIZE };
+	/* read, then write the same bytes back: proves the area is there and writable */
+	errno = 0;
+	if (in->saved.rsp < INJECT_RED_ZONE + INJECT_SCRATCH_SIZE ||
+	    process_vm_readv(in->pid, &local, 1, &remote, 1, 0) != INJECT_SCRATCH_SIZE ||
+	    process_vm_writev(in->pid, &local, 1, &remote, 1, 0) != INJECT_SCRATCH_SIZE)
+		return cryo_fail(e, in->pid, "memory", "process_vm_writev", errno ? errno : EFAULT,
+				 "no scratch memory below the stack pointer of thread %d", in->pid);
+	in->scratch = at;
+	*addr = at;
+	return 0;
+}
+
+int injector_scratch_end(struct injector *in, struct cryo_error *e)
+{
+	if (!in->scratch)
+		return 0;
+	struct iovec local = { in->scratch_own, INJECT_SCRATCH_SIZE }, remote = { (void *)in->scratch, INJECT_SCRATCH_SIZE };
+	if (process_vm_writev(in->pid, &local, 1, &remote, 1, 0) != INJECT_SCRATCH_SIZE)
+		return cryo_fail_errno(e, in->pid, "memory", "process_vm_writev",
+				       "cannot put back the memory below the stack pointer of thread %d", in->pid);
+	in->scratch = 0;
+	return 0;
 }

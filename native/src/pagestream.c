@@ -1,5 +1,6 @@
 #include "pagestream.h"
 #include "error.h"
+#include "interrupt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,14 +40,6 @@ struct pagestream {
 	pthread_cond_t changed;
 	struct image_writer *w;
 };
-
-static int open_direct(const char *path, int flags)
-{
-	int fd = open(path, flags | O_DIRECT | O_CLOEXEC);
-	if (fd < 0 && errno == EINVAL)      /* tmpfs and friends: buffered it is */
-		fd = open(path, flags | O_CLOEXEC);
-	return fd;
-}
 
 static struct pagestream *ps_new(int writing, struct cryo_error *e)
 {
@@ -167,12 +160,10 @@ int ps_write_begin(struct pagestream **out, struct image_writer *w, struct cryo_
 	ps->pid = w->pid;
 	ps->path = w->tmp_path;
 	ps->offset = w->pos;
-	ps->fd = open_direct(w->tmp_path, O_WRONLY);
+	ps->fd = iw_reopen(w, O_WRONLY | O_DIRECT, e);
 	ps->own_fd = 1;
-	if (ps->fd < 0) {
-		cryo_fail_errno(e, w->pid, RES, "open", "cannot open %s for page data", w->tmp_path);
+	if (ps->fd < 0)
 		goto fail;
-	}
 	if (pthread_create(&ps->thread, NULL, write_loop, ps)) {
 		cryo_fail(e, w->pid, RES, "pthread_create", EAGAIN, "cannot start the page writer");
 		goto fail;
@@ -193,6 +184,9 @@ static int failed_copy(struct pagestream *ps, struct cryo_error *e)
 
 int ps_write_buffer(struct pagestream *ps, char **buf, struct cryo_error *e)
 {
+	/* a chunk is the page writing's step: the place to notice a stop asked for */
+	if (interrupt_check(ps->pid, e))
+		return -1;
 	pthread_mutex_lock(&ps->lock);
 	while (ps->slots[ps->head].full && !ps->failed)
 		pthread_cond_wait(&ps->changed, &ps->lock);

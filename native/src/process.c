@@ -25,12 +25,32 @@ static int remote_query(struct injector *in, const char *what, long nr, long a1,
 	return injector_call(in, "process", what, "read the attributes of process", nr, a1, a2, a3, a4, 0, 0, ret, e);
 }
 
+/* /proc/PID/personality (hex), readable to whoever may trace the process; -1 if not. */
+static int read_personality(pid_t pid, uint32_t *out)
+{
+	char *buf;
+	struct cryo_error ignored;
+	if (proc_read(pid, "personality", &buf, NULL, &ignored))
+		return -1;
+	char *end;
+	unsigned long v = strtoul(buf, &end, 16);
+	int ok = end != buf;
+	free(buf);
+	if (ok)
+		*out = (uint32_t)v;
+	return ok ? 0 : -1;
+}
+
 static int capture_limits_and_timers(struct injector *in, uint64_t scratch, struct cryo_process *p,
 				     struct cryo_error *e)
 {
 	long r;
-	/* prlimit on another process needs CAP_SYS_RESOURCE: ask the process itself */
 	for (int res = 0; res < CRYO_RLIMITS; res++) {
+		/* from outside where allowed (same user): an injected call is a moment in
+		 * which the engine's death would cost the process; else (another user's
+		 * process, no CAP_SYS_RESOURCE) the process itself is asked */
+		if (syscall(SYS_prlimit64, in->tgid, res, NULL, &p->rlimits[res]) == 0)
+			continue;
 		if (remote_query(in, "prlimit64", SYS_prlimit64, 0, res, 0, (long)scratch, &r, e) ||
 		    memory_peek(in->pid, scratch, &p->rlimits[res], sizeof(p->rlimits[res]), e))
 			return -1;
@@ -40,9 +60,11 @@ static int capture_limits_and_timers(struct injector *in, uint64_t scratch, stru
 		    memory_peek(in->pid, scratch, &p->itimers[which], sizeof(p->itimers[which]), e))
 			return -1;
 	}
-	if (remote_query(in, "personality", SYS_personality, 0xffffffff, 0, 0, 0, &r, e))
-		return -1;
-	p->personality = (uint32_t)r;
+	if (read_personality(in->tgid, &p->personality)) {
+		if (remote_query(in, "personality", SYS_personality, 0xffffffff, 0, 0, 0, &r, e))
+			return -1;
+		p->personality = (uint32_t)r;
+	}
 	if (remote_query(in, "brk", SYS_brk, 0, 0, 0, 0, &r, e))
 		return -1;
 	p->brk = (uint64_t)r;

@@ -1,6 +1,7 @@
 #include "signals.h"
 #include "error.h"
 #include "memory.h"
+#include "proc.h"
 #include "cryo/callbacks.h"
 
 #include <errno.h>
@@ -12,15 +13,44 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* Which signals have a handler and which are ignored: /proc/PID/status's SigCgt and SigIgn. */
+static int read_dispositions(pid_t pid, uint64_t *caught, uint64_t *ignored, struct cryo_error *e)
+{
+	char *buf;
+	if (proc_read(pid, "status", &buf, NULL, e))
+		return -1;
+	char *cgt = strstr(buf, "\nSigCgt:"), *ign = strstr(buf, "\nSigIgn:");
+	int ok = cgt && ign;
+	if (ok) {
+		*caught = strtoull(cgt + 8, NULL, 16);
+		*ignored = strtoull(ign + 8, NULL, 16);
+	}
+	free(buf);
+	return ok ? 0 : cryo_fail(e, pid, "signals", "", EINVAL, "cannot read the signal dispositions of process %d", pid);
+}
+
 int signals_capture_actions(struct injector *in, uint64_t scratch, struct snapshot *s, struct cryo_error *e)
 {
+	uint64_t caught = 0, ignored = 0;
+	if (read_dispositions(in->tgid, &caught, &ignored, e))
+		return -1;
 	for (int sig = 1; sig <= CRYO_NSIG; sig++) {
+		struct cryo_sigaction *a = &s->proc.sigactions[sig - 1];
+		uint64_t bit = 1ULL << (sig - 1);
 		long r;
+		/* Every injected call is a moment in which the engine's death would
+		 * cost the process its registers: ask only about handlers and ignored
+		 * signals.  A default action's flags and mask change nothing (SIGCHLD's
+		 * SA_NOCLDSTOP and SA_NOCLDWAIT do: it is always asked about). */
+		if (sig != SIGCHLD && !((caught | ignored) & bit)) {
+			memset(a, 0, sizeof(*a));
+			continue;
+		}
 		if (injector_syscall(in, SYS_rt_sigaction, sig, 0, (long)scratch, 8, 0, 0, &r, e))
 			return -1;
 		if (r < 0)
 			return cryo_fail(e, in->pid, "signals", "rt_sigaction", (int)-r, "cannot read the action of signal %d", sig);
-		if (memory_peek(in->pid, scratch, &s->proc.sigactions[sig - 1], sizeof(struct cryo_sigaction), e))
+		if (memory_peek(in->pid, scratch, a, sizeof(*a), e))
 			return -1;
 	}
 	return 0;

@@ -107,7 +107,8 @@ static int append(char **buf, size_t *len, size_t *cap, const void *p, size_t n)
 }
 
 /* What socket fd of pid has queued to read, message by message, left in place:
- * MSG_PEEK walks the queue with SO_PEEK_OFF, which is put back after. */
+ * MSG_PEEK walks the queue with SO_PEEK_OFF, put back after every message:
+ * an engine that dies in between leaves the socket as it found it. */
 static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_len, struct cryo_error *e)
 {
 	int sk = proc_dup_fd(pid, fd, e);
@@ -127,6 +128,9 @@ static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_
 			break;
 		}
 		ssize_t n = recv(sk, msg, sizeof(msg), MSG_PEEK | MSG_DONTWAIT);
+		int err = errno;
+		setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, sizeof(old_off));
+		errno = err;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n < 0) {
@@ -144,7 +148,6 @@ static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_
 		if (type == SOCK_STREAM && (size_t)n < sizeof(msg))
 			break;
 	}
-	setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, sizeof(old_off));
 	close(sk);
 	return rc;
 }

@@ -100,7 +100,9 @@ static int peek_queue(int sk, int queue, char **out, uint64_t *len, uint32_t *se
 	return 0;
 }
 
-/* Everything TCP_REPAIR shows of a connected socket; repair mode ends without a window probe. */
+/* Everything TCP_REPAIR shows of a connected socket; repair mode ends without
+ * a window probe.  The socket is in repair mode for these few calls only, not
+ * across the checkpoint: an engine that dies later leaves it as it was. */
 static int capture_connection(int sk, const struct tcp_view *v, struct tcp_rec *t)
 {
 	int on = 1, off = TCP_REPAIR_OFF_NO_WP, rc = -1;

@@ -1,5 +1,6 @@
 #include "tracer.h"
 #include "error.h"
+#include "interrupt.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -61,6 +62,8 @@ int tracer_seize(pid_t tid, struct cryo_error *e)
 		int status;
 		pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
 		if (r == 0) {
+			if (interrupt_check(tid, e))
+				return -1;
 			if (waited_us >= SEIZE_TIMEOUT_MS * 1000L)
 				return cryo_fail(e, tid, "process", "ptrace(PTRACE_INTERRUPT)", ETIMEDOUT,
 						 "thread %d did not stop within %d s (uninterruptible sleep, or a parent waiting for its vfork child)",

@@ -58,11 +58,21 @@ struct cryo_checkpoint_stats {
  * root, not set-id, dumpable).  Touches nothing. */
 int cryo_check_target(pid_t pid, struct cryo_error *err);
 
-/* Checkpoint pid (and, by default, its descendants) to opts->path (temp
- * file, fsync, rename, mode 0600).  On any failure every process is left
- * running as it was and no file exists under opts->path. */
+/* Checkpoint pid (and, by default, its descendants) to opts->path (an
+ * existing directory: DIR/context.PID; a device, FIFO, socket or symbolic
+ * link is refused).  The file is written nameless (O_TMPFILE; else as
+ * .NAME.cryo-tmp-XXXXXX, locked), fsynced and linked or renamed to its name,
+ * mode 0600.  On any failure every process is left running as it was and
+ * nothing is left in the directory. */
 int cryo_checkpoint(const struct cryo_checkpoint_opts *opts,
 		    struct cryo_checkpoint_stats *stats, struct cryo_error *err);
+
+/* Async-signal-safe: asks a cryo_checkpoint running in this process to
+ * stop.  It stops at its next step (never inside an injected syscall),
+ * leaves every process as it was and no file, and fails with "interrupted by
+ * signal sig".  Ignored once the file is under its final name (the commit
+ * point): the checkpoint then completes, end action included. */
+void cryo_request_interrupt(int sig);
 
 /* Validate a whole context file: header, table, every section's bounds and
  * checksum, every record's size.  Reads the page data too. */

@@ -11,6 +11,19 @@
  *
  * Errors: one line on stderr, exit 1 (restore: 125, so that the restored
  * process's own exit status stays unambiguous).
+ *
+ * checkpoint runs as two processes.  The one started (by a user, or by
+ * cr_checkpoint's JVM) is a front: it forks the tracer, passes on every
+ * catchable signal it gets, waits for it and exits with its status (the
+ * tracer writes to the same stdout and stderr).  The tracer lives in a
+ * process group of its own, so a terminal's Ctrl-C reaches the front only,
+ * and gets SIGTERM from the kernel when the front dies, SIGKILL included
+ * (PR_SET_PDEATHSIG); the front likewise when its own parent dies.  Any such
+ * signal stops the checkpoint through its failure path: before the commit
+ * point (the file under its final name) nothing is left and every process
+ * runs on as before; after it, the checkpoint completes.  Why two: a tracer
+ * killed outright leaves its tracees as they stand, and nothing of ours can
+ * tidy up after it; a front killed outright leaves a tracer that can.
  */
 #include "cryo/cryo.h"
 
@@ -19,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,11 +63,103 @@ static int parse_pid(const char *s, pid_t *pid)
 	return 0;
 }
 
+/* ---- checkpoint: a front and the tracer it forks (see the top) ---- */
+
+/* Every signal whose default would end the engine and that a handler can catch. */
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2,
+				    SIGXCPU, SIGALRM, SIGVTALRM, SIGPROF, SIGPWR, SIGSTKFLT };
+#define NR_STOP_SIGNALS ((int)(sizeof(stop_signals) / sizeof(stop_signals[0])))
+
+static volatile pid_t tracer_pid;
+
+static void pass_on_to_tracer(int sig)
+{
+	if (tracer_pid > 0)
+		kill(tracer_pid, sig);
+}
+
+static void ask_tracer_to_stop(int sig)
+{
+	cryo_request_interrupt(sig);
+}
+
+static void handle_stop_signals(void (*handler)(int))
+{
+	struct sigaction sa = { .sa_handler = handler, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < NR_STOP_SIGNALS; i++)
+		sigaction(stop_signals[i], &sa, NULL);
+}
+
+static void block_stop_signals(int how)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (int i = 0; i < NR_STOP_SIGNALS; i++)
+		sigaddset(&set, stop_signals[i]);
+	sigprocmask(how, &set, NULL);
+}
+
+/* Armed, then checked: a parent that died before the prctl sends nothing. */
+static int die_with_parent(pid_t parent)
+{
+	return prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent ? -1 : 0;
+}
+
+static int checkpoint_in_tracer(const struct cryo_checkpoint_opts *o, int verbose, int machine);
+
+static int report_lost_tracer(pid_t pid, int status, int machine)
+{
+	char msg[512];
+	snprintf(msg, sizeof(msg), "the checkpointing process %d was killed by signal %d (%s): its processes were let go as they "
+		 "stood; a temporary file it left is removed by the next checkpoint into that directory", (int)pid,
+		 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	if (machine)
+		printf("ERROR\t%d\t%d\tcheckpoint\t\t%s\n", (int)pid, EINTR, msg);
+	else
+		fprintf(stderr, "cryo-engine checkpoint: %s\n", msg);
+	return 1;
+}
+
+static int run_front(const struct cryo_checkpoint_opts *o, int verbose, int machine)
+{
+	pid_t front = getpid(), parent = getppid();
+	/* a file size limit must fail the write, not kill the checkpointer */
+	signal(SIGXFSZ, SIG_IGN);
+	block_stop_signals(SIG_BLOCK);
+	handle_stop_signals(pass_on_to_tracer);
+	if (parent != 1 && die_with_parent(parent)) {
+		fprintf(stderr, "cryo-engine checkpoint: the command that started it has ended: nothing done\n");
+		return 1;
+	}
+	fflush(stdout);
+	pid_t child = fork();
+	if (child < 0) {
+		fprintf(stderr, "cryo-engine checkpoint: cannot start the tracer (fork: %s)\n", strerror(errno));
+		return 1;
+	}
+	if (child == 0) {
+		setpgid(0, 0);
+		/* out of the terminal's foreground group: its one line must not stop it (tostop) */
+		signal(SIGTTOU, SIG_IGN);
+		handle_stop_signals(ask_tracer_to_stop);
+		if (die_with_parent(front))
+			cryo_request_interrupt(SIGTERM);
+		block_stop_signals(SIG_UNBLOCK);
+		exit(checkpoint_in_tracer(o, verbose, machine));
+	}
+	tracer_pid = child;
+	block_stop_signals(SIG_UNBLOCK);
+	int status;
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : report_lost_tracer(child, status, machine);
+}
+
 static int cmd_checkpoint(int argc, char **argv)
 {
 	struct cryo_checkpoint_opts o = {0};
-	struct cryo_checkpoint_stats st;
-	struct cryo_error e = {0};
 	char def[64];
 	int verbose = 0, machine = 0;
 
@@ -92,8 +198,15 @@ static int cmd_checkpoint(int argc, char **argv)
 		snprintf(def, sizeof(def), "context.%d", o.pid);
 		o.path = def;
 	}
-	/* a file size limit must fail the write, not kill the checkpointer */
-	signal(SIGXFSZ, SIG_IGN);
+	return run_front(&o, verbose, machine);
+}
+
+/* The tracer's part: the checkpoint itself, and its one line of output. */
+static int checkpoint_in_tracer(const struct cryo_checkpoint_opts *co, int verbose, int machine)
+{
+	struct cryo_checkpoint_opts o = *co;
+	struct cryo_checkpoint_stats st;
+	struct cryo_error e = {0};
 	if (cryo_checkpoint(&o, &st, &e)) {
 		if (!machine)
 			return fail("checkpoint", &e, 1);

@@ -63,12 +63,17 @@ public final class Checkpointer {
     }
 
     /**
-     * Checkpoints {@code pid} to {@code options}' file (written under a temporary name, fsynced,
-     * renamed).  On failure the process is left running as it was and no file is left behind.
+     * Checkpoints {@code pid} to {@code options}' file (a directory: {@code DIR/context.PID}; a
+     * device, FIFO, socket or symbolic link is refused), written nameless, fsynced and linked to
+     * its name.  On failure, and when this JVM is told to end (SIGTERM, SIGINT, SIGHUP) before
+     * the file has its name, the process is left running as it was and no file is left behind.
      */
     public CheckpointResult checkpoint(long pid, CheckpointOptions options) throws CheckpointException {
         int nativePid = toPid(pid);
         Path file = options.fileFor(pid).toAbsolutePath();
+        if (Files.isDirectory(file)) {
+            file = file.resolve("context." + pid);     // as the engine does
+        }
         List<String> command = new ArrayList<>(List.of(helper().toString(), "checkpoint", "--machine",
                 "-f", file.toString(), options.scope().helperOption()));
         String endOption = options.endAction().helperOption();
@@ -83,14 +88,32 @@ public final class Checkpointer {
         return HelperResult.parseCheckpoint(result, file, pid);
     }
 
-    /** Runs the helper to completion and returns its one line of machine-readable output. */
+    /** How long a JVM that is told to end waits for the helper to let the processes go. */
+    static final long HELPER_UNWIND_SECONDS = 30;
+
+    /**
+     * Runs the helper to completion and returns its one line of machine-readable output.  If this
+     * JVM is told to end meanwhile, a shutdown hook passes SIGTERM on to the helper and waits for it,
+     * so that when the JVM has ended the checkpoint has too, either way (the helper, whose tracer
+     * gets SIGTERM when it dies, also covers a JVM killed outright); the helper's verdict ("...
+     * interrupted by signal N ...") is then printed on stderr, since no caller is left to.
+     */
     private static String runHelper(List<String> command) throws CheckpointException {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
+        java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean ending = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread unwind = null;
+        String out = "";
         try {
             Process helper = builder.start();
-            String out = new String(helper.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            unwind = new Thread(() -> {
+                ending.set(true);
+                stopAndAwait(helper, reported);
+            }, "cryo-checkpoint-unwind");
+            Runtime.getRuntime().addShutdownHook(unwind);
+            out = new String(helper.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             helper.waitFor();
             return out.strip();
         } catch (IOException e) {
@@ -99,6 +122,49 @@ public final class Checkpointer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CheckpointException("interrupted while waiting for " + command.get(0));
+        } finally {
+            if (ending.get()) {
+                reportAndAwaitTheEnd(out, reported);
+            } else if (unwind != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(unwind);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs, and finds the helper ended
+                }
+            }
+            reported.countDown();
+        }
+    }
+
+    /**
+     * The JVM is ending and nobody is left to take the result: the helper's verdict goes to stderr,
+     * and this thread waits for the end rather than report it a second time.
+     */
+    private static void reportAndAwaitTheEnd(String out, java.util.concurrent.CountDownLatch reported) {
+        String[] f = out.strip().split("\t", 6);
+        System.err.println("cryo: " + (f.length == 6 ? f[5] : f[0].equals("OK") ? "checkpoint completed" : out.strip()));
+        System.err.flush();
+        reported.countDown();
+        for (;;) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // only the JVM's end ends this
+            }
+        }
+    }
+
+    /** The shutdown hook's part: the helper told to stop, waited for, and its verdict reported. */
+    private static void stopAndAwait(Process helper, java.util.concurrent.CountDownLatch reported) {
+        try {
+            if (helper.isAlive()) {
+                // SIGTERM through the handle: Process.destroy would also close the stream being read
+                helper.toHandle().destroy();
+                helper.waitFor(HELPER_UNWIND_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            reported.await(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -26,8 +26,10 @@ import picocli.CommandLine.Spec;
             "  option says otherwise. No kernel module and no preloaded library are needed:",
             "  the process does not have to be started under cr_run.",
             "",
-            "  The file is written under a temporary name and renamed when complete: a failed",
-            "  checkpoint leaves no file and leaves the process running as it was.",
+            "  The file is written without a name and given one when complete: a failed or",
+            "  interrupted checkpoint (Ctrl-C, a signal, cr_checkpoint killed) leaves no file",
+            "  and leaves the process running as it was; once the file has its name, the",
+            "  checkpoint completes.",
             "  Only your own processes (or any, as root) can be checkpointed.",
         },
         parameterListHeading = "%nARGUMENTS%n",
@@ -51,7 +53,9 @@ final class CheckpointCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = {"-f", "--file"}, paramLabel = "FILE",
-            description = "Write the context to FILE (default: context.PID in the current directory).")
+            description = {"Write the context to FILE (default: context.PID in the current directory);",
+                "a directory means DIR/context.PID. A device, FIFO, socket or symbolic",
+                "link is refused."})
     Path file;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "")
