@@ -56,7 +56,7 @@ final class CheckpointCommand implements Callable<Integer> {
             description = {"Write the context to FILE (default: context.PID in the current directory);",
                 "a directory means DIR/context.PID. A device, FIFO, socket or symbolic",
                 "link is refused."})
-    Path file;
+    String file;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "")
     EndOptions end;
@@ -88,7 +88,7 @@ final class CheckpointCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long target = parsePid(pid);
-        CheckpointOptions options = options();
+        CheckpointOptions options = options(target);
         Checkpointer checkpointer = Checkpointer.create();
         checkpointer.checkTarget(target);
         CheckpointResult result = checkpointer.checkpoint(target, options);
@@ -98,10 +98,12 @@ final class CheckpointCommand implements Callable<Integer> {
         return ExitStatus.OK;
     }
 
-    private CheckpointOptions options() {
+    private CheckpointOptions options(long target) {
         CheckpointOptions.Builder options = CheckpointOptions.builder();
         if (file != null) {
-            options.file(file);
+            // a Path forgets a trailing slash: "missing/" must stay a directory that is missing,
+            // not become a file named "missing"
+            options.file(file.endsWith("/") ? Path.of(file).resolve("context." + target) : Path.of(file));
         }
         if (scope != null) {
             options.scope(scope.pidOnly ? CheckpointOptions.Scope.PROCESS

@@ -1,6 +1,7 @@
 package org.cryo.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,6 +127,11 @@ class CheckpointTargetTest {
             var missing = engineCheckpoint(dir + "/missing/", original.pid());
             assertEquals(1, missing.status(), missing.describe());
             CheckpointHarness.assertOneLineError(missing.err());
+            assertEquals(List.of(name), CheckpointHarness.listNames(dir));
+            var missingThroughLauncher = CheckpointHarness.run(List.of(CheckpointHarness.launcher("cr_checkpoint").toString(),
+                    "-f", dir + "/missing/", Long.toString(original.pid())), Duration.ofSeconds(60));
+            assertNotEquals(0, missingThroughLauncher.status(), missingThroughLauncher.describe());
+            CheckpointHarness.assertOneLineError(missingThroughLauncher.err());
             assertEquals(List.of(name), CheckpointHarness.listNames(dir));
             original.goAndAssertPassed();
         }
