@@ -88,9 +88,11 @@ final class RunCommand implements Callable<Integer> {
     Path pidFile;
 
     private PeriodicCheckpoints periodic;
-    /** With --pid-ns: the file the helper writes the init's PID to, and whether cr_run made it. */
+    /** With --pid-ns: the file the helper creates with the init's PID, and the private directory cr_run made for it. */
     private Path initPidFile;
-    private boolean ownInitPidFile;
+    private Path ownPidDirectory;
+    /** The identity (inode) of a pid file left by an earlier run: the helper's new file has another. */
+    private Object stalePidFileKey;
 
     /** How long to wait for the scheduler to end a vacated job before giving up. */
     private static final long VACATE_WAIT_MILLIS = 300_000;
@@ -107,8 +109,9 @@ final class RunCommand implements Callable<Integer> {
         try {
             return call(environment);
         } finally {
-            if (ownInitPidFile) {
+            if (ownPidDirectory != null) {
                 Files.deleteIfExists(initPidFile);
+                Files.deleteIfExists(ownPidDirectory);
             }
         }
     }
@@ -122,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
         if (keep != null) {
             catalog = new JobCatalog(catalog.root(), keep);
         }
-        JobDirectory dir = catalog.job(job.get().jobId()).create();
+        JobDirectory dir = catalog.job(job.get().jobId(), System.getProperty("user.name")).create();
         dir.clearVacating();   // left by the vacate that ended the previous run
         Optional<Path> latest = job.get().mayBeRerun() ? dir.latest() : Optional.empty();
         int status;
@@ -181,12 +184,14 @@ final class RunCommand implements Callable<Integer> {
             Path helper;
             try {
                 helper = Checkpointer.create().helper();
+                // The helper alone creates the pid file (O_EXCL|O_NOFOLLOW, renamed into place):
+                // deleting it here and letting the helper open it later would be a symlink race.
                 if (pidFile != null) {
                     initPidFile = pidFile.toAbsolutePath();
-                    Files.deleteIfExists(initPidFile);
+                    stalePidFileKey = fileKey(initPidFile);
                 } else {
-                    initPidFile = Files.createTempFile("cryo-init-", ".pid");
-                    ownInitPidFile = true;
+                    ownPidDirectory = Files.createTempDirectory("cryo-init-");
+                    initPidFile = ownPidDirectory.resolve("init.pid");
                 }
             } catch (CheckpointException | IOException e) {
                 throw new CliFailure("--pid-ns: " + e.getMessage(), ExitStatus.CANNOT_RUN);
@@ -212,7 +217,8 @@ final class RunCommand implements Callable<Integer> {
         }
         while (true) {
             try {
-                String text = Files.readString(initPidFile);
+                Object key = fileKey(initPidFile);
+                String text = key == null || key.equals(stalePidFileKey) ? "" : Files.readString(initPidFile);
                 if (text.endsWith("\n")) {
                     return Long.parseLong(text.strip());
                 }
@@ -223,6 +229,16 @@ final class RunCommand implements Callable<Integer> {
                 return -1;
             }
             Thread.sleep(10);
+        }
+    }
+
+    /** The file's identity (device and inode), null if there is none. */
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -283,10 +299,9 @@ final class RunCommand implements Callable<Integer> {
 
     private static void record(JobDirectory dir, JobProcess process) throws CliFailure {
         try {
-            process.writeTo(dir.processFile());
+            dir.recordProcess(process);
         } catch (IOException e) {
-            throw new CliFailure("cannot record the job's process in " + dir.processFile() + ": " + e.getMessage(),
-                    ExitStatus.FAILED);
+            throw new CliFailure("cannot record the job's process: " + e.getMessage(), ExitStatus.FAILED);
         }
     }
 
@@ -295,7 +310,7 @@ final class RunCommand implements Callable<Integer> {
      * Exiting now would let the job end (and count as failed) before the requeue arrives, so wait
      * for the scheduler to end this run; the vacating marker goes away if the vacate failed.
      */
-    private static int waitIfVacated(JobDirectory dir, int status) throws InterruptedException {
+    private static int waitIfVacated(JobDirectory dir, int status) throws InterruptedException, IOException {
         long deadline = System.currentTimeMillis() + VACATE_WAIT_MILLIS;
         boolean announced = false;
         while (dir.isVacating() && System.currentTimeMillis() < deadline) {

@@ -54,11 +54,14 @@ public final class JobCatalog {
         return root;
     }
 
-    /** The directory of job {@code jobId} (created on first write). */
-    public JobDirectory job(String jobId) {
-        if (!jobId.matches("[A-Za-z0-9._\\[\\]-]+")) {
-            throw new IllegalArgumentException("invalid job id '" + jobId + "'");
+    /**
+     * The directory of job {@code jobId} of user {@code owner} (created on first write): the
+     * catalog trusts files and directories of that user and of root only.
+     */
+    public JobDirectory job(String jobId, String owner) {
+        if (!jobId.matches("[A-Za-z0-9._\\[\\]-]+") || jobId.equals(".") || jobId.equals("..")) {
+            throw new IllegalArgumentException("invalid job id '" + CatalogText.escaped(jobId) + "'");
         }
-        return new JobDirectory(jobId, root.resolve(jobId), keep);
+        return new JobDirectory(jobId, root, keep, owner);
     }
 }

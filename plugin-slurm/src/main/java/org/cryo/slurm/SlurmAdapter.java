@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.cryo.api.EndAction;
+import org.cryo.scheduler.CatalogText;
 import org.cryo.scheduler.CheckpointRecord;
 import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobCheckpointer;
@@ -74,7 +75,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
 
     /** The job's directory in its catalog ($CRYO_CHECKPOINT_DIR, else WORKDIR/.cryo). */
     public JobDirectory directory(JobStatus job) {
-        return JobCatalog.configured(environment, job.workDir()).job(job.jobId());
+        return JobCatalog.configured(environment, job.workDir()).job(job.jobId(), job.user());
     }
 
     @Override
@@ -107,12 +108,12 @@ public final class SlurmAdapter implements SchedulerAdapter {
             throw recorded(dir, new SchedulerException(job.describe()
                     + " cannot be requeued (submitted with --no-requeue); not vacated"));
         }
-        if (dir.isDisabled()) {
+        if (JobCheckpointer.isDisabled(job, dir)) {
             throw new SchedulerException(job.describe() + ": checkpoints are disabled ('checkpoint enable " + jobId
                     + "' allows them again)");
         }
         try {
-            checkpointer.processOf(job, dir);   // refuse before marking anything
+            checkpointer.provenProcessOf(job, dir);   // refuse before marking anything
         } catch (SchedulerException e) {
             throw recorded(dir, e);
         }
@@ -147,7 +148,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
         try {
             dir.setDisabled(!enabled);
         } catch (IOException e) {
-            throw new SchedulerException("job " + jobId + ": cannot write " + dir.disabledMarker() + ": " + e.getMessage(), e);
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
         }
     }
 
@@ -172,10 +173,11 @@ public final class SlurmAdapter implements SchedulerAdapter {
         permissions.ensureMayControl(job);
         try {
             if (directory(job).latest().isEmpty()) {
-                throw new SchedulerException(job.describe() + " has no context file in " + directory(job).path());
+                throw new SchedulerException(job.describe() + " has no context file in "
+                        + CatalogText.escaped(directory(job).path().toString()));
             }
         } catch (IOException e) {
-            throw new SchedulerException("job " + jobId + ": cannot read " + directory(job).path() + ": " + e.getMessage(), e);
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
         }
         switch (job.state()) {
             case HELD -> {
@@ -253,7 +255,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
         try {
             dir.create().markVacating();
         } catch (IOException e) {
-            throw new SchedulerException("job " + dir.jobId() + ": cannot write " + dir.vacatingMarker() + ": " + e.getMessage(), e);
+            throw new SchedulerException("job " + dir.jobId() + ": " + e.getMessage(), e);
         }
     }
 
