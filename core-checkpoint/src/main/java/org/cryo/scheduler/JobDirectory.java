@@ -135,6 +135,34 @@ public final class JobDirectory {
         return this;
     }
 
+    /**
+     * Checks the whole directory before a privileged Cryo acts in it: the directory and the
+     * catalog root must be trusted (see the class comment), and every file of Cryo's there (a
+     * record, a marker, the lock, their temporary names, a context file) a regular file of the job's
+     * user or root; {@code latest} may only be a link.  So a planted link or another user's file
+     * is refused by name before anything is read, written or checkpointed.  An absent directory
+     * passes: there is nothing in it.
+     */
+    public void verify() throws IOException {
+        try (SecureDirectoryStream<Path> d = open()) {
+            for (Path entry : d) {
+                String name = entry.getFileName().toString();
+                String base = name.endsWith(".tmp") ? name.substring(0, name.length() - 4) : name;
+                Optional<PosixFileAttributes> attributes = attributesOf(d, name);
+                if (attributes.isEmpty() || base.equals(LATEST)) {
+                    continue;
+                }
+                if (CRYO_FILES.contains(base) || sequence(Path.of(base)) >= 0) {
+                    ensureRegularFile(attributes.get(), dir.resolve(name));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // no directory yet
+        }
+    }
+
+    private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK);
+
     /** The context files, oldest first. */
     public List<Path> contexts() throws IOException {
         try (SecureDirectoryStream<Path> d = open()) {

@@ -78,11 +78,25 @@ public final class SlurmAdapter implements SchedulerAdapter {
         return JobCatalog.configured(environment, job.workDir()).job(job.jobId(), job.user());
     }
 
+    /**
+     * {@link #directory}, checked as a whole before anything is done in it: the job's user can
+     * write there, so a planted link or another user's file is refused by name first.
+     */
+    public JobDirectory checkedDirectory(JobStatus job) throws SchedulerException {
+        JobDirectory dir = directory(job);
+        try {
+            dir.verify();
+        } catch (IOException e) {
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
+        }
+        return dir;
+    }
+
     @Override
     public List<JobProcess> processes(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
         try {
-            return List.of(checkpointer.processOf(job, directory(job)));
+            return List.of(checkpointer.processOf(job, checkedDirectory(job)));
         } catch (SchedulerException notCheckpointable) {
             return List.of();
         }
@@ -91,7 +105,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
     @Override
     public CheckpointRecord checkpoint(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
-        return checkpointer.checkpoint(job, directory(job), EndAction.RUNNING);
+        return checkpointer.checkpoint(job, checkedDirectory(job), EndAction.RUNNING);
     }
 
     /**
@@ -103,7 +117,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
     public CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException {
         JobStatus job = job(jobId);
         permissions.ensureMayControl(job);
-        JobDirectory dir = directory(job);
+        JobDirectory dir = checkedDirectory(job);
         if (!job.requeueable()) {
             throw recorded(dir, new SchedulerException(job.describe()
                     + " cannot be requeued (submitted with --no-requeue); not vacated"));
@@ -144,7 +158,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
     public void setCheckpointsEnabled(String jobId, boolean enabled) throws SchedulerException {
         JobStatus job = job(jobId);
         permissions.ensureMayControl(job);
-        JobDirectory dir = directory(job);
+        JobDirectory dir = checkedDirectory(job);
         try {
             dir.setDisabled(!enabled);
         } catch (IOException e) {
@@ -156,7 +170,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
     public Optional<JobDirectory.CheckpointError> lastError(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
         try {
-            return directory(job).lastError();
+            return checkedDirectory(job).lastError();
         } catch (IOException e) {
             throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
         }
@@ -171,6 +185,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
     public void restart(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
         permissions.ensureMayControl(job);
+        checkedDirectory(job);
         try {
             if (directory(job).latest().isEmpty()) {
                 throw new SchedulerException(job.describe() + " has no context file in "
