@@ -281,7 +281,13 @@ final class RunCommand implements Callable<Integer> {
             record(dir, new JobProcess(restored, NodeExecutor.localHostName(), job.restartCount(), true));
             startPeriodic(dir, restored);
         }
-        return helper.waitFor();
+        int status = helper.waitFor();
+        if (restored <= 0 && status != 0) {
+            // The job fails rather than run CMD again from the top (or look finished).
+            System.err.println("cr_run: job " + job.jobId() + ": the restart from " + context + " failed (exit " + status
+                    + "); the job fails");
+        }
+        return status;
     }
 
     /** The restore helper stays the restored process's parent: its one child is the job's process. */
