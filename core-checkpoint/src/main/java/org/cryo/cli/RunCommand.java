@@ -245,8 +245,7 @@ final class RunCommand implements Callable<Integer> {
     private int runAndRecord(BatchJob job, JobDirectory dir) throws Exception {
         Process process = start();
         long pid = checkpointable(process);
-        if (pid > 0) {
-            record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.restartCount(), false));
+        if (pid > 0 && record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.restartCount(), false))) {
             startPeriodic(dir, pid);
         }
         return process.waitFor();
@@ -277,8 +276,7 @@ final class RunCommand implements Callable<Integer> {
                     ExitStatus.RESTORE_FAILED);
         }
         long restored = restoredChild(helper);
-        if (restored > 0) {
-            record(dir, new JobProcess(restored, NodeExecutor.localHostName(), job.restartCount(), true));
+        if (restored > 0 && record(dir, new JobProcess(restored, NodeExecutor.localHostName(), job.restartCount(), true))) {
             startPeriodic(dir, restored);
         }
         int status = helper.waitFor();
@@ -303,11 +301,18 @@ final class RunCommand implements Callable<Integer> {
         return -1;
     }
 
-    private static void record(JobDirectory dir, JobProcess process) throws CliFailure {
+    /**
+     * Records the job's process in its catalog; if that fails (a catalog the job's user broke),
+     * the work runs on, not checkpointable, rather than be left behind by an exiting cr_run.
+     */
+    private static boolean record(JobDirectory dir, JobProcess process) {
         try {
             dir.recordProcess(process);
+            return true;
         } catch (IOException e) {
-            throw new CliFailure("cannot record the job's process: " + e.getMessage(), ExitStatus.FAILED);
+            System.err.println("cr_run: job " + dir.jobId() + " is not checkpointable: cannot record its process: "
+                    + e.getMessage());
+            return false;
         }
     }
 
