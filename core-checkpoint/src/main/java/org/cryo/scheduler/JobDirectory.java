@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -337,9 +338,18 @@ public final class JobDirectory {
         SecureDirectoryStream<Path> opened;
         try {
             opened = parent.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS);
+        } catch (AccessDeniedException e) {
+            throw e;
         } catch (FileSystemException e) {
             // ELOOP: replaced by a link since the look; ENOTDIR: not a directory
-            throw new UnsafeCatalogException(path, seen.get().isDirectory() ? "a symbolic link" : "not a directory");
+            String reason = String.valueOf(e.getReason());
+            if (reason.contains("symbolic link")) {
+                throw new UnsafeCatalogException(path, "a symbolic link");
+            }
+            if (reason.contains("Not a directory")) {
+                throw new UnsafeCatalogException(path, "not a directory");
+            }
+            throw e;
         }
         try {
             ensureTrustedDirectory(opened.getFileAttributeView(PosixFileAttributeView.class).readAttributes(), path,

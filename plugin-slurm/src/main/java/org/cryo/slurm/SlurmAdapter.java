@@ -105,6 +105,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
     @Override
     public CheckpointRecord checkpoint(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
+        permissions.ensureMayControl(job);   // before the catalog is even looked at
         return checkpointer.checkpoint(job, checkedDirectory(job), EndAction.RUNNING);
     }
 
