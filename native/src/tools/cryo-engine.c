@@ -144,7 +144,7 @@ static int cmd_restore(int argc, char **argv)
 		else if (!strcmp(argv[i], "--detach"))
 			detach = 1;
 		else if (!strcmp(argv[i], "-v"))
-			verbose = 1;
+			verbose = o.verbose = 1;
 		else if (!strcmp(argv[i], "--relocate") && i + 1 < argc && o.nr_relocations < 64) {
 			char *eq = strchr(argv[++i], '=');
 			if (!eq || eq == argv[i]) {
@@ -160,9 +160,10 @@ static int cmd_restore(int argc, char **argv)
 	}
 	if (!o.path)
 		return usage(), CRYO_RESTORE_FAILED;
-	pid_t child;
-	if (cryo_restore(&o, &child, &e))
+	struct cryo_restored rs;
+	if (cryo_restore(&o, &rs, &e))
 		return fail("restore", &e, CRYO_RESTORE_FAILED);
+	pid_t child = rs.root;
 	if (verbose || detach)
 		fprintf(stderr, "cryo-engine restore: restored %s as PID %d\n", o.path, child);
 	if (detach) {
@@ -179,11 +180,14 @@ static int cmd_restore(int argc, char **argv)
 			continue;
 		if (done < 0)
 			break;
-		if (done == child) {
+		if (done == rs.parent) {
 			status = st;
 			first = 1;
 		}
 	}
+	/* under Cryo's init, the init hands the job's own status over as it ends */
+	if (first && rs.status_fd >= 0 && read(rs.status_fd, &status, sizeof(status)) != sizeof(status))
+		first = 0;
 	if (!first)
 		return fail("restore", &(struct cryo_error){ .msg = "lost the restored process" }, CRYO_RESTORE_FAILED);
 	return exit_like(status);

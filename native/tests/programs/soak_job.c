@@ -3,7 +3,7 @@
  * computation that keeps running through many checkpoint/kill/restart cycles
  * and must end with exactly the result of an uninterrupted run.
  *
- *   soak_job GO_FILE [ROUNDS [WORK]]     (defaults 400 and 200000)
+ *   soak_job GO_FILE [ROUNDS [WORK [MEM_MIB]]]   (defaults 400, 200000 and 0)
  *   soak_job --reap COMMAND [ARGS...]
  *
  * The root forks 3 workers;
@@ -18,6 +18,12 @@
  * its state, joins its threads and exits 0), reaps them and prints
  * "RESULT <hex>" and PASS.  Nothing is written to any file: all progress is in
  * memory, in the pipes and in the threads' registers.
+ *
+ * MEM_MIB > 0 gives the job that much memory in all, split between the
+ * workers: each fills its share with a pattern before the first round, every
+ * thread rewrites a page of its own part of it each round, and the share's
+ * checksum goes into the worker's final checksum, so that a page lost or
+ * restored wrong changes the result.
  *
  * --reap runs COMMAND (the test's `cryo-engine restore`) as a child subreaper:
  * the workers of a tree killed by `checkpoint --kill` are reparented to it and
@@ -82,6 +88,33 @@ static pthread_barrier_t w_start, w_end;
 static volatile uint64_t w_round;        /* set by the worker's main thread before w_start */
 static uint64_t w_value[MAXTHREADS];
 static uint64_t w_state[MAXTHREADS * SLICE];
+static uint64_t *w_mem;                  /* MEM_MIB / NWORKERS of it, or NULL */
+static size_t w_mem_words;
+#define PAGE_WORDS 512
+
+/* Round r rewrites one page of thread t's part of the worker's memory. */
+static void w_touch_memory(int t, uint64_t r, uint64_t x)
+{
+	size_t part = w_mem_words / (size_t)w_nthreads;
+	size_t pages = part / PAGE_WORDS;
+	if (!pages)
+		return;
+	uint64_t *page = w_mem + (size_t)t * part + (size_t)(mix(r ^ (uint64_t)t) % pages) * PAGE_WORDS;
+	for (int i = 0; i < PAGE_WORDS; i++)
+		page[i] = mix(page[i] ^ x);
+}
+
+static int w_fill_memory(void)
+{
+	if (!w_mem_words)
+		return 0;
+	w_mem = malloc(w_mem_words * sizeof(uint64_t));
+	if (!w_mem)
+		return -1;
+	for (size_t i = 0; i < w_mem_words; i++)
+		w_mem[i] = mix(((uint64_t)w_index << 56) ^ i);
+	return 0;
+}
 
 static void *w_thread(void *arg)
 {
@@ -95,6 +128,8 @@ static void *w_thread(void *arg)
 		for (long i = 0; i < w_work; i++)
 			x = mix(x ^ (uint64_t)i);
 		w_state[t * SLICE + r % SLICE] ^= x;
+		if (w_mem)
+			w_touch_memory(t, r, x);
 		w_value[t] = x;
 		pthread_barrier_wait(&w_end);
 	}
@@ -103,6 +138,8 @@ static void *w_thread(void *arg)
 static void worker(int task_r, int result_w)
 {
 	w_nthreads = 2 + w_index;            /* 2, 3, 4 threads */
+	if (w_fill_memory())
+		_exit(2);
 	pthread_barrier_init(&w_start, NULL, w_nthreads + 1);
 	pthread_barrier_init(&w_end, NULL, w_nthreads + 1);
 	pthread_t th[MAXTHREADS];
@@ -130,6 +167,8 @@ static void worker(int task_r, int result_w)
 	for (int t = 0; t < w_nthreads; t++)
 		pthread_join(th[t], NULL);
 	uint64_t sum = tl_checksum(w_state, sizeof(w_state));
+	if (w_mem)
+		sum = mix(sum ^ tl_checksum(w_mem, w_mem_words * sizeof(uint64_t)));
 	if (write_full(result_w, &sum, sizeof(sum)) < 0)
 		_exit(7);
 	_exit(0);
@@ -168,11 +207,13 @@ int main(int argc, char **argv)
 	tl_init(argc, argv);
 	long rounds = argc > 2 ? atol(argv[2]) : 400;
 	w_work = argc > 3 ? atol(argv[3]) : 200000;
-	if (rounds < 1 || w_work < 1) {
-		fprintf(stderr, "soak_job: want ROUNDS >= 1 and WORK >= 1\n");
+	long mem_mib = argc > 4 ? atol(argv[4]) : 0;
+	if (rounds < 1 || w_work < 1 || mem_mib < 0 || mem_mib > 65536) {
+		fprintf(stderr, "soak_job: want ROUNDS >= 1, WORK >= 1 and 0 <= MEM_MIB <= 65536\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	w_mem_words = (size_t)mem_mib * (1 << 20) / NWORKERS / sizeof(uint64_t);
 
 	int task_w[NWORKERS], result_r[NWORKERS];
 	pid_t pids[NWORKERS];
