@@ -88,11 +88,6 @@ public final class JobCheckpointer {
         return process;
     }
 
-    /** The nodes the checkpoints run on (an adapter's proof asks the node too). */
-    public NodeExecutor nodes() {
-        return nodes;
-    }
-
     /** Checkpoints the job's process, ends it as asked, and commits the context file. */
     public CheckpointRecord checkpoint(JobStatus job, JobDirectory dir, EndAction end) throws SchedulerException {
         authorizer.ensureMayControl(job);
