@@ -497,17 +497,19 @@ public final class JobDirectory {
 
     private FileChannel openLockFile() throws IOException {
         try (SecureDirectoryStream<Path> d = open()) {
-            Optional<PosixFileAttributes> existing = attributesOf(d, LOCK);
-            if (existing.isPresent()) {
-                ensureRegularFile(existing.get(), dir.resolve(LOCK));
+            if (attributesOf(d, LOCK).isEmpty()) {
+                try {
+                    FileChannel created = (FileChannel) d.newByteChannel(Path.of(LOCK), Set.of(StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY_FILE);
+                    giveToJobUser(d, LOCK);
+                    return created;
+                } catch (FileAlreadyExistsException anotherLockerMadeIt) {
+                    // open theirs, checked as any other
+                }
             }
-            Set<OpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS);
-            FileChannel channel = (FileChannel) d.newByteChannel(Path.of(LOCK), options, OWNER_ONLY_FILE);
-            if (existing.isEmpty()) {
-                giveToJobUser(d, LOCK);
-            }
-            return channel;
+            ensureRegularFile(attributesOf(d, LOCK).orElseThrow(() -> new NoSuchFileException(escaped(dir.resolve(LOCK)))),
+                    dir.resolve(LOCK));
+            return (FileChannel) d.newByteChannel(Path.of(LOCK), Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
         }
     }
 
