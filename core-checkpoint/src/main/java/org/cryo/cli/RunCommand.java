@@ -125,9 +125,15 @@ final class RunCommand implements Callable<Integer> {
         if (keep != null) {
             catalog = new JobCatalog(catalog.root(), keep);
         }
-        JobDirectory dir = catalog.job(job.get().jobId(), System.getProperty("user.name")).create();
-        dir.clearVacating();   // left by the vacate that ended the previous run
-        Optional<Path> latest = job.get().mayBeRerun() ? dir.latest() : Optional.empty();
+        JobDirectory dir = catalog.job(job.get().jobId(), System.getProperty("user.name"));
+        Optional<Path> latest;
+        try {
+            dir.create().clearVacating();   // left by the vacate that ended the previous run
+            latest = job.get().mayBeRerun() ? dir.latest() : Optional.empty();
+        } catch (IOException e) {
+            // Neither start the work afresh nor restart it from a catalog that cannot be trusted.
+            throw new CliFailure("job " + job.get().jobId() + ": " + e.getMessage(), ExitStatus.FAILED);
+        }
         int status;
         try {
             status = latest.isPresent() ? restartFrom(latest.get(), job.get(), dir) : runAndRecord(job.get(), dir);
