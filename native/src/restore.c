@@ -8,6 +8,7 @@
 #include "inject.h"
 #include "memory.h"
 #include "proc.h"
+#include "pidns.h"
 #include "pipes.h"
 #include "process.h"
 #include "signals.h"
@@ -19,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/rseq.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -33,6 +36,11 @@
 #include <unistd.h>
 
 #define RSEQ_SIG 0x53053053    /* glibc's signature on x86 */
+
+/* Every process being built is killed if the tracer dies (EXITKILL), so a
+ * half-built process never runs an instruction of its own; new threads and
+ * forked children inherit these options. */
+#define BUILD_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
 
 int cryo_verify_file(const char *path, struct cryo_error *e)
 {
@@ -118,9 +126,11 @@ static int fail_id_taken(struct cryo_error *e, const char *resource, const char 
 			 "%s %d is taken by %s: end it, or restart with --no-restore-pid", id_name, want, who);
 }
 
+/* new_pid_namespace: 1 a PID namespace, 2 a user and a PID namespace */
 static pid_t clone_with_pid(pid_t want, int new_pid_namespace, struct cryo_error *e)
 {
-	struct clone_args args = { .exit_signal = SIGCHLD, .flags = new_pid_namespace ? CLONE_NEWPID : 0 };
+	struct clone_args args = { .exit_signal = SIGCHLD,
+				   .flags = new_pid_namespace ? CLONE_NEWPID | (new_pid_namespace > 1 ? CLONE_NEWUSER : 0) : 0 };
 	pid_t tid = want;
 	if (want) {
 		args.set_tid = (uint64_t)&tid;
@@ -140,20 +150,66 @@ static pid_t clone_with_pid(pid_t want, int new_pid_namespace, struct cryo_error
 	return cryo_fail_errno(e, want, "process", "clone3", "cannot create the process to restore");
 }
 
-/* Fork a root of the tree, let it set itself up, and take it over stopped. */
-static pid_t start_child(const struct tree *t, const struct snapshot *s, int restore_pid, struct cryo_error *e)
+/* A new root dies with the restorer (SIGKILL as parent-death signal) until
+ * the tree is complete; the restorer's go (a byte on the pipe, after a new
+ * user namespace got its ids) also tells it the restorer was still alive
+ * once that signal was armed. */
+static void wait_for_go(int go_fd)
 {
-	int pipefd[2];
+	char go;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (read(go_fd, &go, 1) != 1)
+		_exit(CRYO_RESTORE_FAILED);
+	close(go_fd);
+}
+
+/* A root, stopped, taken over for building. */
+static int seize_for_build(pid_t pid, struct cryo_error *e)
+{
+	if (tracer_seize(pid, e))
+		return -1;
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0, BUILD_PTRACE_OPTIONS) < 0)
+		return cryo_fail_errno(e, pid, "process", "ptrace(PTRACE_SETOPTIONS)", "cannot trace process %d", pid);
+	return 0;
+}
+
+/* Fork a root of the tree, let it set itself up, and take it over stopped.
+ * in_userns: the root is the init of a PID namespace of the job's own, in a
+ * user namespace of the caller's own. */
+static pid_t start_child(const struct tree *t, const struct snapshot *s, int restore_pid, int in_userns,
+			 struct cryo_error *e)
+{
+	int pipefd[2], go[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return cryo_fail_errno(e, 0, "process", "pipe2", "cannot create a pipe");
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return cryo_fail_errno(e, 0, "process", "pipe2", "cannot create a pipe");
+	}
 	/* the init of a new PID namespace is its PID 1 by birth */
-	int new_ns = s->proc.ns_depth == 1;
+	int new_ns = s->proc.ns_depth == 1 ? 1 + in_userns : 0;
 	pid_t pid = clone_with_pid(restore_pid && !new_ns ? s->proc.pid : 0, new_ns, e);
 	if (pid == 0) {
 		close(pipefd[0]);
+		close(go[1]);
+		wait_for_go(go[0]);
 		become_restorable(t, s, pipefd[1]);
 	}
 	close(pipefd[1]);
+	close(go[0]);
+	if (pid > 0 && new_ns > 1 && userns_map_own_ids(pid, e)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	if (pid > 0 && write(go[1], "g", 1) != 1) {
+		cryo_fail_errno(e, pid, "process", "write", "cannot start process %d", pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(go[1]);
 	if (pid < 0) {
 		close(pipefd[0]);
 		return -1;
@@ -166,7 +222,7 @@ static pid_t start_child(const struct tree *t, const struct snapshot *s, int res
 		waitpid(pid, NULL, 0);
 		return cryo_fail(e, pid, "process", "", 0, "%s", msg);
 	}
-	if (tracer_seize(pid, e)) {
+	if (seize_for_build(pid, e)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		return -1;
@@ -242,6 +298,8 @@ struct restore {
 	const struct tree *t;
 	struct image_reader *r;
 	int restore_pid;
+	int in_userns;              /* PIDs restored in a user and PID namespace of the caller's own */
+	struct job_ns ns;           /* its init, when the image has none of its own */
 	struct rebuild *b;
 };
 
@@ -282,7 +340,7 @@ static int fork_child(struct restore *R, int k, const struct snapshot *child, pi
 	pid_t want = child->proc.ns_depth ? child->proc.ns_pid : R->restore_pid ? child->proc.pid : 0;
 	long r;
 	int status;
-	if (ptrace(PTRACE_SETOPTIONS, p->pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK) < 0)
+	if (ptrace(PTRACE_SETOPTIONS, p->pid, 0, BUILD_PTRACE_OPTIONS | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK) < 0)
 		return cryo_fail_errno(e, p->pid, "process", "ptrace(PTRACE_SETOPTIONS)", "cannot follow the children of %d", p->pid);
 	if (inject_clone3(&p->in[0], p->scratch, &args, want, "process", "PID", &r, e))
 		return -1;
@@ -378,6 +436,30 @@ static int become_child(struct restore *R, int k, const struct snapshot *s, stru
 
 static int rebuild_process(struct restore *R, int k, struct cryo_error *e);
 
+/* In a user namespace of its own the job was born with every capability
+ * there (clone3 needed them to choose its PIDs): once the process has made
+ * its threads and children, each of its threads gives them up. */
+static int drop_namespace_capabilities(struct restore *R, int k, struct cryo_error *e)
+{
+	struct rebuild *b = &R->b[k];
+	struct { struct __user_cap_header_struct h; struct __user_cap_data_struct d[2]; } caps = {
+		.h = { .version = _LINUX_CAPABILITY_VERSION_3 },
+	};
+	if (memory_poke(b->pid, b->scratch, &caps, sizeof(caps), e))
+		return -1;
+	for (int i = 0; i < b->nr; i++)
+		if (injector_call(&b->in[i], "credentials", "capset", "drop the capabilities of", SYS_capset,
+				  (long)b->scratch, (long)(b->scratch + sizeof(caps.h)), 0, 0, 0, 0, NULL, e))
+			return -1;
+	return 0;
+}
+
+/* The process's credentials as they must end, its last clone3 made. */
+static int finish_credentials(struct restore *R, int k, struct cryo_error *e)
+{
+	return R->in_userns && drop_namespace_capabilities(R, k, e) ? -1 : 0;
+}
+
 static int rebuild_children(struct restore *R, int k, struct cryo_error *e)
 {
 	const struct snapshot *s = &R->t->procs[k];
@@ -412,9 +494,10 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	    locks_restore(&b->in[0], b->scratch, s, e))
 		return -1;
 	phase("memory");
-	if (ptrace(PTRACE_SETOPTIONS, b->pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE) < 0)
+	if (ptrace(PTRACE_SETOPTIONS, b->pid, 0, BUILD_PTRACE_OPTIONS | PTRACE_O_TRACECLONE) < 0)
 		return cryo_fail_errno(e, b->pid, "threads", "ptrace(PTRACE_SETOPTIONS)", "cannot follow new threads");
 	if (rebuild_threads(b, s, R->restore_pid, e) || rebuild_children(R, k, e) ||
+	    finish_credentials(R, k, e) ||
 	    files_close_pool_injected(&b->in[0], R->t, e) ||
 	    signals_restore_pending(b->in, b->scratch, s, e) ||
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
@@ -438,9 +521,15 @@ static void kill_and_reap(struct restore *R)
 		for (int i = R->b[k].nr - 1; i >= 0; i--)
 			if (R->b[k].tids && R->b[k].tids[i])
 				waitpid(R->b[k].tids[i], NULL, __WALL);
-	for (int k = 0; k < R->t->nr; k++)           /* the roots are our own children */
+	for (int k = 0; k < R->t->nr && !R->ns.init; k++)   /* the roots are our own children */
 		if (R->b[k].pid > 0 && tree_is_root(R->t, &R->t->procs[k]))
 			waitpid(R->b[k].pid, NULL, __WALL);
+	if (R->ns.init) {                              /* or the init's, which goes with its namespace */
+		job_ns_kill(&R->ns);
+		waitpid(R->ns.init, NULL, __WALL);
+		close(R->ns.sock);
+		R->ns.init = 0;
+	}
 }
 
 static int detach_all(struct restore *R, struct cryo_error *e)
@@ -482,6 +571,37 @@ static int close_pool(const struct tree *t)
 	return 0;
 }
 
+static void start_root_in_namespace(int k, int status_fd, void *arg)
+{
+	struct restore *R = arg;
+	become_restorable(R->t, &R->t->procs[k], status_fd);
+}
+
+/* Without the privilege to choose PIDs, a user namespace of the caller's own
+ * gives it (clone3 with set_tid is allowed in a PID namespace it owns).  A
+ * job that had a namespace of its own brings its init back as PID 1 there;
+ * any other gets Cryo's init as PID 1 and its PIDs under it.  Where no such
+ * namespace can be made, the job gets new PIDs, with a notice. */
+static int choose_pid_namespace(struct restore *R, int verbose, struct cryo_error *e)
+{
+	if (!R->restore_pid || may_choose_pids())
+		return 0;
+	R->in_userns = 1;
+	if (R->t->procs[0].proc.ns_depth)
+		return 0;
+	struct cryo_error why = {0};
+	if (!job_ns_start(&R->ns, start_root_in_namespace, R, &why)) {
+		if (verbose)
+			fprintf(stderr, "cryo-engine restore: PIDs restored in a user and PID namespace of the job's own (its init is PID %d)\n",
+				R->ns.init);
+		return 0;
+	}
+	fprintf(stderr, "cryo-engine restore: notice: the job gets new PIDs (%s)\n", why.msg);
+	R->in_userns = 0;
+	R->restore_pid = 0;
+	return 0;
+}
+
 /* Each root is started by the restorer, then rebuilt with its descendants. */
 static int rebuild_roots(struct restore *R, struct cryo_error *e)
 {
@@ -489,8 +609,10 @@ static int rebuild_roots(struct restore *R, struct cryo_error *e)
 		const struct snapshot *s = &R->t->procs[k];
 		if (!tree_is_root(R->t, s))
 			continue;
-		R->b[k].pid = start_child(R->t, s, R->restore_pid, e);
-		if (R->b[k].pid < 0) {
+		if (R->ns.init) {
+			if (job_ns_start_root(&R->ns, k, s->proc.pid, &R->b[k].pid, e) || seize_for_build(R->b[k].pid, e))
+				return -1;
+		} else if ((R->b[k].pid = start_child(R->t, s, R->restore_pid, R->in_userns, e)) < 0) {
 			R->b[k].pid = 0;
 			return -1;
 		}
@@ -522,7 +644,7 @@ static int check_files(const struct tree *t, struct cryo_error *e)
 	return 0;
 }
 
-int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_error *e)
+int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, struct cryo_error *e)
 {
 	struct image_reader r;
 	struct tree t;
@@ -551,13 +673,17 @@ int cryo_restore(const struct cryo_restore_opts *o, pid_t *child, struct cryo_er
 		cryo_fail(e, 0, "process", "malloc", ENOMEM, "out of memory");
 		goto out;
 	}
-	if (make_pool(&t, &r, e) || sysv_create(&t, e) || sysv_create_ipc(&t, e))
+	if (make_pool(&t, &r, e) || sysv_create(&t, e) || sysv_create_ipc(&t, e) || choose_pid_namespace(&R, o->verbose, e))
 		goto out;
-	if (rebuild_roots(&R, e) || close_pool(&t) || detach_all(&R, e)) {
+	if (rebuild_roots(&R, e) || close_pool(&t) || (R.ns.init && job_ns_roots_started(&R.ns, e)) ||
+	    detach_all(&R, e) || (R.ns.init && job_ns_commit(&R.ns, e))) {
 		kill_and_reap(&R);
 		goto out;
 	}
-	*child = R.b[0].pid;
+	out->root = R.b[0].pid;
+	out->parent = R.ns.init ? R.ns.init : R.b[0].pid;
+	out->status_fd = R.ns.init ? R.ns.sock : -1;
+	out->pids = R.in_userns ? CRYO_PIDS_IN_NAMESPACE : R.restore_pid ? CRYO_PIDS_RESTORED : CRYO_PIDS_NEW;
 	rc = 0;
 out:
 	if (R.b)

@@ -85,13 +85,27 @@ struct cryo_restore_opts {
 	int restore_pid;            /* 1: the original PID (clone3 set_tid), 0: a new one */
 	int nr_relocations;
 	const struct cryo_relocation *relocations;
+	int verbose;                /* say on stderr how PIDs and credentials come back */
+};
+
+enum cryo_pids {
+	CRYO_PIDS_RESTORED     = 0, /* the original PIDs */
+	CRYO_PIDS_IN_NAMESPACE = 1, /* the original PIDs, in a user and PID namespace of the job's own */
+	CRYO_PIDS_NEW          = 2, /* new PIDs */
+};
+
+struct cryo_restored {
+	pid_t root;                 /* the first root, as the caller sees it */
+	pid_t parent;               /* the caller's child to wait for: root, or Cryo's init of the job's namespace */
+	int status_fd;              /* with an init: the first root's wait status (an int) arrives here; else -1 */
+	int pids;                   /* enum cryo_pids */
 };
 
 /* Restore the context file as children of the caller, which must stay their
  * parent: one per root of the checkpoint (a process group or session can
- * have several).  On success they run and *child is the first root.  On
- * failure nothing is left behind. */
-int cryo_restore(const struct cryo_restore_opts *opts, pid_t *child,
+ * have several), or Cryo's init of a namespace they run in (out->parent).
+ * On success they run.  On failure nothing is left behind. */
+int cryo_restore(const struct cryo_restore_opts *opts, struct cryo_restored *out,
 		 struct cryo_error *err);
 
 /* cr_run --pid-ns: start argv in a new PID namespace, under an init of

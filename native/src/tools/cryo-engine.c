@@ -26,13 +26,16 @@
  * tidy up after it; a front killed outright leaves a tracer that can.
  */
 #include "cryo/cryo.h"
+#include "error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -254,7 +257,7 @@ static int cmd_restore(int argc, char **argv)
 		else if (!strcmp(argv[i], "--detach"))
 			detach = 1;
 		else if (!strcmp(argv[i], "-v"))
-			verbose = 1;
+			verbose = o.verbose = 1;
 		else if (!strcmp(argv[i], "--relocate") && i + 1 < argc && o.nr_relocations < 64) {
 			char *eq = strchr(argv[++i], '=');
 			if (!eq || eq == argv[i]) {
@@ -270,9 +273,10 @@ static int cmd_restore(int argc, char **argv)
 	}
 	if (!o.path)
 		return usage(), CRYO_RESTORE_FAILED;
-	pid_t child;
-	if (cryo_restore(&o, &child, &e))
+	struct cryo_restored rs;
+	if (cryo_restore(&o, &rs, &e))
 		return fail("restore", &e, CRYO_RESTORE_FAILED);
+	pid_t child = rs.root;
 	if (verbose || detach)
 		fprintf(stderr, "cryo-engine restore: restored %s as PID %d\n", o.path, child);
 	if (detach) {
@@ -289,20 +293,118 @@ static int cmd_restore(int argc, char **argv)
 			continue;
 		if (done < 0)
 			break;
-		if (done == child) {
+		if (done == rs.parent) {
 			status = st;
 			first = 1;
 		}
 	}
+	/* under Cryo's init, the init hands the job's own status over as it ends */
+	if (first && rs.status_fd >= 0 && read(rs.status_fd, &status, sizeof(status)) != sizeof(status))
+		first = 0;
 	if (!first)
 		return fail("restore", &(struct cryo_error){ .msg = "lost the restored process" }, CRYO_RESTORE_FAILED);
 	return exit_like(status);
+}
+
+/*
+ * cmd_run's --pid-file, created so that nothing planted at FILE is ever opened
+ * (a privileged cr_run writes it, maybe in a directory others can write): a
+ * temporary name is created O_CREAT|O_EXCL|O_NOFOLLOW, 0600, relative to the
+ * descriptor of FILE's directory, which must belong to the caller or root and
+ * be writable by no one else unless sticky (as /tmp); once the PID is in it,
+ * it is renamed onto FILE within that descriptor, replacing (never following)
+ * whatever FILE was.
+ */
+struct pid_file {
+	const char *path;
+	const char *name;       /* FILE's last component */
+	int dir;                /* FILE's directory */
+	int fd;                 /* the temporary file */
+	char temp[64];
+};
+
+static int pid_file_open_directory(struct pid_file *p, struct cryo_error *e)
+{
+	char dir[4096] = ".";
+	const char *slash = strrchr(p->path, '/');
+	if (slash == p->path) {
+		strcpy(dir, "/");
+	} else if (slash) {
+		size_t len = (size_t)(slash - p->path);
+		if (len >= sizeof dir)
+			return cryo_fail(e, 0, "pid file", "open", ENAMETOOLONG, "pid file %s: name too long", p->path);
+		memcpy(dir, p->path, len);
+		dir[len] = '\0';
+	}
+	p->name = slash ? slash + 1 : p->path;
+	if (!*p->name || !strcmp(p->name, ".") || !strcmp(p->name, ".."))
+		return cryo_fail(e, 0, "pid file", "open", EINVAL, "pid file %s: not a file name", p->path);
+	p->dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->dir < 0)
+		return cryo_fail_errno(e, 0, "pid file", "open", "cannot open the directory of pid file %s: %s",
+				       p->path, strerror(errno));
+	return 0;
+}
+
+static int pid_file_check_directory(const struct pid_file *p, struct cryo_error *e)
+{
+	struct stat st;
+	if (fstat(p->dir, &st))
+		return cryo_fail_errno(e, 0, "pid file", "fstat", "cannot stat the directory of pid file %s: %s",
+				       p->path, strerror(errno));
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return cryo_fail(e, 0, "pid file", "fstat", EPERM,
+				 "refusing pid file %s: its directory belongs to uid %u, not to you or root",
+				 p->path, (unsigned)st.st_uid);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		return cryo_fail(e, 0, "pid file", "fstat", EPERM,
+				 "refusing pid file %s: its directory is writable by others and not sticky", p->path);
+	return 0;
+}
+
+static int pid_file_create(struct pid_file *p, const char *path, struct cryo_error *e)
+{
+	*p = (struct pid_file){ .path = path, .dir = -1, .fd = -1 };
+	if (pid_file_open_directory(p, e) || pid_file_check_directory(p, e))
+		return -1;
+	snprintf(p->temp, sizeof p->temp, ".cryo-run-%ld.pid.tmp", (long)getpid());
+	p->fd = openat(p->dir, p->temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (p->fd < 0)
+		return cryo_fail_errno(e, 0, "pid file", "openat", "cannot create pid file %s: %s",
+				       p->path, strerror(errno));
+	return 0;
+}
+
+static int pid_file_commit(struct pid_file *p, pid_t pid, struct cryo_error *e)
+{
+	char text[32];
+	int len = snprintf(text, sizeof text, "%d\n", (int)pid);
+	if (write(p->fd, text, (size_t)len) != len)
+		return cryo_fail_errno(e, pid, "pid file", "write", "cannot write pid file %s: %s",
+				       p->path, strerror(errno));
+	if (renameat(p->dir, p->temp, p->dir, p->name))
+		return cryo_fail_errno(e, pid, "pid file", "renameat", "cannot rename the pid file into %s: %s",
+				       p->path, strerror(errno));
+	p->temp[0] = '\0';
+	return 0;
+}
+
+static void pid_file_close(struct pid_file *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->dir >= 0) {
+		if (p->temp[0])
+			unlinkat(p->dir, p->temp, 0);
+		close(p->dir);
+	}
 }
 
 /* The job in its own PID namespace; waits for it and exits with its status. */
 static int cmd_run(int argc, char **argv)
 {
 	struct cryo_error e = {0};
+	struct pid_file file = { .dir = -1, .fd = -1 };
 	const char *pid_file = NULL;
 	int i = 0, pid_ns = 0;
 	for (; i < argc && strcmp(argv[i], "--"); i++) {
@@ -315,16 +417,23 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!pid_ns || i + 1 >= argc)
 		return usage();
-	pid_t init;
-	if (cryo_run_in_pid_namespace(argv + i + 1, &init, &e))
+	/* The pid file first: a job whose PID cannot be recorded must not start. */
+	if (pid_file && pid_file_create(&file, pid_file, &e)) {
+		pid_file_close(&file);
 		return fail("run", &e, 125);
-	if (pid_file) {
-		FILE *f = fopen(pid_file, "we");
-		if (f) {
-			fprintf(f, "%d\n", init);
-			fclose(f);
-		}
 	}
+	pid_t init;
+	if (cryo_run_in_pid_namespace(argv + i + 1, &init, &e)) {
+		pid_file_close(&file);
+		return fail("run", &e, 125);
+	}
+	if (pid_file && pid_file_commit(&file, init, &e)) {
+		pid_file_close(&file);
+		kill(init, SIGKILL);
+		waitpid(init, NULL, 0);
+		return fail("run", &e, 125);
+	}
+	pid_file_close(&file);
 	int status;
 	while (waitpid(init, &status, 0) < 0)
 		if (errno != EINTR)

@@ -88,9 +88,11 @@ final class RunCommand implements Callable<Integer> {
     Path pidFile;
 
     private PeriodicCheckpoints periodic;
-    /** With --pid-ns: the file the helper writes the init's PID to, and whether cr_run made it. */
+    /** With --pid-ns: the file the helper creates with the init's PID, and the private directory cr_run made for it. */
     private Path initPidFile;
-    private boolean ownInitPidFile;
+    private Path ownPidDirectory;
+    /** The identity (inode) of a pid file left by an earlier run: the helper's new file has another. */
+    private Object stalePidFileKey;
 
     /** How long to wait for the scheduler to end a vacated job before giving up. */
     private static final long VACATE_WAIT_MILLIS = 300_000;
@@ -107,8 +109,9 @@ final class RunCommand implements Callable<Integer> {
         try {
             return call(environment);
         } finally {
-            if (ownInitPidFile) {
+            if (ownPidDirectory != null) {
                 Files.deleteIfExists(initPidFile);
+                Files.deleteIfExists(ownPidDirectory);
             }
         }
     }
@@ -122,9 +125,15 @@ final class RunCommand implements Callable<Integer> {
         if (keep != null) {
             catalog = new JobCatalog(catalog.root(), keep);
         }
-        JobDirectory dir = catalog.job(job.get().jobId()).create();
-        dir.clearVacating();   // left by the vacate that ended the previous run
-        Optional<Path> latest = job.get().mayBeRerun() ? dir.latest() : Optional.empty();
+        JobDirectory dir = catalog.job(job.get().jobId(), System.getProperty("user.name"));
+        Optional<Path> latest;
+        try {
+            dir.create().clearVacating();   // left by the vacate that ended the previous run
+            latest = job.get().mayBeRerun() ? dir.latest() : Optional.empty();
+        } catch (IOException e) {
+            // Neither start the work afresh nor restart it from a catalog that cannot be trusted.
+            throw new CliFailure("job " + job.get().jobId() + ": " + e.getMessage(), ExitStatus.FAILED);
+        }
         int status;
         try {
             status = latest.isPresent() ? restartFrom(latest.get(), job.get(), dir) : runAndRecord(job.get(), dir);
@@ -181,12 +190,14 @@ final class RunCommand implements Callable<Integer> {
             Path helper;
             try {
                 helper = Checkpointer.create().helper();
+                // The helper alone creates the pid file (O_EXCL|O_NOFOLLOW, renamed into place):
+                // deleting it here and letting the helper open it later would be a symlink race.
                 if (pidFile != null) {
                     initPidFile = pidFile.toAbsolutePath();
-                    Files.deleteIfExists(initPidFile);
+                    stalePidFileKey = fileKey(initPidFile);
                 } else {
-                    initPidFile = Files.createTempFile("cryo-init-", ".pid");
-                    ownInitPidFile = true;
+                    ownPidDirectory = Files.createTempDirectory("cryo-init-");
+                    initPidFile = ownPidDirectory.resolve("init.pid");
                 }
             } catch (CheckpointException | IOException e) {
                 throw new CliFailure("--pid-ns: " + e.getMessage(), ExitStatus.CANNOT_RUN);
@@ -212,7 +223,8 @@ final class RunCommand implements Callable<Integer> {
         }
         while (true) {
             try {
-                String text = Files.readString(initPidFile);
+                Object key = fileKey(initPidFile);
+                String text = key == null || key.equals(stalePidFileKey) ? "" : Files.readString(initPidFile);
                 if (text.endsWith("\n")) {
                     return Long.parseLong(text.strip());
                 }
@@ -226,11 +238,20 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** The file's identity (device and inode), null if there is none. */
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     private int runAndRecord(BatchJob job, JobDirectory dir) throws Exception {
         Process process = start();
         long pid = checkpointable(process);
-        if (pid > 0) {
-            record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.restartCount(), false));
+        if (pid > 0 && record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.restartCount(), false))) {
             startPeriodic(dir, pid);
         }
         return process.waitFor();
@@ -261,11 +282,16 @@ final class RunCommand implements Callable<Integer> {
                     ExitStatus.RESTORE_FAILED);
         }
         long restored = restoredChild(helper);
-        if (restored > 0) {
-            record(dir, new JobProcess(restored, NodeExecutor.localHostName(), job.restartCount(), true));
+        if (restored > 0 && record(dir, new JobProcess(restored, NodeExecutor.localHostName(), job.restartCount(), true))) {
             startPeriodic(dir, restored);
         }
-        return helper.waitFor();
+        int status = helper.waitFor();
+        if (restored <= 0 && status != 0) {
+            // The job fails rather than run CMD again from the top (or look finished).
+            System.err.println("cr_run: job " + job.jobId() + ": the restart from " + context + " failed (exit " + status
+                    + "); the job fails");
+        }
+        return status;
     }
 
     /** The restore helper stays the restored process's parent: its one child is the job's process. */
@@ -281,12 +307,18 @@ final class RunCommand implements Callable<Integer> {
         return -1;
     }
 
-    private static void record(JobDirectory dir, JobProcess process) throws CliFailure {
+    /**
+     * Records the job's process in its catalog; if that fails (a catalog the job's user broke),
+     * the work runs on, not checkpointable, rather than be left behind by an exiting cr_run.
+     */
+    private static boolean record(JobDirectory dir, JobProcess process) {
         try {
-            process.writeTo(dir.processFile());
+            dir.recordProcess(process);
+            return true;
         } catch (IOException e) {
-            throw new CliFailure("cannot record the job's process in " + dir.processFile() + ": " + e.getMessage(),
-                    ExitStatus.FAILED);
+            System.err.println("cr_run: job " + dir.jobId() + " is not checkpointable: cannot record its process: "
+                    + e.getMessage());
+            return false;
         }
     }
 
@@ -295,7 +327,7 @@ final class RunCommand implements Callable<Integer> {
      * Exiting now would let the job end (and count as failed) before the requeue arrives, so wait
      * for the scheduler to end this run; the vacating marker goes away if the vacate failed.
      */
-    private static int waitIfVacated(JobDirectory dir, int status) throws InterruptedException {
+    private static int waitIfVacated(JobDirectory dir, int status) throws InterruptedException, IOException {
         long deadline = System.currentTimeMillis() + VACATE_WAIT_MILLIS;
         boolean announced = false;
         while (dir.isVacating() && System.currentTimeMillis() < deadline) {

@@ -1,5 +1,6 @@
 package org.cryo.scheduler;
 
+import org.cryo.api.SafeText;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -54,11 +55,14 @@ public final class JobCatalog {
         return root;
     }
 
-    /** The directory of job {@code jobId} (created on first write). */
-    public JobDirectory job(String jobId) {
-        if (!jobId.matches("[A-Za-z0-9._\\[\\]-]+")) {
-            throw new IllegalArgumentException("invalid job id '" + jobId + "'");
+    /**
+     * The directory of job {@code jobId} of user {@code owner} (created on first write): the
+     * catalog trusts files and directories of that user and of root only.
+     */
+    public JobDirectory job(String jobId, String owner) {
+        if (!jobId.matches("[A-Za-z0-9._\\[\\]-]+") || jobId.equals(".") || jobId.equals("..")) {
+            throw new IllegalArgumentException("invalid job id '" + SafeText.escape(jobId) + "'");
         }
-        return new JobDirectory(jobId, root.resolve(jobId), keep);
+        return new JobDirectory(jobId, root, keep, owner);
     }
 }

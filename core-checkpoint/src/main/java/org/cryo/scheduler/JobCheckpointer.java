@@ -1,5 +1,6 @@
 package org.cryo.scheduler;
 
+import org.cryo.api.SafeText;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ public final class JobCheckpointer {
     private final Path cryoHome;
     private final NodeExecutor nodes;
     private final Authorizer authorizer;
+    private final ProcessProof proof;
 
     /** Who may checkpoint, vacate or migrate a job; throws a one-line refusal otherwise. */
     @FunctionalInterface
@@ -26,14 +28,27 @@ public final class JobCheckpointer {
         void ensureMayControl(JobStatus job) throws SchedulerException;
     }
 
-    public JobCheckpointer(Path cryoHome, NodeExecutor nodes) {
-        this(cryoHome, nodes, JobCheckpointer::ensureMayControl);
+    /**
+     * The scheduler's own proof that a PID the job's catalog names is one of the job's processes
+     * (the job's user can write the catalog, so the PID is only a claim).  Each adapter documents
+     * its proof; it throws {@link #notTheJobs} otherwise.
+     */
+    @FunctionalInterface
+    public interface ProcessProof {
+        void prove(JobStatus job, JobProcess process) throws SchedulerException;
     }
 
-    public JobCheckpointer(Path cryoHome, NodeExecutor nodes, Authorizer authorizer) {
+    /** The one refusal of a {@link ProcessProof}. */
+    public static SchedulerException notTheJobs(JobStatus job, JobProcess process, String why) {
+        return new SchedulerException("process " + process.pid() + " named by the catalog of job " + job.jobId()
+                + " is not one of the job's processes (" + why + ")");
+    }
+
+    public JobCheckpointer(Path cryoHome, NodeExecutor nodes, Authorizer authorizer, ProcessProof proof) {
         this.cryoHome = cryoHome;
         this.nodes = nodes;
         this.authorizer = authorizer;
+        this.proof = proof;
     }
 
     public Authorizer authorizer() {
@@ -51,13 +66,14 @@ public final class JobCheckpointer {
         JobProcess process;
         try {
             process = dir.process().orElseThrow(() -> new SchedulerException(job.describe()
-                    + " is not checkpointable: no process recorded in " + dir.path() + " (run its work under cr_run)"));
+                    + " is not checkpointable: no process recorded in " + SafeText.escape(dir.path().toString())
+                    + " (run its work under cr_run)"));
         } catch (IOException e) {
-            throw new SchedulerException("job " + job.jobId() + ": cannot read " + dir.processFile() + ": " + e.getMessage(), e);
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         }
         if (!job.nodes().contains(process.node())) {
             throw new SchedulerException(job.describe() + ": recorded process " + process.pid() + " ran on "
-                    + process.node() + ", not on the job's nodes (stale record?)");
+                    + SafeText.escape(process.node()) + ", not on the job's nodes (stale record?)");
         }
         if (job.restartCount() >= 0 && process.restartCount() != job.restartCount()) {
             throw new SchedulerException(job.describe() + ": its process has not started yet in this run (restart "
@@ -66,10 +82,17 @@ public final class JobCheckpointer {
         return process;
     }
 
+    /** {@link #processOf}, proven to be the job's by the scheduler's record: what may be checkpointed or signalled. */
+    public JobProcess provenProcessOf(JobStatus job, JobDirectory dir) throws SchedulerException {
+        JobProcess process = processOf(job, dir);
+        proof.prove(job, process);
+        return process;
+    }
+
     /** Checkpoints the job's process, ends it as asked, and commits the context file. */
     public CheckpointRecord checkpoint(JobStatus job, JobDirectory dir, EndAction end) throws SchedulerException {
         authorizer.ensureMayControl(job);
-        if (dir.isDisabled()) {
+        if (isDisabled(job, dir)) {
             SchedulerException e = new SchedulerException(job.describe() + ": checkpoints are disabled ('checkpoint enable "
                     + job.jobId() + "' allows them again)");
             recordError(dir, 1, e.getMessage());
@@ -79,7 +102,7 @@ public final class JobCheckpointer {
         try {
             lock = dir.lock(LOCK_WAIT_MILLIS);
         } catch (IOException e) {
-            throw new SchedulerException("job " + job.jobId() + ": cannot lock " + dir.path() + ": " + e.getMessage(), e);
+            throw new SchedulerException("job " + job.jobId() + ": cannot lock its catalog: " + e.getMessage(), e);
         }
         if (lock.isEmpty()) {
             throw new SchedulerException(job.describe() + ": another checkpoint of it did not finish within "
@@ -91,6 +114,15 @@ public final class JobCheckpointer {
             recordError(dir, e instanceof CheckpointFailed failed ? failed.status : 1, e.getMessage());
             throw e;
         } catch (Exception e) {   // closing the lock
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether checkpoints of the job are disabled; a planted marker is refused. */
+    public static boolean isDisabled(JobStatus job, JobDirectory dir) throws SchedulerException {
+        try {
+            return dir.isDisabled();
+        } catch (IOException e) {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         }
     }
@@ -119,28 +151,45 @@ public final class JobCheckpointer {
     }
 
     private CheckpointRecord checkpointEnabled(JobStatus job, JobDirectory dir, EndAction end) throws SchedulerException {
-        JobProcess process = processOf(job, dir);
+        JobProcess process = provenProcessOf(job, dir);
         long start = System.nanoTime();
         Path file;
         try {
             dir.create();
             file = dir.nextContext();
         } catch (IOException e) {
-            throw new SchedulerException("job " + job.jobId() + ": cannot use " + dir.path() + ": " + e.getMessage(), e);
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         }
-        NodeExecutor.Result result = nodes.run(process.node(), checkpointCommand(file, end, process.pid()),
+        NodeExecutor.Result result = nodes.run(process.node(), asJobUser(job, checkpointCommand(file, end, process.pid())),
                 CHECKPOINT_TIMEOUT_SECONDS);
         if (result.status() != 0) {
             throw new CheckpointFailed("checkpoint of job " + job.jobId() + " (pid " + process.pid() + " on "
-                    + process.node() + ") failed: " + result.lastLine(), result.status());
+                    + process.node() + ") failed: " + SafeText.escape(result.lastLine(), 2 * SafeText.MAX_LENGTH),
+                    result.status());
         }
         try {
             dir.commit(file);
         } catch (IOException e) {
-            throw new SchedulerException("job " + job.jobId() + ": cannot record " + file + ": " + e.getMessage(), e);
+            throw new SchedulerException("job " + job.jobId() + ": cannot record " + file.getFileName() + ": "
+                    + e.getMessage(), e);
         }
         return new CheckpointRecord(job.jobId(), process.node(), process.pid(), file,
                 (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
+     * root checkpoints another user's job as that user ({@code runuser}): the engine then writes
+     * the context file into the user's catalog with the user's rights only (a directory swapped
+     * for a link cannot make it write elsewhere), the file is the user's for the restart, and
+     * ptrace reaches the user's processes only, whatever PID the catalog names.
+     */
+    static List<String> asJobUser(JobStatus job, List<String> command) {
+        if (!"root".equals(System.getProperty("user.name")) || "root".equals(job.user())) {
+            return command;
+        }
+        List<String> full = new ArrayList<>(List.of("runuser", "-u", job.user(), "--"));
+        full.addAll(command);
+        return full;
     }
 
     private List<String> checkpointCommand(Path file, EndAction end, long pid) {

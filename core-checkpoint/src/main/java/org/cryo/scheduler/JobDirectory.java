@@ -1,14 +1,33 @@
 package org.cryo.scheduler;
 
+import org.cryo.api.SafeText;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,20 +42,49 @@ import java.util.regex.Pattern;
  *   disabled             present after 'checkpoint disable': checkpoints of the job are refused
  *                        (admin, periodic and signal-triggered) until 'checkpoint enable'
  *   error                the last checkpoint error: "CODE MESSAGE" on one line ('checkpoint error')
+ *   lock                 the job's checkpoint lock
  * </pre>
  * Only the last {@code keep} context files are kept.
+ *
+ * <p>The directory belongs to the job's user, and a privileged Cryo (root, SlurmUser) acts in it,
+ * so nothing here goes through a path the user could redirect: the catalog root and the job's
+ * directory are opened by descriptor without following a symbolic link ({@link SecureDirectoryStream},
+ * openat with O_NOFOLLOW on Linux) and must belong to the job's user or root and be writable by no
+ * one else; every file is opened relative to that descriptor with O_NOFOLLOW, must be a regular
+ * file of the job's user or root, is written under a temporary name created O_EXCL with mode 0600,
+ * given to the job's user, and renamed within the same descriptor.  Anything else (a symbolic
+ * link, another user's file, a directory writable by others) is refused with a one-line
+ * {@link UnsafeCatalogException} naming it, before anything is changed.  (Only the parents of the
+ * catalog root are resolved by path: they are the job's working directory, from the scheduler's
+ * record, or an administrator's {@code $CRYO_CHECKPOINT_DIR}.)
  */
 public final class JobDirectory {
     private static final Pattern CONTEXT_NAME = Pattern.compile("context\\.(\\d{6,})");
+    static final String PROCESS = "process";
+    static final String VACATING = "vacating";
+    static final String DISABLED = "disabled";
+    static final String ERROR = "error";
+    static final String LOCK = "lock";
+    static final String LATEST = "latest";
+    /** A record in the catalog is a few lines; anything larger is not one of Cryo's. */
+    private static final int MAX_RECORD_BYTES = 4096;
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final int STICKY = 01000;
 
     private final String jobId;
+    private final Path root;
     private final Path dir;
     private final int keep;
+    private final String owner;
 
-    JobDirectory(String jobId, Path dir, int keep) {
+    JobDirectory(String jobId, Path root, int keep, String owner) {
         this.jobId = jobId;
-        this.dir = dir;
+        this.root = root;
+        this.dir = root.resolve(jobId);
         this.keep = keep;
+        this.owner = owner;
     }
 
     public String jobId() {
@@ -47,35 +95,83 @@ public final class JobDirectory {
         return dir;
     }
 
+    /** The job's user: the only user besides root whose files and directories the catalog trusts. */
+    public String owner() {
+        return owner;
+    }
+
     public Path processFile() {
-        return dir.resolve("process");
+        return dir.resolve(PROCESS);
     }
 
     public Path vacatingMarker() {
-        return dir.resolve("vacating");
+        return dir.resolve(VACATING);
     }
 
-    /** Creates the directory (and the catalog root) if needed. */
+    public Path disabledMarker() {
+        return dir.resolve(DISABLED);
+    }
+
+    public Path errorFile() {
+        return dir.resolve(ERROR);
+    }
+
+    /**
+     * Creates the job's directory if needed.  The job's own user (cr_run) also creates the catalog
+     * root; a privileged Cryo acting for another user only creates the job's directory inside an
+     * existing, trusted root, by descriptor, and gives it to the job's user.
+     */
     public JobDirectory create() throws IOException {
-        Files.createDirectories(dir);
+        if (owner.equals(currentUser())) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
+            open().close();   // refuses a planted link or another user's directory at once
+            return this;
+        }
+        try (SecureDirectoryStream<Path> catalogRoot = openRoot()) {
+            if (attributesOf(catalogRoot, jobId).isEmpty()) {
+                makeDirectory(catalogRoot, jobId);
+            }
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(escaped(root), null, "no catalog (cr_run creates it when the job starts)");
+        }
         return this;
     }
 
-    /** The context files, oldest first. */
-    public List<Path> contexts() throws IOException {
-        List<Path> files = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
-            return files;
-        }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path entry : entries) {
-                if (sequence(entry) >= 0 && Files.isRegularFile(entry)) {
-                    files.add(entry);
+    /**
+     * Checks the whole directory before a privileged Cryo acts in it: the directory and the
+     * catalog root must be trusted (see the class comment), and every file of Cryo's there (a
+     * record, a marker, the lock, their temporary names, a context file) a regular file of the job's
+     * user or root; {@code latest} may only be a link.  So a planted link or another user's file
+     * is refused by name before anything is read, written or checkpointed.  An absent directory
+     * passes: there is nothing in it.
+     */
+    public void verify() throws IOException {
+        try (SecureDirectoryStream<Path> d = open()) {
+            for (Path entry : d) {
+                String name = entry.getFileName().toString();
+                String base = name.endsWith(".tmp") ? name.substring(0, name.length() - 4) : name;
+                Optional<PosixFileAttributes> attributes = attributesOf(d, name);
+                if (attributes.isEmpty() || base.equals(LATEST)) {
+                    continue;
+                }
+                if (CRYO_FILES.contains(base) || sequence(Path.of(base)) >= 0) {
+                    ensureRegularFile(attributes.get(), dir.resolve(name));
                 }
             }
+        } catch (NoSuchFileException e) {
+            // no directory yet
         }
-        files.sort((a, b) -> Long.compare(sequence(a), sequence(b)));
-        return files;
+    }
+
+    private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK);
+
+    /** The context files, oldest first. */
+    public List<Path> contexts() throws IOException {
+        try (SecureDirectoryStream<Path> d = open()) {
+            return contexts(d);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
     }
 
     /** The newest complete context file. */
@@ -90,81 +186,77 @@ public final class JobDirectory {
         return dir.resolve(String.format("context.%06d", next));
     }
 
-    /** Records {@code file} as the latest context and drops all but the last {@code keep}. */
+    /** Records {@code file} (a context file in this directory) as the latest and drops all but the last {@code keep}. */
     public void commit(Path file) throws IOException {
-        Path link = dir.resolve("latest");
-        Path temp = dir.resolve("latest.tmp");
-        Files.deleteIfExists(temp);
-        Files.createSymbolicLink(temp, file.getFileName());
-        Files.move(temp, link, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        List<Path> files = contexts();
-        for (int i = 0; i < files.size() - keep; i++) {
-            Files.deleteIfExists(files.get(i));
+        String name = file.getFileName().toString();
+        try (SecureDirectoryStream<Path> d = open()) {
+            ensureRegularFile(attributesOf(d, name).orElseThrow(() -> new NoSuchFileException(escaped(dir.resolve(name)))),
+                    dir.resolve(name));
+            linkLatest(d, name);
+            List<Path> files = contexts(d);
+            for (int i = 0; i < files.size() - keep; i++) {
+                d.deleteFile(files.get(i).getFileName());
+            }
         }
     }
 
     /** The process cr_run recorded, if any. */
     public Optional<JobProcess> process() throws IOException {
-        try {
-            return Optional.of(JobProcess.readFrom(processFile()));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
+        Optional<String> text = read(PROCESS);
+        return text.isEmpty() ? Optional.empty() : Optional.of(JobProcess.parse(text.get(), escaped(processFile())));
     }
 
-    public boolean isVacating() {
-        return Files.exists(vacatingMarker());
+    /** Records the job's checkpointable process (cr_run). */
+    public void recordProcess(JobProcess process) throws IOException {
+        write(PROCESS, process.toText());
+    }
+
+    public boolean isVacating() throws IOException {
+        return isPresent(VACATING);
     }
 
     public void markVacating() throws IOException {
-        Files.writeString(vacatingMarker(), ProcessHandle.current().pid() + "\n");
+        write(VACATING, ProcessHandle.current().pid() + "\n");
     }
 
     public void clearVacating() throws IOException {
-        Files.deleteIfExists(vacatingMarker());
+        delete(VACATING);
     }
 
-    public Path disabledMarker() {
-        return dir.resolve("disabled");
-    }
-
-    public boolean isDisabled() {
-        return Files.exists(disabledMarker());
+    public boolean isDisabled() throws IOException {
+        return isPresent(DISABLED);
     }
 
     /** Slurm 19.05 {@code checkpoint disable/enable}: a per-job flag. */
     public void setDisabled(boolean disabled) throws IOException {
         if (disabled) {
             create();
-            Files.writeString(disabledMarker(), "disabled by " + System.getProperty("user.name") + "\n");
+            write(DISABLED, "disabled by " + currentUser() + "\n");
         } else {
-            Files.deleteIfExists(disabledMarker());
+            delete(DISABLED);
         }
-    }
-
-    public Path errorFile() {
-        return dir.resolve("error");
     }
 
     /** Records the last checkpoint error of the job (Slurm 19.05 {@code checkpoint error}). */
     public void recordError(int code, String message) throws IOException {
         create();
-        Path temp = dir.resolve("error.tmp");
-        Files.writeString(temp, code + " " + message.replace('\n', ' ').strip() + "\n");
-        Files.move(temp, errorFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        write(ERROR, code + " " + message.replace('\n', ' ').replace('\r', ' ').strip() + "\n");
     }
 
-    /** The last checkpoint error recorded: code and message. */
+    /** The last checkpoint error recorded: code and message (escaped: the job's user can write it). */
     public Optional<CheckpointError> lastError() throws IOException {
-        try {
-            String line = Files.readString(errorFile()).strip();
-            int space = line.indexOf(' ');
-            String code = space < 0 ? line : line.substring(0, space);
-            return Optional.of(new CheckpointError(Integer.parseInt(code), space < 0 ? "" : line.substring(space + 1)));
-        } catch (NoSuchFileException e) {
+        Optional<String> text = read(ERROR);
+        if (text.isEmpty()) {
             return Optional.empty();
+        }
+        String line = text.get().strip();
+        int space = line.indexOf(' ');
+        String code = space < 0 ? line : line.substring(0, space);
+        try {
+            return Optional.of(new CheckpointError(Integer.parseInt(code),
+                    space < 0 ? "" : SafeText.escape(line.substring(space + 1), 2 * SafeText.MAX_LENGTH)));
         } catch (NumberFormatException e) {
-            throw new IOException(errorFile() + ": not an error record", e);
+            throw new IOException(escaped(errorFile()) + ": not an error record", e);
         }
     }
 
@@ -179,8 +271,7 @@ public final class JobDirectory {
      */
     public Optional<AutoCloseable> lock(long waitMillis) throws IOException {
         create();
-        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve("lock"),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        FileChannel channel = openLockFile();
         long deadline = System.currentTimeMillis() + waitMillis;
         try {
             while (true) {
@@ -208,5 +299,307 @@ public final class JobDirectory {
     static long sequence(Path file) {
         Matcher matcher = CONTEXT_NAME.matcher(file.getFileName().toString());
         return matcher.matches() ? Long.parseLong(matcher.group(1)) : -1;
+    }
+
+    // ---------------------------------------------------------------- by descriptor
+
+    /** The catalog root, opened without following a link and checked (a root-owned sticky root may be shared). */
+    private SecureDirectoryStream<Path> openRoot() throws IOException {
+        Path parent = root.getParent();
+        if (parent == null) {
+            throw new UnsafeCatalogException(root, "not a catalog directory");
+        }
+        DirectoryStream<Path> stream = Files.newDirectoryStream(parent);
+        if (!(stream instanceof SecureDirectoryStream<Path> secure)) {
+            stream.close();
+            throw new IOException("cannot open " + escaped(root) + " by descriptor on this platform");
+        }
+        try (secure) {
+            return openDirectory(secure, root.getFileName().toString(), root, true);
+        }
+    }
+
+    /** The job's directory, opened by descriptor below the checked root; NoSuchFileException if absent. */
+    private SecureDirectoryStream<Path> open() throws IOException {
+        try (SecureDirectoryStream<Path> catalogRoot = openRoot()) {
+            return openDirectory(catalogRoot, jobId, dir, false);
+        }
+    }
+
+    /** Opens directory {@code name} of {@code parent} with O_NOFOLLOW and checks who owns and may write it. */
+    private SecureDirectoryStream<Path> openDirectory(SecureDirectoryStream<Path> parent, String name, Path path,
+                                                      boolean sharedRootAllowed) throws IOException {
+        Optional<PosixFileAttributes> seen = attributesOf(parent, name);
+        if (seen.isEmpty()) {
+            throw new NoSuchFileException(escaped(path));
+        }
+        if (seen.get().isSymbolicLink()) {
+            throw new UnsafeCatalogException(path, "a symbolic link");
+        }
+        SecureDirectoryStream<Path> opened;
+        try {
+            opened = parent.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS);
+        } catch (AccessDeniedException e) {
+            throw e;
+        } catch (FileSystemException e) {
+            // ELOOP: replaced by a link since the look; ENOTDIR: not a directory
+            String reason = String.valueOf(e.getReason());
+            if (reason.contains("symbolic link")) {
+                throw new UnsafeCatalogException(path, "a symbolic link");
+            }
+            if (reason.contains("Not a directory")) {
+                throw new UnsafeCatalogException(path, "not a directory");
+            }
+            throw e;
+        }
+        try {
+            ensureTrustedDirectory(opened.getFileAttributeView(PosixFileAttributeView.class).readAttributes(), path,
+                    sharedRootAllowed);
+            return opened;
+        } catch (IOException | RuntimeException e) {
+            opened.close();
+            throw e;
+        }
+    }
+
+    private void ensureTrustedDirectory(PosixFileAttributes attributes, Path path, boolean sharedRootAllowed)
+            throws IOException {
+        if (!attributes.isDirectory()) {
+            throw new UnsafeCatalogException(path, "not a directory");
+        }
+        ensureTrustedOwner(attributes, path);
+        Set<PosixFilePermission> permissions = attributes.permissions();
+        boolean othersMayWrite = permissions.contains(PosixFilePermission.GROUP_WRITE)
+                || permissions.contains(PosixFilePermission.OTHERS_WRITE);
+        // A root-owned sticky root (/scratch/cryo, 1777) is shared as /tmp is: no one may rename
+        // or remove another user's job directory in it.
+        boolean sharedRoot = sharedRootAllowed && "root".equals(attributes.owner().getName()) && sticky(path);
+        if (othersMayWrite && !sharedRoot) {
+            throw new UnsafeCatalogException(path, "writable by other users than its owner");
+        }
+    }
+
+    private static boolean sticky(Path path) {
+        try {
+            return ((Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & STICKY) != 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void ensureTrustedOwner(PosixFileAttributes attributes, Path path) throws UnsafeCatalogException {
+        String fileOwner = attributes.owner().getName();
+        if (!fileOwner.equals(owner) && !fileOwner.equals("root")) {
+            throw new UnsafeCatalogException(path, "owned by " + fileOwner + ", not by the job's user " + owner + " or root");
+        }
+    }
+
+    /** A catalog file must be a regular file (not a link, FIFO or device) of the job's user or root. */
+    private void ensureRegularFile(PosixFileAttributes attributes, Path path) throws UnsafeCatalogException {
+        if (attributes.isSymbolicLink()) {
+            throw new UnsafeCatalogException(path, "a symbolic link");
+        }
+        if (!attributes.isRegularFile()) {
+            throw new UnsafeCatalogException(path, "not a regular file");
+        }
+        ensureTrustedOwner(attributes, path);
+    }
+
+    /** lstat of {@code name} in {@code d} (fstatat, AT_SYMLINK_NOFOLLOW); empty if absent. */
+    private static Optional<PosixFileAttributes> attributesOf(SecureDirectoryStream<Path> d, String name)
+            throws IOException {
+        try {
+            return Optional.of(d.getFileAttributeView(Path.of(name), PosixFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS).readAttributes());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    private boolean isPresent(String name) throws IOException {
+        try (SecureDirectoryStream<Path> d = open()) {
+            Optional<PosixFileAttributes> attributes = attributesOf(d, name);
+            if (attributes.isPresent()) {
+                ensureRegularFile(attributes.get(), dir.resolve(name));
+            }
+            return attributes.isPresent();
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    /** The content of catalog file {@code name}; empty if it (or the directory) does not exist. */
+    private Optional<String> read(String name) throws IOException {
+        try (SecureDirectoryStream<Path> d = open()) {
+            Optional<PosixFileAttributes> attributes = attributesOf(d, name);
+            if (attributes.isEmpty()) {
+                return Optional.empty();
+            }
+            ensureRegularFile(attributes.get(), dir.resolve(name));
+            try (SeekableByteChannel channel = d.newByteChannel(Path.of(name),
+                    Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+                ByteBuffer buffer = ByteBuffer.allocate(MAX_RECORD_BYTES + 1);
+                while (buffer.hasRemaining() && channel.read(buffer) > 0) {
+                    // fill
+                }
+                if (!buffer.hasRemaining()) {
+                    throw new UnsafeCatalogException(dir.resolve(name), "larger than " + MAX_RECORD_BYTES + " bytes");
+                }
+                return Optional.of(new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8));
+            }
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Replaces catalog file {@code name} atomically: NAME.tmp created O_EXCL|O_NOFOLLOW 0600,
+     * written, given to the job's user, renamed onto NAME within the same descriptor.
+     */
+    private void write(String name, String content) throws IOException {
+        try (SecureDirectoryStream<Path> d = open()) {
+            String temp = name + ".tmp";
+            removeStale(d, temp);
+            Optional<PosixFileAttributes> current = attributesOf(d, name);
+            if (current.isPresent()) {
+                ensureRegularFile(current.get(), dir.resolve(name));
+            }
+            Set<OpenOption> exclusive = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
+            try (SeekableByteChannel channel = d.newByteChannel(Path.of(temp), exclusive, OWNER_ONLY_FILE)) {
+                ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+            } catch (FileAlreadyExistsException e) {
+                throw new UnsafeCatalogException(dir.resolve(temp), "created by someone else meanwhile");
+            }
+            giveToJobUser(d, temp);
+            d.move(Path.of(temp), d, Path.of(name));
+        }
+    }
+
+    /** Removes a temporary file a crash left; a link or another user's file there is refused. */
+    private void removeStale(SecureDirectoryStream<Path> d, String name) throws IOException {
+        Optional<PosixFileAttributes> stale = attributesOf(d, name);
+        if (stale.isPresent()) {
+            ensureRegularFile(stale.get(), dir.resolve(name));
+            d.deleteFile(Path.of(name));
+        }
+    }
+
+    private void delete(String name) throws IOException {
+        try (SecureDirectoryStream<Path> d = open()) {
+            removeStale(d, name);
+        } catch (NoSuchFileException e) {
+            // nothing to delete
+        }
+    }
+
+    private FileChannel openLockFile() throws IOException {
+        try (SecureDirectoryStream<Path> d = open()) {
+            if (attributesOf(d, LOCK).isEmpty()) {
+                try {
+                    FileChannel created = (FileChannel) d.newByteChannel(Path.of(LOCK), Set.of(StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY_FILE);
+                    giveToJobUser(d, LOCK);
+                    return created;
+                } catch (FileAlreadyExistsException anotherLockerMadeIt) {
+                    // open theirs, checked as any other
+                }
+            }
+            ensureRegularFile(attributesOf(d, LOCK).orElseThrow(() -> new NoSuchFileException(escaped(dir.resolve(LOCK)))),
+                    dir.resolve(LOCK));
+            return (FileChannel) d.newByteChannel(Path.of(LOCK), Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+
+    private List<Path> contexts(SecureDirectoryStream<Path> d) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (Path entry : d) {
+            Path name = entry.getFileName();
+            if (sequence(name) < 0) {
+                continue;
+            }
+            Optional<PosixFileAttributes> attributes = attributesOf(d, name.toString());
+            if (attributes.isPresent()) {
+                ensureRegularFile(attributes.get(), dir.resolve(name));
+                files.add(dir.resolve(name));
+            }
+        }
+        files.sort((a, b) -> Long.compare(sequence(a), sequence(b)));
+        return files;
+    }
+
+    /** latest -> NAME: a link made in the directory itself (through its descriptor), renamed over the old one. */
+    private void linkLatest(SecureDirectoryStream<Path> d, String name) throws IOException {
+        String temp = LATEST + ".tmp";
+        if (attributesOf(d, temp).isPresent()) {
+            d.deleteFile(Path.of(temp));   // unlinkat: a link there is removed, never followed
+        }
+        Path link = descriptorPath(d).resolve(temp);
+        Files.createSymbolicLink(link, Path.of(name));
+        if (!owner.equals(currentUser())) {
+            Files.getFileAttributeView(link, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setOwner(jobUser());   // lchown
+        }
+        d.move(Path.of(temp), d, Path.of(LATEST));
+    }
+
+    /** mkdirat through the parent's descriptor, mode 0700, then given to the job's user. */
+    private void makeDirectory(SecureDirectoryStream<Path> parent, String name) throws IOException {
+        Files.createDirectory(descriptorPath(parent).resolve(name), PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
+        giveToJobUser(parent, name);
+    }
+
+    /** fchown of a file or directory this (privileged) process created for the job's user. */
+    private void giveToJobUser(SecureDirectoryStream<Path> d, String name) throws IOException {
+        if (owner.equals(currentUser())) {
+            return;
+        }
+        PosixFileAttributeView view = d.getFileAttributeView(Path.of(name), PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        view.setOwner(jobUser());
+        view.setGroup(d.getFileAttributeView(PosixFileAttributeView.class).readAttributes().group());
+    }
+
+    private UserPrincipal jobUser() throws IOException {
+        return dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(owner);
+    }
+
+    /**
+     * /proc/self/fd/N of an open directory: java.nio has no mkdirat or symlinkat, but a path
+     * through this magic link names the directory the descriptor holds, whatever its path now
+     * leads to, so a name created under it lands in that directory.
+     */
+    private Path descriptorPath(SecureDirectoryStream<Path> d) throws IOException {
+        Object key = d.getFileAttributeView(PosixFileAttributeView.class).readAttributes().fileKey();
+        try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path descriptor : descriptors) {
+                try {
+                    if (key.equals(Files.readAttributes(descriptor, BasicFileAttributes.class).fileKey())) {
+                        return descriptor;
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // another thread's descriptor
+                }
+            }
+        }
+        throw new IOException("cannot find the descriptor of " + escaped(dir) + " in /proc/self/fd");
+    }
+
+    private static String currentUser() {
+        return System.getProperty("user.name");
+    }
+
+    private static String escaped(Path path) {
+        return SafeText.escape(path.toString(), 2 * SafeText.MAX_LENGTH);
+    }
+
+    /** A catalog file or directory that is not what Cryo wrote: refused, one line, nothing changed. */
+    public static final class UnsafeCatalogException extends IOException {
+        UnsafeCatalogException(Path path, String why) {
+            super("refusing " + escaped(path) + ": " + why);
+        }
     }
 }

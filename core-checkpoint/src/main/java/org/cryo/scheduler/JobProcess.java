@@ -1,17 +1,16 @@
 package org.cryo.scheduler;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.io.StringReader;
+import java.io.StringWriter;
 import java.util.Properties;
 
 /**
  * The process cr_run runs for a batch job, as it records it in the job's catalog directory so
  * that a checkpoint requested from anywhere finds it: PID, node, and which run of the job.
+ * The job's user can write this file, so to a privileged reader it is a claim: the adapter
+ * proves the PID belongs to the job before acting on it ({@link JobCheckpointer.ProcessProof}),
+ * and the node must be one of the scheduler's nodes of the job.
  *
  * @param pid          the checkpointable process
  * @param node         the node's host name
@@ -20,30 +19,35 @@ import java.util.Properties;
  */
 public record JobProcess(long pid, String node, int restartCount, boolean restored) {
 
-    /** Writes the record atomically (temp file, rename), so a reader never sees half of it. */
-    public void writeTo(Path file) throws IOException {
+    /** The record as a properties file (what {@link JobDirectory#recordProcess} writes). */
+    String toText() {
         Properties properties = new Properties();
         properties.setProperty("pid", Long.toString(pid));
         properties.setProperty("node", node);
         properties.setProperty("restartCount", Integer.toString(restartCount));
         properties.setProperty("restored", Boolean.toString(restored));
-        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
-            properties.store(writer, "written by cr_run");
+        StringWriter text = new StringWriter();
+        try {
+            properties.store(text, "written by cr_run");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);   // a StringWriter does not fail
         }
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return text.toString();
     }
 
-    public static JobProcess readFrom(Path file) throws IOException {
+    /** Parses a record read from {@code file} (named in messages only). */
+    static JobProcess parse(String text, String file) throws IOException {
         Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        }
         try {
-            return new JobProcess(Long.parseLong(properties.getProperty("pid")), properties.getProperty("node"),
-                    Integer.parseInt(properties.getProperty("restartCount", "0")),
+            properties.load(new StringReader(text));
+            long pid = Long.parseLong(properties.getProperty("pid", "").strip());
+            String node = properties.getProperty("node");
+            if (pid <= 0 || pid > 4_194_304 || node == null || node.isBlank()) {
+                throw new IllegalArgumentException("pid or node");
+            }
+            return new JobProcess(pid, node, Integer.parseInt(properties.getProperty("restartCount", "0").strip()),
                     Boolean.parseBoolean(properties.getProperty("restored")));
-        } catch (NumberFormatException | NullPointerException e) {
+        } catch (IllegalArgumentException e) {   // NumberFormatException, a malformed \\u escape
             throw new IOException(file + ": not a process record", e);
         }
     }

@@ -63,11 +63,11 @@ public final class PeriodicCheckpoints implements AutoCloseable {
 
     /** One periodic checkpoint: the tree under {@code pid}, left running, filed and pruned in {@code dir}. */
     static void checkpointOnce(long pid, JobDirectory dir) {
-        if (pid <= 0 || dir.isDisabled() || dir.isVacating()) {
-            return;
-        }
         java.util.Optional<AutoCloseable> lock;
         try {
+            if (pid <= 0 || dir.isDisabled() || dir.isVacating()) {
+                return;
+            }
             lock = dir.lock(0);
         } catch (java.io.IOException e) {
             System.err.println("cr_run: job " + dir.jobId() + ": periodic checkpoint skipped: " + e.getMessage());
@@ -88,11 +88,19 @@ public final class PeriodicCheckpoints implements AutoCloseable {
                     (System.nanoTime() - start) / 1_000_000);
             assert result != null;
         } catch (Exception e) {
-            if (dir.isVacating()) {
+            if (vacating(dir)) {
                 return;   // the process was vacated meanwhile
             }
             System.err.println("cr_run: job " + dir.jobId() + ": periodic checkpoint failed: " + e.getMessage());
             JobCheckpointer.recordError(dir, 1, "periodic checkpoint of pid " + pid + " failed: " + e.getMessage());
+        }
+    }
+
+    private static boolean vacating(JobDirectory dir) {
+        try {
+            return dir.isVacating();
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package org.cryo.slurm;
 
+import org.cryo.api.SafeText;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -74,14 +75,28 @@ public final class SlurmAdapter implements SchedulerAdapter {
 
     /** The job's directory in its catalog ($CRYO_CHECKPOINT_DIR, else WORKDIR/.cryo). */
     public JobDirectory directory(JobStatus job) {
-        return JobCatalog.configured(environment, job.workDir()).job(job.jobId());
+        return JobCatalog.configured(environment, job.workDir()).job(job.jobId(), job.user());
+    }
+
+    /**
+     * {@link #directory}, checked as a whole before anything is done in it: the job's user can
+     * write there, so a planted link or another user's file is refused by name first.
+     */
+    public JobDirectory checkedDirectory(JobStatus job) throws SchedulerException {
+        JobDirectory dir = directory(job);
+        try {
+            dir.verify();
+        } catch (IOException e) {
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
+        }
+        return dir;
     }
 
     @Override
     public List<JobProcess> processes(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
         try {
-            return List.of(checkpointer.processOf(job, directory(job)));
+            return List.of(checkpointer.processOf(job, checkedDirectory(job)));
         } catch (SchedulerException notCheckpointable) {
             return List.of();
         }
@@ -90,7 +105,8 @@ public final class SlurmAdapter implements SchedulerAdapter {
     @Override
     public CheckpointRecord checkpoint(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
-        return checkpointer.checkpoint(job, directory(job), EndAction.RUNNING);
+        permissions.ensureMayControl(job);   // before the catalog is even looked at
+        return checkpointer.checkpoint(job, checkedDirectory(job), EndAction.RUNNING);
     }
 
     /**
@@ -102,17 +118,17 @@ public final class SlurmAdapter implements SchedulerAdapter {
     public CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException {
         JobStatus job = job(jobId);
         permissions.ensureMayControl(job);
-        JobDirectory dir = directory(job);
+        JobDirectory dir = checkedDirectory(job);
         if (!job.requeueable()) {
             throw recorded(dir, new SchedulerException(job.describe()
                     + " cannot be requeued (submitted with --no-requeue); not vacated"));
         }
-        if (dir.isDisabled()) {
+        if (JobCheckpointer.isDisabled(job, dir)) {
             throw new SchedulerException(job.describe() + ": checkpoints are disabled ('checkpoint enable " + jobId
                     + "' allows them again)");
         }
         try {
-            checkpointer.processOf(job, dir);   // refuse before marking anything
+            checkpointer.provenProcessOf(job, dir);   // refuse before marking anything
         } catch (SchedulerException e) {
             throw recorded(dir, e);
         }
@@ -143,11 +159,11 @@ public final class SlurmAdapter implements SchedulerAdapter {
     public void setCheckpointsEnabled(String jobId, boolean enabled) throws SchedulerException {
         JobStatus job = job(jobId);
         permissions.ensureMayControl(job);
-        JobDirectory dir = directory(job);
+        JobDirectory dir = checkedDirectory(job);
         try {
             dir.setDisabled(!enabled);
         } catch (IOException e) {
-            throw new SchedulerException("job " + jobId + ": cannot write " + dir.disabledMarker() + ": " + e.getMessage(), e);
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
         }
     }
 
@@ -155,7 +171,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
     public Optional<JobDirectory.CheckpointError> lastError(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
         try {
-            return directory(job).lastError();
+            return checkedDirectory(job).lastError();
         } catch (IOException e) {
             throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
         }
@@ -170,12 +186,14 @@ public final class SlurmAdapter implements SchedulerAdapter {
     public void restart(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
         permissions.ensureMayControl(job);
+        checkedDirectory(job);
         try {
             if (directory(job).latest().isEmpty()) {
-                throw new SchedulerException(job.describe() + " has no context file in " + directory(job).path());
+                throw new SchedulerException(job.describe() + " has no context file in "
+                        + SafeText.escape(directory(job).path().toString()));
             }
         } catch (IOException e) {
-            throw new SchedulerException("job " + jobId + ": cannot read " + directory(job).path() + ": " + e.getMessage(), e);
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
         }
         switch (job.state()) {
             case HELD -> {
@@ -253,7 +271,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
         try {
             dir.create().markVacating();
         } catch (IOException e) {
-            throw new SchedulerException("job " + dir.jobId() + ": cannot write " + dir.vacatingMarker() + ": " + e.getMessage(), e);
+            throw new SchedulerException("job " + dir.jobId() + ": " + e.getMessage(), e);
         }
     }
 

@@ -27,7 +27,9 @@ public final class SlurmAdapterProvider implements SchedulerAdapterProvider {
                 "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
         SlurmCommands scontrol = new SlurmCommands(config.scontrol());
         SlurmPermissions permissions = new SlurmPermissions(scontrol, System.getProperty("user.name"));
+        NodeExecutor nodes = NodeExecutor.configured(environment);
         return new SlurmAdapter(config.api(), scontrol,
-                new JobCheckpointer(home, NodeExecutor.configured(environment), permissions), permissions, environment);
+                new JobCheckpointer(home, nodes, permissions, new SlurmProcessProof(config.scontrol(), nodes)),
+                permissions, environment);
     }
 }

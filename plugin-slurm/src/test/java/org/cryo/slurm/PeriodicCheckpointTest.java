@@ -32,7 +32,11 @@ class PeriodicCheckpointTest {
         String output = TestCluster.run(dir, List.of(TestCluster.cryo(), "sbatch", "--checkpoint=4s", "--checkpoint-keep=2",
                 "-o", dir.resolve("job.out").toString(), script.toString(), Integer.toString(STEPS)));
         String jobId = TestCluster.submittedJobId(output);
-        SlurmAdapter slurm = SlurmAdapterProvider.createSlurm(TestCluster.environment());
+        // The administrator's vacate prunes with its own keep: the same as the job's, as a site would set it
+        // (else the job's next periodic checkpoint prunes, if the job lives that long after its restart).
+        java.util.Map<String, String> admin = new java.util.HashMap<>(TestCluster.environment());
+        admin.put("CRYO_KEEP_CHECKPOINTS", "2");
+        SlurmAdapter slurm = SlurmAdapterProvider.createSlurm(admin);
         try {
             TestCluster.waitUntil("job " + jobId + " to run", 60, () -> TestCluster.stepsDone(dir.resolve("progress.txt")) > 0);
             JobDirectory catalog = slurm.directory(slurm.job(jobId));

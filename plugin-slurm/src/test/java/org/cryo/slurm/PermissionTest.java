@@ -20,6 +20,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 @ResourceLock(TestCluster.LOCK)
 class PermissionTest {
     private static final String OTHER = "cryotest2";
+    private static final int STEPS = 100;
 
     @BeforeAll
     static void otherUser() throws Exception {
@@ -33,7 +34,8 @@ class PermissionTest {
         Map<String, String> env = TestCluster.environment();
         SlurmAdapter slurm = SlurmAdapterProvider.createSlurm(env);
         Path dir = TestCluster.jobDir("permission");
-        TestCluster.checkpointableScript(dir, 40, 0.3);
+        // enough work (30 s) that the job still runs after five JVM starts on a loaded machine
+        TestCluster.checkpointableScript(dir, STEPS, 0.3);
         String jobId = TestCluster.sbatch(dir, dir.resolve("job.sh").toString());
         try {
             TestCluster.waitUntil("job " + jobId + " to do 3 steps", 60,
@@ -60,7 +62,7 @@ class PermissionTest {
             int steps = TestCluster.stepsDone(dir.resolve("progress.txt"));
             TestCluster.waitUntil("job " + jobId + " to go on working", 20,
                     () -> TestCluster.stepsDone(dir.resolve("progress.txt")) > steps);
-            TestCluster.assertFinishedCorrectlyOnce(dir, jobId, 40, 60);
+            TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 90);
         } finally {
             TestCluster.scancel(jobId);
         }

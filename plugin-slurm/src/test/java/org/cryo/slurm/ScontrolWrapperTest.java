@@ -21,12 +21,8 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  */
 @ResourceLock(TestCluster.LOCK)
 class ScontrolWrapperTest {
-    /**
-     * 0.3 s each: enough work that the job is still running when the test comes to vacate it
-     * (after a requeue and a restart, 15-20 s in on a loaded machine; with 50 steps the job had
-     * once finished by then).
-     */
-    private static final int STEPS = 120;
+    // enough work (60 s) that the job still runs after a dozen JVM starts on a loaded machine
+    private static final int STEPS = 200;
     private static final Path WRAPPER = TestCluster.HOME.resolve("plugin-slurm/bin/scontrol");
     private static Map<String, String> env;
     private static SlurmAdapter slurm;
@@ -114,7 +110,7 @@ class ScontrolWrapperTest {
             TestCluster.Result restart = scontrol("checkpoint", "restart", jobId, "ImageDir=" + catalog.path().getParent());
             assertEquals(0, restart.status(), restart.output());
 
-            TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 90);
+            TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 150);
             assertEquals(2, slurm.job(jobId).restartCount());
             assertTrue(Files.exists(catalog.errorFile()));
         } finally {

@@ -88,7 +88,7 @@ final class TestCluster {
                 + "source " + HOME.resolve("plugin-slurm/bin/cryo-slurm.sh") + "\n"
                 + "cr_run_requeueable " + String.join("", java.util.Arrays.stream(crRunOptions).map(o -> o + " ").toList())
                 + "/usr/bin/python3 " + JOB_PROGRAM + " progress.txt " + steps + " " + secondsPerStep + "\n"
-                + "echo \"exit $? at $(date +%s.%N)\"\n";
+                + "status=$?; echo \"exit $status at $(date +%s.%N)\"; exit $status\n";
         Path file = dir.resolve("job.sh");
         Files.writeString(file, script);
         return file;
@@ -106,7 +106,7 @@ final class TestCluster {
                 + HOME.resolve("bin/cr_run") + " " + String.join("", java.util.Arrays.stream(crRunOptions).map(o -> o + " ").toList())
                 + "/usr/bin/python3 " + JOB_PROGRAM + " progress.txt " + steps + " "
                 + secondsPerStep + "\n"
-                + "echo \"exit $?\"\n";
+                + "status=$?; echo \"exit $status\"; exit $status\n";
         Path file = dir.resolve("job.sh");
         Files.writeString(file, script);
         return file;
@@ -165,6 +165,60 @@ final class TestCluster {
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Result(process.exitValue(), output);
+    }
+
+    /** A fresh working directory owned by {@code user}, for a job of that user. */
+    static Path userJobDir(String user, String name) throws Exception {
+        Path dir = jobDir(name);
+        run(Path.of("/"), List.of("chown", user + ":", dir.toString()));
+        return dir;
+    }
+
+    /** Creates {@code user} (no home, a shell for its jobs) if missing. */
+    static void ensureUser(String user) throws Exception {
+        if (execute(Path.of("/"), List.of("id", user), Map.of()).status() != 0) {
+            run(Path.of("/"), List.of("useradd", "--no-create-home", "--shell", "/bin/bash", user));
+        }
+    }
+
+    /**
+     * sbatch as {@code user} from {@code dir}: the job gets the REST address and node access of
+     * {@link #jobEnvironment} but none of root's credentials (its cryo asks 'scontrol token' as the user).
+     */
+    static String sbatchAs(String user, Path dir, String... arguments) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("runuser", "-u", user, "--", "sbatch", "--parsable",
+                "--requeue", "--open-mode=append", "-o", dir.resolve("job.out").toString()));
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        for (String credential : List.of("SLURM_JWT", "SLURM_REST_TOKEN", "SLURM_REST_USER_NAME")) {
+            env.remove(credential);
+        }
+        Map<String, String> cluster = environment();
+        env.put("SLURM_REST_URL", cluster.getOrDefault("CRYO_JOB_REST_URL", cluster.get("SLURM_REST_URL")));
+        env.put("CRYO_NODE_EXEC", cluster.get("CRYO_NODE_EXEC"));
+        env.put("HOME", "/tmp");
+        Process process = builder.start();
+        process.getOutputStream().close();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            fail(command + " timed out");
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (process.exitValue() != 0) {
+            fail(command + " exited with " + process.exitValue() + ": " + output);
+        }
+        return output;
+    }
+
+    /** A field of Slurm's own record of the job ({@code scontrol show job}): JobState, ExitCode, Restarts ... */
+    static String slurmRecord(String jobId, String field) throws Exception {
+        String record = run(Path.of("/"), List.of("scontrol", "show", "job", jobId));
+        Matcher matcher = Pattern.compile("(?:^|\\s)" + field + "=(\\S*)").matcher(record);
+        if (!matcher.find()) {
+            fail("no " + field + " in: " + record);
+        }
+        return matcher.group(1);
     }
 
     static void scancel(String jobId) {

@@ -92,7 +92,9 @@ public final class SbatchCommand implements Callable<Integer> {
         Path home = CryoHome.find().orElseThrow(() -> new IllegalStateException("cannot find the Cryo installation"));
         Path scripts = JobCatalog.configured(new HashMap<>(System.getenv()), Path.of("").toAbsolutePath()).root()
                 .resolve("scripts");
-        Files.createDirectories(scripts);
+        // 0700 like the rest of the catalog, which refuses directories others may write
+        Files.createDirectories(scripts, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         String stamp = System.currentTimeMillis() + "-" + ProcessHandle.current().pid();
         Path body = scripts.resolve(original.getFileName() + "." + stamp);
         Files.copy(original, body);

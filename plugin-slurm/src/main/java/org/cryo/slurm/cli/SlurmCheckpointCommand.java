@@ -103,14 +103,14 @@ public final class SlurmCheckpointCommand implements Callable<Integer> {
 
     private String able(SlurmAdapter adapter) throws SchedulerException, IOException {
         JobStatus job = adapter.job(jobId);
-        if (adapter.directory(job).isDisabled()) {
+        JobDirectory dir = adapter.checkedDirectory(job);
+        if (dir.isDisabled()) {
             return "Disabled";   // as Slurm 19.05 printed it
         }
         List<JobProcess> processes = adapter.processes(jobId);
         if (processes.isEmpty()) {
             throw new SchedulerException(job.describe() + " is not checkpointable now (not running, or its work is not under cr_run)");
         }
-        JobDirectory dir = adapter.directory(job);
         JobProcess process = processes.get(0);
         return "Yes: job " + jobId + " pid " + process.pid() + " on " + process.node() + ", "
                 + dir.contexts().size() + " context file(s) in " + dir.path();

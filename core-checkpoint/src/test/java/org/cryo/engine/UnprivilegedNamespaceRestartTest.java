@@ -1,0 +1,105 @@
+package org.cryo.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A normal user (no CAP_CHECKPOINT_RESTORE) checkpoints its own job, soak_job (4 processes, 12
+ * threads, pipes), kills it and restarts it with cr_restart: the job comes back with its PIDs in
+ * a user and PID namespace of its own (NSpid of every process ends with its old PID, under
+ * Cryo's init as PID 1), runs as the user, and ends with the result of an uninterrupted run.
+ * The whole sequence runs as {@code cryotest} in one shell script, under {@code soak_job --reap}
+ * so that whatever is left is reaped at once.
+ */
+class UnprivilegedNamespaceRestartTest {
+    static final String ROUNDS = "200";
+    static final String WORK = "20000";
+    static final String MEM_MIB = "32";
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void normalUserRestartKeepsPidsInANamespaceOfItsOwn() throws Exception {
+        int uid = UnprivilegedUser.ensure();
+        Path dir = CheckpointHarness.newWorkDir("unpriv-ns");
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+            String expected = referenceResult(dir);
+            Path script = dir.resolve("run.sh");
+            Files.writeString(script, String.join("\n",
+                    "set -u",
+                    "cd " + dir,
+                    "prog=" + CheckpointHarness.program("soak_job"),
+                    "engine=" + CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine"),
+                    "$prog " + dir + "/go " + ROUNDS + " " + WORK + " " + MEM_MIB + " > job.out 2>&1 &",
+                    "J=$!",
+                    "for i in $(seq 400); do grep -q PROGRESS job.out && break; sleep 0.05; done",
+                    "echo ORIGINAL $J $(cat /proc/$J/task/*/children)",
+                    "$engine checkpoint --kill -f job.cryo $J || exit 3",
+                    "wait $J",
+                    "R=$(" + CheckpointHarness.launcher("cr_restart") + " --detach job.cryo) || exit 4",
+                    "echo RESTORED $R",
+                    "for p in $R $(cat /proc/$R/task/*/children); do echo NSPID $(grep NSpid /proc/$p/status | cut -f2-); done",
+                    "echo PARENT $(grep NSpid /proc/$(awk '{print $4}' /proc/$R/stat)/status | cut -f2-)",
+                    "echo IDS $(grep -E '^(Uid|Gid|CapEff)' /proc/$R/status | cut -f2- | tr '\\n\\t' '  ')",
+                    "touch go",
+                    "for i in $(seq 600); do grep -q PASS job.out && break; sleep 0.05; done",
+                    "cat job.out",
+                    ""));
+            var result = CheckpointHarness.run(UnprivilegedUser.as(CheckpointHarness.program("soak_job").toString(),
+                    "--reap", "sh", script.toString()), Duration.ofSeconds(80));
+            String all = result.describe();
+            assertEquals(0, result.status(), all);
+            long[] original = numbers(line(result.out(), "ORIGINAL "));
+            assertEquals(4, original.length, "the job's processes before the checkpoint: " + all);
+            List<String> nspids = result.out().stream().filter(l -> l.startsWith("NSPID ")).toList();
+            assertEquals(4, nspids.size(), all);
+            long[] inside = new long[4];
+            for (int i = 0; i < 4; i++) {
+                long[] pair = numbers(nspids.get(i));
+                assertEquals(2, pair.length, "one namespace below ours: " + nspids.get(i));
+                inside[i] = pair[1];
+            }
+            Arrays.sort(original);
+            Arrays.sort(inside);
+            assertEquals(Arrays.toString(original), Arrays.toString(inside), "PIDs in the job's namespace: " + all);
+            assertEquals(1, numbers(line(result.out(), "PARENT "))[1], "the root's parent is PID 1 there: " + all);
+            long[] ids = numbers(line(result.out(), "IDS "));      // Uid x4, Gid x4, CapEff (hex, all digits)
+            for (int i = 0; i < 4; i++) {
+                assertEquals(uid, ids[i], "uid: " + all);
+            }
+            assertEquals(0, ids[8], "the restored job keeps no capability: " + all);
+            assertTrue(result.out().contains("PASS"), all);
+            assertEquals(expected, line(result.out(), "RESULT "), "drift after the restart: " + all);
+        } finally {
+            CheckpointHarness.deleteTree(dir);
+        }
+    }
+
+    private static String referenceResult(Path dir) throws Exception {
+        Path go = dir.resolve("reference-go");
+        Files.createFile(go);
+        var result = CheckpointHarness.run(List.of(CheckpointHarness.program("soak_job").toString(), go.toString(),
+                ROUNDS, WORK, MEM_MIB), Duration.ofSeconds(60));
+        assertEquals(0, result.status(), result.describe());
+        return line(result.out(), "RESULT ");
+    }
+
+    private static String line(List<String> lines, String prefix) {
+        return lines.stream().filter(l -> l.startsWith(prefix)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + prefix + "line in " + lines));
+    }
+
+    private static long[] numbers(String line) {
+        return Arrays.stream(line.trim().split("\\s+")).skip(1).mapToLong(Long::parseLong).toArray();
+    }
+}
