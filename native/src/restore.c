@@ -829,11 +829,12 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		goto out;
 	/* root restarting another user's file: that user's credentials, unless asked not to */
 	as_recorded_user = geteuid() == 0 && !o->as_caller && !R.in_userns && t.procs[0].proc.uid[1] != 0;
-	say_credentials(&t, o->as_caller, R.in_userns, o->verbose);
 	if (rebuild_roots(&R, e) || close_pool(&t) || release_tree(&R, e)) {
 		kill_and_reap(&R);
 		goto out;
 	}
+	phase("release");
+	say_credentials(&t, o->as_caller, R.in_userns, o->verbose);
 	out->root = R.b[0].pid;
 	out->parent = R.ns.init ? R.ns.init : R.b[0].pid;
 	out->status_fd = R.ns.init ? R.ns.sock : -1;
