@@ -56,7 +56,8 @@ final class RestartCommand implements Callable<Integer> {
     @Option(names = "--no-restore-pid", description = "Give the process a new PID instead of its original one.")
     boolean noRestorePid;
 
-    @Option(names = "--detach", description = "Return as soon as the process runs, instead of waiting for it.")
+    @Option(names = "--detach", description = {"Return as soon as the process runs, instead of waiting for it;",
+        "its exit status goes to whoever inherits it (the nearest subreaper, or init)."})
     boolean detach;
 
     @Option(names = "--as-caller",

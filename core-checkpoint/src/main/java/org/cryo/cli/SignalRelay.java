@@ -10,8 +10,8 @@ import sun.misc.Signal;
 /**
  * cr_restart passes the signals it gets on to its helper ({@code cryo-engine restore}), which
  * stops a restart still building or passes them on to the restarted process, as BLCR's
- * cr_restart did.  Signals the JVM keeps for itself (SIGQUIT for thread dumps, SIGUSR2) reach
- * the helper only when sent to it or to the process group.  In the foreground of a terminal,
+ * cr_restart did.  A signal the JVM keeps for itself (SIGQUIT, for thread dumps) reaches the
+ * helper only when sent to it or to the process group.  In the foreground of a terminal,
  * SIGINT, SIGQUIT and SIGHUP come from the terminal to the whole process group, the helper and
  * the restarted process included: passing them on again would deliver them twice.
  */
@@ -30,7 +30,7 @@ final class SignalRelay {
                 Signal.handle(new Signal(name), signal -> relay(name, pid));
                 installed.add(name);
             } catch (IllegalArgumentException keptByTheJvm) {
-                // SIGQUIT, SIGUSR2: the JVM's own; the helper gets them from the group, or directly
+                // SIGQUIT: the JVM's own; the helper gets it from the group, or directly
             }
         }
         return installed;
