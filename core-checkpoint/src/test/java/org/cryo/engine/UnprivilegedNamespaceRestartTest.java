@@ -54,6 +54,10 @@ class UnprivilegedNamespaceRestartTest {
                     "touch go",
                     "for i in $(seq 600); do grep -q PASS job.out && break; sleep 0.05; done",
                     "cat job.out",
+                    // once more, waiting: the status comes through Cryo's init
+                    "for i in $(seq 400); do [ -e /proc/$R ] || break; sleep 0.05; done",
+                    CheckpointHarness.launcher("cr_restart") + " job.cryo > /dev/null",
+                    "echo WAITED $?",
                     ""));
             var result = CheckpointHarness.run(UnprivilegedUser.as(CheckpointHarness.program("soak_job").toString(),
                     "--reap", "sh", script.toString()), Duration.ofSeconds(80));
@@ -80,6 +84,7 @@ class UnprivilegedNamespaceRestartTest {
             assertEquals(0, ids[8], "the restored job keeps no capability: " + all);
             assertTrue(result.out().contains("PASS"), all);
             assertEquals(expected, line(result.out(), "RESULT "), "drift after the restart: " + all);
+            assertEquals("WAITED 0", line(result.out(), "WAITED "), "cr_restart's status is the job's: " + all);
         } finally {
             CheckpointHarness.deleteTree(dir);
         }
