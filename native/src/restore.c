@@ -105,21 +105,37 @@ static const char *relocate(const char *path, char *buf, size_t size)
 /* Set by cryo_restore: the roots take their recorded ids (root caller, no --as-caller). */
 static int as_recorded_user;
 
-/* The supplementary groups to restart with: the recorded ones, or, for a
- * file that has none recorded, the recorded user's from the user database. */
+/* Whether some process's groups came from the user database, for the message. */
+static int groups_from_user_database;
+
+/* A file that recorded no supplementary groups (an older one): the recorded
+ * user's from the user database, looked up here, before any fork (a child
+ * of a process with threads must not call into NSS). */
+static void look_up_missing_groups(struct tree *t)
+{
+	for (int k = 0; k < t->nr; k++) {
+		struct snapshot *s = &t->procs[k];
+		if (s->nr_groups >= 0)
+			continue;
+		gid_t groups[CRYO_MAX_GROUPS];
+		struct passwd *pw = getpwuid(s->proc.uid[0]);
+		int n = CRYO_MAX_GROUPS;
+		if (!pw || getgrouplist(pw->pw_name, s->proc.gid[0], groups, &n) < 0) {
+			groups[0] = s->proc.gid[0];
+			n = 1;
+		}
+		for (int i = 0; i < n; i++)
+			s->groups[i] = groups[i];
+		s->nr_groups = n;
+		groups_from_user_database = 1;
+	}
+}
+
 static int groups_for(const struct snapshot *s, gid_t *groups, int max)
 {
-	if (s->nr_groups >= 0) {
-		for (int i = 0; i < s->nr_groups && i < max; i++)
-			groups[i] = s->groups[i];
-		return s->nr_groups < max ? s->nr_groups : max;
-	}
-	struct passwd *pw = getpwuid(s->proc.uid[0]);
-	int n = max;
-	if (!pw || getgrouplist(pw->pw_name, s->proc.gid[0], groups, &n) < 0) {
-		groups[0] = s->proc.gid[0];
-		return 1;
-	}
+	int n = s->nr_groups < max ? s->nr_groups : max;
+	for (int i = 0; i < n; i++)
+		groups[i] = s->groups[i];
 	return n;
 }
 
@@ -157,7 +173,7 @@ static void say_credentials(const struct tree *t, int as_caller, int in_userns, 
 		for (int i = 0, at = 0; i < n && at < (int)sizeof(list) - 12; i++)
 			at += snprintf(list + at, sizeof(list) - (size_t)at, "%s%u", i ? "," : "", groups[i]);
 		fprintf(stderr, "cryo-engine restore: restarting as the recorded user: uid %u gid %u groups %s%s (--as-caller keeps root's)\n",
-			s->proc.uid[1], s->proc.gid[1], n ? list : "none", s->nr_groups < 0 ? " (from the user database)" : "");
+			s->proc.uid[1], s->proc.gid[1], n ? list : "none", groups_from_user_database ? " (from the user database)" : "");
 	} else if (s->proc.uid[1] != me) {
 		fprintf(stderr, "cryo-engine restore: restarting with your own credentials (uid %u gid %u), not the recorded uid %u%s\n",
 			me, getegid(), s->proc.uid[1], as_caller ? " (--as-caller)" : "");
@@ -829,6 +845,9 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		goto out;
 	/* root restarting another user's file: that user's credentials, unless asked not to */
 	as_recorded_user = geteuid() == 0 && !o->as_caller && !R.in_userns && t.procs[0].proc.uid[1] != 0;
+	groups_from_user_database = 0;
+	if (as_recorded_user)
+		look_up_missing_groups(&t);
 	if (rebuild_roots(&R, e) || close_pool(&t) || release_tree(&R, e)) {
 		kill_and_reap(&R);
 		goto out;
