@@ -160,6 +160,23 @@ static int become_recorded_user_for_files(const struct snapshot *s, struct cryo_
 	return 0;
 }
 
+/* System V objects belong to whoever creates them: the recorded user's
+ * job must own its own, so root creates them as that user. */
+static int create_sysv_objects(const struct tree *t, struct cryo_error *e)
+{
+	const struct cryo_process *p = &t->procs[0].proc;
+	if (!as_recorded_user)
+		return sysv_create(t, e) || sysv_create_ipc(t, e) ? -1 : 0;
+	int rc;
+	if (setegid(p->gid[1]) < 0 || seteuid(p->uid[1]) < 0)
+		rc = cryo_fail_errno(e, 0, "credentials", "seteuid", "cannot act as the recorded uid %u", p->uid[1]);
+	else
+		rc = sysv_create(t, e) || sysv_create_ipc(t, e) ? -1 : 0;
+	if (seteuid(0) < 0 || setegid(0) < 0)
+		return cryo_fail_errno(e, 0, "credentials", "seteuid", "cannot act as root again");
+	return rc;
+}
+
 /* One line naming the credentials the job restarts with, when they are
  * not the caller's (or verbose). */
 static void say_credentials(const struct tree *t, int as_caller, int in_userns, int verbose)
@@ -841,13 +858,15 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		cryo_fail(e, 0, "process", "malloc", ENOMEM, "out of memory");
 		goto out;
 	}
-	if (make_pool(&t, &r, e) || sysv_create(&t, e) || sysv_create_ipc(&t, e) || choose_pid_namespace(&R, o->verbose, e))
+	if (make_pool(&t, &r, e) || choose_pid_namespace(&R, o->verbose, e))
 		goto out;
 	/* root restarting another user's file: that user's credentials, unless asked not to */
 	as_recorded_user = geteuid() == 0 && !o->as_caller && !R.in_userns && t.procs[0].proc.uid[1] != 0;
 	groups_from_user_database = 0;
 	if (as_recorded_user)
 		look_up_missing_groups(&t);
+	if (create_sysv_objects(&t, e))
+		goto out;
 	if (rebuild_roots(&R, e) || close_pool(&t) || release_tree(&R, e)) {
 		kill_and_reap(&R);
 		goto out;
