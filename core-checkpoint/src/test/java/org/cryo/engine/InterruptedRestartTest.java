@@ -104,6 +104,59 @@ class InterruptedRestartTest {
         interruptEverywhere("cr_restart", command, cmd -> cmd.endsWith("/java"), true);
     }
 
+    /**
+     * SIGKILL to cr_restart once the job runs: the job is not orphaned silently.  The engine stays
+     * its parent, says so on stderr, and when the job (held by its go file until then) ends, says
+     * how; the job ends with the uninterrupted run's RESULT.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void crRestartKilledUnderARunningJobLeavesItWithItsEngine() throws Exception {
+        try (var held = CheckpointHarness.Original.start("soak_job", ROUNDS, WORK)) {
+            held.out().await(l -> l.startsWith("PROGRESS "), Duration.ofSeconds(30));
+            List<Long> pids = new ArrayList<>(List.of(held.pid()));
+            ProcessHandle.of(held.pid()).orElseThrow().descendants().forEach(p -> pids.add(p.pid()));
+            Path context = held.dir().resolve("held.cryo");
+            Checkpointer.create().checkpoint(held.pid(),
+                    CheckpointOptions.builder().file(context).endAction(EndAction.KILL).build());
+            held.kill();
+            CheckpointHarness.awaitGone(pids.stream().mapToLong(Long::longValue).toArray());
+
+            Path out = held.dir().resolve("held.out");
+            Path err = held.dir().resolve("held.err");
+            Process reaper = start(reaped(List.of("setsid", CheckpointHarness.launcher("cr_restart").toString(), "-v",
+                    context.toString())), out, err);
+            try {
+                long jvm = awaitTarget(reaper, cmd -> cmd.endsWith("/java"));
+                long deadline = System.nanoTime() + TRIAL_TIMEOUT.toNanos();
+                while (lines(err).stream().noneMatch(InterruptedRestartTest::isRestoredLine) && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertTrue(lines(err).stream().anyMatch(InterruptedRestartTest::isRestoredLine), "not restored: " + lines(err));
+                long engine = ProcessHandle.of(held.pid()).flatMap(ProcessHandle::parent).orElseThrow().pid();
+                send("KILL", jvm);
+                while (lines(err).stream().noneMatch(l -> l.contains(") died; the job restarted from "))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertTrue(ProcessHandle.of(held.pid()).isPresent(), "the job ended with cr_restart: " + lines(err));
+                assertEquals(engine, ProcessHandle.of(held.pid()).flatMap(ProcessHandle::parent).orElseThrow().pid(),
+                        "the job's parent is still its engine");
+                held.go();
+                assertTrue(reaper.waitFor(TRIAL_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "the job did not end");
+                List<String> errLines = lines(err);
+                assertTrue(errLines.stream().anyMatch(l -> l.contains(") died; the job restarted from ")
+                        && l.contains("runs on, this engine (PID " + engine + ") stays its parent")), errLines.toString());
+                assertTrue(errLines.contains("cryo-engine restore: the job restarted from " + context + " (PID "
+                        + held.pid() + ") ended with exit status 0"), errLines.toString());
+                assertTrue(lines(out).contains("PASS"), lines(out).toString());
+                CheckpointHarness.awaitGone(pids.stream().mapToLong(Long::longValue).toArray());
+            } finally {
+                destroy(reaper);
+            }
+        }
+    }
+
     private void interruptEverywhere(String who, List<String> command, Predicate<String> isTarget, boolean jvm)
             throws Exception {
         long[] window = measureOneRestore(command, isTarget);     // the engine starts, the tree runs
