@@ -272,9 +272,11 @@ static int cmd_restore(int argc, char **argv)
 			first = 1;
 		}
 	}
-	/* under Cryo's init, the init hands the job's own status over as it ends */
-	if (first && rs.status_fd >= 0 && read(rs.status_fd, &status, sizeof(status)) != sizeof(status))
-		first = 0;
+	/* under Cryo's init, the init hands the job's own status over as it ends;
+	 * an init that was killed (the job checkpointed with --kill) ends us the same way */
+	int job_status;
+	if (first && rs.status_fd >= 0 && read(rs.status_fd, &job_status, sizeof(job_status)) == sizeof(job_status))
+		status = job_status;
 	if (!first)
 		return fail("restore", &(struct cryo_error){ .msg = "lost the restored process" }, CRYO_RESTORE_FAILED);
 	if (starter_died)
