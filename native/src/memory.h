@@ -28,6 +28,10 @@ int memory_restore(struct injector *in, const struct tree *t, const struct snaps
 		   relocate_fn relocate, uint64_t *scratch, struct cryo_error *e);
 int memory_unmap_scratch(struct injector *in, uint64_t scratch, struct cryo_error *e);
 
+/* Has a signal asked the restore to stop (cryo_restore_interrupt)?  Then
+ * -1 with the error saying so; restore.c. */
+int restore_check_interrupted(struct cryo_error *e);
+
 /* Copy bytes into / out of the target (the scratch page). */
 int memory_poke(pid_t pid, uint64_t addr, const void *data, size_t len, struct cryo_error *e);
 int memory_peek(pid_t pid, uint64_t addr, void *data, size_t len, struct cryo_error *e);

@@ -358,7 +358,7 @@ static void *fill_loop(void *arg)
 		}
 		if (!c.len)
 			break;
-		int rc = poke_chunk(f->pid, f->s, &c, &f->err);
+		int rc = restore_check_interrupted(&f->err) || poke_chunk(f->pid, f->s, &c, &f->err);
 		ps_read_release(f->ps, &c);
 		if (rc) {
 			f->failed = 1;

@@ -189,10 +189,30 @@ static void drop_inherited_files(int sock)
 	syscall(SYS_close_range, sock + 1, ~0U, 0);
 }
 
-/* PID 1 of the job's namespace: reaps every process that ends there and
- * ends when none is left, with the first root's wait status. */
+static volatile pid_t job_root;
+
+static void pass_on_to_job(int sig)
+{
+	if (job_root > 0)
+		kill(job_root, sig);
+}
+
+/* PID 1 of the job's namespace: passes signals on to the first root (an
+ * init gets only those it has handlers for), reaps every process that ends
+ * there and ends when none is left, handing the first root's wait status
+ * over on sock, and exiting with it as cr_run --pid-ns's init does (what a
+ * restart of a checkpoint of this init sees: sock is then unconnected). */
 static void reap_job(pid_t first, int sock)
 {
+	static const int passed[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	sigset_t unblock;
+	sigemptyset(&unblock);
+	job_root = first;
+	for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++) {
+		signal(passed[i], pass_on_to_job);
+		sigaddset(&unblock, passed[i]);
+	}
+	sigprocmask(SIG_UNBLOCK, &unblock, NULL);
 	int first_status = 0;
 	for (;;) {
 		int status;
@@ -206,7 +226,7 @@ static void reap_job(pid_t first, int sock)
 	}
 	ssize_t ignored = send(sock, &first_status, sizeof(first_status), MSG_NOSIGNAL);
 	(void)ignored;
-	_exit(0);
+	_exit(WIFEXITED(first_status) ? WEXITSTATUS(first_status) : 128 + WTERMSIG(first_status));
 }
 
 /* Runs in the new namespace; never returns.  The caller's end of sock

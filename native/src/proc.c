@@ -90,6 +90,12 @@ static int parse_status(char *buf, struct proc_status *st)
 			parse_ids(line + 4, st->uid);
 		else if (!strncmp(line, "Gid:", 4))
 			parse_ids(line + 4, st->gid);
+		else if (!strncmp(line, "Groups:", 7)) {
+			char *save2;
+			for (char *tok = strtok_r(line + 7, " \t", &save2); tok && st->nr_groups < CRYO_MAX_GROUPS;
+			     tok = strtok_r(NULL, " \t", &save2))
+				st->groups[st->nr_groups++] = (uint32_t)strtoul(tok, NULL, 10);
+		}
 		else if (!strncmp(line, "Umask:", 6))
 			st->umask = (uint32_t)strtoul(line + 6, NULL, 8);
 		else if (!strncmp(line, "Threads:", 8))

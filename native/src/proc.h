@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "cryo/cryo.h"
+#include "cryo/format.h"
 
 struct proc_status {
 	pid_t tgid, ppid;
@@ -15,6 +16,8 @@ struct proc_status {
 	uint32_t umask;
 	int threads;
 	char state;
+	int nr_groups;              /* supplementary groups (at most CRYO_MAX_GROUPS kept) */
+	uint32_t groups[CRYO_MAX_GROUPS];
 };
 
 struct proc_stat {

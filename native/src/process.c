@@ -114,6 +114,8 @@ static int capture_identity(pid_t pid, struct snapshot *s, struct cryo_error *e)
 	record_pid_namespace(p, &st);
 	memcpy(p->uid, st.uid, sizeof(p->uid));
 	memcpy(p->gid, st.gid, sizeof(p->gid));
+	s->nr_groups = st.nr_groups;
+	memcpy(s->groups, st.groups, sizeof(s->groups));
 	p->umask = st.umask;
 	p->start_code = sp.start_code;
 	p->end_code = sp.end_code;

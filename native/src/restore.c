@@ -20,6 +20,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <linux/capability.h>
 #include <linux/rseq.h>
 #include <linux/sched.h>
@@ -41,6 +43,32 @@
  * half-built process never runs an instruction of its own; new threads and
  * forked children inherit these options. */
 #define BUILD_PTRACE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)
+
+/* ---- interruption: a catchable signal to the restorer while it builds ---- */
+
+static volatile sig_atomic_t interrupted_by;
+
+void cryo_restore_interrupt(int sig)
+{
+	interrupted_by = sig;
+}
+
+int cryo_restore_take_interrupt(void)
+{
+	int sig = interrupted_by;
+	interrupted_by = 0;
+	return sig;
+}
+
+int restore_check_interrupted(struct cryo_error *e)
+{
+	int sig = interrupted_by;
+	if (!sig)
+		return 0;
+	if (sig == CRYO_INTERRUPT_PARENT_DIED)
+		return cryo_fail(e, 0, "restore", "", 0, "interrupted: the command that started the restart died");
+	return cryo_fail(e, 0, "restore", "", 0, "interrupted by signal %d", sig);
+}
 
 int cryo_verify_file(const char *path, struct cryo_error *e)
 {
@@ -70,6 +98,106 @@ static const char *relocate(const char *path, char *buf, size_t size)
 		}
 	}
 	return path;
+}
+
+/* ---- credentials: root restarting another user's file runs it as that user ---- */
+
+/* Set by cryo_restore: the roots take their recorded ids (root caller, no --as-caller). */
+static int as_recorded_user;
+
+/* Whether some process's groups came from the user database, for the message. */
+static int groups_from_user_database;
+
+/* A file that recorded no supplementary groups (an older one): the recorded
+ * user's from the user database, looked up here, before any fork (a child
+ * of a process with threads must not call into NSS). */
+static void look_up_missing_groups(struct tree *t)
+{
+	for (int k = 0; k < t->nr; k++) {
+		struct snapshot *s = &t->procs[k];
+		if (s->nr_groups >= 0)
+			continue;
+		gid_t groups[CRYO_MAX_GROUPS];
+		struct passwd *pw = getpwuid(s->proc.uid[0]);
+		int n = CRYO_MAX_GROUPS;
+		if (!pw || getgrouplist(pw->pw_name, s->proc.gid[0], groups, &n) < 0) {
+			groups[0] = s->proc.gid[0];
+			n = 1;
+		}
+		for (int i = 0; i < n; i++)
+			s->groups[i] = groups[i];
+		s->nr_groups = n;
+		groups_from_user_database = 1;
+	}
+}
+
+static int groups_for(const struct snapshot *s, gid_t *groups, int max)
+{
+	int n = s->nr_groups < max ? s->nr_groups : max;
+	for (int i = 0; i < n; i++)
+		groups[i] = s->groups[i];
+	return n;
+}
+
+/* In a root, before it opens anything: the recorded groups and gids, and
+ * file access as the recorded user (fsuid: root's file capabilities go).
+ * The real, effective and saved uid stay root's until the process has made
+ * its threads and children (clone3 choosing PIDs needs the capability);
+ * finish_credentials sets them. */
+static int become_recorded_user_for_files(const struct snapshot *s, struct cryo_error *e)
+{
+	gid_t groups[CRYO_MAX_GROUPS];
+	int n = groups_for(s, groups, CRYO_MAX_GROUPS);
+	if (syscall(SYS_setgroups, n, groups) < 0)
+		return cryo_fail_errno(e, getpid(), "credentials", "setgroups", "cannot take the recorded supplementary groups");
+	if (syscall(SYS_setresgid, s->proc.gid[0], s->proc.gid[1], s->proc.gid[2]) < 0)
+		return cryo_fail_errno(e, getpid(), "credentials", "setresgid", "cannot take the recorded gids %u/%u/%u",
+				       s->proc.gid[0], s->proc.gid[1], s->proc.gid[2]);
+	syscall(SYS_setfsuid, s->proc.uid[1]);
+	if ((uid_t)syscall(SYS_setfsuid, -1) != s->proc.uid[1])
+		return cryo_fail(e, getpid(), "credentials", "setfsuid", EPERM, "cannot take the recorded uid %u for files",
+				 s->proc.uid[1]);
+	return 0;
+}
+
+/* System V objects belong to whoever creates them: the recorded user's
+ * job must own its own, so root creates them as that user. */
+static int create_sysv_objects(const struct tree *t, struct cryo_error *e)
+{
+	const struct cryo_process *p = &t->procs[0].proc;
+	if (!as_recorded_user)
+		return sysv_create(t, e) || sysv_create_ipc(t, e) ? -1 : 0;
+	int rc;
+	if (setegid(p->gid[1]) < 0 || seteuid(p->uid[1]) < 0)
+		rc = cryo_fail_errno(e, 0, "credentials", "seteuid", "cannot act as the recorded uid %u", p->uid[1]);
+	else
+		rc = sysv_create(t, e) || sysv_create_ipc(t, e) ? -1 : 0;
+	if (seteuid(0) < 0 || setegid(0) < 0)
+		return cryo_fail_errno(e, 0, "credentials", "seteuid", "cannot act as root again");
+	return rc;
+}
+
+/* One line naming the credentials the job restarts with, when they are
+ * not the caller's (or verbose). */
+static void say_credentials(const struct tree *t, int as_caller, int in_userns, int verbose)
+{
+	const struct snapshot *s = &t->procs[0];
+	uid_t me = geteuid();
+	if (as_recorded_user) {
+		gid_t groups[CRYO_MAX_GROUPS];
+		int n = groups_for(s, groups, CRYO_MAX_GROUPS);
+		char list[512] = "";
+		for (int i = 0, at = 0; i < n && at < (int)sizeof(list) - 12; i++)
+			at += snprintf(list + at, sizeof(list) - (size_t)at, "%s%u", i ? "," : "", groups[i]);
+		fprintf(stderr, "cryo-engine restore: restarting as the recorded user: uid %u gid %u groups %s%s (--as-caller keeps root's)\n",
+			s->proc.uid[1], s->proc.gid[1], n ? list : "none", groups_from_user_database ? " (from the user database)" : "");
+	} else if (s->proc.uid[1] != me) {
+		fprintf(stderr, "cryo-engine restore: restarting with your own credentials (uid %u gid %u), not the recorded uid %u%s\n",
+			me, getegid(), s->proc.uid[1], as_caller ? " (--as-caller)" : "");
+	} else if (verbose) {
+		fprintf(stderr, "cryo-engine restore: restarting with your own credentials (uid %u gid %u)%s\n", me, getegid(),
+			in_userns ? " in a user namespace of the job's own" : "");
+	}
 }
 
 /* ---- the child: what it does to itself before it is taken over ---- */
@@ -105,6 +233,8 @@ static void become_restorable(const struct tree *t, const struct snapshot *s, in
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (as_recorded_user && become_recorded_user_for_files(s, &e))
+		report_and_exit(status_fd, &e);
 	if (process_restore_self(s, relocate(s->cwd, buf, sizeof(buf)), &e))
 		report_and_exit(status_fd, &e);
 	if (files_restore_self(t, s, relocate, &status_fd, &e))
@@ -306,6 +436,8 @@ struct restore {
 static int rebuild_threads(struct rebuild *b, const struct snapshot *s, int restore_pid, struct cryo_error *e)
 {
 	for (int i = 1; i < b->nr; i++) {
+		if (restore_check_interrupted(e))
+			return -1;
 		pid_t want = s->proc.ns_depth ? s->threads[i].r.ns_tid : restore_pid ? s->threads[i].r.tid : 0;
 		if (spawn_thread(&b->in[0], b->scratch, want, &b->tids[i], e))
 			return -1;
@@ -454,10 +586,37 @@ static int drop_namespace_capabilities(struct restore *R, int k, struct cryo_err
 	return 0;
 }
 
+/* A root armed SIGKILL as its parent-death signal at birth; it gets the
+ * value it had (none: a process's own is never recorded today, and Linux
+ * clears it on fork and on a change of credentials). */
+static int restore_parent_death_signal(struct restore *R, int k, struct cryo_error *e)
+{
+	if (!tree_is_root(R->t, &R->t->procs[k]))
+		return 0;
+	return injector_call(&R->b[k].in[0], "process", "prctl(PR_SET_PDEATHSIG)", "restore the parent-death signal of",
+			     SYS_prctl, PR_SET_PDEATHSIG, 0, 0, 0, 0, 0, NULL, e);
+}
+
+/* Every thread takes the recorded uids (its capabilities go with root's
+ * uid); a change of credentials makes a process non-dumpable, which the
+ * recorded process was not. */
+static int take_recorded_uids(struct restore *R, int k, struct cryo_error *e)
+{
+	const struct snapshot *s = &R->t->procs[k];
+	struct rebuild *b = &R->b[k];
+	for (int i = 0; i < b->nr; i++)
+		if (injector_call(&b->in[i], "credentials", "setresuid", "set the recorded uids of", SYS_setresuid,
+				  s->proc.uid[0], s->proc.uid[1], s->proc.uid[2], 0, 0, 0, NULL, e))
+			return -1;
+	return injector_call(&b->in[0], "credentials", "prctl(PR_SET_DUMPABLE)", "make dumpable again", SYS_prctl,
+			     PR_SET_DUMPABLE, 1, 0, 0, 0, 0, NULL, e);
+}
+
 /* The process's credentials as they must end, its last clone3 made. */
 static int finish_credentials(struct restore *R, int k, struct cryo_error *e)
 {
-	return R->in_userns && drop_namespace_capabilities(R, k, e) ? -1 : 0;
+	return (R->in_userns && drop_namespace_capabilities(R, k, e)) || (as_recorded_user && take_recorded_uids(R, k, e)) ||
+	       restore_parent_death_signal(R, k, e) ? -1 : 0;
 }
 
 static int rebuild_children(struct restore *R, int k, struct cryo_error *e)
@@ -485,7 +644,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	if (!b->tids || !b->in)
 		return cryo_fail(e, b->pid, "threads", "malloc", ENOMEM, "out of memory");
 	b->tids[0] = b->pid;
-	if (injector_prepare(&b->in[0], b->pid, 0, e))
+	if (restore_check_interrupted(e) || injector_prepare(&b->in[0], b->pid, 0, e))
 		return -1;
 	if (!tree_is_root(R->t, s) && become_child(R, k, s, e))
 		return -1;
@@ -494,6 +653,8 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	    locks_restore(&b->in[0], b->scratch, s, e))
 		return -1;
 	phase("memory");
+	if (restore_check_interrupted(e))
+		return -1;
 	if (ptrace(PTRACE_SETOPTIONS, b->pid, 0, BUILD_PTRACE_OPTIONS | PTRACE_O_TRACECLONE) < 0)
 		return cryo_fail_errno(e, b->pid, "threads", "ptrace(PTRACE_SETOPTIONS)", "cannot follow new threads");
 	if (rebuild_threads(b, s, R->restore_pid, e) || rebuild_children(R, k, e) ||
@@ -539,6 +700,30 @@ static int detach_all(struct restore *R, struct cryo_error *e)
 			if (R->b[k].tids[i] && tracer_detach(R->b[k].tids[i], e))
 				return -1;
 	return 0;
+}
+
+/* The tree is complete, every thread stopped with its own registers: let
+ * it run.  Catchable signals wait (blocked) until it runs, then they are
+ * the job's (cryo-engine relays them); one that came while building ends
+ * the restore here.  Under Cryo's init the release is atomic: until the
+ * init is told to commit, the restorer's death kills the init and with it
+ * the whole namespace, detached or not; after it, the init outlives the
+ * restorer and stays the job's parent.  Without a namespace the detach
+ * sweep itself is the one window: a SIGKILL to the restorer inside it (a
+ * few microseconds a thread) leaves the processes detached so far running
+ * and kills the others (EXITKILL). */
+static int release_tree(struct restore *R, struct cryo_error *e)
+{
+	sigset_t relayed, old;
+	sigemptyset(&relayed);
+	for (int sig = 1; sig < SIGRTMAX; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE && sig != SIGILL)
+			sigaddset(&relayed, sig);
+	sigprocmask(SIG_BLOCK, &relayed, &old);
+	int rc = restore_check_interrupted(e) || (R->ns.init && job_ns_roots_started(&R->ns, e)) || detach_all(R, e) ||
+		 (R->ns.init && job_ns_commit(&R->ns, e)) ? -1 : 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 static void free_restore(struct restore *R)
@@ -673,13 +858,21 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		cryo_fail(e, 0, "process", "malloc", ENOMEM, "out of memory");
 		goto out;
 	}
-	if (make_pool(&t, &r, e) || sysv_create(&t, e) || sysv_create_ipc(&t, e) || choose_pid_namespace(&R, o->verbose, e))
+	if (make_pool(&t, &r, e) || choose_pid_namespace(&R, o->verbose, e))
 		goto out;
-	if (rebuild_roots(&R, e) || close_pool(&t) || (R.ns.init && job_ns_roots_started(&R.ns, e)) ||
-	    detach_all(&R, e) || (R.ns.init && job_ns_commit(&R.ns, e))) {
+	/* root restarting another user's file: that user's credentials, unless asked not to */
+	as_recorded_user = geteuid() == 0 && !o->as_caller && !R.in_userns && t.procs[0].proc.uid[1] != 0;
+	groups_from_user_database = 0;
+	if (as_recorded_user)
+		look_up_missing_groups(&t);
+	if (create_sysv_objects(&t, e))
+		goto out;
+	if (rebuild_roots(&R, e) || close_pool(&t) || release_tree(&R, e)) {
 		kill_and_reap(&R);
 		goto out;
 	}
+	phase("release");
+	say_credentials(&t, o->as_caller, R.in_userns, o->verbose);
 	out->root = R.b[0].pid;
 	out->parent = R.ns.init ? R.ns.init : R.b[0].pid;
 	out->status_fd = R.ns.init ? R.ns.sock : -1;

@@ -214,6 +214,10 @@ int snapshot_write_process(struct image_writer *w, const struct snapshot *s, str
 	rb_cstring(&b, s->cwd);
 	rb_cstring(&b, s->exe);
 	rb_put(&b, s->shared_pending, (size_t)s->proc.nr_shared_pending * SIGINFO_BYTES);
+	struct cryo_groups g = { .nr_groups = s->nr_groups > 0 ? (uint32_t)s->nr_groups : 0 };
+	rb_put(&b, &g, sizeof(g));
+	rb_put(&b, s->groups, g.nr_groups * sizeof(s->groups[0]));
+	rb_pad8(&b);
 	rb_finish(&b, at);
 	if (write_section(w, CRYO_SEC_PROCESS, &b, e))
 		return -1;
@@ -373,6 +377,22 @@ static int read_info(struct image_reader *r, struct snapshot *s, struct cryo_err
 	return c.bad || rec.bad ? -1 : 0;
 }
 
+/* The supplementary groups after the pending signals, if the file has them. */
+static void read_groups(struct cursor *rec, struct snapshot *s)
+{
+	struct cryo_groups g;
+	s->nr_groups = -1;
+	if (rec->bad || remaining(rec) < sizeof(g))
+		return;
+	take(rec, &g, sizeof(g), "supplementary groups");
+	if (g.nr_groups > CRYO_MAX_GROUPS || g.nr_groups * sizeof(s->groups[0]) > remaining(rec)) {
+		bad(rec, "supplementary groups");
+		return;
+	}
+	take(rec, s->groups, g.nr_groups * sizeof(s->groups[0]), "supplementary groups");
+	s->nr_groups = (int)g.nr_groups;
+}
+
 static int read_process(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
 {
 	void *buf;
@@ -393,6 +413,7 @@ static int read_process(struct image_reader *r, struct snapshot *s, int k, struc
 			else
 				take(&rec, s->shared_pending, (size_t)n * SIGINFO_BYTES, "pending signals");
 		}
+		read_groups(&rec, s);
 		if (s->proc.auxv_words > CRYO_AUXV_WORDS)
 			bad(&rec, "auxiliary vector");
 		int zombie = s->proc.state == CRYO_PROCESS_ZOMBIE;

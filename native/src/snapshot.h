@@ -36,6 +36,8 @@ struct snapshot {
 	uint32_t cmdline_len;
 
 	struct cryo_process proc;
+	int nr_groups;              /* supplementary groups; -1: not recorded (an older file) */
+	uint32_t groups[CRYO_MAX_GROUPS];
 	char *comm, *cwd, *exe;
 	siginfo_t *shared_pending;
 

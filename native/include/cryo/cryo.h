@@ -86,6 +86,7 @@ struct cryo_restore_opts {
 	int nr_relocations;
 	const struct cryo_relocation *relocations;
 	int verbose;                /* say on stderr how PIDs and credentials come back */
+	int as_caller;              /* root: keep the caller's credentials, not the recorded user's */
 };
 
 enum cryo_pids {
@@ -107,6 +108,14 @@ struct cryo_restored {
  * On success they run.  On failure nothing is left behind. */
 int cryo_restore(const struct cryo_restore_opts *opts, struct cryo_restored *out,
 		 struct cryo_error *err);
+
+/* Async-signal-safe: ask a cryo_restore in progress to stop (it kills and
+ * reaps what it started and fails with "interrupted by signal SIG").  Once
+ * the tree runs, cryo_restore_take_interrupt returns (and forgets) a signal
+ * that came too late to stop it, for the caller to pass on; 0 if none. */
+#define CRYO_INTERRUPT_PARENT_DIED (-1)   /* sig: the caller's parent died */
+void cryo_restore_interrupt(int sig);
+int cryo_restore_take_interrupt(void);
 
 /* cr_run --pid-ns: start argv in a new PID namespace, under an init of
  * Cryo's that passes signals on and ends with the command's status.

@@ -140,6 +140,17 @@ struct cryo_process {
 	/* strings: comm, cwd, exe path; then nr_shared_pending siginfos */
 };
 
+/* After the pending siginfos of a PROCESS record (files from engine 0.1.0
+ * with supplementary groups; older ones end before it, and a reader takes
+ * the recorded user's groups from the user database then): */
+#define CRYO_MAX_GROUPS 64
+struct cryo_groups {
+	uint32_t nr_groups;         /* supplementary group ids that follow, u32 each, padded to 8 bytes */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_process) == 3664, "struct cryo_process is part of the file format");
+_Static_assert(sizeof(struct cryo_groups) == 8, "struct cryo_groups is part of the file format");
+
 enum cryo_process_state {
 	CRYO_PROCESS_LIVE   = 0,
 	CRYO_PROCESS_ZOMBIE = 1,    /* exited, not yet waited for: no memory, no threads, no files */

@@ -4,7 +4,7 @@
  * other subcommands make the engine usable and testable from a shell.
  *
  *   cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--signal N] [-v|--machine] PID
- *   cryo-engine restore [--no-restore-pid] [--detach] [--relocate OLD=NEW]... [-v] FILE
+ *   cryo-engine restore [--no-restore-pid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE
  *   cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]
  *   cryo-engine verify FILE
  *   cryo-engine check PID
@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +38,14 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 static int usage(void)
 {
 	fprintf(stderr,
 		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--signal N] [-v|--machine] PID\n"
-		"       cryo-engine restore [--no-restore-pid] [--detach] [--relocate OLD=NEW]... [-v] FILE\n"
+		"       cryo-engine restore [--no-restore-pid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
 		"       cryo-engine check PID\n");
@@ -243,6 +245,82 @@ static int exit_like(int status)
 	return 128 + sig;
 }
 
+/* ---- signals around a restore ----
+ * While the tree is built, a catchable signal stops the restore (it kills
+ * and reaps what it started, exits 125 "interrupted by signal N").  Once the
+ * tree runs, these are passed on to the restored root, as BLCR's cr_restart
+ * did.  If the command that started us (cr_restart) dies, a restore still
+ * building stops; a job already running runs on, with this engine still its
+ * parent: a line on stderr and in syslog says so, and another says how the
+ * job ended. */
+static const int relayed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+static volatile pid_t relay_to;          /* the restored root, once it runs */
+static pid_t starter;                    /* our parent when we started */
+static volatile sig_atomic_t starter_died;
+
+static void on_relayed_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (!relay_to)
+		cryo_restore_interrupt(sig);
+	else if (si->si_code != SI_KERNEL)   /* a terminal's signal reached the job's process group itself */
+		kill(relay_to, sig);
+}
+
+/* The parent-death signal comes when the thread that started us ends:
+ * only a new parent means the starter itself is gone. */
+static void on_parent_death(int sig)
+{
+	(void)sig;
+	if (getppid() == starter)
+		return;
+	starter_died = 1;
+	if (!relay_to)
+		cryo_restore_interrupt(CRYO_INTERRUPT_PARENT_DIED);
+}
+
+static int catch_signals_for_restore(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_relayed_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(relayed_signals) / sizeof(relayed_signals[0]); i++)
+		sigaction(relayed_signals[i], &sa, NULL);
+	struct sigaction pd = { .sa_handler = on_parent_death };     /* no SA_RESTART: the wait loop must see it */
+	sigemptyset(&pd.sa_mask);
+	sigaction(SIGRTMIN, &pd, NULL);
+	starter = getppid();
+	prctl(PR_SET_PDEATHSIG, SIGRTMIN);
+	return getppid() == starter ? 0 : -1;    /* it died before the signal was armed */
+}
+
+/* Both on stderr (if anyone still reads it) and in syslog (LOG_USER). */
+static void tell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void tell(const char *fmt, ...)
+{
+	char line[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "cryo-engine restore: %s\n", line);
+	openlog("cryo-engine", LOG_PID, LOG_USER);
+	syslog(LOG_NOTICE, "%s", line);
+}
+
+static void say_starter_died(const char *path, pid_t root)
+{
+	tell("the command that started the restart (PID %d) died; the job restarted from %s (PID %d) runs on, "
+	     "this engine (PID %d) stays its parent", starter, path, root, getpid());
+}
+
+static void say_job_ended(const char *path, pid_t root, int status)
+{
+	if (WIFEXITED(status))
+		tell("the job restarted from %s (PID %d) ended with exit status %d", path, root, WEXITSTATUS(status));
+	else
+		tell("the job restarted from %s (PID %d) ended by signal %d", path, root, WTERMSIG(status));
+}
+
 static int cmd_restore(int argc, char **argv)
 {
 	struct cryo_restore_opts o = { .restore_pid = 1 };
@@ -256,6 +334,8 @@ static int cmd_restore(int argc, char **argv)
 			o.restore_pid = 0;
 		else if (!strcmp(argv[i], "--detach"))
 			detach = 1;
+		else if (!strcmp(argv[i], "--as-caller"))
+			o.as_caller = 1;
 		else if (!strcmp(argv[i], "-v"))
 			verbose = o.verbose = 1;
 		else if (!strcmp(argv[i], "--relocate") && i + 1 < argc && o.nr_relocations < 64) {
@@ -273,10 +353,17 @@ static int cmd_restore(int argc, char **argv)
 	}
 	if (!o.path)
 		return usage(), CRYO_RESTORE_FAILED;
+	if (catch_signals_for_restore())
+		return fail("restore", &(struct cryo_error){ .msg = "interrupted: the command that started the restart died" },
+			    CRYO_RESTORE_FAILED);
 	struct cryo_restored rs;
 	if (cryo_restore(&o, &rs, &e))
 		return fail("restore", &e, CRYO_RESTORE_FAILED);
 	pid_t child = rs.root;
+	relay_to = detach ? 0 : child;
+	int late = cryo_restore_take_interrupt();        /* came while the tree was being let go */
+	if (late > 0 && !detach)
+		kill(child, late);
 	if (verbose || detach)
 		fprintf(stderr, "cryo-engine restore: restored %s as PID %d\n", o.path, child);
 	if (detach) {
@@ -285,9 +372,11 @@ static int cmd_restore(int argc, char **argv)
 	}
 	/* a process group or session may have come back as several roots: wait for them all,
 	 * and end as the first one did */
-	int status = 0, first = 0;
+	int status = 0, first = 0, told = 0;
 	for (;;) {
 		int st;
+		if (starter_died && !told++)
+			say_starter_died(o.path, child);
 		pid_t done = waitpid(-1, &st, 0);
 		if (done < 0 && errno == EINTR)
 			continue;
@@ -298,11 +387,15 @@ static int cmd_restore(int argc, char **argv)
 			first = 1;
 		}
 	}
-	/* under Cryo's init, the init hands the job's own status over as it ends */
-	if (first && rs.status_fd >= 0 && read(rs.status_fd, &status, sizeof(status)) != sizeof(status))
-		first = 0;
+	/* under Cryo's init, the init hands the job's own status over as it ends;
+	 * an init that was killed (the job checkpointed with --kill) ends us the same way */
+	int job_status;
+	if (first && rs.status_fd >= 0 && read(rs.status_fd, &job_status, sizeof(job_status)) == sizeof(job_status))
+		status = job_status;
 	if (!first)
 		return fail("restore", &(struct cryo_error){ .msg = "lost the restored process" }, CRYO_RESTORE_FAILED);
+	if (starter_died)
+		say_job_ended(o.path, child, status);
 	return exit_like(status);
 }
 

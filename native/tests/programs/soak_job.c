@@ -29,7 +29,8 @@
  * the workers of a tree killed by `checkpoint --kill` are reparented to it and
  * reaped at once, not to a PID 1 that may take a second or more, so that the
  * next restart need not wait for their PIDs.  It exits with COMMAND's status
- * once every child is reaped.
+ * once every child is reaped; each orphan it reaps is one line on stderr,
+ * "REAPED PID exit N" or "REAPED PID signal N".
  */
 #include "testlib.h"
 #include <pthread.h>
@@ -192,9 +193,13 @@ static int reap(char **command)
 	}
 	int status = 0, st;
 	pid_t p;
-	while ((p = wait(&st)) > 0 || (p < 0 && errno == EINTR))
+	while ((p = wait(&st)) > 0 || (p < 0 && errno == EINTR)) {
 		if (p == child)
 			status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		else if (p > 0)   /* an orphan: how it ended tells whether it ran (InterruptedRestartTest) */
+			fprintf(stderr, "REAPED %d %s %d\n", (int)p, WIFEXITED(st) ? "exit" : "signal",
+				WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	}
 	return status;
 }
 

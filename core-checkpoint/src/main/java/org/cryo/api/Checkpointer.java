@@ -199,6 +199,12 @@ public final class Checkpointer {
         if (options.detach()) {
             command.add("--detach");
         }
+        if (options.verbose()) {
+            command.add("-v");
+        }
+        if (options.asCaller()) {
+            command.add("--as-caller");
+        }
         for (RestartOptions.Relocation relocation : options.relocations()) {
             command.add("--relocate");
             command.add(relocation.from() + "=" + relocation.to());

@@ -9,12 +9,16 @@ public final class RestartOptions {
     private final boolean restorePid;
     private final boolean detach;
     private final boolean inheritIo;
+    private final boolean verbose;
+    private final boolean asCaller;
     private final List<Relocation> relocations;
 
     private RestartOptions(Builder builder) {
         this.restorePid = builder.restorePid;
         this.detach = builder.detach;
         this.inheritIo = builder.inheritIo;
+        this.verbose = builder.verbose;
+        this.asCaller = builder.asCaller;
         this.relocations = List.copyOf(builder.relocations);
     }
 
@@ -41,6 +45,19 @@ public final class RestartOptions {
         return inheritIo;
     }
 
+    /** The helper says on stderr how PIDs and credentials come back. */
+    public boolean verbose() {
+        return verbose;
+    }
+
+    /**
+     * Root restarting a file another user recorded: run it with root's own credentials instead of
+     * the recorded user's.  (A normal user always gets its own.)
+     */
+    public boolean asCaller() {
+        return asCaller;
+    }
+
     /** Path prefixes to rewrite on restart, in the order given. */
     public List<Relocation> relocations() {
         return relocations;
@@ -61,6 +78,8 @@ public final class RestartOptions {
         private boolean restorePid = true;
         private boolean detach;
         private boolean inheritIo = true;
+        private boolean verbose;
+        private boolean asCaller;
         private final List<Relocation> relocations = new ArrayList<>();
 
         private Builder() {
@@ -78,6 +97,16 @@ public final class RestartOptions {
 
         public Builder inheritIo(boolean inheritIo) {
             this.inheritIo = inheritIo;
+            return this;
+        }
+
+        public Builder verbose(boolean verbose) {
+            this.verbose = verbose;
+            return this;
+        }
+
+        public Builder asCaller(boolean asCaller) {
+            this.asCaller = asCaller;
             return this;
         }
 

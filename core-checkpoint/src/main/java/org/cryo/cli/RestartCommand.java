@@ -28,6 +28,12 @@ import picocli.CommandLine.Spec;
             "  keeps its PIDs in a user and PID namespace of its own (under an init of Cryo's),",
             "  or, where none can be made, gets new ones, with a notice.",
             "  Files are reopened by path; file-backed memory is checked to be unchanged.",
+            "  Root restarting a file another user recorded runs it as that user (uid, gids,",
+            "  supplementary groups), unless --as-caller; a normal user always gets its own.",
+            "  An interrupted restart (any signal, to cr_restart or its helper) leaves nothing",
+            "  running, or the whole process running. Once it runs, SIGINT, SIGTERM, SIGHUP,",
+            "  SIGQUIT, SIGUSR1 and SIGUSR2 are passed on to it. If cr_restart dies, the process",
+            "  runs on under the helper, which says so on stderr and in syslog, and logs its end.",
         },
         parameterListHeading = "%nARGUMENTS%n",
         optionListHeading = "%nOPTIONS%n",
@@ -50,8 +56,16 @@ final class RestartCommand implements Callable<Integer> {
     @Option(names = "--no-restore-pid", description = "Give the process a new PID instead of its original one.")
     boolean noRestorePid;
 
-    @Option(names = "--detach", description = "Return as soon as the process runs, instead of waiting for it.")
+    @Option(names = "--detach", description = {"Return as soon as the process runs, instead of waiting for it;",
+        "its exit status goes to whoever inherits it (the nearest subreaper, or init)."})
     boolean detach;
+
+    @Option(names = "--as-caller",
+            description = "As root, restart a file another user recorded with root's credentials, not that user's.")
+    boolean asCaller;
+
+    @Option(names = {"-v", "--verbose"}, description = "Say how PIDs and credentials come back.")
+    boolean verbose;
 
     @Option(names = "--relocate", paramLabel = "OLD=NEW",
             description = "Open files recorded under path OLD from NEW instead (repeatable).")
@@ -70,6 +84,7 @@ final class RestartCommand implements Callable<Integer> {
             // The same status the helper uses, so scripts see one code for "restart failed".
             throw new CliFailure(e.getMessage(), ExitStatus.RESTORE_FAILED);
         }
+        SignalRelay.install(helper.pid());
         return helper.waitFor();
     }
 
@@ -77,6 +92,8 @@ final class RestartCommand implements Callable<Integer> {
         RestartOptions.Builder options = RestartOptions.builder()
                 .restorePid(!noRestorePid)
                 .detach(detach)
+                .verbose(verbose)
+                .asCaller(asCaller)
                 .inheritIo(true);
         for (String relocation : relocations) {
             int equals = relocation.indexOf('=');
