@@ -5,7 +5,8 @@ package org.cryo.api;
  * an operator's terminal only through {@link #escape}: a control character (C0, DEL, C1) could move
  * the cursor, rewrite the screen or forge a line of output, and a bidirectional-override character
  * could make a path read as another.  Such characters become {@code \xNN} (below U+0100) or a
- * backslash, {@code u} and four hex digits; a backslash is doubled, so the text stays unambiguous.
+ * backslash, {@code u} and four hex digits.  A backslash is left as it is, so that escaping is
+ * idempotent: a message escaped where it was made and again where it is printed reads the same.
  * The engine escapes its messages the same way (native/src/error.c).
  */
 public final class SafeText {
@@ -31,9 +32,7 @@ public final class SafeText {
                 return out.append("...").toString();
             }
             char c = text.charAt(i);
-            if (c == '\\') {
-                out.append("\\\\");
-            } else if (c < 0x20 || c == 0x7f) {
+            if (c < 0x20 || c == 0x7f) {
                 out.append(String.format("\\x%02x", (int) c));
             } else if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
                 out.append(String.format("\\u%04x", (int) c));   // C1 controls, bidi overrides
