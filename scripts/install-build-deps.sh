@@ -8,13 +8,14 @@ BUILD_PACKAGES=(openjdk-17-jdk-headless maven gcc make libc6-dev libxxhash-dev)
 missing_packages() {
     local package
     for package in "$@"; do
-        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+        if [[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null) != 'install ok installed' ]]; then
             echo "$package"
         fi
     done
 }
 
 # Installs the packages given that are not installed yet; apt-get update at most once per run.
+# Waits for a dpkg lock another apt holds rather than failing.
 install_packages() {
     local missing
     mapfile -t missing < <(missing_packages "$@")
@@ -27,10 +28,28 @@ install_packages() {
     fi
     echo "install-build-deps: installing ${missing[*]}" >&2
     if [[ -z ${CRYO_APT_UPDATED:-} ]]; then
-        $sudo apt-get update -qq
+        $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
         export CRYO_APT_UPDATED=1
     fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+        --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The same for packages of daemons that the test clusters start themselves (Slurm, munge, Grid
+# Engine): their postinsts would start them through init.d, before there is a configuration and
+# with the wrong environment, so a policy-rc.d forbids it for the duration (root only).
+install_packages_without_starting_daemons() {
+    [[ -n $(missing_packages "$@") ]] || return 0
+    local made_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+        made_policy=1
+    fi
+    local status=0
+    install_packages "$@" || status=$?
+    (( made_policy )) && rm -f /usr/sbin/policy-rc.d
+    return "$status"
 }
 
 # Sourcing this file only defines the functions (scripts/test-all.sh reuses them).

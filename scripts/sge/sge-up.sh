@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 source ./common.sh
+source ../install-build-deps.sh
 SCRIPTS=$PWD
 cd /   # the daemons' working directory
 export DEBIAN_FRONTEND=noninteractive
@@ -41,13 +42,9 @@ root_dir "$SGE_DIR" 0755
 
 # ---------------------------------------------------------------------------- packages
 install_packages() {
-    local p missing=()
-    for p in gridengine-master gridengine-exec gridengine-client gridengine-drmaa1.0 \
-             gridengine-drmaa-dev libdrmaa1.0-java iproute2 util-linux; do
-        [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]] || missing+=("$p")
-    done
-    (( ${#missing[@]} )) || return 0
-    log "installing ${missing[*]}"
+    local packages=(gridengine-master gridengine-exec gridengine-client gridengine-drmaa1.0
+                    gridengine-drmaa-dev libdrmaa1.0-java iproute2 util-linux)
+    [[ -n $(missing_packages "${packages[@]}") ]] || return 0
     # gridengine-common asks for the cell and the master host; gridengine-master's postinst then
     # runs init_cluster (BerkeleyDB spool, managers root and sgeadmin, this host as admin host).
     debconf-set-selections <<EOF
@@ -55,17 +52,8 @@ gridengine-common shared/gridengineconfig boolean true
 gridengine-common shared/gridenginecell string $SGE_CELL
 gridengine-common shared/gridenginemaster string $HEAD_HOST
 EOF
-    # The postinsts start the daemons through invoke-rc.d; policy-rc.d forbids it (we start
-    # them below, with a clean environment and our own pid files).
-    local made_policy=0
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1
-    fi
-    if [[ -z ${CRYO_APT_UPDATED:-} ]]; then apt-get -o DPkg::Lock::Timeout=600 update -qq; fi
     # never slurm-wlm-torque: it conflicts with gridengine-client (both ship qsub & co.)
-    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    (( made_policy )) && rm -f /usr/sbin/policy-rc.d
-    return 0
+    install_packages_without_starting_daemons "${packages[@]}"
 }
 
 # ------------------------------------------------------------------------- host names

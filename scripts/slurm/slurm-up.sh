@@ -10,27 +10,15 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 source ./common.sh
+source ../install-build-deps.sh
 ON_NODE=$PWD/on-node.sh
 cd /tmp   # slurmrestd's cwd is the default work dir of REST-submitted jobs
 mkdir -p "$SCHED_DIR" /run/cryo
 export DEBIAN_FRONTEND=noninteractive
 
 install_packages() {
-    local p missing=()
-    for p in slurm-wlm slurmctld slurmd slurm-client slurmrestd slurm-wlm-jwt-plugin munge curl iproute2 util-linux; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-    done
-    (( ${#missing[@]} )) || return 0
-    log "installing ${missing[*]}"
-    # The postinsts would start munge/slurmd/slurmctld through init.d before there is a slurm.conf.
-    local made_policy=0
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1
-    fi
-    if [[ -z ${CRYO_APT_UPDATED:-} ]]; then apt-get -o DPkg::Lock::Timeout=600 update -qq; fi
-    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    (( made_policy )) && rm -f /usr/sbin/policy-rc.d
-    return 0
+    install_packages_without_starting_daemons slurm-wlm slurmctld slurmd slurm-client slurmrestd \
+        slurm-wlm-jwt-plugin munge curl iproute2 util-linux
 }
 
 # Slurm resolves node names; the head node's must resolve here, node2's for job scripts there.
