@@ -36,14 +36,7 @@ class UnprivilegedNamespaceRestartTest {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
             String expected = referenceResult(dir);
             Path script = dir.resolve("run.sh");
-            Files.writeString(script, String.join("\n",
-                    "set -u",
-                    "cd " + dir,
-                    "prog=" + CheckpointHarness.program("soak_job"),
-                    "engine=" + CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine"),
-                    "$prog " + dir + "/go " + ROUNDS + " " + WORK + " " + MEM_MIB + " > job.out 2>&1 &",
-                    "J=$!",
-                    "for i in $(seq 400); do grep -q PROGRESS job.out && break; sleep 0.05; done",
+            Files.writeString(script, script(dir,
                     "echo ORIGINAL $J $(cat /proc/$J/task/*/children)",
                     "$engine checkpoint --kill -f job.cryo $J || exit 3",
                     "wait $J",
@@ -108,14 +101,7 @@ class UnprivilegedNamespaceRestartTest {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
             String expected = referenceResult(dir);
             Path script = dir.resolve("run.sh");
-            Files.writeString(script, String.join("\n",
-                    "set -u",
-                    "cd " + dir,
-                    "prog=" + CheckpointHarness.program("soak_job"),
-                    "engine=" + CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine"),
-                    "$prog " + dir + "/go " + ROUNDS + " " + WORK + " " + MEM_MIB + " > job.out 2>&1 &",
-                    "J=$!",
-                    "for i in $(seq 400); do grep -q PROGRESS job.out && break; sleep 0.05; done",
+            Files.writeString(script, script(dir,
                     "K=\"$J $(cat /proc/$J/task/*/children)\"",
                     "$engine checkpoint --kill -f job.cryo $J || exit 3",
                     "wait $J",
@@ -191,5 +177,22 @@ class UnprivilegedNamespaceRestartTest {
 
     private static long[] numbers(String line) {
         return Arrays.stream(line.trim().split("\\s+")).skip(1).mapToLong(Long::parseLong).toArray();
+    }
+
+    /**
+     * A shell script for the test user: start the job (soak_job, its PID in $J, $prog and $engine
+     * set) in {@code dir}, wait for its first round, then run {@code steps}.
+     */
+    private static String script(Path dir, String... steps) {
+        List<String> lines = new java.util.ArrayList<>(List.of(
+                "set -u",
+                "cd " + dir,
+                "prog=" + CheckpointHarness.program("soak_job"),
+                "engine=" + CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine"),
+                "$prog " + dir + "/go " + ROUNDS + " " + WORK + " " + MEM_MIB + " > job.out 2>&1 &",
+                "J=$!",
+                "for i in $(seq 400); do grep -q PROGRESS job.out && break; sleep 0.05; done"));
+        lines.addAll(List.of(steps));
+        return String.join("\n", lines);
     }
 }
