@@ -234,6 +234,10 @@ static int add_shmem_file(struct tree *t, const struct shmem_file_rec *m)
 	return 0;
 }
 
+/* Small enough to save, where files go that a program expects to lose
+ * when the node reboots or a cleaner passes (a JVM's hsperfdata). */
+#define TMP_FILE_SAVED_MAX (1u << 20)
+
 /* Bytes of data (not holes) a deleted file may have to be saved by content. */
 static uint64_t deleted_file_max(void)
 {
@@ -316,8 +320,15 @@ static void drop_saved(struct shmem_file_rec *m)
 static int capture_by_content(struct tree *t, pid_t pid, const char *open_path, const char *path, uint32_t flags,
 			      const char *what, struct cryo_error *e)
 {
-	int fd = open(open_path, O_RDONLY | O_CLOEXEC);
+	/* a tmp file is opened by its name, which anyone may have replaced meanwhile by a link or a FIFO */
+	int fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (flags & CRYO_SHMEM_RECREATE ? O_NOFOLLOW : 0));
 	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 &&
+	    (!S_ISREG(st.st_mode) || (flags & CRYO_SHMEM_RECREATE && st.st_size > TMP_FILE_SAVED_MAX))) {
+		close(fd);
+		fd = -1;
+		errno = ESTALE;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		int err = errno;
 		if (fd >= 0)
@@ -332,11 +343,12 @@ static int capture_by_content(struct tree *t, pid_t pid, const char *open_path, 
 	int rc = !m.path || find_extents(fd, &m) ? -1 : 0;
 	if (!rc && flags & CRYO_SHMEM_UNLINKED && m.data_len > max) {
 		close(fd);
+		cryo_fail(e, pid, "files", "", EFBIG,
+			  "%s of process %d is %s, deleted, with %llu bytes of data: more than the %llu Cryo saves "
+			  "(set CRYO_DELETED_FILE_MAX, e.g. CRYO_DELETED_FILE_MAX=4G, to raise it)", what, pid, m.path,
+			  (unsigned long long)m.data_len, (unsigned long long)max);
 		drop_saved(&m);
-		return cryo_fail(e, pid, "files", "", EFBIG,
-				 "%s of process %d is %s, deleted, with %llu bytes of data: more than the %llu Cryo saves "
-				 "(set CRYO_DELETED_FILE_MAX, e.g. CRYO_DELETED_FILE_MAX=4G, to raise it)", what, pid, path,
-				 (unsigned long long)m.data_len, (unsigned long long)max);
+		return -1;
 	}
 	if (!rc)
 		rc = read_extents(fd, &m) || add_shmem_file(t, &m) ? -1 : 0;
@@ -433,9 +445,6 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 	return 0;
 }
 
-/* Small enough to save, where files go that a program expects to lose
- * when the node reboots or a cleaner passes (a JVM's hsperfdata). */
-#define TMP_FILE_SAVED_MAX (1u << 20)
 
 static int in_tmp_directory(const char *path)
 {
@@ -462,12 +471,20 @@ static int capture_mapped_files(struct tree *t, int k, struct cryo_error *e)
 		snprintf(open_path, sizeof(open_path), "/proc/%d/map_files/%llx-%llx", pid,
 			 (unsigned long long)v->r.start, (unsigned long long)v->r.end);
 		snprintf(what, sizeof(what), "the mapping at %#llx", (unsigned long long)v->r.start);
-		if (capture_by_content(t, pid, flags & CRYO_SHMEM_UNLINKED ? open_path : v->path, v->path, flags, what, e))
-			return -1;
-		const struct shmem_file_rec *m = &t->shmem_files[t->nr_shmem_files - 1];
-		if (m->r.dev != v->r.file.dev || m->r.ino != v->r.file.ino)
+		int recreate = flags & CRYO_SHMEM_RECREATE;
+		if (capture_by_content(t, pid, recreate ? v->path : open_path, v->path, flags, what, e)) {
+			if (!recreate)
+				return -1;
+			continue;           /* an extra, not a need: it stays a file by reference */
+		}
+		struct shmem_file_rec *m = &t->shmem_files[t->nr_shmem_files - 1];
+		if (m->r.dev == v->r.file.dev && m->r.ino == v->r.file.ino)
+			continue;
+		if (!recreate)
 			return cryo_fail(e, pid, "memory", "", ESTALE, "process %d maps %s, which was replaced while it was saved",
 					 pid, v->path);
+		drop_saved(m);          /* another file has its name now: not what is mapped */
+		t->nr_shmem_files--;
 	}
 	return 0;
 }
