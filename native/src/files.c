@@ -66,6 +66,10 @@ static int classify_fd(pid_t pid, struct fd_rec *f, const struct stat *st, struc
 		f->r.kind = CRYO_FD_SHMEM;          /* saved by content: files_link_tree */
 		return 0;
 	}
+	if (S_ISREG(st->st_mode) && deleted) {
+		f->r.kind = CRYO_FD_SHMEM;          /* a deleted file, saved by content: files_link_tree */
+		return 0;
+	}
 	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
 		if (deleted)
 			return cryo_fail(e, pid, "files", "", ENOENT,
@@ -212,12 +216,168 @@ static void pipe_ends(const struct tree *t, uint64_t ino, int *readers, int *wri
 		}
 }
 
+static int have_shmem_file(const struct tree *t, uint64_t dev, uint64_t ino)
+{
+	for (int i = 0; i < t->nr_shmem_files; i++)
+		if (t->shmem_files[i].r.dev == dev && t->shmem_files[i].r.ino == ino)
+			return 1;
+	return 0;
+}
+
+static int add_shmem_file(struct tree *t, const struct shmem_file_rec *m)
+{
+	struct shmem_file_rec *grown = realloc(t->shmem_files, (size_t)(t->nr_shmem_files + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	t->shmem_files = grown;
+	t->shmem_files[t->nr_shmem_files++] = *m;
+	return 0;
+}
+
+/* Small enough to save, where files go that a program expects to lose
+ * when the node reboots or a cleaner passes (a JVM's hsperfdata). */
+#define TMP_FILE_SAVED_MAX (1u << 20)
+
+/* Bytes of data (not holes) a deleted file may have to be saved by content. */
+static uint64_t deleted_file_max(void)
+{
+	const char *v = getenv("CRYO_DELETED_FILE_MAX");
+	char *end;
+	unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
+	if (!v || !*v || end == v)
+		return 64ULL << 20;
+	switch (*end) {
+	case 'G': case 'g': n <<= 10; /* fall through */
+	case 'M': case 'm': n <<= 10; /* fall through */
+	case 'K': case 'k': n <<= 10;
+	}
+	return n;
+}
+
+static int add_extent(struct shmem_file_rec *m, uint64_t off, uint64_t len)
+{
+	uint64_t *grown = realloc(m->extents, (size_t)(m->nr_extents + 1) * 2 * sizeof(*grown));
+	if (!grown)
+		return -1;
+	m->extents = grown;
+	m->extents[2 * m->nr_extents] = off;
+	m->extents[2 * m->nr_extents + 1] = len;
+	m->nr_extents++;
+	m->data_len += len;
+	return 0;
+}
+
+/* Where fd's data is (SEEK_DATA/SEEK_HOLE; all of it where the file system
+ * cannot say): holes stay holes at restart. */
+static int find_extents(int fd, struct shmem_file_rec *m)
+{
+	uint64_t size = m->r.size;
+	for (off_t at = 0; (uint64_t)at < size;) {
+		off_t data = lseek(fd, at, SEEK_DATA), hole;
+		if (data < 0 && errno == ENXIO)
+			break;
+		if (data < 0 || (hole = lseek(fd, data, SEEK_HOLE)) < 0) {
+			data = at;
+			hole = (off_t)size;
+		}
+		if ((uint64_t)hole > size)
+			hole = (off_t)size;
+		if (hole > data && add_extent(m, (uint64_t)data, (uint64_t)(hole - data)))
+			return -1;
+		at = hole > data ? hole : data + 1;
+	}
+	return 0;
+}
+
+static int read_extents(int fd, struct shmem_file_rec *m)
+{
+	if (!(m->contents = malloc(m->data_len ? m->data_len : 1)))
+		return -1;
+	char *to = m->contents;
+	for (uint64_t i = 0; i < m->nr_extents; i++) {
+		uint64_t len = m->extents[2 * i + 1];
+		if (pread(fd, to, len, (off_t)m->extents[2 * i]) != (ssize_t)len)
+			return -1;
+		to += len;
+	}
+	return 0;
+}
+
+static void drop_saved(struct shmem_file_rec *m)
+{
+	free(m->contents);
+	free(m->extents);
+	free(m->path);
+}
+
+/*
+ * A file saved by content (path is /proc/PID/fd/N or map_files/..., a new
+ * open file of its own, so that seeking for its holes moves no offset of
+ * the process): a deleted file (CRYO_SHMEM_UNLINKED, up to
+ * CRYO_DELETED_FILE_MAX bytes of data) or a small file in a tmp directory
+ * (CRYO_SHMEM_RECREATE).  what names it for the user.
+ */
+static int capture_by_content(struct tree *t, pid_t pid, const char *open_path, const char *path, uint32_t flags,
+			      const char *what, struct cryo_error *e)
+{
+	/* a tmp file is opened by its name, which anyone may have replaced meanwhile by a link or a FIFO */
+	int fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (flags & CRYO_SHMEM_RECREATE ? O_NOFOLLOW : 0));
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 &&
+	    (!S_ISREG(st.st_mode) || (flags & CRYO_SHMEM_RECREATE && st.st_size > TMP_FILE_SAVED_MAX))) {
+		close(fd);
+		fd = -1;
+		errno = ESTALE;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return cryo_fail(e, pid, "files", "open", err, "cannot read %s (%s of process %d) to save it by content",
+				 path, what, pid);
+	}
+	struct shmem_file_rec m = { .r = { .flags = flags, .dev = st.st_dev, .ino = st.st_ino, .size = (uint64_t)st.st_size } };
+	size_t len = strlen(path);
+	m.path = strndup(path, flags & CRYO_SHMEM_UNLINKED && len > 10 ? len - 10 : len);   /* without " (deleted)" */
+	uint64_t max = deleted_file_max();
+	int rc = !m.path || find_extents(fd, &m) ? -1 : 0;
+	if (!rc && flags & CRYO_SHMEM_UNLINKED && m.data_len > max) {
+		close(fd);
+		cryo_fail(e, pid, "files", "", EFBIG,
+			  "%s of process %d is %s, deleted, with %llu bytes of data: more than the %llu Cryo saves "
+			  "(set CRYO_DELETED_FILE_MAX, e.g. CRYO_DELETED_FILE_MAX=4G, to raise it)", what, pid, m.path,
+			  (unsigned long long)m.data_len, (unsigned long long)max);
+		drop_saved(&m);
+		return -1;
+	}
+	if (!rc)
+		rc = read_extents(fd, &m) || add_shmem_file(t, &m) ? -1 : 0;
+	int err = errno;
+	close(fd);
+	if (rc) {
+		drop_saved(&m);
+		return cryo_fail(e, pid, "files", "pread", err ? err : EIO, "cannot save %s (%s of process %d) by content",
+				 path, what, pid);
+	}
+	return 0;
+}
+
+static int is_memory_object_path(const char *path)
+{
+	return !strncmp(path, "/memfd:", 7) || !strncmp(path, "/dev/shm/", 9);
+}
+
 /* A memfd or unlinked shm file held open: its contents, once per object. */
 static int capture_shmem_file(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_error *e)
 {
-	for (int i = 0; i < t->nr_shmem_files; i++)
-		if (t->shmem_files[i].r.dev == f->r.file.dev && t->shmem_files[i].r.ino == f->r.file.ino)
-			return 0;
+	if (have_shmem_file(t, f->r.file.dev, f->r.file.ino))
+		return 0;
+	if (!is_memory_object_path(f->path)) {
+		char open_path[64], what[32];
+		snprintf(open_path, sizeof(open_path), "/proc/%d/fd/%d", pid, f->r.fd);
+		snprintf(what, sizeof(what), "fd %d", f->r.fd);
+		return capture_by_content(t, pid, open_path, f->path, CRYO_SHMEM_UNLINKED, what, e);
+	}
 	int fd = proc_dup_fd(pid, f->r.fd, e);
 	if (fd < 0)
 		return -1;
@@ -285,12 +445,59 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 	return 0;
 }
 
+
+static int in_tmp_directory(const char *path)
+{
+	return !strncmp(path, "/tmp/", 5) || !strncmp(path, "/var/tmp/", 9) || !strncmp(path, "/dev/shm/", 9);
+}
+
+/* Mappings whose file may be gone at restart: a deleted file mapped shared,
+ * by content (recreated unlinked); a small file in a tmp directory mapped
+ * shared, by content too (recreated at its path if it is gone by then). */
+static int capture_mapped_files(struct tree *t, int k, struct cryo_error *e)
+{
+	const struct snapshot *s = &t->procs[k];
+	pid_t pid = s->proc.pid;
+	for (int i = 0; i < s->nr_vmas; i++) {
+		const struct vma_rec *v = &s->vmas[i];
+		char open_path[96], what[64];
+		uint32_t flags = 0;
+		if (v->r.kind == CRYO_VMA_ANON_SHARED && v->r.flags & CRYO_VMA_FILE_GONE)
+			flags = CRYO_SHMEM_UNLINKED;
+		else if (v->r.kind == CRYO_VMA_FILE_SHARED && in_tmp_directory(v->path) && v->r.file.size <= TMP_FILE_SAVED_MAX)
+			flags = CRYO_SHMEM_RECREATE;
+		if (!flags || have_shmem_file(t, v->r.file.dev, v->r.file.ino))
+			continue;
+		snprintf(open_path, sizeof(open_path), "/proc/%d/map_files/%llx-%llx", pid,
+			 (unsigned long long)v->r.start, (unsigned long long)v->r.end);
+		snprintf(what, sizeof(what), "the mapping at %#llx", (unsigned long long)v->r.start);
+		int recreate = flags & CRYO_SHMEM_RECREATE;
+		if (capture_by_content(t, pid, recreate ? v->path : open_path, v->path, flags, what, e)) {
+			if (!recreate)
+				return -1;
+			continue;           /* an extra, not a need: it stays a file by reference */
+		}
+		struct shmem_file_rec *m = &t->shmem_files[t->nr_shmem_files - 1];
+		if (m->r.dev == v->r.file.dev && m->r.ino == v->r.file.ino)
+			continue;
+		if (!recreate)
+			return cryo_fail(e, pid, "memory", "", ESTALE, "process %d maps %s, which was replaced while it was saved",
+					 pid, v->path);
+		drop_saved(m);          /* another file has its name now: not what is mapped */
+		t->nr_shmem_files--;
+	}
+	return 0;
+}
+
 int files_link_tree(struct tree *t, struct cryo_error *e)
 {
-	for (int k = 0; k < t->nr; k++)
+	for (int k = 0; k < t->nr; k++) {
 		for (int i = 0; i < t->procs[k].nr_fds; i++)
 			if (link_one(t, k, &t->procs[k].fds[i], e))
 				return -1;
+		if (capture_mapped_files(t, k, e))
+			return -1;
+	}
 	return 0;
 }
 
@@ -521,4 +728,134 @@ int files_close_pool_injected(struct injector *in, const struct tree *t, struct 
 	if (!pool_size(t))
 		return 0;
 	return remote_fd_call(in, "close_range", SYS_close_range, pool, pool + pool_size(t) - 1, 0, 0, NULL, e);
+}
+
+/* ---- files saved by content, at restart ---- */
+
+int files_fill_saved(int fd, const struct shmem_file_rec *c, struct cryo_error *e)
+{
+	if (!c->r.flags)            /* a memory object: its contents whole */
+		return c->r.size && pwrite(fd, c->contents, c->r.size, 0) != (ssize_t)c->r.size
+			? cryo_fail_errno(e, getpid(), "shared memory", "pwrite", "cannot fill a shared memory object") : 0;
+	if (ftruncate(fd, (off_t)c->r.size) < 0)
+		return cryo_fail_errno(e, getpid(), "files", "ftruncate", "cannot give %s its %llu bytes", c->path,
+				       (unsigned long long)c->r.size);
+	const char *from = c->contents;
+	for (uint64_t i = 0; i < c->nr_extents; i++) {
+		uint64_t len = c->extents[2 * i + 1];
+		if (pwrite(fd, from, len, (off_t)c->extents[2 * i]) != (ssize_t)len)
+			return cryo_fail_errno(e, getpid(), "files", "pwrite", "cannot write the saved contents of %s", c->path);
+		from += len;
+	}
+	return 0;
+}
+
+/* The mode and owner a file saved by content had, from a descriptor or mapping of it. */
+static void saved_owner(const struct tree *t, const struct shmem_file_rec *c, mode_t *mode, uid_t *uid, gid_t *gid)
+{
+	*mode = 0600;
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	for (int k = 0; k < t->nr; k++) {
+		const struct snapshot *s = &t->procs[k];
+		for (int i = 0; i < s->nr_fds; i++)
+			if (s->fds[i].r.file.dev == c->r.dev && s->fds[i].r.file.ino == c->r.ino) {
+				*mode = s->fds[i].r.file.mode & 07777;
+				*uid = s->proc.uid[1];
+				*gid = s->proc.gid[1];
+				return;
+			}
+		for (int i = 0; i < s->nr_vmas; i++)
+			if (s->vmas[i].r.file.dev == c->r.dev && s->vmas[i].r.file.ino == c->r.ino) {
+				if (s->vmas[i].r.kind == CRYO_VMA_FILE_SHARED)
+					*mode = s->vmas[i].r.file.mode & 07777;
+				*uid = s->proc.uid[1];
+				*gid = s->proc.gid[1];
+				return;
+			}
+	}
+}
+
+/* Root restarting another user's job: the file is the user's again (it may only be allowed to open its own). */
+static void give_back(int fd, uid_t uid, gid_t gid)
+{
+	if (geteuid() == 0 && uid != (uid_t)-1 && fchown(fd, uid, gid) < 0)
+		return;     /* the mode still lets its owner in: best effort */
+}
+
+/* O_TMPFILE in the file's own directory, or a new name there removed at once. */
+static int create_unlinked_in(const char *dir, mode_t mode)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	char name[PATH_MAX];
+	if (snprintf(name, sizeof(name), "%s/.cryo-deleted-XXXXXX", dir) >= (int)sizeof(name)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = mkostemp(name, O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (unlink(name) < 0 || fchmod(fd, mode) < 0) {
+		int err = errno;
+		unlink(name);
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int files_make_unlinked(const struct tree *t, const struct shmem_file_rec *c, relocate_fn relocate, struct cryo_error *e)
+{
+	char buf[PATH_MAX], dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", relocate(c->path, buf, sizeof(buf)));
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return cryo_fail(e, getpid(), "files", "", EINVAL, "deleted file %s has no directory", c->path);
+	*(slash == dir ? slash + 1 : slash) = 0;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	saved_owner(t, c, &mode, &uid, &gid);
+	int fd = create_unlinked_in(dir, mode);
+	if (fd < 0)
+		return cryo_fail_errno(e, getpid(), "files", "open(O_TMPFILE)",
+				       "cannot recreate deleted file %s in %s (use --relocate OLD=NEW if the directory moved)", c->path, dir);
+	give_back(fd, uid, gid);
+	if (files_fill_saved(fd, c, e)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int files_recreate_gone(const struct tree *t, relocate_fn relocate, struct cryo_error *e)
+{
+	char buf[PATH_MAX];
+	for (int i = 0; i < t->nr_shmem_files; i++) {
+		const struct shmem_file_rec *c = &t->shmem_files[i];
+		if (!(c->r.flags & CRYO_SHMEM_RECREATE))
+			continue;
+		const char *path = relocate(c->path, buf, sizeof(buf));
+		mode_t mode;
+		uid_t uid;
+		gid_t gid;
+		saved_owner(t, c, &mode, &uid, &gid);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno == EEXIST)
+			continue;           /* still there: it holds the data, as any mapped file */
+		if (fd < 0)
+			return cryo_fail_errno(e, getpid(), "mapped file", "open", "mapped file %s is gone since the checkpoint "
+					       "and cannot be recreated", path);
+		give_back(fd, uid, gid);
+		int rc = files_fill_saved(fd, c, e);
+		close(fd);
+		if (rc) {
+			unlink(path);
+			return -1;
+		}
+	}
+	return 0;
 }

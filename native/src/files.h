@@ -27,5 +27,12 @@ int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_
 int files_restore_injected(struct injector *in, uint64_t scratch, const struct tree *t, const struct snapshot *s,
 			   relocate_fn relocate, struct cryo_error *e);
 int files_close_pool_injected(struct injector *in, const struct tree *t, struct cryo_error *e);
+/* Files saved by content (format.h, CRYO_SHMEM_*): fd gets c's contents,
+ * holes kept; a deleted one is made again, unlinked, in its directory
+ * (returns its descriptor); one in a tmp directory mapped shared is made
+ * again at its path if it is gone, before files_check looks for it. */
+int files_fill_saved(int fd, const struct shmem_file_rec *c, struct cryo_error *e);
+int files_make_unlinked(const struct tree *t, const struct shmem_file_rec *c, relocate_fn relocate, struct cryo_error *e);
+int files_recreate_gone(const struct tree *t, relocate_fn relocate, struct cryo_error *e);
 
 #endif

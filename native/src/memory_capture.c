@@ -116,9 +116,15 @@ static int classify(pid_t pid, const struct smaps_header *h, int may_write, stru
 		struct stat st;
 		size_t len = strlen(path);
 		if (len > 10 && !strcmp(path + len - 10, " (deleted)")) {
-			if (shared)
-				return cryo_fail(e, pid, "memory", "", ENOENT,
-						 "process %d maps %s, which was deleted: cannot save it by reference", pid, path);
+			if (shared) {
+				/* its file is saved by content and recreated, unlinked (files.c) */
+				v->r.kind = CRYO_VMA_ANON_SHARED;
+				v->r.flags |= CRYO_VMA_FILE_GONE;
+				v->r.file.ino = h->inode;
+				v->r.file.dev = makedev(h->major, h->minor);
+				v->r.pgoff = h->pgoff;
+				goto mapped;
+			}
 			/* a binary replaced under a running program (an upgrade): its pages are
 			 * still readable through the mapping, so they are saved, all of them */
 			v->r.kind = CRYO_VMA_ANON_PRIVATE;
@@ -207,7 +213,7 @@ static int needs_data(const struct vma_rec *v)
 
 static int page_wanted(const struct vma_rec *v, uint64_t pm)
 {
-	if (v->r.flags & CRYO_VMA_FILE_GONE)               /* no file to find the rest in again */
+	if (v->r.kind == CRYO_VMA_ANON_PRIVATE && v->r.flags & CRYO_VMA_FILE_GONE)   /* no file to find the rest in again */
 		return 1;
 	if (v->r.kind == CRYO_VMA_FILE_PRIVATE)          /* only its copied-on-write pages */
 		return (pm & PM_SWAPPED) || ((pm & PM_PRESENT) && !(pm & PM_FILE));

@@ -2,6 +2,7 @@
 #include "error.h"
 #include "sockets.h"
 #include "tcp.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -134,21 +135,32 @@ int shmem_pool_fd(const struct tree *t, int pool_base, uint64_t dev, uint64_t in
 	return -1;
 }
 
-static int create_shmem(const struct tree *t, int pool_base, struct cryo_error *e)
+static const struct shmem_file_rec *saved_contents(const struct tree *t, const struct shmem_obj *o)
+{
+	for (int f = 0; f < t->nr_shmem_files; f++)
+		if (t->shmem_files[f].r.dev == o->dev && t->shmem_files[f].r.ino == o->ino)
+			return &t->shmem_files[f];
+	return NULL;
+}
+
+static int create_shmem(const struct tree *t, int pool_base, relocate_fn relocate, struct cryo_error *e)
 {
 	pid_t self = getpid();
 	for (int i = 0; i < t->nr_shmem; i++) {
-		int fd = memfd_create("cryo-shmem", MFD_CLOEXEC);
-		if (fd < 0)
-			return cryo_fail_errno(e, self, "shared memory", "memfd_create", "cannot create shared memory object %d", i + 1);
-		if (ftruncate(fd, (off_t)t->shmem[i].size) < 0)
-			return cryo_fail_errno(e, self, "shared memory", "ftruncate", "cannot size shared memory to %llu bytes",
-					       (unsigned long long)t->shmem[i].size);
-		for (int f = 0; f < t->nr_shmem_files; f++) {
-			const struct shmem_file_rec *c = &t->shmem_files[f];
-			if (c->r.dev == t->shmem[i].dev && c->r.ino == t->shmem[i].ino &&
-			    pwrite(fd, c->contents, c->r.size, 0) != (ssize_t)c->r.size)
-				return cryo_fail_errno(e, self, "shared memory", "pwrite", "cannot fill shared memory object %d", i + 1);
+		const struct shmem_file_rec *c = saved_contents(t, &t->shmem[i]);
+		int fd;
+		if (c && c->r.flags & CRYO_SHMEM_UNLINKED) {       /* a deleted file: one again (files.c) */
+			if ((fd = files_make_unlinked(t, c, relocate, e)) < 0)
+				return -1;
+		} else {
+			fd = memfd_create("cryo-shmem", MFD_CLOEXEC);
+			if (fd < 0)
+				return cryo_fail_errno(e, self, "shared memory", "memfd_create", "cannot create shared memory object %d", i + 1);
+			if (ftruncate(fd, (off_t)t->shmem[i].size) < 0)
+				return cryo_fail_errno(e, self, "shared memory", "ftruncate", "cannot size shared memory to %llu bytes",
+						       (unsigned long long)t->shmem[i].size);
+			if (c && files_fill_saved(fd, c, e))
+				return -1;
 		}
 		int at = pool_base + 2 * t->nr_pipes + i;
 		if (fd != at && (dup3(fd, at, O_CLOEXEC) < 0 || close(fd) < 0))
@@ -206,7 +218,7 @@ static int open_pipe(const struct pipe_rec *p, int fds[2], struct cryo_error *e)
 	return 0;
 }
 
-int pipes_create_pool(const struct tree *t, int pool_base, struct cryo_error *e)
+int pipes_create_pool(const struct tree *t, int pool_base, relocate_fn relocate, struct cryo_error *e)
 {
 	pid_t self = getpid();
 	for (int i = 0; i < t->nr_pipes; i++) {
@@ -222,7 +234,7 @@ int pipes_create_pool(const struct tree *t, int pool_base, struct cryo_error *e)
 		if (place(fds, pool_base + 2 * i, pool_base + pool_size(t) + 64, e))
 			return -1;
 	}
-	return create_shmem(t, pool_base, e) ||
+	return create_shmem(t, pool_base, relocate, e) ||
 	       sockets_create_pool(t, sockets_first(t, pool_base), pool_base + pool_size(t) + 64, e) ||
 	       tcp_create_pool(t, tcp_first(t, pool_base), e) ? -1 : 0;
 }

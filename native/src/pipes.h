@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 #include "snapshot.h"
+#include "memory.h"
 
 /* Is this /proc/PID/fd link a pipe ("pipe:[ino]")?  *ino gets its inode. */
 int pipes_parse_link(const char *link, uint64_t *ino);
@@ -30,6 +31,6 @@ int pipes_pool_fd(const struct tree *t, int pool_base, const struct cryo_fd *f);
 int shmem_pool_fd(const struct tree *t, int pool_base, uint64_t dev, uint64_t ino);
 /* In the root, on itself: create every pipe (with its data back in) and
  * every shared memory object at its pool descriptors. */
-int pipes_create_pool(const struct tree *t, int pool_base, struct cryo_error *e);
+int pipes_create_pool(const struct tree *t, int pool_base, relocate_fn relocate, struct cryo_error *e);
 
 #endif

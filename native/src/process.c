@@ -130,6 +130,10 @@ static int capture_identity(pid_t pid, struct snapshot *s, struct cryo_error *e)
 
 	if (proc_readlink(pid, "cwd", path, sizeof(path), e) || !(s->cwd = snap_strdup(path)))
 		return -1;
+	size_t cwd_len = strlen(path);
+	if (cwd_len > 10 && !strcmp(path + cwd_len - 10, " (deleted)"))   /* nothing to chdir into at restart */
+		return cryo_fail(e, pid, "cwd", "", ENOENT,
+				 "the working directory of process %d is %s, which was deleted: Cryo cannot restore it", pid, path);
 	if (proc_readlink(pid, "exe", path, sizeof(path), e) || !(s->exe = snap_strdup(path)))
 		return -1;
 	struct stat est;

@@ -745,7 +745,7 @@ static int make_pool(const struct tree *t, struct image_reader *r, struct cryo_e
 		return cryo_fail_errno(e, 0, "context file", "fcntl", "cannot move a descriptor out of the way");
 	close(r->fd);
 	r->fd = out_of_the_way;
-	return pipes_create_pool(t, pool, e);
+	return pipes_create_pool(t, pool, relocate, e);
 }
 
 static int close_pool(const struct tree *t)
@@ -850,7 +850,7 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		cryo_fail(e, 0, "context file", "", EINVAL, "context file %s is corrupt: its root is a zombie", o->path);
 		goto out;
 	}
-	if (check_same_kernel_vdso(&t, e) || check_files(&t, e))
+	if (check_same_kernel_vdso(&t, e) || files_recreate_gone(&t, relocate, e) || check_files(&t, e))
 		goto out;
 	phase("read and check metadata");
 	R.b = calloc((size_t)t.nr, sizeof(*R.b));

@@ -196,9 +196,16 @@ int tree_write_shmem_files(struct image_writer *w, const struct tree *t, struct 
 {
 	struct rec_buf b = {0};
 	for (int i = 0; i < t->nr_shmem_files; i++) {
-		size_t at = rb_begin(&b, &t->shmem_files[i].r, sizeof(t->shmem_files[i].r));
-		rb_put(&b, t->shmem_files[i].contents, t->shmem_files[i].r.size);
+		const struct shmem_file_rec *m = &t->shmem_files[i];
+		size_t at = rb_begin(&b, &m->r, sizeof(m->r));
+		if (m->r.flags) {           /* a file saved by content: its extents, then its path */
+			rb_put(&b, &m->nr_extents, sizeof(m->nr_extents));
+			rb_put(&b, m->extents, m->nr_extents * 2 * sizeof(*m->extents));
+		}
+		rb_put(&b, m->contents, m->r.flags ? m->data_len : m->r.size);
 		rb_pad8(&b);
+		if (m->r.flags)
+			rb_cstring(&b, m->path);
 		rb_finish(&b, at);
 	}
 	return write_section(w, CRYO_SEC_SHMEM_FILES, &b, e);
@@ -796,6 +803,25 @@ static int read_sysv_ipc(struct image_reader *r, struct tree *t, struct cryo_err
 	return c.bad ? -1 : 0;
 }
 
+/* The extents of a file saved by content: each inside the file, in order, their data all there. */
+static int read_file_extents(struct cursor *rec, struct shmem_file_rec *m)
+{
+	if (take(rec, &m->nr_extents, sizeof(m->nr_extents), "shared memory file extents") ||
+	    m->nr_extents > remaining(rec) / 16 || !(m->extents = malloc(m->nr_extents * 16 + 1)) ||
+	    take(rec, m->extents, m->nr_extents * 16, "shared memory file extents"))
+		return -1;
+	uint64_t end = 0;
+	m->data_len = 0;
+	for (uint64_t i = 0; i < m->nr_extents; i++) {
+		uint64_t off = m->extents[2 * i], len = m->extents[2 * i + 1];
+		if (off < end || len > m->r.size || off > m->r.size - len)
+			return -1;
+		end = off + len;
+		m->data_len += len;
+	}
+	return m->data_len > remaining(rec) ? -1 : 0;
+}
+
 static int read_shmem_files(struct image_reader *r, struct tree *t, struct cryo_error *e)
 {
 	void *buf;
@@ -809,17 +835,26 @@ static int read_shmem_files(struct image_reader *r, struct tree *t, struct cryo_
 		if (enter_record(&c, &rec, &m.r, sizeof(m.r), "shared memory file record"))
 			break;
 		struct shmem_file_rec *grown;
-		if (m.r.size > remaining(&rec) ||
+		if ((m.r.flags && read_file_extents(&rec, &m)) || (!m.r.flags && (m.data_len = m.r.size) > remaining(&rec)) ||
 		    !(grown = realloc(t->shmem_files, (size_t)(t->nr_shmem_files + 1) * sizeof(*grown)))) {
+			free(m.extents);
 			bad(&c, "shared memory file record");
 			break;
 		}
 		t->shmem_files = grown;
-		if (!(m.contents = malloc(m.r.size ? m.r.size : 1))) {
+		if (!(m.contents = malloc(m.data_len ? m.data_len : 1))) {
+			free(m.extents);
 			bad(&c, "out of memory");
 			break;
 		}
-		memcpy(m.contents, rec.p, m.r.size);
+		memcpy(m.contents, rec.p, m.data_len);
+		rec.p += m.data_len;
+		skip_pad8(&rec, c.p - m.r.record_size);
+		if (m.r.flags && !(m.path = take_string(&rec, c.p - m.r.record_size, NULL, "shared memory file path"))) {
+			free(m.extents);
+			free(m.contents);
+			break;
+		}
 		t->shmem_files[t->nr_shmem_files++] = m;
 	}
 	free(buf);
@@ -916,12 +951,14 @@ static int need_shmem(struct tree *t, uint64_t dev, uint64_t ino, uint64_t need,
 static int collect_shmem(struct tree *t, struct cryo_error *e)
 {
 	for (int i = 0; i < t->nr_shmem_files; i++)
-		if (need_shmem(t, t->shmem_files[i].r.dev, t->shmem_files[i].r.ino, t->shmem_files[i].r.size, e))
+		if (!(t->shmem_files[i].r.flags & CRYO_SHMEM_RECREATE) &&   /* that one is a file again: files.c */
+		    need_shmem(t, t->shmem_files[i].r.dev, t->shmem_files[i].r.ino, t->shmem_files[i].r.size, e))
 			return -1;
 	for (int k = 0; k < t->nr; k++)
 		for (int i = 0; i < t->procs[k].nr_vmas; i++) {
 			const struct cryo_vma *v = &t->procs[k].vmas[i].r;
-			if (v->kind == CRYO_VMA_ANON_SHARED &&
+			/* a deleted file keeps its size: its mappings may reach past its end */
+			if (v->kind == CRYO_VMA_ANON_SHARED && !(v->flags & CRYO_VMA_FILE_GONE) &&
 			    need_shmem(t, v->file.dev, v->file.ino, v->pgoff + (v->end - v->start), e))
 				return -1;
 		}
@@ -931,8 +968,11 @@ static int collect_shmem(struct tree *t, struct cryo_error *e)
 void tree_free(struct tree *t)
 {
 	free(t->shmem);
-	for (int i = 0; i < t->nr_shmem_files; i++)
+	for (int i = 0; i < t->nr_shmem_files; i++) {
 		free(t->shmem_files[i].contents);
+		free(t->shmem_files[i].extents);
+		free(t->shmem_files[i].path);
+	}
 	free(t->shmem_files);
 	for (int i = 0; i < t->nr_sysv_sem; i++)
 		free(t->sysv_sem[i].values);

@@ -75,7 +75,11 @@ struct sysv_msg_rec {
 
 struct shmem_file_rec {
 	struct cryo_shmem_file r;
-	char *contents;
+	char *contents;             /* the data of the extents, one after the other */
+	uint64_t nr_extents;        /* with r.flags: pairs {offset, length} in extents */
+	uint64_t *extents;
+	uint64_t data_len;          /* bytes in contents */
+	char *path;                 /* with r.flags: where the file was */
 };
 
 struct tcp_rec {

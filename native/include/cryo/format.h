@@ -195,7 +195,7 @@ enum cryo_vma_kind {
 #define CRYO_VMA_LOCKED      0x40u
 #define CRYO_VMA_HEAP        0x80u  /* [heap] */
 #define CRYO_VMA_STACK       0x100u /* [stack] */
-#define CRYO_VMA_FILE_GONE   0x200u /* a private mapping of a deleted file: saved whole, by content */
+#define CRYO_VMA_FILE_GONE   0x200u /* a mapping of a deleted file: a private one saved whole, by content; a shared one (ANON_SHARED) is its SHMEM_FILES object */
 
 struct cryo_vma {
 	uint32_t record_size;
@@ -229,13 +229,20 @@ enum cryo_fd_kind {
 
 /* A shared memory object the tree holds open (memfd, unlinked /dev/shm
  * file), with its contents (size bytes, padded to 8): the same object as
- * any mapping with the same device and inode.  Seals are not kept. */
+ * any mapping with the same device and inode.  Seals are not kept.
+ * With flags set (a file saved by content), what follows is instead: u64
+ * nr_extents, nr_extents pairs {u64 offset, u64 length} (the data, the rest
+ * are holes), their bytes one after the other (padded to 8), then the
+ * file's path as a string; size is the file's size. */
 struct cryo_shmem_file {
 	uint32_t record_size;
-	uint32_t pad;
+	uint32_t flags;             /* CRYO_SHMEM_*; 0 in older files */
 	uint64_t dev, ino;
 	uint64_t size;
 };
+#define CRYO_SHMEM_UNLINKED 0x1u    /* a deleted file still open or mapped: recreated unlinked in its directory */
+#define CRYO_SHMEM_RECREATE 0x2u    /* a small file in a tmp directory mapped shared: recreated at its path if gone */
+_Static_assert(sizeof(struct cryo_shmem_file) == 32, "struct cryo_shmem_file is part of the file format");
 
 /* One watch of an inotify descriptor: the path follows (path_len bytes,
  * padded to 8).  Events already queued are not kept. */

@@ -119,11 +119,11 @@ class RealProgramsTest {
         }
     }
 
-    private static List<Integer> progress(List<String> lines) {
+    static List<Integer> progress(List<String> lines) {
         return lines.stream().filter(l -> l.startsWith("PROGRESS ")).map(l -> Integer.parseInt(l.substring(9))).toList();
     }
 
-    private static int lastProgress(List<String> lines) {
+    static int lastProgress(List<String> lines) {
         List<Integer> all = progress(lines);
         return all.isEmpty() ? 0 : all.get(all.size() - 1);
     }
