@@ -255,6 +255,12 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 			f->r.kind = CRYO_FD_INHERIT;        /* a pipe to the outside: cr_restart's own */
 			return 0;
 		}
+		/* no other end anywhere: the pool's comes back and is closed, so the
+		 * reader gets the data then EOF, the writer EPIPE */
+		int closed = pipes_other_end_closed(pid, f->r.fd, readers > 0, e);
+		if (closed)
+			return closed < 0 ? -1 : pipes_capture(t, pid, f->r.fd, f->r.file.ino,
+							       pipes_parse_link(f->path, &ino) ? NULL : f->path, e);
 		return cryo_fail(e, pid, "files", "", ENOTSUP,
 				 "fd %d of process %d is %s, leading to a process outside the checkpoint", f->r.fd, pid, f->path);
 	}

@@ -1,10 +1,12 @@
 #include "pipes.h"
 #include "error.h"
+#include "proc.h"
 #include "sockets.h"
 #include "tcp.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,24 @@ int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, const char *f
 	t->pipes = grown;
 	t->pipes[t->nr_pipes++] = p;
 	return 0;
+}
+
+/* poll() on the process's own open file (not a new one: a FIFO opened
+ * non-blocking hides POLLHUP until it has seen a writer) tells what the
+ * kernel counts: POLLHUP on a read end once no writer is left anywhere,
+ * POLLERR on a write end once no reader is. */
+int pipes_other_end_closed(pid_t pid, int fd, int read_end, struct cryo_error *e)
+{
+	int copy = proc_dup_fd(pid, fd, e);
+	if (copy < 0)
+		return -1;
+	struct pollfd p = { .fd = copy, .events = read_end ? POLLIN : POLLOUT };
+	int n = poll(&p, 1, 0);
+	int err = errno;
+	close(copy);
+	if (n < 0)
+		return cryo_fail(e, pid, "pipes", "poll", err, "cannot look at the pipe at fd %d of process %d", fd, pid);
+	return (p.revents & (read_end ? POLLHUP : POLLERR)) != 0;
 }
 
 int pipes_pool_base(const struct tree *t)

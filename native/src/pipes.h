@@ -17,6 +17,9 @@ int pipes_parse_link(const char *link, uint64_t *ino);
 /* Copy the data buffered in the pipe behind /proc/pid/fd/fd into t->pipes
  * (once per pipe), without consuming it; fifo_path: a named pipe's path, or NULL. */
 int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, const char *fifo_path, struct cryo_error *e);
+/* Is the other end of the pipe behind fd of pid closed in every process (no
+ * writer left for a read end, no reader for a write end)?  1 yes, 0 no, -1 error. */
+int pipes_other_end_closed(pid_t pid, int fd, int read_end, struct cryo_error *e);
 
 /* Where the pool starts: above every descriptor of every process of t. */
 int pipes_pool_base(const struct tree *t);
