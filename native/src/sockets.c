@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <linux/sockios.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,7 +28,7 @@ int sockets_parse_link(const char *link, uint64_t *ino)
 }
 
 struct unix_info {
-	uint32_t type, peer;
+	uint32_t type, peer, shutdown;
 	int found;
 };
 
@@ -63,6 +65,8 @@ static int describe_unix_socket(uint64_t ino, struct unix_info *info, struct cry
 		for (struct rtattr *a = (struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
 			if (a->rta_type == UNIX_DIAG_PEER)
 				info->peer = *(uint32_t *)RTA_DATA(a);
+			else if (a->rta_type == UNIX_DIAG_SHUTDOWN)
+				info->shutdown = *(uint8_t *)RTA_DATA(a);
 	}
 	return 0;
 }
@@ -117,8 +121,16 @@ static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_
 	int old_off = -1, off = 0;
 	socklen_t sl = sizeof(old_off);
 	getsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, &sl);
+	/* a seqpacket socket shut down for reading reads 0 (EOF) forever once
+	 * its queue is empty: SIOCINQ (the bytes queued) says where that is */
+	int inq = 0;
+	if (type == SOCK_SEQPACKET && ioctl(sk, SIOCINQ, &inq) < 0) {
+		int err = errno;
+		close(sk);
+		return cryo_fail(e, pid, "sockets", "ioctl(SIOCINQ)", err, "cannot measure the queue of socket fd %d of process %d", fd, pid);
+	}
 	static char msg[256 * 1024];
-	size_t cap = 0;
+	size_t cap = 0, empty = 0;
 	*out = NULL;
 	*out_len = 0;
 	int rc = 0;
@@ -137,8 +149,13 @@ static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_
 			rc = cryo_fail_errno(e, pid, "sockets", "recv(MSG_PEEK)", "cannot read the queue of socket fd %d of process %d", fd, pid);
 			break;
 		}
-		if (n == 0 && type == SOCK_STREAM)
+		if (n == 0 && (type == SOCK_STREAM || (type == SOCK_SEQPACKET && off >= inq)))
 			break;
+		if (n == 0 && ++empty > 4096) {
+			rc = cryo_fail(e, pid, "sockets", "recv(MSG_PEEK)", ENOTSUP,
+				       "socket fd %d of process %d: its queue does not end (empty messages): cannot save it", fd, pid);
+			break;
+		}
 		uint32_t len = (uint32_t)n;
 		if (append(out, out_len, &cap, &len, sizeof(len)) || append(out, out_len, &cap, msg, (size_t)n)) {
 			rc = cryo_fail(e, pid, "sockets", "malloc", ENOMEM, "out of memory");
@@ -166,7 +183,11 @@ int sockets_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_
 		return 1;
 	if (info.type != SOCK_STREAM && info.type != SOCK_DGRAM && info.type != SOCK_SEQPACKET)
 		return cryo_fail(e, pid, "sockets", "", ENOTSUP, "fd %d of process %d: Unix socket of type %u", f->r.fd, pid, info.type);
-	struct socketpair_rec p = { .r = { .type = info.type, .ino = { ino, info.peer } } };
+	struct unix_info peer;
+	if (describe_unix_socket(info.peer, &peer, e))
+		return -1;
+	struct socketpair_rec p = { .r = { .type = info.type, .ino = { ino, info.peer },
+					   .shutdown = { info.shutdown, peer.shutdown } } };
 	size_t la = 0, lb = 0;
 	if (peek_queue(pid, f->r.fd, info.type, &p.queued[0], &la, e) ||
 	    peek_queue(peer_pid, peer_fd, info.type, &p.queued[1], &lb, e)) {
@@ -264,6 +285,20 @@ static int requeue(int from, const char *data, uint64_t len, struct cryo_error *
 	return 0;
 }
 
+/* Each end shut down as it was, once its data is back in (a shut-down
+ * end could not take it); for stream and seqpacket pairs the kernel marks
+ * the peer too, which the saved state of the peer says anyway. */
+static int shut_down_as_saved(int sv[2], const struct socketpair_rec *p, int i, struct cryo_error *e)
+{
+	for (int end = 0; end < 2; end++) {
+		uint32_t s = p->r.shutdown[end] & 3;
+		int how = s == 3 ? SHUT_RDWR : s == 1 ? SHUT_RD : SHUT_WR;
+		if (s && shutdown(sv[end], how) < 0)
+			return cryo_fail_errno(e, getpid(), "sockets", "shutdown", "cannot shut down end %d of socket pair %d", end + 1, i + 1);
+	}
+	return 0;
+}
+
 int sockets_create_pool(const struct tree *t, int first, int above, struct cryo_error *e)
 {
 	for (int i = 0; i < t->nr_socketpairs; i++) {
@@ -271,7 +306,8 @@ int sockets_create_pool(const struct tree *t, int first, int above, struct cryo_
 		int sv[2], high[2];
 		if (socketpair(AF_UNIX, (int)p->r.type | SOCK_CLOEXEC, 0, sv) < 0)
 			return cryo_fail_errno(e, getpid(), "sockets", "socketpair", "cannot recreate socket pair %d", i + 1);
-		if (requeue(sv[1], p->queued[0], p->r.queued_len[0], e) || requeue(sv[0], p->queued[1], p->r.queued_len[1], e))
+		if (requeue(sv[1], p->queued[0], p->r.queued_len[0], e) || requeue(sv[0], p->queued[1], p->r.queued_len[1], e) ||
+		    shut_down_as_saved(sv, p, i, e))
 			return -1;
 		/* by way of descriptors above the pool, so neither end lands on the other */
 		for (int end = 0; end < 2; end++) {

@@ -320,7 +320,9 @@ struct cryo_socketpair {
 	uint32_t type;              /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint64_t ino[2];            /* the two sockets' inodes at checkpoint time */
 	uint64_t queued_len[2];     /* bytes of message data that follow for each end */
+	uint32_t shutdown[2];       /* each end's shutdown() state, the kernel's: 1 no more reading, 2 no more writing */
 };
+_Static_assert(sizeof(struct cryo_socketpair) == 48, "cryo_socketpair is on disk");
 
 /* A System V shared memory segment the tree uses, with its contents (all of
  * it, zero pages included: segments are small next to process memory). */
