@@ -214,7 +214,7 @@ enum cryo_fd_kind {
 	CRYO_FD_REGULAR  = 1,       /* a regular file or directory, by reference */
 	CRYO_FD_DEVICE   = 2,       /* /dev/null, /dev/zero, /dev/urandom ...: reopened by path */
 	CRYO_FD_INHERIT  = 3,       /* stdin/out/err to a terminal, pipe or socket outside: cr_restart's own */
-	CRYO_FD_PIPE     = 4,       /* an end of a pipe within the tree: file.ino names it in PIPES */
+	CRYO_FD_PIPE     = 4,       /* an end of a pipe within the tree: file.ino names it in PIPES; detail: cryo_fd_pipe */
 	CRYO_FD_PARENT   = 5,       /* the same open file as the parent's fd parent_fd (inherited by fork) */
 	CRYO_FD_EVENTFD  = 6,       /* detail: struct cryo_fd_eventfd */
 	CRYO_FD_TIMERFD  = 7,       /* detail: struct cryo_fd_timerfd */
@@ -249,6 +249,16 @@ struct cryo_inotify_watch {
 struct cryo_fd_socket {
 	int32_t domain, type;       /* SO_DOMAIN, SO_TYPE */
 };
+
+/* The detail of a pipe end (CRYO_FD_PIPE; none: the pool's open file).  A
+ * second open file of the same pipe and direction (a FIFO opened twice:
+ * O_NONBLOCK and O_APPEND are the open file's), and any O_RDWR one, is an
+ * open file of its own, reopened from the pool's. */
+struct cryo_fd_pipe {
+	uint32_t own_open_file;     /* 1: an open file of its own */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_fd_pipe) == 8, "cryo_fd_pipe is on disk");
 
 /* The detail of an event descriptor: the second string of its FILES record. */
 struct cryo_fd_eventfd {
