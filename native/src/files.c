@@ -277,6 +277,8 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 			f->r.kind = CRYO_FD_INHERIT;        /* a socket to the outside on stdio: cr_restart's own */
 			return 0;
 		}
+		if ((out = sockets_capture_bound(pid, f, e)) <= 0)
+			return out;                         /* bound (and listening) again, or refused */
 		return sockets_capture_outside(pid, f, e);  /* comes back unconnected, as in BLCR */
 	}
 	if (f->r.kind == CRYO_FD_SHMEM)
@@ -410,7 +412,7 @@ int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET)
+		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND)
 			continue;           /* eventfds.c and sockets.c, once the address space is back */
 		if (f->r.dup_of < 0 && pipes_own_open_file(f)) {
 			/* an open file of its own on the pool's pipe, with its own flags */
@@ -500,7 +502,7 @@ int files_restore_injected(struct injector *in, uint64_t scratch, const struct t
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET)
+		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND)
 			continue;           /* eventfds.c and sockets.c, once the address space is back */
 		int from = f->r.dup_of >= 0 ? f->r.dup_of
 			 : f->r.kind == CRYO_FD_PARENT ? stash + f->r.parent_fd

@@ -225,6 +225,7 @@ enum cryo_fd_kind {
 	CRYO_FD_TCP      = 12,      /* a TCP socket of the tree (listening, or connected to another of the tree): file.ino names it in TCP */
 	CRYO_FD_INOTIFY  = 13,      /* detail: its watches, each struct cryo_inotify_watch + path */
 	CRYO_FD_SHMEM    = 14,      /* a memfd or an unlinked POSIX shm file: file.dev/ino name it in SHMEM_FILES */
+	CRYO_FD_UNIX_BOUND = 15,    /* an unconnected Unix socket bound to a name, listening or not: bound again; detail: cryo_fd_unix_bound */
 };
 
 /* A shared memory object the tree holds open (memfd, unlinked /dev/shm
@@ -249,6 +250,20 @@ struct cryo_inotify_watch {
 struct cryo_fd_socket {
 	int32_t domain, type;       /* SO_DOMAIN, SO_TYPE */
 };
+
+/* The detail of an unconnected Unix socket bound to a path (name_len bytes
+ * of name, no NUL), or to an abstract name (name[0] is 0): at a restart a
+ * stale socket file at the path is removed, the socket bound again and, if
+ * it was listening, listening again with its backlog. */
+struct cryo_fd_unix_bound {
+	int32_t  type;              /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint32_t listening;         /* 1: listen(backlog) */
+	uint32_t backlog;
+	uint32_t name_len;          /* bytes of sun_path used, at most 108 */
+	char     name[108];
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_fd_unix_bound) == 128, "cryo_fd_unix_bound is on disk");
 
 /* The detail of a pipe end (CRYO_FD_PIPE; none: the pool's open file).  A
  * second open file of the same pipe and direction (a FIFO opened twice:
