@@ -208,10 +208,8 @@ static void pipe_ends(const struct tree *t, uint64_t ino, int *readers, int *wri
 		for (int i = 0; i < t->procs[k].nr_fds; i++) {
 			const struct cryo_fd *r = &t->procs[k].fds[i].r;
 			if (r->kind == CRYO_FD_PIPE && r->file.ino == ino) {
-				if ((r->open_flags & O_ACCMODE) == O_RDONLY)
-					(*readers)++;
-				else
-					(*writers)++;
+				*readers += (r->open_flags & O_ACCMODE) != O_WRONLY;
+				*writers += (r->open_flags & O_ACCMODE) != O_RDONLY;
 			}
 		}
 }
@@ -410,11 +408,19 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 		uint64_t ino;
 		if (readers && writers)     /* a FIFO keeps its path: it is reopened through it */
 			return pipes_capture(t, pid, f->r.fd, f->r.file.ino,
-					     pipes_parse_link(f->path, &ino) ? NULL : f->path, e);
+					     pipes_parse_link(f->path, &ino) ? NULL : f->path, e) ||
+			       pipes_note_open_file(t, k, f, e);
 		if (root && f->r.fd <= 2) {
 			f->r.kind = CRYO_FD_INHERIT;        /* a pipe to the outside: cr_restart's own */
 			return 0;
 		}
+		/* no other end anywhere: the pool's comes back and is closed, so the
+		 * reader gets the data then EOF, the writer EPIPE */
+		int closed = pipes_other_end_closed(pid, f->r.fd, readers > 0, e);
+		if (closed)
+			return closed < 0 ? -1 : pipes_capture(t, pid, f->r.fd, f->r.file.ino,
+							       pipes_parse_link(f->path, &ino) ? NULL : f->path, e) ||
+						 pipes_note_open_file(t, k, f, e);
 		return cryo_fail(e, pid, "files", "", ENOTSUP,
 				 "fd %d of process %d is %s, leading to a process outside the checkpoint", f->r.fd, pid, f->path);
 	}
@@ -431,6 +437,8 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 			f->r.kind = CRYO_FD_INHERIT;        /* a socket to the outside on stdio: cr_restart's own */
 			return 0;
 		}
+		if ((out = sockets_capture_bound(pid, f, e)) <= 0)
+			return out;                         /* bound (and listening) again, or refused */
 		return sockets_capture_outside(pid, f, e);  /* comes back unconnected, as in BLCR */
 	}
 	if (f->r.kind == CRYO_FD_SHMEM)
@@ -611,8 +619,16 @@ int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET)
+		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND)
 			continue;           /* eventfds.c and sockets.c, once the address space is back */
+		if (f->r.dup_of < 0 && pipes_own_open_file(f)) {
+			/* an open file of its own on the pool's pipe, with its own flags */
+			char self[64];
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", pool_fd_of(t, pool, &f->r));
+			if (open_at_number(f, self, e))
+				return -1;
+			continue;
+		}
 		if (f->r.dup_of >= 0 || f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP) {
 			int from = f->r.dup_of >= 0 ? f->r.dup_of : pool_fd_of(t, pool, &f->r);
 			if (dup3(from, f->r.fd, cloexec) < 0)
@@ -693,7 +709,7 @@ int files_restore_injected(struct injector *in, uint64_t scratch, const struct t
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET)
+		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND)
 			continue;           /* eventfds.c and sockets.c, once the address space is back */
 		int from = f->r.dup_of >= 0 ? f->r.dup_of
 			 : f->r.kind == CRYO_FD_PARENT ? stash + f->r.parent_fd
@@ -706,6 +722,14 @@ int files_restore_injected(struct injector *in, uint64_t scratch, const struct t
 			as_file.r.kind = CRYO_FD_REGULAR;       /* reopened like a file, offset included */
 			as_file.r.open_flags &= ~(uint32_t)O_NOFOLLOW;  /* shm_open's: /proc/self/fd is a link */
 			if (remote_open_at(in, scratch, &as_file, self, e))
+				return -1;
+			continue;
+		}
+		if (f->r.dup_of < 0 && pipes_own_open_file(f)) {
+			/* an open file of its own on the pool's pipe, with its own flags */
+			char self[64];
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", from);
+			if (remote_open_at(in, scratch, f, self, e))
 				return -1;
 			continue;
 		}

@@ -1,15 +1,19 @@
 #include "pipes.h"
 #include "error.h"
+#include "proc.h"
 #include "sockets.h"
 #include "tcp.h"
 #include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/kcmp.h>
 #include <unistd.h>
 
 int pipes_parse_link(const char *link, uint64_t *ino)
@@ -86,6 +90,78 @@ int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, const char *f
 	t->pipes = grown;
 	t->pipes[t->nr_pipes++] = p;
 	return 0;
+}
+
+/* poll() on the process's own open file (not a new one: a FIFO opened
+ * non-blocking hides POLLHUP until it has seen a writer) tells what the
+ * kernel counts: POLLHUP on a read end once no writer is left anywhere,
+ * POLLERR on a write end once no reader is. */
+int pipes_other_end_closed(pid_t pid, int fd, int read_end, struct cryo_error *e)
+{
+	int copy = proc_dup_fd(pid, fd, e);
+	if (copy < 0)
+		return -1;
+	struct pollfd p = { .fd = copy, .events = read_end ? POLLIN : POLLOUT };
+	int n = poll(&p, 1, 0);
+	int err = errno;
+	close(copy);
+	if (n < 0)
+		return cryo_fail(e, pid, "pipes", "poll", err, "cannot look at the pipe at fd %d of process %d", fd, pid);
+	return (p.revents & (read_end ? POLLHUP : POLLERR)) != 0;
+}
+
+int pipes_own_open_file(const struct fd_rec *f)
+{
+	struct cryo_fd_pipe d;
+	if (f->r.kind != CRYO_FD_PIPE || f->detail_len < sizeof(d))
+		return 0;
+	memcpy(&d, f->detail, sizeof(d));
+	return d.own_open_file == 1;
+}
+
+static int same_pipe_end(const struct fd_rec *a, const struct fd_rec *b)
+{
+	return a->r.kind == CRYO_FD_PIPE && a->r.dup_of < 0 && a->r.file.ino == b->r.file.ino &&
+	       (a->r.open_flags & O_ACCMODE) == (b->r.open_flags & O_ACCMODE);
+}
+
+static int set_own_open_file(struct fd_rec *f, pid_t pid, struct cryo_error *e)
+{
+	struct cryo_fd_pipe d = { .own_open_file = 1 };
+	free(f->detail);
+	if (!(f->detail = malloc(sizeof(d))))
+		return cryo_fail(e, pid, "pipes", "malloc", ENOMEM, "out of memory");
+	memcpy(f->detail, &d, sizeof(d));
+	f->detail_len = sizeof(d);
+	return 0;
+}
+
+int pipes_note_open_file(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
+{
+	pid_t pid = t->procs[k].proc.pid;
+	int pool_taken = (f->r.open_flags & O_ACCMODE) == O_RDWR;   /* the pool has no O_RDWR end */
+	if (f->r.dup_of >= 0)
+		return 0;
+	for (int k2 = 0; k2 <= k; k2++)
+		for (int i = 0; i < t->procs[k2].nr_fds; i++) {
+			const struct fd_rec *g = &t->procs[k2].fds[i];
+			if (g == f)
+				goto done;
+			if (!same_pipe_end(g, f))
+				continue;
+			pid_t gpid = t->procs[k2].proc.pid;
+			if (syscall(SYS_kcmp, gpid, pid, KCMP_FILE, g->r.fd, f->r.fd) == 0) {
+				if (!pipes_own_open_file(g))
+					return 0;           /* the pool's open file, shared */
+				return cryo_fail(e, pid, "pipes", "", ENOTSUP,
+						 "fd %d of process %d shares an open file of %s with fd %d of process %d "
+						 "that was not inherited: cannot restore it", f->r.fd, pid, f->path, g->r.fd, gpid);
+			}
+			if (!pipes_own_open_file(g))
+				pool_taken = 1;
+		}
+done:
+	return pool_taken ? set_own_open_file(f, pid, e) : 0;
 }
 
 int pipes_pool_base(const struct tree *t)

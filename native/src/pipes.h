@@ -18,6 +18,16 @@ int pipes_parse_link(const char *link, uint64_t *ino);
 /* Copy the data buffered in the pipe behind /proc/pid/fd/fd into t->pipes
  * (once per pipe), without consuming it; fifo_path: a named pipe's path, or NULL. */
 int pipes_capture(struct tree *t, pid_t pid, int fd, uint64_t ino, const char *fifo_path, struct cryo_error *e);
+/* Is the other end of the pipe behind fd of pid closed in every process (no
+ * writer left for a read end, no reader for a write end)?  1 yes, 0 no, -1 error. */
+int pipes_other_end_closed(pid_t pid, int fd, int read_end, struct cryo_error *e);
+
+/* Which open file of its pipe fd record f of process k is (every earlier
+ * record of the tree known): the pool's, or one of its own (f->detail); a
+ * later sharer of an open file of its own is refused. */
+int pipes_note_open_file(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e);
+/* Does pipe fd record f come back as an open file of its own? */
+int pipes_own_open_file(const struct fd_rec *f);
 
 /* Where the pool starts: above every descriptor of every process of t. */
 int pipes_pool_base(const struct tree *t);

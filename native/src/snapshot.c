@@ -527,7 +527,7 @@ static int read_fds(struct image_reader *r, struct snapshot *s, int k, struct cr
 			c.bad = 1;
 			break;
 		}
-		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_SHMEM ||
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_UNIX_BOUND ||
 		    (f.r.kind == CRYO_FD_PARENT && (f.r.parent_fd < 0 || f.r.parent_fd > (1 << 20))) ||
 		    f.r.dup_of >= f.r.fd || f.r.dup_of < -1 || (s->nr_fds && f.r.fd <= s->fds[s->nr_fds - 1].r.fd)) {
 			free(f.path);

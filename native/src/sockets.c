@@ -1,17 +1,25 @@
 #include "sockets.h"
 #include "error.h"
+#include "memory.h"
 #include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <linux/sockios.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <limits.h>
+#include <stddef.h>
+#include <netinet/tcp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,8 +34,9 @@ int sockets_parse_link(const char *link, uint64_t *ino)
 }
 
 struct unix_info {
-	uint32_t type, peer;
-	int found;
+	uint32_t type, peer, shutdown, state, rqueue, wqueue, vfs_ino, vfs_dev;
+	int found, name_len;
+	char name[108];
 };
 
 /* Ask sock_diag about one Unix socket: its type and its peer. */
@@ -43,7 +52,7 @@ static int describe_unix_socket(uint64_t ino, struct unix_info *info, struct cry
 	} q = {
 		.nlh = { .nlmsg_len = sizeof(q), .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST },
 		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0u, .udiag_ino = (uint32_t)ino,
-			 .udiag_show = UDIAG_SHOW_PEER, .udiag_cookie = { ~0u, ~0u } },
+			 .udiag_show = UDIAG_SHOW_PEER | UDIAG_SHOW_NAME | UDIAG_SHOW_RQLEN | UDIAG_SHOW_VFS, .udiag_cookie = { ~0u, ~0u } },
 	};
 	char buf[8192];
 	ssize_t n;
@@ -58,11 +67,26 @@ static int describe_unix_socket(uint64_t ino, struct unix_info *info, struct cry
 			break;                     /* NLMSG_ERROR: not a Unix socket */
 		struct unix_diag_msg *m = NLMSG_DATA(h);
 		info->type = m->udiag_type;
+		info->state = m->udiag_state;
 		info->found = 1;
 		int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
 		for (struct rtattr *a = (struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
 			if (a->rta_type == UNIX_DIAG_PEER)
 				info->peer = *(uint32_t *)RTA_DATA(a);
+			else if (a->rta_type == UNIX_DIAG_SHUTDOWN)
+				info->shutdown = *(uint8_t *)RTA_DATA(a);
+			else if (a->rta_type == UNIX_DIAG_NAME && RTA_PAYLOAD(a) <= sizeof(info->name)) {
+				info->name_len = (int)RTA_PAYLOAD(a);
+				memcpy(info->name, RTA_DATA(a), (size_t)info->name_len);
+			} else if (a->rta_type == UNIX_DIAG_RQLEN) {
+				struct unix_diag_rqlen *q = RTA_DATA(a);
+				info->rqueue = q->udiag_rqueue;
+				info->wqueue = q->udiag_wqueue;
+			} else if (a->rta_type == UNIX_DIAG_VFS) {
+				struct unix_diag_vfs *v = RTA_DATA(a);
+				info->vfs_ino = v->udiag_vfs_ino;
+				info->vfs_dev = v->udiag_vfs_dev;
+			}
 	}
 	return 0;
 }
@@ -117,8 +141,16 @@ static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_
 	int old_off = -1, off = 0;
 	socklen_t sl = sizeof(old_off);
 	getsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, &sl);
+	/* a seqpacket socket shut down for reading reads 0 (EOF) forever once
+	 * its queue is empty: SIOCINQ (the bytes queued) says where that is */
+	int inq = 0;
+	if (type == SOCK_SEQPACKET && ioctl(sk, SIOCINQ, &inq) < 0) {
+		int err = errno;
+		close(sk);
+		return cryo_fail(e, pid, "sockets", "ioctl(SIOCINQ)", err, "cannot measure the queue of socket fd %d of process %d", fd, pid);
+	}
 	static char msg[256 * 1024];
-	size_t cap = 0;
+	size_t cap = 0, empty = 0;
 	*out = NULL;
 	*out_len = 0;
 	int rc = 0;
@@ -137,8 +169,13 @@ static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_
 			rc = cryo_fail_errno(e, pid, "sockets", "recv(MSG_PEEK)", "cannot read the queue of socket fd %d of process %d", fd, pid);
 			break;
 		}
-		if (n == 0 && type == SOCK_STREAM)
+		if (n == 0 && (type == SOCK_STREAM || (type == SOCK_SEQPACKET && off >= inq)))
 			break;
+		if (n == 0 && ++empty > 4096) {
+			rc = cryo_fail(e, pid, "sockets", "recv(MSG_PEEK)", ENOTSUP,
+				       "socket fd %d of process %d: its queue does not end (empty messages): cannot save it", fd, pid);
+			break;
+		}
 		uint32_t len = (uint32_t)n;
 		if (append(out, out_len, &cap, &len, sizeof(len)) || append(out, out_len, &cap, msg, (size_t)n)) {
 			rc = cryo_fail(e, pid, "sockets", "malloc", ENOMEM, "out of memory");
@@ -166,7 +203,11 @@ int sockets_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_
 		return 1;
 	if (info.type != SOCK_STREAM && info.type != SOCK_DGRAM && info.type != SOCK_SEQPACKET)
 		return cryo_fail(e, pid, "sockets", "", ENOTSUP, "fd %d of process %d: Unix socket of type %u", f->r.fd, pid, info.type);
-	struct socketpair_rec p = { .r = { .type = info.type, .ino = { ino, info.peer } } };
+	struct unix_info peer;
+	if (describe_unix_socket(info.peer, &peer, e))
+		return -1;
+	struct socketpair_rec p = { .r = { .type = info.type, .ino = { ino, info.peer },
+					   .shutdown = { info.shutdown, peer.shutdown } } };
 	size_t la = 0, lb = 0;
 	if (peek_queue(pid, f->r.fd, info.type, &p.queued[0], &la, e) ||
 	    peek_queue(peer_pid, peer_fd, info.type, &p.queued[1], &lb, e)) {
@@ -184,6 +225,66 @@ int sockets_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_
 	}
 	t->socketpairs = grown;
 	t->socketpairs[t->nr_socketpairs++] = p;
+	return 0;
+}
+
+/* A Unix socket's name for messages: the path, or @ and the abstract name. */
+static const char *printable_name(const char *name, int len, char *out, size_t size)
+{
+	int abstract = len > 0 && name[0] == 0;
+	snprintf(out, size, "%s%.*s", abstract ? "@" : "", len - abstract, name + abstract);
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return out;
+}
+
+/* The socket file of a path-bound socket must still be the one it was bound
+ * to (a relative name is the process's cwd's: the cwd it is restored in). */
+static int check_socket_file(pid_t pid, int fd, const struct unix_info *info, const char *shown, struct cryo_error *e)
+{
+	char path[PATH_MAX + 128];
+	struct stat st;
+	if (info->name[0] == '/')
+		snprintf(path, sizeof(path), "%.*s", info->name_len, info->name);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/cwd/%.*s", pid, info->name_len, info->name);
+	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_ino != info->vfs_ino)
+		return cryo_fail(e, pid, "sockets", "stat", ENOTSUP,
+				 "fd %d of process %d is a Unix socket bound to %s, whose file was removed or replaced: cannot bind it again",
+				 fd, pid, shown);
+	return 0;
+}
+
+int sockets_capture_bound(pid_t pid, struct fd_rec *f, struct cryo_error *e)
+{
+	struct unix_info info;
+	char shown[160];
+	if (describe_unix_socket(f->r.file.ino, &info, e))
+		return -1;
+	if (!info.found || info.name_len <= 0 || info.state == TCP_ESTABLISHED)
+		return 1;
+	printable_name(info.name, info.name_len, shown, sizeof(shown));
+	int listening = info.state == TCP_LISTEN;
+	if (listening && info.rqueue)
+		return cryo_fail(e, pid, "sockets", "", ENOTSUP,
+				 "fd %d of process %d is a Unix socket listening on %s with %u connections not yet accepted: cannot save them",
+				 f->r.fd, pid, shown, info.rqueue);
+	if (!listening && info.rqueue)
+		return cryo_fail(e, pid, "sockets", "", ENOTSUP,
+				 "fd %d of process %d is a Unix socket bound to %s with data queued: cannot save it",
+				 f->r.fd, pid, shown);
+	if (info.name[0] && check_socket_file(pid, f->r.fd, &info, shown, e))
+		return -1;
+	struct cryo_fd_unix_bound d = { .type = (int32_t)info.type, .listening = (uint32_t)listening,
+					.backlog = listening ? info.wqueue : 0, .name_len = (uint32_t)info.name_len };
+	memcpy(d.name, info.name, (size_t)info.name_len);
+	free(f->detail);
+	if (!(f->detail = malloc(sizeof(d))))
+		return cryo_fail(e, pid, "sockets", "malloc", ENOMEM, "out of memory");
+	memcpy(f->detail, &d, sizeof(d));
+	f->detail_len = sizeof(d);
+	f->r.kind = CRYO_FD_UNIX_BOUND;
 	return 0;
 }
 
@@ -209,8 +310,70 @@ int sockets_capture_outside(pid_t pid, struct fd_rec *f, struct cryo_error *e)
 	return 0;
 }
 
+static int remote_sock_call(struct injector *in, const char *what, long nr, long a1, long a2, long a3, long *ret,
+			    struct cryo_error *e)
+{
+	return injector_call(in, "sockets", what, "bind a Unix socket of process", nr, a1, a2, a3, 0, 0, 0, ret, e);
+}
+
+/* A stale socket file left at the path by the checkpointed process is
+ * removed (by the process itself, with its own rights); anything else
+ * there makes bind fail, as it should. */
+static int remove_stale_socket_file(struct injector *in, uint64_t scratch, const struct cryo_fd_unix_bound *d,
+				    struct cryo_error *e)
+{
+	char path[PATH_MAX + 128], name[sizeof(d->name) + 1];
+	struct stat st;
+	long r;
+	snprintf(name, sizeof(name), "%.*s", (int)d->name_len, d->name);
+	if (name[0] == '/')
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/cwd/%s", in->pid, name);
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	return memory_poke(in->pid, scratch, name, strlen(name) + 1, e) ||
+	       remote_sock_call(in, "unlink", SYS_unlink, (long)scratch, 0, 0, &r, e);
+}
+
+static int restore_bound(struct injector *in, uint64_t scratch, const struct snapshot *s, const struct fd_rec *f,
+			 struct cryo_error *e)
+{
+	struct cryo_fd_unix_bound d;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char shown[160];
+	long fd, r;
+	memcpy(&d, f->detail, sizeof(d));
+	if (d.name_len == 0 || d.name_len > sizeof(a.sun_path))
+		return cryo_fail(e, in->pid, "sockets", "", EINVAL, "fd %d: bad Unix socket name", f->r.fd);
+	printable_name(d.name, (int)d.name_len, shown, sizeof(shown));
+	memcpy(a.sun_path, d.name, d.name_len);
+	int flags = (f->r.fd_flags & FD_CLOEXEC ? SOCK_CLOEXEC : 0) | (f->r.open_flags & O_NONBLOCK ? SOCK_NONBLOCK : 0);
+	if (remote_sock_call(in, "socket", SYS_socket, AF_UNIX, d.type | flags, 0, &fd, e))
+		return -1;
+	if ((d.name[0] && remove_stale_socket_file(in, scratch, &d, e)) ||
+	    memory_poke(in->pid, scratch, &a, sizeof(a), e) ||
+	    injector_syscall(in, SYS_bind, fd, (long)scratch, (long)(offsetof(struct sockaddr_un, sun_path) + d.name_len), 0, 0, 0, &r, e))
+		return -1;
+	if (r < 0)
+		return cryo_fail(e, in->pid, "sockets", "bind", (int)-r, "cannot bind fd %d of process %d to %s again",
+				 f->r.fd, (int)s->proc.pid, shown);
+	if (d.listening && injector_syscall(in, SYS_listen, fd, (long)d.backlog, 0, 0, 0, 0, &r, e))
+		return -1;
+	if (d.listening && r < 0)
+		return cryo_fail(e, in->pid, "sockets", "listen", (int)-r, "cannot listen on %s again (fd %d)", shown, f->r.fd);
+	if (fd != f->r.fd && (remote_sock_call(in, "dup3", SYS_dup3, fd, f->r.fd, flags & SOCK_CLOEXEC ? O_CLOEXEC : 0, &r, e) ||
+			      remote_sock_call(in, "close", SYS_close, fd, 0, 0, &r, e)))
+		return -1;
+	return 0;
+}
+
 int sockets_restore_closed(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
 {
+	for (int i = 0; i < s->nr_fds; i++)
+		if (s->fds[i].r.kind == CRYO_FD_UNIX_BOUND && s->fds[i].r.dup_of < 0 &&
+		    s->fds[i].detail_len >= sizeof(struct cryo_fd_unix_bound) && restore_bound(in, scratch, s, &s->fds[i], e))
+			return -1;
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		struct cryo_fd_socket d;
@@ -233,7 +396,7 @@ int sockets_restore_closed(struct injector *in, uint64_t scratch, const struct s
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
 		long r;
-		if (f->r.kind == CRYO_FD_CLOSED_SOCKET && f->r.dup_of >= 0 &&
+		if ((f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND) && f->r.dup_of >= 0 &&
 		    injector_syscall(in, SYS_dup3, f->r.dup_of, f->r.fd, f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0, 0, 0, 0, &r, e))
 			return -1;
 	}
@@ -264,6 +427,20 @@ static int requeue(int from, const char *data, uint64_t len, struct cryo_error *
 	return 0;
 }
 
+/* Each end shut down as it was, once its data is back in (a shut-down
+ * end could not take it); for stream and seqpacket pairs the kernel marks
+ * the peer too, which the saved state of the peer says anyway. */
+static int shut_down_as_saved(int sv[2], const struct socketpair_rec *p, int i, struct cryo_error *e)
+{
+	for (int end = 0; end < 2; end++) {
+		uint32_t s = p->r.shutdown[end] & 3;
+		int how = s == 3 ? SHUT_RDWR : s == 1 ? SHUT_RD : SHUT_WR;
+		if (s && shutdown(sv[end], how) < 0)
+			return cryo_fail_errno(e, getpid(), "sockets", "shutdown", "cannot shut down end %d of socket pair %d", end + 1, i + 1);
+	}
+	return 0;
+}
+
 int sockets_create_pool(const struct tree *t, int first, int above, struct cryo_error *e)
 {
 	for (int i = 0; i < t->nr_socketpairs; i++) {
@@ -271,7 +448,8 @@ int sockets_create_pool(const struct tree *t, int first, int above, struct cryo_
 		int sv[2], high[2];
 		if (socketpair(AF_UNIX, (int)p->r.type | SOCK_CLOEXEC, 0, sv) < 0)
 			return cryo_fail_errno(e, getpid(), "sockets", "socketpair", "cannot recreate socket pair %d", i + 1);
-		if (requeue(sv[1], p->queued[0], p->r.queued_len[0], e) || requeue(sv[0], p->queued[1], p->r.queued_len[1], e))
+		if (requeue(sv[1], p->queued[0], p->r.queued_len[0], e) || requeue(sv[0], p->queued[1], p->r.queued_len[1], e) ||
+		    shut_down_as_saved(sv, p, i, e))
 			return -1;
 		/* by way of descriptors above the pool, so neither end lands on the other */
 		for (int end = 0; end < 2; end++) {

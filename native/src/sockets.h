@@ -19,11 +19,15 @@ int sockets_parse_link(const char *link, uint64_t *ino);
  * record the pair (once) with both queues and return 0; 1 if it leads out
  * of the tree; -1 on failure. */
 int sockets_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_error *e);
+/* An unconnected Unix socket of fd record f bound to a name (listening or
+ * not) becomes CRYO_FD_UNIX_BOUND, or is refused (connections waiting to be
+ * accepted, datagrams queued, its file gone); 1: not such a socket. */
+int sockets_capture_bound(pid_t pid, struct fd_rec *f, struct cryo_error *e);
 /* fd f of pid is a socket leading out of the tree: record its domain and
  * type, so it comes back unconnected. */
 int sockets_capture_outside(pid_t pid, struct fd_rec *f, struct cryo_error *e);
 /* Through the injector: every socket of s that led outside, unconnected,
- * with a warning on stderr naming it. */
+ * with a warning on stderr naming it; every bound one bound (and listening) again. */
 int sockets_restore_closed(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e);
 /* The pool descriptor of socket ino, or -1. */
 int sockets_pool_fd(const struct tree *t, int first, uint64_t ino);

@@ -214,7 +214,7 @@ enum cryo_fd_kind {
 	CRYO_FD_REGULAR  = 1,       /* a regular file or directory, by reference */
 	CRYO_FD_DEVICE   = 2,       /* /dev/null, /dev/zero, /dev/urandom ...: reopened by path */
 	CRYO_FD_INHERIT  = 3,       /* stdin/out/err to a terminal, pipe or socket outside: cr_restart's own */
-	CRYO_FD_PIPE     = 4,       /* an end of a pipe within the tree: file.ino names it in PIPES */
+	CRYO_FD_PIPE     = 4,       /* an end of a pipe within the tree: file.ino names it in PIPES; detail: cryo_fd_pipe */
 	CRYO_FD_PARENT   = 5,       /* the same open file as the parent's fd parent_fd (inherited by fork) */
 	CRYO_FD_EVENTFD  = 6,       /* detail: struct cryo_fd_eventfd */
 	CRYO_FD_TIMERFD  = 7,       /* detail: struct cryo_fd_timerfd */
@@ -225,6 +225,7 @@ enum cryo_fd_kind {
 	CRYO_FD_TCP      = 12,      /* a TCP socket of the tree (listening, or connected to another of the tree): file.ino names it in TCP */
 	CRYO_FD_INOTIFY  = 13,      /* detail: its watches, each struct cryo_inotify_watch + path */
 	CRYO_FD_SHMEM    = 14,      /* a memfd or an unlinked POSIX shm file: file.dev/ino name it in SHMEM_FILES */
+	CRYO_FD_UNIX_BOUND = 15,    /* an unconnected Unix socket bound to a name, listening or not: bound again; detail: cryo_fd_unix_bound */
 };
 
 /* A shared memory object the tree holds open (memfd, unlinked /dev/shm
@@ -256,6 +257,30 @@ struct cryo_inotify_watch {
 struct cryo_fd_socket {
 	int32_t domain, type;       /* SO_DOMAIN, SO_TYPE */
 };
+
+/* The detail of an unconnected Unix socket bound to a path (name_len bytes
+ * of name, no NUL), or to an abstract name (name[0] is 0): at a restart a
+ * stale socket file at the path is removed, the socket bound again and, if
+ * it was listening, listening again with its backlog. */
+struct cryo_fd_unix_bound {
+	int32_t  type;              /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	uint32_t listening;         /* 1: listen(backlog) */
+	uint32_t backlog;
+	uint32_t name_len;          /* bytes of sun_path used, at most 108 */
+	char     name[108];
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_fd_unix_bound) == 128, "cryo_fd_unix_bound is on disk");
+
+/* The detail of a pipe end (CRYO_FD_PIPE; none: the pool's open file).  A
+ * second open file of the same pipe and direction (a FIFO opened twice:
+ * O_NONBLOCK and O_APPEND are the open file's), and any O_RDWR one, is an
+ * open file of its own, reopened from the pool's. */
+struct cryo_fd_pipe {
+	uint32_t own_open_file;     /* 1: an open file of its own */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_fd_pipe) == 8, "cryo_fd_pipe is on disk");
 
 /* The detail of an event descriptor: the second string of its FILES record. */
 struct cryo_fd_eventfd {
@@ -327,7 +352,9 @@ struct cryo_socketpair {
 	uint32_t type;              /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint64_t ino[2];            /* the two sockets' inodes at checkpoint time */
 	uint64_t queued_len[2];     /* bytes of message data that follow for each end */
+	uint32_t shutdown[2];       /* each end's shutdown() state, the kernel's: 1 no more reading, 2 no more writing */
 };
+_Static_assert(sizeof(struct cryo_socketpair) == 48, "cryo_socketpair is on disk");
 
 /* A System V shared memory segment the tree uses, with its contents (all of
  * it, zero pages included: segments are small next to process memory). */

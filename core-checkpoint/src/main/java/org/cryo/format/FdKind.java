@@ -21,7 +21,9 @@ public enum FdKind {
     TCP(12),
     INOTIFY(13),
     /** A memfd or unlinked POSIX shm file held open. */
-    SHMEM(14);
+    SHMEM(14),
+    /** An unconnected Unix socket bound to a name, listening or not: bound again. */
+    UNIX_BOUND(15);
 
     private final int code;
 
