@@ -75,6 +75,9 @@ fi
 mounted_below() {
     awk -v p="$1" '$5 == p || index($5, p "/") == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo
 }
+# its mount namespace (trixie-mounts.sh) holds mounts of the tree that the
+# host's mount table does not show
+mounted_below "$TREE.ns" && die "the tree's mount namespace is up: 'bash scripts/trixie/trixie-mounts.sh down' first"
 if [[ -e $TREE ]]; then
     mounted_below "$TREE" && die "$TREE is incomplete or outdated but has mounts below it: unmount them first"
     say "$TREE is incomplete or outdated ($(head -n 1 "$STAMP" 2>/dev/null || echo 'no stamp')): building it again"
