@@ -1026,7 +1026,8 @@ $REPORT_MD
   measures it with fincore just before each restart). *Restart, as the user
   runs it* therefore compares a cold Cryo with a warm CRIU; *caches dropped
   for both* compares like with like. *Made durable* adds to each checkpoint
-  the \`sync\` that would put CRIU's image on disk.
+  the \`sync\` that would put CRIU's image on disk; that is also why CRIU's
+  checkpoint can come in under the dd floor, which waits for the disk.
 - **Restart done** is the same moment for both: the command has exited with
   status 0 and every process of the tree runs under its original PID, neither
   stopped nor a zombie. Both commands return only once the tree runs; how
