@@ -1,15 +1,38 @@
 #!/usr/bin/env bash
 # The benchmark command: how long Cryo takes to checkpoint and to restart a
-# process, next to what this machine's disk and memory allow.
+# process, next to CRIU and to what this machine's disk and memory allow.
 #
-#   bash scripts/benchmark.sh [--runs N] [--dir DIR] [--write-doc]
+#   bash scripts/benchmark.sh [--pairs N] [--runs N] [--cases all|user|engine] [--no-criu]
+#                             [--quick] [--dir DIR] [--write-doc]
 #
-#   --runs N     repeat each case N times (default 3); figures are median and min
+#   --pairs N    the user's sequence: N alternating Cryo/CRIU pairs per case (default 5)
+#   --runs N     the engine cases: repeat each N times (default 3); median and min
+#   --cases C    user: only the user's sequence; engine: only the engine cases; all (default)
+#   --no-criu    the user's sequence without CRIU (it needs root and the trixie tree)
+#   --quick      a smoke run: 1 pair, 1 run, the 1 GiB and 64 MiB cases only
 #   --dir DIR    where the context files go (default target/bench in the repo);
 #                must be on a local disk, not tmpfs, with ~10 GiB free
 #   --write-doc  also rewrite docs/BENCHMARKS.md with the results
 #
-# Cases: a process holding 1 GiB of random data, one holding 4 GiB, one
+# The user's sequence (issues 15 and 16), Cryo through its user commands and
+# CRIU 4.1 (Debian 13's, from the trixie tree of scripts/trixie/trixie-tree.sh,
+# run by scripts/trixie/criu) on the same workloads, alternating (Cryo first
+# in odd pairs, CRIU first in even ones).  Each side: start the workload
+# (native/bench/memhog.c or memtree.c, in a session of its own), time
+# `cr_checkpoint --kill -f FILE PID` / `criu dump -t PID -D DIR`, wait until
+# every PID of the tree is free, then time `cr_restart --detach FILE` /
+# `criu restore -d -D DIR` until "restart done": the command has returned
+# with status 0 and every process of the tree runs again under its original
+# PID, neither stopped nor a zombie (/proc/PID/stat).  That restart is "as the
+# user runs it" (whatever of the image is in the page cache: the share is
+# measured with fincore), and it is repeated "cold", after
+# `echo 3 > /proc/sys/vm/drop_caches`, for both.  Every restored tree must
+# pass its memory check (SIGUSR1) before it is killed.  In the same run, per
+# pair: the machine's floor (dd of the same bytes to and from the same
+# directory with O_DIRECT, first touch and memcpy of the touched memory,
+# native/bench/bandwidth.c), and the start-up of Cryo's command (--help).
+#
+# The engine cases (what the benchmark measured before): a process holding 1 GiB of random data, one holding 4 GiB, one
 # mapping 4 GiB of which it touched 10% (the rest never faulted in), and a
 # process tree: 8 processes of 8 threads each, 256 MiB of random data in each
 # (native/bench/memtree.c), checkpointed and restored whole.  For each
@@ -35,11 +58,28 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 REPO=$PWD
 
 RUNS=3
+PAIRS=5
+RUN_USER=1
+RUN_ENGINE=1
+WITH_CRIU=1
+QUICK=0
 DIR=$REPO/target/bench
 WRITE_DOC=0
-usage() { sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-1}"; }
+usage() { sed -n '5,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-1}"; }
 while (($#)); do
     case $1 in
+        --pairs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage; PAIRS=$2; shift 2 ;;
+        --pairs=*) PAIRS=${1#*=}; [[ $PAIRS =~ ^[1-9][0-9]*$ ]] || usage; shift ;;
+        --cases|--cases=*)
+            if [[ $1 == *=* ]]; then which=${1#*=}; shift; else which=${2:-}; shift 2 || usage; fi
+            case $which in
+                all) RUN_USER=1 RUN_ENGINE=1 ;;
+                user) RUN_USER=1 RUN_ENGINE=0 ;;
+                engine) RUN_USER=0 RUN_ENGINE=1 ;;
+                *) usage ;;
+            esac ;;
+        --no-criu) WITH_CRIU=0; shift ;;
+        --quick) QUICK=1; shift ;;
         --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage; RUNS=$2; shift 2 ;;
         --runs=*) RUNS=${1#*=}; [[ $RUNS =~ ^[1-9][0-9]*$ ]] || usage; shift ;;
         --dir) [[ -n ${2:-} ]] || usage; DIR=$2; shift 2 ;;
@@ -53,6 +93,15 @@ done
 # name|MiB mapped (in all)|percent touched|workload: memhog, or tree:PROCESSES:THREADS (memtree)
 CASES=("1 GiB, all touched|1024|100|memhog" "4 GiB, all touched|4096|100|memhog" "4 GiB, 10% touched|4096|10|memhog"
        "tree: 8 processes, 64 threads, 2 GiB in total|2048|100|tree:8:8")
+# the user's sequence, same format
+UCASES=("1 GiB of random data|1024|100|memhog" "64 MiB small job|64|100|memhog" "4 GiB, 10% touched|4096|10|memhog"
+        "tree: 8 processes, 64 threads, 2 GiB in total|2048|100|tree:8:8")
+ENGINE_CASES=${!CASES[*]}   # the indices of the engine cases that run
+if ((QUICK)); then
+    PAIRS=1 RUNS=1
+    ENGINE_CASES=0
+    UCASES=("${UCASES[0]}" "${UCASES[1]}")
+fi
 
 say() { echo "benchmark: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -60,6 +109,7 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 secs() { awk -v us="$1" 'BEGIN { printf "%.3f", us / 1e6 }'; }   # microseconds -> s
 
 T_START=$(now_us)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------
 # Where: a local disk with room, enough memory
@@ -89,9 +139,13 @@ FILES=()
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    set +e   # every step below runs, whatever the one before it returned
     [[ -n $CHILD ]] && { kill -9 "$CHILD" $CHILD_TREE 2>/dev/null; wait "$CHILD" 2>/dev/null; }
     [[ -n $RESTORED ]] && kill -9 $RESTORED 2>/dev/null
     ((${#FILES[@]})) && rm -f "${FILES[@]}" "${FILES[@]/%/.tmp}"
+    [[ -n ${IMG:-} ]] && rm -rf "$IMG"
+    # the trixie tree's mounts are never left behind
+    ((${NS_MINE:-0})) && bash "$REPO/scripts/trixie/trixie-mounts.sh" down
     [[ $CREATED_DIR == 1 ]] && rmdir "$DIR" 2>/dev/null
     exit "$rc"
 }
@@ -108,11 +162,13 @@ rm -f "${FILES[@]}"
 # ---------------------------------------------------------------------------
 # Build
 # ---------------------------------------------------------------------------
-# only what the benchmark runs (not the test programs, which it does not need)
+# only what the benchmark runs (not the test programs, which it does not need);
+# cr_checkpoint and cr_restart also need the Java build (mvn package), which
+# is checked, not made, here
 say "building (make -C native: the engine and the benchmark programs)"
 BUILD_LOG=$(mktemp)
-if ! make -C native target/bin/cryo-engine target/bin/cryo-bench-memhog target/bin/cryo-bench-memtree \
-        target/bin/cryo-bench-bandwidth >"$BUILD_LOG" 2>&1; then
+if ! make -C native target/bin/cryo-engine target/lib/libcryojni.so target/bin/cryo-bench-memhog \
+        target/bin/cryo-bench-memtree target/bin/cryo-bench-bandwidth >"$BUILD_LOG" 2>&1; then
     tail -n 30 "$BUILD_LOG" >&2
     rm -f "$BUILD_LOG"
     die "make -C native failed"
@@ -256,10 +312,272 @@ declare -A BW
 while IFS='=' read -r k v; do BW[$k]=$v; done < <("$BIN/cryo-bench-bandwidth")
 
 # ---------------------------------------------------------------------------
-# The runs
+# The user's sequence: Cryo's commands and CRIU's, alternating
 # ---------------------------------------------------------------------------
-for RUN in $(seq 1 "$RUNS"); do
-    for c in "${!CASES[@]}"; do
+CR_CHECKPOINT=$REPO/bin/cr_checkpoint
+CR_RESTART=$REPO/bin/cr_restart
+CRIU=$REPO/scripts/trixie/criu
+IMG=$DIR/criu.img        # CRIU's image directory
+CRIU_VERSION=""
+NS_MINE=0                # 1 when this run brought the tree's mount namespace up
+
+# the tree, its mounts and both `criu check`s; on failure CRIU is left out (a note says why)
+prepare_criu() {
+    local tree_out check
+    ((EUID == 0)) || { note "not root: CRIU left out (its dump and restore of other processes need root)"; return 1; }
+    local t0=$SECONDS
+    if ! tree_out=$(bash "$REPO/scripts/trixie/trixie-tree.sh" 2>&1); then
+        note "the trixie tree could not be built, CRIU left out: $(tail -n 3 <<<"$tree_out" | tr '\n' ' ')"
+        return 1
+    fi
+    say "trixie tree ready in $((SECONDS - t0)) s"
+    # the tree's own `criu check`, chrooted, needs its mounts; they live in a
+    # mount namespace of their own and are taken down again at once (and by
+    # cleanup if this is interrupted)
+    case $(bash "$REPO/scripts/trixie/trixie-mounts.sh" up) in
+        created) NS_MINE=1 ;;
+        present) ;;
+        *) note "the trixie tree's mounts could not be set up, CRIU left out"; return 1 ;;
+    esac
+    check=$(bash "$REPO/scripts/trixie/trixie-mounts.sh" run criu check 2>&1 </dev/null || true)
+    if ((NS_MINE)); then
+        bash "$REPO/scripts/trixie/trixie-mounts.sh" down && NS_MINE=0
+    fi
+    grep -q 'Looks good' <<<"$check" || { note "criu check in the trixie tree failed, CRIU left out: $(tail -n 2 <<<"$check" | tr '\n' ' ')"; return 1; }
+    # the one that dumps the benchmark's processes: in the host's root (see scripts/trixie/criu)
+    check=$("$CRIU" check 2>&1 </dev/null || true)
+    grep -q 'Looks good' <<<"$check" || { note "criu check (the tree's criu in the host's root) failed, CRIU left out: $(tail -n 2 <<<"$check" | tr '\n' ' ')"; return 1; }
+    CRIU_VERSION=$("$CRIU" --version | awk '/^Version:/ { print $2 }')
+    say "CRIU $CRIU_VERSION: criu check passes in the tree and in the host's root"
+}
+
+# a live process that runs: not stopped (T, t), not a zombie, not dead
+# (read, not awk: no fork, so the poll that times a restart costs next to nothing)
+runs() {
+    local stat
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+    stat=${stat##*) }   # the state follows the command name, which may hold spaces and ")"
+    [[ ${stat%% *} != [TtZX] ]]
+}
+
+# start_workload C: the workload of user case C in a session of its own
+# (CRIU dumps a session whole; it is the same for Cryo), our child; its PIDs in UTREE, root first
+start_workload() {
+    local c=$1 mib=${UCASE_MIB[$1]} pct=${UCASE_PCT[$1]} limit
+    rm -f "$OUT" "$REPORT"
+    # setsid execs without forking (the child of a script is no group leader), so $! is the workload
+    if [[ ${UCASE_KIND[$c]} == tree:* ]]; then
+        IFS=: read -r _ nproc nthr <<<"${UCASE_KIND[$c]}"
+        setsid "$MEMTREE" $((mib / nproc)) "$nproc" "$nthr" "$REPORT" </dev/null >"$OUT" 2>&1 &
+    else
+        setsid "$MEMHOG" "$mib" "$pct" "$REPORT" </dev/null >"$OUT" 2>&1 &
+    fi
+    CHILD=$!
+    # no "Killed" line from bash when a checkpoint ends it; bash still reaps it
+    disown "$CHILD"
+    limit=$(($(now_us) + 300 * 1000000))
+    until grep -q '^ready' "$OUT" 2>/dev/null; do
+        kill -0 "$CHILD" 2>/dev/null || die "the workload died: $(cat "$OUT")"
+        (($(now_us) < limit)) || die "the workload was not ready after 300 s"
+        sleep 0.02
+    done
+    [[ $(awk '{ print $6 }' "/proc/$CHILD/stat") == "$CHILD" ]] || die "the workload $CHILD does not lead its own session"
+    CHILD_TREE=$(descendants "$CHILD" | tr '\n' ' ')
+    UTREE="$CHILD $CHILD_TREE"
+}
+
+# bytes of the page cache that hold FILE... (fincore), and their size
+cached_share() {
+    local res size
+    res=$(fincore --bytes --noheadings --output RES "$@" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+    size=$(du -cb "$@" | awk 'END { print $1 }')
+    awk -v r="$res" -v s="$size" 'BEGIN { printf "%.0f", (s > 0 ? 100 * r / s : 0) }'
+}
+
+# user_checkpoint SIDE C: times the side's checkpoint of the running workload,
+# then reaps it and waits until every PID of its tree is free
+user_checkpoint() {
+    local side=$1 c=$2 t0 t1 rc out p
+    sync
+    if [[ $side == cryo ]]; then
+        rm -f "$CTX"
+        t0=$(now_us)
+        set +e
+        out=$("$CR_CHECKPOINT" --kill -f "$CTX" "$CHILD" 2>&1 </dev/null)
+        rc=$?
+        set -e
+        t1=$(now_us)
+    else
+        rm -rf "$IMG"
+        mkdir -p "$IMG"
+        t0=$(now_us)
+        set +e
+        out=$("$CRIU" dump -t "$CHILD" -D "$IMG" -o dump.log 2>&1 </dev/null)
+        rc=$?
+        set -e
+        t1=$(now_us)
+    fi
+    # whichever way it went, the original must go: a failed side kills it here
+    kill -9 $UTREE 2>/dev/null || true
+    for p in $UTREE; do
+        wait_gone "$p" 120 || note "${UCASE_NAME[$c]}, pair $PAIR, $side: original process $p still in /proc 120 s after its checkpoint"
+    done
+    CHILD="" CHILD_TREE=""
+    if ((rc != 0)); then
+        [[ $side == criu ]] && out+=" $(grep -m 3 'Error' "$IMG/dump.log" 2>/dev/null | tr '\n' ' ')"
+        note "${UCASE_NAME[$c]}, pair $PAIR: $side checkpoint failed (exit $rc): $(tr '\n' ' ' <<<"$out" | head -c 400)"
+        add "u$c" "${side}_ckpt_s" NA
+        return 1
+    fi
+    add "u$c" "${side}_ckpt_s" "$(secs $((t1 - t0)))"
+    if [[ $side == cryo ]]; then
+        add "u$c" "${side}_bytes" "$(stat -c %s "$CTX")"
+    else
+        add "u$c" "${side}_bytes" "$(du -sb "$IMG" | cut -f1)"
+    fi
+    # what making the image durable would add (Cryo's checkpoint already fsyncs; CRIU's does not)
+    t0=$(now_us); sync; t1=$(now_us)
+    add "u$c" "${side}_sync_s" "$(secs $((t1 - t0)))"
+}
+
+# user_restart SIDE C KIND (asrun|cold): times the side's restart until every
+# process of the tree runs under its original PID, checks the copy, kills it
+# and waits until its PIDs are free again
+user_restart() {
+    local side=$1 c=$2 kind=$3 t0 t1 tc rc out p limit done_ok=1 verdict
+    local image=("$CTX")
+    [[ $side == criu ]] && image=("$IMG"/*)
+    if [[ $kind == cold ]]; then
+        sync
+        echo 3 >/proc/sys/vm/drop_caches
+    fi
+    add "u$c" "${side}_${kind}_cached_pct" "$(cached_share "${image[@]}")"
+    RESTORED=$UTREE   # so that cleanup kills a copy that an interrupt leaves running
+    t0=$(now_us)
+    set +e
+    if [[ $side == cryo ]]; then
+        out=$("$CR_RESTART" --detach "$CTX" 2>&1 </dev/null)
+    else
+        out=$("$CRIU" restore -d -D "$IMG" -o "restore-$kind.log" 2>&1 </dev/null)
+    fi
+    rc=$?
+    set -e
+    tc=$(now_us)
+    limit=$(($(now_us) + 60 * 1000000))
+    if ((rc == 0)); then
+        for p in $UTREE; do
+            until runs "$p"; do
+                (($(now_us) < limit)) || { done_ok=0; break 2; }
+                sleep 0.002
+            done
+        done
+    fi
+    t1=$(now_us)
+    if ((rc != 0 || !done_ok)); then
+        [[ $side == criu ]] && out+=" $(grep -m 3 'Error' "$IMG/restore-$kind.log" 2>/dev/null | tr '\n' ' ')"
+        note "${UCASE_NAME[$c]}, pair $PAIR: $side restart ($kind) failed (exit $rc$( ((done_ok)) || echo ', not every process runs after 60 s')): $(tr '\n' ' ' <<<"$out" | head -c 400)"
+        add "u$c" "${side}_${kind}_s" NA
+    else
+        add "u$c" "${side}_${kind}_s" "$(secs $((t1 - t0)))"
+        # how long after the command's exit the tree was seen running
+        add "u$c" poll_gap_ms "$(awk -v us=$((t1 - tc)) 'BEGIN { printf "%.1f", us / 1000 }')"
+        if verdict=$(verify_restored "$CHILD_ROOT"); then
+            add "u$c" "${side}_verified" 1
+        else
+            note "${UCASE_NAME[$c]}, pair $PAIR: $side restart ($kind): the restored process failed its check: $verdict"
+            add "u$c" "${side}_verified" 0
+        fi
+    fi
+    kill -9 $UTREE 2>/dev/null || true
+    for p in $UTREE; do
+        wait_gone "$p" 120 || note "${UCASE_NAME[$c]}, pair $PAIR, $side: restored process $p still in /proc 120 s after kill -9"
+    done
+    RESTORED=""
+}
+
+# the machine's floor for user case C, in this pair: dd of the image's bytes
+# (whole 4 MiB blocks) with O_DIRECT, out and back in; first touch and memcpy
+# of the touched memory (bandwidth.c on a fresh 256 MiB region)
+user_floor() {
+    local c=$1 bytes count dw dr k v
+    bytes=$(last "u$c" cryo_bytes)
+    [[ -n $bytes && $bytes != NA ]] || bytes=$(awk -v m="${UCASE_MIB[$c]}" -v p="${UCASE_PCT[$c]}" 'BEGIN { printf "%.0f", m * 1048576 * p / 100 }')
+    count=$(((bytes + 4194303) / 4194304))
+    time_cmd dw dd if=/dev/zero of="$DDFILE" bs=4M count="$count" oflag=direct conv=fsync
+    time_cmd dr dd if="$DDFILE" of=/dev/null bs=4M iflag=direct
+    rm -f "$DDFILE"
+    add "u$c" dd_write_s "$dw"
+    add "u$c" dd_read_s "$dr"
+    declare -A bw=()
+    while IFS='=' read -r k v; do bw[$k]=$v; done < <("$BIN/cryo-bench-bandwidth" 256)
+    local tb
+    tb=$(utouched_bytes "$c")
+    add "u$c" touch_s "$(awk -v t="$tb" -v r="${bw[fill_4k_s_per_gib]:-NA}" 'BEGIN { print (r == "NA" ? "NA" : sprintf("%.3f", t / 1073741824 * r)) }')"
+    add "u$c" memcpy_s "$(awk -v t="$tb" -v g="${bw[memcpy_gbps_median]:-NA}" 'BEGIN { print (g == "NA" || g <= 0 ? "NA" : sprintf("%.3f", t / 1e9 / g)) }')"
+    # the fixed cost of Cryo's commands: a JVM starts for each
+    local t0 t1
+    t0=$(now_us)
+    "$CR_CHECKPOINT" --help >/dev/null 2>&1 || true
+    t1=$(now_us)
+    add "u$c" cli_start_s "$(secs $((t1 - t0)))"
+}
+
+# the value of the last run of metric $2 of case $1
+last() { awk '{ print $NF }' <<<"${R[$1:$2]:-NA}"; }
+utouched_bytes() { awk -v m="${UCASE_MIB[$1]}" -v p="${UCASE_PCT[$1]}" 'BEGIN { printf "%.0f", int(m * 256 * p / 100 + 0.5) * 4096 }'; }
+
+# one side of one pair: checkpoint, restart as the user runs it, restart cold
+user_side() {
+    local side=$1 c=$2
+    start_workload "$c"
+    CHILD_ROOT=$CHILD
+    if user_checkpoint "$side" "$c"; then
+        user_restart "$side" "$c" asrun
+        if ((DROP_OK)); then
+            user_restart "$side" "$c" cold
+        else
+            add "u$c" "${side}_cold_s" NA
+        fi
+    else
+        add "u$c" "${side}_asrun_s" NA
+        add "u$c" "${side}_cold_s" NA
+    fi
+    rm -rf "$CTX" "$IMG"
+}
+
+declare -A UCASE_NAME UCASE_MIB UCASE_PCT UCASE_KIND
+for c in "${!UCASES[@]}"; do
+    IFS='|' read -r UCASE_NAME[$c] UCASE_MIB[$c] UCASE_PCT[$c] UCASE_KIND[$c] <<<"${UCASES[$c]}"
+done
+
+if ((RUN_USER)); then
+    "$CR_CHECKPOINT" --help >/dev/null 2>&1 || die "bin/cr_checkpoint does not run: build Cryo first (mvn -B -DskipTests package)"
+    ((WITH_CRIU)) && { prepare_criu || WITH_CRIU=0; }
+    SIDES=(cryo)
+    ((WITH_CRIU)) && SIDES=(cryo criu)
+    for PAIR in $(seq 1 "$PAIRS"); do
+        for c in "${!UCASES[@]}"; do
+            order=("${SIDES[@]}")
+            # alternate who goes first, so neither always meets the other's leftovers
+            ((PAIR % 2 == 0 && ${#SIDES[@]} == 2)) && order=(criu cryo)
+            for side in "${order[@]}"; do
+                say "${UCASE_NAME[$c]}: pair $PAIR of $PAIRS, $side"
+                user_side "$side" "$c"
+            done
+            user_floor "$c"
+            say "  $(for side in "${SIDES[@]}"; do
+                printf '%s: checkpoint %s s, restart %s s (cold %s s); ' "$side" \
+                    "$(last "u$c" "${side}_ckpt_s")" "$(last "u$c" "${side}_asrun_s")" "$(last "u$c" "${side}_cold_s")"
+            done)floor: dd write $(last "u$c" dd_write_s) s, first touch $(last "u$c" touch_s) s"
+        done
+    done
+fi
+
+# ---------------------------------------------------------------------------
+# The engine cases
+# ---------------------------------------------------------------------------
+for RUN in $( ((RUN_ENGINE)) && seq 1 "$RUNS"); do
+    for c in $ENGINE_CASES; do
         name=${CASE_NAME[$c]} mib=${CASE_MIB[$c]} pct=${CASE_PCT[$c]}
         say "$name: run $RUN of $RUNS"
 
@@ -370,6 +688,7 @@ agg() {
             if (!n) { print "NA"; exit }
             for (i = 1; i < n; i++) for (j = i; j > 0 && v[j-1] > v[j]; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
             if (what == "min") print v[0]
+            else if (what == "max") print v[n-1]
             else if (n % 2) print v[int(n/2)]
             else print (v[n/2-1] + v[n/2]) / 2
         }'
@@ -389,7 +708,7 @@ TABLE_CKPT="| Case | Touched | Context file | Checkpoint s (median / min) | GB/s
 |---|---|---|---|---|---|---|---|---|"
 TABLE_REST="| Case | Read file s (cat) | Restore warm s (median / min) | GB/s touched | Warm, freed memory s (median / min) | GB/s touched | Restore cold s (median / min) | GB/s touched | Disk read (dd iflag=direct) GB/s | Cold floor s (file / disk) |
 |---|---|---|---|---|---|---|---|---|---|"
-for c in "${!CASES[@]}"; do
+for c in $ENGINE_CASES; do
     tb=$(touched_bytes "$c")
     fb=$(med "$c" file_bytes)
     tgib=$(awk -v b="$tb" 'BEGIN { printf "%.2f GiB", b / 1073741824 }')
@@ -407,7 +726,7 @@ done
 # per run, for the noise
 TABLE_RUNS="| Case | Run | Checkpoint s | Frozen s | dd fsync s | dd direct s | dd read s | Read file s | Warm s (memory phase ms) | Warm, freed memory s (ms) | Cold s (memory phase ms) |
 |---|---|---|---|---|---|---|---|---|---|---|"
-for c in "${!CASES[@]}"; do
+for c in $ENGINE_CASES; do
     for i in $(seq 1 "$RUNS"); do
         col() { awk -v i="$i" '{ print $i }' <<<"${R[$c:$1]:-}"; }
         TABLE_RUNS+="
@@ -444,6 +763,86 @@ TABLE_TARGETS="| Target | Measured (median) | |
 | 10%-touched: restore (warm) <= the same | $(fmt "$(med $C10 warm_s)" 3) s vs $(fmt "$(allow warm_s)" 3) s | $(ok "$(med $C10 warm_s)" "$(allow warm_s)") |
 | 10%-touched: restore (cold) <= the same | $(fmt "$(med $C10 cold_s)" 3) s vs $(fmt "$(allow cold_s)" 3) s | $(ok "$(med $C10 cold_s)" "$(allow cold_s)") |"
 
+# ---------------------------------------------------------------------------
+# The user's sequence: tables
+# ---------------------------------------------------------------------------
+# "median [min-max]" of a metric
+rng() {
+    local l=${R[$1:$2]:-} m
+    m=$(agg "$l" median)
+    [[ $m == NA ]] && { echo "n/a"; return; }
+    echo "$(fmt "$m" 3) [$(fmt "$(agg "$l" min)" 3)–$(fmt "$(agg "$l" max)" 3)]"
+}
+# the larger of two figures (NA if either is)
+larger() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA") print "NA"; else print (a + 0 > b + 0 ? a : b) }'; }
+# the floor under a restart from an image that is (mostly) in the page cache:
+# first touch and fill of the touched memory; from disk: that, or reading the
+# image with O_DIRECT, whichever is larger
+restart_floor() {
+    local c=$1 pct=$2 touch
+    touch=$(med "$c" touch_s)
+    if [[ $pct != NA ]] && awk -v p="$pct" 'BEGIN { exit !(p >= 50) }'; then
+        echo "$touch"
+    else
+        larger "$touch" "$(med "$c" dd_read_s)"
+    fi
+}
+# pct of the image in the page cache, as "cold"/"warm" words for the table
+cache_word() { [[ $1 == NA ]] && echo "n/a" || awk -v p="$1" 'BEGIN { printf "%d%% (%s)", p, (p >= 50 ? "warm" : "cold") }'; }
+gib() { [[ $1 == NA ]] && echo "n/a" || awk -v b="$1" 'BEGIN { printf "%.3f", b / 1073741824 }'; }
+
+if ((RUN_USER)); then
+    # what "CRIU made durable" costs: its dump plus the sync after it, per pair
+    for c in "${!UCASES[@]}"; do
+        for side in cryo criu; do
+            R[u$c:${side}_ckpt_sync_s]=$(paste -d' ' <(tr ' ' '\n' <<<"${R[u$c:${side}_ckpt_s]:-}" | sed '/^$/d') \
+                <(tr ' ' '\n' <<<"${R[u$c:${side}_sync_s]:-}" | sed '/^$/d') 2>/dev/null |
+                awk '{ if ($1 == "NA" || $2 == "" || $2 == "NA") printf " NA"; else printf " %.3f", $1 + $2 }')
+        done
+    done
+    UT_CKPT="| Case | Image GiB, Cryo / CRIU | Cryo \`cr_checkpoint --kill\` s | CRIU \`dump\` s | Cryo / CRIU | Floor: dd write, O_DIRECT s | Cryo / floor | CRIU / floor | Made durable (+ \`sync\`): Cryo / CRIU s |
+|---|---|---|---|---|---|---|---|---|"
+    UT_ASRUN="| Case | Image in page cache, Cryo / CRIU | Cryo \`cr_restart --detach\` s | CRIU \`restore -d\` s | Cryo / CRIU | Floor, Cryo / CRIU s | Cryo / floor | CRIU / floor |
+|---|---|---|---|---|---|---|---|"
+    UT_COLD="| Case | Image in page cache, Cryo / CRIU | Cryo \`cr_restart --detach\` s | CRIU \`restore -d\` s | Cryo / CRIU | Floor s | Cryo / floor | CRIU / floor |
+|---|---|---|---|---|---|---|---|"
+    UT_FLOOR="| Case | Touched GiB | dd write, O_DIRECT + fsync s | dd read, O_DIRECT s | First touch and fill s | memcpy s | Start of a Cryo command (\`cr_checkpoint --help\`) s |
+|---|---|---|---|---|---|---|"
+    UT_RUNS="| Case | Pair | First | Cryo checkpoint s | CRIU dump s | Cryo restart s (cached %) | CRIU restart s (cached %) | Cryo cold s | CRIU cold s | dd write s | dd read s | first touch s | Cryo command start s |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    UT_CHECKS=""
+    POLL_GAP_MAX=$(for c in "${!UCASES[@]}"; do echo "${R[u$c:poll_gap_ms]:-}"; done | tr ' ' '\n' | awk '$1 != "" && $1 != "NA" { if ($1 + 0 > m) m = $1 + 0; n++ } END { print (n ? m : "NA") }')
+    for c in "${!UCASES[@]}"; do
+        k=u$c
+        ck=$(med $k cryo_ckpt_s); cr=$(med $k criu_ckpt_s); dw=$(med $k dd_write_s)
+        UT_CKPT+="
+| ${UCASE_NAME[$c]} | $(gib "$(med $k cryo_bytes)") / $(gib "$(med $k criu_bytes)") | $(rng $k cryo_ckpt_s) | $(rng $k criu_ckpt_s) | $(ratio "$ck" "$cr") | $(rng $k dd_write_s) | $(ratio "$ck" "$dw") | $(ratio "$cr" "$dw") | $(fmt "$(med $k cryo_ckpt_sync_s)" 3) / $(fmt "$(med $k criu_ckpt_sync_s)" 3) |"
+        pa=$(med $k cryo_asrun_cached_pct); pb=$(med $k criu_asrun_cached_pct)
+        fa=$(restart_floor $k "$pa"); fb=$(restart_floor $k "$pb")
+        ra=$(med $k cryo_asrun_s); rb=$(med $k criu_asrun_s)
+        UT_ASRUN+="
+| ${UCASE_NAME[$c]} | $(cache_word "$pa") / $(cache_word "$pb") | $(rng $k cryo_asrun_s) | $(rng $k criu_asrun_s) | $(ratio "$ra" "$rb") | $(fmt "$fa" 3) / $(fmt "$fb" 3) | $(ratio "$ra" "$fa") | $(ratio "$rb" "$fb") |"
+        pa=$(med $k cryo_cold_cached_pct); pb=$(med $k criu_cold_cached_pct)
+        fc=$(restart_floor $k 0)
+        ra=$(med $k cryo_cold_s); rb=$(med $k criu_cold_s)
+        UT_COLD+="
+| ${UCASE_NAME[$c]} | $(cache_word "$pa") / $(cache_word "$pb") | $(rng $k cryo_cold_s) | $(rng $k criu_cold_s) | $(ratio "$ra" "$rb") | $(fmt "$fc" 3) | $(ratio "$ra" "$fc") | $(ratio "$rb" "$fc") |"
+        UT_FLOOR+="
+| ${UCASE_NAME[$c]} | $(gib "$(utouched_bytes "$c")") | $(rng $k dd_write_s) | $(rng $k dd_read_s) | $(rng $k touch_s) | $(rng $k memcpy_s) | $(rng $k cli_start_s) |"
+        for i in $(seq 1 "$PAIRS"); do
+            col() { awk -v i="$i" '{ print ($i == "" ? "NA" : $i) }' <<<"${R[$k:$1]:-}"; }
+            first=cryo
+            ((i % 2 == 0 && WITH_CRIU)) && first=criu
+            UT_RUNS+="
+| ${UCASE_NAME[$c]} | $i | $first | $(col cryo_ckpt_s) | $(col criu_ckpt_s) | $(col cryo_asrun_s) ($(col cryo_asrun_cached_pct)) | $(col criu_asrun_s) ($(col criu_asrun_cached_pct)) | $(col cryo_cold_s) | $(col criu_cold_s) | $(col dd_write_s) | $(col dd_read_s) | $(col touch_s) | $(col cli_start_s) |"
+        done
+        passed() { tr ' ' '\n' <<<"${R[$k:$1_verified]:-}" | grep -c '^1$' || true; }
+        tried() { tr ' ' '\n' <<<"${R[$k:$1_verified]:-}" | grep -c . || true; }
+        UT_CHECKS+="
+- ${UCASE_NAME[$c]}: Cryo $(passed cryo) of $(tried cryo), CRIU $(passed criu) of $(tried criu)"
+    done
+fi
+
 THP_ENABLED=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
 THP_DEFRAG=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/defrag 2>/dev/null || echo unknown)
 CPU=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -466,7 +865,10 @@ MACHINE="| | |
 | First touch, 4 KiB pages | ${BW[touch_4k_s_per_gib]:-n/a} s/GiB (touch and fill: ${BW[fill_4k_s_per_gib]:-n/a} s/GiB) |
 | First touch, MADV_HUGEPAGE | ${BW[touch_thp_s_per_gib]:-n/a} s/GiB (${BW[thp_fraction]:-n/a} of the region in huge pages) |
 | Engine commit | $COMMIT |
-| Runs per case | $RUNS (benchmark took $ELAPSED) |"
+| CRIU | $( ((WITH_CRIU)) && echo "$CRIU_VERSION (Debian 13's, from the trixie tree, run in the host's root)" || echo "not run") |
+| Load (1, 5, 15 min) | at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs) |
+| Mode | $( ((QUICK)) && echo "**--quick (a smoke run: not for comparing)**" || echo full) |
+| Runs | user's sequence: $( ((RUN_USER)) && echo "$PAIRS pair(s) per case" || echo "not run"); engine cases: $( ((RUN_ENGINE)) && echo "$RUNS runs per case" || echo "not run") (benchmark took $ELAPSED) |"
 
 NOTES_MD=""
 if ((${#NOTES[@]})); then
@@ -475,11 +877,56 @@ if ((${#NOTES[@]})); then
     NOTES_MD+=$'\n'
 fi
 
-REPORT_MD="## Machine
+USER_MD=""
+if ((RUN_USER)); then
+    USER_MD="
+## The user's sequence: Cryo beside CRIU
 
-$MACHINE
+$PAIRS alternating pair(s) per case (Cryo first in odd pairs, CRIU first in even ones); figures are
+median [min–max] of the pairs, ratios are of the medians. Cryo runs through \`bin/cr_checkpoint\` and
+\`bin/cr_restart\` (each starts a JVM, and the engine as its helper); CRIU is \`scripts/trixie/criu\`
+($CRIU_VERSION). The workload runs in a session of its own. **Checkpoint**: wall-clock time of
+\`cr_checkpoint --kill -f FILE PID\` / \`criu dump -t PID -D DIR\` (which also kills), from the start of the
+command to its exit; then every PID of the tree is waited for until it is free. **Restart done**: from the
+start of \`cr_restart --detach FILE\` / \`criu restore -d -D DIR\` until the command has exited with 0 *and*
+every process of the tree runs under its original PID, neither stopped nor a zombie
+(\`/proc/PID/stat\`; in this run that was seen at most $POLL_GAP_MAX ms after the command's exit). The
+restored tree then checks its memory (SIGUSR1; not timed) and is killed.
+*As the user runs it*: right after the checkpoint, with what the checkpoint left in the page cache
+(fincore, just before the restart: Cryo writes page data with O_DIRECT, CRIU through the page cache
+without fsync). *Cold*: after \`sync; echo 3 > /proc/sys/vm/drop_caches\`, for both.
+**Floors** (per pair, same run, same directory): dd of the image's bytes with O_DIRECT (write with
+fsync; read back); first touch and fill of the touched memory at the s/GiB that \`cryo-bench-bandwidth 256\`
+measured in that pair; memcpy of it. The floor under a checkpoint is the dd write; under a restart from
+a warm image (>= 50% cached) first touch and fill, from a cold one the larger of that and the dd read.
 
-## Checkpoint
+### Checkpoint
+
+$UT_CKPT
+
+*Made durable*: the checkpoint plus a \`sync\` right after it (Cryo's checkpoint fsyncs its file itself;
+CRIU's image is only in the page cache when \`dump\` exits).
+
+### Restart, as the user runs it
+
+$UT_ASRUN
+
+### Restart, caches dropped for both
+
+$UT_COLD
+
+### The floor, and the start of a Cryo command
+
+$UT_FLOOR
+
+Memory checks passed after a restart:
+$UT_CHECKS
+"
+fi
+ENGINE_MD=""
+if ((RUN_ENGINE)); then
+    ENGINE_MD="
+## The engine cases: checkpoint
 
 Seconds are wall-clock time of \`cryo-engine checkpoint -v -f FILE PID\`, median / min of $RUNS runs;
 GB/s is touched memory (1 GB = 10^9 bytes) over the median; dd writes the same
@@ -487,7 +934,7 @@ number of bytes (whole 4 MiB blocks) to the same directory.
 
 $TABLE_CKPT
 
-## Restart
+## The engine cases: restart
 
 Seconds are wall-clock time of \`cryo-engine restore --detach FILE\`, median / min.
 *Warm*: original PID, the context file in the page cache (\`cat\` put it there;
@@ -500,11 +947,22 @@ $TABLE_REST
 ## Against the targets
 
 $TABLE_TARGETS
-$NOTES_MD
-<details><summary>Every run</summary>
-
+"
+fi
+RUNS_MD=""
+((RUN_USER)) && RUNS_MD+="
+$UT_RUNS
+"
+((RUN_ENGINE)) && RUNS_MD+="
 $TABLE_RUNS
+"
 
+REPORT_MD="## Machine
+
+$MACHINE
+$USER_MD$ENGINE_MD$NOTES_MD
+<details><summary>Every run</summary>
+$RUNS_MD
 </details>"
 
 echo "$REPORT_MD"
@@ -513,31 +971,68 @@ echo "$REPORT_MD"
 # docs/BENCHMARKS.md
 # ---------------------------------------------------------------------------
 if ((WRITE_DOC)); then
+    QUIET_NOTE="the machine was quiet enough (1-minute load $LOAD_START at the start, below the 1.5 this doc asks for on 2 CPUs)"
+    awk -v l="${LOAD_START%% *}" 'BEGIN { exit !(l >= 1.5) }' &&
+        QUIET_NOTE="**the machine was loaded** (1-minute load $LOAD_START at the start, on 2 CPUs shared with other work): read the ratios, which come from alternating pairs, rather than the seconds"
+    ((QUICK)) && QUIET_NOTE="**a smoke run (--quick: one pair, one run): not for comparing**; $QUIET_NOTE"
     cat >docs/BENCHMARKS.md <<EOF
 # Benchmarks
 
-How long Cryo takes to checkpoint and to restart a process, next to what the
-machine's disk and memory allow. Produced by the benchmark command:
+How long Cryo takes to checkpoint and to restart a process, measured as a user
+runs it and side by side with CRIU in the same run, next to what the machine's
+disk and memory allow. Produced by the benchmark command (as root, for CRIU and
+for dropping caches):
 
 \`\`\`
-bash scripts/benchmark.sh [--runs N] [--dir DIR] [--write-doc]
+bash scripts/benchmark.sh [--pairs N] [--runs N] [--cases all|user|engine] [--no-criu] [--quick] [--dir DIR] [--write-doc]
 \`\`\`
 
-It builds the engine and the benchmark programs (\`make -C native\`), then for each case starts a workload
-(\`native/bench/memhog.c\`: maps the memory, fills the touched part with
-xorshift random data, waits; for the tree case \`native/bench/memtree.c\`: a
-root and 7 children, 8 threads and 256 MiB of such data in each),
-checkpoints it with \`cryo-engine checkpoint\` (the whole tree), kills it,
-waits until its PIDs are free, and restores it with \`cryo-engine restore --detach\`
-three times: warm, warm into freed memory, and cold (see below). Every restored process checks its own
-memory (every touched word, a sample of the untouched ones) before it is
-killed. *Frozen* is how long the application was stopped. \`--write-doc\` rewrites this file; the figures below are from
-$(date -u +%Y-%m-%d) on the machine described. Runs are noisy on a VM (see
-first touch below): compare medians, and the min for what the code can do.
+It builds the engine and the benchmark programs (\`make -C native\`; Cryo's Java
+build must be there for \`bin/cr_checkpoint\` and \`bin/cr_restart\`), and CRIU
+comes from a Debian 13 (trixie) tree under the build directory
+(\`scripts/trixie/trixie-tree.sh\`: built once, about 3 minutes, then reused;
+\`scripts/trixie/criu\` runs the tree's criu in the host's root, as it must to
+dump the host's processes). The workloads: \`native/bench/memhog.c\` maps the
+memory, fills the touched part with xorshift random data and waits; for the
+tree case \`native/bench/memtree.c\`: a root and 7 children, 8 threads and 256
+MiB of such data in each. Every restored process checks its own memory (every
+touched word, a sample of the untouched ones) before it is killed.
+
+Two parts. **The user's sequence** (issues 15 and 16): \`cr_checkpoint --kill\`,
+wait until the PIDs are free, \`cr_restart --detach\`, beside CRIU's \`dump\` and
+\`restore -d\` on the same workload, in alternating pairs, each figure also as a
+ratio to CRIU's and to the machine's floor from the same run. **The engine
+cases** (what this file showed before): \`cryo-engine\` itself, without the
+commands around it, warm, warm into freed memory and cold. \`--write-doc\`
+rewrites this file; the figures below are from $(date -u +%Y-%m-%d), and
+$QUIET_NOTE.
 
 $REPORT_MD
 
 ## How to read these figures
+
+- **The user's commands cost more than the engine.** \`cr_checkpoint\` and
+  \`cr_restart\` start a JVM each (*Start of a Cryo command*: \`cr_checkpoint
+  --help\`, measured in every pair), and \`cr_restart\` verifies the whole file
+  (every checksum, \`Checkpointer.restart\`) before its helper restores it, so
+  it reads the file twice: once from disk for the check, once more from the
+  page cache for the restore. The engine cases below time the restore alone;
+  the gap between the two is what the commands add. CRIU's \`restore\` reads
+  each image once and checks no checksum.
+- **Page cache.** Cryo writes page data with O_DIRECT and fsyncs, so right
+  after a checkpoint its file is on disk and not in the page cache; CRIU's
+  \`dump\` writes through the page cache and does not sync, so its image is
+  still in memory when \`restore\` runs (the *Image in page cache* column
+  measures it with fincore just before each restart). *Restart, as the user
+  runs it* therefore compares a cold Cryo with a warm CRIU; *caches dropped
+  for both* compares like with like. *Made durable* adds to each checkpoint
+  the \`sync\` that would put CRIU's image on disk; that is also why CRIU's
+  checkpoint can come in under the dd floor, which waits for the disk.
+- **Restart done** is the same moment for both: the command has exited with
+  status 0 and every process of the tree runs under its original PID, neither
+  stopped nor a zombie. Both commands return only once the tree runs; how
+  long after the command's exit the tree was seen running is in the text of
+  the user's sequence above.
 
 - **The targets.** A 1 GiB process should checkpoint in at most 0.55 s and
   restart in at most 0.55 s; a checkpoint should take at most 1.3 times what
@@ -546,8 +1041,8 @@ $REPORT_MD
   touched memory: its context file should hold about 0.4 GiB, not 4, and its
   checkpoint and restart should take no longer than 0.4 GiB at the per-GiB
   time of the slower of the two fully touched cases (a small fixed cost, of
-  ptrace and of the files, weighs more on a small process). For scale, CRIU 4.2 takes about 0.8 s each way for 1 GiB on this
-  machine.
+  ptrace and of the files, weighs more on a small process). CRIU's figures
+  are in the user's sequence above, from the same run.
 - **Checkpoint vs dd.** The checkpoint writes page data with O_DIRECT and
   fsyncs the file and its directory, so the fair comparison is
   \`dd oflag=direct conv=fsync\`; \`dd conv=fsync\` (through the page cache) is
