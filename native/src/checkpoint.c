@@ -96,7 +96,7 @@ int cryo_check_target(pid_t pid, struct cryo_error *e)
 	int tracer = tracer_pid_of(pid);
 	if (tracer)
 		return cryo_fail(e, pid, "process", "", EBUSY, "process %d is being traced by process %d: refused", pid, tracer);
-	return 0;
+	return process_refuse_seccomp(pid, e);
 }
 
 struct proc_capture {
@@ -465,6 +465,10 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 {
 	if (refuse_shared_address_spaces(c, e))
 		return -1;
+	/* again, frozen: no thread can have entered seccomp since the check */
+	for (int k = 0; k < c->nr; k++)
+		if (!c->pc[k].zombie && process_refuse_seccomp(c->pc[k].pid, e))
+			return -1;
 	for (int k = 0; k < c->nr; k++) {
 		struct proc_capture *p = &c->pc[k];
 		if (interrupt_check(p->pid, e))

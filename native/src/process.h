@@ -18,5 +18,16 @@ int process_restore_injected(struct injector *in, uint64_t scratch, const struct
 			     struct cryo_error *e);
 /* Through the injector, last of all: the interval timers. */
 int process_restore_timers(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e);
+/* Before anything is injected: a thread under seccomp (strict mode would
+ * be killed by the first injected syscall; a filter is not restored). */
+int process_refuse_seccomp(pid_t pid, struct cryo_error *e);
+/* After the credentials, through the injectors of all nr_threads threads
+ * (in[0] the leader): child subreaper, THP-disable, membarrier
+ * registrations, oom_score_adj, no_new_privs, scheduling policy and nice.
+ * A file without them (older) leaves them as they are. */
+int process_restore_attrs(struct injector *in, int nr_threads, uint64_t scratch, const struct snapshot *s,
+			  struct cryo_error *e);
+/* The parent-death signal to set last of all: the recorded one. */
+int process_recorded_pdeathsig(const struct snapshot *s);
 
 #endif
