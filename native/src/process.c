@@ -589,13 +589,57 @@ static int restore_scheduling(struct injector *in, int nr_threads, uint64_t scra
 	return 0;
 }
 
+static int write_own_loginuid(uint32_t want)
+{
+	char text[16];
+	int len = snprintf(text, sizeof(text), "%u", want);
+	int fd = open("/proc/self/loginuid", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int ok = write(fd, text, (size_t)len) == len;
+	int err = errno;
+	close(fd);
+	errno = err;
+	return ok ? 0 : -1;
+}
+
+int process_restore_own_loginuid(const struct snapshot *s, struct cryo_error *e)
+{
+	long long have;
+	pid_t self = getpid();
+	if (!s->has_attrs || read_proc_number(self, "loginuid", &have, e))
+		return s->has_attrs ? -1 : 0;
+	if ((uint32_t)have == s->attrs.loginuid)
+		return 0;
+	if (write_own_loginuid(s->attrs.loginuid))
+		return cryo_fail_errno(e, (int)s->proc.pid, "loginuid", "write",
+				       "process %d had loginuid %u, the restart's is %u: only root (CAP_AUDIT_CONTROL) may change it",
+				       s->proc.pid, s->attrs.loginuid, (uint32_t)have);
+	return 0;
+}
+
+/* A child inherits its loginuid from its restored parent: one of its own
+ * (set after that fork) cannot be given back once it runs as its user. */
+static int check_loginuid(pid_t pid, const struct snapshot *s, struct cryo_error *e)
+{
+	long long have;
+	if (read_proc_number(pid, "loginuid", &have, e))
+		return -1;
+	if ((uint32_t)have != s->attrs.loginuid)
+		return cryo_fail(e, pid, "loginuid", "", EPERM,
+				 "process %d had loginuid %u, it would be restarted with %u: not supported", s->proc.pid,
+				 s->attrs.loginuid, (uint32_t)have);
+	return 0;
+}
+
 int process_restore_attrs(struct injector *in, int nr_threads, uint64_t scratch, const struct snapshot *s,
 			  struct cryo_error *e)
 {
 	const struct cryo_proc_attrs *a = &s->attrs;
 	if (!s->has_attrs)
 		return 0;
-	return remote_attr(in, "prctl(PR_SET_CHILD_SUBREAPER)", SYS_prctl, PR_SET_CHILD_SUBREAPER, a->child_subreaper,
+	return check_loginuid(in->tgid, s, e) ||
+	       remote_attr(in, "prctl(PR_SET_CHILD_SUBREAPER)", SYS_prctl, PR_SET_CHILD_SUBREAPER, a->child_subreaper,
 			   0, 0, NULL, e) ||
 	       remote_attr(in, "prctl(PR_SET_THP_DISABLE)", SYS_prctl, PR_SET_THP_DISABLE, a->thp_disable, 0, 0, NULL, e) ||
 	       restore_membarrier(in, a->membarrier, e) || restore_oom_score_adj(in->tgid, a->oom_score_adj, e) ||

@@ -24,9 +24,13 @@ int process_refuse_seccomp(pid_t pid, struct cryo_error *e);
 /* After the credentials, through the injectors of all nr_threads threads
  * (in[0] the leader): child subreaper, THP-disable, membarrier
  * registrations, oom_score_adj, no_new_privs, scheduling policy and nice.
- * A file without them (older) leaves them as they are. */
+ * A loginuid other than the recorded one is refused.  A file without them
+ * (older) leaves them as they are. */
 int process_restore_attrs(struct injector *in, int nr_threads, uint64_t scratch, const struct snapshot *s,
 			  struct cryo_error *e);
+/* In a restored root, before it gives up root: the recorded loginuid, if
+ * it differs from the restarter's (only root may change it). */
+int process_restore_own_loginuid(const struct snapshot *s, struct cryo_error *e);
 /* The parent-death signal to set last of all: the recorded one. */
 int process_recorded_pdeathsig(const struct snapshot *s);
 

@@ -233,6 +233,8 @@ static void become_restorable(const struct tree *t, const struct snapshot *s, in
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (process_restore_own_loginuid(s, &e))
+		report_and_exit(status_fd, &e);
 	if (as_recorded_user && become_recorded_user_for_files(s, &e))
 		report_and_exit(status_fd, &e);
 	if (process_restore_self(s, relocate(s->cwd, buf, sizeof(buf)), &e))
