@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sched.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -320,6 +321,51 @@ static int capture_membarrier(struct injector *in, struct cryo_proc_attrs *a, st
 	return 0;
 }
 
+/* The five capability sets of one thread, from its status. */
+struct cap_sets { uint64_t inh, prm, eff, bnd, amb; };
+
+static int read_cap_sets(pid_t pid, pid_t tid, struct cap_sets *c, struct cryo_error *e)
+{
+	static const char *names[] = { "\nCapInh:", "\nCapPrm:", "\nCapEff:", "\nCapBnd:", "\nCapAmb:" };
+	uint64_t *fields[] = { &c->inh, &c->prm, &c->eff, &c->bnd, &c->amb };
+	char name[64], *buf;
+	snprintf(name, sizeof(name), "task/%d/status", tid);
+	if (proc_read(pid, name, &buf, NULL, e))
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < 5 && !rc; i++) {
+		char *at = strstr(buf, names[i]);
+		if (!at)
+			rc = cryo_fail(e, pid, "capabilities", "read", EINVAL, "no %s in /proc/%d/%s", names[i] + 1, pid, name);
+		else
+			*fields[i] = strtoull(at + strlen(names[i]), NULL, 16);
+	}
+	free(buf);
+	return rc;
+}
+
+/* One record per process: threads with capabilities of their own are refused. */
+static int capture_capabilities(pid_t pid, struct cryo_proc_attrs *a, struct cryo_error *e)
+{
+	struct cap_sets leader, other;
+	pid_t *tids;
+	int nr, rc = 0;
+	if (read_cap_sets(pid, pid, &leader, e) || list_threads(pid, &tids, &nr, e))
+		return -1;
+	for (int i = 0; i < nr && !rc; i++)
+		if (tids[i] != pid && read_cap_sets(pid, tids[i], &other, e) == 0 &&
+		    memcmp(&leader, &other, sizeof(leader)) != 0)
+			rc = cryo_fail(e, pid, "capabilities", "", ENOTSUP,
+				       "thread %d of process %d has capabilities of its own: not supported, refused", tids[i], pid);
+	free(tids);
+	a->cap_inheritable = leader.inh;
+	a->cap_permitted = leader.prm;
+	a->cap_effective = leader.eff;
+	a->cap_bounding = leader.bnd;
+	a->cap_ambient = leader.amb;
+	return rc;
+}
+
 static int capture_attrs(struct injector *in, uint64_t scratch, struct snapshot *s, struct cryo_error *e)
 {
 	struct cryo_proc_attrs *a = &s->attrs;
@@ -345,6 +391,8 @@ static int capture_attrs(struct injector *in, uint64_t scratch, struct snapshot 
 	if (read_proc_number(in->tgid, "loginuid", &n, e))
 		return -1;
 	a->loginuid = (uint32_t)n;
+	if (capture_capabilities(in->tgid, a, e))
+		return -1;
 	s->has_attrs = 1;
 	return 0;
 }
@@ -632,6 +680,55 @@ static int check_loginuid(pid_t pid, const struct snapshot *s, struct cryo_error
 	return 0;
 }
 
+/* A thread can only lose capabilities, not gain them: the sets are given
+ * back when they are within what the restart left it (root's, usually),
+ * and refused when not.  The bounding set first (dropping needs
+ * CAP_SETPCAP, which capset may take away), then capset, then ambient
+ * (each ambient bit needs its permitted and inheritable bits). */
+static int restore_thread_capabilities(struct injector *in, uint64_t scratch, const struct cryo_proc_attrs *a,
+				       struct cryo_error *e)
+{
+	struct cap_sets have;
+	if (read_cap_sets(in->tgid, in->pid, &have, e))
+		return -1;
+	if (have.inh == a->cap_inheritable && have.prm == a->cap_permitted && have.eff == a->cap_effective &&
+	    have.bnd == a->cap_bounding && have.amb == a->cap_ambient)
+		return 0;
+	if ((a->cap_permitted & ~have.prm) || (a->cap_bounding & ~have.bnd))
+		return cryo_fail(e, in->pid, "capabilities", "capset", EPERM,
+				 "process %d had capabilities (permitted %#llx, bounding %#llx) the restart does not have (%#llx, %#llx): refused",
+				 in->pid, (unsigned long long)a->cap_permitted, (unsigned long long)a->cap_bounding,
+				 (unsigned long long)have.prm, (unsigned long long)have.bnd);
+	for (int cap = 0; cap < 64; cap++)
+		if ((have.bnd & ~a->cap_bounding) & (1ULL << cap) &&
+		    remote_attr(in, "prctl(PR_CAPBSET_DROP)", SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, NULL, e))
+			return -1;
+	struct { struct __user_cap_header_struct h; struct __user_cap_data_struct d[2]; } caps = {
+		.h = { .version = _LINUX_CAPABILITY_VERSION_3 },
+		.d = { { (uint32_t)a->cap_effective, (uint32_t)a->cap_permitted, (uint32_t)a->cap_inheritable },
+		       { (uint32_t)(a->cap_effective >> 32), (uint32_t)(a->cap_permitted >> 32),
+			 (uint32_t)(a->cap_inheritable >> 32) } },
+	};
+	if (memory_poke(in->pid, scratch, &caps, sizeof(caps), e) ||
+	    remote_attr(in, "capset", SYS_capset, (long)scratch, (long)(scratch + sizeof(caps.h)), 0, 0, NULL, e) ||
+	    remote_attr(in, "prctl(PR_CAP_AMBIENT)", SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, NULL, e))
+		return -1;
+	for (int cap = 0; cap < 64; cap++)
+		if ((a->cap_ambient & (1ULL << cap)) &&
+		    remote_attr(in, "prctl(PR_CAP_AMBIENT)", SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, NULL, e))
+			return -1;
+	return 0;
+}
+
+static int restore_capabilities(struct injector *in, int nr_threads, uint64_t scratch, const struct cryo_proc_attrs *a,
+				struct cryo_error *e)
+{
+	for (int i = 0; i < nr_threads; i++)
+		if (restore_thread_capabilities(&in[i], scratch, a, e))
+			return -1;
+	return 0;
+}
+
 int process_restore_attrs(struct injector *in, int nr_threads, uint64_t scratch, const struct snapshot *s,
 			  struct cryo_error *e)
 {
@@ -643,7 +740,8 @@ int process_restore_attrs(struct injector *in, int nr_threads, uint64_t scratch,
 			   0, 0, NULL, e) ||
 	       remote_attr(in, "prctl(PR_SET_THP_DISABLE)", SYS_prctl, PR_SET_THP_DISABLE, a->thp_disable, 0, 0, NULL, e) ||
 	       restore_membarrier(in, a->membarrier, e) || restore_oom_score_adj(in->tgid, a->oom_score_adj, e) ||
-	       restore_no_new_privs(in, a->no_new_privs, e) || restore_scheduling(in, nr_threads, scratch, a, e) ? -1 : 0;
+	       restore_no_new_privs(in, a->no_new_privs, e) || restore_scheduling(in, nr_threads, scratch, a, e) ||
+	       restore_capabilities(in, nr_threads, scratch, a, e) ? -1 : 0;
 }
 
 int process_recorded_pdeathsig(const struct snapshot *s)

@@ -174,8 +174,9 @@ struct cryo_proc_attrs {
 	uint64_t sched_runtime, sched_deadline, sched_period;
 	uint32_t loginuid;          /* /proc/PID/loginuid (4294967295: unset) */
 	uint32_t pad;
+	uint64_t cap_inheritable, cap_permitted, cap_effective, cap_bounding, cap_ambient;  /* every thread's */
 };
-_Static_assert(sizeof(struct cryo_proc_attrs) == 80, "struct cryo_proc_attrs is part of the file format");
+_Static_assert(sizeof(struct cryo_proc_attrs) == 120, "struct cryo_proc_attrs is part of the file format");
 
 enum cryo_process_state {
 	CRYO_PROCESS_LIVE   = 0,
