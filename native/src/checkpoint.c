@@ -476,6 +476,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e))
 			return -1;
+		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}
 	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || sysv_capture(&c->tree, e) ||
 	       sysv_capture_ipc(&c->tree, e) ? -1 : 0;

@@ -8,6 +8,7 @@
 #include <linux/membarrier.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -651,18 +652,34 @@ static int write_own_loginuid(uint32_t want)
 	return ok ? 0 : -1;
 }
 
+/* /proc/self: in a PID namespace of its own, getpid() names another process in this /proc. */
+static int read_own_loginuid(uint32_t *out)
+{
+	char buf[32] = "";
+	int fd = open("/proc/self/loginuid", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	*out = (uint32_t)strtoul(buf, NULL, 10);
+	return 0;
+}
+
 int process_restore_own_loginuid(const struct snapshot *s, struct cryo_error *e)
 {
-	long long have;
-	pid_t self = getpid();
-	if (!s->has_attrs || read_proc_number(self, "loginuid", &have, e))
-		return s->has_attrs ? -1 : 0;
-	if ((uint32_t)have == s->attrs.loginuid)
+	uint32_t have;
+	if (!s->has_attrs)
+		return 0;
+	if (read_own_loginuid(&have))
+		return cryo_fail_errno(e, (int)s->proc.pid, "loginuid", "read", "cannot read the restarter's loginuid");
+	if (have == s->attrs.loginuid)
 		return 0;
 	if (write_own_loginuid(s->attrs.loginuid))
 		return cryo_fail_errno(e, (int)s->proc.pid, "loginuid", "write",
 				       "process %d had loginuid %u, the restart's is %u: only root (CAP_AUDIT_CONTROL) may change it",
-				       s->proc.pid, s->attrs.loginuid, (uint32_t)have);
+				       s->proc.pid, s->attrs.loginuid, have);
 	return 0;
 }
 
@@ -682,9 +699,9 @@ static int check_loginuid(pid_t pid, const struct snapshot *s, struct cryo_error
 
 /* A thread can only lose capabilities, not gain them: the sets are given
  * back when they are within what the restart left it (root's, usually),
- * and refused when not.  The bounding set first (dropping needs
- * CAP_SETPCAP, which capset may take away), then capset, then ambient
- * (each ambient bit needs its permitted and inheritable bits). */
+ * and refused when not.  The bounding set went first (process_restore_bounding),
+ * then capset, then ambient (each ambient bit needs its permitted and
+ * inheritable bits). */
 static int restore_thread_capabilities(struct injector *in, uint64_t scratch, const struct cryo_proc_attrs *a,
 				       struct cryo_error *e)
 {
@@ -699,10 +716,6 @@ static int restore_thread_capabilities(struct injector *in, uint64_t scratch, co
 				 "process %d had capabilities (permitted %#llx, bounding %#llx) the restart does not have (%#llx, %#llx): refused",
 				 in->pid, (unsigned long long)a->cap_permitted, (unsigned long long)a->cap_bounding,
 				 (unsigned long long)have.prm, (unsigned long long)have.bnd);
-	for (int cap = 0; cap < 64; cap++)
-		if ((have.bnd & ~a->cap_bounding) & (1ULL << cap) &&
-		    remote_attr(in, "prctl(PR_CAPBSET_DROP)", SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, NULL, e))
-			return -1;
 	struct { struct __user_cap_header_struct h; struct __user_cap_data_struct d[2]; } caps = {
 		.h = { .version = _LINUX_CAPABILITY_VERSION_3 },
 		.d = { { (uint32_t)a->cap_effective, (uint32_t)a->cap_permitted, (uint32_t)a->cap_inheritable },
@@ -720,6 +733,22 @@ static int restore_thread_capabilities(struct injector *in, uint64_t scratch, co
 	return 0;
 }
 
+int process_restore_bounding(struct injector *in, int nr_threads, const struct snapshot *s, struct cryo_error *e)
+{
+	struct cap_sets have;
+	if (!s->has_attrs)
+		return 0;
+	for (int i = 0; i < nr_threads; i++) {
+		if (read_cap_sets(in[i].tgid, in[i].pid, &have, e))
+			return -1;
+		for (int cap = 0; cap < 64; cap++)
+			if ((have.bnd & ~s->attrs.cap_bounding) & (1ULL << cap) &&
+			    remote_attr(&in[i], "prctl(PR_CAPBSET_DROP)", SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, NULL, e))
+				return -1;
+	}
+	return 0;
+}
+
 static int restore_capabilities(struct injector *in, int nr_threads, uint64_t scratch, const struct cryo_proc_attrs *a,
 				struct cryo_error *e)
 {
@@ -730,7 +759,7 @@ static int restore_capabilities(struct injector *in, int nr_threads, uint64_t sc
 }
 
 int process_restore_attrs(struct injector *in, int nr_threads, uint64_t scratch, const struct snapshot *s,
-			  struct cryo_error *e)
+			  int with_capabilities, struct cryo_error *e)
 {
 	const struct cryo_proc_attrs *a = &s->attrs;
 	if (!s->has_attrs)
@@ -741,10 +770,19 @@ int process_restore_attrs(struct injector *in, int nr_threads, uint64_t scratch,
 	       remote_attr(in, "prctl(PR_SET_THP_DISABLE)", SYS_prctl, PR_SET_THP_DISABLE, a->thp_disable, 0, 0, NULL, e) ||
 	       restore_membarrier(in, a->membarrier, e) || restore_oom_score_adj(in->tgid, a->oom_score_adj, e) ||
 	       restore_no_new_privs(in, a->no_new_privs, e) || restore_scheduling(in, nr_threads, scratch, a, e) ||
-	       restore_capabilities(in, nr_threads, scratch, a, e) ? -1 : 0;
+	       (with_capabilities && restore_capabilities(in, nr_threads, scratch, a, e)) ? -1 : 0;
 }
 
 int process_recorded_pdeathsig(const struct snapshot *s)
 {
 	return s->has_attrs ? s->attrs.pdeathsig : 0;
+}
+
+int process_queue_stop(pid_t pid, const struct snapshot *s, struct cryo_error *e)
+{
+	if (!s->has_attrs || !s->attrs.stopped)
+		return 0;
+	if (kill(pid, SIGSTOP) < 0)
+		return cryo_fail_errno(e, pid, "process", "kill", "cannot stop process %d again", pid);
+	return 0;
 }

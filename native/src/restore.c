@@ -618,7 +618,8 @@ static int take_recorded_uids(struct restore *R, int k, struct cryo_error *e)
 /* The process's credentials as they must end, its last clone3 made. */
 static int finish_credentials(struct restore *R, int k, struct cryo_error *e)
 {
-	return (R->in_userns && drop_namespace_capabilities(R, k, e)) || (as_recorded_user && take_recorded_uids(R, k, e)) ? -1 : 0;
+	return process_restore_bounding(R->b[k].in, R->b[k].nr, &R->t->procs[k], e) ||
+	       (R->in_userns && drop_namespace_capabilities(R, k, e)) || (as_recorded_user && take_recorded_uids(R, k, e)) ? -1 : 0;
 }
 
 static int rebuild_children(struct restore *R, int k, struct cryo_error *e)
@@ -664,7 +665,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	    files_close_pool_injected(&b->in[0], R->t, e) ||
 	    signals_restore_pending(b->in, b->scratch, s, e) ||
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
-	    process_restore_attrs(b->in, b->nr, b->scratch, s, e) ||
+	    process_restore_attrs(b->in, b->nr, b->scratch, s, !R->in_userns, e) ||
 	    restore_parent_death_signal(R, k, e) ||
 	    memory_unmap_scratch(&b->in[0], b->scratch, e))
 		return -1;
@@ -699,10 +700,13 @@ static void kill_and_reap(struct restore *R)
 
 static int detach_all(struct restore *R, struct cryo_error *e)
 {
-	for (int k = R->t->nr - 1; k >= 0; k--)
+	for (int k = R->t->nr - 1; k >= 0; k--) {
+		if (R->b[k].nr && process_queue_stop(R->b[k].pid, &R->t->procs[k], e))
+			return -1;
 		for (int i = R->b[k].nr - 1; i >= 0; i--)
 			if (R->b[k].tids[i] && tracer_detach(R->b[k].tids[i], e))
 				return -1;
+	}
 	return 0;
 }
 

@@ -173,7 +173,7 @@ struct cryo_proc_attrs {
 	uint32_t sched_priority;
 	uint64_t sched_runtime, sched_deadline, sched_period;
 	uint32_t loginuid;          /* /proc/PID/loginuid (4294967295: unset) */
-	uint32_t pad;
+	uint32_t stopped;           /* 1: stopped by job control (SIGSTOP, SIGTSTP ...): comes back stopped by SIGSTOP */
 	uint64_t cap_inheritable, cap_permitted, cap_effective, cap_bounding, cap_ambient;  /* every thread's */
 };
 _Static_assert(sizeof(struct cryo_proc_attrs) == 120, "struct cryo_proc_attrs is part of the file format");
