@@ -1,6 +1,7 @@
 /*
- * A child stopped by job control (SIGTSTP from its parent, as a shell's
- * Ctrl-Z would) must come back stopped: it does not run on its own, its
+ * A child stopped by job control (SIGSTOP from its parent; SIGTSTP would do
+ * the same, but the kernel drops it when the test's process group is
+ * orphaned, as under a test runner it may be) must come back stopped: it does not run on its own, its
  * parent sees it stopped, continues it with SIGCONT, sees that with
  * WCONTINUED, and only then does the child write its byte and exit 0.
  */
@@ -63,8 +64,8 @@ int main(int argc, char **argv)
 	char c;
 	TL_CHECK(read(p[0], &c, 1) == 1 && c == 'r', "no byte from the child");
 	int st;
-	kill(child, SIGTSTP);
-	TL_CHECK(wait_for(child, WUNTRACED, is_stopped, &st) == 0 && WSTOPSIG(st) == SIGTSTP, "the child did not stop");
+	kill(child, SIGSTOP);
+	TL_CHECK(wait_for(child, WUNTRACED, is_stopped, &st) == 0 && WSTOPSIG(st) == SIGSTOP, "the child did not stop");
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 
 	tl_ready();

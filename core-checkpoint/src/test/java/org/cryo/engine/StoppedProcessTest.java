@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A child stopped by job control (SIGTSTP) used to come back running: it comes back stopped, and
+ * A child stopped by job control (SIGSTOP) used to come back running: it comes back stopped, and
  * its parent sees it stopped, continues it and sees WCONTINUED (program
  * native/tests/programs/stopped_child.c).
  */
