@@ -96,7 +96,7 @@ int cryo_check_target(pid_t pid, struct cryo_error *e)
 	int tracer = tracer_pid_of(pid);
 	if (tracer)
 		return cryo_fail(e, pid, "process", "", EBUSY, "process %d is being traced by process %d: refused", pid, tracer);
-	return 0;
+	return process_refuse_seccomp(pid, e);
 }
 
 struct proc_capture {
@@ -465,6 +465,10 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 {
 	if (refuse_shared_address_spaces(c, e))
 		return -1;
+	/* again, frozen: no thread can have entered seccomp since the check */
+	for (int k = 0; k < c->nr; k++)
+		if (!c->pc[k].zombie && process_refuse_seccomp(c->pc[k].pid, e))
+			return -1;
 	for (int k = 0; k < c->nr; k++) {
 		struct proc_capture *p = &c->pc[k];
 		if (interrupt_check(p->pid, e))
@@ -472,6 +476,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e))
 			return -1;
+		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}
 	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || sysv_capture(&c->tree, e) ||
 	       sysv_capture_ipc(&c->tree, e) ? -1 : 0;

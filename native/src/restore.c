@@ -233,6 +233,8 @@ static void become_restorable(const struct tree *t, const struct snapshot *s, in
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (process_restore_own_loginuid(s, &e))
+		report_and_exit(status_fd, &e);
 	if (as_recorded_user && become_recorded_user_for_files(s, &e))
 		report_and_exit(status_fd, &e);
 	if (process_restore_self(s, relocate(s->cwd, buf, sizeof(buf)), &e))
@@ -586,15 +588,16 @@ static int drop_namespace_capabilities(struct restore *R, int k, struct cryo_err
 	return 0;
 }
 
-/* A root armed SIGKILL as its parent-death signal at birth; it gets the
- * value it had (none: a process's own is never recorded today, and Linux
- * clears it on fork and on a change of credentials). */
+/* A root armed SIGKILL as its parent-death signal at birth; every process
+ * gets the value it had (Linux clears it on fork and on a change of
+ * credentials: this comes after both). */
 static int restore_parent_death_signal(struct restore *R, int k, struct cryo_error *e)
 {
-	if (!tree_is_root(R->t, &R->t->procs[k]))
+	int sig = process_recorded_pdeathsig(&R->t->procs[k]);
+	if (!sig && !tree_is_root(R->t, &R->t->procs[k]))
 		return 0;
 	return injector_call(&R->b[k].in[0], "process", "prctl(PR_SET_PDEATHSIG)", "restore the parent-death signal of",
-			     SYS_prctl, PR_SET_PDEATHSIG, 0, 0, 0, 0, 0, NULL, e);
+			     SYS_prctl, PR_SET_PDEATHSIG, sig, 0, 0, 0, 0, NULL, e);
 }
 
 /* Every thread takes the recorded uids (its capabilities go with root's
@@ -615,8 +618,8 @@ static int take_recorded_uids(struct restore *R, int k, struct cryo_error *e)
 /* The process's credentials as they must end, its last clone3 made. */
 static int finish_credentials(struct restore *R, int k, struct cryo_error *e)
 {
-	return (R->in_userns && drop_namespace_capabilities(R, k, e)) || (as_recorded_user && take_recorded_uids(R, k, e)) ||
-	       restore_parent_death_signal(R, k, e) ? -1 : 0;
+	return process_restore_bounding(R->b[k].in, R->b[k].nr, &R->t->procs[k], e) ||
+	       (R->in_userns && drop_namespace_capabilities(R, k, e)) || (as_recorded_user && take_recorded_uids(R, k, e)) ? -1 : 0;
 }
 
 static int rebuild_children(struct restore *R, int k, struct cryo_error *e)
@@ -662,6 +665,8 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	    files_close_pool_injected(&b->in[0], R->t, e) ||
 	    signals_restore_pending(b->in, b->scratch, s, e) ||
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
+	    process_restore_attrs(b->in, b->nr, b->scratch, s, !R->in_userns, e) ||
+	    restore_parent_death_signal(R, k, e) ||
 	    memory_unmap_scratch(&b->in[0], b->scratch, e))
 		return -1;
 	for (int i = 0; i < b->nr; i++)
@@ -695,10 +700,13 @@ static void kill_and_reap(struct restore *R)
 
 static int detach_all(struct restore *R, struct cryo_error *e)
 {
-	for (int k = R->t->nr - 1; k >= 0; k--)
+	for (int k = R->t->nr - 1; k >= 0; k--) {
+		if (R->b[k].nr && process_queue_stop(R->b[k].pid, &R->t->procs[k], e))
+			return -1;
 		for (int i = R->b[k].nr - 1; i >= 0; i--)
 			if (R->b[k].tids[i] && tracer_detach(R->b[k].tids[i], e))
 				return -1;
+	}
 	return 0;
 }
 

@@ -225,6 +225,9 @@ int snapshot_write_process(struct image_writer *w, const struct snapshot *s, str
 	rb_put(&b, &g, sizeof(g));
 	rb_put(&b, s->groups, g.nr_groups * sizeof(s->groups[0]));
 	rb_pad8(&b);
+	struct cryo_proc_attrs attrs = s->attrs;
+	attrs.size = sizeof(attrs);
+	rb_put(&b, &attrs, sizeof(attrs));
 	rb_finish(&b, at);
 	if (write_section(w, CRYO_SEC_PROCESS, &b, e))
 		return -1;
@@ -384,6 +387,25 @@ static int read_info(struct image_reader *r, struct snapshot *s, struct cryo_err
 	return c.bad || rec.bad ? -1 : 0;
 }
 
+/* The process attributes after the groups, if the file has them; a newer
+ * writer's larger record is taken in part. */
+static void read_attrs(struct cursor *rec, const char *base, struct snapshot *s)
+{
+	struct cryo_proc_attrs a;
+	s->has_attrs = 0;
+	skip_pad8(rec, base);
+	if (rec->bad || remaining(rec) < sizeof(a))
+		return;
+	take(rec, &a, sizeof(a), "process attributes");
+	if (a.size < sizeof(a) || a.size - sizeof(a) > remaining(rec)) {
+		bad(rec, "process attributes");
+		return;
+	}
+	rec->p += a.size - sizeof(a);
+	s->attrs = a;
+	s->has_attrs = 1;
+}
+
 /* The supplementary groups after the pending signals, if the file has them. */
 static void read_groups(struct cursor *rec, struct snapshot *s)
 {
@@ -421,6 +443,7 @@ static int read_process(struct image_reader *r, struct snapshot *s, int k, struc
 				take(&rec, s->shared_pending, (size_t)n * SIGINFO_BYTES, "pending signals");
 		}
 		read_groups(&rec, s);
+		read_attrs(&rec, buf, s);
 		if (s->proc.auxv_words > CRYO_AUXV_WORDS)
 			bad(&rec, "auxiliary vector");
 		int zombie = s->proc.state == CRYO_PROCESS_ZOMBIE;

@@ -38,6 +38,8 @@ struct snapshot {
 	struct cryo_process proc;
 	int nr_groups;              /* supplementary groups; -1: not recorded (an older file) */
 	uint32_t groups[CRYO_MAX_GROUPS];
+	int has_attrs;              /* attrs recorded (0: an older file) */
+	struct cryo_proc_attrs attrs;
 	char *comm, *cwd, *exe;
 	siginfo_t *shared_pending;
 

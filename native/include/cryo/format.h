@@ -151,6 +151,33 @@ struct cryo_groups {
 _Static_assert(sizeof(struct cryo_process) == 3664, "struct cryo_process is part of the file format");
 _Static_assert(sizeof(struct cryo_groups) == 8, "struct cryo_groups is part of the file format");
 
+/* After the supplementary groups of a PROCESS record (files from engine
+ * 0.1.x with process attributes; older ones end before it, and a restart
+ * leaves these as a fresh process has them): what prctl, /proc and
+ * sched_getattr report.  The scheduling fields are every thread's (a
+ * process whose threads differ is refused). */
+#define CRYO_MEMBARRIER_PRIVATE_EXPEDITED           0x1u  /* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED done */
+#define CRYO_MEMBARRIER_PRIVATE_EXPEDITED_SYNC_CORE 0x2u
+#define CRYO_MEMBARRIER_PRIVATE_EXPEDITED_RSEQ      0x4u
+struct cryo_proc_attrs {
+	uint32_t size;              /* sizeof(struct cryo_proc_attrs): a reader skips what it does not know */
+	uint32_t child_subreaper;   /* PR_GET_CHILD_SUBREAPER */
+	int32_t  pdeathsig;         /* PR_GET_PDEATHSIG */
+	int32_t  oom_score_adj;     /* /proc/PID/oom_score_adj */
+	uint32_t thp_disable;       /* PR_GET_THP_DISABLE */
+	uint32_t no_new_privs;      /* PR_GET_NO_NEW_PRIVS */
+	uint32_t membarrier;        /* CRYO_MEMBARRIER_* registrations */
+	uint32_t sched_policy;      /* struct sched_attr, as sched_getattr reports it */
+	uint64_t sched_flags;
+	int32_t  sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+	uint32_t loginuid;          /* /proc/PID/loginuid (4294967295: unset) */
+	uint32_t stopped;           /* 1: stopped by job control (SIGSTOP, SIGTSTP ...): comes back stopped by SIGSTOP */
+	uint64_t cap_inheritable, cap_permitted, cap_effective, cap_bounding, cap_ambient;  /* every thread's */
+};
+_Static_assert(sizeof(struct cryo_proc_attrs) == 120, "struct cryo_proc_attrs is part of the file format");
+
 enum cryo_process_state {
 	CRYO_PROCESS_LIVE   = 0,
 	CRYO_PROCESS_ZOMBIE = 1,    /* exited, not yet waited for: no memory, no threads, no files */
