@@ -25,7 +25,7 @@ import java.util.Map;
  */
 public final class ContextFileReader {
     static final byte[] MAGIC = "CRYOCTX\0".getBytes(StandardCharsets.US_ASCII);
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
     static final int HEADER_SIZE = 64;
     static final int MACHINE_X86_64 = 62;
     static final int PAGE_SIZE = 4096;
