@@ -89,7 +89,7 @@ class InterruptedRestartTest {
     }
 
     @Test
-    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void engineInterruptedAnywhereLeavesNothingOrTheWholeTree() throws Exception {
         List<String> command = reaped(Checkpointer.create().restoreCommand(file,
                 RestartOptions.builder().verbose(true).build()));
@@ -97,7 +97,7 @@ class InterruptedRestartTest {
     }
 
     @Test
-    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void crRestartInterruptedAnywhereLeavesNothingOrTheWholeTree() throws Exception {
         List<String> command = reaped(List.of("setsid", CheckpointHarness.launcher("cr_restart").toString(), "-v",
                 file.toString()));
@@ -159,7 +159,11 @@ class InterruptedRestartTest {
 
     private void interruptEverywhere(String who, List<String> command, Predicate<String> isTarget, boolean jvm)
             throws Exception {
-        long[] window = measureOneRestore(command, isTarget);     // the engine starts, the tree runs
+        // the engine starts, the tree runs: the quicker of two restarts, since the first one after a
+        // build (a cold JVM, a cold file) can take far longer than the trials will
+        long[] first = measureOneRestore(command, isTarget);
+        long[] second = measureOneRestore(command, isTarget);
+        long[] window = second[1] <= first[1] ? second : first;
         long restoreMs = window[1] - window[0];
         Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
         int kills = 0;
@@ -174,6 +178,17 @@ class InterruptedRestartTest {
                 counts.merge(outcome, 1, Integer::sum);
                 kills++;
             }
+        }
+        // Should the machine have sped up since the measurement, every point can land after the
+        // release: then earlier and earlier points, each half the one before, until one lands
+        // while the tree is built (the outcome that the assertion below is about).
+        long earlier = window[0] + Math.round(restoreMs * 0.05);
+        for (int extra = 0; extra < 8 && counts.getOrDefault(Outcome.INTERRUPTED, 0)
+                + counts.getOrDefault(Outcome.ENDED_BEFORE_THE_TREE_RAN, 0) == 0; extra++) {
+            earlier /= 2;
+            String signal = SIGNALS.get(extra % SIGNALS.size());
+            counts.merge(trial(command, isTarget, signal, jvm && signal.equals("INT"), earlier, jvm), 1, Integer::sum);
+            kills++;
         }
         System.out.printf("interrupted restart (%s): %d signals (SIGKILL, SIGTERM, SIGINT, SIGHUP; engine from %d ms,"
                 + " restore %d ms): %s%n", who, kills, window[0], restoreMs, counts);
