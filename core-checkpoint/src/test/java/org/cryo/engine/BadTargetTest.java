@@ -83,26 +83,13 @@ class BadTargetTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void setIdProcessIsRefused() throws Exception {
-        refusedAndUntouched("setid", "set-id");
+        CheckpointHarness.assertCheckpointRefusedAndUntouched("set-id", "setid");
     }
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void nonDumpableProcessIsRefused() throws Exception {
-        refusedAndUntouched("nondumpable", "not dumpable");
-    }
-
-    private static void refusedAndUntouched(String program, String reason) throws Exception {
-        try (var original = CheckpointHarness.Original.start(program)) {
-            Path file = original.dir().resolve("context.cryo");
-            CheckpointException e = assertThrows(CheckpointException.class,
-                    () -> Checkpointer.create().checkpoint(original.pid(), CheckpointOptions.builder().file(file).build()));
-            CheckpointHarness.assertOneLine(e.getMessage());
-            assertTrue(e.getMessage().contains(reason), e.getMessage());
-            assertFalse(CheckpointHarness.listNames(original.dir()).stream().anyMatch(n -> n.contains("context")),
-                    "files left: " + CheckpointHarness.listNames(original.dir()));
-            original.goAndAssertPassed();
-        }
+        CheckpointHarness.assertCheckpointRefusedAndUntouched("not dumpable", "nondumpable");
     }
 
     /**

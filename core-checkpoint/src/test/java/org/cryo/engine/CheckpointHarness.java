@@ -2,6 +2,7 @@ package org.cryo.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -316,6 +317,23 @@ public final class CheckpointHarness {
     public record CommandResult(int status, List<String> out, List<String> err) {
         public String describe() {
             return "exit " + status + "\nstdout: " + out + "\nstderr: " + err;
+        }
+    }
+
+    /**
+     * Test program NAME (with {@code args}) must be refused at checkpoint time with one line
+     * containing {@code reason}, leave no context file, and run on to its PASS untouched.
+     */
+    public static void assertCheckpointRefusedAndUntouched(String reason, String name, String... args)
+            throws Exception {
+        try (var original = Original.start(name, args)) {
+            CheckpointException e = assertThrows(CheckpointException.class, original::checkpoint);
+            assertOneLine(e.getMessage());
+            assertTrue(e.getMessage().contains(reason), e.getMessage());
+            assertFalse(listNames(original.dir()).stream().anyMatch(n -> n.contains("context")),
+                    "files left: " + listNames(original.dir()));
+            assertTrue(original.isAlive(), "the checkpoint killed the process");
+            original.goAndAssertPassed();
         }
     }
 

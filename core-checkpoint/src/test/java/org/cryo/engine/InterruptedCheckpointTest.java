@@ -62,30 +62,11 @@ class InterruptedCheckpointTest {
             JobState job = JobState.of(original.pid());
             assertEquals(4, job.processes().size(), "the job's processes: " + job);
 
-            long engineNanos = uninterrupted(engineCommand(file, original.pid()), dir, file, false);
             Counts counts = new Counts();
-            for (String signal : SIGNALS) {
-                for (int i = 0; i < ENGINE_POINTS; i++) {
-                    long delay = engineNanos * 12 / 10 * i / (ENGINE_POINTS - 1);
-                    String where = "engine, SIG" + signal + " after " + delay / 1_000_000 + " ms: ";
-                    Process reaper = start(engineCommand(file, original.pid()));
-                    killChild(reaper, false, signal, delay);
-                    String said = awaitEngineGone(reaper, where);
-                    check(where, job, dir, before, file, counts, said);
-                }
-            }
-
-            long jvmNanos = uninterrupted(jvmCommand(file, original.pid()), dir, file, true);
-            for (String signal : SIGNALS) {
-                for (int i = 0; i < JVM_POINTS; i++) {
-                    long delay = jvmNanos * 12 / 10 * i / (JVM_POINTS - 1);
-                    String where = "cr_checkpoint, SIG" + signal + " after " + delay / 1_000_000 + " ms: ";
-                    Process reaper = start(jvmCommand(file, original.pid()));
-                    killChild(reaper, true, signal, delay);
-                    awaitEngineGone(reaper, where);
-                    check(where, job, dir, before, file, counts, null);
-                }
-            }
+            long engineNanos = killAtPoints("engine", engineCommand(file, original.pid()), ENGINE_POINTS, false, job, dir, before, file,
+                    counts);
+            long jvmNanos = killAtPoints("cr_checkpoint", jvmCommand(file, original.pid()), JVM_POINTS, true, job, dir, before, file,
+                    counts);
 
             original.go();
             String result = original.out().await(l -> l.startsWith("RESULT "), Duration.ofSeconds(120));
@@ -101,6 +82,29 @@ class InterruptedCheckpointTest {
     }
 
     /** {@code soak_job --reap cryo-engine checkpoint ...}: the reaper ends when the front and its tracer have. */
+    /**
+     * One uninterrupted checkpoint by {@code command} (the engine, or cr_checkpoint's JVM when
+     * {@code jvm}) to time it, then, for each signal, {@code points} checkpoints killed at delays
+     * spread from 0 to 1.2 times that, each followed by the checks of {@link #check}.  Returns the
+     * uninterrupted checkpoint's time.
+     */
+    private static long killAtPoints(String who, List<String> command, int points, boolean jvm, JobState job, Path dir,
+            List<String> before, Path file, Counts counts) throws Exception {
+        long nanos = uninterrupted(command, dir, file, jvm);
+        for (String signal : SIGNALS) {
+            for (int i = 0; i < points; i++) {
+                long delay = nanos * 12 / 10 * i / (points - 1);
+                String where = who + ", SIG" + signal + " after " + delay / 1_000_000 + " ms: ";
+                Process reaper = start(command);
+                killChild(reaper, jvm, signal, delay);
+                String said = awaitEngineGone(reaper, where);
+                // the JVM's own line is not the engine's verdict: only the engine's is checked
+                check(where, job, dir, before, file, counts, jvm ? null : said);
+            }
+        }
+        return nanos;
+    }
+
     private static List<String> engineCommand(Path file, long pid) {
         return List.of(CheckpointHarness.program("soak_job").toString(), "--reap",
                 CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine").toString(),

@@ -1,12 +1,6 @@
 package org.cryo.engine;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
-import org.cryo.api.CheckpointException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,26 +11,15 @@ import org.junit.jupiter.api.Timeout;
  * native/tests/programs/seccomp_target.c).
  */
 class SeccompTest {
-    private static void assertRefusedAndSurvives(String mode, String expected) throws Exception {
-        try (var original = CheckpointHarness.Original.start("seccomp_target", mode)) {
-            CheckpointException e = assertThrows(CheckpointException.class, original::checkpoint);
-            CheckpointHarness.assertOneLine(e.getMessage());
-            assertTrue(e.getMessage().contains(expected), e.getMessage());
-            assertFalse(Files.exists(original.dir().resolve("context.cryo")), "a context file was left");
-            assertTrue(original.isAlive(), "the checkpoint killed the process");
-            original.goAndAssertPassed();
-        }
-    }
-
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aThreadInStrictModeIsRefusedAndSurvives() throws Exception {
-        assertRefusedAndSurvives("strict", "runs under SECCOMP_MODE_STRICT");
+        CheckpointHarness.assertCheckpointRefusedAndUntouched("runs under SECCOMP_MODE_STRICT", "seccomp_target", "strict");
     }
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aSeccompFilterIsRefusedAndSurvives() throws Exception {
-        assertRefusedAndSurvives("filter", "runs under a seccomp filter");
+        CheckpointHarness.assertCheckpointRefusedAndUntouched("runs under a seccomp filter", "seccomp_target", "filter");
     }
 }
