@@ -362,8 +362,18 @@ runs() {
 
 # start_workload C: the workload of user case C in a session of its own
 # (CRIU dumps a session whole; it is the same for Cryo), our child; its PIDs in UTREE, root first
+# wait (up to 300 s) until the workload $CHILD has written "ready" to $OUT
+await_ready() {
+    local limit=$(($(now_us) + 300 * 1000000))
+    until grep -q '^ready' "$OUT" 2>/dev/null; do
+        kill -0 "$CHILD" 2>/dev/null || die "the workload died: $(cat "$OUT")"
+        (($(now_us) < limit)) || die "the workload was not ready after 300 s"
+        sleep 0.02
+    done
+}
+
 start_workload() {
-    local c=$1 mib=${UCASE_MIB[$1]} pct=${UCASE_PCT[$1]} limit
+    local c=$1 mib=${UCASE_MIB[$1]} pct=${UCASE_PCT[$1]}
     rm -f "$OUT" "$REPORT"
     # setsid execs without forking (the child of a script is no group leader), so $! is the workload
     if [[ ${UCASE_KIND[$c]} == tree:* ]]; then
@@ -375,12 +385,7 @@ start_workload() {
     CHILD=$!
     # no "Killed" line from bash when a checkpoint ends it; bash still reaps it
     disown "$CHILD"
-    limit=$(($(now_us) + 300 * 1000000))
-    until grep -q '^ready' "$OUT" 2>/dev/null; do
-        kill -0 "$CHILD" 2>/dev/null || die "the workload died: $(cat "$OUT")"
-        (($(now_us) < limit)) || die "the workload was not ready after 300 s"
-        sleep 0.02
-    done
+    await_ready
     [[ $(awk '{ print $6 }' "/proc/$CHILD/stat") == "$CHILD" ]] || die "the workload $CHILD does not lead its own session"
     CHILD_TREE=$(descendants "$CHILD" | tr '\n' ' ')
     UTREE="$CHILD $CHILD_TREE"
@@ -590,12 +595,7 @@ for RUN in $( ((RUN_ENGINE)) && seq 1 "$RUNS"); do
             "$MEMHOG" "$mib" "$pct" "$REPORT" </dev/null >"$OUT" 2>&1 &
         fi
         CHILD=$!
-        limit=$(($(now_us) + 300 * 1000000))
-        until grep -q '^ready' "$OUT" 2>/dev/null; do
-            kill -0 "$CHILD" 2>/dev/null || die "the workload died: $(cat "$OUT")"
-            (($(now_us) < limit)) || die "the workload was not ready after 300 s"
-            sleep 0.02
-        done
+        await_ready
 
         # checkpoint
         sync
