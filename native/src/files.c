@@ -8,6 +8,7 @@
 #include "eventfds.h"
 #include "inject.h"
 #include "memory.h"
+#include "rexec.h"
 
 #include <dirent.h>
 #include <linux/kcmp.h>
@@ -558,202 +559,192 @@ int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_erro
 	return 0;
 }
 
-static int wanted(const struct snapshot *s, int fd)
+/* ---- restore: one path, in the restorer itself or injected (rexec.h) ---- */
+
+static int close_fds(struct rexec *x, unsigned first, unsigned last, struct cryo_error *e)
+{
+	if (first > last)
+		return 0;
+	return rexec_call(x, "files", "close_range", SYS_close_range, first, last, 0, 0, 0, 0, NULL, e,
+			  "cannot close fds %u to %u", first, last);
+}
+
+static int dup_at(struct rexec *x, int from, const struct fd_rec *f, struct cryo_error *e)
+{
+	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+	return rexec_call(x, "files", "dup3", SYS_dup3, from, f->r.fd, cloexec, 0, 0, 0, NULL, e,
+			  "cannot put fd %d in place", f->r.fd);
+}
+
+/* Open path as f was opened, at f's number; at its offset if seek. */
+static int reopen_at(struct rexec *x, const struct fd_rec *f, const char *path, int seek, struct cryo_error *e)
+{
+	int flags = (int)(f->r.open_flags & ~(uint32_t)(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY)) | O_NOCTTY | O_CLOEXEC;
+	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+	uint64_t at;
+	long tmp;
+	if (rexec_put_string(x, 0, path, &at, e) ||
+	    rexec_call(x, "files", "open", SYS_openat, AT_FDCWD, (long)at, flags, 0, 0, 0, &tmp, e,
+		       "cannot reopen %s as fd %d", path, f->r.fd))
+		return -1;
+	if (seek && rexec_call(x, "files", "lseek", SYS_lseek, tmp, (long)f->r.pos, SEEK_SET, 0, 0, 0, NULL, e,
+			       "cannot restore the offset of %s (fd %d)", path, f->r.fd))
+		return -1;
+	if (tmp == f->r.fd)
+		return cloexec ? 0 : rexec_call(x, "files", "fcntl(F_SETFD)", SYS_fcntl, tmp, F_SETFD, 0, 0, 0, 0, NULL, e,
+						"cannot clear close-on-exec of fd %d", f->r.fd);
+	return rexec_call(x, "files", "dup3", SYS_dup3, tmp, f->r.fd, cloexec, 0, 0, 0, NULL, e,
+			  "cannot put %s at fd %d", path, f->r.fd) ||
+	       close_fds(x, (unsigned)tmp, (unsigned)tmp, e);
+}
+
+/* A file by reference (regular file, directory, device): by its path, relocated. */
+static int restore_by_path(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	char buf[PATH_MAX];
+	return reopen_at(x, f, c->relocate(f->path, buf, sizeof(buf)),
+			 f->r.kind == CRYO_FD_REGULAR && !S_ISDIR(f->r.file.mode), e);
+}
+
+/* The same open file as the parent's: stashed from it (files_restore). */
+static int restore_from_parent(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	return dup_at(x, c->stash + f->r.parent_fd, f, e);
+}
+
+/* A pipe end, socket pair end or TCP socket: the pool's open file, with the
+ * flags of its own (the pool made it without O_NONBLOCK and friends); or a
+ * pipe's open file of its own, opened anew on the pool's pipe. */
+static int restore_from_pool(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	int from = pool_fd_of(c->t, c->pool, &f->r);
+	if (pipes_own_open_file(f)) {
+		char self[64];
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", from);
+		return reopen_at(x, f, self, 0, e);
+	}
+	return dup_at(x, from, f, e) ||
+	       rexec_call(x, "files", "fcntl(F_SETFL)", SYS_fcntl, f->r.fd, F_SETFL, (long)f->r.open_flags, 0, 0, 0, NULL, e,
+			  "cannot set the flags of fd %d", f->r.fd);
+}
+
+/* A memfd or a file saved by content: an open file of its own on the pool's object, at its offset. */
+static int restore_shmem(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", shmem_pool_fd(c->t, c->pool, f->r.file.dev, f->r.file.ino));
+	struct fd_rec as_file = *f;
+	as_file.r.open_flags &= ~(uint32_t)O_NOFOLLOW;     /* shm_open's: /proc/self/fd is a link */
+	return reopen_at(x, &as_file, self, 1, e);
+}
+
+/* stdin/out/err leading outside: the restorer's own; /dev/null where it has none. */
+static int restore_inherit(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	long r;
+	if (rexec_syscall(x, SYS_fcntl, f->r.fd, F_GETFD, 0, 0, 0, 0, &r, e))
+		return -1;
+	if (r >= 0)
+		return 0;
+	struct fd_rec null = { .r = { .kind = CRYO_FD_DEVICE, .fd = f->r.fd, .open_flags = O_RDWR } };
+	return reopen_at(x, &null, "/dev/null", 0, e);
+}
+
+/* Is fd restored later, once the address space is back (eventfds.c, sockets.c)? */
+static int restored_later(const struct fd_rec *f)
+{
+	return eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND;
+}
+
+static int restore_one_fd(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	if (f->r.dup_of >= 0)           /* dup'ed: the same open file as an earlier fd */
+		return dup_at(x, f->r.dup_of, f, e);
+	switch (f->r.kind) {
+	case CRYO_FD_PARENT:
+		return restore_from_parent(x, c, f, e);
+	case CRYO_FD_PIPE:
+	case CRYO_FD_SOCKET:
+	case CRYO_FD_TCP:
+		return restore_from_pool(x, c, f, e);
+	case CRYO_FD_SHMEM:
+		return restore_shmem(x, c, f, e);
+	case CRYO_FD_INHERIT:
+		return restore_inherit(x, c, f, e);
+	default:
+		return restore_by_path(x, c, f, e);
+	}
+}
+
+static int inherited_from_restorer(const struct snapshot *s, int fd)
 {
 	for (int i = 0; i < s->nr_fds; i++)
 		if (s->fds[i].r.fd == fd)
-			return 1;
+			return s->fds[i].r.kind == CRYO_FD_INHERIT;
 	return 0;
 }
 
-static int open_at_number(const struct fd_rec *f, const char *path, struct cryo_error *e)
+/* keep (if any) goes above the pool, where nothing of the image lands. */
+static int move_above_pool(struct rexec *x, int *keep, int above_pool, struct cryo_error *e)
 {
-	pid_t self = getpid();
-	int flags = (int)(f->r.open_flags & ~(uint32_t)(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY));
-	int tmp = open(path, flags | O_CLOEXEC | O_NOCTTY);
-	if (tmp < 0)
-		return cryo_fail_errno(e, self, "files", "open", "cannot reopen %s as fd %d", path, f->r.fd);
-	if (f->r.kind == CRYO_FD_REGULAR && !S_ISDIR(f->r.file.mode) &&
-	    lseek(tmp, (off_t)f->r.pos, SEEK_SET) < 0) {
-		close(tmp);
-		return cryo_fail_errno(e, self, "files", "lseek", "cannot restore the offset of %s (fd %d)", path, f->r.fd);
-	}
-	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-	if (tmp == f->r.fd) {
-		if (!cloexec)
-			fcntl(tmp, F_SETFD, 0);
+	long moved;
+	if (*keep >= above_pool)
 		return 0;
-	}
-	if (dup3(tmp, f->r.fd, cloexec) < 0) {
-		close(tmp);
-		return cryo_fail_errno(e, self, "files", "dup3", "cannot put %s at fd %d", path, f->r.fd);
-	}
-	close(tmp);
+	if (rexec_call(x, "files", "fcntl(F_DUPFD_CLOEXEC)", SYS_fcntl, *keep, F_DUPFD_CLOEXEC, above_pool, 0, 0, 0, &moved, e,
+		       "cannot move a descriptor out of the way") ||
+	    close_fds(x, (unsigned)*keep, (unsigned)*keep, e))
+		return -1;
+	*keep = (int)moved;
 	return 0;
 }
 
-int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_fn relocate, int *keep,
-		       struct cryo_error *e)
-{
-	int keep_fd = *keep;
-	char buf[PATH_MAX];
-	int pool = pipes_pool_base(t), above_pool = pool + pool_size(t);
-
-	/* the status pipe goes above the pool; nothing else of the restorer's stays */
-	if (keep_fd < above_pool) {
-		int moved = fcntl(keep_fd, F_DUPFD_CLOEXEC, above_pool);
-		if (moved < 0)
-			return cryo_fail_errno(e, getpid(), "files", "fcntl", "cannot move a descriptor out of the way");
-		close(keep_fd);
-		*keep = keep_fd = moved;
-	}
-	/* everything but what the image wants, the pool (inherited from the restorer) and keep_fd */
-	for (int fd = 0; fd <= 2; fd++)
-		if (!wanted(s, fd))
-			close(fd);
-	if (pool > 3)
-		syscall(SYS_close_range, 3, pool - 1, 0);
-	if (keep_fd > above_pool)
-		syscall(SYS_close_range, above_pool, keep_fd - 1, 0);
-	syscall(SYS_close_range, keep_fd + 1, ~0U, 0);
-	for (int i = 0; i < s->nr_fds; i++) {
-		const struct fd_rec *f = &s->fds[i];
-		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND)
-			continue;           /* eventfds.c and sockets.c, once the address space is back */
-		if (f->r.dup_of < 0 && pipes_own_open_file(f)) {
-			/* an open file of its own on the pool's pipe, with its own flags */
-			char self[64];
-			snprintf(self, sizeof(self), "/proc/self/fd/%d", pool_fd_of(t, pool, &f->r));
-			if (open_at_number(f, self, e))
-				return -1;
-			continue;
-		}
-		if (f->r.dup_of >= 0 || f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP) {
-			int from = f->r.dup_of >= 0 ? f->r.dup_of : pool_fd_of(t, pool, &f->r);
-			if (dup3(from, f->r.fd, cloexec) < 0)
-				return cryo_fail_errno(e, getpid(), "files", "dup3", "cannot put fd %d in place", f->r.fd);
-			/* O_NONBLOCK and friends belong to the open file, made without them in the pool */
-			if (f->r.dup_of < 0 && fcntl(f->r.fd, F_SETFL, (int)f->r.open_flags) < 0)
-				return cryo_fail_errno(e, getpid(), "files", "fcntl(F_SETFL)", "cannot set the flags of fd %d", f->r.fd);
-			continue;
-		}
-		if (f->r.kind == CRYO_FD_SHMEM) {
-			/* an open file of its own on the pool's object, at its offset */
-			char self[64];
-			snprintf(self, sizeof(self), "/proc/self/fd/%d", shmem_pool_fd(t, pool, f->r.file.dev, f->r.file.ino));
-			struct fd_rec as_file = { .r = f->r, .path = f->path };
-			as_file.r.open_flags &= ~(uint32_t)O_NOFOLLOW;     /* shm_open's: /proc/self/fd is a link */
-			if (open_at_number(&as_file, self, e) ||
-			    lseek(f->r.fd, (off_t)f->r.pos, SEEK_SET) < 0)
-				return -1;
-			continue;
-		}
-		if (f->r.kind == CRYO_FD_INHERIT) {
-			if (fcntl(f->r.fd, F_GETFD) < 0)   /* cr_restart has none there: give it /dev/null */
-				if (open_at_number(&(struct fd_rec){ .r = { .kind = CRYO_FD_DEVICE, .fd = f->r.fd,
-									    .open_flags = O_RDWR } }, "/dev/null", e))
-					return -1;
-			continue;
-		}
-		if (open_at_number(f, relocate(f->path, buf, sizeof(buf)), e))
-			return -1;
-	}
-	return 0;
-}
-
-/* ---- a process forked from its restored parent, by injected syscalls ---- */
-
-static int remote_fd_call(struct injector *in, const char *what, long nr, long a1, long a2, long a3, long a4,
-			  long *ret, struct cryo_error *e)
-{
-	return injector_call(in, "files", what, "restore the files of process", nr, a1, a2, a3, a4, 0, 0, ret, e);
-}
-
-static int remote_open_at(struct injector *in, uint64_t scratch, const struct fd_rec *f, const char *path,
+/*
+ * Nothing stays but the pool, keep, the restorer's stdio the image takes
+ * as its own (CRYO_FD_INHERIT), and what the parent gave (stashed at
+ * c->stash + its number): everything else below and above the pool goes.
+ */
+static int clear_fd_table(struct rexec *x, struct fd_restore *c, const struct snapshot *s, int *keep,
 			  struct cryo_error *e)
 {
-	size_t len = strlen(path) + 1;
-	long tmp;
-	int flags = (int)(f->r.open_flags & ~(uint32_t)(O_CREAT | O_TRUNC | O_EXCL)) | O_NOCTTY | O_CLOEXEC;
-	if (len > 4096)
-		return cryo_fail(e, in->pid, "files", "", ENAMETOOLONG, "path too long: %s", path);
-	if (memory_poke(in->pid, scratch, path, len, e) ||
-	    remote_fd_call(in, "openat", SYS_openat, AT_FDCWD, (long)scratch, flags, 0, &tmp, e))
+	int above_pool = c->pool + pool_size(c->t);
+	if (keep && move_above_pool(x, keep, above_pool, e))
 		return -1;
-	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-	if (f->r.kind == CRYO_FD_REGULAR && !S_ISDIR(f->r.file.mode) &&
-	    remote_fd_call(in, "lseek", SYS_lseek, tmp, (long)f->r.pos, SEEK_SET, 0, NULL, e))
-		return -1;
-	if (tmp != f->r.fd && (remote_fd_call(in, "dup3", SYS_dup3, tmp, f->r.fd, cloexec, 0, NULL, e) ||
-			       remote_fd_call(in, "close", SYS_close, tmp, 0, 0, 0, NULL, e)))
-		return -1;
-	if (tmp == f->r.fd && !cloexec)
-		return remote_fd_call(in, "fcntl", SYS_fcntl, tmp, F_SETFD, 0, 0, NULL, e);
-	return 0;
-}
-
-int files_restore_injected(struct injector *in, uint64_t scratch, const struct tree *t, const struct snapshot *s,
-			   relocate_fn relocate, struct cryo_error *e)
-{
-	int pool = pipes_pool_base(t), stash = pool + pool_size(t) + 128;
-	char buf[PATH_MAX];
-
-	/* what comes from the parent is stashed above the pool, then everything below the pool goes */
-	for (int i = 0; i < s->nr_fds; i++)
-		if (s->fds[i].r.kind == CRYO_FD_PARENT && s->fds[i].r.dup_of < 0 &&
-		    remote_fd_call(in, "dup3", SYS_dup3, s->fds[i].r.parent_fd, stash + s->fds[i].r.parent_fd, O_CLOEXEC, 0, NULL, e))
-			return -1;
-	if (remote_fd_call(in, "close_range", SYS_close_range, 0, pool - 1, 0, 0, NULL, e))
+	int top = keep ? *keep : above_pool - 1;
+	c->stash = top + 1 + 128;
+	if ((keep && close_fds(x, (unsigned)above_pool, (unsigned)*keep - 1, e)) || close_fds(x, (unsigned)top + 1, ~0U, e))
 		return -1;
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
-		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND)
-			continue;           /* eventfds.c and sockets.c, once the address space is back */
-		int from = f->r.dup_of >= 0 ? f->r.dup_of
-			 : f->r.kind == CRYO_FD_PARENT ? stash + f->r.parent_fd
-			 : f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP
-			   ? pool_fd_of(t, pool, &f->r) : -1;
-		if (f->r.kind == CRYO_FD_SHMEM) {
-			char self[64];
-			snprintf(self, sizeof(self), "/proc/self/fd/%d", shmem_pool_fd(t, pool, f->r.file.dev, f->r.file.ino));
-			struct fd_rec as_file = *f;
-			as_file.r.kind = CRYO_FD_REGULAR;       /* reopened like a file, offset included */
-			as_file.r.open_flags &= ~(uint32_t)O_NOFOLLOW;  /* shm_open's: /proc/self/fd is a link */
-			if (remote_open_at(in, scratch, &as_file, self, e))
-				return -1;
-			continue;
-		}
-		if (f->r.dup_of < 0 && pipes_own_open_file(f)) {
-			/* an open file of its own on the pool's pipe, with its own flags */
-			char self[64];
-			snprintf(self, sizeof(self), "/proc/self/fd/%d", from);
-			if (remote_open_at(in, scratch, f, self, e))
-				return -1;
-			continue;
-		}
-		if (from >= 0) {
-			if (remote_fd_call(in, "dup3", SYS_dup3, from, f->r.fd, cloexec, 0, NULL, e))
-				return -1;
-			if ((f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP) && f->r.dup_of < 0 &&
-			    remote_fd_call(in, "fcntl(F_SETFL)", SYS_fcntl, f->r.fd, F_SETFL, (long)f->r.open_flags, 0, NULL, e))
-				return -1;
-		} else if (remote_open_at(in, scratch, f, relocate(f->path, buf, sizeof(buf)), e)) {
+		if (f->r.kind == CRYO_FD_PARENT && f->r.dup_of < 0 &&
+		    rexec_call(x, "files", "dup3", SYS_dup3, f->r.parent_fd, c->stash + f->r.parent_fd, O_CLOEXEC, 0, 0, 0, NULL, e,
+			       "cannot take fd %d from the parent", f->r.parent_fd))
 			return -1;
-		}
 	}
-	return remote_fd_call(in, "close_range", SYS_close_range, stash, ~0U, 0, 0, NULL, e);
+	for (int fd = 0; fd <= 2; fd++)
+		if (!inherited_from_restorer(s, fd) && close_fds(x, (unsigned)fd, (unsigned)fd, e))
+			return -1;
+	return close_fds(x, 3, (unsigned)c->pool - 1, e);
 }
 
-int files_close_pool_injected(struct injector *in, const struct tree *t, struct cryo_error *e)
+int files_restore(struct rexec *x, const struct tree *t, const struct snapshot *s, relocate_fn relocate, int *keep,
+		  struct cryo_error *e)
+{
+	struct fd_restore c = { .t = t, .pool = pipes_pool_base(t), .relocate = relocate };
+	if (clear_fd_table(x, &c, s, keep, e))
+		return -1;
+	for (int i = 0; i < s->nr_fds; i++)
+		if (!restored_later(&s->fds[i]) && restore_one_fd(x, &c, &s->fds[i], e))
+			return -1;
+	return close_fds(x, (unsigned)c.stash, ~0U, e);
+}
+
+int files_close_pool(struct rexec *x, const struct tree *t, struct cryo_error *e)
 {
 	int pool = pipes_pool_base(t);
 	if (!pool_size(t))
 		return 0;
-	return remote_fd_call(in, "close_range", SYS_close_range, pool, pool + pool_size(t) - 1, 0, 0, NULL, e);
+	return close_fds(x, (unsigned)pool, (unsigned)(pool + pool_size(t) - 1), e);
 }
-
 /* ---- files saved by content, at restart ---- */
 
 int files_fill_saved(int fd, const struct shmem_file_rec *c, struct cryo_error *e)

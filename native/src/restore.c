@@ -11,6 +11,7 @@
 #include "pidns.h"
 #include "pipes.h"
 #include "process.h"
+#include "rexec.h"
 #include "signals.h"
 #include "sockets.h"
 #include "sysv.h"
@@ -228,8 +229,11 @@ static void report_and_exit(int status_fd, const struct cryo_error *e)
 static void become_restorable(const struct tree *t, const struct snapshot *s, int status_fd)
 {
 	struct cryo_error e = {0};
+	struct rexec self;
 	sigset_t all;
 	char buf[PATH_MAX];
+
+	rexec_self(&self);
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -239,7 +243,7 @@ static void become_restorable(const struct tree *t, const struct snapshot *s, in
 		report_and_exit(status_fd, &e);
 	if (process_restore_self(s, relocate(s->cwd, buf, sizeof(buf)), &e))
 		report_and_exit(status_fd, &e);
-	if (files_restore_self(t, s, relocate, &status_fd, &e))
+	if (files_restore(&self, t, s, relocate, &status_fd, &e))
 		report_and_exit(status_fd, &e);
 	if (signals_restore_actions(s, &e) || unregister_own_rseq(&e))
 		report_and_exit(status_fd, &e);
@@ -557,14 +561,16 @@ static int become_child(struct restore *R, int k, const struct snapshot *s, stru
 	struct injector *in = &R->b[k].in[0];
 	const struct cryo_thread *pt = &parent->threads[0].r;    /* the thread that forked it */
 	char buf[PATH_MAX];
+	struct rexec x;
 	long r;
+	rexec_injected(&x, in, scratch);
 	/* its parent's rseq registration came along and is about to be unmapped */
 	if (pt->rseq_addr && injector_syscall(in, SYS_rseq, (long)pt->rseq_addr, pt->rseq_len, RSEQ_FLAG_UNREGISTER,
 					      pt->rseq_sig, 0, 0, &r, e))
 		return -1;
 	return process_restore_injected(in, scratch, s, relocate(s->cwd, buf, sizeof(buf)), e) ||
 	       signals_restore_actions_injected(in, scratch, s, e) ||
-	       files_restore_injected(in, scratch, R->t, s, relocate, e) ||
+	       files_restore(&x, R->t, s, relocate, NULL, e) ||
 	       restore_session(R, k, s, e) ? -1 : 0;
 }
 
@@ -637,6 +643,14 @@ static int rebuild_children(struct restore *R, int k, struct cryo_error *e)
 	return 0;
 }
 
+/* Its children made, a process no longer needs the pool. */
+static int close_own_pool(struct rebuild *b, const struct tree *t, struct cryo_error *e)
+{
+	struct rexec x;
+	rexec_injected(&x, &b->in[0], b->scratch);
+	return files_close_pool(&x, t, e);
+}
+
 static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 {
 	const struct snapshot *s = &R->t->procs[k];
@@ -662,7 +676,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 		return cryo_fail_errno(e, b->pid, "threads", "ptrace(PTRACE_SETOPTIONS)", "cannot follow new threads");
 	if (rebuild_threads(b, s, R->restore_pid, e) || rebuild_children(R, k, e) ||
 	    finish_credentials(R, k, e) ||
-	    files_close_pool_injected(&b->in[0], R->t, e) ||
+	    close_own_pool(b, R->t, e) ||
 	    signals_restore_pending(b->in, b->scratch, s, e) ||
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
 	    process_restore_attrs(b->in, b->nr, b->scratch, s, !R->in_userns, e) ||
