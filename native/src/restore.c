@@ -241,11 +241,11 @@ static void become_restorable(const struct tree *t, const struct snapshot *s, in
 		report_and_exit(status_fd, &e);
 	if (as_recorded_user && become_recorded_user_for_files(s, &e))
 		report_and_exit(status_fd, &e);
-	if (process_restore_self(s, relocate(s->cwd, buf, sizeof(buf)), &e))
+	if (process_restore(&self, s, relocate(s->cwd, buf, sizeof(buf)), &e))
 		report_and_exit(status_fd, &e);
 	if (files_restore(&self, t, s, relocate, &status_fd, &e))
 		report_and_exit(status_fd, &e);
-	if (signals_restore_actions(s, &e) || unregister_own_rseq(&e))
+	if (signals_restore_actions(&self, s, &e) || unregister_own_rseq(&e))
 		report_and_exit(status_fd, &e);
 	close(status_fd);          /* EOF tells the restorer we are ready */
 	for (;;)
@@ -568,8 +568,8 @@ static int become_child(struct restore *R, int k, const struct snapshot *s, stru
 	if (pt->rseq_addr && injector_syscall(in, SYS_rseq, (long)pt->rseq_addr, pt->rseq_len, RSEQ_FLAG_UNREGISTER,
 					      pt->rseq_sig, 0, 0, &r, e))
 		return -1;
-	return process_restore_injected(in, scratch, s, relocate(s->cwd, buf, sizeof(buf)), e) ||
-	       signals_restore_actions_injected(in, scratch, s, e) ||
+	return process_restore(&x, s, relocate(s->cwd, buf, sizeof(buf)), e) ||
+	       signals_restore_actions(&x, s, e) ||
 	       files_restore(&x, R->t, s, relocate, NULL, e) ||
 	       restore_session(R, k, s, e) ? -1 : 0;
 }
