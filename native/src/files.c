@@ -6,6 +6,8 @@
 #include "sockets.h"
 #include "tcp.h"
 #include "eventfds.h"
+#include "fdtypes.h"
+#include "resources.h"
 #include "inject.h"
 #include "memory.h"
 #include "rexec.h"
@@ -53,51 +55,47 @@ static int read_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags, struct
 	return 0;
 }
 
-static int classify_fd(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+static int is_deleted(const char *path)
 {
-	const char *path = f->path;
 	size_t len = strlen(path);
-	int fd = f->r.fd;
-	int event = eventfds_capture(pid, f, e);
-	if (event)
-		return event < 0 ? -1 : 0;
+	return len > 10 && !strcmp(path + len - 10, " (deleted)");
+}
 
-	int deleted = len > 10 && !strcmp(path + len - 10, " (deleted)");
-	if (S_ISREG(st->st_mode) && (!strncmp(path, "/memfd:", 7) || (deleted && !strncmp(path, "/dev/shm/", 9)))) {
-		f->r.kind = CRYO_FD_SHMEM;          /* saved by content: files_link_tree */
+/* A memfd or a deleted file: saved by content (files_link_tree). */
+static int classify_shmem(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	if (!S_ISREG(st->st_mode) || (strncmp(f->path, "/memfd:", 7) && !is_deleted(f->path)))
 		return 0;
-	}
-	if (S_ISREG(st->st_mode) && deleted) {
-		f->r.kind = CRYO_FD_SHMEM;          /* a deleted file, saved by content: files_link_tree */
+	f->r.kind = CRYO_FD_SHMEM;
+	return 1;
+}
+
+static int classify_regular(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
 		return 0;
-	}
-	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
-		if (deleted)
-			return cryo_fail(e, pid, "files", "", ENOENT,
-					 "fd %d of process %d is %s, which was deleted: cannot save it by reference", fd, pid, path);
-		f->r.kind = CRYO_FD_REGULAR;
-		return S_ISREG(st->st_mode) ? locks_capture(pid, f, e) : 0;
-	}
-	if (S_ISCHR(st->st_mode) && is_reopenable_device(path)) {
-		f->r.kind = CRYO_FD_DEVICE;
+	if (is_deleted(f->path))
+		return cryo_fail(e, pid, "files", "", ENOENT,
+				 "fd %d of process %d is %s, which was deleted: cannot save it by reference", f->r.fd, pid, f->path);
+	f->r.kind = CRYO_FD_REGULAR;
+	return S_ISREG(st->st_mode) && locks_capture(pid, f, e) ? -1 : 1;
+}
+
+static int classify_device(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	if (!S_ISCHR(st->st_mode) || !is_reopenable_device(f->path))
 		return 0;
-	}
-	uint64_t ino;
-	if (S_ISFIFO(st->st_mode)) {
-		f->r.kind = CRYO_FD_PIPE;           /* inside the tree, or leading out: see files_link_tree */
-		f->r.file.ino = pipes_parse_link(path, &ino) ? ino : (uint64_t)st->st_ino;
+	f->r.kind = CRYO_FD_DEVICE;
+	return 1;
+}
+
+/* stdin/out/err on another device (a terminal): becomes cr_restart's own, as in BLCR. */
+static int classify_inherit(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	if (f->r.fd > 2 || !S_ISCHR(st->st_mode))
 		return 0;
-	}
-	if (S_ISSOCK(st->st_mode) && sockets_parse_link(path, &ino)) {
-		f->r.kind = CRYO_FD_SOCKET;         /* a pair inside the tree, or leading out: see files_link_tree */
-		return 0;
-	}
-	if (fd <= 2 && S_ISCHR(st->st_mode)) {
-		f->r.kind = CRYO_FD_INHERIT;        /* becomes cr_restart's own, as in BLCR */
-		return 0;
-	}
-	f->r.kind = 0;                              /* fine only if inherited from the parent */
-	return 0;
+	f->r.kind = CRYO_FD_INHERIT;
+	return 1;
 }
 
 static int add_fd(pid_t pid, struct snapshot *s, int fd, size_t *cap, struct cryo_error *e)
@@ -122,7 +120,7 @@ static int add_fd(pid_t pid, struct snapshot *s, int fd, size_t *cap, struct cry
 					  st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_mode, 0 };
 	if (!(f.path = snap_strdup(path)))
 		return cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
-	if (classify_fd(pid, &f, &st, e)) {
+	if (fdtypes_classify(pid, &f, &st, e)) {
 		free(f.path);
 		return -1;
 	}
@@ -197,20 +195,6 @@ static void find_inherited(const struct snapshot *parent, const struct snapshot 
 				f->r.kind = CRYO_FD_PARENT;
 				f->r.parent_fd = pfd;
 				return;
-			}
-		}
-}
-
-/* Ends of pipe ino found among the tree's pipe descriptors. */
-static void pipe_ends(const struct tree *t, uint64_t ino, int *readers, int *writers)
-{
-	*readers = *writers = 0;
-	for (int k = 0; k < t->nr; k++)
-		for (int i = 0; i < t->procs[k].nr_fds; i++) {
-			const struct cryo_fd *r = &t->procs[k].fds[i].r;
-			if (r->kind == CRYO_FD_PIPE && r->file.ino == ino) {
-				*readers += (r->open_flags & O_ACCMODE) != O_WRONLY;
-				*writers += (r->open_flags & O_ACCMODE) != O_RDONLY;
 			}
 		}
 }
@@ -396,64 +380,32 @@ static int capture_shmem_file(struct tree *t, pid_t pid, const struct fd_rec *f,
 	return 0;
 }
 
+static int link_inherit(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
+{
+	const struct snapshot *s = &t->procs[k];
+	if (tree_is_root(t, s))
+		return 0;
+	return cryo_fail(e, s->proc.pid, "files", "", ENOTSUP,
+			 "fd %d of process %d is %s, which it did not get from its parent: not supported yet",
+			 f->r.fd, s->proc.pid, f->path);
+}
+
+static int link_shmem(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
+{
+	return capture_shmem_file(t, t->procs[k].proc.pid, f, e);
+}
+
 static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
 {
 	struct snapshot *s = &t->procs[k];
-	pid_t pid = s->proc.pid;
-	int root = tree_is_root(t, s);
-	if (!root && f->r.dup_of < 0)
+	if (!tree_is_root(t, s) && f->r.dup_of < 0)
 		find_inherited(tree_find(t, s->proc.ppid), s, f);
-	if (f->r.kind == CRYO_FD_PIPE) {
-		int readers, writers;
-		pipe_ends(t, f->r.file.ino, &readers, &writers);
-		uint64_t ino;
-		if (readers && writers)     /* a FIFO keeps its path: it is reopened through it */
-			return pipes_capture(t, pid, f->r.fd, f->r.file.ino,
-					     pipes_parse_link(f->path, &ino) ? NULL : f->path, e) ||
-			       pipes_note_open_file(t, k, f, e);
-		if (root && f->r.fd <= 2) {
-			f->r.kind = CRYO_FD_INHERIT;        /* a pipe to the outside: cr_restart's own */
-			return 0;
-		}
-		/* no other end anywhere: the pool's comes back and is closed, so the
-		 * reader gets the data then EOF, the writer EPIPE */
-		int closed = pipes_other_end_closed(pid, f->r.fd, readers > 0, e);
-		if (closed)
-			return closed < 0 ? -1 : pipes_capture(t, pid, f->r.fd, f->r.file.ino,
-							       pipes_parse_link(f->path, &ino) ? NULL : f->path, e) ||
-						 pipes_note_open_file(t, k, f, e);
-		return cryo_fail(e, pid, "files", "", ENOTSUP,
-				 "fd %d of process %d is %s, leading to a process outside the checkpoint", f->r.fd, pid, f->path);
-	}
-	if (f->r.kind == CRYO_FD_SOCKET) {
-		int out = sockets_link(t, pid, f, e);
-		if (out <= 0)
-			return out;
-		if ((out = tcp_link(t, pid, f, e)) <= 0) {
-			if (!out)
-				f->r.kind = CRYO_FD_TCP;
-			return out;
-		}
-		if (root && f->r.fd <= 2) {
-			f->r.kind = CRYO_FD_INHERIT;        /* a socket to the outside on stdio: cr_restart's own */
-			return 0;
-		}
-		if ((out = sockets_capture_bound(pid, f, e)) <= 0)
-			return out;                         /* bound (and listening) again, or refused */
-		return sockets_capture_outside(pid, f, e);  /* comes back unconnected, as in BLCR */
-	}
-	if (f->r.kind == CRYO_FD_SHMEM)
-		return capture_shmem_file(t, pid, f, e);
-	if (f->r.kind == CRYO_FD_INHERIT && !root)
-		return cryo_fail(e, pid, "files", "", ENOTSUP,
-				 "fd %d of process %d is %s, which it did not get from its parent: not supported yet",
-				 f->r.fd, pid, f->path);
-	if (f->r.kind == 0)
-		return cryo_fail(e, pid, "files", "", ENOTSUP,
-				 "fd %d of process %d is %s: Cryo cannot save this kind of file yet", f->r.fd, pid, f->path);
-	return 0;
+	const struct fd_ops *ops = fd_ops_of(f->r.kind);
+	if (!ops)
+		return cryo_fail(e, s->proc.pid, "files", "", ENOTSUP,
+				 "fd %d of process %d is %s: Cryo cannot save this kind of file yet", f->r.fd, s->proc.pid, f->path);
+	return ops->link_tree ? ops->link_tree(t, k, f, e) : 0;
 }
-
 
 static int in_tmp_directory(const char *path)
 {
@@ -615,9 +567,9 @@ static int restore_from_parent(struct rexec *x, const struct fd_restore *c, cons
 /* A pipe end, socket pair end or TCP socket: the pool's open file, with the
  * flags of its own (the pool made it without O_NONBLOCK and friends); or a
  * pipe's open file of its own, opened anew on the pool's pipe. */
-static int restore_from_pool(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+int files_restore_from_pool(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
 {
-	int from = pool_fd_of(c->t, c->pool, &f->r);
+	int from = fd_ops_of(f->r.kind)->pool_fd(c->t, c->pool, &f->r);
 	if (pipes_own_open_file(f)) {
 		char self[64];
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", from);
@@ -650,30 +602,11 @@ static int restore_inherit(struct rexec *x, const struct fd_restore *c, const st
 	return reopen_at(x, &null, "/dev/null", 0, e);
 }
 
-/* Is fd restored later, once the address space is back (eventfds.c, sockets.c)? */
-static int restored_later(const struct fd_rec *f)
-{
-	return eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND;
-}
-
 static int restore_one_fd(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
 {
 	if (f->r.dup_of >= 0)           /* dup'ed: the same open file as an earlier fd */
 		return dup_at(x, f->r.dup_of, f, e);
-	switch (f->r.kind) {
-	case CRYO_FD_PARENT:
-		return restore_from_parent(x, c, f, e);
-	case CRYO_FD_PIPE:
-	case CRYO_FD_SOCKET:
-	case CRYO_FD_TCP:
-		return restore_from_pool(x, c, f, e);
-	case CRYO_FD_SHMEM:
-		return restore_shmem(x, c, f, e);
-	case CRYO_FD_INHERIT:
-		return restore_inherit(x, c, f, e);
-	default:
-		return restore_by_path(x, c, f, e);
-	}
+	return fd_ops_of(f->r.kind)->restore(x, c, f, e);
 }
 
 static int inherited_from_restorer(const struct snapshot *s, int fd)
@@ -729,13 +662,20 @@ static int clear_fd_table(struct rexec *x, struct fd_restore *c, const struct sn
 int files_restore(struct rexec *x, const struct tree *t, const struct snapshot *s, relocate_fn relocate, int *keep,
 		  struct cryo_error *e)
 {
-	struct fd_restore c = { .t = t, .pool = pipes_pool_base(t), .relocate = relocate };
+	struct fd_restore c = { .t = t, .s = s, .pool = pipes_pool_base(t), .relocate = relocate };
 	if (clear_fd_table(x, &c, s, keep, e))
 		return -1;
 	for (int i = 0; i < s->nr_fds; i++)
-		if (!restored_later(&s->fds[i]) && restore_one_fd(x, &c, &s->fds[i], e))
+		if (!fd_ops_of(s->fds[i].r.kind)->needs_memory && restore_one_fd(x, &c, &s->fds[i], e))
 			return -1;
 	return close_fds(x, (unsigned)c.stash, ~0U, e);
+}
+
+int files_restore_after_memory(struct rexec *x, const struct tree *t, const struct snapshot *s, relocate_fn relocate,
+			       struct cryo_error *e)
+{
+	struct fd_restore c = { .t = t, .s = s, .pool = pipes_pool_base(t), .relocate = relocate };
+	return fdtypes_restore_after_memory(x, &c, s, e);
 }
 
 int files_close_pool(struct rexec *x, const struct tree *t, struct cryo_error *e)
@@ -874,3 +814,36 @@ int files_recreate_gone(const struct tree *t, relocate_fn relocate, struct cryo_
 	}
 	return 0;
 }
+
+/* ---- the kinds of this file (fdtypes.h) ---- */
+
+/* Locks held through a file by reference or one inherited from the parent (locks.c). */
+static int complete_locks(struct rexec *x, const struct fd_restore *c, const struct snapshot *s, int i, struct cryo_error *e)
+{
+	return s->fds[i].r.dup_of >= 0 ? 0 : locks_restore_fd(x->in, x->scratch, s, i, e);
+}
+
+static int validate_parent(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
+{
+	return f->r.parent_fd < 0 || f->r.parent_fd > (1 << 20) || !tree_find(t, s->proc.ppid) ? -1 : 0;
+}
+
+const struct fd_ops regular_fd_ops = {
+	.kind = CRYO_FD_REGULAR, .name = "file", .classify = classify_regular,
+	.restore = restore_by_path, .complete = complete_locks,
+};
+const struct fd_ops device_fd_ops = {
+	.kind = CRYO_FD_DEVICE, .name = "device", .classify = classify_device, .restore = restore_by_path,
+};
+const struct fd_ops inherit_fd_ops = {
+	.kind = CRYO_FD_INHERIT, .name = "restarter's stdio", .classify = classify_inherit, .link_tree = link_inherit,
+	.restore = restore_inherit,
+};
+const struct fd_ops parent_fd_ops = {
+	.kind = CRYO_FD_PARENT, .name = "inherited from the parent", .validate = validate_parent,
+	.restore = restore_from_parent, .complete = complete_locks,
+};
+const struct fd_ops shmem_fd_ops = {
+	.kind = CRYO_FD_SHMEM, .name = "file by content", .classify = classify_shmem, .link_tree = link_shmem,
+	.restore = restore_shmem,
+};

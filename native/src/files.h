@@ -19,6 +19,7 @@ int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_erro
 /* What restoring the descriptors of one process needs to know. */
 struct fd_restore {
 	const struct tree *t;
+	const struct snapshot *s;   /* the process being restored */
 	int pool;                   /* pipes_pool_base(t) */
 	int stash;                  /* where the parent's descriptors wait: stash + their number */
 	relocate_fn relocate;
@@ -30,9 +31,16 @@ struct fd_restore {
  * inherited from its parent, close everything else but keep (if not NULL),
  * which is moved above the pool (*keep is its number, even on failure).
  * Event descriptors and sockets to the outside come later
- * (eventfds_restore, sockets_restore_closed), once the address space is back. */
+ * (files_restore_after_memory), once the address space is back. */
 int files_restore(struct rexec *x, const struct tree *t, const struct snapshot *s, relocate_fn relocate, int *keep,
 		  struct cryo_error *e);
+/* Once the address space is back, in a traced process (fdtypes.h): the
+ * descriptors restored then, their dups, then epoll sets, watches, locks. */
+int files_restore_after_memory(struct rexec *x, const struct tree *t, const struct snapshot *s, relocate_fn relocate,
+			       struct cryo_error *e);
+/* For the kinds the pool holds (pipes, socket pairs, TCP): the pool's open
+ * file at f's number, with f's flags; a pipe's open file of its own anew. */
+int files_restore_from_pool(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e);
 /* Once its children exist: the pool goes. */
 int files_close_pool(struct rexec *x, const struct tree *t, struct cryo_error *e);
 /* Files saved by content (format.h, CRYO_SHMEM_*): fd gets c's contents,

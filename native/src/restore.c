@@ -11,6 +11,7 @@
 #include "pidns.h"
 #include "pipes.h"
 #include "process.h"
+#include "resources.h"
 #include "rexec.h"
 #include "signals.h"
 #include "sockets.h"
@@ -167,12 +168,12 @@ static int create_sysv_objects(const struct tree *t, struct cryo_error *e)
 {
 	const struct cryo_process *p = &t->procs[0].proc;
 	if (!as_recorded_user)
-		return sysv_create(t, e) || sysv_create_ipc(t, e) ? -1 : 0;
+		return resources_create(t, e);
 	int rc;
 	if (setegid(p->gid[1]) < 0 || seteuid(p->uid[1]) < 0)
 		rc = cryo_fail_errno(e, 0, "credentials", "seteuid", "cannot act as the recorded uid %u", p->uid[1]);
 	else
-		rc = sysv_create(t, e) || sysv_create_ipc(t, e) ? -1 : 0;
+		rc = resources_create(t, e);
 	if (seteuid(0) < 0 || setegid(0) < 0)
 		return cryo_fail_errno(e, 0, "credentials", "seteuid", "cannot act as root again");
 	return rc;
@@ -643,6 +644,14 @@ static int rebuild_children(struct restore *R, int k, struct cryo_error *e)
 	return 0;
 }
 
+/* Descriptors that need the address space back (event descriptors, sockets, locks). */
+static int restore_after_memory(struct rebuild *b, const struct tree *t, const struct snapshot *s, struct cryo_error *e)
+{
+	struct rexec x;
+	rexec_injected(&x, &b->in[0], b->scratch);
+	return files_restore_after_memory(&x, t, s, relocate, e);
+}
+
 /* Its children made, a process no longer needs the pool. */
 static int close_own_pool(struct rebuild *b, const struct tree *t, struct cryo_error *e)
 {
@@ -666,8 +675,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	if (!tree_is_root(R->t, s) && become_child(R, k, s, e))
 		return -1;
 	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, &b->scratch, e) ||
-	    eventfds_restore(&b->in[0], b->scratch, s, relocate, e) || sockets_restore_closed(&b->in[0], b->scratch, s, e) ||
-	    locks_restore(&b->in[0], b->scratch, s, e))
+	    restore_after_memory(b, R->t, s, e))
 		return -1;
 	phase("memory");
 	if (restore_check_interrupted(e))
@@ -767,7 +775,7 @@ static int make_pool(const struct tree *t, struct image_reader *r, struct cryo_e
 		return cryo_fail_errno(e, 0, "context file", "fcntl", "cannot move a descriptor out of the way");
 	close(r->fd);
 	r->fd = out_of_the_way;
-	return pipes_create_pool(t, pool, relocate, e);
+	return resources_create_pool(t, pool, relocate, e);
 }
 
 static int close_pool(const struct tree *t)
