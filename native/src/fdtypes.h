@@ -31,6 +31,10 @@ struct fd_ops {
 	/* Reading a context file, t whole: is record f of s sound (its detail
 	 * the right size, the pipe or socket it names in t)?  0 yes.  NULL: nothing to check. */
 	int (*validate)(const struct tree *t, const struct snapshot *s, const struct fd_rec *f);
+	/* Restore, before anything is started: is what f refers to outside the
+	 * file still there and, where it matters, unchanged (relocated)?  A
+	 * one-line error if not.  NULL: nothing outside. */
+	int (*check)(const struct fd_rec *f, relocate_fn relocate, struct cryo_error *e);
 	/* Restore f at its number (f->r.dup_of < 0; dups are made by files.c).
 	 * Without needs_memory: with the other files, before the address space
 	 * (x may be the restorer itself).  With needs_memory: once the address

@@ -482,9 +482,11 @@ static int check_one(const char *what, const char *path, const struct cryo_file_
 	return 0;
 }
 
+static int check_by_reference(const struct fd_rec *f, relocate_fn relocate, struct cryo_error *e);
+
 int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e)
 {
-	char buf[PATH_MAX], what[48];
+	char buf[PATH_MAX];
 	size_t exe_len = strlen(s->exe);
 	int exe_gone = exe_len > 10 && !strcmp(s->exe + exe_len - 10, " (deleted)");   /* its pages are in the image */
 	if (!exe_gone && check_one("executable", relocate(s->exe, buf, sizeof(buf)), &s->proc.exe_id, 1, e))
@@ -499,16 +501,21 @@ int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_erro
 			return -1;
 	}
 	for (int i = 0; i < s->nr_fds; i++) {
-		const struct fd_rec *f = &s->fds[i];
-		if (f->r.kind != CRYO_FD_REGULAR && f->r.kind != CRYO_FD_DEVICE)
-			continue;
-		snprintf(what, sizeof(what), "file (fd %d)", f->r.fd);
-		/* a file read from must be the one read from; one written to is expected to move on */
-		int read_only = (f->r.open_flags & O_ACCMODE) == O_RDONLY && f->r.kind == CRYO_FD_REGULAR;
-		if (check_one(what, relocate(f->path, buf, sizeof(buf)), &f->r.file, read_only, e))
+		const struct fd_ops *ops = fd_ops_of(s->fds[i].r.kind);
+		if (ops->check && ops->check(&s->fds[i], relocate, e))
 			return -1;
 	}
 	return 0;
+}
+
+/* A file by reference is there, the same kind of file; one only read from, unchanged. */
+static int check_by_reference(const struct fd_rec *f, relocate_fn relocate, struct cryo_error *e)
+{
+	char buf[PATH_MAX], what[48];
+	snprintf(what, sizeof(what), "file (fd %d)", f->r.fd);
+	/* a file read from must be the one read from; one written to is expected to move on */
+	int read_only = (f->r.open_flags & O_ACCMODE) == O_RDONLY && f->r.kind == CRYO_FD_REGULAR;
+	return check_one(what, relocate(f->path, buf, sizeof(buf)), &f->r.file, read_only, e);
 }
 
 /* ---- restore: one path, in the restorer itself or injected (rexec.h) ---- */
@@ -829,11 +836,12 @@ static int validate_parent(const struct tree *t, const struct snapshot *s, const
 }
 
 const struct fd_ops regular_fd_ops = {
-	.kind = CRYO_FD_REGULAR, .name = "file", .classify = classify_regular,
+	.kind = CRYO_FD_REGULAR, .name = "file", .classify = classify_regular, .check = check_by_reference,
 	.restore = restore_by_path, .complete = complete_locks,
 };
 const struct fd_ops device_fd_ops = {
-	.kind = CRYO_FD_DEVICE, .name = "device", .classify = classify_device, .restore = restore_by_path,
+	.kind = CRYO_FD_DEVICE, .name = "device", .classify = classify_device, .check = check_by_reference,
+	.restore = restore_by_path,
 };
 const struct fd_ops inherit_fd_ops = {
 	.kind = CRYO_FD_INHERIT, .name = "restarter's stdio", .classify = classify_inherit, .link_tree = link_inherit,
