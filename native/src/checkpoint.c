@@ -9,6 +9,7 @@
 #include "memory.h"
 #include "proc.h"
 #include "process.h"
+#include "resources.h"
 #include "signals.h"
 #include "snapshot.h"
 #include "sysv.h"
@@ -478,8 +479,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 			return -1;
 		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}
-	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || sysv_capture(&c->tree, e) ||
-	       sysv_capture_ipc(&c->tree, e) ? -1 : 0;
+	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || resources_capture(&c->tree, e) ? -1 : 0;
 }
 
 static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,
@@ -497,10 +497,7 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 		bytes += n;
 	}
 	root->info.freeze_ns = now_ns() - frozen_at;
-	if (tree_write_pipes(&c->w, &c->tree, e) || tree_write_socketpairs(&c->w, &c->tree, e) ||
-	    tree_write_sysv_shm(&c->w, &c->tree, e) || tree_write_tcp(&c->w, &c->tree, e) ||
-	    tree_write_sysv_ipc(&c->w, &c->tree, e) || tree_write_shmem_files(&c->w, &c->tree, e) ||
-	    snapshot_write_info(&c->w, root, e))
+	if (resources_write(&c->w, &c->tree, e) || snapshot_write_info(&c->w, root, e))
 		return -1;
 	*page_bytes = bytes;
 	return iw_commit(&c->w, file_size, e);

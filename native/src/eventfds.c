@@ -1,4 +1,5 @@
 #include "eventfds.h"
+#include "fdtypes.h"
 #include "error.h"
 #include "memory.h"
 #include "proc.h"
@@ -23,12 +24,6 @@
 #ifndef TFD_IOC_SET_TICKS
 #define TFD_IOC_SET_TICKS _IOW('T', 0, uint64_t)
 #endif
-
-int eventfds_is_event_kind(uint32_t kind)
-{
-	return kind == CRYO_FD_EVENTFD || kind == CRYO_FD_TIMERFD || kind == CRYO_FD_SIGNALFD || kind == CRYO_FD_EPOLL ||
-	       kind == CRYO_FD_INOTIFY;
-}
 
 static const char *field(const char *info, const char *name)
 {
@@ -423,26 +418,45 @@ static int fill_epoll(struct injector *in, uint64_t scratch, const struct fd_rec
 	return 0;
 }
 
-int eventfds_restore(struct injector *in, uint64_t scratch, const struct snapshot *s, relocate_fn relocate,
-		     struct cryo_error *e)
+/* ---- the event descriptor kinds (fdtypes.h) ---- */
+
+static int classify_event(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
 {
-	for (int i = 0; i < s->nr_fds; i++)
-		if (s->fds[i].r.dup_of < 0 && restore_one(in, scratch, &s->fds[i], e))
-			return -1;
-	for (int i = 0; i < s->nr_fds; i++)
-		if (s->fds[i].r.kind == CRYO_FD_INOTIFY && s->fds[i].r.dup_of < 0 &&
-		    fill_inotify(in, scratch, &s->fds[i], relocate, e))
-			return -1;
-	/* epoll sets watch descriptors: all of them exist now */
-	for (int i = 0; i < s->nr_fds; i++)
-		if (s->fds[i].r.kind == CRYO_FD_EPOLL && s->fds[i].r.dup_of < 0 && fill_epoll(in, scratch, &s->fds[i], e))
-			return -1;
-	/* dups of event descriptors, last */
-	for (int i = 0; i < s->nr_fds; i++) {
-		const struct fd_rec *f = &s->fds[i];
-		if (f->r.dup_of >= 0 && eventfds_is_event_kind(f->r.kind) &&
-		    call(in, "dup3", SYS_dup3, f->r.dup_of, f->r.fd, f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0, 0, NULL, e))
-			return -1;
-	}
-	return 0;
+	return eventfds_capture(pid, f, e);
 }
+
+static int restore_event(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	return restore_one(x->in, x->scratch, f, e);
+}
+
+static int complete_inotify(struct rexec *x, const struct fd_restore *c, const struct snapshot *s, int i,
+			    struct cryo_error *e)
+{
+	return s->fds[i].r.dup_of >= 0 ? 0 : fill_inotify(x->in, x->scratch, &s->fds[i], c->relocate, e);
+}
+
+/* epoll sets watch descriptors: all of them exist now */
+static int complete_epoll(struct rexec *x, const struct fd_restore *c, const struct snapshot *s, int i,
+			  struct cryo_error *e)
+{
+	return s->fds[i].r.dup_of >= 0 ? 0 : fill_epoll(x->in, x->scratch, &s->fds[i], e);
+}
+
+/* eventfds_capture tells the five apart by their link: the first claims for all. */
+const struct fd_ops eventfd_fd_ops = {
+	.kind = CRYO_FD_EVENTFD, .name = "eventfd", .classify = classify_event, .restore = restore_event, .needs_memory = 1,
+};
+const struct fd_ops timerfd_fd_ops = {
+	.kind = CRYO_FD_TIMERFD, .name = "timerfd", .restore = restore_event, .needs_memory = 1,
+};
+const struct fd_ops signalfd_fd_ops = {
+	.kind = CRYO_FD_SIGNALFD, .name = "signalfd", .restore = restore_event, .needs_memory = 1,
+};
+const struct fd_ops epoll_fd_ops = {
+	.kind = CRYO_FD_EPOLL, .name = "epoll", .restore = restore_event, .needs_memory = 1, .complete = complete_epoll,
+};
+const struct fd_ops inotify_fd_ops = {
+	.kind = CRYO_FD_INOTIFY, .name = "inotify", .restore = restore_event, .needs_memory = 1,
+	.complete = complete_inotify,
+};

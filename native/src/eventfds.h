@@ -15,11 +15,4 @@ int eventfds_capture(pid_t pid, struct fd_rec *f, struct cryo_error *e);
  * catch up (timerfd_gettime counts the expirations it missed), so that
  * fdinfo shows all its ticks and the time to its next expiration. */
 int eventfds_settle_timers(struct injector *in, uint64_t scratch, struct cryo_error *e);
-/* Is this kind created by eventfds_restore (and so left alone by files.c)? */
-int eventfds_is_event_kind(uint32_t kind);
-/* Create every event descriptor of s at its number (inotify watches by
- * their paths, relocated). */
-int eventfds_restore(struct injector *in, uint64_t scratch, const struct snapshot *s, relocate_fn relocate,
-		     struct cryo_error *e);
-
 #endif

@@ -6,8 +6,11 @@
 #include "sockets.h"
 #include "tcp.h"
 #include "eventfds.h"
+#include "fdtypes.h"
+#include "resources.h"
 #include "inject.h"
 #include "memory.h"
+#include "rexec.h"
 
 #include <dirent.h>
 #include <linux/kcmp.h>
@@ -52,51 +55,47 @@ static int read_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags, struct
 	return 0;
 }
 
-static int classify_fd(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+static int is_deleted(const char *path)
 {
-	const char *path = f->path;
 	size_t len = strlen(path);
-	int fd = f->r.fd;
-	int event = eventfds_capture(pid, f, e);
-	if (event)
-		return event < 0 ? -1 : 0;
+	return len > 10 && !strcmp(path + len - 10, " (deleted)");
+}
 
-	int deleted = len > 10 && !strcmp(path + len - 10, " (deleted)");
-	if (S_ISREG(st->st_mode) && (!strncmp(path, "/memfd:", 7) || (deleted && !strncmp(path, "/dev/shm/", 9)))) {
-		f->r.kind = CRYO_FD_SHMEM;          /* saved by content: files_link_tree */
+/* A memfd or a deleted file: saved by content (files_link_tree). */
+static int classify_shmem(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	if (!S_ISREG(st->st_mode) || (strncmp(f->path, "/memfd:", 7) && !is_deleted(f->path)))
 		return 0;
-	}
-	if (S_ISREG(st->st_mode) && deleted) {
-		f->r.kind = CRYO_FD_SHMEM;          /* a deleted file, saved by content: files_link_tree */
+	f->r.kind = CRYO_FD_SHMEM;
+	return 1;
+}
+
+static int classify_regular(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
 		return 0;
-	}
-	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
-		if (deleted)
-			return cryo_fail(e, pid, "files", "", ENOENT,
-					 "fd %d of process %d is %s, which was deleted: cannot save it by reference", fd, pid, path);
-		f->r.kind = CRYO_FD_REGULAR;
-		return S_ISREG(st->st_mode) ? locks_capture(pid, f, e) : 0;
-	}
-	if (S_ISCHR(st->st_mode) && is_reopenable_device(path)) {
-		f->r.kind = CRYO_FD_DEVICE;
+	if (is_deleted(f->path))
+		return cryo_fail(e, pid, "files", "", ENOENT,
+				 "fd %d of process %d is %s, which was deleted: cannot save it by reference", f->r.fd, pid, f->path);
+	f->r.kind = CRYO_FD_REGULAR;
+	return S_ISREG(st->st_mode) && locks_capture(pid, f, e) ? -1 : 1;
+}
+
+static int classify_device(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	if (!S_ISCHR(st->st_mode) || !is_reopenable_device(f->path))
 		return 0;
-	}
-	uint64_t ino;
-	if (S_ISFIFO(st->st_mode)) {
-		f->r.kind = CRYO_FD_PIPE;           /* inside the tree, or leading out: see files_link_tree */
-		f->r.file.ino = pipes_parse_link(path, &ino) ? ino : (uint64_t)st->st_ino;
+	f->r.kind = CRYO_FD_DEVICE;
+	return 1;
+}
+
+/* stdin/out/err on another device (a terminal): becomes cr_restart's own, as in BLCR. */
+static int classify_inherit(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	if (f->r.fd > 2 || !S_ISCHR(st->st_mode))
 		return 0;
-	}
-	if (S_ISSOCK(st->st_mode) && sockets_parse_link(path, &ino)) {
-		f->r.kind = CRYO_FD_SOCKET;         /* a pair inside the tree, or leading out: see files_link_tree */
-		return 0;
-	}
-	if (fd <= 2 && S_ISCHR(st->st_mode)) {
-		f->r.kind = CRYO_FD_INHERIT;        /* becomes cr_restart's own, as in BLCR */
-		return 0;
-	}
-	f->r.kind = 0;                              /* fine only if inherited from the parent */
-	return 0;
+	f->r.kind = CRYO_FD_INHERIT;
+	return 1;
 }
 
 static int add_fd(pid_t pid, struct snapshot *s, int fd, size_t *cap, struct cryo_error *e)
@@ -121,7 +120,7 @@ static int add_fd(pid_t pid, struct snapshot *s, int fd, size_t *cap, struct cry
 					  st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_mode, 0 };
 	if (!(f.path = snap_strdup(path)))
 		return cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
-	if (classify_fd(pid, &f, &st, e)) {
+	if (fdtypes_classify(pid, &f, &st, e)) {
 		free(f.path);
 		return -1;
 	}
@@ -196,20 +195,6 @@ static void find_inherited(const struct snapshot *parent, const struct snapshot 
 				f->r.kind = CRYO_FD_PARENT;
 				f->r.parent_fd = pfd;
 				return;
-			}
-		}
-}
-
-/* Ends of pipe ino found among the tree's pipe descriptors. */
-static void pipe_ends(const struct tree *t, uint64_t ino, int *readers, int *writers)
-{
-	*readers = *writers = 0;
-	for (int k = 0; k < t->nr; k++)
-		for (int i = 0; i < t->procs[k].nr_fds; i++) {
-			const struct cryo_fd *r = &t->procs[k].fds[i].r;
-			if (r->kind == CRYO_FD_PIPE && r->file.ino == ino) {
-				*readers += (r->open_flags & O_ACCMODE) != O_WRONLY;
-				*writers += (r->open_flags & O_ACCMODE) != O_RDONLY;
 			}
 		}
 }
@@ -395,64 +380,32 @@ static int capture_shmem_file(struct tree *t, pid_t pid, const struct fd_rec *f,
 	return 0;
 }
 
+static int link_inherit(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
+{
+	const struct snapshot *s = &t->procs[k];
+	if (tree_is_root(t, s))
+		return 0;
+	return cryo_fail(e, s->proc.pid, "files", "", ENOTSUP,
+			 "fd %d of process %d is %s, which it did not get from its parent: not supported yet",
+			 f->r.fd, s->proc.pid, f->path);
+}
+
+static int link_shmem(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
+{
+	return capture_shmem_file(t, t->procs[k].proc.pid, f, e);
+}
+
 static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
 {
 	struct snapshot *s = &t->procs[k];
-	pid_t pid = s->proc.pid;
-	int root = tree_is_root(t, s);
-	if (!root && f->r.dup_of < 0)
+	if (!tree_is_root(t, s) && f->r.dup_of < 0)
 		find_inherited(tree_find(t, s->proc.ppid), s, f);
-	if (f->r.kind == CRYO_FD_PIPE) {
-		int readers, writers;
-		pipe_ends(t, f->r.file.ino, &readers, &writers);
-		uint64_t ino;
-		if (readers && writers)     /* a FIFO keeps its path: it is reopened through it */
-			return pipes_capture(t, pid, f->r.fd, f->r.file.ino,
-					     pipes_parse_link(f->path, &ino) ? NULL : f->path, e) ||
-			       pipes_note_open_file(t, k, f, e);
-		if (root && f->r.fd <= 2) {
-			f->r.kind = CRYO_FD_INHERIT;        /* a pipe to the outside: cr_restart's own */
-			return 0;
-		}
-		/* no other end anywhere: the pool's comes back and is closed, so the
-		 * reader gets the data then EOF, the writer EPIPE */
-		int closed = pipes_other_end_closed(pid, f->r.fd, readers > 0, e);
-		if (closed)
-			return closed < 0 ? -1 : pipes_capture(t, pid, f->r.fd, f->r.file.ino,
-							       pipes_parse_link(f->path, &ino) ? NULL : f->path, e) ||
-						 pipes_note_open_file(t, k, f, e);
-		return cryo_fail(e, pid, "files", "", ENOTSUP,
-				 "fd %d of process %d is %s, leading to a process outside the checkpoint", f->r.fd, pid, f->path);
-	}
-	if (f->r.kind == CRYO_FD_SOCKET) {
-		int out = sockets_link(t, pid, f, e);
-		if (out <= 0)
-			return out;
-		if ((out = tcp_link(t, pid, f, e)) <= 0) {
-			if (!out)
-				f->r.kind = CRYO_FD_TCP;
-			return out;
-		}
-		if (root && f->r.fd <= 2) {
-			f->r.kind = CRYO_FD_INHERIT;        /* a socket to the outside on stdio: cr_restart's own */
-			return 0;
-		}
-		if ((out = sockets_capture_bound(pid, f, e)) <= 0)
-			return out;                         /* bound (and listening) again, or refused */
-		return sockets_capture_outside(pid, f, e);  /* comes back unconnected, as in BLCR */
-	}
-	if (f->r.kind == CRYO_FD_SHMEM)
-		return capture_shmem_file(t, pid, f, e);
-	if (f->r.kind == CRYO_FD_INHERIT && !root)
-		return cryo_fail(e, pid, "files", "", ENOTSUP,
-				 "fd %d of process %d is %s, which it did not get from its parent: not supported yet",
-				 f->r.fd, pid, f->path);
-	if (f->r.kind == 0)
-		return cryo_fail(e, pid, "files", "", ENOTSUP,
-				 "fd %d of process %d is %s: Cryo cannot save this kind of file yet", f->r.fd, pid, f->path);
-	return 0;
+	const struct fd_ops *ops = fd_ops_of(f->r.kind);
+	if (!ops)
+		return cryo_fail(e, s->proc.pid, "files", "", ENOTSUP,
+				 "fd %d of process %d is %s: Cryo cannot save this kind of file yet", f->r.fd, s->proc.pid, f->path);
+	return ops->link_tree ? ops->link_tree(t, k, f, e) : 0;
 }
-
 
 static int in_tmp_directory(const char *path)
 {
@@ -529,9 +482,11 @@ static int check_one(const char *what, const char *path, const struct cryo_file_
 	return 0;
 }
 
+static int check_by_reference(const struct fd_rec *f, relocate_fn relocate, struct cryo_error *e);
+
 int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e)
 {
-	char buf[PATH_MAX], what[48];
+	char buf[PATH_MAX];
 	size_t exe_len = strlen(s->exe);
 	int exe_gone = exe_len > 10 && !strcmp(s->exe + exe_len - 10, " (deleted)");   /* its pages are in the image */
 	if (!exe_gone && check_one("executable", relocate(s->exe, buf, sizeof(buf)), &s->proc.exe_id, 1, e))
@@ -546,214 +501,197 @@ int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_erro
 			return -1;
 	}
 	for (int i = 0; i < s->nr_fds; i++) {
-		const struct fd_rec *f = &s->fds[i];
-		if (f->r.kind != CRYO_FD_REGULAR && f->r.kind != CRYO_FD_DEVICE)
-			continue;
-		snprintf(what, sizeof(what), "file (fd %d)", f->r.fd);
-		/* a file read from must be the one read from; one written to is expected to move on */
-		int read_only = (f->r.open_flags & O_ACCMODE) == O_RDONLY && f->r.kind == CRYO_FD_REGULAR;
-		if (check_one(what, relocate(f->path, buf, sizeof(buf)), &f->r.file, read_only, e))
+		const struct fd_ops *ops = fd_ops_of(s->fds[i].r.kind);
+		if (ops->check && ops->check(&s->fds[i], relocate, e))
 			return -1;
 	}
 	return 0;
 }
 
-static int wanted(const struct snapshot *s, int fd)
+/* A file by reference is there, the same kind of file; one only read from, unchanged. */
+static int check_by_reference(const struct fd_rec *f, relocate_fn relocate, struct cryo_error *e)
+{
+	char buf[PATH_MAX], what[48];
+	snprintf(what, sizeof(what), "file (fd %d)", f->r.fd);
+	/* a file read from must be the one read from; one written to is expected to move on */
+	int read_only = (f->r.open_flags & O_ACCMODE) == O_RDONLY && f->r.kind == CRYO_FD_REGULAR;
+	return check_one(what, relocate(f->path, buf, sizeof(buf)), &f->r.file, read_only, e);
+}
+
+/* ---- restore: one path, in the restorer itself or injected (rexec.h) ---- */
+
+static int close_fds(struct rexec *x, unsigned first, unsigned last, struct cryo_error *e)
+{
+	if (first > last)
+		return 0;
+	return rexec_call(x, "files", "close_range", SYS_close_range, first, last, 0, 0, 0, 0, NULL, e,
+			  "cannot close fds %u to %u", first, last);
+}
+
+static int dup_at(struct rexec *x, int from, const struct fd_rec *f, struct cryo_error *e)
+{
+	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+	return rexec_call(x, "files", "dup3", SYS_dup3, from, f->r.fd, cloexec, 0, 0, 0, NULL, e,
+			  "cannot put fd %d in place", f->r.fd);
+}
+
+/* Open path as f was opened, at f's number; at its offset if seek. */
+static int reopen_at(struct rexec *x, const struct fd_rec *f, const char *path, int seek, struct cryo_error *e)
+{
+	int flags = (int)(f->r.open_flags & ~(uint32_t)(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY)) | O_NOCTTY | O_CLOEXEC;
+	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+	uint64_t at;
+	long tmp;
+	if (rexec_put_string(x, 0, path, &at, e) ||
+	    rexec_call(x, "files", "open", SYS_openat, AT_FDCWD, (long)at, flags, 0, 0, 0, &tmp, e,
+		       "cannot reopen %s as fd %d", path, f->r.fd))
+		return -1;
+	if (seek && rexec_call(x, "files", "lseek", SYS_lseek, tmp, (long)f->r.pos, SEEK_SET, 0, 0, 0, NULL, e,
+			       "cannot restore the offset of %s (fd %d)", path, f->r.fd))
+		return -1;
+	if (tmp == f->r.fd)
+		return cloexec ? 0 : rexec_call(x, "files", "fcntl(F_SETFD)", SYS_fcntl, tmp, F_SETFD, 0, 0, 0, 0, NULL, e,
+						"cannot clear close-on-exec of fd %d", f->r.fd);
+	return rexec_call(x, "files", "dup3", SYS_dup3, tmp, f->r.fd, cloexec, 0, 0, 0, NULL, e,
+			  "cannot put %s at fd %d", path, f->r.fd) ||
+	       close_fds(x, (unsigned)tmp, (unsigned)tmp, e);
+}
+
+/* A file by reference (regular file, directory, device): by its path, relocated. */
+static int restore_by_path(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	char buf[PATH_MAX];
+	return reopen_at(x, f, c->relocate(f->path, buf, sizeof(buf)),
+			 f->r.kind == CRYO_FD_REGULAR && !S_ISDIR(f->r.file.mode), e);
+}
+
+/* The same open file as the parent's: stashed from it (files_restore). */
+static int restore_from_parent(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	return dup_at(x, c->stash + f->r.parent_fd, f, e);
+}
+
+/* A pipe end, socket pair end or TCP socket: the pool's open file, with the
+ * flags of its own (the pool made it without O_NONBLOCK and friends); or a
+ * pipe's open file of its own, opened anew on the pool's pipe. */
+int files_restore_from_pool(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	int from = fd_ops_of(f->r.kind)->pool_fd(c->t, c->pool, &f->r);
+	if (pipes_own_open_file(f)) {
+		char self[64];
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", from);
+		return reopen_at(x, f, self, 0, e);
+	}
+	return dup_at(x, from, f, e) ||
+	       rexec_call(x, "files", "fcntl(F_SETFL)", SYS_fcntl, f->r.fd, F_SETFL, (long)f->r.open_flags, 0, 0, 0, NULL, e,
+			  "cannot set the flags of fd %d", f->r.fd);
+}
+
+/* A memfd or a file saved by content: an open file of its own on the pool's object, at its offset. */
+static int restore_shmem(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", shmem_pool_fd(c->t, c->pool, f->r.file.dev, f->r.file.ino));
+	struct fd_rec as_file = *f;
+	as_file.r.open_flags &= ~(uint32_t)O_NOFOLLOW;     /* shm_open's: /proc/self/fd is a link */
+	return reopen_at(x, &as_file, self, 1, e);
+}
+
+/* stdin/out/err leading outside: the restorer's own; /dev/null where it has none. */
+static int restore_inherit(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	long r;
+	if (rexec_syscall(x, SYS_fcntl, f->r.fd, F_GETFD, 0, 0, 0, 0, &r, e))
+		return -1;
+	if (r >= 0)
+		return 0;
+	struct fd_rec null = { .r = { .kind = CRYO_FD_DEVICE, .fd = f->r.fd, .open_flags = O_RDWR } };
+	return reopen_at(x, &null, "/dev/null", 0, e);
+}
+
+static int restore_one_fd(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	if (f->r.dup_of >= 0)           /* dup'ed: the same open file as an earlier fd */
+		return dup_at(x, f->r.dup_of, f, e);
+	return fd_ops_of(f->r.kind)->restore(x, c, f, e);
+}
+
+static int inherited_from_restorer(const struct snapshot *s, int fd)
 {
 	for (int i = 0; i < s->nr_fds; i++)
 		if (s->fds[i].r.fd == fd)
-			return 1;
+			return s->fds[i].r.kind == CRYO_FD_INHERIT;
 	return 0;
 }
 
-static int open_at_number(const struct fd_rec *f, const char *path, struct cryo_error *e)
+/* keep (if any) goes above the pool, where nothing of the image lands. */
+static int move_above_pool(struct rexec *x, int *keep, int above_pool, struct cryo_error *e)
 {
-	pid_t self = getpid();
-	int flags = (int)(f->r.open_flags & ~(uint32_t)(O_CREAT | O_TRUNC | O_EXCL | O_NOCTTY));
-	int tmp = open(path, flags | O_CLOEXEC | O_NOCTTY);
-	if (tmp < 0)
-		return cryo_fail_errno(e, self, "files", "open", "cannot reopen %s as fd %d", path, f->r.fd);
-	if (f->r.kind == CRYO_FD_REGULAR && !S_ISDIR(f->r.file.mode) &&
-	    lseek(tmp, (off_t)f->r.pos, SEEK_SET) < 0) {
-		close(tmp);
-		return cryo_fail_errno(e, self, "files", "lseek", "cannot restore the offset of %s (fd %d)", path, f->r.fd);
-	}
-	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-	if (tmp == f->r.fd) {
-		if (!cloexec)
-			fcntl(tmp, F_SETFD, 0);
+	long moved;
+	if (*keep >= above_pool)
 		return 0;
-	}
-	if (dup3(tmp, f->r.fd, cloexec) < 0) {
-		close(tmp);
-		return cryo_fail_errno(e, self, "files", "dup3", "cannot put %s at fd %d", path, f->r.fd);
-	}
-	close(tmp);
+	if (rexec_call(x, "files", "fcntl(F_DUPFD_CLOEXEC)", SYS_fcntl, *keep, F_DUPFD_CLOEXEC, above_pool, 0, 0, 0, &moved, e,
+		       "cannot move a descriptor out of the way") ||
+	    close_fds(x, (unsigned)*keep, (unsigned)*keep, e))
+		return -1;
+	*keep = (int)moved;
 	return 0;
 }
 
-int files_restore_self(const struct tree *t, const struct snapshot *s, relocate_fn relocate, int *keep,
-		       struct cryo_error *e)
-{
-	int keep_fd = *keep;
-	char buf[PATH_MAX];
-	int pool = pipes_pool_base(t), above_pool = pool + pool_size(t);
-
-	/* the status pipe goes above the pool; nothing else of the restorer's stays */
-	if (keep_fd < above_pool) {
-		int moved = fcntl(keep_fd, F_DUPFD_CLOEXEC, above_pool);
-		if (moved < 0)
-			return cryo_fail_errno(e, getpid(), "files", "fcntl", "cannot move a descriptor out of the way");
-		close(keep_fd);
-		*keep = keep_fd = moved;
-	}
-	/* everything but what the image wants, the pool (inherited from the restorer) and keep_fd */
-	for (int fd = 0; fd <= 2; fd++)
-		if (!wanted(s, fd))
-			close(fd);
-	if (pool > 3)
-		syscall(SYS_close_range, 3, pool - 1, 0);
-	if (keep_fd > above_pool)
-		syscall(SYS_close_range, above_pool, keep_fd - 1, 0);
-	syscall(SYS_close_range, keep_fd + 1, ~0U, 0);
-	for (int i = 0; i < s->nr_fds; i++) {
-		const struct fd_rec *f = &s->fds[i];
-		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND)
-			continue;           /* eventfds.c and sockets.c, once the address space is back */
-		if (f->r.dup_of < 0 && pipes_own_open_file(f)) {
-			/* an open file of its own on the pool's pipe, with its own flags */
-			char self[64];
-			snprintf(self, sizeof(self), "/proc/self/fd/%d", pool_fd_of(t, pool, &f->r));
-			if (open_at_number(f, self, e))
-				return -1;
-			continue;
-		}
-		if (f->r.dup_of >= 0 || f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP) {
-			int from = f->r.dup_of >= 0 ? f->r.dup_of : pool_fd_of(t, pool, &f->r);
-			if (dup3(from, f->r.fd, cloexec) < 0)
-				return cryo_fail_errno(e, getpid(), "files", "dup3", "cannot put fd %d in place", f->r.fd);
-			/* O_NONBLOCK and friends belong to the open file, made without them in the pool */
-			if (f->r.dup_of < 0 && fcntl(f->r.fd, F_SETFL, (int)f->r.open_flags) < 0)
-				return cryo_fail_errno(e, getpid(), "files", "fcntl(F_SETFL)", "cannot set the flags of fd %d", f->r.fd);
-			continue;
-		}
-		if (f->r.kind == CRYO_FD_SHMEM) {
-			/* an open file of its own on the pool's object, at its offset */
-			char self[64];
-			snprintf(self, sizeof(self), "/proc/self/fd/%d", shmem_pool_fd(t, pool, f->r.file.dev, f->r.file.ino));
-			struct fd_rec as_file = { .r = f->r, .path = f->path };
-			as_file.r.open_flags &= ~(uint32_t)O_NOFOLLOW;     /* shm_open's: /proc/self/fd is a link */
-			if (open_at_number(&as_file, self, e) ||
-			    lseek(f->r.fd, (off_t)f->r.pos, SEEK_SET) < 0)
-				return -1;
-			continue;
-		}
-		if (f->r.kind == CRYO_FD_INHERIT) {
-			if (fcntl(f->r.fd, F_GETFD) < 0)   /* cr_restart has none there: give it /dev/null */
-				if (open_at_number(&(struct fd_rec){ .r = { .kind = CRYO_FD_DEVICE, .fd = f->r.fd,
-									    .open_flags = O_RDWR } }, "/dev/null", e))
-					return -1;
-			continue;
-		}
-		if (open_at_number(f, relocate(f->path, buf, sizeof(buf)), e))
-			return -1;
-	}
-	return 0;
-}
-
-/* ---- a process forked from its restored parent, by injected syscalls ---- */
-
-static int remote_fd_call(struct injector *in, const char *what, long nr, long a1, long a2, long a3, long a4,
-			  long *ret, struct cryo_error *e)
-{
-	return injector_call(in, "files", what, "restore the files of process", nr, a1, a2, a3, a4, 0, 0, ret, e);
-}
-
-static int remote_open_at(struct injector *in, uint64_t scratch, const struct fd_rec *f, const char *path,
+/*
+ * Nothing stays but the pool, keep, the restorer's stdio the image takes
+ * as its own (CRYO_FD_INHERIT), and what the parent gave (stashed at
+ * c->stash + its number): everything else below and above the pool goes.
+ */
+static int clear_fd_table(struct rexec *x, struct fd_restore *c, const struct snapshot *s, int *keep,
 			  struct cryo_error *e)
 {
-	size_t len = strlen(path) + 1;
-	long tmp;
-	int flags = (int)(f->r.open_flags & ~(uint32_t)(O_CREAT | O_TRUNC | O_EXCL)) | O_NOCTTY | O_CLOEXEC;
-	if (len > 4096)
-		return cryo_fail(e, in->pid, "files", "", ENAMETOOLONG, "path too long: %s", path);
-	if (memory_poke(in->pid, scratch, path, len, e) ||
-	    remote_fd_call(in, "openat", SYS_openat, AT_FDCWD, (long)scratch, flags, 0, &tmp, e))
+	int above_pool = c->pool + pool_size(c->t);
+	if (keep && move_above_pool(x, keep, above_pool, e))
 		return -1;
-	int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-	if (f->r.kind == CRYO_FD_REGULAR && !S_ISDIR(f->r.file.mode) &&
-	    remote_fd_call(in, "lseek", SYS_lseek, tmp, (long)f->r.pos, SEEK_SET, 0, NULL, e))
-		return -1;
-	if (tmp != f->r.fd && (remote_fd_call(in, "dup3", SYS_dup3, tmp, f->r.fd, cloexec, 0, NULL, e) ||
-			       remote_fd_call(in, "close", SYS_close, tmp, 0, 0, 0, NULL, e)))
-		return -1;
-	if (tmp == f->r.fd && !cloexec)
-		return remote_fd_call(in, "fcntl", SYS_fcntl, tmp, F_SETFD, 0, 0, NULL, e);
-	return 0;
-}
-
-int files_restore_injected(struct injector *in, uint64_t scratch, const struct tree *t, const struct snapshot *s,
-			   relocate_fn relocate, struct cryo_error *e)
-{
-	int pool = pipes_pool_base(t), stash = pool + pool_size(t) + 128;
-	char buf[PATH_MAX];
-
-	/* what comes from the parent is stashed above the pool, then everything below the pool goes */
-	for (int i = 0; i < s->nr_fds; i++)
-		if (s->fds[i].r.kind == CRYO_FD_PARENT && s->fds[i].r.dup_of < 0 &&
-		    remote_fd_call(in, "dup3", SYS_dup3, s->fds[i].r.parent_fd, stash + s->fds[i].r.parent_fd, O_CLOEXEC, 0, NULL, e))
-			return -1;
-	if (remote_fd_call(in, "close_range", SYS_close_range, 0, pool - 1, 0, 0, NULL, e))
+	int top = keep ? *keep : above_pool - 1;
+	c->stash = top + 1 + 128;
+	if ((keep && close_fds(x, (unsigned)above_pool, (unsigned)*keep - 1, e)) || close_fds(x, (unsigned)top + 1, ~0U, e))
 		return -1;
 	for (int i = 0; i < s->nr_fds; i++) {
 		const struct fd_rec *f = &s->fds[i];
-		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
-		if (eventfds_is_event_kind(f->r.kind) || f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND)
-			continue;           /* eventfds.c and sockets.c, once the address space is back */
-		int from = f->r.dup_of >= 0 ? f->r.dup_of
-			 : f->r.kind == CRYO_FD_PARENT ? stash + f->r.parent_fd
-			 : f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP
-			   ? pool_fd_of(t, pool, &f->r) : -1;
-		if (f->r.kind == CRYO_FD_SHMEM) {
-			char self[64];
-			snprintf(self, sizeof(self), "/proc/self/fd/%d", shmem_pool_fd(t, pool, f->r.file.dev, f->r.file.ino));
-			struct fd_rec as_file = *f;
-			as_file.r.kind = CRYO_FD_REGULAR;       /* reopened like a file, offset included */
-			as_file.r.open_flags &= ~(uint32_t)O_NOFOLLOW;  /* shm_open's: /proc/self/fd is a link */
-			if (remote_open_at(in, scratch, &as_file, self, e))
-				return -1;
-			continue;
-		}
-		if (f->r.dup_of < 0 && pipes_own_open_file(f)) {
-			/* an open file of its own on the pool's pipe, with its own flags */
-			char self[64];
-			snprintf(self, sizeof(self), "/proc/self/fd/%d", from);
-			if (remote_open_at(in, scratch, f, self, e))
-				return -1;
-			continue;
-		}
-		if (from >= 0) {
-			if (remote_fd_call(in, "dup3", SYS_dup3, from, f->r.fd, cloexec, 0, NULL, e))
-				return -1;
-			if ((f->r.kind == CRYO_FD_PIPE || f->r.kind == CRYO_FD_SOCKET || f->r.kind == CRYO_FD_TCP) && f->r.dup_of < 0 &&
-			    remote_fd_call(in, "fcntl(F_SETFL)", SYS_fcntl, f->r.fd, F_SETFL, (long)f->r.open_flags, 0, NULL, e))
-				return -1;
-		} else if (remote_open_at(in, scratch, f, relocate(f->path, buf, sizeof(buf)), e)) {
+		if (f->r.kind == CRYO_FD_PARENT && f->r.dup_of < 0 &&
+		    rexec_call(x, "files", "dup3", SYS_dup3, f->r.parent_fd, c->stash + f->r.parent_fd, O_CLOEXEC, 0, 0, 0, NULL, e,
+			       "cannot take fd %d from the parent", f->r.parent_fd))
 			return -1;
-		}
 	}
-	return remote_fd_call(in, "close_range", SYS_close_range, stash, ~0U, 0, 0, NULL, e);
+	for (int fd = 0; fd <= 2; fd++)
+		if (!inherited_from_restorer(s, fd) && close_fds(x, (unsigned)fd, (unsigned)fd, e))
+			return -1;
+	return close_fds(x, 3, (unsigned)c->pool - 1, e);
 }
 
-int files_close_pool_injected(struct injector *in, const struct tree *t, struct cryo_error *e)
+int files_restore(struct rexec *x, const struct tree *t, const struct snapshot *s, relocate_fn relocate, int *keep,
+		  struct cryo_error *e)
+{
+	struct fd_restore c = { .t = t, .s = s, .pool = pipes_pool_base(t), .relocate = relocate };
+	if (clear_fd_table(x, &c, s, keep, e))
+		return -1;
+	for (int i = 0; i < s->nr_fds; i++)
+		if (!fd_ops_of(s->fds[i].r.kind)->needs_memory && restore_one_fd(x, &c, &s->fds[i], e))
+			return -1;
+	return close_fds(x, (unsigned)c.stash, ~0U, e);
+}
+
+int files_restore_after_memory(struct rexec *x, const struct tree *t, const struct snapshot *s, relocate_fn relocate,
+			       struct cryo_error *e)
+{
+	struct fd_restore c = { .t = t, .s = s, .pool = pipes_pool_base(t), .relocate = relocate };
+	return fdtypes_restore_after_memory(x, &c, s, e);
+}
+
+int files_close_pool(struct rexec *x, const struct tree *t, struct cryo_error *e)
 {
 	int pool = pipes_pool_base(t);
 	if (!pool_size(t))
 		return 0;
-	return remote_fd_call(in, "close_range", SYS_close_range, pool, pool + pool_size(t) - 1, 0, 0, NULL, e);
+	return close_fds(x, (unsigned)pool, (unsigned)(pool + pool_size(t) - 1), e);
 }
-
 /* ---- files saved by content, at restart ---- */
 
 int files_fill_saved(int fd, const struct shmem_file_rec *c, struct cryo_error *e)
@@ -883,3 +821,37 @@ int files_recreate_gone(const struct tree *t, relocate_fn relocate, struct cryo_
 	}
 	return 0;
 }
+
+/* ---- the kinds of this file (fdtypes.h) ---- */
+
+/* Locks held through a file by reference or one inherited from the parent (locks.c). */
+static int complete_locks(struct rexec *x, const struct fd_restore *c, const struct snapshot *s, int i, struct cryo_error *e)
+{
+	return s->fds[i].r.dup_of >= 0 ? 0 : locks_restore_fd(x->in, x->scratch, s, i, e);
+}
+
+static int validate_parent(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
+{
+	return f->r.parent_fd < 0 || f->r.parent_fd > (1 << 20) || !tree_find(t, s->proc.ppid) ? -1 : 0;
+}
+
+const struct fd_ops regular_fd_ops = {
+	.kind = CRYO_FD_REGULAR, .name = "file", .classify = classify_regular, .check = check_by_reference,
+	.restore = restore_by_path, .complete = complete_locks,
+};
+const struct fd_ops device_fd_ops = {
+	.kind = CRYO_FD_DEVICE, .name = "device", .classify = classify_device, .check = check_by_reference,
+	.restore = restore_by_path,
+};
+const struct fd_ops inherit_fd_ops = {
+	.kind = CRYO_FD_INHERIT, .name = "restarter's stdio", .classify = classify_inherit, .link_tree = link_inherit,
+	.restore = restore_inherit,
+};
+const struct fd_ops parent_fd_ops = {
+	.kind = CRYO_FD_PARENT, .name = "inherited from the parent", .validate = validate_parent,
+	.restore = restore_from_parent, .complete = complete_locks,
+};
+const struct fd_ops shmem_fd_ops = {
+	.kind = CRYO_FD_SHMEM, .name = "file by content", .classify = classify_shmem, .link_tree = link_shmem,
+	.restore = restore_shmem,
+};

@@ -111,21 +111,17 @@ static int take(struct injector *in, uint64_t scratch, const struct fd_rec *f, c
 	return 0;
 }
 
-int locks_restore(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
+int locks_restore_fd(struct injector *in, uint64_t scratch, const struct snapshot *s, int i, struct cryo_error *e)
 {
-	for (int i = 0; i < s->nr_fds; i++) {
-		const struct fd_rec *f = &s->fds[i];
-		if ((f->r.kind != CRYO_FD_REGULAR && f->r.kind != CRYO_FD_PARENT) || f->r.dup_of >= 0)
+	const struct fd_rec *f = &s->fds[i];
+	for (size_t j = 0; j < f->detail_len / sizeof(struct cryo_lock); j++) {
+		struct cryo_lock l;
+		memcpy(&l, f->detail + j * sizeof(l), sizeof(l));
+		/* an open file inherited from the parent has its flock and OFD locks from it */
+		if (f->r.kind == CRYO_FD_PARENT && l.kind != CRYO_LOCK_POSIX)
 			continue;
-		for (size_t j = 0; j < f->detail_len / sizeof(struct cryo_lock); j++) {
-			struct cryo_lock l;
-			memcpy(&l, f->detail + j * sizeof(l), sizeof(l));
-			/* an open file inherited from the parent has its flock and OFD locks from it */
-			if (f->r.kind == CRYO_FD_PARENT && l.kind != CRYO_LOCK_POSIX)
-				continue;
-			if (!seen_before(s, i, &l) && take(in, scratch, f, &l, e))
-				return -1;
-		}
+		if (!seen_before(s, i, &l) && take(in, scratch, f, &l, e))
+			return -1;
 	}
 	return 0;
 }

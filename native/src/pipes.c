@@ -4,6 +4,8 @@
 #include "sockets.h"
 #include "tcp.h"
 #include "files.h"
+#include "fdtypes.h"
+#include "resources.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -178,36 +180,11 @@ int pipes_pool_base(const struct tree *t)
 	return hi + 1;
 }
 
-int pool_size(const struct tree *t)
-{
-	return 2 * t->nr_pipes + t->nr_shmem + 2 * t->nr_socketpairs + t->nr_tcp;
-}
-
-static int tcp_first(const struct tree *t, int pool_base)
-{
-	return pool_base + 2 * t->nr_pipes + t->nr_shmem + 2 * t->nr_socketpairs;
-}
-
-/* The pool: pipes (two each), shared memory objects, socket pairs (two each). */
-static int sockets_first(const struct tree *t, int pool_base)
-{
-	return pool_base + 2 * t->nr_pipes + t->nr_shmem;
-}
-
-int pool_fd_of(const struct tree *t, int pool_base, const struct cryo_fd *f)
-{
-	if (f->kind == CRYO_FD_SOCKET)
-		return sockets_pool_fd(t, sockets_first(t, pool_base), f->file.ino);
-	if (f->kind == CRYO_FD_TCP)
-		return tcp_pool_fd(t, tcp_first(t, pool_base), f->file.ino);
-	return pipes_pool_fd(t, pool_base, f);
-}
-
 int shmem_pool_fd(const struct tree *t, int pool_base, uint64_t dev, uint64_t ino)
 {
 	for (int i = 0; i < t->nr_shmem; i++)
 		if (t->shmem[i].ino == ino && t->shmem[i].dev == dev)
-			return pool_base + 2 * t->nr_pipes + i;
+			return pool_first(t, pool_base, &shmem_files_resource) + i;
 	return -1;
 }
 
@@ -219,7 +196,7 @@ static const struct shmem_file_rec *saved_contents(const struct tree *t, const s
 	return NULL;
 }
 
-static int create_shmem(const struct tree *t, int pool_base, relocate_fn relocate, struct cryo_error *e)
+static int create_shmem(const struct tree *t, int first, int above, relocate_fn relocate, struct cryo_error *e)
 {
 	pid_t self = getpid();
 	for (int i = 0; i < t->nr_shmem; i++) {
@@ -238,7 +215,7 @@ static int create_shmem(const struct tree *t, int pool_base, relocate_fn relocat
 			if (c && files_fill_saved(fd, c, e))
 				return -1;
 		}
-		int at = pool_base + 2 * t->nr_pipes + i;
+		int at = first + i;
 		if (fd != at && (dup3(fd, at, O_CLOEXEC) < 0 || close(fd) < 0))
 			return cryo_fail_errno(e, self, "shared memory", "dup3", "cannot place shared memory at fd %d", at);
 	}
@@ -249,7 +226,7 @@ int pipes_pool_fd(const struct tree *t, int pool_base, const struct cryo_fd *f)
 {
 	for (int i = 0; i < t->nr_pipes; i++)
 		if (t->pipes[i].r.ino == f->file.ino)
-			return pool_base + 2 * i + ((f->open_flags & O_ACCMODE) == O_RDONLY ? 0 : 1);
+			return pool_first(t, pool_base, &pipes_resource) + 2 * i + ((f->open_flags & O_ACCMODE) == O_RDONLY ? 0 : 1);
 	return -1;
 }
 
@@ -294,7 +271,7 @@ static int open_pipe(const struct pipe_rec *p, int fds[2], struct cryo_error *e)
 	return 0;
 }
 
-int pipes_create_pool(const struct tree *t, int pool_base, relocate_fn relocate, struct cryo_error *e)
+static int create_pipes(const struct tree *t, int first, int above, relocate_fn relocate, struct cryo_error *e)
 {
 	pid_t self = getpid();
 	for (int i = 0; i < t->nr_pipes; i++) {
@@ -307,10 +284,98 @@ int pipes_create_pool(const struct tree *t, int pool_base, relocate_fn relocate,
 		if (p->r.data_len && write(fds[1], p->data, p->r.data_len) != (ssize_t)p->r.data_len)
 			return cryo_fail_errno(e, self, "pipes", "write", "cannot put %llu bytes back into a pipe",
 					       (unsigned long long)p->r.data_len);
-		if (place(fds, pool_base + 2 * i, pool_base + pool_size(t) + 64, e))
+		if (place(fds, first + 2 * i, above, e))
 			return -1;
 	}
-	return create_shmem(t, pool_base, relocate, e) ||
-	       sockets_create_pool(t, sockets_first(t, pool_base), pool_base + pool_size(t) + 64, e) ||
-	       tcp_create_pool(t, tcp_first(t, pool_base), e) ? -1 : 0;
+	return 0;
 }
+
+static int pipes_slots(const struct tree *t)
+{
+	return 2 * t->nr_pipes;
+}
+
+const struct resource_ops pipes_resource = {
+	.section = CRYO_SEC_PIPES, .name = "pipes", .write = tree_write_pipes, .read = tree_read_pipes,
+	.free = tree_free_pipes, .pool_slots = pipes_slots, .create_in_pool = create_pipes,
+};
+
+static int shmem_slots(const struct tree *t)
+{
+	return t->nr_shmem;
+}
+
+/* Shared memory objects (from the mappings and SHMEM_FILES) and files saved by content. */
+const struct resource_ops shmem_files_resource = {
+	.section = CRYO_SEC_SHMEM_FILES, .name = "shared memory and files by content", .write = tree_write_shmem_files,
+	.read = tree_read_shmem_files, .free = tree_free_shmem_files, .pool_slots = shmem_slots,
+	.create_in_pool = create_shmem,
+};
+
+/* ---- the pipe kind (fdtypes.h) ---- */
+
+static int classify_pipe(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	uint64_t ino;
+	if (!S_ISFIFO(st->st_mode))
+		return 0;
+	f->r.kind = CRYO_FD_PIPE;           /* inside the tree, or leading out: see link_pipe */
+	f->r.file.ino = pipes_parse_link(f->path, &ino) ? ino : (uint64_t)st->st_ino;
+	return 1;
+}
+
+/* Ends of pipe ino found among the tree's pipe descriptors. */
+static void pipe_ends(const struct tree *t, uint64_t ino, int *readers, int *writers)
+{
+	*readers = *writers = 0;
+	for (int k = 0; k < t->nr; k++)
+		for (int i = 0; i < t->procs[k].nr_fds; i++) {
+			const struct cryo_fd *r = &t->procs[k].fds[i].r;
+			if (r->kind == CRYO_FD_PIPE && r->file.ino == ino) {
+				*readers += (r->open_flags & O_ACCMODE) != O_WRONLY;
+				*writers += (r->open_flags & O_ACCMODE) != O_RDONLY;
+			}
+		}
+}
+
+/* The pipe's data, once, and which of its open files f is; a FIFO keeps its
+ * path: it is reopened through it. */
+static int capture_in_tree(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
+{
+	uint64_t ino;
+	return pipes_capture(t, t->procs[k].proc.pid, f->r.fd, f->r.file.ino, pipes_parse_link(f->path, &ino) ? NULL : f->path, e) ||
+	       pipes_note_open_file(t, k, f, e) ? -1 : 0;
+}
+
+static int link_pipe(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
+{
+	pid_t pid = t->procs[k].proc.pid;
+	int readers, writers;
+	pipe_ends(t, f->r.file.ino, &readers, &writers);
+	if (readers && writers)
+		return capture_in_tree(t, k, f, e);
+	if (tree_is_root(t, &t->procs[k]) && f->r.fd <= 2) {
+		f->r.kind = CRYO_FD_INHERIT;        /* a pipe to the outside: cr_restart's own */
+		return 0;
+	}
+	/* no other end anywhere: the pool's comes back and is closed, so the
+	 * reader gets the data then EOF, the writer EPIPE */
+	int closed = pipes_other_end_closed(pid, f->r.fd, readers > 0, e);
+	if (closed)
+		return closed < 0 ? -1 : capture_in_tree(t, k, f, e);
+	return cryo_fail(e, pid, "files", "", ENOTSUP,
+			 "fd %d of process %d is %s, leading to a process outside the checkpoint", f->r.fd, pid, f->path);
+}
+
+static int validate_pipe(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
+{
+	for (int i = 0; i < t->nr_pipes; i++)
+		if (t->pipes[i].r.ino == f->r.file.ino)
+			return 0;
+	return -1;
+}
+
+const struct fd_ops pipe_fd_ops = {
+	.kind = CRYO_FD_PIPE, .name = "pipe", .classify = classify_pipe, .link_tree = link_pipe,
+	.validate = validate_pipe, .restore = files_restore_from_pool, .pool_fd = pipes_pool_fd,
+};

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include "snapshot.h"
 #include "memory.h"
+#include "resources.h"
 
 /* Is this /proc/PID/fd link a pipe ("pipe:[ino]")?  *ino gets its inode. */
 int pipes_parse_link(const char *link, uint64_t *ino);
@@ -31,16 +32,9 @@ int pipes_own_open_file(const struct fd_rec *f);
 
 /* Where the pool starts: above every descriptor of every process of t. */
 int pipes_pool_base(const struct tree *t);
-/* How many descriptors the pool takes: two per pipe, one per shared memory object. */
-int pool_size(const struct tree *t);
-/* The pool descriptor that holds fd record f's end of its pipe or socket pair. */
-int pool_fd_of(const struct tree *t, int pool_base, const struct cryo_fd *f);
 /* The pool descriptor that holds fd record f's end of its pipe. */
 int pipes_pool_fd(const struct tree *t, int pool_base, const struct cryo_fd *f);
 /* The pool descriptor of shared memory object (dev, ino), or -1. */
 int shmem_pool_fd(const struct tree *t, int pool_base, uint64_t dev, uint64_t ino);
-/* In the root, on itself: create every pipe (with its data back in) and
- * every shared memory object at its pool descriptors. */
-int pipes_create_pool(const struct tree *t, int pool_base, relocate_fn relocate, struct cryo_error *e);
 
 #endif

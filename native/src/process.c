@@ -463,25 +463,42 @@ static void clamp_limit(struct rlimit *want, const struct rlimit *have)
 		want->rlim_cur = want->rlim_max;
 }
 
-int process_restore_self(const struct snapshot *s, const char *cwd, struct cryo_error *e)
+static int restore_limits(struct rexec *x, const struct cryo_process *p, struct cryo_error *e)
 {
-	const struct cryo_process *p = &s->proc;
-	pid_t self = getpid();
-	if (chdir(cwd) < 0)
-		return cryo_fail_errno(e, self, "cwd", "chdir", "cannot enter the working directory %s", cwd);
-	umask(p->umask);
 	for (int res = 0; res < CRYO_RLIMITS && res < RLIM_NLIMITS; res++) {
 		struct rlimit want = { p->rlimits[res].cur, p->rlimits[res].max }, have;
-		if (getrlimit(res, &have) < 0)
-			continue;
+		uint64_t at;
+		if (rexec_out(x, 0, sizeof(have), &at, e) ||
+		    rexec_call(x, "resource limits", "prlimit64", SYS_prlimit64, 0, res, 0, (long)at, 0, 0, NULL, e,
+			       "cannot read resource limit %d", res) ||
+		    rexec_get(x, 0, &have, sizeof(have), e))
+			return -1;
 		clamp_limit(&want, &have);
-		if (setrlimit(res, &want) < 0)
-			return cryo_fail_errno(e, self, "resource limits", "setrlimit", "cannot restore resource limit %d", res);
+		if (rexec_put(x, 0, &want, sizeof(want), &at, e) ||
+		    rexec_call(x, "resource limits", "prlimit64", SYS_prlimit64, 0, res, (long)at, 0, 0, 0, NULL, e,
+			       "cannot restore resource limit %d", res))
+			return -1;
 	}
-	if (prctl(PR_SET_NAME, s->comm) < 0)
-		return cryo_fail_errno(e, self, "command name", "prctl(PR_SET_NAME)", "cannot restore the command name %s", s->comm);
-	if (personality(p->personality) < 0)
-		return cryo_fail_errno(e, self, "personality", "personality", "cannot restore personality %#x", p->personality);
+	return 0;
+}
+
+int process_restore(struct rexec *x, const struct snapshot *s, const char *cwd, struct cryo_error *e)
+{
+	const struct cryo_process *p = &s->proc;
+	char comm[16] = {0};
+	uint64_t at;
+	snprintf(comm, sizeof(comm), "%s", s->comm);
+	if (rexec_put_string(x, 0, cwd, &at, e) ||
+	    rexec_call(x, "cwd", "chdir", SYS_chdir, (long)at, 0, 0, 0, 0, 0, NULL, e,
+		       "cannot enter the working directory %s", cwd) ||
+	    rexec_call(x, "umask", "umask", SYS_umask, p->umask, 0, 0, 0, 0, 0, NULL, e, "cannot restore the umask") ||
+	    restore_limits(x, p, e) ||
+	    rexec_put(x, 0, comm, sizeof(comm), &at, e) ||
+	    rexec_call(x, "command name", "prctl(PR_SET_NAME)", SYS_prctl, PR_SET_NAME, (long)at, 0, 0, 0, 0, NULL, e,
+		       "cannot restore the command name %s", s->comm) ||
+	    rexec_call(x, "personality", "personality", SYS_personality, p->personality, 0, 0, 0, 0, 0, NULL, e,
+		       "cannot restore personality %#x", p->personality))
+		return -1;
 	return 0;
 }
 
@@ -489,36 +506,6 @@ static int remote_attr(struct injector *in, const char *what, long nr, long a1, 
 		       long *ret, struct cryo_error *e)
 {
 	return injector_call(in, "process", what, "restore the attributes of process", nr, a1, a2, a3, a4, 0, 0, ret, e);
-}
-
-int process_restore_injected(struct injector *in, uint64_t scratch, const struct snapshot *s, const char *cwd,
-			     struct cryo_error *e)
-{
-	const struct cryo_process *p = &s->proc;
-	size_t len = strlen(cwd) + 1;
-	if (len > 4096)
-		return cryo_fail(e, in->pid, "cwd", "", ENAMETOOLONG, "path too long: %s", cwd);
-	if (memory_poke(in->pid, scratch, cwd, len, e) ||
-	    remote_attr(in, "chdir", SYS_chdir, (long)scratch, 0, 0, 0, NULL, e) ||
-	    remote_attr(in, "umask", SYS_umask, p->umask, 0, 0, 0, NULL, e) ||
-	    remote_attr(in, "personality", SYS_personality, p->personality, 0, 0, 0, NULL, e))
-		return -1;
-	char comm[16] = {0};
-	snprintf(comm, sizeof(comm), "%s", s->comm);
-	if (memory_poke(in->pid, scratch, comm, sizeof(comm), e) ||
-	    remote_attr(in, "prctl(PR_SET_NAME)", SYS_prctl, PR_SET_NAME, (long)scratch, 0, 0, NULL, e))
-		return -1;
-	for (int res = 0; res < CRYO_RLIMITS && res < RLIM_NLIMITS; res++) {
-		struct rlimit want = { p->rlimits[res].cur, p->rlimits[res].max }, have;
-		if (remote_attr(in, "prlimit64", SYS_prlimit64, 0, res, 0, (long)scratch, NULL, e) ||
-		    memory_peek(in->pid, scratch, &have, sizeof(have), e))
-			return -1;
-		clamp_limit(&want, &have);
-		if (memory_poke(in->pid, scratch, &want, sizeof(want), e) ||
-		    remote_attr(in, "prlimit64", SYS_prlimit64, 0, res, (long)scratch, 0, NULL, e))
-			return -1;
-	}
-	return 0;
 }
 
 int process_restore_timers(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)

@@ -4,18 +4,16 @@
 #define CRYO_PROCESS_H
 
 #include "inject.h"
+#include "rexec.h"
 #include "snapshot.h"
 
 /* /proc and injected syscalls; in is stopped and prepared. */
 int process_capture(struct injector *in, uint64_t scratch, struct snapshot *s, struct cryo_error *e);
 /* A zombie: its identity and exit status only. */
 int process_capture_zombie(pid_t pid, struct snapshot *s, struct cryo_error *e);
-/* In the process being restored, on itself: cwd, umask, limits, personality. */
-int process_restore_self(const struct snapshot *s, const char *cwd, struct cryo_error *e);
-/* The same (and the command name) in a process forked from its restored
- * parent, by injected syscalls. */
-int process_restore_injected(struct injector *in, uint64_t scratch, const struct snapshot *s, const char *cwd,
-			     struct cryo_error *e);
+/* In the process being restored (rexec.h: a root on itself, a child by
+ * injected syscalls): cwd, umask, limits, command name, personality. */
+int process_restore(struct rexec *x, const struct snapshot *s, const char *cwd, struct cryo_error *e);
 /* Through the injector, last of all: the interval timers. */
 int process_restore_timers(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e);
 /* Before anything is injected: a thread under seccomp (strict mode would

@@ -11,6 +11,8 @@
 #include "pidns.h"
 #include "pipes.h"
 #include "process.h"
+#include "resources.h"
+#include "rexec.h"
 #include "signals.h"
 #include "sockets.h"
 #include "sysv.h"
@@ -166,12 +168,12 @@ static int create_sysv_objects(const struct tree *t, struct cryo_error *e)
 {
 	const struct cryo_process *p = &t->procs[0].proc;
 	if (!as_recorded_user)
-		return sysv_create(t, e) || sysv_create_ipc(t, e) ? -1 : 0;
+		return resources_create(t, e);
 	int rc;
 	if (setegid(p->gid[1]) < 0 || seteuid(p->uid[1]) < 0)
 		rc = cryo_fail_errno(e, 0, "credentials", "seteuid", "cannot act as the recorded uid %u", p->uid[1]);
 	else
-		rc = sysv_create(t, e) || sysv_create_ipc(t, e) ? -1 : 0;
+		rc = resources_create(t, e);
 	if (seteuid(0) < 0 || setegid(0) < 0)
 		return cryo_fail_errno(e, 0, "credentials", "seteuid", "cannot act as root again");
 	return rc;
@@ -228,8 +230,11 @@ static void report_and_exit(int status_fd, const struct cryo_error *e)
 static void become_restorable(const struct tree *t, const struct snapshot *s, int status_fd)
 {
 	struct cryo_error e = {0};
+	struct rexec self;
 	sigset_t all;
 	char buf[PATH_MAX];
+
+	rexec_self(&self);
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -237,11 +242,11 @@ static void become_restorable(const struct tree *t, const struct snapshot *s, in
 		report_and_exit(status_fd, &e);
 	if (as_recorded_user && become_recorded_user_for_files(s, &e))
 		report_and_exit(status_fd, &e);
-	if (process_restore_self(s, relocate(s->cwd, buf, sizeof(buf)), &e))
+	if (process_restore(&self, s, relocate(s->cwd, buf, sizeof(buf)), &e))
 		report_and_exit(status_fd, &e);
-	if (files_restore_self(t, s, relocate, &status_fd, &e))
+	if (files_restore(&self, t, s, relocate, &status_fd, &e))
 		report_and_exit(status_fd, &e);
-	if (signals_restore_actions(s, &e) || unregister_own_rseq(&e))
+	if (signals_restore_actions(&self, s, &e) || unregister_own_rseq(&e))
 		report_and_exit(status_fd, &e);
 	close(status_fd);          /* EOF tells the restorer we are ready */
 	for (;;)
@@ -557,14 +562,16 @@ static int become_child(struct restore *R, int k, const struct snapshot *s, stru
 	struct injector *in = &R->b[k].in[0];
 	const struct cryo_thread *pt = &parent->threads[0].r;    /* the thread that forked it */
 	char buf[PATH_MAX];
+	struct rexec x;
 	long r;
+	rexec_injected(&x, in, scratch);
 	/* its parent's rseq registration came along and is about to be unmapped */
 	if (pt->rseq_addr && injector_syscall(in, SYS_rseq, (long)pt->rseq_addr, pt->rseq_len, RSEQ_FLAG_UNREGISTER,
 					      pt->rseq_sig, 0, 0, &r, e))
 		return -1;
-	return process_restore_injected(in, scratch, s, relocate(s->cwd, buf, sizeof(buf)), e) ||
-	       signals_restore_actions_injected(in, scratch, s, e) ||
-	       files_restore_injected(in, scratch, R->t, s, relocate, e) ||
+	return process_restore(&x, s, relocate(s->cwd, buf, sizeof(buf)), e) ||
+	       signals_restore_actions(&x, s, e) ||
+	       files_restore(&x, R->t, s, relocate, NULL, e) ||
 	       restore_session(R, k, s, e) ? -1 : 0;
 }
 
@@ -637,6 +644,22 @@ static int rebuild_children(struct restore *R, int k, struct cryo_error *e)
 	return 0;
 }
 
+/* Descriptors that need the address space back (event descriptors, sockets, locks). */
+static int restore_after_memory(struct rebuild *b, const struct tree *t, const struct snapshot *s, struct cryo_error *e)
+{
+	struct rexec x;
+	rexec_injected(&x, &b->in[0], b->scratch);
+	return files_restore_after_memory(&x, t, s, relocate, e);
+}
+
+/* Its children made, a process no longer needs the pool. */
+static int close_own_pool(struct rebuild *b, const struct tree *t, struct cryo_error *e)
+{
+	struct rexec x;
+	rexec_injected(&x, &b->in[0], b->scratch);
+	return files_close_pool(&x, t, e);
+}
+
 static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 {
 	const struct snapshot *s = &R->t->procs[k];
@@ -652,8 +675,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	if (!tree_is_root(R->t, s) && become_child(R, k, s, e))
 		return -1;
 	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, &b->scratch, e) ||
-	    eventfds_restore(&b->in[0], b->scratch, s, relocate, e) || sockets_restore_closed(&b->in[0], b->scratch, s, e) ||
-	    locks_restore(&b->in[0], b->scratch, s, e))
+	    restore_after_memory(b, R->t, s, e))
 		return -1;
 	phase("memory");
 	if (restore_check_interrupted(e))
@@ -662,7 +684,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 		return cryo_fail_errno(e, b->pid, "threads", "ptrace(PTRACE_SETOPTIONS)", "cannot follow new threads");
 	if (rebuild_threads(b, s, R->restore_pid, e) || rebuild_children(R, k, e) ||
 	    finish_credentials(R, k, e) ||
-	    files_close_pool_injected(&b->in[0], R->t, e) ||
+	    close_own_pool(b, R->t, e) ||
 	    signals_restore_pending(b->in, b->scratch, s, e) ||
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
 	    process_restore_attrs(b->in, b->nr, b->scratch, s, !R->in_userns, e) ||
@@ -753,7 +775,7 @@ static int make_pool(const struct tree *t, struct image_reader *r, struct cryo_e
 		return cryo_fail_errno(e, 0, "context file", "fcntl", "cannot move a descriptor out of the way");
 	close(r->fd);
 	r->fd = out_of_the_way;
-	return pipes_create_pool(t, pool, relocate, e);
+	return resources_create_pool(t, pool, relocate, e);
 }
 
 static int close_pool(const struct tree *t)

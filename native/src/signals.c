@@ -84,30 +84,17 @@ int signals_capture_pending(pid_t tid, int shared, siginfo_t **out, uint32_t *nr
 	return 0;
 }
 
-int signals_restore_actions(const struct snapshot *s, struct cryo_error *e)
+int signals_restore_actions(struct rexec *x, const struct snapshot *s, struct cryo_error *e)
 {
 	for (int sig = 1; sig <= CRYO_NSIG; sig++) {
+		uint64_t at;
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
 		/* the kernel's own layout; handler addresses belong to the image */
-		if (syscall(SYS_rt_sigaction, sig, &s->proc.sigactions[sig - 1], NULL, 8) < 0)
-			return cryo_fail_errno(e, getpid(), "signals", "rt_sigaction", "cannot restore the action of signal %d", sig);
-	}
-	return 0;
-}
-
-int signals_restore_actions_injected(struct injector *in, uint64_t scratch, const struct snapshot *s,
-				     struct cryo_error *e)
-{
-	for (int sig = 1; sig <= CRYO_NSIG; sig++) {
-		long r;
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		if (memory_poke(in->pid, scratch, &s->proc.sigactions[sig - 1], sizeof(struct cryo_sigaction), e) ||
-		    injector_syscall(in, SYS_rt_sigaction, sig, (long)scratch, 0, 8, 0, 0, &r, e))
+		if (rexec_put(x, 0, &s->proc.sigactions[sig - 1], sizeof(struct cryo_sigaction), &at, e) ||
+		    rexec_call(x, "signals", "rt_sigaction", SYS_rt_sigaction, sig, (long)at, 0, 8, 0, 0, NULL, e,
+			       "cannot restore the action of signal %d", sig))
 			return -1;
-		if (r < 0)
-			return cryo_fail(e, in->pid, "signals", "rt_sigaction", (int)-r, "cannot restore the action of signal %d", sig);
 	}
 	return 0;
 }

@@ -3,6 +3,7 @@
 #define CRYO_SIGNALS_H
 
 #include "inject.h"
+#include "rexec.h"
 #include "snapshot.h"
 
 /* Through the injector: every signal's action (rt_sigaction); scratch is
@@ -11,12 +12,9 @@ int signals_capture_actions(struct injector *in, uint64_t scratch, struct snapsh
 /* From outside: pending signals of thread t (and, if shared, the process). */
 int signals_capture_pending(pid_t tid, int shared, siginfo_t **out, uint32_t *nr, struct cryo_error *e);
 
-/* In the process being restored, on itself, before its address space is
- * replaced: signal actions. */
-int signals_restore_actions(const struct snapshot *s, struct cryo_error *e);
-/* The same in a process forked from its restored parent, by injected syscalls. */
-int signals_restore_actions_injected(struct injector *in, uint64_t scratch, const struct snapshot *s,
-				     struct cryo_error *e);
+/* In the process being restored (rexec.h), before its address space is
+ * replaced: every signal's action. */
+int signals_restore_actions(struct rexec *x, const struct snapshot *s, struct cryo_error *e);
 /* Through the injectors (in[i]: the live thread of the image's thread i),
  * while every signal is blocked: queue the pending signals again,
  * process-wide and per thread. */

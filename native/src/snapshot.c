@@ -1,5 +1,7 @@
 #include "snapshot.h"
 #include "error.h"
+#include "fdtypes.h"
+#include "resources.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -172,7 +174,7 @@ int tree_write_tcp(struct image_writer *w, const struct tree *t, struct cryo_err
 	return write_section(w, CRYO_SEC_TCP, &b, e);
 }
 
-int tree_write_sysv_ipc(struct image_writer *w, const struct tree *t, struct cryo_error *e)
+int tree_write_sysv_sem(struct image_writer *w, const struct tree *t, struct cryo_error *e)
 {
 	struct rec_buf b = {0};
 	for (int i = 0; i < t->nr_sysv_sem; i++) {
@@ -181,8 +183,12 @@ int tree_write_sysv_ipc(struct image_writer *w, const struct tree *t, struct cry
 		rb_pad8(&b);
 		rb_finish(&b, at);
 	}
-	if (write_section(w, CRYO_SEC_SYSV_SEM, &b, e))
-		return -1;
+	return write_section(w, CRYO_SEC_SYSV_SEM, &b, e);
+}
+
+int tree_write_sysv_msg(struct image_writer *w, const struct tree *t, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
 	for (int i = 0; i < t->nr_sysv_msg; i++) {
 		size_t at = rb_begin(&b, &t->sysv_msg[i].r, sizeof(t->sysv_msg[i].r));
 		rb_put(&b, t->sysv_msg[i].messages, t->sysv_msg[i].r.bytes);
@@ -550,8 +556,7 @@ static int read_fds(struct image_reader *r, struct snapshot *s, int k, struct cr
 			c.bad = 1;
 			break;
 		}
-		if (f.r.fd < 0 || f.r.fd > (1 << 20) || f.r.kind < CRYO_FD_REGULAR || f.r.kind > CRYO_FD_UNIX_BOUND ||
-		    (f.r.kind == CRYO_FD_PARENT && (f.r.parent_fd < 0 || f.r.parent_fd > (1 << 20))) ||
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || !fd_ops_of(f.r.kind) ||
 		    f.r.dup_of >= f.r.fd || f.r.dup_of < -1 || (s->nr_fds && f.r.fd <= s->fds[s->nr_fds - 1].r.fd)) {
 			free(f.path);
 			free(f.detail);
@@ -617,7 +622,7 @@ static int read_pagemap(struct image_reader *r, struct snapshot *s, int k, struc
 	return 0;
 }
 
-static int read_pipes(struct image_reader *r, struct tree *t, struct cryo_error *e)
+int tree_read_pipes(struct image_reader *r, struct tree *t, struct cryo_error *e)
 {
 	void *buf;
 	struct cursor c;
@@ -663,7 +668,7 @@ static int read_pipes(struct image_reader *r, struct tree *t, struct cryo_error 
 	return c.bad ? -1 : 0;
 }
 
-static int read_socketpairs(struct image_reader *r, struct tree *t, struct cryo_error *e)
+int tree_read_socketpairs(struct image_reader *r, struct tree *t, struct cryo_error *e)
 {
 	void *buf;
 	struct cursor c;
@@ -702,7 +707,7 @@ static int read_socketpairs(struct image_reader *r, struct tree *t, struct cryo_
 	return c.bad ? -1 : 0;
 }
 
-static int read_sysv_shm(struct image_reader *r, struct tree *t, struct cryo_error *e)
+int tree_read_sysv_shm(struct image_reader *r, struct tree *t, struct cryo_error *e)
 {
 	void *buf;
 	struct cursor c;
@@ -733,7 +738,7 @@ static int read_sysv_shm(struct image_reader *r, struct tree *t, struct cryo_err
 	return c.bad ? -1 : 0;
 }
 
-static int read_tcp(struct image_reader *r, struct tree *t, struct cryo_error *e)
+int tree_read_tcp(struct image_reader *r, struct tree *t, struct cryo_error *e)
 {
 	void *buf;
 	struct cursor c;
@@ -770,7 +775,7 @@ static int read_tcp(struct image_reader *r, struct tree *t, struct cryo_error *e
 	return c.bad ? -1 : 0;
 }
 
-static int read_sysv_ipc(struct image_reader *r, struct tree *t, struct cryo_error *e)
+int tree_read_sysv_sem(struct image_reader *r, struct tree *t, struct cryo_error *e)
 {
 	void *buf;
 	struct cursor c;
@@ -798,9 +803,14 @@ static int read_sysv_ipc(struct image_reader *r, struct tree *t, struct cryo_err
 		t->sysv_sem[t->nr_sysv_sem++] = m;
 	}
 	free(buf);
-	if (c.bad && !rc)
-		return -1;
-	rc = load_section(r, CRYO_SEC_SYSV_MSG, 0, &buf, &c, 0, e);
+	return !rc && c.bad ? -1 : 0;
+}
+
+int tree_read_sysv_msg(struct image_reader *r, struct tree *t, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	int rc = load_section(r, CRYO_SEC_SYSV_MSG, 0, &buf, &c, 0, e);
 	if (rc)
 		return rc < 0 ? -1 : 0;
 	while (!c.bad && remaining(&c)) {
@@ -845,7 +855,7 @@ static int read_file_extents(struct cursor *rec, struct shmem_file_rec *m)
 	return m->data_len > remaining(rec) ? -1 : 0;
 }
 
-static int read_shmem_files(struct image_reader *r, struct tree *t, struct cryo_error *e)
+int tree_read_shmem_files(struct image_reader *r, struct tree *t, struct cryo_error *e)
 {
 	void *buf;
 	struct cursor c;
@@ -906,28 +916,11 @@ struct snapshot *tree_find(const struct tree *t, pid_t pid)
 	return NULL;
 }
 
-static int pipe_known(const struct tree *t, uint64_t ino)
+/* A record its kind finds unsound: the pipe or socket it names is not in the file, ... */
+static int fd_unsound(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
 {
-	for (int i = 0; i < t->nr_pipes; i++)
-		if (t->pipes[i].r.ino == ino)
-			return 1;
-	return 0;
-}
-
-static int tcp_known(const struct tree *t, uint64_t ino)
-{
-	for (int i = 0; i < t->nr_tcp; i++)
-		if (t->tcp[i].r.ino == ino)
-			return 1;
-	return 0;
-}
-
-static int socket_known(const struct tree *t, uint64_t ino)
-{
-	for (int i = 0; i < t->nr_socketpairs; i++)
-		if (t->socketpairs[i].r.ino[0] == ino || t->socketpairs[i].r.ino[1] == ino)
-			return 1;
-	return 0;
+	const struct fd_ops *ops = fd_ops_of(f->r.kind);
+	return ops->validate && ops->validate(t, s, f);
 }
 
 /* Every non-root process's parent comes before it; every pipe end is known. */
@@ -943,10 +936,7 @@ static int check_tree(struct image_reader *r, const struct tree *t, struct cryo_
 		if (tree_find(t, s->proc.pid) != s)
 			return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: PID %d twice", r->path, s->proc.pid);
 		for (int f = 0; f < s->nr_fds; f++)
-			if ((s->fds[f].r.kind == CRYO_FD_PIPE && !pipe_known(t, s->fds[f].r.file.ino)) ||
-			    (s->fds[f].r.kind == CRYO_FD_SOCKET && !socket_known(t, s->fds[f].r.file.ino)) ||
-			    (s->fds[f].r.kind == CRYO_FD_TCP && !tcp_known(t, s->fds[f].r.file.ino)) ||
-			    (s->fds[f].r.kind == CRYO_FD_PARENT && !parent))
+			if (fd_unsound(t, s, &s->fds[f]))
 				return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: fd %d of process %d",
 						 r->path, s->fds[f].r.fd, s->proc.pid);
 	}
@@ -988,7 +978,7 @@ static int collect_shmem(struct tree *t, struct cryo_error *e)
 	return 0;
 }
 
-void tree_free(struct tree *t)
+void tree_free_shmem_files(struct tree *t)
 {
 	free(t->shmem);
 	for (int i = 0; i < t->nr_shmem_files; i++) {
@@ -997,33 +987,62 @@ void tree_free(struct tree *t)
 		free(t->shmem_files[i].path);
 	}
 	free(t->shmem_files);
+}
+
+void tree_free_sysv_sem(struct tree *t)
+{
 	for (int i = 0; i < t->nr_sysv_sem; i++)
 		free(t->sysv_sem[i].values);
 	free(t->sysv_sem);
+}
+
+void tree_free_sysv_msg(struct tree *t)
+{
 	for (int i = 0; i < t->nr_sysv_msg; i++)
 		free(t->sysv_msg[i].messages);
 	free(t->sysv_msg);
+}
+
+void tree_free_tcp(struct tree *t)
+{
 	for (int i = 0; i < t->nr_tcp; i++) {
 		free(t->tcp[i].send);
 		free(t->tcp[i].recv);
 	}
 	free(t->tcp);
+}
+
+void tree_free_sysv_shm(struct tree *t)
+{
 	for (int i = 0; i < t->nr_sysv_shm; i++)
 		free(t->sysv_shm[i].contents);
 	free(t->sysv_shm);
+}
+
+void tree_free_socketpairs(struct tree *t)
+{
 	for (int i = 0; i < t->nr_socketpairs; i++) {
 		free(t->socketpairs[i].queued[0]);
 		free(t->socketpairs[i].queued[1]);
 	}
 	free(t->socketpairs);
-	for (int i = 0; i < t->nr; i++)
-		snapshot_free(&t->procs[i]);
-	free(t->procs);
+}
+
+void tree_free_pipes(struct tree *t)
+{
 	for (int i = 0; i < t->nr_pipes; i++) {
 		free(t->pipes[i].data);
 		free(t->pipes[i].fifo_path);
 	}
 	free(t->pipes);
+}
+
+void tree_free(struct tree *t)
+{
+	resources_free(t);
+	for (int i = 0; i < t->nr; i++)
+		snapshot_free(&t->procs[i]);
+	free(t->procs);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -1046,9 +1065,7 @@ int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		}
 		thread_base += (int)t->procs[k].proc.nr_threads;
 	}
-	if (read_pipes(r, t, e) || read_socketpairs(r, t, e) || read_sysv_shm(r, t, e) || read_tcp(r, t, e) ||
-	    read_sysv_ipc(r, t, e) || read_shmem_files(r, t, e) ||
-	    check_tree(r, t, e) ||
+	if (resources_read(r, t, e) || check_tree(r, t, e) ||
 	    collect_shmem(t, e)) {
 		tree_free(t);
 		return -1;

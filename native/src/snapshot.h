@@ -130,12 +130,29 @@ int snapshot_write_info(struct image_writer *w, const struct snapshot *s, struct
 /* One process's PROCESS, THREAD, VMAS and FILES sections. */
 int snapshot_write_process(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
 int snapshot_write_pagemap(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+/* The tree-level sections, each kind's own encoding (resources.h calls them). */
 int tree_write_pipes(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_socketpairs(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_sysv_shm(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_tcp(struct image_writer *w, const struct tree *t, struct cryo_error *e);
-int tree_write_sysv_ipc(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+int tree_write_sysv_sem(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+int tree_write_sysv_msg(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_shmem_files(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+/* Its section if the file has one, every record's bounds checked, into t. */
+int tree_read_pipes(struct image_reader *r, struct tree *t, struct cryo_error *e);
+int tree_read_socketpairs(struct image_reader *r, struct tree *t, struct cryo_error *e);
+int tree_read_sysv_shm(struct image_reader *r, struct tree *t, struct cryo_error *e);
+int tree_read_tcp(struct image_reader *r, struct tree *t, struct cryo_error *e);
+int tree_read_sysv_sem(struct image_reader *r, struct tree *t, struct cryo_error *e);
+int tree_read_sysv_msg(struct image_reader *r, struct tree *t, struct cryo_error *e);
+int tree_read_shmem_files(struct image_reader *r, struct tree *t, struct cryo_error *e);
+void tree_free_pipes(struct tree *t);
+void tree_free_socketpairs(struct tree *t);
+void tree_free_sysv_shm(struct tree *t);
+void tree_free_tcp(struct tree *t);
+void tree_free_sysv_sem(struct tree *t);
+void tree_free_sysv_msg(struct tree *t);
+void tree_free_shmem_files(struct tree *t);
 /* Parse every section, checking every record's bounds, that the page runs
  * lie inside mappings and inside the page data, and that the tree holds
  * together (parents first, pipes known). */

@@ -1,4 +1,7 @@
 #include "sockets.h"
+#include "fdtypes.h"
+#include "tcp.h"
+#include "resources.h"
 #include "error.h"
 #include "memory.h"
 #include "proc.h"
@@ -368,39 +371,33 @@ static int restore_bound(struct injector *in, uint64_t scratch, const struct sna
 	return 0;
 }
 
-int sockets_restore_closed(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
+/* A socket that led outside: a new one of its domain and type, unconnected, with a warning. */
+static int restore_closed(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
 {
-	for (int i = 0; i < s->nr_fds; i++)
-		if (s->fds[i].r.kind == CRYO_FD_UNIX_BOUND && s->fds[i].r.dup_of < 0 &&
-		    s->fds[i].detail_len >= sizeof(struct cryo_fd_unix_bound) && restore_bound(in, scratch, s, &s->fds[i], e))
-			return -1;
-	for (int i = 0; i < s->nr_fds; i++) {
-		const struct fd_rec *f = &s->fds[i];
-		struct cryo_fd_socket d;
-		long fd, r;
-		if (f->r.kind != CRYO_FD_CLOSED_SOCKET || f->r.dup_of >= 0 || f->detail_len < sizeof(d))
-			continue;
-		memcpy(&d, f->detail, sizeof(d));
-		int flags = (f->r.fd_flags & FD_CLOEXEC ? SOCK_CLOEXEC : 0) | (f->r.open_flags & O_NONBLOCK ? SOCK_NONBLOCK : 0);
-		if (injector_syscall(in, SYS_socket, d.domain, d.type | flags, 0, 0, 0, 0, &fd, e))
-			return -1;
-		if (fd < 0)
-			return cryo_fail(e, in->pid, "sockets", "socket", (int)-fd, "cannot recreate socket fd %d", f->r.fd);
-		if (fd != f->r.fd && (injector_syscall(in, SYS_dup3, fd, f->r.fd, flags & SOCK_CLOEXEC ? O_CLOEXEC : 0, 0, 0, 0, &r, e) ||
-				      injector_syscall(in, SYS_close, fd, 0, 0, 0, 0, 0, &r, e)))
-			return -1;
-		fprintf(stderr, "cryo-engine restore: warning: fd %d of process %d was %s to the outside; "
-			"it comes back unconnected\n", f->r.fd, s->proc.pid, f->path);
-	}
-	/* their dups */
-	for (int i = 0; i < s->nr_fds; i++) {
-		const struct fd_rec *f = &s->fds[i];
-		long r;
-		if ((f->r.kind == CRYO_FD_CLOSED_SOCKET || f->r.kind == CRYO_FD_UNIX_BOUND) && f->r.dup_of >= 0 &&
-		    injector_syscall(in, SYS_dup3, f->r.dup_of, f->r.fd, f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0, 0, 0, 0, &r, e))
-			return -1;
-	}
+	struct cryo_fd_socket d;
+	struct injector *in = x->in;
+	long fd, r;
+	if (f->detail_len < sizeof(d))
+		return 0;
+	memcpy(&d, f->detail, sizeof(d));
+	int flags = (f->r.fd_flags & FD_CLOEXEC ? SOCK_CLOEXEC : 0) | (f->r.open_flags & O_NONBLOCK ? SOCK_NONBLOCK : 0);
+	if (injector_syscall(in, SYS_socket, d.domain, d.type | flags, 0, 0, 0, 0, &fd, e))
+		return -1;
+	if (fd < 0)
+		return cryo_fail(e, in->pid, "sockets", "socket", (int)-fd, "cannot recreate socket fd %d", f->r.fd);
+	if (fd != f->r.fd && (injector_syscall(in, SYS_dup3, fd, f->r.fd, flags & SOCK_CLOEXEC ? O_CLOEXEC : 0, 0, 0, 0, &r, e) ||
+			      injector_syscall(in, SYS_close, fd, 0, 0, 0, 0, 0, &r, e)))
+		return -1;
+	fprintf(stderr, "cryo-engine restore: warning: fd %d of process %d was %s to the outside; "
+		"it comes back unconnected\n", f->r.fd, c->s->proc.pid, f->path);
 	return 0;
+}
+
+static int restore_bound_fd(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
+{
+	if (f->detail_len < sizeof(struct cryo_fd_unix_bound))
+		return 0;
+	return restore_bound(x->in, x->scratch, c->s, f, e);
 }
 
 int sockets_pool_fd(const struct tree *t, int first, uint64_t ino)
@@ -464,3 +461,73 @@ int sockets_create_pool(const struct tree *t, int first, int above, struct cryo_
 	}
 	return 0;
 }
+
+/* ---- the socket kinds (fdtypes.h) ---- */
+
+static int classify_socket(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	uint64_t ino;
+	if (!S_ISSOCK(st->st_mode) || !sockets_parse_link(f->path, &ino))
+		return 0;
+	f->r.kind = CRYO_FD_SOCKET;         /* a pair inside the tree, or leading out: see link_socket */
+	return 1;
+}
+
+/* A Unix pair inside the tree, TCP inside the tree, stdio of a root to the
+ * outside, a bound Unix socket, or one to the outside (unconnected, as in BLCR). */
+static int link_socket(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
+{
+	pid_t pid = t->procs[k].proc.pid;
+	int out = sockets_link(t, pid, f, e);
+	if (out <= 0)
+		return out;
+	if ((out = tcp_link(t, pid, f, e)) <= 0) {
+		if (!out)
+			f->r.kind = CRYO_FD_TCP;
+		return out;
+	}
+	if (tree_is_root(t, &t->procs[k]) && f->r.fd <= 2) {
+		f->r.kind = CRYO_FD_INHERIT;        /* a socket to the outside on stdio: cr_restart's own */
+		return 0;
+	}
+	if ((out = sockets_capture_bound(pid, f, e)) <= 0)
+		return out;                         /* bound (and listening) again, or refused */
+	return sockets_capture_outside(pid, f, e);  /* comes back unconnected, as in BLCR */
+}
+
+static int validate_socket(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
+{
+	return sockets_pool_fd(t, 0, f->r.file.ino) < 0 ? -1 : 0;
+}
+
+static int socket_pool_fd(const struct tree *t, int pool_base, const struct cryo_fd *f)
+{
+	return sockets_pool_fd(t, pool_first(t, pool_base, &socketpairs_resource), f->file.ino);
+}
+
+static int socketpairs_slots(const struct tree *t)
+{
+	return 2 * t->nr_socketpairs;
+}
+
+static int create_socketpairs(const struct tree *t, int first, int above, relocate_fn relocate, struct cryo_error *e)
+{
+	return sockets_create_pool(t, first, above, e);
+}
+
+const struct resource_ops socketpairs_resource = {
+	.section = CRYO_SEC_SOCKETPAIRS, .name = "socket pairs", .write = tree_write_socketpairs,
+	.read = tree_read_socketpairs, .free = tree_free_socketpairs, .pool_slots = socketpairs_slots,
+	.create_in_pool = create_socketpairs,
+};
+
+const struct fd_ops socket_fd_ops = {
+	.kind = CRYO_FD_SOCKET, .name = "Unix socket pair", .classify = classify_socket, .link_tree = link_socket,
+	.validate = validate_socket, .restore = files_restore_from_pool, .pool_fd = socket_pool_fd,
+};
+const struct fd_ops closed_socket_fd_ops = {
+	.kind = CRYO_FD_CLOSED_SOCKET, .name = "socket to the outside", .restore = restore_closed, .needs_memory = 1,
+};
+const struct fd_ops unix_bound_fd_ops = {
+	.kind = CRYO_FD_UNIX_BOUND, .name = "bound Unix socket", .restore = restore_bound_fd, .needs_memory = 1,
+};

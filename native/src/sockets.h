@@ -26,9 +26,6 @@ int sockets_capture_bound(pid_t pid, struct fd_rec *f, struct cryo_error *e);
 /* fd f of pid is a socket leading out of the tree: record its domain and
  * type, so it comes back unconnected. */
 int sockets_capture_outside(pid_t pid, struct fd_rec *f, struct cryo_error *e);
-/* Through the injector: every socket of s that led outside, unconnected,
- * with a warning on stderr naming it; every bound one bound (and listening) again. */
-int sockets_restore_closed(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e);
 /* The pool descriptor of socket ino, or -1. */
 int sockets_pool_fd(const struct tree *t, int first, uint64_t ino);
 /* In the root, on itself: every pair at first, first + 1, ... with its queues. */

@@ -1,4 +1,5 @@
 #include "sysv.h"
+#include "resources.h"
 #include "error.h"
 
 #include <errno.h>
@@ -241,9 +242,14 @@ static int save_queue(struct tree *t, const char *line, struct cryo_error *e)
 	return 0;
 }
 
-int sysv_capture_ipc(struct tree *t, struct cryo_error *e)
+int sysv_capture_sem(struct tree *t, struct cryo_error *e)
 {
-	return each_line("sem", save_semaphores, t, e) || each_line("msg", save_queue, t, e) ? -1 : 0;
+	return each_line("sem", save_semaphores, t, e);
+}
+
+int sysv_capture_msg(struct tree *t, struct cryo_error *e)
+{
+	return each_line("msg", save_queue, t, e);
 }
 
 /* The object with id, of the key it had: made again with that id, or, still
@@ -290,7 +296,7 @@ static int msg_key(int id)
 	return msgctl(id, IPC_STAT, &ds) < 0 ? -1 : ds.msg_perm.__key;
 }
 
-int sysv_create_ipc(const struct tree *t, struct cryo_error *e)
+int sysv_create_sem(const struct tree *t, struct cryo_error *e)
 {
 	for (int i = 0; i < t->nr_sysv_sem; i++) {
 		const struct sysv_sem_rec *m = &t->sysv_sem[i];
@@ -299,6 +305,11 @@ int sysv_create_ipc(const struct tree *t, struct cryo_error *e)
 		if (semctl(m->r.semid, 0, SETALL, m->values) < 0)
 			return cryo_fail_errno(e, 0, "SysV semaphores", "semctl(SETALL)", "cannot set semaphore set %d", m->r.semid);
 	}
+	return 0;
+}
+
+int sysv_create_msg(const struct tree *t, struct cryo_error *e)
+{
 	for (int i = 0; i < t->nr_sysv_msg; i++) {
 		const struct sysv_msg_rec *m = &t->sysv_msg[i];
 		static struct sysv_message msg;
@@ -323,3 +334,18 @@ int sysv_create_ipc(const struct tree *t, struct cryo_error *e)
 	}
 	return 0;
 }
+
+/* ---- the SysV kinds (resources.h) ---- */
+
+const struct resource_ops sysv_shm_resource = {
+	.section = CRYO_SEC_SYSV_SHM, .name = "SysV shared memory", .capture = sysv_capture, .write = tree_write_sysv_shm,
+	.read = tree_read_sysv_shm, .free = tree_free_sysv_shm, .create = sysv_create,
+};
+const struct resource_ops sysv_sem_resource = {
+	.section = CRYO_SEC_SYSV_SEM, .name = "SysV semaphores", .capture = sysv_capture_sem, .write = tree_write_sysv_sem,
+	.read = tree_read_sysv_sem, .free = tree_free_sysv_sem, .create = sysv_create_sem,
+};
+const struct resource_ops sysv_msg_resource = {
+	.section = CRYO_SEC_SYSV_MSG, .name = "SysV message queues", .capture = sysv_capture_msg, .write = tree_write_sysv_msg,
+	.read = tree_read_sysv_msg, .free = tree_free_sysv_msg, .create = sysv_create_msg,
+};

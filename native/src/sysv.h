@@ -24,9 +24,11 @@ int sysv_create(const struct tree *t, struct cryo_error *e);
  * last process detaches, as they would have. */
 void sysv_release(const struct tree *t);
 /* Semaphore sets and message queues the tree has used. */
-int sysv_capture_ipc(struct tree *t, struct cryo_error *e);
+int sysv_capture_sem(struct tree *t, struct cryo_error *e);
+int sysv_capture_msg(struct tree *t, struct cryo_error *e);
 /* In the restorer: recreate them with their ids, values and messages. */
-int sysv_create_ipc(const struct tree *t, struct cryo_error *e);
+int sysv_create_sem(const struct tree *t, struct cryo_error *e);
+int sysv_create_msg(const struct tree *t, struct cryo_error *e);
 /* Through the injector: attach segment v->file.ino at v's address. */
 int sysv_attach(struct injector *in, const struct vma_rec *v, struct cryo_error *e);
 

@@ -1,4 +1,6 @@
 #include "tcp.h"
+#include "fdtypes.h"
+#include "resources.h"
 #include "error.h"
 #include "proc.h"
 
@@ -262,3 +264,35 @@ int tcp_create_pool(const struct tree *t, int first, struct cryo_error *e)
 	}
 	return 0;
 }
+
+/* ---- the TCP kind (fdtypes.h): set by the socket kind's link_tree ---- */
+
+static int validate_tcp(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
+{
+	return tcp_pool_fd(t, 0, f->r.file.ino) < 0 ? -1 : 0;
+}
+
+static int tcp_fd_pool_fd(const struct tree *t, int pool_base, const struct cryo_fd *f)
+{
+	return tcp_pool_fd(t, pool_first(t, pool_base, &tcp_resource), f->file.ino);
+}
+
+const struct fd_ops tcp_fd_ops = {
+	.kind = CRYO_FD_TCP, .name = "TCP socket", .validate = validate_tcp, .restore = files_restore_from_pool,
+	.pool_fd = tcp_fd_pool_fd,
+};
+
+static int tcp_slots(const struct tree *t)
+{
+	return t->nr_tcp;
+}
+
+static int create_tcp(const struct tree *t, int first, int above, relocate_fn relocate, struct cryo_error *e)
+{
+	return tcp_create_pool(t, first, e);
+}
+
+const struct resource_ops tcp_resource = {
+	.section = CRYO_SEC_TCP, .name = "TCP sockets", .write = tree_write_tcp, .read = tree_read_tcp,
+	.free = tree_free_tcp, .pool_slots = tcp_slots, .create_in_pool = create_tcp,
+};

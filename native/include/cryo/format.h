@@ -37,6 +37,7 @@ struct cryo_file_header {
 	uint64_t table_checksum;    /* XXH3-64 of the section table */
 	uint64_t header_checksum;   /* XXH3-64 of the 56 bytes before this field */
 };
+_Static_assert(sizeof(struct cryo_file_header) == 64, "struct cryo_file_header is part of the file format");
 
 enum cryo_section_type {
 	CRYO_SEC_INFO    = 1,  /* struct cryo_info + strings */
@@ -71,6 +72,7 @@ struct cryo_section_entry {
 	uint64_t length;
 	uint64_t checksum;          /* XXH3-64 of the payload */
 };
+_Static_assert(sizeof(struct cryo_section_entry) == 32, "struct cryo_section_entry is part of the file format");
 
 /*
  * Strings follow their record as: u32 length (bytes, no terminator), the
@@ -87,6 +89,7 @@ struct cryo_info {
 	uint32_t uid, gid;          /* who took the checkpoint */
 	/* strings: hostname, kernel release, user name, command line (NUL separated) */
 };
+_Static_assert(sizeof(struct cryo_info) == 32, "struct cryo_info is part of the file format");
 
 #define CRYO_RLIMITS 16
 #define CRYO_NSIG    64
@@ -94,10 +97,12 @@ struct cryo_info {
 #define CRYO_XSTATE_MAX 16384       /* bytes of XSAVE area a reader accepts */
 
 struct cryo_rlimit { uint64_t cur, max; };
+_Static_assert(sizeof(struct cryo_rlimit) == 16, "struct cryo_rlimit is part of the file format");
 
 struct cryo_itimer {            /* struct itimerval, flattened */
 	int64_t interval_sec, interval_usec, value_sec, value_usec;
 };
+_Static_assert(sizeof(struct cryo_itimer) == 32, "struct cryo_itimer is part of the file format");
 
 struct cryo_sigaction {         /* the kernel's struct sigaction on x86_64 */
 	uint64_t handler;
@@ -105,12 +110,14 @@ struct cryo_sigaction {         /* the kernel's struct sigaction on x86_64 */
 	uint64_t restorer;
 	uint64_t mask;
 };
+_Static_assert(sizeof(struct cryo_sigaction) == 32, "struct cryo_sigaction is part of the file format");
 
 struct cryo_file_id {           /* what identifies a file saved by reference */
 	uint64_t dev, ino, size;
 	int64_t  mtime_sec, mtime_nsec;
 	uint32_t mode, pad;
 };
+_Static_assert(sizeof(struct cryo_file_id) == 48, "struct cryo_file_id is part of the file format");
 
 struct cryo_process {
 	uint32_t record_size;
@@ -201,6 +208,7 @@ struct cryo_thread {
 	int32_t  ns_tid;            /* its thread id inside the process's PID namespace */
 	uint32_t pad;
 };
+_Static_assert(sizeof(struct cryo_thread) == 312, "struct cryo_thread is part of the file format");
 
 enum cryo_vma_kind {
 	CRYO_VMA_ANON_PRIVATE = 1,  /* heap, stack, anonymous: contents in PAGES */
@@ -236,6 +244,7 @@ struct cryo_vma {
 	struct cryo_file_id file;
 	/* string: path (file mappings), or the kernel's name ([vdso], [heap], ...) */
 };
+_Static_assert(sizeof(struct cryo_vma) == 96, "struct cryo_vma is part of the file format");
 
 enum cryo_fd_kind {
 	CRYO_FD_REGULAR  = 1,       /* a regular file or directory, by reference */
@@ -280,10 +289,12 @@ struct cryo_inotify_watch {
 	uint32_t path_len;
 	uint32_t pad;
 };
+_Static_assert(sizeof(struct cryo_inotify_watch) == 16, "struct cryo_inotify_watch is part of the file format");
 
 struct cryo_fd_socket {
 	int32_t domain, type;       /* SO_DOMAIN, SO_TYPE */
 };
+_Static_assert(sizeof(struct cryo_fd_socket) == 8, "struct cryo_fd_socket is part of the file format");
 
 /* The detail of an unconnected Unix socket bound to a path (name_len bytes
  * of name, no NUL), or to an abstract name (name[0] is 0): at a restart a
@@ -315,6 +326,7 @@ struct cryo_fd_eventfd {
 	uint32_t semaphore;         /* EFD_SEMAPHORE */
 	uint32_t pad;
 };
+_Static_assert(sizeof(struct cryo_fd_eventfd) == 16, "struct cryo_fd_eventfd is part of the file format");
 
 struct cryo_fd_timerfd {
 	int32_t  clockid;
@@ -323,10 +335,12 @@ struct cryo_fd_timerfd {
 	int64_t  value_sec, value_nsec;         /* time left until the next expiration */
 	int64_t  interval_sec, interval_nsec;
 };
+_Static_assert(sizeof(struct cryo_fd_timerfd) == 48, "struct cryo_fd_timerfd is part of the file format");
 
 struct cryo_fd_signalfd {
 	uint64_t mask;
 };
+_Static_assert(sizeof(struct cryo_fd_signalfd) == 8, "struct cryo_fd_signalfd is part of the file format");
 
 /* The detail of a regular file's record: the locks held through it. */
 enum cryo_lock_kind {
@@ -341,12 +355,14 @@ struct cryo_lock {
 	int64_t  start;
 	int64_t  len;               /* 0: to the end of the file, as fcntl has it */
 };
+_Static_assert(sizeof(struct cryo_lock) == 24, "struct cryo_lock is part of the file format");
 
 struct cryo_epoll_target {
 	int32_t  fd;                /* the descriptor registered (in the same process) */
 	uint32_t events;
 	uint64_t data;
 };
+_Static_assert(sizeof(struct cryo_epoll_target) == 16, "struct cryo_epoll_target is part of the file format");
 
 struct cryo_fd {
 	uint32_t record_size;
@@ -361,6 +377,7 @@ struct cryo_fd {
 	struct cryo_file_id file;
 	/* strings: path (what /proc/PID/fd/N pointed to), then the kind's detail (may be empty) */
 };
+_Static_assert(sizeof(struct cryo_fd) == 88, "struct cryo_fd is part of the file format");
 
 /* A pipe between processes of the tree, with the data in its buffer; a FIFO
  * (named pipe) has its path after the data. */
@@ -370,6 +387,7 @@ struct cryo_pipe {
 	uint64_t ino;               /* the pipe's inode at checkpoint time: its name in FILES */
 	uint64_t data_len;          /* bytes that follow, then padding to 8, then a string: the FIFO's path or "" */
 };
+_Static_assert(sizeof(struct cryo_pipe) == 24, "struct cryo_pipe is part of the file format");
 
 /* Two connected Unix sockets of the tree, with what each had queued to read.
  * The data of each end is a sequence of messages: u32 length, the bytes (a
@@ -392,6 +410,7 @@ struct cryo_sysv_shm {
 	uint32_t mode;              /* permission bits */
 	uint64_t size;              /* bytes of contents that follow, padded to 8 */
 };
+_Static_assert(sizeof(struct cryo_sysv_shm) == 24, "struct cryo_sysv_shm is part of the file format");
 
 /* A System V semaphore set the tree has operated on (a semaphore's last
  * operation was by a process of the tree), with its values (u16 each,
@@ -404,6 +423,7 @@ struct cryo_sysv_sem {
 	uint32_t nsems;
 	uint32_t pad;
 };
+_Static_assert(sizeof(struct cryo_sysv_sem) == 24, "struct cryo_sysv_sem is part of the file format");
 
 /* A System V message queue the tree has used (last send or receive by a
  * process of the tree), with its messages: each an i64 type, a u32 length,
@@ -417,6 +437,7 @@ struct cryo_sysv_msg {
 	uint32_t pad;
 	uint64_t bytes;             /* of encoded messages that follow */
 };
+_Static_assert(sizeof(struct cryo_sysv_msg) == 32, "struct cryo_sysv_msg is part of the file format");
 
 /* A TCP socket of the tree: listening, or one end of a connection whose
  * other end is in the tree too (on loopback), saved with TCP_REPAIR: its
@@ -436,6 +457,7 @@ struct cryo_tcp {
 	uint32_t pad;
 	uint64_t send_len, recv_len;            /* bytes that follow: the send queue, then the receive queue */
 };
+_Static_assert(sizeof(struct cryo_tcp) == 360, "struct cryo_tcp is part of the file format");
 
 /* A run of consecutive pages of one mapping, stored contiguously in PAGES. */
 struct cryo_page_run {
@@ -443,5 +465,6 @@ struct cryo_page_run {
 	uint64_t nr_pages;
 	uint64_t data_offset;       /* from the start of the PAGES payload */
 };
+_Static_assert(sizeof(struct cryo_page_run) == 24, "struct cryo_page_run is part of the file format");
 
 #endif
