@@ -310,13 +310,12 @@ public final class JobDirectory {
         int removed = 0;
         boolean foreign = false;
         try (SecureDirectoryStream<Path> d = open()) {
-            List<Path> files = contexts(d);
-            List<String> doomed = new ArrayList<>();
-            for (int i = 0; i < files.size() - keep; i++) {
-                doomed.add(files.get(i).getFileName().toString());
-            }
-            for (Path entry : d) {
-                String name = entry.getFileName().toString();
+            List<String> names = new ArrayList<>();
+            d.forEach(entry -> names.add(entry.getFileName().toString()));   // a directory stream iterates once
+            List<String> contexts = new ArrayList<>(names.stream().filter(name -> sequence(Path.of(name)) >= 0).toList());
+            contexts.sort((a, b) -> Long.compare(sequence(Path.of(a)), sequence(Path.of(b))));
+            List<String> doomed = new ArrayList<>(contexts.subList(0, Math.max(0, contexts.size() - keep)));
+            for (String name : names) {
                 String base = name.endsWith(".tmp") ? name.substring(0, name.length() - 4) : name;
                 if (CRYO_FILES.contains(base) || name.endsWith(".tmp") || (keep == 0 && name.equals(LATEST))) {
                     doomed.add(name);
