@@ -1,10 +1,12 @@
 package org.cryo.slurm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -126,6 +128,26 @@ class SlurmCheckpointTest {
         assertEquals(JobState.RUNNING, stateOf(jobId));
         TestCluster.waitUntil("job " + jobId + " to finish", 60, () -> TestCluster.done(dir.resolve("progress.txt")));
         assertFinishedCorrectlyOnce(dir, jobId);
+    }
+
+    /**
+     * Issue 9: cr_run used to put the catalog in SLURM_SUBMIT_DIR and cryo slurm looked in the
+     * WorkDir; a job submitted with --chdir now has one catalog, in its WorkDir, for both.
+     */
+    @Test
+    void aJobSubmittedWithChdirHasItsCatalogInItsWorkDirForBothSides() throws Exception {
+        Path submitDir = TestCluster.jobDir("chdir-submit");
+        Path workDir = TestCluster.jobDir("chdir-work");
+        TestCluster.checkpointableScript(workDir, STEPS, SECONDS_PER_STEP);
+        String jobId = TestCluster.sbatch(submitDir, "--chdir", workDir.toString(), workDir.resolve("job.sh").toString());
+        TestCluster.waitUntil("job " + jobId + " to do 3 steps", 60,
+                () -> TestCluster.stepsDone(workDir.resolve("progress.txt")) >= 3);
+        CheckpointRecord checkpoint = slurm.vacate(jobId, VacateMode.REQUEUE);
+        assertTrue(checkpoint.file().startsWith(workDir.resolve(".cryo").resolve(jobId)), checkpoint.file().toString());
+        assertFinishedCorrectlyOnce(workDir, jobId);
+        assertTrue(TestCluster.lines(submitDir.resolve("job.out")).stream().anyMatch(l -> l.contains("restarting from "
+                + checkpoint.file())), "the rerun restarted from the administrator's context file");
+        assertFalse(Files.exists(submitDir.resolve(".cryo")), "nothing in the submit directory");
     }
 
     @Test
