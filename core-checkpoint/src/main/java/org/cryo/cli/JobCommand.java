@@ -4,13 +4,13 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.cryo.api.CheckpointException;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.RestartOptions;
 import org.cryo.scheduler.BatchJob;
 import org.cryo.scheduler.CheckpointRecord;
+import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.JobDirectory;
 import org.cryo.scheduler.JobProcess;
@@ -164,7 +164,7 @@ final class JobCommand implements Runnable {
             Map<String, String> environment = System.getenv();
             JobControl control = job.control(environment);
             String jobId = job.jobId(environment);
-            Path context = control.latestContext(jobId);
+            Path context = control.contextToRestartHere(jobId);
             JobStatus status = control.job(jobId);
             Checkpointer checkpointer = Checkpointer.create();
             long originalPid = checkpointer.inspect(context).pid();
@@ -176,26 +176,13 @@ final class JobCommand implements Runnable {
                 throw new CliFailure("cannot restart job " + jobId + " from " + context + ": " + e.getMessage(),
                         ExitStatus.RESTORE_FAILED);
             }
-            long restored = restoredChild(helper);
+            long restored = RunCommand.restoredChild(helper);
             if (restored > 0) {
                 JobDirectory dir = control.directory(status);
                 dir.recordProcess(new JobProcess(restored, NodeExecutor.localHostName(), status.run(), true));
                 spec.commandLine().getErr().println("cryo: job " + jobId + ": restarted from " + context + " as pid " + restored);
             }
             return helper.waitFor();
-        }
-
-        /** The restore helper stays the restored process's parent: its one child is the job's process. */
-        private static long restoredChild(Process helper) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (helper.isAlive() && System.currentTimeMillis() < deadline) {
-                Optional<ProcessHandle> child = helper.children().findFirst();
-                if (child.isPresent()) {
-                    return child.get().pid();
-                }
-                Thread.sleep(20);
-            }
-            return -1;
         }
     }
 
@@ -215,7 +202,7 @@ final class JobCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Map<String, String> environment = System.getenv();
-            int kept = keep >= 0 ? keep : org.cryo.scheduler.JobCatalog.at(Path.of("/"), environment).keep();
+            int kept = keep >= 0 ? keep : JobCatalog.keepFrom(environment);
             String jobId = job.jobId(environment);
             int removed = job.control(environment).clean(jobId, kept);
             PrintWriter out = spec.commandLine().getOut();

@@ -290,7 +290,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The restore helper stays the restored process's parent: its one child is the job's process. */
-    private static long restoredChild(Process helper) throws InterruptedException {
+    static long restoredChild(Process helper) throws InterruptedException {
         long deadline = System.currentTimeMillis() + RESTORED_CHILD_WAIT_MILLIS;
         while (helper.isAlive() && System.currentTimeMillis() < deadline) {
             Optional<ProcessHandle> child = helper.children().findFirst();

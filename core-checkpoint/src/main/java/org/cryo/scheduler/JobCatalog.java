@@ -51,7 +51,8 @@ public final class JobCatalog {
         return at(defaultRoot(environment, workDir), environment);
     }
 
-    private static int keepFrom(Map<String, String> environment) {
+    /** How many context files {@code environment} says to keep per job ({@code $CRYO_KEEP_CHECKPOINTS}, default 3). */
+    public static int keepFrom(Map<String, String> environment) {
         String text = environment.get(KEEP_VARIABLE);
         if (text == null || text.isBlank()) {
             return DEFAULT_KEEP;

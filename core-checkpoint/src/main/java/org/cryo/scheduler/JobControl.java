@@ -245,30 +245,39 @@ public final class JobControl {
         permissions.ensureMayControl(job);
         JobDirectory dir = checkedDirectory(job);
         try {
-            Optional<JobProcess> process = dir.process();
-            if (process.isPresent() && checkpointer.nodes().isLocal(process.get().node())
-                    && JobRun.sameRun(job.run(), process.get().run())
-                    && ProcessHandle.of(process.get().pid()).map(ProcessHandle::isAlive).orElse(false)
-                    && job.state().isActive()) {
-                throw new SchedulerException(job.describe() + ": its process " + process.get().pid()
-                        + " still runs; not cleaned");
-            }
+            ensureNotRunningHere(job, dir, "not cleaned");
             return dir.clean(keep);
         } catch (IOException e) {
             throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
         }
     }
 
-    /** The latest context file of the job, for a restart on this node by its owner, root or an operator. */
-    public Path latestContext(String jobId) throws SchedulerException {
+    /**
+     * A scheduler's restart hook (PBS MoM {@code $action restart}): the latest context file of the
+     * job, to restart it on this node; refused while the job's process of this run still runs here
+     * (a second copy of the job would run).
+     */
+    public Path contextToRestartHere(String jobId) throws SchedulerException {
         JobStatus job = job(jobId);
         permissions.ensureMayControl(job);
         JobDirectory dir = checkedDirectory(job);
         try {
+            ensureNotRunningHere(job, dir, "not restarted");
             return dir.latest().orElseThrow(() -> new SchedulerException(job.describe() + " has no context file in "
                     + SafeText.escape(dir.path().toString())));
         } catch (IOException e) {
             throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses when the job's recorded process of this run is alive on this node. */
+    private void ensureNotRunningHere(JobStatus job, JobDirectory dir, String outcome) throws SchedulerException, IOException {
+        Optional<JobProcess> process = dir.process();
+        if (process.isPresent() && job.state().isActive() && checkpointer.nodes().isLocal(process.get().node())
+                && JobRun.sameRun(job.run(), process.get().run())
+                && ProcessHandle.of(process.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
+            throw new SchedulerException(job.describe() + ": its process " + process.get().pid() + " still runs; "
+                    + outcome);
         }
     }
 

@@ -87,6 +87,7 @@ class JobEntryPointsTest {
         Future<Integer> rerun = crRun();
         waitUntil("the rerun to be recorded", () -> restored() && recordedRun().equals("1"));
         assertOneLineRefusal(2, "still runs; not cleaned", "job", "clean", "--scheduler", "memory", "--keep", "0", "31");
+        assertOneLineRefusal(2, "still runs; not restarted", "job", "restart", "--scheduler", "memory", "31");
         assertEquals(0, (int) rerun.get(180, TimeUnit.SECONDS));
         assertFinishedCorrectlyOnce();
 
