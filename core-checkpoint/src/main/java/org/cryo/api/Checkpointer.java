@@ -69,11 +69,25 @@ public final class Checkpointer {
      * the file has its name, the process is left running as it was and no file is left behind.
      */
     public CheckpointResult checkpoint(long pid, CheckpointOptions options) throws CheckpointException {
-        int nativePid = toPid(pid);
         Path file = options.fileFor(pid).toAbsolutePath();
         if (Files.isDirectory(file)) {
             file = file.resolve("context." + pid);     // as the engine does
         }
+        String result = runHelper(checkpointCommand(pid, options, file));
+        return HelperResult.parseCheckpoint(result, file, pid);
+    }
+
+    /**
+     * The helper's command line that checkpoints {@code pid} as {@code options} say, printing one
+     * machine-readable line ({@link #checkpointResult}): for a caller that runs it elsewhere (on a
+     * job's node, as the job's user) rather than in this JVM.
+     */
+    public List<String> checkpointCommand(long pid, CheckpointOptions options) throws CheckpointException {
+        return checkpointCommand(pid, options, options.fileFor(pid));
+    }
+
+    private List<String> checkpointCommand(long pid, CheckpointOptions options, Path file) throws CheckpointException {
+        int nativePid = toPid(pid);
         List<String> command = new ArrayList<>(List.of(helper().toString(), "checkpoint", "--machine",
                 "-f", file.toString(), options.scope().helperOption()));
         String endOption = options.endAction().helperOption();
@@ -84,8 +98,12 @@ public final class Checkpointer {
             command.add(Integer.toString(options.signal()));
         }
         command.add(Integer.toString(nativePid));
-        String result = runHelper(command);
-        return HelperResult.parseCheckpoint(result, file, pid);
+        return command;
+    }
+
+    /** The result of a {@link #checkpointCommand} from its machine-readable line; its error as an exception. */
+    public static CheckpointResult checkpointResult(String machineLine, Path file, long pid) throws CheckpointException {
+        return HelperResult.parseCheckpoint(machineLine.strip(), file, pid);
     }
 
     /** How long a JVM that is told to end waits for the helper to let the processes go. */

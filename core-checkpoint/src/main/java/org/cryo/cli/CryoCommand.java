@@ -39,6 +39,6 @@ final class CryoCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "missing command (checkpoint, restart, run, info, demo; see 'cryo --help')");
+                "missing command (checkpoint, restart, run, info, demo, job; see 'cryo --help')");
     }
 }

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.ServiceLoader;
 import org.cryo.api.CheckpointException;
 import org.cryo.api.SafeText;
+import org.cryo.scheduler.SchedulerAdapterProvider;
 import org.cryo.scheduler.SchedulerException;
 import picocli.CommandLine;
 
@@ -62,7 +63,13 @@ public final class Main {
         addSubcommand(cryo, "run", new RunCommand());
         addSubcommand(cryo, "info", new InfoCommand());
         addSubcommand(cryo, "demo", new DemoCommand());
-        // Scheduler adapters and other modules on the class path add theirs ("cryo slurm").
+        addSubcommand(cryo, "job", new JobCommand());
+        // Each scheduler's provider adds its commands ("cryo slurm"), other modules theirs.
+        for (SchedulerAdapterProvider provider : SchedulerAdapterProvider.all()) {
+            for (Object command : provider.commands()) {
+                cryo.addSubcommand(new CommandLine(command));
+            }
+        }
         for (CommandExtension extension : ServiceLoader.load(CommandExtension.class)) {
             addSubcommand(cryo, extension.name(), extension.command());
         }

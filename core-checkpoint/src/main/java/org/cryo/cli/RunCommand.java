@@ -11,6 +11,7 @@ import org.cryo.api.CheckpointException;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.RestartOptions;
 import org.cryo.scheduler.BatchJob;
+import org.cryo.scheduler.CheckpointInterval;
 import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobDirectory;
 import org.cryo.scheduler.JobProcess;
@@ -24,11 +25,11 @@ import picocli.CommandLine.Parameters;
  * cr_run: runs a command that may later be checkpointed.
  *
  * <p>Outside a batch job: a plain exec with the exit status passed through (Cryo needs no
- * preloaded library to checkpoint a process).  Inside one (Slurm, Grid Engine, PBS; see
- * {@link BatchJob}): it records the process's PID and node in the job's catalog directory so
- * that {@code cryo slurm checkpoint ...} finds it, and when the job is started again after a
- * requeue and a context file exists, it restarts from the latest one instead of running CMD from
- * the top.  After a vacate killed the process it waits for the scheduler to end the job, so the
+ * preloaded library to checkpoint a process).  Inside one (a scheduler's provider recognises it:
+ * {@link BatchJob#detect}): it records the process's PID and node in the job's catalog directory so
+ * that the scheduler's commands and hooks find it, and when the scheduler starts the job again
+ * after a requeue or migration and a context file exists, it restarts from the latest one instead
+ * of running CMD from the top.  After a vacate killed the process it waits for the scheduler to end the job, so the
  * job is requeued rather than seen to fail.
  */
 @Command(name = "cr_run", mixinStandardHelpOptions = true, version = CryoCommand.VERSION, usageHelpWidth = 100,
@@ -41,11 +42,12 @@ import picocli.CommandLine.Parameters;
             "  any process, so outside a batch job cr_run is optional (BLCR job scripts work",
             "  unchanged).",
             "",
-            "  Inside a Slurm, Grid Engine or PBS job, cr_run makes CMD checkpointable by the",
-            "  scheduler: it records CMD's PID in the job's catalog ($CRYO_CHECKPOINT_DIR/JOBID,",
-            "  default $SLURM_SUBMIT_DIR/.cryo/JOBID) for 'cryo slurm checkpoint', and when the",
-            "  job runs again after a requeue (SLURM_RESTART_COUNT > 0) and a context file",
-            "  exists, it restarts CMD from the latest context instead of from the top.",
+            "  Inside a batch job of a scheduler Cryo has an adapter for, cr_run makes CMD",
+            "  checkpointable by the scheduler: it records CMD's PID in the job's catalog",
+            "  (JOBID in $CRYO_CHECKPOINT_DIR, by default in .cryo in the job's working",
+            "  directory) for the scheduler's 'cryo' commands and hooks, and when the scheduler",
+            "  runs the job again after a requeue or migration and a context file exists, it",
+            "  restarts CMD from the latest context instead of from the top.",
             "  With --checkpoint-interval it also checkpoints CMD's process tree every interval",
             "  (Quartz, inside cr_run), keeping the last --checkpoint-keep context files.",
             "",
@@ -121,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
         if (job.isEmpty()) {
             return start().waitFor();
         }
-        JobCatalog catalog = JobCatalog.configured(environment, job.get().workDir());
+        JobCatalog catalog = JobCatalog.at(job.get().catalogRoot(), environment);
         if (keep != null) {
             catalog = new JobCatalog(catalog.root(), keep);
         }
@@ -129,7 +131,10 @@ final class RunCommand implements Callable<Integer> {
         Optional<Path> latest;
         try {
             dir.create().clearVacating();   // left by the vacate that ended the previous run
-            latest = job.get().mayBeRerun() ? dir.latest() : Optional.empty();
+            latest = dir.latest();
+            if (!job.get().run().restartsFromContext(latest.isPresent())) {
+                latest = Optional.empty();   // a first start runs CMD from the top, whatever the catalog holds
+            }
         } catch (IOException e) {
             // Neither start the work afresh nor restart it from a catalog that cannot be trusted.
             throw new CliFailure("job " + job.get().jobId() + ": " + e.getMessage(), ExitStatus.FAILED);
@@ -151,21 +156,11 @@ final class RunCommand implements Callable<Integer> {
         if (text == null || text.isBlank()) {
             return Optional.empty();
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(s|m|min|h)?").matcher(text.strip());
-        if (!m.matches()) {
-            throw new CliFailure("invalid checkpoint interval '" + text + "' (minutes, or 90s, 1.5m, 2h)", ExitStatus.USAGE);
+        try {
+            return Optional.of(CheckpointInterval.parse(text));
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(e.getMessage(), ExitStatus.USAGE);
         }
-        double value = Double.parseDouble(m.group(1));
-        String unit = m.group(2) == null ? "m" : m.group(2);
-        double seconds = switch (unit) {
-            case "s" -> value;
-            case "h" -> value * 3600;
-            default -> value * 60;
-        };
-        if (seconds < 1) {
-            throw new CliFailure("checkpoint interval '" + text + "' is shorter than a second", ExitStatus.USAGE);
-        }
-        return Optional.of(java.time.Duration.ofMillis((long) (seconds * 1000)));
     }
 
     /** Starts the periodic checkpoints of the job's process, if asked for. */
@@ -251,7 +246,7 @@ final class RunCommand implements Callable<Integer> {
     private int runAndRecord(BatchJob job, JobDirectory dir) throws Exception {
         Process process = start();
         long pid = checkpointable(process);
-        if (pid > 0 && record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.restartCount(), false))) {
+        if (pid > 0 && record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.run().id(), false))) {
             startPeriodic(dir, pid);
         }
         return process.waitFor();
@@ -272,7 +267,7 @@ final class RunCommand implements Callable<Integer> {
             originalPid = -1;
         }
         boolean pidFree = originalPid > 0 && !Files.exists(Path.of("/proc", Long.toString(originalPid)));
-        System.err.println("cr_run: job " + job.jobId() + " restart " + job.restartCount() + ": restarting from "
+        System.err.println("cr_run: job " + job.jobId() + " run " + job.run().id() + ": restarting from "
                 + context + (pidFree || originalPid <= 0 ? "" : " (pid " + originalPid + " is taken here: new pid)"));
         Process helper;
         try {
@@ -282,7 +277,7 @@ final class RunCommand implements Callable<Integer> {
                     ExitStatus.RESTORE_FAILED);
         }
         long restored = restoredChild(helper);
-        if (restored > 0 && record(dir, new JobProcess(restored, NodeExecutor.localHostName(), job.restartCount(), true))) {
+        if (restored > 0 && record(dir, new JobProcess(restored, NodeExecutor.localHostName(), job.run().id(), true))) {
             startPeriodic(dir, restored);
         }
         int status = helper.waitFor();
@@ -295,7 +290,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The restore helper stays the restored process's parent: its one child is the job's process. */
-    private static long restoredChild(Process helper) throws InterruptedException {
+    static long restoredChild(Process helper) throws InterruptedException {
         long deadline = System.currentTimeMillis() + RESTORED_CHILD_WAIT_MILLIS;
         while (helper.isAlive() && System.currentTimeMillis() < deadline) {
             Optional<ProcessHandle> child = helper.children().findFirst();

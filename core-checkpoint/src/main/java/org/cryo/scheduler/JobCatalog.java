@@ -9,9 +9,11 @@ import java.util.Map;
  * storage, so that a job restarted on any node finds its contexts.  Context files hold nothing
  * node-specific.
  *
- * <p>The root is {@code $CRYO_CHECKPOINT_DIR} when set, else {@code .cryo} in the job's
- * working directory (for Slurm: the submit directory, which the job and an administrator's
- * {@code cryo slurm} both know).
+ * <p>Where the root is, is the scheduler's provider's choice, made once for both sides (the job's
+ * cr_run and an administrator's or a hook's command): {@link BatchJob#catalogRoot} and
+ * {@link JobStatus#catalogRoot}.  The usual choice is {@link #defaultRoot}: {@code $CRYO_CHECKPOINT_DIR}
+ * when set, else {@code .cryo} in the job's working directory as the scheduler records it.
+ * How many context files are kept is {@code $CRYO_KEEP_CHECKPOINTS} (default 3).
  */
 public final class JobCatalog {
     public static final String ROOT_VARIABLE = "CRYO_CHECKPOINT_DIR";
@@ -32,14 +34,25 @@ public final class JobCatalog {
         this.keep = keep;
     }
 
-    /** The catalog configured in {@code environment}, else the one in {@code workDir}. */
-    public static JobCatalog configured(Map<String, String> environment, Path workDir) {
-        String configured = environment.get(ROOT_VARIABLE);
-        Path root = configured != null && !configured.isBlank() ? Path.of(configured) : workDir.resolve(DEFAULT_NAME);
+    /** The catalog at {@code root}, keeping as many context files as {@code environment} says. */
+    public static JobCatalog at(Path root, Map<String, String> environment) {
         return new JobCatalog(root, keepFrom(environment));
     }
 
-    private static int keepFrom(Map<String, String> environment) {
+    /** {@code $CRYO_CHECKPOINT_DIR} when set in {@code environment}, else {@code WORKDIR/.cryo}. */
+    public static Path defaultRoot(Map<String, String> environment, Path workDir) {
+        String configured = environment.get(ROOT_VARIABLE);
+        Path root = configured != null && !configured.isBlank() ? Path.of(configured) : workDir.resolve(DEFAULT_NAME);
+        return root.toAbsolutePath().normalize();
+    }
+
+    /** The catalog at {@link #defaultRoot}. */
+    public static JobCatalog configured(Map<String, String> environment, Path workDir) {
+        return at(defaultRoot(environment, workDir), environment);
+    }
+
+    /** How many context files {@code environment} says to keep per job ({@code $CRYO_KEEP_CHECKPOINTS}, default 3). */
+    public static int keepFrom(Map<String, String> environment) {
         String text = environment.get(KEEP_VARIABLE);
         if (text == null || text.isBlank()) {
             return DEFAULT_KEEP;
@@ -53,6 +66,11 @@ public final class JobCatalog {
 
     public Path root() {
         return root;
+    }
+
+    /** How many context files are kept per job. */
+    public int keep() {
+        return keep;
     }
 
     /**

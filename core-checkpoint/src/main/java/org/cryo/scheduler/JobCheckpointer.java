@@ -1,63 +1,53 @@
 package org.cryo.scheduler;
 
-import org.cryo.api.SafeText;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.cryo.api.CheckpointException;
+import org.cryo.api.CheckpointOptions;
+import org.cryo.api.Checkpointer;
 import org.cryo.api.EndAction;
+import org.cryo.api.SafeText;
 
 /**
  * Checkpoints a batch job's recorded process on the node that holds it and files the context in
- * the job's catalog directory.  The scheduler-independent half of every adapter's checkpoint,
- * vacate and migrate.
+ * the job's catalog directory: the half of every checkpoint, vacate and migration that is the same
+ * for every scheduler.  Who may ask is checked before ({@link JobControl}); here the recorded
+ * process is checked against the scheduler's record and proven the job's by the adapter, the
+ * job's lock is taken, and the engine's helper ({@code cryo-engine checkpoint}, a native program:
+ * no JVM is started for it) runs on the node as the job's user.
  */
 public final class JobCheckpointer {
     /** A checkpoint of a large process may take a while; a hung node must not hang the caller. */
     private static final long CHECKPOINT_TIMEOUT_SECONDS = 600;
+    /** How long a checkpoint waits for one already under way (a periodic one, say). */
+    private static final long LOCK_WAIT_MILLIS = 60_000;
 
-    private final Path cryoHome;
+    private final Checkpointer engine;
     private final NodeExecutor nodes;
-    private final Authorizer authorizer;
-    private final ProcessProof proof;
+    private final SchedulerAdapter adapter;
 
-    /** Who may checkpoint, vacate or migrate a job; throws a one-line refusal otherwise. */
-    @FunctionalInterface
-    public interface Authorizer {
-        void ensureMayControl(JobStatus job) throws SchedulerException;
+    public JobCheckpointer(Checkpointer engine, NodeExecutor nodes, SchedulerAdapter adapter) {
+        this.engine = engine;
+        this.nodes = nodes;
+        this.adapter = adapter;
     }
 
-    /**
-     * The scheduler's own proof that a PID the job's catalog names is one of the job's processes
-     * (the job's user can write the catalog, so the PID is only a claim).  Each adapter documents
-     * its proof; it throws {@link #notTheJobs} otherwise.
-     */
-    @FunctionalInterface
-    public interface ProcessProof {
-        void prove(JobStatus job, JobProcess process) throws SchedulerException;
+    public NodeExecutor nodes() {
+        return nodes;
     }
 
-    /** The one refusal of a {@link ProcessProof}. */
+    /** The one refusal of a {@link SchedulerAdapter#proveMembership} proof. */
     public static SchedulerException notTheJobs(JobStatus job, JobProcess process, String why) {
         return new SchedulerException("process " + process.pid() + " named by the catalog of job " + job.jobId()
                 + " is not one of the job's processes (" + why + ")");
     }
 
-    public JobCheckpointer(Path cryoHome, NodeExecutor nodes, Authorizer authorizer, ProcessProof proof) {
-        this.cryoHome = cryoHome;
-        this.nodes = nodes;
-        this.authorizer = authorizer;
-        this.proof = proof;
-    }
-
-    public Authorizer authorizer() {
-        return authorizer;
-    }
-
     /**
      * The process cr_run recorded for {@code job} in this run of it, checked against what the
-     * scheduler says (active, on the recorded node, same restart count).
+     * scheduler says (active, on one of the job's nodes, the same run).
      */
     public JobProcess processOf(JobStatus job, JobDirectory dir) throws SchedulerException {
         if (!job.state().isActive()) {
@@ -75,9 +65,9 @@ public final class JobCheckpointer {
             throw new SchedulerException(job.describe() + ": recorded process " + process.pid() + " ran on "
                     + SafeText.escape(process.node()) + ", not on the job's nodes (stale record?)");
         }
-        if (job.restartCount() >= 0 && process.restartCount() != job.restartCount()) {
-            throw new SchedulerException(job.describe() + ": its process has not started yet in this run (restart "
-                    + job.restartCount() + ")");
+        if (!JobRun.sameRun(job.run(), process.run())) {
+            throw new SchedulerException(job.describe() + ": its process has not started yet in this run (run "
+                    + job.run() + ", recorded " + process.run() + ")");
         }
         return process;
     }
@@ -85,16 +75,14 @@ public final class JobCheckpointer {
     /** {@link #processOf}, proven to be the job's by the scheduler's record: what may be checkpointed or signalled. */
     public JobProcess provenProcessOf(JobStatus job, JobDirectory dir) throws SchedulerException {
         JobProcess process = processOf(job, dir);
-        proof.prove(job, process);
+        adapter.proveMembership(job, process, nodes);
         return process;
     }
 
-    /** Checkpoints the job's process, ends it as asked, and commits the context file. */
+    /** Checkpoints the job's process under the job's lock, ends it as asked, and commits the context file. */
     public CheckpointRecord checkpoint(JobStatus job, JobDirectory dir, EndAction end) throws SchedulerException {
-        authorizer.ensureMayControl(job);
         if (isDisabled(job, dir)) {
-            SchedulerException e = new SchedulerException(job.describe() + ": checkpoints are disabled ('checkpoint enable "
-                    + job.jobId() + "' allows them again)");
+            SchedulerException e = disabled(job);
             recordError(dir, 1, e.getMessage());
             throw e;
         }
@@ -109,13 +97,18 @@ public final class JobCheckpointer {
                     + LOCK_WAIT_MILLIS / 1000 + " s");
         }
         try (AutoCloseable held = lock.get()) {
-            return checkpointEnabled(job, dir, end);
+            return checkpointLocked(job, dir, end);
         } catch (SchedulerException e) {
             recordError(dir, e instanceof CheckpointFailed failed ? failed.status : 1, e.getMessage());
             throw e;
         } catch (Exception e) {   // closing the lock
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         }
+    }
+
+    static SchedulerException disabled(JobStatus job) {
+        return new SchedulerException(job.describe() + ": checkpoints are disabled ('checkpoint enable "
+                + job.jobId() + "' allows them again)");
     }
 
     /** Whether checkpoints of the job are disabled; a planted marker is refused. */
@@ -127,9 +120,6 @@ public final class JobCheckpointer {
         }
     }
 
-    /** How long a checkpoint waits for one already under way (a periodic one, say). */
-    private static final long LOCK_WAIT_MILLIS = 60_000;
-
     /** Records a failure as the job's last checkpoint error (best effort). */
     public static void recordError(JobDirectory dir, int code, String message) {
         try {
@@ -139,7 +129,7 @@ public final class JobCheckpointer {
         }
     }
 
-    /** cr_checkpoint failed on the node: its exit status is the error code. */
+    /** The engine failed on the node: its exit status is the error code. */
     private static final class CheckpointFailed extends SchedulerException {
         private static final long serialVersionUID = 1L;
         final int status;
@@ -150,22 +140,28 @@ public final class JobCheckpointer {
         }
     }
 
-    private CheckpointRecord checkpointEnabled(JobStatus job, JobDirectory dir, EndAction end) throws SchedulerException {
+    private CheckpointRecord checkpointLocked(JobStatus job, JobDirectory dir, EndAction end) throws SchedulerException {
         JobProcess process = provenProcessOf(job, dir);
         long start = System.nanoTime();
         Path file;
+        List<String> command;
         try {
             dir.create();
             file = dir.nextContext();
+            command = engine.checkpointCommand(process.pid(), CheckpointOptions.builder().file(file).endAction(end).build());
         } catch (IOException e) {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
+        } catch (CheckpointException e) {
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         }
-        NodeExecutor.Result result = nodes.run(process.node(), asJobUser(job, checkpointCommand(file, end, process.pid())),
-                CHECKPOINT_TIMEOUT_SECONDS);
-        if (result.status() != 0) {
+        NodeExecutor.Result result = nodes.run(process.node(), asJobUser(job, command), CHECKPOINT_TIMEOUT_SECONDS);
+        String verdict = machineLine(result);
+        try {
+            Checkpointer.checkpointResult(verdict, file, process.pid());
+        } catch (CheckpointException e) {
             throw new CheckpointFailed("checkpoint of job " + job.jobId() + " (pid " + process.pid() + " on "
-                    + process.node() + ") failed: " + SafeText.escape(result.lastLine(), 2 * SafeText.MAX_LENGTH),
-                    result.status());
+                    + process.node() + ") failed: " + SafeText.escape(e.getMessage(), 2 * SafeText.MAX_LENGTH),
+                    result.status() == 0 ? 1 : result.status());
         }
         try {
             dir.commit(file);
@@ -177,43 +173,29 @@ public final class JobCheckpointer {
                 (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** The helper's "OK ..." or "ERROR ..." line among what the node printed; else its last line. */
+    private static String machineLine(NodeExecutor.Result result) {
+        String[] lines = result.output().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (lines[i].startsWith("OK\t") || lines[i].startsWith("ERROR\t")) {
+                return lines[i];
+            }
+        }
+        return result.output().isBlank() ? "exit status " + result.status() : result.lastLine();
+    }
+
     /**
      * root checkpoints another user's job as that user ({@code runuser}): the engine then writes
      * the context file into the user's catalog with the user's rights only (a directory swapped
      * for a link cannot make it write elsewhere), the file is the user's for the restart, and
      * ptrace reaches the user's processes only, whatever PID the catalog names.
      */
-    static List<String> asJobUser(JobStatus job, List<String> command) {
+    private static List<String> asJobUser(JobStatus job, List<String> command) {
         if (!"root".equals(System.getProperty("user.name")) || "root".equals(job.user())) {
             return command;
         }
-        List<String> full = new ArrayList<>(List.of("runuser", "-u", job.user(), "--"));
-        full.addAll(command);
-        return full;
-    }
-
-    private List<String> checkpointCommand(Path file, EndAction end, long pid) {
-        List<String> command = new ArrayList<>(List.of(cryoHome.resolve("bin/cr_checkpoint").toString(),
-                "-f", file.toString()));
-        switch (end) {
-            case RUNNING -> { }
-            case STOP -> command.add("--stop");
-            case TERM -> command.add("--term");
-            case KILL -> command.add("--kill");
-            default -> throw new IllegalArgumentException("unsupported end action " + end);
-        }
-        command.add(Long.toString(pid));
-        return command;
-    }
-
-    /**
-     * Only root or the job's owner may checkpoint a job.  (Slurm additionally lets SlurmUser and
-     * operators act; those run as root here or through the scheduler's own permission check.)
-     */
-    public static void ensureMayControl(JobStatus job) throws SchedulerException {
-        String me = System.getProperty("user.name");
-        if (!"root".equals(me) && !me.equals(job.user())) {
-            throw new SchedulerException(job.describe() + " belongs to " + job.user() + ", not to " + me);
-        }
+        List<String> asUser = new ArrayList<>(List.of("runuser", "-u", job.user(), "--"));
+        asUser.addAll(command);
+        return asUser;
     }
 }

@@ -295,6 +295,59 @@ public final class JobDirectory {
         }
     }
 
+    /**
+     * Retention once a run of the job is over (a scheduler's clean hook): the run's records go
+     * (process, vacating marker, lock, temporary files), the last {@code keep} context files stay,
+     * and with {@code keep == 0} the job's directory goes too, if nothing but Cryo's files was in
+     * it.  By descriptor, as everything here: a link is removed, never followed, and a file Cryo
+     * did not write (another user's, a directory) is refused before anything is removed.
+     * Returns how many files were removed.
+     */
+    public int clean(int keep) throws IOException {
+        if (keep < 0) {
+            throw new IllegalArgumentException("keep must not be negative, not " + keep);
+        }
+        int removed = 0;
+        boolean foreign = false;
+        try (SecureDirectoryStream<Path> d = open()) {
+            List<String> names = new ArrayList<>();
+            d.forEach(entry -> names.add(entry.getFileName().toString()));   // a directory stream iterates once
+            List<String> contexts = new ArrayList<>(names.stream().filter(name -> sequence(Path.of(name)) >= 0).toList());
+            contexts.sort((a, b) -> Long.compare(sequence(Path.of(a)), sequence(Path.of(b))));
+            List<String> doomed = new ArrayList<>(contexts.subList(0, Math.max(0, contexts.size() - keep)));
+            for (String name : names) {
+                String base = name.endsWith(".tmp") ? name.substring(0, name.length() - 4) : name;
+                if (CRYO_FILES.contains(base) || name.endsWith(".tmp") || (keep == 0 && name.equals(LATEST))) {
+                    doomed.add(name);
+                } else if (sequence(Path.of(base)) < 0 && !name.equals(LATEST)) {
+                    foreign = true;
+                }
+            }
+            for (String name : doomed) {
+                Optional<PosixFileAttributes> attributes = attributesOf(d, name);
+                if (attributes.isPresent() && !attributes.get().isSymbolicLink()) {
+                    ensureRegularFile(attributes.get(), dir.resolve(name));
+                }
+            }
+            for (String name : doomed) {
+                if (attributesOf(d, name).isPresent()) {
+                    d.deleteFile(Path.of(name));   // unlinkat: a link is removed, never followed
+                    removed++;
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+        if (keep == 0 && !foreign) {
+            try (SecureDirectoryStream<Path> catalogRoot = openRoot()) {
+                catalogRoot.deleteDirectory(Path.of(jobId));
+            } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException e) {
+                // something appeared meanwhile, or another clean was first: the directory stays
+            }
+        }
+        return removed;
+    }
+
     /** context.000042 -> 42; anything else -> -1. */
     static long sequence(Path file) {
         Matcher matcher = CONTEXT_NAME.matcher(file.getFileName().toString());

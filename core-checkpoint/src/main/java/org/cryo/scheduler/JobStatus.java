@@ -11,12 +11,12 @@ import java.util.List;
  * @param nativeState  the scheduler's own state name, for messages ("RUNNING", "r", "R")
  * @param user         the owner's user name
  * @param nodes        the nodes it runs on (empty unless active)
- * @param workDir      the job's working directory (where its catalog lives by default)
- * @param restartCount how many times it was requeued
- * @param requeueable  whether the scheduler will requeue it
+ * @param catalogRoot  the root of the job's catalog (its provider decides: see {@link BatchJob#catalogRoot})
+ * @param run          the current run's id ({@link JobRun#id()}; "" if the scheduler does not name runs)
+ * @param requeueable  whether the scheduler will give the job back to the queue after a vacate
  */
 public record JobStatus(String jobId, JobState state, String nativeState, String user, List<String> nodes,
-                        Path workDir, int restartCount, boolean requeueable) {
+                        Path catalogRoot, String run, boolean requeueable) {
     public JobStatus {
         nodes = List.copyOf(nodes);
     }

@@ -24,17 +24,17 @@ public final class Migration {
         }
     }
 
-    public static List<Outcome> migrate(SchedulerAdapter adapter, String node, String reason) throws SchedulerException {
-        adapter.drain(node, reason);
+    public static List<Outcome> migrate(JobControl jobs, String node, String reason) throws SchedulerException {
+        jobs.adapter().drain(node, reason);
         List<Outcome> outcomes = new ArrayList<>();
-        for (JobStatus job : adapter.jobsOn(node)) {
-            if (adapter.processes(job.jobId()).isEmpty()) {
+        for (JobStatus job : jobs.adapter().jobsOn(node)) {
+            if (jobs.processes(job.jobId()).isEmpty()) {
                 outcomes.add(new Outcome(job.jobId(), null, "not checkpointable (no cr_run process)", null));
                 continue;
             }
             // One job that cannot be checkpointed must not keep the node's other jobs on it.
             try {
-                outcomes.add(new Outcome(job.jobId(), adapter.vacate(job.jobId(), VacateMode.REQUEUE), null, null));
+                outcomes.add(new Outcome(job.jobId(), jobs.vacate(job.jobId(), VacateMode.REQUEUE), null, null));
             } catch (SchedulerException e) {
                 outcomes.add(new Outcome(job.jobId(), null, null, e.getMessage()));
             }

@@ -45,6 +45,11 @@ public final class NodeExecutor {
         return localNode;
     }
 
+    /** Is {@code node} this host (its full or short name)? */
+    public boolean isLocal(String node) {
+        return node.equals(localNode) || node.equals(shortName(localNode));
+    }
+
     /** The result of a command: exit status and what it printed (stdout and stderr together). */
     public record Result(int status, String output) {
         /** The last non-empty line of output: where tools put their one-line error. */
@@ -56,7 +61,7 @@ public final class NodeExecutor {
 
     /** The full command line that runs {@code command} on {@code node}. */
     public List<String> commandFor(String node, List<String> command) {
-        if (node.equals(localNode) || node.equals(shortName(localNode))) {
+        if (isLocal(node)) {
             return List.copyOf(command);
         }
         List<String> full = new ArrayList<>();

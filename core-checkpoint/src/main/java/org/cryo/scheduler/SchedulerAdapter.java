@@ -4,40 +4,49 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One batch system, as Cryo drives it.  Every adapter documents which scheduler action triggers
- * which of these (its mapping table) and names the scheduler API version it speaks.
- *
- * <p>Checkpoints run on the node that holds the job; adapters do that through
- * {@link JobCheckpointer}, so only the scheduler-specific steps (state, requeue, hold, drain)
- * are theirs.
+ * One batch system's verbs and state, as Cryo drives it.  An adapter does no workflow of its own:
+ * checkpoint, vacate, restart, enable/disable, last error, permissions, locking, the catalog and
+ * retention are the core's ({@link JobControl}), the same for every scheduler.  Every adapter
+ * documents its mapping table (which scheduler action triggers which Cryo action) and names the
+ * scheduler API version it speaks.
  */
 public interface SchedulerAdapter {
-    /** "slurm", "gridengine", "pbs". */
+    /** "slurm", "gridengine", "pbs": its provider's {@link SchedulerAdapterProvider#scheduler()}. */
     String scheduler();
 
     /** The scheduler API this adapter speaks, e.g. "slurmrestd v0.0.38" or "DRMAA 1.0". */
     String apiVersion();
 
-    /** The job's state; fails with a one-line message for an unknown job. */
+    /** The job's state; fails with a one-line message for an unknown job (a malformed id: IllegalArgumentException). */
     JobStatus job(String jobId) throws SchedulerException;
 
     /** The active jobs on {@code node}. */
     List<JobStatus> jobsOn(String node) throws SchedulerException;
 
-    /** The job's checkpointable process(es) as recorded by cr_run; empty if it has none. */
-    List<JobProcess> processes(String jobId) throws SchedulerException;
-
-    /** Checkpoint the job and let it run on (Slurm 19.05 {@code checkpoint create}, Torque {@code qchkpt}). */
-    CheckpointRecord checkpoint(String jobId) throws SchedulerException;
+    /**
+     * Whether {@code user} is one of the scheduler's operators, who may act on every job and
+     * node (Slurm: SlurmUser, AdminLevel Operator or Administrator; Grid Engine: managers and
+     * operators).  Root and a job's owner need no such answer: the core lets them.
+     */
+    boolean isOperator(String user) throws SchedulerException;
 
     /**
-     * Checkpoint the job, end its process, and give it back to the queue: eligible at once
-     * ({@link VacateMode#REQUEUE}) or held until {@link #restart} ({@link VacateMode#HOLD}).
+     * The scheduler's own proof that {@code process}, which the job's catalog names (the job's
+     * user can write it: a claim), is one of the job's processes on {@code process.node()}: throws
+     * {@link JobCheckpointer#notTheJobs} otherwise.  Commands on the node go through {@code nodes}.
+     * (Slurm: {@code scontrol listpids} and the real uid; Grid Engine: the job's additional group id
+     * or process group; PBS: the job's session id.)
      */
-    CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException;
+    void proveMembership(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException;
 
-    /** Let a vacated job run again; it carries on from its latest context file. */
-    void restart(String jobId) throws SchedulerException;
+    /**
+     * The end of a vacate: the job's process is checkpointed and ended; give the job back to the
+     * queue, eligible at once ({@link VacateMode#REQUEUE}) or held ({@link VacateMode#HOLD}).
+     */
+    void requeue(JobStatus job, VacateMode mode) throws SchedulerException;
+
+    /** Let a vacated (held or pending) job run again; it carries on from its latest context file. */
+    void release(JobStatus job) throws SchedulerException;
 
     /** Take a node out of scheduling (running jobs stay). */
     void drain(String node, String reason) throws SchedulerException;

@@ -1,19 +1,23 @@
 /**
- * The scheduler SPI: what Cryo needs from a batch system (Slurm, Grid Engine, PBS) and what it
- * offers it.
+ * The scheduler SPI: what Cryo needs from a batch system and what it offers it (docs/SCHEDULERS.md).
  *
- * <p>An adapter ({@link org.cryo.scheduler.SchedulerAdapter}, found through
- * {@link org.cryo.scheduler.SchedulerAdapterProvider} and {@link java.util.ServiceLoader}) knows
- * the scheduler's API: job state, requeue, hold and release, node drain.  What is the same for
- * every scheduler lives here: the catalog of context files per job on shared storage
- * ({@link org.cryo.scheduler.JobCatalog}), the record of a job's checkpointable process that
- * {@code cr_run} leaves there ({@link org.cryo.scheduler.JobProcess}), running a checkpoint on the
- * node that holds the job ({@link org.cryo.scheduler.NodeExecutor},
- * {@link org.cryo.scheduler.JobCheckpointer}), and recognising a batch job from its environment
- * ({@link org.cryo.scheduler.BatchJob}).
+ * <p>A scheduler plugs in one {@link org.cryo.scheduler.SchedulerAdapterProvider}, found through
+ * {@link java.util.ServiceLoader} only: it recognises its own jobs from their environment
+ * ({@link org.cryo.scheduler.BatchJob}, with the run, {@link org.cryo.scheduler.JobRun}, and the
+ * catalog root it decides), creates its {@link org.cryo.scheduler.SchedulerAdapter} (the scheduler's
+ * verbs and state: job state, operators, the proof that a PID is the job's, requeue/hold, release,
+ * drain) and brings its {@code cryo <scheduler>} commands.  The core knows no scheduler by name.
  *
- * <p>The verbs map onto each scheduler's own: Slurm's {@code scontrol requeue/requeuehold/release},
- * Grid Engine's checkpointing environment ({@code migr_command}) and DRMAA {@code control()},
- * PBS's {@code qhold}/{@code qrls} and MoM {@code $action checkpoint[_abort]}.
+ * <p>The workflows are the core's, the same for every scheduler ({@link org.cryo.scheduler.JobControl}):
+ * checkpoint, vacate (checkpoint, end, requeue or hold), restart, enable/disable, last error,
+ * node migration ({@link org.cryo.scheduler.Migration}), with the permission checks
+ * ({@link org.cryo.scheduler.Permissions}), the catalog of context files on shared storage
+ * ({@link org.cryo.scheduler.JobCatalog}, {@link org.cryo.scheduler.JobDirectory}: untrusted, read by
+ * descriptor), the job's lock and retention, and the checkpoint on the job's node
+ * ({@link org.cryo.scheduler.JobCheckpointer} runs the engine's native helper there through
+ * {@link org.cryo.scheduler.NodeExecutor}).  The same workflows serve the node-side entry points a
+ * scheduler's own hooks call, {@code cryo job checkpoint|migrate|restart|clean} (Grid Engine's
+ * checkpointing environment, PBS MoM actions), and cr_run's periodic checkpoints
+ * ({@link org.cryo.scheduler.PeriodicCheckpoints}, {@link org.cryo.scheduler.CheckpointInterval}).
  */
 package org.cryo.scheduler;

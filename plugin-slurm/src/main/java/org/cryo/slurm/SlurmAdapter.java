@@ -1,27 +1,25 @@
 package org.cryo.slurm;
 
-import org.cryo.api.SafeText;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.cryo.api.EndAction;
-import org.cryo.scheduler.CheckpointRecord;
-import org.cryo.scheduler.JobCatalog;
-import org.cryo.scheduler.JobCheckpointer;
-import org.cryo.scheduler.JobDirectory;
 import org.cryo.scheduler.JobProcess;
+import org.cryo.scheduler.JobState;
 import org.cryo.scheduler.JobStatus;
+import org.cryo.scheduler.NodeExecutor;
 import org.cryo.scheduler.SchedulerAdapter;
 import org.cryo.scheduler.SchedulerException;
 import org.cryo.scheduler.VacateMode;
 
 /**
- * Cryo's Slurm adapter: job state through slurmrestd ({@link SlurmApi}), requeue/hold/drain through
- * {@code scontrol} ({@link SlurmCommands}), checkpoints on the job's node through
- * {@link JobCheckpointer}.  The mapping of Slurm actions to these is in plugin-slurm/README.md.
+ * Cryo's Slurm adapter: Slurm's verbs and state only.  Job state through slurmrestd
+ * ({@link SlurmApi}); requeue, hold, release and drain through {@code scontrol}
+ * ({@link SlurmCommands}); the proof that a PID is the job's through {@code scontrol listpids}
+ * ({@link SlurmProcessProof}); operators from SlurmUser and the accounting's admin levels
+ * ({@link SlurmOperators}).  The workflows are the core's ({@link org.cryo.scheduler.JobControl}).
+ * The mapping of Slurm actions to these is in plugin-slurm/README.md.
  */
 public final class SlurmAdapter implements SchedulerAdapter {
     /** How long a requeued job may take to finish its old run and become eligible again. */
@@ -29,22 +27,21 @@ public final class SlurmAdapter implements SchedulerAdapter {
 
     private final SlurmApi api;
     private final SlurmCommands scontrol;
-    private final JobCheckpointer checkpointer;
-    private final SlurmPermissions permissions;
+    private final SlurmProcessProof proof;
+    private final SlurmOperators operators;
     private final Map<String, String> environment;
 
-    SlurmAdapter(SlurmApi api, SlurmCommands scontrol, JobCheckpointer checkpointer, SlurmPermissions permissions,
-                 Map<String, String> environment) {
+    SlurmAdapter(SlurmApi api, SlurmCommands scontrol, SlurmProcessProof proof, Map<String, String> environment) {
         this.api = api;
         this.scontrol = scontrol;
-        this.checkpointer = checkpointer;
-        this.permissions = permissions;
+        this.proof = proof;
+        this.operators = new SlurmOperators(scontrol);
         this.environment = Map.copyOf(environment);
     }
 
     @Override
     public String scheduler() {
-        return "slurm";
+        return SlurmAdapterProvider.NAME;
     }
 
     @Override
@@ -58,14 +55,14 @@ public final class SlurmAdapter implements SchedulerAdapter {
 
     @Override
     public JobStatus job(String jobId) throws SchedulerException {
-        return api.job(validJobId(jobId)).status();
+        return api.job(validJobId(jobId)).status(environment);
     }
 
     @Override
     public List<JobStatus> jobsOn(String node) throws SchedulerException {
         List<JobStatus> jobs = new ArrayList<>();
         for (SlurmJob job : api.jobs()) {
-            JobStatus status = job.status();
+            JobStatus status = job.status(environment);
             if (status.state().isActive() && status.nodes().contains(node)) {
                 jobs.add(status);
             }
@@ -73,141 +70,41 @@ public final class SlurmAdapter implements SchedulerAdapter {
         return jobs;
     }
 
-    /** The job's directory in its catalog ($CRYO_CHECKPOINT_DIR, else WORKDIR/.cryo). */
-    public JobDirectory directory(JobStatus job) {
-        return JobCatalog.configured(environment, job.workDir()).job(job.jobId(), job.user());
+    @Override
+    public boolean isOperator(String user) throws SchedulerException {
+        return operators.isOperator(user);
+    }
+
+    @Override
+    public void proveMembership(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException {
+        proof.prove(job, process, nodes);
     }
 
     /**
-     * {@link #directory}, checked as a whole before anything is done in it: the job's user can
-     * write there, so a planted link or another user's file is refused by name first.
-     */
-    public JobDirectory checkedDirectory(JobStatus job) throws SchedulerException {
-        JobDirectory dir = directory(job);
-        try {
-            dir.verify();
-        } catch (IOException e) {
-            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
-        }
-        return dir;
-    }
-
-    @Override
-    public List<JobProcess> processes(String jobId) throws SchedulerException {
-        JobStatus job = job(jobId);
-        try {
-            return List.of(checkpointer.processOf(job, checkedDirectory(job)));
-        } catch (SchedulerException notCheckpointable) {
-            return List.of();
-        }
-    }
-
-    @Override
-    public CheckpointRecord checkpoint(String jobId) throws SchedulerException {
-        JobStatus job = job(jobId);
-        permissions.ensureMayControl(job);   // before the catalog is even looked at
-        return checkpointer.checkpoint(job, checkedDirectory(job), EndAction.RUNNING);
-    }
-
-    /**
-     * Checkpoint, kill the process (so no work is done after the context was taken), then
-     * {@code scontrol requeue} (made eligible at once) or {@code scontrol requeuehold}.  cr_run
-     * sees the vacating marker and waits for Slurm to end the run instead of failing the job.
+     * {@code scontrol requeue} (then made eligible at once: see {@link #makeEligibleNow}) or
+     * {@code scontrol requeuehold}.
      */
     @Override
-    public CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException {
-        JobStatus job = job(jobId);
-        permissions.ensureMayControl(job);
-        JobDirectory dir = checkedDirectory(job);
-        if (!job.requeueable()) {
-            throw recorded(dir, new SchedulerException(job.describe()
-                    + " cannot be requeued (submitted with --no-requeue); not vacated"));
-        }
-        if (JobCheckpointer.isDisabled(job, dir)) {
-            throw new SchedulerException(job.describe() + ": checkpoints are disabled ('checkpoint enable " + jobId
-                    + "' allows them again)");
-        }
-        try {
-            checkpointer.provenProcessOf(job, dir);   // refuse before marking anything
-        } catch (SchedulerException e) {
-            throw recorded(dir, e);
-        }
-        mark(dir);
-        CheckpointRecord record;
-        try {
-            record = checkpointer.checkpoint(job, dir, EndAction.KILL);
-        } catch (SchedulerException e) {
-            unmark(dir);
-            throw e;
-        }
-        try {
-            if (mode == VacateMode.HOLD) {
-                scontrol.requeueHold(jobId);
-            } else {
-                scontrol.requeue(jobId);
-                makeEligibleNow(jobId);
-            }
-        } catch (SchedulerException e) {
-            unmark(dir);
-            throw recorded(dir, new SchedulerException("job " + jobId + " was checkpointed to " + record.file()
-                    + " but not requeued: " + e.getMessage(), e));
-        }
-        return record;
-    }
-
-    /** Slurm 19.05 {@code checkpoint disable/enable}: while disabled, create/requeue/vacate refuse. */
-    public void setCheckpointsEnabled(String jobId, boolean enabled) throws SchedulerException {
-        JobStatus job = job(jobId);
-        permissions.ensureMayControl(job);
-        JobDirectory dir = checkedDirectory(job);
-        try {
-            dir.setDisabled(!enabled);
-        } catch (IOException e) {
-            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+    public void requeue(JobStatus job, VacateMode mode) throws SchedulerException {
+        if (mode == VacateMode.HOLD) {
+            scontrol.requeueHold(job.jobId());
+        } else {
+            scontrol.requeue(job.jobId());
+            makeEligibleNow(job.jobId());
         }
     }
 
-    /** Slurm 19.05 {@code checkpoint error}: the last error recorded for the job, if any. */
-    public Optional<JobDirectory.CheckpointError> lastError(String jobId) throws SchedulerException {
-        JobStatus job = job(jobId);
-        try {
-            return checkedDirectory(job).lastError();
-        } catch (IOException e) {
-            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static SchedulerException recorded(JobDirectory dir, SchedulerException e) {
-        JobCheckpointer.recordError(dir, 1, e.getMessage());
-        return e;
-    }
-
+    /** A held job is released ({@code scontrol release}); either way it may start at once. */
     @Override
-    public void restart(String jobId) throws SchedulerException {
-        JobStatus job = job(jobId);
-        permissions.ensureMayControl(job);
-        checkedDirectory(job);
-        try {
-            if (directory(job).latest().isEmpty()) {
-                throw new SchedulerException(job.describe() + " has no context file in "
-                        + SafeText.escape(directory(job).path().toString()));
-            }
-        } catch (IOException e) {
-            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+    public void release(JobStatus job) throws SchedulerException {
+        if (job.state() == JobState.HELD) {
+            scontrol.release(job.jobId());
         }
-        switch (job.state()) {
-            case HELD -> {
-                scontrol.release(jobId);
-                makeEligibleNow(jobId);
-            }
-            case PENDING -> makeEligibleNow(jobId);
-            default -> throw new SchedulerException(job.describe() + " is not waiting to restart (vacate it first)");
-        }
+        makeEligibleNow(job.jobId());
     }
 
     @Override
     public void drain(String node, String reason) throws SchedulerException {
-        permissions.ensurePrivileged("drain or migrate node " + node);
         scontrol.drainNode(node, reason);
     }
 
@@ -267,26 +164,10 @@ public final class SlurmAdapter implements SchedulerAdapter {
         }
     }
 
-    private static void mark(JobDirectory dir) throws SchedulerException {
-        try {
-            dir.create().markVacating();
-        } catch (IOException e) {
-            throw new SchedulerException("job " + dir.jobId() + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void unmark(JobDirectory dir) {
-        try {
-            dir.clearVacating();
-        } catch (IOException ignored) {
-            // cr_run stops waiting after its time-out anyway
-        }
-    }
-
     /** Slurm job ids are numbers (array tasks: 12_3); anything else is a usage error, not a REST path. */
     static String validJobId(String jobId) {
         if (jobId == null || !jobId.matches("\\d+(_\\d+)?")) {
-            throw new IllegalArgumentException("invalid Slurm job id '" + jobId + "'");
+            throw new IllegalArgumentException("invalid Slurm job id '" + org.cryo.api.SafeText.escape(String.valueOf(jobId)) + "'");
         }
         return jobId;
     }

@@ -1,35 +1,40 @@
 package org.cryo.slurm;
 
-import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
-import org.cryo.engine.CryoHome;
-import org.cryo.scheduler.JobCheckpointer;
-import org.cryo.scheduler.NodeExecutor;
-import org.cryo.scheduler.SchedulerAdapter;
+import java.util.Optional;
+import org.cryo.scheduler.BatchJob;
 import org.cryo.scheduler.SchedulerAdapterProvider;
 import org.cryo.scheduler.SchedulerException;
+import org.cryo.slurm.cli.SbatchCommand;
+import org.cryo.slurm.cli.SlurmCommand;
 
-/** Registered in META-INF/services: {@code SchedulerAdapterProvider.find("slurm")}. */
+/**
+ * Slurm's entry into Cryo (META-INF/services): a Slurm job recognised from its environment
+ * ({@link SlurmJobEnvironment}), the adapter, and {@code cryo slurm} and {@code cryo sbatch}.
+ */
 public final class SlurmAdapterProvider implements SchedulerAdapterProvider {
+    public static final String NAME = "slurm";
+
     @Override
     public String scheduler() {
-        return "slurm";
+        return NAME;
     }
 
     @Override
-    public SchedulerAdapter create(Map<String, String> environment) throws SchedulerException {
-        return createSlurm(environment);
+    public Optional<BatchJob> detect(Map<String, String> environment) {
+        return SlurmJobEnvironment.detect(environment);
     }
 
-    public static SlurmAdapter createSlurm(Map<String, String> environment) throws SchedulerException {
+    @Override
+    public SlurmAdapter create(Map<String, String> environment) throws SchedulerException {
         SlurmConfig config = SlurmConfig.from(environment);
-        Path home = CryoHome.find().orElseThrow(() -> new SchedulerException(
-                "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
-        SlurmCommands scontrol = new SlurmCommands(config.scontrol());
-        SlurmPermissions permissions = new SlurmPermissions(scontrol, System.getProperty("user.name"));
-        NodeExecutor nodes = NodeExecutor.configured(environment);
-        return new SlurmAdapter(config.api(), scontrol,
-                new JobCheckpointer(home, nodes, permissions, new SlurmProcessProof(config.scontrol(), nodes)),
-                permissions, environment);
+        return new SlurmAdapter(config.api(), new SlurmCommands(config.scontrol()),
+                new SlurmProcessProof(config.scontrol()), environment);
+    }
+
+    @Override
+    public List<Object> commands() {
+        return List.of(new SlurmCommand(), new SbatchCommand());
     }
 }

@@ -2,6 +2,8 @@ package org.cryo.slurm;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobState;
 import org.cryo.scheduler.JobStatus;
 
@@ -35,8 +37,13 @@ public record SlurmJob(String jobId, String jobState, String reason, String user
         };
     }
 
-    public JobStatus status() {
+    /**
+     * The SPI's view, the catalog where {@link SlurmAdapterProvider#detect} puts it for the job:
+     * {@code $CRYO_CHECKPOINT_DIR} in {@code environment}, else WorkDir/.cryo.
+     */
+    public JobStatus status(Map<String, String> environment) {
         return new JobStatus(jobId, state(), isHeld() ? jobState + "," + reason : jobState, user, nodes,
-                Path.of(workDir.isEmpty() ? "/" : workDir), restartCount, requeue);
+                JobCatalog.defaultRoot(environment, Path.of(workDir.isEmpty() ? "/" : workDir)),
+                Integer.toString(restartCount), requeue);
     }
 }

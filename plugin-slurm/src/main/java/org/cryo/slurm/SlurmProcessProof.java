@@ -16,24 +16,21 @@ import org.cryo.scheduler.SchedulerException;
  * plugin) must list it, and its real uid ({@code ps -o ruser}) must be the job's user.  Run
  * before a privileged Cryo checkpoints or signals it (plugin-slurm/README.md, "Trusting the catalog").
  */
-final class SlurmProcessProof implements JobCheckpointer.ProcessProof {
+final class SlurmProcessProof {
     private static final long TIMEOUT_SECONDS = 30;
 
     private final String scontrol;
-    private final NodeExecutor nodes;
 
-    SlurmProcessProof(String scontrol, NodeExecutor nodes) {
+    SlurmProcessProof(String scontrol) {
         this.scontrol = scontrol;
-        this.nodes = nodes;
     }
 
-    @Override
-    public void prove(JobStatus job, JobProcess process) throws SchedulerException {
-        if (!jobPids(job, process).contains(process.pid())) {
+    void prove(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException {
+        if (!jobPids(job, process, nodes).contains(process.pid())) {
             throw JobCheckpointer.notTheJobs(job, process, "'scontrol listpids " + job.jobId() + "' on "
                     + process.node() + " does not list it");
         }
-        String realUser = realUser(job, process);
+        String realUser = realUser(job, process, nodes);
         if (!realUser.equals(job.user())) {
             throw JobCheckpointer.notTheJobs(job, process, "it runs as " + SafeText.escape(realUser)
                     + ", the job as " + job.user());
@@ -41,7 +38,7 @@ final class SlurmProcessProof implements JobCheckpointer.ProcessProof {
     }
 
     /** The PIDs in {@code scontrol listpids JOBID} ("PID JOBID STEPID LOCALID GLOBALID" lines). */
-    private Set<Long> jobPids(JobStatus job, JobProcess process) throws SchedulerException {
+    private Set<Long> jobPids(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException {
         NodeExecutor.Result listed = nodes.run(process.node(), List.of(scontrol, "listpids", job.jobId()), TIMEOUT_SECONDS);
         if (listed.status() != 0) {
             throw JobCheckpointer.notTheJobs(job, process, "'scontrol listpids " + job.jobId() + "' on " + process.node()
@@ -58,7 +55,7 @@ final class SlurmProcessProof implements JobCheckpointer.ProcessProof {
     }
 
     /** The process's real user on its node, by name (a number if the node cannot name it). */
-    private String realUser(JobStatus job, JobProcess process) throws SchedulerException {
+    private String realUser(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException {
         NodeExecutor.Result ps = nodes.run(process.node(),
                 List.of("ps", "-o", "ruser:256=", "-p", Long.toString(process.pid())), TIMEOUT_SECONDS);
         if (ps.status() != 0 || ps.output().isBlank()) {

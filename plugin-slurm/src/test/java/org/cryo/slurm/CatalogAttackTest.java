@@ -12,6 +12,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.CheckpointRecord;
 import org.cryo.scheduler.JobState;
 import org.cryo.scheduler.SchedulerException;
@@ -36,14 +37,14 @@ class CatalogAttackTest {
     private static final String USER = "cryotest";
 
     private static Map<String, String> environment;
-    private static SlurmAdapter slurm;
+    private static JobControl slurm;
     private static String headNode;
 
     @BeforeAll
     static void connect() throws Exception {
         TestCluster.ensureUser(USER);
         environment = TestCluster.environment();
-        slurm = SlurmAdapterProvider.createSlurm(environment);
+        slurm = JobControl.open("slurm", environment);
         headNode = environment.get("SLURM_NODES").split(" ")[0];
     }
 
@@ -97,7 +98,7 @@ class CatalogAttackTest {
 
             writeAsUser(process, record);
             assertEquals(JobState.RUNNING, slurm.job(jobId).state(), "the job runs on");
-            assertEquals(0, slurm.job(jobId).restartCount(), "not requeued");
+            assertEquals(Integer.toString(0), slurm.job(jobId).run(), "not requeued");
             assertTrue(slurm.directory(slurm.job(jobId)).contexts().isEmpty(), "no checkpoint was taken");
             assertTrue(sleeper.isAlive(), "root's sleeper lives");
             assertEquals(before, Victim.of(victim), "victim at the end");

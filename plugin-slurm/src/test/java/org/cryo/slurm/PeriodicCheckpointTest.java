@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.JobDirectory;
 import org.cryo.scheduler.VacateMode;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class PeriodicCheckpointTest {
         // (else the job's next periodic checkpoint prunes, if the job lives that long after its restart).
         java.util.Map<String, String> admin = new java.util.HashMap<>(TestCluster.environment());
         admin.put("CRYO_KEEP_CHECKPOINTS", "2");
-        SlurmAdapter slurm = SlurmAdapterProvider.createSlurm(admin);
+        JobControl slurm = JobControl.open("slurm", admin);
         try {
             TestCluster.waitUntil("job " + jobId + " to run", 60, () -> TestCluster.stepsDone(dir.resolve("progress.txt")) > 0);
             JobDirectory catalog = slurm.directory(slurm.job(jobId));

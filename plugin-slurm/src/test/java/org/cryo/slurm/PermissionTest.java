@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.JobState;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class PermissionTest {
     @Test
     void anotherUserIsRefusedAndTheJobIsUntouched() throws Exception {
         Map<String, String> env = TestCluster.environment();
-        SlurmAdapter slurm = SlurmAdapterProvider.createSlurm(env);
+        JobControl slurm = JobControl.open("slurm", env);
         Path dir = TestCluster.jobDir("permission");
         // enough work (30 s) that the job still runs after five JVM starts on a loaded machine
         TestCluster.checkpointableScript(dir, STEPS, 0.3);
@@ -56,7 +57,7 @@ class PermissionTest {
                 System.out.println("refused as " + OTHER + ": cryo slurm " + String.join(" ", args) + " -> " + output);
             }
             assertEquals(JobState.RUNNING, slurm.job(jobId).state());
-            assertEquals(0, slurm.job(jobId).restartCount());
+            assertEquals(Integer.toString(0), slurm.job(jobId).run());
             assertTrue(slurm.directory(slurm.job(jobId)).contexts().isEmpty(), "no context file");
             assertTrue(!slurm.directory(slurm.job(jobId)).isDisabled(), "not disabled");
             int steps = TestCluster.stepsDone(dir.resolve("progress.txt"));

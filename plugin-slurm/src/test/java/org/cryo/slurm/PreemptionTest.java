@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.JobState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -27,7 +28,7 @@ class PreemptionTest {
         Map<String, String> env = TestCluster.environment();
         String node = env.get("SLURM_NODES").split(" ")[0];
         int cpus = Integer.parseInt(TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", node, "-o", "%c")).strip());
-        SlurmAdapter slurm = SlurmAdapterProvider.createSlurm(env);
+        JobControl slurm = JobControl.open("slurm", env);
 
         Path low = TestCluster.jobDir("preempted");
         TestCluster.requeueableScript(low, STEPS, 0.3);
@@ -62,9 +63,9 @@ class PreemptionTest {
             // run it requeued, so its own last words never reach job.out.
             assertTrue(out.stream().anyMatch(l -> l.contains("DUE TO JOB REQUEUE")), String.join("\n", out));
             assertTrue(out.stream().noneMatch(l -> l.contains("DUE TO PREEMPTION")), String.join("\n", out));
-            assertEquals(1, slurm.job(lowId).restartCount());
+            assertEquals(Integer.toString(1), slurm.job(lowId).run());
             TestCluster.waitUntil("job " + lowId + " to end", 30, () -> stateOf(slurm, lowId) == JobState.FINISHED);
-            assertEquals(0, slurm.job(h).restartCount());
+            assertEquals(Integer.toString(0), slurm.job(h).run());
             System.out.printf("TIMING preemption: high job submitted -> running %.1f s, -> done %.1f s,"
                     + " low job resumed from its context %.1f s after the preemption (%.1f s after the high job ended);"
                     + " signal->resumed %s%n", highStarted, highDone, lowResumed, lowResumed - highDone,
@@ -77,7 +78,7 @@ class PreemptionTest {
         }
     }
 
-    static JobState stateOf(SlurmAdapter slurm, String jobId) {
+    static JobState stateOf(JobControl slurm, String jobId) {
         try {
             return slurm.job(jobId).state();
         } catch (Exception e) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.CheckpointRecord;
 import org.cryo.scheduler.JobState;
 import org.cryo.scheduler.VacateMode;
@@ -23,13 +24,13 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  */
 @ResourceLock(TestCluster.LOCK)
 class RestartFailureTest {
-    private static SlurmAdapter slurm;
+    private static JobControl slurm;
     private static String headNode;
 
     @BeforeAll
     static void connect() throws Exception {
         Map<String, String> environment = TestCluster.environment();
-        slurm = SlurmAdapterProvider.createSlurm(environment);
+        slurm = JobControl.open("slurm", environment);
         headNode = environment.get("SLURM_NODES").split(" ")[0];
     }
 

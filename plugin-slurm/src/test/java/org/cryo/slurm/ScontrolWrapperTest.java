@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.JobDirectory;
 import org.cryo.scheduler.JobState;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,14 +26,14 @@ class ScontrolWrapperTest {
     private static final int STEPS = 200;
     private static final Path WRAPPER = TestCluster.HOME.resolve("plugin-slurm/bin/scontrol");
     private static Map<String, String> env;
-    private static SlurmAdapter slurm;
+    private static JobControl slurm;
 
     @BeforeAll
     static void connect() throws Exception {
         env = new HashMap<>(TestCluster.jobEnvironment());
         env.put("SLURM_REST_URL", TestCluster.environment().get("SLURM_REST_URL"));
         env.put("PATH", WRAPPER.getParent() + ":" + System.getenv("PATH"));
-        slurm = SlurmAdapterProvider.createSlurm(TestCluster.environment());
+        slurm = JobControl.open("slurm", TestCluster.environment());
     }
 
     /** Runs "scontrol ARGS" as a site's users would: the wrapper is first in PATH. */
@@ -111,7 +112,7 @@ class ScontrolWrapperTest {
             assertEquals(0, restart.status(), restart.output());
 
             TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 150);
-            assertEquals(2, slurm.job(jobId).restartCount());
+            assertEquals(Integer.toString(2), slurm.job(jobId).run());
             assertTrue(Files.exists(catalog.errorFile()));
         } finally {
             TestCluster.scancel(jobId);

@@ -1,14 +1,17 @@
 package org.cryo.slurm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.CheckpointRecord;
 import org.cryo.scheduler.JobState;
 import org.cryo.scheduler.Migration;
@@ -29,15 +32,15 @@ class SlurmCheckpointTest {
     private static final double SECONDS_PER_STEP = 0.3;
 
     private static Map<String, String> environment;
-    private static SlurmAdapter slurm;
+    private static JobControl slurm;
     private static String headNode;
     private static String node2;
 
     @BeforeAll
     static void connect() throws Exception {
         environment = TestCluster.environment();
-        slurm = SlurmAdapterProvider.createSlurm(environment);
-        String release = slurm.api().ping();
+        slurm = JobControl.open("slurm", environment);
+        String release = ((SlurmAdapter) slurm.adapter()).api().ping();
         assertTrue(release.startsWith("22.05"), "Slurm release " + release);
         String[] nodes = environment.get("SLURM_NODES").split(" ");
         headNode = nodes[0];
@@ -59,7 +62,7 @@ class SlurmCheckpointTest {
                 checkpoint.millis(), (requeued - start) / 1e9, (resumed - requeued) / 1e9);
 
         assertFinishedCorrectlyOnce(dir, jobId);
-        assertEquals(1, slurm.job(jobId).restartCount());
+        assertEquals(Integer.toString(1), slurm.job(jobId).run());
     }
 
     /** Issue 3: {@code cr_run --pid-ns}: the catalog holds the namespace's init; the whole namespace moves. */
@@ -78,7 +81,7 @@ class SlurmCheckpointTest {
                 () -> TestCluster.lines(dir.resolve("job.out")).stream().anyMatch(l -> l.contains("restarting from")));
         System.out.printf("TIMING pid-ns requeue: checkpoint of the namespace %d ms%n", checkpoint.millis());
         assertFinishedCorrectlyOnce(dir, jobId);
-        assertEquals(1, slurm.job(jobId).restartCount());
+        assertEquals(Integer.toString(1), slurm.job(jobId).run());
         List<String> progress = TestCluster.lines(dir.resolve("progress.txt"));
         assertTrue(progress.get(0).startsWith("START pid=2 "), "the work is PID 2 of its namespace: " + progress);
     }
@@ -127,6 +130,26 @@ class SlurmCheckpointTest {
         assertFinishedCorrectlyOnce(dir, jobId);
     }
 
+    /**
+     * Issue 9: cr_run used to put the catalog in SLURM_SUBMIT_DIR and cryo slurm looked in the
+     * WorkDir; a job submitted with --chdir now has one catalog, in its WorkDir, for both.
+     */
+    @Test
+    void aJobSubmittedWithChdirHasItsCatalogInItsWorkDirForBothSides() throws Exception {
+        Path submitDir = TestCluster.jobDir("chdir-submit");
+        Path workDir = TestCluster.jobDir("chdir-work");
+        TestCluster.checkpointableScript(workDir, STEPS, SECONDS_PER_STEP);
+        String jobId = TestCluster.sbatch(submitDir, "--chdir", workDir.toString(), workDir.resolve("job.sh").toString());
+        TestCluster.waitUntil("job " + jobId + " to do 3 steps", 60,
+                () -> TestCluster.stepsDone(workDir.resolve("progress.txt")) >= 3);
+        CheckpointRecord checkpoint = slurm.vacate(jobId, VacateMode.REQUEUE);
+        assertTrue(checkpoint.file().startsWith(workDir.resolve(".cryo").resolve(jobId)), checkpoint.file().toString());
+        assertFinishedCorrectlyOnce(workDir, jobId);
+        assertTrue(TestCluster.lines(submitDir.resolve("job.out")).stream().anyMatch(l -> l.contains("restarting from "
+                + checkpoint.file())), "the rerun restarted from the administrator's context file");
+        assertFalse(Files.exists(submitDir.resolve(".cryo")), "nothing in the submit directory");
+    }
+
     @Test
     void migrateMovesAJobToTheOtherNode() throws Exception {
         Path dir = TestCluster.jobDir("migrate");
@@ -141,7 +164,7 @@ class SlurmCheckpointTest {
             assertTrue(progress.get(1).endsWith(" " + from), "first steps on " + from + ": " + progress);
             assertTrue(progress.get(STEPS).endsWith(" " + to), "last steps on " + to + ": " + progress);
         } finally {
-            slurm.resume(from);
+            slurm.adapter().resume(from);
         }
     }
 
@@ -160,7 +183,7 @@ class SlurmCheckpointTest {
             SchedulerException e = assertThrows(SchedulerException.class, () -> slurm.vacate(jobId, VacateMode.REQUEUE));
             assertTrue(e.getMessage().contains("is not checkpointable"), e.getMessage());
             assertEquals(JobState.RUNNING, stateOf(jobId));
-            assertEquals(0, slurm.job(jobId).restartCount());
+            assertEquals(Integer.toString(0), slurm.job(jobId).run());
         } finally {
             TestCluster.scancel(jobId);
         }
@@ -185,7 +208,7 @@ class SlurmCheckpointTest {
     void unreachableSlurmrestdIsAOneLineErrorAndTheJobIsUntouched() throws Exception {
         Map<String, String> broken = new HashMap<>(environment);
         broken.put("SLURM_REST_URL", "http://127.0.0.1:1");   // nothing listens there
-        SlurmAdapter unreachable = SlurmAdapterProvider.createSlurm(broken);
+        JobControl unreachable = JobControl.open("slurm", broken);
         Path dir = TestCluster.jobDir("norest");
         String jobId = startCheckpointableJob(dir);
         try {

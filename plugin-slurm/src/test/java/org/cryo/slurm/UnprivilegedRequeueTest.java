@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.cryo.scheduler.JobControl;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -23,13 +24,13 @@ class UnprivilegedRequeueTest {
     private static final int STEPS = 40;
 
     private static String headNode;
-    private static SlurmAdapter slurm;
+    private static JobControl slurm;
 
     @BeforeAll
     static void connect() throws Exception {
         TestCluster.ensureUser(USER);
         Map<String, String> environment = TestCluster.environment();
-        slurm = SlurmAdapterProvider.createSlurm(environment);
+        slurm = JobControl.open("slurm", environment);
         headNode = environment.get("SLURM_NODES").split(" ")[0];
     }
 
@@ -44,7 +45,7 @@ class UnprivilegedRequeueTest {
             // Twice: the second checkpoint takes the job as its first unprivileged restart brought it back.
             for (int restart = 1; restart <= 2; restart++) {
                 TestCluster.run(Path.of("/"), List.of("scancel", "--signal=USR1", "--batch", jobId));
-                String restarting = "restart " + restart + ": restarting from";
+                String restarting = "run " + restart + ": restarting from";
                 TestCluster.waitUntil("job " + jobId + " to restart", 60,
                         () -> TestCluster.lines(dir.resolve("job.out")).stream().anyMatch(l -> l.contains(restarting)));
                 int run = restart;
@@ -66,7 +67,7 @@ class UnprivilegedRequeueTest {
     /** The catalog names the process of run {@code run} (what the next checkpoint takes). */
     private static boolean recorded(String jobId, int run) {
         try {
-            return slurm.processes(jobId).stream().anyMatch(p -> p.restartCount() == run && p.restored());
+            return slurm.processes(jobId).stream().anyMatch(p -> p.run().equals(Integer.toString(run)) && p.restored());
         } catch (Exception e) {
             return false;
         }

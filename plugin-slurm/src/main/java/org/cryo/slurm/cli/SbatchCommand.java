@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.cryo.engine.CryoHome;
+import org.cryo.scheduler.CheckpointInterval;
 import org.cryo.scheduler.JobCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         description = {
             "  Submits SCRIPT with sbatch so that its body runs under cr_run: checkpointed every",
             "  TIME (minutes as in the old 'sbatch --checkpoint', fractions allowed, or 90s, 2h),",
-            "  the last N context files kept in SUBMITDIR/.cryo/JOBID ($CRYO_CHECKPOINT_DIR/JOBID),",
+            "  the last N context files kept in WORKDIR/.cryo/JOBID ($CRYO_CHECKPOINT_DIR/JOBID),",
             "  and restarted from the latest one whenever Slurm starts the job again after a",
             "  requeue, preemption or node failure. Prints what sbatch prints.",
         },
@@ -80,9 +80,7 @@ public final class SbatchCommand implements Callable<Integer> {
         if (keep < 1) {
             throw new IllegalArgumentException("--checkpoint-keep must be at least 1");
         }
-        if (!interval.strip().matches("\\d+(\\.\\d+)?\\s*(s|m|min|h)?")) {
-            throw new IllegalArgumentException("invalid --checkpoint '" + interval + "' (minutes, or 30s, 1.5m, 2h)");
-        }
+        CheckpointInterval.parse(interval);   // a bad interval is refused here, not in the job
         List<String> words = new ArrayList<>(rest);
         int script = scriptIndex(words);
         Path original = Path.of(words.get(script)).toAbsolutePath();
@@ -90,8 +88,8 @@ public final class SbatchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no such batch script: " + words.get(script));
         }
         Path home = CryoHome.find().orElseThrow(() -> new IllegalStateException("cannot find the Cryo installation"));
-        Path scripts = JobCatalog.configured(new HashMap<>(System.getenv()), Path.of("").toAbsolutePath()).root()
-                .resolve("scripts");
+        // the job runs in this directory (sbatch's default WorkDir), so its catalog is here too
+        Path scripts = JobCatalog.defaultRoot(System.getenv(), Path.of("").toAbsolutePath()).resolve("scripts");
         // 0700 like the rest of the catalog, which refuses directories others may write
         Files.createDirectories(scripts, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));

@@ -1,18 +1,14 @@
 package org.cryo.slurm.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cryo.scheduler.CheckpointRecord;
-import org.cryo.scheduler.JobDirectory;
-import org.cryo.scheduler.JobProcess;
-import org.cryo.scheduler.JobStatus;
+import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.SchedulerException;
 import org.cryo.scheduler.VacateMode;
-import org.cryo.slurm.SlurmAdapter;
 import org.cryo.slurm.SlurmAdapterProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,7 +55,7 @@ public final class SlurmCheckpointCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SlurmAdapter adapter = SlurmAdapterProvider.createSlurm(environment());
+        JobControl adapter = JobControl.open(SlurmAdapterProvider.NAME, environment());
         PrintWriter out = spec.commandLine().getOut();
         switch (operation) {
             case able -> out.println(able(adapter));
@@ -101,19 +97,13 @@ public final class SlurmCheckpointCommand implements Callable<Integer> {
         return environment;
     }
 
-    private String able(SlurmAdapter adapter) throws SchedulerException, IOException {
-        JobStatus job = adapter.job(jobId);
-        JobDirectory dir = adapter.checkedDirectory(job);
-        if (dir.isDisabled()) {
+    private String able(JobControl jobs) throws SchedulerException {
+        JobControl.Ability able = jobs.able(jobId);
+        if (able.disabled()) {
             return "Disabled";   // as Slurm 19.05 printed it
         }
-        List<JobProcess> processes = adapter.processes(jobId);
-        if (processes.isEmpty()) {
-            throw new SchedulerException(job.describe() + " is not checkpointable now (not running, or its work is not under cr_run)");
-        }
-        JobProcess process = processes.get(0);
-        return "Yes: job " + jobId + " pid " + process.pid() + " on " + process.node() + ", "
-                + dir.contexts().size() + " context file(s) in " + dir.path();
+        return "Yes: job " + jobId + " pid " + able.process().pid() + " on " + able.process().node() + ", "
+                + able.contexts() + " context file(s) in " + able.directory();
     }
 
     private static String describe(String what, CheckpointRecord record) {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
         description = {
             "  A job is checkpointable when its work runs under cr_run in its batch script",
             "  (sbatch --requeue; the catalog of context files is $CRYO_CHECKPOINT_DIR/JOBID,",
-            "  default SUBMITDIR/.cryo/JOBID). Talks to slurmrestd (SLURM_REST_URL, JWT in",
+            "  default WORKDIR/.cryo/JOBID). Talks to slurmrestd (SLURM_REST_URL, JWT in",
             "  SLURM_REST_TOKEN or from 'scontrol token') and to scontrol where 22.05's REST API",
             "  cannot act. Checkpoints run on the job's node through $CRYO_NODE_EXEC (%n = node).",
         },

@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.cryo.scheduler.Migration;
-import org.cryo.slurm.SlurmAdapter;
+import org.cryo.scheduler.JobControl;
 import org.cryo.slurm.SlurmAdapterProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,8 +35,8 @@ public final class SlurmMigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SlurmAdapter adapter = SlurmAdapterProvider.createSlurm(System.getenv());
-        List<Migration.Outcome> outcomes = Migration.migrate(adapter, node, reason);
+        List<Migration.Outcome> outcomes = JobControl.open(SlurmAdapterProvider.NAME, System.getenv())
+                .migrateNode(node, reason);
         PrintWriter out = spec.commandLine().getOut();
         out.println("node " + node + ": drained (" + reason + ")");
         boolean failed = false;

@@ -1,0 +1,313 @@
+package org.cryo.scheduler;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.cryo.api.Checkpointer;
+import org.cryo.api.EndAction;
+import org.cryo.api.SafeText;
+import org.cryo.engine.CryoHome;
+
+/**
+ * The workflows that are the same for every scheduler, over one adapter's verbs and state:
+ * checkpoint, vacate (checkpoint, end, requeue or hold), restart, enable/disable, last error,
+ * node migration, and the node-side entry points a scheduler's own hooks call
+ * ({@link #checkpointHere}, {@link #migrateHere}, {@link #clean}).  Each checks who asks first
+ * ({@link Permissions}), then the job's catalog as a whole ({@link JobDirectory#verify}), then the
+ * recorded process against the scheduler's record and the adapter's proof, under the job's lock
+ * ({@link JobCheckpointer}); a failure is recorded as the job's last checkpoint error and leaves
+ * the job running as it was.
+ */
+public final class JobControl {
+    private final SchedulerAdapter adapter;
+    private final Map<String, String> environment;
+    private final JobCheckpointer checkpointer;
+    private final Permissions permissions;
+
+    public JobControl(SchedulerAdapter adapter, Map<String, String> environment, Checkpointer engine, NodeExecutor nodes,
+                      String user) {
+        this.adapter = adapter;
+        this.environment = Map.copyOf(environment);
+        this.checkpointer = new JobCheckpointer(engine, nodes, adapter);
+        this.permissions = new Permissions(adapter, user);
+    }
+
+    /** The workflows over {@code adapter}, configured from {@code environment}, for the current user. */
+    public static JobControl of(SchedulerAdapter adapter, Map<String, String> environment) throws SchedulerException {
+        Path home = CryoHome.find().orElseThrow(() -> new SchedulerException(
+                "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
+        return new JobControl(adapter, environment, Checkpointer.create(home), NodeExecutor.configured(environment),
+                System.getProperty("user.name"));
+    }
+
+    /** The workflows over the adapter of {@code scheduler}, found through ServiceLoader. */
+    public static JobControl open(String scheduler, Map<String, String> environment) throws SchedulerException {
+        return of(SchedulerAdapterProvider.find(scheduler).create(environment), environment);
+    }
+
+    public SchedulerAdapter adapter() {
+        return adapter;
+    }
+
+    public Permissions permissions() {
+        return permissions;
+    }
+
+    public JobStatus job(String jobId) throws SchedulerException {
+        return adapter.job(jobId);
+    }
+
+    /** The job's directory in its catalog (where its provider puts the catalog). */
+    public JobDirectory directory(JobStatus job) {
+        return JobCatalog.at(job.catalogRoot(), environment).job(job.jobId(), job.user());
+    }
+
+    /**
+     * {@link #directory}, checked as a whole before anything is done in it: the job's user can
+     * write there, so a planted link or another user's file is refused by name first.
+     */
+    public JobDirectory checkedDirectory(JobStatus job) throws SchedulerException {
+        JobDirectory dir = directory(job);
+        try {
+            dir.verify();
+        } catch (IOException e) {
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
+        }
+        return dir;
+    }
+
+    /** The job's checkpointable process in this run, unproven (for listing); empty if it has none. */
+    public List<JobProcess> processes(String jobId) throws SchedulerException {
+        JobStatus job = job(jobId);
+        try {
+            return List.of(checkpointer.processOf(job, checkedDirectory(job)));
+        } catch (SchedulerException notCheckpointable) {
+            return List.of();
+        }
+    }
+
+    /** Whether a job is checkpointable now: disabled, or its process and context files. */
+    public record Ability(boolean disabled, JobProcess process, int contexts, Path directory) {
+    }
+
+    /** Slurm 19.05's {@code checkpoint able}: fails with a one-line reason when the job is not checkpointable. */
+    public Ability able(String jobId) throws SchedulerException {
+        JobStatus job = job(jobId);
+        JobDirectory dir = checkedDirectory(job);
+        try {
+            if (dir.isDisabled()) {
+                return new Ability(true, null, dir.contexts().size(), dir.path());
+            }
+            List<JobProcess> processes = processes(jobId);
+            if (processes.isEmpty()) {
+                throw new SchedulerException(job.describe()
+                        + " is not checkpointable now (not running, or its work is not under cr_run)");
+            }
+            return new Ability(false, processes.get(0), dir.contexts().size(), dir.path());
+        } catch (IOException e) {
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Checkpoint the job and let it run on. */
+    public CheckpointRecord checkpoint(String jobId) throws SchedulerException {
+        JobStatus job = job(jobId);
+        permissions.ensureMayControl(job);   // before the catalog is even looked at
+        return checkpointer.checkpoint(job, checkedDirectory(job), EndAction.RUNNING);
+    }
+
+    /**
+     * Checkpoint, end the process (the engine kills it once the context is complete, so no work is
+     * done after it was taken), then give the job back to the queue through the adapter (requeue or
+     * hold).  Everything that can be refused is refused before the process is touched, so a
+     * refusal or a failed checkpoint leaves the job running.  cr_run sees the vacating marker and
+     * waits for the scheduler to end the run instead of failing the job.
+     */
+    public CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException {
+        JobStatus job = job(jobId);
+        permissions.ensureMayControl(job);
+        JobDirectory dir = checkedDirectory(job);
+        if (!job.requeueable()) {
+            throw recorded(dir, new SchedulerException(job.describe()
+                    + " cannot be requeued (the scheduler would not run it again); not vacated"));
+        }
+        if (JobCheckpointer.isDisabled(job, dir)) {
+            throw JobCheckpointer.disabled(job);
+        }
+        try {
+            checkpointer.provenProcessOf(job, dir);   // refuse before marking anything
+        } catch (SchedulerException e) {
+            throw recorded(dir, e);
+        }
+        markVacating(dir);
+        CheckpointRecord record;
+        try {
+            record = checkpointer.checkpoint(job, dir, EndAction.KILL);
+        } catch (SchedulerException e) {
+            unmarkVacating(dir);
+            throw e;
+        }
+        try {
+            adapter.requeue(job, mode);
+        } catch (SchedulerException e) {
+            unmarkVacating(dir);
+            throw recorded(dir, new SchedulerException("job " + jobId + " was checkpointed to " + record.file()
+                    + " but not requeued: " + e.getMessage(), e));
+        }
+        return record;
+    }
+
+    /** Let a vacated job run again: it must be waiting (held or pending) and have a context file. */
+    public void restart(String jobId) throws SchedulerException {
+        JobStatus job = job(jobId);
+        permissions.ensureMayControl(job);
+        JobDirectory dir = checkedDirectory(job);
+        try {
+            if (dir.latest().isEmpty()) {
+                throw new SchedulerException(job.describe() + " has no context file in "
+                        + SafeText.escape(dir.path().toString()));
+            }
+        } catch (IOException e) {
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+        }
+        if (job.state() != JobState.HELD && job.state() != JobState.PENDING) {
+            throw new SchedulerException(job.describe() + " is not waiting to restart (vacate it first)");
+        }
+        adapter.release(job);
+    }
+
+    /** Slurm 19.05 {@code checkpoint disable/enable}: while disabled, every checkpoint of the job is refused. */
+    public void setCheckpointsEnabled(String jobId, boolean enabled) throws SchedulerException {
+        JobStatus job = job(jobId);
+        permissions.ensureMayControl(job);
+        JobDirectory dir = checkedDirectory(job);
+        try {
+            dir.setDisabled(!enabled);
+        } catch (IOException e) {
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Slurm 19.05 {@code checkpoint error}: the last error recorded for the job, if any. */
+    public Optional<JobDirectory.CheckpointError> lastError(String jobId) throws SchedulerException {
+        JobStatus job = job(jobId);
+        try {
+            return checkedDirectory(job).lastError();
+        } catch (IOException e) {
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Drain {@code node} and vacate (requeue) its checkpointable jobs ({@link Migration}). */
+    public List<Migration.Outcome> migrateNode(String node, String reason) throws SchedulerException {
+        permissions.ensurePrivileged("drain or migrate node " + node);
+        return Migration.migrate(this, node, reason);
+    }
+
+    // ------------------------------------------------------------ inbound: a scheduler's hooks on the node
+
+    /**
+     * A scheduler's checkpoint hook on the job's node (Grid Engine {@code ckpt_command}, PBS MoM
+     * {@code $action checkpoint}): checkpoint the job's process, which must run on this node, and
+     * let it run on.
+     */
+    public CheckpointRecord checkpointHere(String jobId) throws SchedulerException {
+        JobStatus job = job(jobId);
+        permissions.ensureMayControl(job);
+        JobDirectory dir = checkedDirectory(job);
+        ensureHere(job, dir);
+        return checkpointer.checkpoint(job, dir, EndAction.RUNNING);
+    }
+
+    /**
+     * A scheduler's migration hook on the job's node (Grid Engine {@code migr_command}, PBS
+     * {@code $action checkpoint_abort}): checkpoint the job's process and end it; the scheduler,
+     * which called, takes the job off the node and runs it again, and cr_run then restarts it from
+     * the context.  No requeue is asked for: the scheduler is already doing it.
+     */
+    public CheckpointRecord migrateHere(String jobId) throws SchedulerException {
+        JobStatus job = job(jobId);
+        permissions.ensureMayControl(job);
+        JobDirectory dir = checkedDirectory(job);
+        ensureHere(job, dir);
+        return checkpointer.checkpoint(job, dir, EndAction.KILL);
+    }
+
+    /**
+     * A scheduler's clean hook once a run of the job is over (Grid Engine {@code clean_command}):
+     * the run's records go, the last {@code keep} context files stay ({@code keep == 0}: the
+     * job's whole directory goes).  Refused while the job's recorded process still runs here.
+     */
+    public int clean(String jobId, int keep) throws SchedulerException {
+        JobStatus job = job(jobId);
+        permissions.ensureMayControl(job);
+        JobDirectory dir = checkedDirectory(job);
+        try {
+            ensureNotRunningHere(job, dir, "not cleaned");
+            return dir.clean(keep);
+        } catch (IOException e) {
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A scheduler's restart hook (PBS MoM {@code $action restart}): the latest context file of the
+     * job, to restart it on this node; refused while the job's process of this run still runs here
+     * (a second copy of the job would run).
+     */
+    public Path contextToRestartHere(String jobId) throws SchedulerException {
+        JobStatus job = job(jobId);
+        permissions.ensureMayControl(job);
+        JobDirectory dir = checkedDirectory(job);
+        try {
+            ensureNotRunningHere(job, dir, "not restarted");
+            return dir.latest().orElseThrow(() -> new SchedulerException(job.describe() + " has no context file in "
+                    + SafeText.escape(dir.path().toString())));
+        } catch (IOException e) {
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses when the job's recorded process of this run is alive on this node. */
+    private void ensureNotRunningHere(JobStatus job, JobDirectory dir, String outcome) throws SchedulerException, IOException {
+        Optional<JobProcess> process = dir.process();
+        if (process.isPresent() && job.state().isActive() && checkpointer.nodes().isLocal(process.get().node())
+                && JobRun.sameRun(job.run(), process.get().run())
+                && ProcessHandle.of(process.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
+            throw new SchedulerException(job.describe() + ": its process " + process.get().pid() + " still runs; "
+                    + outcome);
+        }
+    }
+
+    /** A hook runs on the job's node: the recorded process must be here (ptrace does not cross hosts). */
+    private void ensureHere(JobStatus job, JobDirectory dir) throws SchedulerException {
+        JobProcess process = checkpointer.processOf(job, dir);
+        if (!checkpointer.nodes().isLocal(process.node())) {
+            throw new SchedulerException(job.describe() + ": its process runs on " + SafeText.escape(process.node())
+                    + ", not on this node (" + checkpointer.nodes().localNode() + "); run 'cryo job' there");
+        }
+    }
+
+    private static SchedulerException recorded(JobDirectory dir, SchedulerException e) {
+        JobCheckpointer.recordError(dir, 1, e.getMessage());
+        return e;
+    }
+
+    private static void markVacating(JobDirectory dir) throws SchedulerException {
+        try {
+            dir.create().markVacating();
+        } catch (IOException e) {
+            throw new SchedulerException("job " + dir.jobId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void unmarkVacating(JobDirectory dir) {
+        try {
+            dir.clearVacating();
+        } catch (IOException ignored) {
+            // cr_run stops waiting after its time-out anyway
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package org.cryo.scheduler;
+
+/** The tests that use {@link InMemoryScheduler}'s static state do not run at the same time. */
+final class InMemorySchedulerLock {
+    static final String NAME = "in-memory-scheduler";
+
+    private InMemorySchedulerLock() {
+    }
+}

@@ -1,0 +1,88 @@
+package org.cryo.slurm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.cryo.scheduler.BatchJob;
+import org.cryo.scheduler.JobCatalog;
+import org.cryo.scheduler.JobRun;
+
+/**
+ * A Slurm batch job recognised from inside: {@code SLURM_JOB_ID}, the run from
+ * {@code SLURM_RESTART_COUNT}, and the catalog in the job's WorkDir as Slurm records it
+ * ({@code scontrol show job}: the same field slurmrestd gives an administrator as
+ * {@code current_working_directory}), not {@code SLURM_SUBMIT_DIR}, which differs from it for a job
+ * submitted with {@code --chdir}.  If scontrol cannot answer, the submit directory is used, with a
+ * notice.
+ */
+final class SlurmJobEnvironment {
+    private static final long SCONTROL_TIMEOUT_SECONDS = 20;
+
+    private SlurmJobEnvironment() {
+    }
+
+    static Optional<BatchJob> detect(Map<String, String> environment) {
+        String jobId = environment.get("SLURM_JOB_ID");
+        if (jobId == null || !jobId.strip().matches("\\d{1,12}")) {
+            return Optional.empty();
+        }
+        jobId = jobId.strip();
+        Path workDir = recordedWorkDir(environment, jobId).orElseGet(() -> submitDir(environment));
+        return Optional.of(new BatchJob(SlurmAdapterProvider.NAME, jobId, JobRun.counted(environment.get("SLURM_RESTART_COUNT")),
+                JobCatalog.defaultRoot(environment, workDir)));
+    }
+
+    /** The WorkDir line of {@code scontrol show job} (one field per line there, so a path may hold spaces). */
+    static Optional<Path> workDirFrom(String scontrolShowJob) {
+        for (String line : scontrolShowJob.split("\n")) {
+            String field = line.strip();
+            if (field.startsWith("WorkDir=/")) {
+                return Optional.of(Path.of(field.substring("WorkDir=".length())));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Path> recordedWorkDir(Map<String, String> environment, String jobId) {
+        String scontrol = scontrol(environment);
+        try {
+            ProcessBuilder builder = new ProcessBuilder(scontrol, "show", "job", jobId).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().remove("SLURM_JWT");   // munge, as the job's own scontrol
+            Process process = builder.start();
+            byte[] output = process.getInputStream().readAllBytes();
+            if (!process.waitFor(SCONTROL_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            } else if (process.exitValue() == 0) {
+                Optional<Path> workDir = workDirFrom(new String(output, StandardCharsets.UTF_8));
+                if (workDir.isPresent()) {
+                    return workDir;
+                }
+            }
+        } catch (IOException e) {
+            // reported below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.err.println("cryo: 'scontrol show job " + jobId + "' gave no WorkDir: the catalog goes into the submit"
+                + " directory (an administrator finds it there unless the job was submitted with --chdir)");
+        return Optional.empty();
+    }
+
+    private static Path submitDir(Map<String, String> environment) {
+        String dir = environment.get("SLURM_SUBMIT_DIR");
+        return Path.of(dir != null && !dir.isBlank() ? dir : System.getProperty("user.dir"));
+    }
+
+    private static String scontrol(Map<String, String> environment) {
+        String configured = environment.get("CRYO_SCONTROL");
+        if (configured != null && !configured.isBlank()) {
+            return configured.strip();
+        }
+        return Files.isExecutable(Path.of("/usr/bin/scontrol")) ? "/usr/bin/scontrol" : "scontrol";
+    }
+}
