@@ -1,5 +1,6 @@
 /* cryo_check_target and cryo_checkpoint: the order of capture. */
 #include "cryo/cryo.h"
+#include "cow.h"
 #include "error.h"
 #include "eventfds.h"
 #include "files.h"
@@ -479,7 +480,8 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 			return -1;
 		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}
-	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || resources_capture(&c->tree, e) ? -1 : 0;
+	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || resources_capture(&c->tree, e) ||
+	       cow_capture_tree(&c->tree, e) ? -1 : 0;
 }
 
 static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,

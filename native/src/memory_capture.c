@@ -4,6 +4,7 @@
 #include "proc.h"
 #include "pagestream.h"
 #include "sysv.h"
+#include "cow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -314,6 +315,15 @@ static int dump_range(struct page_dumper *d, const struct vma_rec *v, uint64_t a
 
 #define PM_BATCH 65536     /* pagemap entries per read: 256 MiB of address space */
 
+/* A page whose data goes in PAGES: not a guard page (no data), not one a
+ * child shares with its parent (the parent's image has it). */
+static int saved_page(const struct page_dumper *d, const struct vma_rec *v, uint64_t addr, uint64_t pm)
+{
+	if (!needs_data(v) || pm & PM_GUARD_REGION || !page_wanted(v, pm))
+		return 0;
+	return !(v->r.flags & CRYO_VMA_INHERITED) || !cow_page_is_shared(d->s, addr);
+}
+
 static int dump_vma(struct page_dumper *d, const struct vma_rec *v, struct cryo_error *e)
 {
 	d->vma_start = v->r.start;
@@ -326,12 +336,14 @@ static int dump_vma(struct page_dumper *d, const struct vma_rec *v, struct cryo_
 			return cryo_fail(e, d->pid, "memory", "pread", got < 0 ? errno : EIO,
 					 "cannot read the page map of process %d", d->pid);
 		for (size_t i = 0; i < n;) {
-			if (!page_wanted(v, d->pm[i])) {
+			if (d->pm[i] & PM_GUARD_REGION && cow_add_guard(d->s, v->r.start, at + i * PAGE, e))
+				return -1;
+			if (!saved_page(d, v, at + i * PAGE, d->pm[i])) {
 				i++;
 				continue;
 			}
 			size_t j = i + 1;
-			while (j < n && page_wanted(v, d->pm[j]))
+			while (j < n && saved_page(d, v, at + j * PAGE, d->pm[j]))
 				j++;
 			if (dump_range(d, v, at + i * PAGE, (j - i) * PAGE, e))
 				return -1;
@@ -358,7 +370,8 @@ static int dump_all(struct page_dumper *d, struct image_writer *w, struct cryo_e
 	if (ps_write_begin(&d->ps, w, e))
 		return -1;
 	for (int i = 0; i < d->s->nr_vmas && !rc; i++)
-		if (needs_data(&d->s->vmas[i]) && dump_vma(d, &d->s->vmas[i], e))
+		if (d->s->vmas[i].r.kind != CRYO_VMA_VDSO && d->s->vmas[i].r.kind != CRYO_VMA_VVAR &&
+		    dump_vma(d, &d->s->vmas[i], e))   /* data, and guard pages anywhere */
 			rc = -1;
 	/* the stream ends, and its thread stops, whatever happened above */
 	struct cryo_error later;
@@ -375,7 +388,7 @@ int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,
 
 	if (s->proc.state == CRYO_PROCESS_ZOMBIE) {         /* no memory: an empty section keeps the order */
 		*page_bytes = 0;
-		return iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || iw_end(w, e) ? -1 : 0;
+		return iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || iw_end(w, e) || cow_write_ranges(w, s, e) ? -1 : 0;
 	}
 	d.pm = malloc(PM_BATCH * 8);
 	if (!d.pm)
@@ -384,6 +397,8 @@ int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,
 		rc = dump_all(&d, w, e);
 	if (!rc)
 		*page_bytes = d.data_bytes;
+	if (!rc && cow_write_ranges(w, s, e))
+		rc = -1;
 	free(d.pm);
 	if (d.pagemap_fd >= 0)
 		close(d.pagemap_fd);

@@ -4,6 +4,7 @@
 #include "pagestream.h"
 #include "pipes.h"
 #include "sysv.h"
+#include "cow.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -131,9 +132,16 @@ static int move_specials(struct injector *in, const struct snapshot *s, struct c
 
 /* ---- everything else ---- */
 
-static int unmap_all_but_specials(struct injector *in, const struct snapshot *s, struct cryo_error *e)
+static int unmap_gap(struct injector *in, uint64_t from, uint64_t to, struct cryo_error *e)
 {
-	uint64_t lo = 0, hi = 0;
+	return from < to ? remote(in, "munmap", SYS_munmap, (long)from, (long)(to - from), 0, 0, 0, 0, NULL, e) : 0;
+}
+
+/* Everything goes but the vdso block (moved into place) and, in a child,
+ * the mappings it keeps from its parent (cow.h). */
+static int unmap_all_but_kept(struct injector *in, const struct snapshot *s, struct cryo_error *e)
+{
+	uint64_t lo = 0, hi = 0, at = 0;
 	for (int i = 0; i < s->nr_vmas; i++)
 		if (s->vmas[i].r.kind == CRYO_VMA_VDSO || s->vmas[i].r.kind == CRYO_VMA_VVAR) {
 			if (!lo)
@@ -142,11 +150,20 @@ static int unmap_all_but_specials(struct injector *in, const struct snapshot *s,
 		}
 	if (!lo)
 		return cryo_fail(e, in->pid, "vdso", "", ENOEXEC, "the image has no [vdso]");
-	if (remote(in, "munmap", SYS_munmap, 0, (long)lo, 0, 0, 0, 0, NULL, e))
-		return -1;
-	if (hi < TASK_TOP && remote(in, "munmap", SYS_munmap, (long)hi, (long)(TASK_TOP - hi), 0, 0, 0, 0, NULL, e))
-		return -1;
-	return 0;
+	for (int i = 0; i < s->nr_vmas; i++) {
+		const struct cryo_vma *v = &s->vmas[i].r;
+		uint64_t start = v->start, end = v->end;
+		if (v->kind == CRYO_VMA_VDSO || v->kind == CRYO_VMA_VVAR)
+			start = lo, end = hi;
+		else if (!(v->flags & CRYO_VMA_INHERITED))
+			continue;
+		if (end <= at)
+			continue;
+		if (unmap_gap(in, at, start, e))
+			return -1;
+		at = end;
+	}
+	return unmap_gap(in, at, TASK_TOP, e);
 }
 
 static uint64_t find_gap(const struct snapshot *s, uint64_t len)
@@ -241,7 +258,7 @@ static int fill_with_huge_pages(const struct snapshot *s, const struct vma_rec *
 {
 	uint64_t size = v->r.end - v->r.start;
 	return v->r.kind == CRYO_VMA_ANON_PRIVATE && size >= (4UL << 20) &&
-	       !(v->r.flags & (CRYO_VMA_HUGEPAGE | CRYO_VMA_NOHUGEPAGE | CRYO_VMA_GROWSDOWN)) &&
+	       !(v->r.flags & (CRYO_VMA_HUGEPAGE | CRYO_VMA_NOHUGEPAGE | CRYO_VMA_GROWSDOWN | CRYO_VMA_INHERITED)) &&
 	       thp_on_request_only() && saved_bytes(s, v) >= size / 10 * 9;
 }
 
@@ -254,6 +271,8 @@ static int map_one(struct injector *in, const struct tree *t, const struct snaps
 	int prot = m->kind == CRYO_VMA_FILE_SHARED ? (int)m->prot : PROT_READ | PROT_WRITE;
 	int flags = MAP_FIXED;
 
+	if (m->flags & CRYO_VMA_INHERITED)
+		return cow_keep_inherited(in, s, v, e);
 	switch (m->kind) {
 	case CRYO_VMA_ANON_PRIVATE:
 		flags |= MAP_PRIVATE | MAP_ANONYMOUS | (m->flags & CRYO_VMA_GROWSDOWN ? MAP_GROWSDOWN : 0);
@@ -445,7 +464,7 @@ static int set_mm_fields(struct injector *in, const struct snapshot *s, uint64_t
 int memory_restore(struct injector *in, const struct tree *t, const struct snapshot *s, struct image_reader *r,
 		   relocate_fn relocate, uint64_t *scratch, struct cryo_error *e)
 {
-	if (move_specials(in, s, e) || unmap_all_but_specials(in, s, e) || map_scratch(in, s, scratch, e))
+	if (move_specials(in, s, e) || unmap_all_but_kept(in, s, e) || map_scratch(in, s, scratch, e))
 		return -1;
 	for (int i = 0; i < s->nr_vmas; i++)
 		if (map_one(in, t, s, &s->vmas[i], *scratch, relocate, e))
@@ -462,5 +481,7 @@ int memory_restore(struct injector *in, const struct tree *t, const struct snaps
 			   0, 0, 0, NULL, e) || advise(in, s, &s->vmas[i], e))
 			return -1;
 	}
+	if (cow_restore_guards(in, s, e))
+		return -1;
 	return set_mm_fields(in, s, *scratch, relocate, e);
 }

@@ -1,4 +1,5 @@
 #include "snapshot.h"
+#include "cow.h"
 #include "error.h"
 #include "fdtypes.h"
 #include "resources.h"
@@ -32,6 +33,8 @@ void snapshot_free(struct snapshot *s)
 	}
 	free(s->fds);
 	free(s->runs);
+	free(s->shared);
+	free(s->guards);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -898,7 +901,8 @@ static int read_one(struct image_reader *r, struct snapshot *s, int k, int threa
 {
 	memset(s, 0, sizeof(*s));
 	if ((k == 0 && read_info(r, s, e)) || read_process(r, s, k, e) || read_threads(r, s, thread_base, e) ||
-	    read_vmas(r, s, k, e) || read_fds(r, s, k, e) || read_pagemap(r, s, k, e))
+	    read_vmas(r, s, k, e) || read_fds(r, s, k, e) || read_pagemap(r, s, k, e) ||
+	    cow_read_ranges(r, s, k, e))
 		return -1;
 	return 0;
 }
@@ -1065,7 +1069,7 @@ int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		}
 		thread_base += (int)t->procs[k].proc.nr_threads;
 	}
-	if (resources_read(r, t, e) || check_tree(r, t, e) ||
+	if (resources_read(r, t, e) || check_tree(r, t, e) || cow_check_tree(r, t, e) ||
 	    collect_shmem(t, e)) {
 		tree_free(t);
 		return -1;

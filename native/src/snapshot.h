@@ -52,6 +52,11 @@ struct snapshot {
 	struct cryo_page_run *runs;
 	size_t nr_runs;
 	const struct cryo_section_entry *pages;   /* reader side: where page data is */
+	/* PAGE_RANGES, by kind, each by address (cow.c) */
+	struct cryo_page_range *shared;           /* CRYO_RANGE_PARENTS */
+	size_t nr_shared;
+	struct cryo_page_range *guards;           /* CRYO_RANGE_GUARD */
+	size_t nr_guards;
 };
 
 struct pipe_rec {

@@ -54,6 +54,7 @@ enum cryo_section_type {
 	CRYO_SEC_SYSV_SEM = 12,   /* sequence of struct cryo_sysv_sem + values; one per file */
 	CRYO_SEC_SYSV_MSG = 13,   /* sequence of struct cryo_sysv_msg + messages; one per file */
 	CRYO_SEC_SHMEM_FILES = 14, /* sequence of struct cryo_shmem_file + contents; one per file */
+	CRYO_SEC_PAGE_RANGES = 20, /* array of struct cryo_page_range; one per process (none in older files) */
 };
 
 /*
@@ -231,6 +232,7 @@ enum cryo_vma_kind {
 #define CRYO_VMA_HEAP        0x80u  /* [heap] */
 #define CRYO_VMA_STACK       0x100u /* [stack] */
 #define CRYO_VMA_FILE_GONE   0x200u /* a mapping of a deleted file: a private one saved whole, by content; a shared one (ANON_SHARED) is its SHMEM_FILES object */
+#define CRYO_VMA_INHERITED   0x400u /* a child's private mapping kept from its parent (fork): see struct cryo_page_range */
 
 struct cryo_vma {
 	uint32_t record_size;
@@ -466,5 +468,25 @@ struct cryo_page_run {
 	uint64_t data_offset;       /* from the start of the PAGES payload */
 };
 _Static_assert(sizeof(struct cryo_page_run) == 24, "struct cryo_page_run is part of the file format");
+
+/* Pages of a mapping with something to say besides their data, in the
+ * process's PAGE_RANGES section, by address, none overlapping.
+ * CRYO_RANGE_PARENTS: in a CRYO_VMA_INHERITED mapping, pages that were the
+ * same physical pages as the parent's (copy-on-write, not yet written by
+ * either): the child keeps the mapping it inherits from its restored parent,
+ * these pages stay shared, every other page of the mapping is dropped
+ * (MADV_DONTNEED) before the child's own pages from PAGES go in.
+ * CRYO_RANGE_GUARD: guard pages (MADV_GUARD_INSTALL): installed again. */
+enum cryo_page_range_kind {
+	CRYO_RANGE_PARENTS = 1,
+	CRYO_RANGE_GUARD   = 2,
+};
+struct cryo_page_range {
+	uint64_t vaddr;
+	uint64_t nr_pages;
+	uint32_t kind;              /* enum cryo_page_range_kind */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_page_range) == 24, "cryo_page_range is on disk");
 
 #endif
