@@ -50,7 +50,7 @@ static uint32_t vmflags_to_cryo(const char *flags)
 	static const struct { const char *name; uint32_t bit; } table[] = {
 		{ "gd", CRYO_VMA_GROWSDOWN }, { "hg", CRYO_VMA_HUGEPAGE }, { "nh", CRYO_VMA_NOHUGEPAGE },
 		{ "dc", CRYO_VMA_DONTFORK }, { "dd", CRYO_VMA_DONTDUMP }, { "wf", CRYO_VMA_WIPEONFORK },
-		{ "lo", CRYO_VMA_LOCKED },
+		{ "lo", CRYO_VMA_LOCKED }, { "dp", CRYO_VMA_DROPPABLE },
 	};
 	uint32_t out = 0;
 	char word[4];
@@ -113,6 +113,9 @@ static int classify(pid_t pid, const struct smaps_header *h, int may_write, stru
 		v->r.file.ino = h->inode;       /* with dev, names the shared memory object across processes */
 		v->r.file.dev = makedev(h->major, h->minor);
 		v->r.pgoff = h->pgoff;
+	} else if (!strcmp(path, "/[aio] (deleted)")) {
+		return cryo_fail(e, pid, "memory", "", ENOTSUP,
+				 "process %d has an AIO context (io_setup) at %lx: Cryo cannot restore one", pid, h->start);
 	} else if (*path == '/') {
 		struct stat st;
 		size_t len = strlen(path);

@@ -24,6 +24,9 @@
 #define TASK_TOP    0x7ffffffff000UL     /* TASK_SIZE with 4-level paging */
 #define CHUNK_BYTES (8UL << 20)
 #define SCRATCH_LEN (64 * 1024)
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08
+#endif
 
 int memory_poke(pid_t pid, uint64_t addr, const void *data, size_t len, struct cryo_error *e)
 {
@@ -275,7 +278,8 @@ static int map_one(struct injector *in, const struct tree *t, const struct snaps
 		return cow_keep_inherited(in, s, v, e);
 	switch (m->kind) {
 	case CRYO_VMA_ANON_PRIVATE:
-		flags |= MAP_PRIVATE | MAP_ANONYMOUS | (m->flags & CRYO_VMA_GROWSDOWN ? MAP_GROWSDOWN : 0);
+		flags |= (m->flags & CRYO_VMA_DROPPABLE ? MAP_DROPPABLE : MAP_PRIVATE) | MAP_ANONYMOUS |
+			 (m->flags & CRYO_VMA_GROWSDOWN ? MAP_GROWSDOWN : 0);
 		break;
 	case CRYO_VMA_ANON_SHARED: {
 		/* the tree's object, from the pool every process inherits (pipes.h) */
