@@ -1,4 +1,5 @@
 #include "files.h"
+#include "memfd.h"
 #include "error.h"
 #include "proc.h"
 #include "pipes.h"
@@ -122,6 +123,7 @@ static int add_fd(pid_t pid, struct snapshot *s, int fd, size_t *cap, struct cry
 		return cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
 	if (fdtypes_classify(pid, &f, &st, e)) {
 		free(f.path);
+		free(f.detail);
 		return -1;
 	}
 	if ((size_t)s->nr_fds == *cap) {
@@ -392,7 +394,8 @@ static int link_inherit(struct tree *t, int k, struct fd_rec *f, struct cryo_err
 
 static int link_shmem(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
 {
-	return capture_shmem_file(t, t->procs[k].proc.pid, f, e);
+	pid_t pid = t->procs[k].proc.pid;
+	return (!strncmp(f->path, "/memfd:", 7) && memfd_capture(pid, t, f, e)) || capture_shmem_file(t, pid, f, e) ? -1 : 0;
 }
 
 static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)

@@ -1,4 +1,5 @@
 #include "pipes.h"
+#include "memfd.h"
 #include "error.h"
 #include "proc.h"
 #include "sockets.h"
@@ -206,13 +207,12 @@ static int create_shmem(const struct tree *t, int first, int above, relocate_fn 
 			if ((fd = files_make_unlinked(t, c, relocate, e)) < 0)
 				return -1;
 		} else {
-			fd = memfd_create("cryo-shmem", MFD_CLOEXEC);
-			if (fd < 0)
-				return cryo_fail_errno(e, self, "shared memory", "memfd_create", "cannot create shared memory object %d", i + 1);
+			if ((fd = memfd_create_for(t, &t->shmem[i], e)) < 0)
+				return -1;
 			if (ftruncate(fd, (off_t)t->shmem[i].size) < 0)
 				return cryo_fail_errno(e, self, "shared memory", "ftruncate", "cannot size shared memory to %llu bytes",
 						       (unsigned long long)t->shmem[i].size);
-			if (c && files_fill_saved(fd, c, e))
+			if ((c && files_fill_saved(fd, c, e)) || memfd_seal(t, &t->shmem[i], fd, e))
 				return -1;
 		}
 		int at = first + i;

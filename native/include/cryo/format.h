@@ -490,4 +490,13 @@ struct cryo_page_range {
 };
 _Static_assert(sizeof(struct cryo_page_range) == 24, "cryo_page_range is on disk");
 
+/* The detail of a memfd's CRYO_FD_SHMEM record (none in older files: the
+ * memfd came back as "cryo-shmem", mode 0777, unsealed).  Its name is in
+ * the record's path, "/memfd:NAME (deleted)". */
+struct cryo_fd_memfd {
+	uint32_t seals;             /* F_GET_SEALS: F_SEAL_SEAL, _SHRINK, _GROW, _WRITE, _FUTURE_WRITE, _EXEC */
+	uint32_t mode;              /* st_mode & 07777: 0777 (MFD_EXEC or neither), 0666 with F_SEAL_EXEC (MFD_NOEXEC_SEAL) */
+};
+_Static_assert(sizeof(struct cryo_fd_memfd) == 8, "cryo_fd_memfd is on disk");
+
 #endif

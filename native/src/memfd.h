@@ -1,0 +1,19 @@
+/* A memfd's own attributes (name, mode, seals), beside its contents (saved
+ * as shared memory: files.c, pipes.c). */
+#ifndef CRYO_MEMFD_H
+#define CRYO_MEMFD_H
+
+#include <sys/types.h>
+#include "snapshot.h"
+
+/* fd f of pid is a memfd: record its mode and seals as the fd's detail
+ * (struct cryo_fd_memfd).  A write-sealed memfd a process of t also maps
+ * is refused (its mapping could not be filled again). */
+int memfd_capture(pid_t pid, const struct tree *t, struct fd_rec *f, struct cryo_error *e);
+/* A new memfd for the tree's shared memory object o: with its name and
+ * mode when a descriptor of the tree recorded them, else "cryo-shmem". */
+int memfd_create_for(const struct tree *t, const struct shmem_obj *o, struct cryo_error *e);
+/* Once its contents are in: the seals it had. */
+int memfd_seal(const struct tree *t, const struct shmem_obj *o, int fd, struct cryo_error *e);
+
+#endif
