@@ -593,8 +593,13 @@ int files_restore_from_pool(struct rexec *x, const struct fd_restore *c, const s
 /* A memfd or a file saved by content: an open file of its own on the pool's object, at its offset. */
 static int restore_shmem(struct rexec *x, const struct fd_restore *c, const struct fd_rec *f, struct cryo_error *e)
 {
+	int pool_fd = shmem_pool_fd(c->t, c->pool, f->r.file.dev, f->r.file.ino);
+	if (memfd_owns_pool_file(c->t, f))            /* memfd_create's own open file (memfd.h) */
+		return dup_at(x, pool_fd, f, e) ||
+		       rexec_call(x, "files", "lseek", SYS_lseek, f->r.fd, (long)f->r.pos, SEEK_SET, 0, 0, 0, NULL, e,
+				  "cannot restore the offset of %s (fd %d)", f->path, f->r.fd);
 	char self[64];
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", shmem_pool_fd(c->t, c->pool, f->r.file.dev, f->r.file.ino));
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pool_fd);
 	struct fd_rec as_file = *f;
 	as_file.r.open_flags &= ~(uint32_t)O_NOFOLLOW;     /* shm_open's: /proc/self/fd is a link */
 	return reopen_at(x, &as_file, self, 1, e);

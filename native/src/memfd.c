@@ -75,6 +75,22 @@ static const struct fd_rec *recorded(const struct tree *t, const struct shmem_ob
 	return NULL;
 }
 
+int memfd_owns_pool_file(const struct tree *t, const struct fd_rec *f)
+{
+	/* memfd_create's open file is O_RDWR, nothing else */
+	if (f->r.kind != CRYO_FD_SHMEM || f->r.dup_of >= 0 || f->detail_len != sizeof(struct cryo_fd_memfd) ||
+	    (f->r.open_flags & O_ACCMODE) != O_RDWR || f->r.open_flags & (O_APPEND | O_NONBLOCK))
+		return 0;
+	for (int k = 0; k < t->nr; k++)
+		for (int i = 0; i < t->procs[k].nr_fds; i++) {
+			const struct fd_rec *g = &t->procs[k].fds[i];
+			if (g->r.kind == CRYO_FD_SHMEM && g->r.dup_of < 0 && g->r.file.dev == f->r.file.dev &&
+			    g->r.file.ino == f->r.file.ino)
+				return g == f && recorded(t, &(struct shmem_obj){ f->r.file.dev, f->r.file.ino, 0 }) != NULL;
+		}
+	return 0;
+}
+
 static struct cryo_fd_memfd detail_of(const struct fd_rec *f)
 {
 	struct cryo_fd_memfd d;

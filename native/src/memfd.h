@@ -16,4 +16,10 @@ int memfd_create_for(const struct tree *t, const struct shmem_obj *o, struct cry
 /* Once its contents are in: the seals it had. */
 int memfd_seal(const struct tree *t, const struct shmem_obj *o, int fd, struct cryo_error *e);
 
+/* Is f the tree's first open file of its memfd?  It then takes the pool's
+ * own open file (memfd_create's), not a reopen through /proc/self/fd: the
+ * kernel counts a reopen for writing as a writer, and a memfd with a writer
+ * cannot be run (fexecve: ETXTBSY), as it could before. */
+int memfd_owns_pool_file(const struct tree *t, const struct fd_rec *f);
+
 #endif

@@ -2,15 +2,15 @@
  * A memfd's name, mode and seals come back with its contents: one sealed
  * against shrinking, growing and writing; one made with MFD_NOEXEC_SEAL
  * (mode 0666 and F_SEAL_EXEC); one made with MFD_EXEC (mode 0777), not
- * sealable, holding a copy of /bin/true.  (Running it with fexecve after the
- * restart fails with ETXTBSY: the restored descriptor is a reopen, which the
- * kernel counts as a writer; not checked here yet.)  With argument "mapped", a memfd sealed against future writes
+ * sealable, holding a copy of /bin/true, which a child runs with fexecve
+ * after the restart (a reopened memfd counts as a writer: ETXTBSY).  With argument "mapped", a memfd sealed against future writes
  * and mapped read-only instead: its checkpoint is refused, and it carries on.
  */
 #include "testlib.h"
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
@@ -98,5 +98,15 @@ int main(int argc, char **argv)
 	TL_CHECK(pwrite(a.fd, "x", 1, 0) < 0 && errno == EPERM, "memfd sealed-a can be written");
 	TL_CHECK(ftruncate(a.fd, 1) < 0 && errno == EPERM, "memfd sealed-a can be shrunk");
 	TL_CHECK(fchmod(b.fd, 0777) < 0, "memfd noexec-b can be made executable");
+	pid_t child = fork();
+	if (child == 0) {
+		char *args[] = { "true", NULL }, *env[] = { NULL };
+		fexecve(c.fd, args, env);
+		printf("fexecve: %s\n", strerror(errno));
+		_exit(127);
+	}
+	int st = 0;
+	TL_CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		 "fexecve of memfd exec-c failed (status %#x)", st);
 	return tl_finish();
 }

@@ -6,7 +6,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A memfd comes back with its name, mode (MFD_EXEC, MFD_NOEXEC_SEAL) and seals, not as an
- * unsealed "cryo-shmem".  A memfd sealed against writing that is also mapped is refused
+ * unsealed "cryo-shmem"; one holding a program can still be run with fexecve (a reopened memfd
+ * counted as a writer: ETXTBSY).  A memfd sealed against writing that is also mapped is refused
  * (program memfd_seals.c).
  */
 class MemfdSealsTest {
