@@ -52,12 +52,47 @@ uint64_t find_vdso_syscall(pid_t pid, uint64_t *vdso_start, uint64_t *vdso_end)
 	return found;
 }
 
+/* A process without a vdso (it unmapped it): a `syscall` instruction in
+ * any of its readable program text, libc's most likely; 0 if none. */
+static uint64_t find_text_syscall(pid_t pid)
+{
+	char path[64], line[512];
+	unsigned long start, end;
+	char perms[8];
+	uint64_t found = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	unsigned char *text = malloc(1 << 16);
+	while (text && !found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 || perms[0] != 'r' || perms[2] != 'x')
+			continue;
+		for (unsigned long at = start; at < end && !found; at += (1 << 16) - 1) {    /* chunks overlap by a byte */
+			size_t len = end - at < (1 << 16) ? end - at : (1 << 16);
+			struct iovec local = { text, len }, remote = { (void *)at, len };
+			if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+				break;
+			for (size_t i = 0; i + 1 < len; i++)
+				if (text[i] == 0x0f && text[i + 1] == 0x05) {
+					found = at + i;
+					break;
+				}
+		}
+	}
+	free(text);
+	fclose(f);
+	return found;
+}
+
 int injector_prepare(struct injector *in, pid_t pid, uint64_t syscall_ip, struct cryo_error *e)
 {
 	memset(in, 0, sizeof(*in));
 	in->pid = pid;
 	in->tgid = pid;
 	in->syscall_ip = syscall_ip ? syscall_ip : find_vdso_syscall(pid, NULL, NULL);
+	if (!in->syscall_ip)
+		in->syscall_ip = find_text_syscall(pid);
 	if (!in->syscall_ip)
 		return cryo_fail(e, pid, "vdso", "", ENOEXEC,
 				 "process %d has no [vdso] with a syscall instruction to run syscalls through", pid);

@@ -27,6 +27,9 @@ typedef const char *(*relocate_fn)(const char *path, char *buf, size_t size);
 int memory_restore(struct injector *in, const struct tree *t, const struct snapshot *s, struct image_reader *r,
 		   relocate_fn relocate, uint64_t *scratch, struct cryo_error *e);
 int memory_unmap_scratch(struct injector *in, uint64_t scratch, struct cryo_error *e);
+/* The last step of a process's restore: the scratch page goes, and the vdso
+ * too if the image has none (the process had unmapped it). */
+int memory_finish(struct injector *in, const struct snapshot *s, uint64_t scratch, struct cryo_error *e);
 
 /* Has a signal asked the restore to stop (cryo_restore_interrupt)?  Then
  * -1 with the error saying so; restore.c. */

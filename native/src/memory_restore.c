@@ -81,8 +81,37 @@ static int child_specials(pid_t pid, struct special *sp, int max, struct cryo_er
 	return n;
 }
 
+static uint64_t find_gap(const struct snapshot *s, uint64_t len);
+
+/* The image has no vdso (its process unmapped it): this process's vdso
+ * block, which the injections still need, goes out of the image's way; it
+ * is unmapped last (memory_finish).  Where it went: */
+static uint64_t parked_lo, parked_hi;
+
+static int park_specials(struct injector *in, const struct snapshot *s, const struct special *cur, int nc,
+			 struct cryo_error *e)
+{
+	uint64_t lo = cur[0].start, len = cur[nc - 1].end - lo, to = find_gap(s, len + (1UL << 20));
+	if (!to)
+		return cryo_fail(e, in->pid, "vdso", "", ENOMEM, "no room in the image's address space for the vdso");
+	to += 1UL << 19;        /* clear of the scratch page, which goes in the same gap */
+	to &= ~(uint64_t)(PAGE - 1);
+	for (int i = 0; i < nc && to != lo; i++) {
+		uint64_t size = cur[i].end - cur[i].start, at = to + (cur[i].start - lo);
+		if (remote(in, "mremap", SYS_mremap, (long)cur[i].start, (long)size, (long)size, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   (long)at, 0, NULL, e))
+			return -1;
+		if (!strcmp(cur[i].name, "[vdso]"))
+			in->syscall_ip += at - cur[i].start;
+	}
+	parked_lo = to;
+	parked_hi = to + len;
+	return 0;
+}
+
 static int move_specials(struct injector *in, const struct snapshot *s, struct cryo_error *e)
 {
+	parked_lo = parked_hi = 0;
 	struct special cur[8], want[8];
 	int nc = child_specials(in->pid, cur, 8, e), nw = 0;
 	if (nc < 0)
@@ -96,6 +125,8 @@ static int move_specials(struct injector *in, const struct snapshot *s, struct c
 			nw++;
 		}
 	}
+	if (nw == 0 && nc > 0)
+		return park_specials(in, s, cur, nc, e);
 	if (nw != nc)
 		return cryo_fail(e, in->pid, "vdso", "", ENOEXEC,
 				 "the image has %d vdso/vvar mappings, this kernel %d: restart on a node with the same kernel", nw, nc);
@@ -140,8 +171,8 @@ static int unmap_gap(struct injector *in, uint64_t from, uint64_t to, struct cry
 	return from < to ? remote(in, "munmap", SYS_munmap, (long)from, (long)(to - from), 0, 0, 0, 0, NULL, e) : 0;
 }
 
-/* Everything goes but the vdso block (moved into place) and, in a child,
- * the mappings it keeps from its parent (cow.h). */
+/* Everything goes but the vdso block (moved into place, or parked out of the
+ * way) and, in a child, the mappings it keeps from its parent (cow.h). */
 static int unmap_all_but_kept(struct injector *in, const struct snapshot *s, struct cryo_error *e)
 {
 	uint64_t lo = 0, hi = 0, at = 0;
@@ -151,20 +182,26 @@ static int unmap_all_but_kept(struct injector *in, const struct snapshot *s, str
 				lo = s->vmas[i].r.start;
 			hi = s->vmas[i].r.end;
 		}
+	if (!lo) {
+		lo = parked_lo;
+		hi = parked_hi;
+	}
 	if (!lo)
 		return cryo_fail(e, in->pid, "vdso", "", ENOEXEC, "the image has no [vdso]");
-	for (int i = 0; i < s->nr_vmas; i++) {
-		const struct cryo_vma *v = &s->vmas[i].r;
-		uint64_t start = v->start, end = v->end;
-		if (v->kind == CRYO_VMA_VDSO || v->kind == CRYO_VMA_VVAR)
-			start = lo, end = hi;
-		else if (!(v->flags & CRYO_VMA_INHERITED))
+	int block_kept = 0;
+	for (int i = 0; i <= s->nr_vmas; i++) {
+		const struct cryo_vma *v = i < s->nr_vmas ? &s->vmas[i].r : NULL;
+		if (!block_kept && (!v || v->start >= lo)) {       /* the vdso block comes before v */
+			if (unmap_gap(in, at, lo, e))
+				return -1;
+			at = hi;
+			block_kept = 1;
+		}
+		if (!v || !(v->flags & CRYO_VMA_INHERITED) || v->end <= at)
 			continue;
-		if (end <= at)
-			continue;
-		if (unmap_gap(in, at, start, e))
+		if (unmap_gap(in, at, v->start, e))
 			return -1;
-		at = end;
+		at = v->end;
 	}
 	return unmap_gap(in, at, TASK_TOP, e);
 }
@@ -199,6 +236,35 @@ static int map_scratch(struct injector *in, const struct snapshot *s, uint64_t *
 int memory_unmap_scratch(struct injector *in, uint64_t scratch, struct cryo_error *e)
 {
 	return remote(in, "munmap", SYS_munmap, (long)scratch, SCRATCH_LEN, 0, 0, 0, 0, NULL, e);
+}
+
+static int image_has_vdso(const struct snapshot *s)
+{
+	for (int i = 0; i < s->nr_vmas; i++)
+		if (s->vmas[i].r.kind == CRYO_VMA_VDSO)
+			return 1;
+	return 0;
+}
+
+int memory_finish(struct injector *in, const struct snapshot *s, uint64_t scratch, struct cryo_error *e)
+{
+	if (memory_unmap_scratch(in, scratch, e))
+		return -1;
+	if (image_has_vdso(s))
+		return 0;
+	/* the process had none: the vdso its injections ran through goes last (the
+	 * injected munmap stops at its exit, before anything returns into it) */
+	struct special cur[8];
+	int n = child_specials(in->pid, cur, 8, e);
+	if (n < 0)
+		return -1;
+	for (int i = n - 1; i >= 0; i--)
+		if (strcmp(cur[i].name, "[vdso]") && unmap_gap(in, cur[i].start, cur[i].end, e))
+			return -1;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(cur[i].name, "[vdso]") && unmap_gap(in, cur[i].start, cur[i].end, e))
+			return -1;
+	return 0;
 }
 
 /* Open path inside the target; returns the target's fd. */

@@ -689,7 +689,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
 	    process_restore_attrs(b->in, b->nr, b->scratch, s, !R->in_userns, e) ||
 	    restore_parent_death_signal(R, k, e) ||
-	    memory_unmap_scratch(&b->in[0], b->scratch, e))
+	    memory_finish(&b->in[0], s, b->scratch, e))
 		return -1;
 	for (int i = 0; i < b->nr; i++)
 		if (threads_restore_registers(b->tids[i], &s->threads[i], e))
