@@ -9,9 +9,12 @@
  * restart every process checks, for the buffer's mapping, that Pss is well
  * below Rss (pages shared), and its contents: its own pages, zeros where it
  * dropped pages, the parent's pages everywhere else.  The parent then writes
- * a page it shared: the workers' copy must not change.
+ * a page it shared: the workers' copy must not change.  The same for a
+ * private mapping of a file whose pages the parent wrote (copied on write)
+ * before the fork.
  */
 #include "testlib.h"
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -20,6 +23,8 @@
 
 static size_t len;
 static unsigned char *buf;
+#define FILE_LEN (8UL << 20)
+static unsigned char *file_map;         /* MAP_PRIVATE of a file, every page written by the parent */
 
 /* Regions, in pages of the buffer. */
 static size_t pages(void) { return len / PAGE; }
@@ -69,8 +74,8 @@ static void check_contents(const char *who_name, int who, int parent_wrote_after
 	}
 }
 
-/* Rss and Pss (KiB) of the mapping that holds the buffer, from smaps. */
-static int buffer_rss_pss(long *rss, long *pss)
+/* Rss and Pss (KiB) of the mapping that holds [at, at + size), from smaps. */
+static int rss_pss(const void *at, size_t size, long *rss, long *pss)
 {
 	FILE *f = fopen("/proc/self/smaps", "r");
 	char line[512];
@@ -81,7 +86,7 @@ static int buffer_rss_pss(long *rss, long *pss)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long s, e;
 		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			inside = s < (unsigned long)buf + len && (unsigned long)buf < e;
+			inside = s < (unsigned long)at + size && (unsigned long)at < e;
 			found |= inside;
 		} else if (inside) {
 			sscanf(line, "Rss: %ld", rss);
@@ -92,16 +97,40 @@ static int buffer_rss_pss(long *rss, long *pss)
 	return found ? 0 : -1;
 }
 
-static void check_shared(const char *who_name)
+static void check_shared_mapping(const char *who_name, const char *what, const void *at, size_t size)
 {
 	long rss, pss;
-	if (buffer_rss_pss(&rss, &pss)) {
-		tl_fail("%s: no mapping holds the buffer", who_name);
+	if (rss_pss(at, size, &rss, &pss)) {
+		tl_fail("%s: no mapping holds the %s", who_name, what);
 		return;
 	}
-	tl_info("%s: buffer Rss %ld KiB, Pss %ld KiB", who_name, rss, pss);
+	tl_info("%s: %s Rss %ld KiB, Pss %ld KiB", who_name, what, rss, pss);
 	/* alone it would be Pss == Rss; shared five ways most of it is about a third */
-	TL_CHECK(pss * 10 < rss * 6, "%s: the buffer is not shared with the pool: Rss %ld KiB, Pss %ld KiB", who_name, rss, pss);
+	TL_CHECK(pss * 10 < rss * 6, "%s: the %s is not shared with the pool: Rss %ld KiB, Pss %ld KiB", who_name, what,
+		 rss, pss);
+}
+
+static void check_shared(const char *who_name)
+{
+	check_shared_mapping(who_name, "buffer", buf, len);
+	check_shared_mapping(who_name, "private file mapping", file_map, FILE_LEN);
+	TL_CHECK(tl_find_mismatch(file_map, FILE_LEN, 70) < 0, "%s: the private file mapping lost the parent's pages",
+		 who_name);
+}
+
+/* A file of FILE_LEN bytes mapped private, each page then written: copies of the file's pages. */
+static int map_written_file(void)
+{
+	char path[512];
+	int fd = open(tl_work_path(path, sizeof(path), "cow.data"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, FILE_LEN))
+		return -1;
+	file_map = mmap(NULL, FILE_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (file_map == MAP_FAILED)
+		return -1;
+	tl_fill(file_map, FILE_LEN, 70);
+	return 0;
 }
 
 static void read_byte(int fd)
@@ -139,6 +168,8 @@ int main(int argc, char **argv)
 		return 2;
 	madvise(buf, len, MADV_NOHUGEPAGE);     /* 4 KiB pages: sharing is counted page by page */
 	fill_pages(0, pages(), 1);
+	if (map_written_file())
+		return 2;
 	int up[2], down[2];
 	if (pipe(up) || pipe(down))
 		return 2;
