@@ -22,6 +22,7 @@
 #define PM_PRESENT    (1ULL << 63)
 #define PM_SWAPPED    (1ULL << 62)
 #define PM_FILE       (1ULL << 61)
+#define PM_MMAP_EXCLUSIVE (1ULL << 56)  /* mapped by this process alone */
 #define CHUNK_BYTES   PAGESTREAM_CHUNK     /* one read from the target */
 
 struct smaps_header {
@@ -267,10 +268,15 @@ static int add_run(struct page_dumper *d, uint64_t vaddr, uint64_t nr_pages)
 	return 0;
 }
 
+/* Pages another process maps too (copy-on-write after a fork) are read
+ * through /proc/PID/mem: process_vm_readv pins them, and the kernel gives a
+ * process its own copy of a shared anonymous page before it lets it be
+ * pinned, so a checkpoint of a running worker pool would have doubled its
+ * memory. */
 static int read_target(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, char *buf, size_t len,
-		       struct cryo_error *e)
+		       int shared, struct cryo_error *e)
 {
-	if (v->r.prot & PROT_READ) {
+	if (v->r.prot & PROT_READ && !shared) {
 		struct iovec local = { buf, len }, remote = { (void *)addr, len };
 		ssize_t n = process_vm_readv(d->pid, &local, 1, &remote, 1, 0);
 		if (n == (ssize_t)len)
@@ -290,14 +296,14 @@ static int read_target(struct page_dumper *d, const struct vma_rec *v, uint64_t 
 
 /* Save [addr, addr+len) of v, all wanted; anonymous zero pages are left
  * out (squeezed out of the buffer before it goes to disk). */
-static int dump_range(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, uint64_t len,
+static int dump_range(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, uint64_t len, int shared,
 		      struct cryo_error *e)
 {
 	int skip_zero = v->r.kind != CRYO_VMA_FILE_PRIVATE;
 	while (len) {
 		char *buf;
 		size_t n = len < CHUNK_BYTES ? (size_t)len : CHUNK_BYTES, kept = 0;
-		if (ps_write_buffer(d->ps, &buf, e) || read_target(d, v, addr, buf, n, e))
+		if (ps_write_buffer(d->ps, &buf, e) || read_target(d, v, addr, buf, n, shared, e))
 			return -1;
 		for (size_t i = 0; i < n / PAGE; i++) {
 			if (skip_zero && all_zero(buf + i * PAGE))
@@ -345,10 +351,12 @@ static int dump_vma(struct page_dumper *d, const struct vma_rec *v, struct cryo_
 				i++;
 				continue;
 			}
+			int shared = !(d->pm[i] & PM_MMAP_EXCLUSIVE);
 			size_t j = i + 1;
-			while (j < n && saved_page(d, v, at + j * PAGE, d->pm[j]))
+			while (j < n && saved_page(d, v, at + j * PAGE, d->pm[j]) &&
+			       (!(d->pm[j] & PM_MMAP_EXCLUSIVE)) == shared)
 				j++;
-			if (dump_range(d, v, at + i * PAGE, (j - i) * PAGE, e))
+			if (dump_range(d, v, at + i * PAGE, (j - i) * PAGE, shared, e))
 				return -1;
 			i = j;
 		}
