@@ -54,16 +54,27 @@ static const struct vma_rec *parent_holding(const struct snapshot *parent, const
 	return NULL;
 }
 
-/* Both map the same physical page, copied on write by neither: a frame
- * number of 0 (not root: the kernel hides them) proves nothing. */
-static int same_page(uint32_t kind, uint64_t child, uint64_t parent)
+/* Could both map the same physical page, copied on write by neither? */
+static int may_share(uint32_t kind, uint64_t child, uint64_t parent)
 {
-	uint64_t pfn = child & PM_PFN_MASK;
 	if (!(child & PM_PRESENT) || !(parent & PM_PRESENT) || (child | parent) & (PM_SWAPPED | PM_MMAP_EXCLUSIVE))
 		return 0;
-	if (kind == CRYO_VMA_FILE_PRIVATE && (child | parent) & PM_FILE)   /* the file's page, not a copy */
-		return 0;
-	return pfn && pfn == (parent & PM_PFN_MASK);
+	return kind != CRYO_VMA_FILE_PRIVATE || !((child | parent) & PM_FILE);     /* not the file's page: a copy */
+}
+
+enum { NOT_SHARED, SHARED, COMPARE };
+
+/* Frame numbers tell, when the kernel shows them (to root); without them
+ * (0) a page both map more than once is shared if its contents are the
+ * same, which is as good for the restore. */
+static int shared_by_frame(uint32_t kind, uint64_t child, uint64_t parent)
+{
+	if (!may_share(kind, child, parent))
+		return NOT_SHARED;
+	uint64_t pfn = child & PM_PFN_MASK;
+	if (!pfn || !(parent & PM_PFN_MASK))
+		return COMPARE;
+	return pfn == (parent & PM_PFN_MASK) ? SHARED : NOT_SHARED;
 }
 
 /* Add pages at vaddr, in address order; a range never reaches below floor
@@ -88,10 +99,10 @@ static int append_range(struct cryo_page_range **ranges, size_t *nr, uint64_t fl
 	return 0;
 }
 
-static int open_pagemap(pid_t pid, struct cryo_error *e)
+static int open_proc(pid_t pid, const char *name, struct cryo_error *e)
 {
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		cryo_fail_errno(e, pid, "memory", "open", "cannot open %s", path);
@@ -108,9 +119,45 @@ static int read_pagemap(int fd, pid_t pid, uint64_t at, size_t n, uint64_t *pm, 
 
 struct pagemaps {
 	pid_t child, parent;
-	int child_fd, parent_fd;
+	int child_fd, parent_fd;                        /* pagemap */
+	int child_mem, parent_mem;                      /* mem */
 	uint64_t *pm_child, *pm_parent;
+	unsigned char *page_child, *page_parent;        /* COMPARE_PAGES each */
 };
+
+#define COMPARE_PAGES 64
+
+/* Through /proc/PID/mem, never process_vm_readv: that pins the pages, and
+ * the kernel gives a process its own copy of a shared page before it lets
+ * it be pinned (memory_capture.c). */
+static int read_pages(int mem_fd, uint64_t at, size_t n, unsigned char *out)
+{
+	for (size_t done = 0; done < n * PAGE;) {
+		ssize_t got = pread(mem_fd, out + done, n * PAGE - done, (off_t)(at + done));
+		if (got <= 0)
+			return -1;
+		done += (size_t)got;
+	}
+	return 0;
+}
+
+/* Pages [at, at + n * PAGE) may be shared: those with the same contents in
+ * both are.  Unreadable ones are simply not shared. */
+static int compare_pages(struct pagemaps *m, struct snapshot *s, const struct vma_rec *v, uint64_t at, size_t n,
+			 struct cryo_error *e)
+{
+	while (n) {
+		size_t k = n < COMPARE_PAGES ? n : COMPARE_PAGES;
+		if (!read_pages(m->child_mem, at, k, m->page_child) && !read_pages(m->parent_mem, at, k, m->page_parent))
+			for (size_t i = 0; i < k; i++)
+				if (!memcmp(m->page_child + i * PAGE, m->page_parent + i * PAGE, PAGE) &&
+				    append_range(&s->shared, &s->nr_shared, v->r.start, at + i * PAGE, 1, CRYO_RANGE_PARENTS))
+					return cryo_fail(e, m->child, "memory", "malloc", ENOMEM, "out of memory");
+		at += k * PAGE;
+		n -= k;
+	}
+	return 0;
+}
 
 /* Record the pages of child mapping v that are its parent's; 1 if any. */
 static int find_shared_pages(struct pagemaps *m, struct snapshot *s, struct vma_rec *v, struct cryo_error *e)
@@ -123,10 +170,20 @@ static int find_shared_pages(struct pagemaps *m, struct snapshot *s, struct vma_
 		if (read_pagemap(m->child_fd, m->child, at, n, m->pm_child, e) ||
 		    read_pagemap(m->parent_fd, m->parent, at, n, m->pm_parent, e))
 			return -1;
-		for (size_t i = 0; i < n; i++)
-			if (same_page(v->r.kind, m->pm_child[i], m->pm_parent[i]) &&
+		for (size_t i = 0; i < n;) {
+			int how = shared_by_frame(v->r.kind, m->pm_child[i], m->pm_parent[i]);
+			size_t j = i + 1;
+			if (how == SHARED &&
 			    append_range(&s->shared, &s->nr_shared, v->r.start, at + i * PAGE, 1, CRYO_RANGE_PARENTS))
 				return cryo_fail(e, m->child, "memory", "malloc", ENOMEM, "out of memory");
+			if (how == COMPARE) {
+				while (j < n && shared_by_frame(v->r.kind, m->pm_child[j], m->pm_parent[j]) == COMPARE)
+					j++;
+				if (compare_pages(m, s, v, at + i * PAGE, j - i, e))
+					return -1;
+			}
+			i = j;
+		}
 		at += n * PAGE;
 	}
 	return s->nr_shared > before;
@@ -134,13 +191,16 @@ static int find_shared_pages(struct pagemaps *m, struct snapshot *s, struct vma_
 
 static int capture_child(const struct snapshot *parent, struct snapshot *s, struct cryo_error *e)
 {
-	struct pagemaps m = { s->proc.pid, parent->proc.pid, -1, -1, NULL, NULL };
+	struct pagemaps m = { s->proc.pid, parent->proc.pid, -1, -1, -1, -1, NULL, NULL, NULL, NULL };
 	int rc = -1;
 	m.pm_child = malloc(PM_BATCH * 8);
 	m.pm_parent = malloc(PM_BATCH * 8);
-	if (!m.pm_child || !m.pm_parent)
+	m.page_child = malloc(COMPARE_PAGES * PAGE);
+	m.page_parent = malloc(COMPARE_PAGES * PAGE);
+	if (!m.pm_child || !m.pm_parent || !m.page_child || !m.page_parent)
 		cryo_fail(e, s->proc.pid, "memory", "malloc", ENOMEM, "out of memory");
-	else if ((m.child_fd = open_pagemap(m.child, e)) >= 0 && (m.parent_fd = open_pagemap(m.parent, e)) >= 0) {
+	else if ((m.child_fd = open_proc(m.child, "pagemap", e)) >= 0 && (m.parent_fd = open_proc(m.parent, "pagemap", e)) >= 0 &&
+		 (m.child_mem = open_proc(m.child, "mem", e)) >= 0 && (m.parent_mem = open_proc(m.parent, "mem", e)) >= 0) {
 		rc = 0;
 		for (int i = 0; i < s->nr_vmas && !rc; i++) {
 			struct vma_rec *v = &s->vmas[i];
@@ -155,10 +215,12 @@ static int capture_child(const struct snapshot *parent, struct snapshot *s, stru
 	}
 	free(m.pm_child);
 	free(m.pm_parent);
-	if (m.child_fd >= 0)
-		close(m.child_fd);
-	if (m.parent_fd >= 0)
-		close(m.parent_fd);
+	free(m.page_child);
+	free(m.page_parent);
+	int fds[4] = { m.child_fd, m.parent_fd, m.child_mem, m.parent_mem };
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return rc;
 }
 
