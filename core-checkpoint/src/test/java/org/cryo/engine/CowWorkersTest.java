@@ -1,5 +1,16 @@
 package org.cryo.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,6 +39,36 @@ class CowWorkersTest {
         try (var original = CheckpointHarness.Original.start("cow_workers")) {
             original.checkpoint();
             original.goAndAssertPassed();
+        }
+    }
+
+    /**
+     * A user, not root, checkpoints and restarts the pool: the kernel shows it no page frame
+     * numbers, so pages the workers map as often as the parent are compared by contents.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aUsersCheckpointKeepsThePoolSharedToo() throws Exception {
+        UnprivilegedUser.ensure();
+        Path dir = CheckpointHarness.newWorkDir("cow_workers_user");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path go = dir.resolve("go");
+        Path file = dir.resolve("pool.cryo");
+        String engine = CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine").toString();
+        List<String> command = new ArrayList<>(UnprivilegedUser.as(
+                CheckpointHarness.program("cow_workers").toString(), go.toString()));
+        try (var original = CheckpointHarness.Original.startCommand(dir, command, Map.of())) {
+            List<ProcessHandle> tree = ProcessHandle.of(original.pid()).orElseThrow().descendants().toList();
+            var checkpoint = CheckpointHarness.run(UnprivilegedUser.as(engine, "checkpoint", "-f", file.toString(),
+                    "--tree", "--kill", Long.toString(original.pid())), Duration.ofSeconds(90));
+            assertEquals(0, checkpoint.status(), checkpoint.describe());
+            original.kill();
+            CheckpointHarness.awaitGone(tree.stream().mapToLong(ProcessHandle::pid).toArray());
+            Files.createFile(go);
+            var restored = CheckpointHarness.run(UnprivilegedUser.as(engine, "restore", file.toString()),
+                    Duration.ofSeconds(120));
+            assertTrue(restored.out().contains("PASS"), restored.describe());
+            assertFalse(restored.out().stream().anyMatch(l -> l.startsWith("FAIL")), restored.describe());
         }
     }
 }
