@@ -861,5 +861,5 @@ const struct fd_ops parent_fd_ops = {
 };
 const struct fd_ops shmem_fd_ops = {
 	.kind = CRYO_FD_SHMEM, .name = "file by content", .classify = classify_shmem, .link_tree = link_shmem,
-	.restore = restore_shmem,
+	.validate = memfd_validate, .restore = restore_shmem,
 };

@@ -62,6 +62,17 @@ int memfd_capture(pid_t pid, const struct tree *t, struct fd_rec *f, struct cryo
 	return 0;
 }
 
+int memfd_validate(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
+{
+	if (!f->detail_len)
+		return 0;               /* an older file, or not a memfd */
+	if (f->detail_len != sizeof(struct cryo_fd_memfd) || strncmp(f->path, "/memfd:", 7))
+		return -1;
+	struct cryo_fd_memfd d;
+	memcpy(&d, f->detail, sizeof(d));
+	return d.seals & ~KNOWN_SEALS || d.mode & ~07777u ? -1 : 0;
+}
+
 /* A descriptor of the tree that recorded o's memfd attributes, or NULL. */
 static const struct fd_rec *recorded(const struct tree *t, const struct shmem_obj *o)
 {

@@ -10,6 +10,8 @@
  * (struct cryo_fd_memfd).  A write-sealed memfd a process of t also maps
  * is refused (its mapping could not be filled again). */
 int memfd_capture(pid_t pid, const struct tree *t, struct fd_rec *f, struct cryo_error *e);
+/* Reading a context file: is f's memfd detail, if any, sound? (shmem_fd_ops.validate) */
+int memfd_validate(const struct tree *t, const struct snapshot *s, const struct fd_rec *f);
 /* A new memfd for the tree's shared memory object o: with its name and
  * mode when a descriptor of the tree recorded them, else "cryo-shmem". */
 int memfd_create_for(const struct tree *t, const struct shmem_obj *o, struct cryo_error *e);
