@@ -20,6 +20,7 @@ static const struct fd_ops *const fd_kinds[] = {
 	&closed_socket_fd_ops,
 	&tcp_fd_ops,
 	&unix_bound_fd_ops,
+	&net_socket_fd_ops,
 };
 
 #define NR_KINDS (sizeof(fd_kinds) / sizeof(fd_kinds[0]))

@@ -65,6 +65,7 @@ extern const struct fd_ops regular_fd_ops, device_fd_ops, inherit_fd_ops, parent
 extern const struct fd_ops pipe_fd_ops;
 extern const struct fd_ops socket_fd_ops, closed_socket_fd_ops, unix_bound_fd_ops;
 extern const struct fd_ops tcp_fd_ops;
+extern const struct fd_ops net_socket_fd_ops;
 extern const struct fd_ops eventfd_fd_ops, timerfd_fd_ops, signalfd_fd_ops, epoll_fd_ops, inotify_fd_ops;
 
 #endif

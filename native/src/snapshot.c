@@ -1,6 +1,7 @@
 #include "snapshot.h"
 #include "cow.h"
 #include "error.h"
+#include "inet.h"
 #include "fdtypes.h"
 #include "resources.h"
 
@@ -1075,4 +1076,59 @@ int tree_read(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the options of the pool's sockets (inet.c) ---- */
+
+int tree_write_pool_sockopts(struct image_writer *w, const struct tree *t, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
+	for (int i = 0; i < t->nr_pool_sockopts; i++) {
+		const struct pool_sockopts_rec *p = &t->pool_sockopts[i];
+		size_t at = rb_begin(&b, &p->r, sizeof(p->r));
+		rb_put(&b, p->opts, p->len);
+		rb_pad8(&b);
+		rb_finish(&b, at);
+	}
+	return write_section(w, CRYO_SEC_SOCKOPTS, &b, e);
+}
+
+int tree_read_pool_sockopts(struct image_reader *r, struct tree *t, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	int rc = load_section(r, CRYO_SEC_SOCKOPTS, 0, &buf, &c, 0, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	while (!c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct pool_sockopts_rec p = {0};
+		if (enter_record(&c, &rec, &p.r, sizeof(p.r), "socket options record"))
+			break;
+		p.len = remaining(&rec);
+		struct cryo_error why;
+		if (inet_check_options(rec.p, p.len, 0, -1, &why)) {
+			bad(&c, "socket options");
+			break;
+		}
+		struct pool_sockopts_rec *grown = realloc(t->pool_sockopts, (size_t)(t->nr_pool_sockopts + 1) * sizeof(*grown));
+		if (!grown || !(p.opts = malloc(p.len + 1))) {
+			if (grown)
+				t->pool_sockopts = grown;
+			bad(&c, "out of memory");
+			break;
+		}
+		t->pool_sockopts = grown;
+		memcpy(p.opts, rec.p, p.len);
+		t->pool_sockopts[t->nr_pool_sockopts++] = p;
+	}
+	free(buf);
+	return c.bad ? -1 : 0;
+}
+
+void tree_free_pool_sockopts(struct tree *t)
+{
+	for (int i = 0; i < t->nr_pool_sockopts; i++)
+		free(t->pool_sockopts[i].opts);
+	free(t->pool_sockopts);
 }

@@ -94,6 +94,12 @@ struct tcp_rec {
 	char *send, *recv;
 };
 
+struct pool_sockopts_rec {
+	struct cryo_pool_sockopts r;
+	char *opts;                 /* encoded as format.h says */
+	size_t len;
+};
+
 struct sysv_shm_rec {
 	struct cryo_sysv_shm r;
 	char *contents;
@@ -126,6 +132,8 @@ struct tree {
 	int nr_sysv_msg;
 	struct shmem_file_rec *shmem_files;
 	int nr_shmem_files;
+	struct pool_sockopts_rec *pool_sockopts;   /* inet.c: options of the pool's sockets */
+	int nr_pool_sockopts;
 };
 
 void snapshot_free(struct snapshot *s);
@@ -143,6 +151,7 @@ int tree_write_tcp(struct image_writer *w, const struct tree *t, struct cryo_err
 int tree_write_sysv_sem(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_sysv_msg(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_write_shmem_files(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+int tree_write_pool_sockopts(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 /* Its section if the file has one, every record's bounds checked, into t. */
 int tree_read_pipes(struct image_reader *r, struct tree *t, struct cryo_error *e);
 int tree_read_socketpairs(struct image_reader *r, struct tree *t, struct cryo_error *e);
@@ -151,10 +160,12 @@ int tree_read_tcp(struct image_reader *r, struct tree *t, struct cryo_error *e);
 int tree_read_sysv_sem(struct image_reader *r, struct tree *t, struct cryo_error *e);
 int tree_read_sysv_msg(struct image_reader *r, struct tree *t, struct cryo_error *e);
 int tree_read_shmem_files(struct image_reader *r, struct tree *t, struct cryo_error *e);
+int tree_read_pool_sockopts(struct image_reader *r, struct tree *t, struct cryo_error *e);
 void tree_free_pipes(struct tree *t);
 void tree_free_socketpairs(struct tree *t);
 void tree_free_sysv_shm(struct tree *t);
 void tree_free_tcp(struct tree *t);
+void tree_free_pool_sockopts(struct tree *t);
 void tree_free_sysv_sem(struct tree *t);
 void tree_free_sysv_msg(struct tree *t);
 void tree_free_shmem_files(struct tree *t);

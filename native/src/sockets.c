@@ -2,6 +2,7 @@
 #include "fdtypes.h"
 #include "tcp.h"
 #include "resources.h"
+#include "inet.h"
 #include "error.h"
 #include "memory.h"
 #include "proc.h"
@@ -133,6 +134,21 @@ static int append(char **buf, size_t *len, size_t *cap, const void *p, size_t n)
 	return 0;
 }
 
+/* A peeked message carrying descriptors (or whose control data did not fit):
+ * the copies the peek gave us are closed. */
+static int passes_descriptors(struct msghdr *mh)
+{
+	int rights = (mh->msg_flags & MSG_CTRUNC) != 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int *fds = (int *)CMSG_DATA(c);
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+				close(fds[i]);
+			rights = 1;
+		}
+	return rights;
+}
+
 /* What socket fd of pid has queued to read, message by message, left in place:
  * MSG_PEEK walks the queue with SO_PEEK_OFF, put back after every message:
  * an engine that dies in between leaves the socket as it found it. */
@@ -162,10 +178,20 @@ static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_
 			rc = cryo_fail_errno(e, pid, "sockets", "setsockopt(SO_PEEK_OFF)", "cannot walk the queue of socket fd %d of process %d", fd, pid);
 			break;
 		}
-		ssize_t n = recv(sk, msg, sizeof(msg), MSG_PEEK | MSG_DONTWAIT);
+		union { char buf[CMSG_SPACE(sizeof(int) * 64)]; struct cmsghdr align; } control;
+		struct iovec iov = { msg, sizeof(msg) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+				     .msg_controllen = sizeof(control.buf) };
+		ssize_t n = recvmsg(sk, &mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		int err = errno;
 		setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, sizeof(old_off));
 		errno = err;
+		if (n >= 0 && passes_descriptors(&mh)) {
+			rc = cryo_fail(e, pid, "sockets", "recvmsg(MSG_PEEK)", ENOTSUP,
+				       "socket fd %d of process %d has descriptors in flight (SCM_RIGHTS) queued: cannot be restored",
+				       fd, pid);
+			break;
+		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n < 0) {
@@ -192,6 +218,16 @@ static int peek_queue(pid_t pid, int fd, uint32_t type, char **out, size_t *out_
 	return rc;
 }
 
+static int capture_pair_options(struct tree *t, pid_t pid, int fd, uint64_t ino, struct cryo_error *e)
+{
+	int sk = proc_dup_fd(pid, fd, e);
+	if (sk < 0)
+		return -1;
+	int rc = inet_capture_pool(t, sk, pid, fd, ino, 0, 0, e);
+	close(sk);
+	return rc;
+}
+
 int sockets_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_error *e)
 {
 	uint64_t ino = f->r.file.ino;
@@ -209,11 +245,14 @@ int sockets_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_
 	struct unix_info peer;
 	if (describe_unix_socket(info.peer, &peer, e))
 		return -1;
+	if (info.type == SOCK_DGRAM && peer.peer != ino)
+		return 1;       /* connected to a named socket that is not connected back: inet.c */
 	struct socketpair_rec p = { .r = { .type = info.type, .ino = { ino, info.peer },
 					   .shutdown = { info.shutdown, peer.shutdown } } };
 	size_t la = 0, lb = 0;
 	if (peek_queue(pid, f->r.fd, info.type, &p.queued[0], &la, e) ||
-	    peek_queue(peer_pid, peer_fd, info.type, &p.queued[1], &lb, e)) {
+	    peek_queue(peer_pid, peer_fd, info.type, &p.queued[1], &lb, e) ||
+	    capture_pair_options(t, pid, f->r.fd, ino, e) || capture_pair_options(t, peer_pid, peer_fd, info.peer, e)) {
 		free(p.queued[0]);
 		free(p.queued[1]);
 		return -1;
@@ -243,7 +282,9 @@ static const char *printable_name(const char *name, int len, char *out, size_t s
 }
 
 /* The socket file of a path-bound socket must still be the one it was bound
- * to (a relative name is the process's cwd's: the cwd it is restored in). */
+ * to (a relative name is the process's cwd's: the cwd it is restored in), or
+ * be gone (1: the socket is bound again and its file removed again); another
+ * file there is refused. */
 static int check_socket_file(pid_t pid, int fd, const struct unix_info *info, const char *shown, struct cryo_error *e)
 {
 	char path[PATH_MAX + 128];
@@ -252,9 +293,11 @@ static int check_socket_file(pid_t pid, int fd, const struct unix_info *info, co
 		snprintf(path, sizeof(path), "%.*s", info->name_len, info->name);
 	else
 		snprintf(path, sizeof(path), "/proc/%d/cwd/%.*s", pid, info->name_len, info->name);
+	if (lstat(path, &st) < 0 && errno == ENOENT)
+		return 1;
 	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_ino != info->vfs_ino)
 		return cryo_fail(e, pid, "sockets", "stat", ENOTSUP,
-				 "fd %d of process %d is a Unix socket bound to %s, whose file was removed or replaced: cannot bind it again",
+				 "fd %d of process %d is a Unix socket bound to %s, whose file was replaced: cannot bind it again",
 				 fd, pid, shown);
 	return 0;
 }
@@ -265,7 +308,8 @@ int sockets_capture_bound(pid_t pid, struct fd_rec *f, struct cryo_error *e)
 	char shown[160];
 	if (describe_unix_socket(f->r.file.ino, &info, e))
 		return -1;
-	if (!info.found || info.name_len <= 0 || info.state == TCP_ESTABLISHED)
+	/* a datagram socket another connected to is ESTABLISHED too, without a peer of its own */
+	if (!info.found || info.name_len <= 0 || (info.state == TCP_ESTABLISHED && info.peer))
 		return 1;
 	printable_name(info.name, info.name_len, shown, sizeof(shown));
 	int listening = info.state == TCP_LISTEN;
@@ -277,9 +321,11 @@ int sockets_capture_bound(pid_t pid, struct fd_rec *f, struct cryo_error *e)
 		return cryo_fail(e, pid, "sockets", "", ENOTSUP,
 				 "fd %d of process %d is a Unix socket bound to %s with data queued: cannot save it",
 				 f->r.fd, pid, shown);
-	if (info.name[0] && check_socket_file(pid, f->r.fd, &info, shown, e))
+	int unlinked = info.name[0] ? check_socket_file(pid, f->r.fd, &info, shown, e) : 0;
+	if (unlinked < 0)
 		return -1;
 	struct cryo_fd_unix_bound d = { .type = (int32_t)info.type, .listening = (uint32_t)listening,
+					.flags = unlinked ? CRYO_UNIX_BOUND_UNLINKED : 0,
 					.backlog = listening ? info.wqueue : 0, .name_len = (uint32_t)info.name_len };
 	memcpy(d.name, info.name, (size_t)info.name_len);
 	free(f->detail);
@@ -339,8 +385,20 @@ static int remove_stale_socket_file(struct injector *in, uint64_t scratch, const
 	       remote_sock_call(in, "unlink", SYS_unlink, (long)scratch, 0, 0, &r, e);
 }
 
-static int restore_bound(struct injector *in, uint64_t scratch, const struct snapshot *s, const struct fd_rec *f,
-			 struct cryo_error *e)
+/* The socket was bound to a file the program removed: the bind made it
+ * again, and it goes again (relative to the restored process's cwd). */
+static int remove_socket_file_again(struct injector *in, uint64_t scratch, const struct cryo_fd_unix_bound *d,
+				    struct cryo_error *e)
+{
+	char name[sizeof(d->name) + 1];
+	long r;
+	snprintf(name, sizeof(name), "%.*s", (int)d->name_len, d->name);
+	return memory_poke(in->pid, scratch, name, strlen(name) + 1, e) ||
+	       remote_sock_call(in, "unlink", SYS_unlink, (long)scratch, 0, 0, &r, e);
+}
+
+static int restore_bound(struct rexec *x, struct injector *in, uint64_t scratch, const struct snapshot *s,
+			 const struct fd_rec *f, struct cryo_error *e)
 {
 	struct cryo_fd_unix_bound d;
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -352,9 +410,13 @@ static int restore_bound(struct injector *in, uint64_t scratch, const struct sna
 	printable_name(d.name, (int)d.name_len, shown, sizeof(shown));
 	memcpy(a.sun_path, d.name, d.name_len);
 	int flags = (f->r.fd_flags & FD_CLOEXEC ? SOCK_CLOEXEC : 0) | (f->r.open_flags & O_NONBLOCK ? SOCK_NONBLOCK : 0);
-	if (remote_sock_call(in, "socket", SYS_socket, AF_UNIX, d.type | flags, 0, &fd, e))
+	const char *opts = f->detail + sizeof(d);
+	size_t opts_len = f->detail_len - sizeof(d);
+	if (inet_check_options(opts, opts_len, in->pid, f->r.fd, e) ||
+	    remote_sock_call(in, "socket", SYS_socket, AF_UNIX, d.type | flags, 0, &fd, e) ||
+	    inet_apply_options(x, (int)fd, opts, opts_len, 0, s->proc.pid, f->r.fd, e))
 		return -1;
-	if ((d.name[0] && remove_stale_socket_file(in, scratch, &d, e)) ||
+	if ((d.name[0] && !(d.flags & CRYO_UNIX_BOUND_UNLINKED) && remove_stale_socket_file(in, scratch, &d, e)) ||
 	    memory_poke(in->pid, scratch, &a, sizeof(a), e) ||
 	    injector_syscall(in, SYS_bind, fd, (long)scratch, (long)(offsetof(struct sockaddr_un, sun_path) + d.name_len), 0, 0, 0, &r, e))
 		return -1;
@@ -365,6 +427,10 @@ static int restore_bound(struct injector *in, uint64_t scratch, const struct sna
 		return -1;
 	if (d.listening && r < 0)
 		return cryo_fail(e, in->pid, "sockets", "listen", (int)-r, "cannot listen on %s again (fd %d)", shown, f->r.fd);
+	if ((d.flags & CRYO_UNIX_BOUND_UNLINKED) && remove_socket_file_again(in, scratch, &d, e))
+		return -1;
+	if (inet_apply_options(x, (int)fd, opts, opts_len, 1, s->proc.pid, f->r.fd, e))
+		return -1;
 	if (fd != f->r.fd && (remote_sock_call(in, "dup3", SYS_dup3, fd, f->r.fd, flags & SOCK_CLOEXEC ? O_CLOEXEC : 0, &r, e) ||
 			      remote_sock_call(in, "close", SYS_close, fd, 0, 0, &r, e)))
 		return -1;
@@ -385,6 +451,10 @@ static int restore_closed(struct rexec *x, const struct fd_restore *c, const str
 		return -1;
 	if (fd < 0)
 		return cryo_fail(e, in->pid, "sockets", "socket", (int)-fd, "cannot recreate socket fd %d", f->r.fd);
+	if (inet_check_options(f->detail + sizeof(d), f->detail_len - sizeof(d), in->pid, f->r.fd, e) ||
+	    inet_apply_options(x, (int)fd, f->detail + sizeof(d), f->detail_len - sizeof(d), 0, c->s->proc.pid, f->r.fd, e) ||
+	    inet_apply_options(x, (int)fd, f->detail + sizeof(d), f->detail_len - sizeof(d), 1, c->s->proc.pid, f->r.fd, e))
+		return -1;
 	if (fd != f->r.fd && (injector_syscall(in, SYS_dup3, fd, f->r.fd, flags & SOCK_CLOEXEC ? O_CLOEXEC : 0, 0, 0, 0, &r, e) ||
 			      injector_syscall(in, SYS_close, fd, 0, 0, 0, 0, 0, &r, e)))
 		return -1;
@@ -397,7 +467,7 @@ static int restore_bound_fd(struct rexec *x, const struct fd_restore *c, const s
 {
 	if (f->detail_len < sizeof(struct cryo_fd_unix_bound))
 		return 0;
-	return restore_bound(x->in, x->scratch, c->s, f, e);
+	return restore_bound(x, x->in, x->scratch, c->s, f, e);
 }
 
 int sockets_pool_fd(const struct tree *t, int first, uint64_t ino)
@@ -445,9 +515,14 @@ int sockets_create_pool(const struct tree *t, int first, int above, struct cryo_
 		int sv[2], high[2];
 		if (socketpair(AF_UNIX, (int)p->r.type | SOCK_CLOEXEC, 0, sv) < 0)
 			return cryo_fail_errno(e, getpid(), "sockets", "socketpair", "cannot recreate socket pair %d", i + 1);
+		/* the options once the queues are back in (a small SO_SNDBUF could hold them up) */
 		if (requeue(sv[1], p->queued[0], p->r.queued_len[0], e) || requeue(sv[0], p->queued[1], p->r.queued_len[1], e) ||
 		    shut_down_as_saved(sv, p, i, e))
 			return -1;
+		for (int end = 0; end < 2; end++)
+			if (inet_apply_pool_options(t, sv[end], p->r.ino[end], 0, e) ||
+			    inet_apply_pool_options(t, sv[end], p->r.ino[end], 1, e))
+				return -1;
 		/* by way of descriptors above the pool, so neither end lands on the other */
 		for (int end = 0; end < 2; end++) {
 			high[end] = fcntl(sv[end], F_DUPFD_CLOEXEC, above);
@@ -474,7 +549,8 @@ static int classify_socket(pid_t pid, struct fd_rec *f, const struct stat *st, s
 }
 
 /* A Unix pair inside the tree, TCP inside the tree, stdio of a root to the
- * outside, a bound Unix socket, or one to the outside (unconnected, as in BLCR). */
+ * outside, a bound Unix socket, or inet.c's: made again by its own calls, a
+ * stream connection to the outside (unconnected, as in BLCR), or refused. */
 static int link_socket(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
 {
 	pid_t pid = t->procs[k].proc.pid;
@@ -490,9 +566,9 @@ static int link_socket(struct tree *t, int k, struct fd_rec *f, struct cryo_erro
 		f->r.kind = CRYO_FD_INHERIT;        /* a socket to the outside on stdio: cr_restart's own */
 		return 0;
 	}
-	if ((out = sockets_capture_bound(pid, f, e)) <= 0)
-		return out;                         /* bound (and listening) again, or refused */
-	return sockets_capture_outside(pid, f, e);  /* comes back unconnected, as in BLCR */
+	if ((out = sockets_capture_bound(pid, f, e)) <= 0)   /* bound (and listening) again, or refused */
+		return out < 0 ? -1 : inet_capture_options(pid, f, e);
+	return inet_capture(t, k, f, e);    /* made again by its own calls, unconnected as in BLCR, or refused */
 }
 
 static int validate_socket(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)

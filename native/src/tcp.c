@@ -2,6 +2,7 @@
 #include "fdtypes.h"
 #include "resources.h"
 #include "error.h"
+#include "inet.h"
 #include "proc.h"
 
 #include <errno.h>
@@ -144,6 +145,18 @@ int tcp_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_erro
 		close(sk);
 		return rc < 0 ? cryo_fail_errno(e, pid, "sockets", "getsockopt", "cannot read socket fd %d of process %d", f->r.fd, pid) : 1;
 	}
+	/* a listener's tcp_info: tcpi_unacked connections waiting, tcpi_sacked its backlog */
+	int listening = v.info.tcpi_state == TCP_LISTEN;
+	if (listening && v.info.tcpi_unacked) {
+		close(sk);
+		return cryo_fail(e, pid, "sockets", "", ENOTSUP,
+				 "fd %d of process %d is a TCP socket listening with %u connections not yet accepted: cannot save them",
+				 f->r.fd, pid, v.info.tcpi_unacked);
+	}
+	if (inet_capture_pool(t, sk, pid, f->r.fd, f->r.file.ino, listening ? v.info.tcpi_sacked : 0, !listening, e)) {
+		close(sk);
+		return -1;
+	}
 	struct tcp_rec r = { .r = { .state = v.info.tcpi_state, .ino = f->r.file.ino, .domain = v.domain,
 				    .local_len = v.local_len, .peer_len = v.peer_len } };
 	memcpy(r.r.local, &v.local, sizeof(r.r.local));
@@ -168,6 +181,29 @@ int tcp_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_erro
 	t->tcp = grown;
 	t->tcp[t->nr_tcp++] = r;
 	return 0;
+}
+
+static const struct tcp_rec *find_connection(const struct tree *t, uint64_t ino)
+{
+	for (int i = 0; i < t->nr_tcp; i++)
+		if (t->tcp[i].r.ino == ino && t->tcp[i].r.state == TCP_ESTABLISHED)
+			return &t->tcp[i];
+	return NULL;
+}
+
+void tcp_quiet_before_kill(const struct tree *t)
+{
+	for (int k = 0; k < t->nr; k++)
+		for (int i = 0; i < t->procs[k].nr_fds; i++) {
+			const struct fd_rec *f = &t->procs[k].fds[i];
+			struct cryo_error ignored;
+			int on = 1, sk;
+			if (f->r.kind != CRYO_FD_TCP || f->r.dup_of >= 0 || !find_connection(t, f->r.file.ino) ||
+			    (sk = proc_dup_fd(t->procs[k].proc.pid, f->r.fd, &ignored)) < 0)
+				continue;
+			setsockopt(sk, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on));   /* at worst, a FIN as before */
+			close(sk);
+		}
 }
 
 int tcp_pool_fd(const struct tree *t, int first, uint64_t ino)
@@ -229,21 +265,42 @@ static int rebuild_connection(int sk, const struct tcp_rec *t)
 	return 0;
 }
 
-static int rebuild_listener(int sk, const struct tcp_rec *t)
+/* SO_REUSEADDR for the bind (its port may be in TIME_WAIT, or held by its own
+ * accepted connections); the recorded value comes after, with the options. */
+static int rebuild_listener(int sk, const struct tcp_rec *t, uint32_t backlog)
 {
 	int on = 1;
 	return setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
-	       bind(sk, (const struct sockaddr *)t->r.local, t->r.local_len) < 0 || listen(sk, 128) < 0 ? -1 : 0;
+	       bind(sk, (const struct sockaddr *)t->r.local, t->r.local_len) < 0 ||
+	       listen(sk, backlog ? (int)backlog : 128) < 0 ? -1 : 0;
+}
+
+/* Options come in two passes: before bind (SO_REUSEPORT, SO_BINDTODEVICE ...),
+ * and this one once every socket is bound and out of repair (which resets
+ * SO_REUSEADDR). */
+static int set_recorded_options(const struct tree *t, int first, int after_bind, struct cryo_error *e)
+{
+	for (int i = 0; i < t->nr_tcp; i++)
+		if (inet_apply_pool_options(t, first + i, t->tcp[i].r.ino, after_bind, e))
+			return -1;
+	return 0;
 }
 
 int tcp_create_pool(const struct tree *t, int first, struct cryo_error *e)
 {
 	for (int i = 0; i < t->nr_tcp; i++) {
 		const struct tcp_rec *r = &t->tcp[i];
+		const struct pool_sockopts_rec *o = inet_pool_options(t, r->r.ino);
 		int sk = socket(r->r.domain, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
 		if (sk < 0)
 			return cryo_fail_errno(e, getpid(), "sockets", "socket", "cannot recreate a TCP socket");
-		int rc = r->r.state == TCP_LISTEN ? rebuild_listener(sk, r) : rebuild_connection(sk, r);
+		struct rexec self;
+		rexec_self(&self);
+		if (o && inet_apply_options(&self, sk, o->opts, o->len, 0, getpid(), first + i, e)) {
+			close(sk);
+			return -1;
+		}
+		int rc = r->r.state == TCP_LISTEN ? rebuild_listener(sk, r, o ? o->r.backlog : 0) : rebuild_connection(sk, r);
 		if (!rc && r->r.nodelay)
 			setsockopt(sk, IPPROTO_TCP, TCP_NODELAY, &r->r.nodelay, sizeof(r->r.nodelay));
 		if (rc || (sk != first + i && (dup3(sk, first + i, O_CLOEXEC) < 0 || close(sk) < 0))) {
@@ -262,7 +319,7 @@ int tcp_create_pool(const struct tree *t, int first, struct cryo_error *e)
 		    setsockopt(first + i, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)) < 0)
 			return cryo_fail_errno(e, getpid(), "sockets", "setsockopt(TCP_REPAIR)", "cannot end the repair of a TCP connection");
 	}
-	return 0;
+	return set_recorded_options(t, first, 1, e);
 }
 
 /* ---- the TCP kind (fdtypes.h): set by the socket kind's link_tree ---- */

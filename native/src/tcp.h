@@ -17,6 +17,10 @@
  * socket of the tree (0); 1 if it is anything else; -1 on failure. */
 int tcp_link(struct tree *t, pid_t pid, const struct fd_rec *f, struct cryo_error *e);
 int tcp_pool_fd(const struct tree *t, int first, uint64_t ino);
+/* Just before the checkpoint's SIGKILL: every connection of the tree goes
+ * into repair mode, so its close sends nothing (no FIN, no TIME_WAIT to
+ * keep its listener's port from being bound again at the restart). */
+void tcp_quiet_before_kill(const struct tree *t);
 /* In the restorer: every TCP socket of the tree at first, first + 1, ... */
 int tcp_create_pool(const struct tree *t, int first, struct cryo_error *e);
 

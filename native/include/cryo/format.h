@@ -54,6 +54,7 @@ enum cryo_section_type {
 	CRYO_SEC_SYSV_SEM = 12,   /* sequence of struct cryo_sysv_sem + values; one per file */
 	CRYO_SEC_SYSV_MSG = 13,   /* sequence of struct cryo_sysv_msg + messages; one per file */
 	CRYO_SEC_SHMEM_FILES = 14, /* sequence of struct cryo_shmem_file + contents; one per file */
+	CRYO_SEC_SOCKOPTS = 15,   /* sequence of struct cryo_pool_sockopts + options: the pool's sockets'; one per file */
 	CRYO_SEC_PAGE_RANGES = 20, /* array of struct cryo_page_range; one per process (none in older files) */
 };
 
@@ -265,6 +266,7 @@ enum cryo_fd_kind {
 	CRYO_FD_INOTIFY  = 13,      /* detail: its watches, each struct cryo_inotify_watch + path */
 	CRYO_FD_SHMEM    = 14,      /* a memfd or an unlinked POSIX shm file: file.dev/ino name it in SHMEM_FILES */
 	CRYO_FD_UNIX_BOUND = 15,    /* an unconnected Unix socket bound to a name, listening or not: bound again; detail: cryo_fd_unix_bound */
+	CRYO_FD_NET_SOCKET = 16,    /* a socket made again by its own calls (socket, options, bind, connect); detail: cryo_fd_net_socket + options */
 };
 
 /* A shared memory object the tree holds open (memfd, unlinked /dev/shm
@@ -309,8 +311,9 @@ struct cryo_fd_unix_bound {
 	uint32_t backlog;
 	uint32_t name_len;          /* bytes of sun_path used, at most 108 */
 	char     name[108];
-	uint32_t pad;
+	uint32_t flags;             /* CRYO_UNIX_BOUND_*; 0 in older files */
 };
+#define CRYO_UNIX_BOUND_UNLINKED 0x1u   /* its socket file was removed: bound again, then the file removed */
 _Static_assert(sizeof(struct cryo_fd_unix_bound) == 128, "cryo_fd_unix_bound is on disk");
 
 /* The detail of a pipe end (CRYO_FD_PIPE; none: the pool's open file).  A
@@ -461,6 +464,59 @@ struct cryo_tcp {
 	uint64_t send_len, recv_len;            /* bytes that follow: the send queue, then the receive queue */
 };
 _Static_assert(sizeof(struct cryo_tcp) == 360, "struct cryo_tcp is part of the file format");
+
+/*
+ * Socket options, as a sequence of struct cryo_sockopt, each followed by
+ * len bytes of value padded to 8: what getsockopt(level, name) answered
+ * where it differs from a fresh socket of the same kind (SO_REUSEADDR
+ * always).  They follow the fixed part of the detail of CRYO_FD_NET_SOCKET,
+ * CRYO_FD_UNIX_BOUND and CRYO_FD_CLOSED_SOCKET records (to the detail's end),
+ * and a struct cryo_pool_sockopts record.  Three entries are not options
+ * of getsockopt's: level SOL_SOCKET name SO_ATTACH_FILTER holds a classic
+ * BPF filter (struct sock_filter[], SO_GET_FILTER), SOL_NETLINK
+ * NETLINK_ADD_MEMBERSHIP one multicast group (u32) a netlink socket is in,
+ * and SO_RCVBUF / SO_SNDBUF are the doubled values getsockopt reports (set
+ * again with SO_RCVBUFFORCE / SO_SNDBUFFORCE and half of it).  A reader
+ * refuses an option it does not know.
+ */
+struct cryo_sockopt {
+	int32_t  level;
+	int32_t  name;
+	uint32_t len;               /* bytes of value that follow, at most 32768 */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_sockopt) == 16, "cryo_sockopt is on disk");
+
+/* flags of struct cryo_fd_net_socket */
+#define CRYO_NET_BOUND     0x1u     /* bind(local) */
+#define CRYO_NET_CONNECTED 0x2u     /* connect(peer) */
+
+/* The detail of a CRYO_FD_NET_SOCKET: a UDP, UDP-Lite, ICMP (ping) or raw
+ * socket, IPv4 or IPv6, bound and connected or not; a TCP socket never
+ * connected, bound or not; a netlink socket; an unconnected Unix socket
+ * without a name, or a Unix datagram socket connected to a named one.
+ * Made again with socket(domain, type, protocol), its options, bind(local)
+ * and connect(peer), at the same address and port.  Nothing was queued. */
+struct cryo_fd_net_socket {
+	int32_t  domain;            /* AF_INET, AF_INET6, AF_NETLINK, AF_UNIX */
+	int32_t  type;              /* SOCK_DGRAM, SOCK_STREAM, SOCK_RAW, SOCK_SEQPACKET */
+	int32_t  protocol;          /* SO_PROTOCOL */
+	uint32_t flags;             /* CRYO_NET_* */
+	uint32_t local_len, peer_len;
+	uint8_t  local[128], peer[128];         /* struct sockaddr_storage: getsockname, getpeername */
+	/* then the options (struct cryo_sockopt), to the end of the detail */
+};
+_Static_assert(sizeof(struct cryo_fd_net_socket) == 280, "cryo_fd_net_socket is on disk");
+
+/* The options of a socket of the pool (a TCP socket of section TCP, an end
+ * of a socket pair of section SOCKETPAIRS), named by its inode; the record
+ * holds its options to its end.  A listener's backlog is here too. */
+struct cryo_pool_sockopts {
+	uint32_t record_size;
+	uint32_t backlog;           /* a TCP listener's listen() backlog; 0: none recorded */
+	uint64_t ino;
+};
+_Static_assert(sizeof(struct cryo_pool_sockopts) == 16, "cryo_pool_sockopts is on disk");
 
 /* A run of consecutive pages of one mapping, stored contiguously in PAGES. */
 struct cryo_page_run {

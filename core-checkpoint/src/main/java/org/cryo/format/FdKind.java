@@ -23,7 +23,9 @@ public enum FdKind {
     /** A memfd or unlinked POSIX shm file held open. */
     SHMEM(14),
     /** An unconnected Unix socket bound to a name, listening or not: bound again. */
-    UNIX_BOUND(15);
+    UNIX_BOUND(15),
+    /** A socket made again by its own calls: UDP, ping, raw, unconnected TCP, netlink ... */
+    NET_SOCKET(16);
 
     private final int code;
 

@@ -25,6 +25,13 @@ class UnixBoundTest {
         CheckpointHarness.checkpointRestartAndPass("unix_bound");
     }
 
+    /** Program unix_unlinked.c: bound again, then the file removed again. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void socketsWhoseFileWasRemovedComeBackBoundWithoutIt() throws Exception {
+        CheckpointHarness.checkpointRestartAndPass("unix_unlinked");
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aListenerWithConnectionsWaitingIsRefused() throws Exception {
