@@ -482,7 +482,7 @@ _Static_assert(sizeof(struct cryo_tcp) == 360, "struct cryo_tcp is part of the f
 struct cryo_sockopt {
 	int32_t  level;
 	int32_t  name;
-	uint32_t len;               /* bytes of value that follow, at most 32768 */
+	uint32_t len;               /* bytes of value that follow, at most 4032 (a filter of 504 instructions) */
 	uint32_t pad;
 };
 _Static_assert(sizeof(struct cryo_sockopt) == 16, "cryo_sockopt is on disk");
