@@ -112,11 +112,13 @@ static const struct opt_desc options[] = {
 	{ IPPROTO_IP, IP_MULTICAST_TTL, OPT_INT, OPT_NOT_STREAM, "IP_MULTICAST_TTL" },
 	{ IPPROTO_IP, IP_MULTICAST_LOOP, OPT_INT, OPT_NOT_STREAM, "IP_MULTICAST_LOOP" },
 	{ IPPROTO_IP, IP_MULTICAST_ALL, OPT_INT, OPT_NOT_STREAM, "IP_MULTICAST_ALL" },
+	{ IPPROTO_IP, IP_ADD_MEMBERSHIP, sizeof(struct ip_mreqn), OPT_PSEUDO | OPT_AFTER_BIND, "an IP multicast group" },
 	{ IPPROTO_IPV6, IPV6_V6ONLY, OPT_INT, 0, "IPV6_V6ONLY" },
 	{ IPPROTO_IPV6, IPV6_UNICAST_HOPS, OPT_INT, 0, "IPV6_UNICAST_HOPS" },
 	{ IPPROTO_IPV6, IPV6_MULTICAST_IF, OPT_INT, OPT_NOT_STREAM, "IPV6_MULTICAST_IF" },
 	{ IPPROTO_IPV6, IPV6_MULTICAST_HOPS, OPT_INT, OPT_NOT_STREAM, "IPV6_MULTICAST_HOPS" },
 	{ IPPROTO_IPV6, IPV6_MULTICAST_LOOP, OPT_INT, OPT_NOT_STREAM, "IPV6_MULTICAST_LOOP" },
+	{ IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, sizeof(struct ipv6_mreq), OPT_PSEUDO | OPT_AFTER_BIND, "an IPv6 multicast group" },
 	{ IPPROTO_IPV6, IPV6_MTU_DISCOVER, OPT_INT, 0, "IPV6_MTU_DISCOVER" },
 	{ IPPROTO_IPV6, IPV6_RECVERR, OPT_INT, 0, "IPV6_RECVERR" },
 	{ IPPROTO_IPV6, IPV6_RECVPKTINFO, OPT_INT, 0, "IPV6_RECVPKTINFO" },
@@ -270,6 +272,91 @@ static int read_memberships(int sk, struct opt_buf *b, pid_t pid, int fd, struct
 	return 0;
 }
 
+/* Is sk in multicast group mreq (IP_ADD_MEMBERSHIP or IPV6_ADD_MEMBERSHIP)?
+ * Linux cannot list a socket's groups, so each is tried: EADDRINUSE says it
+ * is; a join that succeeds is left at once.  1, 0, or -1 for a membership
+ * with a source filter (which would come back without it). */
+static int in_group(int sk, int level, int join, int leave, const void *mreq, socklen_t len, uint32_t ifindex,
+		    const struct sockaddr_storage *group)
+{
+	if (setsockopt(sk, level, join, mreq, len) == 0) {
+		setsockopt(sk, level, leave, mreq, len);
+		return 0;
+	}
+	if (errno != EADDRINUSE)
+		return 0;
+	struct group_filter gf = { .gf_interface = ifindex, .gf_group = *group, .gf_fmode = MCAST_EXCLUDE };
+	socklen_t gl = sizeof(gf);
+	if (getsockopt(sk, level, MCAST_MSFILTER, &gf, &gl) == 0 && (gf.gf_fmode != MCAST_EXCLUDE || gf.gf_numsrc))
+		return -1;
+	return 1;
+}
+
+static int put_group(struct opt_buf *b, int rc, int level, int name, const void *mreq, uint32_t len, pid_t pid, int fd,
+		     struct cryo_error *e)
+{
+	if (rc < 0)
+		return cryo_fail(e, pid, RES, "getsockopt(MCAST_MSFILTER)", ENOTSUP,
+				 "fd %d of process %d: a socket in a source-filtered multicast group: cannot be restored", fd, pid);
+	if (rc && put_option(b, level, name, mreq, len))
+		return cryo_fail(e, pid, RES, "malloc", ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The host's IPv4 groups (/proc/net/igmp: a device line "IDX\tNAME : ...", then
+ * one "\t\t\tGROUP USERS ..." line per group, the address as the kernel stores it). */
+static int read_groups4(int sk, struct opt_buf *b, pid_t pid, int fd, struct cryo_error *e)
+{
+	FILE *in = fopen("/proc/net/igmp", "re");
+	char line[256];
+	int ifindex = 0, rc = 0;
+	if (!in)
+		return 0;
+	while (!rc && fgets(line, sizeof(line), in)) {
+		unsigned group;
+		if (line[0] >= '0' && line[0] <= '9')
+			ifindex = atoi(line);
+		else if (line[0] == '\t' && sscanf(line, " %x", &group) == 1 && ifindex > 0) {
+			struct ip_mreqn m = { .imr_multiaddr.s_addr = group, .imr_ifindex = ifindex };
+			struct sockaddr_storage g = {0};
+			((struct sockaddr_in *)&g)->sin_family = AF_INET;
+			((struct sockaddr_in *)&g)->sin_addr.s_addr = group;
+			rc = put_group(b, in_group(sk, IPPROTO_IP, IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, &m, sizeof(m),
+						   (uint32_t)ifindex, &g), IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m), pid, fd, e);
+		}
+	}
+	fclose(in);
+	return rc;
+}
+
+/* The host's IPv6 groups (/proc/net/igmp6: "IDX NAME ADDRESS-IN-HEX USERS ..."). */
+static int read_groups6(int sk, struct opt_buf *b, pid_t pid, int fd, struct cryo_error *e)
+{
+	FILE *in = fopen("/proc/net/igmp6", "re");
+	char line[256], hex[33];
+	int ifindex, rc = 0;
+	if (!in)
+		return 0;
+	while (!rc && fgets(line, sizeof(line), in)) {
+		struct ipv6_mreq m = {0};
+		if (sscanf(line, "%d %*s %32s", &ifindex, hex) != 2 || strlen(hex) != 32)
+			continue;
+		for (int i = 0; i < 16; i++) {
+			unsigned byte;
+			sscanf(hex + 2 * i, "%2x", &byte);
+			m.ipv6mr_multiaddr.s6_addr[i] = (uint8_t)byte;
+		}
+		m.ipv6mr_interface = (unsigned)ifindex;
+		struct sockaddr_storage g = {0};
+		((struct sockaddr_in6 *)&g)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&g)->sin6_addr = m.ipv6mr_multiaddr;
+		rc = put_group(b, in_group(sk, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP, &m, sizeof(m),
+					   (uint32_t)ifindex, &g), IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &m, sizeof(m), pid, fd, e);
+	}
+	fclose(in);
+	return rc;
+}
+
 /* A fresh socket like sk, to tell its defaults from what was set. */
 static int fresh_like(int sk)
 {
@@ -289,9 +376,10 @@ int inet_read_options(int sk, pid_t pid, int fd, int connected_tcp, char **out, 
 	if (fresh < 0)
 		return cryo_fail_errno(e, pid, RES, "socket", "cannot make a socket like fd %d of process %d to compare its options",
 				       fd, pid);
-	int rc = 0, type = 0;
-	socklen_t tl = sizeof(type);
+	int rc = 0, type = 0, domain = 0;
+	socklen_t tl = sizeof(type), dl = sizeof(domain);
 	int stream = getsockopt(sk, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM;
+	getsockopt(sk, SOL_SOCKET, SO_DOMAIN, &domain, &dl);
 	for (int i = 0; i < NR_OPTIONS && !rc; i++) {
 		const struct opt_desc *d = &options[i];
 		unsigned char v[64], w[64];
@@ -302,6 +390,13 @@ int inet_read_options(int sk, pid_t pid, int fd, int connected_tcp, char **out, 
 		}
 		if (d->level == SOL_NETLINK && d->name == NETLINK_ADD_MEMBERSHIP) {
 			rc = read_memberships(sk, &b, pid, fd, e);
+			continue;
+		}
+		if (d->flags & OPT_PSEUDO) {        /* IP and IPv6 multicast groups, for datagram sockets */
+			if (!stream && d->level == IPPROTO_IP && domain == AF_INET)
+				rc = read_groups4(sk, &b, pid, fd, e);
+			else if (!stream && d->level == IPPROTO_IPV6 && domain == AF_INET6)
+				rc = read_groups6(sk, &b, pid, fd, e);
 			continue;
 		}
 		if ((connected_tcp && (d->flags & OPT_NOT_CONNECTED)) || (stream && (d->flags & OPT_NOT_STREAM)) ||
@@ -661,8 +756,8 @@ int inet_capture(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
 	char *opts = NULL;
 	size_t len = 0;
 	if (!rc)
-		rc = refuse_if_queued(sk, pid, f->r.fd, &v, e) || refuse_if_shared(t, k, f, &v, e) ||
-		     inet_read_options(sk, pid, f->r.fd, 0, &opts, &len, e) || set_detail(pid, f, &v, opts, len, e) ? -1 : 0;
+		rc = refuse_if_shared(t, k, f, &v, e) || inet_read_options(sk, pid, f->r.fd, 0, &opts, &len, e) ||
+		     refuse_if_queued(sk, pid, f->r.fd, &v, e) || set_detail(pid, f, &v, opts, len, e) ? -1 : 0;
 	close(sk);
 	free(opts);
 	if (rc == 1)        /* as BLCR: comes back unconnected, with a warning */

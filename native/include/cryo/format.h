@@ -471,11 +471,13 @@ _Static_assert(sizeof(struct cryo_tcp) == 360, "struct cryo_tcp is part of the f
  * where it differs from a fresh socket of the same kind (SO_REUSEADDR
  * always).  They follow the fixed part of the detail of CRYO_FD_NET_SOCKET,
  * CRYO_FD_UNIX_BOUND and CRYO_FD_CLOSED_SOCKET records (to the detail's end),
- * and a struct cryo_pool_sockopts record.  Three entries are not options
+ * and a struct cryo_pool_sockopts record.  Some entries are not options
  * of getsockopt's: level SOL_SOCKET name SO_ATTACH_FILTER holds a classic
  * BPF filter (struct sock_filter[], SO_GET_FILTER), SOL_NETLINK
  * NETLINK_ADD_MEMBERSHIP one multicast group (u32) a netlink socket is in,
- * and SO_RCVBUF / SO_SNDBUF are the doubled values getsockopt reports (set
+ * IPPROTO_IP IP_ADD_MEMBERSHIP (struct ip_mreqn) and IPPROTO_IPV6
+ * IPV6_ADD_MEMBERSHIP (struct ipv6_mreq) one IP multicast group a datagram
+ * socket is in, and SO_RCVBUF / SO_SNDBUF are the doubled values getsockopt reports (set
  * again with SO_RCVBUFFORCE / SO_SNDBUFFORCE and half of it).  A reader
  * refuses an option it does not know.
  */

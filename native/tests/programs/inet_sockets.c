@@ -7,8 +7,8 @@
  *   bound one; with argv[2] "ping" also ICMP ping sockets (IPv4 and IPv6).
  * Each keeps its address, its peer and the options set on it (buffers and
  * their locks, timeouts, TOS, TTL, keepalive, linger, congestion control,
- * a classic BPF filter ...), compared through getsockopt before and after;
- * then each still carries data.
+ * a classic BPF filter ...), compared through getsockopt before and after,
+ * and its IPv4 and IPv6 multicast groups; then each still carries data.
  */
 #include "testlib.h"
 #include <arpa/inet.h>
@@ -26,6 +26,7 @@
 #endif
 #define UDPLITE_SEND_CSCOV 10
 #define SOL_NETLINK_ 270
+#define LOOPBACK_IFINDEX 1          /* lo */
 
 struct watched {                    /* one getsockopt answer, kept to compare after the restart */
 	int fd, level, name;
@@ -160,6 +161,9 @@ int main(int argc, char **argv)
 	if (setsockopt(udp_server, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) < 0)
 		tl_fail("SO_BINDTODEVICE: %s", strerror(errno));
 	filter_accept_all(udp_server);
+	struct ip_mreqn group4 = { .imr_multiaddr.s_addr = inet_addr("239.1.2.3"), .imr_ifindex = (int)LOOPBACK_IFINDEX };
+	if (setsockopt(udp_server, IPPROTO_IP, IP_ADD_MEMBERSHIP, &group4, sizeof(group4)) < 0)
+		tl_fail("IP_ADD_MEMBERSHIP: %s", strerror(errno));
 	int levels[][2] = { { SOL_SOCKET, SO_RCVBUF }, { SOL_SOCKET, SO_SNDBUF }, { SOL_SOCKET, SO_PRIORITY },
 			    { SOL_SOCKET, SO_BROADCAST }, { SOL_SOCKET, SO_MARK }, { IPPROTO_IP, IP_TOS },
 			    { IPPROTO_IP, IP_TTL }, { IPPROTO_IP, IP_PKTINFO }, { IPPROTO_IP, IP_RECVERR },
@@ -181,6 +185,10 @@ int main(int argc, char **argv)
 	if (bind(udp6_server, (struct sockaddr *)&a6, sizeof(a6)) < 0 || getsockname(udp6_server, (struct sockaddr *)&a6, &l6) < 0 ||
 	    connect(udp6, (struct sockaddr *)&a6, sizeof(a6)) < 0)
 		tl_fail("UDPv6: %s", strerror(errno));
+	struct ipv6_mreq group6 = { .ipv6mr_interface = LOOPBACK_IFINDEX };
+	inet_pton(AF_INET6, "ff02::1:3", &group6.ipv6mr_multiaddr);
+	if (setsockopt(udp6_server, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &group6, sizeof(group6)) < 0)
+		tl_fail("IPV6_ADD_MEMBERSHIP: %s", strerror(errno));
 	watch(udp6, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY");
 	watch(udp6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS");
 	watch(udp6, IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO");
@@ -275,6 +283,13 @@ int main(int argc, char **argv)
 	tl_wait_go();
 
 	check_all();
+	/* a second join of a group the socket is in fails with EADDRINUSE */
+	TL_CHECK(setsockopt(udp_server, IPPROTO_IP, IP_ADD_MEMBERSHIP, &group4, sizeof(group4)) < 0 && errno == EADDRINUSE,
+		 "the UDP server left multicast group 239.1.2.3");
+	TL_CHECK(setsockopt(udp6_server, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &group6, sizeof(group6)) < 0 && errno == EADDRINUSE,
+		 "the UDPv6 server left multicast group ff02::1:3");
+	TL_CHECK(setsockopt(udp, IPPROTO_IP, IP_ADD_MEMBERSHIP, &group4, sizeof(group4)) == 0,
+		 "the UDP client is in a multicast group it never joined");
 	TL_CHECK(filter_length(udp_server) == 2, "the UDP server's filter is gone (%d instructions)", filter_length(udp_server));
 	carries(udp, udp_server, "udp");
 	carries(udp6, udp6_server, "udp6");

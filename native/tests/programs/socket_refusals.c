@@ -8,6 +8,7 @@
  *   packet          an AF_PACKET socket
  *   ebpf            a socket with an eBPF filter (SO_ATTACH_BPF)
  *   scm-rights      a socket pair with a descriptor in flight (SCM_RIGHTS)
+ *   mcast-source    a UDP socket in a source-specific multicast group
  */
 #include "testlib.h"
 #include <arpa/inet.h>
@@ -98,6 +99,12 @@ int main(int argc, char **argv)
 		memcpy(CMSG_DATA(cm), &c, sizeof(int));
 		if (sendmsg(a, &mh, 0) != 1)
 			tl_fail("sendmsg: %s", strerror(errno));
+	} else if (!strcmp(mode, "mcast-source")) {
+		a = bound_udp();
+		struct ip_mreq_source m = { .imr_multiaddr.s_addr = inet_addr("232.1.2.3"),
+					    .imr_interface.s_addr = htonl(INADDR_LOOPBACK), .imr_sourceaddr.s_addr = htonl(INADDR_LOOPBACK) };
+		if (setsockopt(a, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &m, sizeof(m)) < 0)
+			tl_fail("IP_ADD_SOURCE_MEMBERSHIP: %s", strerror(errno));
 	} else {
 		tl_fail("unknown mode %s", mode);
 	}
@@ -110,7 +117,11 @@ int main(int argc, char **argv)
 		TL_CHECK(recv(a, buf, sizeof(buf), MSG_DONTWAIT) == 6 && !memcmp(buf, "queued", 6), "the queued datagram is gone");
 	else if (!strcmp(mode, "outside-tcp"))
 		TL_CHECK(send(a, "x", 1, MSG_NOSIGNAL) == 1, "the connection to the outside is broken: %s", strerror(errno));
-	else if (!strcmp(mode, "tcp-pending"))
+	else if (!strcmp(mode, "mcast-source")) {
+		struct ip_mreqn m = { .imr_multiaddr.s_addr = inet_addr("232.1.2.3"), .imr_ifindex = 1 };
+		TL_CHECK(setsockopt(a, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) < 0 && errno == EADDRINUSE,
+			 "the source-specific membership is gone");
+	} else if (!strcmp(mode, "tcp-pending"))
 		TL_CHECK(accept(a, NULL, NULL) >= 0, "the waiting connection is gone: %s", strerror(errno));
 	else if (!strcmp(mode, "ebpf")) {
 		socklen_t n = 0;

@@ -51,6 +51,12 @@ class SocketRefusalTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSourceSpecificMulticastGroup() throws Exception {
+        refused("a socket in a source-filtered multicast group: cannot be restored", "mcast-source");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aDescriptorInFlight() throws Exception {
         refused("descriptors in flight (SCM_RIGHTS)", "scm-rights");
     }
