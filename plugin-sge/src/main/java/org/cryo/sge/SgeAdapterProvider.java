@@ -43,7 +43,7 @@ public final class SgeAdapterProvider implements SchedulerAdapterProvider {
         SgePermissions permissions = new SgePermissions(commands, System.getProperty("user.name"));
         NodeExecutor nodes = NodeExecutor.configured(environment);
         return new SgeAdapter(commands, control,
-                new JobCheckpointer(home, nodes, permissions, new SgeProcessProof(nodes)), permissions, environment);
+                new JobCheckpointer(home, nodes, permissions, new SgeProcessProof(nodes, SgeProcessProof.adminUser(environment))), permissions, environment);
     }
 
     /** An adapter whose control is the given DRMAA session (the tests' DRMAA path). */

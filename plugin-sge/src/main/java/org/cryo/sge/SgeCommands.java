@@ -174,11 +174,18 @@ public final class SgeCommands {
 
     /** The output of a call that succeeded; otherwise its last line, with qmaster being down named as such. */
     private static String ok(Output out) throws SchedulerException {
+        String text = out.text();
+        if (text.contains("<comunication_error")) {   // qstat -xml: exit status 0, Grid Engine's spelling
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("<AN_text>([^<]*)</AN_text>").matcher(text);
+            throw new QmasterDown("Grid Engine's qmaster does not answer: "
+                    + SafeText.escape(m.find() ? m.group(1).replace("&quot;", "\"") : "communication error"));
+        }
         if (out.status() == 0) {
-            return out.text();
+            return text;
         }
         String line = out.oneLine();
-        if (out.text().contains("unable to contact qmaster") || out.text().contains("commlib error")) {
+        if (text.contains("unable to contact qmaster") || text.contains("unable to send message to qmaster")
+                || text.contains("commlib error")) {
             throw new QmasterDown("Grid Engine's qmaster does not answer: " + line);
         }
         throw new SchedulerException(line);

@@ -1,5 +1,6 @@
 package org.cryo.sge;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.cryo.scheduler.JobCheckpointer;
 import org.cryo.scheduler.JobProcess;
@@ -9,17 +10,18 @@ import org.cryo.scheduler.SchedulerException;
 
 /**
  * Grid Engine's proof that a PID a job's catalog names is the job's: on the job's host, one of
- * the process's ancestors is a root-owned {@code sge_shepherd} whose working directory is the
- * execd's {@code active_jobs/JOBID.TASK} (the shepherd runs there, as root; the job's user can
- * neither start one nor move it).  Only a privileged Cryo needs the proof: anyone else's ptrace
+ * the process's ancestors is an {@code sge_shepherd} of root or of Grid Engine's admin user
+ * ({@code admin_user} in the cell's bootstrap file; the execd and its shepherds run as that user)
+ * whose working directory is the execd's {@code active_jobs/JOBID.TASK}: the job's user can
+ * neither start such a process nor move one there.  Only a privileged Cryo needs the proof: anyone else's ptrace
  * reaches their own processes only, and it cannot read a root process's working directory.
  */
 final class SgeProcessProof implements JobCheckpointer.ProcessProof {
-    /** $1 = pid, $2 = job id: exits 0 when an ancestor is the job's shepherd. */
+    /** $1 = pid, $2 = job id, $3 = the admin user: exits 0 when an ancestor is the job's shepherd. */
     private static final String SCRIPT = """
             p=$1
             while [ "$p" -gt 1 ] 2>/dev/null; do
-              if [ "$(cat /proc/$p/comm 2>/dev/null)" = sge_shepherd ] && [ "$(stat -c %u /proc/$p)" = 0 ]; then
+              if [ "$(cat /proc/$p/comm 2>/dev/null)" = sge_shepherd ] && { [ "$(stat -c %u /proc/$p)" = 0 ] || [ "$(stat -c %U /proc/$p)" = "$3" ]; }; then
                 case "$(readlink /proc/$p/cwd)" in */active_jobs/"$2".*) exit 0;; esac
               fi
               p=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -d' ' -f2)
@@ -28,9 +30,28 @@ final class SgeProcessProof implements JobCheckpointer.ProcessProof {
             """;
 
     private final NodeExecutor nodes;
+    private final String adminUser;
 
-    SgeProcessProof(NodeExecutor nodes) {
+    SgeProcessProof(NodeExecutor nodes, String adminUser) {
         this.nodes = nodes;
+        this.adminUser = adminUser;
+    }
+
+    /** admin_user of the cell's bootstrap file (root when it names none or cannot be read). */
+    static String adminUser(java.util.Map<String, String> environment) {
+        Path bootstrap = Path.of(environment.getOrDefault("SGE_ROOT", "/var/lib/gridengine"),
+                environment.getOrDefault("SGE_CELL", "default"), "common", "bootstrap");
+        try {
+            for (String line : java.nio.file.Files.readAllLines(bootstrap)) {
+                String[] f = line.strip().split("\\s+");
+                if (f.length == 2 && f[0].equals("admin_user") && f[1].matches("[a-z_][a-z0-9_-]*") && !f[1].equals("none")) {
+                    return f[1];
+                }
+            }
+        } catch (java.io.IOException e) {
+            // root only
+        }
+        return "root";
     }
 
     @Override
@@ -39,7 +60,7 @@ final class SgeProcessProof implements JobCheckpointer.ProcessProof {
             return;
         }
         NodeExecutor.Result result = nodes.run(process.node(),
-                List.of("sh", "-c", SCRIPT, "sh", Long.toString(process.pid()), job.jobId()), 30);
+                List.of("sh", "-c", SCRIPT, "sh", Long.toString(process.pid()), job.jobId(), adminUser), 30);
         if (result.status() != 0) {
             throw JobCheckpointer.notTheJobs(job, process, "no sge_shepherd of job " + job.jobId() + " above it on "
                     + process.node());

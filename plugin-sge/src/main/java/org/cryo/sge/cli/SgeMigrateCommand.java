@@ -44,6 +44,8 @@ public final class SgeMigrateCommand implements Callable<Integer> {
         out.println("host " + host + ": queues disabled, " + moved.size() + " job(s) migrated");
         PrintWriter err = spec.commandLine().getErr();
         failures.forEach(f -> err.println("cryo: " + f));
+        err.flush();
+        out.flush();
         return failures.isEmpty() ? 0 : 2;
     }
 }
