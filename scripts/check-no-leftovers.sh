@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # check-no-leftovers.sh - the last step of the test command: no test may leave a process running.
 # Lists every process that runs a program of this build (native/target: test programs, the
-# engine, benchmark programs) or a test job of the Slurm cluster (/tmp/cryo-slurm/jobs), kills
+# engine, benchmark programs) or a test job of the Slurm or Grid Engine cluster
+# (/tmp/cryo-slurm/jobs, /tmp/cryo-sge/jobs), kills
 # them, and exits 1 if there was any, so that a leaking test fails the run instead of piling up
 # processes on the machine.
 set -uo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-markers=("$root/native/target/" "/tmp/cryo-slurm/jobs/")
+markers=("$root/native/target/" "/tmp/cryo-slurm/jobs/" "/tmp/cryo-sge/jobs/")
 
 leftovers() {
     local dir pid exe cmd m

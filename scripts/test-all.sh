@@ -19,14 +19,19 @@ install_packages "${TEST_PACKAGES[@]}"
 # on exit, whatever happens.  python3 runs the tests' checkpointable job.
 # ---------------------------------------------------------------------------
 install_packages python3
-trap 'bash scripts/slurm/slurm-down.sh' EXIT
+# GRID ENGINE SET-UP: a real two-host Son of Grid Engine 8.1.9 cluster (qmaster and an execd on
+# this host, a second execd "sgenode2" in its own network/UTS/mount namespaces; scripts/sge/) for
+# plugin-sge's integration tests, which fail if it is not up.  It can run beside Slurm's.
+trap 'bash scripts/sge/sge-down.sh; bash scripts/slurm/slurm-down.sh' EXIT
 bash scripts/slurm/slurm-up.sh
+bash scripts/sge/sge-up.sh
 
 status=0
 mvn -B package || status=$?
 
 # Every daemon down, then no test process may be left behind (scripts/check-no-leftovers.sh).
 trap - EXIT
+bash scripts/sge/sge-down.sh
 bash scripts/slurm/slurm-down.sh
 bash scripts/check-no-leftovers.sh || status=1
 exit "$status"
