@@ -51,13 +51,43 @@ public final class SgeAdapterProvider implements SchedulerAdapterProvider {
         return createSge(environment, JobControl.of(drmaa, drmaa.drmSystem()));
     }
 
+    /** DRMAA, opened at the first control call (a command that only reads never opens a session). */
     private static JobControl drmaaOrCommands(SgeCommands commands) {
-        try {
-            SgeDrmaa drmaa = SgeDrmaa.open();
-            Runtime.getRuntime().addShutdownHook(new Thread(drmaa::close, "cryo-drmaa-exit"));
-            return JobControl.of(drmaa, drmaa.drmSystem());
-        } catch (SchedulerException | LinkageError e) {
-            return JobControl.of(commands);
-        }
+        return new JobControl() {
+            private JobControl chosen;
+
+            private synchronized JobControl chosen() {
+                if (chosen == null) {
+                    try {
+                        SgeDrmaa drmaa = SgeDrmaa.open();
+                        Runtime.getRuntime().addShutdownHook(new Thread(drmaa::close, "cryo-drmaa-exit"));
+                        chosen = JobControl.of(drmaa, drmaa.drmSystem());
+                    } catch (SchedulerException | LinkageError e) {
+                        chosen = JobControl.of(commands);
+                    }
+                }
+                return chosen;
+            }
+
+            @Override
+            public void suspend(String jobId) throws SchedulerException {
+                chosen().suspend(jobId);
+            }
+
+            @Override
+            public void hold(String jobId) throws SchedulerException {
+                chosen().hold(jobId);
+            }
+
+            @Override
+            public void release(String jobId) throws SchedulerException {
+                chosen().release(jobId);
+            }
+
+            @Override
+            public String describe() {
+                return chosen == null ? "DRMAA 1.0 or qmod/qhold/qrls" : chosen.describe();
+            }
+        };
     }
 }
