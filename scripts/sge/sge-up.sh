@@ -26,6 +26,8 @@ RERUN=${SGE_RERUN:-TRUE}
 CKPT_DIR=$SGE_DIR/ckpt
 HOOK=$CKPT_DIR/hook.sh
 HOOK_LOG=$CKPT_DIR/hooks.log
+LOAD_DIR=$SGE_DIR/load
+LOAD_SENSOR=$LOAD_DIR/sensor.sh
 CFG=$(mktemp -d)
 trap 'rm -rf "$CFG"' EXIT
 
@@ -179,10 +181,11 @@ apply() {
 # global configuration: root may run jobs (min_uid/min_gid default to 1000); the execds report
 # every 5 s instead of 40 s (a job rescheduled to the same host waits for that host's reports
 # that its old run is cleaned up: 12-14 s here with 00:00:05, ~20 s with 00:00:10); no login
-# shells (see all.q below)
+# shells (see all.q below); the tests' load sensor (see write_load_sensor)
 configure_global() {
     qconf -sconf global | sed -e 's/^min_uid .*/min_uid 0/' -e 's/^min_gid .*/min_gid 0/' \
-        -e 's/^load_report_time .*/load_report_time 00:00:05/' -e 's/^login_shells .*/login_shells none/' > "$CFG/global"
+        -e 's/^load_report_time .*/load_report_time 00:00:05/' -e 's/^login_shells .*/login_shells none/' \
+        -e "s|^load_sensor .*|load_sensor $LOAD_SENSOR|" > "$CFG/global"
     if ! diff -q <(qconf -sconf global | normalized) <(normalized < "$CFG/global") >/dev/null; then
         log "modifying the global configuration"; qconf_change -Mconf "$CFG/global"
     fi
@@ -214,6 +217,30 @@ configure_hosts() {
     apply hgrp @allhosts "$CFG/allhosts"
     printf 'pe_name smp\nslots 999\nuser_lists NONE\nxuser_lists NONE\nstart_proc_args NONE\nstop_proc_args NONE\nallocation_rule $pe_slots\ncontrol_slaves FALSE\njob_is_first_task TRUE\nurgency_slots min\naccounting_summary FALSE\nqsort_args NONE\n' > "$CFG/smp"
     apply p smp "$CFG/smp"
+}
+
+# A load value the tests drive: each execd's load sensor reports cryo_alarm (an INT complex,
+# relop >=) for its host from $LOAD_DIR/HOST (0 when absent), so that a queue's
+# suspend_thresholds cryo_alarm=1 suspends it when a test writes 1 there.  Needs the complex
+# before the sensor reports it.
+write_load_sensor() {
+    root_dir "$LOAD_DIR" 0755
+    cat > "$CFG/sensor.sh" <<SENSOR
+#!/bin/bash
+# Grid Engine load sensor (written by scripts/sge/sge-up.sh): HOST:cryo_alarm:VALUE from $LOAD_DIR/HOST
+host=\$(hostname)
+while read -r line; do
+    [[ \$line == quit ]] && exit 0
+    value=\$(cat "$LOAD_DIR/\$host" 2>/dev/null)
+    echo begin; echo "\$host:cryo_alarm:\${value:-0}"; echo end
+done
+SENSOR
+    cmp -s "$CFG/sensor.sh" "$LOAD_SENSOR" || install -m 0755 "$CFG/sensor.sh" "$LOAD_SENSOR"
+    if ! qconf -sc | awk '$1 == "cryo_alarm" {found = 1} END {exit !found}'; then
+        log "complex cryo_alarm"
+        { qconf -sc; echo "cryo_alarm cryo_alarm INT >= NO NO 0 0"; } > "$CFG/complex"
+        qconf_change -Mc "$CFG/complex"
+    fi
 }
 
 # The hook behind every checkpoint command: logs each call (host, argv, the job's checkpoint
@@ -386,6 +413,7 @@ export CRYO_SGE_CKPT_APP=ckpt_app
 export CRYO_SGE_CKPT_USER=ckpt_user
 export CRYO_SGE_HOOK_LOG=$HOOK_LOG
 export CRYO_SGE_JOBS_DIR=$SGE_DIR/jobs
+export CRYO_SGE_LOAD_DIR=$LOAD_DIR
 export DRMAA_JAR=/usr/share/java/drmaa.jar
 export DRMAA_LIBRARY_PATH=/usr/lib/gridengine-drmaa/lib
 # libdrmaa.so pulls in libjemalloc (initial-exec TLS): without this a JVM fails in
@@ -400,6 +428,7 @@ ensure_hosts
 create_node2_namespaces
 init_cell
 start_qmaster
+write_load_sensor
 configure_global
 configure_hosts
 write_hook

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
- * Grid Engine suspends a queue instance (an administrator's {@code qmod -sq}, or a subordinate
- * queue when a higher one fills): with Cryo's environment ({@code when x}) a checkpointable job
+ * Grid Engine suspends a queue instance (an administrator's {@code qmod -sq}, a subordinate queue
+ * when a higher one fills, a load value over the queue's {@code suspend_thresholds}): with Cryo's environment ({@code when x}) a checkpointable job
  * there migrates instead of sitting stopped in memory, runs again on the other host from its
  * context, and finishes with the right result, each step done once.
  */
@@ -38,6 +38,40 @@ class SgePreemptionTest {
             assertMigratedAndCorrect(dir, jobId, from);
         } finally {
             SgeCluster.run(Path.of("/"), List.of("qmod", "-usq", "all.q@" + from), Map.of(), 0);
+            SgeCluster.cleanUp(jobId);
+        }
+    }
+
+    /**
+     * all.q's suspend_thresholds on cryo_alarm, a load value that sge-up.sh's load sensor reports
+     * from $CRYO_SGE_LOAD_DIR/HOST: the test raises it on the job's host, and the execd migrates
+     * the job when the threshold suspends the queue instance (state T).
+     */
+    @Test
+    void aLoadThresholdSuspensionMigratesTheJob() throws Exception {
+        Path loadDir = Path.of(SgeCluster.environment().get("CRYO_SGE_LOAD_DIR"));
+        String interval = new SgeCommands(SgeCluster.environment()).queueAttribute("all.q", "suspend_interval");
+        Path dir = SgeCluster.jobDir("threshold");
+        String jobId = null;
+        Path alarm = null;
+        try {
+            SgeCluster.run(Path.of("/"), List.of("qconf", "-rattr", "queue", "suspend_thresholds", "cryo_alarm=1", "all.q"),
+                    Map.of(), 0);
+            SgeCluster.run(Path.of("/"), List.of("qconf", "-rattr", "queue", "suspend_interval", "00:00:01", "all.q"),
+                    Map.of(), 0);
+            jobId = SgeCluster.startCheckpointableJob(dir, STEPS, SECONDS_PER_STEP);
+            String from = SgeCluster.hostOf(jobId);
+            alarm = loadDir.resolve(from);
+            Files.writeString(alarm, "1\n");
+            assertMigratedAndCorrect(dir, jobId, from);
+        } finally {
+            if (alarm != null) {
+                Files.deleteIfExists(alarm);
+            }
+            SgeCluster.run(Path.of("/"), List.of("qconf", "-rattr", "queue", "suspend_thresholds", "NONE", "all.q"),
+                    Map.of(), 0);
+            SgeCluster.run(Path.of("/"), List.of("qconf", "-rattr", "queue", "suspend_interval", interval, "all.q"),
+                    Map.of(), 0);
             SgeCluster.cleanUp(jobId);
         }
     }
