@@ -173,6 +173,10 @@ public final class SgeCommands {
     }
 
     /** The output of a call that succeeded; otherwise its last line, with qmaster being down named as such. */
+    static String checked(Output out) throws SchedulerException {
+        return ok(out);
+    }
+
     private static String ok(Output out) throws SchedulerException {
         String text = out.text();
         if (text.contains("<comunication_error")) {   // qstat -xml: exit status 0, Grid Engine's spelling
