@@ -136,8 +136,20 @@ public final class SgeAdapter implements SchedulerAdapter {
         SgeJob sge = sgeJob(jobId);
         JobStatus job = sge.status();
         permissions.ensureMayControl(job);
-        JobDirectory dir = checkedDirectory(job);
-        ensureMigratable(sge, dir);
+        ensureMigratable(sge);
+        JobDirectory dir;
+        try {
+            dir = checkedDirectory(job);
+        } catch (SchedulerException e) {
+            if (e.getCause() instanceof java.nio.file.AccessDeniedException && !"root".equals(me())) {
+                return vacateUnseen(sge, mode);
+            }
+            throw e;
+        }
+        if (JobCheckpointer.isDisabled(job, dir)) {
+            throw new SchedulerException(job.describe() + ": checkpoints are disabled ('cryo sge checkpoint enable "
+                    + jobId + "' allows them again)");
+        }
         JobProcess process = checkpointer.provenProcessOf(job, dir);
         Optional<Path> before = latest(dir);
         Optional<JobDirectory.CheckpointError> errorBefore = lastError(dir);
@@ -158,10 +170,42 @@ public final class SgeAdapter implements SchedulerAdapter {
     }
 
     /**
-     * What a migration needs: a running, restartable job with an application-level environment
-     * that runs Cryo's hook, checkpoints enabled.  Refused before anything is done.
+     * A Grid Engine manager or operator who is not root cannot read another user's catalog (it is
+     * the user's, 0700), but Grid Engine lets them migrate the job, and the hook then runs as the
+     * job's owner and does the checks: so the migration goes ahead and is seen from qstat (the job
+     * restarted: state R...).  Its error, if any, is for the owner's 'checkpoint error'.
      */
-    private void ensureMigratable(SgeJob sge, JobDirectory dir) throws SchedulerException {
+    private CheckpointRecord vacateUnseen(SgeJob sge, VacateMode mode) throws SchedulerException {
+        String jobId = sge.jobId();
+        if (mode == VacateMode.HOLD) {
+            control.hold(jobId);
+        }
+        long start = System.nanoTime();
+        boolean rerunBefore = sge.states().contains("R");
+        control.suspend(jobId);
+        long deadline = System.currentTimeMillis() + MIGRATION_WAIT_MILLIS;
+        while (System.currentTimeMillis() < deadline) {
+            String states = sgeJob(jobId).states();
+            // left its host: waiting to run again (Rq, hRq), or already running again
+            if (states.contains("q") || states.contains("R") && !rerunBefore) {
+                return new CheckpointRecord(jobId, String.join(",", sge.hosts()), -1, null,
+                        (System.nanoTime() - start) / 1_000_000);
+            }
+            pause(200);
+        }
+        throw new SchedulerException("job " + jobId + " did not leave its host within " + MIGRATION_WAIT_MILLIS / 1000
+                + " s (its owner's 'cryo sge checkpoint error " + jobId + "' tells why)");
+    }
+
+    private static String me() {
+        return System.getProperty("user.name");
+    }
+
+    /**
+     * What a migration needs: a running, restartable job with an application-level environment
+     * that runs Cryo's hook.  Refused before anything is done.
+     */
+    private void ensureMigratable(SgeJob sge) throws SchedulerException {
         JobStatus job = sge.status();
         if (job.state() != JobState.RUNNING) {
             throw new SchedulerException(job.describe() + " is not running");
@@ -180,10 +224,6 @@ public final class SgeAdapter implements SchedulerAdapter {
         }
         if (!sge.restartable()) {
             throw new SchedulerException("job " + sge.jobId() + " is not restartable (qsub -r n); not migrated");
-        }
-        if (JobCheckpointer.isDisabled(job, dir)) {
-            throw new SchedulerException(job.describe() + ": checkpoints are disabled ('cryo sge checkpoint enable "
-                    + sge.jobId() + "' allows them again)");
         }
     }
 

@@ -96,6 +96,10 @@ public final class SgeCheckpointCommand implements Callable<Integer> {
     }
 
     static String describe(CheckpointRecord record) {
+        if (record.file() == null) {
+            return "job " + record.jobId() + ": migrated from " + record.node() + " in " + record.millis()
+                    + " ms (its catalog is its owner's to read)";
+        }
         return "job " + record.jobId() + ": checkpointed pid " + record.pid() + " on " + record.node() + " to "
                 + record.file() + " in " + record.millis() + " ms";
     }
