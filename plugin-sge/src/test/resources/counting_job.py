@@ -1,8 +1,9 @@
-"""A checkpointable batch computation with a known result, for the Slurm and Grid Engine tests.
+"""A checkpointable batch computation with a known result, for the Grid Engine tests.
 
-counting_job.py PROGRESS_FILE STEPS [SECONDS_PER_STEP]
+counting_job.py PROGRESS_FILE STEPS [SECONDS_PER_STEP [GATE]]
 Appends "START pid=<pid> host=<host>" once, then "STEP <i> <host>" after each step of a
-SHA-256 chain, then "RESULT <hex>" and "DONE".  A job restarted from a checkpoint carries on
+SHA-256 chain, then "RESULT <hex>" and "DONE".  While the file GATE exists it waits before its
+next step (a test holds the work so that a slow machine cannot let it end too early).  A job restarted from a checkpoint carries on
 after its last step: every STEP line appears exactly once and START only once.
 """
 import hashlib
@@ -28,6 +29,7 @@ def expected(steps):
 def main():
     path, steps = sys.argv[1], int(sys.argv[2])
     pause = float(sys.argv[3]) if len(sys.argv) > 3 else 0.5
+    gate = sys.argv[4] if len(sys.argv) > 4 else None
     if path == "--expected":
         print(expected(steps))
         return 0
@@ -35,6 +37,8 @@ def main():
         progress.write("START pid=%d host=%s\n" % (os.getpid(), socket.gethostname()))
         digest = b"cryo"
         for i in range(1, steps + 1):
+            while gate and os.path.exists(gate):
+                time.sleep(0.05)
             digest = step(digest, i)
             time.sleep(pause)
             progress.write("STEP %d %s\n" % (i, socket.gethostname()))

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  */
 @ResourceLock(SgeCluster.LOCK)
 class SgeAdminVerbsTest {
-    private static final int STEPS = 60;
+    private static final int STEPS = 30;
     private static final double SECONDS_PER_STEP = 0.25;
 
     @BeforeAll
@@ -38,6 +38,7 @@ class SgeAdminVerbsTest {
         Path dir = SgeCluster.jobDir("verbs");
         String jobId = SgeCluster.startCheckpointableJob(dir, STEPS, SECONDS_PER_STEP);
         Path catalog = dir.resolve(".cryo").resolve(jobId);
+        SgeCluster.holdWork(dir);   // each cryo command starts a JVM: on a loaded machine the work could end first
         try {
             SgeCluster.Result able = cryoSge("able", jobId);
             assertEquals(0, able.status(), able.output());
@@ -48,8 +49,10 @@ class SgeAdminVerbsTest {
             assertTrue(create.output().contains("; it runs on"), create.output());
             assertTrue(Files.exists(catalog.resolve("context.000001")));
             int steps = SgeCluster.stepsDone(dir.resolve("progress.txt"));
+            SgeCluster.releaseWork(dir);
             SgeCluster.waitUntil("job " + jobId + " to carry on after create", 30,
                     () -> SgeCluster.stepsDone(dir.resolve("progress.txt")) > steps);
+            SgeCluster.holdWork(dir);
 
             assertEquals(0, cryoSge("disable", jobId).status());
             assertEquals("Disabled", cryoSge("able", jobId).output().strip());
@@ -78,6 +81,7 @@ class SgeAdminVerbsTest {
             assertEquals(0, restart.status(), restart.output());
             SgeCluster.waitUntil("job " + jobId + " to restart", 90, () -> SgeCluster.restarted(dir));
             assertTrue(SgeCluster.runs(dir).get(1).startsWith("run 2 "), SgeCluster.runs(dir).toString());
+            SgeCluster.releaseWork(dir);
             SgeCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS);
             SgeCluster.waitUntil("job " + jobId + " to end", 60, () -> SgeCluster.states(jobId).isEmpty());
             SgeCluster.waitUntil("clean_command to remove the catalog", 30, () -> !Files.exists(catalog));

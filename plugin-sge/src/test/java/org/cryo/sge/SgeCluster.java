@@ -78,12 +78,15 @@ final class SgeCluster {
         return Files.createDirectories(dir);
     }
 
-    /** A job script whose work (the counting program) runs under cr_run; it logs each run and its exit. */
+    /**
+     * A job script whose work (the counting program) runs under cr_run; it logs each run and its
+     * exit.  While {@link #holdWork} holds it, the work waits before its next step.
+     */
     static Path checkpointableScript(Path dir, int steps, double secondsPerStep) throws IOException {
         String script = "#!/bin/bash\n"
                 + "echo \"run ${RESTARTED:-0} on $(hostname) at $(date +%s.%N)\"\n"
                 + HOME.resolve("bin/cr_run") + " /usr/bin/python3 " + JOB_PROGRAM + " progress.txt " + steps + " "
-                + secondsPerStep + "\n"
+                + secondsPerStep + " " + dir.resolve("gate") + "\n"
                 + "status=$?; echo \"exit $status\"; exit $status\n";
         Path file = dir.resolve("job.sh");
         Files.writeString(file, script);
@@ -113,6 +116,15 @@ final class SgeCluster {
         String jobId = qsub(dir, arguments.toArray(String[]::new));
         awaitSteps(dir, jobId, 3);
         return jobId;
+    }
+
+    /** The job's work waits before its next step until {@link #releaseWork} (it runs, it is not stopped). */
+    static void holdWork(Path dir) throws IOException {
+        Files.writeString(dir.resolve("gate"), "");
+    }
+
+    static void releaseWork(Path dir) throws IOException {
+        Files.deleteIfExists(dir.resolve("gate"));
     }
 
     static void awaitSteps(Path dir, String jobId, int steps) throws InterruptedException {
