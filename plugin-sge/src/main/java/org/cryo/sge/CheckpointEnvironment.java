@@ -14,15 +14,19 @@ import java.util.regex.Pattern;
  * a queue or threshold suspension ({@code x}) and an execd shutdown ({@code s}), clean_command when
  * the job has ended; restart_command never: the job script runs again with RESTARTED=2 and its
  * cr_run restarts from the latest context).  The commands run on the job's host as the job's
- * owner, with the job's environment, and call {@code cryo sge hook}.  Never {@code $sge_root}
- * in a command: the shepherd then dies and the queue goes to error.
+ * owner, with the job's environment, through {@code sh -c}, and call the core's entry points
+ * ({@code cryo job checkpoint|migrate|clean}).  Grid Engine waits for a migrated job to leave
+ * by itself, so migr_command first stops the job script ({@code $job_pid}, its process group's
+ * leader: it must not go on to the lines after cr_run once the work is gone), and after the
+ * checkpoint ends its process group; if the checkpoint fails the script is continued and the
+ * work runs on.  Never {@code $sge_root} in a command: the shepherd then dies and the queue errs.
  */
 public record CheckpointEnvironment(String name, String cryo, String when, String checkpointDir) {
     /** {@code when} letters Grid Engine knows: s shutdown, m periodic, x suspension, r reschedule; n never. */
     private static final Pattern WHEN = Pattern.compile("n|[smxr]{1,4}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,63}");
-    /** What Grid Engine substitutes before it runs a command. */
-    static final String ARGUMENTS = "$job_id $job_pid";
+    /** How the commands name Cryo's Grid Engine adapter to {@code cryo job}. */
+    static final String SCHEDULER = "--scheduler " + SgeAdapterProvider.NAME;
 
     public CheckpointEnvironment {
         if (!NAME.matcher(name).matches()) {
@@ -45,10 +49,11 @@ public record CheckpointEnvironment(String name, String cryo, String when, Strin
         Map<String, String> a = new LinkedHashMap<>();
         a.put("ckpt_name", name);
         a.put("interface", "application-level");
-        a.put("ckpt_command", cryo + " sge hook checkpoint " + ARGUMENTS);
-        a.put("migr_command", cryo + " sge hook migrate " + ARGUMENTS);
+        a.put("ckpt_command", cryo + " job checkpoint " + SCHEDULER + " $job_id");
+        a.put("migr_command", "/bin/kill -STOP $job_pid; " + cryo + " job migrate " + SCHEDULER
+                + " $job_id && /bin/kill -KILL -- -$job_pid; /bin/kill -CONT $job_pid");
         a.put("restart_command", "NONE");
-        a.put("clean_command", cryo + " sge hook clean " + ARGUMENTS);
+        a.put("clean_command", cryo + " job clean " + SCHEDULER + " --keep 0 $job_id");
         a.put("ckpt_dir", checkpointDir);
         a.put("signal", "none");
         a.put("when", when);

@@ -1,68 +1,61 @@
 package org.cryo.sge;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.cryo.api.EndAction;
 import org.cryo.api.SafeText;
-import org.cryo.scheduler.CheckpointRecord;
-import org.cryo.scheduler.JobCatalog;
-import org.cryo.scheduler.JobCheckpointer;
-import org.cryo.scheduler.JobDirectory;
 import org.cryo.scheduler.JobProcess;
 import org.cryo.scheduler.JobState;
 import org.cryo.scheduler.JobStatus;
+import org.cryo.scheduler.NodeExecutor;
 import org.cryo.scheduler.SchedulerAdapter;
 import org.cryo.scheduler.SchedulerException;
 import org.cryo.scheduler.VacateMode;
 
 /**
- * Cryo's Grid Engine adapter (Son of Grid Engine 8.1.9).  Job state from {@code qstat -xml};
- * suspend/hold/release through DRMAA or qmod/qhold/qrls ({@link JobControl}); a checkpoint that
- * lets the job run on is taken from here on the job's host ({@link JobCheckpointer}); a vacate
- * is Grid Engine's own migration: {@code qmod -sj} makes the execd run Cryo's migr_command
- * ({@link SgeNodeHook}), which checkpoints and ends the job, and Grid Engine reschedules it.  The
- * mapping of Grid Engine actions to these is in plugin-sge/README.md.
+ * Cryo's Grid Engine adapter (Son of Grid Engine 8.1.9): verbs and state only, the workflows are
+ * the core's ({@link org.cryo.scheduler.JobControl}).  Job state from {@code qstat -xml}; hold,
+ * release and suspend through DRMAA or qhold/qrls/qmod ({@link SgeControl}); the end of an
+ * outbound vacate is {@code qmod -rj} (Grid Engine reruns the job, RESTARTED=1, and cr_run restarts
+ * from the context); managers and operators from {@code qconf -sm/-so}; the PID proof is the job's
+ * shepherd ({@link SgeProcessProof}).  The mapping of Grid Engine actions is in plugin-sge/README.md.
  */
 public final class SgeAdapter implements SchedulerAdapter {
-    /** How long a migration may take: the migr_command's checkpoint and the job leaving its host. */
-    private static final long MIGRATION_WAIT_MILLIS = 120_000;
-
     private final SgeCommands commands;
-    private final JobControl control;
-    private final JobCheckpointer checkpointer;
-    private final SgePermissions permissions;
+    private final SgeControl control;
+    private final SgeProcessProof proof;
     private final Map<String, String> environment;
 
-    SgeAdapter(SgeCommands commands, JobControl control, JobCheckpointer checkpointer, SgePermissions permissions,
-               Map<String, String> environment) {
+    SgeAdapter(SgeCommands commands, SgeControl control, SgeProcessProof proof, Map<String, String> environment) {
         this.commands = commands;
         this.control = control;
-        this.checkpointer = checkpointer;
-        this.permissions = permissions;
+        this.proof = proof;
         this.environment = Map.copyOf(environment);
     }
 
     @Override
     public String scheduler() {
-        return "gridengine";
+        return SgeAdapterProvider.NAME;
     }
 
     @Override
     public String apiVersion() {
-        return control.describe() + " + qstat -xml";
+        return control.describe() + " + qstat -xml (Grid Engine 8.1.9)";
     }
 
     public SgeCommands commands() {
         return commands;
     }
 
+    /** Suspend/hold/release as this adapter sends them (DRMAA or qmod/qhold/qrls). */
+    public SgeControl control() {
+        return control;
+    }
+
     @Override
     public JobStatus job(String jobId) throws SchedulerException {
-        return sgeJob(jobId).status();
+        return sgeJob(jobId).status(environment);
     }
 
     /** The job as qstat shows it; one line for an unknown job. */
@@ -81,9 +74,9 @@ public final class SgeAdapter implements SchedulerAdapter {
     public List<JobStatus> jobsOn(String host) throws SchedulerException {
         List<JobStatus> jobs = new ArrayList<>();
         for (QstatXml.Listed line : QstatXml.jobList(commands.jobListXml())) {
-            if (line.host().equals(host)) {
+            if (line.host().equals(host) && jobs.stream().noneMatch(j -> j.jobId().equals(line.jobId()))) {
                 JobStatus status = job(line.jobId());
-                if (status.state().isActive() && jobs.stream().noneMatch(j -> j.jobId().equals(status.jobId()))) {
+                if (status.state().isActive()) {
                     jobs.add(status);
                 }
             }
@@ -91,234 +84,57 @@ public final class SgeAdapter implements SchedulerAdapter {
         return jobs;
     }
 
-    /** The job's directory in its catalog: $CRYO_CHECKPOINT_DIR/JOBID, else SGE_O_WORKDIR/.cryo/JOBID. */
-    public JobDirectory directory(JobStatus job) {
-        return JobCatalog.configured(environment, job.workDir()).job(job.jobId(), job.user());
-    }
-
-    /** {@link #directory}, checked as a whole first (a planted link or another user's file is refused by name). */
-    public JobDirectory checkedDirectory(JobStatus job) throws SchedulerException {
-        JobDirectory dir = directory(job);
-        try {
-            dir.verify();
-        } catch (IOException e) {
-            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
-        }
-        return dir;
+    /** Grid Engine's managers and operators may act on every job, as Grid Engine lets them qmod and qhold it. */
+    @Override
+    public boolean isOperator(String user) throws SchedulerException {
+        return commands.managers().contains(user) || commands.operators().contains(user);
     }
 
     @Override
-    public List<JobProcess> processes(String jobId) throws SchedulerException {
-        JobStatus job = job(jobId);
-        try {
-            return List.of(checkpointer.processOf(job, checkedDirectory(job)));
-        } catch (SchedulerException notCheckpointable) {
-            return List.of();
-        }
-    }
-
-    /** {@code checkpoint create}: checkpoint on the job's host, the job runs on. */
-    @Override
-    public CheckpointRecord checkpoint(String jobId) throws SchedulerException {
-        SgeJob sge = sgeJob(jobId);
-        JobStatus job = sge.status();
-        permissions.ensureMayControl(job);
-        return checkpointer.checkpoint(job, checkedDirectory(job), EndAction.RUNNING);
+    public void proveMembership(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException {
+        proof.prove(job, process, nodes);
     }
 
     /**
-     * Grid Engine's migration: (HOLD: {@code qhold} first, so that the job waits once it has left)
-     * {@code qmod -sj} / DRMAA SUSPEND; the execd runs migr_command, Cryo's hook checkpoints and
-     * ends the job, Grid Engine reschedules it.  Returns once the new context is in the catalog.
+     * The end of a vacate (the process is checkpointed and killed): {@code qmod -rj}, Grid Engine's
+     * reschedule; with HOLD, {@code qhold} first, so that the rerun waits ({@code hRq}) for
+     * {@link #release}.  Only a job with Cryo's environment and {@code -r y}: without the
+     * environment Grid Engine knows nothing of the checkpoint and the job must not be vacated.
      */
     @Override
-    public CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException {
-        SgeJob sge = sgeJob(jobId);
-        JobStatus job = sge.status();
-        permissions.ensureMayControl(job);
-        ensureMigratable(sge);
-        JobDirectory dir;
-        try {
-            dir = checkedDirectory(job);
-        } catch (SchedulerException e) {
-            if (e.getCause() instanceof java.nio.file.AccessDeniedException && !"root".equals(me())) {
-                return vacateUnseen(sge, mode);
-            }
-            throw e;
-        }
-        if (JobCheckpointer.isDisabled(job, dir)) {
-            throw new SchedulerException(job.describe() + ": checkpoints are disabled ('cryo sge checkpoint enable "
-                    + jobId + "' allows them again)");
-        }
-        JobProcess process = checkpointer.provenProcessOf(job, dir);
-        Optional<Path> before = latest(dir);
-        Optional<JobDirectory.CheckpointError> errorBefore = lastError(dir);
+    public void requeue(JobStatus job, VacateMode mode) throws SchedulerException {
         if (mode == VacateMode.HOLD) {
-            control.hold(jobId);
+            control.hold(job.jobId());
         }
-        long start = System.nanoTime();
         try {
-            control.suspend(jobId);
+            commands.reschedule(job.jobId());
         } catch (SchedulerException e) {
             if (mode == VacateMode.HOLD) {
-                releaseQuietly(jobId);
+                try {
+                    control.release(job.jobId());
+                } catch (SchedulerException ignored) {
+                    // the first failure is the one to report
+                }
             }
             throw e;
         }
-        Path file = awaitNewContext(job, dir, before, errorBefore, mode);
-        return new CheckpointRecord(jobId, process.node(), process.pid(), file, (System.nanoTime() - start) / 1_000_000);
     }
 
-    /**
-     * A Grid Engine manager or operator who is not root cannot read another user's catalog (it is
-     * the user's, 0700), but Grid Engine lets them migrate the job, and the hook then runs as the
-     * job's owner and does the checks: so the migration goes ahead and is seen from qstat (the job
-     * restarted: state R...).  Its error, if any, is for the owner's 'checkpoint error'.
-     */
-    private CheckpointRecord vacateUnseen(SgeJob sge, VacateMode mode) throws SchedulerException {
-        String jobId = sge.jobId();
-        if (mode == VacateMode.HOLD) {
-            control.hold(jobId);
-        }
-        long start = System.nanoTime();
-        boolean rerunBefore = sge.states().contains("R");
-        control.suspend(jobId);
-        long deadline = System.currentTimeMillis() + MIGRATION_WAIT_MILLIS;
-        while (System.currentTimeMillis() < deadline) {
-            String states = sgeJob(jobId).states();
-            // left its host: waiting to run again (Rq, hRq), or already running again
-            if (states.contains("q") || states.contains("R") && !rerunBefore) {
-                return new CheckpointRecord(jobId, String.join(",", sge.hosts()), -1, null,
-                        (System.nanoTime() - start) / 1_000_000);
-            }
-            pause(200);
-        }
-        throw new SchedulerException("job " + jobId + " did not leave its host within " + MIGRATION_WAIT_MILLIS / 1000
-                + " s (its owner's 'cryo sge checkpoint error " + jobId + "' tells why)");
-    }
-
-    private static String me() {
-        return System.getProperty("user.name");
-    }
-
-    /**
-     * What a migration needs: a running, restartable job with an application-level environment
-     * that runs Cryo's hook.  Refused before anything is done.
-     */
-    private void ensureMigratable(SgeJob sge) throws SchedulerException {
-        JobStatus job = sge.status();
-        if (job.state() != JobState.RUNNING) {
-            throw new SchedulerException(job.describe() + " is not running");
-        }
-        if (sge.checkpointName().isEmpty()) {
-            throw new SchedulerException("job " + sge.jobId() + " has no checkpointing environment (submit it with"
-                    + " qsub -ckpt cryo -r y); not migrated");
-        }
-        Map<String, String> env = commands.checkpointEnvironment(sge.checkpointName())
-                .map(CheckpointEnvironment::parse).orElse(Map.of());
-        if (!"application-level".equals(env.get("interface"))
-                || !env.getOrDefault("migr_command", "").contains(" sge hook migrate ")) {
-            throw new SchedulerException("job " + sge.jobId() + ": its checkpointing environment "
-                    + SafeText.escape(sge.checkpointName()) + " does not run Cryo ('cryo sge install-ckpt-env'"
-                    + " installs one); not migrated");
-        }
-        if (!sge.restartable()) {
-            throw new SchedulerException("job " + sge.jobId() + " is not restartable (qsub -r n); not migrated");
-        }
-    }
-
-    /** Waits for migr_command's context (or its error) and for the job to have left its host. */
-    private Path awaitNewContext(JobStatus job, JobDirectory dir, Optional<Path> before,
-                                 Optional<JobDirectory.CheckpointError> errorBefore, VacateMode mode)
-            throws SchedulerException {
-        long deadline = System.currentTimeMillis() + MIGRATION_WAIT_MILLIS;
-        while (System.currentTimeMillis() < deadline) {
-            Optional<Path> now = latest(dir);
-            if (now.isPresent() && !now.equals(before)) {
-                return now.get();
-            }
-            Optional<JobDirectory.CheckpointError> error = lastError(dir);
-            if (error.isPresent() && !error.equals(errorBefore)) {
-                if (mode == VacateMode.HOLD) {
-                    releaseQuietly(job.jobId());
-                }
-                throw new SchedulerException("job " + job.jobId() + " was not migrated: " + error.get().message());
-            }
-            pause(200);
-        }
-        throw new SchedulerException("job " + job.jobId() + ": no context from its migr_command within "
-                + MIGRATION_WAIT_MILLIS / 1000 + " s (see the execd's messages on " + String.join(",", job.nodes()) + ")");
-    }
-
-    private void releaseQuietly(String jobId) {
-        try {
-            control.release(jobId);
-        } catch (SchedulerException ignored) {
-            // the caller reports the first failure
-        }
-    }
-
-    /** {@code checkpoint restart}: release a vacated (held) job; it restarts from its latest context. */
+    /** A held job is released ({@code qrls}); a pending one is already on its way. */
     @Override
-    public void restart(String jobId) throws SchedulerException {
-        JobStatus job = job(jobId);
-        permissions.ensureMayControl(job);
-        JobDirectory dir = checkedDirectory(job);
-        if (latest(dir).isEmpty()) {
-            throw new SchedulerException(job.describe() + " has no context file in " + SafeText.escape(dir.path().toString()));
+    public void release(JobStatus job) throws SchedulerException {
+        if (job.state() == JobState.HELD) {
+            control.release(job.jobId());
         }
-        switch (job.state()) {
-            case HELD -> control.release(jobId);
-            case PENDING -> { }   // already rescheduled: it restarts from the context when it runs
-            default -> throw new SchedulerException(job.describe() + " is not waiting to restart (vacate it first)");
-        }
-    }
-
-    /** {@code checkpoint disable/enable}: while disabled, create, vacate and Grid Engine's hooks refuse. */
-    public void setCheckpointsEnabled(String jobId, boolean enabled) throws SchedulerException {
-        JobStatus job = job(jobId);
-        permissions.ensureMayControl(job);
-        JobDirectory dir = checkedDirectory(job);
-        try {
-            dir.setDisabled(!enabled);
-        } catch (IOException e) {
-            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** {@code checkpoint error}: the last error recorded for the job (by a hook or an admin command). */
-    public Optional<JobDirectory.CheckpointError> lastError(String jobId) throws SchedulerException {
-        return lastError(checkedDirectory(job(jobId)));
-    }
-
-    /**
-     * {@code cryo sge migrate --host HOST}: no new jobs on HOST ({@code qmod -d *@HOST}), then each
-     * checkpointable job there migrates; Grid Engine runs them elsewhere.  Returns the migrated
-     * jobs' records; a job that could not be migrated stays and is named in {@code failures}.
-     */
-    public List<CheckpointRecord> migrateHost(String host, List<String> failures) throws SchedulerException {
-        permissions.ensurePrivileged("migrate the jobs of host " + host);
-        drain(host, "cryo sge migrate");
-        List<CheckpointRecord> moved = new ArrayList<>();
-        for (JobStatus job : jobsOn(host)) {
-            try {
-                moved.add(vacate(job.jobId(), VacateMode.REQUEUE));
-            } catch (SchedulerException e) {
-                failures.add(e.getMessage());
-            }
-        }
-        return moved;
     }
 
     @Override
     public void drain(String host, String reason) throws SchedulerException {
-        permissions.ensurePrivileged("disable the queues of host " + host);
         commands.disableHost(validHost(host));
     }
 
     @Override
     public void resume(String host) throws SchedulerException {
-        permissions.ensurePrivileged("enable the queues of host " + host);
         commands.enableHost(validHost(host));
     }
 
@@ -328,28 +144,26 @@ public final class SgeAdapter implements SchedulerAdapter {
         return Optional.empty();
     }
 
-    private static Optional<Path> latest(JobDirectory dir) throws SchedulerException {
-        try {
-            return dir.latest();
-        } catch (IOException e) {
-            throw new SchedulerException("job " + dir.jobId() + ": " + e.getMessage(), e);
+    /**
+     * What a vacate or migration of the job needs on top of the core's checks: Cryo's
+     * checkpointing environment (application-level, running {@code cryo job}) and {@code -r y}.
+     */
+    public void ensureMigratable(String jobId) throws SchedulerException {
+        SgeJob sge = sgeJob(jobId);
+        if (sge.checkpointName().isEmpty()) {
+            throw new SchedulerException("job " + jobId + " has no checkpointing environment (submit it with"
+                    + " qsub -ckpt cryo -r y); not migrated");
         }
-    }
-
-    private static Optional<JobDirectory.CheckpointError> lastError(JobDirectory dir) throws SchedulerException {
-        try {
-            return dir.lastError();
-        } catch (IOException e) {
-            throw new SchedulerException("job " + dir.jobId() + ": " + e.getMessage(), e);
+        Map<String, String> env = commands.checkpointEnvironment(sge.checkpointName())
+                .map(CheckpointEnvironment::parse).orElse(Map.of());
+        if (!"application-level".equals(env.get("interface"))
+                || !env.getOrDefault("migr_command", "").contains(" job migrate ")) {
+            throw new SchedulerException("job " + jobId + ": its checkpointing environment "
+                    + SafeText.escape(sge.checkpointName()) + " does not run Cryo ('cryo sge install-ckpt-env'"
+                    + " installs one); not migrated");
         }
-    }
-
-    private static void pause(long millis) throws SchedulerException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SchedulerException("interrupted", e);
+        if (!sge.restartable()) {
+            throw new SchedulerException("job " + jobId + " is not restartable (qsub -r n); not migrated");
         }
     }
 

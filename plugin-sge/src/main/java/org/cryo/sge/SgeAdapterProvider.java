@@ -1,69 +1,68 @@
 package org.cryo.sge;
 
-import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
-import org.cryo.engine.CryoHome;
-import org.cryo.scheduler.JobCheckpointer;
-import org.cryo.scheduler.NodeExecutor;
-import org.cryo.scheduler.SchedulerAdapter;
+import java.util.Optional;
+import org.cryo.scheduler.BatchJob;
 import org.cryo.scheduler.SchedulerAdapterProvider;
 import org.cryo.scheduler.SchedulerException;
+import org.cryo.sge.cli.SgeCommand;
 
 /**
- * Registered in META-INF/services: {@code SchedulerAdapterProvider.find("gridengine")}.  Job
- * control goes through DRMAA when its library loads here ({@code CRYO_SGE_DRMAA=no} forbids it),
- * else through qmod/qhold/qrls.
+ * Grid Engine's entry into Cryo (META-INF/services): a Grid Engine job recognised from its
+ * environment ({@link SgeJobEnvironment}), the adapter, and {@code cryo sge}.  Job control goes
+ * through DRMAA when its library loads in this JVM ({@code CRYO_SGE_DRMAA=no} forbids it), opened
+ * at the first control call, else through qmod/qhold/qrls.
  */
 public final class SgeAdapterProvider implements SchedulerAdapterProvider {
+    public static final String NAME = "gridengine";
+
     @Override
     public String scheduler() {
-        return "gridengine";
+        return NAME;
     }
 
     @Override
-    public SchedulerAdapter create(Map<String, String> environment) throws SchedulerException {
-        return createSge(environment);
+    public Optional<BatchJob> detect(Map<String, String> environment) {
+        return SgeJobEnvironment.detect(environment);
     }
 
-    public static SgeAdapter createSge(Map<String, String> environment) throws SchedulerException {
-        JobControl control;
+    @Override
+    public SgeAdapter create(Map<String, String> environment) throws SchedulerException {
         SgeCommands commands = new SgeCommands(environment);
-        if ("no".equals(environment.get("CRYO_SGE_DRMAA"))) {
-            control = JobControl.of(commands);
-        } else {
-            control = drmaaOrCommands(commands);
-        }
-        return createSge(environment, control);
-    }
-
-    static SgeAdapter createSge(Map<String, String> environment, JobControl control) throws SchedulerException {
-        Path home = CryoHome.find().orElseThrow(() -> new SchedulerException(
-                "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
-        SgeCommands commands = new SgeCommands(environment);
-        SgePermissions permissions = new SgePermissions(commands, System.getProperty("user.name"));
-        NodeExecutor nodes = NodeExecutor.configured(environment);
-        return new SgeAdapter(commands, control,
-                new JobCheckpointer(home, nodes, permissions, new SgeProcessProof(nodes, SgeProcessProof.adminUser(environment))), permissions, environment);
+        SgeControl control = "no".equals(environment.get("CRYO_SGE_DRMAA"))
+                ? SgeControl.of(commands) : drmaaOrCommands(commands);
+        return create(environment, control);
     }
 
     /** An adapter whose control is the given DRMAA session (the tests' DRMAA path). */
-    public static SgeAdapter createSge(Map<String, String> environment, SgeDrmaa drmaa) throws SchedulerException {
-        return createSge(environment, JobControl.of(drmaa, drmaa.drmSystem()));
+    public static SgeAdapter create(Map<String, String> environment, SgeDrmaa drmaa) {
+        return create(environment, SgeControl.of(drmaa, drmaa.drmSystem()));
+    }
+
+    private static SgeAdapter create(Map<String, String> environment, SgeControl control) {
+        return new SgeAdapter(new SgeCommands(environment), control,
+                new SgeProcessProof(SgeProcessProof.adminUser(environment)), environment);
+    }
+
+    @Override
+    public List<Object> commands() {
+        return List.of(new SgeCommand());
     }
 
     /** DRMAA, opened at the first control call (a command that only reads never opens a session). */
-    private static JobControl drmaaOrCommands(SgeCommands commands) {
-        return new JobControl() {
-            private JobControl chosen;
+    private static SgeControl drmaaOrCommands(SgeCommands commands) {
+        return new SgeControl() {
+            private SgeControl chosen;
 
-            private synchronized JobControl chosen() {
+            private synchronized SgeControl chosen() {
                 if (chosen == null) {
                     try {
                         SgeDrmaa drmaa = SgeDrmaa.open();
                         Runtime.getRuntime().addShutdownHook(new Thread(drmaa::close, "cryo-drmaa-exit"));
-                        chosen = JobControl.of(drmaa, drmaa.drmSystem());
+                        chosen = SgeControl.of(drmaa, drmaa.drmSystem());
                     } catch (SchedulerException | LinkageError e) {
-                        chosen = JobControl.of(commands);
+                        chosen = SgeControl.of(commands);
                     }
                 }
                 return chosen;

@@ -23,13 +23,15 @@ public record SgeJob(String jobId, String owner, String states, List<String> hos
     }
 
     /**
-     * Cryo's view.  qstat's letters: d deleted, E error, h hold, r running, R restarted, s/S/T
-     * suspended (job, queue, threshold), q queued, w waiting, t transferring.  Grid Engine has no
-     * restart count in qstat; RESTARTED (0, 1, 2) is only in the job's environment, so it is -1 here.
+     * Cryo's view, with the catalog where cr_run puts it ({@code environment}'s
+     * $CRYO_CHECKPOINT_DIR, else SGE_O_WORKDIR/.cryo).  qstat's letters: d deleted, E error, h hold,
+     * r running, R restarted, s/S/T suspended (job, queue, threshold), q queued, w waiting, t
+     * transferring.  Runs have no id: RESTARTED (0, 1, 2) is only in the job's environment.
      */
-    public JobStatus status() {
+    public JobStatus status(java.util.Map<String, String> environment) {
         return new JobStatus(jobId, state(), states.isEmpty() ? "unknown" : states, owner,
-                state().isActive() ? hosts : List.of(), workDir, -1, restartable);
+                state().isActive() ? hosts : List.of(), SgeJobEnvironment.catalogRoot(environment, workDir.toString()),
+                "", restartable);
     }
 
     JobState state() {

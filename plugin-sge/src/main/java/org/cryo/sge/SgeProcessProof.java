@@ -16,7 +16,7 @@ import org.cryo.scheduler.SchedulerException;
  * neither start such a process nor move one there.  Only a privileged Cryo needs the proof: anyone else's ptrace
  * reaches their own processes only, and it cannot read a root process's working directory.
  */
-final class SgeProcessProof implements JobCheckpointer.ProcessProof {
+final class SgeProcessProof {
     /** $1 = pid, $2 = job id, $3 = the admin user: exits 0 when an ancestor is the job's shepherd. */
     private static final String SCRIPT = """
             p=$1
@@ -29,11 +29,9 @@ final class SgeProcessProof implements JobCheckpointer.ProcessProof {
             exit 1
             """;
 
-    private final NodeExecutor nodes;
     private final String adminUser;
 
-    SgeProcessProof(NodeExecutor nodes, String adminUser) {
-        this.nodes = nodes;
+    SgeProcessProof(String adminUser) {
         this.adminUser = adminUser;
     }
 
@@ -54,8 +52,7 @@ final class SgeProcessProof implements JobCheckpointer.ProcessProof {
         return "root";
     }
 
-    @Override
-    public void prove(JobStatus job, JobProcess process) throws SchedulerException {
+    void prove(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException {
         if (!"root".equals(System.getProperty("user.name"))) {
             return;
         }

@@ -45,9 +45,11 @@ class QstatXmlTest {
         assertEquals(Path.of("/tmp/cryo-sge/jobs/manual"), job.workDir());
         assertEquals("cryo", job.checkpointName());
         assertTrue(job.restartable());
-        assertEquals(JobState.RUNNING, job.status().state());
-        assertEquals(List.of("sgenode2"), job.status().nodes());
-        assertEquals(-1, job.status().restartCount(), "qstat has no restart count");
+        assertEquals(JobState.RUNNING, job.status(Map.of()).state());
+        assertEquals(List.of("sgenode2"), job.status(Map.of()).nodes());
+        assertEquals("", job.status(Map.of()).run(), "qstat names no runs");
+        assertEquals(Path.of("/tmp/cryo-sge/jobs/manual/.cryo"), job.status(Map.of()).catalogRoot());
+        assertEquals(Path.of("/shared/ckpt"), job.status(Map.of("CRYO_CHECKPOINT_DIR", "/shared/ckpt")).catalogRoot());
     }
 
     @Test

@@ -14,8 +14,10 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 /**
  * The admin verbs of {@code cryo sge checkpoint} (those of {@code cryo slurm checkpoint}) on one
  * real job: able, create (it runs on), disable (create and requeue refused, the job untouched),
- * error, enable, vacate (migrated and held: no work while held), restart (released: it restarts
- * from the context) — and the job still finishes with the right result, each step done once.
+ * error, enable, vacate (checkpointed on its host and ended, {@code qhold} + {@code qmod -rj}: it
+ * waits held, no work meanwhile), restart ({@code qrls}: it restarts from the context) — and the
+ * job still finishes with the right result, each step done once; its end runs clean_command,
+ * which removes the catalog.
  */
 @ResourceLock(SgeCluster.LOCK)
 class SgeAdminVerbsTest {
@@ -80,7 +82,7 @@ class SgeAdminVerbsTest {
             SgeCluster.Result restart = cryoSge("restart", jobId);
             assertEquals(0, restart.status(), restart.output());
             SgeCluster.waitUntil("job " + jobId + " to restart", 90, () -> SgeCluster.restarted(dir));
-            assertTrue(SgeCluster.runs(dir).get(1).startsWith("run 2 "), SgeCluster.runs(dir).toString());
+            assertTrue(SgeCluster.runs(dir).get(1).startsWith("run 1 "), "qmod -rj: RESTARTED=1 " + SgeCluster.runs(dir));
             SgeCluster.releaseWork(dir);
             SgeCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS);
             SgeCluster.waitUntil("job " + jobId + " to end", 60, () -> SgeCluster.states(jobId).isEmpty());

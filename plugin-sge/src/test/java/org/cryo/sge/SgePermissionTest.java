@@ -13,10 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
- * Who may migrate a job: its owner (here a user who is not root: the hook, cr_run and the restart
- * all run as that user, the restart in a user and PID namespace of its own) and a Grid Engine
- * operator (who cannot read the user's catalog: Grid Engine's migration runs the owner's hook);
- * anyone else is refused, one line, the job untouched.  The job still finishes right, each step once.
+ * Who may migrate a job: its owner (here a user who is not root: cr_run, the checkpoint and the
+ * restart all run as that user, the restart in a user and PID namespace of its own) and a Grid
+ * Engine operator, through Grid Engine ({@code qmod -sj}: migr_command runs as the owner);
+ * anyone else is refused by Cryo, one line, the job untouched.  The job still finishes right,
+ * each step once.  The job runs on the head host: the test cluster's way onto sgenode2
+ * ({@code on-host.sh}, nsenter) is root's.
  */
 @ResourceLock(SgeCluster.LOCK)
 class SgePermissionTest {
@@ -46,7 +48,8 @@ class SgePermissionTest {
         SgeCluster.run(Path.of("/"), List.of("chown", "-R", OWNER + ":", dir.toString()), Map.of(), 0);
         SgeCluster.Result submitted = SgeCluster.execute(dir, List.of("runuser", "-u", OWNER, "--", "env", "HOME=/tmp",
                 "qsub", "-terse", "-cwd", "-j", "y", "-o", dir.resolve("job.out").toString(), "-N", "cryotest",
-                "-ckpt", SgeCluster.CKPT_ENV, "-r", "y", dir.resolve("job.sh").toString()), Map.of());
+                "-ckpt", SgeCluster.CKPT_ENV, "-r", "y", "-q", "all.q@" + SgeCluster.hosts().get(0),
+                dir.resolve("job.sh").toString()), Map.of());
         String jobId = submitted.output().strip();
         assertTrue(jobId.matches("\\d+"), submitted.output());
         try {
@@ -60,9 +63,9 @@ class SgePermissionTest {
 
             SgeCluster.run(Path.of("/"), List.of("qconf", "-ao", OTHER), Map.of(), 0);
             try {
-                SgeCluster.Result operator = as(OTHER, SgeCluster.cryo(), "sge", "checkpoint", "requeue", jobId);
+                SgeCluster.Result operator = as(OTHER, "qmod", "-sj", jobId);
                 assertEquals(0, operator.status(), operator.output());
-                assertTrue(operator.output().contains("its catalog is its owner's to read"), operator.output());
+                assertTrue(operator.output().contains("suspended job " + jobId), operator.output());
             } finally {
                 SgeCluster.run(Path.of("/"), List.of("qconf", "-do", OTHER), Map.of(), 0);
             }

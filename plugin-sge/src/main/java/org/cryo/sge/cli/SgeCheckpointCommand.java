@@ -1,15 +1,12 @@
 package org.cryo.sge.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.cryo.scheduler.CheckpointRecord;
-import org.cryo.scheduler.JobDirectory;
 import org.cryo.scheduler.JobProcess;
-import org.cryo.scheduler.JobStatus;
 import org.cryo.scheduler.SchedulerException;
 import org.cryo.scheduler.VacateMode;
+import org.cryo.scheduler.JobControl;
 import org.cryo.sge.SgeAdapter;
 import org.cryo.sge.SgeAdapterProvider;
 import picocli.CommandLine.Command;
@@ -17,7 +14,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** cryo sge checkpoint OP JOBID: the verbs of {@code cryo slurm checkpoint}, on Grid Engine. */
+/**
+ * cryo sge checkpoint OP JOBID: the verbs of {@code cryo slurm checkpoint}, on Grid Engine, over
+ * the core's workflows ({@link JobControl}).
+ */
 @Command(name = "checkpoint", mixinStandardHelpOptions = true, usageHelpWidth = 100,
         headerHeading = "NAME%n", header = "  cryo sge checkpoint - checkpoint, vacate and restart a Grid Engine job",
         synopsisHeading = "%nSYNOPSIS%n  ",
@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
         description = {
             "  able     is the job checkpointable now (running under cr_run, Cryo's environment)?",
             "  create   checkpoint the job on its host and let it run on",
-            "  requeue  migrate: qmod -sj; Cryo's migr_command checkpoints and ends the job,",
-            "           Grid Engine reschedules it and it restarts from the context",
+            "  requeue  checkpoint on its host, end it, qmod -rj: Grid Engine runs it again and",
+            "           it restarts from the context (qmod -sj does the same through Grid Engine)",
             "  vacate   the same, held (qhold first): it waits until 'restart'",
             "  restart  release a vacated job (qrls); it restarts from its latest context",
             "  disable  refuse checkpoints of the job (create, requeue, vacate, Grid Engine's) from now on",
@@ -51,28 +51,35 @@ public final class SgeCheckpointCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SgeAdapter adapter = SgeAdapterProvider.createSge(System.getenv());
+        SgeAdapter adapter = new SgeAdapterProvider().create(System.getenv());
+        JobControl jobs = JobControl.of(adapter, System.getenv());
         PrintWriter out = spec.commandLine().getOut();
         switch (operation) {
-            case able -> out.println(able(adapter));
-            case create -> out.println(describe(adapter.checkpoint(jobId)) + "; it runs on");
-            case requeue -> out.println(describe(adapter.vacate(jobId, VacateMode.REQUEUE))
-                    + "; Grid Engine reschedules it and it restarts from there");
-            case vacate -> out.println(describe(adapter.vacate(jobId, VacateMode.HOLD))
-                    + "; held until 'cryo sge checkpoint restart " + jobId + "'");
+            case able -> out.println(able(jobs));
+            case create -> out.println(describe(jobs.checkpoint(jobId)) + "; it runs on");
+            case requeue -> {
+                vacatable(jobs, adapter);
+                out.println(describe(jobs.vacate(jobId, VacateMode.REQUEUE))
+                        + "; Grid Engine runs it again and it restarts from there");
+            }
+            case vacate -> {
+                vacatable(jobs, adapter);
+                out.println(describe(jobs.vacate(jobId, VacateMode.HOLD))
+                        + "; held until 'cryo sge checkpoint restart " + jobId + "'");
+            }
             case restart -> {
-                adapter.restart(jobId);
+                jobs.restart(jobId);
                 out.println("job " + jobId + ": released; it restarts from its latest context");
             }
             case disable -> {
-                adapter.setCheckpointsEnabled(jobId, false);
+                jobs.setCheckpointsEnabled(jobId, false);
                 out.println("job " + jobId + ": checkpoints disabled");
             }
             case enable -> {
-                adapter.setCheckpointsEnabled(jobId, true);
+                jobs.setCheckpointsEnabled(jobId, true);
                 out.println("job " + jobId + ": checkpoints enabled");
             }
-            case error -> out.println(adapter.lastError(jobId)
+            case error -> out.println(jobs.lastError(jobId)
                     .map(e -> "error(" + e.code() + "): " + e.message())
                     .orElse("error(0): no checkpoint error recorded for job " + jobId));
             default -> throw new IllegalStateException(operation.toString());
@@ -80,26 +87,23 @@ public final class SgeCheckpointCommand implements Callable<Integer> {
         return 0;
     }
 
-    private String able(SgeAdapter adapter) throws SchedulerException, IOException {
-        JobStatus job = adapter.job(jobId);
-        JobDirectory dir = adapter.checkedDirectory(job);
-        if (dir.isDisabled()) {
+    /** The owner (or root, or an operator) and Cryo's environment first: refused before the process is touched. */
+    private void vacatable(JobControl jobs, SgeAdapter adapter) throws SchedulerException {
+        jobs.permissions().ensureMayControl(jobs.job(jobId));
+        adapter.ensureMigratable(jobId);
+    }
+
+    private String able(JobControl jobs) throws SchedulerException {
+        JobControl.Ability ability = jobs.able(jobId);
+        if (ability.disabled()) {
             return "Disabled";
         }
-        List<JobProcess> processes = adapter.processes(jobId);
-        if (processes.isEmpty()) {
-            throw new SchedulerException(job.describe() + " is not checkpointable now (not running, or its work is not under cr_run)");
-        }
-        JobProcess process = processes.get(0);
+        JobProcess process = ability.process();
         return "Yes: job " + jobId + " pid " + process.pid() + " on " + process.node() + ", "
-                + dir.contexts().size() + " context file(s) in " + dir.path();
+                + ability.contexts() + " context file(s) in " + ability.directory();
     }
 
     static String describe(CheckpointRecord record) {
-        if (record.file() == null) {
-            return "job " + record.jobId() + ": migrated from " + record.node() + " in " + record.millis()
-                    + " ms (its catalog is its owner's to read)";
-        }
         return "job " + record.jobId() + ": checkpointed pid " + record.pid() + " on " + record.node() + " to "
                 + record.file() + " in " + record.millis() + " ms";
     }

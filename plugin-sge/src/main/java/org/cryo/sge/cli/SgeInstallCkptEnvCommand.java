@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         description = {
             "  Adds (or brings up to date) the checkpointing environment NAME: interface",
             "  application-level, ckpt_command / migr_command / clean_command running",
-            "  'cryo sge hook checkpoint|migrate|clean $job_id $job_pid' on the job's host, and lists",
+            "  'cryo job checkpoint|migrate|clean --scheduler gridengine $job_id' on the job's host, and lists",
             "  it in the queues' ckpt_list. Prints each change; nothing when all is in place.",
             "  when: s = execd shutdown, m = every queue min_cpu_interval, x = job or queue",
             "  suspension (qmod -sj, qmod -sq, suspend_thresholds), r = reschedule. Run as a manager.",

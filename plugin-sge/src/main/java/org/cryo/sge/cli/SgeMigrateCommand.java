@@ -1,10 +1,10 @@
 package org.cryo.sge.cli;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.cryo.scheduler.CheckpointRecord;
+import org.cryo.scheduler.JobControl;
+import org.cryo.scheduler.Migration;
 import org.cryo.sge.SgeAdapter;
 import org.cryo.sge.SgeAdapterProvider;
 import picocli.CommandLine.Command;
@@ -34,18 +34,24 @@ public final class SgeMigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SgeAdapter adapter = SgeAdapterProvider.createSge(System.getenv());
-        List<String> failures = new ArrayList<>();
-        List<CheckpointRecord> moved = adapter.migrateHost(host, failures);
+        SgeAdapter adapter = new SgeAdapterProvider().create(System.getenv());
+        List<Migration.Outcome> outcomes = JobControl.of(adapter, System.getenv()).migrateNode(host, "cryo sge migrate");
         PrintWriter out = spec.commandLine().getOut();
-        for (CheckpointRecord record : moved) {
-            out.println(SgeCheckpointCommand.describe(record) + "; rescheduled");
-        }
-        out.println("host " + host + ": queues disabled, " + moved.size() + " job(s) migrated");
         PrintWriter err = spec.commandLine().getErr();
-        failures.forEach(f -> err.println("cryo: " + f));
+        int moved = 0;
+        boolean failed = false;
+        for (Migration.Outcome outcome : outcomes) {
+            if (outcome.checkpoint() != null) {
+                out.println(SgeCheckpointCommand.describe(outcome.checkpoint()) + "; rescheduled");
+                moved++;
+            } else if (outcome.failed()) {
+                err.println("cryo: job " + outcome.jobId() + ": " + outcome.error());
+                failed = true;
+            }
+        }
+        out.println("host " + host + ": queues disabled, " + moved + " job(s) migrated");
         err.flush();
         out.flush();
-        return failures.isEmpty() ? 0 : 2;
+        return failed ? 2 : 0;
     }
 }

@@ -7,7 +7,7 @@ import org.cryo.scheduler.SchedulerException;
  * when the DRMAA library loads in this JVM, else through {@code qmod}/{@code qhold}/{@code qrls}.
  * Both reach the same qmaster request.
  */
-interface JobControl {
+interface SgeControl {
     /** DRMAA SUSPEND / {@code qmod -sj}: for a job with Cryo's environment, its migr_command runs. */
     void suspend(String jobId) throws SchedulerException;
 
@@ -20,8 +20,8 @@ interface JobControl {
     /** "DRMAA 1.0 (SGE 8.1.9)" or "qmod/qhold/qrls". */
     String describe();
 
-    static JobControl of(SgeDrmaa drmaa, String drmSystem) {
-        return new JobControl() {
+    static SgeControl of(SgeDrmaa drmaa, String drmSystem) {
+        return new SgeControl() {
             @Override
             public void suspend(String jobId) throws SchedulerException {
                 drmaa.control(jobId, SgeDrmaa.Action.SUSPEND);
@@ -44,8 +44,8 @@ interface JobControl {
         };
     }
 
-    static JobControl of(SgeCommands commands) {
-        return new JobControl() {
+    static SgeControl of(SgeCommands commands) {
+        return new SgeControl() {
             @Override
             public void suspend(String jobId) throws SchedulerException {
                 commands.suspendJob(jobId);
