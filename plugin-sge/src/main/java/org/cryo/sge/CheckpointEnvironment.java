@@ -18,8 +18,11 @@ import java.util.regex.Pattern;
  * ({@code cryo job checkpoint|migrate|clean}).  Grid Engine waits for a migrated job to leave
  * by itself, so migr_command first stops the job script ({@code $job_pid}, its process group's
  * leader: it must not go on to the lines after cr_run once the work is gone), and after the
- * checkpoint ends its process group; if the checkpoint fails the script is continued and the
- * work runs on.  Never {@code $sge_root} in a command: the shepherd then dies and the queue errs.
+ * checkpoint ends its process group, whatever the checkpoint did: a job Grid Engine migrates
+ * must leave, or Grid Engine runs it again once it has ended by itself (from the top: the
+ * work twice).  So a failed checkpoint means a rerun from the latest earlier context, if any.
+ * This is also how an outbound vacate ends ({@link SgeAdapter#requeue}: {@code qmod -sj} after
+ * the core's checkpoint).  Never {@code $sge_root} in a command: the shepherd dies, the queue errs.
  */
 public record CheckpointEnvironment(String name, String cryo, String when, String checkpointDir) {
     /** {@code when} letters Grid Engine knows: s shutdown, m periodic, x suspension, r reschedule; n never. */
@@ -51,7 +54,7 @@ public record CheckpointEnvironment(String name, String cryo, String when, Strin
         a.put("interface", "application-level");
         a.put("ckpt_command", cryo + " job checkpoint " + SCHEDULER + " $job_id");
         a.put("migr_command", "/bin/kill -STOP $job_pid; " + cryo + " job migrate " + SCHEDULER
-                + " $job_id && /bin/kill -KILL -- -$job_pid; /bin/kill -CONT $job_pid");
+                + " $job_id; /bin/kill -KILL -- -$job_pid");
         a.put("restart_command", "NONE");
         a.put("clean_command", cryo + " job clean " + SCHEDULER + " --keep 0 $job_id");
         a.put("ckpt_dir", checkpointDir);

@@ -96,10 +96,14 @@ public final class SgeAdapter implements SchedulerAdapter {
     }
 
     /**
-     * The end of a vacate (the process is checkpointed and killed): {@code qmod -rj}, Grid Engine's
-     * reschedule; with HOLD, {@code qhold} first, so that the rerun waits ({@code hRq}) for
-     * {@link #release}.  Only a job with Cryo's environment and {@code -r y}: without the
-     * environment Grid Engine knows nothing of the checkpoint and the job must not be vacated.
+     * The end of a vacate (the process is checkpointed and killed; cr_run waits to be ended):
+     * Grid Engine's migration, {@code qmod -sj} (or DRMAA SUSPEND), whose migr_command ends the
+     * job's process group (its {@code cryo job migrate} finds nothing left to checkpoint); Grid
+     * Engine then runs the job again and cr_run restarts from the vacate's context.  With HOLD,
+     * {@code qhold} first, so that the rerun waits ({@code hRq}) for {@link #release}.
+     * ({@code qmod -rj} refuses a job with a checkpointing environment: "requests ckpt object
+     * cryo. Therefore this job is not restartable".)  Only a job with Cryo's environment: see
+     * {@link #ensureMigratable}, which the commands check before the core's vacate.
      */
     @Override
     public void requeue(JobStatus job, VacateMode mode) throws SchedulerException {
@@ -107,7 +111,7 @@ public final class SgeAdapter implements SchedulerAdapter {
             control.hold(job.jobId());
         }
         try {
-            commands.reschedule(job.jobId());
+            control.suspend(job.jobId());
         } catch (SchedulerException e) {
             if (mode == VacateMode.HOLD) {
                 try {

@@ -111,14 +111,6 @@ public final class SgeCommands {
         refusedDespiteStatus(ok(run("qmod", "-usj", jobId)), "qmod -usj " + jobId);
     }
 
-    /**
-     * {@code qmod -rj JOB}: Grid Engine ends the job's run (its processes get SIGKILL) and runs it
-     * again, RESTARTED=1.  It refuses a job that is not restartable with exit status 0.
-     */
-    public void reschedule(String jobId) throws SchedulerException {
-        refusedDespiteStatus(ok(run("qmod", "-rj", jobId)), "qmod -rj " + jobId);
-    }
-
     /** {@code qhold JOB} / {@code qrls JOB} (user hold). */
     public void hold(String jobId) throws SchedulerException {
         ok(run("qhold", jobId));

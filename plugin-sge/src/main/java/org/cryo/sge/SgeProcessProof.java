@@ -53,6 +53,10 @@ final class SgeProcessProof {
     }
 
     void prove(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException {
+        if (nodes.isLocal(process.node()) && !java.nio.file.Files.exists(Path.of("/proc", Long.toString(process.pid())))) {
+            throw new SchedulerException(job.describe() + ": its process " + process.pid() + " has ended (already"
+                    + " checkpointed and vacated?)");
+        }
         if (!"root".equals(System.getProperty("user.name"))) {
             return;
         }

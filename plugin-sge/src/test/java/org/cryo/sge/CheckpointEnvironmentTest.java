@@ -17,8 +17,8 @@ class CheckpointEnvironmentTest {
         String shown = "ckpt_name          cryo\ninterface          application-level\n"
                 + "ckpt_command       /opt/cryo/bin/cryo job checkpoint --scheduler \\\n                   gridengine $job_id\n"
                 + "migr_command       /bin/kill -STOP $job_pid; /opt/cryo/bin/cryo job migrate \\\n"
-                + "                   --scheduler gridengine $job_id && /bin/kill -KILL -- \\\n"
-                + "                   -$job_pid; /bin/kill -CONT $job_pid\n"
+                + "                   --scheduler gridengine $job_id; /bin/kill -KILL -- \\\n"
+                + "                   -$job_pid\n"
                 + "restart_command    NONE\nclean_command      /opt/cryo/bin/cryo job clean --scheduler gridengine --keep 0 $job_id\n"
                 + "ckpt_dir           NONE\nsignal             none\nwhen               xsm\n";
         assertEquals(List.of(), CRYO.differences(CheckpointEnvironment.parse(shown)));

@@ -34,7 +34,7 @@ class InstallCheckpointEnvironmentTest {
             Map<String, String> held = CheckpointEnvironment.parse(SgeCluster.run(Path.of("/"),
                     List.of("qconf", "-sckpt", NAME), Map.of(), 0));
             assertEquals("application-level", held.get("interface"));
-            assertTrue(held.get("migr_command").contains(" job migrate --scheduler gridengine $job_id && "), held.toString());
+            assertTrue(held.get("migr_command").contains(" job migrate --scheduler gridengine $job_id; "), held.toString());
 
             assertEquals("checkpointing environment " + NAME + ": nothing to change", install(0, "--when", "mx"));
             String changed = install(0, "--when", "sx");

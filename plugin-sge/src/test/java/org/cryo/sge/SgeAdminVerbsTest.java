@@ -14,7 +14,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 /**
  * The admin verbs of {@code cryo sge checkpoint} (those of {@code cryo slurm checkpoint}) on one
  * real job: able, create (it runs on), disable (create and requeue refused, the job untouched),
- * error, enable, vacate (checkpointed on its host and ended, {@code qhold} + {@code qmod -rj}: it
+ * error, enable, vacate (checkpointed on its host and ended, {@code qhold} + {@code qmod -sj}: it
  * waits held, no work meanwhile), restart ({@code qrls}: it restarts from the context) — and the
  * job still finishes with the right result, each step done once; its end runs clean_command,
  * which removes the catalog.
@@ -82,7 +82,7 @@ class SgeAdminVerbsTest {
             SgeCluster.Result restart = cryoSge("restart", jobId);
             assertEquals(0, restart.status(), restart.output());
             SgeCluster.waitUntil("job " + jobId + " to restart", 90, () -> SgeCluster.restarted(dir));
-            assertTrue(SgeCluster.runs(dir).get(1).startsWith("run 1 "), "qmod -rj: RESTARTED=1 " + SgeCluster.runs(dir));
+            assertTrue(SgeCluster.runs(dir).get(1).matches("run [12] .*"), "a rerun: " + SgeCluster.runs(dir));
             SgeCluster.releaseWork(dir);
             SgeCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS);
             SgeCluster.waitUntil("job " + jobId + " to end", 60, () -> SgeCluster.states(jobId).isEmpty());
