@@ -9,7 +9,6 @@ import java.util.Optional;
 import org.cryo.engine.CryoHome;
 import org.cryo.engine.EngineException;
 import org.cryo.engine.NativeEngine;
-import org.cryo.format.ContextFileReader;
 import org.cryo.format.ContextFormatException;
 import org.cryo.format.ContextInfo;
 
@@ -231,26 +230,44 @@ public final class Checkpointer {
         return command;
     }
 
-    /** Verifies {@code file} (checksums included) and describes what it holds. */
+    /** Verifies {@code file} (checksums included) and describes what it holds: every process of its tree. */
     public ContextInfo inspect(Path file) throws CheckpointException {
-        verify(file);
+        String json = describe(file);
         try {
-            return ContextFileReader.read(file);
+            return ContextInfo.fromJson(json);
         } catch (ContextFormatException e) {
             throw new CheckpointException(file + ": " + e.getMessage(), 0, "context file", "", 0, e);
         }
     }
 
+    /**
+     * The engine's own description of {@code file} (JSON, docs/FORMAT.md), after the same
+     * verification as a restore: the engine is the one reader of the format.
+     */
+    public String describe(Path file) throws CheckpointException {
+        requireRegularFile(file);
+        try {
+            NativeEngine.ensureLoaded(home);
+            return NativeEngine.describe(file.toAbsolutePath().toString());
+        } catch (EngineException e) {
+            throw CheckpointException.from(e);
+        }
+    }
+
     /** The whole file, checksums included, through the native verifier. */
     public void verify(Path file) throws CheckpointException {
-        if (!Files.isRegularFile(file)) {
-            throw new CheckpointException("no context file " + file, 0, "context file", "open", 2, null);
-        }
+        requireRegularFile(file);
         try {
             NativeEngine.ensureLoaded(home);
             NativeEngine.verify(file.toAbsolutePath().toString());
         } catch (EngineException e) {
             throw CheckpointException.from(e);
+        }
+    }
+
+    private static void requireRegularFile(Path file) throws CheckpointException {
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException("no context file " + file, 0, "context file", "open", 2, null);
         }
     }
 
