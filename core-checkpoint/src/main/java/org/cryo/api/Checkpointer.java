@@ -19,7 +19,8 @@ import org.cryo.format.ContextInfo;
  * <p>Checkpoints and restarts run in the helper executable {@code cryo-engine}: a tracer must
  * be the only one to wait for its tracee's stops, and this JVM's process reaper calls
  * waitpid() on every child it started; a restored process also needs a parent that does
- * nothing else.  Checks and the context-file verifier run in this JVM through JNI.
+ * nothing else.  Checks, the context-file verifier and its reader (describe: the engine is the
+ * format's only reader) run in this JVM through JNI.
  */
 public final class Checkpointer {
     /** Exit status of {@code cryo-engine restore} when the restore itself failed (cryo.h). */
