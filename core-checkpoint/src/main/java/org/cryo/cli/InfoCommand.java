@@ -96,10 +96,15 @@ final class InfoCommand implements Callable<Integer> {
     private static void printSubtree(PrintWriter out, ContextInfo info, Process p, int depth) {
         out.printf("  %-8d %-8d %-8d %-8d %-7s %7d %10s  %s%s  %s%n", p.pid(), p.ppid(), p.pgid(), p.sid(),
                 SafeText.escape(p.state()), p.threads().size(), Units.bytes(p.savedBytes()), "  ".repeat(depth),
-                SafeText.escape(p.comm()), kinds(p.descriptorKinds()));
+                name(p), kinds(p.descriptorKinds()));
         for (Process child : info.children(p)) {
             printSubtree(out, info, child, depth + 1);
         }
+    }
+
+    /** Its command name, escaped; a zombie's is not kept. */
+    private static String name(Process p) {
+        return p.comm() == null || p.comm().isEmpty() ? "?" : SafeText.escape(p.comm());
     }
 
     /** "3 regular, 1 pipe". */
@@ -110,7 +115,7 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     private static void printProcess(PrintWriter out, Process p) {
-        out.printf("%nProcess %d (%s)%s%n", p.pid(), SafeText.escape(p.comm()),
+        out.printf("%nProcess %d (%s)%s%n", p.pid(), name(p),
                 p.waitStatus() != null ? ", a zombie with wait status " + p.waitStatus() : "");
         if (p.waitStatus() != null) {
             return;
