@@ -445,8 +445,9 @@ static void describe_unix_name(struct json *j, const char *name, size_t len)
 		buf[0] = '@';
 		memcpy(buf + 1, name + 1, len - 1);
 		json_strn(j, "name", buf, len);
-	} else {
-		json_strn(j, "name", name, len);
+	} else {                        /* a path: its length may count the terminating NUL */
+		const char *nul = memchr(name, 0, len);
+		json_strn(j, "name", name, nul ? (size_t)(nul - name) : len);
 	}
 }
 

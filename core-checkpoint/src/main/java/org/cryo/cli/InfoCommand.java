@@ -127,13 +127,22 @@ final class InfoCommand implements Callable<Integer> {
         String label = "Files";
         for (Descriptor d : p.descriptors()) {
             out.printf("  %-11s fd %-3d %-15s %s (%s%s)%n", label, d.fd(), SafeText.escape(d.kind()),
-                    SafeText.escape(d.path()), SafeText.escape(d.access()),
-                    d.kind().equals("regular") ? ", offset " + d.pos() : "");
+                    SafeText.escape(d.path()), SafeText.escape(d.access()), detail(d));
             label = "";
         }
         if (p.descriptors().isEmpty()) {
             out.printf("  Files       none%n");
         }
+    }
+
+    /** The little of a descriptor's detail that fits on its line. */
+    private static String detail(Descriptor d) {
+        return switch (d.kind()) {
+            case "regular" -> ", offset " + d.pos();
+            case "unix-bound" -> d.detail() != null && d.detail().hasNonNull("name")
+                    ? ", bound to " + SafeText.escape(d.detail().get("name").asText()) : "";
+            default -> "";
+        };
     }
 
     private static void printResources(PrintWriter out, Resources r) {
