@@ -64,14 +64,16 @@ struct json {
 	FILE *out;
 	int depth;
 	int count[JSON_MAX_DEPTH];      /* members written at each depth, for the commas */
+	int inline_[JSON_MAX_DEPTH];    /* an array of scalars, written on one line */
 };
 
 /* The comma, the line break and the key before a member (key NULL: an array element). */
 static void json_member(struct json *j, const char *key)
 {
 	if (j->count[j->depth]++)
-		fputc(',', j->out);
-	fprintf(j->out, "\n%*s", 2 * j->depth, "");
+		fputs(j->inline_[j->depth] ? ", " : ",", j->out);
+	if (!j->inline_[j->depth])
+		fprintf(j->out, "\n%*s", 2 * j->depth, "");
 	if (key)
 		fprintf(j->out, "\"%s\": ", key);
 }
@@ -82,11 +84,12 @@ static void json_open(struct json *j, const char *key, char bracket)
 		json_member(j, key);
 	fputc(bracket, j->out);
 	j->count[++j->depth] = 0;
+	j->inline_[j->depth] = 0;
 }
 
 static void json_close(struct json *j, char bracket)
 {
-	int empty = j->count[j->depth] == 0;
+	int empty = j->count[j->depth] == 0 || j->inline_[j->depth];
 	if (j->depth > 0)
 		j->depth--;
 	if (!empty)
@@ -98,6 +101,12 @@ static void json_close(struct json *j, char bracket)
 #define json_object_end(j)  json_close((j), '}')
 #define json_array(j, key)  json_open((j), (key), '[')
 #define json_array_end(j)   json_close((j), ']')
+
+static void json_inline_array(struct json *j, const char *key)
+{
+	json_array(j, key);
+	j->inline_[j->depth] = 1;
+}
 
 static void json_u64(struct json *j, const char *key, uint64_t v)
 {
@@ -243,7 +252,7 @@ static void describe_file(struct json *j, const struct image_reader *r, const st
 
 static void describe_ids(struct json *j, const char *key, const uint32_t ids[3])
 {
-	json_array(j, key);
+	json_inline_array(j, key);
 	for (int i = 0; i < 3; i++)
 		json_u64(j, NULL, ids[i]);
 	json_array_end(j);
@@ -293,7 +302,7 @@ static void describe_vma_flags(struct json *j, uint32_t flags)
 		{ CRYO_VMA_LOCKED, "locked" }, { CRYO_VMA_HEAP, "heap" }, { CRYO_VMA_STACK, "stack" },
 		{ CRYO_VMA_FILE_GONE, "file-gone" },
 	};
-	json_array(j, "flags");
+	json_inline_array(j, "flags");
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (flags & names[i].bit)
 			json_str(j, NULL, names[i].name);
@@ -566,7 +575,7 @@ static void describe_process(struct json *j, const struct tree *t, const struct 
 	describe_ids(j, "uids", p->uid);
 	describe_ids(j, "gids", p->gid);
 	if (s->nr_groups >= 0) {
-		json_array(j, "groups");
+		json_inline_array(j, "groups");
 		for (int i = 0; i < s->nr_groups; i++)
 			json_u64(j, NULL, s->groups[i]);
 		json_array_end(j);
@@ -604,7 +613,7 @@ static void describe_pipes(struct json *j, const struct tree *t)
 
 static void describe_pair_u64(struct json *j, const char *key, uint64_t a, uint64_t b)
 {
-	json_array(j, key);
+	json_inline_array(j, key);
 	json_u64(j, NULL, a);
 	json_u64(j, NULL, b);
 	json_array_end(j);
