@@ -14,6 +14,7 @@
  */
 #include "info.h"
 #include "error.h"
+#include "fdtypes.h"
 #include "image.h"
 #include "snapshot.h"
 
@@ -28,21 +29,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
-/* ---- kind names: the one place they are spelled (until the kinds table) ---- */
+/* ---- kind names: a descriptor's from its kind's ops (fdtypes.c); mappings have no table yet ---- */
 
-const char *cryo_fd_kind_name(uint32_t kind)
+static const char *fd_kind_name(uint32_t kind)
 {
-	static const char *const names[] = {
-		[CRYO_FD_REGULAR] = "regular",       [CRYO_FD_DEVICE] = "device",
-		[CRYO_FD_INHERIT] = "inherited",     [CRYO_FD_PIPE] = "pipe",
-		[CRYO_FD_PARENT] = "parent",         [CRYO_FD_EVENTFD] = "eventfd",
-		[CRYO_FD_TIMERFD] = "timerfd",       [CRYO_FD_SIGNALFD] = "signalfd",
-		[CRYO_FD_EPOLL] = "epoll",           [CRYO_FD_SOCKET] = "unix-socketpair",
-		[CRYO_FD_CLOSED_SOCKET] = "closed-socket", [CRYO_FD_TCP] = "tcp",
-		[CRYO_FD_INOTIFY] = "inotify",       [CRYO_FD_SHMEM] = "shmem",
-		[CRYO_FD_UNIX_BOUND] = "unix-bound",
-	};
-	return kind < sizeof(names) / sizeof(names[0]) && names[kind] ? names[kind] : "unknown";
+	const struct fd_ops *ops = fd_ops_of(kind);
+	return ops && ops->name ? ops->name : "unknown";
 }
 
 const char *cryo_vma_kind_name(uint32_t kind)
@@ -541,7 +533,7 @@ static void describe_descriptors(struct json *j, const struct snapshot *s)
 		const struct fd_rec *f = &s->fds[i];
 		json_object(j, NULL);
 		json_i64(j, "fd", f->r.fd);
-		json_str(j, "kind", cryo_fd_kind_name(f->r.kind));
+		json_str(j, "kind", fd_kind_name(f->r.kind));
 		json_str(j, "access", access_mode(f->r.open_flags));
 		json_hex(j, "openFlags", f->r.open_flags);
 		json_bool(j, "cloexec", f->r.fd_flags & 1);

@@ -107,7 +107,7 @@ final class InfoCommand implements Callable<Integer> {
         return p.comm() == null || p.comm().isEmpty() ? "?" : SafeText.escape(p.comm());
     }
 
-    /** "3 regular, 1 pipe". */
+    /** "3 file, 1 pipe": counts by the engine's kind names. */
     private static String kinds(Map<String, Integer> kinds) {
         StringJoiner text = new StringJoiner(", ");
         kinds.forEach((kind, count) -> text.add(count + " " + SafeText.escape(kind)));
@@ -126,7 +126,7 @@ final class InfoCommand implements Callable<Integer> {
                 Units.bytes(p.addressBytes()), Units.bytes(p.savedBytes()));
         String label = "Files";
         for (Descriptor d : p.descriptors()) {
-            out.printf("  %-11s fd %-3d %-15s %s (%s%s)%n", label, d.fd(), SafeText.escape(d.kind()),
+            out.printf("  %-11s fd %-3d %-25s %s (%s%s)%n", label, d.fd(), SafeText.escape(d.kind()),
                     SafeText.escape(d.path()), SafeText.escape(d.access()), detail(d));
             label = "";
         }
@@ -135,14 +135,11 @@ final class InfoCommand implements Callable<Integer> {
         }
     }
 
-    /** The little of a descriptor's detail that fits on its line. */
+    /** The little of a descriptor's detail that fits on its line (kind names are the engine's to choose). */
     private static String detail(Descriptor d) {
-        return switch (d.kind()) {
-            case "regular" -> ", offset " + d.pos();
-            case "unix-bound" -> d.detail() != null && d.detail().hasNonNull("name")
-                    ? ", bound to " + SafeText.escape(d.detail().get("name").asText()) : "";
-            default -> "";
-        };
+        String offset = d.pos() > 0 ? ", offset " + d.pos() : "";
+        return d.detail() != null && d.detail().hasNonNull("name")
+                ? offset + ", bound to " + SafeText.escape(d.detail().get("name").asText()) : offset;
     }
 
     private static void printResources(PrintWriter out, Resources r) {

@@ -16,8 +16,9 @@ import java.util.TreeMap;
  * What a context file holds, as the engine describes it ({@code cryo-engine info --json}, the
  * JNI {@code describe}): the engine is the format's only reader, and this is its answer read
  * with Jackson.  Fields the engine adds later are ignored here; the JSON itself stays available
- * for {@code cryo info --json}.  Kind names ("regular", "pipe", "anon-private" ...) are the
- * engine's.
+ * for {@code cryo info --json}.  Kind names ("file", "pipe", "anon-private" ...) are the
+ * engine's (a descriptor kind's is its fd_ops.name in native/src/fdtypes.c), not to be relied on
+ * by code.
  *
  * @param engineVersionCode engine version that wrote it (major*10000+minor*100+patch)
  * @param timeNs            CLOCK_REALTIME at capture, nanoseconds since the epoch

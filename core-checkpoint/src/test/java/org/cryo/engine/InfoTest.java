@@ -39,9 +39,10 @@ class InfoTest {
             var text = cryo(List.of("info"), context);
             assertEquals(0, text.status(), text.describe());
             assertNoControls(text.out());
-            assertTreeLine(text.out(), root, rootParent, "info_tree", "1 pipe", "1 regular", "1 unix-socketpair");
-            assertTreeLine(text.out(), children[0], root, "  info_tree", "1 eventfd", "parent", "1 unix-socketpair");
-            assertTreeLine(text.out(), children[1], root, "  " + COMM_IN_TEXT, "parent", "1 pipe");
+            assertTreeLine(text.out(), root, rootParent, "info_tree", "1 pipe", "1 file", "1 Unix socket pair");
+            assertTreeLine(text.out(), children[0], root, "  info_tree", "1 eventfd", "inherited from the parent",
+                    "1 Unix socket pair");
+            assertTreeLine(text.out(), children[1], root, "  " + COMM_IN_TEXT, "inherited from the parent", "1 pipe");
             assertTrue(text.out().stream().anyMatch(l -> l.startsWith("Tree          3 processes, 3 threads")), text.describe());
             assertTrue(text.out().stream().anyMatch(l -> l.contains("1 pipe (100 B buffered)")
                     && l.contains("1 Unix socket pair")), text.describe());
@@ -58,8 +59,8 @@ class InfoTest {
             assertEquals(List.of(true, false, false), info.processes().stream().map(p -> p.root()).toList());
             assertEquals("b\u001b[2J\u0007x", info.processes().get(2).comm());
             Map<String, Integer> rootKinds = info.first().descriptorKinds();
-            assertEquals(List.of(1, 1, 1), List.of(rootKinds.get("pipe"), rootKinds.get("regular"),
-                    rootKinds.get("unix-socketpair")), rootKinds.toString());
+            assertEquals(List.of(1, 1, 1), List.of(rootKinds.get("pipe"), rootKinds.get("file"),
+                    rootKinds.get("Unix socket pair")), rootKinds.toString());
             assertEquals(5, info.processes().get(1).descriptors().stream().filter(d -> d.kind().equals("eventfd"))
                     .findFirst().orElseThrow().detail().get("count").asInt());
             assertEquals(100, info.resources().pipes().get(0).bufferedBytes());
