@@ -292,7 +292,8 @@ static void describe_vma_flags(struct json *j, uint32_t flags)
 		{ CRYO_VMA_NOHUGEPAGE, "nohugepage" }, { CRYO_VMA_DONTFORK, "dontfork" },
 		{ CRYO_VMA_DONTDUMP, "dontdump" }, { CRYO_VMA_WIPEONFORK, "wipeonfork" },
 		{ CRYO_VMA_LOCKED, "locked" }, { CRYO_VMA_HEAP, "heap" }, { CRYO_VMA_STACK, "stack" },
-		{ CRYO_VMA_FILE_GONE, "file-gone" },
+		{ CRYO_VMA_FILE_GONE, "file-gone" }, { CRYO_VMA_INHERITED, "inherited" },
+		{ CRYO_VMA_DROPPABLE, "droppable" },
 	};
 	json_inline_array(j, "flags");
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -319,6 +320,16 @@ static uint64_t saved_bytes(const struct snapshot *s, const struct cryo_vma *v, 
 	return bytes;
 }
 
+/* Pages of the ranges (by address, as tree_read checked them) that lie in mapping v. */
+static uint64_t pages_in(const struct cryo_page_range *ranges, size_t n, const struct cryo_vma *v)
+{
+	uint64_t pages = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ranges[i].vaddr >= v->start && ranges[i].vaddr < v->end)
+			pages += ranges[i].nr_pages;
+	return pages;
+}
+
 static uint64_t describe_mappings(struct json *j, const struct snapshot *s, uint64_t *address_bytes)
 {
 	uint64_t total = 0;
@@ -337,6 +348,10 @@ static uint64_t describe_mappings(struct json *j, const struct snapshot *s, uint
 		json_hex(j, "offset", v->pgoff);
 		json_str(j, "path", s->vmas[i].path);
 		json_u64(j, "savedBytes", saved);
+		if (v->flags & CRYO_VMA_INHERITED)
+			json_u64(j, "sharedWithParentBytes", pages_in(s->shared, s->nr_shared, v) * CRYO_PAGE_SIZE);
+		if (s->nr_guards)
+			json_u64(j, "guardPages", pages_in(s->guards, s->nr_guards, v));
 		json_object_end(j);
 		total += saved;
 		*address_bytes += v->end - v->start;
@@ -462,6 +477,7 @@ static void describe_fd_detail(struct json *j, const struct fd_rec *f)
 		struct cryo_fd_signalfd signalfd;
 		struct cryo_fd_socket socket;
 		struct cryo_fd_unix_bound bound;
+		struct cryo_fd_memfd memfd;
 	} d;
 	json_object(j, "detail");
 	switch (f->r.kind) {
@@ -512,6 +528,10 @@ static void describe_fd_detail(struct json *j, const struct fd_rec *f)
 	case CRYO_FD_SHMEM:
 		json_u64(j, "dev", f->r.file.dev);
 		json_u64(j, "ino", f->r.file.ino);
+		if (detail_as(f, &d.memfd, sizeof(d.memfd))) {
+			json_hex(j, "seals", d.memfd.seals);
+			json_u64(j, "mode", d.memfd.mode);
+		}
 		break;
 	case CRYO_FD_UNIX_BOUND:
 		if (detail_as(f, &d.bound, sizeof(d.bound))) {

@@ -122,8 +122,9 @@ final class InfoCommand implements Callable<Integer> {
         }
         out.printf("  Executable  %s%n", SafeText.escape(p.exe()));
         out.printf("  Directory   %s%n", SafeText.escape(p.cwd()));
-        out.printf("  Memory      %d mappings, %s of address space, %s saved%n", p.mappings().size(),
-                Units.bytes(p.addressBytes()), Units.bytes(p.savedBytes()));
+        out.printf("  Memory      %d mappings, %s of address space, %s saved%s%n", p.mappings().size(),
+                Units.bytes(p.addressBytes()), Units.bytes(p.savedBytes()), p.sharedWithParentBytes() > 0
+                        ? ", " + Units.bytes(p.sharedWithParentBytes()) + " shared with its parent" : "");
         String label = "Files";
         for (Descriptor d : p.descriptors()) {
             out.printf("  %-11s fd %-3d %-25s %s (%s%s)%n", label, d.fd(), SafeText.escape(d.kind()),

@@ -2,7 +2,6 @@ package org.cryo.format;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
@@ -43,8 +42,8 @@ public record ContextInfo(
         List<Process> processes,
         Resources resources) {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true);
+    /** A member the engine leaves out (it writes some only where they apply) reads as 0, false or null. */
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     public ContextInfo {
         commandLine = copy(commandLine);
@@ -115,6 +114,11 @@ public record ContextInfo(
             descriptors = copy(descriptors);
         }
 
+        /** Bytes of its mappings still shared copy-on-write with its parent's. */
+        public long sharedWithParentBytes() {
+            return mappings.stream().mapToLong(Mapping::sharedWithParentBytes).sum();
+        }
+
         /** How many descriptors of each kind, by kind name. */
         public Map<String, Integer> descriptorKinds() {
             Map<String, Integer> kinds = new TreeMap<>();
@@ -127,10 +131,14 @@ public record ContextInfo(
     public record ThreadInfo(int tid, int nsTid) {
     }
 
-    /** One mapping: addresses as hexadecimal text, as /proc/PID/maps has them. */
+    /**
+     * One mapping: addresses as hexadecimal text, as /proc/PID/maps has them.
+     *
+     * @param sharedWithParentBytes a child's pages still the same as its parent's (copy-on-write)
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Mapping(String start, String end, String perms, String kind, List<String> flags, String path,
-                          long savedBytes) {
+                          long savedBytes, long sharedWithParentBytes) {
         public Mapping {
             flags = copy(flags);
         }
