@@ -7,6 +7,7 @@
 #define CRYO_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define CRYO_VERSION        100     /* 0.1.0 */
@@ -122,5 +123,12 @@ int cryo_restore_take_interrupt(void);
  * *init_pid (the namespace's PID 1, as the caller sees it) is a child of the
  * caller, and is what to checkpoint. */
 int cryo_run_in_pid_namespace(char **argv, pid_t *init_pid, struct cryo_error *err);
+
+/* `cryo info`: verify the context file as a restore does (every checksum,
+ * record and link of the tree), then write what it holds to out as JSON:
+ * the file, every process (ids, threads, mappings, descriptors with their
+ * kind's detail) and the tree's resources.  Output is ASCII, every string
+ * escaped.  Nothing is written for a file that fails verification. */
+int cryo_describe(const char *path, FILE *out, struct cryo_error *err);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * The Cryo context file, version 1: the on-disk contract between the engine
- * (C, this header) and the Java core (org.cryo.format), documented for users
- * in docs/FORMAT.md.
+ * The Cryo context file: the on-disk contract of the engine, its only reader
+ * (everything else asks cryo_describe, native/src/info.c, for JSON),
+ * documented for users in docs/FORMAT.md.
  *
  * Layout:
  *   [file header, 64 bytes]

@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <jni.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cryo/cryo.h"
@@ -82,9 +84,44 @@ static void native_verify(JNIEnv *env, jclass cls, jstring path)
 		throw_engine_exception(env, &err);
 }
 
+static void out_of_memory(struct cryo_error *err)
+{
+	err->err = ENOMEM;
+	strncpy(err->resource, "memory", sizeof(err->resource) - 1);
+	strncpy(err->msg, "out of memory describing the context file", sizeof(err->msg) - 1);
+}
+
+/* The engine's JSON, gathered in memory: ASCII, so valid modified UTF-8 as it stands. */
+static jstring native_describe(JNIEnv *env, jclass cls, jstring path)
+{
+	const char *cpath = path_chars(env, path);
+	if (!cpath)
+		return NULL;
+
+	struct cryo_error err;
+	clear_error(&err);
+	char *json = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&json, &len);
+	int rc = out ? cryo_describe(cpath, out, &err) : -1;
+	if (!out || (fclose(out) && !rc)) {
+		out_of_memory(&err);
+		rc = -1;
+	}
+	(*env)->ReleaseStringUTFChars(env, path, cpath);
+	jstring result = NULL;
+	if (rc < 0)
+		throw_engine_exception(env, &err);
+	else
+		result = (*env)->NewStringUTF(env, json);
+	free(json);
+	return result;
+}
+
 static const JNINativeMethod native_engine_methods[] = {
 	{ "nativeCheckTarget", "(I)V", (void *)native_check_target },
 	{ "nativeVerify", "(Ljava/lang/String;)V", (void *)native_verify },
+	{ "nativeDescribe", "(Ljava/lang/String;)Ljava/lang/String;", (void *)native_describe },
 };
 
 JNIEXPORT jint JNI_OnLoad(JavaVM *vm, void *reserved)

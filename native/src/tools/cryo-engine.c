@@ -7,6 +7,7 @@
  *   cryo-engine restore [--no-restore-pid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE
  *   cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]
  *   cryo-engine verify FILE
+ *   cryo-engine info [--json] FILE
  *   cryo-engine check PID
  *
  * Errors: one line on stderr, exit 1 (restore: 125, so that the restored
@@ -48,6 +49,7 @@ static int usage(void)
 		"       cryo-engine restore [--no-restore-pid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
+		"       cryo-engine info [--json] FILE\n"
 		"       cryo-engine check PID\n");
 	return 1;
 }
@@ -544,6 +546,19 @@ static int cmd_verify(int argc, char **argv)
 	return 0;
 }
 
+/* JSON is the one form: the text summary is `cryo info`'s (Java), built from this. */
+static int cmd_info(int argc, char **argv)
+{
+	struct cryo_error e = {0};
+	if (argc == 2 && !strcmp(argv[0], "--json"))
+		argc--, argv++;
+	if (argc != 1)
+		return usage();
+	if (cryo_describe(argv[0], stdout, &e))
+		return fail("info", &e, 1);
+	return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct cryo_error e = {0};
@@ -567,6 +582,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "verify"))
 		return cmd_verify(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "info"))
+		return cmd_info(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
 	return usage();

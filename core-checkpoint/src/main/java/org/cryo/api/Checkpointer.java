@@ -9,7 +9,6 @@ import java.util.Optional;
 import org.cryo.engine.CryoHome;
 import org.cryo.engine.EngineException;
 import org.cryo.engine.NativeEngine;
-import org.cryo.format.ContextFileReader;
 import org.cryo.format.ContextFormatException;
 import org.cryo.format.ContextInfo;
 
@@ -20,7 +19,8 @@ import org.cryo.format.ContextInfo;
  * <p>Checkpoints and restarts run in the helper executable {@code cryo-engine}: a tracer must
  * be the only one to wait for its tracee's stops, and this JVM's process reaper calls
  * waitpid() on every child it started; a restored process also needs a parent that does
- * nothing else.  Checks and the context-file verifier run in this JVM through JNI.
+ * nothing else.  Checks, the context-file verifier and its reader (describe: the engine is the
+ * format's only reader) run in this JVM through JNI.
  */
 public final class Checkpointer {
     /** Exit status of {@code cryo-engine restore} when the restore itself failed (cryo.h). */
@@ -231,26 +231,44 @@ public final class Checkpointer {
         return command;
     }
 
-    /** Verifies {@code file} (checksums included) and describes what it holds. */
+    /** Verifies {@code file} (checksums included) and describes what it holds: every process of its tree. */
     public ContextInfo inspect(Path file) throws CheckpointException {
-        verify(file);
+        String json = describe(file);
         try {
-            return ContextFileReader.read(file);
+            return ContextInfo.fromJson(json);
         } catch (ContextFormatException e) {
             throw new CheckpointException(file + ": " + e.getMessage(), 0, "context file", "", 0, e);
         }
     }
 
+    /**
+     * The engine's own description of {@code file} (JSON, docs/FORMAT.md), after the same
+     * verification as a restore: the engine is the one reader of the format.
+     */
+    public String describe(Path file) throws CheckpointException {
+        requireRegularFile(file);
+        try {
+            NativeEngine.ensureLoaded(home);
+            return NativeEngine.describe(file.toAbsolutePath().toString());
+        } catch (EngineException e) {
+            throw CheckpointException.from(e);
+        }
+    }
+
     /** The whole file, checksums included, through the native verifier. */
     public void verify(Path file) throws CheckpointException {
-        if (!Files.isRegularFile(file)) {
-            throw new CheckpointException("no context file " + file, 0, "context file", "open", 2, null);
-        }
+        requireRegularFile(file);
         try {
             NativeEngine.ensureLoaded(home);
             NativeEngine.verify(file.toAbsolutePath().toString());
         } catch (EngineException e) {
             throw CheckpointException.from(e);
+        }
+    }
+
+    private static void requireRegularFile(Path file) throws CheckpointException {
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException("no context file " + file, 0, "context file", "open", 2, null);
         }
     }
 

@@ -167,7 +167,7 @@ final class JobCommand implements Runnable {
             Path context = control.contextToRestartHere(jobId);
             JobStatus status = control.job(jobId);
             Checkpointer checkpointer = Checkpointer.create();
-            long originalPid = checkpointer.inspect(context).pid();
+            long originalPid = checkpointer.inspect(context).first().pid();
             boolean pidFree = originalPid > 0 && !Files.exists(Path.of("/proc", Long.toString(originalPid)));
             Process helper;
             try {

@@ -260,7 +260,7 @@ final class RunCommand implements Callable<Integer> {
         Checkpointer checkpointer = Checkpointer.create();
         long originalPid;
         try {
-            originalPid = checkpointer.inspect(context).pid();
+            originalPid = checkpointer.inspect(context).first().pid();
         } catch (CheckpointException e) {
             // Only the original PID is read here; the restore verifies the file itself.
             System.err.println("cr_run: cannot read the PID in " + context + " (" + e.getMessage() + "): new pid");

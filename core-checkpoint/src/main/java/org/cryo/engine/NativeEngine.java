@@ -31,6 +31,15 @@ public final class NativeEngine {
         nativeVerify(path);
     }
 
+    /**
+     * cryo_describe: verifies a context file as a restore does and returns what it holds, as the
+     * engine's JSON (ASCII, every string escaped; docs/FORMAT.md).
+     */
+    public static String describe(String path) throws EngineException {
+        ensureLoaded();
+        return nativeDescribe(path);
+    }
+
     /** Loads libcryojni.so from ${cryo.home}/native/target/lib, else from java.library.path. */
     public static void ensureLoaded() throws EngineException {
         ensureLoaded(null);
@@ -72,4 +81,6 @@ public final class NativeEngine {
 
 
     private static native void nativeVerify(String path) throws EngineException;
+
+    private static native String nativeDescribe(String path) throws EngineException;
 }
