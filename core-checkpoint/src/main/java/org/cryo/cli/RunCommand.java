@@ -267,7 +267,8 @@ final class RunCommand implements Callable<Integer> {
             originalPid = -1;
         }
         boolean pidFree = originalPid > 0 && !Files.exists(Path.of("/proc", Long.toString(originalPid)));
-        System.err.println("cr_run: job " + job.jobId() + " run " + job.run().id() + ": restarting from "
+        String run = job.run().id().isEmpty() ? "" : " run " + job.run().id();
+        System.err.println("cr_run: job " + job.jobId() + run + ": restarting from "
                 + context + (pidFree || originalPid <= 0 ? "" : " (pid " + originalPid + " is taken here: new pid)"));
         Process helper;
         try {
