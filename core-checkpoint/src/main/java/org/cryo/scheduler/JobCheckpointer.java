@@ -10,6 +10,7 @@ import org.cryo.api.CheckpointOptions;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.EndAction;
 import org.cryo.api.SafeText;
+import org.cryo.engine.CryoHome;
 
 /**
  * Checkpoints a batch job's recorded process on the node that holds it and files the context in
@@ -171,6 +172,51 @@ public final class JobCheckpointer {
         }
         return new CheckpointRecord(job.jobId(), process.node(), process.pid(), file,
                 (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** A listing or a signal of a stopped tree is quick; a hung node must not hang the vacate. */
+    private static final long TREE_TIMEOUT_SECONDS = 60;
+
+    /**
+     * The processes a checkpoint with end action STOP left stopped: the tree of the checkpointed
+     * PID, listed on its node as the job's user ({@code cryo-tree list}).
+     */
+    public StoppedTree stoppedTree(JobStatus job, CheckpointRecord record) throws SchedulerException {
+        NodeExecutor.Result result = nodes.run(record.node(),
+                asJobUser(job, List.of(treeScript().toString(), "list", Long.toString(record.pid()))),
+                TREE_TIMEOUT_SECONDS);
+        if (result.status() != 0) {
+            throw new SchedulerException("job " + job.jobId() + ": cannot list the processes of pid " + record.pid()
+                    + " on " + record.node() + ": " + SafeText.escape(outputOrStatus(result)));
+        }
+        return StoppedTree.parse(record.node(), record.pid(), result.output());
+    }
+
+    /**
+     * Sends {@code signal} (KILL or CONT) to each process of {@code tree} that is still the one
+     * listed (same start time, re-checked on the node just before), as the job's user.
+     */
+    public void signal(JobStatus job, StoppedTree tree, String signal) throws SchedulerException {
+        List<String> specs = tree.specs();
+        if (specs.isEmpty()) {
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of(treeScript().toString(), "signal", signal));
+        command.addAll(specs);
+        NodeExecutor.Result result = nodes.run(tree.node(), asJobUser(job, command), TREE_TIMEOUT_SECONDS);
+        if (result.status() != 0) {
+            throw new SchedulerException("job " + job.jobId() + ": cannot send SIG" + signal + " to its processes on "
+                    + tree.node() + ": " + SafeText.escape(outputOrStatus(result)));
+        }
+    }
+
+    private Path treeScript() throws SchedulerException {
+        return CryoHome.script(engine.home().orElseThrow(() -> new SchedulerException(
+                "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT)), "cryo-tree");
+    }
+
+    private static String outputOrStatus(NodeExecutor.Result result) {
+        return result.output().isBlank() ? "exit status " + result.status() : result.lastLine();
     }
 
     /** The helper's "OK ..." or "ERROR ..." line among what the node printed; else its last line. */

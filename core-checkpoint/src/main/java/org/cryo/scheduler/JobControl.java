@@ -119,11 +119,14 @@ public final class JobControl {
     }
 
     /**
-     * Checkpoint, end the process (the engine kills it once the context is complete, so no work is
-     * done after it was taken), then give the job back to the queue through the adapter (requeue or
-     * hold).  Everything that can be refused is refused before the process is touched, so a
-     * refusal or a failed checkpoint leaves the job running.  cr_run sees the vacating marker and
-     * waits for the scheduler to end the run instead of failing the job.
+     * Checkpoint, leaving the job's processes stopped, then give the job back to the queue through
+     * the adapter (requeue or hold), and only then end the processes (SIGKILL to the ones
+     * checkpointed, each re-checked on the node to be the same process).  Everything that can be
+     * refused is refused before the process is touched; a failed checkpoint leaves the job
+     * running; a failed requeue continues the stopped processes (SIGCONT to the same ones), so the
+     * job runs on exactly as before, its work kept, and the error is recorded.  cr_run sees the
+     * vacating marker and waits for the scheduler to end the run instead of failing the job; a
+     * stopped child does not end cr_run's wait, so it notices nothing of a vacate that failed.
      */
     public CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException {
         JobStatus job = job(jobId);
@@ -144,19 +147,73 @@ public final class JobControl {
         markVacating(dir);
         CheckpointRecord record;
         try {
-            record = checkpointer.checkpoint(job, dir, EndAction.KILL);
+            record = checkpointer.checkpoint(job, dir, EndAction.STOP);
         } catch (SchedulerException e) {
             unmarkVacating(dir);
             throw e;
         }
+        StoppedTree tree = stoppedTree(job, dir, record);
         try {
             adapter.requeue(job, mode);
         } catch (SchedulerException e) {
+            String outcome = continued(job, tree);
             unmarkVacating(dir);
             throw recorded(dir, new SchedulerException("job " + jobId + " was checkpointed to " + record.file()
-                    + " but not requeued: " + e.getMessage(), e));
+                    + " but not requeued: " + e.getMessage() + "; " + outcome, e));
+        }
+        endStopped(job, dir, tree);
+        try {
+            adapter.settleRequeued(job, mode);
+        } catch (SchedulerException e) {
+            throw recorded(dir, e);
         }
         return record;
+    }
+
+    /**
+     * The processes the vacate's checkpoint left stopped.  If they cannot be listed, or one of
+     * them is not stopped, the vacate ends here with the job running on (continued).
+     */
+    private StoppedTree stoppedTree(JobStatus job, JobDirectory dir, CheckpointRecord record) throws SchedulerException {
+        StoppedTree tree;
+        try {
+            tree = checkpointer.stoppedTree(job, record);
+        } catch (SchedulerException e) {
+            unmarkVacating(dir);
+            throw recorded(dir, new SchedulerException(e.getMessage() + "; not requeued, and its processes may be"
+                    + " left stopped: send SIGCONT to the tree of pid " + record.pid() + " on " + record.node(), e));
+        }
+        if (!tree.running().isEmpty()) {
+            String outcome = continued(job, tree);
+            unmarkVacating(dir);
+            throw recorded(dir, new SchedulerException("job " + job.jobId() + ": the checkpoint did not stop process "
+                    + tree.running().get(0).pid() + "; not requeued; " + outcome));
+        }
+        return tree;
+    }
+
+    /** SIGCONT to the stopped processes; what became of them, for the error. */
+    private String continued(JobStatus job, StoppedTree tree) {
+        try {
+            checkpointer.signal(job, tree, "CONT");
+            return "its processes run on";
+        } catch (SchedulerException e) {
+            return "and its processes could not be continued: " + e.getMessage();
+        }
+    }
+
+    /**
+     * The scheduler has the job back: the checkpointed processes end now, so that no work is done
+     * after the context was taken (the scheduler ends the run too, but may first send SIGCONT).
+     * A failure here is recorded only: the job is requeued, and the scheduler ends its run.
+     */
+    private void endStopped(JobStatus job, JobDirectory dir, StoppedTree tree) {
+        try {
+            checkpointer.signal(job, tree, "KILL");
+        } catch (SchedulerException e) {
+            recorded(dir, new SchedulerException(e.getMessage() + " (the job was requeued; the scheduler ends the run)",
+                    e));
+        }
     }
 
     /** Let a vacated job run again: it must be waiting (held or pending) and have a context file. */

@@ -198,13 +198,23 @@ public final class InMemoryScheduler implements SchedulerAdapterProvider, Schedu
         }
     }
 
-    /** "process alive|ended, N contexts, vacating yes|no". */
+    /** Whether {@code pid} is in a stop (state T). */
+    static boolean stopped(long pid) {
+        try {
+            return java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).contains("State:\tT (stopped)");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** "process alive|stopped|ended, N contexts, vacating yes|no". */
     private static String stateOfTheJobsProcess(Job job) {
         try {
             JobDirectory dir = job.directory();
             Optional<JobProcess> process = dir.process();
-            boolean ended = process.map(p -> ended(p.pid())).orElse(true);
-            return "process " + (ended ? "ended" : "alive") + ", " + dir.contexts().size() + " contexts, vacating "
+            String state = process.map(p -> ended(p.pid()) ? "ended" : stopped(p.pid()) ? "stopped" : "alive")
+                    .orElse("ended");
+            return "process " + state + ", " + dir.contexts().size() + " contexts, vacating "
                     + (dir.isVacating() ? "yes" : "no");
         } catch (IOException e) {
             return "catalog unreadable: " + e.getMessage();
