@@ -38,11 +38,6 @@ public final class CryoHome {
         return home.resolve(HELPER);
     }
 
-    /** A script of {@code bin/} under a home ({@code cryo-tree}, ...). */
-    public static Path script(Path home, String name) {
-        return home.resolve("bin").resolve(name);
-    }
-
     /** The JNI library under a home. */
     public static Path jniLibrary(Path home) {
         return home.resolve(JNI_LIBRARY);

@@ -119,14 +119,15 @@ public final class JobControl {
     }
 
     /**
-     * Checkpoint, leaving the job's processes stopped, then give the job back to the queue through
-     * the adapter (requeue or hold), and only then end the processes (SIGKILL to the ones
-     * checkpointed, each re-checked on the node to be the same process).  Everything that can be
-     * refused is refused before the process is touched; a failed checkpoint leaves the job
-     * running; a failed requeue continues the stopped processes (SIGCONT to the same ones), so the
-     * job runs on exactly as before, its work kept, and the error is recorded.  cr_run sees the
-     * vacating marker and waits for the scheduler to end the run instead of failing the job; a
-     * stopped child does not end cr_run's wait, so it notices nothing of a vacate that failed.
+     * Checkpoint with every process of the job's tree held frozen by the engine, give the job back
+     * to the queue through the adapter (requeue or hold), and only then end the processes
+     * (SIGKILL, by the engine that holds exactly the processes it checkpointed).  Everything that
+     * can be refused is refused before the process is touched; a failed checkpoint leaves the job
+     * running; a failed requeue lets the held processes run on exactly as before (no work lost,
+     * none redone: nothing ran while they were held, not even after a scheduler's SIGCONT), and
+     * the error is recorded.  cr_run sees the vacating marker once its child is ended and waits
+     * for the scheduler to end the run instead of failing the job; a held child does not end
+     * cr_run's wait, so it notices nothing of a vacate that failed.
      */
     public CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException {
         JobStatus job = job(jobId);
@@ -146,22 +147,11 @@ public final class JobControl {
         }
         markVacating(dir);
         CheckpointRecord record;
-        try {
-            record = checkpointer.checkpoint(job, dir, EndAction.STOP);
-        } catch (SchedulerException e) {
-            unmarkVacating(dir);
-            throw e;
+        try (HeldCheckpoint held = holdOrUnmark(job, dir)) {
+            record = held.record();
+            requeueOrRelease(job, dir, held, mode);
+            endRequeued(dir, held);
         }
-        StoppedTree tree = stoppedTree(job, dir, record);
-        try {
-            adapter.requeue(job, mode);
-        } catch (SchedulerException e) {
-            String outcome = continued(job, tree);
-            unmarkVacating(dir);
-            throw recorded(dir, new SchedulerException("job " + jobId + " was checkpointed to " + record.file()
-                    + " but not requeued: " + e.getMessage() + "; " + outcome, e));
-        }
-        endStopped(job, dir, tree);
         try {
             adapter.settleRequeued(job, mode);
         } catch (SchedulerException e) {
@@ -170,46 +160,42 @@ public final class JobControl {
         return record;
     }
 
-    /**
-     * The processes the vacate's checkpoint left stopped.  If they cannot be listed, or one of
-     * them is not stopped, the vacate ends here with the job running on (continued).
-     */
-    private StoppedTree stoppedTree(JobStatus job, JobDirectory dir, CheckpointRecord record) throws SchedulerException {
-        StoppedTree tree;
+    private HeldCheckpoint holdOrUnmark(JobStatus job, JobDirectory dir) throws SchedulerException {
         try {
-            tree = checkpointer.stoppedTree(job, record);
+            return checkpointer.hold(job, dir);
         } catch (SchedulerException e) {
             unmarkVacating(dir);
-            throw recorded(dir, new SchedulerException(e.getMessage() + "; not requeued, and its processes may be"
-                    + " left stopped: send SIGCONT to the tree of pid " + record.pid() + " on " + record.node(), e));
+            throw e;
         }
-        if (!tree.running().isEmpty()) {
-            String outcome = continued(job, tree);
-            unmarkVacating(dir);
-            throw recorded(dir, new SchedulerException("job " + job.jobId() + ": the checkpoint did not stop process "
-                    + tree.running().get(0).pid() + "; not requeued; " + outcome));
-        }
-        return tree;
     }
 
-    /** SIGCONT to the stopped processes; what became of them, for the error. */
-    private String continued(JobStatus job, StoppedTree tree) {
+    /** The scheduler takes the job back, or the held processes run on and the error is recorded. */
+    private void requeueOrRelease(JobStatus job, JobDirectory dir, HeldCheckpoint held, VacateMode mode)
+            throws SchedulerException {
         try {
-            checkpointer.signal(job, tree, "CONT");
-            return "its processes run on";
+            adapter.requeue(job, mode);
         } catch (SchedulerException e) {
-            return "and its processes could not be continued: " + e.getMessage();
+            String outcome;
+            try {
+                held.release();
+                outcome = "its processes run on";
+            } catch (SchedulerException notReleased) {
+                outcome = notReleased.getMessage();
+            }
+            unmarkVacating(dir);
+            throw recorded(dir, new SchedulerException("job " + job.jobId() + " was checkpointed to "
+                    + held.record().file() + " but not requeued: " + e.getMessage() + "; " + outcome, e));
         }
     }
 
     /**
-     * The scheduler has the job back: the checkpointed processes end now, so that no work is done
-     * after the context was taken (the scheduler ends the run too, but may first send SIGCONT).
-     * A failure here is recorded only: the job is requeued, and the scheduler ends its run.
+     * The scheduler has the job back: its processes end now, none having run since the context
+     * was taken.  A failure is recorded, not thrown: the job is requeued, and the scheduler ends
+     * the run (the engine, on failing, lets the processes go and the scheduler's signals reach them).
      */
-    private void endStopped(JobStatus job, JobDirectory dir, StoppedTree tree) {
+    private static void endRequeued(JobDirectory dir, HeldCheckpoint held) {
         try {
-            checkpointer.signal(job, tree, "KILL");
+            held.end();
         } catch (SchedulerException e) {
             recorded(dir, new SchedulerException(e.getMessage() + " (the job was requeued; the scheduler ends the run)",
                     e));

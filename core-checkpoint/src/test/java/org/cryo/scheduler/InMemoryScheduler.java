@@ -144,10 +144,14 @@ public final class InMemoryScheduler implements SchedulerAdapterProvider, Schedu
         return false;
     }
 
-    /** Records what the workflow left before asking: whether the process still runs, how many contexts. */
+    /**
+     * Sends the job's process SIGCONT, as Slurm does before it ends a requeued job, then records what
+     * the workflow left before asking: whether the process still runs, how many contexts.
+     */
     @Override
     public void requeue(JobStatus job, VacateMode mode) throws SchedulerException {
         Job record = jobOf(job.jobId());
+        continueTheJobsProcess(record);   // as Slurm does before it ends a job: a stopped process would run on
         record.events.add("requeue " + mode + " " + stateOfTheJobsProcess(record));
         if (record.failRequeue) {
             throw new SchedulerException("the in-memory scheduler refuses to requeue job " + job.jobId());
@@ -198,21 +202,35 @@ public final class InMemoryScheduler implements SchedulerAdapterProvider, Schedu
         }
     }
 
-    /** Whether {@code pid} is in a stop (state T). */
-    static boolean stopped(long pid) {
+    private static void continueTheJobsProcess(Job job) {
         try {
-            return java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).contains("State:\tT (stopped)");
+            Optional<JobProcess> process = job.directory().process();
+            if (process.isPresent()) {
+                new ProcessBuilder("kill", "-CONT", Long.toString(process.get().pid())).start().waitFor();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether {@code pid} is held frozen by a tracer (state t), as a vacate's checkpoint leaves it while it asks. */
+    static boolean held(long pid) {
+        try {
+            return java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))
+                    .contains("State:\tt (tracing stop)");
         } catch (IOException e) {
             return false;
         }
     }
 
-    /** "process alive|stopped|ended, N contexts, vacating yes|no". */
+    /** "process alive|held|ended, N contexts, vacating yes|no". */
     private static String stateOfTheJobsProcess(Job job) {
         try {
             JobDirectory dir = job.directory();
             Optional<JobProcess> process = dir.process();
-            String state = process.map(p -> ended(p.pid()) ? "ended" : stopped(p.pid()) ? "stopped" : "alive")
+            String state = process.map(p -> ended(p.pid()) ? "ended" : held(p.pid()) ? "held" : "alive")
                     .orElse("ended");
             return "process " + state + ", " + dir.contexts().size() + " contexts, vacating "
                     + (dir.isVacating() ? "yes" : "no");

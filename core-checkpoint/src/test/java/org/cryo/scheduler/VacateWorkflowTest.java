@@ -55,7 +55,7 @@ class VacateWorkflowTest {
     void aVacateCheckpointsThenEndsThenRequeues() throws Exception {
         CheckpointRecord record = control.vacate("21", VacateMode.REQUEUE);
         assertEquals(List.of("prove " + process.pid(), "prove " + process.pid(),
-                "requeue REQUEUE process stopped, 1 contexts, vacating yes"), job.events);
+                "requeue REQUEUE process held, 1 contexts, vacating yes"), job.events);
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the process was ended once requeued");
         assertEquals(job.directory().latest().orElseThrow(), record.file());
         assertTrue(Files.size(record.file()) > 0);
@@ -66,7 +66,7 @@ class VacateWorkflowTest {
     @Test
     void aHoldVacateAsksForAHoldAndARestartReleasesIt() throws Exception {
         control.vacate("21", VacateMode.HOLD);
-        assertEquals("requeue HOLD process stopped, 1 contexts, vacating yes", job.events.get(job.events.size() - 1));
+        assertEquals("requeue HOLD process held, 1 contexts, vacating yes", job.events.get(job.events.size() - 1));
         assertEquals(JobState.HELD, job.state);
         control.restart("21");
         assertEquals("release HELD", job.events.get(job.events.size() - 1));
@@ -85,8 +85,8 @@ class VacateWorkflowTest {
         assertEquals("job 21 was checkpointed to " + job.directory().path().resolve("context.000001")
                 + " but not requeued: the in-memory scheduler refuses to requeue job 21; its processes run on",
                 e.getMessage());
-        assertEquals("requeue REQUEUE process stopped, 1 contexts, vacating yes", job.events.get(job.events.size() - 1),
-                "asked while the process was stopped, not ended");
+        assertEquals("requeue REQUEUE process held, 1 contexts, vacating yes", job.events.get(job.events.size() - 1),
+                "asked while the process was held, not ended");
         assertFalse(job.directory().isVacating(), "cr_run does not wait for a requeue that will not come");
         assertEquals(e.getMessage(), job.directory().lastError().orElseThrow().message());
         assertTrue(process.isAlive(), "the job's process was not ended");
