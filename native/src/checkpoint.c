@@ -537,6 +537,8 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e) ||
 	    write_image(&c, &page_bytes, &file_size, frozen_at, e))
 		goto out;
+	if (o->end_action == CRYO_END_HOLD && o->hold)
+		sig = o->hold(o->hold_arg);
 	if (sig == SIGKILL)
 		tcp_quiet_before_kill(&c.tree);
 	if (sig && end_all(&c, sig, e))

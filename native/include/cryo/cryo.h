@@ -31,6 +31,8 @@ enum cryo_end_action {
 	CRYO_END_TERM    = 2,       /* SIGTERM */
 	CRYO_END_KILL    = 3,       /* SIGKILL */
 	CRYO_END_SIGNAL  = 4,       /* end_signal */
+	CRYO_END_HOLD    = 5,       /* held frozen, the file committed, until hold() says: 0 let it
+				     * run on as before, or the signal to end it with (SIGKILL) */
 };
 
 enum cryo_scope {
@@ -46,6 +48,10 @@ struct cryo_checkpoint_opts {
 	const char *path;           /* final name of the context file */
 	int         end_action;     /* enum cryo_end_action */
 	int         end_signal;     /* for CRYO_END_SIGNAL */
+	/* for CRYO_END_HOLD: called once the context file is committed, every process still
+	 * frozen (a signal such as SIGCONT cannot wake a traced process); returns 0 or a signal */
+	int       (*hold)(void *arg);
+	void       *hold_arg;
 };
 
 struct cryo_checkpoint_stats {

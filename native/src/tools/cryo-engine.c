@@ -3,7 +3,7 @@
  * restore, which must fork the restored process and stay its parent; the
  * other subcommands make the engine usable and testable from a shell.
  *
- *   cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--signal N] [-v|--machine] PID
+ *   cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [-v|--machine] PID
  *   cryo-engine restore [--no-restore-pid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE
  *   cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]
  *   cryo-engine verify FILE
@@ -28,9 +28,11 @@
  */
 #include "cryo/cryo.h"
 #include "error.h"
+#include "interrupt.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,7 +47,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--signal N] [-v|--machine] PID\n"
+		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [-v|--machine] PID\n"
 		"       cryo-engine restore [--no-restore-pid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
@@ -114,6 +116,7 @@ static int die_with_parent(pid_t parent)
 }
 
 static int checkpoint_in_tracer(const struct cryo_checkpoint_opts *o, int verbose, int machine);
+static int hold_for_decision(void *arg);
 
 static int report_lost_tracer(pid_t pid, int status, int machine)
 {
@@ -189,6 +192,10 @@ static int cmd_checkpoint(int argc, char **argv)
 			o.end_action = CRYO_END_TERM;
 		else if (!strcmp(argv[i], "--kill"))
 			o.end_action = CRYO_END_KILL;
+		else if (!strcmp(argv[i], "--hold")) {
+			o.end_action = CRYO_END_HOLD;
+			o.hold = hold_for_decision;
+		}
 		else if (!strcmp(argv[i], "--signal") && i + 1 < argc) {
 			o.end_action = CRYO_END_SIGNAL;
 			o.end_signal = atoi(argv[++i]);
@@ -206,6 +213,47 @@ static int cmd_checkpoint(int argc, char **argv)
 		o.path = def;
 	}
 	return run_front(&o, verbose, machine);
+}
+
+/* How long --hold keeps a tree frozen without a decision: then it runs on. */
+#define HOLD_MAX_SECONDS 600
+
+/*
+ * --hold: the context file is committed and every process is still frozen
+ * under our ptrace.  Say so ("HELD" line on stdout) and read the caller's
+ * decision from stdin: "KILL" ends the tree; anything else, end of input (the
+ * caller died), a signal to stop, or no answer within HOLD_MAX_SECONDS lets it
+ * run on exactly as before.  A vacate holds the job this way while it asks the
+ * scheduler to requeue it: nothing of the job runs meanwhile, not even after a
+ * SIGCONT the scheduler sends, and a failed requeue harms nothing.
+ */
+static int hold_for_decision(void *arg)
+{
+	(void)arg;
+	printf("HELD\n");
+	fflush(stdout);
+	char line[16] = "";
+	size_t len = 0;
+	for (int waited = 0; waited < HOLD_MAX_SECONDS * 5 && !interrupt_signal();) {
+		struct pollfd in = { .fd = STDIN_FILENO, .events = POLLIN };
+		int ready = poll(&in, 1, 200);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0)
+			return 0;
+		if (ready == 0) {
+			waited++;
+			continue;
+		}
+		ssize_t n = read(STDIN_FILENO, line + len, sizeof(line) - 1 - len);
+		if (n <= 0)
+			return 0;
+		len += (size_t)n;
+		line[len] = '\0';
+		if (strchr(line, '\n') || len == sizeof(line) - 1)
+			return !strcmp(line, "KILL\n") ? SIGKILL : 0;
+	}
+	return 0;
 }
 
 /* The tracer's part: the checkpoint itself, and its one line of output. */

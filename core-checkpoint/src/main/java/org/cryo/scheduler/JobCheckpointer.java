@@ -21,7 +21,7 @@ import org.cryo.api.SafeText;
  */
 public final class JobCheckpointer {
     /** A checkpoint of a large process may take a while; a hung node must not hang the caller. */
-    private static final long CHECKPOINT_TIMEOUT_SECONDS = 600;
+    static final long CHECKPOINT_TIMEOUT_SECONDS = 600;
     /** How long a checkpoint waits for one already under way (a periodic one, say). */
     private static final long LOCK_WAIT_MILLIS = 60_000;
 
@@ -81,6 +81,47 @@ public final class JobCheckpointer {
 
     /** Checkpoints the job's process under the job's lock, ends it as asked, and commits the context file. */
     public CheckpointRecord checkpoint(JobStatus job, JobDirectory dir, EndAction end) throws SchedulerException {
+        AutoCloseable lock = lockForCheckpoint(job, dir);
+        try (AutoCloseable held = lock) {
+            return checkpointLocked(job, dir, end);
+        } catch (SchedulerException e) {
+            recordError(dir, e instanceof CheckpointFailed failed ? failed.status : 1, e.getMessage());
+            throw e;
+        } catch (Exception e) {   // closing the lock
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checkpoints the job's process and keeps every process of its tree frozen (end action
+     * HOLD), the context file committed, under the job's lock, until the caller ends them
+     * ({@link HeldCheckpoint#end}) or lets them run on ({@link HeldCheckpoint#release}); nothing
+     * of the job runs meanwhile, whatever signal the scheduler sends.  A failure leaves them
+     * running as before and is recorded.
+     */
+    public HeldCheckpoint hold(JobStatus job, JobDirectory dir) throws SchedulerException {
+        AutoCloseable lock = lockForCheckpoint(job, dir);
+        try {
+            return HeldCheckpoint.start(this, job, dir, provenProcessOf(job, dir), lock);
+        } catch (SchedulerException e) {
+            HeldCheckpoint.closeQuietly(lock);
+            recordError(dir, e instanceof CheckpointFailed failed ? failed.status : 1, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** The engine's command that checkpoints {@code process} into {@code file} and ends it as asked, as the job's user. */
+    List<String> engineCommand(JobStatus job, JobProcess process, Path file, EndAction end) throws SchedulerException {
+        try {
+            return asJobUser(job, engine.checkpointCommand(process.pid(),
+                    CheckpointOptions.builder().file(file).endAction(end).build()));
+        } catch (CheckpointException e) {
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Refused while checkpoints are disabled; else the job's lock, waited for a while. */
+    private AutoCloseable lockForCheckpoint(JobStatus job, JobDirectory dir) throws SchedulerException {
         if (isDisabled(job, dir)) {
             SchedulerException e = disabled(job);
             recordError(dir, 1, e.getMessage());
@@ -92,18 +133,8 @@ public final class JobCheckpointer {
         } catch (IOException e) {
             throw new SchedulerException("job " + job.jobId() + ": cannot lock its catalog: " + e.getMessage(), e);
         }
-        if (lock.isEmpty()) {
-            throw new SchedulerException(job.describe() + ": another checkpoint of it did not finish within "
-                    + LOCK_WAIT_MILLIS / 1000 + " s");
-        }
-        try (AutoCloseable held = lock.get()) {
-            return checkpointLocked(job, dir, end);
-        } catch (SchedulerException e) {
-            recordError(dir, e instanceof CheckpointFailed failed ? failed.status : 1, e.getMessage());
-            throw e;
-        } catch (Exception e) {   // closing the lock
-            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
-        }
+        return lock.orElseThrow(() -> new SchedulerException(job.describe() + ": another checkpoint of it did not finish"
+                + " within " + LOCK_WAIT_MILLIS / 1000 + " s"));
     }
 
     static SchedulerException disabled(JobStatus job) {
@@ -130,7 +161,7 @@ public final class JobCheckpointer {
     }
 
     /** The engine failed on the node: its exit status is the error code. */
-    private static final class CheckpointFailed extends SchedulerException {
+    static final class CheckpointFailed extends SchedulerException {
         private static final long serialVersionUID = 1L;
         final int status;
 
@@ -155,14 +186,7 @@ public final class JobCheckpointer {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         }
         NodeExecutor.Result result = nodes.run(process.node(), asJobUser(job, command), CHECKPOINT_TIMEOUT_SECONDS);
-        String verdict = machineLine(result);
-        try {
-            Checkpointer.checkpointResult(verdict, file, process.pid());
-        } catch (CheckpointException e) {
-            throw new CheckpointFailed("checkpoint of job " + job.jobId() + " (pid " + process.pid() + " on "
-                    + process.node() + ") failed: " + SafeText.escape(e.getMessage(), 2 * SafeText.MAX_LENGTH),
-                    result.status() == 0 ? 1 : result.status());
-        }
+        ensureCheckpointed(job, process, file, result);
         try {
             dir.commit(file);
         } catch (IOException e) {
@@ -173,8 +197,20 @@ public final class JobCheckpointer {
                 (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** The helper's verdict on the node: its error, as the job's error, if it failed. */
+    static void ensureCheckpointed(JobStatus job, JobProcess process, Path file, NodeExecutor.Result result)
+            throws CheckpointFailed {
+        try {
+            Checkpointer.checkpointResult(machineLine(result), file, process.pid());
+        } catch (CheckpointException e) {
+            throw new CheckpointFailed("checkpoint of job " + job.jobId() + " (pid " + process.pid() + " on "
+                    + process.node() + ") failed: " + SafeText.escape(e.getMessage(), 2 * SafeText.MAX_LENGTH),
+                    result.status() == 0 ? 1 : result.status());
+        }
+    }
+
     /** The helper's "OK ..." or "ERROR ..." line among what the node printed; else its last line. */
-    private static String machineLine(NodeExecutor.Result result) {
+    static String machineLine(NodeExecutor.Result result) {
         String[] lines = result.output().split("\n");
         for (int i = lines.length - 1; i >= 0; i--) {
             if (lines[i].startsWith("OK\t") || lines[i].startsWith("ERROR\t")) {

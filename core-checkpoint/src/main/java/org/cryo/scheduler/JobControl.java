@@ -119,11 +119,15 @@ public final class JobControl {
     }
 
     /**
-     * Checkpoint, end the process (the engine kills it once the context is complete, so no work is
-     * done after it was taken), then give the job back to the queue through the adapter (requeue or
-     * hold).  Everything that can be refused is refused before the process is touched, so a
-     * refusal or a failed checkpoint leaves the job running.  cr_run sees the vacating marker and
-     * waits for the scheduler to end the run instead of failing the job.
+     * Checkpoint with every process of the job's tree held frozen by the engine, give the job back
+     * to the queue through the adapter (requeue or hold), and only then end the processes
+     * (SIGKILL, by the engine that holds exactly the processes it checkpointed).  Everything that
+     * can be refused is refused before the process is touched; a failed checkpoint leaves the job
+     * running; a failed requeue lets the held processes run on exactly as before (no work lost,
+     * none redone: nothing ran while they were held, not even after a scheduler's SIGCONT), and
+     * the error is recorded.  cr_run sees the vacating marker once its child is ended and waits
+     * for the scheduler to end the run instead of failing the job; a held child does not end
+     * cr_run's wait, so it notices nothing of a vacate that failed.
      */
     public CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException {
         JobStatus job = job(jobId);
@@ -143,20 +147,59 @@ public final class JobControl {
         }
         markVacating(dir);
         CheckpointRecord record;
+        try (HeldCheckpoint held = holdOrUnmark(job, dir)) {
+            record = held.record();
+            requeueOrRelease(job, dir, held, mode);
+            endRequeued(dir, held);
+        }
         try {
-            record = checkpointer.checkpoint(job, dir, EndAction.KILL);
+            adapter.settleRequeued(job, mode);
+        } catch (SchedulerException e) {
+            throw recorded(dir, e);
+        }
+        return record;
+    }
+
+    private HeldCheckpoint holdOrUnmark(JobStatus job, JobDirectory dir) throws SchedulerException {
+        try {
+            return checkpointer.hold(job, dir);
         } catch (SchedulerException e) {
             unmarkVacating(dir);
             throw e;
         }
+    }
+
+    /** The scheduler takes the job back, or the held processes run on and the error is recorded. */
+    private void requeueOrRelease(JobStatus job, JobDirectory dir, HeldCheckpoint held, VacateMode mode)
+            throws SchedulerException {
         try {
             adapter.requeue(job, mode);
         } catch (SchedulerException e) {
+            String outcome;
+            try {
+                held.release();
+                outcome = "its processes run on";
+            } catch (SchedulerException notReleased) {
+                outcome = notReleased.getMessage();
+            }
             unmarkVacating(dir);
-            throw recorded(dir, new SchedulerException("job " + jobId + " was checkpointed to " + record.file()
-                    + " but not requeued: " + e.getMessage(), e));
+            throw recorded(dir, new SchedulerException("job " + job.jobId() + " was checkpointed to "
+                    + held.record().file() + " but not requeued: " + e.getMessage() + "; " + outcome, e));
         }
-        return record;
+    }
+
+    /**
+     * The scheduler has the job back: its processes end now, none having run since the context
+     * was taken.  A failure is recorded, not thrown: the job is requeued, and the scheduler ends
+     * the run (the engine, on failing, lets the processes go and the scheduler's signals reach them).
+     */
+    private static void endRequeued(JobDirectory dir, HeldCheckpoint held) {
+        try {
+            held.end();
+        } catch (SchedulerException e) {
+            recorded(dir, new SchedulerException(e.getMessage() + " (the job was requeued; the scheduler ends the run)",
+                    e));
+        }
     }
 
     /** Let a vacated job run again: it must be waiting (held or pending) and have a context file. */

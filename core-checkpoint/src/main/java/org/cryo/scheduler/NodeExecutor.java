@@ -93,6 +93,19 @@ public final class NodeExecutor {
         }
     }
 
+    /**
+     * Starts {@code command} on {@code node} with its stdin a pipe (to talk to it) and its stdout
+     * and stderr together; the caller waits for it and ends it.
+     */
+    public Process start(String node, List<String> command) throws SchedulerException {
+        List<String> full = commandFor(node, command);
+        try {
+            return new ProcessBuilder(full).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new SchedulerException("cannot run '" + full.get(0) + "' for node " + node + ": " + e.getMessage(), e);
+        }
+    }
+
     private static String shortName(String host) {
         int dot = host.indexOf('.');
         return dot < 0 ? host : host.substring(0, dot);

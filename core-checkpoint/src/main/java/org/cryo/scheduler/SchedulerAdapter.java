@@ -40,10 +40,21 @@ public interface SchedulerAdapter {
     void proveMembership(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException;
 
     /**
-     * The end of a vacate: the job's process is checkpointed and ended; give the job back to the
-     * queue, eligible at once ({@link VacateMode#REQUEUE}) or held ({@link VacateMode#HOLD}).
+     * The end of a vacate: the job's processes are checkpointed and stopped; give the job back to
+     * the queue, eligible at once ({@link VacateMode#REQUEUE}) or held ({@link VacateMode#HOLD}).
+     * Throws only if the scheduler did not take the job back: the core then continues the
+     * stopped processes and the job runs on.  Waiting for the requeued job to become eligible
+     * belongs in {@link #settleRequeued}, which runs once the processes were ended.
      */
     void requeue(JobStatus job, VacateMode mode) throws SchedulerException;
+
+    /**
+     * After {@link #requeue} succeeded and the core ended the job's processes: whatever the
+     * scheduler needs before the requeued job can start again (Slurm: past COMPLETING, no
+     * BeginTime).  A failure here is reported; the job is requeued either way.
+     */
+    default void settleRequeued(JobStatus job, VacateMode mode) throws SchedulerException {
+    }
 
     /** Let a vacated (held or pending) job run again; it carries on from its latest context file. */
     void release(JobStatus job) throws SchedulerException;

@@ -144,10 +144,14 @@ public final class InMemoryScheduler implements SchedulerAdapterProvider, Schedu
         return false;
     }
 
-    /** Records what the workflow left before asking: whether the process still runs, how many contexts. */
+    /**
+     * Sends the job's process SIGCONT, as Slurm does before it ends a requeued job, then records what
+     * the workflow left before asking: whether the process still runs, how many contexts.
+     */
     @Override
     public void requeue(JobStatus job, VacateMode mode) throws SchedulerException {
         Job record = jobOf(job.jobId());
+        continueTheJobsProcess(record);   // as Slurm does before it ends a job: a stopped process would run on
         record.events.add("requeue " + mode + " " + stateOfTheJobsProcess(record));
         if (record.failRequeue) {
             throw new SchedulerException("the in-memory scheduler refuses to requeue job " + job.jobId());
@@ -198,13 +202,37 @@ public final class InMemoryScheduler implements SchedulerAdapterProvider, Schedu
         }
     }
 
-    /** "process alive|ended, N contexts, vacating yes|no". */
+    private static void continueTheJobsProcess(Job job) {
+        try {
+            Optional<JobProcess> process = job.directory().process();
+            if (process.isPresent()) {
+                new ProcessBuilder("kill", "-CONT", Long.toString(process.get().pid())).start().waitFor();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether {@code pid} is held frozen by a tracer (state t), as a vacate's checkpoint leaves it while it asks. */
+    static boolean held(long pid) {
+        try {
+            return java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))
+                    .contains("State:\tt (tracing stop)");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** "process alive|held|ended, N contexts, vacating yes|no". */
     private static String stateOfTheJobsProcess(Job job) {
         try {
             JobDirectory dir = job.directory();
             Optional<JobProcess> process = dir.process();
-            boolean ended = process.map(p -> ended(p.pid())).orElse(true);
-            return "process " + (ended ? "ended" : "alive") + ", " + dir.contexts().size() + " contexts, vacating "
+            String state = process.map(p -> ended(p.pid()) ? "ended" : held(p.pid()) ? "held" : "alive")
+                    .orElse("ended");
+            return "process " + state + ", " + dir.contexts().size() + " contexts, vacating "
                     + (dir.isVacating() ? "yes" : "no");
         } catch (IOException e) {
             return "catalog unreadable: " + e.getMessage();

@@ -55,8 +55,8 @@ class VacateWorkflowTest {
     void aVacateCheckpointsThenEndsThenRequeues() throws Exception {
         CheckpointRecord record = control.vacate("21", VacateMode.REQUEUE);
         assertEquals(List.of("prove " + process.pid(), "prove " + process.pid(),
-                "requeue REQUEUE process ended, 1 contexts, vacating yes"), job.events);
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the process was ended");
+                "requeue REQUEUE process held, 1 contexts, vacating yes"), job.events);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the process was ended once requeued");
         assertEquals(job.directory().latest().orElseThrow(), record.file());
         assertTrue(Files.size(record.file()) > 0);
         assertTrue(job.directory().isVacating(), "cr_run waits for the scheduler to end the run");
@@ -66,7 +66,7 @@ class VacateWorkflowTest {
     @Test
     void aHoldVacateAsksForAHoldAndARestartReleasesIt() throws Exception {
         control.vacate("21", VacateMode.HOLD);
-        assertEquals("requeue HOLD process ended, 1 contexts, vacating yes", job.events.get(job.events.size() - 1));
+        assertEquals("requeue HOLD process held, 1 contexts, vacating yes", job.events.get(job.events.size() - 1));
         assertEquals(JobState.HELD, job.state);
         control.restart("21");
         assertEquals("release HELD", job.events.get(job.events.size() - 1));
@@ -79,13 +79,29 @@ class VacateWorkflowTest {
     }
 
     @Test
-    void aFailedRequeueIsRecordedAndClearsTheVacatingMarker() throws Exception {
+    void aFailedRequeueContinuesTheJobAsItWasAndALaterVacateSucceeds() throws Exception {
         job.failRequeue = true;
         SchedulerException e = assertThrows(SchedulerException.class, () -> control.vacate("21", VacateMode.REQUEUE));
-        assertTrue(e.getMessage().startsWith("job 21 was checkpointed to " + job.directory().path().resolve("context.000001")
-                + " but not requeued: the in-memory scheduler refuses"), e.getMessage());
+        assertEquals("job 21 was checkpointed to " + job.directory().path().resolve("context.000001")
+                + " but not requeued: the in-memory scheduler refuses to requeue job 21; its processes run on",
+                e.getMessage());
+        assertEquals("requeue REQUEUE process held, 1 contexts, vacating yes", job.events.get(job.events.size() - 1),
+                "asked while the process was held, not ended");
         assertFalse(job.directory().isVacating(), "cr_run does not wait for a requeue that will not come");
         assertEquals(e.getMessage(), job.directory().lastError().orElseThrow().message());
+        assertTrue(process.isAlive(), "the job's process was not ended");
+        assertUntraced(process.pid());   // running or sleeping, not stopped
+        int steps = steps();
+        waitForSteps(steps + 2);
+        assertStepsOnceEachInOrder();
+
+        job.failRequeue = false;
+        CheckpointRecord record = control.vacate("21", VacateMode.REQUEUE);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the second vacate ended the process");
+        assertEquals(job.directory().latest().orElseThrow(), record.file());
+        assertEquals(2, job.directory().contexts().size());
+        assertEquals(JobState.PENDING, job.state);
+        assertStepsOnceEachInOrder();
     }
 
     @Test
@@ -152,6 +168,15 @@ class VacateWorkflowTest {
             return (int) Files.readAllLines(work.resolve("progress.txt")).stream().filter(l -> l.startsWith("STEP ")).count();
         } catch (java.io.IOException e) {
             return 0;
+        }
+    }
+
+    /** Work continued where it was: STEP 1, 2, ... each once (nothing redone, nothing skipped). */
+    private void assertStepsOnceEachInOrder() throws java.io.IOException {
+        List<String> steps = Files.readAllLines(work.resolve("progress.txt")).stream().filter(l -> l.startsWith("STEP "))
+                .toList();
+        for (int i = 0; i < steps.size(); i++) {
+            assertTrue(steps.get(i).startsWith("STEP " + (i + 1) + " "), steps.toString());
         }
     }
 

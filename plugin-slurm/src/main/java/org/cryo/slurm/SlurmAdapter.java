@@ -90,6 +90,13 @@ public final class SlurmAdapter implements SchedulerAdapter {
             scontrol.requeueHold(job.jobId());
         } else {
             scontrol.requeue(job.jobId());
+        }
+    }
+
+    /** A requeued job waits out COMPLETING (its processes ending) and Slurm's BeginTime. */
+    @Override
+    public void settleRequeued(JobStatus job, VacateMode mode) throws SchedulerException {
+        if (mode == VacateMode.REQUEUE) {
             makeEligibleNow(job.jobId());
         }
     }
