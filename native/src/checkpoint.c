@@ -16,6 +16,7 @@
 #include "sysv.h"
 #include "tcp.h"
 #include "threads.h"
+#include "timers.h"
 #include "tracer.h"
 
 #include <dirent.h>
@@ -205,7 +206,8 @@ static int capture_through_injection(struct proc_capture *c, struct cryo_error *
 		int rc = threads_capture(&c->in[i], c->scratch, &s->threads[i], e) ||
 			 (i == 0 && (signals_capture_actions(&c->in[0], c->scratch, s, e) ||
 				     process_capture(&c->in[0], c->scratch, s, e) ||
-				     eventfds_settle_timers(&c->in[0], c->scratch, e)));
+				     eventfds_settle_timers(&c->in[0], c->scratch, e) ||
+				     timers_capture(&c->in[0], c->scratch, c->tids, c->nr_tids, s, e)));
 		if (scratch_end(c, rc ? &ignored : e) || rc)
 			return -1;
 	}
@@ -495,7 +497,8 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 		uint64_t n = 0;
 		if (snapshot_write_process(&c->w, &c->tree.procs[k], e) ||
 		    memory_capture_pages(c->pc[k].pid, &c->tree.procs[k], &c->w, &n, e) ||
-		    snapshot_write_pagemap(&c->w, &c->tree.procs[k], e))
+		    snapshot_write_pagemap(&c->w, &c->tree.procs[k], e) ||
+		    timers_write(&c->w, &c->tree.procs[k], e))
 			return -1;
 		bytes += n;
 	}

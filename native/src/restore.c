@@ -18,6 +18,7 @@
 #include "sysv.h"
 #include "snapshot.h"
 #include "threads.h"
+#include "timers.h"
 #include "tracer.h"
 
 #include <errno.h>
@@ -687,6 +688,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	    close_own_pool(b, R->t, e) ||
 	    signals_restore_pending(b->in, b->scratch, s, e) ||
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
+	    timers_restore(b->in, b->nr, b->scratch, s, e) ||
 	    process_restore_attrs(b->in, b->nr, b->scratch, s, !R->in_userns, e) ||
 	    restore_parent_death_signal(R, k, e) ||
 	    memory_finish(&b->in[0], s, b->scratch, e))

@@ -4,6 +4,7 @@
 #include "inet.h"
 #include "fdtypes.h"
 #include "resources.h"
+#include "timers.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ void snapshot_free(struct snapshot *s)
 	free(s->runs);
 	free(s->shared);
 	free(s->guards);
+	free(s->timers);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -248,6 +250,7 @@ int snapshot_write_process(struct image_writer *w, const struct snapshot *s, str
 		rb_put(&b, t->xstate, t->r.xstate_size);
 		rb_pad8(&b);
 		rb_put(&b, t->pending, (size_t)t->r.nr_pending * SIGINFO_BYTES);
+		rb_put(&b, t->name, sizeof(struct cryo_thread_name));
 		rb_finish(&b, at);
 		if (write_section(w, CRYO_SEC_THREAD, &b, e))
 			return -1;
@@ -490,6 +493,10 @@ static int read_threads(struct image_reader *r, struct snapshot *s, int base, st
 				take(&rec, t->pending, (size_t)n * SIGINFO_BYTES, "thread pending signals");
 			if (!rec.bad && (!t->xstate || (n && !t->pending)))
 				bad(&rec, "out of memory");
+			if (!rec.bad && remaining(&rec) >= sizeof(struct cryo_thread_name)) {   /* else an older file */
+				take(&rec, t->name, sizeof(struct cryo_thread_name), "thread name");
+				t->name[sizeof(t->name) - 1] = 0;
+			}
 		}
 		free(buf);
 		if (c.bad || rec.bad)
@@ -903,7 +910,7 @@ static int read_one(struct image_reader *r, struct snapshot *s, int k, int threa
 	memset(s, 0, sizeof(*s));
 	if ((k == 0 && read_info(r, s, e)) || read_process(r, s, k, e) || read_threads(r, s, thread_base, e) ||
 	    read_vmas(r, s, k, e) || read_fds(r, s, k, e) || read_pagemap(r, s, k, e) ||
-	    cow_read_ranges(r, s, k, e))
+	    cow_read_ranges(r, s, k, e) || timers_read(r, s, k, e))
 		return -1;
 	return 0;
 }

@@ -27,6 +27,7 @@ struct thread_rec {
 	struct cryo_thread r;
 	uint8_t *xstate;
 	siginfo_t *pending;
+	char name[16];              /* its comm; "" if the file has none: the process's */
 };
 
 struct snapshot {
@@ -57,6 +58,8 @@ struct snapshot {
 	size_t nr_shared;
 	struct cryo_page_range *guards;           /* CRYO_RANGE_GUARD */
 	size_t nr_guards;
+	struct cryo_posix_timer *timers;          /* timers.c */
+	int nr_timers;
 };
 
 struct pipe_rec {

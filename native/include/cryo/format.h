@@ -557,4 +557,36 @@ struct cryo_fd_memfd {
 };
 _Static_assert(sizeof(struct cryo_fd_memfd) == 8, "cryo_fd_memfd is on disk");
 
+/* ---- Thread names, POSIX timers, pidfds, /proc files, descriptor owners ---- */
+
+/* After the pending siginfos of a THREAD record (files from engine 0.1.x
+ * with thread names; older ones end before it, and their threads keep the
+ * process's name): the thread's name, /proc/PID/task/TID/comm. */
+struct cryo_thread_name {
+	char name[16];              /* NUL-padded, as PR_GET_NAME gives it */
+};
+_Static_assert(sizeof(struct cryo_thread_name) == 16, "struct cryo_thread_name is part of the file format");
+
+enum {
+	CRYO_SEC_POSIX_TIMERS = 18, /* sequence of struct cryo_posix_timer; one per process, in process order */
+};
+
+/* A POSIX timer (timer_create) of a process, from /proc/PID/timers and an
+ * injected timer_gettime: it comes back with the same id (Linux 6.17+,
+ * PR_TIMER_CREATE_RESTORE_IDS), the same signal and value, armed with the
+ * time it had left and its interval.  The overrun count of a signal
+ * already delivered is not kept. */
+struct cryo_posix_timer {
+	uint32_t record_size;
+	int32_t  id;                /* the timer_t the process holds */
+	int32_t  clockid;           /* CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI, the _ALARM ones, or the process's CPU clock (-6) */
+	int32_t  notify;            /* SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID | SIGEV_SIGNAL */
+	int32_t  signo;
+	int32_t  thread;            /* SIGEV_THREAD_ID: the index of the THREAD record it signals, else -1 */
+	uint64_t sigval;            /* sigev_value */
+	int64_t  value_sec, value_nsec;         /* time left until it expires (0, 0: disarmed) */
+	int64_t  interval_sec, interval_nsec;
+};
+_Static_assert(sizeof(struct cryo_posix_timer) == 64, "struct cryo_posix_timer is part of the file format");
+
 #endif
