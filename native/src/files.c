@@ -401,9 +401,11 @@ static int link_shmem(struct tree *t, int k, struct fd_rec *f, struct cryo_error
 static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
 {
 	struct snapshot *s = &t->procs[k];
-	if (!tree_is_root(t, s) && f->r.dup_of < 0)
-		find_inherited(tree_find(t, s->proc.ppid), s, f);
 	const struct fd_ops *ops = fd_ops_of(f->r.kind);
+	/* a kind made once the whole tree exists is an open file of its own, even if inherited */
+	if (!tree_is_root(t, s) && f->r.dup_of < 0 && !(ops && ops->after_tree))
+		find_inherited(tree_find(t, s->proc.ppid), s, f);
+	ops = fd_ops_of(f->r.kind);
 	if (!ops)
 		return cryo_fail(e, s->proc.pid, "files", "", ENOTSUP,
 				 "fd %d of process %d is %s: Cryo cannot save this kind of file yet", f->r.fd, s->proc.pid, f->path);

@@ -18,6 +18,7 @@
 #include "sysv.h"
 #include "snapshot.h"
 #include "threads.h"
+#include "pathfds.h"
 #include "timers.h"
 #include "tracer.h"
 
@@ -33,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -819,6 +821,46 @@ static int choose_pid_namespace(struct restore *R, int verbose, struct cryo_erro
 	return 0;
 }
 
+/* The descriptors of process k that name processes of the tree (pidfds,
+ * their /proc files) and O_PATH ones, every process now existing: through
+ * an injector of its own (the process has its registers back already),
+ * with two pages of scratch memory for the paths. */
+static int restore_late_fds(struct restore *R, int k, const struct pid_now *now, struct cryo_error *e)
+{
+	const struct snapshot *s = &R->t->procs[k];
+	struct injector in;
+	long scratch;
+	int late = 0;
+	for (int i = 0; i < s->nr_fds; i++)
+		late |= pathfds_is_late_kind(s->fds[i].r.kind);
+	if (!late || s->proc.state == CRYO_PROCESS_ZOMBIE)
+		return 0;
+	if (injector_prepare(&in, R->b[k].pid, 0, e) ||
+	    injector_call(&in, "files", "mmap", "map a scratch page in process", SYS_mmap, 0, 8192, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &scratch, e))
+		return -1;
+	return pidfds_restore(&in, s, now, R->t->nr, e) ||
+	       pathfds_restore(&in, (uint64_t)scratch, s, now, R->t->nr, relocate, e) ||
+	       injector_call(&in, "files", "munmap", "unmap a scratch page in process", SYS_munmap, scratch, 8192, 0, 0, 0, 0,
+			     NULL, e) ? -1 : 0;
+}
+
+static int restore_tree_fds(struct restore *R, struct cryo_error *e)
+{
+	struct pid_now *now = calloc(R->t->nr > 0 ? (size_t)R->t->nr : 1, sizeof(*now));
+	if (!now)
+		return cryo_fail(e, 0, "files", "malloc", ENOMEM, "out of memory");
+	for (int k = 0; k < R->t->nr; k++) {
+		const struct cryo_process *p = &R->t->procs[k].proc;
+		now[k] = (struct pid_now){ p->pid, p->ns_depth ? p->ns_pid : R->restore_pid ? p->pid : R->b[k].pid, R->b[k].pid };
+	}
+	int rc = 0;
+	for (int k = 0; k < R->t->nr && !rc; k++)
+		rc = restore_late_fds(R, k, now, e);
+	free(now);
+	return rc;
+}
+
 /* Each root is started by the restorer, then rebuilt with its descendants. */
 static int rebuild_roots(struct restore *R, struct cryo_error *e)
 {
@@ -899,7 +941,7 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		look_up_missing_groups(&t);
 	if (create_sysv_objects(&t, e))
 		goto out;
-	if (rebuild_roots(&R, e) || close_pool(&t) || release_tree(&R, e)) {
+	if (rebuild_roots(&R, e) || restore_tree_fds(&R, e) || close_pool(&t) || release_tree(&R, e)) {
 		kill_and_reap(&R);
 		goto out;
 	}

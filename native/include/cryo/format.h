@@ -589,4 +589,30 @@ struct cryo_posix_timer {
 };
 _Static_assert(sizeof(struct cryo_posix_timer) == 64, "struct cryo_posix_timer is part of the file format");
 
+enum {
+	CRYO_FD_PIDFD = 23,         /* a pidfd of a process of the tree; detail: struct cryo_fd_pidfd */
+	CRYO_FD_PROC  = 24,         /* a /proc file of a process of the tree, or one of its namespaces; detail: struct cryo_fd_proc + the path below /proc/PID */
+	CRYO_FD_OPATH = 25,         /* an O_PATH descriptor (of a file, directory, symbolic link ...): reopened by path */
+};
+
+/* The detail of a pidfd: the process it refers to (its PID at checkpoint
+ * time, a process of the tree).  It is opened again (pidfd_open, with
+ * PIDFD_NONBLOCK if the open file had O_NONBLOCK) once the whole tree
+ * exists; one inherited across fork becomes an open file of its own. */
+struct cryo_fd_pidfd {
+	int32_t  pid;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_fd_pidfd) == 8, "cryo_fd_pidfd is on disk");
+
+/* The detail of a /proc file of a process of the tree: that process (its
+ * PID at checkpoint time), then the path below /proc/PID ("status",
+ * "ns/net", ...; rest_len bytes, no NUL).  Reopened at /proc/NEWPID/REST,
+ * at its offset, once the whole tree exists. */
+struct cryo_fd_proc {
+	int32_t  pid;
+	uint32_t rest_len;
+};
+_Static_assert(sizeof(struct cryo_fd_proc) == 8, "cryo_fd_proc is on disk");
+
 #endif

@@ -25,7 +25,13 @@ public enum FdKind {
     /** An unconnected Unix socket bound to a name, listening or not: bound again. */
     UNIX_BOUND(15),
     /** A socket made again by its own calls: UDP, ping, raw, unconnected TCP, netlink ... */
-    NET_SOCKET(16);
+    NET_SOCKET(16),
+    /** A pidfd of a process of the tree: opened again on it once the tree exists. */
+    PIDFD(23),
+    /** A /proc file (or namespace file) of a process of the tree: reopened under its PID now. */
+    PROC(24),
+    /** An O_PATH descriptor: reopened by its path. */
+    OPATH(25);
 
     private final int code;
 
