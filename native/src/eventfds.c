@@ -5,6 +5,7 @@
 #include "proc.h"
 
 #include <dirent.h>
+#include <linux/kcmp.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <limits.h>
@@ -84,9 +85,46 @@ static int capture_signalfd(pid_t pid, struct fd_rec *f, const char *info, struc
 	return set_detail(f, &d, sizeof(d), pid, e);
 }
 
+/* Is the file epoll set epfd of pid registered as (tfd, the toff-th such entry) open as fd in pid? */
+static int registered_file_is(pid_t pid, int epfd, int tfd, int toff, int fd)
+{
+	struct kcmp_epoll_slot slot = { .efd = (uint32_t)epfd, .tfd = (uint32_t)tfd, .toff = (uint32_t)toff };
+	return syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, fd, (unsigned long)&slot) == 0;
+}
+
+/* An entry names the open file it was registered with, by the number it had
+ * then: if that number is closed now, or another file, the descriptor
+ * that still holds the file (a dup kept when the first was closed) stands
+ * for it; -1 if no descriptor holds it any more. */
+static int fd_holding_target(pid_t pid, int epfd, int tfd, int toff)
+{
+	if (registered_file_is(pid, epfd, tfd, toff, tfd))
+		return tfd;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	DIR *d = opendir(path);
+	int found = -1;
+	for (struct dirent *de; d && found < 0 && (de = readdir(d));)
+		if (de->d_name[0] != '.' && registered_file_is(pid, epfd, tfd, toff, atoi(de->d_name)))
+			found = atoi(de->d_name);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* How many of the first n entries were registered with number tfd. */
+static int earlier_with_number(size_t n, const int *numbers, int tfd)
+{
+	int k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += numbers[i] == tfd;
+	return k;
+}
+
 static int capture_epoll(pid_t pid, struct fd_rec *f, const char *info, struct cryo_error *e)
 {
 	struct cryo_epoll_target *t = NULL;
+	int *numbers = NULL;        /* the numbers the entries were registered with */
 	size_t n = 0;
 	for (const char *at = strstr(info, "tfd:"); at; at = strstr(at + 4, "tfd:")) {
 		int tfd;
@@ -95,13 +133,28 @@ static int capture_epoll(pid_t pid, struct fd_rec *f, const char *info, struct c
 		if (sscanf(at, "tfd: %d events: %x data: %llx", &tfd, &events, &data) != 3)
 			continue;
 		struct cryo_epoll_target *grown = realloc(t, (n + 1) * sizeof(*t));
-		if (!grown) {
+		int *more = realloc(numbers, (n + 1) * sizeof(*numbers));
+		if (more)
+			numbers = more;
+		if (grown)
+			t = grown;
+		if (!grown || !more) {
 			free(t);
+			free(numbers);
 			return cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
 		}
-		t = grown;
-		t[n++] = (struct cryo_epoll_target){ tfd, events, data };
+		int holder = fd_holding_target(pid, f->r.fd, tfd, earlier_with_number(n, numbers, tfd));
+		numbers[n] = tfd;
+		if (holder < 0) {
+			free(t);
+			free(numbers);
+			return cryo_fail(e, pid, "files", "", ENOTSUP,
+					 "epoll fd %d of process %d watches a file (registered as fd %d) that no descriptor holds any more: not supported",
+					 f->r.fd, pid, tfd);
+		}
+		t[n++] = (struct cryo_epoll_target){ holder, events, data };
 	}
+	free(numbers);
 	f->r.kind = CRYO_FD_EPOLL;
 	int rc = set_detail(f, t, n * sizeof(*t), pid, e);
 	free(t);
