@@ -466,9 +466,30 @@ static int refuse_shared_address_spaces(const struct capture *c, struct cryo_err
 	return 0;
 }
 
+/* A descriptor table shared by two processes (clone with CLONE_FILES), or
+ * a thread with a table of its own (clone without it, unshare(CLONE_FILES)),
+ * would come back as one table per process: refuse. */
+static int refuse_shared_descriptor_tables(const struct capture *c, struct cryo_error *e)
+{
+	for (int a = 0; a < c->nr; a++) {
+		const struct proc_capture *p = &c->pc[a];
+		for (int i = 1; !p->zombie && i < p->nr_tids; i++)
+			if (syscall(SYS_kcmp, p->pid, p->tids[i], KCMP_FILES, 0, 0) != 0)
+				return cryo_fail(e, p->pid, "files", "", ENOTSUP,
+						 "thread %d of process %d has a descriptor table of its own (unshare or clone without CLONE_FILES): not supported",
+						 p->tids[i], p->pid);
+		for (int b = a + 1; b < c->nr; b++)
+			if (!p->zombie && !c->pc[b].zombie && syscall(SYS_kcmp, p->pid, c->pc[b].pid, KCMP_FILES, 0, 0) == 0)
+				return cryo_fail(e, c->pc[b].pid, "files", "", ENOTSUP,
+						 "processes %d and %d share one descriptor table (CLONE_FILES): not supported",
+						 p->pid, c->pc[b].pid);
+	}
+	return 0;
+}
+
 static int capture_all(struct capture *c, struct cryo_error *e)
 {
-	if (refuse_shared_address_spaces(c, e))
+	if (refuse_shared_address_spaces(c, e) || refuse_shared_descriptor_tables(c, e))
 		return -1;
 	/* again, frozen: no thread can have entered seccomp since the check */
 	for (int k = 0; k < c->nr; k++)
