@@ -3,6 +3,7 @@
 #include "cow.h"
 #include "error.h"
 #include "eventfds.h"
+#include "fdowners.h"
 #include "files.h"
 #include "image.h"
 #include "inject.h"
@@ -500,7 +501,8 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		if (interrupt_check(p->pid, e))
 			return -1;
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
-			      : capture_through_injection(p, e) || capture_from_outside(p, e))
+			      : capture_through_injection(p, e) || capture_from_outside(p, e) ||
+				fdowners_capture(&p->in[0], p->snap, e))
 			return -1;
 		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}

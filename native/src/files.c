@@ -12,6 +12,7 @@
 #include "inject.h"
 #include "memory.h"
 #include "rexec.h"
+#include "fdowners.h"
 
 #include <dirent.h>
 #include <linux/kcmp.h>
@@ -459,7 +460,7 @@ int files_link_tree(struct tree *t, struct cryo_error *e)
 {
 	for (int k = 0; k < t->nr; k++) {
 		for (int i = 0; i < t->procs[k].nr_fds; i++)
-			if (link_one(t, k, &t->procs[k].fds[i], e))
+			if (link_one(t, k, &t->procs[k].fds[i], e) || fdowners_link(t, &t->procs[k], &t->procs[k].fds[i], e))
 				return -1;
 		if (capture_mapped_files(t, k, e))
 			return -1;

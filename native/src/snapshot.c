@@ -4,6 +4,7 @@
 #include "inet.h"
 #include "fdtypes.h"
 #include "resources.h"
+#include "fdowners.h"
 #include "timers.h"
 
 #include <errno.h>
@@ -268,6 +269,9 @@ int snapshot_write_process(struct image_writer *w, const struct snapshot *s, str
 		at = rb_begin(&b, &s->fds[i].r, sizeof(s->fds[i].r));
 		rb_cstring(&b, s->fds[i].path);
 		rb_string(&b, s->fds[i].detail ? s->fds[i].detail : "", s->fds[i].detail_len);
+		struct cryo_fd_owner owner = s->fds[i].owner;
+		owner.size = sizeof(owner);
+		rb_put(&b, &owner, sizeof(owner));
 		rb_finish(&b, at);
 	}
 	return write_section(w, CRYO_SEC_FILES, &b, e);
@@ -561,13 +565,16 @@ static int read_fds(struct image_reader *r, struct snapshot *s, int k, struct cr
 		f.path = take_string(&rec, buf, NULL, "file path");
 		if (!rec.bad)
 			f.detail = take_string(&rec, buf, &f.detail_len, "file detail");
+		if (!rec.bad && remaining(&rec) >= sizeof(f.owner) &&    /* else an older file */
+		    !take(&rec, &f.owner, sizeof(f.owner), "descriptor owner") && f.owner.size < sizeof(f.owner))
+			bad(&rec, "descriptor owner");
 		if (rec.bad) {
 			free(f.path);
 			free(f.detail);
 			c.bad = 1;
 			break;
 		}
-		if (f.r.fd < 0 || f.r.fd > (1 << 20) || !fd_ops_of(f.r.kind) ||
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || !fd_ops_of(f.r.kind) || !fdowners_valid(&f) ||
 		    f.r.dup_of >= f.r.fd || f.r.dup_of < -1 || (s->nr_fds && f.r.fd <= s->fds[s->nr_fds - 1].r.fd)) {
 			free(f.path);
 			free(f.detail);

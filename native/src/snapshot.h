@@ -21,6 +21,7 @@ struct fd_rec {
 	char *path;
 	char *detail;               /* event descriptors: struct cryo_fd_eventfd ... */
 	uint32_t detail_len;
+	struct cryo_fd_owner owner; /* fdowners.c; all 0: none (or an older file) */
 };
 
 struct thread_rec {

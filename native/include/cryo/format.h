@@ -615,4 +615,19 @@ struct cryo_fd_proc {
 };
 _Static_assert(sizeof(struct cryo_fd_proc) == 8, "cryo_fd_proc is on disk");
 
+/* After the detail string of a FILES record (files from engine 0.1.x with
+ * descriptor owners; older ones end before it): whom the open file signals
+ * (F_SETOWN_EX, F_SETSIG; O_ASYNC is in open_flags) and its lease
+ * (F_SETLEASE).  The owner is a process, thread or process group of the
+ * tree, named by its process's PID in the image. */
+struct cryo_fd_owner {
+	uint32_t size;              /* sizeof(struct cryo_fd_owner): a reader skips what it does not know */
+	int32_t  owner_type;        /* F_OWNER_TID (0), F_OWNER_PID (1), F_OWNER_PGRP (2) */
+	int32_t  owner_pid;         /* 0: no owner; else the owner process (a group's leader) */
+	int32_t  owner_thread;      /* F_OWNER_TID: the index of that process's THREAD record */
+	int32_t  signal;            /* F_GETSIG: 0 is SIGIO */
+	uint32_t lease;             /* 0: none, 1: a read lease (F_RDLCK), 2: a write lease (F_WRLCK) */
+};
+_Static_assert(sizeof(struct cryo_fd_owner) == 24, "struct cryo_fd_owner is part of the file format");
+
 #endif
