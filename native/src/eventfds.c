@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef TFD_IOC_SET_TICKS
 #define TFD_IOC_SET_TICKS _IOW('T', 0, uint64_t)
@@ -213,10 +214,31 @@ static int watch_path(const char *line, char *path, size_t size)
 	return 0;
 }
 
+/* Events queued and not yet read would be lost (watches come back, events
+ * do not): counted on a copy of the descriptor, which reads nothing. */
+static int refuse_queued_events(pid_t pid, const struct fd_rec *f, struct cryo_error *e)
+{
+	int queued = 0, fd = proc_dup_fd(pid, f->r.fd, e);
+	if (fd < 0)
+		return -1;
+	int rc = ioctl(fd, FIONREAD, &queued);
+	close(fd);
+	if (rc < 0)
+		return cryo_fail_errno(e, pid, "files", "ioctl(FIONREAD)", "cannot count the events of inotify fd %d of process %d",
+				       f->r.fd, pid);
+	if (queued > 0)
+		return cryo_fail(e, pid, "files", "", ENOTSUP,
+				 "inotify fd %d of process %d has %d bytes of events not yet read, which a restart would lose: not supported",
+				 f->r.fd, pid, queued);
+	return 0;
+}
+
 static int capture_inotify(pid_t pid, struct fd_rec *f, const char *info, struct cryo_error *e)
 {
 	char *out = NULL;
 	size_t len = 0;
+	if (refuse_queued_events(pid, f, e))
+		return -1;
 	for (const char *at = strstr(info, "inotify wd:"); at; at = strstr(at + 11, "inotify wd:")) {
 		char path[PATH_MAX];
 		struct cryo_inotify_watch w = {0};
