@@ -17,6 +17,7 @@
 #include "sysv.h"
 #include "tcp.h"
 #include "threads.h"
+#include "seccomp.h"
 #include "timers.h"
 #include "tracer.h"
 
@@ -494,7 +495,8 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		return -1;
 	/* again, frozen: no thread can have entered seccomp since the check */
 	for (int k = 0; k < c->nr; k++)
-		if (!c->pc[k].zombie && process_refuse_seccomp(c->pc[k].pid, e))
+		if (!c->pc[k].zombie && (process_refuse_seccomp(c->pc[k].pid, e) ||
+					 seccomp_suspend(c->pc[k].pid, c->pc[k].tids, c->pc[k].nr_tids, e)))
 			return -1;
 	for (int k = 0; k < c->nr; k++) {
 		struct proc_capture *p = &c->pc[k];
@@ -502,7 +504,8 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 			return -1;
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e) ||
-				fdowners_capture(&p->in[0], p->snap, e))
+				fdowners_capture(&p->in[0], p->snap, e) ||
+				seccomp_capture(p->pid, p->tids, p->nr_tids, p->snap, e))
 			return -1;
 		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}
@@ -521,7 +524,7 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 		if (snapshot_write_process(&c->w, &c->tree.procs[k], e) ||
 		    memory_capture_pages(c->pc[k].pid, &c->tree.procs[k], &c->w, &n, e) ||
 		    snapshot_write_pagemap(&c->w, &c->tree.procs[k], e) ||
-		    timers_write(&c->w, &c->tree.procs[k], e))
+		    timers_write(&c->w, &c->tree.procs[k], e) || seccomp_write(&c->w, &c->tree.procs[k], e))
 			return -1;
 		bytes += n;
 	}

@@ -20,6 +20,7 @@
 #include "threads.h"
 #include "fdowners.h"
 #include "pathfds.h"
+#include "seccomp.h"
 #include "timers.h"
 #include "tracer.h"
 
@@ -879,6 +880,17 @@ static int restore_tree_fds(struct restore *R, struct cryo_error *e)
 	return rc;
 }
 
+/* The very last step in each thread: its seccomp filters (suspended while
+ * the tree stays traced, so nothing before the release is theirs to refuse). */
+static int restore_seccomp(struct restore *R, struct cryo_error *e)
+{
+	for (int k = 0; k < R->t->nr; k++)
+		if (R->t->procs[k].seccomp_len && R->b[k].nr &&
+		    seccomp_restore(R->b[k].tids, R->b[k].nr, &R->t->procs[k], BUILD_PTRACE_OPTIONS | PTRACE_O_TRACECLONE, e))
+			return -1;
+	return 0;
+}
+
 /* Each root is started by the restorer, then rebuilt with its descendants. */
 static int rebuild_roots(struct restore *R, struct cryo_error *e)
 {
@@ -959,7 +971,8 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		look_up_missing_groups(&t);
 	if (create_sysv_objects(&t, e))
 		goto out;
-	if (rebuild_roots(&R, e) || restore_tree_fds(&R, e) || close_pool(&t) || release_tree(&R, e)) {
+	if (rebuild_roots(&R, e) || restore_tree_fds(&R, e) || restore_seccomp(&R, e) || close_pool(&t) ||
+	    release_tree(&R, e)) {
 		kill_and_reap(&R);
 		goto out;
 	}

@@ -5,6 +5,7 @@
 #include "fdtypes.h"
 #include "resources.h"
 #include "fdowners.h"
+#include "seccomp.h"
 #include "timers.h"
 
 #include <errno.h>
@@ -39,6 +40,7 @@ void snapshot_free(struct snapshot *s)
 	free(s->shared);
 	free(s->guards);
 	free(s->timers);
+	free(s->seccomp);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -917,7 +919,7 @@ static int read_one(struct image_reader *r, struct snapshot *s, int k, int threa
 	memset(s, 0, sizeof(*s));
 	if ((k == 0 && read_info(r, s, e)) || read_process(r, s, k, e) || read_threads(r, s, thread_base, e) ||
 	    read_vmas(r, s, k, e) || read_fds(r, s, k, e) || read_pagemap(r, s, k, e) ||
-	    cow_read_ranges(r, s, k, e) || timers_read(r, s, k, e))
+	    cow_read_ranges(r, s, k, e) || timers_read(r, s, k, e) || seccomp_read(r, s, k, e))
 		return -1;
 	return 0;
 }

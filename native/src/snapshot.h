@@ -61,6 +61,8 @@ struct snapshot {
 	size_t nr_guards;
 	struct cryo_posix_timer *timers;          /* timers.c */
 	int nr_timers;
+	char *seccomp;                            /* seccomp.c: the SECCOMP section's payload */
+	size_t seccomp_len;
 };
 
 struct pipe_rec {

@@ -630,4 +630,26 @@ struct cryo_fd_owner {
 };
 _Static_assert(sizeof(struct cryo_fd_owner) == 24, "struct cryo_fd_owner is part of the file format");
 
+enum {
+	CRYO_SEC_SECCOMP = 19,      /* one per process, in process order: per thread with filters, struct cryo_seccomp_thread + its filters */
+};
+
+/* The seccomp filters (SECCOMP_MODE_FILTER) of one thread, oldest first:
+ * each a struct cryo_seccomp_filter and its nr_insns BPF instructions
+ * (struct sock_filter, 8 bytes each).  Installed again in that thread after
+ * every other step of the restart. */
+struct cryo_seccomp_thread {
+	uint32_t record_size;
+	uint32_t thread;            /* the index of its THREAD record */
+	uint32_t nr_filters;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_seccomp_thread) == 16, "struct cryo_seccomp_thread is part of the file format");
+
+struct cryo_seccomp_filter {
+	uint32_t flags;             /* SECCOMP_FILTER_FLAG_LOG (PTRACE_SECCOMP_GET_METADATA) */
+	uint32_t nr_insns;          /* 1 to 4096 (BPF_MAXINSNS) */
+};
+_Static_assert(sizeof(struct cryo_seccomp_filter) == 8, "struct cryo_seccomp_filter is part of the file format");
+
 #endif
