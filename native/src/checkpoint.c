@@ -3,6 +3,7 @@
 #include "cow.h"
 #include "error.h"
 #include "eventfds.h"
+#include "fdowners.h"
 #include "files.h"
 #include "image.h"
 #include "inject.h"
@@ -16,6 +17,8 @@
 #include "sysv.h"
 #include "tcp.h"
 #include "threads.h"
+#include "seccomp.h"
+#include "timers.h"
 #include "tracer.h"
 
 #include <dirent.h>
@@ -205,7 +208,8 @@ static int capture_through_injection(struct proc_capture *c, struct cryo_error *
 		int rc = threads_capture(&c->in[i], c->scratch, &s->threads[i], e) ||
 			 (i == 0 && (signals_capture_actions(&c->in[0], c->scratch, s, e) ||
 				     process_capture(&c->in[0], c->scratch, s, e) ||
-				     eventfds_settle_timers(&c->in[0], c->scratch, e)));
+				     eventfds_settle_timers(&c->in[0], c->scratch, e) ||
+				     timers_capture(&c->in[0], c->scratch, c->tids, c->nr_tids, s, e)));
 		if (scratch_end(c, rc ? &ignored : e) || rc)
 			return -1;
 	}
@@ -464,20 +468,44 @@ static int refuse_shared_address_spaces(const struct capture *c, struct cryo_err
 	return 0;
 }
 
+/* A descriptor table shared by two processes (clone with CLONE_FILES), or
+ * a thread with a table of its own (clone without it, unshare(CLONE_FILES)),
+ * would come back as one table per process: refuse. */
+static int refuse_shared_descriptor_tables(const struct capture *c, struct cryo_error *e)
+{
+	for (int a = 0; a < c->nr; a++) {
+		const struct proc_capture *p = &c->pc[a];
+		for (int i = 1; !p->zombie && i < p->nr_tids; i++)
+			if (syscall(SYS_kcmp, p->pid, p->tids[i], KCMP_FILES, 0, 0) != 0)
+				return cryo_fail(e, p->pid, "files", "", ENOTSUP,
+						 "thread %d of process %d has a descriptor table of its own (unshare or clone without CLONE_FILES): not supported",
+						 p->tids[i], p->pid);
+		for (int b = a + 1; b < c->nr; b++)
+			if (!p->zombie && !c->pc[b].zombie && syscall(SYS_kcmp, p->pid, c->pc[b].pid, KCMP_FILES, 0, 0) == 0)
+				return cryo_fail(e, c->pc[b].pid, "files", "", ENOTSUP,
+						 "processes %d and %d share one descriptor table (CLONE_FILES): not supported",
+						 p->pid, c->pc[b].pid);
+	}
+	return 0;
+}
+
 static int capture_all(struct capture *c, struct cryo_error *e)
 {
-	if (refuse_shared_address_spaces(c, e))
+	if (refuse_shared_address_spaces(c, e) || refuse_shared_descriptor_tables(c, e))
 		return -1;
 	/* again, frozen: no thread can have entered seccomp since the check */
 	for (int k = 0; k < c->nr; k++)
-		if (!c->pc[k].zombie && process_refuse_seccomp(c->pc[k].pid, e))
+		if (!c->pc[k].zombie && (process_refuse_seccomp(c->pc[k].pid, e) ||
+					 seccomp_suspend(c->pc[k].pid, c->pc[k].tids, c->pc[k].nr_tids, e)))
 			return -1;
 	for (int k = 0; k < c->nr; k++) {
 		struct proc_capture *p = &c->pc[k];
 		if (interrupt_check(p->pid, e))
 			return -1;
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
-			      : capture_through_injection(p, e) || capture_from_outside(p, e))
+			      : capture_through_injection(p, e) || capture_from_outside(p, e) ||
+				fdowners_capture(&p->in[0], p->snap, e) ||
+				seccomp_capture(p->pid, p->tids, p->nr_tids, p->snap, e))
 			return -1;
 		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}
@@ -495,7 +523,8 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 		uint64_t n = 0;
 		if (snapshot_write_process(&c->w, &c->tree.procs[k], e) ||
 		    memory_capture_pages(c->pc[k].pid, &c->tree.procs[k], &c->w, &n, e) ||
-		    snapshot_write_pagemap(&c->w, &c->tree.procs[k], e))
+		    snapshot_write_pagemap(&c->w, &c->tree.procs[k], e) ||
+		    timers_write(&c->w, &c->tree.procs[k], e) || seccomp_write(&c->w, &c->tree.procs[k], e))
 			return -1;
 		bytes += n;
 	}

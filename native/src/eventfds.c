@@ -5,6 +5,7 @@
 #include "proc.h"
 
 #include <dirent.h>
+#include <linux/kcmp.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <limits.h>
@@ -20,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef TFD_IOC_SET_TICKS
 #define TFD_IOC_SET_TICKS _IOW('T', 0, uint64_t)
@@ -84,9 +86,46 @@ static int capture_signalfd(pid_t pid, struct fd_rec *f, const char *info, struc
 	return set_detail(f, &d, sizeof(d), pid, e);
 }
 
+/* Is the file epoll set epfd of pid registered as (tfd, the toff-th such entry) open as fd in pid? */
+static int registered_file_is(pid_t pid, int epfd, int tfd, int toff, int fd)
+{
+	struct kcmp_epoll_slot slot = { .efd = (uint32_t)epfd, .tfd = (uint32_t)tfd, .toff = (uint32_t)toff };
+	return syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, fd, (unsigned long)&slot) == 0;
+}
+
+/* An entry names the open file it was registered with, by the number it had
+ * then: if that number is closed now, or another file, the descriptor
+ * that still holds the file (a dup kept when the first was closed) stands
+ * for it; -1 if no descriptor holds it any more. */
+static int fd_holding_target(pid_t pid, int epfd, int tfd, int toff)
+{
+	if (registered_file_is(pid, epfd, tfd, toff, tfd))
+		return tfd;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	DIR *d = opendir(path);
+	int found = -1;
+	for (struct dirent *de; d && found < 0 && (de = readdir(d));)
+		if (de->d_name[0] != '.' && registered_file_is(pid, epfd, tfd, toff, atoi(de->d_name)))
+			found = atoi(de->d_name);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* How many of the first n entries were registered with number tfd. */
+static int earlier_with_number(size_t n, const int *numbers, int tfd)
+{
+	int k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += numbers[i] == tfd;
+	return k;
+}
+
 static int capture_epoll(pid_t pid, struct fd_rec *f, const char *info, struct cryo_error *e)
 {
 	struct cryo_epoll_target *t = NULL;
+	int *numbers = NULL;        /* the numbers the entries were registered with */
 	size_t n = 0;
 	for (const char *at = strstr(info, "tfd:"); at; at = strstr(at + 4, "tfd:")) {
 		int tfd;
@@ -95,13 +134,28 @@ static int capture_epoll(pid_t pid, struct fd_rec *f, const char *info, struct c
 		if (sscanf(at, "tfd: %d events: %x data: %llx", &tfd, &events, &data) != 3)
 			continue;
 		struct cryo_epoll_target *grown = realloc(t, (n + 1) * sizeof(*t));
-		if (!grown) {
+		int *more = realloc(numbers, (n + 1) * sizeof(*numbers));
+		if (more)
+			numbers = more;
+		if (grown)
+			t = grown;
+		if (!grown || !more) {
 			free(t);
+			free(numbers);
 			return cryo_fail(e, pid, "files", "malloc", ENOMEM, "out of memory");
 		}
-		t = grown;
-		t[n++] = (struct cryo_epoll_target){ tfd, events, data };
+		int holder = fd_holding_target(pid, f->r.fd, tfd, earlier_with_number(n, numbers, tfd));
+		numbers[n] = tfd;
+		if (holder < 0) {
+			free(t);
+			free(numbers);
+			return cryo_fail(e, pid, "files", "", ENOTSUP,
+					 "epoll fd %d of process %d watches a file (registered as fd %d) that no descriptor holds any more: not supported",
+					 f->r.fd, pid, tfd);
+		}
+		t[n++] = (struct cryo_epoll_target){ holder, events, data };
 	}
+	free(numbers);
 	f->r.kind = CRYO_FD_EPOLL;
 	int rc = set_detail(f, t, n * sizeof(*t), pid, e);
 	free(t);
@@ -160,10 +214,31 @@ static int watch_path(const char *line, char *path, size_t size)
 	return 0;
 }
 
+/* Events queued and not yet read would be lost (watches come back, events
+ * do not): counted on a copy of the descriptor, which reads nothing. */
+static int refuse_queued_events(pid_t pid, const struct fd_rec *f, struct cryo_error *e)
+{
+	int queued = 0, fd = proc_dup_fd(pid, f->r.fd, e);
+	if (fd < 0)
+		return -1;
+	int rc = ioctl(fd, FIONREAD, &queued);
+	close(fd);
+	if (rc < 0)
+		return cryo_fail_errno(e, pid, "files", "ioctl(FIONREAD)", "cannot count the events of inotify fd %d of process %d",
+				       f->r.fd, pid);
+	if (queued > 0)
+		return cryo_fail(e, pid, "files", "", ENOTSUP,
+				 "inotify fd %d of process %d has %d bytes of events not yet read, which a restart would lose: not supported",
+				 f->r.fd, pid, queued);
+	return 0;
+}
+
 static int capture_inotify(pid_t pid, struct fd_rec *f, const char *info, struct cryo_error *e)
 {
 	char *out = NULL;
 	size_t len = 0;
+	if (refuse_queued_events(pid, f, e))
+		return -1;
 	for (const char *at = strstr(info, "inotify wd:"); at; at = strstr(at + 11, "inotify wd:")) {
 		char path[PATH_MAX];
 		struct cryo_inotify_watch w = {0};

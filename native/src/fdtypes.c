@@ -9,6 +9,7 @@
  * link, before anything by file type; a memfd or deleted file is saved by
  * content before a file by reference. */
 static const struct fd_ops *const fd_kinds[] = {
+	&pidfd_fd_ops, &proc_fd_ops, &opath_fd_ops,     /* before files by path: /proc files and O_PATH ones are files too */
 	&eventfd_fd_ops, &timerfd_fd_ops, &signalfd_fd_ops, &epoll_fd_ops, &inotify_fd_ops,
 	&shmem_fd_ops,
 	&regular_fd_ops,
@@ -47,7 +48,7 @@ int fdtypes_classify(pid_t pid, struct fd_rec *f, const struct stat *st, struct 
 static int needs_memory(const struct fd_rec *f)
 {
 	const struct fd_ops *ops = fd_ops_of(f->r.kind);
-	return ops && ops->needs_memory;
+	return ops && ops->needs_memory && !ops->after_tree;
 }
 
 int fdtypes_restore_after_memory(struct rexec *x, const struct fd_restore *c, const struct snapshot *s,

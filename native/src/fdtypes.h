@@ -48,6 +48,11 @@ struct fd_ops {
 	 * other descriptors or files (epoll sets, inotify watches, locks) for
 	 * s->fds[i].  NULL: nothing. */
 	int (*complete)(struct rexec *x, const struct fd_restore *c, const struct snapshot *s, int i, struct cryo_error *e);
+	/* 1: made once every process of the tree exists, it and its dups, by
+	 * its own file (pidfds.c, pathfds.c: it names a process of the tree);
+	 * set with needs_memory, restore unused.  Such a descriptor is an open
+	 * file of its own even if inherited across fork. */
+	int after_tree;
 };
 
 /* The ops of kind, or NULL if no such kind. */
@@ -67,5 +72,6 @@ extern const struct fd_ops socket_fd_ops, closed_socket_fd_ops, unix_bound_fd_op
 extern const struct fd_ops tcp_fd_ops;
 extern const struct fd_ops net_socket_fd_ops;
 extern const struct fd_ops eventfd_fd_ops, timerfd_fd_ops, signalfd_fd_ops, epoll_fd_ops, inotify_fd_ops;
+extern const struct fd_ops pidfd_fd_ops, proc_fd_ops, opath_fd_ops;
 
 #endif

@@ -12,6 +12,7 @@
 #include "inject.h"
 #include "memory.h"
 #include "rexec.h"
+#include "fdowners.h"
 
 #include <dirent.h>
 #include <linux/kcmp.h>
@@ -401,9 +402,11 @@ static int link_shmem(struct tree *t, int k, struct fd_rec *f, struct cryo_error
 static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
 {
 	struct snapshot *s = &t->procs[k];
-	if (!tree_is_root(t, s) && f->r.dup_of < 0)
-		find_inherited(tree_find(t, s->proc.ppid), s, f);
 	const struct fd_ops *ops = fd_ops_of(f->r.kind);
+	/* a kind made once the whole tree exists is an open file of its own, even if inherited */
+	if (!tree_is_root(t, s) && f->r.dup_of < 0 && !(ops && ops->after_tree))
+		find_inherited(tree_find(t, s->proc.ppid), s, f);
+	ops = fd_ops_of(f->r.kind);
 	if (!ops)
 		return cryo_fail(e, s->proc.pid, "files", "", ENOTSUP,
 				 "fd %d of process %d is %s: Cryo cannot save this kind of file yet", f->r.fd, s->proc.pid, f->path);
@@ -457,7 +460,7 @@ int files_link_tree(struct tree *t, struct cryo_error *e)
 {
 	for (int k = 0; k < t->nr; k++) {
 		for (int i = 0; i < t->procs[k].nr_fds; i++)
-			if (link_one(t, k, &t->procs[k].fds[i], e))
+			if (link_one(t, k, &t->procs[k].fds[i], e) || fdowners_link(t, &t->procs[k], &t->procs[k].fds[i], e))
 				return -1;
 		if (capture_mapped_files(t, k, e))
 			return -1;

@@ -26,8 +26,10 @@ static int parse_lock(const char *line, struct cryo_lock *l)
 		l->kind = CRYO_LOCK_POSIX;
 	else if (!strcmp(kind, "OFDLCK"))
 		l->kind = CRYO_LOCK_OFD;
+	else if (!strcmp(kind, "LEASE") && strstr(line, " ACTIVE "))
+		return 0;           /* a lease not being broken: fdowners.c (F_GETLEASE) */
 	else
-		return -1;          /* leases, delegations */
+		return -1;          /* leases being broken, delegations */
 	l->write = !strcmp(mode, "WRITE");
 	l->start = start;
 	l->len = strcmp(end, "EOF") ? atoll(end) - start + 1 : 0;
@@ -48,7 +50,7 @@ int locks_capture(pid_t pid, struct fd_rec *f, struct cryo_error *e)
 		if (ok < 0) {
 			free(info);
 			free(locks);
-			return cryo_fail(e, pid, "files", "", ENOTSUP, "fd %d of process %d holds a lease on %s: not supported",
+			return cryo_fail(e, pid, "files", "", ENOTSUP, "fd %d of process %d holds a lease being broken (or a delegation) on %s: not supported",
 					 f->r.fd, pid, f->path);
 		}
 		if (!ok)

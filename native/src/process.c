@@ -218,14 +218,15 @@ int process_refuse_seccomp(pid_t pid, struct cryo_error *e)
 	for (int i = 0; i < nr && !rc; i++) {
 		int mode = seccomp_mode_of(pid, tids[i]);
 		/* strict mode kills a thread at its first injected syscall; a filter
-		 * may kill or refuse them, and is not restored */
+		 * may kill or refuse them unless root suspends it (seccomp.c) */
 		if (mode == 1)
 			rc = cryo_fail(e, pid, "seccomp", "", ENOTSUP,
 				       "process %d (thread %d) runs under SECCOMP_MODE_STRICT: cannot be checkpointed, refused",
 				       pid, tids[i]);
-		else if (mode == 2)
-			rc = cryo_fail(e, pid, "seccomp", "", ENOTSUP,
-				       "process %d (thread %d) runs under a seccomp filter: not supported, refused", pid, tids[i]);
+		else if (mode == 2 && geteuid() != 0)
+			rc = cryo_fail(e, pid, "seccomp", "", EPERM,
+				       "process %d (thread %d) runs under a seccomp filter, which only root can checkpoint: refused",
+				       pid, tids[i]);
 	}
 	free(tids);
 	return rc;

@@ -18,6 +18,10 @@
 #include "sysv.h"
 #include "snapshot.h"
 #include "threads.h"
+#include "fdowners.h"
+#include "pathfds.h"
+#include "seccomp.h"
+#include "timers.h"
 #include "tracer.h"
 
 #include <errno.h>
@@ -32,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -687,6 +692,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	    close_own_pool(b, R->t, e) ||
 	    signals_restore_pending(b->in, b->scratch, s, e) ||
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
+	    timers_restore(b->in, b->nr, b->scratch, s, e) ||
 	    process_restore_attrs(b->in, b->nr, b->scratch, s, !R->in_userns, e) ||
 	    restore_parent_death_signal(R, k, e) ||
 	    memory_finish(&b->in[0], s, b->scratch, e))
@@ -817,6 +823,74 @@ static int choose_pid_namespace(struct restore *R, int verbose, struct cryo_erro
 	return 0;
 }
 
+/* The descriptors of process k that name processes of the tree (pidfds,
+ * their /proc files, owners of open files) and O_PATH ones, every process
+ * now existing: through an injector of its own (the process has its
+ * registers back already), with two pages of scratch memory for the paths. */
+static int restore_late_fds(struct restore *R, int k, const struct pid_now *now, pid_t *const *tids,
+			    struct cryo_error *e)
+{
+	const struct snapshot *s = &R->t->procs[k];
+	struct injector in;
+	long scratch;
+	int late = 0;
+	for (int i = 0; i < s->nr_fds; i++)
+		late |= pathfds_is_late_kind(s->fds[i].r.kind) || fdowners_wanted(&s->fds[i]);
+	if (!late || s->proc.state == CRYO_PROCESS_ZOMBIE)
+		return 0;
+	if (injector_prepare(&in, R->b[k].pid, 0, e) ||
+	    injector_call(&in, "files", "mmap", "map a scratch page in process", SYS_mmap, 0, 8192, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &scratch, e))
+		return -1;
+	return pidfds_restore(&in, s, now, R->t->nr, e) ||
+	       pathfds_restore(&in, (uint64_t)scratch, s, now, R->t->nr, relocate, e) ||
+	       fdowners_restore(&in, (uint64_t)scratch, s, R->t, now, tids, e) ||
+	       injector_call(&in, "files", "munmap", "unmap a scratch page in process", SYS_munmap, scratch, 8192, 0, 0, 0, 0,
+			     NULL, e) ? -1 : 0;
+}
+
+/* Thread i of process k as the tree's processes see it. */
+static pid_t tid_in_tree(const struct restore *R, int k, int i)
+{
+	const struct snapshot *s = &R->t->procs[k];
+	return s->proc.ns_depth ? s->threads[i].r.ns_tid : R->restore_pid ? s->threads[i].r.tid : R->b[k].tids[i];
+}
+
+static int restore_tree_fds(struct restore *R, struct cryo_error *e)
+{
+	int nr = R->t->nr > 0 ? R->t->nr : 1, rc = 0;
+	struct pid_now *now = calloc((size_t)nr, sizeof(*now));
+	pid_t **tids = calloc((size_t)nr, sizeof(*tids));
+	for (int k = 0; now && tids && k < R->t->nr && !rc; k++) {
+		const struct cryo_process *p = &R->t->procs[k].proc;
+		now[k] = (struct pid_now){ p->pid, p->ns_depth ? p->ns_pid : R->restore_pid ? p->pid : R->b[k].pid, R->b[k].pid };
+		if (R->b[k].nr && !(tids[k] = calloc((size_t)R->b[k].nr, sizeof(pid_t))))
+			rc = -1;
+		for (int i = 0; tids[k] && i < R->b[k].nr; i++)
+			tids[k][i] = tid_in_tree(R, k, i);
+	}
+	if (!now || !tids || rc)
+		rc = cryo_fail(e, 0, "files", "malloc", ENOMEM, "out of memory");
+	for (int k = 0; k < R->t->nr && !rc; k++)
+		rc = restore_late_fds(R, k, now, tids, e);
+	for (int k = 0; tids && k < R->t->nr; k++)
+		free(tids[k]);
+	free(tids);
+	free(now);
+	return rc;
+}
+
+/* The very last step in each thread: its seccomp filters (suspended while
+ * the tree stays traced, so nothing before the release is theirs to refuse). */
+static int restore_seccomp(struct restore *R, struct cryo_error *e)
+{
+	for (int k = 0; k < R->t->nr; k++)
+		if (R->t->procs[k].seccomp_len && R->b[k].nr &&
+		    seccomp_restore(R->b[k].tids, R->b[k].nr, &R->t->procs[k], BUILD_PTRACE_OPTIONS | PTRACE_O_TRACECLONE, e))
+			return -1;
+	return 0;
+}
+
 /* Each root is started by the restorer, then rebuilt with its descendants. */
 static int rebuild_roots(struct restore *R, struct cryo_error *e)
 {
@@ -897,7 +971,8 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		look_up_missing_groups(&t);
 	if (create_sysv_objects(&t, e))
 		goto out;
-	if (rebuild_roots(&R, e) || close_pool(&t) || release_tree(&R, e)) {
+	if (rebuild_roots(&R, e) || restore_tree_fds(&R, e) || restore_seccomp(&R, e) || close_pool(&t) ||
+	    release_tree(&R, e)) {
 		kill_and_reap(&R);
 		goto out;
 	}

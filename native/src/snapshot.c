@@ -4,6 +4,9 @@
 #include "inet.h"
 #include "fdtypes.h"
 #include "resources.h"
+#include "fdowners.h"
+#include "seccomp.h"
+#include "timers.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +39,8 @@ void snapshot_free(struct snapshot *s)
 	free(s->runs);
 	free(s->shared);
 	free(s->guards);
+	free(s->timers);
+	free(s->seccomp);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -248,6 +253,7 @@ int snapshot_write_process(struct image_writer *w, const struct snapshot *s, str
 		rb_put(&b, t->xstate, t->r.xstate_size);
 		rb_pad8(&b);
 		rb_put(&b, t->pending, (size_t)t->r.nr_pending * SIGINFO_BYTES);
+		rb_put(&b, t->name, sizeof(struct cryo_thread_name));
 		rb_finish(&b, at);
 		if (write_section(w, CRYO_SEC_THREAD, &b, e))
 			return -1;
@@ -265,6 +271,9 @@ int snapshot_write_process(struct image_writer *w, const struct snapshot *s, str
 		at = rb_begin(&b, &s->fds[i].r, sizeof(s->fds[i].r));
 		rb_cstring(&b, s->fds[i].path);
 		rb_string(&b, s->fds[i].detail ? s->fds[i].detail : "", s->fds[i].detail_len);
+		struct cryo_fd_owner owner = s->fds[i].owner;
+		owner.size = sizeof(owner);
+		rb_put(&b, &owner, sizeof(owner));
 		rb_finish(&b, at);
 	}
 	return write_section(w, CRYO_SEC_FILES, &b, e);
@@ -490,6 +499,10 @@ static int read_threads(struct image_reader *r, struct snapshot *s, int base, st
 				take(&rec, t->pending, (size_t)n * SIGINFO_BYTES, "thread pending signals");
 			if (!rec.bad && (!t->xstate || (n && !t->pending)))
 				bad(&rec, "out of memory");
+			if (!rec.bad && remaining(&rec) >= sizeof(struct cryo_thread_name)) {   /* else an older file */
+				take(&rec, t->name, sizeof(struct cryo_thread_name), "thread name");
+				t->name[sizeof(t->name) - 1] = 0;
+			}
 		}
 		free(buf);
 		if (c.bad || rec.bad)
@@ -554,13 +567,16 @@ static int read_fds(struct image_reader *r, struct snapshot *s, int k, struct cr
 		f.path = take_string(&rec, buf, NULL, "file path");
 		if (!rec.bad)
 			f.detail = take_string(&rec, buf, &f.detail_len, "file detail");
+		if (!rec.bad && remaining(&rec) >= sizeof(f.owner) &&    /* else an older file */
+		    !take(&rec, &f.owner, sizeof(f.owner), "descriptor owner") && f.owner.size < sizeof(f.owner))
+			bad(&rec, "descriptor owner");
 		if (rec.bad) {
 			free(f.path);
 			free(f.detail);
 			c.bad = 1;
 			break;
 		}
-		if (f.r.fd < 0 || f.r.fd > (1 << 20) || !fd_ops_of(f.r.kind) ||
+		if (f.r.fd < 0 || f.r.fd > (1 << 20) || !fd_ops_of(f.r.kind) || !fdowners_valid(&f) ||
 		    f.r.dup_of >= f.r.fd || f.r.dup_of < -1 || (s->nr_fds && f.r.fd <= s->fds[s->nr_fds - 1].r.fd)) {
 			free(f.path);
 			free(f.detail);
@@ -903,7 +919,7 @@ static int read_one(struct image_reader *r, struct snapshot *s, int k, int threa
 	memset(s, 0, sizeof(*s));
 	if ((k == 0 && read_info(r, s, e)) || read_process(r, s, k, e) || read_threads(r, s, thread_base, e) ||
 	    read_vmas(r, s, k, e) || read_fds(r, s, k, e) || read_pagemap(r, s, k, e) ||
-	    cow_read_ranges(r, s, k, e))
+	    cow_read_ranges(r, s, k, e) || timers_read(r, s, k, e) || seccomp_read(r, s, k, e))
 		return -1;
 	return 0;
 }

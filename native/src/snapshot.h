@@ -21,12 +21,14 @@ struct fd_rec {
 	char *path;
 	char *detail;               /* event descriptors: struct cryo_fd_eventfd ... */
 	uint32_t detail_len;
+	struct cryo_fd_owner owner; /* fdowners.c; all 0: none (or an older file) */
 };
 
 struct thread_rec {
 	struct cryo_thread r;
 	uint8_t *xstate;
 	siginfo_t *pending;
+	char name[16];              /* its comm; "" if the file has none: the process's */
 };
 
 struct snapshot {
@@ -57,6 +59,10 @@ struct snapshot {
 	size_t nr_shared;
 	struct cryo_page_range *guards;           /* CRYO_RANGE_GUARD */
 	size_t nr_guards;
+	struct cryo_posix_timer *timers;          /* timers.c */
+	int nr_timers;
+	char *seccomp;                            /* seccomp.c: the SECCOMP section's payload */
+	size_t seccomp_len;
 };
 
 struct pipe_rec {

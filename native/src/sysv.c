@@ -1,5 +1,9 @@
 #include "sysv.h"
 #include "resources.h"
+#include <linux/kcmp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include "error.h"
 
 #include <errno.h>
@@ -242,9 +246,60 @@ static int save_queue(struct tree *t, const char *line, struct cryo_error *e)
 	return 0;
 }
 
+/* A process of no undo list, for kcmp to compare with: a child sharing our
+ * memory (nothing copied, even from a JVM) that only waits to be killed. */
+static int reference_child(void *unused)
+{
+	for (;;)
+		syscall(SYS_pause);
+	return 0;
+}
+
+static int has_undo_list(pid_t pid, pid_t reference)
+{
+	return syscall(SYS_kcmp, pid, reference, KCMP_SYSVSEM, 0, 0) > 0;
+}
+
+/*
+ * Semaphore undo adjustments (SEM_UNDO) are not kept, and no interface shows
+ * them: what kcmp can tell is whether a process has an undo list at all.
+ * A single-threaded process has one only if it used SEM_UNDO (or was made
+ * with CLONE_SYSVSEM): it is refused.  Every process that ever created a
+ * thread has one (pthread_create shares it with CLONE_SYSVSEM), so in a
+ * multi-threaded process undo adjustments cannot be seen, and are lost
+ * (README).
+ */
+static int refuse_semaphore_undo(const struct tree *t, struct cryo_error *e)
+{
+	enum { STACK = 16384 };
+	char *stack = NULL;
+	pid_t reference = 0;
+	int rc = 0;
+	for (int k = 0; k < t->nr && !rc; k++) {
+		const struct snapshot *s = &t->procs[k];
+		if (s->proc.state == CRYO_PROCESS_ZOMBIE || s->nr_threads != 1)
+			continue;
+		if (!reference && (!(stack = aligned_alloc(64, STACK)) ||
+				   (reference = clone(reference_child, stack + STACK, CLONE_VM | SIGCHLD, NULL)) < 0)) {
+			free(stack);
+			return cryo_fail_errno(e, s->proc.pid, "System V semaphores", "clone", "cannot look for semaphore undo lists");
+		}
+		if (has_undo_list(s->proc.pid, reference))
+			rc = cryo_fail(e, s->proc.pid, "System V semaphores", "", ENOTSUP,
+				       "process %d has System V semaphore undo adjustments (SEM_UNDO), which a restart would lose: not supported",
+				       s->proc.pid);
+	}
+	if (reference > 0) {
+		kill(reference, SIGKILL);
+		waitpid(reference, NULL, 0);
+	}
+	free(stack);
+	return rc;
+}
+
 int sysv_capture_sem(struct tree *t, struct cryo_error *e)
 {
-	return each_line("sem", save_semaphores, t, e);
+	return refuse_semaphore_undo(t, e) || each_line("sem", save_semaphores, t, e) ? -1 : 0;
 }
 
 int sysv_capture_msg(struct tree *t, struct cryo_error *e)

@@ -87,6 +87,17 @@ static int capture_altstack(struct injector *in, uint64_t scratch, struct cryo_t
 	return 0;
 }
 
+/* Exactly the kernel's 16 bytes (the comm file would add a newline to a name that may hold one). */
+static int capture_name(struct injector *in, uint64_t scratch, struct thread_rec *t, struct cryo_error *e)
+{
+	if (injector_call(in, "thread name", "prctl(PR_GET_NAME)", "read the name of thread", SYS_prctl, PR_GET_NAME,
+			  (long)scratch, 0, 0, 0, 0, NULL, e) ||
+	    memory_peek(in->pid, scratch, t->name, sizeof(t->name), e))
+		return -1;
+	t->name[sizeof(t->name) - 1] = 0;
+	return 0;
+}
+
 int threads_capture(struct injector *in, uint64_t scratch, struct thread_rec *t, struct cryo_error *e)
 {
 	pid_t tid = in->pid;
@@ -107,6 +118,7 @@ int threads_capture(struct injector *in, uint64_t scratch, struct thread_rec *t,
 	t->r.xstate_size = (uint32_t)xsize;
 	return capture_rseq(tid, &t->r, e) || capture_robust_list(tid, &t->r, e) ||
 	       capture_tid_address(in, scratch, &t->r, e) || capture_altstack(in, scratch, &t->r, e) ||
+	       capture_name(in, scratch, t, e) ||
 	       signals_capture_pending(tid, 0, &t->pending, &t->r.nr_pending, e) ? -1 : 0;
 }
 
@@ -134,6 +146,10 @@ int threads_restore_kernel_links(struct injector *in, uint64_t scratch, const st
 		return -1;
 	if (r->rseq_addr && r->rseq_len &&
 	    remote_call(in, "rseq", "rseq registration", SYS_rseq, (long)r->rseq_addr, r->rseq_len, 0, r->rseq_sig, e))
+		return -1;
+	/* a new thread has its leader's name; a file without names leaves it so */
+	if (t->name[0] && (memory_poke(in->pid, scratch, t->name, sizeof(t->name), e) ||
+			   remote_call(in, "prctl(PR_SET_NAME)", "thread name", SYS_prctl, PR_SET_NAME, (long)scratch, 0, 0, e)))
 		return -1;
 	return 0;
 }

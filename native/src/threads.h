@@ -1,5 +1,5 @@
 /* Per-thread state: registers, extended FPU state, blocked mask, pending
- * signals, rseq, robust futex list, clear-tid address. */
+ * signals, rseq, robust futex list, clear-tid address, name. */
 #ifndef CRYO_THREADS_H
 #define CRYO_THREADS_H
 
@@ -11,7 +11,7 @@
 int threads_capture(struct injector *in, uint64_t scratch, struct thread_rec *t, struct cryo_error *e);
 
 /* Through the thread's injector, after the address space is back: robust
- * list, clear-tid address, rseq, alternate signal stack. */
+ * list, clear-tid address, rseq, alternate signal stack, name. */
 int threads_restore_kernel_links(struct injector *in, uint64_t scratch, const struct thread_rec *t,
 				 struct cryo_error *e);
 /* Registers last: an interrupted syscall is set to restart as the kernel

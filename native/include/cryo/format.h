@@ -557,4 +557,99 @@ struct cryo_fd_memfd {
 };
 _Static_assert(sizeof(struct cryo_fd_memfd) == 8, "cryo_fd_memfd is on disk");
 
+/* ---- Thread names, POSIX timers, pidfds, /proc files, descriptor owners ---- */
+
+/* After the pending siginfos of a THREAD record (files from engine 0.1.x
+ * with thread names; older ones end before it, and their threads keep the
+ * process's name): the thread's name, /proc/PID/task/TID/comm. */
+struct cryo_thread_name {
+	char name[16];              /* NUL-padded, as PR_GET_NAME gives it */
+};
+_Static_assert(sizeof(struct cryo_thread_name) == 16, "struct cryo_thread_name is part of the file format");
+
+enum {
+	CRYO_SEC_POSIX_TIMERS = 18, /* sequence of struct cryo_posix_timer; one per process, in process order */
+};
+
+/* A POSIX timer (timer_create) of a process, from /proc/PID/timers and an
+ * injected timer_gettime: it comes back with the same id (Linux 6.17+,
+ * PR_TIMER_CREATE_RESTORE_IDS), the same signal and value, armed with the
+ * time it had left and its interval.  The overrun count of a signal
+ * already delivered is not kept. */
+struct cryo_posix_timer {
+	uint32_t record_size;
+	int32_t  id;                /* the timer_t the process holds */
+	int32_t  clockid;           /* CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI, the _ALARM ones, or the process's CPU clock (-6) */
+	int32_t  notify;            /* SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID | SIGEV_SIGNAL */
+	int32_t  signo;
+	int32_t  thread;            /* SIGEV_THREAD_ID: the index of the THREAD record it signals, else -1 */
+	uint64_t sigval;            /* sigev_value */
+	int64_t  value_sec, value_nsec;         /* time left until it expires (0, 0: disarmed) */
+	int64_t  interval_sec, interval_nsec;
+};
+_Static_assert(sizeof(struct cryo_posix_timer) == 64, "struct cryo_posix_timer is part of the file format");
+
+enum {
+	CRYO_FD_PIDFD = 23,         /* a pidfd of a process of the tree; detail: struct cryo_fd_pidfd */
+	CRYO_FD_PROC  = 24,         /* a /proc file of a process of the tree, or one of its namespaces; detail: struct cryo_fd_proc + the path below /proc/PID */
+	CRYO_FD_OPATH = 25,         /* an O_PATH descriptor (of a file, directory, symbolic link ...): reopened by path */
+};
+
+/* The detail of a pidfd: the process it refers to (its PID at checkpoint
+ * time, a process of the tree).  It is opened again (pidfd_open, with
+ * PIDFD_NONBLOCK if the open file had O_NONBLOCK) once the whole tree
+ * exists; one inherited across fork becomes an open file of its own. */
+struct cryo_fd_pidfd {
+	int32_t  pid;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_fd_pidfd) == 8, "cryo_fd_pidfd is on disk");
+
+/* The detail of a /proc file of a process of the tree: that process (its
+ * PID at checkpoint time), then the path below /proc/PID ("status",
+ * "ns/net", ...; rest_len bytes, no NUL).  Reopened at /proc/NEWPID/REST,
+ * at its offset, once the whole tree exists. */
+struct cryo_fd_proc {
+	int32_t  pid;
+	uint32_t rest_len;
+};
+_Static_assert(sizeof(struct cryo_fd_proc) == 8, "cryo_fd_proc is on disk");
+
+/* After the detail string of a FILES record (files from engine 0.1.x with
+ * descriptor owners; older ones end before it): whom the open file signals
+ * (F_SETOWN_EX, F_SETSIG; O_ASYNC is in open_flags) and its lease
+ * (F_SETLEASE).  The owner is a process, thread or process group of the
+ * tree, named by its process's PID in the image. */
+struct cryo_fd_owner {
+	uint32_t size;              /* sizeof(struct cryo_fd_owner): a reader skips what it does not know */
+	int32_t  owner_type;        /* F_OWNER_TID (0), F_OWNER_PID (1), F_OWNER_PGRP (2) */
+	int32_t  owner_pid;         /* 0: no owner; else the owner process (a group's leader) */
+	int32_t  owner_thread;      /* F_OWNER_TID: the index of that process's THREAD record */
+	int32_t  signal;            /* F_GETSIG: 0 is SIGIO */
+	uint32_t lease;             /* 0: none, 1: a read lease (F_RDLCK), 2: a write lease (F_WRLCK) */
+};
+_Static_assert(sizeof(struct cryo_fd_owner) == 24, "struct cryo_fd_owner is part of the file format");
+
+enum {
+	CRYO_SEC_SECCOMP = 19,      /* one per process, in process order: per thread with filters, struct cryo_seccomp_thread + its filters */
+};
+
+/* The seccomp filters (SECCOMP_MODE_FILTER) of one thread, oldest first:
+ * each a struct cryo_seccomp_filter and its nr_insns BPF instructions
+ * (struct sock_filter, 8 bytes each).  Installed again in that thread after
+ * every other step of the restart. */
+struct cryo_seccomp_thread {
+	uint32_t record_size;
+	uint32_t thread;            /* the index of its THREAD record */
+	uint32_t nr_filters;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_seccomp_thread) == 16, "struct cryo_seccomp_thread is part of the file format");
+
+struct cryo_seccomp_filter {
+	uint32_t flags;             /* SECCOMP_FILTER_FLAG_LOG (PTRACE_SECCOMP_GET_METADATA) */
+	uint32_t nr_insns;          /* 1 to 4096 (BPF_MAXINSNS) */
+};
+_Static_assert(sizeof(struct cryo_seccomp_filter) == 8, "struct cryo_seccomp_filter is part of the file format");
+
 #endif
