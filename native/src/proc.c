@@ -1,6 +1,7 @@
 #include "proc.h"
 #include "error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -176,15 +177,52 @@ int proc_dup_fd(pid_t pid, int fd, struct cryo_error *e)
 	return copy;
 }
 
-void proc_describe(pid_t pid, char *out, size_t size)
+static int read_comm(pid_t pid, char *comm, size_t size)
 {
-	char path[64], comm[64] = "?";
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	FILE *f = fopen(path, "re");
-	if (f) {
-		if (fgets(comm, sizeof(comm), f))
-			comm[strcspn(comm, "\n")] = 0;
-		fclose(f);
+	if (!f)
+		return -1;
+	int rc = fgets(comm, (int)size, f) ? 0 : -1;
+	fclose(f);
+	comm[strcspn(comm, "\n")] = 0;
+	return rc;
+}
+
+/* A PID no process has is still taken while it names a session or process
+ * group (its leader ended, members live on, or are zombies no one reaped):
+ * one such member, or 0. */
+static pid_t member_of_group_or_session(pid_t id)
+{
+	DIR *d = opendir("/proc");
+	pid_t found = 0;
+	struct dirent *de;
+	while (d && !found && (de = readdir(d))) {
+		pid_t p = (pid_t)atoi(de->d_name);
+		struct proc_stat st;
+		struct cryo_error ignored;
+		if (p > 0 && !proc_read_stat(p, &st, &ignored) && (st.pgid == id || st.sid == id))
+			found = p;
 	}
-	snprintf(out, size, "%s[%d]", comm, pid);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+void proc_describe(pid_t pid, char *out, size_t size)
+{
+	char comm[64] = "?";
+	if (!read_comm(pid, comm, sizeof(comm))) {
+		snprintf(out, size, "%s[%d]", comm, pid);
+		return;
+	}
+	pid_t member = member_of_group_or_session(pid);
+	if (member && read_comm(member, comm, sizeof(comm)))
+		snprintf(comm, sizeof(comm), "?");
+	if (member)
+		snprintf(out, size, "the session or process group of %s[%d] (its leader is gone; a zombie not reaped yet?)",
+			 comm, member);
+	else
+		snprintf(out, size, "?[%d]", pid);
 }

@@ -13,6 +13,7 @@
 #include "process.h"
 #include "resources.h"
 #include "rexec.h"
+#include "sessions.h"
 #include "signals.h"
 #include "sockets.h"
 #include "sysv.h"
@@ -106,6 +107,10 @@ static const char *relocate(const char *path, char *buf, size_t size)
 	}
 	return path;
 }
+
+/* ---- sessions and process groups (--restore-sid, --restore-pgid) ---- */
+
+static struct sessions_opts session_opts;
 
 /* ---- credentials: root restarting another user's file runs it as that user ---- */
 
@@ -243,6 +248,8 @@ static void become_restorable(const struct tree *t, const struct snapshot *s, in
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (sessions_restore_leader(&self, t, s, &session_opts, &e))
+		report_and_exit(status_fd, &e);
 	if (process_restore_own_loginuid(s, &e))
 		report_and_exit(status_fd, &e);
 	if (as_recorded_user && become_recorded_user_for_files(s, &e))
@@ -467,13 +474,6 @@ static int index_of(const struct restore *R, const struct snapshot *s)
 	return (int)(s - R->t->procs);
 }
 
-/* The process the image had as old_pid, as it runs now; 0 if not in the tree. */
-static pid_t now_pid(const struct restore *R, pid_t old_pid)
-{
-	const struct snapshot *s = tree_find(R->t, old_pid);
-	return s ? R->b[index_of(R, s)].pid : 0;
-}
-
 /* A child of process k, by an injected fork (clone3 with the PID it had),
  * caught at birth with PTRACE_O_TRACEFORK. */
 static int fork_child(struct restore *R, int k, const struct snapshot *child, pid_t *pid, struct cryo_error *e)
@@ -501,7 +501,11 @@ static int make_zombie(struct restore *R, int k, const struct snapshot *s, struc
 	struct injector in;
 	int status = s->proc.exit_code, sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	long ignored;
+	struct rexec x;
 	if (injector_prepare(&in, b->pid, 0, e))
+		return -1;
+	rexec_injected(&x, &in, 0);          /* (no pointer arguments) */
+	if (sessions_restore_leader(&x, R->t, s, &session_opts, e))
 		return -1;
 	if (sig) {
 		/* the default action, then the signal delivered as if it had come */
@@ -536,27 +540,13 @@ static int make_zombie(struct restore *R, int k, const struct snapshot *s, struc
 	return 0;
 }
 
-/* Session and process group: the root keeps cr_restart's (as BLCR does);
- * the others get theirs back. */
+/* Session and process group, when it led one; joining a group led by
+ * another waits until the whole tree exists (join_groups). */
 static int restore_session(struct restore *R, int k, const struct snapshot *s, struct cryo_error *e)
 {
-	const struct snapshot *parent = tree_find(R->t, s->proc.ppid);
-	struct injector *in = &R->b[k].in[0];
-	long r = 0;
-	if (s->proc.sid == s->proc.pid && parent->proc.sid != s->proc.pid) {
-		if (injector_syscall(in, SYS_setsid, 0, 0, 0, 0, 0, 0, &r, e))
-			return -1;
-	} else if (s->proc.pgid != parent->proc.pgid) {
-		pid_t group = s->proc.pgid == s->proc.pid ? 0 : now_pid(R, s->proc.pgid);
-		if (s->proc.pgid != s->proc.pid && !group)
-			return 0;       /* a group led from outside the tree: stays in the parent's */
-		if (injector_syscall(in, SYS_setpgid, 0, group, 0, 0, 0, 0, &r, e))
-			return -1;
-	}
-	if (r < 0)
-		return cryo_fail(e, R->b[k].pid, "process", "setsid/setpgid", (int)-r,
-				 "cannot restore the session or process group of %d", R->b[k].pid);
-	return 0;
+	struct rexec x;
+	rexec_injected(&x, &R->b[k].in[0], 0);   /* (no pointer arguments) */
+	return sessions_restore_leader(&x, R->t, s, &session_opts, e);
 }
 
 /* A forked child starts as a copy of its parent: make it itself, all but memory. */
@@ -697,11 +687,30 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	    restore_parent_death_signal(R, k, e) ||
 	    memory_finish(&b->in[0], s, b->scratch, e))
 		return -1;
-	for (int i = 0; i < b->nr; i++)
-		if (threads_restore_registers(b->tids[i], &s->threads[i], e))
-			return -1;
 	phase("threads, signals, timers");
 	return 0;
+}
+
+/* The whole tree exists: members of groups led elsewhere in it join them
+ * (a leader may come later in build order), then every thread gets its
+ * own registers. */
+static int join_groups_and_set_registers(struct restore *R, struct cryo_error *e)
+{
+	pid_t *pids = calloc((size_t)R->t->nr, sizeof(*pids));
+	struct injector **ins = calloc((size_t)R->t->nr, sizeof(*ins));
+	int rc = pids && ins ? 0 : cryo_fail(e, 0, "process group", "malloc", ENOMEM, "out of memory");
+	for (int k = 0; !rc && k < R->t->nr; k++) {
+		pids[k] = R->b[k].pid;
+		ins[k] = R->b[k].nr ? &R->b[k].in[0] : NULL;
+	}
+	if (!rc)
+		rc = sessions_join_groups(R->t, pids, ins, &session_opts, e);
+	for (int k = 0; !rc && k < R->t->nr; k++)
+		for (int i = 0; !rc && i < R->b[k].nr; i++)
+			rc = threads_restore_registers(R->b[k].tids[i], &R->t->procs[k].threads[i], e);
+	free(pids);
+	free(ins);
+	return rc;
 }
 
 /* Nothing half-built is left: every process is killed and every thread,
@@ -760,6 +769,14 @@ static int release_tree(struct restore *R, struct cryo_error *e)
 		 (R->ns.init && job_ns_commit(&R->ns, e)) ? -1 : 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
+}
+
+static void say_new_session_ids(const struct restore *R)
+{
+	pid_t pids[R->t->nr];
+	for (int k = 0; k < R->t->nr; k++)
+		pids[k] = R->b[k].pid;
+	sessions_say_new_ids(R->t, pids, R->restore_pid);
 }
 
 static void free_restore(struct restore *R)
@@ -909,7 +926,7 @@ static int rebuild_roots(struct restore *R, struct cryo_error *e)
 		if (rebuild_process(R, k, e))
 			return -1;
 	}
-	return 0;
+	return join_groups_and_set_registers(R, e);
 }
 
 static int check_same_kernel_vdso(const struct tree *t, struct cryo_error *e)
@@ -943,6 +960,7 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 	phase("start");
 	relocations = o->relocations;
 	nr_relocations = o->nr_relocations;
+	session_opts = (struct sessions_opts){ o->restore_sid, o->restore_pgid, o->verbose };
 	if (ir_open(&r, o->path, e))
 		return -1;
 	/* metadata checked whole now; page data as it is loaded, before any process runs */
@@ -977,6 +995,7 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		goto out;
 	}
 	phase("release");
+	say_new_session_ids(&R);
 	say_credentials(&t, o->as_caller, R.in_userns, o->verbose);
 	out->root = R.b[0].pid;
 	out->parent = R.ns.init ? R.ns.init : R.b[0].pid;

@@ -94,6 +94,8 @@ struct cryo_restore_opts {
 	const struct cryo_relocation *relocations;
 	int verbose;                /* say on stderr how PIDs and credentials come back */
 	int as_caller;              /* root: keep the caller's credentials, not the recorded user's */
+	int restore_sid;            /* 1: a root that led its session leads it again (setsid); 0: the caller's */
+	int restore_pgid;           /* 1: a root that led its process group leads it again; 0: the caller's */
 };
 
 enum cryo_pids {

@@ -4,7 +4,7 @@
  * other subcommands make the engine usable and testable from a shell.
  *
  *   cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [-v|--machine] PID
- *   cryo-engine restore [--no-restore-pid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE
+ *   cryo-engine restore [--no-restore-pid] [--[no-]restore-sid] [--[no-]restore-pgid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE
  *   cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]
  *   cryo-engine verify FILE
  *   cryo-engine info [--json] FILE
@@ -48,7 +48,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [-v|--machine] PID\n"
-		"       cryo-engine restore [--no-restore-pid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE\n"
+		"       cryo-engine restore [--no-restore-pid] [--[no-]restore-sid] [--[no-]restore-pgid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
 		"       cryo-engine info [--json] FILE\n"
@@ -305,6 +305,7 @@ static int exit_like(int status)
  * job ended. */
 static const int relayed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 static volatile pid_t relay_to;          /* the restored root, once it runs */
+static volatile sig_atomic_t root_in_our_group;   /* a terminal's signals to our group reach it too */
 static pid_t starter;                    /* our parent when we started */
 static volatile sig_atomic_t starter_died;
 
@@ -313,7 +314,7 @@ static void on_relayed_signal(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	if (!relay_to)
 		cryo_restore_interrupt(sig);
-	else if (si->si_code != SI_KERNEL)   /* a terminal's signal reached the job's process group itself */
+	else if (si->si_code != SI_KERNEL || !root_in_our_group)   /* a terminal's signal reached the job's group itself */
 		kill(relay_to, sig);
 }
 
@@ -373,7 +374,7 @@ static void say_job_ended(const char *path, pid_t root, int status)
 
 static int cmd_restore(int argc, char **argv)
 {
-	struct cryo_restore_opts o = { .restore_pid = 1 };
+	struct cryo_restore_opts o = { .restore_pid = 1, .restore_sid = 1, .restore_pgid = 1 };
 	struct cryo_relocation rel[64];
 	struct cryo_error e = {0};
 	int detach = 0, verbose = 0;
@@ -382,6 +383,10 @@ static int cmd_restore(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-restore-pid"))
 			o.restore_pid = 0;
+		else if (!strcmp(argv[i], "--restore-sid") || !strcmp(argv[i], "--no-restore-sid"))
+			o.restore_sid = argv[i][2] != 'n';
+		else if (!strcmp(argv[i], "--restore-pgid") || !strcmp(argv[i], "--no-restore-pgid"))
+			o.restore_pgid = argv[i][2] != 'n';
 		else if (!strcmp(argv[i], "--detach"))
 			detach = 1;
 		else if (!strcmp(argv[i], "--as-caller"))
@@ -410,6 +415,7 @@ static int cmd_restore(int argc, char **argv)
 	if (cryo_restore(&o, &rs, &e))
 		return fail("restore", &e, CRYO_RESTORE_FAILED);
 	pid_t child = rs.root;
+	root_in_our_group = getpgid(child) == getpgrp();
 	relay_to = detach ? 0 : child;
 	int late = cryo_restore_take_interrupt();        /* came while the tree was being let go */
 	if (late > 0 && !detach)

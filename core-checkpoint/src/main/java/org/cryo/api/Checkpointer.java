@@ -214,6 +214,12 @@ public final class Checkpointer {
         if (!options.restorePid()) {
             command.add("--no-restore-pid");
         }
+        if (!options.restoreSid()) {
+            command.add("--no-restore-sid");
+        }
+        if (!options.restorePgid()) {
+            command.add("--no-restore-pgid");
+        }
         if (options.detach()) {
             command.add("--detach");
         }

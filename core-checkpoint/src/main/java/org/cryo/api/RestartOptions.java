@@ -11,6 +11,8 @@ public final class RestartOptions {
     private final boolean inheritIo;
     private final boolean verbose;
     private final boolean asCaller;
+    private final boolean restoreSid;
+    private final boolean restorePgid;
     private final List<Relocation> relocations;
 
     private RestartOptions(Builder builder) {
@@ -19,6 +21,8 @@ public final class RestartOptions {
         this.inheritIo = builder.inheritIo;
         this.verbose = builder.verbose;
         this.asCaller = builder.asCaller;
+        this.restoreSid = builder.restoreSid;
+        this.restorePgid = builder.restorePgid;
         this.relocations = List.copyOf(builder.relocations);
     }
 
@@ -58,6 +62,21 @@ public final class RestartOptions {
         return asCaller;
     }
 
+    /**
+     * A root that led its session leads it again (its session id is its PID, the recorded one when
+     * PIDs are restored), so a batch system that tracks the job by session (PBS) finds it; false:
+     * it stays in the caller's session, as BLCR's default was.  Processes below the roots always
+     * get their sessions back.
+     */
+    public boolean restoreSid() {
+        return restoreSid;
+    }
+
+    /** A root that led its process group leads it again; false: it joins the caller's group. */
+    public boolean restorePgid() {
+        return restorePgid;
+    }
+
     /** Path prefixes to rewrite on restart, in the order given. */
     public List<Relocation> relocations() {
         return relocations;
@@ -80,6 +99,8 @@ public final class RestartOptions {
         private boolean inheritIo = true;
         private boolean verbose;
         private boolean asCaller;
+        private boolean restoreSid = true;
+        private boolean restorePgid = true;
         private final List<Relocation> relocations = new ArrayList<>();
 
         private Builder() {
@@ -107,6 +128,16 @@ public final class RestartOptions {
 
         public Builder asCaller(boolean asCaller) {
             this.asCaller = asCaller;
+            return this;
+        }
+
+        public Builder restoreSid(boolean restoreSid) {
+            this.restoreSid = restoreSid;
+            return this;
+        }
+
+        public Builder restorePgid(boolean restorePgid) {
+            this.restorePgid = restorePgid;
             return this;
         }
 

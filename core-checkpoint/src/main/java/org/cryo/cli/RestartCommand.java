@@ -27,6 +27,10 @@ import picocli.CommandLine.Spec;
             "  --no-restore-pid is given. Without root or CAP_CHECKPOINT_RESTORE the process",
             "  keeps its PIDs in a user and PID namespace of its own (under an init of Cryo's),",
             "  or, where none can be made, gets new ones, with a notice.",
+            "  Sessions and process groups come back as they were: a root that led its session",
+            "  (a batch job's script, a setsid daemon) leads it again, with the same session id",
+            "  when PIDs are restored; --no-restore-sid keeps it in cr_restart's session and",
+            "  --no-restore-pgid in cr_restart's process group (BLCR's defaults).",
             "  Files are reopened by path; file-backed memory is checked to be unchanged.",
             "  Root restarting a file another user recorded runs it as that user (uid, gids,",
             "  supplementary groups), unless --as-caller; a normal user always gets its own.",
@@ -55,6 +59,15 @@ final class RestartCommand implements Callable<Integer> {
 
     @Option(names = "--no-restore-pid", description = "Give the process a new PID instead of its original one.")
     boolean noRestorePid;
+
+    @Option(names = "--restore-sid", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"A root that led its session leads it again (default); --no-restore-sid: it",
+                "joins cr_restart's session. Processes below the roots always get theirs back."})
+    boolean restoreSid = true;
+
+    @Option(names = "--restore-pgid", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "A root that led its process group leads it again (default); --no-restore-pgid: cr_restart's.")
+    boolean restorePgid = true;
 
     @Option(names = "--detach", description = {"Return as soon as the process runs, instead of waiting for it;",
         "its exit status goes to whoever inherits it (the nearest subreaper, or init)."})
@@ -94,6 +107,8 @@ final class RestartCommand implements Callable<Integer> {
                 .detach(detach)
                 .verbose(verbose)
                 .asCaller(asCaller)
+                .restoreSid(restoreSid)
+                .restorePgid(restorePgid)
                 .inheritIo(true);
         for (String relocation : relocations) {
             int equals = relocation.indexOf('=');
