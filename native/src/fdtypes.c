@@ -14,6 +14,7 @@ static const struct fd_ops *const fd_kinds[] = {
 	&shmem_fd_ops,
 	&regular_fd_ops,
 	&device_fd_ops,
+	&pty_master_fd_ops, &pty_slave_fd_ops, &dev_tty_fd_ops,   /* character devices, before stdio's */
 	&pipe_fd_ops,
 	&socket_fd_ops,
 	&inherit_fd_ops,

@@ -73,5 +73,6 @@ extern const struct fd_ops tcp_fd_ops;
 extern const struct fd_ops net_socket_fd_ops;
 extern const struct fd_ops eventfd_fd_ops, timerfd_fd_ops, signalfd_fd_ops, epoll_fd_ops, inotify_fd_ops;
 extern const struct fd_ops pidfd_fd_ops, proc_fd_ops, opath_fd_ops;
+extern const struct fd_ops pty_master_fd_ops, pty_slave_fd_ops, dev_tty_fd_ops;
 
 #endif

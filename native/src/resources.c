@@ -12,6 +12,7 @@ static const struct resource_ops *const resource_kinds[] = {
 	&sysv_msg_resource,
 	&shmem_files_resource,
 	&sockopts_resource,
+	&ttys_resource,
 };
 
 #define NR_KINDS (sizeof(resource_kinds) / sizeof(resource_kinds[0]))

@@ -52,5 +52,6 @@ int resources_create_pool(const struct tree *t, int pool_base, relocate_fn reloc
 /* The kinds' ops, each in its own file. */
 extern const struct resource_ops pipes_resource, socketpairs_resource, sysv_shm_resource, tcp_resource,
 	sysv_sem_resource, sysv_msg_resource, shmem_files_resource, sockopts_resource;
+extern const struct resource_ops ttys_resource;
 
 #endif

@@ -23,6 +23,7 @@
 #include "pathfds.h"
 #include "seccomp.h"
 #include "timers.h"
+#include "ttys.h"
 #include "tracer.h"
 
 #include <errno.h>
@@ -644,7 +645,7 @@ static int restore_after_memory(struct rebuild *b, const struct tree *t, const s
 {
 	struct rexec x;
 	rexec_injected(&x, &b->in[0], b->scratch);
-	return files_restore_after_memory(&x, t, s, relocate, e);
+	return ttys_restore_terminal(&x, t, s, pipes_pool_base(t), e) || files_restore_after_memory(&x, t, s, relocate, e);
 }
 
 /* Its children made, a process no longer needs the pool. */
@@ -989,7 +990,8 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		look_up_missing_groups(&t);
 	if (create_sysv_objects(&t, e))
 		goto out;
-	if (rebuild_roots(&R, e) || restore_tree_fds(&R, e) || restore_seccomp(&R, e) || close_pool(&t) ||
+	if (rebuild_roots(&R, e) || restore_tree_fds(&R, e) || restore_seccomp(&R, e) ||
+	    ttys_lock_again(&t, pipes_pool_base(&t), e) || close_pool(&t) ||
 	    release_tree(&R, e)) {
 		kill_and_reap(&R);
 		goto out;

@@ -1024,6 +1024,58 @@ void tree_free_sysv_msg(struct tree *t)
 	free(t->sysv_msg);
 }
 
+int tree_write_ttys(struct image_writer *w, const struct tree *t, struct cryo_error *e)
+{
+	struct rec_buf b = {0};
+	for (int i = 0; i < t->nr_ttys; i++)
+		rb_finish(&b, rb_begin(&b, &t->ttys[i], sizeof(t->ttys[i])));
+	return write_section(w, CRYO_SEC_TTYS, &b, e);
+}
+
+static int tty_pair_twice(const struct tree *t, const struct cryo_tty *r)
+{
+	for (int i = 0; i < t->nr_ttys; i++)
+		if (!((t->ttys[i].flags | r->flags) & CRYO_TTY_OUTSIDE) && t->ttys[i].index == r->index)
+			return 1;
+	return 0;
+}
+
+int tree_read_ttys(struct image_reader *r, struct tree *t, struct cryo_error *e)
+{
+	void *buf;
+	struct cursor c;
+	int rc = load_section(r, CRYO_SEC_TTYS, 0, &buf, &c, 0, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	while (!c.bad && remaining(&c)) {
+		struct cursor rec = {0};
+		struct cryo_tty p;
+		if (enter_record(&c, &rec, &p, sizeof(p), "tty record"))
+			break;
+		if (p.flags & ~(CRYO_TTY_LOCKED | CRYO_TTY_PACKET | CRYO_TTY_OUTSIDE) || p.index >= (1u << 20) ||
+		    tty_pair_twice(t, &p)) {
+			bad(&c, "tty record");
+			break;
+		}
+		struct cryo_tty *grown = realloc(t->ttys, (size_t)(t->nr_ttys + 1) * sizeof(*grown));
+		if (!grown) {
+			bad(&c, "out of memory");
+			break;
+		}
+		t->ttys = grown;
+		t->ttys[t->nr_ttys++] = p;
+	}
+	free(buf);
+	return c.bad ? -1 : 0;
+}
+
+void tree_free_ttys(struct tree *t)
+{
+	free(t->ttys);
+	t->ttys = NULL;
+	t->nr_ttys = 0;
+}
+
 void tree_free_tcp(struct tree *t)
 {
 	for (int i = 0; i < t->nr_tcp; i++) {

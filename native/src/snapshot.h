@@ -140,6 +140,8 @@ struct tree {
 	int nr_shmem_files;
 	struct pool_sockopts_rec *pool_sockopts;   /* inet.c: options of the pool's sockets */
 	int nr_pool_sockopts;
+	struct cryo_tty *ttys;      /* ttys.c */
+	int nr_ttys;
 };
 
 void snapshot_free(struct snapshot *s);
@@ -175,6 +177,9 @@ void tree_free_pool_sockopts(struct tree *t);
 void tree_free_sysv_sem(struct tree *t);
 void tree_free_sysv_msg(struct tree *t);
 void tree_free_shmem_files(struct tree *t);
+int tree_write_ttys(struct image_writer *w, const struct tree *t, struct cryo_error *e);
+int tree_read_ttys(struct image_reader *r, struct tree *t, struct cryo_error *e);
+void tree_free_ttys(struct tree *t);
 /* Parse every section, checking every record's bounds, that the page runs
  * lie inside mappings and inside the page data, and that the tree holds
  * together (parents first, pipes known). */

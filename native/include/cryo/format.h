@@ -652,4 +652,44 @@ struct cryo_seccomp_filter {
 };
 _Static_assert(sizeof(struct cryo_seccomp_filter) == 8, "struct cryo_seccomp_filter is part of the file format");
 
+/* ---- terminals (ttys.c) ---- */
+
+/* Section 17, TTYS, once per file: one struct cryo_tty per pty pair whose
+ * master the tree holds, and one (CRYO_TTY_OUTSIDE) per session of the file
+ * whose controlling terminal leads outside it. */
+enum { CRYO_SEC_TTYS = 17 };
+
+enum cryo_fd_tty_kind {
+	CRYO_FD_PTY_MASTER = 20,    /* a pty master (/dev/ptmx) of the tree; detail: cryo_fd_tty, its pair in TTYS */
+	CRYO_FD_PTY_SLAVE  = 21,    /* /dev/pts/N whose master the tree holds; detail: cryo_fd_tty */
+	CRYO_FD_DEV_TTY    = 22,    /* /dev/tty: the process's controlling terminal, a pty of the tree; detail: cryo_fd_tty */
+};
+
+struct cryo_fd_tty {
+	uint32_t index;             /* N of /dev/pts/N: names its struct cryo_tty */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct cryo_fd_tty) == 8, "cryo_fd_tty is on disk");
+
+#define CRYO_TTY_LOCKED  0x1u       /* TIOCGPTLCK: the slave may not be opened */
+#define CRYO_TTY_PACKET  0x2u       /* TIOCPKT on the master */
+#define CRYO_TTY_OUTSIDE 0x4u       /* not a pair: session sid's controlling terminal (device rdev) is outside the file */
+
+/* A pty pair: the slave's termios and window size (read and set through the
+ * master), the master's packet mode, the lock, and the session whose
+ * controlling terminal the slave is, with its foreground process group.
+ * Nothing was queued in either direction (else the checkpoint is refused). */
+struct cryo_tty {
+	uint32_t record_size;
+	uint32_t index;             /* /dev/pts/N */
+	uint32_t flags;             /* CRYO_TTY_* */
+	int32_t  sid;               /* the session (its leader is in the file) it is the controlling terminal of, or 0 */
+	int32_t  fg_pgid;           /* that session's foreground process group, or 0 */
+	uint32_t rdev;              /* the slave's device number (CRYO_TTY_OUTSIDE: the outside terminal's) */
+	uint8_t  termios2[44];      /* struct termios2 (TCGETS2) */
+	uint32_t pad;
+	uint16_t winsize[4];        /* struct winsize (TIOCGWINSZ): rows, columns, x and y pixels */
+};
+_Static_assert(sizeof(struct cryo_tty) == 80, "cryo_tty is on disk");
+
 #endif

@@ -1,0 +1,63 @@
+package org.cryo.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Terminals (programs pty_pair.c, pty_refused.c): pty pairs inside the tree come back with their
+ * termios, window size, packet mode and lock, at the same /dev/pts index where it is free; a
+ * session's controlling terminal, its foreground group and /dev/tty come back with them.  A pty
+ * with bytes queued, a slave whose master is outside the tree (other than a root's stdin, stdout
+ * and stderr, which become cr_restart's) and /dev/tty naming an outside terminal are refused at
+ * checkpoint time, the job left running untouched.
+ */
+class TtysTest {
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aPtyPairInTheTreeComesBackWithItsSession() throws Exception {
+        var restored = CheckpointHarness.checkpointTreeKillRestartAndPass("pty_pair");
+        String[] index = restored.out().lines().stream().filter(l -> l.startsWith("INDEX ")).findFirst()
+                .orElseThrow().split(" ");
+        boolean relocated = restored.err().lines().stream().anyMatch(l -> l.contains("is taken: its pty comes back as"));
+        if (!relocated) {
+            assertEquals(index[1], index[2], "the pty's /dev/pts index, without a warning that it was taken; "
+                    + restored.describe());
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aCheckpointLeavesTheJobsTerminalsAsTheyWere() throws Exception {
+        // the checkpoint looks into every pty (termios, queues): the running job must not notice
+        try (var original = CheckpointHarness.Original.start("pty_pair")) {
+            var file = original.checkpoint();
+            assertTrue(Files.size(file) > 0);
+            original.goAndAssertPassed();
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void bytesQueuedInAPtyAreRefused() throws Exception {
+        CheckpointHarness.assertCheckpointRefusedAndUntouched("that its slave has not read yet: refused", "pty_refused",
+                "queued");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSlaveWhoseMasterIsOutsideIsRefused() throws Exception {
+        CheckpointHarness.assertCheckpointRefusedAndUntouched("a terminal whose master is outside the checkpoint: refused",
+                "pty_refused", "outside");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void devTtyOfAnOutsideTerminalIsRefused() throws Exception {
+        CheckpointHarness.assertCheckpointRefusedAndUntouched("is outside the checkpoint: refused", "pty_refused", "devtty");
+    }
+}

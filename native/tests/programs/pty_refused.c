@@ -1,0 +1,129 @@
+/*
+ * Terminal states a checkpoint must refuse, leaving the job running
+ * untouched.  argv[2]:
+ *   queued   a pty pair in the process, with bytes written to the master
+ *            that the slave has not read (they cannot be saved without
+ *            being taken); after go the slave reads them
+ *   outside  the process holds, at fd 5, the slave of a pty whose master
+ *            its parent holds: the checkpointed tree is the child alone
+ *            (READY names it); after go the pair still talks
+ *   devtty   the same child leads a session whose controlling terminal is
+ *            that slave, and holds /dev/tty at fd 6 instead
+ */
+#include "testlib.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+static int open_pair(int *slave, int ctty)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		return -1;
+	*slave = open(ptsname(m), O_RDWR | (ctty ? 0 : O_NOCTTY));
+	if (*slave < 0)
+		return -1;
+	struct termios t;
+	tcgetattr(*slave, &t);
+	cfmakeraw(&t);
+	tcsetattr(*slave, TCSANOW, &t);
+	return m;
+}
+
+static int read_expect(int fd, const char *want, size_t len)
+{
+	char buf[64];
+	size_t got = 0;
+	for (int i = 0; i < 500 && got < len; i++) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n <= 0)
+			return 0;
+		got += (size_t)n;
+	}
+	return got == len && !memcmp(buf, want, len);
+}
+
+static int queued(void)
+{
+	int s, m = open_pair(&s, 0);
+	if (m < 0) {
+		tl_fail("pty: %s", strerror(errno));
+		return tl_finish();
+	}
+	TL_CHECK(write(m, "queued", 6) == 6, "write: %s", strerror(errno));
+	tl_ready();
+	tl_wait_go();
+	TL_CHECK(read_expect(s, "queued", 6), "the queued bytes are gone");
+	return tl_finish();
+}
+
+/* The child holds the slave (or its session has it as controlling terminal
+ * and it holds /dev/tty); the parent, outside the checkpoint, the master. */
+static int outside(int devtty)
+{
+	int ready[2];
+	if (pipe(ready)) {
+		tl_fail("pipe");
+		return tl_finish();
+	}
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m)) {
+		tl_fail("pty: %s", strerror(errno));
+		return tl_finish();
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "%s", ptsname(m));
+	pid_t child = fork();
+	if (child == 0) {
+		close(m);
+		close(ready[0]);
+		if (devtty)
+			setsid();
+		int s = open(path, O_RDWR | (devtty ? 0 : O_NOCTTY));
+		struct termios t;
+		tcgetattr(s, &t);
+		cfmakeraw(&t);
+		tcsetattr(s, TCSANOW, &t);
+		if (devtty) {
+			dup2(open("/dev/tty", O_RDWR), 6);
+			close(s);
+		} else {
+			dup2(s, 5);
+			close(s);
+		}
+		if (write(ready[1], "r", 1) != 1)
+			_exit(2);
+		close(ready[1]);
+		tl_wait_go();
+		_exit(write(devtty ? 6 : 5, "ok", 2) == 2 ? 0 : 1);
+	}
+	close(ready[1]);
+	char byte;
+	TL_CHECK(read(ready[0], &byte, 1) == 1, "the child did not get ready");
+	close(ready[0]);
+	printf("READY %d\n", (int)child);
+	fflush(stdout);
+	tl_wait_go();
+	TL_CHECK(read_expect(m, "ok", 2), "nothing came through the pty");
+	int st;
+	TL_CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child failed");
+	return tl_finish();
+}
+
+int main(int argc, char **argv)
+{
+	tl_init(argc, argv);
+	const char *mode = argc > 2 ? argv[2] : "";
+	if (!strcmp(mode, "queued"))
+		return queued();
+	if (!strcmp(mode, "outside") || !strcmp(mode, "devtty"))
+		return outside(!strcmp(mode, "devtty"));
+	tl_fail("unknown mode %s", mode);
+	return tl_finish();
+}
