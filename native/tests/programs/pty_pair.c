@@ -170,6 +170,7 @@ int main(int argc, char **argv)
 		TL_CHECK(read(recorded[0], &byte, 1) == 1, "a child did not get ready");
 	close(recorded[0]);
 
+	tl_info("PTY %d", index_a);
 	tl_ready();
 	tl_wait_go();
 

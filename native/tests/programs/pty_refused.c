@@ -9,6 +9,9 @@
  *            (READY names it); after go the pair still talks
  *   devtty   the same child leads a session whose controlling terminal is
  *            that slave, and holds /dev/tty at fd 6 instead
+ *   hold N   not a test: holds ptys until /dev/pts/N is among them, prints
+ *            HOLD N (or HOLD -1) and keeps them until the go file exists
+ *            (a test takes a pty's index away from a restart with it)
  */
 #include "testlib.h"
 #include <fcntl.h>
@@ -116,12 +119,32 @@ static int outside(int devtty)
 	return tl_finish();
 }
 
+static int hold(int want)
+{
+	int got = -1;
+	for (int i = 0; i < 256 && got != want; i++) {
+		int m = posix_openpt(O_RDWR | O_NOCTTY);
+		unsigned int n;
+		if (m < 0 || ioctl(m, TIOCGPTN, &n) < 0)
+			break;
+		if ((int)n > want)
+			break;
+		got = (int)n;
+	}
+	printf("HOLD %d\n", got == want ? want : -1);
+	fflush(stdout);
+	tl_wait_go();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	tl_init(argc, argv);
 	const char *mode = argc > 2 ? argv[2] : "";
 	if (!strcmp(mode, "queued"))
 		return queued();
+	if (!strcmp(mode, "hold") && argc > 3)
+		return hold(atoi(argv[3]));
 	if (!strcmp(mode, "outside") || !strcmp(mode, "devtty"))
 		return outside(!strcmp(mode, "devtty"));
 	tl_fail("unknown mode %s", mode);

@@ -4,7 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.cryo.api.CheckpointOptions;
+import org.cryo.api.Checkpointer;
+import org.cryo.api.EndAction;
+import org.cryo.api.RestartOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,6 +34,43 @@ class TtysTest {
         if (!relocated) {
             assertEquals(index[1], index[2], "the pty's /dev/pts index, without a warning that it was taken; "
                     + restored.describe());
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aPtyWhoseIndexIsTakenComesBackAtAnotherAndSaysSo() throws Exception {
+        try (var original = CheckpointHarness.Original.start("pty_pair")) {
+            List<ProcessHandle> tree = ProcessHandle.of(original.pid()).orElseThrow().descendants().toList();
+            Path file = original.dir().resolve("pty.cryo");
+            Checkpointer.create().checkpoint(original.pid(), CheckpointOptions.builder().file(file)
+                    .endAction(EndAction.KILL).build());
+            original.kill();
+            CheckpointHarness.awaitGone(tree.stream().mapToLong(ProcessHandle::pid).toArray());
+            String index = original.out().lines().stream().filter(l -> l.startsWith("PTY ")).findFirst()
+                    .orElseThrow().substring(4);
+            // another process takes the index (and every one below it) before the restart
+            Path holdGo = original.dir().resolve("hold-go");
+            Process holder = new ProcessBuilder(CheckpointHarness.program("pty_refused").toString(), holdGo.toString(),
+                    "hold", index).start();
+            try {
+                var out = new ProgramOutput(holder.getInputStream(), "holder");
+                String held = out.await(l -> l.startsWith("HOLD "), Duration.ofSeconds(10));
+                assertEquals("HOLD " + index, held, "the holder could not take /dev/pts/" + index);
+                var restored = original.restart(file, RestartOptions.builder().inheritIo(false).build());
+                original.go();
+                restored.assertPassed();
+                assertTrue(restored.err().lines().stream().anyMatch(l -> l.contains("/dev/pts/" + index
+                        + " is taken: its pty comes back as /dev/pts/")), restored.describe());
+                String[] moved = restored.out().lines().stream().filter(l -> l.startsWith("INDEX ")).findFirst()
+                        .orElseThrow().split(" ");
+                assertEquals(index, moved[1]);
+                assertTrue(!moved[2].equals(index), "the pty came back at its taken index: " + restored.describe());
+            } finally {
+                Files.createFile(holdGo);
+                holder.waitFor(10, TimeUnit.SECONDS);
+                holder.destroyForcibly();
+            }
         }
     }
 
