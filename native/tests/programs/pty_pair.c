@@ -9,6 +9,10 @@
  *   G        child of C, in a group of its own that is the foreground of A;
  *            holds /dev/tty at fd 11 (TOSTOP: only the foreground may write)
  *
+ * With argv[2] "leader", R also leads a session of its own whose controlling
+ * terminal is B's slave, and holds /dev/tty at fd 12 (restarted with
+ * --no-restore-sid, that must fail: its /dev/tty would be another terminal).
+ *
  * After the restart: the same /dev/pts index for A (printed, the test
  * checks it unless the restart said it was taken), the settings and
  * window size, session, controlling terminal and foreground; bytes go
@@ -134,6 +138,11 @@ static void c_body(const char *slave_path)
 int main(int argc, char **argv)
 {
 	tl_init(argc, argv);
+	int leader = argc > 2 && !strcmp(argv[2], "leader");
+	if (leader && setsid() < 0) {
+		tl_fail("setsid: %s", strerror(errno));
+		return tl_finish();
+	}
 	if (pipe(recorded)) {
 		tl_fail("pipe");
 		return tl_finish();
@@ -155,7 +164,9 @@ int main(int argc, char **argv)
 		tl_fail("pty B: %s", strerror(errno));
 		return tl_finish();
 	}
-	int sb = open(ptsname(b), O_RDWR | O_NOCTTY);
+	int sb = open(ptsname(b), O_RDWR | (leader ? 0 : O_NOCTTY));   /* a leader's first terminal: its controlling one */
+	if (leader && dup2(open("/dev/tty", O_RDWR | O_NOCTTY), 12) != 12)
+		tl_fail("/dev/tty: %s", strerror(errno));
 	struct termios raw;
 	tcgetattr(sb, &raw);
 	cfmakeraw(&raw);
@@ -198,6 +209,11 @@ int main(int argc, char **argv)
 	TL_CHECK(ioctl(b, TIOCGPTLCK, &locked) == 0 && locked == 1, "pty B is not locked any more");
 	TL_CHECK(write(sb, "x", 1) == 1, "write to slave B: %s", strerror(errno));
 	TL_CHECK(read_expect(b, "\0x", 2), "master B did not read a data packet");
+	if (leader) {
+		TL_CHECK(tcgetsid(sb) == getpid(), "B's slave is not the controlling terminal of R's session (%d)", (int)tcgetsid(sb));
+		TL_CHECK(write(12, "t", 1) == 1, "write to /dev/tty: %s", strerror(errno));
+		TL_CHECK(read_expect(b, "\0t", 2), "master B did not read what went to /dev/tty");
+	}
 	/* last: a failed open leaves the slave in error (the kernel's pty_open) */
 	snprintf(slave_b, sizeof(slave_b), "%s", ptsname(b));
 	int again = open(slave_b, O_RDWR | O_NOCTTY);

@@ -39,6 +39,29 @@ class TtysTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aRootLeadingASessionGetsItsControllingTerminalBack() throws Exception {
+        CheckpointHarness.checkpointTreeKillRestartAndPass("pty_pair", "leader");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void withoutItsSessionTheRootsDevTtyIsRefusedAtRestart() throws Exception {
+        try (var original = CheckpointHarness.Original.start("pty_pair", "leader")) {
+            List<ProcessHandle> tree = ProcessHandle.of(original.pid()).orElseThrow().descendants().toList();
+            Path file = original.dir().resolve("pty.cryo");
+            Checkpointer.create().checkpoint(original.pid(), CheckpointOptions.builder().file(file)
+                    .endAction(EndAction.KILL).build());
+            original.kill();
+            CheckpointHarness.awaitGone(tree.stream().mapToLong(ProcessHandle::pid).toArray());
+            // in cr_restart's session its /dev/tty would be cr_restart's terminal (or none): never silently
+            String message = CheckpointHarness.assertRestartRefused(original, file,
+                    RestartOptions.builder().restoreSid(false).inheritIo(false).build());
+            assertTrue(message.contains("was /dev/tty") && message.contains("--no-restore-sid"), message);
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aPtyWhoseIndexIsTakenComesBackAtAnotherAndSaysSo() throws Exception {
         try (var original = CheckpointHarness.Original.start("pty_pair")) {
             List<ProcessHandle> tree = ProcessHandle.of(original.pid()).orElseThrow().descendants().toList();
