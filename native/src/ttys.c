@@ -228,6 +228,7 @@ static int become_inherited(pid_t pid, struct fd_rec *f)
 	f->detail = NULL;
 	f->detail_len = 0;
 	f->r.kind = CRYO_FD_INHERIT;                /* the restart's own, as in BLCR */
+	f->r.dup_of = -1;                           /* each of them: a terminal's 0, 1 and 2 are often one open file */
 	return 0;
 }
 

@@ -9,6 +9,11 @@
  *            (READY names it); after go the pair still talks
  *   devtty   the same child leads a session whose controlling terminal is
  *            that slave, and holds /dev/tty at fd 6 instead
+ *   stdio    not refused: the child leads a session whose controlling
+ *            terminal is that slave, on its stdin, stdout and stderr; the
+ *            parent ends with it.  Restarted, the child's stdio are the
+ *            restart's and it leads its session without a controlling
+ *            terminal (the restart says so); it prints PASS there
  *   hold N   not a test: holds ptys until /dev/pts/N is among them, prints
  *            HOLD N (or HOLD -1) and keeps them until the go file exists
  *            (a test takes a pty's index away from a restart with it)
@@ -137,12 +142,46 @@ static int hold(int want)
 	return 0;
 }
 
+static int stdio_on_outside_terminal(void)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m)) {
+		tl_fail("pty: %s", strerror(errno));
+		return tl_finish();
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "%s", ptsname(m));
+	pid_t child = fork();
+	if (child == 0) {
+		close(m);
+		setsid();
+		int s = open(path, O_RDWR);
+		for (int fd = 0; fd <= 2; fd++)
+			dup2(s, fd);
+		close(s);
+		tl_wait_go();
+		/* restarted: stdout is the restart's, and no terminal is this session's */
+		TL_CHECK(getsid(0) == getpid(), "does not lead its session");
+		int tty = open("/dev/tty", O_RDWR | O_NOCTTY);
+		TL_CHECK(tty < 0 && errno == ENXIO, "has a controlling terminal after the restart");
+		TL_CHECK(!isatty(1), "stdout is still a terminal");
+		return tl_finish();
+	}
+	printf("READY %d\n", (int)child);
+	fflush(stdout);
+	int st;
+	waitpid(child, &st, 0);               /* checkpointed with --kill: it ends here */
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	tl_init(argc, argv);
 	const char *mode = argc > 2 ? argv[2] : "";
 	if (!strcmp(mode, "queued"))
 		return queued();
+	if (!strcmp(mode, "stdio"))
+		return stdio_on_outside_terminal();
 	if (!strcmp(mode, "hold") && argc > 3)
 		return hold(atoi(argv[3]));
 	if (!strcmp(mode, "outside") || !strcmp(mode, "devtty"))

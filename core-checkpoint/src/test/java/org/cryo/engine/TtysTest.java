@@ -148,6 +148,23 @@ class TtysTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSessionLeaderOnAnOutsideTerminalComesBackOnTheRestartsStdioWithoutOne() throws Exception {
+        try (var original = CheckpointHarness.Original.start("pty_refused", "stdio")) {
+            Path file = original.dir().resolve("stdio.cryo");
+            Checkpointer.create().checkpoint(original.pid(), CheckpointOptions.builder().file(file)
+                    .endAction(EndAction.KILL).build());
+            original.kill();
+            CheckpointHarness.awaitGone(original.pid());
+            var restored = original.restart(file, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            restored.assertPassed();
+            assertTrue(restored.err().lines().stream().anyMatch(l -> l.contains("whose controlling terminal")
+                    && l.contains("was outside the checkpoint: it comes back without one")), restored.describe());
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void bytesQueuedInAPtyAreRefused() throws Exception {
         CheckpointHarness.assertCheckpointRefusedAndUntouched("that its slave has not read yet: refused", "pty_refused",
                 "queued");
