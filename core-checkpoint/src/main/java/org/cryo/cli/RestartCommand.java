@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
             "  (a batch job's script, a setsid daemon) leads it again, with the same session id",
             "  when PIDs are restored; --no-restore-sid keeps it in cr_restart's session and",
             "  --no-restore-pgid in cr_restart's process group (BLCR's defaults).",
+            "  Ptys inside the job come back with their settings and the sessions they control;",
+            "  a terminal outside it (stdin, stdout, stderr) is cr_restart's, left as it is.",
             "  Files are reopened by path; file-backed memory is checked to be unchanged.",
             "  Root restarting a file another user recorded runs it as that user (uid, gids,",
             "  supplementary groups), unless --as-caller; a normal user always gets its own.",
@@ -61,8 +63,8 @@ final class RestartCommand implements Callable<Integer> {
     boolean noRestorePid;
 
     @Option(names = "--restore-sid", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = {"A root that led its session leads it again (default); --no-restore-sid: it",
-                "joins cr_restart's session. Processes below the roots always get theirs back."})
+            description = "A root that led its session leads it again (default); --no-restore-sid: it joins "
+                    + "cr_restart's session. Processes below the roots always get theirs back.")
     boolean restoreSid = true;
 
     @Option(names = "--restore-pgid", negatable = true, defaultValue = "true", fallbackValue = "true",
