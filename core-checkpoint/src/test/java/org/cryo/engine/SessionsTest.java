@@ -130,6 +130,29 @@ class SessionsTest {
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSessionIdStillHeldByItsMembersFailsTheRestartNamingOne() throws Exception {
+        try (var original = CheckpointHarness.Original.start("session_tree", "leader")) {
+            List<ProcessHandle> members = ProcessHandle.of(original.pid()).orElseThrow().children().toList();
+            try {
+                Path file = original.dir().resolve("session.cryo");
+                Checkpointer.create().checkpoint(original.pid(), CheckpointOptions.builder().file(file).build());
+                // the leader ends, its children live on: its PID is free of processes but still the session's id
+                original.kill();
+                CheckpointHarness.awaitGone(original.pid());
+                String message = CheckpointHarness.assertRestartRefused(original, file,
+                        RestartOptions.builder().inheritIo(false).build());
+                assertTrue(message.contains("PID " + original.pid() + " is taken by the session or process group of"),
+                        message);
+                assertTrue(members.stream().anyMatch(p -> message.contains("[" + p.pid() + "]")), message);
+            } finally {
+                members.forEach(ProcessHandle::destroyForcibly);
+                CheckpointHarness.awaitGone(members.stream().mapToLong(ProcessHandle::pid).toArray());
+            }
+        }
+    }
+
+    @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void aNormalUsersRestartHasTheSameIdsInItsNamespace() throws Exception {
         UnprivilegedUser.ensure();
