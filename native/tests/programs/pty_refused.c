@@ -151,14 +151,23 @@ static int stdio_on_outside_terminal(void)
 	}
 	char path[64];
 	snprintf(path, sizeof(path), "%s", ptsname(m));
+	int ready[2];
+	if (pipe(ready)) {
+		tl_fail("pipe");
+		return tl_finish();
+	}
 	pid_t child = fork();
 	if (child == 0) {
 		close(m);
+		close(ready[0]);
 		setsid();
 		int s = open(path, O_RDWR);
 		for (int fd = 0; fd <= 2; fd++)
 			dup2(s, fd);
 		close(s);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(2);
+		close(ready[1]);
 		tl_wait_go();
 		/* restarted: stdout is the restart's, and no terminal is this session's */
 		TL_CHECK(getsid(0) == getpid(), "does not lead its session");
@@ -167,6 +176,11 @@ static int stdio_on_outside_terminal(void)
 		TL_CHECK(!isatty(1), "stdout is still a terminal");
 		return tl_finish();
 	}
+	close(ready[1]);
+	char byte;
+	if (read(ready[0], &byte, 1) != 1)
+		tl_fail("the child did not get ready");
+	close(ready[0]);
 	printf("READY %d\n", (int)child);
 	fflush(stdout);
 	int st;
