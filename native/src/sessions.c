@@ -74,7 +74,7 @@ static const struct snapshot *parent_of(const struct tree *t, const struct snaps
 }
 
 /* The group process k is to be in now (as the job sees it), or 0: stays as it is. */
-static pid_t group_to_join(const struct tree *t, const pid_t *pids, int k, const struct sessions_opts *o)
+static pid_t group_to_join(const struct tree *t, const pid_t *pids, int k)
 {
 	const struct snapshot *s = &t->procs[k];
 	int root = tree_is_root(t, s);
@@ -91,20 +91,16 @@ static pid_t group_to_join(const struct tree *t, const pid_t *pids, int k, const
 	/* its leader is gone and no root brings the group in: the members keep together, under a new id */
 	fprintf(stderr, "cryo-engine restore: warning: process group %d of process %d had no leader in the checkpoint; "
 		"its members come back in a group led by process %d\n", s->proc.pgid, s->proc.pid, s->proc.pid);
-	(void)o;
 	return innermost_status_id(pids[k], "NSpid");
 }
 
 static int join_group(struct injector *in, pid_t pid, pid_t group, const struct snapshot *s, struct cryo_error *e)
 {
 	pid_t self = innermost_status_id(pid, "NSpid");
-	long r;
-	if (injector_syscall(in, SYS_setpgid, 0, group == self ? 0 : group, 0, 0, 0, 0, &r, e))
-		return -1;
-	if (r < 0)
-		return cryo_fail(e, pid, "process group", "setpgid", (int)-r,
-				 "process %d cannot join its process group again (%d, recorded %d)", pid, group, s->proc.pgid);
-	return 0;
+	struct rexec x;
+	rexec_injected(&x, in, 0);          /* (no pointer arguments) */
+	return rexec_call(&x, "process group", "setpgid", SYS_setpgid, 0, group == self ? 0 : group, 0, 0, 0, 0, NULL, e,
+			  "cannot join its process group again (%d, recorded %d)", group, s->proc.pgid);
 }
 
 /* A process can only be born into its parent's session or make its own: one
@@ -129,7 +125,7 @@ int sessions_join_groups(const struct tree *t, const pid_t *pids, struct injecto
 	for (int k = 0; k < t->nr; k++) {
 		const struct snapshot *s = &t->procs[k];
 		say_session_not_had(t, s, o);
-		pid_t want = group_to_join(t, pids, k, o);
+		pid_t want = group_to_join(t, pids, k);
 		if (!want || want == innermost_status_id(pids[k], "NSpgid"))
 			continue;
 		if (!ins[k]) {
