@@ -17,7 +17,9 @@
  * the file "new-session" exists in the work directory at go time, the
  * restart was told not to restore the root's session (--no-restore-sid): the
  * root must then lead its group but not a session, and every process must be
- * in the root's session.
+ * in the root's session; if "new-group" exists too (--no-restore-pgid), the
+ * root must not lead a group either, and the members of its group must be in
+ * its group (the restart's).
  */
 #include "testlib.h"
 #include <signal.h>
@@ -34,16 +36,28 @@ static void say_recorded(void)
 	close(recorded[1]);
 }
 
-static int new_session_expected(void)
+static int work_file_exists(const char *name)
 {
 	char path[4096];
-	return access(tl_work_path(path, sizeof(path), "new-session"), F_OK) == 0;
+	return access(tl_work_path(path, sizeof(path), name), F_OK) == 0;
+}
+
+static int new_session_expected(void)
+{
+	return work_file_exists("new-session");
+}
+
+static int new_group_expected(void)
+{
+	return work_file_exists("new-group");
 }
 
 /* What each process checks about itself once restarted. */
 static void check_ids(const char *name, pid_t pgid_then, pid_t sid_then)
 {
 	pid_t pgid = getpgid(0), sid = getsid(0);
+	if (new_group_expected() && pgid_then == root)
+		pgid_then = getpgid(root);              /* the root's group is the restart's now */
 	TL_CHECK(pgid == pgid_then, "%s (%d): process group %d, was %d", name, (int)getpid(), (int)pgid, (int)pgid_then);
 	if (!new_session_expected()) {
 		TL_CHECK(sid == sid_then, "%s (%d): session %d, was %d", name, (int)getpid(), (int)sid, (int)sid_then);
@@ -168,8 +182,10 @@ int main(int argc, char **argv)
 	tl_wait_go();
 
 	check_ids("root", pgid, root_sid_then);
-	if (new_session_expected())
+	if (new_session_expected() && !new_group_expected())
 		TL_CHECK(getpgid(0) == getpid(), "the root does not lead its process group");
+	if (new_group_expected())
+		TL_CHECK(getpgid(0) != getpid(), "the root leads a process group although the restart was told not to");
 	if (e) {
 		TL_CHECK(getpgid(e) == e, "the zombie E is in group %d, was %d", (int)getpgid(e), (int)e);
 		int st;

@@ -131,6 +131,27 @@ class SessionsTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void withoutRestorePgidEitherTheRootJoinsTheRestartsGroup() throws Exception {
+        try (var original = CheckpointHarness.Original.start("session_tree", "leader")) {
+            Map<Long, String> before = idsOfSession(original.pid());
+            Path file = checkpointAndKill(original, before);
+            var restored = original.restart(file, RestartOptions.builder().restoreSid(false).restorePgid(false)
+                    .inheritIo(false).build());
+            String[] helper = statFields(Path.of("/proc/" + restored.helper().pid()));
+            // BLCR's defaults: the root and the members of its group in the helper's group and session
+            Map<Long, String> want = new TreeMap<>();
+            before.keySet().forEach(pid -> want.put(pid, helper[2] + " " + helper[3]));
+            Map<Long, String> after = awaitIds(want, SessionsTest::idsNow);
+            assertEquals(want, after, "the caller's group and session; " + restored.describe());
+            Files.createFile(original.dir().resolve("new-session"));
+            Files.createFile(original.dir().resolve("new-group"));
+            original.go();
+            restored.assertPassed();
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aSessionIdStillHeldByItsMembersFailsTheRestartNamingOne() throws Exception {
         try (var original = CheckpointHarness.Original.start("session_tree", "leader")) {
             List<ProcessHandle> members = ProcessHandle.of(original.pid()).orElseThrow().children().toList();
