@@ -449,6 +449,7 @@ struct restore {
 	struct image_reader *r;
 	int restore_pid;
 	int in_userns;              /* PIDs restored in a user and PID namespace of the caller's own */
+	int registers_last;         /* groups to join once the tree exists: every thread's registers after that */
 	struct job_ns ns;           /* its init, when the image has none of its own */
 	struct rebuild *b;
 };
@@ -688,13 +689,17 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	    restore_parent_death_signal(R, k, e) ||
 	    memory_finish(&b->in[0], s, b->scratch, e))
 		return -1;
+	for (int i = 0; i < b->nr && !R->registers_last; i++)
+		if (threads_restore_registers(b->tids[i], &s->threads[i], e))
+			return -1;
 	phase("threads, signals, timers");
 	return 0;
 }
 
 /* The whole tree exists: members of groups led elsewhere in it join them
  * (a leader may come later in build order), then every thread gets its
- * own registers. */
+ * own registers (when there were groups to join; else each process got
+ * them as it was finished). */
 static int join_groups_and_set_registers(struct restore *R, struct cryo_error *e)
 {
 	pid_t *pids = calloc((size_t)R->t->nr, sizeof(*pids));
@@ -706,7 +711,7 @@ static int join_groups_and_set_registers(struct restore *R, struct cryo_error *e
 	}
 	if (!rc)
 		rc = sessions_join_groups(R->t, pids, ins, &session_opts, e);
-	for (int k = 0; !rc && k < R->t->nr; k++)
+	for (int k = 0; !rc && R->registers_last && k < R->t->nr; k++)
 		for (int i = 0; !rc && i < R->b[k].nr; i++)
 			rc = threads_restore_registers(R->b[k].tids[i], &R->t->procs[k].threads[i], e);
 	free(pids);
@@ -976,6 +981,7 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 	if (check_same_kernel_vdso(&t, e) || files_recreate_gone(&t, relocate, e) || check_files(&t, e))
 		goto out;
 	phase("read and check metadata");
+	R.registers_last = sessions_groups_to_join(&t);
 	R.b = calloc((size_t)t.nr, sizeof(*R.b));
 	if (!R.b) {
 		cryo_fail(e, 0, "process", "malloc", ENOMEM, "out of memory");

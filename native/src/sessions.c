@@ -139,6 +139,18 @@ int sessions_join_groups(const struct tree *t, const pid_t *pids, struct injecto
 	return 0;
 }
 
+int sessions_groups_to_join(const struct tree *t)
+{
+	for (int k = 0; k < t->nr; k++) {
+		const struct snapshot *s = &t->procs[k], *parent = parent_of(t, s);
+		if (led_group(s))
+			continue;
+		if (parent ? parent->proc.pgid != s->proc.pgid : group_anchor(t, k) != k)
+			return 1;
+	}
+	return 0;
+}
+
 void sessions_say_new_ids(const struct tree *t, const pid_t *pids, int pids_restored)
 {
 	if (pids_restored)

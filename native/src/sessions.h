@@ -39,6 +39,11 @@ int sessions_restore_leader(struct rexec *x, const struct tree *t, const struct 
  * another session) is said in one line on stderr, never an error. */
 int sessions_join_groups(const struct tree *t, const pid_t *pids, struct injector **ins,
 			 const struct sessions_opts *o, struct cryo_error *e);
+/* Does any process of t have to join its group once the whole tree exists
+ * (a group led by another process, not its parent's)?  If not, nothing of
+ * sessions_join_groups injects anything, and each process can be finished
+ * (its registers set) as soon as it is built. */
+int sessions_groups_to_join(const struct tree *t);
 /* After the release: with new PIDs the ids are new too, say so (one line). */
 void sessions_say_new_ids(const struct tree *t, const pid_t *pids, int pids_restored);
 
