@@ -4,6 +4,9 @@
  * orphaned, as under a test runner it may be) must come back stopped: it does not run on its own, its
  * parent sees it stopped, continues it with SIGCONT, sees that with
  * WCONTINUED, and only then does the child write its byte and exit 0.
+ * The child exits only once the parent says so: a child that exited before
+ * its parent's waitpid(WCONTINUED) would report its exit instead (the
+ * kernel reports a zombie first), and the test would fail under load.
  */
 #include "testlib.h"
 #include <fcntl.h>
@@ -45,22 +48,26 @@ static int is_exited(int st) { return WIFEXITED(st) || WIFSIGNALED(st); }
 int main(int argc, char **argv)
 {
 	tl_init(argc, argv);
-	int p[2];
-	if (pipe(p)) {
+	int p[2], done[2];
+	if (pipe(p) || pipe(done)) {
 		tl_fail("pipe");
 		return tl_finish();
 	}
 	pid_t child = fork();
 	if (child == 0) {
 		close(p[0]);
+		close(done[1]);
 		signal(SIGCONT, on_cont);
 		if (write(p[1], "r", 1) != 1)
 			_exit(2);
 		while (!continued)  /* stopped in here; after SIGCONT it reports */
 			tl_sleep_ms(10);
-		_exit(write(p[1], "x", 1) == 1 ? 0 : 3);
+		if (write(p[1], "x", 1) != 1)
+			_exit(3);
+		_exit(read(done[0], &(char){0}, 1) == 1 ? 0 : 4);   /* the parent has seen WCONTINUED */
 	}
 	close(p[1]);
+	close(done[0]);
 	char c;
 	TL_CHECK(read(p[0], &c, 1) == 1 && c == 'r', "no byte from the child");
 	int st;
@@ -81,6 +88,7 @@ int main(int argc, char **argv)
 	TL_CHECK(wait_for(child, WCONTINUED, is_continued, &st) == 0, "no WCONTINUED report for the child");
 	struct pollfd pfd = { p[0], POLLIN, 0 };
 	TL_CHECK(poll(&pfd, 1, 10000) == 1 && read(p[0], &c, 1) == 1, "the continued child did not run");
+	TL_CHECK(write(done[1], "e", 1) == 1, "cannot tell the child to exit: %s", strerror(errno));
 	int exited = wait_for(child, 0, is_exited, &st) == 0;
 	TL_CHECK(exited && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child did not exit 0 (status %#x)", st);
 	if (!exited) {      /* leave nothing running */
