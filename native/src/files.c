@@ -465,7 +465,7 @@ int files_link_tree(struct tree *t, struct cryo_error *e)
 		if (capture_mapped_files(t, k, e))
 			return -1;
 	}
-	return 0;
+	return memfd_check_mapped(t, e);
 }
 
 /* ---- restore ---- */

@@ -121,15 +121,70 @@ static void name_of(const char *path, char *name, size_t size)
 	name[len] = 0;
 }
 
+/* A mapping of o by a process of t that names a memfd ("/memfd:NAME"), or NULL. */
+static const struct vma_rec *memfd_mapping(const struct tree *t, uint64_t dev, uint64_t ino)
+{
+	for (int k = 0; k < t->nr; k++)
+		for (int i = 0; i < t->procs[k].nr_vmas; i++) {
+			const struct vma_rec *v = &t->procs[k].vmas[i];
+			if (v->r.kind == CRYO_VMA_ANON_SHARED && v->r.file.dev == dev && v->r.file.ino == ino &&
+			    v->path && !strncmp(v->path, "/memfd:", 7))
+				return v;
+		}
+	return NULL;
+}
+
+/* A memfd only mapped (its descriptors closed) comes back with its name and
+ * the mode memfd_create gives, 0777 and no seals (F_SEAL_SEAL alone, a memfd
+ * that could never be sealed, comes back sealable: nobody holds a
+ * descriptor to tell); one that had others is refused.  Seen through /proc/PID/map_files, which needs privilege: for a
+ * user's checkpoint they cannot be seen (docs/FORMAT.md says so). */
+static int check_mapped_only(const struct tree *t, pid_t pid, const struct vma_rec *v, struct cryo_error *e)
+{
+	char path[96];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)v->r.start,
+		 (unsigned long long)v->r.end);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int seals = fcntl(fd, F_GET_SEALS);
+	int ok = fstat(fd, &st) == 0;
+	close(fd);
+	/* F_SEAL_SEAL alone: made without MFD_ALLOW_SEALING, nothing to restore */
+	if ((seals > 0 && seals != F_SEAL_SEAL) || (ok && (st.st_mode & 07777) != 0777))
+		return cryo_fail(e, pid, "memory", "", ENOTSUP,
+				 "process %d maps %s at %#llx (seals %#x, mode %o) and no process of the tree holds a descriptor of it: "
+				 "Cryo cannot restore its seals and mode", pid, v->path, (unsigned long long)v->r.start,
+				 seals > 0 ? seals : 0, ok ? (unsigned)(st.st_mode & 07777) : 0u);
+	return 0;
+}
+
+int memfd_check_mapped(const struct tree *t, struct cryo_error *e)
+{
+	for (int k = 0; k < t->nr; k++)
+		for (int i = 0; i < t->procs[k].nr_vmas; i++) {
+			const struct vma_rec *v = &t->procs[k].vmas[i];
+			if (v->r.kind != CRYO_VMA_ANON_SHARED || !v->path || strncmp(v->path, "/memfd:", 7) ||
+			    recorded(t, &(struct shmem_obj){ v->r.file.dev, v->r.file.ino, 0 }))
+				continue;
+			if (check_mapped_only(t, t->procs[k].proc.pid, v, e))
+				return -1;
+		}
+	return 0;
+}
+
 int memfd_create_for(const struct tree *t, const struct shmem_obj *o, struct cryo_error *e)
 {
 	const struct fd_rec *f = recorded(t, o);
+	const struct vma_rec *v = f ? NULL : memfd_mapping(t, o->dev, o->ino);
 	char name[NAME_MAX_MEMFD + 1] = "cryo-shmem";
-	if (f)
-		name_of(f->path, name, sizeof(name));
-	/* exec bits and seals are set once the contents are in (memfd_seal) */
-	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | (f ? MFD_EXEC : 0));
-	if (fd < 0 && f && errno == EINVAL)         /* a kernel before MFD_EXEC (6.3): every memfd is 0777 */
+	if (f || v)
+		name_of(f ? f->path : v->path, name, sizeof(name));
+	/* exec bits and seals are set once the contents are in (memfd_seal); a
+	 * memfd only mapped had memfd_create's 0777 (memfd_check_mapped) */
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | (f || v ? MFD_EXEC : 0));
+	if (fd < 0 && (f || v) && errno == EINVAL)  /* a kernel before MFD_EXEC (6.3): every memfd is 0777 */
 		fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return cryo_fail_errno(e, getpid(), "shared memory", "memfd_create", "cannot create memfd %s", name);

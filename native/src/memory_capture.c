@@ -234,6 +234,47 @@ static int all_zero(const void *page)
 	return 1;
 }
 
+/* The data of a shared memory object (a memfd, MAP_SHARED|MAP_ANONYMOUS) is
+ * the object's, not the page table's: a page written through a descriptor
+ * and never touched through this mapping is in the object but not present
+ * here.  Its extents come from SEEK_DATA on the object, opened through
+ * /proc/PID/map_files (root); where that cannot be opened, the present pages
+ * are all that can be seen. */
+struct object_extents {
+	int fd;                         /* -1: none */
+	off_t data, hole;               /* the extent [data, hole) found last */
+};
+
+static void open_object(struct object_extents *x, pid_t pid, const struct vma_rec *v)
+{
+	char path[96];
+	x->fd = -1;
+	x->data = x->hole = -1;
+	if (v->r.kind != CRYO_VMA_ANON_SHARED || v->r.flags & CRYO_VMA_FILE_GONE)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)v->r.start,
+		 (unsigned long long)v->r.end);
+	x->fd = open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Is the page at object offset off data of the object? */
+static int object_has_data(struct object_extents *x, off_t off)
+{
+	if (x->fd < 0)
+		return 0;
+	if (off < x->data || off >= x->hole) {
+		x->data = lseek(x->fd, off, SEEK_DATA);
+		if (x->data < 0) {              /* ENXIO: no data from off on */
+			x->data = x->hole = (off_t)1 << 62;
+			return 0;
+		}
+		x->hole = lseek(x->fd, x->data, SEEK_HOLE);
+		if (x->hole < 0)
+			x->hole = x->data + PAGE;
+	}
+	return off >= x->data && off < x->hole;
+}
+
 struct page_dumper {
 	pid_t pid;
 	int pagemap_fd, mem_fd;
@@ -243,6 +284,7 @@ struct page_dumper {
 	uint64_t data_bytes;
 	uint64_t vma_start;             /* runs never cross a mapping's start */
 	uint64_t *pm;
+	struct object_extents object;   /* the shared memory object of the mapping being dumped */
 };
 
 static int add_run(struct page_dumper *d, uint64_t vaddr, uint64_t nr_pages)
@@ -326,14 +368,29 @@ static int dump_range(struct page_dumper *d, const struct vma_rec *v, uint64_t a
 
 /* A page whose data goes in PAGES: not a guard page (no data), not one a
  * child shares with its parent (the parent's image has it). */
-static int saved_page(const struct page_dumper *d, const struct vma_rec *v, uint64_t addr, uint64_t pm)
+static int saved_page(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, uint64_t pm)
 {
-	if (!needs_data(v) || pm & PM_GUARD_REGION || !page_wanted(v, pm))
+	if (!needs_data(v) || pm & PM_GUARD_REGION)
+		return 0;
+	if (!page_wanted(v, pm) &&
+	    !object_has_data(&d->object, (off_t)(v->r.pgoff + (addr - v->r.start))))
 		return 0;
 	return !(v->r.flags & CRYO_VMA_INHERITED) || !cow_page_is_shared(d->s, addr);
 }
 
+static int dump_vma_pages(struct page_dumper *d, const struct vma_rec *v, struct cryo_error *e);
+
 static int dump_vma(struct page_dumper *d, const struct vma_rec *v, struct cryo_error *e)
+{
+	open_object(&d->object, d->pid, v);
+	int rc = dump_vma_pages(d, v, e);
+	if (d->object.fd >= 0)
+		close(d->object.fd);
+	d->object.fd = -1;
+	return rc;
+}
+
+static int dump_vma_pages(struct page_dumper *d, const struct vma_rec *v, struct cryo_error *e)
 {
 	d->vma_start = v->r.start;
 	for (uint64_t at = v->r.start; at < v->r.end;) {
@@ -394,7 +451,7 @@ static int dump_all(struct page_dumper *d, struct image_writer *w, struct cryo_e
 int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,
 			 uint64_t *page_bytes, struct cryo_error *e)
 {
-	struct page_dumper d = { .pid = pid, .s = s, .pagemap_fd = -1, .mem_fd = -1 };
+	struct page_dumper d = { .pid = pid, .s = s, .pagemap_fd = -1, .mem_fd = -1, .object = { .fd = -1 } };
 	int rc = -1;
 
 	if (s->proc.state == CRYO_PROCESS_ZOMBIE) {         /* no memory: an empty section keeps the order */

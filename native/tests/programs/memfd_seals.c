@@ -70,11 +70,47 @@ static int mapped(void)
 	return tl_finish();
 }
 
+/* "map-only": a memfd whose descriptor is closed once mapped comes back with
+ * its name and contents, shared and writable; "map-only-sealed": one with
+ * seals is refused (they cannot be seen again without a descriptor). */
+static int map_only(int sealed)
+{
+	int fd = memfd_create("map-only", MFD_ALLOW_SEALING);
+	char data[8192], line[512];
+	tl_fill(data, sizeof(data), 62);
+	if (fd < 0 || write(fd, data, sizeof(data)) != sizeof(data) ||
+	    (sealed && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW)))
+		return 2;
+	char *m = mmap(NULL, sizeof(data), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED || close(fd))
+		return 2;
+	tl_ready();
+	tl_wait_go();
+	tl_check_pattern("the map-only memfd", m, sizeof(data), 62);
+	m[0] ^= 1;                  /* still writable, and shared with its object */
+	TL_CHECK(m[0] == (char)(data[0] ^ 1), "the map-only memfd cannot be written");
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char want[32];
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)m);
+	int named = 0;
+	while (maps && fgets(line, sizeof(line), maps))
+		if (!strncmp(line, want, strlen(want)))
+			named = strstr(line, "/memfd:map-only") != NULL;
+	if (maps)
+		fclose(maps);
+	TL_CHECK(named, "the map-only memfd lost its name");
+	return tl_finish();
+}
+
 int main(int argc, char **argv)
 {
 	tl_init(argc, argv);
 	if (argc > 2 && !strcmp(argv[2], "mapped"))
 		return mapped();
+	if (argc > 2 && !strcmp(argv[2], "map-only"))
+		return map_only(0);
+	if (argc > 2 && !strcmp(argv[2], "map-only-sealed"))
+		return map_only(1);
 	struct memfd a = { "sealed-a", memfd_create("sealed-a", MFD_ALLOW_SEALING) };
 	struct memfd b = { "noexec-b", memfd_create("noexec-b", MFD_NOEXEC_SEAL) };
 	struct memfd c = { "exec-c", memfd_create("exec-c", MFD_EXEC) };
