@@ -38,9 +38,10 @@ die() { say "$*"; exit 1; }
 
 # What the tree holds.  criu for the benchmark; the Slurm daemons, clients,
 # the JWT plugin (auth_jwt.so, not pulled in by the others) and munge for
-# issue 12's cluster; iproute2, procps and python3 for the scripts that run
-# there.  Changing this list rebuilds the tree (the stamp holds it).
-PACKAGES=criu,slurmctld,slurmd,slurmrestd,slurm-client,slurm-wlm-jwt-plugin,munge,iproute2,procps,python3
+# issue 12's cluster; libslurm-dev for 24.11's spank.h (the SPANK plugin is
+# built against each Slurm version); iproute2, procps and python3 for the
+# scripts that run there.  Changing this list rebuilds the tree (the stamp holds it).
+PACKAGES=criu,slurmctld,slurmd,slurmrestd,slurm-client,slurm-wlm-jwt-plugin,libslurm-dev,munge,iproute2,procps,python3
 SUITE=trixie
 STAMP_NAME=.cryo-trixie-stamp
 STAMP_WANT="suite=$SUITE packages=$PACKAGES"
