@@ -347,6 +347,21 @@ static int capture_in_tree(struct tree *t, int k, struct fd_rec *f, struct cryo_
 	       pipes_note_open_file(t, k, f, e) ? -1 : 0;
 }
 
+static int in_tree(pid_t pid, const void *arg)
+{
+	const struct tree *t = arg;
+	for (int k = 0; k < t->nr; k++)
+		if (t->procs[k].proc.pid == pid)
+			return 1;
+	return 0;
+}
+
+static int is_fifo(const struct fd_rec *f)
+{
+	uint64_t ino;
+	return !pipes_parse_link(f->path, &ino);
+}
+
 static int link_pipe(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
 {
 	pid_t pid = t->procs[k].proc.pid;
@@ -363,8 +378,22 @@ static int link_pipe(struct tree *t, int k, struct fd_rec *f, struct cryo_error 
 	int closed = pipes_other_end_closed(pid, f->r.fd, readers > 0, e);
 	if (closed)
 		return closed < 0 ? -1 : capture_in_tree(t, k, f, e);
+	/* A FIFO's reader that has never seen a writer gets no POLLHUP (Open
+	 * MPI's debugger_attach_fifo, opened O_NONBLOCK and waited on): only the
+	 * node's processes can say whether anyone holds the other end. */
+	int holder_fd = -1;
+	pid_t holder = proc_find_holder(f->r.file.dev, f->r.file.ino, readers ? O_WRONLY : O_RDONLY, in_tree, t,
+					&holder_fd);
+	if (!holder && is_fifo(f))
+		return capture_in_tree(t, k, f, e);
+	if (!holder)
+		return cryo_fail(e, pid, "files", "", ENOTSUP,
+				 "fd %d of process %d is %s, leading to a process outside the checkpoint", f->r.fd, pid, f->path);
+	char who[128];
+	proc_describe(holder, who, sizeof(who));
 	return cryo_fail(e, pid, "files", "", ENOTSUP,
-			 "fd %d of process %d is %s, leading to a process outside the checkpoint", f->r.fd, pid, f->path);
+			 "fd %d of process %d is %s, whose other end is fd %d of %s, outside the checkpoint", f->r.fd, pid,
+			 f->path, holder_fd, who);
 }
 
 static int validate_pipe(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)

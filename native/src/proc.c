@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -225,4 +226,68 @@ void proc_describe(pid_t pid, char *out, size_t size)
 			 comm, member);
 	else
 		snprintf(out, size, "?[%d]", pid);
+}
+
+/* The access mode of fd of pid, from the octal "flags:" line of its fdinfo; -1 if unknown. */
+static int fd_access_mode(pid_t pid, const char *fd)
+{
+	char path[320], line[128];
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, fd);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	int mode = -1;
+	unsigned int flags;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %o", &flags) == 1) {
+			mode = (int)(flags & O_ACCMODE);
+			break;
+		}
+	fclose(f);
+	return mode;
+}
+
+static int holds(pid_t pid, uint64_t dev, uint64_t ino, int access, int *fd_out)
+{
+	char dir[48];
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	int found = 0;
+	while (!found && (de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+			continue;
+		if (st.st_ino != ino || st.st_dev != dev)
+			continue;
+		int mode = fd_access_mode(pid, de->d_name);
+		if (access < 0 || mode == O_RDWR || mode == access) {
+			found = 1;
+			*fd_out = atoi(de->d_name);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+pid_t proc_find_holder(uint64_t dev, uint64_t ino, int access, int (*skip)(pid_t, const void *), const void *arg,
+		       int *fd_out)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	struct dirent *de;
+	pid_t found = 0;
+	while (!found && (de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == getpid() || (skip && skip((pid_t)pid, arg)))
+			continue;
+		if (holds((pid_t)pid, dev, ino, access, fd_out))
+			found = (pid_t)pid;
+	}
+	closedir(d);
+	return found;
 }

@@ -40,5 +40,12 @@ int proc_readlink(pid_t pid, const char *name, char *out, size_t size, struct cr
 int proc_dup_fd(pid_t pid, int fd, struct cryo_error *e);
 /* The process that holds pid as its PID, described for an error message. */
 void proc_describe(pid_t pid, char *out, size_t size);
+/* A process of the node, other than the caller and those skip() names, that
+ * holds the file dev/ino open with access mode access (O_RDONLY, O_WRONLY;
+ * an O_RDWR open file counts for both; -1: any); its fd in *fd_out. 0 if none
+ * is seen (a descriptor in flight in a Unix socket is not). Reads every
+ * process's /proc/PID/fd: for the rare question a descriptor cannot answer. */
+pid_t proc_find_holder(uint64_t dev, uint64_t ino, int access, int (*skip)(pid_t, const void *), const void *arg,
+		       int *fd_out);
 
 #endif

@@ -302,6 +302,8 @@ static int check_socket_file(pid_t pid, int fd, const struct unix_info *info, co
 	return 0;
 }
 
+static int capture_datagrams(pid_t pid, int fd, const char *shown, char **out, size_t *out_len, struct cryo_error *e);
+
 int sockets_capture_bound(pid_t pid, struct fd_rec *f, struct cryo_error *e)
 {
 	struct unix_info info;
@@ -317,24 +319,110 @@ int sockets_capture_bound(pid_t pid, struct fd_rec *f, struct cryo_error *e)
 		return cryo_fail(e, pid, "sockets", "", ENOTSUP,
 				 "fd %d of process %d is a Unix socket listening on %s with %u connections not yet accepted: cannot save them",
 				 f->r.fd, pid, shown, info.rqueue);
-	if (!listening && info.rqueue)
+	if (!listening && info.rqueue && info.type != SOCK_DGRAM)
 		return cryo_fail(e, pid, "sockets", "", ENOTSUP,
 				 "fd %d of process %d is a Unix socket bound to %s with data queued: cannot save it",
 				 f->r.fd, pid, shown);
 	int unlinked = info.name[0] ? check_socket_file(pid, f->r.fd, &info, shown, e) : 0;
 	if (unlinked < 0)
 		return -1;
+	char *queued = NULL;
+	size_t queued_len = 0;
+	if (!listening && info.rqueue && capture_datagrams(pid, f->r.fd, shown, &queued, &queued_len, e))
+		return -1;
 	struct cryo_fd_unix_bound d = { .type = (int32_t)info.type, .listening = (uint32_t)listening,
-					.flags = unlinked ? CRYO_UNIX_BOUND_UNLINKED : 0,
+					.flags = (unlinked ? CRYO_UNIX_BOUND_UNLINKED : 0) | (queued_len ? CRYO_UNIX_BOUND_QUEUED : 0),
 					.backlog = listening ? info.wqueue : 0, .name_len = (uint32_t)info.name_len };
 	memcpy(d.name, info.name, (size_t)info.name_len);
+	size_t span = queued_len ? 8 + ((queued_len + 7) & ~(size_t)7) : 0;
 	free(f->detail);
-	if (!(f->detail = malloc(sizeof(d))))
+	if (!(f->detail = calloc(1, sizeof(d) + span))) {
+		free(queued);
 		return cryo_fail(e, pid, "sockets", "malloc", ENOMEM, "out of memory");
+	}
 	memcpy(f->detail, &d, sizeof(d));
-	f->detail_len = sizeof(d);
+	if (queued_len) {
+		uint64_t n = queued_len;
+		memcpy(f->detail + sizeof(d), &n, sizeof(n));
+		memcpy(f->detail + sizeof(d) + sizeof(n), queued, queued_len);
+	}
+	free(queued);
+	f->detail_len = (uint32_t)(sizeof(d) + span);
 	f->r.kind = CRYO_FD_UNIX_BOUND;
 	return 0;
+}
+
+/* The messages a bound datagram socket has queued to read, left in place;
+ * each must fit the scratch memory it is sent again from. */
+static int capture_datagrams(pid_t pid, int fd, const char *shown, char **out, size_t *out_len, struct cryo_error *e)
+{
+	if (peek_queue(pid, fd, SOCK_DGRAM, out, out_len, e))
+		return -1;
+	for (size_t at = 0; at + 4 <= *out_len;) {
+		uint32_t n;
+		memcpy(&n, *out + at, 4);
+		if (n > CRYO_UNIX_BOUND_MAX_MSG) {
+			free(*out);
+			*out = NULL;
+			return cryo_fail(e, pid, "sockets", "", ENOTSUP,
+					 "fd %d of process %d is a Unix datagram socket bound to %s with a message of %u bytes queued "
+					 "(at most %u can be saved)", fd, pid, shown, n, CRYO_UNIX_BOUND_MAX_MSG);
+		}
+		at += 4 + n;
+	}
+	return 0;
+}
+
+/* Bytes of a bound socket's detail after its struct taken by its queued
+ * messages (where its options start); -1 if the detail is unsound. */
+static long bound_queue_span(const struct fd_rec *f, const struct cryo_fd_unix_bound *d)
+{
+	if (!(d->flags & CRYO_UNIX_BOUND_QUEUED))
+		return 0;
+	uint64_t n;
+	size_t room = f->detail_len - sizeof(*d);
+	if (room < sizeof(n))
+		return -1;
+	memcpy(&n, f->detail + sizeof(*d), sizeof(n));
+	if (n > room - sizeof(n) || ((n + 7) & ~7ull) > room - sizeof(n))
+		return -1;
+	const char *q = f->detail + sizeof(*d) + sizeof(n);
+	for (uint64_t at = 0; at < n;) {
+		uint32_t len;
+		if (n - at < 4)
+			return -1;
+		memcpy(&len, q + at, 4);
+		if (len > CRYO_UNIX_BOUND_MAX_MSG || len > n - at - 4)
+			return -1;
+		at += 4 + len;
+	}
+	return (long)(sizeof(n) + ((n + 7) & ~7ull));
+}
+
+/* The messages sent again to the socket just bound, from an unnamed one of
+ * the process's (the sender's name is not kept: recvfrom sees none). */
+static int requeue_datagrams(struct rexec *x, const struct fd_rec *f, const struct cryo_fd_unix_bound *d,
+			     const struct sockaddr_un *a, struct cryo_error *e)
+{
+	uint64_t n, addr, msg;
+	long tmp;
+	memcpy(&n, f->detail + sizeof(*d), sizeof(n));
+	const char *q = f->detail + sizeof(*d) + sizeof(n);
+	socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + d->name_len);
+	if (rexec_call(x, "sockets", "socket", SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0, 0, 0, &tmp, e,
+		       "cannot make a socket to requeue the messages of fd %d", f->r.fd) ||
+	    rexec_put(x, 0, a, sizeof(*a), &addr, e))
+		return -1;
+	for (uint64_t at = 0; at < n;) {
+		uint32_t len;
+		memcpy(&len, q + at, 4);
+		if (rexec_put(x, 128, q + at + 4, len, &msg, e) ||
+		    rexec_call(x, "sockets", "sendto", SYS_sendto, tmp, (long)msg, len, MSG_DONTWAIT, (long)addr, alen, NULL, e,
+			       "cannot put a queued message of %u bytes back into fd %d", len, f->r.fd))
+			return -1;
+		at += 4 + len;
+	}
+	return rexec_call(x, "sockets", "close", SYS_close, tmp, 0, 0, 0, 0, 0, NULL, e, "cannot close fd %ld", tmp);
 }
 
 int sockets_capture_outside(pid_t pid, struct fd_rec *f, struct cryo_error *e)
@@ -410,8 +498,11 @@ static int restore_bound(struct rexec *x, struct injector *in, uint64_t scratch,
 	printable_name(d.name, (int)d.name_len, shown, sizeof(shown));
 	memcpy(a.sun_path, d.name, d.name_len);
 	int flags = (f->r.fd_flags & FD_CLOEXEC ? SOCK_CLOEXEC : 0) | (f->r.open_flags & O_NONBLOCK ? SOCK_NONBLOCK : 0);
-	const char *opts = f->detail + sizeof(d);
-	size_t opts_len = f->detail_len - sizeof(d);
+	long span = bound_queue_span(f, &d);
+	if (span < 0)
+		return cryo_fail(e, in->pid, "context file", "", EINVAL, "context file is corrupt: socket fd %d", f->r.fd);
+	const char *opts = f->detail + sizeof(d) + span;
+	size_t opts_len = f->detail_len - sizeof(d) - (size_t)span;
 	if (inet_check_options(opts, opts_len, in->pid, f->r.fd, e) ||
 	    remote_sock_call(in, "socket", SYS_socket, AF_UNIX, d.type | flags, 0, &fd, e) ||
 	    inet_apply_options(x, (int)fd, opts, opts_len, 0, s->proc.pid, f->r.fd, e))
@@ -428,6 +519,8 @@ static int restore_bound(struct rexec *x, struct injector *in, uint64_t scratch,
 	if (d.listening && r < 0)
 		return cryo_fail(e, in->pid, "sockets", "listen", (int)-r, "cannot listen on %s again (fd %d)", shown, f->r.fd);
 	if ((d.flags & CRYO_UNIX_BOUND_UNLINKED) && remove_socket_file_again(in, scratch, &d, e))
+		return -1;
+	if (span && requeue_datagrams(x, f, &d, &a, e))
 		return -1;
 	if (inet_apply_options(x, (int)fd, opts, opts_len, 1, s->proc.pid, f->r.fd, e))
 		return -1;
@@ -604,6 +697,16 @@ const struct fd_ops socket_fd_ops = {
 const struct fd_ops closed_socket_fd_ops = {
 	.kind = CRYO_FD_CLOSED_SOCKET, .name = "socket to the outside", .restore = restore_closed, .needs_memory = 1,
 };
+static int validate_bound(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
+{
+	struct cryo_fd_unix_bound d;
+	if (f->detail_len < sizeof(d))
+		return 0;           /* restored as nothing, as before */
+	memcpy(&d, f->detail, sizeof(d));
+	return bound_queue_span(f, &d) < 0;
+}
+
 const struct fd_ops unix_bound_fd_ops = {
-	.kind = CRYO_FD_UNIX_BOUND, .name = "bound Unix socket", .restore = restore_bound_fd, .needs_memory = 1,
+	.kind = CRYO_FD_UNIX_BOUND, .name = "bound Unix socket", .validate = validate_bound, .restore = restore_bound_fd,
+	.needs_memory = 1,
 };

@@ -314,6 +314,12 @@ struct cryo_fd_unix_bound {
 	uint32_t flags;             /* CRYO_UNIX_BOUND_*; 0 in older files */
 };
 #define CRYO_UNIX_BOUND_UNLINKED 0x1u   /* its socket file was removed: bound again, then the file removed */
+/* A datagram socket with messages queued to read (UCX's wake-up socket): the
+ * struct is followed by u64 n, then n bytes of messages (u32 length + bytes
+ * each, at most CRYO_UNIX_BOUND_MAX_MSG), padded to 8, then the options.
+ * They are sent to it again at restart, from an unnamed socket. */
+#define CRYO_UNIX_BOUND_QUEUED 0x2u
+#define CRYO_UNIX_BOUND_MAX_MSG 3840u
 _Static_assert(sizeof(struct cryo_fd_unix_bound) == 128, "cryo_fd_unix_bound is on disk");
 
 /* The detail of a pipe end (CRYO_FD_PIPE; none: the pool's open file).  A
