@@ -8,8 +8,9 @@ source scripts/install-build-deps.sh
 install_packages "${BUILD_PACKAGES[@]}"
 
 # Test-only dependencies (libc6-dev above already brings the static libc that
-# the static test programs need): procps for the tests that look at processes.
-TEST_PACKAGES=(procps)
+# the static test programs need): procps for the tests that look at processes; both MPIs
+# (the build compiles native/tests/mpi/mpi_ring.c with each) and LAMMPS for MpiJobsTest.
+TEST_PACKAGES=(procps openmpi-bin libopenmpi-dev mpich libmpich-dev lammps)
 install_packages "${TEST_PACKAGES[@]}"
 
 # ---------------------------------------------------------------------------

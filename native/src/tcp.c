@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -267,12 +268,48 @@ static int rebuild_connection(int sk, const struct tcp_rec *t)
 
 /* SO_REUSEADDR for the bind (its port may be in TIME_WAIT, or held by its own
  * accepted connections); the recorded value comes after, with the options. */
+/* 10.0.0.1:5000 or [fe80::1]:5000, for messages. */
+static const char *listener_address(const struct tcp_rec *t, char *out, size_t size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr_in *a4 = (const void *)t->r.local;
+	const struct sockaddr_in6 *a6 = (const void *)t->r.local;
+	if (t->r.domain == AF_INET6) {
+		inet_ntop(AF_INET6, &a6->sin6_addr, host, sizeof(host));
+		snprintf(out, size, "[%s]:%u", host, ntohs(a6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &a4->sin_addr, host, sizeof(host));
+		snprintf(out, size, "%s:%u", host, ntohs(a4->sin_port));
+	}
+	return out;
+}
+
+/* An address the node no longer has (an interface gone, another node):
+ * bound anyway (IP_FREEBIND, for this bind only), so the program listens
+ * where it did and is reached there once the address is back. UCX listens
+ * on every interface, bridges of test clusters included. */
+static int bind_freely(int sk, const struct tcp_rec *t)
+{
+	int on = 1, off = 0;
+	char shown[80];
+	if (setsockopt(sk, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on)) < 0 ||
+	    bind(sk, (const struct sockaddr *)t->r.local, t->r.local_len) < 0)
+		return -1;
+	setsockopt(sk, IPPROTO_IP, IP_FREEBIND, &off, sizeof(off));
+	fprintf(stderr, "cryo-engine restore: warning: a TCP socket listens on %s, an address this node does not have "
+		"(now); it is reached there once the address is back\n", listener_address(t, shown, sizeof(shown)));
+	return 0;
+}
+
 static int rebuild_listener(int sk, const struct tcp_rec *t, uint32_t backlog)
 {
 	int on = 1;
-	return setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
-	       bind(sk, (const struct sockaddr *)t->r.local, t->r.local_len) < 0 ||
-	       listen(sk, backlog ? (int)backlog : 128) < 0 ? -1 : 0;
+	if (setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
+		return -1;
+	if (bind(sk, (const struct sockaddr *)t->r.local, t->r.local_len) < 0 &&
+	    (errno != EADDRNOTAVAIL || bind_freely(sk, t) < 0))
+		return -1;
+	return listen(sk, backlog ? (int)backlog : 128) < 0 ? -1 : 0;
 }
 
 /* Options come in two passes: before bind (SO_REUSEPORT, SO_BINDTODEVICE ...),
@@ -306,9 +343,11 @@ int tcp_create_pool(const struct tree *t, int first, struct cryo_error *e)
 		if (rc || (sk != first + i && (dup3(sk, first + i, O_CLOEXEC) < 0 || close(sk) < 0))) {
 			int err = errno;
 			close(sk);
+			char shown[80];
 			return cryo_fail(e, getpid(), "sockets", r->r.state == TCP_LISTEN ? "bind/listen" : "TCP_REPAIR", err,
-					 "cannot recreate a TCP %s socket (is its port taken?)",
-					 r->r.state == TCP_LISTEN ? "listening" : "connected");
+					 "cannot recreate a TCP %s socket on %s%s", r->r.state == TCP_LISTEN ? "listening" : "connected",
+					 listener_address(r, shown, sizeof(shown)),
+					 err == EADDRINUSE ? " (its port is taken)" : "");
 		}
 	}
 	/* out of repair mode only once every end exists: a segment one end sends
