@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -323,6 +324,49 @@ static int set_recorded_options(const struct tree *t, int first, int after_bind,
 	return 0;
 }
 
+/* The inode of a socket of the node bound to port (any address, either
+ * family), from /proc/net/tcp and tcp6; 0 if none is listed. */
+static uint64_t socket_on_port(unsigned int port)
+{
+	static const char *const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	uint64_t found = 0;
+	for (int i = 0; i < 2 && !found; i++) {
+		FILE *f = fopen(tables[i], "re");
+		char line[512];
+		if (!f)
+			continue;
+		while (!found && fgets(line, sizeof(line), f)) {
+			char local[64];
+			unsigned int p;
+			unsigned long long ino;
+			char *colon;
+			if (sscanf(line, " %*d: %63s %*s %*x %*s %*s %*s %*u %*u %llu", local, &ino) != 2 ||
+			    !(colon = strrchr(local, ':')) || sscanf(colon + 1, "%x", &p) != 1)
+				continue;
+			if (p == port && ino)
+				found = ino;
+		}
+		fclose(f);
+	}
+	return found;
+}
+
+/* "lmp[1234] (fd 17)": who holds the port a listener of the file wants. */
+static const char *port_holder(const struct tcp_rec *r, int sk, char *out, size_t size)
+{
+	const struct sockaddr_in *a = (const void *)r->r.local;   /* sin_port and sin6_port are at the same place */
+	struct stat st;
+	uint64_t ino = socket_on_port(ntohs(a->sin_port));
+	int fd = -1;
+	pid_t pid = ino && fstat(sk, &st) == 0 ? proc_find_holder(st.st_dev, ino, -1, NULL, NULL, &fd) : 0;
+	if (!pid)
+		return "a socket of no process seen (closing, or another namespace)";
+	char who[96];
+	proc_describe(pid, who, sizeof(who));
+	snprintf(out, size, "%.96s (fd %d)", who, fd);
+	return out;
+}
+
 int tcp_create_pool(const struct tree *t, int first, struct cryo_error *e)
 {
 	for (int i = 0; i < t->nr_tcp; i++) {
@@ -342,12 +386,13 @@ int tcp_create_pool(const struct tree *t, int first, struct cryo_error *e)
 			setsockopt(sk, IPPROTO_TCP, TCP_NODELAY, &r->r.nodelay, sizeof(r->r.nodelay));
 		if (rc || (sk != first + i && (dup3(sk, first + i, O_CLOEXEC) < 0 || close(sk) < 0))) {
 			int err = errno;
+			char shown[80], who[128], holder[160] = "";
+			if (err == EADDRINUSE && r->r.state == TCP_LISTEN)
+				snprintf(holder, sizeof(holder), ": its port is taken by %s", port_holder(r, sk, who, sizeof(who)));
 			close(sk);
-			char shown[80];
 			return cryo_fail(e, getpid(), "sockets", r->r.state == TCP_LISTEN ? "bind/listen" : "TCP_REPAIR", err,
 					 "cannot recreate a TCP %s socket on %s%s", r->r.state == TCP_LISTEN ? "listening" : "connected",
-					 listener_address(r, shown, sizeof(shown)),
-					 err == EADDRINUSE ? " (its port is taken)" : "");
+					 listener_address(r, shown, sizeof(shown)), holder);
 		}
 	}
 	/* out of repair mode only once every end exists: a segment one end sends

@@ -29,9 +29,21 @@ import org.junit.jupiter.api.Timeout;
 class MpiJobsTest {
     private static final int RANKS = 4;
     private static final int STEPS = 40;
-    /** Open MPI refuses root without these; it runs 4 ranks on 2 cores only when allowed to. */
+    /**
+     * Open MPI refuses root without the first two; it runs 4 ranks on 2 cores only when allowed to.
+     * Its TCP BTL listens on the lowest free port from 1024 up, so any Open MPI job started on the
+     * node between the checkpoint and the restart takes the port the restart needs (the singleton
+     * failure of issue 16): each run here starts at a port of its own.
+     */
+    private static final String TCP_PORT_MIN = String.valueOf(20000 + ProcessHandle.current().pid() % 20000);
     private static final Map<String, String> OPEN_MPI_ENV = Map.of("OMPI_ALLOW_RUN_AS_ROOT", "1",
-            "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", "OMPI_MCA_rmaps_base_oversubscribe", "1");
+            "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", "OMPI_MCA_rmaps_base_oversubscribe", "1",
+            "OMPI_MCA_btl_tcp_port_min_v4", TCP_PORT_MIN, "OMPI_MCA_btl_tcp_port_min_v6", TCP_PORT_MIN);
+    /**
+     * LAMMPS's bundled LJ melt (3d, 4000 atoms, fixed seed 87287), thermo every 10 steps instead of
+     * 50 and flushed (a pipe is block-buffered: the lines would come only at the end).
+     */
+    private static final Path MELT = Path.of("/usr/share/lammps/examples/melt/in.melt");
 
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -47,6 +59,85 @@ class MpiJobsTest {
         Path program = mpiProgram("mpi_ring.mpich", "/usr/bin/mpirun.mpich", "MPICH (mpich, libmpich-dev)");
         checkJobContinues("mpich", List.of("/usr/bin/mpirun.mpich", "-np", String.valueOf(RANKS), program.toString()),
                 Map.of());
+    }
+
+    /**
+     * LAMMPS from Debian under mpirun, 2 ranks (deterministic for a given rank count and binary):
+     * the thermo table after the restart is the uninterrupted run's, to the last digit.
+     */
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void lammpsMeltUnderMpirunContinues() throws Exception {
+        Path dir = lammpsInput();
+        List<String> job = List.of("/usr/bin/mpirun.openmpi", "-np", "2", "/usr/bin/lmp", "-in", dir.resolve("in.melt").toString(),
+                "-log", "none");
+        try {
+            checkLammpsContinues("lammps", dir, job);
+        } finally {
+            CheckpointHarness.deleteTree(dir);
+        }
+    }
+
+    /**
+     * LAMMPS without mpirun: Open MPI's singleton start forks an orted of its own (--hnp), which
+     * stays the rank's child: checkpointed as one tree with it, the run continues.
+     */
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void lammpsSingletonContinues() throws Exception {
+        Path dir = lammpsInput();
+        List<String> job = List.of("/usr/bin/lmp", "-in", dir.resolve("in.melt").toString(), "-log", "none");
+        try {
+            checkLammpsContinues("lammps-singleton", dir, job);
+        } finally {
+            CheckpointHarness.deleteTree(dir);
+        }
+    }
+
+    private static Path lammpsInput() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/lmp")) && Files.isReadable(MELT)
+                && Files.isExecutable(Path.of("/usr/bin/mpirun.openmpi")),
+                "LAMMPS is not installed (lammps, lammps-examples, openmpi-bin; scripts/test-all.sh installs them)");
+        Path dir = CheckpointHarness.newWorkDir("lammps-input");
+        String input = Files.readString(MELT).replaceAll("(?m)^thermo\\s.*$", "thermo\t\t10\nthermo_modify\tflush yes");
+        Files.writeString(dir.resolve("in.melt"), input);
+        return dir;
+    }
+
+    private static void checkLammpsContinues(String name, Path inputDir, List<String> job) throws Exception {
+        List<String> reference = thermo(uninterrupted(job, OPEN_MPI_ENV, List.of()));
+        assertEquals(26, reference.size(), "250 steps, thermo every 10: " + reference);
+        Path dir = CheckpointHarness.newWorkDir(name);
+        try (var original = startJob(dir, job, OPEN_MPI_ENV)) {
+            original.out().await(l -> l.matches("\\s+60\\s.*"), Duration.ofSeconds(120));
+            List<ProcessHandle> tree = ProcessHandle.of(original.pid()).orElseThrow().descendants().toList();
+            Path file = dir.resolve(name + ".cryo");
+            checkpointAndKill(original.pid(), file);
+            original.kill();
+            CheckpointHarness.awaitGone(tree.stream().mapToLong(ProcessHandle::pid).toArray());
+            var restored = original.restart(file, RestartOptions.builder().inheritIo(false).build());
+            int status = awaitExit(restored, Duration.ofSeconds(200));
+            List<String> all = new ArrayList<>(original.out().lines());
+            all.addAll(restored.out().lines());
+            assertEquals(0, status, restored.describe());
+            List<String> before = thermo(original.out().lines());
+            assertTrue(before.size() >= 7 && before.size() < reference.size(), "checkpointed after " + before);
+            assertEquals(String.join("\n", reference), String.join("\n", thermo(all)), restored.describe());
+        }
+    }
+
+    /** The thermo table's rows (step, temperature, energies, pressure), without the timings around it. */
+    static List<String> thermo(List<String> lines) {
+        return lines.stream().filter(l -> l.matches("\\s+\\d+(\\s+-?[0-9.e+-]+){5}\\s*")).toList();
+    }
+
+    static int awaitExit(CheckpointHarness.Restored restored, Duration timeout) throws Exception {
+        if (!restored.helper().waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            restored.helper().destroyForcibly();
+            throw new AssertionError("the restored job did not finish in " + timeout + "; " + restored.describe());
+        }
+        restored.out().awaitEnd(Duration.ofSeconds(10));
+        return restored.helper().exitValue();
     }
 
     static Path mpiProgram(String name, String launcher, String packages) {
@@ -72,7 +163,7 @@ class MpiJobsTest {
             original.kill();
             CheckpointHarness.awaitGone(tree.stream().mapToLong(ProcessHandle::pid).toArray());
             var restored = original.restart(file, RestartOptions.builder().inheritIo(false).build());
-            int status = restored.awaitExit();
+            int status = awaitExit(restored, Duration.ofSeconds(120));
             List<String> before = original.out().lines().stream().filter(l -> !l.startsWith("READY ")).toList();
             List<String> all = new ArrayList<>(before);
             all.addAll(restored.out().lines());
