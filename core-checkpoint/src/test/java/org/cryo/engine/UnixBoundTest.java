@@ -32,6 +32,19 @@ class UnixBoundTest {
         CheckpointHarness.checkpointRestartAndPass("unix_unlinked");
     }
 
+    /** Program unix_dgram_queued.c: bound datagram sockets read their queued messages after the restart. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void boundDatagramSocketsKeepTheirQueuedMessages() throws Exception {
+        CheckpointHarness.checkpointRestartAndPass("unix_dgram_queued");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aQueuedDatagramTooLargeToSaveIsRefused() throws Exception {
+        CheckpointHarness.assertCheckpointRefusedAndUntouched("a message of 4000 bytes queued", "unix_dgram_queued", "big");
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aListenerWithConnectionsWaitingIsRefused() throws Exception {
