@@ -486,8 +486,10 @@ static void describe_fd_detail(struct json *j, const struct fd_rec *f)
 		break;
 	case CRYO_FD_PIPE:
 		json_u64(j, "pipe", f->r.file.ino);
-		if (detail_as(f, &d.pipe, sizeof(d.pipe)))
+		if (detail_as(f, &d.pipe, sizeof(d.pipe))) {
 			json_bool(j, "ownOpenFile", d.pipe.own_open_file != 0);
+			json_bool(j, "noWriterSeen", (d.pipe.flags & CRYO_PIPE_NO_WRITER_SEEN) != 0);
+		}
 		break;
 	case CRYO_FD_PARENT:
 		json_i64(j, "parentFd", f->r.parent_fd);

@@ -128,9 +128,29 @@ static int same_pipe_end(const struct fd_rec *a, const struct fd_rec *b)
 	       (a->r.open_flags & O_ACCMODE) == (b->r.open_flags & O_ACCMODE);
 }
 
+static uint32_t pipe_flags(const struct fd_rec *f)
+{
+	struct cryo_fd_pipe d;
+	if (f->r.kind != CRYO_FD_PIPE || f->detail_len < sizeof(d))
+		return 0;
+	memcpy(&d, f->detail, sizeof(d));
+	return d.flags;
+}
+
+static int set_pipe_detail(struct fd_rec *f, uint32_t own_open_file, uint32_t flags, pid_t pid, struct cryo_error *e)
+{
+	struct cryo_fd_pipe d = { .own_open_file = own_open_file, .flags = flags };
+	free(f->detail);
+	if (!(f->detail = malloc(sizeof(d))))
+		return cryo_fail(e, pid, "pipes", "malloc", ENOMEM, "out of memory");
+	memcpy(f->detail, &d, sizeof(d));
+	f->detail_len = sizeof(d);
+	return 0;
+}
+
 static int set_own_open_file(struct fd_rec *f, pid_t pid, struct cryo_error *e)
 {
-	struct cryo_fd_pipe d = { .own_open_file = 1 };
+	struct cryo_fd_pipe d = { .own_open_file = 1, .flags = pipe_flags(f) };
 	free(f->detail);
 	if (!(f->detail = malloc(sizeof(d))))
 		return cryo_fail(e, pid, "pipes", "malloc", ENOMEM, "out of memory");
@@ -250,12 +270,23 @@ static int place(int fds[2], int at, int above, struct cryo_error *e)
 
 /* A pipe, or the pipe behind a FIFO: opened for reading first (non-blocking,
  * so no writer is needed), then for writing (a reader exists now). */
-static int open_pipe(const struct pipe_rec *p, int fds[2], struct cryo_error *e)
+static int open_pipe(const struct pipe_rec *p, int no_writer, int fds[2], struct cryo_error *e)
 {
 	pid_t self = getpid();
 	if (!p->fifo_path || !*p->fifo_path) {
 		if (pipe2(fds, O_CLOEXEC) < 0)
 			return cryo_fail_errno(e, self, "pipes", "pipe2", "cannot create a pipe");
+		return 0;
+	}
+	if (no_writer) {            /* the write slot holds the reader too: no end of the tree writes */
+		fds[0] = open(p->fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		fds[1] = fds[0] < 0 ? -1 : fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
+		if (fds[1] < 0) {
+			int err = errno;
+			if (fds[0] >= 0)
+				close(fds[0]);
+			return cryo_fail(e, self, "pipes", "open", err, "cannot open FIFO %s", p->fifo_path);
+		}
 		return 0;
 	}
 	fds[0] = open(p->fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -271,13 +302,25 @@ static int open_pipe(const struct pipe_rec *p, int fds[2], struct cryo_error *e)
 	return 0;
 }
 
+/* Whether the tree's ends of pipe ino are readers that never saw a writer. */
+static int no_writer_seen(const struct tree *t, uint64_t ino)
+{
+	for (int k = 0; k < t->nr; k++)
+		for (int i = 0; i < t->procs[k].nr_fds; i++) {
+			const struct fd_rec *f = &t->procs[k].fds[i];
+			if (f->r.kind == CRYO_FD_PIPE && f->r.file.ino == ino && (pipe_flags(f) & CRYO_PIPE_NO_WRITER_SEEN))
+				return 1;
+		}
+	return 0;
+}
+
 static int create_pipes(const struct tree *t, int first, int above, relocate_fn relocate, struct cryo_error *e)
 {
 	pid_t self = getpid();
 	for (int i = 0; i < t->nr_pipes; i++) {
 		const struct pipe_rec *p = &t->pipes[i];
-		int fds[2];
-		if (open_pipe(p, fds, e))
+		int fds[2], no_writer = !p->r.data_len && no_writer_seen(t, p->r.ino);
+		if (open_pipe(p, no_writer, fds, e))
 			return -1;
 		if (fcntl(fds[1], F_SETPIPE_SZ, (int)p->r.capacity) < 0 && p->r.data_len > 65536)
 			return cryo_fail_errno(e, self, "pipes", "fcntl(F_SETPIPE_SZ)", "cannot give a pipe its %u bytes", p->r.capacity);
@@ -385,7 +428,7 @@ static int link_pipe(struct tree *t, int k, struct fd_rec *f, struct cryo_error 
 	pid_t holder = proc_find_holder(f->r.file.dev, f->r.file.ino, readers ? O_WRONLY : O_RDONLY, in_tree, t,
 					&holder_fd);
 	if (!holder && is_fifo(f))
-		return capture_in_tree(t, k, f, e);
+		return set_pipe_detail(f, 0, CRYO_PIPE_NO_WRITER_SEEN, pid, e) || capture_in_tree(t, k, f, e) ? -1 : 0;
 	if (!holder)
 		return cryo_fail(e, pid, "files", "", ENOTSUP,
 				 "fd %d of process %d is %s, leading to a process outside the checkpoint", f->r.fd, pid, f->path);

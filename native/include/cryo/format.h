@@ -328,8 +328,12 @@ _Static_assert(sizeof(struct cryo_fd_unix_bound) == 128, "cryo_fd_unix_bound is 
  * open file of its own, reopened from the pool's. */
 struct cryo_fd_pipe {
 	uint32_t own_open_file;     /* 1: an open file of its own */
-	uint32_t pad;
+	uint32_t flags;             /* CRYO_PIPE_*; 0 in older files */
 };
+/* A FIFO's reader that has never seen a writer (opened O_NONBLOCK, none
+ * since: poll() gives it no POLLHUP), and no process holds it for writing:
+ * its pipe is made again without a writer, so it still sees none. */
+#define CRYO_PIPE_NO_WRITER_SEEN 0x1u
 _Static_assert(sizeof(struct cryo_fd_pipe) == 8, "cryo_fd_pipe is on disk");
 
 /* The detail of an event descriptor: the second string of its FILES record. */
