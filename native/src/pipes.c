@@ -302,16 +302,22 @@ static int open_pipe(const struct pipe_rec *p, int no_writer, int fds[2], struct
 	return 0;
 }
 
-/* Whether the tree's ends of pipe ino are readers that never saw a writer. */
+/* Whether every end the tree has of pipe ino is a reader that never saw a
+ * writer (one that saw its writer leave, POLLHUP, wants the writer made and
+ * closed again; then all see the hang-up). */
 static int no_writer_seen(const struct tree *t, uint64_t ino)
 {
+	int seen = 0;
 	for (int k = 0; k < t->nr; k++)
 		for (int i = 0; i < t->procs[k].nr_fds; i++) {
 			const struct fd_rec *f = &t->procs[k].fds[i];
-			if (f->r.kind == CRYO_FD_PIPE && f->r.file.ino == ino && (pipe_flags(f) & CRYO_PIPE_NO_WRITER_SEEN))
-				return 1;
+			if (f->r.kind != CRYO_FD_PIPE || f->r.file.ino != ino || f->r.dup_of >= 0)
+				continue;
+			if (!(pipe_flags(f) & CRYO_PIPE_NO_WRITER_SEEN))
+				return 0;
+			seen = 1;
 		}
-	return 0;
+	return seen;
 }
 
 static int create_pipes(const struct tree *t, int first, int above, relocate_fn relocate, struct cryo_error *e)
@@ -427,7 +433,7 @@ static int link_pipe(struct tree *t, int k, struct fd_rec *f, struct cryo_error 
 	int holder_fd = -1;
 	pid_t holder = proc_find_holder(f->r.file.dev, f->r.file.ino, readers ? O_WRONLY : O_RDONLY, in_tree, t,
 					&holder_fd);
-	if (!holder && is_fifo(f))
+	if (!holder && is_fifo(f) && readers)
 		return set_pipe_detail(f, 0, CRYO_PIPE_NO_WRITER_SEEN, pid, e) || capture_in_tree(t, k, f, e) ? -1 : 0;
 	if (!holder)
 		return cryo_fail(e, pid, "files", "", ENOTSUP,
