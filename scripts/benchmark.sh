@@ -519,7 +519,7 @@ user_floor() {
     tb=$(utouched_bytes "$c")
     add "u$c" touch_s "$(awk -v t="$tb" -v r="${bw[fill_4k_s_per_gib]:-NA}" 'BEGIN { print (r == "NA" ? "NA" : sprintf("%.3f", t / 1073741824 * r)) }')"
     add "u$c" memcpy_s "$(awk -v t="$tb" -v g="${bw[memcpy_gbps_median]:-NA}" 'BEGIN { print (g == "NA" || g <= 0 ? "NA" : sprintf("%.3f", t / 1e9 / g)) }')"
-    # the fixed cost of Cryo's commands: a JVM starts for each
+    # the fixed cost of Cryo's commands (native: no JVM starts)
     local t0 t1
     t0=$(now_us)
     "$CR_CHECKPOINT" --help >/dev/null 2>&1 || true
@@ -884,7 +884,7 @@ if ((RUN_USER)); then
 
 $PAIRS alternating pair(s) per case (Cryo first in odd pairs, CRIU first in even ones); figures are
 median [min–max] of the pairs, ratios are of the medians. Cryo runs through \`bin/cr_checkpoint\` and
-\`bin/cr_restart\` (each starts a JVM, and the engine as its helper); CRIU is \`scripts/trixie/criu\`
+\`bin/cr_restart\` (native programs that run the engine in-process: no JVM); CRIU is \`scripts/trixie/criu\`
 ($CRIU_VERSION). The workload runs in a session of its own. **Checkpoint**: wall-clock time of
 \`cr_checkpoint --kill -f FILE PID\` / \`criu dump -t PID -D DIR\` (which also kills), from the start of the
 command to its exit; then every PID of the tree is waited for until it is free. **Restart done**: from the
@@ -1011,14 +1011,13 @@ $REPORT_MD
 
 ## How to read these figures
 
-- **The user's commands cost more than the engine.** \`cr_checkpoint\` and
-  \`cr_restart\` start a JVM each (*Start of a Cryo command*: \`cr_checkpoint
-  --help\`, measured in every pair), and \`cr_restart\` verifies the whole file
-  (every checksum, \`Checkpointer.restart\`) before its helper restores it, so
-  it reads the file twice: once from disk for the check, once more from the
-  page cache for the restore. The engine cases below time the restore alone;
-  the gap between the two is what the commands add. CRIU's \`restore\` reads
-  each image once and checks no checksum.
+- **The user's commands are the engine.** \`cr_checkpoint\` and
+  \`cr_restart\` are native programs that run the engine in their own process
+  (*Start of a Cryo command*: \`cr_checkpoint --help\`, measured in every
+  pair), and a restart verifies the file once, as it loads it, before any
+  process runs; the engine cases below time the engine's own commands, so
+  the two should agree. CRIU's \`restore\` reads each image once and checks no
+  checksum.
 - **Page cache.** Cryo writes page data with O_DIRECT and fsyncs, so right
   after a checkpoint its file is on disk and not in the page cache; CRIU's
   \`dump\` writes through the page cache and does not sync, so its image is

@@ -33,6 +33,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -544,9 +545,54 @@ static int end_all(struct capture *c, int sig, struct cryo_error *e)
 	return 0;
 }
 
+/*
+ * Ended by SIGKILL or SIGTERM, the processes are gone when the checkpoint
+ * returns: exited, and reaped by their parents, so that their PIDs are free
+ * for a restart that follows at once (BLCR's cr_checkpoint --kill did the
+ * same).  Each is watched through a pidfd opened while it is still ours
+ * (frozen, so its PID cannot be reused meanwhile).  Bounded: a process that
+ * handles SIGTERM, or a parent that does not reap, is not ours to wait for.
+ */
+#define END_WAIT_MS 30000
+
+static void open_pidfds(const struct capture *c, int *fds)
+{
+	for (int k = 0; k < c->nr; k++)
+		fds[k] = c->pc[k].zombie ? -1 : (int)syscall(SYS_pidfd_open, c->pc[k].pid, 0);
+}
+
+static void wait_until_gone(int *fds, int n)
+{
+	struct timespec nap = { 0, 2 * 1000 * 1000 };
+	for (int waited = 0, left = n; left && waited < END_WAIT_MS; waited += 2) {
+		/* a tracee that died under our ptrace is reported to us first: until we collect it,
+		 * its parent cannot reap it */
+		while (waitpid(-1, NULL, __WALL | WNOHANG) > 0)
+			;
+		left = 0;
+		for (int k = 0; k < n; k++) {
+			if (fds[k] < 0)
+				continue;
+			/* ESRCH: it has ended and been waited for */
+			if (syscall(SYS_pidfd_send_signal, fds[k], 0, NULL, 0) < 0 && errno == ESRCH) {
+				close(fds[k]);
+				fds[k] = -1;
+			} else {
+				left++;
+			}
+		}
+		if (left)
+			nanosleep(&nap, NULL);
+	}
+	for (int k = 0; k < n; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+}
+
 int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint_stats *stats,
 		    struct cryo_error *e)
 {
+	int *ended = NULL;
 	struct capture c = {0};
 	uint64_t start = now_ns(), frozen_at, page_bytes = 0, file_size = 0;
 	int sig = end_signal(o);
@@ -561,6 +607,10 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	/* the file first: an unwritable directory fails before the process is touched */
 	if (iw_open(&c.w, o->path, o->pid, e))
 		return -1;
+	if (iw_set_replace(&c.w, o->replace, o->backup, e)) {
+		iw_abort(&c.w);
+		return -1;
+	}
 	frozen_at = now_ns();
 	if ((group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
 		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e) ||
@@ -570,13 +620,27 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 		sig = o->hold(o->hold_arg);
 	if (sig == SIGKILL)
 		tcp_quiet_before_kill(&c.tree);
+	if ((sig == SIGKILL || sig == SIGTERM) && (ended = malloc(sizeof(int) * (size_t)c.nr)))
+		open_pidfds(&c, ended);
 	if (sig && end_all(&c, sig, e))
 		goto out;
+	/* --cont: the processes that were stopped are to run, not be stopped again as they were */
+	for (int k = 0; sig == SIGCONT && k < c.nr; k++)
+		c.pc[k].was_stopped = 0;
 	rc = 0;
 out:
 	for (int k = c.nr - 1; k >= 0; k--)
 		release(&c.pc[k]);
 	stats->freeze_ns = now_ns() - frozen_at;
+	if (ended) {
+		if (rc == 0)
+			wait_until_gone(ended, c.nr);
+		else
+			for (int k = 0; k < c.nr; k++)
+				if (ended[k] >= 0)
+					close(ended[k]);
+		free(ended);
+	}
 	if (rc)
 		iw_abort(&c.w);
 	tree_free(&c.tree);

@@ -328,10 +328,73 @@ int iw_end_external(struct image_writer *w, uint64_t end, uint64_t checksum, str
 	return 0;
 }
 
+/* The old file's second name for --backup: the one asked for, or the first
+ * NAME.~N~ after every one there is (as cp --backup=numbered and BLCR do). */
+static int backup_name(struct image_writer *w, char *out, size_t size, struct cryo_error *e)
+{
+	if (w->backup[0]) {
+		snprintf(out, size, "%s", w->backup);
+		return 0;
+	}
+	unsigned long highest = 0;
+	size_t len = strlen(w->name);
+	int fd = dup(w->dir_fd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return cryo_fail_errno(e, w->pid, RES, "opendir", "cannot list the directory of %s for its backup",
+				       w->final_path);
+	}
+	rewinddir(d);
+	for (struct dirent *de; (de = readdir(d));) {
+		const char *n = de->d_name, *end;
+		if (strncmp(n, w->name, len) || strncmp(n + len, ".~", 2))
+			continue;
+		char *stop;
+		unsigned long v = strtoul(n + len + 2, &stop, 10);
+		end = stop;
+		if (end != n + len + 2 && !strcmp(end, "~") && v > highest)
+			highest = v;
+	}
+	closedir(d);
+	if (snprintf(out, size, "%s.~%lu~", w->name, highest + 1) >= (int)size)
+		return cryo_fail(e, w->pid, RES, "", ENAMETOOLONG, "backup name of %s too long", w->final_path);
+	return 0;
+}
+
+/* --backup: the old file gets its second name first (a hard link, so the
+ * final name is never empty); undone if the new file then cannot take the
+ * name.  No old file: nothing to keep. */
+static int keep_old_file(struct image_writer *w, char *kept, size_t size, struct cryo_error *e)
+{
+	kept[0] = 0;
+	if (w->replace != CRYO_REPLACE_BACKUP)
+		return 0;
+	struct stat st;
+	if (fstatat(w->dir_fd, w->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : cryo_fail_errno(e, w->pid, RES, "fstatat", "cannot look at %s", w->final_path);
+	if (backup_name(w, kept, size, e))
+		return -1;
+	if (linkat(w->dir_fd, w->name, w->dir_fd, kept, 0) < 0) {
+		int err = errno;
+		kept[0] = 0;
+		return cryo_fail(e, w->pid, RES, "linkat", err, "cannot back up %s (linkat: %s)", w->final_path,
+				 strerror(err));
+	}
+	return 0;
+}
+
+static int name_is_taken(struct image_writer *w, struct cryo_error *e)
+{
+	return cryo_fail(e, w->pid, RES, "linkat", EEXIST, "%s already exists (--noclobber): nothing written",
+			 w->final_path);
+}
+
 /* The commit point.  A nameless file is linked to its name, through a
  * locked temporary name and a rename if the name is taken; a named one is
  * renamed.  Either way the name goes from the old file to the new complete
- * one in one step. */
+ * one in one step (CRYO_REPLACE_NEVER: never from an old file). */
 static int link_into_place(struct image_writer *w, struct cryo_error *e)
 {
 	if (check_final_name(w, e))
@@ -341,12 +404,41 @@ static int link_into_place(struct image_writer *w, struct cryo_error *e)
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", w->fd);
 		if (linkat(AT_FDCWD, self, w->dir_fd, w->name, AT_SYMLINK_FOLLOW) == 0)
 			return 0;
+		if (errno == EEXIST && w->replace == CRYO_REPLACE_NEVER)
+			return name_is_taken(w, e);
 		if (errno != EEXIST || make_temp_name(w, w->fd, NULL))
 			return cryo_fail_errno(e, w->pid, RES, "linkat", "cannot give context file %s its name", w->final_path);
 	}
-	if (renameat(w->dir_fd, w->tmp_name, w->dir_fd, w->name) < 0)
-		return cryo_fail_errno(e, w->pid, RES, "rename", "cannot rename %s to %s", w->tmp_name, w->final_path);
+	char kept[NAME_MAX + 1];
+	if (keep_old_file(w, kept, sizeof(kept), e))
+		return -1;
+	unsigned flags = w->replace == CRYO_REPLACE_NEVER ? RENAME_NOREPLACE : 0;
+	if (renameat2(w->dir_fd, w->tmp_name, w->dir_fd, w->name, flags) < 0) {
+		int err = errno;
+		if (kept[0])
+			unlinkat(w->dir_fd, kept, 0);
+		if (err == EEXIST && flags)
+			return name_is_taken(w, e);
+		return cryo_fail(e, w->pid, RES, "rename", err, "cannot rename %s to %s (%s)", w->tmp_name,
+				 w->final_path, strerror(err));
+	}
 	w->tmp_name[0] = 0;
+	return 0;
+}
+
+int iw_set_replace(struct image_writer *w, int replace, const char *backup, struct cryo_error *e)
+{
+	if (replace < CRYO_REPLACE_ATOMIC || replace > CRYO_REPLACE_BACKUP)
+		return cryo_fail(e, w->pid, RES, "", EINVAL, "invalid replace policy %d", replace);
+	if (backup && (!*backup || strchr(backup, '/') || !strcmp(backup, ".") || !strcmp(backup, "..") ||
+		       strlen(backup) > NAME_MAX || !strcmp(backup, w->name)))
+		return cryo_fail(e, w->pid, RES, "", EINVAL,
+				 "invalid backup name '%s' (a new name in the directory of %s)", backup, w->final_path);
+	w->replace = replace;
+	snprintf(w->backup, sizeof(w->backup), "%s", backup ? backup : "");
+	struct stat st;
+	if (replace == CRYO_REPLACE_NEVER && fstatat(w->dir_fd, w->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return name_is_taken(w, e);
 	return 0;
 }
 

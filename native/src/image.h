@@ -30,6 +30,8 @@ struct image_writer {
 	XXH3_state_t *hash;
 	char *buf;                          /* small writes are gathered here */
 	size_t buf_len;
+	int replace;                        /* enum cryo_replace: what the commit does to an old file */
+	char backup[NAME_MAX + 1];          /* CRYO_REPLACE_BACKUP: its second name, or "": NAME.~N~ */
 };
 
 /* Open the directory of path (path itself if it is a directory: the file is
@@ -39,6 +41,10 @@ struct image_writer {
  * or symbolic link.  Removes the unlocked named temporary files of this
  * user that a killed checkpoint left in the directory. */
 int iw_open(struct image_writer *w, const char *path, pid_t pid, struct cryo_error *e);
+/* What the commit does to a file already under the final name (enum
+ * cryo_replace; backup: the old file's second name, NULL for NAME.~N~).
+ * CRYO_REPLACE_NEVER fails here already if the name is taken. */
+int iw_set_replace(struct image_writer *w, int replace, const char *backup, struct cryo_error *e);
 /* A second descriptor of the file being written (the page writer's, with
  * O_DIRECT where the file system takes it). */
 int iw_reopen(struct image_writer *w, int flags, struct cryo_error *e);

@@ -452,6 +452,7 @@ struct restore {
 	int registers_last;         /* groups to join once the tree exists: every thread's registers after that */
 	struct job_ns ns;           /* its init, when the image has none of its own */
 	struct rebuild *b;
+	int after_signal;           /* cryo_restore_opts.after_signal */
 };
 
 static int rebuild_threads(struct rebuild *b, const struct snapshot *s, int restore_pid, struct cryo_error *e)
@@ -741,14 +742,32 @@ static void kill_and_reap(struct restore *R)
 	}
 }
 
+/* cr_restart --stop/--term/--signal N: queued while the process is still
+ * traced, so it is the first thing it gets when it runs.  SIGKILL would end
+ * it at once, under our ptrace: it goes once the process is let go. */
+static int send_after_signal(const struct restore *R, int k, struct cryo_error *e)
+{
+	if (!R->after_signal || !R->b[k].nr || R->t->procs[k].proc.state == CRYO_PROCESS_ZOMBIE)
+		return 0;
+	if (kill(R->b[k].pid, R->after_signal) < 0)
+		return cryo_fail_errno(e, R->b[k].pid, "process", "kill", "cannot send signal %d to restored process %d",
+				       R->after_signal, R->b[k].pid);
+	return 0;
+}
+
 static int detach_all(struct restore *R, struct cryo_error *e)
 {
+	int kill_after = R->after_signal == SIGKILL;
 	for (int k = R->t->nr - 1; k >= 0; k--) {
 		if (R->b[k].nr && process_queue_stop(R->b[k].pid, &R->t->procs[k], e))
+			return -1;
+		if (!kill_after && send_after_signal(R, k, e))
 			return -1;
 		for (int i = R->b[k].nr - 1; i >= 0; i--)
 			if (R->b[k].tids[i] && tracer_detach(R->b[k].tids[i], e))
 				return -1;
+		if (kill_after && send_after_signal(R, k, e))
+			return -1;
 	}
 	return 0;
 }
@@ -960,10 +979,12 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 {
 	struct image_reader r;
 	struct tree t;
-	struct restore R = { .t = &t, .r = &r, .restore_pid = o->restore_pid };
+	struct restore R = { .t = &t, .r = &r, .restore_pid = o->restore_pid, .after_signal = o->after_signal };
 	int rc = -1;
 
 	phase("start");
+	if (o->after_signal < 0 || o->after_signal > 64)
+		return cryo_fail(e, 0, "process", "", EINVAL, "invalid signal %d", o->after_signal);
 	relocations = o->relocations;
 	nr_relocations = o->nr_relocations;
 	session_opts = (struct sessions_opts){ o->restore_sid, o->restore_pgid, o->verbose };

@@ -35,6 +35,15 @@ enum cryo_end_action {
 				     * run on as before, or the signal to end it with (SIGKILL) */
 };
 
+/* What the commit does to a file already under the final name (BLCR's
+ * --atomic, --noclobber and --backup; the new file is written nameless
+ * either way, so a failed checkpoint leaves the old one as it was). */
+enum cryo_replace {
+	CRYO_REPLACE_ATOMIC = 0,    /* default: the old file is replaced in one step (rename) */
+	CRYO_REPLACE_NEVER  = 1,    /* refuse if the name is taken, at the start and at the commit */
+	CRYO_REPLACE_BACKUP = 2,    /* the old file keeps a second name (backup, or NAME.~N~), then is replaced */
+};
+
 enum cryo_scope {
 	CRYO_SCOPE_TREE    = 0,     /* default, as in BLCR: pid and all its descendants */
 	CRYO_SCOPE_PROCESS = 1,     /* pid alone */
@@ -52,6 +61,9 @@ struct cryo_checkpoint_opts {
 	 * frozen (a signal such as SIGCONT cannot wake a traced process); returns 0 or a signal */
 	int       (*hold)(void *arg);
 	void       *hold_arg;
+	int         replace;        /* enum cryo_replace */
+	const char *backup;         /* CRYO_REPLACE_BACKUP: the old file's new name in the same directory,
+				     * or NULL for the first free NAME.~N~ */
 };
 
 struct cryo_checkpoint_stats {
@@ -96,6 +108,8 @@ struct cryo_restore_opts {
 	int as_caller;              /* root: keep the caller's credentials, not the recorded user's */
 	int restore_sid;            /* 1: a root that led its session leads it again (setsid); 0: the caller's */
 	int restore_pgid;           /* 1: a root that led its process group leads it again; 0: the caller's */
+	int after_signal;           /* 0, or a signal queued to every restored process as it is let go
+				     * (BLCR's cr_restart --stop, --term, --kill, --signal N ...) */
 };
 
 enum cryo_pids {

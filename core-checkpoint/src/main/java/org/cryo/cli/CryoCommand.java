@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
         description = {
             "  Cryo saves a running process to a context file and restarts it from there, on this",
             "  node or another, like BLCR but without a kernel module. cryo checkpoint, restart",
-            "  and run are the same as cr_checkpoint, cr_restart and cr_run.",
+            "  and run are the same as cr_checkpoint, cr_restart and cr_run (the first two are",
+            "  native programs: see cr_checkpoint --help and cr_restart --help).",
         },
         optionListHeading = "%nOPTIONS%n",
         commandListHeading = "%nCOMMANDS%n",

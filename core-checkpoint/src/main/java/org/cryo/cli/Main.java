@@ -11,8 +11,10 @@ import picocli.CommandLine;
 
 /**
  * The command line.  The launchers in bin/ pass their own name first, so one class serves
- * {@code cr_checkpoint}, {@code cr_restart}, {@code cr_run} (BLCR's names, for drop-in use in
- * batch scripts) and {@code cryo} (all of them as subcommands, plus info and demo).
+ * {@code cr_run} (BLCR's name, for drop-in use in batch scripts) and {@code cryo} (run, info,
+ * demo, job and the schedulers' commands).  BLCR's {@code cr_checkpoint} and {@code cr_restart}
+ * (and {@code cryo checkpoint|restart}) are native programs (native/src/tools/), which bin/
+ * runs without a JVM.
  *
  * <p>Every error is one line {@code <prog>: <message>} on stderr and a non-zero status; no
  * stack traces.
@@ -28,7 +30,7 @@ public final class Main {
     /** Runs a command line and returns its exit status (for tests: nothing calls System.exit). */
     public static int run(String... args) {
         if (args.length == 0) {
-            System.err.println("cryo: usage: Main PROGRAM [ARGS...] (PROGRAM: cr_checkpoint, cr_restart, cr_run, cryo)");
+            System.err.println("cryo: usage: Main PROGRAM [ARGS...] (PROGRAM: cr_run, cryo)");
             return ExitStatus.USAGE;
         }
         String program = programName(args[0]);
@@ -40,7 +42,7 @@ public final class Main {
         return commandLine.execute(Arrays.copyOfRange(args, 1, args.length));
     }
 
-    /** The launcher may pass a path (bin/cr_checkpoint); only the base name counts. */
+    /** The launcher may pass a path (bin/cr_run); only the base name counts. */
     private static String programName(String argument) {
         int slash = argument.lastIndexOf('/');
         return slash < 0 ? argument : argument.substring(slash + 1);
@@ -48,8 +50,6 @@ public final class Main {
 
     static CommandLine commandFor(String program) {
         return switch (program) {
-            case "cr_checkpoint" -> configure(new CommandLine(new CheckpointCommand()).setCommandName(program));
-            case "cr_restart" -> configure(new CommandLine(new RestartCommand()).setCommandName(program));
             case "cr_run" -> configure(new CommandLine(new RunCommand()).setCommandName(program));
             case "cryo" -> configure(cryoCommand());
             default -> null;
@@ -58,8 +58,6 @@ public final class Main {
 
     private static CommandLine cryoCommand() {
         CommandLine cryo = new CommandLine(new CryoCommand());
-        addSubcommand(cryo, "checkpoint", new CheckpointCommand());
-        addSubcommand(cryo, "restart", new RestartCommand());
         addSubcommand(cryo, "run", new RunCommand());
         addSubcommand(cryo, "info", new InfoCommand());
         addSubcommand(cryo, "demo", new DemoCommand());
@@ -76,7 +74,7 @@ public final class Main {
         return cryo;
     }
 
-    /** Renames the command itself, so its usage and errors say "cryo checkpoint", not "cryo cr_checkpoint". */
+    /** Renames the command itself, so its usage and errors say "cryo run", not "cryo cr_run". */
     private static void addSubcommand(CommandLine parent, String name, Object command) {
         parent.addSubcommand(new CommandLine(command).setCommandName(name));
     }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Timeout;
  * (4 processes, 12 threads, every page counting in its RESULT).  One uninterrupted checkpoint is
  * timed first; then checkpoints are killed with SIGKILL, SIGTERM, SIGINT and SIGHUP at delays
  * spread from 0 to 1.2 times that duration, first the {@code cryo-engine checkpoint} process
- * itself, then {@code bin/cr_checkpoint} (the JVM; SIGINT to its whole process group, as Ctrl-C
- * would).  After each kill, once every engine process is gone: every process of the job runs,
+ * itself, then {@code bin/cr_checkpoint} (BLCR's command, native, in a session of its own;
+ * SIGINT to its whole process group, as Ctrl-C would).  After each kill, once every engine process is gone: every process of the job runs,
  * untraced and not stopped, with the same threads, the same blocked mask per thread and the same
  * mappings as before; and the directory holds nothing new, or (the kill came after the commit
  * point) exactly the context file, complete ({@code cryo-engine verify}).  At the end the job
@@ -39,7 +39,7 @@ class InterruptedCheckpointTest {
     static final String MEM_MIB = "256";
     static final List<String> SIGNALS = List.of("KILL", "TERM", "INT", "HUP");
     static final int ENGINE_POINTS = 7;
-    static final int JVM_POINTS = 4;
+    static final int CLI_POINTS = 4;
     static final Duration ENGINE_GONE = Duration.ofSeconds(60);
 
     /** What is counted over the whole test. */
@@ -65,8 +65,8 @@ class InterruptedCheckpointTest {
             Counts counts = new Counts();
             long engineNanos = killAtPoints("engine", engineCommand(file, original.pid()), ENGINE_POINTS, false, job, dir, before, file,
                     counts);
-            long jvmNanos = killAtPoints("cr_checkpoint", jvmCommand(file, original.pid()), JVM_POINTS, true, job, dir, before, file,
-                    counts);
+            long cliNanos = killAtPoints("cr_checkpoint", cliCommand(file, original.pid()), CLI_POINTS, true, job, dir, before,
+                    file, counts);
 
             original.go();
             String result = original.out().await(l -> l.startsWith("RESULT "), Duration.ofSeconds(120));
@@ -74,7 +74,7 @@ class InterruptedCheckpointTest {
             original.out().await(l -> l.equals("PASS"), Duration.ofSeconds(10));
             System.out.printf("interrupted checkpoints: %d kills (engine %.0f ms, cr_checkpoint %.0f ms uninterrupted),"
                     + " %d process checks all passed, %d landed before the commit point, %d after%n",
-                    counts.kills, engineNanos / 1e6, jvmNanos / 1e6, counts.processesChecked, counts.beforeCommit,
+                    counts.kills, engineNanos / 1e6, cliNanos / 1e6, counts.processesChecked, counts.beforeCommit,
                     counts.afterCommit);
             assertEquals(counts.kills, counts.beforeCommit + counts.afterCommit);
             assertTrue(counts.beforeCommit > 0, "no kill landed before the commit point");
@@ -83,23 +83,23 @@ class InterruptedCheckpointTest {
 
     /** {@code soak_job --reap cryo-engine checkpoint ...}: the reaper ends when the front and its tracer have. */
     /**
-     * One uninterrupted checkpoint by {@code command} (the engine, or cr_checkpoint's JVM when
-     * {@code jvm}) to time it, then, for each signal, {@code points} checkpoints killed at delays
+     * One uninterrupted checkpoint by {@code command} (the engine, or cr_checkpoint when
+     * {@code cli}) to time it, then, for each signal, {@code points} checkpoints killed at delays
      * spread from 0 to 1.2 times that, each followed by the checks of {@link #check}.  Returns the
      * uninterrupted checkpoint's time.
      */
-    private static long killAtPoints(String who, List<String> command, int points, boolean jvm, JobState job, Path dir,
+    private static long killAtPoints(String who, List<String> command, int points, boolean cli, JobState job, Path dir,
             List<String> before, Path file, Counts counts) throws Exception {
-        long nanos = uninterrupted(command, dir, file, jvm);
+        long nanos = uninterrupted(command, dir, file, cli);
         for (String signal : SIGNALS) {
             for (int i = 0; i < points; i++) {
                 long delay = nanos * 12 / 10 * i / (points - 1);
                 String where = who + ", SIG" + signal + " after " + delay / 1_000_000 + " ms: ";
                 Process reaper = start(command);
-                killChild(reaper, jvm, signal, delay);
+                killChild(reaper, cli, signal, delay);
                 String said = awaitEngineGone(reaper, where);
-                // the JVM's own line is not the engine's verdict: only the engine's is checked
-                check(where, job, dir, before, file, counts, jvm ? null : said);
+                // cr_checkpoint's line is for people: only the engine's machine line is checked
+                check(where, job, dir, before, file, counts, cli ? null : said);
             }
         }
         return nanos;
@@ -112,7 +112,7 @@ class InterruptedCheckpointTest {
     }
 
     /** cr_checkpoint in a session (and process group) of its own, under the reaper. */
-    private static List<String> jvmCommand(Path file, long pid) {
+    private static List<String> cliCommand(Path file, long pid) {
         return List.of(CheckpointHarness.program("soak_job").toString(), "--reap", "setsid",
                 CheckpointHarness.launcher("cr_checkpoint").toString(), "-f", file.toString(), Long.toString(pid));
     }
@@ -124,9 +124,9 @@ class InterruptedCheckpointTest {
     }
 
     /** One checkpoint left alone, timed from the engine's start to the end of all of it. */
-    private static long uninterrupted(List<String> command, Path dir, Path file, boolean jvm) throws Exception {
+    private static long uninterrupted(List<String> command, Path dir, Path file, boolean cli) throws Exception {
         Process reaper = start(command);
-        ProcessHandle front = awaitFront(reaper, jvm);
+        ProcessHandle front = awaitFront(reaper, cli);
         long t0 = System.nanoTime();
         String said = awaitEngineGone(reaper, "uninterrupted: ");
         long nanos = System.nanoTime() - t0;
@@ -136,34 +136,29 @@ class InterruptedCheckpointTest {
         return nanos;
     }
 
-    /** The engine's front process, under the reaper (or under the JVM under the reaper). */
-    private static ProcessHandle awaitFront(Process reaper, boolean jvm) throws Exception {
+    /** The checkpoint's front process under the reaper: the engine's, or cr_checkpoint once setsid and its launcher have exec'd it. */
+    private static ProcessHandle awaitFront(Process reaper, boolean cli) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             Optional<ProcessHandle> child = reaper.children().findFirst();
-            if (child.isPresent() && !jvm) {
+            if (child.isPresent() && (!cli || child.get().info().command().orElse("").endsWith("/cr_checkpoint"))) {
                 return child.get();
-            }
-            Optional<ProcessHandle> front = child.flatMap(c -> c.children()
-                    .filter(p -> p.info().command().orElse("").endsWith("/cryo-engine")).findFirst());
-            if (front.isPresent()) {
-                return front.get();
             }
             Thread.sleep(2);
         }
-        throw new AssertionError("no cryo-engine process appeared");
+        throw new AssertionError("no checkpoint front process appeared");
     }
 
-    /** After {@code delayNanos} from the engine's start: the signal to it, or to the JVM (INT: to its group). */
-    private static void killChild(Process reaper, boolean jvm, String signal, long delayNanos) throws Exception {
-        awaitFront(reaper, jvm);
+    /** After {@code delayNanos} from the front's start: the signal to it (cr_checkpoint's INT: to its group). */
+    private static void killChild(Process reaper, boolean cli, String signal, long delayNanos) throws Exception {
+        awaitFront(reaper, cli);
         TimeUnit.NANOSECONDS.sleep(delayNanos);
         Optional<ProcessHandle> target = reaper.children().findFirst();
         if (target.isEmpty()) {
             return;         // all over already: it counts as an uninterrupted checkpoint
         }
         long pid = target.get().pid();
-        String whom = jvm && signal.equals("INT") ? "-" + pid : Long.toString(pid);
+        String whom = cli && signal.equals("INT") ? "-" + pid : Long.toString(pid);
         if (signal.equals("KILL")) {
             target.get().destroyForcibly();
         } else if (signal.equals("TERM")) {

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * An interrupted restart (issue 7): soak_job (4 processes, 12 threads, 256 MiB that all count in
  * its RESULT) is checkpointed with --kill, then restarted again and again while {@code
- * cryo-engine restore}, or {@code cr_restart} (the JVM; SIGINT to its process group, as Ctrl-C),
+ * cryo-engine restore}, or {@code cr_restart} (native, in a session of its own; SIGINT to its
+ * process group, as Ctrl-C),
  * gets SIGKILL, SIGTERM, SIGINT or SIGHUP at points spread from 5% to 125% of one uninterrupted
  * restore, measured first.  Every restart runs under {@code soak_job --reap}, which reaps and
  * reports ("REAPED PID exit|signal N") every orphan.  After each, one of these, and nothing else:
@@ -101,17 +102,17 @@ class InterruptedRestartTest {
     void crRestartInterruptedAnywhereLeavesNothingOrTheWholeTree() throws Exception {
         List<String> command = reaped(List.of("setsid", CheckpointHarness.launcher("cr_restart").toString(), "-v",
                 file.toString()));
-        interruptEverywhere("cr_restart", command, cmd -> cmd.endsWith("/java"), true);
+        interruptEverywhere("cr_restart", command, cmd -> cmd.endsWith("/cr_restart"), true);
     }
 
     /**
-     * SIGKILL to cr_restart once the job runs: the job is not orphaned silently.  The engine stays
-     * its parent, says so on stderr, and when the job (held by its go file until then) ends, says
-     * how; the job ends with the uninterrupted run's RESULT.
+     * SIGKILL to the command that started cr_restart, once the job runs: the job is not orphaned
+     * silently.  cr_restart stays its parent, says so on stderr, and when the job (held by its go
+     * file until then) ends, says how; the job ends with the uninterrupted run's RESULT.
      */
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void crRestartKilledUnderARunningJobLeavesItWithItsEngine() throws Exception {
+    void crRestartsStarterKilledUnderARunningJobLeavesItWithCrRestart() throws Exception {
         try (var held = CheckpointHarness.Original.start("soak_job", ROUNDS, WORK)) {
             held.out().await(l -> l.startsWith("PROGRESS "), Duration.ofSeconds(30));
             List<Long> pids = new ArrayList<>(List.of(held.pid()));
@@ -124,30 +125,30 @@ class InterruptedRestartTest {
 
             Path out = held.dir().resolve("held.out");
             Path err = held.dir().resolve("held.err");
-            Process reaper = start(reaped(List.of("setsid", CheckpointHarness.launcher("cr_restart").toString(), "-v",
-                    context.toString())), out, err);
+            Process reaper = start(reaped(List.of("setsid", "sh", "-c", "\"$0\" -v \"$1\" & wait",
+                    CheckpointHarness.launcher("cr_restart").toString(), context.toString())), out, err);
             try {
-                long jvm = awaitTarget(reaper, cmd -> cmd.endsWith("/java"));
+                long starter = awaitStarterOf(reaper, "/cr_restart");
                 long deadline = System.nanoTime() + TRIAL_TIMEOUT.toNanos();
                 while (lines(err).stream().noneMatch(InterruptedRestartTest::isRestoredLine) && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
                 assertTrue(lines(err).stream().anyMatch(InterruptedRestartTest::isRestoredLine), "not restored: " + lines(err));
                 long engine = ProcessHandle.of(held.pid()).flatMap(ProcessHandle::parent).orElseThrow().pid();
-                send("KILL", jvm);
+                send("KILL", starter);
                 while (lines(err).stream().noneMatch(l -> l.contains(") died; the job restarted from "))
                         && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
                 assertTrue(ProcessHandle.of(held.pid()).isPresent(), "the job ended with cr_restart: " + lines(err));
                 assertEquals(engine, ProcessHandle.of(held.pid()).flatMap(ProcessHandle::parent).orElseThrow().pid(),
-                        "the job's parent is still its engine");
+                        "the job's parent is still cr_restart");
                 held.go();
                 assertTrue(reaper.waitFor(TRIAL_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "the job did not end");
                 List<String> errLines = lines(err);
                 assertTrue(errLines.stream().anyMatch(l -> l.contains(") died; the job restarted from ")
-                        && l.contains("runs on, this engine (PID " + engine + ") stays its parent")), errLines.toString());
-                assertTrue(errLines.contains("cryo-engine restore: the job restarted from " + context + " (PID "
+                        && l.contains("runs on, this process (PID " + engine + ") stays its parent")), errLines.toString());
+                assertTrue(errLines.contains("cr_restart: the job restarted from " + context + " (PID "
                         + held.pid() + ") ended with exit status 0"), errLines.toString());
                 assertTrue(lines(out).contains("PASS"), lines(out).toString());
                 CheckpointHarness.awaitGone(pids.stream().mapToLong(Long::longValue).toArray());
@@ -157,10 +158,10 @@ class InterruptedRestartTest {
         }
     }
 
-    private void interruptEverywhere(String who, List<String> command, Predicate<String> isTarget, boolean jvm)
+    private void interruptEverywhere(String who, List<String> command, Predicate<String> isTarget, boolean cli)
             throws Exception {
         // the engine starts, the tree runs: the quicker of two restarts, since the first one after a
-        // build (a cold JVM, a cold file) can take far longer than the trials will
+        // build (a cold file) can take far longer than the trials will
         long[] first = measureOneRestore(command, isTarget);
         long[] second = measureOneRestore(command, isTarget);
         long[] window = second[1] <= first[1] ? second : first;
@@ -173,8 +174,8 @@ class InterruptedRestartTest {
                 long delay = i == 0 && window[0] > 0 ? window[0] / 2
                         : window[0] + Math.round(restoreMs * (0.05 + 1.20 * i / (POINTS_PER_SIGNAL - 1)));
                 // Ctrl-C: SIGINT to cr_restart's process group (it, its helper and the restored root)
-                boolean group = jvm && signal.equals("INT");
-                Outcome outcome = trial(command, isTarget, signal, group, delay, jvm);
+                boolean group = cli && signal.equals("INT");
+                Outcome outcome = trial(command, isTarget, signal, group, delay, who);
                 counts.merge(outcome, 1, Integer::sum);
                 kills++;
             }
@@ -187,7 +188,7 @@ class InterruptedRestartTest {
                 + counts.getOrDefault(Outcome.ENDED_BEFORE_THE_TREE_RAN, 0) == 0; extra++) {
             earlier /= 2;
             String signal = SIGNALS.get(extra % SIGNALS.size());
-            counts.merge(trial(command, isTarget, signal, jvm && signal.equals("INT"), earlier, jvm), 1, Integer::sum);
+            counts.merge(trial(command, isTarget, signal, cli && signal.equals("INT"), earlier, who), 1, Integer::sum);
             kills++;
         }
         System.out.printf("interrupted restart (%s): %d signals (SIGKILL, SIGTERM, SIGINT, SIGHUP; engine from %d ms,"
@@ -208,8 +209,8 @@ class InterruptedRestartTest {
             long target = awaitTarget(reaper, isTarget);
             long t0 = System.nanoTime();
             long deadline = t0 + TRIAL_TIMEOUT.toNanos();
-            boolean targetIsEngine = ProcessHandle.of(target).flatMap(p -> p.info().command()).orElse("")
-                    .endsWith("/cryo-engine");
+            String targetCommand = ProcessHandle.of(target).flatMap(p -> p.info().command()).orElse("");
+            boolean targetIsEngine = targetCommand.endsWith("/cryo-engine") || targetCommand.endsWith("/cr_restart");
             long engineAt = targetIsEngine ? 0 : -1;
             while (lines(err).stream().noneMatch(InterruptedRestartTest::isRestoredLine) && System.nanoTime() < deadline) {
                 if (engineAt < 0 && ProcessHandle.of(target).stream().flatMap(ProcessHandle::descendants)
@@ -228,8 +229,9 @@ class InterruptedRestartTest {
         }
     }
 
+    /** One restart given {@code signal} after {@code delayMs}; {@code who} is the program, as its messages start. */
     private Outcome trial(List<String> command, Predicate<String> isTarget, String signal, boolean group, long delayMs,
-                          boolean jvm) throws Exception {
+                          String who) throws Exception {
         Path out = original.dir().resolve("trial.out");
         Path err = original.dir().resolve("trial.err");
         Process reaper = start(command, out, err);
@@ -254,15 +256,11 @@ class InterruptedRestartTest {
         Optional<String> result = result(out);
         List<String> orphansOfTheJob = errLines.stream().filter(l -> l.startsWith("REAPED "))
                 .filter(l -> jobPids.contains(Long.parseLong(l.split(" ")[1]))).toList();
-        String interruptedLine = "cryo-engine restore: interrupted by signal " + NUMBERS.get(signal);
+        String interruptedLine = who + ": interrupted by signal " + NUMBERS.get(signal);
         boolean interrupted = errLines.contains(interruptedLine)
-                || errLines.contains("cryo-engine restore: interrupted: the command that started the restart died");
+                || errLines.contains(who + ": interrupted: the command that started the restart died");
         if (result.isPresent()) {
             assertEquals(expected, result.get(), "drift: " + where);    // ("restored" may be missing: SIGKILL just after)
-            if (jvm && signal.equals("KILL") && status == 128 + 9) {   // cr_restart died under a running job: the engine says so
-                assertTrue(errLines.stream().anyMatch(l -> l.contains(") died; the job restarted from "))
-                        && errLines.stream().anyMatch(l -> l.contains(") ended with exit status 0")), where);
-            }
             return Outcome.FINISHED;
         }
         if (interrupted || !restored) {
@@ -270,9 +268,9 @@ class InterruptedRestartTest {
             for (String orphan : orphansOfTheJob) {
                 assertTrue(orphan.endsWith(" signal 9"), "a process of the half-built tree ran: " + where);
             }
-            if (!jvm && interrupted) {
+            if (interrupted) {
                 assertEquals(List.of(interruptedLine), errLines.stream().filter(l -> !l.startsWith("REAPED "))
-                        .filter(l -> !l.startsWith("cryo-engine restore: restarting ")).toList(), "one line: " + where);
+                        .filter(l -> !l.startsWith(who + ": restarting ")).toList(), "one line: " + where);
                 assertEquals(125, status, where);
             }
             return interrupted ? Outcome.INTERRUPTED : Outcome.ENDED_BEFORE_THE_TREE_RAN;
@@ -283,7 +281,8 @@ class InterruptedRestartTest {
     }
 
     private static boolean isRestoredLine(String line) {
-        return line.startsWith("cryo-engine restore: restored ") && line.contains(" as PID ");
+        return (line.startsWith("cryo-engine restore: restored ") || line.startsWith("cr_restart: restored "))
+                && line.contains(" as PID ");
     }
 
     private static List<String> reaped(List<String> command) {
@@ -309,6 +308,21 @@ class InterruptedRestartTest {
             Thread.sleep(1);
         }
         throw new AssertionError("the restart's process did not start: " + reaper.toHandle().info());
+    }
+
+    /** The parent of the reaper's descendant whose command ends with {@code program}, once it runs. */
+    private static long awaitStarterOf(Process reaper, String program) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            Optional<Long> parent = reaper.toHandle().descendants()
+                    .filter(c -> c.info().command().orElse("").endsWith(program)).findFirst()
+                    .flatMap(ProcessHandle::parent).map(ProcessHandle::pid);
+            if (parent.isPresent()) {
+                return parent.get();
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError(program + " did not start: " + reaper.toHandle().info());
     }
 
     private static void send(String signal, long pid) throws Exception {
