@@ -22,7 +22,7 @@ import org.cryo.scheduler.SchedulerException;
 /**
  * The MoM's checkpoint actions, as the job's owner (bin/cryo-pbs-action dropped root's rights
  * before starting Cryo), over the core's inbound workflows ({@link JobControl#checkpointHere},
- * {@link JobControl#migrateHere}, {@link JobControl#contextToRestartHere}).  The adapter proves the
+ * {@link JobControl#migrateHere}; the restart reads the checked catalog itself).  The adapter proves the
  * recorded process is in the session the MoM named, with the job's PBS_JOBID.  Every failure is
  * one line; the job is then as it was (checkpoint_abort: nothing is ended).
  */
@@ -135,8 +135,8 @@ public final class PbsActions {
             throw new SchedulerException("job " + action.jobId() + ": session " + action.session() + " still has"
                     + " processes " + others + "; not restarted");
         }
-        Path context = control.contextToRestartHere(action.jobId());
         JobStatus job = control.job(action.jobId());
+        Path context = latestContext(job);
         long restored = restore(context);
         try {
             control.directory(job).recordProcess(new JobProcess(restored, NodeExecutor.localHostName(), "", true));
@@ -146,6 +146,24 @@ public final class PbsActions {
         }
         return "job " + action.jobId() + ": restarted from " + context + " as pid " + restored + " in session "
                 + action.session();
+    }
+
+    /**
+     * The job's latest context, for its owner (or root, or an operator), from its checked catalog.
+     * (Not {@link JobControl#contextToRestartHere}: its "still runs" test takes the recorded PID
+     * for the job's process whenever such a PID exists, and in the session made for the restart
+     * the recorded PID of the run before is often a thread of this very process by then; the
+     * session being empty, checked above, is PBS's own test of a job not running.)
+     */
+    private Path latestContext(JobStatus job) throws SchedulerException {
+        control.permissions().ensureMayControl(job);
+        JobDirectory dir = control.checkedDirectory(job);
+        try {
+            return dir.latest().orElseThrow(() -> new SchedulerException(job.describe() + " has no context file in "
+                    + SafeText.escape(dir.path().toString())));
+        } catch (IOException e) {
+            throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
+        }
     }
 
     private static boolean isAncestor(long pid, long of) {
@@ -186,7 +204,7 @@ public final class PbsActions {
                 throw new SchedulerException("job " + action.jobId() + ": cannot restart from " + context + ": "
                         + SafeText.escape(lastLine(java.nio.file.Files.readString(err, StandardCharsets.UTF_8))));
             }
-            return Long.parseLong(pid);
+            return checkpointable(Long.parseLong(pid));
         } catch (CheckpointException | IOException e) {
             throw new SchedulerException("job " + action.jobId() + ": cannot restart from " + context + ": "
                     + e.getMessage(), e);
@@ -197,6 +215,24 @@ public final class PbsActions {
             deleteQuietly(out);
             deleteQuietly(err);
         }
+    }
+
+    /**
+     * What a later checkpoint takes: the top of the restored tree in the session, the process of
+     * it whose parent is not in it (restored in a PID namespace of the user's own, that is the
+     * namespace's init, as cr_run records for a job it restarted so; the engine's own line names
+     * the root as the job sees it, which may be PID 1 of the namespace).  {@code printed} if none.
+     */
+    private long checkpointable(long printed) {
+        long self = ProcessHandle.current().pid();
+        List<Long> members = new Session(action.session()).members().stream().filter(pid -> !isAncestor(pid, self)).toList();
+        for (long pid : members) {
+            long parent = ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(1L);
+            if (!members.contains(parent) && parent != self) {
+                return pid;
+            }
+        }
+        return printed;
     }
 
     private static String lastLine(String text) {
