@@ -122,7 +122,11 @@ public record PbsJob(String jobId, String owner, String state, int substate, Str
 
     /** {@code -c n}: PBS never checkpoints it (a qhold only sets the hold, the job runs on). */
     public boolean neverCheckpointed() {
-        return "n".equals(checkpoint);
+        try {
+            return CheckpointAttribute.parse(checkpoint).never();
+        } catch (IllegalArgumentException unknown) {
+            return false;   // a spelling Cryo does not know: PBS decides
+        }
     }
 
     /**

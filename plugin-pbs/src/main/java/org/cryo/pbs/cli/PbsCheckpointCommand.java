@@ -2,6 +2,7 @@ package org.cryo.pbs.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import org.cryo.pbs.CheckpointAttribute;
 import org.cryo.pbs.PbsAdapter;
 import org.cryo.pbs.PbsAdapterProvider;
 import org.cryo.pbs.PbsJob;
@@ -55,7 +56,7 @@ public final class PbsCheckpointCommand implements Callable<Integer> {
         JobControl jobs = JobControl.of(adapter, System.getenv());
         PrintWriter out = spec.commandLine().getOut();
         switch (operation) {
-            case able -> out.println(able(jobs));
+            case able -> out.println(able(jobs, adapter));
             case create -> out.println(describe(jobs.checkpoint(jobId)) + "; it runs on");
             case requeue -> {
                 jobs.permissions().ensureMayControl(jobs.job(jobId));
@@ -98,14 +99,20 @@ public final class PbsCheckpointCommand implements Callable<Integer> {
         adapter.makeHoldable(jobId).ifPresent(out::println);
     }
 
-    private String able(JobControl jobs) throws SchedulerException {
+    private String able(JobControl jobs, PbsAdapter adapter) throws SchedulerException {
         JobControl.Ability ability = jobs.able(jobId);
         if (ability.disabled()) {
             return "Disabled";
         }
         JobProcess process = ability.process();
+        String pbs;
+        try {
+            pbs = CheckpointAttribute.parse(adapter.pbsJob(jobId).checkpoint()).describe();
+        } catch (IllegalArgumentException unknown) {
+            pbs = "as its Checkpoint attribute says";
+        }
         return "Yes: job " + jobId + " pid " + process.pid() + " on " + process.node() + ", "
-                + ability.contexts() + " context file(s) in " + ability.directory();
+                + ability.contexts() + " context file(s) in " + ability.directory() + "; PBS checkpoints it " + pbs;
     }
 
     static String describe(CheckpointRecord record) {
