@@ -1,23 +1,23 @@
 #!/bin/sh
 # replay.sh TABLE NAME ARGS...: answers a PBS client call with an output recorded from a real
 # OpenPBS 23.06.06 (stdout, stderr and exit status as recorded), chosen by the recorded command
-# line.  TABLE rows: COMMAND LINE <tab> STDOUT FILE <tab> STDERR FILE <tab> STATUS ("-": none).
-# The n-th call of a command line gets its n-th row, later calls the last one; every call is
-# appended to TABLE.calls.  A call nobody recorded exits 99 and says so.
+# line.  TABLE rows: COMMAND LINE <tab> STDOUT FILE <tab> STDERR FILE <tab> STATUS <tab> AFTER
+# ("-": none).  A row with AFTER (a command line) answers only once that call was made: the
+# server's state after a qhold is another recording.  The last row that applies answers.  Every
+# call is appended to TABLE.calls; a call nobody recorded exits 99 and says so.
 table=$1
 shift
 line="$*"
 tab=$(printf '\t')
-k=$(grep -cxF -- "$line" "$table.calls" 2>/dev/null)
-k=${k:-0}
-printf '%s\n' "$line" >>"$table.calls"
-i=0 out= err= rc=
-while IFS="$tab" read -r cmd o e s; do
+out= err= rc=
+while IFS="$tab" read -r cmd o e s after; do
     [ "$cmd" = "$line" ] || continue
+    if [ "$after" != - ] && ! grep -qxF -- "$after" "$table.calls"; then
+        continue
+    fi
     out=$o err=$e rc=$s
-    [ $i -ge "$k" ] && break
-    i=$((i + 1))
 done <"$table"
+printf '%s\n' "$line" >>"$table.calls"
 if [ -z "$rc" ]; then
     echo "replay: no recording for: $line" >&2
     exit 99

@@ -16,6 +16,9 @@ final class Session {
     private final long id;
 
     Session(long id) {
+        if (id <= 1) {
+            throw new IllegalArgumentException("not a job's session: " + id);   // 0: the kernel's and init's
+        }
         this.id = id;
     }
 

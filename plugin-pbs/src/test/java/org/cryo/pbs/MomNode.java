@@ -63,6 +63,15 @@ final class MomNode implements AutoCloseable {
 
     /** Starts the job: sh (session leader) → cr_run → counting_job.py, as the MoM would; waits until cr_run recorded it. */
     MomNode startJob(int steps) throws Exception {
+        return startJob(steps, 0);
+    }
+
+    /**
+     * The same, the job's shell (its session's leader) with PID {@code wantedSession} when that is
+     * not 0 (the session the recorded server record names: ns_last_pid, as root), so that the
+     * administrator's side, which has only the server's session_id, finds the job's processes there.
+     */
+    MomNode startJob(int steps, long wantedSession) throws Exception {
         String script = "cd " + dir + " && " + RecordedPbs.HOME.resolve("bin/cr_run") + " python3 counting_job.py "
                 + progress + " " + steps + " 0.2; echo script-went-on >> " + dir.resolve("after");
         ProcessBuilder builder = new ProcessBuilder("setsid", "setpriv", "--reuid=" + uid, "--regid=" + gid,
@@ -71,8 +80,24 @@ final class MomNode implements AutoCloseable {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("job.out").toFile()))
                 .redirectErrorStream(true);
-        job = builder.start();
+        for (int attempt = 0; ; attempt++) {
+            if (wantedSession > 0) {
+                if (Files.exists(Path.of("/proc", Long.toString(wantedSession)))) {
+                    fail("PID " + wantedSession + " (the recorded session) is taken on this node");
+                }
+                Files.writeString(Path.of("/proc/sys/kernel/ns_last_pid"), Long.toString(wantedSession - 1));
+            }
+            job = builder.start();
+            if (wantedSession == 0 || job.pid() == wantedSession || attempt > 20) {
+                break;
+            }
+            job.destroyForcibly();
+            job.waitFor(10, TimeUnit.SECONDS);
+        }
         session = job.pid();   // setsid in a child that leads no group: no fork, the shell leads the session
+        if (wantedSession > 0) {
+            assertEquals(wantedSession, session, "the job's session is the recorded one");
+        }
         poll("cr_run records the work", 60, () -> Files.exists(catalog.resolve(JOB).resolve("process")) && steps() >= 2);
         return this;
     }
@@ -101,6 +126,9 @@ final class MomNode implements AutoCloseable {
 
     /** The live (not zombie) processes in the job's session, with their uids. */
     Map<Long, Integer> liveMembers() throws IOException {
+        if (session <= 1) {
+            throw new IllegalStateException("no job started");
+        }
         Map<Long, Integer> members = new HashMap<>();
         try (var procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
@@ -198,6 +226,9 @@ final class MomNode implements AutoCloseable {
 
     /** Ends whatever of the job is left: the session's members and the job's shell. */
     void stop() throws Exception {
+        if (session <= 1) {
+            return;   // no job started: session 0 would be the kernel's and the init's
+        }
         for (int i = 0; i < 50 && !liveMembers().isEmpty(); i++) {
             for (long pid : liveMembers().keySet()) {
                 exec(List.of("kill", "-KILL", Long.toString(pid)));

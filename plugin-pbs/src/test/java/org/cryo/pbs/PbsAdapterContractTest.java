@@ -69,7 +69,7 @@ class PbsAdapterContractTest {
     @Test
     void holdVacatesTheJob() throws Exception {
         try (RecordedPbs pbs = new RecordedPbs().serve("A1-running.json").serve("A-qhold-output.txt")
-                .serve("A2-held.json")) {
+                .serveAfter("qhold 3.vm", "A2-held.json")) {
             PbsAdapter adapter = pbs.adapter();
             JobStatus job = adapter.job("3.vm");
             adapter.requeue(job, VacateMode.HOLD);
@@ -81,8 +81,7 @@ class PbsAdapterContractTest {
     void aHoldThatDoesNotVacateIsRefused() throws Exception {
         // -c n: the server sets the hold and the job runs on (K1); a job Cryo has checkpointed and
         // holds frozen must then run on too, so the adapter says PBS did not take it back
-        try (RecordedPbs pbs = new RecordedPbs().serve("K1-after-qhold-c-n.json").serveFor("qhold 11.vm",
-                "K-qhold-c-n.txt", "recorded as qhold 11.vm").serve("K1-after-qhold-c-n.json")) {
+        try (RecordedPbs pbs = new RecordedPbs().serve("K1-after-qhold-c-n.json").serve("K-qhold-c-n.txt")) {
             PbsAdapter adapter = pbs.adapter();
             JobStatus job = adapter.job("11.vm");
             SchedulerException e = assertThrows(SchedulerException.class, () -> adapter.requeue(job, VacateMode.HOLD));
@@ -164,7 +163,7 @@ class PbsAdapterContractTest {
     @Test
     void aRestartedJobGetsASuspendResumeCycleBeforeAHold() throws Exception {
         try (RecordedPbs pbs = new RecordedPbs().serve("I4-low-restarted.json").serve("I-workaround-qsig-suspend.txt")
-                .serve("I-workaround-qsig-resume.txt").serve("I1-low-running.json")) {
+                .serve("I-workaround-qsig-resume.txt").serveAfter("qsig -s resume 13.vm", "I1-low-running.json")) {
             assertEquals("job 13.vm was R/41 (restarted by PBS): qsig -s suspend, qsig -s resume made it R/42",
                     pbs.adapter().makeHoldable("13.vm").orElseThrow());
             assertEquals(List.of("qstat -fx -F json 13.vm", "qsig -s suspend 13.vm", "qsig -s resume 13.vm",

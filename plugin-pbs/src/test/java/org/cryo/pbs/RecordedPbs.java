@@ -15,7 +15,8 @@ import java.util.Map;
  * names the recorded files it serves, and each client call is answered by the recording whose
  * command line (as the README lists it, with its user and exit status) is the call's; stdout when
  * it succeeded, stderr when it failed (what the PBS clients do), or the separately recorded
- * streams where the capture kept them apart.  A call nobody recorded exits 99: nothing is made up.
+ * streams where the capture kept them apart.  A recording can be served only after a given call
+ * (the job's record after the qhold).  A call nobody recorded exits 99: nothing is made up.
  */
 final class RecordedPbs implements AutoCloseable {
     static final Path HOME = Path.of(System.getProperty("cryo.home", ".."));
@@ -111,7 +112,13 @@ final class RecordedPbs implements AutoCloseable {
     /** Serves {@code file} for the command line it was recorded with. */
     RecordedPbs serve(String file) throws IOException {
         Recording r = recording(file);
-        return row(r.command(), r);
+        return row(r.command(), r, "-");
+    }
+
+    /** Serves {@code file} for its recorded command line once {@code call} was made (the state it left). */
+    RecordedPbs serveAfter(String call, String file) throws IOException {
+        Recording r = recording(file);
+        return row(r.command(), r, call);
     }
 
     /**
@@ -122,10 +129,10 @@ final class RecordedPbs implements AutoCloseable {
         if (why == null || why.isBlank()) {
             throw new IllegalArgumentException("say why " + file + " answers " + commandLine);
         }
-        return row(commandLine, recording(file));
+        return row(commandLine, recording(file), "-");
     }
 
-    private RecordedPbs row(String commandLine, Recording r) throws IOException {
+    private RecordedPbs row(String commandLine, Recording r, String after) throws IOException {
         Path file = RECORDED.resolve(r.file());
         String base = r.file().replaceFirst("\\.txt$", "");
         Path out = RECORDED.resolve(base + ".stdout.txt");
@@ -139,7 +146,7 @@ final class RecordedPbs implements AutoCloseable {
             stdout = r.status() == 0 ? file.toString() : "-";
             stderr = r.status() == 0 ? "-" : file.toString();
         }
-        Files.writeString(table, commandLine + "\t" + stdout + "\t" + stderr + "\t" + r.status() + "\n",
+        Files.writeString(table, commandLine + "\t" + stdout + "\t" + stderr + "\t" + r.status() + "\t" + after + "\n",
                 java.nio.file.StandardOpenOption.APPEND);
         return this;
     }
