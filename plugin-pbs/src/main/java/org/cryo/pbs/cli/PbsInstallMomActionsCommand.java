@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.cryo.engine.CryoHome;
 import org.cryo.pbs.MomConfig;
 import org.cryo.pbs.PbsCommands;
+import org.cryo.pbs.ServerSettings;
 import org.cryo.scheduler.NodeExecutor;
 import org.cryo.scheduler.SchedulerException;
 import picocli.CommandLine.Command;
@@ -75,16 +76,16 @@ public final class PbsInstallMomActionsCommand implements Callable<Integer> {
                 home.resolve("plugin-pbs/bin/cryo-torque-restart")) : List.of(action)) {
             MomConfig.refusal(script).ifPresent(why -> out.println("warning: " + why));
         }
-        List<String> settings = MomConfig.serverSettings(NodeExecutor.localHostName());
         if (apply && server) {
-            PbsCommands commands = PbsCommands.configured(System.getenv());
-            for (String setting : settings) {
-                commands.qmgr(setting);
-                out.println("qmgr -c '" + setting + "': done");
+            List<String> done = new ServerSettings(PbsCommands.configured(System.getenv()), NodeExecutor.localHostName())
+                    .apply();
+            if (done.isEmpty()) {
+                out.println("server settings: nothing to change");
             }
+            done.forEach(out::println);
         } else {
-            out.println("server settings (a PBS manager runs them; --apply --server does):");
-            for (String setting : settings) {
+            out.println("server settings (a PBS manager runs them; --apply --server does what is missing):");
+            for (String setting : MomConfig.serverSettings(NodeExecutor.localHostName())) {
                 out.println("  qmgr -c '" + setting + "'");
             }
             out.println("  (preempt_order C: preemption by checkpoint, CR falls back to requeue; root@node as operator:"
