@@ -206,7 +206,8 @@ class PbsAdapterContractTest {
             SchedulerException e = assertThrows(SchedulerException.class, () -> pbs.adapter().drain("vm", "cryo drain test"));
             assertEquals("PBS: Error marking node vm - Unauthorized Request (node vm, exit status 1)", e.getMessage());
         }
-        assertThrows(IllegalArgumentException.class, () -> new RecordedPbs().adapter().drain("-o", "x"));
+        PbsAdapter nowhere = new PbsAdapterProvider().create(java.util.Map.of("PBS_EXEC", "/nonexistent"));
+        assertThrows(IllegalArgumentException.class, () -> nowhere.drain("-o", "x"), "never an option of pbsnodes");
     }
 
     @Test
