@@ -68,10 +68,12 @@ public final class PbsActions {
 
     /**
      * qhold or preemption: checkpoint the recorded work and end the whole session (the job
-     * script's shell, cr_run), which PBS waits for.  The script's shell is stopped first, so that
-     * it cannot go on to the lines after cr_run once the work is ended; if the checkpoint fails it
-     * continues and the job runs on untouched.  A vacate by Cryo under way (its marker) has already
-     * checkpointed the work and holds it: the session is only ended.
+     * script's shell, cr_run), which PBS waits for.  Every process of the session outside the
+     * recorded tree is stopped first, so that nothing of the job script goes on once the work is
+     * ended: not the shell (the lines after cr_run), and not cr_run, whose exit would orphan the
+     * job's process group and get the stopped shell a SIGHUP and SIGCONT from the kernel.  If the
+     * checkpoint fails they continue and the job runs on untouched.  A vacate by Cryo under way
+     * (its marker) has already checkpointed the work and holds it: the session is only ended.
      */
     private String checkpointAndEnd() throws SchedulerException {
         JobStatus job = control.job(action.jobId());
@@ -82,17 +84,41 @@ public final class PbsActions {
             end(session);
             return "job " + action.jobId() + ": checkpointed by the vacate under way; session " + session.id() + " ended";
         }
-        java.util.Optional<Long> leader = session.leader();
-        leader.ifPresent(pid -> Session.signal(pid, "STOP"));
+        List<Long> stopped = stopAllBut(session, recordedTree(dir));
         CheckpointRecord record;
         try {
             record = control.migrateHere(action.jobId());
         } catch (SchedulerException | RuntimeException e) {
-            leader.ifPresent(pid -> Session.signal(pid, "CONT"));
+            stopped.forEach(pid -> Session.signal(pid, "CONT"));
             throw e;
         }
         end(session);
         return describe(record) + "; session " + session.id() + " ended";
+    }
+
+    /** The recorded process and its descendants (empty if none is recorded: the checkpoint then refuses). */
+    private static java.util.Set<Long> recordedTree(JobDirectory dir) {
+        java.util.Set<Long> tree = new java.util.HashSet<>();
+        try {
+            dir.process().flatMap(p -> ProcessHandle.of(p.pid())).ifPresent(root -> {
+                tree.add(root.pid());
+                root.descendants().forEach(d -> tree.add(d.pid()));
+            });
+        } catch (IOException e) {
+            // the checkpoint reads it again and says what is wrong
+        }
+        return tree;
+    }
+
+    /** SIGSTOPs every live member of the session outside {@code keep}; the ones stopped. */
+    private static List<Long> stopAllBut(Session session, java.util.Set<Long> keep) {
+        List<Long> stopped = new java.util.ArrayList<>();
+        for (long pid : session.members()) {
+            if (!keep.contains(pid) && Session.signal(pid, "STOP")) {
+                stopped.add(pid);
+            }
+        }
+        return stopped;
     }
 
     private static boolean vacating(JobDirectory dir) throws SchedulerException {

@@ -49,11 +49,6 @@ final class Session {
         return members;
     }
 
-    /** The session's leader (the job script's shell, PID = session id), if it still runs in it. */
-    Optional<Long> leader() {
-        return of(id).filter(sid -> sid == id).map(sid -> id);
-    }
-
     /** Sends {@code signal} ("STOP", "CONT", "KILL") to one process; false if it is gone. */
     static boolean signal(long pid, String signal) {
         try {

@@ -72,7 +72,9 @@ final class MomNode implements AutoCloseable {
      * administrator's side, which has only the server's session_id, finds the job's processes there.
      */
     MomNode startJob(int steps, long wantedSession) throws Exception {
-        String script = "cd " + dir + " && " + RecordedPbs.HOME.resolve("bin/cr_run") + " python3 counting_job.py "
+        // a job shell that ignores SIGHUP (as PBS's did in the live suite): only stopping it keeps it
+        // from the lines after cr_run once the work is ended
+        String script = "trap '' HUP; cd " + dir + " && " + RecordedPbs.HOME.resolve("bin/cr_run") + " python3 counting_job.py "
                 + progress + " " + steps + " 0.2; echo script-went-on >> " + dir.resolve("after");
         ProcessBuilder builder = new ProcessBuilder("setsid", "setpriv", "--reuid=" + uid, "--regid=" + gid,
                 "--init-groups", "env", "-i", "PATH=/usr/bin:/bin", "HOME=" + dir, "PBS_JOBID=" + JOB,
