@@ -18,11 +18,14 @@ import java.util.concurrent.TimeUnit;
  * started as the MoM starts one (a shell leading a new session, as the owner, with PBS_JOBID, its
  * work under cr_run), and bin/cryo-pbs-action run as the MoM runs it (as root, no PATH, fds 0-2
  * closed, the MoM's environment, the %-arguments).  The job is 3.vm, whose server record is the
- * recorded A1-running.json (R/42 on vm, owner pbsuser); the node's host name must be vm.
+ * recorded A1-running.json (R/42 on vm, owner pbsuser); on a node not named vm every command runs
+ * in a UTS namespace named vm ({@link #onVm}).
  */
 final class MomNode implements AutoCloseable {
     static final String USER = "pbsuser";
     static final String JOB = "3.vm";
+    /** The host the recorded server ran its jobs on (exec_host vm/0). */
+    static final String RECORDED_HOST = "vm";
     static final Path ACTION = RecordedPbs.HOME.resolve("plugin-pbs/bin/cryo-pbs-action");
     private static final Path COUNTING_JOB = RecordedPbs.HOME.resolve("plugin-pbs/src/test/resources/job/counting_job.py");
 
@@ -76,9 +79,9 @@ final class MomNode implements AutoCloseable {
         // from the lines after cr_run once the work is ended
         String script = "trap '' HUP; cd " + dir + " && " + RecordedPbs.HOME.resolve("bin/cr_run") + " python3 counting_job.py "
                 + progress + " " + steps + " 0.2; echo script-went-on >> " + dir.resolve("after");
-        ProcessBuilder builder = new ProcessBuilder("setsid", "setpriv", "--reuid=" + uid, "--regid=" + gid,
+        ProcessBuilder builder = new ProcessBuilder(onVm(List.of("setsid", "setpriv", "--reuid=" + uid, "--regid=" + gid,
                 "--init-groups", "env", "-i", "PATH=/usr/bin:/bin", "HOME=" + dir, "PBS_JOBID=" + JOB,
-                "PBS_ENVIRONMENT=PBS_BATCH", "PBS_O_WORKDIR=" + dir, "CRYO_CHECKPOINT_DIR=" + catalog, "sh", "-c", script)
+                "PBS_ENVIRONMENT=PBS_BATCH", "PBS_O_WORKDIR=" + dir, "CRYO_CHECKPOINT_DIR=" + catalog, "sh", "-c", script)))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("job.out").toFile()))
                 .redirectErrorStream(true);
@@ -194,8 +197,22 @@ final class MomNode implements AutoCloseable {
         return r.out;
     }
 
+    /**
+     * The recorded server runs its jobs on host vm: on a node named otherwise, each command of a
+     * test runs in a UTS namespace of its own named vm (root may), where Cryo is on the job's node.
+     */
+    static List<String> onVm(List<String> command) {
+        if (RECORDED_HOST.equals(org.cryo.scheduler.NodeExecutor.localHostName())) {
+            return command;
+        }
+        List<String> full = new ArrayList<>(List.of("unshare", "--uts", "sh", "-c", "hostname " + RECORDED_HOST
+                + " && exec \"$@\"", "sh"));
+        full.addAll(command);
+        return full;
+    }
+
     static Result exec(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        Process p = new ProcessBuilder(onVm(command)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(300, TimeUnit.SECONDS)) {

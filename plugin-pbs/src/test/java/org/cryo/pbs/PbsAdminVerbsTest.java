@@ -94,6 +94,25 @@ class PbsAdminVerbsTest {
         }
     }
 
+    @Test
+    void migrateTakesTheNodeOfflineThenMovesItsJobs() throws Exception {
+        // at the end of the recorded run no job was active on vm: offline, nothing to move
+        try (RecordedPbs pbs = new RecordedPbs().serveFor("pbsnodes -o -C cryo pbs migrate vm", "P-pbsnodes-offline.txt",
+                "recorded with the comment 'cryo drain test': the comment changes nothing").serve("qstat-fx-all-final.json")
+                .serve("qstat-Bf.json")) {
+            MomNode.Result migrate = MomNode.exec(List.of("env", "PBS_EXEC=" + pbs.dir,
+                    RecordedPbs.HOME.resolve("bin/cryo").toString(), "pbs", "migrate", "--node", "vm"));
+            assertEquals(0, migrate.status(), migrate.out());
+            assertEquals("node vm: offline, 0 job(s) migrated", migrate.out().strip());
+            assertEquals(List.of("pbsnodes -o -C cryo pbs migrate vm", "qstat -fx -F json"), pbs.calls());
+            MomNode.Result denied = MomNode.exec(List.of("runuser", "-u", "nobody", "--", "env", "PBS_EXEC=" + pbs.dir,
+                    RecordedPbs.HOME.resolve("bin/cryo").toString(), "pbs", "migrate", "--node", "vm"));
+            assertEquals(2, denied.status(), denied.out());
+            assertTrue(denied.out().contains("permission denied: only root or a pbs operator may drain or migrate node vm,"
+                    + " not nobody"), denied.out());
+        }
+    }
+
     private static List<String> contexts(Path dir) throws Exception {
         try (var files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.matches("context\\.\\d+")).sorted().toList();
