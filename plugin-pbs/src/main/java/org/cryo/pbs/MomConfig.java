@@ -182,6 +182,19 @@ public final class MomConfig {
         return "sent SIGHUP to the MoM (pid " + pid + "): it re-reads its config";
     }
 
+    /**
+     * Where this node's MoM keeps mom_priv (its config and mom.lock): PBS_MOM_HOME (the variable,
+     * else pbs.conf's: a second MoM on a host has its own), else {@link #pbsHome}.
+     */
+    public static Path momHome(Map<String, String> environment) {
+        String home = environment.get("PBS_MOM_HOME");
+        if (home == null || home.isBlank()) {
+            home = PbsCommands.PbsConf.read(Path.of(environment.getOrDefault("PBS_CONF_FILE", "/etc/pbs.conf")))
+                    .get("PBS_MOM_HOME");
+        }
+        return home != null && home.startsWith("/") ? Path.of(home.strip()) : pbsHome(environment);
+    }
+
     /** PBS_HOME: the variable, else pbs.conf's, else /var/spool/pbs. */
     public static Path pbsHome(Map<String, String> environment) {
         String home = environment.get("PBS_HOME");

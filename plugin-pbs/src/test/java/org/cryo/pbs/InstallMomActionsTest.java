@@ -19,7 +19,9 @@ class InstallMomActionsTest {
     private static final Path CRYO = RecordedPbs.HOME.resolve("bin/cryo");
 
     private static MomNode.Result cryo(Path pbsHome, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("env", "PBS_HOME=" + pbsHome, CRYO.toString(), "pbs",
+        // this machine's /etc/pbs.conf (a real PBS may be installed) must not name another MoM's files
+        List<String> command = new ArrayList<>(List.of("env", "PBS_HOME=" + pbsHome, "PBS_CONF_FILE=/nonexistent",
+                CRYO.toString(), "pbs",
                 "install-mom-actions"));
         command.addAll(List.of(args));
         return MomNode.exec(command);

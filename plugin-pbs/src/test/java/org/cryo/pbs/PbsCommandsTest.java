@@ -21,6 +21,10 @@ class PbsCommandsTest {
         Path conf = RecordedPbs.RECORDED.resolve("pbs.conf.txt");
         assertEquals(Path.of("/opt/pbs/bin"), PbsCommands.configured(Map.of("PBS_CONF_FILE", conf.toString())).binaries());
         assertEquals(Path.of("/var/spool/pbs"), MomConfig.pbsHome(Map.of("PBS_CONF_FILE", conf.toString())));
+        assertEquals(Path.of("/var/spool/pbs"), MomConfig.momHome(Map.of("PBS_CONF_FILE", conf.toString())),
+                "no PBS_MOM_HOME: the MoM's files are under PBS_HOME");
+        assertEquals(Path.of("/var/spool/pbs-vm2"), MomConfig.momHome(Map.of("PBS_CONF_FILE", conf.toString(),
+                "PBS_MOM_HOME", "/var/spool/pbs-vm2")), "a second MoM on the host has its own");
         assertEquals(Path.of("/opt/pbs/bin"), PbsCommands.configured(Map.of("PBS_CONF_FILE", "/nonexistent")).binaries());
         assertEquals(Path.of("/opt/pbs/bin"), PbsCommands.configured(Map.of("PBS_EXEC", "relative/dir")).binaries());
     }

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         synopsisHeading = "%nSYNOPSIS%n  ",
         descriptionHeading = "%nDESCRIPTION%n",
         description = {
-            "  Prints what it would change in $PBS_HOME/mom_priv/config ($action checkpoint,",
+            "  Prints what it would change in $PBS_MOM_HOME (else $PBS_HOME)/mom_priv/config ($action checkpoint,",
             "  checkpoint_abort and restart running plugin-pbs/bin/cryo-pbs-action; with --torque",
             "  $checkpoint_script, $restart_script, $checkpoint_run_exe) and the qmgr settings for",
             "  checkpoint preemption. --apply writes the lines and sends SIGHUP to the MoM; with",
@@ -46,7 +46,7 @@ public final class PbsInstallMomActionsCommand implements Callable<Integer> {
             description = "The MoM's time-out for each action. Default: ${DEFAULT-VALUE}.")
     int timeout;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The MoM config (default: $PBS_HOME/mom_priv/config).")
+    @Option(names = "--config", paramLabel = "FILE", description = "The MoM config (default: $PBS_MOM_HOME, else $PBS_HOME, /mom_priv/config).")
     Path config;
 
     @Override
@@ -56,7 +56,7 @@ public final class PbsInstallMomActionsCommand implements Callable<Integer> {
         }
         Path home = CryoHome.find().orElseThrow(() -> new SchedulerException(
                 "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
-        Path pbsHome = MomConfig.pbsHome(System.getenv());
+        Path pbsHome = MomConfig.momHome(System.getenv());
         Path file = config != null ? config : pbsHome.resolve("mom_priv/config");
         Path action = home.resolve("plugin-pbs/bin/cryo-pbs-action");
         List<String> lines = torque ? MomConfig.torqueLines(home) : MomConfig.openPbsLines(action, timeout);
