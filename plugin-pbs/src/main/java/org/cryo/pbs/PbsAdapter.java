@@ -167,15 +167,36 @@ public final class PbsAdapter implements SchedulerAdapter {
         }
     }
 
-    /** {@code pbsnodes -o -C REASON NODE}: running jobs stay, no new one starts (managers only). */
+    /**
+     * {@code pbsnodes -o -C REASON NODE}: running jobs stay, no new one starts (managers only).
+     * pbsnodes names a MoM host at the default MoM port: a node whose MoM listens on another
+     * ({@code Port} of {@code pbsnodes -av}) is set offline through {@code qmgr} instead (the
+     * server answers pbsnodes "Unknown node" for it; found by the live suite).
+     */
     @Override
     public void drain(String node, String reason) throws SchedulerException {
-        commands.offline(validNode(node), SafeText.escape(reason, 80));
+        validNode(node);
+        if (atDefaultPort(node)) {
+            commands.offline(node, SafeText.escape(reason, 80));
+        } else {
+            commands.qmgr("set node " + node + " state = offline");
+        }
     }
 
     @Override
     public void resume(String node) throws SchedulerException {
-        commands.clearOffline(validNode(node));
+        validNode(node);
+        if (atDefaultPort(node)) {
+            commands.clearOffline(node);
+        } else {
+            commands.qmgr("set node " + node + " state = free");
+        }
+    }
+
+    /** Whether {@code pbsnodes -av} shows the node's MoM at port 15002 (or names no port, or not the node). */
+    private boolean atDefaultPort(String node) throws SchedulerException {
+        Map<String, Object> nodes = QstatJson.objectAt(QstatJson.parse(commands.nodesJson(), "pbsnodes -av -F json"), "nodes");
+        return QstatJson.text(QstatJson.objectAt(nodes, node), "Port").map("15002"::equals).orElse(true);
     }
 
     /** PBS's scheduler picks where a rerun job goes. */

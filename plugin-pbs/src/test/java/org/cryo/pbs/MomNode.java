@@ -87,13 +87,13 @@ final class MomNode implements AutoCloseable {
                 .redirectErrorStream(true);
         for (int attempt = 0; ; attempt++) {
             if (wantedSession > 0) {
-                if (Files.exists(Path.of("/proc", Long.toString(wantedSession)))) {
-                    fail("PID " + wantedSession + " (the recorded session) is taken on this node");
-                }
+                // a busy node hands out every PID in turn: wait (bounded) until that one is free again
+                poll("PID " + wantedSession + " (the recorded session) is free on this node", 120,
+                        () -> !Files.exists(Path.of("/proc", Long.toString(wantedSession))));
                 Files.writeString(Path.of("/proc/sys/kernel/ns_last_pid"), Long.toString(wantedSession - 1));
             }
             job = builder.start();
-            if (wantedSession == 0 || job.pid() == wantedSession || attempt > 20) {
+            if (wantedSession == 0 || job.pid() == wantedSession || attempt > 50) {
                 break;
             }
             job.destroyForcibly();

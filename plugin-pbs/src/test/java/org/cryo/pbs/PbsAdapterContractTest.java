@@ -195,13 +195,15 @@ class PbsAdapterContractTest {
 
     @Test
     void drainIsPbsnodesOfflineWhichOnlyManagersMay() throws Exception {
-        try (RecordedPbs pbs = new RecordedPbs().serve("P-pbsnodes-offline.txt").serve("P-pbsnodes-clear.txt")) {
+        try (RecordedPbs pbs = new RecordedPbs().serve("pbsnodes-av.json").serve("P-pbsnodes-offline.txt")
+                .serve("P-pbsnodes-clear.txt")) {
             PbsAdapter adapter = pbs.adapter();
             adapter.drain("vm", "cryo drain test");
             adapter.resume("vm");
-            assertEquals(List.of("pbsnodes -o -C cryo drain test vm", "pbsnodes -r vm"), pbs.calls());
+            assertEquals(List.of("pbsnodes -av -F json", "pbsnodes -o -C cryo drain test vm", "pbsnodes -av -F json",
+                    "pbsnodes -r vm"), pbs.calls(), "vm's MoM is at the default port 15002: pbsnodes names it");
         }
-        try (RecordedPbs pbs = new RecordedPbs().serveFor("pbsnodes -o -C cryo drain test vm",
+        try (RecordedPbs pbs = new RecordedPbs().serve("pbsnodes-av.json").serveFor("pbsnodes -o -C cryo drain test vm",
                 "P-pbsnodes-offline-as-user.txt", "recorded as pbsnodes -o vm by pbsuser: the comment changes nothing")) {
             SchedulerException e = assertThrows(SchedulerException.class, () -> pbs.adapter().drain("vm", "cryo drain test"));
             assertEquals("PBS: Error marking node vm - Unauthorized Request (node vm, exit status 1)", e.getMessage());

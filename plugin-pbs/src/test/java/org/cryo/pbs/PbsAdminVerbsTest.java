@@ -99,12 +99,14 @@ class PbsAdminVerbsTest {
         // at the end of the recorded run no job was active on vm: offline, nothing to move
         try (RecordedPbs pbs = new RecordedPbs().serveFor("pbsnodes -o -C cryo pbs migrate vm", "P-pbsnodes-offline.txt",
                 "recorded with the comment 'cryo drain test': the comment changes nothing").serve("qstat-fx-all-final.json")
+                .serve("pbsnodes-av.json")
                 .serve("qstat-Bf.json")) {
             MomNode.Result migrate = MomNode.exec(List.of("env", "PBS_EXEC=" + pbs.dir,
                     RecordedPbs.HOME.resolve("bin/cryo").toString(), "pbs", "migrate", "--node", "vm"));
             assertEquals(0, migrate.status(), migrate.out());
             assertEquals("node vm: offline, 0 job(s) migrated", migrate.out().strip());
-            assertEquals(List.of("pbsnodes -o -C cryo pbs migrate vm", "qstat -fx -F json"), pbs.calls());
+            assertEquals(List.of("pbsnodes -av -F json", "pbsnodes -o -C cryo pbs migrate vm", "qstat -fx -F json"),
+                    pbs.calls());
             MomNode.Result denied = MomNode.exec(List.of("runuser", "-u", "nobody", "--", "env", "PBS_EXEC=" + pbs.dir,
                     RecordedPbs.HOME.resolve("bin/cryo").toString(), "pbs", "migrate", "--node", "vm"));
             assertEquals(2, denied.status(), denied.out());
