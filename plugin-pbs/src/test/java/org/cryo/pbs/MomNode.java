@@ -75,6 +75,15 @@ final class MomNode implements AutoCloseable {
      * administrator's side, which has only the server's session_id, finds the job's processes there.
      */
     MomNode startJob(int steps, long wantedSession) throws Exception {
+        try {
+            return started(steps, wantedSession);
+        } catch (Exception | AssertionError e) {
+            close();   // the caller's try-with-resources never got this node: nothing may stay behind
+            throw e;
+        }
+    }
+
+    private MomNode started(int steps, long wantedSession) throws Exception {
         // a job shell that ignores SIGHUP (as PBS's did in the live suite): only stopping it keeps it
         // from the lines after cr_run once the work is ended
         String script = "trap '' HUP; cd " + dir + " && " + RecordedPbs.HOME.resolve("bin/cr_run") + " python3 counting_job.py "
