@@ -682,9 +682,9 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	if (rebuild_threads(b, s, R->restore_pid, e) || rebuild_children(R, k, e) ||
 	    finish_credentials(R, k, e) ||
 	    close_own_pool(b, R->t, e) ||
+	    timers_restore(b->in, b->nr, b->scratch, s, e) ||   /* before pending signals: it takes timer signals */
 	    signals_restore_pending(b->in, b->scratch, s, e) ||
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
-	    timers_restore(b->in, b->nr, b->scratch, s, e) ||
 	    process_restore_attrs(b->in, b->nr, b->scratch, s, !R->in_userns, e) ||
 	    restore_parent_death_signal(R, k, e) ||
 	    memory_finish(&b->in[0], s, b->scratch, e))

@@ -70,6 +70,24 @@ static int time_left(struct injector *in, uint64_t scratch, struct cryo_posix_ti
 	return 0;
 }
 
+/* The overrun count of the timer's last signal (timer_getoverrun), which a
+ * restart makes the kernel count again (restore_overrun): only for a
+ * periodic timer on a wall or monotonic clock that signals. */
+static int overrun_of(struct injector *in, struct cryo_posix_timer *t, struct cryo_error *e)
+{
+	long n;
+	if (injector_call(in, "POSIX timers", "timer_getoverrun", "read a POSIX timer's overrun count of", SYS_timer_getoverrun,
+			  t->id, 0, 0, 0, 0, 0, &n, e))
+		return -1;
+	t->overrun = (int32_t)n;
+	if (n > 0 && (t->clockid < 0 || !(t->interval_sec || t->interval_nsec) || !(t->value_sec || t->value_nsec) ||
+		      (t->notify & ~SIGEV_THREAD_ID) != SIGEV_SIGNAL))
+		return cryo_fail(e, in->tgid, "POSIX timers", "timer_getoverrun", ENOTSUP,
+				 "POSIX timer %d of process %d has an overrun count (%ld) on a CPU clock or without an interval, "
+				 "which a restart cannot give back: not supported", t->id, in->tgid, n);
+	return 0;
+}
+
 static int add_timer(struct snapshot *s, const struct cryo_posix_timer *t, struct cryo_error *e)
 {
 	struct cryo_posix_timer *grown = realloc(s->timers, (size_t)(s->nr_timers + 1) * sizeof(*grown));
@@ -135,7 +153,7 @@ int timers_capture(struct injector *in, uint64_t scratch, const pid_t *tids, int
 				       "POSIX timer %d of process %d signals a thread of another process: not supported", t.id, pid);
 			break;
 		}
-		rc = time_left(in, scratch, &t, e) || add_timer(s, &t, e) ? -1 : 0;
+		rc = time_left(in, scratch, &t, e) || overrun_of(in, &t, e) || add_timer(s, &t, e) ? -1 : 0;
 	}
 	free(text);
 	return rc;
@@ -156,7 +174,10 @@ static int valid_timer(const struct cryo_posix_timer *t, const struct snapshot *
 	       (to_thread ? t->thread >= 0 && t->thread < s->nr_threads : t->thread == -1) &&
 	       restorable_clock(t->clockid, 0) == t->clockid &&
 	       t->value_sec >= 0 && t->value_nsec >= 0 && t->value_nsec < 1000000000 &&
-	       t->interval_sec >= 0 && t->interval_nsec >= 0 && t->interval_nsec < 1000000000;
+	       t->interval_sec >= 0 && t->interval_nsec >= 0 && t->interval_nsec < 1000000000 &&
+	       t->overrun >= 0 && !t->reserved &&
+	       (!t->overrun || (t->clockid >= 0 && notify == SIGEV_SIGNAL && (t->interval_sec || t->interval_nsec) &&
+				(t->value_sec || t->value_nsec)));
 }
 
 static int corrupt(struct image_reader *r, int k, const char *what, struct cryo_error *e)
@@ -177,15 +198,17 @@ int timers_read(struct image_reader *r, struct snapshot *s, int k, struct cryo_e
 	int rc = 0;
 	while (!rc && p < end) {
 		struct cryo_posix_timer t;
-		if ((size_t)(end - p) < sizeof(t)) {
+		memset(&t, 0, sizeof(t));
+		if ((size_t)(end - p) < CRYO_POSIX_TIMER_V1_SIZE) {
 			rc = corrupt(r, k, "a short record", e);
 			break;
 		}
-		memcpy(&t, p, sizeof(t));
-		if (t.record_size < sizeof(t) || t.record_size % 8 || t.record_size > (size_t)(end - p)) {
+		memcpy(&t, p, CRYO_POSIX_TIMER_V1_SIZE);
+		if (t.record_size < CRYO_POSIX_TIMER_V1_SIZE || t.record_size % 8 || t.record_size > (size_t)(end - p)) {
 			rc = corrupt(r, k, "a record of a wrong size", e);
 			break;
 		}
+		memcpy(&t, p, t.record_size < sizeof(t) ? t.record_size : sizeof(t));
 		p += t.record_size;
 		t.record_size = sizeof(t);
 		if (!valid_timer(&t, s) || s->nr_timers >= MAX_TIMERS) {
@@ -206,6 +229,74 @@ int timers_read(struct image_reader *r, struct snapshot *s, int k, struct cryo_e
 static int target_tid(struct injector *in, int i, long *tid, struct cryo_error *e)
 {
 	return injector_call(&in[i], "POSIX timers", "gettid", "find a thread of", SYS_gettid, 0, 0, 0, 0, 0, 0, tid, e);
+}
+
+static int arm_timer(struct injector *in, uint64_t scratch, const struct cryo_posix_timer *t, int flags,
+		     const struct itimerspec *its, struct cryo_error *e)
+{
+	return memory_poke(in->pid, scratch, its, sizeof(*its), e) ||
+	       injector_call(&in[0], "POSIX timers", "timer_settime", "arm a POSIX timer of", SYS_timer_settime, t->id, flags,
+			     (long)scratch, 0, 0, 0, NULL, e) ? -1 : 0;
+}
+
+#define NS 1000000000LL
+
+/* Take the timer's signal in the thread it signals (waiting at most a
+ * second for it): the kernel then counts the timer's overruns and arms it
+ * again, as at any delivery. */
+static int take_signal(struct injector *in, uint64_t scratch, const struct cryo_posix_timer *t, struct cryo_error *e)
+{
+	struct injector *to = t->thread >= 0 ? &in[t->thread] : &in[0];
+	uint64_t set = 1ULL << (t->signo - 1);
+	struct timespec wait = { 1, 0 };
+	long r;
+	if (memory_poke(in->pid, scratch, &set, sizeof(set), e) ||
+	    memory_poke(in->pid, scratch + 8, &wait, sizeof(wait), e) ||
+	    injector_syscall(to, SYS_rt_sigtimedwait, (long)scratch, 0, (long)(scratch + 8), 8, 0, 0, &r, e))
+		return -1;
+	if (r != t->signo)
+		return cryo_fail(e, in->pid, "POSIX timers", "rt_sigtimedwait", r < 0 ? (int)-r : EAGAIN,
+				 "POSIX timer %d of process %d did not signal while its overrun count was made again", t->id, in->pid);
+	return 0;
+}
+
+/*
+ * The overrun count of the last signal is only ever set by the kernel, when
+ * it delivers a periodic timer's signal: it forwards the timer past now and
+ * counts the periods it skipped.  So the timer is armed to have expired
+ * overrun + 1 periods minus its time left ago (absolute time on its clock),
+ * and its signal taken at once: the kernel counts overrun skipped periods
+ * and arms the timer for now + its time left.  If taking the signal took
+ * longer than the time left, one period more is counted: then again, with
+ * a longer time left (at most one interval: the timer's next signal comes
+ * that much later than it would have).  timer_settime starts the count from
+ * 0 again, so the timer is armed by nothing else after this.
+ */
+static int restore_overrun(struct injector *in, uint64_t scratch, const struct cryo_posix_timer *t, struct cryo_error *e)
+{
+	long long interval = t->interval_sec * NS + t->interval_nsec, left = t->value_sec * NS + t->value_nsec;
+	if (left > interval)
+		left = interval;
+	for (int attempt = 0; attempt < 8; attempt++, left = left * 2 > interval ? interval : left * 2) {
+		struct timespec now;
+		if (clock_gettime(t->clockid, &now))
+			return cryo_fail_errno(e, in->pid, "POSIX timers", "clock_gettime", "cannot read clock %d", t->clockid);
+		long long expired = now.tv_sec * NS + now.tv_nsec + left - ((long long)t->overrun + 1) * interval;
+		if (expired <= 0)
+			return cryo_fail(e, in->pid, "POSIX timers", "", ERANGE,
+					 "POSIX timer %d of process %d: its overrun count (%d) is more periods than clock %d has run",
+					 t->id, in->pid, t->overrun, t->clockid);
+		struct itimerspec its = { { t->interval_sec, t->interval_nsec }, { expired / NS, expired % NS } };
+		long got;
+		if (arm_timer(in, scratch, t, TIMER_ABSTIME, &its, e) || take_signal(in, scratch, t, e) ||
+		    injector_call(&in[0], "POSIX timers", "timer_getoverrun", "read a POSIX timer's overrun count of",
+				  SYS_timer_getoverrun, t->id, 0, 0, 0, 0, 0, &got, e))
+			return -1;
+		if (got == t->overrun)
+			return 0;
+	}
+	return cryo_fail(e, in->pid, "POSIX timers", "timer_getoverrun", EAGAIN,
+			 "cannot give POSIX timer %d of process %d its overrun count (%d) back", t->id, in->pid, t->overrun);
 }
 
 static int create_timer(struct injector *in, uint64_t scratch, const struct cryo_posix_timer *t, struct cryo_error *e)
@@ -237,10 +328,10 @@ static int create_timer(struct injector *in, uint64_t scratch, const struct cryo
 				 "POSIX timer %d of process %d came back as timer %d", t->id, in->pid, got);
 	if (!t->value_sec && !t->value_nsec)
 		return 0;           /* disarmed */
+	if (t->overrun > 0)
+		return restore_overrun(in, scratch, t, e);
 	struct itimerspec its = { { t->interval_sec, t->interval_nsec }, { t->value_sec, t->value_nsec } };
-	return memory_poke(in->pid, scratch, &its, sizeof(its), e) ||
-	       injector_call(&in[0], "POSIX timers", "timer_settime", "arm a POSIX timer of", SYS_timer_settime, t->id, 0,
-			     (long)scratch, 0, 0, 0, NULL, e) ? -1 : 0;
+	return arm_timer(in, scratch, t, 0, &its, e);
 }
 
 static int restore_ids(struct injector *in, int on, struct cryo_error *e)

@@ -596,8 +596,12 @@ struct cryo_posix_timer {
 	uint64_t sigval;            /* sigev_value */
 	int64_t  value_sec, value_nsec;         /* time left until it expires (0, 0: disarmed) */
 	int64_t  interval_sec, interval_nsec;
+	/* from here on absent in files before overruns were recorded (record_size 64: overrun 0) */
+	int32_t  overrun;           /* timer_getoverrun: the overrun count of the signal last delivered */
+	uint32_t reserved;          /* 0 */
 };
-_Static_assert(sizeof(struct cryo_posix_timer) == 64, "struct cryo_posix_timer is part of the file format");
+_Static_assert(sizeof(struct cryo_posix_timer) == 72, "struct cryo_posix_timer is part of the file format");
+#define CRYO_POSIX_TIMER_V1_SIZE 64 /* a record without overrun */
 
 enum {
 	CRYO_FD_PIDFD = 23,         /* a pidfd of a process of the tree; detail: struct cryo_fd_pidfd */
