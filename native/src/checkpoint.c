@@ -18,6 +18,7 @@
 #include "tcp.h"
 #include "threads.h"
 #include "seccomp.h"
+#include "sessions.h"
 #include "timers.h"
 #include "tracer.h"
 
@@ -509,7 +510,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 			return -1;
 		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}
-	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || resources_capture(&c->tree, e) ||
+	return check_pid_namespaces(&c->tree, e) || sessions_check_tree(&c->tree, e) || files_link_tree(&c->tree, e) || resources_capture(&c->tree, e) ||
 	       cow_capture_tree(&c->tree, e) ? -1 : 0;
 }
 
