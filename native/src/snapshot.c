@@ -1027,8 +1027,13 @@ void tree_free_sysv_msg(struct tree *t)
 int tree_write_ttys(struct image_writer *w, const struct tree *t, struct cryo_error *e)
 {
 	struct rec_buf b = {0};
-	for (int i = 0; i < t->nr_ttys; i++)
-		rb_finish(&b, rb_begin(&b, &t->ttys[i], sizeof(t->ttys[i])));
+	for (int i = 0; i < t->nr_ttys; i++) {
+		size_t at = rb_begin(&b, &t->ttys[i], sizeof(t->ttys[i]));
+		if (t->ttys[i].input_len && t->tty_input && t->tty_input[i])
+			rb_put(&b, t->tty_input[i], t->ttys[i].input_len);
+		rb_pad8(&b);
+		rb_finish(&b, at);
+	}
 	return write_section(w, CRYO_SEC_TTYS, &b, e);
 }
 
@@ -1053,16 +1058,26 @@ int tree_read_ttys(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		if (enter_record(&c, &rec, &p, sizeof(p), "tty record"))
 			break;
 		if (p.flags & ~(CRYO_TTY_LOCKED | CRYO_TTY_PACKET | CRYO_TTY_OUTSIDE) || p.index >= (1u << 20) ||
-		    tty_pair_twice(t, &p)) {
+		    tty_pair_twice(t, &p) || p.input_len >= CRYO_TTY_MAX_INPUT || p.input_len > remaining(&rec) ||
+		    (p.input_len && p.flags & CRYO_TTY_OUTSIDE)) {
 			bad(&c, "tty record");
 			break;
 		}
+		char *input = p.input_len ? malloc(p.input_len) : NULL;
 		struct cryo_tty *grown = realloc(t->ttys, (size_t)(t->nr_ttys + 1) * sizeof(*grown));
-		if (!grown) {
+		if (grown)
+			t->ttys = grown;
+		char **inputs = grown ? realloc(t->tty_input, (size_t)(t->nr_ttys + 1) * sizeof(*inputs)) : NULL;
+		if (inputs)
+			t->tty_input = inputs;
+		if (!inputs || (p.input_len && !input)) {
+			free(input);
 			bad(&c, "out of memory");
 			break;
 		}
-		t->ttys = grown;
+		if (input)
+			memcpy(input, rec.p, p.input_len);
+		t->tty_input[t->nr_ttys] = input;
 		t->ttys[t->nr_ttys++] = p;
 	}
 	free(buf);
@@ -1071,6 +1086,10 @@ int tree_read_ttys(struct image_reader *r, struct tree *t, struct cryo_error *e)
 
 void tree_free_ttys(struct tree *t)
 {
+	for (int i = 0; t->tty_input && i < t->nr_ttys; i++)
+		free(t->tty_input[i]);
+	free(t->tty_input);
+	t->tty_input = NULL;
 	free(t->ttys);
 	t->ttys = NULL;
 	t->nr_ttys = 0;

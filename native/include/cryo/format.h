@@ -701,9 +701,11 @@ struct cryo_tty {
 	int32_t  fg_pgid;           /* that session's foreground process group, or 0 */
 	uint32_t rdev;              /* the slave's device number (CRYO_TTY_OUTSIDE: the outside terminal's) */
 	uint8_t  termios2[44];      /* struct termios2 (TCGETS2) */
-	uint32_t pad;
+	uint32_t input_len;         /* bytes of the line being typed (canonical mode, not yet ended) that follow the record; 0 in older files */
 	uint16_t winsize[4];        /* struct winsize (TIOCGWINSZ): rows, columns, x and y pixels */
+	/* then input_len bytes: what the slave's line discipline holds of the unfinished line, padded to 8 */
 };
+#define CRYO_TTY_MAX_INPUT 4096     /* the line discipline's buffer (N_TTY_BUF_SIZE) */
 _Static_assert(sizeof(struct cryo_tty) == 80, "cryo_tty is on disk");
 
 #endif
