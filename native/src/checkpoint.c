@@ -15,7 +15,6 @@
 #include "signals.h"
 #include "snapshot.h"
 #include "sysv.h"
-#include "tcp.h"
 #include "threads.h"
 #include "seccomp.h"
 #include "sessions.h"
@@ -525,7 +524,7 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 		if (snapshot_write_process(&c->w, &c->tree.procs[k], e) ||
 		    memory_capture_pages(c->pc[k].pid, &c->tree.procs[k], &c->w, &n, e) ||
 		    snapshot_write_pagemap(&c->w, &c->tree.procs[k], e) ||
-		    timers_write(&c->w, &c->tree.procs[k], e) || seccomp_write(&c->w, &c->tree.procs[k], e))
+		    process_sections_write(&c->w, &c->tree.procs[k], e))
 			return -1;
 		bytes += n;
 	}
@@ -570,7 +569,7 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	if (o->end_action == CRYO_END_HOLD && o->hold)
 		sig = o->hold(o->hold_arg);
 	if (sig == SIGKILL)
-		tcp_quiet_before_kill(&c.tree);
+		resources_before_kill(&c.tree);
 	if (sig && end_all(&c, sig, e))
 		goto out;
 	rc = 0;

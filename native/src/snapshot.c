@@ -914,12 +914,99 @@ int tree_read_shmem_files(struct image_reader *r, struct tree *t, struct cryo_er
 	return c.bad ? -1 : 0;
 }
 
+/* ---- sections of a process's own ---- */
+
+int snapshot_write_timers(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
+{
+	return iw_begin(w, CRYO_SEC_POSIX_TIMERS, 8, e) ||
+	       iw_write(w, s->timers, (size_t)s->nr_timers * sizeof(*s->timers), e) || iw_end(w, e) ? -1 : 0;
+}
+
+static int corrupt_timers(struct image_reader *r, int k, const char *what, struct cryo_error *e)
+{
+	return cryo_fail(e, 0, "context file", "", 0, "context file %s is corrupt: POSIX timers of process %d: %s",
+			 r->path, k, what);
+}
+
+static int add_timer(struct snapshot *s, const struct cryo_posix_timer *t, struct cryo_error *e)
+{
+	struct cryo_posix_timer *grown = realloc(s->timers, (size_t)(s->nr_timers + 1) * sizeof(*grown));
+	if (!grown)
+		return cryo_fail(e, s->proc.pid, "POSIX timers", "malloc", ENOMEM, "out of memory");
+	s->timers = grown;
+	s->timers[s->nr_timers++] = *t;
+	return 0;
+}
+
+/* Records of 64 bytes (before the overrun count) or more; each checked. */
+int snapshot_read_timers(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
+{
+	const struct cryo_section_entry *sec = ir_find(r, CRYO_SEC_POSIX_TIMERS, k);
+	void *buf;
+	if (!sec)
+		return 0;           /* an older file: no timers recorded */
+	if (ir_load(r, sec, &buf, e))
+		return -1;
+	const char *p = buf, *end = p + sec->length;
+	int rc = 0;
+	while (!rc && p < end) {
+		struct cryo_posix_timer t;
+		memset(&t, 0, sizeof(t));
+		if ((size_t)(end - p) < CRYO_POSIX_TIMER_V1_SIZE) {
+			rc = corrupt_timers(r, k, "a short record", e);
+			break;
+		}
+		memcpy(&t, p, CRYO_POSIX_TIMER_V1_SIZE);
+		if (t.record_size < CRYO_POSIX_TIMER_V1_SIZE || t.record_size % 8 || t.record_size > (size_t)(end - p)) {
+			rc = corrupt_timers(r, k, "a record of a wrong size", e);
+			break;
+		}
+		memcpy(&t, p, t.record_size < sizeof(t) ? t.record_size : sizeof(t));
+		p += t.record_size;
+		t.record_size = sizeof(t);
+		if (!timers_valid(&t, s) || s->nr_timers >= CRYO_MAX_TIMERS) {
+			rc = corrupt_timers(r, k, "a timer out of range", e);
+			break;
+		}
+		for (int i = 0; i < s->nr_timers; i++)
+			if (s->timers[i].id == t.id)
+				rc = corrupt_timers(r, k, "one timer id twice", e);
+		if (!rc)
+			rc = add_timer(s, &t, e);
+	}
+	free(buf);
+	return rc;
+}
+
+int snapshot_write_seccomp(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
+{
+	return iw_begin(w, CRYO_SEC_SECCOMP, 8, e) || iw_write(w, s->seccomp, s->seccomp_len, e) || iw_end(w, e) ? -1 : 0;
+}
+
+/* Process k's filters, every record checked; none in a file without the section. */
+int snapshot_read_seccomp(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
+{
+	const struct cryo_section_entry *sec = ir_find(r, CRYO_SEC_SECCOMP, k);
+	void *buf;
+	if (!sec)
+		return 0;
+	if (ir_load(r, sec, &buf, e))
+		return -1;
+	if (seccomp_check_records(buf, sec->length, s)) {
+		free(buf);
+		return cryo_fail(e, 0, "context file", "", 0, "context file %s is corrupt: seccomp filters of process %d", r->path, k);
+	}
+	s->seccomp = buf;
+	s->seccomp_len = sec->length;
+	return 0;
+}
+
 static int read_one(struct image_reader *r, struct snapshot *s, int k, int thread_base, struct cryo_error *e)
 {
 	memset(s, 0, sizeof(*s));
 	if ((k == 0 && read_info(r, s, e)) || read_process(r, s, k, e) || read_threads(r, s, thread_base, e) ||
 	    read_vmas(r, s, k, e) || read_fds(r, s, k, e) || read_pagemap(r, s, k, e) ||
-	    cow_read_ranges(r, s, k, e) || timers_read(r, s, k, e) || seccomp_read(r, s, k, e))
+	    cow_read_ranges(r, s, k, e) || process_sections_read(r, s, k, e))
 		return -1;
 	return 0;
 }

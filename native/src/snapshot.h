@@ -178,6 +178,11 @@ void tree_free_pool_sockopts(struct tree *t);
 void tree_free_sysv_sem(struct tree *t);
 void tree_free_sysv_msg(struct tree *t);
 void tree_free_shmem_files(struct tree *t);
+/* The sections of a process's own (resources.h: struct process_section_ops). */
+int snapshot_write_timers(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+int snapshot_read_timers(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e);
+int snapshot_write_seccomp(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+int snapshot_read_seccomp(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e);
 int tree_write_ttys(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_read_ttys(struct image_reader *r, struct tree *t, struct cryo_error *e);
 void tree_free_ttys(struct tree *t);

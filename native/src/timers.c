@@ -2,6 +2,7 @@
 #include "error.h"
 #include "memory.h"
 #include "proc.h"
+#include "resources.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -21,7 +22,6 @@
 #define SIGEV_THREAD_ID 4
 #endif
 
-#define MAX_TIMERS 65536
 /* A CPU clock id (include/linux/posix-timers.h): ~pid << 3 | per-thread bit 4 | PROF 0, VIRT 1, SCHED 2. */
 #define CPUCLOCK_PERTHREAD 4
 #define PROCESS_SELF_CPUCLOCK(which) ((int32_t)(~0u << 3) | (which))
@@ -159,13 +159,7 @@ int timers_capture(struct injector *in, uint64_t scratch, const pid_t *tids, int
 	return rc;
 }
 
-int timers_write(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
-{
-	return iw_begin(w, CRYO_SEC_POSIX_TIMERS, 8, e) ||
-	       iw_write(w, s->timers, (size_t)s->nr_timers * sizeof(*s->timers), e) || iw_end(w, e) ? -1 : 0;
-}
-
-static int valid_timer(const struct cryo_posix_timer *t, const struct snapshot *s)
+int timers_valid(const struct cryo_posix_timer *t, const struct snapshot *s)
 {
 	int notify = t->notify & ~SIGEV_THREAD_ID;
 	int to_thread = (t->notify & SIGEV_THREAD_ID) != 0;
@@ -178,51 +172,6 @@ static int valid_timer(const struct cryo_posix_timer *t, const struct snapshot *
 	       t->overrun >= 0 && !t->reserved &&
 	       (!t->overrun || (t->clockid >= 0 && notify == SIGEV_SIGNAL && (t->interval_sec || t->interval_nsec) &&
 				(t->value_sec || t->value_nsec)));
-}
-
-static int corrupt(struct image_reader *r, int k, const char *what, struct cryo_error *e)
-{
-	return cryo_fail(e, 0, "context file", "", 0, "context file %s is corrupt: POSIX timers of process %d: %s",
-			 r->path, k, what);
-}
-
-int timers_read(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
-{
-	const struct cryo_section_entry *sec = ir_find(r, CRYO_SEC_POSIX_TIMERS, k);
-	void *buf;
-	if (!sec)
-		return 0;           /* an older file: no timers recorded */
-	if (ir_load(r, sec, &buf, e))
-		return -1;
-	const char *p = buf, *end = p + sec->length;
-	int rc = 0;
-	while (!rc && p < end) {
-		struct cryo_posix_timer t;
-		memset(&t, 0, sizeof(t));
-		if ((size_t)(end - p) < CRYO_POSIX_TIMER_V1_SIZE) {
-			rc = corrupt(r, k, "a short record", e);
-			break;
-		}
-		memcpy(&t, p, CRYO_POSIX_TIMER_V1_SIZE);
-		if (t.record_size < CRYO_POSIX_TIMER_V1_SIZE || t.record_size % 8 || t.record_size > (size_t)(end - p)) {
-			rc = corrupt(r, k, "a record of a wrong size", e);
-			break;
-		}
-		memcpy(&t, p, t.record_size < sizeof(t) ? t.record_size : sizeof(t));
-		p += t.record_size;
-		t.record_size = sizeof(t);
-		if (!valid_timer(&t, s) || s->nr_timers >= MAX_TIMERS) {
-			rc = corrupt(r, k, "a timer out of range", e);
-			break;
-		}
-		for (int i = 0; i < s->nr_timers; i++)
-			if (s->timers[i].id == t.id)
-				rc = corrupt(r, k, "one timer id twice", e);
-		if (!rc)
-			rc = add_timer(s, &t, e);
-	}
-	free(buf);
-	return rc;
 }
 
 /* The thread id thread i has as the process sees it (its own PID namespace, if any). */
@@ -360,3 +309,7 @@ int timers_restore(struct injector *in, int nr, uint64_t scratch, const struct s
 			return -1;
 	return restore_ids(&in[0], 0, e);
 }
+
+const struct process_section_ops posix_timers_section = {
+	.section = CRYO_SEC_POSIX_TIMERS, .name = "POSIX timers", .write = snapshot_write_timers, .read = snapshot_read_timers,
+};
