@@ -217,6 +217,20 @@ static int capture_through_injection(struct proc_capture *c, struct cryo_error *
 	return 0;
 }
 
+/* Shared memory the engine cannot open (a user's checkpoint): its resident
+ * pages, seen by the process itself (mincore), through a page of scratch. */
+static int capture_residency(struct proc_capture *c, struct cryo_error *e)
+{
+	struct cryo_error ignored;
+	if (!memory_needs_residency(c->pid, c->snap))
+		return 0;
+	c->scratch_thread = 0;
+	if (interrupt_check(c->pid, e) || map_scratch(c, 0, e))
+		return -1;
+	int rc = memory_capture_residency(&c->in[0], c->scratch, 4096, c->snap, e);
+	return scratch_end(c, rc ? &ignored : e) || rc ? -1 : 0;
+}
+
 static int capture_from_outside(struct proc_capture *c, struct cryo_error *e)
 {
 	struct snapshot *s = c->snap;
@@ -503,7 +517,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		if (interrupt_check(p->pid, e))
 			return -1;
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
-			      : capture_through_injection(p, e) || capture_from_outside(p, e) ||
+			      : capture_through_injection(p, e) || capture_from_outside(p, e) || capture_residency(p, e) ||
 				fdowners_capture(&p->in[0], p->snap, e) ||
 				seccomp_capture(p->pid, p->tids, p->nr_tids, p->snap, e))
 			return -1;

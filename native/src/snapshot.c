@@ -28,8 +28,10 @@ void snapshot_free(struct snapshot *s)
 		free(s->threads[i].pending);
 	}
 	free(s->threads);
-	for (int i = 0; i < s->nr_vmas; i++)
+	for (int i = 0; i < s->nr_vmas; i++) {
 		free(s->vmas[i].path);
+		free(s->vmas[i].resident);
+	}
 	free(s->vmas);
 	for (int i = 0; i < s->nr_fds; i++) {
 		free(s->fds[i].path);

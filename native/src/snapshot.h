@@ -14,6 +14,10 @@
 struct vma_rec {
 	struct cryo_vma r;
 	char *path;
+	/* checkpoint only: a shared memory object the engine cannot open (no
+	 * map_files without privilege, no descriptor of it): which of its pages
+	 * are resident (mincore in the process), a byte a page; else NULL */
+	unsigned char *resident;
 };
 
 struct fd_rec {
