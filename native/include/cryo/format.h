@@ -168,6 +168,7 @@ _Static_assert(sizeof(struct cryo_groups) == 8, "struct cryo_groups is part of t
 #define CRYO_MEMBARRIER_PRIVATE_EXPEDITED           0x1u  /* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED done */
 #define CRYO_MEMBARRIER_PRIVATE_EXPEDITED_SYNC_CORE 0x2u
 #define CRYO_MEMBARRIER_PRIVATE_EXPEDITED_RSEQ      0x4u
+#define CRYO_MEMBARRIER_GLOBAL_EXPEDITED            0x8u  /* MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED done (seen with GET_REGISTRATIONS, Linux 6.3+) */
 struct cryo_proc_attrs {
 	uint32_t size;              /* sizeof(struct cryo_proc_attrs): a reader skips what it does not know */
 	uint32_t child_subreaper;   /* PR_GET_CHILD_SUBREAPER */
