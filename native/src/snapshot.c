@@ -1118,8 +1118,8 @@ int tree_write_ttys(struct image_writer *w, const struct tree *t, struct cryo_er
 	struct rec_buf b = {0};
 	for (int i = 0; i < t->nr_ttys; i++) {
 		size_t at = rb_begin(&b, &t->ttys[i], sizeof(t->ttys[i]));
-		if (t->ttys[i].input_len && t->tty_input && t->tty_input[i])
-			rb_put(&b, t->tty_input[i], t->ttys[i].input_len);
+		if (t->ttys[i].input_len + t->ttys[i].output_len && t->tty_input && t->tty_input[i])
+			rb_put(&b, t->tty_input[i], (size_t)t->ttys[i].input_len + t->ttys[i].output_len);
 		rb_pad8(&b);
 		rb_finish(&b, at);
 	}
@@ -1144,28 +1144,33 @@ int tree_read_ttys(struct image_reader *r, struct tree *t, struct cryo_error *e)
 	while (!c.bad && remaining(&c)) {
 		struct cursor rec = {0};
 		struct cryo_tty p;
-		if (enter_record(&c, &rec, &p, sizeof(p), "tty record"))
+		memset(&p, 0, sizeof(p));
+		if (enter_record(&c, &rec, &p, CRYO_TTY_V1_SIZE, "tty record"))
 			break;
+		if (p.record_size > CRYO_TTY_V1_SIZE && take(&rec, (char *)&p + CRYO_TTY_V1_SIZE, sizeof(p) - CRYO_TTY_V1_SIZE, "tty record"))
+			break;
+		size_t data_len = (size_t)p.input_len + p.output_len;
 		if (p.flags & ~(CRYO_TTY_LOCKED | CRYO_TTY_PACKET | CRYO_TTY_OUTSIDE) || p.index >= (1u << 20) ||
-		    tty_pair_twice(t, &p) || p.input_len >= CRYO_TTY_MAX_INPUT || p.input_len > remaining(&rec) ||
-		    (p.input_len && p.flags & CRYO_TTY_OUTSIDE)) {
+		    tty_pair_twice(t, &p) || p.input_len >= CRYO_TTY_MAX_INPUT || p.output_len > CRYO_TTY_MAX_OUTPUT ||
+		    p.reserved || data_len > remaining(&rec) || (data_len && p.flags & CRYO_TTY_OUTSIDE)) {
 			bad(&c, "tty record");
 			break;
 		}
-		char *input = p.input_len ? malloc(p.input_len) : NULL;
+		char *input = data_len ? malloc(data_len) : NULL;
 		struct cryo_tty *grown = realloc(t->ttys, (size_t)(t->nr_ttys + 1) * sizeof(*grown));
 		if (grown)
 			t->ttys = grown;
 		char **inputs = grown ? realloc(t->tty_input, (size_t)(t->nr_ttys + 1) * sizeof(*inputs)) : NULL;
 		if (inputs)
 			t->tty_input = inputs;
-		if (!inputs || (p.input_len && !input)) {
+		if (!inputs || (data_len && !input)) {
 			free(input);
 			bad(&c, "out of memory");
 			break;
 		}
 		if (input)
-			memcpy(input, rec.p, p.input_len);
+			memcpy(input, rec.p, data_len);
+		p.record_size = sizeof(p);
 		t->tty_input[t->nr_ttys] = input;
 		t->ttys[t->nr_ttys++] = p;
 	}

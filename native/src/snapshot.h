@@ -145,7 +145,7 @@ struct tree {
 	struct pool_sockopts_rec *pool_sockopts;   /* inet.c: options of the pool's sockets */
 	int nr_pool_sockopts;
 	struct cryo_tty *ttys;      /* ttys.c */
-	char **tty_input;           /* per record of ttys: its input_len bytes of an unfinished line, or NULL */
+	char **tty_input;           /* per record of ttys: its input_len bytes of an unfinished line, then its output_len bytes of output, or NULL */
 	int nr_ttys;
 };
 

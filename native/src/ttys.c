@@ -234,6 +234,85 @@ static int copy_unfinished_line(int m, int slave, const struct termios2 *tio, ui
 	return 0;
 }
 
+/* *line (line_len bytes, malloc'ed or NULL) followed by output: the record's data. */
+static int join_data(char **line, uint32_t line_len, const char *output, uint32_t output_len)
+{
+	char *both = realloc(*line, (size_t)line_len + output_len);
+	if (!both)
+		return -1;
+	memcpy(both + line_len, output, output_len);
+	*line = both;
+	return 0;
+}
+
+/* Write what the slave had written back through it, with output processing
+ * off (the bytes are processed already): the master finds them again. */
+static int put_output_back(int m, int slave, const struct termios2 *tio, const char *out, uint32_t len, uint32_t index,
+			   struct cryo_error *e)
+{
+	struct termios2 raw = *tio;
+	raw.c_oflag &= ~OPOST;
+	int flags = fcntl(slave, F_GETFL);
+	ssize_t done = 0;
+	if (ioctl(m, TCSETS2, &raw) == 0 && flags >= 0 && fcntl(slave, F_SETFL, flags | O_NONBLOCK) == 0) {
+		while ((size_t)done < len) {
+			ssize_t n = write(slave, out + done, len - (size_t)done);
+			if (n <= 0)
+				break;
+			done += n;
+		}
+		fcntl(slave, F_SETFL, flags);
+	}
+	int set_back = ioctl(m, TCSETS2, tio);
+	if ((size_t)done != len || set_back < 0)
+		return cryo_fail_errno(e, getpid(), "ttys", (size_t)done != len ? "write" : "ioctl(TCSETS2)",
+				       "cannot put the output the master of /dev/pts/%u had to read back (%zd of %u bytes)",
+				       index, done, len);
+	return 0;
+}
+
+/* What the slave wrote and the master has not read: taken (every byte, the
+ * pty's buffer too: a read that finds the master's queue empty waits for
+ * it) and written back (put_output_back): *out (malloc'ed) and *len. */
+static int copy_output(int m, int slave, const struct termios2 *tio, uint32_t index, pid_t pid, char **out,
+		       uint32_t *len, struct cryo_error *e)
+{
+	size_t cap = 4096, got = 0;
+	char *buf = malloc(cap);
+	int flags = fcntl(m, F_GETFL);
+	if (!buf || flags < 0 || fcntl(m, F_SETFL, flags | O_NONBLOCK) < 0) {
+		free(buf);
+		return cryo_fail_errno(e, pid, "ttys", "fcntl", "cannot look at the output queued in /dev/pts/%u", index);
+	}
+	for (;;) {
+		if (got == cap) {
+			char *grown = cap < CRYO_TTY_MAX_OUTPUT ? realloc(buf, cap * 2) : NULL;
+			if (!grown)
+				break;
+			buf = grown;
+			cap *= 2;
+		}
+		ssize_t n = read(m, buf + got, cap - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	int err = errno;
+	fcntl(m, F_SETFL, flags);
+	if (got && put_output_back(m, slave, tio, buf, (uint32_t)got, index, e)) {
+		free(buf);
+		return -1;
+	}
+	if (got >= CRYO_TTY_MAX_OUTPUT || (err != EAGAIN && err != EWOULDBLOCK && err != 0)) {
+		free(buf);
+		return cryo_fail(e, pid, "ttys", "read", err ? err : EFBIG,
+				 "cannot take the output queued in /dev/pts/%u (%zu bytes)", index, got);
+	}
+	*out = buf;
+	*len = (uint32_t)got;
+	return 0;
+}
+
 /* A descriptor of the slave, to see the bytes waiting on its side (written
  * to the master, not read yet): a slave descriptor of the tree, else one of our own
  * (TIOCGPTPEER) unless the pty is locked: a slave open that fails leaves
@@ -280,14 +359,25 @@ static int read_pair(const struct tree *t, int m, pid_t pid, int fd, uint32_t in
 		sid = 0;                            /* nobody's controlling terminal */
 	if (!sid || ioctl(m, TIOCGPGRP, &fg) < 0)
 		fg = 0;
-	if (ioctl(m, FIONREAD, &queued) == 0 && queued > 0)
-		return cryo_fail(e, pid, "ttys", "", EBUSY,
-				 "fd %d of process %d is the master of /dev/pts/%u, with %d bytes its slave wrote not read yet: "
-				 "refused (they cannot be saved without being taken)", fd, pid, index, queued);
 	int slave = open_slave(t, m, index, locked, e);
-	uint32_t line_len = 0;
+	char *output = NULL;
+	uint32_t output_len = 0, line_len = 0;
+	if (ioctl(m, FIONREAD, &queued) == 0 && queued > 0) {
+		/* packet mode reads carry status bytes; without a slave the bytes cannot be written back */
+		if (packet || slave < 0 || copy_output(m, slave, &tio, index, pid, &output, &output_len, e)) {
+			if (slave >= 0)
+				close(slave);
+			if (packet || slave < 0)
+				return cryo_fail(e, pid, "ttys", "", EBUSY,
+						 "fd %d of process %d is the master of /dev/pts/%u (%s), with %d bytes its slave wrote not "
+						 "read yet: refused (they cannot be saved without being taken)", fd, pid, index,
+						 packet ? "in packet mode" : "no slave open", queued);
+			return -1;
+		}
+	}
 	if ((queued = slave_input_queued(slave)) > 0) {
 		close(slave);
+		free(output);
 		return cryo_fail(e, pid, "ttys", "", EBUSY,
 				 "fd %d of process %d is the master of /dev/pts/%u, with %d bytes written to it that its slave "
 				 "has not read yet: refused (they cannot be saved without being taken)", fd, pid, index, queued);
@@ -295,9 +385,13 @@ static int read_pair(const struct tree *t, int m, pid_t pid, int fd, uint32_t in
 	int rc = slave >= 0 ? copy_unfinished_line(m, slave, &tio, index, pid, line, &line_len, e) : 0;
 	if (slave >= 0)
 		close(slave);
+	if (!rc && output_len && join_data(line, line_len, output, output_len))
+		rc = cryo_fail(e, pid, "ttys", "malloc", ENOMEM, "out of memory");
+	free(output);
 	if (rc)
 		return -1;
 	*r = (struct cryo_tty){ .record_size = sizeof(*r), .index = index, .sid = sid, .fg_pgid = fg, .input_len = line_len,
+				.output_len = output_len,
 				.rdev = (uint32_t)makedev(PTS_MAJOR, index),
 				.flags = (locked ? CRYO_TTY_LOCKED : 0) | (packet ? CRYO_TTY_PACKET : 0),
 				.winsize = { ws.ws_row, ws.ws_col, ws.ws_xpixel, ws.ws_ypixel } };
@@ -547,6 +641,17 @@ static int type_line_again(const struct tree *t, int i, int m, int slave, struct
 	return put_line_back(m, slave, &tio, t->tty_input[i], p->input_len, index_now(t, p), e);
 }
 
+/* The output the master of pair i had to read, written again by its slave. */
+static int write_output_again(const struct tree *t, int i, int m, int slave, struct cryo_error *e)
+{
+	const struct cryo_tty *p = &t->ttys[i];
+	if (!p->output_len || !t->tty_input || !t->tty_input[i])
+		return 0;
+	struct termios2 tio;
+	memcpy(&tio, p->termios2, sizeof(tio));
+	return put_output_back(m, slave, &tio, t->tty_input[i] + p->input_len, p->output_len, index_now(t, p), e);
+}
+
 static int place_at(int fd, int at, int above, struct cryo_error *e)
 {
 	int high = fcntl(fd, F_DUPFD_CLOEXEC, above);
@@ -576,7 +681,7 @@ static int create_in_pool(const struct tree *t, int first, int above, relocate_f
 			continue;
 		int slave = -1;
 		rc = set_up_pair(t, &t->ttys[i], masters[slot], &slave, e) ||
-		     type_line_again(t, i, masters[slot], slave, e) ||
+		     type_line_again(t, i, masters[slot], slave, e) || write_output_again(t, i, masters[slot], slave, e) ||
 		     place_at(masters[slot], first + 2 * slot, above, e) || place_at(slave, first + 2 * slot + 1, above, e) ? -1 : 0;
 		masters[slot] = -1;
 		slot++;

@@ -704,9 +704,15 @@ struct cryo_tty {
 	uint8_t  termios2[44];      /* struct termios2 (TCGETS2) */
 	uint32_t input_len;         /* bytes of the line being typed (canonical mode, not yet ended) that follow the record; 0 in older files */
 	uint16_t winsize[4];        /* struct winsize (TIOCGWINSZ): rows, columns, x and y pixels */
-	/* then input_len bytes: what the slave's line discipline holds of the unfinished line, padded to 8 */
+	/* from here on absent in records of 80 bytes (older files: no output queued) */
+	uint32_t output_len;        /* bytes the slave wrote that the master had not read, after the input */
+	uint32_t reserved;          /* 0 */
+	/* then input_len bytes: what the slave's line discipline holds of the unfinished line,
+	 * then output_len bytes: what the master had to read, padded to 8 */
 };
+#define CRYO_TTY_V1_SIZE 80         /* a record without output_len */
+#define CRYO_TTY_MAX_OUTPUT (1u << 20)
 #define CRYO_TTY_MAX_INPUT 4096     /* the line discipline's buffer (N_TTY_BUF_SIZE) */
-_Static_assert(sizeof(struct cryo_tty) == 80, "cryo_tty is on disk");
+_Static_assert(sizeof(struct cryo_tty) == 88, "cryo_tty is on disk");
 
 #endif

@@ -7,7 +7,10 @@
  * an erase (DEL), then "rld" and a newline.  The slave must read exactly
  * "hello world\n" (the line came back, and erasable), and the master must
  * read exactly the echo of what was typed after go ("\b \b" for the erase,
- * then "rld\r\n"): the line came back without being echoed again.
+ * then "rld\r\n"): the line came back without being echoed again.  Before
+ * the checkpoint the slave also wrote "queued output\n", which the master
+ * had not read: the master must read it first, as "queued output\r\n" (the
+ * output processing done once, not twice).
  */
 #include "testlib.h"
 #include <fcntl.h>
@@ -55,10 +58,13 @@ int main(int argc, char **argv)
 		tl_fail("the typed text was not echoed");
 	char c;
 	TL_CHECK(read(slave, &c, 1) < 0 && errno == EAGAIN, "the unfinished line can be read already");
+	if (write(slave, "queued output\n", 14) != 14)
+		tl_fail("the slave cannot write: %s", strerror(errno));
 	tl_ready();
 	tl_wait_go();
 	if (write(m, "\177rld\n", 5) != 5)
 		tl_fail("cannot type into the master: %s", strerror(errno));
+	TL_CHECK(read_expect(m, "queued output\r\n", 15), "the master did not read the slave's queued output first");
 	TL_CHECK(read_expect(m, "\b \brld\r\n", 8), "the master did not read just the echo of what was typed after go");
 	int flags = fcntl(slave, F_GETFL);
 	fcntl(slave, F_SETFL, flags & ~O_NONBLOCK);
