@@ -15,9 +15,9 @@
 #include "signals.h"
 #include "snapshot.h"
 #include "sysv.h"
-#include "tcp.h"
 #include "threads.h"
 #include "seccomp.h"
+#include "sessions.h"
 #include "timers.h"
 #include "tracer.h"
 
@@ -216,6 +216,20 @@ static int capture_through_injection(struct proc_capture *c, struct cryo_error *
 	}
 	s->proc.nr_threads = (uint32_t)c->nr_tids;
 	return 0;
+}
+
+/* Shared memory the engine cannot open (a user's checkpoint): its resident
+ * pages, seen by the process itself (mincore), through a page of scratch. */
+static int capture_residency(struct proc_capture *c, struct cryo_error *e)
+{
+	struct cryo_error ignored;
+	if (!memory_needs_residency(c->pid, c->snap))
+		return 0;
+	c->scratch_thread = 0;
+	if (interrupt_check(c->pid, e) || map_scratch(c, 0, e))
+		return -1;
+	int rc = memory_capture_residency(&c->in[0], c->scratch, 4096, c->snap, e);
+	return scratch_end(c, rc ? &ignored : e) || rc ? -1 : 0;
 }
 
 static int capture_from_outside(struct proc_capture *c, struct cryo_error *e)
@@ -504,13 +518,13 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		if (interrupt_check(p->pid, e))
 			return -1;
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
-			      : capture_through_injection(p, e) || capture_from_outside(p, e) ||
+			      : capture_through_injection(p, e) || capture_from_outside(p, e) || capture_residency(p, e) ||
 				fdowners_capture(&p->in[0], p->snap, e) ||
 				seccomp_capture(p->pid, p->tids, p->nr_tids, p->snap, e))
 			return -1;
 		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}
-	return check_pid_namespaces(&c->tree, e) || files_link_tree(&c->tree, e) || resources_capture(&c->tree, e) ||
+	return check_pid_namespaces(&c->tree, e) || sessions_check_tree(&c->tree, e) || files_link_tree(&c->tree, e) || resources_capture(&c->tree, e) ||
 	       cow_capture_tree(&c->tree, e) ? -1 : 0;
 }
 
@@ -525,7 +539,7 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 		if (snapshot_write_process(&c->w, &c->tree.procs[k], e) ||
 		    memory_capture_pages(c->pc[k].pid, &c->tree.procs[k], &c->w, &n, e) ||
 		    snapshot_write_pagemap(&c->w, &c->tree.procs[k], e) ||
-		    timers_write(&c->w, &c->tree.procs[k], e) || seccomp_write(&c->w, &c->tree.procs[k], e))
+		    process_sections_write(&c->w, &c->tree.procs[k], e))
 			return -1;
 		bytes += n;
 	}
@@ -619,7 +633,7 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	if (o->end_action == CRYO_END_HOLD && o->hold)
 		sig = o->hold(o->hold_arg);
 	if (sig == SIGKILL)
-		tcp_quiet_before_kill(&c.tree);
+		resources_before_kill(&c.tree);
 	if ((sig == SIGKILL || sig == SIGTERM) && (ended = malloc(sizeof(int) * (size_t)c.nr)))
 		open_pidfds(&c, ended);
 	if (sig && end_all(&c, sig, e))

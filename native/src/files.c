@@ -202,6 +202,21 @@ static void find_inherited(const struct snapshot *parent, const struct snapshot 
 		}
 }
 
+/* A late kind's fd f of child that is the very open file its parent holds
+ * as a fd of the same kind (pidfd, /proc file, O_PATH): parent_fd says which. */
+static void note_shared_with_parent(const struct tree *t, const struct snapshot *parent, const struct snapshot *child,
+				    struct fd_rec *f)
+{
+	(void)t;
+	for (int i = 0; parent && i < parent->nr_fds; i++) {
+		const struct fd_rec *p = &parent->fds[i];
+		if (p->r.kind == f->r.kind && same_open_file(parent->proc.pid, p->r.fd, child->proc.pid, f->r.fd)) {
+			f->r.parent_fd = p->r.dup_of >= 0 ? p->r.dup_of : p->r.fd;
+			return;
+		}
+	}
+}
+
 static int have_shmem_file(const struct tree *t, uint64_t dev, uint64_t ino)
 {
 	for (int i = 0; i < t->nr_shmem_files; i++)
@@ -403,9 +418,13 @@ static int link_one(struct tree *t, int k, struct fd_rec *f, struct cryo_error *
 {
 	struct snapshot *s = &t->procs[k];
 	const struct fd_ops *ops = fd_ops_of(f->r.kind);
-	/* a kind made once the whole tree exists is an open file of its own, even if inherited */
+	/* a kind made once the whole tree exists is never CRYO_FD_PARENT (it is made after its holder,
+	 * and may name a process made later): the parent's fd it shares is noted, and it is taken from
+	 * the parent then (pathfds_take_from_parent) */
 	if (!tree_is_root(t, s) && f->r.dup_of < 0 && !(ops && ops->after_tree))
 		find_inherited(tree_find(t, s->proc.ppid), s, f);
+	else if (!tree_is_root(t, s) && f->r.dup_of < 0)
+		note_shared_with_parent(t, tree_find(t, s->proc.ppid), s, f);
 	ops = fd_ops_of(f->r.kind);
 	if (!ops)
 		return cryo_fail(e, s->proc.pid, "files", "", ENOTSUP,

@@ -553,12 +553,15 @@ int ir_open(struct image_reader *r, const char *path, struct cryo_error *e)
 	struct stat st;
 	memset(r, 0, sizeof(*r));
 	r->path = path;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put where a context file should be (a user's catalog
+	 * read by root) must not block the open; nothing but a regular file is read */
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (r->fd < 0)
 		return cryo_fail_errno(e, 0, RES, "open", "cannot open context file %s", path);
-	if (fstat(r->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(r->fd, &st) < 0 || !S_ISREG(st.st_mode) || fcntl(r->fd, F_SETFL, 0) < 0) {
+		int err = errno ? errno : EINVAL;
 		ir_close(r);
-		return cryo_fail(e, 0, RES, "fstat", errno, "%s is not a regular file", path);
+		return cryo_fail(e, 0, RES, "fstat", err, "%s is not a regular file", path);
 	}
 	r->size = (uint64_t)st.st_size;
 

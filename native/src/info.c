@@ -27,6 +27,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <linux/netlink.h>
+#include <netinet/tcp.h>
 #include <time.h>
 
 /* ---- kind names: a descriptor's from its kind's ops (fdtypes.c); mappings have no table yet ---- */
@@ -467,6 +470,186 @@ static void describe_unix_name(struct json *j, const char *name, size_t len)
 	}
 }
 
+static void describe_sockaddr(struct json *j, const char *key, const uint8_t *addr, uint32_t len);
+
+static const char *socket_protocol_name(int domain, int protocol)
+{
+	if (domain != AF_INET && domain != AF_INET6)
+		return NULL;
+	switch (protocol) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_UDPLITE: return "udplite";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	case IPPROTO_RAW: return "raw";
+	default: return NULL;
+	}
+}
+
+static const char *sockopt_level_name(int level)
+{
+	switch (level) {
+	case SOL_SOCKET: return "SOL_SOCKET";
+	case IPPROTO_IP: return "IPPROTO_IP";
+	case IPPROTO_IPV6: return "IPPROTO_IPV6";
+	case IPPROTO_TCP: return "IPPROTO_TCP";
+	case IPPROTO_UDP: return "IPPROTO_UDP";
+	case 270: return "SOL_NETLINK";
+	default: return NULL;
+	}
+}
+
+struct sockopt_name { int level, name; const char *text; };
+
+static const struct sockopt_name sockopt_names[] = {
+	{ SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR" }, { SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT" },
+	{ SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE" }, { SOL_SOCKET, SO_LINGER, "SO_LINGER" },
+	{ SOL_SOCKET, SO_BROADCAST, "SO_BROADCAST" }, { SOL_SOCKET, SO_PRIORITY, "SO_PRIORITY" },
+	{ SOL_SOCKET, SO_MARK, "SO_MARK" }, { SOL_SOCKET, SO_BINDTODEVICE, "SO_BINDTODEVICE" },
+	{ SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF" }, { SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF" },
+	{ SOL_SOCKET, SO_RCVLOWAT, "SO_RCVLOWAT" }, { SOL_SOCKET, SO_OOBINLINE, "SO_OOBINLINE" },
+	{ SOL_SOCKET, SO_RCVTIMEO_OLD, "SO_RCVTIMEO" }, { SOL_SOCKET, SO_SNDTIMEO_OLD, "SO_SNDTIMEO" },
+	{ SOL_SOCKET, SO_DONTROUTE, "SO_DONTROUTE" }, { SOL_SOCKET, SO_PASSCRED, "SO_PASSCRED" },
+	{ SOL_SOCKET, SO_TIMESTAMP_OLD, "SO_TIMESTAMP" }, { SOL_SOCKET, SO_ATTACH_FILTER, "SO_ATTACH_FILTER" },
+	{ SOL_SOCKET, SO_NO_CHECK, "SO_NO_CHECK" },
+	{ IPPROTO_IP, IP_TOS, "IP_TOS" }, { IPPROTO_IP, IP_TTL, "IP_TTL" }, { IPPROTO_IP, IP_FREEBIND, "IP_FREEBIND" },
+	{ IPPROTO_IP, IP_RECVERR, "IP_RECVERR" }, { IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO" },
+	{ IPPROTO_IP, IP_MULTICAST_TTL, "IP_MULTICAST_TTL" }, { IPPROTO_IP, IP_MULTICAST_LOOP, "IP_MULTICAST_LOOP" },
+	{ IPPROTO_IP, IP_ADD_MEMBERSHIP, "IP_ADD_MEMBERSHIP" }, { IPPROTO_IP, IP_HDRINCL, "IP_HDRINCL" },
+	{ IPPROTO_IP, IP_MTU_DISCOVER, "IP_MTU_DISCOVER" }, { IPPROTO_IP, IP_TRANSPARENT, "IP_TRANSPARENT" },
+	{ IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY" }, { IPPROTO_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS" },
+	{ IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, "IPV6_ADD_MEMBERSHIP" }, { IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO" },
+	{ IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS" }, { IPPROTO_IPV6, IPV6_MULTICAST_HOPS, "IPV6_MULTICAST_HOPS" },
+	{ IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY" }, { IPPROTO_TCP, TCP_CORK, "TCP_CORK" },
+	{ IPPROTO_TCP, TCP_KEEPIDLE, "TCP_KEEPIDLE" }, { IPPROTO_TCP, TCP_KEEPINTVL, "TCP_KEEPINTVL" },
+	{ IPPROTO_TCP, TCP_KEEPCNT, "TCP_KEEPCNT" }, { IPPROTO_TCP, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT" },
+	{ IPPROTO_TCP, TCP_CONGESTION, "TCP_CONGESTION" }, { IPPROTO_TCP, TCP_MAXSEG, "TCP_MAXSEG" },
+	{ IPPROTO_TCP, TCP_WINDOW_CLAMP, "TCP_WINDOW_CLAMP" }, { IPPROTO_TCP, TCP_QUICKACK, "TCP_QUICKACK" },
+	{ IPPROTO_TCP, TCP_DEFER_ACCEPT, "TCP_DEFER_ACCEPT" }, { IPPROTO_TCP, TCP_FASTOPEN, "TCP_FASTOPEN" },
+	{ 270, NETLINK_ADD_MEMBERSHIP, "NETLINK_ADD_MEMBERSHIP" },
+};
+
+static const char *sockopt_name(int level, int name)
+{
+	for (size_t i = 0; i < sizeof(sockopt_names) / sizeof(sockopt_names[0]); i++)
+		if (sockopt_names[i].level == level && sockopt_names[i].name == name)
+			return sockopt_names[i].text;
+	return NULL;
+}
+
+static void describe_name_or_number(struct json *j, const char *key, const char *name, int number)
+{
+	if (name)
+		json_str(j, key, name);
+	else
+		json_i64(j, key, number);
+}
+
+/* An option's value as its kind reads best: a number, a device or
+ * algorithm name, a linger, a filter's length, a multicast group. */
+static void describe_sockopt_value(struct json *j, const struct cryo_sockopt *o, const char *v)
+{
+	int32_t i32;
+	if (o->level == SOL_SOCKET && o->name == SO_LINGER && o->len >= sizeof(struct linger)) {
+		struct linger l;
+		memcpy(&l, v, sizeof(l));
+		json_bool(j, "on", l.l_onoff != 0);
+		json_i64(j, "seconds", l.l_linger);
+	} else if ((o->level == SOL_SOCKET && o->name == SO_BINDTODEVICE) ||
+		   (o->level == IPPROTO_TCP && o->name == TCP_CONGESTION)) {
+		const char *nul = memchr(v, 0, o->len);
+		json_strn(j, "value", v, nul ? (size_t)(nul - v) : o->len);
+	} else if (o->level == SOL_SOCKET && o->name == SO_ATTACH_FILTER) {
+		json_u64(j, "instructions", o->len / 8);
+	} else if (o->level == IPPROTO_IP && o->name == IP_ADD_MEMBERSHIP && o->len >= sizeof(struct ip_mreqn)) {
+		struct ip_mreqn m;
+		char ip[INET_ADDRSTRLEN] = "";
+		memcpy(&m, v, sizeof(m));
+		inet_ntop(AF_INET, &m.imr_multiaddr, ip, sizeof(ip));
+		json_str(j, "group", ip);
+		json_i64(j, "ifindex", m.imr_ifindex);
+	} else if (o->level == IPPROTO_IPV6 && o->name == IPV6_ADD_MEMBERSHIP && o->len >= sizeof(struct ipv6_mreq)) {
+		struct ipv6_mreq m;
+		char ip[INET6_ADDRSTRLEN] = "";
+		memcpy(&m, v, sizeof(m));
+		inet_ntop(AF_INET6, &m.ipv6mr_multiaddr, ip, sizeof(ip));
+		json_str(j, "group", ip);
+		json_u64(j, "ifindex", m.ipv6mr_interface);
+	} else if (o->len == sizeof(i32)) {
+		memcpy(&i32, v, sizeof(i32));
+		json_i64(j, "value", i32);
+	} else {
+		json_u64(j, "bytes", o->len);
+	}
+}
+
+/* A socket's options (format.h: struct cryo_sockopt, value padded to 8), as
+ * far as they decode inside the verified bytes. */
+static void describe_sockopts(struct json *j, const char *opts, size_t len)
+{
+	json_array(j, "options");
+	for (size_t at = 0; opts && at + sizeof(struct cryo_sockopt) <= len;) {
+		struct cryo_sockopt o;
+		memcpy(&o, opts + at, sizeof(o));
+		at += sizeof(o);
+		if (o.len > len - at)
+			break;
+		json_object(j, NULL);
+		describe_name_or_number(j, "level", sockopt_level_name(o.level), o.level);
+		describe_name_or_number(j, "name", sockopt_name(o.level, o.name), o.name);
+		describe_sockopt_value(j, &o, opts + at);
+		json_object_end(j);
+		at += ((size_t)o.len + 7) & ~(size_t)7;
+	}
+	json_array_end(j);
+}
+
+/* The options after a detail's fixed part of size fixed. */
+static void describe_detail_sockopts(struct json *j, const struct fd_rec *f, size_t fixed)
+{
+	if (f->detail && f->detail_len >= fixed)
+		describe_sockopts(j, f->detail + fixed, f->detail_len - fixed);
+}
+
+/* A bound or connected address of a socket made again by its own calls. */
+static void describe_net_address(struct json *j, const char *key, int domain, const uint8_t *addr, uint32_t len)
+{
+	if (len > 128)
+		return;
+	if (domain == AF_INET || domain == AF_INET6) {
+		describe_sockaddr(j, key, addr, len);
+	} else if (domain == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path)) {
+		const size_t off = offsetof(struct sockaddr_un, sun_path);
+		json_object(j, key);
+		describe_unix_name(j, (const char *)addr + off, len - off);
+		json_object_end(j);
+	} else if (domain == AF_NETLINK && len >= sizeof(struct sockaddr_nl)) {
+		struct sockaddr_nl nl;
+		memcpy(&nl, addr, sizeof(nl));
+		json_object(j, key);
+		json_u64(j, "portId", nl.nl_pid);
+		json_hex(j, "groups", nl.nl_groups);
+		json_object_end(j);
+	}
+}
+
+static void describe_net_socket(struct json *j, const struct fd_rec *f)
+{
+	struct cryo_fd_net_socket d;
+	if (!detail_as(f, &d, sizeof(d)))
+		return;
+	json_str(j, "domain", socket_domain_name(d.domain));
+	json_str(j, "type", socket_type_name(d.type));
+	describe_name_or_number(j, "protocol", socket_protocol_name(d.domain, d.protocol), d.protocol);
+	json_str(j, "state", d.flags & CRYO_NET_CONNECTED ? "connected" : d.flags & CRYO_NET_BOUND ? "bound" : "unbound");
+	if (d.flags & CRYO_NET_BOUND)
+		describe_net_address(j, "local", d.domain, d.local, d.local_len);
+	if (d.flags & CRYO_NET_CONNECTED)
+		describe_net_address(j, "peer", d.domain, d.peer, d.peer_len);
+	describe_detail_sockopts(j, f, sizeof(d));
+}
+
 /* What the kind's detail says, in a few fields. */
 static void describe_fd_detail(struct json *j, const struct fd_rec *f)
 {
@@ -523,6 +706,10 @@ static void describe_fd_detail(struct json *j, const struct fd_rec *f)
 			json_str(j, "domain", socket_domain_name(d.socket.domain));
 			json_str(j, "type", socket_type_name(d.socket.type));
 		}
+		describe_detail_sockopts(j, f, sizeof(d.socket));
+		break;
+	case CRYO_FD_NET_SOCKET:
+		describe_net_socket(j, f);
 		break;
 	case CRYO_FD_INOTIFY:
 		describe_inotify(j, f);
@@ -543,6 +730,7 @@ static void describe_fd_detail(struct json *j, const struct fd_rec *f)
 			if (d.bound.listening)
 				json_u64(j, "backlog", d.bound.backlog);
 		}
+		describe_detail_sockopts(j, f, sizeof(d.bound));
 		break;
 	}
 	json_object_end(j);
@@ -757,6 +945,21 @@ static void describe_shmem_files(struct json *j, const struct tree *t)
 	json_array_end(j);
 }
 
+static void describe_pool_sockopts(struct json *j, const struct tree *t)
+{
+	json_array(j, "socketOptions");
+	for (int i = 0; i < t->nr_pool_sockopts; i++) {
+		const struct pool_sockopts_rec *o = &t->pool_sockopts[i];
+		json_object(j, NULL);
+		json_u64(j, "ino", o->r.ino);
+		if (o->r.backlog)
+			json_u64(j, "backlog", o->r.backlog);
+		describe_sockopts(j, o->opts, o->len);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 static void describe_resources(struct json *j, const struct tree *t)
 {
 	json_object(j, "resources");
@@ -765,6 +968,7 @@ static void describe_resources(struct json *j, const struct tree *t)
 	describe_tcp(j, t);
 	describe_sysv(j, t);
 	describe_shmem_files(j, t);
+	describe_pool_sockopts(j, t);
 	json_object_end(j);
 }
 

@@ -138,7 +138,8 @@ static const struct vma_rec *memfd_mapping(const struct tree *t, uint64_t dev, u
  * the mode memfd_create gives, 0777 and no seals (F_SEAL_SEAL alone, a memfd
  * that could never be sealed, comes back sealable: nobody holds a
  * descriptor to tell); one that had others is refused.  Seen through /proc/PID/map_files, which needs privilege: for a
- * user's checkpoint they cannot be seen (docs/FORMAT.md says so). */
+ * user's checkpoint the seals and mode cannot be seen (docs/FORMAT.md says so; its pages can:
+ * memory_capture_residency). */
 static int check_mapped_only(const struct tree *t, pid_t pid, const struct vma_rec *v, struct cryo_error *e)
 {
 	char path[96];

@@ -9,6 +9,16 @@
 
 /* Record every mapping of pid (from /proc/PID/smaps) in s->vmas. */
 int memory_capture_mappings(pid_t pid, struct snapshot *s, struct cryo_error *e);
+/* A shared memory object mapped by pid that the engine cannot open (a
+ * user's checkpoint: /proc/PID/map_files needs privilege) and that no
+ * descriptor of pid holds: which of its pages are resident, by mincore
+ * injected through in (scratch: a page of the process's own, scratch_len
+ * bytes), into the mapping's resident[].  Refuses such a mapping with pages
+ * in swap (mincore does not see them). */
+int memory_capture_residency(struct injector *in, uint64_t scratch, size_t scratch_len, struct snapshot *s,
+			     struct cryo_error *e);
+/* Whether some mapping of s needs memory_capture_residency. */
+int memory_needs_residency(pid_t pid, const struct snapshot *s);
 /* Write the PAGES section: anonymous and written private pages, skipping
  * pages never touched and anonymous pages that are all zero; fills s->runs. */
 int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,

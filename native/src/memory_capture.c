@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -245,16 +246,126 @@ struct object_extents {
 	off_t data, hole;               /* the extent [data, hole) found last */
 };
 
-static void open_object(struct object_extents *x, pid_t pid, const struct vma_rec *v)
+/* A descriptor of s that holds the object of mapping v, or -1. */
+static int fd_of_object(const struct snapshot *s, const struct vma_rec *v)
+{
+	for (int i = 0; i < s->nr_fds; i++)
+		if (s->fds[i].r.file.ino == v->r.file.ino && s->fds[i].r.file.dev == v->r.file.dev &&
+		    s->fds[i].path && (!strncmp(s->fds[i].path, "/memfd:", 7) || !strncmp(s->fds[i].path, "/dev/shm/", 9)))
+			return s->fds[i].r.fd;
+	return -1;
+}
+
+static int is_shared_object(const struct vma_rec *v)
+{
+	return v->r.kind == CRYO_VMA_ANON_SHARED && !(v->r.flags & CRYO_VMA_FILE_GONE);
+}
+
+/* The object of v, opened through /proc/PID/map_files (root), else through
+ * a descriptor of the process that holds it (its owner); -1 if neither. */
+static int open_object_of(pid_t pid, const struct snapshot *s, const struct vma_rec *v)
 {
 	char path[96];
-	x->fd = -1;
-	x->data = x->hole = -1;
-	if (v->r.kind != CRYO_VMA_ANON_SHARED || v->r.flags & CRYO_VMA_FILE_GONE)
-		return;
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)v->r.start,
 		 (unsigned long long)v->r.end);
-	x->fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), held;
+	if (fd < 0 && (held = fd_of_object(s, v)) >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, held);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+		if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_ino != v->r.file.ino)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	return fd;
+}
+
+static void open_object(struct object_extents *x, pid_t pid, const struct snapshot *s, const struct vma_rec *v)
+{
+	x->fd = -1;
+	x->data = x->hole = -1;
+	if (is_shared_object(v))
+		x->fd = open_object_of(pid, s, v);
+}
+
+int memory_needs_residency(pid_t pid, const struct snapshot *s)
+{
+	for (int i = 0; i < s->nr_vmas; i++) {
+		if (!is_shared_object(&s->vmas[i]))
+			continue;
+		int fd = open_object_of(pid, s, &s->vmas[i]);
+		if (fd < 0)
+			return 1;
+		close(fd);
+	}
+	return 0;
+}
+
+/* kB of "Swap:" of the mapping starting at start in /proc/PID/smaps (for a
+ * shared memory mapping: the object's pages in swap within its range). */
+static long swapped_kb(char *smaps, uint64_t start)
+{
+	char head[32];
+	int n = snprintf(head, sizeof(head), "%llx-", (unsigned long long)start), in_it = 0;
+	long kb = 0;
+	for (char *line = smaps, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			next++;
+		if (!in_it) {
+			in_it = !strncmp(line, head, (size_t)n);
+			continue;
+		}
+		if (!strncmp(line, "VmFlags:", 8))
+			break;
+		if (sscanf(line, "Swap: %ld kB", &kb) == 1)
+			return kb;
+	}
+	return 0;
+}
+
+static int residency_of(struct injector *in, uint64_t scratch, size_t scratch_len, struct vma_rec *v,
+			struct cryo_error *e)
+{
+	size_t pages = (size_t)((v->r.end - v->r.start) / PAGE);
+	v->resident = calloc(pages ? pages : 1, 1);
+	if (!v->resident)
+		return cryo_fail(e, in->pid, "memory", "malloc", ENOMEM, "out of memory");
+	for (size_t at = 0; at < pages;) {
+		size_t n = pages - at < scratch_len ? pages - at : scratch_len;
+		if (injector_call(in, "memory", "mincore", "see the shared memory pages of process", SYS_mincore,
+				  (long)(v->r.start + at * PAGE), (long)(n * PAGE), (long)scratch, 0, 0, 0, NULL, e) ||
+		    memory_peek(in->pid, scratch, v->resident + at, n, e))
+			return -1;
+		at += n;
+	}
+	return 0;
+}
+
+int memory_capture_residency(struct injector *in, uint64_t scratch, size_t scratch_len, struct snapshot *s,
+			     struct cryo_error *e)
+{
+	pid_t pid = in->tgid;
+	char *smaps = NULL;
+	int rc = proc_read(pid, "smaps", &smaps, NULL, e);
+	for (int i = 0; !rc && i < s->nr_vmas; i++) {
+		struct vma_rec *v = &s->vmas[i];
+		int fd = is_shared_object(v) ? open_object_of(pid, s, v) : 0;
+		if (fd >= 0) {
+			if (is_shared_object(v))
+				close(fd);
+			continue;
+		}
+		if (swapped_kb(smaps, v->r.start) > 0)
+			rc = cryo_fail(e, pid, "memory", "", ENOTSUP,
+				       "process %d maps shared memory at %llx (%s) with pages in swap, which a checkpoint without "
+				       "privilege cannot see: not supported", pid, (unsigned long long)v->r.start, v->path);
+		else
+			rc = residency_of(in, scratch, scratch_len, v, e);
+	}
+	free(smaps);
+	return rc;
 }
 
 /* Is the page at object offset off data of the object? */
@@ -373,7 +484,8 @@ static int saved_page(struct page_dumper *d, const struct vma_rec *v, uint64_t a
 	if (!needs_data(v) || pm & PM_GUARD_REGION)
 		return 0;
 	if (!page_wanted(v, pm) &&
-	    !object_has_data(&d->object, (off_t)(v->r.pgoff + (addr - v->r.start))))
+	    !object_has_data(&d->object, (off_t)(v->r.pgoff + (addr - v->r.start))) &&
+	    !(d->object.fd < 0 && v->resident && v->resident[(addr - v->r.start) / PAGE] & 1))
 		return 0;
 	return !(v->r.flags & CRYO_VMA_INHERITED) || !cow_page_is_shared(d->s, addr);
 }
@@ -382,7 +494,7 @@ static int dump_vma_pages(struct page_dumper *d, const struct vma_rec *v, struct
 
 static int dump_vma(struct page_dumper *d, const struct vma_rec *v, struct cryo_error *e)
 {
-	open_object(&d->object, d->pid, v);
+	open_object(&d->object, d->pid, d->s, v);
 	int rc = dump_vma_pages(d, v, e);
 	if (d->object.fd >= 0)
 		close(d->object.fd);

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 
 static const char *const namespace_names[] = { "cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts" };
@@ -201,6 +203,8 @@ int pathfds_restore(struct injector *in, uint64_t scratch, const struct snapshot
 				return -1;
 			continue;
 		}
+		if (f->r.parent_fd >= 0)    /* the parent's open file: taken from it */
+			continue;
 		if (f->r.kind == CRYO_FD_OPATH) {       /* its path checked before the restart began */
 			if (reopen(in, scratch, f, relocate(f->path, buf, sizeof(buf)), e))
 				return -1;
@@ -228,6 +232,110 @@ int pathfds_restore(struct injector *in, uint64_t scratch, const struct snapshot
 	return 0;
 }
 
+int pathfds_parent_fd_valid(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
+{
+	if (f->r.parent_fd == -1)
+		return 1;
+	const struct snapshot *parent = tree_find(t, s->proc.ppid);
+	if (f->r.parent_fd < 0 || f->r.dup_of >= 0 || !parent || tree_is_root(t, s))
+		return 0;
+	for (int i = 0; i < parent->nr_fds; i++)
+		if (parent->fds[i].r.fd == f->r.parent_fd)
+			return parent->fds[i].r.kind == f->r.kind;
+	return 0;
+}
+
+/* One descriptor passes from the engine to the process: the process
+ * connects to an abstract Unix socket the engine listens on, and receives
+ * it (SCM_RIGHTS) at a number of its own (*got). */
+static int send_fd(struct injector *in, uint64_t scratch, int fd, long *got, struct cryo_error *e)
+{
+	static unsigned serial;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "cryo-restore-%d-%u", getpid(), serial++);
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), a = -1;
+	long s = -1;
+	if (l < 0 || bind(l, (struct sockaddr *)&addr, len) < 0 || listen(l, 1) < 0) {
+		if (l >= 0)
+			close(l);
+		return cryo_fail_errno(e, getpid(), "files", "bind", "cannot make a socket to pass a descriptor to process %d",
+				       in->pid);
+	}
+	/* the message: one byte, and room for one descriptor */
+	const uint64_t at_addr = scratch, at_byte = scratch + 128, at_iov = scratch + 192, at_msg = scratch + 256,
+		       at_control = scratch + 384;
+	union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } control;
+	struct iovec iov = { (void *)(uintptr_t)at_byte, 1 };
+	struct msghdr msg = { .msg_iov = (struct iovec *)(uintptr_t)at_iov, .msg_iovlen = 1,
+			      .msg_control = (void *)(uintptr_t)at_control, .msg_controllen = sizeof(control) };
+	memset(&control, 0, sizeof(control));
+	int rc = memory_poke(in->pid, at_addr, &addr, sizeof(addr), e) || memory_poke(in->pid, at_iov, &iov, sizeof(iov), e) ||
+		 memory_poke(in->pid, at_msg, &msg, sizeof(msg), e) ||
+		 memory_poke(in->pid, at_control, &control, sizeof(control), e) ||
+		 call(in, "socket", SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, &s, e) ||
+		 call(in, "connect", SYS_connect, s, (long)at_addr, len, 0, NULL, e) ? -1 : 0;
+	if (!rc && (a = accept4(l, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		rc = cryo_fail_errno(e, getpid(), "files", "accept4", "cannot pass a descriptor to process %d", in->pid);
+	if (!rc) {
+		char byte = 'f';
+		struct iovec out_iov = { &byte, 1 };
+		union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } out;
+		struct msghdr out_msg = { .msg_iov = &out_iov, .msg_iovlen = 1, .msg_control = out.buf, .msg_controllen = sizeof(out.buf) };
+		memset(&out, 0, sizeof(out));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&out_msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+		if (sendmsg(a, &out_msg, 0) != 1)
+			rc = cryo_fail_errno(e, getpid(), "files", "sendmsg", "cannot pass a descriptor to process %d", in->pid);
+	}
+	long r = 0;
+	if (!rc && !(rc = call(in, "recvmsg", SYS_recvmsg, s, (long)at_msg, MSG_CMSG_CLOEXEC, 0, &r, e)) &&
+	    !(rc = memory_peek(in->pid, at_control, &control, sizeof(control), e))) {
+		if (r != 1 || control.h.cmsg_level != SOL_SOCKET || control.h.cmsg_type != SCM_RIGHTS)
+			rc = cryo_fail(e, in->pid, "files", "recvmsg", EPROTO, "process %d did not receive the descriptor", in->pid);
+		else {
+			int received;
+			memcpy(&received, CMSG_DATA(&control.h), sizeof(received));
+			*got = received;
+		}
+	}
+	if (s >= 0)
+		call(in, "close", SYS_close, s, 0, 0, 0, NULL, rc ? &(struct cryo_error){0} : e);
+	if (a >= 0)
+		close(a);
+	close(l);
+	return rc;
+}
+
+int pathfds_take_from_parent(struct injector *in, uint64_t scratch, const struct snapshot *s, pid_t parent_now,
+			     struct cryo_error *e)
+{
+	for (int i = 0; i < s->nr_fds; i++) {
+		const struct fd_rec *f = &s->fds[i];
+		if (!pathfds_is_late_kind(f->r.kind) || f->r.dup_of >= 0 || f->r.parent_fd < 0)
+			continue;
+		int pidfd = (int)syscall(SYS_pidfd_open, parent_now, 0);
+		int mine = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, f->r.parent_fd, 0);
+		if (pidfd >= 0)
+			close(pidfd);
+		if (mine < 0)
+			return cryo_fail_errno(e, parent_now, "files", "pidfd_getfd", "cannot take fd %d of process %d for its child %d",
+					       f->r.parent_fd, parent_now, in->pid);
+		long got = -1;
+		int rc = send_fd(in, scratch, mine, &got, e);
+		close(mine);
+		int cloexec = f->r.fd_flags & FD_CLOEXEC ? O_CLOEXEC : 0;
+		if (rc || (got == f->r.fd ? (!cloexec && call(in, "fcntl(F_SETFD)", SYS_fcntl, got, F_SETFD, 0, 0, NULL, e))
+					  : call(in, "dup3", SYS_dup3, got, f->r.fd, cloexec, 0, NULL, e) ||
+					    call(in, "close", SYS_close, got, 0, 0, 0, NULL, e)))
+			return -1;
+	}
+	return 0;
+}
+
 static int link_pathfd(struct tree *t, int k, struct fd_rec *f, struct cryo_error *e)
 {
 	return pathfds_link(t, t->procs[k].proc.pid, f, e);
@@ -239,7 +347,12 @@ static int validate_proc(const struct tree *t, const struct snapshot *s, const s
 	if (!pathfds_detail_valid(f))
 		return 1;
 	memcpy(&d, f->detail, sizeof(d));
-	return !tree_find(t, d.pid);
+	return !tree_find(t, d.pid) || !pathfds_parent_fd_valid(t, s, f);
+}
+
+static int validate_opath(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
+{
+	return !pathfds_parent_fd_valid(t, s, f);
 }
 
 const struct fd_ops proc_fd_ops = {
@@ -248,6 +361,6 @@ const struct fd_ops proc_fd_ops = {
 };
 
 const struct fd_ops opath_fd_ops = {
-	.kind = CRYO_FD_OPATH, .name = "O_PATH", .classify = classify_opath, .check = check_same_kind,
+	.kind = CRYO_FD_OPATH, .name = "O_PATH", .classify = classify_opath, .check = check_same_kind, .validate = validate_opath,
 	.needs_memory = 1, .after_tree = 1,
 };

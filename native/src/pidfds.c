@@ -1,4 +1,5 @@
 #include "pidfds.h"
+#include "pathfds.h"
 #include "error.h"
 #include "fdtypes.h"
 #include "proc.h"
@@ -108,6 +109,8 @@ int pidfds_restore(struct injector *in, const struct snapshot *s, const struct p
 				return -1;
 			continue;
 		}
+		if (f->r.parent_fd >= 0)    /* the parent's open file: taken from it (pathfds_take_from_parent) */
+			continue;
 		const struct pid_now *p = pid_now_find(now, nr_now, pidfd_target(f));
 		if (!p)
 			return cryo_fail(e, in->pid, "files", "", ESRCH, "fd %d of process %d: pidfd of process %d, not in the tree",
@@ -132,7 +135,8 @@ static int link_pidfd(struct tree *t, int k, struct fd_rec *f, struct cryo_error
 
 static int validate_pidfd(const struct tree *t, const struct snapshot *s, const struct fd_rec *f)
 {
-	return f->detail_len < sizeof(struct cryo_fd_pidfd) || !tree_find(t, pidfd_target(f));
+	return f->detail_len < sizeof(struct cryo_fd_pidfd) || !tree_find(t, pidfd_target(f)) ||
+	       !pathfds_parent_fd_valid(t, s, f);
 }
 
 const struct fd_ops pidfd_fd_ops = {

@@ -308,10 +308,22 @@ static int remote_prctl_int(struct injector *in, uint64_t scratch, const char *w
 	       memory_peek(in->pid, scratch, out, sizeof(*out), e) ? -1 : 0;
 }
 
-/* A membarrier registration shows in whether its command is allowed: an
- * unregistered process gets EPERM (one barrier more is harmless). */
+#ifndef MEMBARRIER_CMD_GET_REGISTRATIONS
+#define MEMBARRIER_CMD_GET_REGISTRATIONS (1 << 9)
+#endif
+
+/* A private membarrier registration shows in whether its command is
+ * allowed: an unregistered process gets EPERM (one barrier more is
+ * harmless).  The global one (a process that wants to receive the global
+ * barriers) allows nothing of its own: it shows only in
+ * MEMBARRIER_CMD_GET_REGISTRATIONS (Linux 6.3+; before it, not seen). */
 static int capture_membarrier(struct injector *in, struct cryo_proc_attrs *a, struct cryo_error *e)
 {
+	long registered;
+	if (injector_syscall(in, SYS_membarrier, MEMBARRIER_CMD_GET_REGISTRATIONS, 0, 0, 0, 0, 0, &registered, e))
+		return -1;
+	if (registered >= 0 && registered & MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED)
+		a->membarrier |= CRYO_MEMBARRIER_GLOBAL_EXPEDITED;
 	static const struct { int cmd; uint32_t bit; } probes[] = {
 		{ MEMBARRIER_CMD_PRIVATE_EXPEDITED, CRYO_MEMBARRIER_PRIVATE_EXPEDITED },
 		{ MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, CRYO_MEMBARRIER_PRIVATE_EXPEDITED_SYNC_CORE },
@@ -572,6 +584,7 @@ static int restore_membarrier(struct injector *in, uint32_t registered, struct c
 		{ CRYO_MEMBARRIER_PRIVATE_EXPEDITED, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED },
 		{ CRYO_MEMBARRIER_PRIVATE_EXPEDITED_SYNC_CORE, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE },
 		{ CRYO_MEMBARRIER_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ },
+		{ CRYO_MEMBARRIER_GLOBAL_EXPEDITED, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED },
 	};
 	for (size_t i = 0; i < sizeof(registrations) / sizeof(registrations[0]); i++)
 		if ((registered & registrations[i].bit) &&

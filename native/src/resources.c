@@ -55,6 +55,37 @@ int resources_create(const struct tree *t, struct cryo_error *e)
 	return 0;
 }
 
+void resources_before_kill(const struct tree *t)
+{
+	for (size_t i = 0; i < NR_KINDS; i++)
+		if (resource_kinds[i]->before_kill)
+			resource_kinds[i]->before_kill(t);
+}
+
+/* The sections of a process's own, in this order after its pages. */
+static const struct process_section_ops *const process_sections[] = {
+	&posix_timers_section,
+	&seccomp_section,
+};
+
+#define NR_SECTIONS (sizeof(process_sections) / sizeof(process_sections[0]))
+
+int process_sections_write(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
+{
+	for (size_t i = 0; i < NR_SECTIONS; i++)
+		if (process_sections[i]->write(w, s, e))
+			return -1;
+	return 0;
+}
+
+int process_sections_read(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
+{
+	for (size_t i = 0; i < NR_SECTIONS; i++)
+		if (process_sections[i]->read(r, s, k, e))
+			return -1;
+	return 0;
+}
+
 static int slots_of(const struct tree *t, const struct resource_ops *ops)
 {
 	return ops->pool_slots ? ops->pool_slots(t) : 0;

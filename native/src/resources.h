@@ -34,13 +34,33 @@ struct resource_ops {
 	/* In the restorer, as the job's user, after the pool: objects that
 	 * live outside any process (SysV ids).  NULL: nothing. */
 	int (*create)(const struct tree *t, struct cryo_error *e);
+	/* Checkpoint with --kill, once the file is written, just before the
+	 * processes are killed: what the kind must do so that their death
+	 * harms nothing outside (TCP: no FIN, no RST).  NULL: nothing. */
+	void (*before_kill)(const struct tree *t);
 };
+
+/* A section of one process's own that no descriptor or tree-level
+ * resource brings (POSIX timers, seccomp filters): one per process, after
+ * its pages, in process order.  Encoded and decoded in snapshot.c, the one
+ * owner of the format; the kind's file captures, checks and restores. */
+struct process_section_ops {
+	uint32_t section;           /* CRYO_SEC_* */
+	const char *name;
+	int (*write)(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+	/* Process k's section, if the file has one, every record checked, into s. */
+	int (*read)(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e);
+};
+int process_sections_write(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+int process_sections_read(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e);
+extern const struct process_section_ops posix_timers_section, seccomp_section;
 
 int resources_capture(struct tree *t, struct cryo_error *e);
 int resources_write(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int resources_read(struct image_reader *r, struct tree *t, struct cryo_error *e);
 void resources_free(struct tree *t);
 int resources_create(const struct tree *t, struct cryo_error *e);
+void resources_before_kill(const struct tree *t);
 
 /* The pool: one allocator.  Each kind's slots follow the earlier kinds'. */
 int pool_size(const struct tree *t);

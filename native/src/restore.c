@@ -683,9 +683,9 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 	if (rebuild_threads(b, s, R->restore_pid, e) || rebuild_children(R, k, e) ||
 	    finish_credentials(R, k, e) ||
 	    close_own_pool(b, R->t, e) ||
+	    timers_restore(b->in, b->nr, b->scratch, s, e) ||   /* before pending signals: it takes timer signals */
 	    signals_restore_pending(b->in, b->scratch, s, e) ||
 	    process_restore_timers(&b->in[0], b->scratch, s, e) ||
-	    timers_restore(b->in, b->nr, b->scratch, s, e) ||
 	    process_restore_attrs(b->in, b->nr, b->scratch, s, !R->in_userns, e) ||
 	    restore_parent_death_signal(R, k, e) ||
 	    memory_finish(&b->in[0], s, b->scratch, e))
@@ -884,7 +884,9 @@ static int restore_late_fds(struct restore *R, int k, const struct pid_now *now,
 	    injector_call(&in, "files", "mmap", "map a scratch page in process", SYS_mmap, 0, 8192, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, &scratch, e))
 		return -1;
-	return pidfds_restore(&in, s, now, R->t->nr, e) ||
+	const struct snapshot *parent = tree_find(R->t, s->proc.ppid);
+	return (parent && pathfds_take_from_parent(&in, (uint64_t)scratch, s, R->b[parent - R->t->procs].pid, e)) ||
+	       pidfds_restore(&in, s, now, R->t->nr, e) ||
 	       pathfds_restore(&in, (uint64_t)scratch, s, now, R->t->nr, relocate, e) ||
 	       fdowners_restore(&in, (uint64_t)scratch, s, R->t, now, tids, e) ||
 	       injector_call(&in, "files", "munmap", "unmap a scratch page in process", SYS_munmap, scratch, 8192, 0, 0, 0, 0,

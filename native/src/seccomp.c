@@ -1,4 +1,5 @@
 #include "seccomp.h"
+#include "resources.h"
 #include "error.h"
 #include "inject.h"
 #include "memory.h"
@@ -124,13 +125,8 @@ int seccomp_capture(pid_t pid, const pid_t *tids, int nr, struct snapshot *s, st
 	return 0;
 }
 
-int seccomp_write(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
-{
-	return iw_begin(w, CRYO_SEC_SECCOMP, 8, e) || iw_write(w, s->seccomp, s->seccomp_len, e) || iw_end(w, e) ? -1 : 0;
-}
-
 /* Each record: a thread of s, once; filters of 1 to BPF_MAXINSNS instructions, known flags, filling it exactly. */
-static int check_records(const char *p, size_t len, const struct snapshot *s)
+int seccomp_check_records(const char *p, size_t len, const struct snapshot *s)
 {
 	const char *end = p + len;
 	uint64_t seen = 0;
@@ -161,23 +157,6 @@ static int check_records(const char *p, size_t len, const struct snapshot *s)
 			return -1;
 		p = rec_end;
 	}
-	return 0;
-}
-
-int seccomp_read(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
-{
-	const struct cryo_section_entry *sec = ir_find(r, CRYO_SEC_SECCOMP, k);
-	void *buf;
-	if (!sec)
-		return 0;
-	if (ir_load(r, sec, &buf, e))
-		return -1;
-	if (check_records(buf, sec->length, s)) {
-		free(buf);
-		return cryo_fail(e, 0, "context file", "", 0, "context file %s is corrupt: seccomp filters of process %d", r->path, k);
-	}
-	s->seccomp = buf;
-	s->seccomp_len = sec->length;
 	return 0;
 }
 
@@ -232,3 +211,7 @@ int seccomp_restore(const pid_t *tids, int nr, const struct snapshot *s, long op
 	}
 	return 0;
 }
+
+const struct process_section_ops seccomp_section = {
+	.section = CRYO_SEC_SECCOMP, .name = "seccomp filters", .write = snapshot_write_seccomp, .read = snapshot_read_seccomp,
+};

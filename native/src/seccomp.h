@@ -16,9 +16,9 @@
  * of every thread of pid under one. */
 int seccomp_suspend(pid_t pid, const pid_t *tids, int nr, struct cryo_error *e);
 int seccomp_capture(pid_t pid, const pid_t *tids, int nr, struct snapshot *s, struct cryo_error *e);
-int seccomp_write(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
-/* Process k's filters, every record checked; none in a file without the section. */
-int seccomp_read(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e);
+/* A SECCOMP section read from a file (snapshot_read_seccomp): 0 if every
+ * record is sound for process s (each thread once, filters in bounds). */
+int seccomp_check_records(const char *p, size_t len, const struct snapshot *s);
 /* Last: each thread's filters, oldest first (tids[i] is thread i; options
  * the ptrace options it is traced with, SUSPEND_SECCOMP added meanwhile). */
 int seccomp_restore(const pid_t *tids, int nr, const struct snapshot *s, long options, struct cryo_error *e);

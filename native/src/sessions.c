@@ -19,6 +19,24 @@ static int led_group(const struct snapshot *s)
 	return s->proc.pgid == s->proc.pid;
 }
 
+/* A process is born into its parent's session or makes its own: a root
+ * (its parent is not in the file, so it is born the restart's child) in a
+ * session that another process of the file leads could not be put back in
+ * it.  Refused at checkpoint time. */
+int sessions_check_tree(const struct tree *t, struct cryo_error *e)
+{
+	for (int k = 0; k < t->nr; k++) {
+		const struct snapshot *s = &t->procs[k];
+		const struct snapshot *leader = tree_find(t, s->proc.sid);
+		if (tree_is_root(t, s) && !led_session(s) && leader && leader != s)
+			return cryo_fail(e, s->proc.pid, "session", "", ENOTSUP,
+					 "process %d is in session %d, led by process %d of the checkpoint, but its parent %d is "
+					 "not in the checkpoint: a restart cannot put it back in that session: not supported",
+					 s->proc.pid, s->proc.sid, leader->proc.pid, s->proc.ppid);
+	}
+	return 0;
+}
+
 int sessions_restore_leader(struct rexec *x, const struct tree *t, const struct snapshot *s, const struct sessions_opts *o,
 			    struct cryo_error *e)
 {
@@ -114,7 +132,7 @@ static void say_session_not_had(const struct tree *t, const struct snapshot *s, 
 	if (parent && parent->proc.sid != s->proc.sid)
 		fprintf(stderr, "cryo-engine restore: warning: process %d was in session %d, which its parent %d was not in; "
 			"it comes back in its parent's\n", s->proc.pid, s->proc.sid, parent->proc.pid);
-	else if (!parent && tree_find(t, s->proc.sid) && o->restore_sid)
+	else if (!parent && tree_find(t, s->proc.sid) && o->restore_sid)     /* a file from before sessions_check_tree */
 		fprintf(stderr, "cryo-engine restore: warning: process %d was in session %d, led by another process of the "
 			"checkpoint; it comes back in the restart's session\n", s->proc.pid, s->proc.sid);
 }

@@ -28,6 +28,10 @@ struct sessions_opts {
 	int verbose;
 };
 
+/* At checkpoint time: refuse a root of the file in a session another
+ * process of the file leads (it could only come back in another). */
+int sessions_check_tree(const struct tree *t, struct cryo_error *e);
+
 /* In process s (a root: as o says; o is not looked at for the others): its
  * own session or process group, when it led one. */
 int sessions_restore_leader(struct rexec *x, const struct tree *t, const struct snapshot *s, const struct sessions_opts *o,

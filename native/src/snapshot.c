@@ -28,8 +28,10 @@ void snapshot_free(struct snapshot *s)
 		free(s->threads[i].pending);
 	}
 	free(s->threads);
-	for (int i = 0; i < s->nr_vmas; i++)
+	for (int i = 0; i < s->nr_vmas; i++) {
 		free(s->vmas[i].path);
+		free(s->vmas[i].resident);
+	}
 	free(s->vmas);
 	for (int i = 0; i < s->nr_fds; i++) {
 		free(s->fds[i].path);
@@ -914,12 +916,99 @@ int tree_read_shmem_files(struct image_reader *r, struct tree *t, struct cryo_er
 	return c.bad ? -1 : 0;
 }
 
+/* ---- sections of a process's own ---- */
+
+int snapshot_write_timers(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
+{
+	return iw_begin(w, CRYO_SEC_POSIX_TIMERS, 8, e) ||
+	       iw_write(w, s->timers, (size_t)s->nr_timers * sizeof(*s->timers), e) || iw_end(w, e) ? -1 : 0;
+}
+
+static int corrupt_timers(struct image_reader *r, int k, const char *what, struct cryo_error *e)
+{
+	return cryo_fail(e, 0, "context file", "", 0, "context file %s is corrupt: POSIX timers of process %d: %s",
+			 r->path, k, what);
+}
+
+static int add_timer(struct snapshot *s, const struct cryo_posix_timer *t, struct cryo_error *e)
+{
+	struct cryo_posix_timer *grown = realloc(s->timers, (size_t)(s->nr_timers + 1) * sizeof(*grown));
+	if (!grown)
+		return cryo_fail(e, s->proc.pid, "POSIX timers", "malloc", ENOMEM, "out of memory");
+	s->timers = grown;
+	s->timers[s->nr_timers++] = *t;
+	return 0;
+}
+
+/* Records of 64 bytes (before the overrun count) or more; each checked. */
+int snapshot_read_timers(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
+{
+	const struct cryo_section_entry *sec = ir_find(r, CRYO_SEC_POSIX_TIMERS, k);
+	void *buf;
+	if (!sec)
+		return 0;           /* an older file: no timers recorded */
+	if (ir_load(r, sec, &buf, e))
+		return -1;
+	const char *p = buf, *end = p + sec->length;
+	int rc = 0;
+	while (!rc && p < end) {
+		struct cryo_posix_timer t;
+		memset(&t, 0, sizeof(t));
+		if ((size_t)(end - p) < CRYO_POSIX_TIMER_V1_SIZE) {
+			rc = corrupt_timers(r, k, "a short record", e);
+			break;
+		}
+		memcpy(&t, p, CRYO_POSIX_TIMER_V1_SIZE);
+		if (t.record_size < CRYO_POSIX_TIMER_V1_SIZE || t.record_size % 8 || t.record_size > (size_t)(end - p)) {
+			rc = corrupt_timers(r, k, "a record of a wrong size", e);
+			break;
+		}
+		memcpy(&t, p, t.record_size < sizeof(t) ? t.record_size : sizeof(t));
+		p += t.record_size;
+		t.record_size = sizeof(t);
+		if (!timers_valid(&t, s) || s->nr_timers >= CRYO_MAX_TIMERS) {
+			rc = corrupt_timers(r, k, "a timer out of range", e);
+			break;
+		}
+		for (int i = 0; i < s->nr_timers; i++)
+			if (s->timers[i].id == t.id)
+				rc = corrupt_timers(r, k, "one timer id twice", e);
+		if (!rc)
+			rc = add_timer(s, &t, e);
+	}
+	free(buf);
+	return rc;
+}
+
+int snapshot_write_seccomp(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
+{
+	return iw_begin(w, CRYO_SEC_SECCOMP, 8, e) || iw_write(w, s->seccomp, s->seccomp_len, e) || iw_end(w, e) ? -1 : 0;
+}
+
+/* Process k's filters, every record checked; none in a file without the section. */
+int snapshot_read_seccomp(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
+{
+	const struct cryo_section_entry *sec = ir_find(r, CRYO_SEC_SECCOMP, k);
+	void *buf;
+	if (!sec)
+		return 0;
+	if (ir_load(r, sec, &buf, e))
+		return -1;
+	if (seccomp_check_records(buf, sec->length, s)) {
+		free(buf);
+		return cryo_fail(e, 0, "context file", "", 0, "context file %s is corrupt: seccomp filters of process %d", r->path, k);
+	}
+	s->seccomp = buf;
+	s->seccomp_len = sec->length;
+	return 0;
+}
+
 static int read_one(struct image_reader *r, struct snapshot *s, int k, int thread_base, struct cryo_error *e)
 {
 	memset(s, 0, sizeof(*s));
 	if ((k == 0 && read_info(r, s, e)) || read_process(r, s, k, e) || read_threads(r, s, thread_base, e) ||
 	    read_vmas(r, s, k, e) || read_fds(r, s, k, e) || read_pagemap(r, s, k, e) ||
-	    cow_read_ranges(r, s, k, e) || timers_read(r, s, k, e) || seccomp_read(r, s, k, e))
+	    cow_read_ranges(r, s, k, e) || process_sections_read(r, s, k, e))
 		return -1;
 	return 0;
 }
@@ -1027,8 +1116,13 @@ void tree_free_sysv_msg(struct tree *t)
 int tree_write_ttys(struct image_writer *w, const struct tree *t, struct cryo_error *e)
 {
 	struct rec_buf b = {0};
-	for (int i = 0; i < t->nr_ttys; i++)
-		rb_finish(&b, rb_begin(&b, &t->ttys[i], sizeof(t->ttys[i])));
+	for (int i = 0; i < t->nr_ttys; i++) {
+		size_t at = rb_begin(&b, &t->ttys[i], sizeof(t->ttys[i]));
+		if (t->ttys[i].input_len + t->ttys[i].output_len && t->tty_input && t->tty_input[i])
+			rb_put(&b, t->tty_input[i], (size_t)t->ttys[i].input_len + t->ttys[i].output_len);
+		rb_pad8(&b);
+		rb_finish(&b, at);
+	}
 	return write_section(w, CRYO_SEC_TTYS, &b, e);
 }
 
@@ -1050,19 +1144,34 @@ int tree_read_ttys(struct image_reader *r, struct tree *t, struct cryo_error *e)
 	while (!c.bad && remaining(&c)) {
 		struct cursor rec = {0};
 		struct cryo_tty p;
-		if (enter_record(&c, &rec, &p, sizeof(p), "tty record"))
+		memset(&p, 0, sizeof(p));
+		if (enter_record(&c, &rec, &p, CRYO_TTY_V1_SIZE, "tty record"))
 			break;
+		if (p.record_size > CRYO_TTY_V1_SIZE && take(&rec, (char *)&p + CRYO_TTY_V1_SIZE, sizeof(p) - CRYO_TTY_V1_SIZE, "tty record"))
+			break;
+		size_t data_len = (size_t)p.input_len + p.output_len;
 		if (p.flags & ~(CRYO_TTY_LOCKED | CRYO_TTY_PACKET | CRYO_TTY_OUTSIDE) || p.index >= (1u << 20) ||
-		    tty_pair_twice(t, &p)) {
+		    tty_pair_twice(t, &p) || p.input_len >= CRYO_TTY_MAX_INPUT || p.output_len > CRYO_TTY_MAX_OUTPUT ||
+		    p.reserved || data_len > remaining(&rec) || (data_len && p.flags & CRYO_TTY_OUTSIDE)) {
 			bad(&c, "tty record");
 			break;
 		}
+		char *input = data_len ? malloc(data_len) : NULL;
 		struct cryo_tty *grown = realloc(t->ttys, (size_t)(t->nr_ttys + 1) * sizeof(*grown));
-		if (!grown) {
+		if (grown)
+			t->ttys = grown;
+		char **inputs = grown ? realloc(t->tty_input, (size_t)(t->nr_ttys + 1) * sizeof(*inputs)) : NULL;
+		if (inputs)
+			t->tty_input = inputs;
+		if (!inputs || (data_len && !input)) {
+			free(input);
 			bad(&c, "out of memory");
 			break;
 		}
-		t->ttys = grown;
+		if (input)
+			memcpy(input, rec.p, data_len);
+		p.record_size = sizeof(p);
+		t->tty_input[t->nr_ttys] = input;
 		t->ttys[t->nr_ttys++] = p;
 	}
 	free(buf);
@@ -1071,6 +1180,10 @@ int tree_read_ttys(struct image_reader *r, struct tree *t, struct cryo_error *e)
 
 void tree_free_ttys(struct tree *t)
 {
+	for (int i = 0; t->tty_input && i < t->nr_ttys; i++)
+		free(t->tty_input[i]);
+	free(t->tty_input);
+	t->tty_input = NULL;
 	free(t->ttys);
 	t->ttys = NULL;
 	t->nr_ttys = 0;

@@ -14,6 +14,10 @@
 struct vma_rec {
 	struct cryo_vma r;
 	char *path;
+	/* checkpoint only: a shared memory object the engine cannot open (no
+	 * map_files without privilege, no descriptor of it): which of its pages
+	 * are resident (mincore in the process), a byte a page; else NULL */
+	unsigned char *resident;
 };
 
 struct fd_rec {
@@ -141,6 +145,7 @@ struct tree {
 	struct pool_sockopts_rec *pool_sockopts;   /* inet.c: options of the pool's sockets */
 	int nr_pool_sockopts;
 	struct cryo_tty *ttys;      /* ttys.c */
+	char **tty_input;           /* per record of ttys: its input_len bytes of an unfinished line, then its output_len bytes of output, or NULL */
 	int nr_ttys;
 };
 
@@ -177,6 +182,11 @@ void tree_free_pool_sockopts(struct tree *t);
 void tree_free_sysv_sem(struct tree *t);
 void tree_free_sysv_msg(struct tree *t);
 void tree_free_shmem_files(struct tree *t);
+/* The sections of a process's own (resources.h: struct process_section_ops). */
+int snapshot_write_timers(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+int snapshot_read_timers(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e);
+int snapshot_write_seccomp(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
+int snapshot_read_seccomp(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e);
 int tree_write_ttys(struct image_writer *w, const struct tree *t, struct cryo_error *e);
 int tree_read_ttys(struct image_reader *r, struct tree *t, struct cryo_error *e);
 void tree_free_ttys(struct tree *t);

@@ -260,14 +260,82 @@ static int has_undo_list(pid_t pid, pid_t reference)
 	return syscall(SYS_kcmp, pid, reference, KCMP_SYSVSEM, 0, 0) > 0;
 }
 
+/* When process pid started, in seconds since the epoch (rounded down), or -1. */
+static long long start_time_of(pid_t pid)
+{
+	char path[64], buf[1024], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "re");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	char *at = strrchr(buf, ')');
+	unsigned long long ticks = 0;
+	/* after the comm: state is field 3, starttime field 22 */
+	if (!at || sscanf(at + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &ticks) != 1)
+		return -1;
+	long long boot = -1;
+	FILE *st = fopen("/proc/stat", "re");
+	while (st && boot < 0 && fgets(line, sizeof(line), st))
+		if (sscanf(line, "btime %lld", &boot) != 1)
+			boot = -1;
+	if (st)
+		fclose(st);
+	long hz = sysconf(_SC_CLK_TCK);
+	return boot < 0 || hz <= 0 ? -1 : boot + (long long)(ticks / (unsigned long long)hz);
+}
+
+/* Whether process s could have made an undo adjustment on the set of this
+ * /proc/sysvipc/sem line: the set was operated on (otime) since the process
+ * started, and the process may alter it (owner, creator, root, or group or
+ * other write permission: supplementary groups are not looked at, so
+ * group write counts for anyone). */
+static int may_have_adjusted(const struct snapshot *s, long long started, const char *line)
+{
+	int key, semid;
+	unsigned mode, nsems, uid, gid, cuid, cgid;
+	long long otime, ctime;
+	if (sscanf(line, "%d %d %o %u %u %u %u %u %lld %lld", &key, &semid, &mode, &nsems, &uid, &gid, &cuid, &cgid,
+		   &otime, &ctime) != 10 || otime == 0)
+		return 0;
+	uint32_t euid = s->proc.uid[1];
+	int may_alter = euid == 0 || uid == euid || cuid == euid || (mode & 0022);
+	return may_alter && (started < 0 || otime + 2 >= started);
+}
+
+/* A process with an undo list that might hold adjustments: some semaphore
+ * set it may alter was operated on since it started. */
+static int refuse_possible_undo(const struct snapshot *s, struct cryo_error *e)
+{
+	char line[1024];
+	FILE *f = fopen("/proc/sysvipc/sem", "re");
+	if (!f)
+		return 0;                   /* no System V IPC in this kernel */
+	long long started = start_time_of(s->proc.pid);
+	int suspect = 0;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	while (!suspect && fgets(line, sizeof(line), f))
+		suspect = may_have_adjusted(s, started, line);
+	fclose(f);
+	return suspect ? cryo_fail(e, s->proc.pid, "System V semaphores", "", ENOTSUP,
+				   "process %d may hold System V semaphore undo adjustments (SEM_UNDO), which cannot be seen "
+				   "and a restart would lose: not supported", s->proc.pid) : 0;
+}
+
 /*
  * Semaphore undo adjustments (SEM_UNDO) are not kept, and no interface shows
  * them: what kcmp can tell is whether a process has an undo list at all.
- * A single-threaded process has one only if it used SEM_UNDO (or was made
- * with CLONE_SYSVSEM): it is refused.  Every process that ever created a
- * thread has one (pthread_create shares it with CLONE_SYSVSEM), so in a
- * multi-threaded process undo adjustments cannot be seen, and are lost
- * (README).
+ A
+ * single-threaded process has one only if it used SEM_UNDO (or was made with
+ * CLONE_SYSVSEM), but every process that ever created a thread has one
+ * (pthread_create shares it with CLONE_SYSVSEM), even an empty one.  So a
+ * process with a list is refused when the list may hold adjustments: a
+ * semaphore set it may alter was operated on since it started.  That is a
+ * superset of the processes that hold adjustments (making one is an
+ * operation); a threaded process whose sets were all last used before it
+ * started, or that may alter none, is not refused.
  */
 static int refuse_semaphore_undo(const struct tree *t, struct cryo_error *e)
 {
@@ -277,17 +345,16 @@ static int refuse_semaphore_undo(const struct tree *t, struct cryo_error *e)
 	int rc = 0;
 	for (int k = 0; k < t->nr && !rc; k++) {
 		const struct snapshot *s = &t->procs[k];
-		if (s->proc.state == CRYO_PROCESS_ZOMBIE || s->nr_threads != 1)
+		if (s->proc.state == CRYO_PROCESS_ZOMBIE)
 			continue;
 		if (!reference && (!(stack = aligned_alloc(64, STACK)) ||
 				   (reference = clone(reference_child, stack + STACK, CLONE_VM | SIGCHLD, NULL)) < 0)) {
 			free(stack);
 			return cryo_fail_errno(e, s->proc.pid, "System V semaphores", "clone", "cannot look for semaphore undo lists");
 		}
-		if (has_undo_list(s->proc.pid, reference))
-			rc = cryo_fail(e, s->proc.pid, "System V semaphores", "", ENOTSUP,
-				       "process %d has System V semaphore undo adjustments (SEM_UNDO), which a restart would lose: not supported",
-				       s->proc.pid);
+		if (!has_undo_list(s->proc.pid, reference))
+			continue;
+		rc = refuse_possible_undo(s, e);
 	}
 	if (reference > 0) {
 		kill(reference, SIGKILL);

@@ -435,5 +435,5 @@ static int create_tcp(const struct tree *t, int first, int above, relocate_fn re
 
 const struct resource_ops tcp_resource = {
 	.section = CRYO_SEC_TCP, .name = "TCP sockets", .write = tree_write_tcp, .read = tree_read_tcp,
-	.free = tree_free_tcp, .pool_slots = tcp_slots, .create_in_pool = create_tcp,
+	.free = tree_free_tcp, .pool_slots = tcp_slots, .create_in_pool = create_tcp, .before_kill = tcp_quiet_before_kill,
 };

@@ -2,6 +2,7 @@
 #include "error.h"
 #include "memory.h"
 #include "proc.h"
+#include "resources.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -21,7 +22,6 @@
 #define SIGEV_THREAD_ID 4
 #endif
 
-#define MAX_TIMERS 65536
 /* A CPU clock id (include/linux/posix-timers.h): ~pid << 3 | per-thread bit 4 | PROF 0, VIRT 1, SCHED 2. */
 #define CPUCLOCK_PERTHREAD 4
 #define PROCESS_SELF_CPUCLOCK(which) ((int32_t)(~0u << 3) | (which))
@@ -67,6 +67,24 @@ static int time_left(struct injector *in, uint64_t scratch, struct cryo_posix_ti
 	t->value_nsec = its.it_value.tv_nsec;
 	t->interval_sec = its.it_interval.tv_sec;
 	t->interval_nsec = its.it_interval.tv_nsec;
+	return 0;
+}
+
+/* The overrun count of the timer's last signal (timer_getoverrun), which a
+ * restart makes the kernel count again (restore_overrun): only for a
+ * periodic timer on a wall or monotonic clock that signals. */
+static int overrun_of(struct injector *in, struct cryo_posix_timer *t, struct cryo_error *e)
+{
+	long n;
+	if (injector_call(in, "POSIX timers", "timer_getoverrun", "read a POSIX timer's overrun count of", SYS_timer_getoverrun,
+			  t->id, 0, 0, 0, 0, 0, &n, e))
+		return -1;
+	t->overrun = (int32_t)n;
+	if (n > 0 && (t->clockid < 0 || !(t->interval_sec || t->interval_nsec) || !(t->value_sec || t->value_nsec) ||
+		      (t->notify & ~SIGEV_THREAD_ID) != SIGEV_SIGNAL))
+		return cryo_fail(e, in->tgid, "POSIX timers", "timer_getoverrun", ENOTSUP,
+				 "POSIX timer %d of process %d has an overrun count (%ld) on a CPU clock or without an interval, "
+				 "which a restart cannot give back: not supported", t->id, in->tgid, n);
 	return 0;
 }
 
@@ -135,19 +153,13 @@ int timers_capture(struct injector *in, uint64_t scratch, const pid_t *tids, int
 				       "POSIX timer %d of process %d signals a thread of another process: not supported", t.id, pid);
 			break;
 		}
-		rc = time_left(in, scratch, &t, e) || add_timer(s, &t, e) ? -1 : 0;
+		rc = time_left(in, scratch, &t, e) || overrun_of(in, &t, e) || add_timer(s, &t, e) ? -1 : 0;
 	}
 	free(text);
 	return rc;
 }
 
-int timers_write(struct image_writer *w, const struct snapshot *s, struct cryo_error *e)
-{
-	return iw_begin(w, CRYO_SEC_POSIX_TIMERS, 8, e) ||
-	       iw_write(w, s->timers, (size_t)s->nr_timers * sizeof(*s->timers), e) || iw_end(w, e) ? -1 : 0;
-}
-
-static int valid_timer(const struct cryo_posix_timer *t, const struct snapshot *s)
+int timers_valid(const struct cryo_posix_timer *t, const struct snapshot *s)
 {
 	int notify = t->notify & ~SIGEV_THREAD_ID;
 	int to_thread = (t->notify & SIGEV_THREAD_ID) != 0;
@@ -156,56 +168,84 @@ static int valid_timer(const struct cryo_posix_timer *t, const struct snapshot *
 	       (to_thread ? t->thread >= 0 && t->thread < s->nr_threads : t->thread == -1) &&
 	       restorable_clock(t->clockid, 0) == t->clockid &&
 	       t->value_sec >= 0 && t->value_nsec >= 0 && t->value_nsec < 1000000000 &&
-	       t->interval_sec >= 0 && t->interval_nsec >= 0 && t->interval_nsec < 1000000000;
-}
-
-static int corrupt(struct image_reader *r, int k, const char *what, struct cryo_error *e)
-{
-	return cryo_fail(e, 0, "context file", "", 0, "context file %s is corrupt: POSIX timers of process %d: %s",
-			 r->path, k, what);
-}
-
-int timers_read(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e)
-{
-	const struct cryo_section_entry *sec = ir_find(r, CRYO_SEC_POSIX_TIMERS, k);
-	void *buf;
-	if (!sec)
-		return 0;           /* an older file: no timers recorded */
-	if (ir_load(r, sec, &buf, e))
-		return -1;
-	const char *p = buf, *end = p + sec->length;
-	int rc = 0;
-	while (!rc && p < end) {
-		struct cryo_posix_timer t;
-		if ((size_t)(end - p) < sizeof(t)) {
-			rc = corrupt(r, k, "a short record", e);
-			break;
-		}
-		memcpy(&t, p, sizeof(t));
-		if (t.record_size < sizeof(t) || t.record_size % 8 || t.record_size > (size_t)(end - p)) {
-			rc = corrupt(r, k, "a record of a wrong size", e);
-			break;
-		}
-		p += t.record_size;
-		t.record_size = sizeof(t);
-		if (!valid_timer(&t, s) || s->nr_timers >= MAX_TIMERS) {
-			rc = corrupt(r, k, "a timer out of range", e);
-			break;
-		}
-		for (int i = 0; i < s->nr_timers; i++)
-			if (s->timers[i].id == t.id)
-				rc = corrupt(r, k, "one timer id twice", e);
-		if (!rc)
-			rc = add_timer(s, &t, e);
-	}
-	free(buf);
-	return rc;
+	       t->interval_sec >= 0 && t->interval_nsec >= 0 && t->interval_nsec < 1000000000 &&
+	       t->overrun >= 0 && !t->reserved &&
+	       (!t->overrun || (t->clockid >= 0 && notify == SIGEV_SIGNAL && (t->interval_sec || t->interval_nsec) &&
+				(t->value_sec || t->value_nsec)));
 }
 
 /* The thread id thread i has as the process sees it (its own PID namespace, if any). */
 static int target_tid(struct injector *in, int i, long *tid, struct cryo_error *e)
 {
 	return injector_call(&in[i], "POSIX timers", "gettid", "find a thread of", SYS_gettid, 0, 0, 0, 0, 0, 0, tid, e);
+}
+
+static int arm_timer(struct injector *in, uint64_t scratch, const struct cryo_posix_timer *t, int flags,
+		     const struct itimerspec *its, struct cryo_error *e)
+{
+	return memory_poke(in->pid, scratch, its, sizeof(*its), e) ||
+	       injector_call(&in[0], "POSIX timers", "timer_settime", "arm a POSIX timer of", SYS_timer_settime, t->id, flags,
+			     (long)scratch, 0, 0, 0, NULL, e) ? -1 : 0;
+}
+
+#define NS 1000000000LL
+
+/* Take the timer's signal in the thread it signals (waiting at most a
+ * second for it): the kernel then counts the timer's overruns and arms it
+ * again, as at any delivery. */
+static int take_signal(struct injector *in, uint64_t scratch, const struct cryo_posix_timer *t, struct cryo_error *e)
+{
+	struct injector *to = t->thread >= 0 ? &in[t->thread] : &in[0];
+	uint64_t set = 1ULL << (t->signo - 1);
+	struct timespec wait = { 1, 0 };
+	long r;
+	if (memory_poke(in->pid, scratch, &set, sizeof(set), e) ||
+	    memory_poke(in->pid, scratch + 8, &wait, sizeof(wait), e) ||
+	    injector_syscall(to, SYS_rt_sigtimedwait, (long)scratch, 0, (long)(scratch + 8), 8, 0, 0, &r, e))
+		return -1;
+	if (r != t->signo)
+		return cryo_fail(e, in->pid, "POSIX timers", "rt_sigtimedwait", r < 0 ? (int)-r : EAGAIN,
+				 "POSIX timer %d of process %d did not signal while its overrun count was made again", t->id, in->pid);
+	return 0;
+}
+
+/*
+ * The overrun count of the last signal is only ever set by the kernel, when
+ * it delivers a periodic timer's signal: it forwards the timer past now and
+ * counts the periods it skipped.  So the timer is armed to have expired
+ * overrun + 1 periods minus its time left ago (absolute time on its clock),
+ * and its signal taken at once: the kernel counts overrun skipped periods
+ * and arms the timer for now + its time left.  If taking the signal took
+ * longer than the time left, one period more is counted: then again, with
+ * a longer time left (at most one interval: the timer's next signal comes
+ * that much later than it would have).  timer_settime starts the count from
+ * 0 again, so the timer is armed by nothing else after this.
+ */
+static int restore_overrun(struct injector *in, uint64_t scratch, const struct cryo_posix_timer *t, struct cryo_error *e)
+{
+	long long interval = t->interval_sec * NS + t->interval_nsec, left = t->value_sec * NS + t->value_nsec;
+	if (left > interval)
+		left = interval;
+	for (int attempt = 0; attempt < 8; attempt++, left = left * 2 > interval ? interval : left * 2) {
+		struct timespec now;
+		if (clock_gettime(t->clockid, &now))
+			return cryo_fail_errno(e, in->pid, "POSIX timers", "clock_gettime", "cannot read clock %d", t->clockid);
+		long long expired = now.tv_sec * NS + now.tv_nsec + left - ((long long)t->overrun + 1) * interval;
+		if (expired <= 0)
+			return cryo_fail(e, in->pid, "POSIX timers", "", ERANGE,
+					 "POSIX timer %d of process %d: its overrun count (%d) is more periods than clock %d has run",
+					 t->id, in->pid, t->overrun, t->clockid);
+		struct itimerspec its = { { t->interval_sec, t->interval_nsec }, { expired / NS, expired % NS } };
+		long got;
+		if (arm_timer(in, scratch, t, TIMER_ABSTIME, &its, e) || take_signal(in, scratch, t, e) ||
+		    injector_call(&in[0], "POSIX timers", "timer_getoverrun", "read a POSIX timer's overrun count of",
+				  SYS_timer_getoverrun, t->id, 0, 0, 0, 0, 0, &got, e))
+			return -1;
+		if (got == t->overrun)
+			return 0;
+	}
+	return cryo_fail(e, in->pid, "POSIX timers", "timer_getoverrun", EAGAIN,
+			 "cannot give POSIX timer %d of process %d its overrun count (%d) back", t->id, in->pid, t->overrun);
 }
 
 static int create_timer(struct injector *in, uint64_t scratch, const struct cryo_posix_timer *t, struct cryo_error *e)
@@ -237,10 +277,10 @@ static int create_timer(struct injector *in, uint64_t scratch, const struct cryo
 				 "POSIX timer %d of process %d came back as timer %d", t->id, in->pid, got);
 	if (!t->value_sec && !t->value_nsec)
 		return 0;           /* disarmed */
+	if (t->overrun > 0)
+		return restore_overrun(in, scratch, t, e);
 	struct itimerspec its = { { t->interval_sec, t->interval_nsec }, { t->value_sec, t->value_nsec } };
-	return memory_poke(in->pid, scratch, &its, sizeof(its), e) ||
-	       injector_call(&in[0], "POSIX timers", "timer_settime", "arm a POSIX timer of", SYS_timer_settime, t->id, 0,
-			     (long)scratch, 0, 0, 0, NULL, e) ? -1 : 0;
+	return arm_timer(in, scratch, t, 0, &its, e);
 }
 
 static int restore_ids(struct injector *in, int on, struct cryo_error *e)
@@ -269,3 +309,7 @@ int timers_restore(struct injector *in, int nr, uint64_t scratch, const struct s
 			return -1;
 	return restore_ids(&in[0], 0, e);
 }
+
+const struct process_section_ops posix_timers_section = {
+	.section = CRYO_SEC_POSIX_TIMERS, .name = "POSIX timers", .write = snapshot_write_timers, .read = snapshot_read_timers,
+};

@@ -17,9 +17,9 @@
  * come back (another process's or a thread's CPU clock). */
 int timers_capture(struct injector *in, uint64_t scratch, const pid_t *tids, int nr_tids, struct snapshot *s,
 		   struct cryo_error *e);
-int timers_write(struct image_writer *w, const struct snapshot *s, struct cryo_error *e);
-/* Process k's timers, each checked; a file without the section has none. */
-int timers_read(struct image_reader *r, struct snapshot *s, int k, struct cryo_error *e);
+#define CRYO_MAX_TIMERS 65536
+/* A timer record read from a file (snapshot_read_timers): sound for process s. */
+int timers_valid(const struct cryo_posix_timer *t, const struct snapshot *s);
 /* Once every thread of s exists (in[i] is thread i's injector). */
 int timers_restore(struct injector *in, int nr, uint64_t scratch, const struct snapshot *s, struct cryo_error *e);
 

@@ -119,22 +119,206 @@ static int master_in_tree(const struct tree *t, uint32_t index)
 	return 0;
 }
 
-static int add_tty(struct tree *t, const struct cryo_tty *r, pid_t pid, struct cryo_error *e)
+/* Record r (and input, its unfinished line, taken over: malloc'ed or NULL). */
+static int add_tty(struct tree *t, const struct cryo_tty *r, char *input, pid_t pid, struct cryo_error *e)
 {
 	struct cryo_tty *grown = realloc(t->ttys, (size_t)(t->nr_ttys + 1) * sizeof(*grown));
-	if (!grown)
+	if (grown)
+		t->ttys = grown;
+	char **inputs = grown ? realloc(t->tty_input, (size_t)(t->nr_ttys + 1) * sizeof(*inputs)) : NULL;
+	if (!inputs) {
+		free(input);
 		return cryo_fail(e, pid, "ttys", "malloc", ENOMEM, "out of memory");
-	t->ttys = grown;
+	}
+	t->tty_input = inputs;
+	t->tty_input[t->nr_ttys] = input;
 	t->ttys[t->nr_ttys++] = *r;
 	return 0;
 }
 
-/* Bytes waiting on the slave's side (written to the master, not read yet):
- * through a slave descriptor of the tree, else through a slave of our own
+/*
+ * A line being typed in canonical mode, not yet ended, is in the slave's
+ * line discipline but no interface shows it (FIONREAD counts ended lines
+ * only).  Turning ICANON off makes it plain input, which is read; turning it
+ * on again with nothing left leaves the discipline as it was before the
+ * line began.  The line is then put back by typing it again into the master
+ * (put_line_back).  Both are done with the job frozen, through the master m
+ * and a slave descriptor.
+ */
+
+/* The slave's settings for typing a line back in: canonical still (so the
+ * discipline is not reset), nothing echoed, no character special but the
+ * newline (which a line being typed cannot hold), no input translation. */
+static struct termios2 quiet_canonical(const struct termios2 *tio)
+{
+	struct termios2 q = *tio;
+	q.c_lflag &= ~(ECHO | ECHOE | ECHOK | ECHONL | ECHOCTL | ECHOKE | ECHOPRT | ISIG | IEXTEN);
+	q.c_iflag &= ~(ISTRIP | INLCR | IGNCR | ICRNL | IUCLC | IXON | IXOFF | PARMRK | INPCK | IMAXBEL);
+	q.c_cc[VERASE] = q.c_cc[VKILL] = q.c_cc[VEOF] = q.c_cc[VEOL] = q.c_cc[VEOL2] = 0;   /* 0: disabled */
+	return q;
+}
+
+/* Make the line discipline take what was written to the master now (a
+ * read that finds no ended line waits for the pty's buffer to be taken in,
+ * then, non-blocking, returns EAGAIN). */
+static void let_input_in(int slave)
+{
+	int flags = fcntl(slave, F_GETFL);
+	char c;
+	if (flags < 0 || fcntl(slave, F_SETFL, flags | O_NONBLOCK) < 0)
+		return;
+	if (read(slave, &c, 1) < 0 && errno != EAGAIN)
+		errno = 0;
+	fcntl(slave, F_SETFL, flags);
+}
+
+static int put_line_back(int m, int slave, const struct termios2 *tio, const char *line, uint32_t len, uint32_t index,
+			 struct cryo_error *e)
+{
+	struct termios2 q = quiet_canonical(tio);
+	int rc = ioctl(m, TCSETS2, &q) < 0 || write(m, line, len) != (ssize_t)len ? -1 : 0;
+	if (!rc)
+		let_input_in(slave);
+	int set_back = ioctl(m, TCSETS2, tio);
+	if (rc || set_back < 0)
+		return cryo_fail_errno(e, getpid(), "ttys", rc ? "write" : "ioctl(TCSETS2)",
+				       "cannot put the line being typed back into /dev/pts/%u", index);
+	return 0;
+}
+
+/* The unfinished line of the slave (fd slave; tio its settings), taken and
+ * put back: *line (malloc'ed) and *len, or NULL and 0. */
+static int copy_unfinished_line(int m, int slave, const struct termios2 *tio, uint32_t index, pid_t pid, char **line,
+				uint32_t *len, struct cryo_error *e)
+{
+	*line = NULL;
+	*len = 0;
+	if (!(tio->c_lflag & ICANON) || tio->c_lflag & EXTPROC)
+		return 0;
+	struct termios2 raw = *tio;
+	raw.c_lflag &= ~ICANON;
+	raw.c_cc[VMIN] = 0;
+	raw.c_cc[VTIME] = 0;
+	int n = 0;
+	if (ioctl(m, TCSETS2, &raw) < 0)
+		return cryo_fail_errno(e, pid, "ttys", "ioctl(TCSETS2)", "cannot look at the line being typed into /dev/pts/%u", index);
+	char *buf = NULL;
+	ssize_t got = 0;
+	if (ioctl(slave, FIONREAD, &n) == 0 && n > 0 && n < CRYO_TTY_MAX_INPUT && (buf = malloc((size_t)n)))
+		got = read(slave, buf, (size_t)n);
+	if (ioctl(m, TCSETS2, tio) < 0) {
+		free(buf);
+		return cryo_fail_errno(e, pid, "ttys", "ioctl(TCSETS2)", "cannot set /dev/pts/%u back", index);
+	}
+	if (n <= 0)
+		return 0;
+	if (!buf || got != n) {
+		int err = !buf ? ENOMEM : errno ? errno : EIO;
+		if (got > 0)
+			put_line_back(m, slave, tio, buf, (uint32_t)got, index, e);
+		free(buf);
+		return cryo_fail(e, pid, "ttys", "read", err, "cannot read the line being typed into /dev/pts/%u (%d bytes)",
+				 index, n);
+	}
+	if (put_line_back(m, slave, tio, buf, (uint32_t)n, index, e)) {
+		free(buf);
+		return -1;
+	}
+	if (memchr(buf, '\n', (size_t)n)) {             /* a literal newline (^V): typed back, it would end the line */
+		free(buf);
+		return cryo_fail(e, pid, "ttys", "", ENOTSUP,
+				 "the line being typed into /dev/pts/%u holds a literal newline: not supported", index);
+	}
+	*line = buf;
+	*len = (uint32_t)n;
+	return 0;
+}
+
+/* *line (line_len bytes, malloc'ed or NULL) followed by output: the record's data. */
+static int join_data(char **line, uint32_t line_len, const char *output, uint32_t output_len)
+{
+	char *both = realloc(*line, (size_t)line_len + output_len);
+	if (!both)
+		return -1;
+	memcpy(both + line_len, output, output_len);
+	*line = both;
+	return 0;
+}
+
+/* Write what the slave had written back through it, with output processing
+ * off (the bytes are processed already): the master finds them again. */
+static int put_output_back(int m, int slave, const struct termios2 *tio, const char *out, uint32_t len, uint32_t index,
+			   struct cryo_error *e)
+{
+	struct termios2 raw = *tio;
+	raw.c_oflag &= ~OPOST;
+	int flags = fcntl(slave, F_GETFL);
+	ssize_t done = 0;
+	if (ioctl(m, TCSETS2, &raw) == 0 && flags >= 0 && fcntl(slave, F_SETFL, flags | O_NONBLOCK) == 0) {
+		while ((size_t)done < len) {
+			ssize_t n = write(slave, out + done, len - (size_t)done);
+			if (n <= 0)
+				break;
+			done += n;
+		}
+		fcntl(slave, F_SETFL, flags);
+	}
+	int set_back = ioctl(m, TCSETS2, tio);
+	if ((size_t)done != len || set_back < 0)
+		return cryo_fail_errno(e, getpid(), "ttys", (size_t)done != len ? "write" : "ioctl(TCSETS2)",
+				       "cannot put the output the master of /dev/pts/%u had to read back (%zd of %u bytes)",
+				       index, done, len);
+	return 0;
+}
+
+/* What the slave wrote and the master has not read: taken (every byte, the
+ * pty's buffer too: a read that finds the master's queue empty waits for
+ * it) and written back (put_output_back): *out (malloc'ed) and *len. */
+static int copy_output(int m, int slave, const struct termios2 *tio, uint32_t index, pid_t pid, char **out,
+		       uint32_t *len, struct cryo_error *e)
+{
+	size_t cap = 4096, got = 0;
+	char *buf = malloc(cap);
+	int flags = fcntl(m, F_GETFL);
+	if (!buf || flags < 0 || fcntl(m, F_SETFL, flags | O_NONBLOCK) < 0) {
+		free(buf);
+		return cryo_fail_errno(e, pid, "ttys", "fcntl", "cannot look at the output queued in /dev/pts/%u", index);
+	}
+	for (;;) {
+		if (got == cap) {
+			char *grown = cap < CRYO_TTY_MAX_OUTPUT ? realloc(buf, cap * 2) : NULL;
+			if (!grown)
+				break;
+			buf = grown;
+			cap *= 2;
+		}
+		ssize_t n = read(m, buf + got, cap - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	int err = errno;
+	fcntl(m, F_SETFL, flags);
+	if (got && put_output_back(m, slave, tio, buf, (uint32_t)got, index, e)) {
+		free(buf);
+		return -1;
+	}
+	if (got >= CRYO_TTY_MAX_OUTPUT || (err != EAGAIN && err != EWOULDBLOCK && err != 0)) {
+		free(buf);
+		return cryo_fail(e, pid, "ttys", "read", err ? err : EFBIG,
+				 "cannot take the output queued in /dev/pts/%u (%zu bytes)", index, got);
+	}
+	*out = buf;
+	*len = (uint32_t)got;
+	return 0;
+}
+
+/* A descriptor of the slave, to see the bytes waiting on its side (written
+ * to the master, not read yet): a slave descriptor of the tree, else one of our own
  * (TIOCGPTPEER) unless the pty is locked: a slave open that fails leaves
  * the slave in error (the kernel's pty_open), a running job's terminal
- * included.  0 when it cannot be known (locked, no slave open: no process can read it). */
-static int slave_input_queued(const struct tree *t, int master, uint32_t index, int locked, struct cryo_error *e)
+ * included.  -1 when there is none (locked, no slave open: no process can read it). */
+static int open_slave(const struct tree *t, int master, uint32_t index, int locked, struct cryo_error *e)
 {
 	int slave = -1;
 	for (int k = 0; k < t->nr && slave < 0; k++)
@@ -145,12 +329,14 @@ static int slave_input_queued(const struct tree *t, int master, uint32_t index, 
 		}
 	if (slave < 0 && !locked)
 		slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_NONBLOCK);
-	if (slave < 0)
-		return 0;
+	return slave;
+}
+
+static int slave_input_queued(int slave)
+{
 	int n = 0;
-	if (ioctl(slave, FIONREAD, &n) < 0)
+	if (slave < 0 || ioctl(slave, FIONREAD, &n) < 0)
 		n = 0;
-	close(slave);
 	return n;
 }
 
@@ -159,7 +345,7 @@ static int slave_input_queued(const struct tree *t, int master, uint32_t index, 
  * packet mode and lock.  Data queued either way cannot be read back
  * without consuming it: refused. */
 static int read_pair(const struct tree *t, int m, pid_t pid, int fd, uint32_t index, struct cryo_tty *r,
-		     struct cryo_error *e)
+		     char **line, struct cryo_error *e)
 {
 	struct termios2 tio;
 	struct winsize ws;
@@ -173,15 +359,39 @@ static int read_pair(const struct tree *t, int m, pid_t pid, int fd, uint32_t in
 		sid = 0;                            /* nobody's controlling terminal */
 	if (!sid || ioctl(m, TIOCGPGRP, &fg) < 0)
 		fg = 0;
-	if (ioctl(m, FIONREAD, &queued) == 0 && queued > 0)
-		return cryo_fail(e, pid, "ttys", "", EBUSY,
-				 "fd %d of process %d is the master of /dev/pts/%u, with %d bytes its slave wrote not read yet: "
-				 "refused (they cannot be saved without being taken)", fd, pid, index, queued);
-	if ((queued = slave_input_queued(t, m, index, locked, e)) > 0)
+	int slave = open_slave(t, m, index, locked, e);
+	char *output = NULL;
+	uint32_t output_len = 0, line_len = 0;
+	if (ioctl(m, FIONREAD, &queued) == 0 && queued > 0) {
+		/* packet mode reads carry status bytes; without a slave the bytes cannot be written back */
+		if (packet || slave < 0 || copy_output(m, slave, &tio, index, pid, &output, &output_len, e)) {
+			if (slave >= 0)
+				close(slave);
+			if (packet || slave < 0)
+				return cryo_fail(e, pid, "ttys", "", EBUSY,
+						 "fd %d of process %d is the master of /dev/pts/%u (%s), with %d bytes its slave wrote not "
+						 "read yet: refused (they cannot be saved without being taken)", fd, pid, index,
+						 packet ? "in packet mode" : "no slave open", queued);
+			return -1;
+		}
+	}
+	if ((queued = slave_input_queued(slave)) > 0) {
+		close(slave);
+		free(output);
 		return cryo_fail(e, pid, "ttys", "", EBUSY,
 				 "fd %d of process %d is the master of /dev/pts/%u, with %d bytes written to it that its slave "
 				 "has not read yet: refused (they cannot be saved without being taken)", fd, pid, index, queued);
-	*r = (struct cryo_tty){ .record_size = sizeof(*r), .index = index, .sid = sid, .fg_pgid = fg,
+	}
+	int rc = slave >= 0 ? copy_unfinished_line(m, slave, &tio, index, pid, line, &line_len, e) : 0;
+	if (slave >= 0)
+		close(slave);
+	if (!rc && output_len && join_data(line, line_len, output, output_len))
+		rc = cryo_fail(e, pid, "ttys", "malloc", ENOMEM, "out of memory");
+	free(output);
+	if (rc)
+		return -1;
+	*r = (struct cryo_tty){ .record_size = sizeof(*r), .index = index, .sid = sid, .fg_pgid = fg, .input_len = line_len,
+				.output_len = output_len,
 				.rdev = (uint32_t)makedev(PTS_MAJOR, index),
 				.flags = (locked ? CRYO_TTY_LOCKED : 0) | (packet ? CRYO_TTY_PACKET : 0),
 				.winsize = { ws.ws_row, ws.ws_col, ws.ws_xpixel, ws.ws_ypixel } };
@@ -198,9 +408,10 @@ static int capture_pair(struct tree *t, pid_t pid, const struct fd_rec *f, struc
 	if (m < 0)
 		return -1;
 	struct cryo_tty r;
-	int rc = read_pair(t, m, pid, f->r.fd, index, &r, e);
+	char *line = NULL;
+	int rc = read_pair(t, m, pid, f->r.fd, index, &r, &line, e);
 	close(m);
-	return rc || add_tty(t, &r, pid, e) ? -1 : 0;
+	return rc || add_tty(t, &r, line, pid, e) ? -1 : 0;
 }
 
 /* stat field 7: the controlling terminal's device number, 0 if none. */
@@ -270,7 +481,7 @@ static int note_outside_terminal(struct tree *t, const struct snapshot *s, struc
 	if (!ctty || (major(ctty) == PTS_MAJOR && find_pair(t, minor(ctty))))
 		return 0;
 	struct cryo_tty r = { .record_size = sizeof(r), .flags = CRYO_TTY_OUTSIDE, .sid = s->proc.pid, .rdev = (uint32_t)ctty };
-	return add_tty(t, &r, s->proc.pid, e);
+	return add_tty(t, &r, NULL, s->proc.pid, e);
 }
 
 static int capture_sessions(struct tree *t, struct cryo_error *e)
@@ -419,6 +630,28 @@ static int set_up_pair(const struct tree *t, const struct cryo_tty *p, int m, in
 	return 0;
 }
 
+/* The line that was being typed into pair i, typed in again (its settings already set). */
+static int type_line_again(const struct tree *t, int i, int m, int slave, struct cryo_error *e)
+{
+	const struct cryo_tty *p = &t->ttys[i];
+	if (!p->input_len || !t->tty_input || !t->tty_input[i])
+		return 0;
+	struct termios2 tio;
+	memcpy(&tio, p->termios2, sizeof(tio));
+	return put_line_back(m, slave, &tio, t->tty_input[i], p->input_len, index_now(t, p), e);
+}
+
+/* The output the master of pair i had to read, written again by its slave. */
+static int write_output_again(const struct tree *t, int i, int m, int slave, struct cryo_error *e)
+{
+	const struct cryo_tty *p = &t->ttys[i];
+	if (!p->output_len || !t->tty_input || !t->tty_input[i])
+		return 0;
+	struct termios2 tio;
+	memcpy(&tio, p->termios2, sizeof(tio));
+	return put_output_back(m, slave, &tio, t->tty_input[i] + p->input_len, p->output_len, index_now(t, p), e);
+}
+
 static int place_at(int fd, int at, int above, struct cryo_error *e)
 {
 	int high = fcntl(fd, F_DUPFD_CLOEXEC, above);
@@ -448,6 +681,7 @@ static int create_in_pool(const struct tree *t, int first, int above, relocate_f
 			continue;
 		int slave = -1;
 		rc = set_up_pair(t, &t->ttys[i], masters[slot], &slave, e) ||
+		     type_line_again(t, i, masters[slot], slave, e) || write_output_again(t, i, masters[slot], slave, e) ||
 		     place_at(masters[slot], first + 2 * slot, above, e) || place_at(slave, first + 2 * slot + 1, above, e) ? -1 : 0;
 		masters[slot] = -1;
 		slot++;

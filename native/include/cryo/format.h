@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define CRYO_MAGIC          "CRYOCTX\0"
-#define CRYO_FORMAT_VERSION 3u
+#define CRYO_FORMAT_VERSION 4u
 #define CRYO_MACHINE_X86_64 62u           /* ELF EM_X86_64 */
 #define CRYO_PAGE_SIZE      4096u
 
@@ -168,6 +168,7 @@ _Static_assert(sizeof(struct cryo_groups) == 8, "struct cryo_groups is part of t
 #define CRYO_MEMBARRIER_PRIVATE_EXPEDITED           0x1u  /* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED done */
 #define CRYO_MEMBARRIER_PRIVATE_EXPEDITED_SYNC_CORE 0x2u
 #define CRYO_MEMBARRIER_PRIVATE_EXPEDITED_RSEQ      0x4u
+#define CRYO_MEMBARRIER_GLOBAL_EXPEDITED            0x8u  /* MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED done (seen with GET_REGISTRATIONS, Linux 6.3+) */
 struct cryo_proc_attrs {
 	uint32_t size;              /* sizeof(struct cryo_proc_attrs): a reader skips what it does not know */
 	uint32_t child_subreaper;   /* PR_GET_CHILD_SUBREAPER */
@@ -596,8 +597,12 @@ struct cryo_posix_timer {
 	uint64_t sigval;            /* sigev_value */
 	int64_t  value_sec, value_nsec;         /* time left until it expires (0, 0: disarmed) */
 	int64_t  interval_sec, interval_nsec;
+	/* from here on absent in files before overruns were recorded (record_size 64: overrun 0) */
+	int32_t  overrun;           /* timer_getoverrun: the overrun count of the signal last delivered */
+	uint32_t reserved;          /* 0 */
 };
-_Static_assert(sizeof(struct cryo_posix_timer) == 64, "struct cryo_posix_timer is part of the file format");
+_Static_assert(sizeof(struct cryo_posix_timer) == 72, "struct cryo_posix_timer is part of the file format");
+#define CRYO_POSIX_TIMER_V1_SIZE 64 /* a record without overrun */
 
 enum {
 	CRYO_FD_PIDFD = 23,         /* a pidfd of a process of the tree; detail: struct cryo_fd_pidfd */
@@ -697,9 +702,17 @@ struct cryo_tty {
 	int32_t  fg_pgid;           /* that session's foreground process group, or 0 */
 	uint32_t rdev;              /* the slave's device number (CRYO_TTY_OUTSIDE: the outside terminal's) */
 	uint8_t  termios2[44];      /* struct termios2 (TCGETS2) */
-	uint32_t pad;
+	uint32_t input_len;         /* bytes of the line being typed (canonical mode, not yet ended) that follow the record; 0 in older files */
 	uint16_t winsize[4];        /* struct winsize (TIOCGWINSZ): rows, columns, x and y pixels */
+	/* from here on absent in records of 80 bytes (older files: no output queued) */
+	uint32_t output_len;        /* bytes the slave wrote that the master had not read, after the input */
+	uint32_t reserved;          /* 0 */
+	/* then input_len bytes: what the slave's line discipline holds of the unfinished line,
+	 * then output_len bytes: what the master had to read, padded to 8 */
 };
-_Static_assert(sizeof(struct cryo_tty) == 80, "cryo_tty is on disk");
+#define CRYO_TTY_V1_SIZE 80         /* a record without output_len */
+#define CRYO_TTY_MAX_OUTPUT (1u << 20)
+#define CRYO_TTY_MAX_INPUT 4096     /* the line discipline's buffer (N_TTY_BUF_SIZE) */
+_Static_assert(sizeof(struct cryo_tty) == 88, "cryo_tty is on disk");
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * Per-process attributes the kernel keeps that a fresh process does not
  * have: child subreaper, a parent-death signal (SIGUSR2), a raised
- * oom_score_adj, THP disabled, no_new_privs, a private expedited membarrier
- * registration, and scheduling policy SCHED_BATCH with nice 7 in both of
+ * oom_score_adj, THP disabled, no_new_privs, private and global expedited
+ * membarrier registrations, and scheduling policy SCHED_BATCH with nice 7 in both of
  * its threads (the second thread made after they were set).
  */
 #include "testlib.h"
@@ -57,6 +57,8 @@ int main(int argc, char **argv)
 	TL_CHECK(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	TL_CHECK(syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0,
 		 "membarrier register: %s", strerror(errno));
+	TL_CHECK(syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0,
+		 "membarrier register global: %s", strerror(errno));
 	/* raising it is allowed to anyone */
 	int oom = read_oom_score_adj() + 123;
 	if (oom > 1000)
@@ -85,6 +87,9 @@ int main(int argc, char **argv)
 	TL_CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1, "no_new_privs %d, was 1", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
 	TL_CHECK(syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0,
 		 "membarrier private expedited: %s (the registration is lost)", strerror(errno));
+	long registered = syscall(SYS_membarrier, 1 << 9 /* MEMBARRIER_CMD_GET_REGISTRATIONS */, 0, 0);
+	TL_CHECK(registered >= 0 && registered & MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+		 "the global expedited membarrier registration is lost (registrations %#lx)", registered);
 	TL_CHECK(read_oom_score_adj() == oom, "oom_score_adj %d, was %d", read_oom_score_adj(), oom);
 	TL_CHECK(sched_getscheduler(0) == SCHED_BATCH, "policy %d, was SCHED_BATCH (%d)", sched_getscheduler(0), SCHED_BATCH);
 	errno = 0;

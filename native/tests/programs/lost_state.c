@@ -3,12 +3,15 @@
  *   "inotify-queued": an inotify descriptor with an event not yet read;
  *   "fanotify":       a fanotify descriptor;
  *   "sem-undo":       a System V semaphore adjusted with SEM_UNDO.
+ *   "sem-undo-threads": the same in a multi-threaded process (whose undo
+ *                     list, shared with its threads, kcmp always sees).
  * After the refusal the program checks its state is untouched: the event
  * is still there to read, the fanotify group still reports, the semaphore
  * still holds its value and the undo still applies when a child exits.
  */
 #include "testlib.h"
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/fanotify.h>
 #include <sys/inotify.h>
 #include <sys/ipc.h>
@@ -54,8 +57,18 @@ static int fanotify(void)
 	return tl_finish();
 }
 
-static int sem_undo(void)
+static void *idle_thread(void *unused)
 {
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int sem_undo(int threads)
+{
+	pthread_t thread;
+	if (threads && pthread_create(&thread, NULL, idle_thread, NULL))
+		tl_fail("pthread_create failed");
 	int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	struct sembuf up = { 0, 3, SEM_UNDO };
 	if (id < 0 || semop(id, &up, 1))
@@ -84,7 +97,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "fanotify"))
 		return fanotify();
 	if (!strcmp(mode, "sem-undo"))
-		return sem_undo();
-	fprintf(stderr, "usage: %s GO inotify-queued|fanotify|sem-undo\n", argv[0]);
+		return sem_undo(0);
+	if (!strcmp(mode, "sem-undo-threads"))
+		return sem_undo(1);
+	fprintf(stderr, "usage: %s GO inotify-queued|fanotify|sem-undo|sem-undo-threads\n", argv[0]);
 	return 2;
 }

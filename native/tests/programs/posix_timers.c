@@ -6,10 +6,13 @@
  *   4  CLOCK_MONOTONIC, SIGRTMIN to one worker thread (SIGEV_THREAD_ID), every 50 ms
  *   5  CLOCK_BOOTTIME, SIGUSR2, one shot in 1000 s
  *   6  CLOCK_PROCESS_CPUTIME_ID, SIGUSR2, one shot in 1000 s of CPU time
+ *   7  CLOCK_REALTIME, SIGRTMIN+1 (blocked), every 1000 s, armed to have
+ *      expired 3500 s ago and its signal taken: overrun count 3, 500 s left
  * After the restart each has its id, its interval and a time left no more
  * than it had; the periodic ones still deliver their signal with their
  * value and id (the thread one to its thread, and only there); the
- * deleted ids stay free; /proc/self/timers lists just these five.
+ * deleted ids stay free; /proc/self/timers lists just these six; timer 7
+ * still has its overrun count.
  * With "thread-clock": one timer on a thread's CPU clock, which Cryo refuses
  * (which thread's clock /proc does not say); the timer still works after.
  */
@@ -118,6 +121,24 @@ static int grows(int *counter, int by)
 	return 0;
 }
 
+/* Timer id, every 1000 s, expired 3.5 periods ago: taking its signal makes
+ * the kernel count 3 overruns and arm it for 500 s from now. */
+static void overrun_three_times(int id)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct itimerspec its = { { 1000, 0 }, { now.tv_sec - 3500, now.tv_nsec } };
+	sigset_t set;
+	siginfo_t si;
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN + 1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (syscall(SYS_timer_settime, id, TIMER_ABSTIME, &its, NULL) < 0 || sigwaitinfo(&set, &si) != SIGRTMIN + 1)
+		tl_fail("timer %d: %s", id, strerror(errno));
+	else if (si.si_overrun != 3 || syscall(SYS_timer_getoverrun, id) != 3)
+		tl_fail("timer %d: overrun count %d before the checkpoint, expected 3", id, si.si_overrun);
+}
+
 /* Refused at checkpoint time: the process carries on with its timer. */
 static int thread_clock_timer(void)
 {
@@ -140,6 +161,7 @@ int main(int argc, char **argv)
 	sigset_t rt;
 	sigemptyset(&rt);
 	sigaddset(&rt, SIGRTMIN);
+	sigaddset(&rt, SIGRTMIN + 1);           /* blocked in every thread: timer 7's */
 	pthread_sigmask(SIG_BLOCK, &rt, NULL);
 	pthread_t t;
 	if (pthread_create(&t, NULL, worker, NULL))
@@ -147,7 +169,7 @@ int main(int argc, char **argv)
 	while (!__atomic_load_n(&worker_tid, __ATOMIC_SEQ_CST))
 		tl_sleep_ms(1);
 
-	int ids[7];
+	int ids[8];
 	ids[0] = make_timer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGUSR1, 0xabc, 0);
 	ids[1] = make_timer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGUSR1, 0, 0);
 	ids[2] = make_timer(CLOCK_REALTIME, SIGEV_NONE, 0, 0, 0);
@@ -155,7 +177,8 @@ int main(int argc, char **argv)
 	ids[4] = make_timer(CLOCK_MONOTONIC, SIGEV_THREAD_ID | SIGEV_SIGNAL, SIGRTMIN, 0x4444, worker_tid);
 	ids[5] = make_timer(CLOCK_BOOTTIME, SIGEV_SIGNAL, SIGUSR2, 0, 0);
 	ids[6] = make_timer(CLOCK_PROCESS_CPUTIME_ID, SIGEV_SIGNAL, SIGUSR2, 0, 0);
-	for (int i = 0; i < 7; i++)
+	ids[7] = make_timer(CLOCK_REALTIME, SIGEV_SIGNAL, SIGRTMIN + 1, 0x77, 0);
+	for (int i = 0; i < 8; i++)
 		if (ids[i] != i) {
 			tl_fail("the kernel gave timer %d the id %d: the test assumes ids in order", i, ids[i]);
 			return tl_finish();
@@ -166,6 +189,7 @@ int main(int argc, char **argv)
 	arm(4, 50, 50);
 	arm(5, 1000000, 0);
 	arm(6, 1000000, 0);
+	overrun_three_times(7);
 	if (!grows((int *)&usr1_count, 2) || !grows(&worker_count, 2))
 		tl_fail("the timers do not fire before the checkpoint");
 
@@ -177,18 +201,21 @@ int main(int argc, char **argv)
 	check_timer(4, 50, 50, 1);
 	check_timer(5, 1000000, 0, 1);
 	check_timer(6, 1000000, 0, 1);
+	check_timer(7, 500000, 1000000, 1);
+	int overrun = (int)syscall(SYS_timer_getoverrun, 7);
+	TL_CHECK(overrun == 3, "timer 7: overrun count %d after the restart, was 3", overrun);
 	struct itimerspec its;
 	TL_CHECK(syscall(SYS_timer_gettime, 1, &its) < 0 && errno == EINVAL, "deleted timer 1 exists after the restart");
 	TL_CHECK(syscall(SYS_timer_gettime, 3, &its) < 0 && errno == EINVAL, "deleted timer 3 exists after the restart");
 	int listed = count_listed_timers();
-	TL_CHECK(listed == 5, "/proc/self/timers lists %d timers, expected 5", listed);
+	TL_CHECK(listed == 6, "/proc/self/timers lists %d timers, expected 6", listed);
 	TL_CHECK(grows((int *)&usr1_count, 3), "timer 0 no longer signals the process");
 	TL_CHECK(grows(&worker_count, 3), "timer 4 no longer signals its thread");
 	TL_CHECK(!usr1_bad, "%d SIGUSR1 without timer 0's id and value", usr1_bad);
 	TL_CHECK(!__atomic_load_n(&worker_bad, __ATOMIC_SEQ_CST), "%d SIGRTMIN without timer 4's id and value", worker_bad);
 	/* the deleted ids stay free for the process to use */
 	int again = make_timer(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0, 0);
-	TL_CHECK(again >= 0 && again != 0 && again != 2 && again != 4 && again != 5 && again != 6,
+	TL_CHECK(again >= 0 && again != 0 && again != 2 && again != 4 && again != 5 && again != 6 && again != 7,
 		 "a new timer got id %d, one already in use", again);
 	return tl_finish();
 }

@@ -489,8 +489,7 @@ public final class JobDirectory {
                 return Optional.empty();
             }
             ensureRegularFile(attributes.get(), dir.resolve(name));
-            try (SeekableByteChannel channel = d.newByteChannel(Path.of(name),
-                    Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+            try (SeekableByteChannel channel = openChecked(d, name, false)) {
                 ByteBuffer buffer = ByteBuffer.allocate(MAX_RECORD_BYTES + 1);
                 while (buffer.hasRemaining() && channel.read(buffer) > 0) {
                     // fill
@@ -563,7 +562,36 @@ public final class JobDirectory {
             }
             ensureRegularFile(attributesOf(d, LOCK).orElseThrow(() -> new NoSuchFileException(escaped(dir.resolve(LOCK)))),
                     dir.resolve(LOCK));
-            return (FileChannel) d.newByteChannel(Path.of(LOCK), Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+            return (FileChannel) openChecked(d, LOCK, true);
+        }
+    }
+
+    /**
+     * Opens catalog file {@code name}, checked a regular file already, so that a FIFO put there
+     * since (the user owns the directory) can block no one: a FIFO opened for reading and
+     * writing never waits for a peer, and a file that cannot seek (a FIFO) is refused before
+     * anything is read. Where reading and writing is not allowed (a root-owned file read by the
+     * user, a read-only file system) it is opened as asked ({@code write}: for writing, else
+     * reading).
+     */
+    private SeekableByteChannel openChecked(SecureDirectoryStream<Path> d, String name, boolean write) throws IOException {
+        SeekableByteChannel channel;
+        try {
+            channel = d.newByteChannel(Path.of(name),
+                    Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+        } catch (FileSystemException notWritable) {
+            if (notWritable instanceof NoSuchFileException) {
+                throw notWritable;
+            }
+            channel = d.newByteChannel(Path.of(name), Set.of(write ? StandardOpenOption.WRITE : StandardOpenOption.READ,
+                    LinkOption.NOFOLLOW_LINKS));
+        }
+        try {
+            channel.position();     // lseek: a FIFO cannot
+            return channel;
+        } catch (IOException notAFile) {
+            channel.close();
+            throw new UnsafeCatalogException(dir.resolve(name), "not a regular file");
         }
     }
 

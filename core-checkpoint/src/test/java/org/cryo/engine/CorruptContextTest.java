@@ -122,4 +122,31 @@ class CorruptContextTest {
         }
         return "padding";
     }
+
+    /**
+     * A FIFO where a context file should be (planted in a user's catalog that root reads) is
+     * refused at once by every engine verb that reads one, without blocking on the open.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aFifoInsteadOfAContextFileIsRefusedWithoutBlocking() throws Exception {
+        Path dir = CheckpointHarness.newWorkDir("fifo-context");
+        try {
+            Path fifo = dir.resolve("context.cryo");
+            var made = CheckpointHarness.run(List.of("mkfifo", fifo.toString()), Duration.ofSeconds(10));
+            assertEquals(0, made.status(), made.describe());
+            String engine = CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine").toString();
+            for (List<String> verb : List.of(List.of("info"), List.of("verify"), List.of("restore"))) {
+                List<String> command = new ArrayList<>(List.of(engine));
+                command.addAll(verb);
+                command.add(fifo.toString());
+                var result = CheckpointHarness.run(command, Duration.ofSeconds(20));
+                assertNotEquals(0, result.status(), verb + ": " + result.describe());
+                CheckpointHarness.assertOneLineError(result.err());
+                assertTrue(result.err().get(0).contains("not a regular file"), verb + ": " + result.describe());
+            }
+        } finally {
+            CheckpointHarness.deleteTree(dir);
+        }
+    }
 }

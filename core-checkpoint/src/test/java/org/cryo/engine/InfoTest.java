@@ -126,4 +126,52 @@ class InfoTest {
             assertFalse(line.chars().anyMatch(c -> c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)), line);
         }
     }
+
+    /**
+     * A socket made again by its own calls is described with its domain, type, protocol, state,
+     * addresses and options (program inet_sockets.c): the connected UDP socket's peer is the bound
+     * one's address, its SO_PRIORITY and SO_MARK are there, the bound TCP socket's linger, the
+     * netlink socket's port id.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void infoDescribesSocketsMadeAgainWithTheirAddressesAndOptions() throws Exception {
+        try (var original = CheckpointHarness.Original.start("inet_sockets")) {
+            Path context = original.checkpoint();
+            var json = cryo(List.of("info", "--json"), context);
+            assertEquals(0, json.status(), json.describe());
+            String all = String.join("\n", json.out());
+            var fds = ContextInfo.fromJson(all).first().descriptors();
+            java.util.function.Function<String, com.fasterxml.jackson.databind.JsonNode> socket = what -> fds.stream()
+                    .map(d -> d.detail()).filter(d -> what.equals(text(d, "domain") + " " + text(d, "protocol") + " "
+                            + text(d, "state"))).findFirst().orElseThrow(() -> new AssertionError("no " + what + ": " + all));
+            var bound = socket.apply("inet udp bound");
+            var connected = socket.apply("inet udp connected");
+            assertEquals("dgram", bound.get("type").asText(), all);
+            assertTrue(bound.get("local").asText().startsWith("127.0.0.1:"), all);
+            assertEquals(bound.get("local").asText(), connected.get("peer").asText(), all);
+            assertEquals(6, option(connected, "SO_PRIORITY").get("value").asInt(), all);
+            assertEquals(7, option(connected, "SO_MARK").get("value").asInt(), all);
+            var tcp = socket.apply("inet tcp bound");
+            assertTrue(option(tcp, "SO_LINGER").get("on").asBoolean(), all);
+            assertEquals(5, option(tcp, "SO_LINGER").get("seconds").asInt(), all);
+            var netlink = socket.apply("netlink 0 bound");
+            assertEquals(original.pid(), netlink.get("local").get("portId").asLong(), all);
+            original.goAndAssertPassed();
+        }
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode detail, String key) {
+        return detail != null && detail.has(key) ? detail.get(key).asText() : "";
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode option(com.fasterxml.jackson.databind.JsonNode detail,
+            String name) {
+        for (var o : detail.get("options")) {
+            if (o.get("name").asText().equals(name)) {
+                return o;
+            }
+        }
+        throw new AssertionError("no option " + name + " in " + detail);
+    }
 }

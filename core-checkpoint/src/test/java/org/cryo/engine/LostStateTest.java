@@ -27,4 +27,10 @@ class LostStateTest {
     void semaphoreUndoIsRefused() throws Exception {
         CheckpointHarness.assertCheckpointRefusedAndUntouched("undo adjustments (SEM_UNDO)", "lost_state", "sem-undo");
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void semaphoreUndoOfAThreadedProcessIsRefused() throws Exception {
+        CheckpointHarness.assertCheckpointRefusedAndUntouched("undo adjustments (SEM_UNDO)", "lost_state", "sem-undo-threads");
+    }
 }

@@ -22,4 +22,14 @@ class ProcFilesTest {
     void aProcFileOfAProcessOutsideIsRefusedAndSurvives() throws Exception {
         CheckpointHarness.assertCheckpointRefusedAndUntouched("outside the checkpoint", "proc_files", "outside");
     }
+
+    /**
+     * A /proc file and a pidfd inherited across fork stay one open file in parent and child after
+     * the restart: offset and flags shared (program proc_shared.c).
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void inheritedProcFilesAndPidfdsStayShared() throws Exception {
+        CheckpointHarness.checkpointTreeKillRestartAndPass("proc_shared");
+    }
 }

@@ -217,4 +217,24 @@ class SessionsTest {
             CheckpointHarness.deleteTree(dir);
         }
     }
+
+    /**
+     * A process of the session whose parent is outside it (its parent exited) would be a second
+     * root of the file in a session the first leads: a restart could not put it back in that
+     * session (program session_orphan.c), so {@code --sid} refuses it, and the session runs on.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aSecondRootInTheFirstRootsSessionIsRefused() throws Exception {
+        try (var original = CheckpointHarness.Original.start("session_orphan")) {
+            Path file = original.dir().resolve("session.cryo");
+            var e = org.junit.jupiter.api.Assertions.assertThrows(org.cryo.api.CheckpointException.class,
+                    () -> Checkpointer.create().checkpoint(original.pid(), CheckpointOptions.builder().file(file)
+                            .scope(CheckpointOptions.Scope.SESSION).build()));
+            CheckpointHarness.assertOneLine(e.getMessage());
+            assertTrue(e.getMessage().contains("led by process " + original.pid() + " of the checkpoint"), e.getMessage());
+            assertTrue(!Files.exists(file), "a context file was left");
+            original.goAndAssertPassed();
+        }
+    }
 }

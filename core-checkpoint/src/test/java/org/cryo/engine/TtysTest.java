@@ -182,4 +182,25 @@ class TtysTest {
     void devTtyOfAnOutsideTerminalIsRefused() throws Exception {
         CheckpointHarness.assertCheckpointRefusedAndUntouched("is outside the checkpoint: refused", "pty_refused", "devtty");
     }
+
+    /**
+     * A line being typed in canonical mode, not yet ended, comes back in the slave's line
+     * discipline, erasable and not echoed again (program pty_line.c); a checkpoint that leaves the
+     * job running leaves the line as it was.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aLineBeingTypedComesBack() throws Exception {
+        CheckpointHarness.checkpointRestartAndPass("pty_line");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aCheckpointLeavesALineBeingTypedAsItWas() throws Exception {
+        try (var original = CheckpointHarness.Original.start("pty_line")) {
+            var file = original.checkpoint();
+            assertTrue(Files.size(file) > 0);
+            original.goAndAssertPassed();
+        }
+    }
 }

@@ -138,6 +138,20 @@ class JobDirectoryTest {
         assertEquals("vm\\x0a\\x1b]0;owned\\x07", SafeText.escape("vm\n\u001b]0;owned\u0007"));
     }
 
+    /** A FIFO where a catalog file should be is refused, and never blocks root on its open. */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aPlantedFifoIsRefusedWithoutBlocking() throws Exception {
+        for (var c : List.<java.util.Map.Entry<String, Executable>>of(java.util.Map.entry("vacating", () -> dir.isVacating()),
+                java.util.Map.entry("process", () -> dir.process()), java.util.Map.entry("lock", () -> dir.lock(0)))) {
+            Path fifo = catalog.resolve(c.getKey());
+            assertEquals(0, run("mkfifo", fifo.toString()));
+            JobDirectory.UnsafeCatalogException e = assertThrows(JobDirectory.UnsafeCatalogException.class, c.getValue());
+            assertEquals("refusing " + fifo + ": not a regular file", e.getMessage());
+            Files.delete(fifo);
+        }
+    }
+
     private static int run(String... command) throws Exception {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getInputStream().readAllBytes();
