@@ -107,7 +107,7 @@ static int queue_one(struct injector *in, uint64_t scratch, pid_t tgid, pid_t ti
 	if (memory_poke(in->pid, scratch, si, sizeof(*si), e))
 		return -1;
 	int rc = tid ? injector_syscall(in, SYS_rt_tgsigqueueinfo, tgid, tid, si->si_signo, (long)scratch, 0, 0, &r, e)
-		     : injector_syscall(in, SYS_rt_sigqueueinfo, in->pid, si->si_signo, (long)scratch, 0, 0, 0, &r, e);
+		     : injector_syscall(in, SYS_rt_sigqueueinfo, tgid, si->si_signo, (long)scratch, 0, 0, 0, &r, e);
 	if (rc)
 		return -1;
 	if (r < 0)
