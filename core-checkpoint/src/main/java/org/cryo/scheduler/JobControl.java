@@ -1,6 +1,7 @@
 package org.cryo.scheduler;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -313,14 +314,37 @@ public final class JobControl {
         }
     }
 
-    /** Refuses when the job's recorded process of this run is alive on this node. */
+    /**
+     * Refuses when the job's recorded process of this run is alive on this node: a process (not a
+     * thread of another one, which a freed PID may have become) that the scheduler's record proves
+     * to be the job's.  Anything else at that PID is not the job.
+     */
     private void ensureNotRunningHere(JobStatus job, JobDirectory dir, String outcome) throws SchedulerException, IOException {
         Optional<JobProcess> process = dir.process();
         if (process.isPresent() && job.state().isActive() && checkpointer.nodes().isLocal(process.get().node())
-                && JobRun.sameRun(job.run(), process.get().run())
-                && ProcessHandle.of(process.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
+                && JobRun.sameRun(job.run(), process.get().run()) && isLiveProcess(process.get().pid())
+                && provesToBeTheJobs(job, dir)) {
             throw new SchedulerException(job.describe() + ": its process " + process.get().pid() + " still runs; "
                     + outcome);
+        }
+    }
+
+    /** A live thread-group leader: /proc/PID/status says Tgid PID, and it is not a zombie. */
+    private static boolean isLiveProcess(long pid) {
+        try {
+            List<String> status = Files.readAllLines(Path.of("/proc/" + pid + "/status"));
+            return status.contains("Tgid:\t" + pid) && status.stream().noneMatch(l -> l.startsWith("State:\tZ"));
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
+    }
+
+    private boolean provesToBeTheJobs(JobStatus job, JobDirectory dir) {
+        try {
+            checkpointer.provenProcessOf(job, dir);
+            return true;
+        } catch (SchedulerException notTheJobs) {
+            return false;
         }
     }
 
