@@ -56,6 +56,7 @@ final class PbsLive {
     private static String unavailable;
     private static boolean checked;
     private static boolean installed;
+    private static String here;
 
     private PbsLive() {
     }
@@ -255,10 +256,24 @@ final class PbsLive {
         }
     }
 
-    /** qsub as {@code user} from {@code dir} (its PBS_O_WORKDIR); returns the job id. */
+    /** This host's name as PBS names its node (the suite acts on the jobs' processes here). */
+    static synchronized String here() {
+        if (here == null) {
+            here = run(Path.of("/"), List.of("hostname", "-s"), 10).strip();
+        }
+        return here;
+    }
+
+    /**
+     * qsub as {@code user} from {@code dir} (its PBS_O_WORKDIR); returns the job id.  Without a
+     * {@code -l} of the caller's the job is placed on this host ({@code -l select=1:host=HERE}).
+     */
     static String qsub(String user, Path dir, String... arguments) {
         List<String> command = new ArrayList<>(List.of(bin("qsub").toString(), "-f", "-m", "n", "-j", "oe", "-o",
                 dir.resolve("job.out").toString(), "-N", "cryolive"));
+        if (!List.of(arguments).contains("-l")) {
+            command.addAll(List.of("-l", "select=1:host=" + here()));
+        }
         command.addAll(List.of(arguments));
         command.add(dir.resolve("job.sh").toString());
         String id = asUser(user, dir, command, 0).strip();

@@ -37,9 +37,19 @@ class PbsMigrateLiveTest {
         String jobId = null;
         String node = null;
         try {
-            jobId = PbsLive.startGatedJob(dir, STEPS, "-c", "s", "-r", "y");
+            // the job starts on this host (where cryo pbs migrate runs): the other nodes are offline meanwhile
+            String here = PbsLive.run(Path.of("/"), List.of("hostname", "-s"), 10).strip();
+            List<String> others = PbsLive.nodes().stream().filter(n -> !n.equals(here)).toList();
+            try {
+                others.forEach(n -> PbsLive.run(Path.of("/"), List.of(PbsLive.bin("pbsnodes").toString(), "-o", "-C",
+                        "cryo live suite: a job starts on " + here, n), 60));
+                jobId = PbsLive.startGatedJob(dir, STEPS, "-c", "s", "-r", "y", "-l", "select=1:ncpus=1");
+            } finally {
+                others.forEach(n -> PbsLive.execute(Path.of("/"), List.of(PbsLive.bin("pbsnodes").toString(), "-r", n), 60));
+            }
             JobState running = PbsLive.awaitState(jobId, "R/42", 60, s -> s.is("R", 42));
             node = running.execHost().split("/")[0];
+            assertEquals(here, node, "the job started on this host: " + running);
             long start = System.nanoTime();
             String out = PbsLive.cryo("pbs", "migrate", "--node", node);
             assertTrue(out.contains("1 job(s) migrated"), out);

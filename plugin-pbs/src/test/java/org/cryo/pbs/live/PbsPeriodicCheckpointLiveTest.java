@@ -107,6 +107,10 @@ class PbsPeriodicCheckpointLiveTest {
         PbsLive.waitUntil("context file #" + n + " of job " + jobId + " (" + PbsLive.contexts(dir, jobId) + ", state "
                 + PbsLive.state(jobId) + ")", TICK_SECONDS, () -> PbsLive.contexts(dir, jobId).stream()
                 .anyMatch(f -> number(f) >= n));
+        // the file is there before the action has finished and logged it: wait for its line too
+        String name = String.format("context.%06d", n);
+        PbsLive.waitUntil("the action's line for " + name, 120,
+                () -> PbsLive.actionLog(jobId).stream().anyMatch(l -> l.contains(name)));
         PbsLive.figure("job " + jobId + ": context #" + n + " after " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
 

@@ -47,7 +47,7 @@ class PbsPreemptionLiveTest {
         String low = null;
         String high = null;
         try {
-            String cpus = "select=1:ncpus=" + nodeCpus();
+            String cpus = "select=1:ncpus=" + nodeCpus() + ":host=" + PbsLive.here();
             low = PbsLive.startGatedJob(dir, STEPS, "-c", "s", "-l", cpus);
             String session = PbsLive.awaitState(low, "R/42", 60, s -> s.is("R", 42)).session();
 
@@ -86,9 +86,9 @@ class PbsPreemptionLiveTest {
         }
     }
 
-    /** The CPUs of the node the jobs run on: both jobs ask for all of them. */
+    /** The CPUs of this host's node, where both jobs run: both ask for all of them. */
     private static String nodeCpus() {
-        String nodes = PbsLive.run(Path.of("/"), List.of(PbsLive.bin("pbsnodes").toString(), "-av"), 60);
+        String nodes = PbsLive.run(Path.of("/"), List.of(PbsLive.bin("pbsnodes").toString(), PbsLive.here()), 60);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("resources_available\\.ncpus = (\\d+)").matcher(nodes);
         assertTrue(m.find(), "pbsnodes -av names the node's ncpus: " + nodes);
         return m.group(1);
