@@ -17,8 +17,9 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 /**
  * A restart that fails must show as a failed job.  PBS itself ends a job whose restart script
  * exits non-zero as finished (F/92, Exit_status 0): a held job whose context file was damaged is
- * released, Cryo's restart action refuses the file, and PBS ends the job with a non-zero exit
- * status; nothing of the job runs on.
+ * released, Cryo's restart action refuses the file, and PBS ends the job as failed (F/93, a
+ * non-zero exit status); nothing of the job runs on, and {@code cryo pbs checkpoint error JOB}
+ * names the failed restart.
  */
 @ResourceLock(PbsLive.LOCK)
 class PbsFailedRestartLiveTest {
@@ -47,6 +48,10 @@ class PbsFailedRestartLiveTest {
             assertNotEquals("0", end.exitStatus(), "a failed restart is not a success: " + end + PbsLive.actionLogTail(jobId));
             assertNotEquals(92, end.substate(), "failed (F/93), not finished (F/92): " + end + PbsLive.actionLogTail(jobId));
             assertTrue(PbsLive.sessionMembers(session).isEmpty(), "nothing of the job runs in session " + session);
+            // F/93 is also how a restarted job that succeeded ends: the catalog says which it was
+            String error = PbsLive.cryo("pbs", "checkpoint", "error", jobId);
+            assertTrue(error.startsWith("error(") && !error.startsWith("error(0)") && error.contains("restart"),
+                    "the restart's failure recorded for the job: " + error);
             assertFalse(PbsLive.lines(dir.resolve("progress.txt")).contains("DONE"), "the work never finished");
         } finally {
             PbsLive.openGate(dir);

@@ -41,11 +41,13 @@ class PbsMigrateLiveTest {
             String here = PbsLive.run(Path.of("/"), List.of("hostname", "-s"), 10).strip();
             List<String> others = PbsLive.nodes().stream().filter(n -> !n.equals(here)).toList();
             try {
-                others.forEach(n -> PbsLive.run(Path.of("/"), List.of(PbsLive.bin("pbsnodes").toString(), "-o", "-C",
-                        "cryo live suite: a job starts on " + here, n), 60));
+                // qmgr, not pbsnodes -o: pbsnodes names a MoM host at the default port only
+                others.forEach(n -> PbsLive.run(Path.of("/"), List.of(PbsLive.bin("qmgr").toString(), "-c",
+                        "set node " + n + " state = offline"), 60));
                 jobId = PbsLive.startGatedJob(dir, STEPS, "-c", "s", "-r", "y", "-l", "select=1:ncpus=1");
             } finally {
-                others.forEach(n -> PbsLive.execute(Path.of("/"), List.of(PbsLive.bin("pbsnodes").toString(), "-r", n), 60));
+                others.forEach(n -> PbsLive.execute(Path.of("/"), List.of(PbsLive.bin("qmgr").toString(), "-c",
+                        "set node " + n + " state = free"), 60));
             }
             JobState running = PbsLive.awaitState(jobId, "R/42", 60, s -> s.is("R", 42));
             node = running.execHost().split("/")[0];

@@ -75,8 +75,9 @@ class PbsPreemptionLiveTest {
                     () -> !PbsLive.sessionMembers(session).isEmpty());
             PbsLive.openGate(dir);
             PbsLive.assertFinishedCorrectlyOnce(dir, low, STEPS);
+            // after a PBS restart Exit_status means nothing (F/93 either way, plugin-pbs/README.md)
             JobState done = PbsLive.awaitState(low, "F", 180, s -> s.state().equals("F"));
-            assertEquals("0", done.exitStatus(), "finished: " + done + PbsLive.actionLogTail(low));
+            PbsLive.figure("preemption: the low job ended as " + done);
             assertEquals(1, PbsLive.lines(dir.resolve("runs.log")).stream().filter(l -> l.startsWith("run ")).count(),
                     "the low job's script ran once (the restart came from the context)");
         } finally {
