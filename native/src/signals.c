@@ -99,7 +99,7 @@ int signals_restore_actions(struct rexec *x, const struct snapshot *s, struct cr
 	return 0;
 }
 
-/* tgid and tid as the target sees them (inside its PID namespace, if it has one). */
+/* tgid and tid as the target sees them (own_id: inside its PID namespace, if it is in one). */
 static int queue_one(struct injector *in, uint64_t scratch, pid_t tgid, pid_t tid, const siginfo_t *si,
 		     struct cryo_error *e)
 {
@@ -132,8 +132,31 @@ static int uses_callbacks(const struct snapshot *s)
 	return 0;
 }
 
+/* The process's or a thread's own view of its id, asked of it: the recorded one in a PID
+ * namespace of Cryo's or of the job's own, the host's otherwise.  The kernel takes a siginfo
+ * with a code of its own (a SIGCHLD's CLD_EXITED) only from the caller, named as it sees itself. */
+static int own_id(struct injector *in, long nr, pid_t *out, struct cryo_error *e)
+{
+	long r;
+	if (injector_syscall(in, nr, 0, 0, 0, 0, 0, 0, &r, e))
+		return -1;
+	if (r <= 0)
+		return cryo_fail(e, in->pid, "signals", nr == SYS_getpid ? "getpid" : "gettid", (int)-r,
+				 "cannot learn the id of %d in its namespace", in->pid);
+	*out = (pid_t)r;
+	return 0;
+}
+
 int signals_restore_pending(struct injector *in, uint64_t scratch, const struct snapshot *s, struct cryo_error *e)
 {
+	int any = uses_callbacks(s) || s->proc.nr_shared_pending;
+	for (int t = 0; t < s->nr_threads && !any; t++)
+		any = s->threads[t].r.nr_pending > 0;
+	pid_t tgid;
+	if (!any)
+		return 0;
+	if (own_id(&in[0], SYS_getpid, &tgid, e))
+		return -1;
 	if (uses_callbacks(s)) {
 		siginfo_t mark;
 		memset(&mark, 0, sizeof(mark));
@@ -142,19 +165,22 @@ int signals_restore_pending(struct injector *in, uint64_t scratch, const struct 
 		mark.si_pid = getpid();
 		mark.si_uid = getuid();
 		mark.si_value.sival_int = CRYO_RESTART_MARK;
-		if (queue_one(&in[0], scratch, s->proc.ns_depth ? s->proc.ns_pid : in[0].tgid, 0, &mark, e))
+		if (queue_one(&in[0], scratch, tgid, 0, &mark, e))
 			return -1;
 	}
-	int own_ns = s->proc.ns_depth > 0;
-	pid_t tgid = own_ns ? s->proc.ns_pid : in[0].tgid;
 	for (uint32_t i = 0; i < s->proc.nr_shared_pending; i++)
 		if (queue_one(&in[0], scratch, tgid, 0, &s->shared_pending[i], e))
 			return -1;
 	/* the kernel lets only the thread itself queue a signal that claims to come from tgkill */
-	for (int t = 0; t < s->nr_threads; t++)
+	for (int t = 0; t < s->nr_threads; t++) {
+		pid_t tid;
+		if (!s->threads[t].r.nr_pending)
+			continue;
+		if (own_id(&in[t], SYS_gettid, &tid, e))
+			return -1;
 		for (uint32_t i = 0; i < s->threads[t].r.nr_pending; i++)
-			if (queue_one(&in[t], scratch, tgid, own_ns ? s->threads[t].r.ns_tid : in[t].pid,
-				      &s->threads[t].pending[i], e))
+			if (queue_one(&in[t], scratch, tgid, tid, &s->threads[t].pending[i], e))
 				return -1;
+	}
 	return 0;
 }

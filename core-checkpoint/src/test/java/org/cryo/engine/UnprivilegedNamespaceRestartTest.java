@@ -86,6 +86,50 @@ class UnprivilegedNamespaceRestartTest {
     }
 
     /**
+     * A process-wide pending SIGCHLD with the kernel's siginfo (its child exited, unreaped, while
+     * SIGCHLD was blocked) survives a restart into the user's PID namespace and a second restart
+     * from there: the siginfo is queued again under the PID the process has in its namespace (the
+     * kernel refuses it under any other; a PBS job restored once failed its second restart so).
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aPendingSigchldSurvivesTwoRestartsThroughTheNamespace() throws Exception {
+        UnprivilegedUser.ensure();
+        Path dir = CheckpointHarness.newWorkDir("unpriv-ns-sigchld");
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+            Path script = dir.resolve("run.sh");
+            Files.writeString(script, String.join("\n",
+                    "set -u",
+                    "cd " + dir,
+                    "engine=" + CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine"),
+                    CheckpointHarness.program("pending_sigchld") + " " + dir + "/go > job.out 2>&1 &",
+                    "J=$!",
+                    "for i in $(seq 400); do grep -q READY job.out && break; sleep 0.05; done",
+                    "$engine checkpoint --kill -f job.cryo $J || exit 3",
+                    "wait $J",
+                    "R=$(" + CheckpointHarness.launcher("cr_restart") + " --detach job.cryo) || exit 4",
+                    "INIT=$(awk '{print $4}' /proc/$R/stat)",
+                    "$engine checkpoint --kill -f job2.cryo $INIT || exit 5",
+                    "for i in $(seq 400); do [ -e /proc/$R ] || [ -e /proc/$INIT ] || break; sleep 0.05; done",
+                    "touch go",
+                    CheckpointHarness.launcher("cr_restart") + " job2.cryo > /dev/null",
+                    "echo WAITED $?",
+                    "cat job.out",
+                    ""));
+            var result = CheckpointHarness.run(UnprivilegedUser.as(CheckpointHarness.program("soak_job").toString(),
+                    "--reap", "sh", script.toString()), Duration.ofSeconds(80));
+            String all = result.describe();
+            assertEquals(0, result.status(), all);
+            assertEquals("WAITED 0", line(result.out(), "WAITED "), all);
+            assertTrue(result.out().contains("PASS"), all);
+            assertTrue(result.out().stream().noneMatch(l -> l.startsWith("FAIL")), all);
+        } finally {
+            CheckpointHarness.deleteTree(dir);
+        }
+    }
+
+    /**
      * The same job restarted by the user 24 times while {@code cryo-engine restore} gets SIGKILL,
      * SIGTERM, SIGINT or SIGHUP at points from 5% to 125% of one measured restore: in its own
      * namespace the release is atomic (Cryo's init dies with the engine until it commits), so
