@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A fixture sysfs tree laid out as the kernel's ABI documents it (Documentation/ABI/testing/
+ * For tests and demonstrations ({@code cryo health --root DIR}): a fixture sysfs tree laid out as the kernel's ABI documents it (Documentation/ABI/testing/
  * sysfs-devices-edac, sysfs-class-infiniband, sysfs-class-hwmon, sysfs-class-thermal,
  * sysfs-bus-pci-devices-aer_stats, sysfs-class-net-statistics), written the way the kernel
  * shows the attributes (a value and a newline; temperatures in millidegrees Celsius).
