@@ -9,7 +9,9 @@ import java.util.List;
  */
 public record Verdict(Level level, Level raw, List<Finding> findings, long at, int readings) {
     public Verdict {
-        findings = findings.stream().sorted(Comparator.comparing(Finding::level).reversed()).toList();
+        // worst first; among equals the most specific series (a DIMM before its controller)
+        findings = findings.stream().sorted(Comparator.comparing(Finding::level).reversed()
+                .thenComparing(Comparator.comparingInt((Finding f) -> f.series().length()).reversed())).toList();
     }
 
     /** The worst finding, the one a drain reason names; null when there is none. */
