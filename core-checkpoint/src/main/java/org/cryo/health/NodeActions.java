@@ -17,7 +17,8 @@ import org.cryo.scheduler.VacateMode;
  * requeue) each checkpointable job, which the scheduler then starts on a node that is not drained
  * (an at-risk node is drained, so it is never a target); {@code fail} drains it and requeues the
  * jobs without a checkpoint (too late for one), so they restart from their latest periodic
- * context.  Each level is acted on once; a failure (the scheduler down) is kept and retried with
+ * context.  Each level is acted on once while it lasts (a level that fell and rises again is acted
+ * on again: the admin may have resumed the node meanwhile); a failure (the scheduler down) is kept and retried with
  * backoff, never dropped.  Every job's run is claimed in its catalog first, so two agents never
  * move one run twice.  The node is never resumed by the agent: that is the admin's call.
  */
@@ -65,6 +66,11 @@ public final class NodeActions {
     /** What to do about {@code verdict} now; null when there is nothing to do. */
     public synchronized Decision act(Verdict verdict, long now) {
         Level level = verdict.level();
+        if (level.compareTo(acted) < 0) {
+            // the node got better (past the hysteresis): a new rise is a new incident, acted on again
+            acted = level;
+            failures = 0;
+        }
         if (level.compareTo(acted) <= 0 || level == Level.OK) {
             return null;
         }

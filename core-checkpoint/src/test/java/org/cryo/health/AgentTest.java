@@ -141,6 +141,22 @@ class AgentTest {
     }
 
     @Test
+    void aLevelIsActedOnOnceWhileItLastsAndAgainWhenItReturns() throws Exception {
+        NodeAgent agent = agent("agent", false, work.resolve("journal"));
+        tree.hwmonTemp(0, 1, 88, 90, 95);   // within 10 °C of crit: warn
+        assertEquals("drain", agent.pollOnce().action());
+        assertNull(agent.pollOnce(), "acted on once while it lasts");
+        tree.hwmonTemp(0, 1, 50, 90, 95);
+        for (int poll = 0; poll < 3; poll++) {
+            assertNull(agent.pollOnce());   // hysteresis: ok after 3 polls
+        }
+        assertEquals(Level.OK, agent.health().last().level());
+        tree.hwmonTemp(0, 1, 88, 90, 95);
+        assertEquals("drain", agent.pollOnce().action(), "a new incident (the admin may have resumed the node)");
+        assertEquals(List.of("drain " + NODE, "drain " + NODE), job.events);
+    }
+
+    @Test
     void aSchedulerThatIsDownIsRetriedWithBackoffAndTheDecisionIsKept() throws Exception {
         NodeAgent agent = agent("agent", false, work.resolve("journal"));
         agent.pollOnce();

@@ -53,7 +53,7 @@ public final class HealthLoadSensorInstaller {
 
     /** Appends the sensor to the global load_sensor list (a comma-separated list; "none" when empty). */
     private void addSensor(String sensor, List<String> changes) throws SchedulerException {
-        String global = SgeCommands.checked(qconf.run("qconf", "-sconf", "global")).replace("\\\n", " ");
+        String global = joined(SgeCommands.checked(qconf.run("qconf", "-sconf", "global")));
         List<String> lines = new ArrayList<>(Arrays.asList(global.split("\n")));
         int index = -1;
         for (int i = 0; i < lines.size(); i++) {
@@ -99,6 +99,14 @@ public final class HealthLoadSensorInstaller {
         others.add(wanted);
         SgeCommands.checked(qconf.run("qconf", "-rattr", "queue", "suspend_thresholds", String.join(",", others), queue));
         changes.add("queue " + queue + ": suspend_thresholds " + String.join(",", others));
+    }
+
+    /**
+     * qconf's listing with its continuation lines joined: a long value (a load_sensor list) is shown
+     * as "VALUE,\\" and the rest indented on the next line, and written back so it would be a new attribute.
+     */
+    public static String joined(String listing) {
+        return listing.replaceAll("\\\\\n[ \t]*", "");
     }
 
     @FunctionalInterface

@@ -196,6 +196,27 @@ class HealthEvacuationTest {
         restartNode2();
     }
 
+    @Test
+    void theHealthCheckProgramModeDrainsTheNodeWithAReasonNamingThePrecursor() throws Exception {
+        Path dir = TestCluster.jobDir("health-check");
+        SysfsFixture tree = new SysfsFixture(Files.createDirectories(dir.resolve("sys"))).edacDimm(0, 0, 5, 0);
+        Path env = Files.writeString(dir.resolve("cryo-agent.env"), "");
+        List<String> check = List.of(HOME_SCRIPT.toString(), "--root", tree.root().toString(), "--state",
+                dir.resolve("state/state.json").toString(), "--node", node2());
+        Map<String, String> environment = new java.util.HashMap<>(TestCluster.environment());
+        environment.put("CRYO_AGENT_ENV", env.toString());
+        String first = TestCluster.run(dir, check, environment, 0);
+        assertEquals("ok", first.lines().filter(l -> !l.startsWith("cryo health: ")).findFirst().orElse(""), first);
+        assertTrue(!drained(node2()));
+        tree.edacDimm(0, 0, 40, 0);   // 35 more since the last run (its history kept in --state): warn
+        String second = TestCluster.run(dir, check, environment, 0);
+        assertTrue(second.contains("drain: done"), second);
+        assertTrue(drained(node2()));
+        assertTrue(reason(node2()).startsWith("cryo health warn: ECC corrected: edac mc0/dimm0"), reason(node2()));
+    }
+
+    private static final Path HOME_SCRIPT = TestCluster.HOME.resolve("scripts/health/cryo-health-check");
+
     /** Detection (the precursor written) -> drained -> checkpointed -> requeued -> running elsewhere. */
     private static void report(String path, String jobId, Decision decision, long writtenAt, String target, Path progress)
             throws Exception {
