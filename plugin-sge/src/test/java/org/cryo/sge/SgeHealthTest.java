@@ -21,7 +21,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  */
 @ResourceLock(SgeCluster.LOCK)
 class SgeHealthTest {
-    private static final int STEPS = 120;
+    private static final int STEPS = 400;   // 100 s of work: the migration comes within a few load reports, mid-run
     private static final Path SENSOR_ENV = Path.of("/etc/cryo/health-sensor.env");
 
     @Test
