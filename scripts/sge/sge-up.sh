@@ -183,7 +183,10 @@ apply() {
 # that its old run is cleaned up: 12-14 s here with 00:00:05, ~20 s with 00:00:10); no login
 # shells (see all.q below); the tests' load sensor (see write_load_sensor)
 configure_global() {
-    qconf -sconf global | sed -e 's/^min_uid .*/min_uid 0/' -e 's/^min_gid .*/min_gid 0/' \
+    # continuation lines joined first: a long value (a load_sensor list) is shown over several lines,
+    # and replacing only its first one would leave the rest as an attribute of its own
+    qconf -sconf global | sed -e ':a' -e '/\\$/{N;s/\\\n[[:space:]]*//;ba}' \
+        | sed -e 's/^min_uid .*/min_uid 0/' -e 's/^min_gid .*/min_gid 0/' \
         -e 's/^load_report_time .*/load_report_time 00:00:05/' -e 's/^login_shells .*/login_shells none/' \
         -e "s|^load_sensor .*|load_sensor $LOAD_SENSOR|" > "$CFG/global"
     if ! diff -q <(qconf -sconf global | normalized) <(normalized < "$CFG/global") >/dev/null; then

@@ -62,6 +62,8 @@ public final class Main {
         addSubcommand(cryo, "info", new InfoCommand());
         addSubcommand(cryo, "demo", new DemoCommand());
         addSubcommand(cryo, "job", new JobCommand());
+        addSubcommand(cryo, "health", new org.cryo.health.cli.HealthCommand());
+        addSubcommand(cryo, "agent", new org.cryo.health.cli.AgentCommand());
         // Each scheduler's provider adds its commands ("cryo slurm"), other modules theirs.
         for (SchedulerAdapterProvider provider : SchedulerAdapterProvider.all()) {
             for (Object command : provider.commands()) {

@@ -66,6 +66,7 @@ public final class JobDirectory {
     static final String ERROR = "error";
     static final String LOCK = "lock";
     static final String LATEST = "latest";
+    static final String EVACUATION = "evacuation";
     /** A record in the catalog is a few lines; anything larger is not one of Cryo's. */
     private static final int MAX_RECORD_BYTES = 4096;
     private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
@@ -163,7 +164,7 @@ public final class JobDirectory {
         }
     }
 
-    private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK);
+    private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK, EVACUATION);
 
     /** The context files, oldest first. */
     public List<Path> contexts() throws IOException {
@@ -234,6 +235,55 @@ public final class JobDirectory {
             write(DISABLED, "disabled by " + currentUser() + "\n");
         } else {
             delete(DISABLED);
+        }
+    }
+
+    /**
+     * Claims the evacuation of run {@code run} of the job for {@code by} (a node agent), under the
+     * job's lock, so that two agents (or an agent and a one-shot health check) never move one run
+     * twice: empty if the claim is this caller's now, else what the earlier claim says.  A claim
+     * of an earlier run does not count (that run was moved; this one may have to move again).
+     */
+    public Optional<String> claimEvacuation(String run, String by, long waitMillis) throws IOException {
+        long deadline = System.currentTimeMillis() + waitMillis;
+        while (true) {
+            Optional<AutoCloseable> lock;
+            try {
+                lock = lock(Math.max(0, deadline - System.currentTimeMillis()));
+            } catch (java.nio.channels.OverlappingFileLockException heldInThisJvm) {
+                lock = Optional.empty();
+            }
+            if (lock.isPresent()) {
+                try (AutoCloseable held = lock.get()) {
+                    Optional<String> earlier = read(EVACUATION).map(String::strip);
+                    if (earlier.isPresent() && earlier.get().split(" ", 2)[0].equals(run)) {
+                        return Optional.of(SafeText.escape(earlier.get()));
+                    }
+                    write(EVACUATION, run + " " + by.replace('\n', ' ') + "\n");
+                    return Optional.empty();
+                } catch (IOException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+            if (System.currentTimeMillis() >= deadline) {
+                throw new IOException("job " + jobId + ": its lock is held (a checkpoint under way); evacuation not claimed");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+    }
+
+    /** Gives back the claim of run {@code run} (its move failed; a retry may claim it again). */
+    public void releaseEvacuation(String run) throws IOException {
+        Optional<String> claim = read(EVACUATION).map(String::strip);
+        if (claim.isPresent() && claim.get().split(" ", 2)[0].equals(run)) {
+            delete(EVACUATION);
         }
     }
 

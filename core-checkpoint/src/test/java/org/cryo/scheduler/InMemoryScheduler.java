@@ -30,6 +30,8 @@ public final class InMemoryScheduler implements SchedulerAdapterProvider, Schedu
     public static volatile BatchJob current;
     /** How many times {@link #isOperator} was asked. */
     public static volatile int operatorQuestions;
+    /** How many of the next drains fail as if the scheduler were down. */
+    public static volatile int failNextDrains;
 
     /** One job, as a test sets it up; mutable as a scheduler's record is. */
     public static final class Job {
@@ -73,6 +75,7 @@ public final class InMemoryScheduler implements SchedulerAdapterProvider, Schedu
         OPERATORS.clear();
         current = null;
         operatorQuestions = 0;
+        failNextDrains = 0;
     }
 
     // ------------------------------------------------------------ provider
@@ -167,7 +170,11 @@ public final class InMemoryScheduler implements SchedulerAdapterProvider, Schedu
     }
 
     @Override
-    public void drain(String node, String reason) {
+    public void drain(String node, String reason) throws SchedulerException {
+        if (failNextDrains > 0) {
+            failNextDrains--;
+            throw new SchedulerException("the in-memory scheduler is down");
+        }
         JOBS.values().forEach(job -> job.events.add("drain " + node));
     }
 

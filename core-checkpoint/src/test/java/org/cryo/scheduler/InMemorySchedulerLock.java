@@ -1,8 +1,8 @@
 package org.cryo.scheduler;
 
 /** The tests that use {@link InMemoryScheduler}'s static state do not run at the same time. */
-final class InMemorySchedulerLock {
-    static final String NAME = "in-memory-scheduler";
+public final class InMemorySchedulerLock {
+    public static final String NAME = "in-memory-scheduler";
 
     private InMemorySchedulerLock() {
     }

@@ -7,7 +7,8 @@ import picocli.CommandLine.Spec;
 
 /** cryo sge: Grid Engine's checkpointing environment, run by Cryo, and the admin verbs. */
 @Command(name = "sge", mixinStandardHelpOptions = true, usageHelpWidth = 100,
-        subcommands = {SgeCheckpointCommand.class, SgeMigrateCommand.class, SgeInstallCkptEnvCommand.class},
+        subcommands = {SgeCheckpointCommand.class, SgeMigrateCommand.class, SgeInstallCkptEnvCommand.class,
+            SgeInstallLoadSensorCommand.class},
         headerHeading = "NAME%n", header = "  cryo sge - checkpoint, migrate and restart Grid Engine jobs",
         synopsisHeading = "%nSYNOPSIS%n  ",
         descriptionHeading = "%nDESCRIPTION%n",

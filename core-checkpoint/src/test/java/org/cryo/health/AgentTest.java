@@ -1,0 +1,271 @@
+package org.cryo.health;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.cryo.api.Checkpointer;
+import org.cryo.engine.CryoHome;
+import org.cryo.health.monitor.SysfsTree;
+import org.cryo.scheduler.InMemoryScheduler;
+import org.cryo.scheduler.InMemorySchedulerLock;
+import org.cryo.scheduler.JobControl;
+import org.cryo.scheduler.JobDirectory;
+import org.cryo.scheduler.JobProcess;
+import org.cryo.scheduler.JobState;
+import org.cryo.scheduler.NodeExecutor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
+
+/**
+ * The agent over the in-memory scheduler, on a real process (the counting job) and a fixture
+ * tree: evacuate moves it once even with two agents, warn only drains, dry-run changes nothing, a
+ * scheduler that is down is retried with backoff, and the journal and the HTTP API tell it all.
+ */
+@ResourceLock(InMemorySchedulerLock.NAME)
+class AgentTest {
+    private static final String ME = System.getProperty("user.name");
+    private static final String NODE = NodeExecutor.localHostName();
+
+    @TempDir
+    Path work;
+    private SysfsFixture tree;
+    private InMemoryScheduler.Job job;
+    private Process process;
+
+    @BeforeEach
+    void aRunningJobOnAWatchedNode() throws Exception {
+        InMemoryScheduler.reset();
+        tree = new SysfsFixture(Files.createDirectories(work.resolve("sys-root"))).edacDimm(0, 0, 0, 0).hwmonTemp(0, 1, 50, 85, 95);
+        job = InMemoryScheduler.add("31", ME, work.resolve(".cryo"));
+        Path script = Path.of(AgentTest.class.getResource("/counting_job.py").toURI());
+        process = new ProcessBuilder("/usr/bin/python3", script.toString(), work.resolve("progress.txt").toString(), "100000",
+                "0.05").redirectErrorStream(true).redirectOutput(work.resolve("job.out").toFile()).start();
+        JobDirectory dir = job.directory().create();
+        dir.recordProcess(new JobProcess(process.pid(), NODE, "0", false));
+        waitForSteps(2);
+    }
+
+    @AfterEach
+    void endTheJob() throws Exception {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        InMemoryScheduler.reset();
+    }
+
+    private NodeAgent agent(String name, boolean dryRun, Path journal) throws Exception {
+        Path home = CryoHome.find().orElseThrow();
+        JobControl control = new JobControl(new InMemoryScheduler(), Map.of(), Checkpointer.create(home),
+                NodeExecutor.configured(Map.of()), ME);
+        NodeHealth health = new NodeHealth(HealthPolicy.with(Map.of("monitors", "edac, hwmon", "dry_run",
+                Boolean.toString(dryRun)), "test"), new SysfsTree(tree.root(), new Notices(null)));
+        return new NodeAgent(health, new NodeActions(control, NODE, name, dryRun), Journal.in(journal));
+    }
+
+    @Test
+    void evacuateDrainsAndMovesTheJobOnceEvenWithTwoAgents() throws Exception {
+        NodeAgent first = agent("agent one", false, work.resolve("journal1"));
+        NodeAgent second = agent("agent two", false, work.resolve("journal2"));
+        assertNull(first.pollOnce(), "nothing to do while healthy");
+        assertNull(second.pollOnce());
+        tree.edacDimm(0, 0, 500, 0);
+        Decision moved = first.pollOnce();
+        Decision again = second.pollOnce();
+        assertEquals("evacuate", moved.action());
+        assertEquals("done", moved.outcome(), moved.toString());
+        assertEquals("moved", moved.jobs().get(0).outcome(), moved.toString());
+        assertTrue(moved.reason().startsWith("cryo health evacuate: ECC corrected: edac mc0"), moved.reason());
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the job's process was ended once requeued");
+        assertEquals(JobState.PENDING, job.state);
+        assertEquals(1, job.events.stream().filter(e -> e.startsWith("requeue")).count(), job.events.toString());
+        assertEquals(List.of(), again.jobs().stream().filter(j -> j.outcome().equals("moved")).toList(),
+                "the second agent moved nothing: " + again);
+        assertEquals(job.directory().latest().orElseThrow().toString(), moved.jobs().get(0).context());
+        assertNull(first.pollOnce(), "evacuate is acted on once");
+    }
+
+    @Test
+    void theSecondAgentFindsTheRunClaimedInTheCatalog() throws Exception {
+        // as if another agent had claimed this run and was still checkpointing it
+        assertTrue(job.directory().claimEvacuation("0", "agent elsewhere", 1000).isEmpty());
+        NodeAgent agent = agent("agent here", false, work.resolve("journal"));
+        agent.pollOnce();
+        tree.edacDimm(0, 0, 500, 0);
+        Decision decision = agent.pollOnce();
+        assertTrue(decision.jobs().get(0).outcome().startsWith("skipped: already moved (run 0 claimed by 0 agent elsewhere"),
+                decision.toString());
+        assertTrue(process.isAlive(), "not vacated a second time");
+        assertTrue(job.directory().contexts().isEmpty());
+    }
+
+    @Test
+    void warnDrainsWithoutMovingAndDryRunChangesNothing() throws Exception {
+        NodeAgent dry = agent("dry", true, work.resolve("journal-dry"));
+        dry.pollOnce();
+        tree.edacDimm(0, 0, 500, 0);
+        Decision would = dry.pollOnce();
+        assertEquals("dry-run: would drain the node and checkpoint and requeue its checkpointable jobs", would.outcome());
+        assertEquals("dry-run: would move", would.jobs().get(0).outcome());
+        assertEquals(List.of(), job.events, "the scheduler was asked nothing but its list of jobs");
+        assertTrue(process.isAlive());
+        assertTrue(job.directory().contexts().isEmpty());
+
+        tree.edacDimm(0, 0, 0, 0);   // a fresh node (the counter reset) for the real agent
+        NodeAgent agent = agent("real", false, work.resolve("journal"));
+        agent.pollOnce();
+        tree.edacDimm(0, 0, 30, 0);
+        Decision warn = agent.pollOnce();
+        assertEquals(Level.WARN, warn.level());
+        assertEquals("drain", warn.action());
+        assertEquals(List.of("drain " + NODE), job.events);
+        int steps = steps();
+        waitForSteps(steps + 2);
+        assertTrue(process.isAlive(), "warn lets the job run on");
+        assertTrue(job.directory().contexts().isEmpty(), "and takes no checkpoint");
+    }
+
+    @Test
+    void aLevelIsActedOnOnceWhileItLastsAndAgainWhenItReturns() throws Exception {
+        NodeAgent agent = agent("agent", false, work.resolve("journal"));
+        tree.hwmonTemp(0, 1, 88, 90, 95);   // within 10 °C of crit: warn
+        assertEquals("drain", agent.pollOnce().action());
+        assertNull(agent.pollOnce(), "acted on once while it lasts");
+        tree.hwmonTemp(0, 1, 50, 90, 95);
+        for (int poll = 0; poll < 3; poll++) {
+            assertNull(agent.pollOnce());   // hysteresis: ok after 3 polls
+        }
+        assertEquals(Level.OK, agent.health().last().level());
+        tree.hwmonTemp(0, 1, 88, 90, 95);
+        assertEquals("drain", agent.pollOnce().action(), "a new incident (the admin may have resumed the node)");
+        assertEquals(List.of("drain " + NODE, "drain " + NODE), job.events);
+    }
+
+    @Test
+    void aSchedulerThatIsDownIsRetriedWithBackoffAndTheDecisionIsKept() throws Exception {
+        NodeAgent agent = agent("agent", false, work.resolve("journal"));
+        agent.pollOnce();
+        InMemoryScheduler.failNextDrains = 2;
+        tree.edacDimm(0, 0, 30, 0);
+        Decision failed = agent.pollOnce();
+        assertTrue(failed.outcome().startsWith("failed: the in-memory scheduler is down (attempt 1, retry in 2 s)"),
+                failed.outcome());
+        assertNull(agent.pollOnce(), "backing off");
+        Decision done = null;
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (done == null || done.failed()) {
+            assertTrue(System.currentTimeMillis() < deadline, "never retried: " + agent.journal().recent());
+            Thread.sleep(500);
+            Decision d = agent.pollOnce();
+            done = d != null ? d : done;
+        }
+        assertEquals("done", done.outcome());
+        assertEquals(3, agent.journal().recent().size(), agent.journal().recent().toString());
+        assertEquals(List.of("drain " + NODE), job.events);
+    }
+
+    @Test
+    void theJournalIsPrivateAndItsLinksAreNotFollowed() throws Exception {
+        Path dir = work.resolve("journal");
+        NodeAgent agent = agent("agent", false, dir);
+        agent.pollOnce();
+        tree.edacDimm(0, 0, 30, 0);
+        agent.pollOnce();
+        Path journal = dir.resolve("journal.jsonl");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(journal)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        String line = Files.readAllLines(journal).get(0);
+        assertTrue(line.contains("\"level\":\"warn\"") && line.contains("\"action\":\"drain\""), line);
+
+        Path planted = work.resolve("planted");
+        Files.createDirectories(work.resolve("links"));
+        Files.createSymbolicLink(work.resolve("links/journal.jsonl"), planted);
+        Journal linked = Journal.in(work.resolve("links"));
+        assertThrows(java.io.IOException.class, () -> linked.record(agent.journal().recent().get(0)));
+        assertFalse(Files.exists(planted, LinkOption.NOFOLLOW_LINKS), "nothing written through the link");
+        Files.createSymbolicLink(work.resolve("linkdir"), work.resolve("links"));
+        assertThrows(java.io.IOException.class, () -> Journal.in(work.resolve("linkdir")));
+    }
+
+    @Test
+    void theHttpApiServesHealthDecisionsJobsAndMetrics() throws Exception {
+        NodeAgent agent = agent("agent", false, work.resolve("journal"));
+        agent.pollOnce();
+        tree.edacDimm(0, 0, 30, 0);
+        agent.pollOnce();
+        try (AgentHttp http = AgentHttp.start(agent, new java.net.InetSocketAddress("127.0.0.1", 0))) {
+            String health = get(http, "/health");
+            assertTrue(health.contains("\"level\" : \"warn\""), health);
+            assertTrue(health.contains("\"precursor\" : \"ECC corrected\""), health);
+            String decisions = get(http, "/decisions");
+            assertTrue(decisions.contains("\"action\" : \"drain\""), decisions);
+            String jobs = get(http, "/jobs");
+            assertTrue(jobs.contains("\"job\" : \"31\""), jobs);
+            String metrics = get(http, "/metrics");
+            assertTrue(metrics.contains("cryo_health_level{node=\"" + NODE + "\"} 1"), metrics);
+            assertTrue(metrics.contains("cryo_health_reading{node=\"" + NODE + "\",signal=\"memory.corrected\",series=\"edac mc0 ce_count\"} 30.0"),
+                    metrics);
+            assertTrue(metrics.contains("cryo_job_checkpoints{node=\"" + NODE + "\",job=\"31\"} 0"), metrics);
+        }
+    }
+
+    @Test
+    void theAgentPollsOnItsScheduleAndActsWithinAPoll() throws Exception {
+        try (NodeAgent agent = agent("agent", false, work.resolve("journal")).start(Duration.ofMillis(200))) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (agent.polls() < 3) {
+                assertTrue(System.currentTimeMillis() < deadline, "the agent does not poll");
+                Thread.sleep(50);
+            }
+            tree.hwmonTemp(0, 1, 95, 85, 95);
+            while (agent.journal().recent().isEmpty()) {
+                assertTrue(System.currentTimeMillis() < deadline, "no decision");
+                Thread.sleep(50);
+            }
+            Decision decision = agent.journal().recent().get(0);
+            assertEquals(Level.FAIL, decision.level());
+            assertTrue(decision.jobs().get(0).outcome().startsWith("requeued (no context: reruns from the start)"),
+                    decision.toString());
+        }
+    }
+
+    private static String get(AgentHttp http, String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + http.port() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return response.body();
+    }
+
+    private int steps() {
+        try {
+            return (int) Files.readAllLines(work.resolve("progress.txt")).stream().filter(l -> l.startsWith("STEP ")).count();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    private void waitForSteps(int n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (steps() < n) {
+            if (System.currentTimeMillis() > deadline || !process.isAlive()) {
+                throw new AssertionError("the job did not reach step " + n + " (at " + steps() + ")");
+            }
+            Thread.sleep(50);
+        }
+    }
+}
