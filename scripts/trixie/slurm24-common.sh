@@ -6,7 +6,10 @@
 # never changed (others use it: the benchmark's criu), and everything the cluster writes
 # (slurm.conf, its munge key, state, logs, users) goes to $SCHED24_DIR/upper.  The overlay and
 # every other mount of the cluster live in a private mount namespace kept alive by its nsfs file
-# $RUN24_DIR/mnt, so the host's mount table only gains that file and node2's UTS file.
+# $RUN24_DIR/mnt, so the host's mount table only gains that file and node2's UTS file.  The
+# overlay is that namespace's root (pivot_root, the host's root below it at /.host), not a
+# chroot: a chrooted process may not create a user namespace, and Cryo's unprivileged restart
+# needs one.
 # Node "$HEAD24_NODE" is this host (its network and UTS namespaces); node "$NODE24" is a second
 # slurmd in its own network namespace (veth $NET24_PREFIX.0/24) and UTS namespace, as 22.05's
 # node2.  Ports: slurmctld 6917, slurmd 6918, slurmrestd 6920 (22.05: 6817, 6818, 6820).
@@ -76,20 +79,21 @@ close_inherited_fds() {
     return 0
 }
 
-# in_root CMD...: CMD chrooted in the cluster's root, in this host's network and UTS namespaces,
-# from a clean environment and without the caller's descriptors (pitfall: the chroot inherits
-# both, and a host SLURM_CONF or SLURM_JWT would reach the tree's clients).
+# in_root CMD...: CMD in the cluster's root (nsenter --mount puts it at the namespace's root, the
+# overlay), in this host's network and UTS namespaces, from a clean environment and without the
+# caller's descriptors (pitfall: a program entering the tree inherits both, and a host
+# SLURM_CONF or SLURM_JWT would reach the tree's clients).
 in_root() {
     ( close_inherited_fds
       exec env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 TERM=dumb \
-          nsenter --mount="$NSFILE" chroot "$ROOT24" "$@" )
+          nsenter --mount="$NSFILE" "$@" )
 }
 
 # on_node2 CMD...: the same on node2 (its network and UTS namespaces).
 on_node2_root() {
     ( close_inherited_fds
       exec env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 TERM=dumb \
-          nsenter --mount="$NSFILE" --net=/run/netns/"$NETNS24" --uts="$UTS24_FILE" chroot "$ROOT24" "$@" )
+          nsenter --mount="$NSFILE" --net=/run/netns/"$NETNS24" --uts="$UTS24_FILE" "$@" )
 }
 
 # The PID in a pid file of the root (its /run is a tmpfs of the namespace), if it names a live

@@ -28,7 +28,7 @@ cancel_jobs() {
     log "cancelling jobs: $jobs"
     in_root scancel $jobs 2>/dev/null
     # slurmstepd of a running batch step would outlive slurmd
-    wait_for 30 bash -c "[[ -z \$(env -i nsenter --mount=$NSFILE chroot $ROOT24 squeue -h -t R,CG,S -o %A 2>/dev/null) ]]"
+    wait_for 30 bash -c "[[ -z \$(env -i nsenter --mount=$NSFILE squeue -h -t R,CG,S -o %A 2>/dev/null) ]]"
 }
 
 stop_slurmrestd() {

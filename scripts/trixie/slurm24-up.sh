@@ -4,7 +4,7 @@
 #   munged (a key of its own), slurmctld (port 6917), slurmd for node "$(hostname -s)" (this
 #   host) and for node "tnode2" (its own network namespace, veth 10.79.0.1 <-> 10.79.0.2, and
 #   UTS namespace), both on port 6918, and slurmrestd with JWT on 127.0.0.1:6920 and
-#   10.79.0.1:6920 -- all chrooted in an overlay of the tree (slurm24-common.sh) from a clean
+#   10.79.0.1:6920 -- all in an overlay of the tree (slurm24-common.sh), the root of a mount namespace of its own, from a clean
 #   environment.  The repository this script is in and the host's JVM are bound into the root
 #   at the same paths (read-only), so jobs run the host's Cryo build; /tmp/cryo-slurm24/jobs is
 #   the shared storage, at the same path on the host and in the root.
@@ -47,7 +47,11 @@ ensure_run_dir() {
 
 # The mount namespace: the overlay root (the tree read-only below, upper/ for the cluster's own
 # files), proc, sysfs, a fresh /run and /dev/shm, a devpts of its own (criu, ptys), the host's
-# JVM.  Everything in it goes when its nsfs file is unmounted (slurm24-down.sh).
+# JVM; then pivot_root into it, the host's root kept at /.host (later binds come from there).
+# Not a chroot: a chrooted process may not create a user namespace ("EPERM ... the caller is in
+# a chroot environment"), and Cryo's unprivileged restart needs one.  nsenter --mount puts a
+# process at the namespace's root, so nothing needs chroot afterwards.  Everything in the
+# namespace goes when its nsfs file is unmounted (slurm24-down.sh).
 create_mount_ns() {
     ns_is_up && return 0
     log "mount namespace $NSFILE: overlay of $TREE at $ROOT24"
@@ -67,7 +71,10 @@ create_mount_ns() {
             mount --bind "$T/dev/pts/ptmx" "$T/dev/ptmx"
             for d in /usr/lib/jvm "$@"; do
                 mkdir -p "$T$d"; mount --bind -o ro "$d" "$T$d"
-            done' sh "$ROOT24" "$TREE" "$UPPER24" "$WORK24" "${jvm_conf[@]}"; then
+            done
+            mkdir -p "$T/.host"
+            cd "$T"
+            pivot_root . .host' sh "$ROOT24" "$TREE" "$UPPER24" "$WORK24" "${jvm_conf[@]}"; then
         umount "$NSFILE" 2>/dev/null || true
         rm -f "$NSFILE"
         die "could not mount the cluster's root in a new mount namespace"
@@ -79,9 +86,9 @@ create_mount_ns() {
 bind_into_root() {
     local dir=$1 mode=$2
     nsenter --mount="$NSFILE" /bin/sh -ec '
-        T=$1 d=$2 mode=$3
-        awk -v p="$T$d" '"'"'$5 == p { found = 1 } END { exit !found }'"'"' /proc/self/mountinfo && exit 0
-        mkdir -p "$T$d"; mount --bind -o "$mode" "$d" "$T$d"' sh "$ROOT24" "$dir" "$mode"
+        d=$1 mode=$2
+        awk -v p="$d" '"'"'$5 == p { found = 1 } END { exit !found }'"'"' /proc/self/mountinfo && exit 0
+        mkdir -p "$d"; mount --bind -o "$mode" "/.host$d" "$d"' sh "$dir" "$mode"
 }
 
 # The root's own files (all in upper/): host names, slurmrest user, a munge key of the cluster's
@@ -252,7 +259,7 @@ start_slurmrestd() {
     if ! [[ $pid =~ ^[0-9]+$ ]] || ! live "$pid" || [[ $(cat "/proc/$pid/comm" 2>/dev/null) != slurmrestd ]]; then
         log "starting slurmrestd (rest_auth/jwt) on 127.0.0.1:$REST24_PORT and $HOST24_ADDR:$REST24_PORT"
         ( close_inherited_fds
-          exec env -i PATH="$CLEAN_PATH" LANG=C.UTF-8 SLURM_JWT=daemon setsid nsenter --mount="$NSFILE" chroot "$ROOT24" \
+          exec env -i PATH="$CLEAN_PATH" LANG=C.UTF-8 SLURM_JWT=daemon setsid nsenter --mount="$NSFILE" \
               /bin/sh -c 'exec </dev/null >>/var/log/slurm/slurmrestd.log 2>&1; exec "$@"' sh \
               /usr/sbin/slurmrestd -u "$REST24_USER" -g "$REST24_USER" -a rest_auth/jwt -s openapi/slurmctld \
               "127.0.0.1:$REST24_PORT" "$HOST24_ADDR:$REST24_PORT" ) &
