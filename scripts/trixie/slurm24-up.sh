@@ -129,7 +129,8 @@ create_node2_namespaces() {
         ip link add "$VETH24_HOST" type veth peer name "$VETH24_NODE"
         ip link set "$VETH24_NODE" netns "$NETNS24"
     fi
-    ip addr show dev "$VETH24_HOST" | grep -q "inet $HOST24_ADDR/" || ip addr add "$HOST24_ADDR/24" dev "$VETH24_HOST"
+    # (no 'ip | grep -q' under pipefail: grep's early exit makes ip's SIGPIPE the pipeline's status)
+    grep -q "inet $HOST24_ADDR/" <<<"$(ip addr show dev "$VETH24_HOST")" || ip addr add "$HOST24_ADDR/24" dev "$VETH24_HOST"
     ip link set "$VETH24_HOST" up
     ip netns exec "$NETNS24" sh -c "
         ip addr show dev $VETH24_NODE | grep -q 'inet $NODE24_ADDR/' || ip addr add $NODE24_ADDR/24 dev $VETH24_NODE
@@ -143,7 +144,8 @@ create_node2_namespaces() {
 write_config() {
     # Both nodes get this machine's hardware (slurmd -C), so neither is drained for "Low RealMemory".
     local hardware new
-    hardware=$(in_root slurmd -C 2>/dev/null | head -n1 | sed 's/^NodeName=[^ ]* //')
+    hardware=$(in_root slurmd -C 2>/dev/null || true)
+    hardware=$(sed -n '1s/^NodeName=[^ ]* //p' <<<"$hardware")
     [[ $hardware == *CPUs=* ]] || die "slurmd -C in the root printed no hardware line"
     new=$(mktemp)
     cat > "$new" <<CONF
@@ -219,7 +221,7 @@ start_munge() {
 slurmctld_pid() { root_daemon_pid /run/slurm/slurmctld.pid slurmctld; }
 slurmd_pid() { root_daemon_pid "/run/slurm/slurmd-$1.pid" slurmd; }
 daemons_stopped() { [[ -z $(slurmctld_pid)$(slurmd_pid "$HEAD24_NODE")$(slurmd_pid "$NODE24") ]]; }
-node_usable() { in_root sinfo -h -n "$1" -o %T | grep -qE '^(idle|mixed|allocated|completing)'; }
+node_usable() { grep -qE '^(idle|mixed|allocated|completing)' <<<"$(in_root sinfo -h -n "$1" -o %T)"; }
 
 start_slurm() {
     if (( CONF_CHANGED )) && [[ -n $(slurmctld_pid) ]]; then
@@ -245,8 +247,8 @@ start_slurm() {
 }
 
 rest_responding() {
-    curl -sf -H "X-SLURM-USER-NAME: root" -H "X-SLURM-USER-TOKEN: $TOKEN" \
-        "http://127.0.0.1:$REST24_PORT/slurm/v0.0.41/ping" | grep -q '"pinged": *"UP"'
+    grep -q '"pinged": *"UP"' <<<"$(curl -sf -H "X-SLURM-USER-NAME: root" -H "X-SLURM-USER-TOKEN: $TOKEN" \
+        "http://127.0.0.1:$REST24_PORT/slurm/v0.0.41/ping")"
 }
 
 # slurmrestd refuses to run as root or SlurmUser, so it runs as its own user.  Without slurmdbd
@@ -278,6 +280,7 @@ export SLURM_REST_URL=http://127.0.0.1:$REST24_PORT
 export SLURM_REST_USER_NAME=root
 export SLURM_REST_TOKEN=$TOKEN   # not SLURM_JWT: that would switch scontrol/sbatch to auth/jwt
 export CRYO_SLURM_EXEC=$TRIXIE_SCRIPTS/slurm24-run.sh   # prefix: Slurm's clients (and Cryo beside them) run in the root
+export CRYO_SCONTROL=$TRIXIE_SCRIPTS/bin/scontrol   # for Cryo's adapter in a host JVM
 export CRYO_NODE_EXEC="$TRIXIE_SCRIPTS/on-node24.sh %n"
 export CRYO_SLURM_JOBS_DIR=$JOBS24
 export CRYO_JOB_REST_URL=http://$HOST24_ADDR:$REST24_PORT   # slurmrestd as jobs on either node reach it
