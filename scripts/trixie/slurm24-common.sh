@@ -10,9 +10,12 @@
 # overlay is that namespace's root (pivot_root, the host's root below it at /.host), not a
 # chroot: a chrooted process may not create a user namespace, and Cryo's unprivileged restart
 # needs one.
-# Node "$HEAD24_NODE" is this host (its network and UTS namespaces); node "$NODE24" is a second
-# slurmd in its own network namespace (veth $NET24_PREFIX.0/24) and UTS namespace, as 22.05's
-# node2.  Ports: slurmctld 6917, slurmd 6918, slurmrestd 6920 (22.05: 6817, 6818, 6820).
+# slurmctld runs in this host's namespaces.  Node "$NODE1_24" is a slurmd in this host's network
+# namespace (the host end of the veth, $NET24_PREFIX.1) with a UTS namespace of its own; node
+# "$NODE24" is a second slurmd in its own network namespace (veth $NET24_PREFIX.0/24) and UTS
+# namespace, as 22.05's node2.  Neither is named after this host: to Cryo (NodeExecutor) a node
+# with this host's name is "local", and a command for it would run in the host's root rather
+# than the cluster's; so every node command goes through CRYO_NODE_EXEC (on-node24.sh).  Ports: slurmctld 6917, slurmd 6918, slurmrestd 6920 (22.05: 6817, 6818, 6820).
 TRIXIE_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(cd "$TRIXIE_SCRIPTS/../.." && pwd -P)
 SCHED24_DIR=${CRYO_SLURM24_DIR:-/tmp/cryo-slurm24}
@@ -27,13 +30,15 @@ CTLD24_PORT=${CRYO_SLURM24_CTLD_PORT:-6917}
 SLURMD24_PORT=${CRYO_SLURM24_SLURMD_PORT:-6918}
 REST24_PORT=${CRYO_SLURM24_REST_PORT:-6920}
 REST24_USER=slurmrest
-HEAD24_NODE=$(hostname -s)
+HEAD24_NODE=$(hostname -s)             # slurmctld's host
+NODE1_24=${CRYO_SLURM24_NODE1:-tnode1}
 NODE24=${CRYO_SLURM24_NODE2:-tnode2}
 NET24_PREFIX=${CRYO_SLURM24_NET:-10.79.0}
 HOST24_ADDR=$NET24_PREFIX.1
 NODE24_ADDR=$NET24_PREFIX.2
 NETNS24=cryo24-$NODE24                 # ip netns name: /run/netns/$NETNS24
 UTS24_FILE=$RUN24_DIR/uts-$NODE24      # bind mount that keeps node2's UTS namespace alive
+UTS1_24_FILE=$RUN24_DIR/uts-$NODE1_24  # and node1's
 VETH24_HOST=cryo24-h0
 VETH24_NODE=cryo24-n0
 # Inside the root: the file that tells on-node24.sh and slurm24-run.sh they are there already.
@@ -89,7 +94,14 @@ in_root() {
           nsenter --mount="$NSFILE" "$@" )
 }
 
-# on_node2 CMD...: the same on node2 (its network and UTS namespaces).
+# on_node1_root / on_node2_root CMD...: the same on node1 (its UTS namespace) or node2 (its
+# network and UTS namespaces).
+on_node1_root() {
+    ( close_inherited_fds
+      exec env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 TERM=dumb \
+          nsenter --mount="$NSFILE" --uts="$UTS1_24_FILE" "$@" )
+}
+
 on_node2_root() {
     ( close_inherited_fds
       exec env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 TERM=dumb \

@@ -43,7 +43,7 @@ stop_slurmrestd() {
 stop_daemons() {
     local ctld d1 d2 munged
     ctld=$(root_daemon_pid /run/slurm/slurmctld.pid slurmctld)
-    d1=$(root_daemon_pid "/run/slurm/slurmd-$HEAD24_NODE.pid" slurmd)
+    d1=$(root_daemon_pid "/run/slurm/slurmd-$NODE1_24.pid" slurmd)
     d2=$(root_daemon_pid "/run/slurm/slurmd-$NODE24.pid" slurmd)
     munged=$(root_daemon_pid /run/munge/munged.pid munged)
     if [[ -n $ctld ]] && in_root scontrol ping >/dev/null 2>&1; then
@@ -52,7 +52,7 @@ stop_daemons() {
         in_root scontrol shutdown >/dev/null 2>&1
         wait_for 15 bash -c "! { [[ -r /proc/$ctld/stat ]] && [[ \$(awk '{print \$3}' /proc/$ctld/stat) != Z ]]; }"
     fi
-    stop_pid "$d1" "slurmd $HEAD24_NODE"
+    stop_pid "$d1" "slurmd $NODE1_24"
     stop_pid "$d2" "slurmd $NODE24"
     stop_pid "$ctld" slurmctld
     stop_pid "$munged" munged
@@ -62,6 +62,7 @@ stop_daemons() {
 # namespace cannot go while it lives.
 end_leftovers() {
     local left pid
+    local left
     left=$(processes_in_ns | tr '\n' ' ')
     [[ -n ${left// /} ]] || return 0
     log "ending what still runs in the cluster's namespace: $left"
@@ -78,8 +79,11 @@ remove_namespaces() {
         umount "$NSFILE"
     fi
     rm -f "$NSFILE"
-    is_mountpoint "$UTS24_FILE" && umount "$UTS24_FILE"
-    rm -f "$UTS24_FILE"
+    local uts
+    for uts in "$UTS24_FILE" "$UTS1_24_FILE"; do
+        is_mountpoint "$uts" && umount "$uts"
+        rm -f "$uts"
+    done
     ip link del "$VETH24_HOST" 2>/dev/null
     [[ -e /run/netns/$NETNS24 ]] && ip netns del "$NETNS24"
     is_mountpoint "$RUN24_DIR" && umount "$RUN24_DIR"
@@ -94,7 +98,7 @@ rm -f "$ENV24"   # the tests then say "the Slurm 24.11 test cluster is not up"
 remove_namespaces
 if [[ ${1:-} == --wipe ]]; then
     log "wiping the cluster's own files ($UPPER24: configuration, keys, job state)"
-    rm -rf "$UPPER24" "$WORK24"
+    rm -rf "$UPPER24" "$WORK24" "$SCHED24_DIR/tree"
 fi
 log "down"
 exit 0

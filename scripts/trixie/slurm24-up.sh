@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # slurm24-up.sh - start a real two-node Slurm 24.11 test cluster from the Debian 13 tree
 # (trixie-tree.sh builds it, or reuses it when present), beside the host's Slurm 22.05 one:
-#   munged (a key of its own), slurmctld (port 6917), slurmd for node "$(hostname -s)" (this
-#   host) and for node "tnode2" (its own network namespace, veth 10.79.0.1 <-> 10.79.0.2, and
-#   UTS namespace), both on port 6918, and slurmrestd with JWT on 127.0.0.1:6920 and
+#   munged (a key of its own), slurmctld (port 6917), slurmd for node "tnode1" (this host's
+#   network, a UTS namespace of its own) and for node "tnode2" (its own network namespace, veth
+#   10.79.0.1 <-> 10.79.0.2, and UTS namespace), both on port 6918, and slurmrestd with JWT on 127.0.0.1:6920 and
 #   10.79.0.1:6920 -- all in an overlay of the tree (slurm24-common.sh), the root of a mount namespace of its own, from a clean
 #   environment.  The repository this script is in and the host's JVM are bound into the root
 #   at the same paths (read-only), so jobs run the host's Cryo build; /tmp/cryo-slurm24/jobs is
@@ -97,6 +97,7 @@ prepare_root() {
     in_root sh -ec '
         grep -qw "$1" /etc/hosts || echo "127.0.0.1 $1" >> /etc/hosts
         grep -qE "^$3[[:space:]]+$2\$" /etc/hosts || echo "$3 $2" >> /etc/hosts
+        grep -qE "^$5[[:space:]]+$4\$" /etc/hosts || echo "$5 $4" >> /etc/hosts
         id slurmrest >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin slurmrest
         install -d -o slurm -g slurm -m 0755 /var/lib/slurm/slurmctld /var/log/slurm /run/slurm
         install -d -o munge -g munge -m 0755 /run/munge
@@ -109,20 +110,21 @@ prepare_root() {
             dd if=/dev/urandom of=/var/lib/slurm/slurmctld/jwt_hs256.key bs=32 count=1 status=none
         fi
         chown slurm:slurm /var/lib/slurm/slurmctld/jwt_hs256.key; chmod 0600 /var/lib/slurm/slurmctld/jwt_hs256.key' \
-        sh "$HEAD24_NODE" "$NODE24" "$NODE24_ADDR"
+        sh "$HEAD24_NODE" "$NODE24" "$NODE24_ADDR" "$NODE1_24" "$HOST24_ADDR"
     local java
     java=$(readlink -f "$(command -v java 2>/dev/null || echo /usr/lib/jvm/java-17-openjdk-amd64/bin/java)")
     [[ $java == /usr/lib/jvm/* ]] || die "the host's java ($java) is not under /usr/lib/jvm, which is bound into the root"
     in_root ln -sfn "$java" /usr/local/bin/java
     in_root sh -c 'cat > "$1"' sh "$ROOT_MARKER" <<MARKER
 # written by scripts/trixie/slurm24-up.sh: this is the root of the Slurm 24.11 test cluster
-HEAD24_NODE=$HEAD24_NODE
+NODE1_24=$NODE1_24
 NODE24=$NODE24
 MARKER
 }
 
 # node2's namespaces: a network namespace joined to this host by a veth pair, and a UTS
-# namespace kept alive by a bind mount so that every process started there is "$NODE24".
+# namespace kept alive by a bind mount so that every process started there is "$NODE24";
+# node1's: a UTS namespace ("$NODE1_24") in this host's network namespace.
 create_node2_namespaces() {
     [[ -e /run/netns/$NETNS24 ]] || ip netns add "$NETNS24"
     if ! ip link show "$VETH24_HOST" >/dev/null 2>&1; then
@@ -138,6 +140,10 @@ create_node2_namespaces() {
     if ! is_mountpoint "$UTS24_FILE"; then
         touch "$UTS24_FILE"
         unshare --uts="$UTS24_FILE" hostname "$NODE24"
+    fi
+    if ! is_mountpoint "$UTS1_24_FILE"; then
+        touch "$UTS1_24_FILE"
+        unshare --uts="$UTS1_24_FILE" hostname "$NODE1_24"
     fi
 }
 
@@ -192,7 +198,7 @@ MpiDefault=none
 SlurmctldDebug=info
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
 SlurmdDebug=info
-NodeName=$HEAD24_NODE NodeAddr=$HOST24_ADDR $hardware State=UNKNOWN
+NodeName=$NODE1_24 NodeAddr=$HOST24_ADDR NodeHostname=$NODE1_24 $hardware State=UNKNOWN
 NodeName=$NODE24 NodeAddr=$NODE24_ADDR NodeHostname=$NODE24 $hardware State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP DefMemPerCPU=256 PriorityTier=1 OverSubscribe=NO GraceTime=30
 PartitionName=high  Nodes=ALL MaxTime=INFINITE State=UP DefMemPerCPU=256 PriorityTier=10 OverSubscribe=NO PreemptMode=OFF
@@ -220,7 +226,7 @@ start_munge() {
 
 slurmctld_pid() { root_daemon_pid /run/slurm/slurmctld.pid slurmctld; }
 slurmd_pid() { root_daemon_pid "/run/slurm/slurmd-$1.pid" slurmd; }
-daemons_stopped() { [[ -z $(slurmctld_pid)$(slurmd_pid "$HEAD24_NODE")$(slurmd_pid "$NODE24") ]]; }
+daemons_stopped() { [[ -z $(slurmctld_pid)$(slurmd_pid "$NODE1_24")$(slurmd_pid "$NODE24") ]]; }
 node_usable() { grep -qE '^(idle|mixed|allocated|completing)' <<<"$(in_root sinfo -h -n "$1" -o %T)"; }
 
 start_slurm() {
@@ -231,13 +237,16 @@ start_slurm() {
     fi
     if [[ -z $(slurmctld_pid) ]]; then log "starting slurmctld"; in_root slurmctld; fi
     wait_for 30 in_root scontrol ping || { in_root tail -20 /var/log/slurm/slurmctld.log >&2; die "slurmctld not responding"; }
-    if [[ -z $(slurmd_pid "$HEAD24_NODE") ]]; then log "starting slurmd $HEAD24_NODE"; in_root slurmd -N "$HEAD24_NODE"; fi
+    if [[ -z $(slurmd_pid "$NODE1_24") ]]; then
+        log "starting slurmd $NODE1_24 (this host's network, UTS namespace $UTS1_24_FILE)"
+        on_node1_root slurmd -N "$NODE1_24"
+    fi
     if [[ -z $(slurmd_pid "$NODE24") ]]; then
         log "starting slurmd $NODE24 (namespaces $NETNS24, $UTS24_FILE)"
         on_node2_root slurmd -N "$NODE24"
     fi
     local node
-    for node in "$HEAD24_NODE" "$NODE24"; do
+    for node in "$NODE1_24" "$NODE24"; do
         if ! wait_for 30 node_usable "$node"; then
             in_root scontrol update NodeName="$node" State=RESUME >/dev/null 2>&1 || true
             wait_for 15 node_usable "$node" ||
@@ -275,7 +284,7 @@ write_env() {
     cat > "$ENV24" <<ENV
 # written by scripts/trixie/slurm24-up.sh: the Slurm 24.11 test cluster (plugin-slurm's tests read it)
 export CRYO_SLURM_RELEASE=$(in_root scontrol --version | awk '{ print $2 }')
-export SLURM_NODES="$HEAD24_NODE $NODE24"
+export SLURM_NODES="$NODE1_24 $NODE24"
 export SLURM_REST_URL=http://127.0.0.1:$REST24_PORT
 export SLURM_REST_USER_NAME=root
 export SLURM_REST_TOKEN=$TOKEN   # not SLURM_JWT: that would switch scontrol/sbatch to auth/jwt
