@@ -25,9 +25,7 @@ class PermissionTest {
 
     @BeforeAll
     static void otherUser() throws Exception {
-        if (TestCluster.execute(Path.of("/"), List.of("id", OTHER), Map.of()).status() != 0) {
-            TestCluster.run(Path.of("/"), List.of("useradd", "--no-create-home", "--shell", "/bin/bash", OTHER));
-        }
+        TestCluster.ensureUser(OTHER);
     }
 
     @Test
@@ -48,7 +46,7 @@ class PermissionTest {
                 List<String> command = new java.util.ArrayList<>(List.of("runuser", "-u", OTHER, "--", TestCluster.cryo(), "slurm"));
                 command.addAll(args);
                 // As the other user: its own token (scontrol token), slurmrestd on this host.
-                TestCluster.Result result = TestCluster.execute(Path.of("/"), command,
+                TestCluster.Result result = TestCluster.execute(Path.of("/"), TestCluster.onCluster(command),
                         Map.of("SLURM_REST_URL", env.get("SLURM_REST_URL"), "CRYO_NODE_EXEC", env.get("CRYO_NODE_EXEC")));
                 String output = result.output().strip();
                 assertEquals(2, result.status(), args + ": " + output);

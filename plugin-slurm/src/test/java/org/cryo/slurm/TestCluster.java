@@ -15,8 +15,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The real Slurm cluster scripts/slurm/slurm-up.sh started (scripts/test-all.sh does): its
- * environment file, sbatch, and waiting.  No cluster is a test failure, never a skip.
+ * The real Slurm cluster the tests run on, named by the system property {@code cryo.slurm.env}
+ * (its environment file): Slurm 22.05 from scripts/slurm/slurm-up.sh (/tmp/cryo-slurm/slurm.env,
+ * the default) or Slurm 24.11 from scripts/trixie/slurm24-up.sh (/tmp/cryo-slurm24/slurm.env);
+ * plugin-slurm's pom runs the suite once on each.  Its environment, sbatch, and waiting.  A
+ * cluster whose clients do not run on this host (24.11's run in the Debian 13 tree) names in
+ * CRYO_SLURM_EXEC the prefix that runs a command where they do: every command that talks to
+ * Slurm goes through {@link #onCluster}.  No cluster is a test failure, never a skip.
  */
 final class TestCluster {
     static final Path ENV_FILE = Path.of(System.getProperty("cryo.slurm.env", "/tmp/cryo-slurm/slurm.env"));
@@ -74,6 +79,25 @@ final class TestCluster {
         return env;
     }
 
+    /**
+     * {@code command} where the cluster's Slurm clients run: as it is on the 22.05 cluster, after
+     * the CRYO_SLURM_EXEC prefix on 24.11 (it keeps the environment and working directory).
+     */
+    static List<String> onCluster(List<String> command) {
+        String prefix = environment().getOrDefault("CRYO_SLURM_EXEC", "");
+        List<String> full = new java.util.ArrayList<>();
+        if (!prefix.isBlank()) {
+            full.addAll(List.of(prefix.strip().split("\\s+")));
+        }
+        full.addAll(command);
+        return full;
+    }
+
+    /** The Slurm release the cluster says it runs ("22.05.8", "24.11.5"); 22.05 if its env file does not say. */
+    static String release() {
+        return environment().getOrDefault("CRYO_SLURM_RELEASE", "22.05");
+    }
+
     /** A fresh working directory for one test's jobs (shared storage: both nodes see /tmp). */
     static Path jobDir(String name) throws IOException {
         Path dir = Path.of(environment().getOrDefault("CRYO_SLURM_JOBS_DIR", "/tmp/cryo-slurm/jobs"))
@@ -117,7 +141,7 @@ final class TestCluster {
         List<String> command = new java.util.ArrayList<>(List.of("sbatch", "--parsable", "--requeue",
                 "--open-mode=append", "-o", dir.resolve("job.out").toString()));
         command.addAll(List.of(arguments));
-        return run(dir, command).strip();
+        return run(dir, onCluster(command)).strip();
     }
 
     /**
@@ -174,10 +198,29 @@ final class TestCluster {
         return dir;
     }
 
-    /** Creates {@code user} (no home, a shell for its jobs) if missing. */
+    /**
+     * Creates {@code user} (no home, a shell for its jobs) if missing, on this host and, with the
+     * same user and group ids, where the cluster's jobs run (24.11: the tree has its own
+     * /etc/passwd; the ids must match, since both sides see the same job directories).
+     */
     static void ensureUser(String user) throws Exception {
         if (execute(Path.of("/"), List.of("id", user), Map.of()).status() != 0) {
             run(Path.of("/"), List.of("useradd", "--no-create-home", "--shell", "/bin/bash", user));
+        }
+        if (onCluster(List.of()).isEmpty()) {
+            return;
+        }
+        String uid = run(Path.of("/"), List.of("id", "-u", user), Map.of(), 0).strip();
+        String gid = run(Path.of("/"), List.of("id", "-g", user), Map.of(), 0).strip();
+        String group = run(Path.of("/"), List.of("id", "-gn", user), Map.of(), 0).strip();
+        if (execute(Path.of("/"), onCluster(List.of("id", user)), Map.of()).status() != 0) {
+            run(Path.of("/"), onCluster(List.of("sh", "-c", "getent group \"$1\" >/dev/null || groupadd -g \"$2\" \"$1\"; "
+                    + "useradd --no-create-home --shell /bin/bash -u \"$3\" -g \"$2\" \"$4\"", "sh", group, gid, uid, user)),
+                    Map.of(), 0);
+        }
+        String inCluster = run(Path.of("/"), onCluster(List.of("id", "-u", user)), Map.of(), 0).strip();
+        if (!inCluster.equals(uid)) {
+            fail("user " + user + " is uid " + uid + " here but " + inCluster + " where the cluster's jobs run");
         }
     }
 
@@ -189,6 +232,7 @@ final class TestCluster {
         List<String> command = new java.util.ArrayList<>(List.of("runuser", "-u", user, "--", "sbatch", "--parsable",
                 "--requeue", "--open-mode=append", "-o", dir.resolve("job.out").toString()));
         command.addAll(List.of(arguments));
+        command = onCluster(command);
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
         for (String credential : List.of("SLURM_JWT", "SLURM_REST_TOKEN", "SLURM_REST_USER_NAME")) {
@@ -213,7 +257,7 @@ final class TestCluster {
 
     /** A field of Slurm's own record of the job ({@code scontrol show job}): JobState, ExitCode, Restarts ... */
     static String slurmRecord(String jobId, String field) throws Exception {
-        String record = run(Path.of("/"), List.of("scontrol", "show", "job", jobId));
+        String record = run(Path.of("/"), onCluster(List.of("scontrol", "show", "job", jobId)));
         Matcher matcher = Pattern.compile("(?:^|\\s)" + field + "=(\\S*)").matcher(record);
         if (!matcher.find()) {
             fail("no " + field + " in: " + record);
@@ -223,7 +267,7 @@ final class TestCluster {
 
     static void scancel(String jobId) {
         try {
-            run(Path.of("/"), List.of("scancel", jobId));
+            run(Path.of("/"), onCluster(List.of("scancel", jobId)));
         } catch (Exception | AssertionError ignored) {
             // best effort clean-up
         }
@@ -256,9 +300,9 @@ final class TestCluster {
         return lines(progress).contains("DONE");
     }
 
-    /** What the counting program must print as RESULT for {@code steps} steps. */
+    /** What the counting program must print as RESULT for {@code steps} steps (the jobs' python computes it). */
     static String expectedResult(int steps) throws Exception {
-        return run(Path.of("/"), List.of("/usr/bin/python3", JOB_PROGRAM.toString(), "--expected",
-                Integer.toString(steps))).strip();
+        return run(Path.of("/"), onCluster(List.of("/usr/bin/python3", JOB_PROGRAM.toString(), "--expected",
+                Integer.toString(steps)))).strip();
     }
 }
