@@ -22,8 +22,13 @@ install_packages python3
 # GRID ENGINE SET-UP: a real two-host Son of Grid Engine 8.1.9 cluster (qmaster and an execd on
 # this host, a second execd "sgenode2" in its own network/UTS/mount namespaces; scripts/sge/) for
 # plugin-sge's integration tests, which fail if it is not up.  It can run beside Slurm's.
-trap 'bash scripts/sge/sge-down.sh; bash scripts/slurm/slurm-down.sh' EXIT
+# SLURM 24.11: a second, independent two-node cluster (scripts/trixie/slurm24-up.sh) from a Debian
+# 13 tree that scripts/trixie/trixie-tree.sh builds by debootstrap from the host's mirror (about
+# 2.5 minutes, once; $CRYO_TRIXIE, else target/trixie) and reuses when present: plugin-slurm's
+# suite runs once on each Slurm (its pom's two surefire executions).
+trap 'bash scripts/sge/sge-down.sh; bash scripts/slurm/slurm-down.sh; bash scripts/trixie/slurm24-down.sh' EXIT
 bash scripts/slurm/slurm-up.sh
+bash scripts/trixie/slurm24-up.sh
 bash scripts/sge/sge-up.sh
 
 status=0
@@ -33,5 +38,6 @@ mvn -B package || status=$?
 trap - EXIT
 bash scripts/sge/sge-down.sh
 bash scripts/slurm/slurm-down.sh
+bash scripts/trixie/slurm24-down.sh
 bash scripts/check-no-leftovers.sh || status=1
 exit "$status"

@@ -26,6 +26,7 @@ UPPER24=$SCHED24_DIR/upper
 WORK24=$SCHED24_DIR/work
 JOBS24=$SCHED24_DIR/jobs               # shared storage: the same path on the host and in the root
 ENV24=$SCHED24_DIR/slurm.env
+LEFTOVERS24=$SCHED24_DIR/leftovers.txt   # what slurm24-down.sh had to end (check-no-leftovers.sh reads it)
 CTLD24_PORT=${CRYO_SLURM24_CTLD_PORT:-6917}
 SLURMD24_PORT=${CRYO_SLURM24_SLURMD_PORT:-6918}
 REST24_PORT=${CRYO_SLURM24_REST_PORT:-6920}

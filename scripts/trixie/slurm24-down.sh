@@ -59,13 +59,14 @@ stop_daemons() {
 }
 
 # Whatever a job left (a restarted process, a slurmstepd): it is the cluster's, and the
-# namespace cannot go while it lives.
+# namespace cannot go while it lives.  They are written to $LEFTOVERS24 too, which
+# scripts/check-no-leftovers.sh reports as a test that leaked a process.
 end_leftovers() {
     local left pid
-    local left
     left=$(processes_in_ns | tr '\n' ' ')
     [[ -n ${left// /} ]] || return 0
     log "ending what still runs in the cluster's namespace: $left"
+    for pid in $left; do echo "$pid $(tr '\0' ' ' < /proc/$pid/cmdline 2>/dev/null)"; done >> "$LEFTOVERS24"
     for pid in $left; do kill "$pid" 2>/dev/null; done
     wait_for 10 bash -c "$(declare -f live processes_in_ns ns_is_up is_mountpoint); NSFILE=$NSFILE; [[ -z \$(processes_in_ns) ]]" && return 0
     for pid in $(processes_in_ns); do kill -9 "$pid" 2>/dev/null; done

@@ -56,6 +56,10 @@ create_mount_ns() {
     ns_is_up && return 0
     log "mount namespace $NSFILE: overlay of $TREE at $ROOT24"
     mkdir -p "$UPPER24" "$WORK24" "$ROOT24"
+    # Slurm's configuration is this script's alone, written anew below: whatever an earlier user
+    # of the cluster added to /etc/slurm (a plugstack.conf naming a plugin of another worktree,
+    # which made every sbatch print dlopen errors) goes with the namespace it was made in.
+    rm -rf "$UPPER24/etc/slurm"
     touch "$NSFILE"
     local jvm_conf=()
     [[ -d /etc/java-17-openjdk ]] && jvm_conf=(/etc/java-17-openjdk)
