@@ -3,16 +3,18 @@ package org.cryo.slurm;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cryo.testsupport.Commands;
+import org.cryo.testsupport.CountingJob;
+import org.cryo.testsupport.EnvFile;
+import org.cryo.testsupport.Waiting;
 
 /**
  * The real Slurm cluster the tests run on, named by the system property {@code cryo.slurm.env}
@@ -26,8 +28,7 @@ import java.util.regex.Pattern;
 final class TestCluster {
     static final Path ENV_FILE = Path.of(System.getProperty("cryo.slurm.env", "/tmp/cryo-slurm/slurm.env"));
     static final Path HOME = Path.of(System.getProperty("cryo.home", "..")).toAbsolutePath().normalize();
-    static final Path JOB_PROGRAM = HOME.resolve("plugin-slurm/src/test/resources/counting_job.py");
-    private static final Pattern EXPORT = Pattern.compile("^export ([A-Z_0-9]+)=\"?([^\"#]*?)\"?\\s*(#.*)?$");
+    static final Path JOB_PROGRAM = CountingJob.program(HOME);
 
     /** The resource lock of the tests that must not run their jobs concurrently. */
     static final String LOCK = "slurm-cluster";
@@ -40,14 +41,7 @@ final class TestCluster {
             throws Exception {
         Path progress = dir.resolve("progress.txt");
         waitUntil("job " + jobId + " to finish", timeoutSeconds, () -> done(progress));
-        List<String> lines = lines(progress);
-        org.junit.jupiter.api.Assertions.assertEquals(steps + 3, lines.size(), "progress of job " + jobId + ": " + lines);
-        org.junit.jupiter.api.Assertions.assertTrue(lines.get(0).startsWith("START "), lines.get(0));
-        for (int i = 1; i <= steps; i++) {
-            org.junit.jupiter.api.Assertions.assertTrue(lines.get(i).startsWith("STEP " + i + " "), "line " + i + ": " + lines);
-        }
-        org.junit.jupiter.api.Assertions.assertEquals("RESULT " + expectedResult(steps), lines.get(steps + 1));
-        return lines;
+        return CountingJob.assertStepsOnceAndResult(progress, jobId, steps, expectedResult(steps));
     }
 
     /** The job id in sbatch's "Submitted batch job N". */
@@ -61,22 +55,8 @@ final class TestCluster {
 
     /** The variables slurm-up.sh exported, on top of this process's environment. */
     static Map<String, String> environment() {
-        if (!Files.isReadable(ENV_FILE)) {
-            fail("the Slurm test cluster is not up: " + ENV_FILE + " is missing (run scripts/slurm/slurm-up.sh as root;"
-                    + " scripts/test-all.sh does)");
-        }
-        Map<String, String> env = new HashMap<>(System.getenv());
-        try {
-            for (String line : Files.readAllLines(ENV_FILE)) {
-                Matcher matcher = EXPORT.matcher(line.strip());
-                if (matcher.matches()) {
-                    env.put(matcher.group(1), matcher.group(2).strip());
-                }
-            }
-        } catch (IOException e) {
-            fail("cannot read " + ENV_FILE + ": " + e);
-        }
-        return env;
+        return EnvFile.overEnvironment(ENV_FILE, "the Slurm test cluster is not up (run scripts/slurm/slurm-up.sh or"
+                + " scripts/trixie/slurm24-up.sh as root; scripts/test-all.sh does)");
     }
 
     /**
@@ -173,22 +153,19 @@ final class TestCluster {
         return result.output();
     }
 
+    /** What a command printed and its status ({@link Commands.Result}). */
     record Result(int status, String output) {
     }
 
-    /** Runs {@code command} (stdout and stderr together) and returns status and output. */
+    /**
+     * Runs {@code command} (stdout and stderr together) with {@code env} added and returns status
+     * and output; never with a SLURM_JWT, which would switch Slurm's clients from munge to JWT.
+     */
     static Result execute(Path dir, List<String> command, Map<String, String> env) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        builder.environment().putAll(env);
-        builder.environment().remove("SLURM_JWT");
-        Process process = builder.start();
-        process.getOutputStream().close();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            fail(command + " timed out");
-        }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Result(process.exitValue(), output);
+        Map<String, String> add = new HashMap<>(env);
+        add.remove("SLURM_JWT");
+        Commands.Result result = Commands.execute(dir, command, add, List.of("SLURM_JWT"), 120);
+        return new Result(result.status(), result.output());
     }
 
     /** A fresh working directory owned by {@code user}, for a job of that user. */
@@ -233,26 +210,17 @@ final class TestCluster {
                 "--requeue", "--open-mode=append", "-o", dir.resolve("job.out").toString()));
         command.addAll(List.of(arguments));
         command = onCluster(command);
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        for (String credential : List.of("SLURM_JWT", "SLURM_REST_TOKEN", "SLURM_REST_USER_NAME")) {
-            env.remove(credential);
-        }
         Map<String, String> cluster = environment();
-        env.put("SLURM_REST_URL", cluster.getOrDefault("CRYO_JOB_REST_URL", cluster.get("SLURM_REST_URL")));
-        env.put("CRYO_NODE_EXEC", cluster.get("CRYO_NODE_EXEC"));
-        env.put("HOME", "/tmp");
-        Process process = builder.start();
-        process.getOutputStream().close();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            fail(command + " timed out");
+        Map<String, String> add = new HashMap<>();
+        add.put("SLURM_REST_URL", cluster.getOrDefault("CRYO_JOB_REST_URL", cluster.get("SLURM_REST_URL")));
+        add.put("CRYO_NODE_EXEC", cluster.get("CRYO_NODE_EXEC"));
+        add.put("HOME", "/tmp");
+        Commands.Result result = Commands.execute(dir, command, add,
+                List.of("SLURM_JWT", "SLURM_REST_TOKEN", "SLURM_REST_USER_NAME"), 60);
+        if (result.status() != 0) {
+            fail(command + " exited with " + result.status() + ": " + result.output().strip());
         }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (process.exitValue() != 0) {
-            fail(command + " exited with " + process.exitValue() + ": " + output);
-        }
-        return output;
+        return result.output().strip();
     }
 
     /** A field of Slurm's own record of the job ({@code scontrol show job}): JobState, ExitCode, Restarts ... */
@@ -274,30 +242,19 @@ final class TestCluster {
     }
 
     static void waitUntil(String what, long seconds, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + seconds * 1000;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        fail("timed out after " + seconds + " s waiting for " + what);
+        Waiting.waitUntil(what, seconds, condition);
     }
 
     static List<String> lines(Path file) {
-        try {
-            return Files.exists(file) ? Files.readAllLines(file) : List.of();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return CountingJob.lines(file);
     }
 
     static int stepsDone(Path progress) {
-        return (int) lines(progress).stream().filter(line -> line.startsWith("STEP ")).count();
+        return CountingJob.stepsDone(progress);
     }
 
     static boolean done(Path progress) {
-        return lines(progress).contains("DONE");
+        return CountingJob.done(progress);
     }
 
     /** What the counting program must print as RESULT for {@code steps} steps (the jobs' python computes it). */
