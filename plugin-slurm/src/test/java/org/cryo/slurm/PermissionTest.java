@@ -39,6 +39,9 @@ class PermissionTest {
         try {
             TestCluster.waitUntil("job " + jobId + " to do 3 steps", 60,
                     () -> TestCluster.stepsDone(dir.resolve("progress.txt")) >= 3);
+            // five JVM starts as the other user take longer than the work on a loaded machine (24.11's
+            // clients add a namespace entry each): the work waits, running, until they are done
+            TestCluster.holdWork(dir);
             String node = slurm.job(jobId).nodes().get(0);
             for (List<String> args : List.of(List.of("checkpoint", "create", jobId), List.of("checkpoint", "requeue", jobId),
                     List.of("checkpoint", "vacate", jobId), List.of("checkpoint", "disable", jobId),
@@ -58,6 +61,7 @@ class PermissionTest {
             assertEquals(Integer.toString(0), slurm.job(jobId).run());
             assertTrue(slurm.directory(slurm.job(jobId)).contexts().isEmpty(), "no context file");
             assertTrue(!slurm.directory(slurm.job(jobId)).isDisabled(), "not disabled");
+            TestCluster.releaseWork(dir);
             int steps = TestCluster.stepsDone(dir.resolve("progress.txt"));
             TestCluster.waitUntil("job " + jobId + " to go on working", 20,
                     () -> TestCluster.stepsDone(dir.resolve("progress.txt")) > steps);

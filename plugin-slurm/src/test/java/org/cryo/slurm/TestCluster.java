@@ -103,17 +103,29 @@ final class TestCluster {
         return HOME.resolve("bin/cryo").toString();
     }
 
-    /** A batch script whose work (the counting program) runs under cr_run. */
+    /**
+     * A batch script whose work (the counting program) runs under cr_run.  While
+     * {@link #holdWork} holds it, the work waits before its next step (it runs, it is not stopped).
+     */
     static Path checkpointableScript(Path dir, int steps, double secondsPerStep, String... crRunOptions) throws IOException {
         String script = "#!/bin/bash\n"
                 + "echo \"run ${SLURM_RESTART_COUNT:-0} on $(hostname)\"\n"
                 + HOME.resolve("bin/cr_run") + " " + String.join("", java.util.Arrays.stream(crRunOptions).map(o -> o + " ").toList())
                 + "/usr/bin/python3 " + JOB_PROGRAM + " progress.txt " + steps + " "
-                + secondsPerStep + "\n"
+                + secondsPerStep + " " + dir.resolve("gate") + "\n"
                 + "status=$?; echo \"exit $status\"; exit $status\n";
         Path file = dir.resolve("job.sh");
         Files.writeString(file, script);
         return file;
+    }
+
+    /** The job's work waits before its next step until {@link #releaseWork}: a slow machine cannot let it end too early. */
+    static void holdWork(Path dir) throws IOException {
+        Files.writeString(dir.resolve("gate"), "");
+    }
+
+    static void releaseWork(Path dir) throws IOException {
+        Files.deleteIfExists(dir.resolve("gate"));
     }
 
     /** sbatch (requeueable, output appended across runs) from {@code dir}; returns the job id. */
