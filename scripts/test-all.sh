@@ -3,6 +3,9 @@
 # suites in core-checkpoint (surefire prints "Tests run: ...").  Used by .ci/run.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
+# The Debian 13 tree (Slurm 24.11, CRIU 4.1): everything that builds or runs from it reads the same
+# CRYO_TRIXIE (the SPANK plugin's build against 24.11's spank.h, slurm24-up.sh, the benchmark).
+export CRYO_TRIXIE=${CRYO_TRIXIE:-$PWD/target/trixie}
 
 source scripts/install-build-deps.sh
 install_packages "${BUILD_PACKAGES[@]}"
@@ -27,6 +30,12 @@ install_packages python3
 # 2.5 minutes, once; $CRYO_TRIXIE, else target/trixie) and reuses when present: plugin-slurm's
 # suite runs once on each Slurm (its pom's two surefire executions).
 trap 'bash scripts/sge/sge-down.sh; bash scripts/slurm/slurm-down.sh; bash scripts/trixie/slurm24-down.sh' EXIT
+bash scripts/trixie/trixie-tree.sh >/dev/null
+# The SPANK plugin (sbatch --checkpoint) against each Slurm's spank.h, before either cluster starts:
+# their up scripts name it in their plugstack.conf only when it is built.
+if [[ -f plugin-slurm/spank/build.sh ]]; then
+    bash plugin-slurm/spank/build.sh
+fi
 bash scripts/slurm/slurm-up.sh
 bash scripts/trixie/slurm24-up.sh
 bash scripts/sge/sge-up.sh
