@@ -3,6 +3,9 @@
 # suites in core-checkpoint (surefire prints "Tests run: ...").  Used by .ci/run.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
+# The Debian 13 tree (Slurm 24.11, CRIU 4.1): everything that builds or runs from it reads the same
+# CRYO_TRIXIE (the SPANK plugin's build against 24.11's spank.h, slurm24-up.sh, the benchmark).
+export CRYO_TRIXIE=${CRYO_TRIXIE:-$PWD/target/trixie}
 
 source scripts/install-build-deps.sh
 install_packages "${BUILD_PACKAGES[@]}"
@@ -23,8 +26,19 @@ install_packages python3
 # GRID ENGINE SET-UP: a real two-host Son of Grid Engine 8.1.9 cluster (qmaster and an execd on
 # this host, a second execd "sgenode2" in its own network/UTS/mount namespaces; scripts/sge/) for
 # plugin-sge's integration tests, which fail if it is not up.  It can run beside Slurm's.
-trap 'bash scripts/sge/sge-down.sh; bash scripts/slurm/slurm-down.sh' EXIT
+# SLURM 24.11: a second, independent two-node cluster (scripts/trixie/slurm24-up.sh) from a Debian
+# 13 tree that scripts/trixie/trixie-tree.sh builds by debootstrap from the host's mirror (about
+# 2.5 minutes, once; $CRYO_TRIXIE, else target/trixie) and reuses when present: plugin-slurm's
+# suite runs once on each Slurm (its pom's two surefire executions).
+trap 'bash scripts/sge/sge-down.sh; bash scripts/slurm/slurm-down.sh; bash scripts/trixie/slurm24-down.sh' EXIT
+bash scripts/trixie/trixie-tree.sh >/dev/null
+# The SPANK plugin (sbatch --checkpoint) against each Slurm's spank.h, before either cluster starts:
+# their up scripts name it in their plugstack.conf only when it is built.
+if [[ -f plugin-slurm/spank/build.sh ]]; then
+    bash plugin-slurm/spank/build.sh
+fi
 bash scripts/slurm/slurm-up.sh
+bash scripts/trixie/slurm24-up.sh
 bash scripts/sge/sge-up.sh
 
 status=0
@@ -34,5 +48,6 @@ mvn -B package || status=$?
 trap - EXIT
 bash scripts/sge/sge-down.sh
 bash scripts/slurm/slurm-down.sh
+bash scripts/trixie/slurm24-down.sh
 bash scripts/check-no-leftovers.sh || status=1
 exit "$status"

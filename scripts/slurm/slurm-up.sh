@@ -33,7 +33,7 @@ start_munge() {
     install -d -o munge -g munge -m 0755 /run/munge
     if ! alive /run/munge/munged.pid munged || ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
         log "starting munged"
-        runuser -u munge -- /usr/sbin/munged --force
+        without_inherited_fds runuser -u munge -- /usr/sbin/munged --force
         wait_for 10 sh -c 'munge -n | unmunge' || { echo "slurm-up: munged did not come up" >&2; exit 1; }
     fi
 }
@@ -46,7 +46,8 @@ create_node2_namespaces() {
         ip link add "$VETH_HOST" type veth peer name "$VETH_NODE"
         ip link set "$VETH_NODE" netns "$NETNS"
     fi
-    ip addr show dev "$VETH_HOST" | grep -q "inet $HOST_ADDR/" || ip addr add "$HOST_ADDR/24" dev "$VETH_HOST"
+    # (no 'ip | grep -q' under pipefail: grep's early exit makes ip's SIGPIPE the pipeline's status)
+    grep -q "inet $HOST_ADDR/" <<<"$(ip addr show dev "$VETH_HOST")" || ip addr add "$HOST_ADDR/24" dev "$VETH_HOST"
     ip link set "$VETH_HOST" up
     ip netns exec "$NETNS" sh -c "
         ip addr show dev $VETH_NODE | grep -q 'inet $NODE2_ADDR/' || ip addr add $NODE2_ADDR/24 dev $VETH_NODE
@@ -138,10 +139,13 @@ start_slurm() {
             sleep 0.2
         done
     fi
-    if ! alive /run/slurmctld.pid slurmctld; then log "starting slurmctld"; slurmctld; fi
+    if ! alive /run/slurmctld.pid slurmctld; then log "starting slurmctld"; without_inherited_fds slurmctld; fi
     wait_for 30 scontrol ping || { echo "slurm-up: slurmctld not responding" >&2; tail -20 /var/log/slurm/slurmctld.log >&2; exit 1; }
-    if ! slurmd_alive "$HEAD_NODE"; then log "starting slurmd $HEAD_NODE"; slurmd -N "$HEAD_NODE"; fi
-    if ! slurmd_alive "$NODE2"; then log "starting slurmd $NODE2 (namespaces $NETNS, $UTS_FILE)"; on_node2 slurmd -N "$NODE2"; fi
+    if ! slurmd_alive "$HEAD_NODE"; then log "starting slurmd $HEAD_NODE"; without_inherited_fds slurmd -N "$HEAD_NODE"; fi
+    if ! slurmd_alive "$NODE2"; then
+        log "starting slurmd $NODE2 (namespaces $NETNS, $UTS_FILE)"
+        without_inherited_fds nsenter --net=/run/netns/"$NETNS" --uts="$UTS_FILE" -- slurmd -N "$NODE2"
+    fi
     local node
     for node in "$HEAD_NODE" "$NODE2"; do
         if ! wait_for 30 node_usable "$node"; then
@@ -150,7 +154,7 @@ start_slurm() {
         fi
     done
 }
-node_usable() { sinfo -h -n "$1" -o %T | grep -qE '^(idle|mixed|allocated|completing)'; }
+node_usable() { grep -qE '^(idle|mixed|allocated|completing)' <<<"$(sinfo -h -n "$1" -o %T)"; }
 
 # slurmrestd refuses to run as root, so it runs as its own user; JWT requests act as the user
 # named in X-SLURM-USER-NAME (root for the tests).
@@ -158,7 +162,7 @@ start_slurmrestd() {
     id "$REST_USER" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$REST_USER"
     if ! alive "$SCHED_DIR/slurmrestd.pid" slurmrestd; then
         log "starting slurmrestd (rest_auth/jwt) on 127.0.0.1:$REST_PORT and $HOST_ADDR:$REST_PORT"
-        SLURM_JWT=daemon nohup slurmrestd -u "$REST_USER" -a rest_auth/jwt -s openapi/v0.0.38 \
+        SLURM_JWT=daemon without_inherited_fds nohup slurmrestd -u "$REST_USER" -a rest_auth/jwt -s openapi/v0.0.38 \
             "127.0.0.1:$REST_PORT" "$HOST_ADDR:$REST_PORT" >> /var/log/slurm/slurmrestd.log 2>&1 < /dev/null &
         echo $! > "$SCHED_DIR/slurmrestd.pid"
     fi
@@ -171,6 +175,7 @@ start_slurmrestd() {
 write_env() {
     install -d -m 1777 "$SCHED_DIR/jobs"
     cat > "$SCHED_DIR/slurm.env" <<ENV
+export CRYO_SLURM_RELEASE=$(scontrol --version | awk '{ print $2 }')
 export SLURM_NODES="$HEAD_NODE $NODE2"
 export SLURM_REST_URL=http://127.0.0.1:$REST_PORT
 export SLURM_REST_USER_NAME=root

@@ -160,7 +160,7 @@ class VacateWorkflowTest {
     }
 
     static Path script() throws Exception {
-        return Path.of(VacateWorkflowTest.class.getResource("/counting_job.py").toURI());
+        return org.cryo.testsupport.CountingJob.program(CryoHome.find().orElseThrow());
     }
 
     private int steps() {

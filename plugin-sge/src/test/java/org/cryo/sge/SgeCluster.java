@@ -1,21 +1,19 @@
 package org.cryo.sge;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.cryo.testsupport.Commands;
+import org.cryo.testsupport.CountingJob;
+import org.cryo.testsupport.EnvFile;
+import org.cryo.testsupport.Waiting;
 
 /**
  * The real two-host Grid Engine cluster scripts/sge/sge-up.sh started (scripts/test-all.sh
@@ -26,12 +24,11 @@ import java.util.regex.Pattern;
 final class SgeCluster {
     static final Path ENV_FILE = Path.of(System.getProperty("cryo.sge.env", "/tmp/cryo-sge/sge.env"));
     static final Path HOME = Path.of(System.getProperty("cryo.home", "..")).toAbsolutePath().normalize();
-    static final Path JOB_PROGRAM = HOME.resolve("plugin-sge/src/test/resources/counting_job.py");
+    static final Path JOB_PROGRAM = CountingJob.program(HOME);
     /** Cryo's checkpointing environment, as the tests install it. */
     static final String CKPT_ENV = "cryo";
     /** The resource lock of the tests that run jobs on the cluster (they must not share its slots). */
     static final String LOCK = "sge-cluster";
-    private static final Pattern EXPORT = Pattern.compile("^export ([A-Z_0-9]+)=\"?([^\"#]*?)\"?\\s*(#.*)?$");
 
     private static Map<String, String> environment;
 
@@ -41,21 +38,8 @@ final class SgeCluster {
     /** The variables sge-up.sh exported, on top of this process's; CRYO_NODE_EXEC reaches either host. */
     static synchronized Map<String, String> environment() {
         if (environment == null) {
-            if (!Files.isReadable(ENV_FILE)) {
-                fail("the Grid Engine test cluster is not up: " + ENV_FILE + " is missing (run scripts/sge/sge-up.sh as"
-                        + " root; scripts/test-all.sh does)");
-            }
-            Map<String, String> env = new HashMap<>(System.getenv());
-            try {
-                for (String line : Files.readAllLines(ENV_FILE)) {
-                    Matcher matcher = EXPORT.matcher(line.strip());
-                    if (matcher.matches()) {
-                        env.put(matcher.group(1), matcher.group(2).strip());
-                    }
-                }
-            } catch (IOException e) {
-                fail("cannot read " + ENV_FILE + ": " + e);
-            }
+            Map<String, String> env = EnvFile.overEnvironment(ENV_FILE,
+                    "the Grid Engine test cluster is not up (run scripts/sge/sge-up.sh as root; scripts/test-all.sh does)");
             env.put("CRYO_NODE_EXEC", env.get("CRYO_SGE_NODE_EXEC"));
             environment = Map.copyOf(env);
         }
@@ -135,14 +119,7 @@ final class SgeCluster {
     static List<String> assertFinishedCorrectlyOnce(Path dir, String jobId, int steps) throws Exception {
         Path progress = dir.resolve("progress.txt");
         waitUntil("job " + jobId + " to finish", 120, () -> done(progress));
-        List<String> lines = lines(progress);
-        assertEquals(steps + 3, lines.size(), "progress of job " + jobId + ": " + lines);
-        assertTrue(lines.get(0).startsWith("START "), lines.get(0));
-        for (int i = 1; i <= steps; i++) {
-            assertTrue(lines.get(i).startsWith("STEP " + i + " "), "line " + i + ": " + lines);
-        }
-        assertEquals("RESULT " + expectedResult(steps), lines.get(steps + 1));
-        return lines;
+        return CountingJob.assertStepsOnceAndResult(progress, jobId, steps, expectedResult(steps));
     }
 
     /** The runs job.sh logged: "run RESTARTED on HOST at TIME". */
@@ -222,45 +199,29 @@ final class SgeCluster {
     record Result(int status, String output) {
     }
 
+    /** {@code command} with the cluster's environment plus {@code env}; only the JVM that loads libdrmaa needs GLIBC_TUNABLES. */
     static Result execute(Path dir, List<String> command, Map<String, String> env) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        builder.environment().putAll(environment());
-        builder.environment().remove("GLIBC_TUNABLES");   // only the JVM that loads libdrmaa needs it
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        process.getOutputStream().close();
-        if (!process.waitFor(150, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            fail(command + " timed out");
-        }
-        return new Result(process.exitValue(), new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        Map<String, String> add = new HashMap<>(environment());
+        add.remove("GLIBC_TUNABLES");
+        add.putAll(env);
+        Commands.Result result = Commands.execute(dir, command, add, List.of("GLIBC_TUNABLES"), 150);
+        return new Result(result.status(), result.output());
     }
 
     static void waitUntil(String what, long seconds, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + seconds * 1000;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        fail("timed out after " + seconds + " s waiting for " + what);
+        Waiting.waitUntil(what, seconds, condition);
     }
 
     static List<String> lines(Path file) {
-        try {
-            return Files.exists(file) ? Files.readAllLines(file) : List.of();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return CountingJob.lines(file);
     }
 
     static int stepsDone(Path progress) {
-        return (int) lines(progress).stream().filter(line -> line.startsWith("STEP ")).count();
+        return CountingJob.stepsDone(progress);
     }
 
     static boolean done(Path progress) {
-        return lines(progress).contains("DONE");
+        return CountingJob.done(progress);
     }
 
     static String expectedResult(int steps) throws Exception {

@@ -19,10 +19,20 @@ final class SlurmOperators {
         if (user.equals(scontrol.slurmUser())) {
             return true;
         }
-        if (scontrol.accountingStorage().endsWith("/none")) {
+        if (!hasAccounting(scontrol.accountingStorage())) {
             return false;   // no accounting: no admin levels
         }
         String level = scontrol.adminLevel(user);
         return level.equalsIgnoreCase("Operator") || level.equalsIgnoreCase("Administrator");
+    }
+
+    /**
+     * Whether {@code scontrol show config}'s AccountingStorageType names a real plugin: 22.05
+     * shows "accounting_storage/none" when there is none, 24.11 "(null)" (and sacctmgr then only
+     * says "Only 'accounting_storage/slurmdbd' is supported").
+     */
+    static boolean hasAccounting(String accountingStorageType) {
+        String type = accountingStorageType.strip();
+        return !type.isEmpty() && !type.equals("(null)") && !type.endsWith("/none");
     }
 }

@@ -130,7 +130,7 @@ class CatalogAttackTest {
     private static String assertCliRefused(List<String> args, String expected) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(TestCluster.cryo(), "slurm"));
         command.addAll(args);
-        TestCluster.Result result = TestCluster.execute(Path.of("/"), command, Map.of(
+        TestCluster.Result result = TestCluster.execute(Path.of("/"), TestCluster.onCluster(command), Map.of(
                 "SLURM_REST_URL", environment.get("SLURM_REST_URL"), "SLURM_REST_TOKEN", environment.get("SLURM_REST_TOKEN"),
                 "SLURM_REST_USER_NAME", "root", "CRYO_NODE_EXEC", environment.get("CRYO_NODE_EXEC")));
         String output = result.output().strip();

@@ -61,7 +61,7 @@ class FailedRequeueTest {
             TestCluster.waitUntil("job " + jobId + " to go on working", 30,
                     () -> TestCluster.stepsDone(dir.resolve("progress.txt")) >= steps + 2);
 
-            TestCluster.run(Path.of("/"), List.of("scontrol", "update", "jobid=" + jobId, "requeue=1"));
+            TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of("scontrol", "update", "jobid=" + jobId, "requeue=1")));
             slurm.vacate(jobId, VacateMode.REQUEUE);
             TestCluster.waitUntil("job " + jobId + " to restart", 60, () -> TestCluster.lines(dir.resolve("job.out"))
                     .stream().anyMatch(l -> l.contains("restarting from")));
@@ -89,7 +89,7 @@ class FailedRequeueTest {
         @Override
         public void requeue(JobStatus job, VacateMode mode) throws SchedulerException {
             try {
-                TestCluster.run(Path.of("/"), List.of("scontrol", "update", "jobid=" + job.jobId(), "requeue=0"));
+                TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of("scontrol", "update", "jobid=" + job.jobId(), "requeue=0")));
             } catch (Exception e) {
                 throw new AssertionError(e);
             }

@@ -30,8 +30,8 @@ class PeriodicCheckpointTest {
                 + "echo \"script starts, restart ${SLURM_RESTART_COUNT:-0}\"\n"
                 + "/usr/bin/python3 " + TestCluster.JOB_PROGRAM + " progress.txt \"$1\" 0.3\n"
                 + "echo \"script ends\"\n");
-        String output = TestCluster.run(dir, List.of(TestCluster.cryo(), "sbatch", "--checkpoint=4s", "--checkpoint-keep=2",
-                "-o", dir.resolve("job.out").toString(), script.toString(), Integer.toString(STEPS)));
+        String output = TestCluster.run(dir, TestCluster.onCluster(List.of(TestCluster.cryo(), "sbatch", "--checkpoint=4s",
+                "--checkpoint-keep=2", "-o", dir.resolve("job.out").toString(), script.toString(), Integer.toString(STEPS))));
         String jobId = TestCluster.submittedJobId(output);
         // The administrator's vacate prunes with its own keep: the same as the job's, as a site would set it
         // (else the job's next periodic checkpoint prunes, if the job lives that long after its restart).

@@ -25,9 +25,7 @@ class PermissionTest {
 
     @BeforeAll
     static void otherUser() throws Exception {
-        if (TestCluster.execute(Path.of("/"), List.of("id", OTHER), Map.of()).status() != 0) {
-            TestCluster.run(Path.of("/"), List.of("useradd", "--no-create-home", "--shell", "/bin/bash", OTHER));
-        }
+        TestCluster.ensureUser(OTHER);
     }
 
     @Test
@@ -41,6 +39,9 @@ class PermissionTest {
         try {
             TestCluster.waitUntil("job " + jobId + " to do 3 steps", 60,
                     () -> TestCluster.stepsDone(dir.resolve("progress.txt")) >= 3);
+            // five JVM starts as the other user take longer than the work on a loaded machine (24.11's
+            // clients add a namespace entry each): the work waits, running, until they are done
+            TestCluster.holdWork(dir);
             String node = slurm.job(jobId).nodes().get(0);
             for (List<String> args : List.of(List.of("checkpoint", "create", jobId), List.of("checkpoint", "requeue", jobId),
                     List.of("checkpoint", "vacate", jobId), List.of("checkpoint", "disable", jobId),
@@ -48,7 +49,7 @@ class PermissionTest {
                 List<String> command = new java.util.ArrayList<>(List.of("runuser", "-u", OTHER, "--", TestCluster.cryo(), "slurm"));
                 command.addAll(args);
                 // As the other user: its own token (scontrol token), slurmrestd on this host.
-                TestCluster.Result result = TestCluster.execute(Path.of("/"), command,
+                TestCluster.Result result = TestCluster.execute(Path.of("/"), TestCluster.onCluster(command),
                         Map.of("SLURM_REST_URL", env.get("SLURM_REST_URL"), "CRYO_NODE_EXEC", env.get("CRYO_NODE_EXEC")));
                 String output = result.output().strip();
                 assertEquals(2, result.status(), args + ": " + output);
@@ -60,6 +61,7 @@ class PermissionTest {
             assertEquals(Integer.toString(0), slurm.job(jobId).run());
             assertTrue(slurm.directory(slurm.job(jobId)).contexts().isEmpty(), "no context file");
             assertTrue(!slurm.directory(slurm.job(jobId)).isDisabled(), "not disabled");
+            TestCluster.releaseWork(dir);
             int steps = TestCluster.stepsDone(dir.resolve("progress.txt"));
             TestCluster.waitUntil("job " + jobId + " to go on working", 20,
                     () -> TestCluster.stepsDone(dir.resolve("progress.txt")) > steps);

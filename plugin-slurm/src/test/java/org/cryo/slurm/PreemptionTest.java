@@ -13,7 +13,8 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 4, preemption: PreemptType=preempt/partition_prio, PreemptMode=REQUEUE, GraceTime=30 on
- * partition debug and SlurmctldParameters=preempt_send_user_signal (scripts/slurm/slurm-up.sh).  A low-priority
+ * partition debug and the user signal at preemption (22.05: SlurmctldParameters=preempt_send_user_signal,
+ * scripts/slurm/slurm-up.sh; 23.02+: PreemptParameters=send_user_signal, scripts/trixie/slurm24-up.sh).  A low-priority
  * checkpointable job (debug, 1 CPU, --signal=B:USR1) runs on the head node; a high-priority job
  * (partition high) asks for all of that node's CPUs.  Slurm sends the low job USR1 at preemption,
  * its trap checkpoints and requeues it, the high job runs, and the low job resumes from its
@@ -27,7 +28,7 @@ class PreemptionTest {
     void preemptedJobCheckpointsWithinItsGraceTimeAndResumes() throws Exception {
         Map<String, String> env = TestCluster.environment();
         String node = env.get("SLURM_NODES").split(" ")[0];
-        int cpus = Integer.parseInt(TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", node, "-o", "%c")).strip());
+        int cpus = Integer.parseInt(TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of("sinfo", "-h", "-n", node, "-o", "%c"))).strip());
         JobControl slurm = JobControl.open("slurm", env);
 
         Path low = TestCluster.jobDir("preempted");

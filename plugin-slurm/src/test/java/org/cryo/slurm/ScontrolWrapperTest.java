@@ -42,7 +42,7 @@ class ScontrolWrapperTest {
         command.addAll(List.of(args));
         // ProcessBuilder looks the program up in this JVM's PATH: name the wrapper, as the shell would find it.
         command.set(0, WRAPPER.toString());
-        return TestCluster.execute(Path.of("/"), command, env);
+        return TestCluster.execute(Path.of("/"), TestCluster.onCluster(command), env);
     }
 
     @Test
@@ -55,7 +55,7 @@ class ScontrolWrapperTest {
                 TestCluster.Result viaWrapper = scontrol(args.toArray(String[]::new));
                 List<String> real = new java.util.ArrayList<>(List.of("/usr/bin/scontrol"));
                 real.addAll(args);
-                TestCluster.Result direct = TestCluster.execute(Path.of("/"), real, env);
+                TestCluster.Result direct = TestCluster.execute(Path.of("/"), TestCluster.onCluster(real), env);
                 assertEquals(direct, viaWrapper, "scontrol " + args);
             }
             assertTrue(scontrol("show", "job", jobId).output().contains("JobId=" + jobId));

@@ -3,26 +3,32 @@ package org.cryo.slurm;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cryo.testsupport.Commands;
+import org.cryo.testsupport.CountingJob;
+import org.cryo.testsupport.EnvFile;
+import org.cryo.testsupport.Waiting;
 
 /**
- * The real Slurm cluster scripts/slurm/slurm-up.sh started (scripts/test-all.sh does): its
- * environment file, sbatch, and waiting.  No cluster is a test failure, never a skip.
+ * The real Slurm cluster the tests run on, named by the system property {@code cryo.slurm.env}
+ * (its environment file): Slurm 22.05 from scripts/slurm/slurm-up.sh (/tmp/cryo-slurm/slurm.env,
+ * the default) or Slurm 24.11 from scripts/trixie/slurm24-up.sh (/tmp/cryo-slurm24/slurm.env);
+ * plugin-slurm's pom runs the suite once on each.  Its environment, sbatch, and waiting.  A
+ * cluster whose clients do not run on this host (24.11's run in the Debian 13 tree) names in
+ * CRYO_SLURM_EXEC the prefix that runs a command where they do: every command that talks to
+ * Slurm goes through {@link #onCluster}.  No cluster is a test failure, never a skip.
  */
 final class TestCluster {
     static final Path ENV_FILE = Path.of(System.getProperty("cryo.slurm.env", "/tmp/cryo-slurm/slurm.env"));
     static final Path HOME = Path.of(System.getProperty("cryo.home", "..")).toAbsolutePath().normalize();
-    static final Path JOB_PROGRAM = HOME.resolve("plugin-slurm/src/test/resources/counting_job.py");
-    private static final Pattern EXPORT = Pattern.compile("^export ([A-Z_0-9]+)=\"?([^\"#]*?)\"?\\s*(#.*)?$");
+    static final Path JOB_PROGRAM = CountingJob.program(HOME);
 
     /** The resource lock of the tests that must not run their jobs concurrently. */
     static final String LOCK = "slurm-cluster";
@@ -35,14 +41,7 @@ final class TestCluster {
             throws Exception {
         Path progress = dir.resolve("progress.txt");
         waitUntil("job " + jobId + " to finish", timeoutSeconds, () -> done(progress));
-        List<String> lines = lines(progress);
-        org.junit.jupiter.api.Assertions.assertEquals(steps + 3, lines.size(), "progress of job " + jobId + ": " + lines);
-        org.junit.jupiter.api.Assertions.assertTrue(lines.get(0).startsWith("START "), lines.get(0));
-        for (int i = 1; i <= steps; i++) {
-            org.junit.jupiter.api.Assertions.assertTrue(lines.get(i).startsWith("STEP " + i + " "), "line " + i + ": " + lines);
-        }
-        org.junit.jupiter.api.Assertions.assertEquals("RESULT " + expectedResult(steps), lines.get(steps + 1));
-        return lines;
+        return CountingJob.assertStepsOnceAndResult(progress, jobId, steps, expectedResult(steps));
     }
 
     /** The job id in sbatch's "Submitted batch job N". */
@@ -56,22 +55,27 @@ final class TestCluster {
 
     /** The variables slurm-up.sh exported, on top of this process's environment. */
     static Map<String, String> environment() {
-        if (!Files.isReadable(ENV_FILE)) {
-            fail("the Slurm test cluster is not up: " + ENV_FILE + " is missing (run scripts/slurm/slurm-up.sh as root;"
-                    + " scripts/test-all.sh does)");
+        return EnvFile.overEnvironment(ENV_FILE, "the Slurm test cluster is not up (run scripts/slurm/slurm-up.sh or"
+                + " scripts/trixie/slurm24-up.sh as root; scripts/test-all.sh does)");
+    }
+
+    /**
+     * {@code command} where the cluster's Slurm clients run: as it is on the 22.05 cluster, after
+     * the CRYO_SLURM_EXEC prefix on 24.11 (it keeps the environment and working directory).
+     */
+    static List<String> onCluster(List<String> command) {
+        String prefix = environment().getOrDefault("CRYO_SLURM_EXEC", "");
+        List<String> full = new java.util.ArrayList<>();
+        if (!prefix.isBlank()) {
+            full.addAll(List.of(prefix.strip().split("\\s+")));
         }
-        Map<String, String> env = new HashMap<>(System.getenv());
-        try {
-            for (String line : Files.readAllLines(ENV_FILE)) {
-                Matcher matcher = EXPORT.matcher(line.strip());
-                if (matcher.matches()) {
-                    env.put(matcher.group(1), matcher.group(2).strip());
-                }
-            }
-        } catch (IOException e) {
-            fail("cannot read " + ENV_FILE + ": " + e);
-        }
-        return env;
+        full.addAll(command);
+        return full;
+    }
+
+    /** The Slurm release the cluster says it runs ("22.05.8", "24.11.5"); 22.05 if its env file does not say. */
+    static String release() {
+        return environment().getOrDefault("CRYO_SLURM_RELEASE", "22.05");
     }
 
     /** A fresh working directory for one test's jobs (shared storage: both nodes see /tmp). */
@@ -99,17 +103,29 @@ final class TestCluster {
         return HOME.resolve("bin/cryo").toString();
     }
 
-    /** A batch script whose work (the counting program) runs under cr_run. */
+    /**
+     * A batch script whose work (the counting program) runs under cr_run.  While
+     * {@link #holdWork} holds it, the work waits before its next step (it runs, it is not stopped).
+     */
     static Path checkpointableScript(Path dir, int steps, double secondsPerStep, String... crRunOptions) throws IOException {
         String script = "#!/bin/bash\n"
                 + "echo \"run ${SLURM_RESTART_COUNT:-0} on $(hostname)\"\n"
                 + HOME.resolve("bin/cr_run") + " " + String.join("", java.util.Arrays.stream(crRunOptions).map(o -> o + " ").toList())
                 + "/usr/bin/python3 " + JOB_PROGRAM + " progress.txt " + steps + " "
-                + secondsPerStep + "\n"
+                + secondsPerStep + " " + dir.resolve("gate") + "\n"
                 + "status=$?; echo \"exit $status\"; exit $status\n";
         Path file = dir.resolve("job.sh");
         Files.writeString(file, script);
         return file;
+    }
+
+    /** The job's work waits before its next step until {@link #releaseWork}: a slow machine cannot let it end too early. */
+    static void holdWork(Path dir) throws IOException {
+        Files.writeString(dir.resolve("gate"), "");
+    }
+
+    static void releaseWork(Path dir) throws IOException {
+        Files.deleteIfExists(dir.resolve("gate"));
     }
 
     /** sbatch (requeueable, output appended across runs) from {@code dir}; returns the job id. */
@@ -117,7 +133,7 @@ final class TestCluster {
         List<String> command = new java.util.ArrayList<>(List.of("sbatch", "--parsable", "--requeue",
                 "--open-mode=append", "-o", dir.resolve("job.out").toString()));
         command.addAll(List.of(arguments));
-        return run(dir, command).strip();
+        return run(dir, onCluster(command)).strip();
     }
 
     /**
@@ -149,22 +165,19 @@ final class TestCluster {
         return result.output();
     }
 
+    /** What a command printed and its status ({@link Commands.Result}). */
     record Result(int status, String output) {
     }
 
-    /** Runs {@code command} (stdout and stderr together) and returns status and output. */
+    /**
+     * Runs {@code command} (stdout and stderr together) with {@code env} added and returns status
+     * and output; never with a SLURM_JWT, which would switch Slurm's clients from munge to JWT.
+     */
     static Result execute(Path dir, List<String> command, Map<String, String> env) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        builder.environment().putAll(env);
-        builder.environment().remove("SLURM_JWT");
-        Process process = builder.start();
-        process.getOutputStream().close();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            fail(command + " timed out");
-        }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Result(process.exitValue(), output);
+        Map<String, String> add = new HashMap<>(env);
+        add.remove("SLURM_JWT");
+        Commands.Result result = Commands.execute(dir, command, add, List.of("SLURM_JWT"), 120);
+        return new Result(result.status(), result.output());
     }
 
     /** A fresh working directory owned by {@code user}, for a job of that user. */
@@ -174,10 +187,29 @@ final class TestCluster {
         return dir;
     }
 
-    /** Creates {@code user} (no home, a shell for its jobs) if missing. */
+    /**
+     * Creates {@code user} (no home, a shell for its jobs) if missing, on this host and, with the
+     * same user and group ids, where the cluster's jobs run (24.11: the tree has its own
+     * /etc/passwd; the ids must match, since both sides see the same job directories).
+     */
     static void ensureUser(String user) throws Exception {
         if (execute(Path.of("/"), List.of("id", user), Map.of()).status() != 0) {
             run(Path.of("/"), List.of("useradd", "--no-create-home", "--shell", "/bin/bash", user));
+        }
+        if (onCluster(List.of()).isEmpty()) {
+            return;
+        }
+        String uid = run(Path.of("/"), List.of("id", "-u", user), Map.of(), 0).strip();
+        String gid = run(Path.of("/"), List.of("id", "-g", user), Map.of(), 0).strip();
+        String group = run(Path.of("/"), List.of("id", "-gn", user), Map.of(), 0).strip();
+        if (execute(Path.of("/"), onCluster(List.of("id", user)), Map.of()).status() != 0) {
+            run(Path.of("/"), onCluster(List.of("sh", "-c", "getent group \"$1\" >/dev/null || groupadd -g \"$2\" \"$1\"; "
+                    + "useradd --no-create-home --shell /bin/bash -u \"$3\" -g \"$2\" \"$4\"", "sh", group, gid, uid, user)),
+                    Map.of(), 0);
+        }
+        String inCluster = run(Path.of("/"), onCluster(List.of("id", "-u", user)), Map.of(), 0).strip();
+        if (!inCluster.equals(uid)) {
+            fail("user " + user + " is uid " + uid + " here but " + inCluster + " where the cluster's jobs run");
         }
     }
 
@@ -189,31 +221,23 @@ final class TestCluster {
         List<String> command = new java.util.ArrayList<>(List.of("runuser", "-u", user, "--", "sbatch", "--parsable",
                 "--requeue", "--open-mode=append", "-o", dir.resolve("job.out").toString()));
         command.addAll(List.of(arguments));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        for (String credential : List.of("SLURM_JWT", "SLURM_REST_TOKEN", "SLURM_REST_USER_NAME")) {
-            env.remove(credential);
-        }
+        command = onCluster(command);
         Map<String, String> cluster = environment();
-        env.put("SLURM_REST_URL", cluster.getOrDefault("CRYO_JOB_REST_URL", cluster.get("SLURM_REST_URL")));
-        env.put("CRYO_NODE_EXEC", cluster.get("CRYO_NODE_EXEC"));
-        env.put("HOME", "/tmp");
-        Process process = builder.start();
-        process.getOutputStream().close();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            fail(command + " timed out");
+        Map<String, String> add = new HashMap<>();
+        add.put("SLURM_REST_URL", cluster.getOrDefault("CRYO_JOB_REST_URL", cluster.get("SLURM_REST_URL")));
+        add.put("CRYO_NODE_EXEC", cluster.get("CRYO_NODE_EXEC"));
+        add.put("HOME", "/tmp");
+        Commands.Result result = Commands.execute(dir, command, add,
+                List.of("SLURM_JWT", "SLURM_REST_TOKEN", "SLURM_REST_USER_NAME"), 60);
+        if (result.status() != 0) {
+            fail(command + " exited with " + result.status() + ": " + result.output().strip());
         }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (process.exitValue() != 0) {
-            fail(command + " exited with " + process.exitValue() + ": " + output);
-        }
-        return output;
+        return result.output().strip();
     }
 
     /** A field of Slurm's own record of the job ({@code scontrol show job}): JobState, ExitCode, Restarts ... */
     static String slurmRecord(String jobId, String field) throws Exception {
-        String record = run(Path.of("/"), List.of("scontrol", "show", "job", jobId));
+        String record = run(Path.of("/"), onCluster(List.of("scontrol", "show", "job", jobId)));
         Matcher matcher = Pattern.compile("(?:^|\\s)" + field + "=(\\S*)").matcher(record);
         if (!matcher.find()) {
             fail("no " + field + " in: " + record);
@@ -223,42 +247,31 @@ final class TestCluster {
 
     static void scancel(String jobId) {
         try {
-            run(Path.of("/"), List.of("scancel", jobId));
+            run(Path.of("/"), onCluster(List.of("scancel", jobId)));
         } catch (Exception | AssertionError ignored) {
             // best effort clean-up
         }
     }
 
     static void waitUntil(String what, long seconds, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + seconds * 1000;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        fail("timed out after " + seconds + " s waiting for " + what);
+        Waiting.waitUntil(what, seconds, condition);
     }
 
     static List<String> lines(Path file) {
-        try {
-            return Files.exists(file) ? Files.readAllLines(file) : List.of();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return CountingJob.lines(file);
     }
 
     static int stepsDone(Path progress) {
-        return (int) lines(progress).stream().filter(line -> line.startsWith("STEP ")).count();
+        return CountingJob.stepsDone(progress);
     }
 
     static boolean done(Path progress) {
-        return lines(progress).contains("DONE");
+        return CountingJob.done(progress);
     }
 
-    /** What the counting program must print as RESULT for {@code steps} steps. */
+    /** What the counting program must print as RESULT for {@code steps} steps (the jobs' python computes it). */
     static String expectedResult(int steps) throws Exception {
-        return run(Path.of("/"), List.of("/usr/bin/python3", JOB_PROGRAM.toString(), "--expected",
-                Integer.toString(steps))).strip();
+        return run(Path.of("/"), onCluster(List.of("/usr/bin/python3", JOB_PROGRAM.toString(), "--expected",
+                Integer.toString(steps)))).strip();
     }
 }

@@ -44,7 +44,7 @@ class UnprivilegedRequeueTest {
                     () -> TestCluster.stepsDone(dir.resolve("progress.txt")) >= 3);
             // Twice: the second checkpoint takes the job as its first unprivileged restart brought it back.
             for (int restart = 1; restart <= 2; restart++) {
-                TestCluster.run(Path.of("/"), List.of("scancel", "--signal=USR1", "--batch", jobId));
+                TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of("scancel", "--signal=USR1", "--batch", jobId)));
                 String restarting = "run " + restart + ": restarting from";
                 TestCluster.waitUntil("job " + jobId + " to restart", 60,
                         () -> TestCluster.lines(dir.resolve("job.out")).stream().anyMatch(l -> l.contains(restarting)));

@@ -1,4 +1,4 @@
-"""A checkpointable batch computation with a known result, for the Grid Engine tests.
+"""A checkpointable batch computation with a known result, for the scheduler tests (core, Slurm, Grid Engine).
 
 counting_job.py PROGRESS_FILE STEPS [SECONDS_PER_STEP [GATE]]
 Appends "START pid=<pid> host=<host>" once, then "STEP <i> <host>" after each step of a
