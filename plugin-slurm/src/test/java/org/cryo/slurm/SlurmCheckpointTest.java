@@ -40,7 +40,7 @@ class SlurmCheckpointTest {
     static void connect() throws Exception {
         environment = TestCluster.environment();
         slurm = JobControl.open("slurm", environment);
-        String release = ((SlurmAdapter) slurm.adapter()).api().ping();
+        String release = ((SlurmAdapter) slurm.adapter()).slurm().ping();
         assertTrue(release.startsWith(TestCluster.release()), "Slurm release " + release + ", the cluster says " + TestCluster.release());
         String[] nodes = environment.get("SLURM_NODES").split(" ");
         headNode = nodes[0];
