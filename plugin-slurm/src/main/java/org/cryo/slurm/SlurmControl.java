@@ -149,7 +149,12 @@ public final class SlurmControl implements SlurmClient {
                 warnFallback();
             }
         }
-        return call.on(commands);
+        try {
+            return call.on(commands);
+        } catch (SchedulerException e) {
+            // Without slurmrestd the commands were the only way: say why REST was not tried.
+            throw session.usable() ? e : new SchedulerException(session.problem() + ", and " + e.getMessage(), e);
+        }
     }
 
     private void warnFallback() {
