@@ -23,7 +23,10 @@ final class RestCluster {
     private RestCluster() {
     }
 
-    /** The cluster's variables, CRYO_SCONTROL pointing at an scontrol (and sdiag) of that cluster. */
+    /**
+     * The cluster's variables, CRYO_SCONTROL pointing at an scontrol of that cluster with the
+     * sdiag and sacctmgr the adapter finds beside it (scripts/trixie/bin has no sdiag).
+     */
     static Map<String, String> environment() throws IOException {
         Map<String, String> env = new HashMap<>(TestCluster.environment());
         env.remove("CRYO_SLURM_API");
@@ -41,8 +44,8 @@ final class RestCluster {
     }
 
     /** Whether the cluster is 24.11 (its slurmrestd has openapi/slurmctld and data_parser plugins). */
-    static boolean isDataParserCluster() throws Exception {
-        return !slurm("scontrol", "--version").contains(" 22.");
+    static boolean isDataParserCluster() {
+        return !TestCluster.release().startsWith("22.");
     }
 
     /** A Slurm client of the cluster (sbatch, scontrol, ...); fails unless it exits 0. */
@@ -51,13 +54,7 @@ final class RestCluster {
     }
 
     static List<String> clientCommand(List<String> command) {
-        List<String> full = new ArrayList<>();
-        String exec = TestCluster.environment().get("CRYO_SLURM_EXEC");
-        if (exec != null && !exec.isBlank()) {
-            full.add(exec);
-        }
-        full.addAll(command);
-        return full;
+        return TestCluster.onCluster(command);
     }
 
     /** A pending job (it may start in an hour) that sleeps when started. */
