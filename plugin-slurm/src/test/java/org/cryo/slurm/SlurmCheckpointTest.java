@@ -206,16 +206,17 @@ class SlurmCheckpointTest {
     }
 
     @Test
-    void unreachableSlurmrestdIsAOneLineErrorAndTheJobIsUntouched() throws Exception {
+    void unreachableSlurmrestdMeansScontrolForEveryVerb() throws Exception {
         Map<String, String> broken = new HashMap<>(environment);
         broken.put("SLURM_REST_URL", "http://127.0.0.1:1");   // nothing listens there
         JobControl unreachable = JobControl.open("slurm", broken);
+        assertEquals("scontrol (slurmrestd unusable)", unreachable.adapter().apiVersion());
         Path dir = TestCluster.jobDir("norest");
         String jobId = startCheckpointableJob(dir);
         try {
-            SchedulerException e = assertThrows(SchedulerException.class, () -> unreachable.vacate(jobId, VacateMode.REQUEUE));
-            assertEquals("slurmrestd at http://127.0.0.1:1/ is not answering (connection refused)", e.getMessage());
-            assertEquals(JobState.RUNNING, stateOf(jobId));
+            CheckpointRecord checkpoint = unreachable.checkpoint(jobId);
+            assertEquals(checkpoint.file(), slurm.directory(slurm.job(jobId)).latest().orElseThrow());
+            assertEquals(JobState.RUNNING, unreachable.job(jobId).state());
         } finally {
             TestCluster.scancel(jobId);
         }
