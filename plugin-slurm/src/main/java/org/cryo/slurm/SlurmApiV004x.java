@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.cryo.scheduler.SchedulerException;
 
 /**
@@ -173,7 +174,7 @@ public final class SlurmApiV004x implements SlurmApi {
             String name = flag.asText();
             drained |= name.startsWith("DRAIN");
             if (base.isEmpty()) {
-                base = name.toLowerCase(java.util.Locale.ROOT);
+                base = name.toLowerCase(Locale.ROOT);
             }
         }
         return new SlurmNode(node.path("name").asText(), base, drained, node.path("cpus").asInt(0),
