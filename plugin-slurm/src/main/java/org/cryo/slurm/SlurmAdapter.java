@@ -14,9 +14,9 @@ import org.cryo.scheduler.SchedulerException;
 import org.cryo.scheduler.VacateMode;
 
 /**
- * Cryo's Slurm adapter: Slurm's verbs and state only.  Job state through slurmrestd
- * ({@link SlurmApi}); requeue, hold, release and drain through {@code scontrol}
- * ({@link SlurmCommands}); the proof that a PID is the job's through {@code scontrol listpids}
+ * Cryo's Slurm adapter: Slurm's verbs and state only, each through slurmrestd where the API
+ * version in use has it and through {@code scontrol} otherwise ({@link SlurmControl},
+ * {@link RestVersion}); the proof that a PID is the job's through {@code scontrol listpids}
  * ({@link SlurmProcessProof}); operators from SlurmUser and the accounting's admin levels
  * ({@link SlurmOperators}).  The workflows are the core's ({@link org.cryo.scheduler.JobControl}).
  * The mapping of Slurm actions to these is in plugin-slurm/README.md.
@@ -25,17 +25,15 @@ public final class SlurmAdapter implements SchedulerAdapter {
     /** How long a requeued job may take to finish its old run and become eligible again. */
     private static final long ELIGIBLE_WAIT_MILLIS = 60_000;
 
-    private final SlurmApi api;
-    private final SlurmCommands scontrol;
+    private final SlurmControl slurm;
     private final SlurmProcessProof proof;
     private final SlurmOperators operators;
     private final Map<String, String> environment;
 
-    SlurmAdapter(SlurmApi api, SlurmCommands scontrol, SlurmProcessProof proof, Map<String, String> environment) {
-        this.api = api;
-        this.scontrol = scontrol;
+    SlurmAdapter(SlurmControl slurm, SlurmProcessProof proof, Map<String, String> environment) {
+        this.slurm = slurm;
         this.proof = proof;
-        this.operators = new SlurmOperators(scontrol);
+        this.operators = new SlurmOperators(slurm.commands());
         this.environment = Map.copyOf(environment);
     }
 
@@ -46,22 +44,23 @@ public final class SlurmAdapter implements SchedulerAdapter {
 
     @Override
     public String apiVersion() {
-        return "slurmrestd " + api.version();
+        return slurm.describe();
     }
 
-    public SlurmApi api() {
-        return api;
+    /** Slurm's verbs, each through REST or scontrol as the version in use allows. */
+    public SlurmControl slurm() {
+        return slurm;
     }
 
     @Override
     public JobStatus job(String jobId) throws SchedulerException {
-        return api.job(validJobId(jobId)).status(environment);
+        return slurm.job(validJobId(jobId)).status(environment);
     }
 
     @Override
     public List<JobStatus> jobsOn(String node) throws SchedulerException {
         List<JobStatus> jobs = new ArrayList<>();
-        for (SlurmJob job : api.jobs()) {
+        for (SlurmJob job : slurm.jobs()) {
             JobStatus status = job.status(environment);
             if (status.state().isActive() && status.nodes().contains(node)) {
                 jobs.add(status);
@@ -82,15 +81,11 @@ public final class SlurmAdapter implements SchedulerAdapter {
 
     /**
      * {@code scontrol requeue} (then made eligible at once: see {@link #makeEligibleNow}) or
-     * {@code scontrol requeuehold}.
+     * {@code scontrol requeuehold}: no REST version up to v0.0.42 has a requeue.
      */
     @Override
     public void requeue(JobStatus job, VacateMode mode) throws SchedulerException {
-        if (mode == VacateMode.HOLD) {
-            scontrol.requeueHold(job.jobId());
-        } else {
-            scontrol.requeue(job.jobId());
-        }
+        slurm.requeue(job.jobId(), mode == VacateMode.HOLD);
     }
 
     /** A requeued job waits out COMPLETING (its processes ending) and Slurm's BeginTime. */
@@ -101,33 +96,33 @@ public final class SlurmAdapter implements SchedulerAdapter {
         }
     }
 
-    /** A held job is released ({@code scontrol release}); either way it may start at once. */
+    /** A held job is released; either way it may start at once. */
     @Override
     public void release(JobStatus job) throws SchedulerException {
         if (job.state() == JobState.HELD) {
-            scontrol.release(job.jobId());
+            slurm.setHeld(job.jobId(), false);
         }
         makeEligibleNow(job.jobId());
     }
 
     @Override
     public void drain(String node, String reason) throws SchedulerException {
-        scontrol.drainNode(node, reason);
+        slurm.drainNode(node, reason);
     }
 
     @Override
     public void resume(String node) throws SchedulerException {
-        // scontrol refuses RESUME for a node that is not drained ("Invalid node state specified").
-        boolean drained = api.nodes().stream().anyMatch(n -> n.name().equals(node) && n.drained());
+        // Slurm refuses RESUME for a node that is not drained ("Invalid node state specified").
+        boolean drained = slurm.nodes().stream().anyMatch(n -> n.name().equals(node) && n.drained());
         if (drained) {
-            scontrol.resumeNode(node);
+            slurm.resumeNode(node);
         }
     }
 
     /** The usable node with the most free CPUs, other than {@code fromNode}. */
     @Override
     public Optional<String> migrationTarget(String fromNode) throws SchedulerException {
-        return api.nodes().stream()
+        return slurm.nodes().stream()
                 .filter(node -> !node.name().equals(fromNode) && node.canTakeJobs())
                 .max(Comparator.comparingInt(node -> node.cpus() - node.allocatedCpus()))
                 .map(SlurmNode::name);
@@ -144,7 +139,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
         long deadline = System.currentTimeMillis() + ELIGIBLE_WAIT_MILLIS;
         boolean settled = false;
         do {
-            SlurmJob job = api.job(jobId);
+            SlurmJob job = slurm.job(jobId);
             if (job.jobState().equals("COMPLETING")) {
                 pause(250);
                 continue;
@@ -156,7 +151,7 @@ public final class SlurmAdapter implements SchedulerAdapter {
                 pause(2000);
                 settled = true;
             }
-            scontrol.startNow(jobId);
+            slurm.update(jobId, JobUpdate.startNow());
             pause(250);
         } while (System.currentTimeMillis() < deadline);
         throw new SchedulerException("job " + jobId + " was requeued but still waits for its BeginTime");

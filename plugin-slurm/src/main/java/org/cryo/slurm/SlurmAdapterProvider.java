@@ -29,7 +29,7 @@ public final class SlurmAdapterProvider implements SchedulerAdapterProvider {
     @Override
     public SlurmAdapter create(Map<String, String> environment) throws SchedulerException {
         SlurmConfig config = SlurmConfig.from(environment);
-        return new SlurmAdapter(config.api(), new SlurmCommands(config.scontrol()),
+        return new SlurmAdapter(SlurmControl.connect(config, System.err::println),
                 new SlurmProcessProof(config.scontrol()), environment);
     }
 

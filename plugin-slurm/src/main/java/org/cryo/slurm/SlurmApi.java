@@ -1,30 +1,33 @@
 package org.cryo.slurm;
 
-import java.util.List;
 import org.cryo.scheduler.SchedulerException;
 
 /**
- * The part of slurmrestd's API the adapter uses.  One implementation per API version
- * ({@link SlurmApiV0038} for Slurm 22.05), so v0.0.39 to v0.0.41 slot in beside it, as slurmrestd
- * keeps one parser per version.  What no REST version can do (requeue a running job; suspend;
- * drain a node in v0.0.38) is in {@link SlurmCommands}.
+ * slurmrestd's API in one version: one class per shape ({@link SlurmApiV0038} for 22.05,
+ * {@link SlurmApiV004x} for v0.0.40 to v0.0.42), as slurmrestd keeps one parser per version.
+ * The verbs a version has no REST call for ({@link RestVersion#hasRest}) are refused here;
+ * {@link SlurmControl} sends them to {@link SlurmCommands}.
  */
-public interface SlurmApi {
-    /** "v0.0.38" */
-    String version();
+public interface SlurmApi extends SlurmClient {
+    RestVersion version();
 
-    /** Checks that slurmrestd answers and the token is accepted; returns the Slurm release ("22.05.8"). */
-    String ping() throws SchedulerException;
+    @Override
+    default void drainNode(String node, String reason) throws SchedulerException {
+        throw notInVersion(SlurmVerb.NODE_UPDATE);
+    }
 
-    /** One job; a one-line error naming the job if Slurm does not know it. */
-    SlurmJob job(String jobId) throws SchedulerException;
+    @Override
+    default void resumeNode(String node) throws SchedulerException {
+        throw notInVersion(SlurmVerb.NODE_UPDATE);
+    }
 
-    /** Every job slurmctld still knows (finished ones for MinJobAge). */
-    List<SlurmJob> jobs() throws SchedulerException;
+    @Override
+    default void requeue(String jobId, boolean hold) throws SchedulerException {
+        throw notInVersion(SlurmVerb.REQUEUE);
+    }
 
-    /** Every node. */
-    List<SlurmNode> nodes() throws SchedulerException;
-
-    /** Holds (priority 0) or releases a job. */
-    void setHeld(String jobId, boolean held) throws SchedulerException;
+    private SchedulerException notInVersion(SlurmVerb verb) {
+        return new SchedulerException("slurmrestd " + version().apiName() + " has no " + verb.title()
+                + " (use " + verb.command() + ")");
+    }
 }

@@ -1,52 +1,44 @@
 package org.cryo.slurm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import org.cryo.scheduler.SchedulerException;
 
 /**
- * slurmrestd's openapi/v0.0.38 (Slurm 22.05; removed in 24.05), with JWT authentication
- * ({@code X-SLURM-USER-NAME}, {@code X-SLURM-USER-TOKEN}).  Paths and fields from
- * {@code src/plugins/openapi/v0.0.38/openapi.json} at tag slurm-22-05-0-1, checked against a
- * running 22.05.8.
+ * slurmrestd's openapi/v0.0.38 (Slurm 22.05 and 23.02; removed in 23.11).  Paths and fields from
+ * the OpenAPI document a running 22.05.8 serves ({@code src/plugins/openapi/v0.0.38/openapi.json}
+ * at tag slurm-22-05-0-1).  Its job update has no node lists, and it has no node update.
  */
 public final class SlurmApiV0038 implements SlurmApi {
-    private static final String VERSION = "v0.0.38";
-    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    private final SlurmRest rest;
 
-    private final URI base;
-    private final String userName;
-    private final String token;
-    private final HttpClient http;
-    private final ObjectMapper json = new ObjectMapper();
-
-    public SlurmApiV0038(URI url, String userName, String token) {
-        this.base = URI.create(url.toString().replaceAll("/+$", "") + "/slurm/" + VERSION + "/");
-        this.userName = userName;
-        this.token = token;
-        // HTTP/1.1 only: slurmrestd answers an h2c upgrade offer with a header Java cannot parse.
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+    SlurmApiV0038(SlurmRest rest) {
+        this.rest = rest;
     }
 
     @Override
-    public String version() {
-        return VERSION;
+    public RestVersion version() {
+        return RestVersion.V0038;
     }
 
+    /** A ping answered with "UP" by slurmctld; 22.05 fails the whole request otherwise. */
     @Override
     public String ping() throws SchedulerException {
         JsonNode reply = get("ping", "ping");
+        for (JsonNode ping : reply.path("pings")) {
+            if (!ping.path("ping").asText("").equals("UP")) {
+                throw new SlurmRest.Unavailable("slurmrestd at " + rest.url() + ": slurmctld on "
+                        + ping.path("hostname").asText("?") + " is " + ping.path("ping").asText("not answering"), null);
+            }
+        }
         return reply.path("meta").path("Slurm").path("release").asText("?");
+    }
+
+    @Override
+    public SlurmDiag diag() throws SchedulerException {
+        return SlurmDiag.fromRest(get("diag", "diag").path("statistics"));
     }
 
     @Override
@@ -78,67 +70,35 @@ public final class SlurmApiV0038 implements SlurmApi {
 
     @Override
     public void setHeld(String jobId, boolean held) throws SchedulerException {
-        send(HttpRequest.newBuilder(base.resolve("job/" + jobId))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"hold\":" + held + "}"))
-                .header("Content-Type", "application/json"), (held ? "hold" : "release") + " job " + jobId);
+        ObjectNode body = rest.json().createObjectNode().put("hold", held);
+        rest.post(path("job/" + jobId), body, (held ? "hold" : "release") + " job " + jobId);
+    }
+
+    /** job_properties: begin_time, time_limit and qos are plain values in v0.0.38. */
+    @Override
+    public void update(String jobId, JobUpdate update) throws SchedulerException {
+        if (update.requiredNodes() != null || update.excludedNodes() != null) {
+            throw new SchedulerException("slurmrestd v0.0.38 cannot change a job's node lists");
+        }
+        ObjectNode body = rest.json().createObjectNode();
+        if (update.beginTime() != null) {
+            body.put("begin_time", update.beginTime());
+        }
+        if (update.timeLimitMinutes() != null) {
+            body.put("time_limit", update.timeLimitMinutes());
+        }
+        if (update.qos() != null) {
+            body.put("qos", update.qos());
+        }
+        rest.post(path("job/" + jobId), body, "update job " + jobId);
     }
 
     private JsonNode get(String path, String what) throws SchedulerException {
-        return send(HttpRequest.newBuilder(base.resolve(path)).GET(), what);
+        return rest.get(path(path), what);
     }
 
-    /** Sends an authenticated request; Slurm's own error text becomes the one-line message. */
-    private JsonNode send(HttpRequest.Builder request, String what) throws SchedulerException {
-        request.timeout(TIMEOUT).header("X-SLURM-USER-NAME", userName).header("X-SLURM-USER-TOKEN", token)
-                .header("Accept", "application/json");
-        HttpResponse<String> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new SchedulerException("slurmrestd at " + base.resolve("/") + " is not answering (connection refused)", e);
-        } catch (IOException e) {
-            throw new SchedulerException("slurmrestd at " + base.resolve("/") + ": " + what + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SchedulerException("interrupted while asking slurmrestd for " + what, e);
-        }
-        JsonNode body = parse(response, what);
-        String error = firstError(body);
-        if (error != null) {
-            throw new SchedulerException(what + ": " + error);
-        }
-        if (response.statusCode() == 401) {
-            throw new SchedulerException("slurmrestd rejected the credentials of user " + userName + " (HTTP 401)");
-        }
-        if (response.statusCode() >= 300) {
-            throw new SchedulerException(what + ": slurmrestd answered HTTP " + response.statusCode());
-        }
-        return body;
-    }
-
-    private JsonNode parse(HttpResponse<String> response, String what) throws SchedulerException {
-        if (response.body() == null || response.body().isBlank()) {
-            return json.createObjectNode();
-        }
-        try {
-            return json.readTree(response.body());
-        } catch (IOException e) {
-            if (response.statusCode() == 401) {
-                return json.createObjectNode();
-            }
-            throw new SchedulerException(what + ": slurmrestd sent no JSON (HTTP " + response.statusCode() + ")", e);
-        }
-    }
-
-    /** "Unable to find JobId=9999" from {"errors":[{"description":...,"error":...}]}. */
-    private static String firstError(JsonNode body) {
-        JsonNode errors = body.path("errors");
-        if (!errors.isArray() || errors.isEmpty()) {
-            return null;
-        }
-        JsonNode error = errors.get(0);
-        String description = error.path("description").asText("");
-        return description.isEmpty() ? error.path("error").asText("error " + error.path("error_number").asInt()) : description;
+    private static String path(String path) {
+        return "slurm/v0.0.38/" + path;
     }
 
     private static SlurmJob toJob(JsonNode job) {

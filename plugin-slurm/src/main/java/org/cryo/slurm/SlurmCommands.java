@@ -2,19 +2,31 @@ package org.cryo.slurm;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.cryo.scheduler.SchedulerException;
 
 /**
- * What slurmrestd v0.0.38 cannot do, done with {@code scontrol}: requeue a running job (no REST
- * version up to v0.0.41 can), requeue-and-hold, make a requeued job eligible now (it would wait
- * ~120 s for its BeginTime), suspend/resume (REST only has SIGSTOP), and drain/resume a node
- * (no node update before v0.0.39).
+ * Every verb with Slurm's commands ({@code scontrol}, and {@code sdiag}, {@code sacctmgr} beside
+ * it): for what a REST version cannot do (a requeue in every version up to v0.0.42, a node drain
+ * in v0.0.38; see {@link RestVersion}) and for everything when slurmrestd cannot be used.  Also
+ * what only the commands tell: SlurmUser, the accounting storage and admin levels.  Records are
+ * read from {@code scontrol -o show}: one line of KEY=VALUE pairs per job or node.
  */
-public final class SlurmCommands {
+public final class SlurmCommands implements SlurmClient {
     private static final long TIMEOUT_SECONDS = 60;
+    /** A space that starts the next KEY= of an 'scontrol -o show' line (values may hold spaces: OS=, Reason=). */
+    private static final Pattern NEXT_FIELD = Pattern.compile("\\s+(?=[A-Za-z][A-Za-z0-9_:/]*=)");
+    private static final DateTimeFormatter SCONTROL_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
     private final String scontrol;
 
@@ -22,37 +34,101 @@ public final class SlurmCommands {
         this.scontrol = scontrol;
     }
 
-    public void requeue(String jobId) throws SchedulerException {
-        run("requeue", jobId);
+    /** The Slurm release slurmctld reports ({@code scontrol show config}: SLURM_VERSION). */
+    @Override
+    public String ping() throws SchedulerException {
+        return configValue("SLURM_VERSION");
     }
 
-    public void requeueHold(String jobId) throws SchedulerException {
-        run("requeuehold", jobId);
+    @Override
+    public SlurmDiag diag() throws SchedulerException {
+        Map<String, Long> counts = new HashMap<>();
+        for (String line : runProgram(sibling("sdiag")).split("\n")) {
+            String[] pair = line.split(":", 2);
+            if (pair.length == 2 && pair[1].strip().matches("\\d+")) {
+                counts.putIfAbsent(pair[0].strip(), Long.parseLong(pair[1].strip()));
+            }
+        }
+        return new SlurmDiag(counts.getOrDefault("Server thread count", 0L), counts.getOrDefault("Agent queue size", 0L),
+                counts.getOrDefault("Jobs running", 0L), counts.getOrDefault("Jobs pending", 0L));
     }
 
-    public void release(String jobId) throws SchedulerException {
-        run("release", jobId);
+    @Override
+    public SlurmJob job(String jobId) throws SchedulerException {
+        String output = run("-o", "show", "job", jobId);
+        for (String line : output.split("\n")) {
+            Map<String, String> fields = fields(line);
+            if (jobId.equals(fields.get("JobId"))) {
+                return toJob(fields);
+            }
+        }
+        throw new SchedulerException("job " + jobId + ": Slurm does not know it");
     }
 
-    /** A requeued job waits for BeginTime (now + ~120 s); a checkpointed one may start at once. */
-    public void startNow(String jobId) throws SchedulerException {
-        run("update", "JobId=" + jobId, "StartTime=now");
+    @Override
+    public List<SlurmJob> jobs() throws SchedulerException {
+        List<SlurmJob> jobs = new ArrayList<>();
+        for (String line : run("-o", "show", "jobs").split("\n")) {
+            Map<String, String> fields = fields(line);
+            if (fields.containsKey("JobId")) {
+                jobs.add(toJob(fields));
+            }
+        }
+        return jobs;
     }
 
-    public void suspend(String jobId) throws SchedulerException {
-        run("suspend", jobId);
+    @Override
+    public List<SlurmNode> nodes() throws SchedulerException {
+        List<SlurmNode> nodes = new ArrayList<>();
+        for (String line : run("-o", "show", "nodes").split("\n")) {
+            Map<String, String> fields = fields(line);
+            if (fields.containsKey("NodeName")) {
+                nodes.add(toNode(fields));
+            }
+        }
+        return nodes;
     }
 
-    public void resume(String jobId) throws SchedulerException {
-        run("resume", jobId);
+    @Override
+    public void setHeld(String jobId, boolean held) throws SchedulerException {
+        run(held ? "hold" : "release", jobId);
     }
 
+    @Override
+    public void update(String jobId, JobUpdate update) throws SchedulerException {
+        List<String> args = new ArrayList<>(List.of("update", "JobId=" + jobId));
+        if (update.beginTime() != null) {
+            args.add("StartTime=" + LocalDateTime.ofInstant(Instant.ofEpochSecond(update.beginTime()), ZoneId.systemDefault())
+                    .format(SCONTROL_TIME));
+        }
+        if (update.timeLimitMinutes() != null) {
+            args.add("TimeLimit=" + update.timeLimitMinutes());
+        }
+        if (update.qos() != null) {
+            args.add("QOS=" + update.qos());
+        }
+        if (update.requiredNodes() != null) {
+            args.add("ReqNodeList=" + String.join(",", update.requiredNodes()));
+        }
+        if (update.excludedNodes() != null) {
+            args.add("ExcNodeList=" + String.join(",", update.excludedNodes()));
+        }
+        run(args.toArray(String[]::new));
+    }
+
+    @Override
     public void drainNode(String node, String reason) throws SchedulerException {
         run("update", "NodeName=" + node, "State=DRAIN", "Reason=" + reason);
     }
 
+    @Override
     public void resumeNode(String node) throws SchedulerException {
         run("update", "NodeName=" + node, "State=RESUME");
+    }
+
+    @Override
+    public void requeue(String jobId, boolean hold) throws SchedulerException {
+        run(hold ? "requeuehold" : "requeue", jobId);
     }
 
     /** SlurmUser from {@code scontrol show config} ("SlurmUser = slurm(64030)"). */
@@ -80,9 +156,44 @@ public final class SlurmCommands {
      * "None", "Operator" or "Administrator"; "None" when the user is not there.
      */
     public String adminLevel(String user) throws SchedulerException {
-        String sacctmgr = scontrol.contains("/") ? scontrol.substring(0, scontrol.lastIndexOf('/') + 1) + "sacctmgr" : "sacctmgr";
-        String output = runProgram(sacctmgr, "-n", "-P", "show", "user", user, "format=adminlevel").strip();
+        String output = runProgram(sibling("sacctmgr"), "-n", "-P", "show", "user", user, "format=adminlevel").strip();
         return output.isEmpty() ? "None" : output.split("\n")[0].strip();
+    }
+
+    /** Another Slurm command from scontrol's directory ({@code sdiag}, {@code sacctmgr}). */
+    private String sibling(String command) {
+        return scontrol.contains("/") ? scontrol.substring(0, scontrol.lastIndexOf('/') + 1) + command : command;
+    }
+
+    /** One 'scontrol -o show' line as KEY -> VALUE ("UserId" -> "root(0)"). */
+    static Map<String, String> fields(String line) {
+        Map<String, String> fields = new HashMap<>();
+        for (String pair : NEXT_FIELD.split(line.strip())) {
+            int equals = pair.indexOf('=');
+            if (equals > 0) {
+                fields.putIfAbsent(pair.substring(0, equals), pair.substring(equals + 1).strip());
+            }
+        }
+        return fields;
+    }
+
+    private static SlurmJob toJob(Map<String, String> fields) {
+        String nodes = fields.getOrDefault("NodeList", "");
+        return new SlurmJob(fields.get("JobId"), fields.getOrDefault("JobState", ""), fields.getOrDefault("Reason", ""),
+                fields.getOrDefault("UserId", "").replaceFirst("\\(.*$", ""),
+                nodes.equals("(null)") ? List.of() : HostList.expand(nodes), fields.getOrDefault("WorkDir", ""),
+                (int) number(fields.get("Restarts")), "1".equals(fields.get("Requeue")), number(fields.get("Priority")));
+    }
+
+    /** State=MIXED+DRAIN: base state "mixed", drained ("IDLE*", not responding, stays "idle*"). */
+    private static SlurmNode toNode(Map<String, String> fields) {
+        String state = fields.getOrDefault("State", "");
+        return new SlurmNode(fields.get("NodeName"), state.replaceFirst("\\+.*$", "").toLowerCase(Locale.ROOT),
+                state.contains("DRAIN"), (int) number(fields.get("CPUTot")), (int) number(fields.get("CPUAlloc")));
+    }
+
+    private static long number(String value) {
+        return value != null && value.matches("\\d{1,18}") ? Long.parseLong(value) : 0;
     }
 
     /** Runs {@code scontrol ARGS}; its own one-line error becomes the message. */
@@ -91,7 +202,6 @@ public final class SlurmCommands {
     }
 
     private static String runProgram(String program, String... args) throws SchedulerException {
-        String scontrol = program;
         List<String> command = new ArrayList<>(List.of(program));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -110,7 +220,7 @@ public final class SlurmCommands {
             }
             return output;
         } catch (IOException e) {
-            throw new SchedulerException("cannot run " + scontrol + ": " + e.getMessage(), e);
+            throw new SchedulerException("cannot run " + program + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SchedulerException("interrupted while running " + name(program), e);
@@ -123,6 +233,6 @@ public final class SlurmCommands {
 
     private static String lastLine(String output) {
         String[] lines = output.split("\n");
-        return lines[lines.length - 1].replaceFirst("^(scontrol|sacctmgr): error: ", "");
+        return lines[lines.length - 1].replaceFirst("^(scontrol|sacctmgr|sdiag): error: ", "");
     }
 }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
         synopsisHeading = "%nSYNOPSIS%n  ",
         descriptionHeading = "%nDESCRIPTION%n",
         description = {
-            "  Drains NODE (scontrol: 22.05's REST API cannot update nodes), then checkpoints and",
+            "  Drains NODE (REST from v0.0.40, scontrol on 22.05), then checkpoints and",
             "  requeues each checkpointable job on it; Slurm starts them on other nodes, where",
             "  they restart from their context files. Other jobs are left running. Resume the",
             "  node later with 'scontrol update NodeName=NODE State=RESUME'.",
