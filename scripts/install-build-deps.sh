@@ -3,7 +3,7 @@
 # Idempotent and quick when everything is there: apt-get runs only for missing packages.
 set -euo pipefail
 
-BUILD_PACKAGES=(openjdk-17-jdk-headless maven gcc make libc6-dev libxxhash-dev)
+BUILD_PACKAGES=(openjdk-17-jdk-headless maven gcc make libc6-dev libxxhash-dev libslurm-dev)
 
 missing_packages() {
     local package

@@ -89,6 +89,12 @@ final class RunCommand implements Callable<Integer> {
                     + " the PID to give cr_checkpoint.")
     Path pidFile;
 
+    @Option(names = "--copy-command",
+            description = "In a batch job: run a copy of CMD kept in the job's catalog (JOBID/script), not CMD"
+                    + " itself: for a batch script in the node's spool directory, which a restart on another"
+                    + " node would not find (Slurm's cryo_spank.so uses it).")
+    boolean copyCommand;
+
     private PeriodicCheckpoints periodic;
     /** With --pid-ns: the file the helper creates with the init's PID, and the private directory cr_run made for it. */
     private Path initPidFile;
@@ -244,12 +250,27 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int runAndRecord(BatchJob job, JobDirectory dir) throws Exception {
+        if (copyCommand) {
+            keepCommand(dir);
+        }
         Process process = start();
         long pid = checkpointable(process);
         if (pid > 0 && record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.run().id(), false))) {
             startPeriodic(dir, pid);
         }
         return process.waitFor();
+    }
+
+    /** --copy-command: CMD becomes the copy in the catalog, written afresh for a run from the top. */
+    private void keepCommand(JobDirectory dir) throws CliFailure {
+        Path original = Path.of(command.get(0));
+        try {
+            command = new java.util.ArrayList<>(command);
+            command.set(0, dir.keepScript(original).toString());
+        } catch (IOException e) {
+            throw new CliFailure("job " + dir.jobId() + ": cannot keep a copy of " + original + ": " + e.getMessage(),
+                    ExitStatus.CANNOT_RUN);
+        }
     }
 
     /**
