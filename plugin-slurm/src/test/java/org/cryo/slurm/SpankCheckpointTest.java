@@ -37,7 +37,7 @@ class SpankCheckpointTest {
     private static String plainSbatch(Path dir, String... arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of("sbatch", "--parsable", "-o", dir.resolve("job.out").toString()));
         command.addAll(List.of(arguments));
-        return TestCluster.run(dir, command).strip();
+        return TestCluster.run(dir, TestCluster.onCluster(command)).strip();
     }
 
     private static long periodicCheckpoints(Path dir) {
@@ -49,7 +49,7 @@ class SpankCheckpointTest {
         Path dir = TestCluster.jobDir("spank-bad");
         for (String bad : List.of("--checkpoint=bogus", "--checkpoint=1.5", "--checkpoint=-3", "--checkpoint=1:2:3:4",
                 "--checkpoint=400-00", "--checkpoint-keep=0", "--checkpoint-keep=x")) {
-            TestCluster.Result result = TestCluster.execute(dir, List.of("sbatch", bad, "--wrap", "true"),
+            TestCluster.Result result = TestCluster.execute(dir, TestCluster.onCluster(List.of("sbatch", bad, "--wrap", "true")),
                     TestCluster.jobEnvironment());
             List<String> lines = result.output().strip().lines().toList();
             assertNotEquals(0, result.status(), bad + ": " + result.output());
@@ -60,8 +60,8 @@ class SpankCheckpointTest {
         }
         // Slurm's time forms are accepted (--test-only: checked by the controller, nothing queued).
         for (String good : List.of("30", "0:05", "1:00:00", "2-0", "1-2:30", "1-00:00:05", "0")) {
-            TestCluster.Result result = TestCluster.execute(dir, List.of("sbatch", "--test-only", "--checkpoint=" + good,
-                    "--checkpoint-keep=2", "--wrap", "true"), TestCluster.jobEnvironment());
+            TestCluster.Result result = TestCluster.execute(dir, TestCluster.onCluster(List.of("sbatch", "--test-only",
+                    "--checkpoint=" + good, "--checkpoint-keep=2", "--wrap", "true")), TestCluster.jobEnvironment());
             assertEquals(0, result.status(), "--checkpoint=" + good + ": " + result.output());
         }
     }
@@ -91,7 +91,8 @@ class SpankCheckpointTest {
             assertTrue(catalog.contexts().size() <= 2, "--checkpoint-keep=2: " + catalog.contexts());
             assertTrue(Files.isRegularFile(catalog.path().resolve("script")), "the batch script kept in the catalog");
 
-            int cpus = Integer.parseInt(TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", firstNode, "-o", "%c")).strip());
+            int cpus = Integer.parseInt(TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of("sinfo", "-h", "-n", firstNode,
+                    "-o", "%c"))).strip());
             int stepsBefore = TestCluster.stepsDone(dir.resolve("progress.txt"));
             long preempted = System.nanoTime();
             // The preemptor holds the node until the job has come back (elsewhere, then), and no longer.
@@ -140,14 +141,15 @@ class SpankCheckpointTest {
         Path script = plainScript(submit);
         List<String> command = List.of("sbatch", "--parsable", "--chdir=" + work, "-o", work.resolve("job.out").toString(),
                 "--checkpoint=10:00", "--requeue", "--open-mode=append", script.toString(), "200");
-        String jobId = TestCluster.run(submit, command).strip();
+        String jobId = TestCluster.run(submit, TestCluster.onCluster(command)).strip();
         try {
             TestCluster.waitUntil("job " + jobId + " to do a step", 60, () -> TestCluster.stepsDone(work.resolve("progress.txt")) > 0);
-            String able = TestCluster.run(Path.of("/"), List.of(TestCluster.cryo(), "slurm", "checkpoint", "able", jobId),
-                    env, 0).strip();
+            String able = TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of(TestCluster.cryo(), "slurm", "checkpoint",
+                    "able", jobId)), env, 0).strip();
             assertTrue(able.startsWith("Yes: job " + jobId), able);
             assertTrue(able.endsWith(work.resolve(".cryo").resolve(jobId).toString()), able);
-            TestCluster.run(Path.of("/"), List.of(TestCluster.cryo(), "slurm", "checkpoint", "create", jobId), env, 0);
+            TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of(TestCluster.cryo(), "slurm", "checkpoint", "create", jobId)),
+                    env, 0);
             JobDirectory catalog = slurm.directory(slurm.job(jobId));
             assertEquals(work.resolve(".cryo").resolve(jobId), catalog.path());
             assertEquals(1, catalog.contexts().size(), catalog.contexts().toString());
