@@ -260,12 +260,14 @@ static int wrap_task_argv(spank_t sp, const char *wrapper)
 #endif
 }
 
-/* "batch", "step", or NULL when this task is not to be wrapped; -1 in *refused for a step Cryo cannot take. */
-static const char *task_mode(spank_t sp, int *refused)
+/*
+ * "batch", "step", or NULL when this task runs as it is.  A step of several tasks runs as it is,
+ * with a warning: an `optional` plugin cannot fail a task (Slurm ignores its errors).
+ */
+static const char *task_mode(spank_t sp)
 {
     uint32_t step_id = 0, tasks = 0;
     char inherited[8];
-    *refused = 0;
     if (spank_get_item(sp, S_JOB_STEPID, &step_id) != ESPANK_SUCCESS)
         return NULL;
     if (step_id == SLURM_BATCH_SCRIPT)
@@ -278,8 +280,7 @@ static const char *task_mode(spank_t sp, int *refused)
         return NULL;
     if (spank_get_item(sp, S_JOB_TOTAL_TASK_COUNT, &tasks) != ESPANK_SUCCESS || tasks != 1) {
         slurm_error("cryo: --checkpoint: a step of %u tasks is not checkpointable (one process tree per job:"
-                    " use one task, or sbatch --checkpoint)", tasks);
-        *refused = 1;
+                    " use one task, or sbatch --checkpoint): it runs as it is", tasks);
         return NULL;
     }
     return "step";
@@ -290,10 +291,9 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
 {
     if (interval_seconds <= 0 || !spank_remote(sp))
         return 0;
-    int refused;
-    const char *mode = task_mode(sp, &refused);
+    const char *mode = task_mode(sp);
     if (mode == NULL)
-        return refused ? -1 : 0;
+        return 0;
     char wrapper[PATH_MAX];
     if (cryo_home[0] == '\0') {
         slurm_error("cryo: --checkpoint: plugstack.conf gives cryo_spank.so no cryo=DIR (the Cryo installation)");

@@ -68,6 +68,8 @@ public final class JobDirectory {
     static final String LATEST = "latest";
     /** A copy of the job's command (cr_run --copy-command), for a batch script the restart's node may not have. */
     static final String SCRIPT = "script";
+    /** The job's work ended with status 0 (cr_run): a later run of the job must not do it again. */
+    static final String FINISHED = "finished";
     /** A batch script larger than this is no batch script. */
     private static final long MAX_SCRIPT_BYTES = 16L << 20;
     /** A record in the catalog is a few lines; anything larger is not one of Cryo's. */
@@ -169,7 +171,7 @@ public final class JobDirectory {
         }
     }
 
-    private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK, SCRIPT);
+    private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK, SCRIPT, FINISHED);
 
     /** The context files, oldest first. */
     public List<Path> contexts() throws IOException {
@@ -228,6 +230,21 @@ public final class JobDirectory {
         }
         write(SCRIPT, Files.readAllBytes(command), OWNER_ONLY_EXECUTABLE);
         return dir.resolve(SCRIPT);
+    }
+
+    /** cr_run: the job's work is done (it exited 0 in run {@code run}, not killed by a vacate). */
+    public void markFinished(String run) throws IOException {
+        write(FINISHED, "run " + run + "\n");
+    }
+
+    /** Whether an earlier run finished the job's work (a scheduler may still run it again). */
+    public boolean isFinished() throws IOException {
+        return isPresent(FINISHED);
+    }
+
+    /** A first start of the job: a marker another job with this id left does not count. */
+    public void clearFinished() throws IOException {
+        delete(FINISHED);
     }
 
     public boolean isVacating() throws IOException {

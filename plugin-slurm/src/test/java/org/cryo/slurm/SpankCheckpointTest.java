@@ -108,16 +108,29 @@ class SpankCheckpointTest {
             List<String> progress = TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 120);
 
             assertTrue(stepsBefore < STEPS, "the job was still working when preempted");
+            TestCluster.waitUntil("job " + jobId + " to end", 60,
+                    () -> PreemptionTest.stateOf(slurm, jobId) == org.cryo.scheduler.JobState.FINISHED);
             List<String> out = TestCluster.lines(dir.resolve("job.out"));
             assertTrue(out.stream().anyMatch(l -> l.startsWith("cryo: SIGUSR1 at ")), "USR1 at preemption: " + out);
             assertEquals(1, out.stream().filter(l -> l.startsWith("script starts")).count(), "the script ran once: " + out);
             assertEquals(1, out.stream().filter(l -> l.startsWith("script ends")).count(), "and ended once: " + out);
             assertNotEquals(firstNode, secondNode, "resumed on the other node");
             assertTrue(progress.get(0).endsWith("host=" + firstNode), progress.get(0));
-            TestCluster.waitUntil("job " + jobId + " to end", 60,
+            assertEquals("COMPLETED", TestCluster.slurmRecord(jobId, "JobState"));
+            // 22.05 ran it twice; 24.11 a third time: a job that requeued itself in a preemption's grace
+            // time is requeued again when its next run ends (the grace flag survives the requeue), and
+            // that run must not redo the work from the latest context (cr_run: "not run again").
+            int restarts = Integer.parseInt(TestCluster.slurmRecord(jobId, "Restarts"));
+            assertTrue(restarts == 1 || out.stream().anyMatch(l -> l.contains("not run again")), restarts + " restarts: " + out);
+
+            // A finished job that Slurm runs again does nothing (its work is done), whoever requeued it.
+            TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of("scontrol", "requeue", jobId)));
+            TestCluster.waitUntil("the rerun of finished job " + jobId, 90, () -> TestCluster.lines(dir.resolve("job.out"))
+                    .stream().filter(l -> l.contains("not run again")).count() > (restarts > 1 ? 1 : 0));
+            TestCluster.waitUntil("job " + jobId + " to end again", 60,
                     () -> PreemptionTest.stateOf(slurm, jobId) == org.cryo.scheduler.JobState.FINISHED);
             assertEquals("COMPLETED", TestCluster.slurmRecord(jobId, "JobState"));
-            assertEquals("1", TestCluster.slurmRecord(jobId, "Restarts"));
+            assertEquals(progress, TestCluster.lines(dir.resolve("progress.txt")), "nothing done again");
             System.out.printf("TIMING spank: %d periodic checkpoints; first run on %s, preemptor submitted -> resumed"
                     + " from the context on %s %.1f s%n", periodicCheckpoints(dir), firstNode, secondNode, resumed);
         } finally {
@@ -126,6 +139,32 @@ class SpankCheckpointTest {
                 TestCluster.scancel(highId);
             }
         }
+    }
+
+    /**
+     * srun outside a batch job: its one task runs under cr_run (recorded in the job's catalog, so
+     * checkpointable); a step of two tasks runs as it is, with a warning per task (one process tree
+     * per job; an optional SPANK plugin cannot fail a task).
+     */
+    @Test
+    void srunCheckpointRunsItsOneTaskUnderCrRunAndRefusesMoreTasks() throws Exception {
+        Path dir = TestCluster.jobDir("spank-srun");
+        String output = TestCluster.run(dir, TestCluster.onCluster(List.of("srun", "--checkpoint=10:00", "-n", "1",
+                "/usr/bin/python3", TestCluster.JOB_PROGRAM.toString(), "progress.txt", "5", "0.1")));
+        TestCluster.assertFinishedCorrectlyOnce(dir, "(srun)", 5, 10);
+        List<Path> jobs;
+        try (var entries = Files.list(dir.resolve(".cryo"))) {
+            jobs = entries.toList();
+        }
+        assertEquals(1, jobs.size(), "one job's catalog: " + jobs + "\n" + output);
+        assertTrue(Files.isRegularFile(jobs.get(0).resolve("process")), "cr_run recorded the task: " + output);
+
+        Path other = TestCluster.jobDir("spank-srun2");
+        TestCluster.Result two = TestCluster.execute(other, TestCluster.onCluster(List.of("srun", "--checkpoint=10:00", "-n", "2",
+                "true")), TestCluster.jobEnvironment());
+        assertEquals(0, two.status(), two.output());
+        assertTrue(two.output().contains("cryo: --checkpoint: a step of 2 tasks is not checkpointable"), two.output());
+        assertFalse(Files.exists(other.resolve(".cryo")), "not under cr_run");
     }
 
     /**
