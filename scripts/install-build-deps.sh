@@ -3,7 +3,8 @@
 # Idempotent and quick when everything is there: apt-get runs only for missing packages.
 set -euo pipefail
 
-BUILD_PACKAGES=(openjdk-17-jdk-headless maven gcc make libc6-dev libxxhash-dev sqlite3)   # sqlite3: the rasdaemon monitor and its test
+# libslurm-dev: spank.h for the SPANK plugin; sqlite3: the rasdaemon monitor and its test
+BUILD_PACKAGES=(openjdk-17-jdk-headless maven gcc make libc6-dev libxxhash-dev libslurm-dev sqlite3)
 
 missing_packages() {
     local package

@@ -13,6 +13,7 @@ UTS_FILE=/run/cryo/uts-$NODE2          # bind mount that keeps node2's UTS names
 VETH_HOST=cryo-h0
 VETH_NODE=cryo-n0
 CONF=/etc/slurm/slurm.conf
+PLUGSTACK=/etc/slurm/plugstack-cryo.conf   # cryo_spank.so's line (slurm-up.sh)
 STATE=/var/lib/slurm/slurmctld
 JWT_KEY=$STATE/jwt_hs256.key
 HEAD_NODE=$(hostname -s)

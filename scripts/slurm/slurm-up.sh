@@ -12,6 +12,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 source ./common.sh
 source ../install-build-deps.sh
 ON_NODE=$PWD/on-node.sh
+CRYO_ROOT=$(cd ../.. && pwd -P)
 cd /tmp   # slurmrestd's cwd is the default work dir of REST-submitted jobs
 mkdir -p "$SCHED_DIR" /run/cryo
 export DEBIAN_FRONTEND=noninteractive
@@ -58,8 +59,29 @@ create_node2_namespaces() {
     fi
 }
 
+# The SPANK plugin (sbatch/srun --checkpoint), when the build made it for this Slurm: its own
+# plugstack file, named by slurm.conf (PlugStackConfig), so a cluster started without it has none.
+plugstack_line() {
+    local version plugin
+    version=$(slurmd -V | sed -n 's/^slurm[^ ]* \([0-9]*\.[0-9]*\)\..*/\1/p')
+    plugin=$CRYO_ROOT/plugin-slurm/target/spank/$version/cryo_spank.so
+    if [[ -f $plugin ]]; then
+        echo "optional $plugin cryo=$CRYO_ROOT"
+    else
+        log "no $plugin (build plugin-slurm): sbatch --checkpoint is not available" >&2
+    fi
+}
+
 write_config() {
     install -d -o slurm -g slurm -m 0755 "$STATE" /var/log/slurm
+    local spank_line plugstack_conf=
+    spank_line=$(plugstack_line)
+    if [[ -n $spank_line ]]; then
+        echo "$spank_line" > "$PLUGSTACK.new"
+        cmp -s "$PLUGSTACK.new" "$PLUGSTACK" || { log "writing $PLUGSTACK: $spank_line"; mv "$PLUGSTACK.new" "$PLUGSTACK"; }
+        rm -f "$PLUGSTACK.new"
+        plugstack_conf="PlugStackConfig=$PLUGSTACK"
+    fi
     [[ -s $JWT_KEY ]] || dd if=/dev/urandom of="$JWT_KEY" bs=32 count=1 status=none
     chown slurm:slurm "$JWT_KEY"; chmod 0600 "$JWT_KEY"
     # Both nodes get this machine's hardware (slurmd -C), so neither is drained for "Low RealMemory".
@@ -113,6 +135,7 @@ AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 JobAcctGatherType=jobacct_gather/none
 MpiDefault=none
+$plugstack_conf
 SlurmctldDebug=info
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
 SlurmdDebug=info

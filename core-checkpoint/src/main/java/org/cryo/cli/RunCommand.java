@@ -15,6 +15,7 @@ import org.cryo.scheduler.CheckpointInterval;
 import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobDirectory;
 import org.cryo.scheduler.JobProcess;
+import org.cryo.scheduler.JobRun;
 import org.cryo.scheduler.NodeExecutor;
 import org.cryo.scheduler.PeriodicCheckpoints;
 import picocli.CommandLine.Command;
@@ -89,6 +90,12 @@ final class RunCommand implements Callable<Integer> {
                     + " the PID to give cr_checkpoint.")
     Path pidFile;
 
+    @Option(names = "--copy-command",
+            description = "In a batch job: run a copy of CMD kept in the job's catalog (JOBID/script), not CMD"
+                    + " itself: for a batch script in the node's spool directory, which a restart on another"
+                    + " node would not find (Slurm's cryo_spank.so uses it).")
+    boolean copyCommand;
+
     private PeriodicCheckpoints periodic;
     /** With --pid-ns: the file the helper creates with the init's PID, and the private directory cr_run made for it. */
     private Path initPidFile;
@@ -131,6 +138,9 @@ final class RunCommand implements Callable<Integer> {
         Optional<Path> latest;
         try {
             dir.create().clearVacating();   // left by the vacate that ended the previous run
+            if (alreadyFinished(job.get(), dir)) {
+                return 0;
+            }
             latest = dir.latest();
             if (!job.get().run().restartsFromContext(latest.isPresent())) {
                 latest = Optional.empty();   // a first start runs CMD from the top, whatever the catalog holds
@@ -147,7 +157,38 @@ final class RunCommand implements Callable<Integer> {
                 periodic.close();
             }
         }
+        if (status == 0 && !dir.isVacating()) {
+            markFinished(dir, job.get());
+        }
         return waitIfVacated(dir, status);
+    }
+
+    private static void markFinished(JobDirectory dir, BatchJob job) {
+        try {
+            dir.markFinished(job.run().id());
+        } catch (IOException e) {
+            System.err.println("cr_run: job " + job.jobId() + ": cannot record that the work finished: " + e.getMessage()
+                    + " (a rerun would restart it from its latest context)");
+        }
+    }
+
+    /**
+     * A rerun of a job whose work an earlier run finished (exit 0) does nothing: restarting from
+     * the latest context would do the work after it a second time.  Slurm 24.11 reruns a job that
+     * requeued itself during a preemption's grace time when its next run ends (the grace flag
+     * survives the requeue), and a preemption can race with the end of any job.
+     */
+    private static boolean alreadyFinished(BatchJob job, JobDirectory dir) throws IOException {
+        if (job.run().start() == JobRun.Start.FIRST) {
+            dir.clearFinished();
+            return false;
+        }
+        if (!dir.isFinished()) {
+            return false;
+        }
+        System.err.println("cr_run: job " + job.jobId() + " run " + job.run().id()
+                + ": an earlier run finished the work (exit 0): not run again");
+        return true;
     }
 
     /** The periodic-checkpoint interval: --checkpoint-interval, else $CRYO_CHECKPOINT_INTERVAL. */
@@ -244,12 +285,27 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int runAndRecord(BatchJob job, JobDirectory dir) throws Exception {
+        if (copyCommand) {
+            keepCommand(dir);
+        }
         Process process = start();
         long pid = checkpointable(process);
         if (pid > 0 && record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.run().id(), false))) {
             startPeriodic(dir, pid);
         }
         return process.waitFor();
+    }
+
+    /** --copy-command: CMD becomes the copy in the catalog, written afresh for a run from the top. */
+    private void keepCommand(JobDirectory dir) throws CliFailure {
+        Path original = Path.of(command.get(0));
+        try {
+            command = new java.util.ArrayList<>(command);
+            command.set(0, dir.keepScript(original).toString());
+        } catch (IOException e) {
+            throw new CliFailure("job " + dir.jobId() + ": cannot keep a copy of " + original + ": " + e.getMessage(),
+                    ExitStatus.CANNOT_RUN);
+        }
     }
 
     /**

@@ -66,12 +66,20 @@ public final class JobDirectory {
     static final String ERROR = "error";
     static final String LOCK = "lock";
     static final String LATEST = "latest";
+    /** A copy of the job's command (cr_run --copy-command), for a batch script the restart's node may not have. */
+    static final String SCRIPT = "script";
+    /** The job's work ended with status 0 (cr_run): a later run of the job must not do it again. */
+    static final String FINISHED = "finished";
+    /** A batch script larger than this is no batch script. */
+    private static final long MAX_SCRIPT_BYTES = 16L << 20;
     static final String EVACUATION = "evacuation";
     /** A record in the catalog is a few lines; anything larger is not one of Cryo's. */
     private static final int MAX_RECORD_BYTES = 4096;
     private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_FILE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_EXECUTABLE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final int STICKY = 01000;
 
     private final String jobId;
@@ -164,7 +172,8 @@ public final class JobDirectory {
         }
     }
 
-    private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK, EVACUATION);
+    private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK, SCRIPT, FINISHED,
+            EVACUATION);
 
     /** The context files, oldest first. */
     public List<Path> contexts() throws IOException {
@@ -210,6 +219,34 @@ public final class JobDirectory {
     /** Records the job's checkpointable process (cr_run). */
     public void recordProcess(JobProcess process) throws IOException {
         write(PROCESS, process.toText());
+    }
+
+    /**
+     * Keeps a copy of {@code command} (a batch script in the node's slurmd spool directory, which
+     * the node a restart lands on does not have) as this directory's {@code script}, mode 0700,
+     * and returns its path: the path the job's process then holds open, and the restart finds.
+     */
+    public Path keepScript(Path command) throws IOException {
+        if (Files.size(command) > MAX_SCRIPT_BYTES) {
+            throw new IOException(escaped(command) + " is larger than " + MAX_SCRIPT_BYTES + " bytes: not a batch script");
+        }
+        write(SCRIPT, Files.readAllBytes(command), OWNER_ONLY_EXECUTABLE);
+        return dir.resolve(SCRIPT);
+    }
+
+    /** cr_run: the job's work is done (it exited 0 in run {@code run}, not killed by a vacate). */
+    public void markFinished(String run) throws IOException {
+        write(FINISHED, "run " + run + "\n");
+    }
+
+    /** Whether an earlier run finished the job's work (a scheduler may still run it again). */
+    public boolean isFinished() throws IOException {
+        return isPresent(FINISHED);
+    }
+
+    /** A first start of the job: a marker another job with this id left does not count. */
+    public void clearFinished() throws IOException {
+        delete(FINISHED);
     }
 
     public boolean isVacating() throws IOException {
@@ -559,6 +596,10 @@ public final class JobDirectory {
      * written, given to the job's user, renamed onto NAME within the same descriptor.
      */
     private void write(String name, String content) throws IOException {
+        write(name, content.getBytes(StandardCharsets.UTF_8), OWNER_ONLY_FILE);
+    }
+
+    private void write(String name, byte[] content, FileAttribute<Set<PosixFilePermission>> mode) throws IOException {
         try (SecureDirectoryStream<Path> d = open()) {
             String temp = name + ".tmp";
             removeStale(d, temp);
@@ -568,8 +609,8 @@ public final class JobDirectory {
             }
             Set<OpenOption> exclusive = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS);
-            try (SeekableByteChannel channel = d.newByteChannel(Path.of(temp), exclusive, OWNER_ONLY_FILE)) {
-                ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+            try (SeekableByteChannel channel = d.newByteChannel(Path.of(temp), exclusive, mode)) {
+                ByteBuffer bytes = ByteBuffer.wrap(content);
                 while (bytes.hasRemaining()) {
                     channel.write(bytes);
                 }

@@ -1,9 +1,7 @@
 package org.cryo.slurm;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobState;
 import org.cryo.scheduler.JobStatus;
 
@@ -38,12 +36,11 @@ public record SlurmJob(String jobId, String jobState, String reason, String user
     }
 
     /**
-     * The SPI's view, the catalog where {@link SlurmAdapterProvider#detect} puts it for the job:
-     * {@code $CRYO_CHECKPOINT_DIR} in {@code environment}, else WorkDir/.cryo.
+     * The SPI's view, the catalog where the job's cr_run puts it ({@link SlurmCatalogLocation}).
      */
     public JobStatus status(Map<String, String> environment) {
         return new JobStatus(jobId, state(), isHeld() ? jobState + "," + reason : jobState, user, nodes,
-                JobCatalog.defaultRoot(environment, Path.of(workDir.isEmpty() ? "/" : workDir)),
+                SlurmCatalogLocation.root(environment, workDir),
                 Integer.toString(restartCount), requeue);
     }
 }

@@ -8,16 +8,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.cryo.scheduler.BatchJob;
-import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobRun;
 
 /**
  * A Slurm batch job recognised from inside: {@code SLURM_JOB_ID}, the run from
- * {@code SLURM_RESTART_COUNT}, and the catalog in the job's WorkDir as Slurm records it
- * ({@code scontrol show job}: the same field slurmrestd gives an administrator as
- * {@code current_working_directory}), not {@code SLURM_SUBMIT_DIR}, which differs from it for a job
- * submitted with {@code --chdir}.  If scontrol cannot answer, the submit directory is used, with a
- * notice.
+ * {@code SLURM_RESTART_COUNT}, and the catalog where {@link SlurmCatalogLocation} says, from the
+ * job's WorkDir as {@code scontrol show job} records it.  If scontrol cannot answer, the submit
+ * directory stands in for it, with a notice (right unless the job was submitted with --chdir).
  */
 final class SlurmJobEnvironment {
     private static final long SCONTROL_TIMEOUT_SECONDS = 20;
@@ -33,7 +30,7 @@ final class SlurmJobEnvironment {
         jobId = jobId.strip();
         Path workDir = recordedWorkDir(environment, jobId).orElseGet(() -> submitDir(environment));
         return Optional.of(new BatchJob(SlurmAdapterProvider.NAME, jobId, JobRun.counted(environment.get("SLURM_RESTART_COUNT")),
-                JobCatalog.defaultRoot(environment, workDir)));
+                SlurmCatalogLocation.root(environment, workDir.toString())));
     }
 
     /** The WorkDir line of {@code scontrol show job} (one field per line there, so a path may hold spaces). */

@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.cryo.engine.CryoHome;
 import org.cryo.scheduler.CheckpointInterval;
-import org.cryo.scheduler.JobCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -89,7 +88,7 @@ public final class SbatchCommand implements Callable<Integer> {
         }
         Path home = CryoHome.find().orElseThrow(() -> new IllegalStateException("cannot find the Cryo installation"));
         // the job runs in this directory (sbatch's default WorkDir), so its catalog is here too
-        Path scripts = JobCatalog.defaultRoot(System.getenv(), Path.of("").toAbsolutePath()).resolve("scripts");
+        Path scripts = org.cryo.slurm.SlurmCatalogLocation.root(System.getenv(), Path.of("").toAbsolutePath().toString()).resolve("scripts");
         // 0700 like the rest of the catalog, which refuses directories others may write
         Files.createDirectories(scripts, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
