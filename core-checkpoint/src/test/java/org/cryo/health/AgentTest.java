@@ -55,7 +55,7 @@ class AgentTest {
         InMemoryScheduler.reset();
         tree = new SysfsFixture(Files.createDirectories(work.resolve("sys-root"))).edacDimm(0, 0, 0, 0).hwmonTemp(0, 1, 50, 85, 95);
         job = InMemoryScheduler.add("31", ME, work.resolve(".cryo"));
-        Path script = Path.of(AgentTest.class.getResource("/counting_job.py").toURI());
+        Path script = org.cryo.testsupport.CountingJob.program(org.cryo.engine.CryoHome.find().orElseThrow());
         process = new ProcessBuilder("/usr/bin/python3", script.toString(), work.resolve("progress.txt").toString(), "100000",
                 "0.05").redirectErrorStream(true).redirectOutput(work.resolve("job.out").toFile()).start();
         JobDirectory dir = job.directory().create();
