@@ -251,6 +251,35 @@ static int end_signal(const struct cryo_checkpoint_opts *o)
 	}
 }
 
+/* The state letter of /proc/PID/stat ('T' stopped), or 0 if it cannot be read. */
+static char state_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *close = strrchr(buf, ')');
+	return close && close[1] == ' ' ? close[2] : 0;
+}
+
+/* A SIGSTOP sent once the tracer let go acts when the process next runs: wait
+ * (bounded) until it has, so that a stopped process is stopped again when the
+ * checkpoint returns, not a moment later. */
+static void await_stopped(pid_t pid)
+{
+	struct timespec ms = { 0, 1000 * 1000 };
+	for (int i = 0; i < 2000; i++) {
+		char st = state_of(pid);
+		if (!st || st == 'T' || st == 'Z' || st == 'X')
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
 /* Leave the process as it was: its registers, its mask, no tracer. */
 static void release(struct proc_capture *c)
 {
@@ -261,8 +290,8 @@ static void release(struct proc_capture *c)
 	for (int i = 0; i < c->nr_tids; i++)
 		tracer_detach(c->tids[i], &ignored);
 	/* running injected syscalls woke it from its stop: put it back, as it was */
-	if (c->was_stopped && c->nr_tids)
-		kill(c->pid, SIGSTOP);
+	if (c->was_stopped && c->nr_tids && kill(c->pid, SIGSTOP) == 0)
+		await_stopped(c->pid);
 	free(c->in);
 	free(c->tids);
 }
