@@ -23,7 +23,7 @@ import org.cryo.health.monitor.SysfsTree;
 import org.cryo.scheduler.JobControl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Issue 11 on the real two-node cluster: a node agent per node (in this JVM, each reading its
@@ -35,7 +35,8 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * warning: node2's slurmd and processes killed, the job resumes on the head node from its latest
  * periodic context.
  */
-@ResourceLock(TestCluster.LOCK)
+// Alone, not beside TimeLimitTest's long job: it drains both nodes and kills every process of node2.
+@Isolated
 class HealthEvacuationTest {
     private static final int STEPS = 320;
     private final List<NodeAgent> agents = new ArrayList<>();
