@@ -241,6 +241,9 @@ static int restore_and_run(struct restore_request *r, pid_t front)
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		for (int fd = 0; fd < 3 && null >= 0; fd++)
 			dup3(null, fd, 0);
+		/* and the keeper is no member of the job's session: a batch system that tracks the job by
+		 * its session (PBS) sees the job's processes only, the restored tree where it was put */
+		setsid();
 		r->quiet = 1;
 		int status = wait_for_status(r, &rs);
 		record_end(r, child, status);
