@@ -27,7 +27,7 @@ final class MomNode implements AutoCloseable {
     /** The host the recorded server ran its jobs on (exec_host vm/0). */
     static final String RECORDED_HOST = "vm";
     static final Path ACTION = RecordedPbs.HOME.resolve("plugin-pbs/bin/cryo-pbs-action");
-    private static final Path COUNTING_JOB = RecordedPbs.HOME.resolve("plugin-pbs/src/test/resources/job/counting_job.py");
+    private static final Path COUNTING_JOB = org.cryo.testsupport.CountingJob.program(RecordedPbs.HOME);
 
     final RecordedPbs pbs;
     final Path dir;
