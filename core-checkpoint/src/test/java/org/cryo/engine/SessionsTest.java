@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -176,43 +175,28 @@ class SessionsTest {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void aNormalUsersRestartHasTheSameIdsInItsNamespace() throws Exception {
-        UnprivilegedUser.ensure();
         Path dir = CheckpointHarness.newWorkDir("sessions-unpriv");
         try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-            Path script = dir.resolve("run.sh");
-            Files.writeString(script, String.join("\n",
-                    "set -u",
-                    "cd " + dir,
-                    "engine=" + CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine"),
-                    CheckpointHarness.program("session_tree") + " " + dir + "/go jobs > job.out 2>&1 &",
-                    "J=$!",
-                    "for i in $(seq 400); do grep -q READY job.out && break; sleep 0.05; done",
-                    "K=$(ps -o pid= -s $J)",
-                    "for p in $K; do echo BEFORE $p $(cut -d')' -f2 /proc/$p/stat | cut -d' ' -f4,5); done",
-                    "$engine checkpoint --kill -f job.cryo $J || exit 3",
-                    "wait $J",
-                    "for p in $K; do for i in $(seq 400); do [ -e /proc/$p ] || break; sleep 0.05; done; done",
-                    "R=$($engine restore --detach job.cryo) || exit 4",
-                    "for i in $(seq 200); do [ $(ps -o pid= -s $R | wc -l) -ge $(echo $K | wc -w) ] && break; sleep 0.05; done",
-                    "for p in $(ps -o pid= -s $R); do echo AFTER $(grep -E '^NS(pid|pgid|sid):' /proc/$p/status"
-                            + " | awk '{print $NF}' | tr '\\n' ' '); done",
-                    "touch go",
-                    "for i in $(seq 400); do grep -q -e PASS -e FAIL job.out && break; sleep 0.05; done",
-                    "sleep 0.2; cat job.out",
-                    ""));
-            var result = CheckpointHarness.run(UnprivilegedUser.as(CheckpointHarness.program("soak_job").toString(),
-                    "--reap", "sh", script.toString()), Duration.ofSeconds(80));
+            var result = UserScript.in(dir)
+                    .startJob(CheckpointHarness.program("session_tree") + " " + dir + "/go jobs")
+                    .then("K=$(ps -o pid= -s $J)",
+                            "for p in $K; do echo BEFORE $p $(cut -d')' -f2 /proc/$p/stat | cut -d' ' -f4,5); done")
+                    .checkpointAndKill("job.cryo", "$K")
+                    .then("R=$($engine restore --detach job.cryo) || exit 4",
+                            "for i in $(seq 200); do [ $(ps -o pid= -s $R | wc -l) -ge $(echo $K | wc -w) ] && break; sleep 0.05; done",
+                            "for p in $(ps -o pid= -s $R); do echo AFTER $(grep -E '^NS(pid|pgid|sid):' /proc/$p/status"
+                                    + " | awk '{print $NF}' | tr '\\n' ' '); done",
+                            "touch go")
+                    .printResult()
+                    .run(Duration.ofSeconds(80));
             String all = result.describe();
-            assertEquals(0, result.status(), all);
+            UserScript.assertPassed(result);
             List<String> before = result.out().stream().filter(l -> l.startsWith("BEFORE ")).map(l -> l.substring(7))
                     .sorted().toList();
             List<String> after = result.out().stream().filter(l -> l.startsWith("AFTER ")).map(l -> l.substring(6).trim())
                     .sorted().toList();
             assertEquals(9, before.size(), all);
             assertEquals(before, after, "PID, process group and session of each process, in the job's namespace: " + all);
-            assertTrue(result.out().contains("PASS"), all);
-            assertTrue(result.out().stream().noneMatch(l -> l.startsWith("FAIL")), all);
         } finally {
             CheckpointHarness.deleteTree(dir);
         }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -101,35 +100,18 @@ class TtysTest {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void aNormalUsersRestartBringsItsPtysBack() throws Exception {
-        UnprivilegedUser.ensure();
         Path dir = CheckpointHarness.newWorkDir("ttys-unpriv");
         try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-            Path script = dir.resolve("run.sh");
             // in a user and PID namespace of the job's own: the ptys are the node's, the sessions the namespace's
-            Files.writeString(script, String.join("\n",
-                    "set -u",
-                    "cd " + dir,
-                    "engine=" + CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine"),
-                    CheckpointHarness.program("pty_pair") + " " + dir + "/go leader > job.out 2>&1 &",
-                    "J=$!",
-                    "for i in $(seq 400); do grep -q READY job.out && break; sleep 0.05; done",
-                    "K=\"$J $(cat /proc/$J/task/*/children) $(ps -o pid= -s $J)\"",
-                    "$engine checkpoint --kill -f job.cryo $J || exit 3",
-                    "wait $J",
-                    "for p in $K; do for i in $(seq 400); do [ -e /proc/$p ] || break; sleep 0.05; done; done",
-                    "R=$($engine restore --detach -v job.cryo) || exit 4",
-                    "touch go",
-                    "for i in $(seq 400); do grep -q -e PASS -e FAIL job.out && break; sleep 0.05; done",
-                    "sleep 0.2; cat job.out",
-                    ""));
-            var result = CheckpointHarness.run(UnprivilegedUser.as(CheckpointHarness.program("soak_job").toString(),
-                    "--reap", "sh", script.toString()), Duration.ofSeconds(80));
+            var result = UserScript.in(dir)
+                    .startJob(CheckpointHarness.program("pty_pair") + " " + dir + "/go leader")
+                    .checkpointAndKill("job.cryo", "$J $(cat /proc/$J/task/*/children) $(ps -o pid= -s $J)")
+                    .then("R=$($engine restore --detach -v job.cryo) || exit 4", "touch go")
+                    .printResult()
+                    .run(Duration.ofSeconds(80));
             String all = result.describe();
-            assertEquals(0, result.status(), all);
+            UserScript.assertPassed(result);
             assertTrue(result.err().stream().anyMatch(l -> l.contains("namespace of the job's own")), all);
-            assertTrue(result.out().contains("PASS"), all);
-            assertTrue(result.out().stream().noneMatch(l -> l.startsWith("FAIL")), all);
         } finally {
             CheckpointHarness.deleteTree(dir);
         }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -33,14 +32,12 @@ class UnprivilegedNamespaceRestartTest {
         int uid = UnprivilegedUser.ensure();
         Path dir = CheckpointHarness.newWorkDir("unpriv-ns");
         try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
             String expected = referenceResult(dir);
-            Path script = dir.resolve("run.sh");
-            Files.writeString(script, script(dir,
+            var result = script(dir,
                     "echo ORIGINAL $J $(cat /proc/$J/task/*/children)",
                     "$engine checkpoint --kill -f job.cryo $J || exit 3",
                     "wait $J",
-                    "R=$(" + CheckpointHarness.launcher("cr_restart") + " --detach job.cryo) || exit 4",
+                    "R=$($restart --detach job.cryo) || exit 4",
                     "echo RESTORED $R",
                     "for p in $R $(cat /proc/$R/task/*/children); do echo NSPID $(grep NSpid /proc/$p/status | cut -f2-); done",
                     "echo PARENT $(grep NSpid /proc/$(awk '{print $4}' /proc/$R/stat)/status | cut -f2-)",
@@ -50,12 +47,10 @@ class UnprivilegedNamespaceRestartTest {
                     "$engine checkpoint --kill -f job2.cryo $INIT || exit 5",
                     "for i in $(seq 400); do [ -e /proc/$R ] || [ -e /proc/$INIT ] || break; sleep 0.05; done",
                     "touch go",
-                    CheckpointHarness.launcher("cr_restart") + " job2.cryo > /dev/null",
+                    "$restart job2.cryo > /dev/null",
                     "echo WAITED $?",
                     "cat job.out",
-                    ""));
-            var result = CheckpointHarness.run(UnprivilegedUser.as(CheckpointHarness.program("soak_job").toString(),
-                    "--reap", "sh", script.toString()), Duration.ofSeconds(80));
+                    "").run(Duration.ofSeconds(80));
             String all = result.describe();
             assertEquals(0, result.status(), all);
             long[] original = numbers(line(result.out(), "ORIGINAL "));
@@ -94,36 +89,23 @@ class UnprivilegedNamespaceRestartTest {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void aPendingSigchldSurvivesTwoRestartsThroughTheNamespace() throws Exception {
-        UnprivilegedUser.ensure();
         Path dir = CheckpointHarness.newWorkDir("unpriv-ns-sigchld");
         try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-            Path script = dir.resolve("run.sh");
-            Files.writeString(script, String.join("\n",
-                    "set -u",
-                    "cd " + dir,
-                    "engine=" + CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine"),
-                    CheckpointHarness.program("pending_sigchld") + " " + dir + "/go > job.out 2>&1 &",
-                    "J=$!",
-                    "for i in $(seq 400); do grep -q READY job.out && break; sleep 0.05; done",
-                    "$engine checkpoint --kill -f job.cryo $J || exit 3",
-                    "wait $J",
-                    "R=$(" + CheckpointHarness.launcher("cr_restart") + " --detach job.cryo) || exit 4",
-                    "INIT=$(awk '{print $4}' /proc/$R/stat)",
-                    "$engine checkpoint --kill -f job2.cryo $INIT || exit 5",
-                    "for i in $(seq 400); do [ -e /proc/$R ] || [ -e /proc/$INIT ] || break; sleep 0.05; done",
-                    "touch go",
-                    CheckpointHarness.launcher("cr_restart") + " job2.cryo > /dev/null",
-                    "echo WAITED $?",
-                    "cat job.out",
-                    ""));
-            var result = CheckpointHarness.run(UnprivilegedUser.as(CheckpointHarness.program("soak_job").toString(),
-                    "--reap", "sh", script.toString()), Duration.ofSeconds(80));
-            String all = result.describe();
-            assertEquals(0, result.status(), all);
-            assertEquals("WAITED 0", line(result.out(), "WAITED "), all);
-            assertTrue(result.out().contains("PASS"), all);
-            assertTrue(result.out().stream().noneMatch(l -> l.startsWith("FAIL")), all);
+            var result = UserScript.in(dir)
+                    .startJob(CheckpointHarness.program("pending_sigchld") + " " + dir + "/go")
+                    .then("$engine checkpoint --kill -f job.cryo $J || exit 3",
+                            "wait $J",
+                            "R=$($restart --detach job.cryo) || exit 4",
+                            "INIT=$(awk '{print $4}' /proc/$R/stat)",
+                            "$engine checkpoint --kill -f job2.cryo $INIT || exit 5",
+                            "for i in $(seq 400); do [ -e /proc/$R ] || [ -e /proc/$INIT ] || break; sleep 0.05; done",
+                            "touch go",
+                            "$restart job2.cryo > /dev/null",
+                            "echo WAITED $?",
+                            "cat job.out")
+                    .run(Duration.ofSeconds(80));
+            UserScript.assertPassed(result);
+            assertEquals("WAITED 0", line(result.out(), "WAITED "), result.describe());
         } finally {
             CheckpointHarness.deleteTree(dir);
         }
@@ -139,13 +121,10 @@ class UnprivilegedNamespaceRestartTest {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void normalUsersRestartInterruptedAnywhereLeavesNothingOrTheWholeJob() throws Exception {
-        UnprivilegedUser.ensure();
         Path dir = CheckpointHarness.newWorkDir("unpriv-ns-interrupted");
         try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
             String expected = referenceResult(dir);
-            Path script = dir.resolve("run.sh");
-            Files.writeString(script, script(dir,
+            var result = script(dir,
                     "K=\"$J $(cat /proc/$J/task/*/children)\"",
                     "$engine checkpoint --kill -f job.cryo $J || exit 3",
                     "wait $J",
@@ -169,9 +148,7 @@ class UnprivilegedNamespaceRestartTest {
                     "  echo \"TRIAL $sig $d $rc $left $(grep -c 'as PID' t.err) $(grep -c 'interrupted by signal' t.err)"
                             + " $(grep REAPED t.err | grep -vc -e ' signal 9$' -e ' exit 125$') $(grep -a '^RESULT' job.out)\"",
                     "done; done",
-                    ""));
-            var result = CheckpointHarness.run(UnprivilegedUser.as(CheckpointHarness.program("soak_job").toString(),
-                    "--reap", "sh", script.toString()), Duration.ofSeconds(85));
+                    "").run(Duration.ofSeconds(85));
             String all = result.describe();
             assertEquals(0, result.status(), all);
             assertTrue(line(result.out(), "MEASURED ").endsWith(expected), "the uninterrupted restart: " + all);
@@ -224,19 +201,13 @@ class UnprivilegedNamespaceRestartTest {
     }
 
     /**
-     * A shell script for the test user: start the job (soak_job, its PID in $J, $prog and $engine
-     * set) in {@code dir}, wait for its first round, then run {@code steps}.
+     * A script for the test user: start the job (soak_job, its PID in $J, $prog set) in
+     * {@code dir}, wait for its first round, then run {@code steps}.
      */
-    private static String script(Path dir, String... steps) {
-        List<String> lines = new java.util.ArrayList<>(List.of(
-                "set -u",
-                "cd " + dir,
-                "prog=" + CheckpointHarness.program("soak_job"),
-                "engine=" + CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine"),
-                "$prog " + dir + "/go " + ROUNDS + " " + WORK + " " + MEM_MIB + " > job.out 2>&1 &",
-                "J=$!",
-                "for i in $(seq 400); do grep -q PROGRESS job.out && break; sleep 0.05; done"));
-        lines.addAll(List.of(steps));
-        return String.join("\n", lines);
+    private static UserScript script(Path dir, String... steps) throws Exception {
+        return UserScript.in(dir)
+                .then("prog=" + CheckpointHarness.program("soak_job"))
+                .startJob("$prog " + dir + "/go " + ROUNDS + " " + WORK + " " + MEM_MIB, "PROGRESS")
+                .then(steps);
     }
 }
