@@ -18,28 +18,6 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 
-/* Reads from fd until len bytes have come (5 s at most); 1 if they are want. */
-static int read_expect(int fd, const char *want, size_t len)
-{
-	char buf[64];
-	size_t got = 0;
-	for (int i = 0; i < 500 && got < len; i++) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		if (poll(&p, 1, 10) <= 0)
-			continue;
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n <= 0)
-			return 0;
-		got += (size_t)n;
-	}
-	if (got != len || memcmp(buf, want, len)) {
-		buf[got < sizeof(buf) ? got : sizeof(buf) - 1] = 0;
-		tl_info("read %zu bytes: \"%s\"", got, buf);
-		return 0;
-	}
-	return 1;
-}
-
 int main(int argc, char **argv)
 {
 	tl_init(argc, argv);
@@ -54,7 +32,7 @@ int main(int argc, char **argv)
 		tl_fail("the slave is not canonical with echo and DEL as erase");
 		return tl_finish();
 	}
-	if (write(m, "hello wor", 9) != 9 || !read_expect(m, "hello wor", 9))
+	if (write(m, "hello wor", 9) != 9 || !tl_read_expect(m, "hello wor", 9))
 		tl_fail("the typed text was not echoed");
 	char c;
 	TL_CHECK(read(slave, &c, 1) < 0 && errno == EAGAIN, "the unfinished line can be read already");
@@ -64,10 +42,10 @@ int main(int argc, char **argv)
 	tl_wait_go();
 	if (write(m, "\177rld\n", 5) != 5)
 		tl_fail("cannot type into the master: %s", strerror(errno));
-	TL_CHECK(read_expect(m, "queued output\r\n", 15), "the master did not read the slave's queued output first");
-	TL_CHECK(read_expect(m, "\b \brld\r\n", 8), "the master did not read just the echo of what was typed after go");
+	TL_CHECK(tl_read_expect(m, "queued output\r\n", 15), "the master did not read the slave's queued output first");
+	TL_CHECK(tl_read_expect(m, "\b \brld\r\n", 8), "the master did not read just the echo of what was typed after go");
 	int flags = fcntl(slave, F_GETFL);
 	fcntl(slave, F_SETFL, flags & ~O_NONBLOCK);
-	TL_CHECK(read_expect(slave, "hello world\n", 12), "the slave did not read the whole line \"hello world\"");
+	TL_CHECK(tl_read_expect(slave, "hello world\n", 12), "the slave did not read the whole line \"hello world\"");
 	return tl_finish();
 }

@@ -38,23 +38,6 @@ static void say_ready_child(void)
 	close(recorded[1]);
 }
 
-/* Reads from fd until want has come (5 s at most); 1 if it did. */
-static int read_expect(int fd, const char *want, size_t len)
-{
-	char buf[64];
-	size_t got = 0;
-	for (int i = 0; i < 500 && got < len; i++) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		if (poll(&p, 1, 10) <= 0)
-			continue;
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n <= 0)
-			return 0;
-		got += (size_t)n;
-	}
-	return got == len && !memcmp(buf, want, len);
-}
-
 static int pts_index(int master)
 {
 	unsigned int n = 0;
@@ -74,7 +57,7 @@ static void g_body(void)
 	struct stat st;
 	TL_CHECK(fstat(11, &st) == 0 && major(st.st_rdev) == 5 && minor(st.st_rdev) == 0, "G: fd 11 is not /dev/tty");
 	/* G is the foreground: it may read and write (TOSTOP is on); in the background it would be stopped */
-	TL_CHECK(read_expect(11, "ping", 4), "G: nothing from the master through /dev/tty");
+	TL_CHECK(tl_read_expect(11, "ping", 4), "G: nothing from the master through /dev/tty");
 	TL_CHECK(write(11, "pong", 4) == 4, "G: write to /dev/tty: %s", strerror(errno));
 	TL_CHECK(write(10, "gg", 2) == 2, "G: write to the slave: %s", strerror(errno));
 	_exit(tl_failures ? 1 : 0);
@@ -208,11 +191,11 @@ int main(int argc, char **argv)
 	TL_CHECK(ioctl(b, TIOCGPKT, &packet) == 0 && packet == 1, "pty B lost its packet mode");
 	TL_CHECK(ioctl(b, TIOCGPTLCK, &locked) == 0 && locked == 1, "pty B is not locked any more");
 	TL_CHECK(write(sb, "x", 1) == 1, "write to slave B: %s", strerror(errno));
-	TL_CHECK(read_expect(b, "\0x", 2), "master B did not read a data packet");
+	TL_CHECK(tl_read_expect(b, "\0x", 2), "master B did not read a data packet");
 	if (leader) {
 		TL_CHECK(tcgetsid(sb) == getpid(), "B's slave is not the controlling terminal of R's session (%d)", (int)tcgetsid(sb));
 		TL_CHECK(write(12, "t", 1) == 1, "write to /dev/tty: %s", strerror(errno));
-		TL_CHECK(read_expect(b, "\0t", 2), "master B did not read what went to /dev/tty");
+		TL_CHECK(tl_read_expect(b, "\0t", 2), "master B did not read what went to /dev/tty");
 	}
 	/* last: a failed open leaves the slave in error (the kernel's pty_open) */
 	snprintf(slave_b, sizeof(slave_b), "%s", ptsname(b));

@@ -41,22 +41,6 @@ static int open_pair(int *slave, int ctty)
 	return m;
 }
 
-static int read_expect(int fd, const char *want, size_t len)
-{
-	char buf[64];
-	size_t got = 0;
-	for (int i = 0; i < 500 && got < len; i++) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		if (poll(&p, 1, 10) <= 0)
-			continue;
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n <= 0)
-			return 0;
-		got += (size_t)n;
-	}
-	return got == len && !memcmp(buf, want, len);
-}
-
 static int queued(void)
 {
 	int s, m = open_pair(&s, 0);
@@ -67,7 +51,7 @@ static int queued(void)
 	TL_CHECK(write(m, "queued", 6) == 6, "write: %s", strerror(errno));
 	tl_ready();
 	tl_wait_go();
-	TL_CHECK(read_expect(s, "queued", 6), "the queued bytes are gone");
+	TL_CHECK(tl_read_expect(s, "queued", 6), "the queued bytes are gone");
 	return tl_finish();
 }
 
@@ -118,7 +102,7 @@ static int outside(int devtty)
 	printf("READY %d\n", (int)child);
 	fflush(stdout);
 	tl_wait_go();
-	TL_CHECK(read_expect(m, "ok", 2), "nothing came through the pty");
+	TL_CHECK(tl_read_expect(m, "ok", 2), "nothing came through the pty");
 	int st;
 	TL_CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child failed");
 	return tl_finish();

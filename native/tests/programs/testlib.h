@@ -18,6 +18,7 @@
 #define CRYO_TESTLIB_H
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -178,6 +179,31 @@ static inline ssize_t tl_read_file(const char *path, char *buf, size_t size)
 	size_t n = fread(buf, 1, size, f);
 	fclose(f);
 	return (ssize_t)n;
+}
+
+/* Reads from fd until len bytes have come (5 s at most); 1 if they are want,
+ * else 0 with what came in an INFO line. */
+static inline int tl_read_expect(int fd, const char *want, size_t len)
+{
+	char buf[64];
+	size_t got = 0;
+	if (len >= sizeof(buf))
+		return 0;
+	for (int i = 0; i < 500 && got < len; i++) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != len || memcmp(buf, want, len)) {
+		buf[got] = 0;
+		tl_info("read %zu bytes: \"%s\"", got, buf);
+		return 0;
+	}
+	return 1;
 }
 
 #endif
