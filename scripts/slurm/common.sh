@@ -37,17 +37,7 @@ wait_for() {
     return 1
 }
 
-# without_inherited_fds CMD...: CMD with none of this shell's descriptors above 2.  A daemon
-# started from a shell that holds a lock (flock /tmp/cryo-slurm.lock ...) would otherwise hold
-# the lock for as long as it runs.
-without_inherited_fds() {
-    ( local fd
-      for fd in /proc/$BASHPID/fd/*; do
-          fd=${fd##*/}
-          (( fd > 2 )) && eval "exec $fd>&-" 2>/dev/null
-      done
-      exec "$@" )
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/daemon-fds.sh"
 
 # Run a command inside node2's network and UTS namespaces.
 on_node2() { nsenter --net=/run/netns/"$NETNS" --uts="$UTS_FILE" -- "$@"; }

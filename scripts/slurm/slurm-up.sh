@@ -185,8 +185,9 @@ start_slurmrestd() {
     id "$REST_USER" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$REST_USER"
     if ! alive "$SCHED_DIR/slurmrestd.pid" slurmrestd; then
         log "starting slurmrestd (rest_auth/jwt) on 127.0.0.1:$REST_PORT and $HOST_ADDR:$REST_PORT"
-        SLURM_JWT=daemon without_inherited_fds nohup slurmrestd -u "$REST_USER" -a rest_auth/jwt -s openapi/v0.0.38 \
-            "127.0.0.1:$REST_PORT" "$HOST_ADDR:$REST_PORT" >> /var/log/slurm/slurmrestd.log 2>&1 < /dev/null &
+        ( close_inherited_fds
+          SLURM_JWT=daemon exec nohup slurmrestd -u "$REST_USER" -a rest_auth/jwt -s openapi/v0.0.38 \
+              "127.0.0.1:$REST_PORT" "$HOST_ADDR:$REST_PORT" >> /var/log/slurm/slurmrestd.log 2>&1 < /dev/null ) &
         echo $! > "$SCHED_DIR/slurmrestd.pid"
     fi
     TOKEN=$(scontrol token username=root lifespan=86400 | sed 's/^SLURM_JWT=//')

@@ -74,16 +74,7 @@ processes_in_ns() {
     return 0
 }
 
-# Closes every descriptor above 2 in the calling (sub)shell: a daemon started from a shell that
-# holds a lock (flock /tmp/cryo-slurm24.lock ...) would otherwise keep the lock as long as it runs.
-close_inherited_fds() {
-    local fd
-    for fd in /proc/$BASHPID/fd/*; do
-        fd=${fd##*/}
-        (( fd > 2 )) && eval "exec $fd>&-" 2>/dev/null
-    done
-    return 0
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/daemon-fds.sh"
 
 # in_root CMD...: CMD in the cluster's root (nsenter --mount puts it at the namespace's root, the
 # overlay), in this host's network and UTS namespaces, from a clean environment and without the
