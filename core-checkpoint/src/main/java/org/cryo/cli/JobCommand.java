@@ -110,11 +110,6 @@ final class JobCommand implements Runnable {
         }
     }
 
-    private static String describe(String what, CheckpointRecord record) {
-        return "job " + record.jobId() + ": " + what + " pid " + record.pid() + " on " + record.node() + " to "
-                + record.file() + " in " + record.millis() + " ms";
-    }
-
     @Command(name = "checkpoint", mixinStandardHelpOptions = true, usageHelpWidth = 100,
             description = "Checkpoint the job's process on this node and let it run on (a checkpoint hook).")
     static final class Checkpoint implements Callable<Integer> {
@@ -127,7 +122,7 @@ final class JobCommand implements Runnable {
         public Integer call() throws Exception {
             Map<String, String> environment = System.getenv();
             CheckpointRecord record = job.control(environment).checkpointHere(job.jobId(environment));
-            spec.commandLine().getOut().println(describe("checkpointed", record) + "; it runs on");
+            spec.commandLine().getOut().println(record.describe() + "; it runs on");
             return ExitStatus.OK;
         }
     }
@@ -145,7 +140,7 @@ final class JobCommand implements Runnable {
         public Integer call() throws Exception {
             Map<String, String> environment = System.getenv();
             CheckpointRecord record = job.control(environment).migrateHere(job.jobId(environment));
-            spec.commandLine().getOut().println(describe("checkpointed", record) + " and ended it");
+            spec.commandLine().getOut().println(record.describe() + " and ended it");
             return ExitStatus.OK;
         }
     }

@@ -63,7 +63,7 @@ public final class PbsActions {
 
     /** Periodic (-c c=MIN / w=MIN) or qchkpt: the job runs on; the last N contexts stay, a failed one removes none. */
     private String checkpoint() throws SchedulerException {
-        return describe(control.checkpointHere(action.jobId())) + "; it runs on";
+        return control.checkpointHere(action.jobId()).describe() + "; it runs on";
     }
 
     /**
@@ -93,7 +93,7 @@ public final class PbsActions {
             throw e;
         }
         end(session);
-        return describe(record) + "; session " + session.id() + " ended";
+        return record.describe() + "; session " + session.id() + " ended";
     }
 
     /** The recorded process and its descendants (empty if none is recorded: the checkpoint then refuses). */
@@ -284,10 +284,5 @@ public final class PbsActions {
         } catch (SchedulerException | IOException | RuntimeException ignored) {
             // the line is logged anyway
         }
-    }
-
-    private static String describe(CheckpointRecord record) {
-        return "job " + record.jobId() + ": checkpointed pid " + record.pid() + " on " + record.node() + " to "
-                + record.file() + " in " + record.millis() + " ms";
     }
 }

@@ -1,20 +1,14 @@
 package org.cryo.pbs.cli;
 
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import org.cryo.pbs.CheckpointAttribute;
 import org.cryo.pbs.PbsAdapter;
 import org.cryo.pbs.PbsAdapterProvider;
 import org.cryo.pbs.PbsJob;
-import org.cryo.scheduler.CheckpointRecord;
 import org.cryo.scheduler.JobControl;
-import org.cryo.scheduler.JobProcess;
 import org.cryo.scheduler.SchedulerException;
-import org.cryo.scheduler.VacateMode;
+import org.cryo.scheduler.cli.CheckpointVerbs;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** cryo pbs checkpoint OP JOBID: the verbs of {@code cryo slurm checkpoint}, on PBS, over the core's workflows. */
 @Command(name = "checkpoint", mixinStandardHelpOptions = true, usageHelpWidth = 100,
@@ -37,60 +31,38 @@ import picocli.CommandLine.Spec;
         parameterListHeading = "%nARGUMENTS%n",
         exitCodeListHeading = "%nEXIT STATUS%n",
         exitCodeList = {"0:done", "1:usage error", "2:the operation failed (the reason is on stderr); the job is untouched"})
-public final class PbsCheckpointCommand implements Callable<Integer> {
-    enum Operation { able, create, requeue, vacate, restart, disable, enable, error }
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "OP", description = "able, create, requeue, vacate, restart, disable, enable, error")
-    Operation operation;
-
-    @Parameters(index = "1", paramLabel = "JOBID", description = "The PBS job id (42.server).")
-    String jobId;
+public final class PbsCheckpointCommand extends CheckpointVerbs {
+    private PbsAdapter adapter;
 
     @Override
-    public Integer call() throws Exception {
-        PbsAdapter adapter = new PbsAdapterProvider().create(System.getenv());
+    protected JobControl control() throws SchedulerException {
+        adapter = new PbsAdapterProvider().create(System.getenv());
         PbsAdapter.validJobId(jobId);
-        JobControl jobs = JobControl.of(adapter, System.getenv());
-        PrintWriter out = spec.commandLine().getOut();
-        switch (operation) {
-            case able -> out.println(able(jobs, adapter));
-            case create -> out.println(describe(jobs.checkpoint(jobId)) + "; it runs on");
-            case requeue -> {
-                jobs.permissions().ensureMayControl(jobs.job(jobId));
-                out.println(describe(jobs.vacate(jobId, VacateMode.REQUEUE))
-                        + "; qrerun: PBS runs it again and it restarts from there");
-            }
-            case vacate -> {
-                vacatable(jobs, adapter, out);
-                out.println(describe(jobs.vacate(jobId, VacateMode.HOLD))
-                        + "; held until 'cryo pbs checkpoint restart " + jobId + "' (or qrls)");
-            }
-            case restart -> {
-                jobs.restart(jobId);
-                out.println("job " + jobId + ": released; the MoM's restart action restores it from its latest context");
-            }
-            case disable -> {
-                jobs.setCheckpointsEnabled(jobId, false);
-                out.println("job " + jobId + ": checkpoints disabled");
-            }
-            case enable -> {
-                jobs.setCheckpointsEnabled(jobId, true);
-                out.println("job " + jobId + ": checkpoints enabled");
-            }
-            case error -> out.println(jobs.lastError(jobId)
-                    .map(e -> "error(" + e.code() + "): " + e.message())
-                    .orElse("error(0): no checkpoint error recorded for job " + jobId));
-            default -> throw new IllegalStateException(operation.toString());
-        }
-        return 0;
+        return JobControl.of(adapter, System.getenv());
     }
 
-    /** Who asks, then what PBS needs to vacate by qhold: a job it checkpoints, past R/41. */
-    private void vacatable(JobControl jobs, PbsAdapter adapter, PrintWriter out) throws SchedulerException {
-        jobs.permissions().ensureMayControl(jobs.job(jobId));
+    @Override
+    protected String requeued() {
+        return "qrerun: PBS runs it again and it restarts from there";
+    }
+
+    @Override
+    protected String held() {
+        return "held until 'cryo pbs checkpoint restart " + jobId + "' (or qrls)";
+    }
+
+    @Override
+    protected String released() {
+        return "the MoM's restart action restores it from its latest context";
+    }
+
+    /** Who asks, then, for a vacate, what PBS needs to vacate by qhold: a job it checkpoints, past R/41. */
+    @Override
+    protected void ensureVacatable(JobControl jobs, boolean hold, PrintWriter out) throws SchedulerException {
+        super.ensureVacatable(jobs, hold, out);
+        if (!hold) {
+            return;
+        }
         PbsJob job = adapter.pbsJob(jobId);
         if (job.neverCheckpointed()) {
             throw new SchedulerException("job " + jobId + " was submitted with -c n: PBS would hold it without"
@@ -99,24 +71,14 @@ public final class PbsCheckpointCommand implements Callable<Integer> {
         adapter.makeHoldable(jobId).ifPresent(out::println);
     }
 
-    private String able(JobControl jobs, PbsAdapter adapter) throws SchedulerException {
-        JobControl.Ability ability = jobs.able(jobId);
-        if (ability.disabled()) {
-            return "Disabled";
-        }
-        JobProcess process = ability.process();
+    @Override
+    protected String ableDetails() throws SchedulerException {
         String pbs;
         try {
             pbs = CheckpointAttribute.parse(adapter.pbsJob(jobId).checkpoint()).describe();
         } catch (IllegalArgumentException unknown) {
             pbs = "as its Checkpoint attribute says";
         }
-        return "Yes: job " + jobId + " pid " + process.pid() + " on " + process.node() + ", "
-                + ability.contexts() + " context file(s) in " + ability.directory() + "; PBS checkpoints it " + pbs;
-    }
-
-    static String describe(CheckpointRecord record) {
-        return "job " + record.jobId() + ": checkpointed pid " + record.pid() + " on " + record.node() + " to "
-                + record.file() + " in " + record.millis() + " ms";
+        return "; PBS checkpoints it " + pbs;
     }
 }

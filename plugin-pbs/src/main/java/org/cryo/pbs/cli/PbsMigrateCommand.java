@@ -1,16 +1,11 @@
 package org.cryo.pbs.cli;
 
-import java.io.PrintWriter;
-import java.util.List;
-import java.util.concurrent.Callable;
-import org.cryo.pbs.PbsAdapter;
 import org.cryo.pbs.PbsAdapterProvider;
 import org.cryo.scheduler.JobControl;
-import org.cryo.scheduler.Migration;
+import org.cryo.scheduler.SchedulerException;
+import org.cryo.scheduler.cli.MigrateNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** cryo pbs migrate --node NODE: pbsnodes -o NODE, then checkpoint and qrerun each checkpointable job there. */
 @Command(name = "migrate", mixinStandardHelpOptions = true, usageHelpWidth = 100,
@@ -26,33 +21,32 @@ import picocli.CommandLine.Spec;
             "  brings the node back. Root, PBS managers and operators only.",
         },
         optionListHeading = "%nOPTIONS%n")
-public final class PbsMigrateCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+public final class PbsMigrateCommand extends MigrateNode {
     @Option(names = "--node", required = true, paramLabel = "NODE", description = "The node to empty.")
     String node;
 
     @Override
-    public Integer call() throws Exception {
-        PbsAdapter adapter = new PbsAdapterProvider().create(System.getenv());
-        List<Migration.Outcome> outcomes = JobControl.of(adapter, System.getenv()).migrateNode(node, "cryo pbs migrate");
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        int moved = 0;
-        boolean failed = false;
-        for (Migration.Outcome outcome : outcomes) {
-            if (outcome.checkpoint() != null) {
-                out.println(PbsCheckpointCommand.describe(outcome.checkpoint()) + "; rerun elsewhere");
-                moved++;
-            } else if (outcome.failed()) {
-                err.println("cryo: job " + outcome.jobId() + ": " + outcome.error());
-                failed = true;
-            }
-        }
-        out.println("node " + node + ": offline, " + moved + " job(s) migrated");
-        err.flush();
-        out.flush();
-        return failed ? 2 : 0;
+    protected JobControl control() throws SchedulerException {
+        return JobControl.of(new PbsAdapterProvider().create(System.getenv()), System.getenv());
+    }
+
+    @Override
+    protected String node() {
+        return node;
+    }
+
+    @Override
+    protected String reason() {
+        return "cryo pbs migrate";
+    }
+
+    @Override
+    protected String moved() {
+        return "rerun elsewhere";
+    }
+
+    @Override
+    protected String summary(int moved) {
+        return "node " + node + ": offline, " + moved + " job(s) migrated";
     }
 }

@@ -1,16 +1,11 @@
 package org.cryo.sge.cli;
 
-import java.io.PrintWriter;
-import java.util.List;
-import java.util.concurrent.Callable;
 import org.cryo.scheduler.JobControl;
-import org.cryo.scheduler.Migration;
-import org.cryo.sge.SgeAdapter;
+import org.cryo.scheduler.SchedulerException;
+import org.cryo.scheduler.cli.MigrateNode;
 import org.cryo.sge.SgeAdapterProvider;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** cryo sge migrate --host HOST: disable HOST's queues, migrate its checkpointable jobs. */
 @Command(name = "migrate", mixinStandardHelpOptions = true, usageHelpWidth = 100,
@@ -25,33 +20,32 @@ import picocli.CommandLine.Spec;
             "  'qmod -e *@HOST' enables the host again. Root, managers and operators only.",
         },
         optionListHeading = "%nOPTIONS%n")
-public final class SgeMigrateCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+public final class SgeMigrateCommand extends MigrateNode {
     @Option(names = "--host", required = true, paramLabel = "HOST", description = "The execution host to empty.")
     String host;
 
     @Override
-    public Integer call() throws Exception {
-        SgeAdapter adapter = new SgeAdapterProvider().create(System.getenv());
-        List<Migration.Outcome> outcomes = JobControl.of(adapter, System.getenv()).migrateNode(host, "cryo sge migrate");
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        int moved = 0;
-        boolean failed = false;
-        for (Migration.Outcome outcome : outcomes) {
-            if (outcome.checkpoint() != null) {
-                out.println(SgeCheckpointCommand.describe(outcome.checkpoint()) + "; rescheduled");
-                moved++;
-            } else if (outcome.failed()) {
-                err.println("cryo: job " + outcome.jobId() + ": " + outcome.error());
-                failed = true;
-            }
-        }
-        out.println("host " + host + ": queues disabled, " + moved + " job(s) migrated");
-        err.flush();
-        out.flush();
-        return failed ? 2 : 0;
+    protected JobControl control() throws SchedulerException {
+        return JobControl.of(new SgeAdapterProvider().create(System.getenv()), System.getenv());
+    }
+
+    @Override
+    protected String node() {
+        return host;
+    }
+
+    @Override
+    protected String reason() {
+        return "cryo sge migrate";
+    }
+
+    @Override
+    protected String moved() {
+        return "rescheduled";
+    }
+
+    @Override
+    protected String summary(int moved) {
+        return "host " + host + ": queues disabled, " + moved + " job(s) migrated";
     }
 }

@@ -4,16 +4,12 @@ import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import org.cryo.scheduler.CheckpointRecord;
 import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.SchedulerException;
-import org.cryo.scheduler.VacateMode;
+import org.cryo.scheduler.cli.CheckpointVerbs;
 import org.cryo.slurm.SlurmAdapterProvider;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * cryo slurm checkpoint OP JOBID [ImageDir=DIR] [MaxWait=S] [StickToNodes]: the operations of
@@ -38,50 +34,33 @@ import picocli.CommandLine.Spec;
         parameterListHeading = "%nARGUMENTS%n",
         exitCodeListHeading = "%nEXIT STATUS%n",
         exitCodeList = {"0:done", "1:usage error", "2:the operation failed (the reason is on stderr); the job is untouched"})
-public final class SlurmCheckpointCommand implements Callable<Integer> {
-    enum Operation { able, create, requeue, vacate, restart, disable, enable, error }
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "OP", description = "able, create, requeue, vacate, restart, disable, enable, error")
-    Operation operation;
-
-    @Parameters(index = "1", paramLabel = "JOBID", description = "The Slurm job id.")
-    String jobId;
-
+public final class SlurmCheckpointCommand extends CheckpointVerbs {
     @Parameters(index = "2..*", paramLabel = "OPTION", description = "ImageDir=DIR, MaxWait=S, StickToNodes")
     List<String> options = List.of();
 
     @Override
-    public Integer call() throws Exception {
-        JobControl adapter = JobControl.open(SlurmAdapterProvider.NAME, environment());
-        PrintWriter out = spec.commandLine().getOut();
-        switch (operation) {
-            case able -> out.println(able(adapter));
-            case create -> out.println(describe("checkpointed", adapter.checkpoint(jobId)) + "; it runs on");
-            case requeue -> out.println(describe("checkpointed", adapter.vacate(jobId, VacateMode.REQUEUE))
-                    + "; requeued, it restarts from there");
-            case vacate -> out.println(describe("checkpointed", adapter.vacate(jobId, VacateMode.HOLD))
-                    + "; requeued held until 'cryo slurm checkpoint restart " + jobId + "'");
-            case restart -> {
-                adapter.restart(jobId);
-                out.println("job " + jobId + ": released; it restarts from its latest context");
-            }
-            case disable -> {
-                adapter.setCheckpointsEnabled(jobId, false);
-                out.println("job " + jobId + ": checkpoints disabled");
-            }
-            case enable -> {
-                adapter.setCheckpointsEnabled(jobId, true);
-                out.println("job " + jobId + ": checkpoints enabled");
-            }
-            case error -> out.println(adapter.lastError(jobId)
-                    .map(e -> "error(" + e.code() + "): " + e.message())
-                    .orElse("error(0): no checkpoint error recorded for job " + jobId));
-            default -> throw new IllegalStateException(operation.toString());
-        }
-        return 0;
+    protected JobControl control() throws SchedulerException {
+        return JobControl.open(SlurmAdapterProvider.NAME, environment());
+    }
+
+    @Override
+    protected String requeued() {
+        return "requeued, it restarts from there";
+    }
+
+    @Override
+    protected String held() {
+        return "requeued held until 'cryo slurm checkpoint restart " + jobId + "'";
+    }
+
+    @Override
+    protected String released() {
+        return "it restarts from its latest context";
+    }
+
+    /** JobControl's own checks decide (Slurm needs nothing more before a requeue). */
+    @Override
+    protected void ensureVacatable(JobControl jobs, boolean hold, PrintWriter out) {
     }
 
     /** The environment, with ImageDir=DIR as the catalog root. */
@@ -95,19 +74,5 @@ public final class SlurmCheckpointCommand implements Callable<Integer> {
             }
         }
         return environment;
-    }
-
-    private String able(JobControl jobs) throws SchedulerException {
-        JobControl.Ability able = jobs.able(jobId);
-        if (able.disabled()) {
-            return "Disabled";   // as Slurm 19.05 printed it
-        }
-        return "Yes: job " + jobId + " pid " + able.process().pid() + " on " + able.process().node() + ", "
-                + able.contexts() + " context file(s) in " + able.directory();
-    }
-
-    private static String describe(String what, CheckpointRecord record) {
-        return "job " + record.jobId() + ": " + what + " pid " + record.pid() + " on " + record.node() + " to "
-                + record.file() + " in " + record.millis() + " ms";
     }
 }
