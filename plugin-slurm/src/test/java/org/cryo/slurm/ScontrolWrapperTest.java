@@ -73,6 +73,9 @@ class ScontrolWrapperTest {
         try {
             TestCluster.waitUntil("job " + jobId + " to do 3 steps", 60,
                     () -> TestCluster.stepsDone(dir.resolve("progress.txt")) >= 3);
+            // fifteen JVM starts take longer than the job's work on a loaded machine: the work waits,
+            // running, until every operation is done (else the job may finish before the vacate)
+            TestCluster.holdWork(dir);
             JobDirectory catalog = slurm.directory(slurm.job(jobId));
 
             TestCluster.Result able = scontrol("checkpoint", "able", jobId);
@@ -111,6 +114,7 @@ class ScontrolWrapperTest {
             TestCluster.Result restart = scontrol("checkpoint", "restart", jobId, "ImageDir=" + catalog.path().getParent());
             assertEquals(0, restart.status(), restart.output());
 
+            TestCluster.releaseWork(dir);
             TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 150);
             assertEquals(Integer.toString(2), slurm.job(jobId).run());
             assertTrue(Files.exists(catalog.errorFile()));
