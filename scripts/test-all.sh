@@ -49,5 +49,7 @@ trap - EXIT
 bash scripts/sge/sge-down.sh
 bash scripts/slurm/slurm-down.sh
 bash scripts/trixie/slurm24-down.sh
+# The Debian packages mvn package built (target/debs): installed, used from /usr/bin, purged.
+bash scripts/package-test.sh || status=1
 bash scripts/check-no-leftovers.sh || status=1
 exit "$status"

@@ -278,7 +278,7 @@ public final class Checkpointer {
         }
     }
 
-    /** ${cryo.home}/native/target/bin/cryo-engine, which must exist. */
+    /** The cryo-engine of ${cryo.home} (CryoHome.helper), which must exist. */
     public Path helper() throws CheckpointException {
         Path helper = CryoHome.helper(requireHome());
         if (!Files.isExecutable(helper)) {

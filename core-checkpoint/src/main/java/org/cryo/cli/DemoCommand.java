@@ -107,7 +107,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     private static Path counterProgram(Checkpointer checkpointer) throws CliFailure {
         Path home = checkpointer.home().orElseThrow(() -> new CliFailure(
                 "cannot find the Cryo installation: set -D" + CryoHome.PROPERTY, ExitStatus.FAILED));
-        Path counter = home.resolve("native/target/bin/cryo-demo-counter");
+        Path counter = CryoHome.program(home, "cryo-demo-counter");
         if (!Files.isExecutable(counter)) {
             throw new CliFailure(counter + " is missing (build with 'mvn package')", ExitStatus.FAILED);
         }

@@ -48,7 +48,8 @@ public final class Main {
         return slash < 0 ? argument : argument.substring(slash + 1);
     }
 
-    static CommandLine commandFor(String program) {
+    /** The command line of a program (cr_run, cryo), null for another name; packaging/ generates man pages from it. */
+    public static CommandLine commandFor(String program) {
         return switch (program) {
             case "cr_run" -> configure(new CommandLine(new RunCommand()).setCommandName(program));
             case "cryo" -> configure(cryoCommand());

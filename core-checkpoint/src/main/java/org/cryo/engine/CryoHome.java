@@ -7,16 +7,17 @@ import java.security.CodeSource;
 import java.util.Optional;
 
 /**
- * Where Cryo is installed: the directory holding native/target/bin and native/target/lib.
- * Looked up in this order: system property {@code cryo.home}, environment {@code CRYO_HOME},
- * then the directories above this class's jar (so a plain {@code java -jar} from a build tree works).
+ * Where Cryo is installed.  Two layouts: a checkout (its programs in native/target/bin, its
+ * libraries in native/target/lib) and the packages' (/usr/lib/cryo: bin, lib, java; docs/PACKAGING.md).
+ * A home with a {@code native} directory is a checkout.  Looked up in this order: system property
+ * {@code cryo.home}, environment {@code CRYO_HOME}, then the directories above this class's jar (so
+ * a plain {@code java -jar} from a build tree works, and /usr/lib/cryo/java/*.jar finds /usr/lib/cryo).
  */
 public final class CryoHome {
     public static final String PROPERTY = "cryo.home";
     public static final String ENVIRONMENT = "CRYO_HOME";
 
-    private static final Path HELPER = Path.of("native", "target", "bin", "cryo-engine");
-    private static final Path JNI_LIBRARY = Path.of("native", "target", "lib", "libcryojni.so");
+    private static final Path CHECKOUT_OUTPUTS = Path.of("native", "target");
 
     private CryoHome() {
     }
@@ -35,12 +36,22 @@ public final class CryoHome {
 
     /** The helper executable ({@code cryo-engine}) under a home. */
     public static Path helper(Path home) {
-        return home.resolve(HELPER);
+        return program(home, "cryo-engine");
     }
 
     /** The JNI library under a home. */
     public static Path jniLibrary(Path home) {
-        return home.resolve(JNI_LIBRARY);
+        return outputs(home).resolve("lib").resolve("libcryojni.so");
+    }
+
+    /** One of the native programs (cryo-engine, cryo-demo-counter, cr_checkpoint, ...) under a home. */
+    public static Path program(Path home, String name) {
+        return outputs(home).resolve("bin").resolve(name);
+    }
+
+    /** native/target in a checkout; the home itself where the packages installed it. */
+    private static Path outputs(Path home) {
+        return Files.isDirectory(home.resolve("native")) ? home.resolve(CHECKOUT_OUTPUTS) : home;
     }
 
     private static Optional<Path> searchAboveCodeLocation() {

@@ -40,13 +40,13 @@ public final class NativeEngine {
         return nativeDescribe(path);
     }
 
-    /** Loads libcryojni.so from ${cryo.home}/native/target/lib, else from java.library.path. */
+    /** Loads libcryojni.so from ${cryo.home} (CryoHome.jniLibrary), else from java.library.path. */
     public static void ensureLoaded() throws EngineException {
         ensureLoaded(null);
     }
 
     /**
-     * Loads libcryojni.so from {@code home}/native/target/lib (home null: the one {@link CryoHome}
+     * Loads libcryojni.so from {@code home} (CryoHome.jniLibrary; home null: the one {@link CryoHome}
      * finds), else from java.library.path.  Only the first successful call has an effect.
      */
     public static void ensureLoaded(Path home) throws EngineException {

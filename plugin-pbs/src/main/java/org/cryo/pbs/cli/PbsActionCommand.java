@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         synopsisHeading = "%nSYNOPSIS%n  ",
         descriptionHeading = "%nDESCRIPTION%n",
         description = {
-            "  checkpoint|checkpoint_abort|restart %jobid %sid %taskid %path %uid %gid %login %owner",
+            "  checkpoint|checkpoint_abort|restart %%jobid %%sid %%taskid %%path %%uid %%gid %%login %%owner",
             "  torque-checkpoint SID JOBID USER GROUP DIR NAME SIGNAL DEPTH, torque-restart SID JOBID USER GROUP DIR NAME",
             "  settle JOBID: qsig -s suspend/resume a job PBS restarted (R/41), so that it can be held again.",
             "  Not for use by hand: the MoM's lines call bin/cryo-pbs-action, which runs this as the job's owner.",

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# package-test.sh: installs the Debian packages of target/debs (mvn package made them) with apt-get,
+# runs the demo and one cr_checkpoint/cr_restart of a real process from the installed paths, checks
+# that man finds every page and bash loads every completion, then purges them and checks that no
+# file of theirs is left.  Run by scripts/test-all.sh after mvn package; root only (it installs).
+# The machine is left as it was, also when a check fails: the EXIT trap purges the packages and
+# whatever apt-get pulled in for them, kills what the test started, and puts back /etc/cryo if it
+# was there before (dpkg removes an empty directory it thinks it owns).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+repo=$PWD
+
+PACKAGES=(cryo cryo-slurm cryo-sge cryo-pbs)
+work=
+pids=()
+etc_cryo_existed=0
+packages_before=
+export DEBIAN_FRONTEND=noninteractive
+APT=(apt-get -o DPkg::Lock::Timeout=900 -y -qq)
+
+say() { echo "package-test: $*"; }
+fail() { echo "package-test: FAILED: $*" >&2; exit 1; }
+
+installed_packages() {
+    dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' | awk '$1 ~ /^.i/ {print $2}' | sort
+}
+
+is_installed() {
+    [[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null) == ?i* ]]
+}
+
+# --- before -------------------------------------------------------------------------------------
+# The files and links a package holds (not its directories, which it may share: /usr/bin, /lib).
+package_files() {
+    dpkg-deb --fsys-tarfile "$1" | tar -t | grep -v '/$' | sed 's|^\./|/|'
+}
+
+# Every file the packages hold must be new to the machine: the purge removes what dpkg installed,
+# and a file that was there before would go with it.
+check_nothing_in_the_way() {
+    local deb path
+    for deb in "${debs[@]}"; do
+        while read -r path; do
+            [[ -e $path || -L $path ]] && fail "$path exists already (from $(dpkg -S "$path" 2>/dev/null || echo 'no package')): not installing $deb over it"
+        done < <(package_files "$deb")
+    done
+    local package
+    for package in "${PACKAGES[@]}"; do
+        is_installed "$package" && fail "$package is installed already: purge it first"
+    done
+    return 0
+}
+
+# --- after (the trap) ---------------------------------------------------------------------------
+restore_machine() {
+    local status=$?
+    set +e
+    local pid
+    for pid in "${pids[@]}"; do
+        kill -KILL "$pid" 2>/dev/null
+    done
+    local installed=() package
+    for package in "${PACKAGES[@]}"; do
+        is_installed "$package" && installed+=("$package")
+    done
+    (( ${#installed[@]} )) && "${APT[@]}" purge "${installed[@]}" >/dev/null
+    # what apt-get installed for them (a dependency that was missing)
+    if [[ -n $packages_before ]]; then
+        local pulled_in
+        mapfile -t pulled_in < <(comm -13 <(echo "$packages_before") <(installed_packages))
+        if (( ${#pulled_in[@]} )); then
+            say "purging what the packages pulled in: ${pulled_in[*]}"
+            "${APT[@]}" purge "${pulled_in[@]}" >/dev/null
+        fi
+    fi
+    (( etc_cryo_existed )) && [[ ! -d /etc/cryo ]] && install -d -m 0755 /etc/cryo
+    [[ -n $work ]] && rm -rf "$work"
+    exit "$status"
+}
+
+# --- checks on the installed packages ------------------------------------------------------------
+check_commands() {
+    local program target
+    for program in cryo cr_run cr_checkpoint cr_restart; do
+        target=$(readlink -f "/usr/bin/$program")
+        [[ $target == /usr/lib/cryo/bin/$program && -x $target ]] || fail "/usr/bin/$program leads to '$target'"
+        "/usr/bin/$program" --help >/dev/null || fail "$program --help failed"
+    done
+    # the adapters' commands, from their packages' jars
+    local adapter
+    for adapter in slurm sge pbs; do
+        /usr/bin/cryo "$adapter" --help >/dev/null || fail "cryo $adapter --help failed (cryo-$adapter installed)"
+    done
+    [[ -x /usr/lib/cryo/plugin-pbs/bin/cryo-pbs-action ]] || fail "cryo-pbs has no MoM action script"
+    [[ -f /usr/lib/cryo/plugin-slurm/bin/cryo-slurm.sh ]] || fail "cryo-slurm has no cryo-slurm.sh"
+    local unit=/lib/systemd/system/cryo-agent.service exec
+    exec=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
+    [[ $exec == /usr/bin/cryo ]] || fail "$unit runs '$exec'"
+    say "commands: /usr/bin/{cryo,cr_run,cr_checkpoint,cr_restart} and cryo slurm|sge|pbs answer; the unit runs $exec"
+}
+
+check_demo() {
+    (cd "$work" && /usr/bin/cryo demo) > "$work/demo.out" 2>&1 || { cat "$work/demo.out" >&2; fail "cryo demo failed"; }
+    grep -q 'carried on at step' "$work/demo.out" || { cat "$work/demo.out" >&2; fail "cryo demo did not say the counter carried on"; }
+    say "demo: $(grep -o 'carried on at step [0-9]* (checkpointed at step [0-9]*)' "$work/demo.out")"
+}
+
+# Waits (bounded) until FILE has a line "[pid P] step N/TOTAL ..." with N >= MIN.
+wait_for_step() {
+    local file=$1 min=$2 deadline=$((SECONDS + 60))
+    while (( SECONDS < deadline )); do
+        [[ $(last_step "$file") -ge $min ]] && return 0
+        sleep 0.2
+    done
+    fail "no step $min in $file within 60 s: $(tail -n 3 "$file" 2>/dev/null)"
+}
+
+last_step() {
+    local step
+    step=$(grep -oE ' step +[0-9]+/' "$1" 2>/dev/null | tail -n 1 | grep -oE '[0-9]+')
+    echo "${step:-0}"
+}
+
+# cr_checkpoint --kill of the installed counter, cr_restart from the context file: it carries on.
+check_checkpoint_restart() {
+    local log=$work/counter.out context=$work/counter.ctx
+    # only stdin, stdout and stderr: a descriptor inherited from whoever runs the test (a pipe to
+    # a process outside) would be refused by the checkpoint
+    bash -c 'for fd in $(ls /proc/$$/fd); do (( fd > 2 )) && eval "exec $fd>&-"; done
+             exec /usr/lib/cryo/bin/cryo-demo-counter 30' > "$log" 2>&1 < /dev/null &
+    local pid=$!
+    pids+=("$pid")
+    wait_for_step "$log" 3
+    /usr/bin/cr_checkpoint --kill -f "$context" "$pid" || fail "cr_checkpoint --kill $pid failed"
+    { wait "$pid"; } 2>/dev/null || true
+    kill -0 "$pid" 2>/dev/null && fail "the counter $pid still runs after cr_checkpoint --kill"
+    local saved
+    saved=$(last_step "$log")
+    [[ -s $context ]] || fail "no context file $context"
+    # the counter writes on into $log at its own offset (a file comes back by reference)
+    /usr/bin/cr_restart "$context" > "$work/restart.out" 2>&1 < /dev/null || fail "cr_restart $context failed: $(cat "$work/restart.out")"
+    local final
+    final=$(last_step "$log")
+    (( final == 30 )) || fail "the restarted counter ended at step $final, not 30: $(tail -n 3 "$log")"
+    grep -q '] done$' "$log" || fail "the restarted counter did not finish: $(tail -n 3 "$log")"
+    grep -qE " step +$((saved + 1))/" "$log" || fail "the restarted counter did not carry on at step $((saved + 1)): $(tail -n 5 "$log")"
+    say "cr_checkpoint/cr_restart: killed at step $saved, restarted from $(stat -c %s "$context") bytes, ran to step $final"
+}
+
+# man -w finds every page the packages installed, by its name; bash loads every completion.
+check_man_pages_and_completion() {
+    local page name count=0 found
+    for page in $(dpkg -L "${PACKAGES[@]}" | grep '^/usr/share/man/man1/.*\.1\.gz$' | sort -u); do
+        name=$(basename "$page" .1.gz)
+        found=$(man -w "$name" 2>/dev/null) || fail "man -w $name finds nothing"
+        # cryo-checkpoint.1.gz is a link to cr_checkpoint.1.gz
+        [[ $(readlink -f "$found") == "$(readlink -f "$page")" ]] || fail "man -w $name finds $found, not $page"
+        count=$((count + 1))
+    done
+    for name in cr_checkpoint cr_restart cr_run cryo cryo-run cryo-checkpoint cryo-slurm cryo-sge cryo-pbs; do
+        man -w "$name" >/dev/null 2>&1 || fail "no man page for $name"
+    done
+    man -P cat cr_checkpoint 2>/dev/null | grep -q -- '--noclobber' || fail "man cr_checkpoint does not show its --help's options"
+    local script
+    for name in cryo cr_run cr_checkpoint cr_restart; do
+        script=/usr/share/bash-completion/completions/$name
+        bash -c "source '$script' && complete -p $name" >/dev/null 2>&1 || fail "$script does not set up completion for $name"
+    done
+    local words
+    words=$(bash -c "source /usr/share/bash-completion/completions/cr_checkpoint; COMP_WORDS=(cr_checkpoint --noc); COMP_CWORD=1; _cryo_native cr_checkpoint; echo \"\${COMPREPLY[*]}\"")
+    [[ $words == --noclobber ]] || fail "cr_checkpoint --noc<TAB> gives '$words'"
+    say "man pages: $count found by man -w; completion for cryo, cr_run, cr_checkpoint, cr_restart"
+}
+
+# Every file and link the packages held is gone, /usr/lib/cryo too, and no package is left.
+check_purged() {
+    local path left=()
+    while read -r path; do
+        [[ -e $path || -L $path ]] && left+=("$path")
+    done < "$work/files"
+    (( ${#left[@]} == 0 )) || fail "left after the purge: ${left[*]}"
+    [[ ! -e /usr/lib/cryo ]] || fail "/usr/lib/cryo is still there: $(find /usr/lib/cryo | head -n 5)"
+    local package
+    for package in "${PACKAGES[@]}"; do
+        [[ -z $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null) ]] || \
+            [[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null) == "unknown ok not-installed" ]] || \
+            fail "$package is still known to dpkg: $(dpkg-query -W -f='${Status}' "$package")"
+    done
+    say "purge: none of the $(wc -l < "$work/files") paths of the packages is left, /usr/lib/cryo gone"
+}
+
+main() {
+    (( EUID == 0 )) || { say "skipped: installing packages needs root"; exit 0; }
+    shopt -s nullglob
+    debs=("$repo"/target/debs/*.deb)
+    shopt -u nullglob
+    (( ${#debs[@]} == ${#PACKAGES[@]} )) || fail "target/debs has ${#debs[@]} packages, not ${#PACKAGES[@]} (mvn package builds them)"
+    check_nothing_in_the_way
+    [[ -d /etc/cryo ]] && etc_cryo_existed=1
+    packages_before=$(installed_packages)
+    work=$(mktemp -d /tmp/cryo-package-test.XXXXXX)
+    chmod 0755 "$work"
+    trap restore_machine EXIT
+
+    say "installing ${debs[*]##*/}"
+    "${APT[@]}" --no-install-recommends install "${debs[@]}" >/dev/null
+    local deb
+    for deb in "${debs[@]}"; do
+        package_files "$deb"
+    done > "$work/files"
+
+    check_commands
+    check_man_pages_and_completion
+    check_demo
+    check_checkpoint_restart
+
+    "${APT[@]}" purge "${PACKAGES[@]}" >/dev/null
+    check_purged
+    say "passed"
+}
+
+main "$@"
