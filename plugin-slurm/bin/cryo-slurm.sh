@@ -1,7 +1,7 @@
 # cryo-slurm.sh: source it in a Slurm batch script for checkpoint-and-requeue on a signal.
 #
 #   #SBATCH --requeue --open-mode=append --signal=B:USR1@60
-#   source /opt/cryo/plugin-slurm/bin/cryo-slurm.sh
+#   source /usr/lib/cryo/plugin-slurm/bin/cryo-slurm.sh
 #   cr_run_requeueable ./simulation input.dat
 #
 # cr_run_requeueable [--signal=SIG] [CR_RUN_OPTIONS] CMD ARGS...: runs CMD under cr_run (so a requeued job restarts

@@ -2,7 +2,7 @@
  * cryo_spank.c - Slurm SPANK plugin: `sbatch --checkpoint=INTERVAL [--checkpoint-keep=N]` (and srun)
  * as in the BLCR days, with Cryo underneath.
  *
- * plugstack.conf:  optional /opt/cryo/plugin-slurm/target/spank/22.05/cryo_spank.so cryo=/opt/cryo
+ * plugstack.conf:  optional /usr/lib/cryo/plugin-slurm/spank/22.05/cryo_spank.so cryo=/usr/lib/cryo
  *   cryo=DIR            the Cryo installation (bin/cr_run, plugin-slurm/bin/); required
  *   checkpoint_dir=DIR  CRYO_CHECKPOINT_DIR for every checkpointable job (the site's catalog)
  *   signal=SIG          the signal the job's --signal=B:SIG@N sends (default USR1)

@@ -49,9 +49,9 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:done", "1:usage error", "2:the operation failed (the reason is on stderr); the job is untouched"},
         footerHeading = "%nEXAMPLES%n",
         footer = {
-            "  ckpt_command   /opt/cryo/bin/cryo job checkpoint --scheduler gridengine $job_id",
-            "  migr_command   /opt/cryo/bin/cryo job migrate --scheduler gridengine $job_id",
-            "  clean_command  /opt/cryo/bin/cryo job clean --scheduler gridengine $job_id",
+            "  ckpt_command   /usr/bin/cryo job checkpoint --scheduler gridengine $job_id",
+            "  migr_command   /usr/bin/cryo job migrate --scheduler gridengine $job_id",
+            "  clean_command  /usr/bin/cryo job clean --scheduler gridengine $job_id",
             "",
         })
 final class JobCommand implements Runnable {
