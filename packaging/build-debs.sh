@@ -45,12 +45,19 @@ native_man_page() {
         --name="$summary" --output="$dest/$program.1" "$root/native/target/bin/$program"
 }
 
+# Every package's pages in one asciidoctor run (a Ruby start each would cost more than the pages).
+render_java_man_pages() {
+    rm -rf "$generated/roff"
+    asciidoctor --backend=manpage --destination-dir="$generated/roff" \
+        --attribute=mansource="Cryo $version" --attribute=manmanual="Cryo manual" "$generated"/man/*/*.adoc
+}
+
 java_man_pages() {
-    local package=$1 dest=$2
-    local adoc=$generated/man/$package
-    [[ -d $adoc ]] || return 0
-    asciidoctor --backend=manpage --destination-dir="$dest" \
-        --attribute=mansource="Cryo $version" --attribute=manmanual="Cryo manual" "$adoc"/*.adoc
+    local package=$1 dest=$2 adoc
+    for adoc in "$generated/man/$package"/*.adoc; do
+        [[ -e $adoc ]] || continue
+        install -m 0644 "$generated/roff/$(basename "$adoc" .adoc).1" "$dest/"
+    done
 }
 
 compress_man_pages() {
@@ -235,6 +242,7 @@ main() {
     require "$generated/man/cryo" "$generated/completion/cryo"
     rm -rf "$stage" "$out"
     mkdir -p "$stage" "$out"
+    render_java_man_pages
     package_cryo
     package_slurm
     # Grid Engine's DRMAA (its Java binding and libdrmaa.so, which must match the installed Grid Engine)
