@@ -164,7 +164,11 @@ package_cryo() {
         -e "s|cp scripts/health/cryo-agent.service /etc/systemd/system/ && systemctl daemon-reload|(installed by the cryo package)|" \
         "$root/scripts/health/cryo-agent.service" > "$d/lib/systemd/system/cryo-agent.service"
     chmod 0644 "$d/lib/systemd/system/cryo-agent.service"
+    # conffiles: packaging's, and the repository's etc/cryo (cryo.conf, where the configuration's owner keeps it)
     install -m 0644 "$here"/etc/cryo/* "$d/etc/cryo/"
+    if compgen -G "$root/etc/cryo/*" >/dev/null; then
+        install -m 0644 "$root"/etc/cryo/* "$d/etc/cryo/"
+    fi
     install -m 0644 "$here/etc/default/cryo-agent" "$d/etc/default/cryo-agent"
 
     native_man_page cr_checkpoint "save running processes to a context file (BLCR's command)" "$d/usr/share/man/man1"
