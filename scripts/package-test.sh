@@ -99,7 +99,11 @@ check_commands() {
     local unit=/lib/systemd/system/cryo-agent.service exec
     exec=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
     [[ $exec == /usr/bin/cryo ]] || fail "$unit runs '$exec'"
-    say "commands: /usr/bin/{cryo,cr_run,cr_checkpoint,cr_restart} answer, cryo has slurm, sge and pbs; the unit runs $exec"
+    # an application links with the restart-callback library from the system's paths alone
+    printf '#include <cryo/callbacks.h>\nstatic void f(void *a) { (void)a; }\nint main(void) { return cryo_register_callback(f, 0) != 0; }\n' > "$work/callback.c"
+    gcc -o "$work/callback" "$work/callback.c" -lcryo_callbacks || fail "cannot link with -lcryo_callbacks"
+    "$work/callback" || fail "cryo_register_callback failed in a program linked with the installed library"
+    say "commands: /usr/bin/{cryo,cr_run,cr_checkpoint,cr_restart} answer, cryo has slurm, sge and pbs; the unit runs $exec; -lcryo_callbacks links and runs"
 }
 
 check_demo() {
