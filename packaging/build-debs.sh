@@ -136,6 +136,21 @@ doc_files() {
     done
 }
 
+# Modules that add commands to the core's (ServiceLoader) and belong in the cryo package: their
+# jar and their own libraries join java/ (site: the operator's console, once it is built).
+CORE_EXTENSIONS=(site)
+core_extensions() {
+    local module jar
+    for module in "${CORE_EXTENSIONS[@]}"; do
+        [[ -d $root/$module/target ]] || continue
+        install -m 0644 "$(module_jar "$module")" "$1/"
+        for jar in "$root/$module"/target/lib/*.jar; do
+            [[ -e $jar && ! -e $1/$(basename "$jar") && $(basename "$jar") != core-checkpoint-* ]] && install -m 0644 "$jar" "$1/"
+        done
+    done
+    return 0
+}
+
 # --- cryo: the engine, the tools, the core, the node agent ---------------------------------------
 package_cryo() {
     local d=$stage/cryo bin=$root/native/target/bin lib=$root/native/target/lib
@@ -157,6 +172,7 @@ package_cryo() {
     install -m 0644 --strip "$lib/libcryo_callbacks.so" "$d/usr/lib/$multiarch/libcryo_callbacks.so"
     install -m 0644 "$root/native/include/cryo/callbacks.h" "$d/usr/include/cryo/callbacks.h"
     install -m 0644 "$(module_jar core-checkpoint)" "$root"/core-checkpoint/target/lib/*.jar "$d/$home/java/"
+    core_extensions "$d/$home/java"
     install -m 0755 "$root/scripts/health/cryo-health-check" "$root/scripts/health/cryo-agent-nosystemd.sh" \
         "$d/$home/scripts/health/"
     # the unit as scripts/health has it, with the packages' paths
