@@ -3,8 +3,8 @@
 # Idempotent and quick when everything is there: apt-get runs only for missing packages.
 set -euo pipefail
 
-# libslurm-dev: spank.h for the SPANK plugin; sqlite3: the rasdaemon monitor and its test
-BUILD_PACKAGES=(openjdk-17-jdk-headless maven gcc make libc6-dev libxxhash-dev libslurm-dev sqlite3)
+# libzstd-dev: the page data compression (the runtime needs libzstd1 only); libslurm-dev: spank.h for the SPANK plugin; sqlite3: the rasdaemon monitor and its test
+BUILD_PACKAGES=(openjdk-17-jdk-headless maven gcc make libc6-dev libxxhash-dev libzstd-dev libslurm-dev sqlite3)
 
 missing_packages() {
     local package
