@@ -20,7 +20,7 @@
 
 #define PAGESTREAM_BUFFERS 4
 #define PAGESTREAM_CHUNK   (4UL << 20)
-#define PAGESTREAM_ZSTD_LEVEL 1      /* --compress without a level */
+#define PAGESTREAM_ZSTD_LEVEL (-1)   /* --compress without a level: zstd's fast mode, as small as level 1 on shuffled doubles */
 
 struct pagestream;
 

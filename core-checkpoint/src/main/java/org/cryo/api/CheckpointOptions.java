@@ -9,7 +9,7 @@ public final class CheckpointOptions {
     /** Highest signal number on Linux (SIGRTMAX). */
     static final int MAX_SIGNAL = 64;
     /** The engine's zstd level for --compress without one (native/src/pagestream.h). */
-    static final int DEFAULT_ZSTD_LEVEL = 1;
+    static final int DEFAULT_ZSTD_LEVEL = -1;
 
     /** What is checkpointed: BLCR's --tree (the default), --pid, --pgid and --sid. */
     public enum Scope {
@@ -123,7 +123,7 @@ public final class CheckpointOptions {
             return this;
         }
 
-        /** Compress the page data with zstd at Cryo's default level (1). */
+        /** Compress the page data with zstd at Cryo's default level (-1, zstd's fast mode). */
         public Builder compress() {
             return compress(DEFAULT_ZSTD_LEVEL);
         }
