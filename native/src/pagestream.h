@@ -56,4 +56,8 @@ int ps_read_end(struct pagestream *ps, struct cryo_error *e);
 int ps_page_data_length(struct image_reader *r, const struct cryo_section_entry *pages, uint64_t *length,
 			struct cryo_page_block **blocks, size_t *nr, struct cryo_error *e);
 
+/* A compressed PAGES section's every block read, checked and decompressed
+ * (cryo_verify_file); nothing to do for plain page data. */
+int ps_verify_blocks(struct image_reader *r, const struct cryo_section_entry *pages, struct cryo_error *e);
+
 #endif

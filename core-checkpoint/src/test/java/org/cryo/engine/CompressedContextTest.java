@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * from them; a program with memory of every kind gets blocks of every encoding (zstd, zstd of
  * the byte-shuffled data, raw) and a smaller file; a block damaged on disk, even with every
  * section checksum sealed again over the damage, is refused with a one-line error before any
- * process runs.
+ * process runs, and by {@code cryo-engine verify}.
  */
 class CompressedContextTest {
     private static final RestartOptions PLAIN = RestartOptions.builder().inheritIo(false).build();
@@ -84,6 +84,11 @@ class CompressedContextTest {
                 copy[(int) (b.fileOffset() + b.storedLen() / 2)] ^= 0x5a;
                 problems.addAll(refused(original, bad, copy, "encoding " + encoding, "fails its checksum"));
             }
+            Block padded = blocks(good).stream().filter(x -> x.encoding() != RAW && x.storedLen() % 4096 != 0)
+                    .findFirst().orElseThrow();
+            byte[] pad = good.clone();
+            pad[(int) (padded.fileOffset() + padded.storedLen())] ^= 0x5a;
+            problems.addAll(refused(original, bad, pad, "padding after a block", "padding that is not zeros"));
             Block first = blocks(good).get(0);
             byte[] copy = good.clone();
             ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN).putInt((int) first.entryAt() + 20, first.storedLen() + 8192);
@@ -105,12 +110,21 @@ class CompressedContextTest {
         if (seal.status() != 0) {
             return List.of(what + ": cryo-reseal failed: " + seal.describe());
         }
+        List<String> problems = new ArrayList<>();
+        var verify = CheckpointHarness.run(List.of(CheckpointHarness.cryoHome()
+                .resolve("native/target/bin/cryo-engine").toString(), "verify", bad.toString()), Duration.ofSeconds(30));
+        if (verify.status() == 0 || !String.join(" ", verify.err()).contains(expected)) {
+            problems.add(what + ": cryo-engine verify: " + verify.describe());
+        }
         try {
             String message = CheckpointHarness.assertRestartRefused(original, bad, PLAIN);
-            return message.contains(expected) ? List.of() : List.of(what + ": refused with " + message);
+            if (!message.contains(expected)) {
+                problems.add(what + ": refused with " + message);
+            }
         } catch (AssertionError e) {
-            return List.of(what + ": " + e.getMessage());
+            problems.add(what + ": " + e.getMessage());
         }
+        return problems;
     }
 
     /** Every block of every compressed PAGES section of the file. */
