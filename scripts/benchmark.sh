@@ -2,12 +2,13 @@
 # The benchmark command: how long Cryo takes to checkpoint and to restart a
 # process, next to CRIU and to what this machine's disk and memory allow.
 #
-#   bash scripts/benchmark.sh [--pairs N] [--runs N] [--cases all|user|engine] [--no-criu]
+#   bash scripts/benchmark.sh [--pairs N] [--runs N] [--cases all|user|engine|compress] [--no-criu]
 #                             [--quick] [--dir DIR] [--write-doc]
 #
 #   --pairs N    the user's sequence: N alternating Cryo/CRIU pairs per case (default 5)
 #   --runs N     the engine cases: repeat each N times (default 3); median and min
-#   --cases C    user: only the user's sequence; engine: only the engine cases; all (default)
+#   --cases C    user: only the user's sequence; engine: only the engine cases;
+#                compress: only the compression cases; all (default)
 #   --no-criu    the user's sequence without CRIU (it needs root and the trixie tree)
 #   --quick      a smoke run: 1 pair, 1 run, the 1 GiB and 64 MiB cases only
 #   --dir DIR    where the context files go (default target/bench in the repo);
@@ -31,6 +32,13 @@
 # pair: the machine's floor (dd of the same bytes to and from the same
 # directory with O_DIRECT, first touch and memcpy of the touched memory,
 # native/bench/bandwidth.c), and the start-up of Cryo's command (--help).
+#
+# The compression cases (issue 15): Cryo's user sequence as above, without and
+# with `cr_checkpoint --compress`, alternating, on a 1 GiB heat-equation grid
+# (native/bench/stencil.c: doubles of a real solver, neither random nor zeros)
+# and on 1 GiB of random data: the file's size, the checkpoint, the restart as
+# the user runs it and cold, each compressed figure also as a ratio to the
+# uncompressed one of the same pair.
 #
 # The engine cases (what the benchmark measured before): a process holding 1 GiB of random data, one holding 4 GiB, one
 # mapping 4 GiB of which it touched 10% (the rest never faulted in), and a
@@ -61,6 +69,7 @@ RUNS=3
 PAIRS=5
 RUN_USER=1
 RUN_ENGINE=1
+RUN_COMPRESS=1
 WITH_CRIU=1
 QUICK=0
 DIR=$REPO/target/bench
@@ -73,9 +82,10 @@ while (($#)); do
         --cases|--cases=*)
             if [[ $1 == *=* ]]; then which=${1#*=}; shift; else which=${2:-}; shift 2 || usage; fi
             case $which in
-                all) RUN_USER=1 RUN_ENGINE=1 ;;
-                user) RUN_USER=1 RUN_ENGINE=0 ;;
-                engine) RUN_USER=0 RUN_ENGINE=1 ;;
+                all) RUN_USER=1 RUN_ENGINE=1 RUN_COMPRESS=1 ;;
+                user) RUN_USER=1 RUN_ENGINE=0 RUN_COMPRESS=0 ;;
+                engine) RUN_USER=0 RUN_ENGINE=1 RUN_COMPRESS=0 ;;
+                compress) RUN_USER=0 RUN_ENGINE=0 RUN_COMPRESS=1 ;;
                 *) usage ;;
             esac ;;
         --no-criu) WITH_CRIU=0; shift ;;
@@ -96,6 +106,8 @@ CASES=("1 GiB, all touched|1024|100|memhog" "4 GiB, all touched|4096|100|memhog"
 # the user's sequence, same format
 UCASES=("1 GiB of random data|1024|100|memhog" "64 MiB small job|64|100|memhog" "4 GiB, 10% touched|4096|10|memhog"
         "tree: 8 processes, 64 threads, 2 GiB in total|2048|100|tree:8:8")
+# the compression cases (keys z0, z1 beside the user cases'), same format; stencil: the heat equation
+ZCASES=("1 GiB heat-equation grid (doubles)|1024|100|stencil" "1 GiB of random data|1024|100|memhog")
 ENGINE_CASES=${!CASES[*]}   # the indices of the engine cases that run
 if ((QUICK)); then
     PAIRS=1 RUNS=1
@@ -178,6 +190,7 @@ BIN=$REPO/native/target/bin
 ENGINE=$BIN/cryo-engine
 MEMHOG=$BIN/cryo-bench-memhog
 MEMTREE=$BIN/cryo-bench-memtree
+STENCIL=$BIN/cryo-bench-stencil
 for b in "$ENGINE" "$MEMHOG" "$MEMTREE" "$BIN/cryo-bench-bandwidth"; do
     [[ -x $b ]] || die "$b was not built"
 done
@@ -379,6 +392,8 @@ start_workload() {
     if [[ ${UCASE_KIND[$c]} == tree:* ]]; then
         IFS=: read -r _ nproc nthr <<<"${UCASE_KIND[$c]}"
         setsid "$MEMTREE" $((mib / nproc)) "$nproc" "$nthr" "$REPORT" </dev/null >"$OUT" 2>&1 &
+    elif [[ ${UCASE_KIND[$c]} == stencil ]]; then
+        setsid "$STENCIL" "$mib" 10 "$REPORT" </dev/null >"$OUT" 2>&1 &
     else
         setsid "$MEMHOG" "$mib" "$pct" "$REPORT" </dev/null >"$OUT" 2>&1 &
     fi
@@ -402,13 +417,14 @@ cached_share() {
 # user_checkpoint SIDE C: times the side's checkpoint of the running workload,
 # then reaps it and waits until every PID of its tree is free
 user_checkpoint() {
-    local side=$1 c=$2 t0 t1 rc out p
+    local side=$1 c=$2 t0 t1 rc out p compress=()
     sync
-    if [[ $side == cryo ]]; then
+    [[ $side == zstd ]] && compress=(--compress)   # Cryo with compression: the compression cases
+    if [[ $side != criu ]]; then
         rm -f "$CTX"
         t0=$(now_us)
         set +e
-        out=$("$CR_CHECKPOINT" --kill -f "$CTX" "$CHILD" 2>&1 </dev/null)
+        out=$("$CR_CHECKPOINT" --kill "${compress[@]}" -f "$CTX" "$CHILD" 2>&1 </dev/null)
         rc=$?
         set -e
         t1=$(now_us)
@@ -435,7 +451,7 @@ user_checkpoint() {
         return 1
     fi
     add "u$c" "${side}_ckpt_s" "$(secs $((t1 - t0)))"
-    if [[ $side == cryo ]]; then
+    if [[ $side != criu ]]; then
         add "u$c" "${side}_bytes" "$(stat -c %s "$CTX")"
     else
         add "u$c" "${side}_bytes" "$(du -sb "$IMG" | cut -f1)"
@@ -460,7 +476,7 @@ user_restart() {
     RESTORED=$UTREE   # so that cleanup kills a copy that an interrupt leaves running
     t0=$(now_us)
     set +e
-    if [[ $side == cryo ]]; then
+    if [[ $side != criu ]]; then
         out=$("$CR_RESTART" --detach "$CTX" 2>&1 </dev/null)
     else
         out=$("$CRIU" restore -d -D "$IMG" -o "restore-$kind.log" 2>&1 </dev/null)
@@ -554,6 +570,11 @@ declare -A UCASE_NAME UCASE_MIB UCASE_PCT UCASE_KIND
 for c in "${!UCASES[@]}"; do
     IFS='|' read -r UCASE_NAME[$c] UCASE_MIB[$c] UCASE_PCT[$c] UCASE_KIND[$c] <<<"${UCASES[$c]}"
 done
+for z in "${!ZCASES[@]}"; do
+    IFS='|' read -r UCASE_NAME[z$z] UCASE_MIB[z$z] UCASE_PCT[z$z] UCASE_KIND[z$z] <<<"${ZCASES[$z]}"
+done
+ZKEYS=(z0 z1)
+((QUICK)) && ZKEYS=(z0)
 
 if ((RUN_USER)); then
     "$CR_CHECKPOINT" --help >/dev/null 2>&1 || die "bin/cr_checkpoint does not run: build Cryo first (mvn -B -DskipTests package)"
@@ -574,6 +595,26 @@ if ((RUN_USER)); then
                 printf '%s: checkpoint %s s, restart %s s (cold %s s); ' "$side" \
                     "$(last "u$c" "${side}_ckpt_s")" "$(last "u$c" "${side}_asrun_s")" "$(last "u$c" "${side}_cold_s")"
             done)floor: dd write $(last "u$c" dd_write_s) s, first touch $(last "u$c" touch_s) s"
+        done
+    done
+fi
+
+# The compression cases: Cryo without (side cryo) and with --compress (zstd), alternating
+if ((RUN_COMPRESS)); then
+    "$CR_CHECKPOINT" --help >/dev/null 2>&1 || die "bin/cr_checkpoint does not run: build Cryo first (mvn -B -DskipTests package)"
+    for PAIR in $(seq 1 "$PAIRS"); do
+        for c in "${ZKEYS[@]}"; do
+            order=(cryo zstd)
+            ((PAIR % 2 == 0)) && order=(zstd cryo)
+            for side in "${order[@]}"; do
+                say "${UCASE_NAME[$c]}: compression pair $PAIR of $PAIRS, $side"
+                user_side "$side" "$c"
+            done
+            user_floor "$c"
+            say "  $(for side in cryo zstd; do
+                printf '%s: %s bytes, checkpoint %s s, restart %s s (cold %s s); ' "$side" "$(last "u$c" "${side}_bytes")" \
+                    "$(last "u$c" "${side}_ckpt_s")" "$(last "u$c" "${side}_asrun_s")" "$(last "u$c" "${side}_cold_s")"
+            done)floor: dd read $(last "u$c" dd_read_s) s"
         done
     done
 fi
@@ -923,6 +964,39 @@ Memory checks passed after a restart:
 $UT_CHECKS
 "
 fi
+ZSTD_MD=""
+if ((RUN_COMPRESS)); then
+    ZT="| Case | File GiB, plain / \`--compress\` | Smaller by | Checkpoint, plain s | Checkpoint, \`--compress\` s | Compressed / plain | Restart as run, plain / compressed s | Compressed / plain | Cold restart, plain / compressed s | Compressed / plain | Cold floor: dd read of the plain file, O_DIRECT s | Cold compressed / floor |
+|---|---|---|---|---|---|---|---|---|---|---|---|"
+    ZCHECKS=""
+    for c in "${ZKEYS[@]}"; do
+        k=u$c
+        bp=$(med $k cryo_bytes); bz=$(med $k zstd_bytes)
+        cp=$(med $k cryo_ckpt_s); cz=$(med $k zstd_ckpt_s)
+        ap=$(med $k cryo_asrun_s); az=$(med $k zstd_asrun_s)
+        op=$(med $k cryo_cold_s); oz=$(med $k zstd_cold_s)
+        ZT+="
+| ${UCASE_NAME[$c]} | $(gib "$bp") / $(gib "$bz") | $(ratio "$bp" "$bz")x | $(rng $k cryo_ckpt_s) | $(rng $k zstd_ckpt_s) | $(ratio "$cz" "$cp") | $(fmt "$ap" 3) / $(fmt "$az" 3) | $(ratio "$az" "$ap") | $(fmt "$op" 3) / $(fmt "$oz" 3) | $(ratio "$oz" "$op") | $(rng $k dd_read_s) | $(ratio "$oz" "$(med $k dd_read_s)") |"
+        ZCHECKS+="
+- ${UCASE_NAME[$c]}: plain $(tr ' ' '\n' <<<"${R[$k:cryo_verified]:-}" | grep -c '^1$' || true) of $(wc -w <<<"${R[$k:cryo_verified]:-}"), compressed $(tr ' ' '\n' <<<"${R[$k:zstd_verified]:-}" | grep -c '^1$' || true) of $(wc -w <<<"${R[$k:zstd_verified]:-}")"
+    done
+    ZSTD_MD="
+## Compression: \`cr_checkpoint --compress\`
+
+$PAIRS alternating pair(s) per case (plain first in odd pairs, compressed first in even ones), the user's
+sequence above through Cryo's commands, without and with \`--compress\` (zstd level -1, two threads,
+blocks stored raw where they do not shrink); median [min–max], ratios of the medians. The heat-equation
+grid is \`native/bench/stencil.c\`: 10 explicit steps of a 5-point stencil on two 8192 x 8192 grids of
+doubles, three hot spots on a plate at an ambient temperature (about half the cells still hold it
+exactly, the rest a smooth field at full precision). Targets (issue 15): the grid at least 2x smaller
+and its checkpoint no slower than plain; random data within 5% of plain.
+
+$ZT
+
+Memory checks passed after a restart:
+$ZCHECKS
+"
+fi
 ENGINE_MD=""
 if ((RUN_ENGINE)); then
     ENGINE_MD="
@@ -960,7 +1034,7 @@ $TABLE_RUNS
 REPORT_MD="## Machine
 
 $MACHINE
-$USER_MD$ENGINE_MD$NOTES_MD
+$USER_MD$ZSTD_MD$ENGINE_MD$NOTES_MD
 <details><summary>Every run</summary>
 $RUNS_MD
 </details>"

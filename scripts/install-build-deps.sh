@@ -3,10 +3,11 @@
 # Idempotent and quick when everything is there: apt-get runs only for missing packages.
 set -euo pipefail
 
-# libslurm-dev: spank.h for the SPANK plugin; sqlite3: the rasdaemon monitor and its test;
-# the Debian packages (packaging/build-debs.sh): help2man (the native tools' man pages),
-# asciidoctor (the Java commands' pages), dpkg-dev (dpkg-shlibdeps), man-db (the package test's man -w)
-BUILD_PACKAGES=(openjdk-17-jdk-headless maven gcc make libc6-dev libxxhash-dev libslurm-dev sqlite3
+# libzstd-dev: the page data compression (the runtime needs libzstd1 only); libslurm-dev: spank.h
+# for the SPANK plugin; sqlite3: the rasdaemon monitor and its test; the Debian packages
+# (packaging/build-debs.sh): help2man (the native tools' man pages), asciidoctor (the Java
+# commands' pages), dpkg-dev (dpkg-shlibdeps), man-db (the package test's man -w)
+BUILD_PACKAGES=(openjdk-17-jdk-headless maven gcc make libc6-dev libxxhash-dev libzstd-dev libslurm-dev sqlite3
                 help2man asciidoctor dpkg-dev man-db)
 
 missing_packages() {

@@ -654,6 +654,8 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 		iw_abort(&c.w);
 		return -1;
 	}
+	c.w.compress = o->compress;
+	c.w.compress_level = o->compress_level;
 	frozen_at = now_ns();
 	if ((group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
 		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e) ||

@@ -32,6 +32,8 @@ struct image_writer {
 	size_t buf_len;
 	int replace;                        /* enum cryo_replace: what the commit does to an old file */
 	char backup[NAME_MAX + 1];          /* CRYO_REPLACE_BACKUP: its second name, or "": NAME.~N~ */
+	int compress;                       /* page data as zstd blocks (pagestream.c) */
+	int compress_level;                 /* zstd's level for them */
 };
 
 /* Open the directory of path (path itself if it is a directory: the file is

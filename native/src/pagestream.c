@@ -9,26 +9,48 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #define RES "context file"
+#define ALIGN 4096
+#define MAX_SLOTS 8
+#define ZSTD_SLOTS 6                /* producer, two compressors, the writer, and one spare each side */
+#define NR_WORKERS 2                /* the machine's two cores; the producer mostly waits on them */
+#define SAMPLE_BYTES (64u << 10)    /* tried first: data that does not shrink here is stored raw */
+
+/* Slot states.  Writing: EMPTY -> FILLED (submitted) -> WORKING (a compressor has it) -> READY ->
+ * written -> EMPTY; uncompressed, submitted slots are READY at once.  Reading: EMPTY -> READY (read
+ * from the file) -> TAKEN (a consumer has it) -> EMPTY. */
+enum { EMPTY, FILLED, WORKING, READY, TAKEN };
 
 struct slot {
-	char *buf;
-	size_t len;
-	int full;                   /* written: filled by the producer; read: see SLOT_TAKEN */
-	uint64_t at;                /* read: offset of the chunk in the section */
+	char *buf;                  /* page data */
+	char *stored;               /* compressed: the block's stored bytes (a zstd frame, padded) */
+	size_t len;                 /* bytes of page data in buf */
+	int state;
+	uint64_t seq;               /* reading: the block's number (order of the file) */
+	uint64_t at;                /* reading: offset of the chunk in the page data */
+	struct cryo_page_block blk; /* compressed: what the block is */
+	ZSTD_DCtx *dctx;            /* reading compressed: the consumer that takes the slot uses it */
+	char *unpack;               /* reading compressed: a shuffled block before it is unshuffled */
 };
 
 struct pagestream {
 	int writing;
+	int compress;
+	int level;
 	int fd;                     /* O_DIRECT where the file system allows it */
 	int own_fd;
+	uint64_t start;             /* file offset of the section payload */
 	uint64_t offset;            /* file offset of the next chunk */
 	uint64_t end;               /* reading: end of the section */
+	uint64_t raw_done;          /* writing compressed: page data written so far */
 	pid_t pid;
 	const char *path;
-	struct slot slots[PAGESTREAM_BUFFERS];
-	int head, tail;             /* producer fills head, consumer takes tail */
+	struct slot slots[MAX_SLOTS];
+	int nr_slots;
+	size_t stored_cap;
+	int head, tail;             /* producer fills head, the writer writes tail */
 	int stop;
 	int failed;
 	struct cryo_error err;
@@ -36,12 +58,46 @@ struct pagestream {
 	uint64_t expected;          /* reading: the section checksum */
 	pthread_t thread;
 	int started;
+	pthread_t workers[NR_WORKERS];
+	int nr_workers;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	struct image_writer *w;
+	struct cryo_page_block *blocks;  /* writing: the index so far; reading: the file's */
+	size_t nr_blocks, blocks_cap;
+	size_t next_block;          /* reading compressed: the next one to read */
 };
 
-static struct pagestream *ps_new(int writing, struct cryo_error *e)
+static uint64_t align_up(uint64_t n)
+{
+	return (n + ALIGN - 1) / ALIGN * ALIGN;
+}
+
+static char *map_buffer(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int alloc_slots(struct pagestream *ps, struct cryo_error *e)
+{
+	ps->stored_cap = ps->compress ? align_up(ZSTD_compressBound(PAGESTREAM_CHUNK)) : 0;
+	for (int i = 0; i < ps->nr_slots; i++) {
+		struct slot *s = &ps->slots[i];
+		s->buf = map_buffer(PAGESTREAM_CHUNK);
+		if (ps->compress)
+			s->stored = map_buffer(ps->stored_cap);
+		if (ps->compress && !ps->writing) {
+			s->dctx = ZSTD_createDCtx();
+			s->unpack = map_buffer(PAGESTREAM_CHUNK);
+		}
+		if (!s->buf || (ps->compress && (!s->stored || (!ps->writing && (!s->dctx || !s->unpack)))))
+			return cryo_fail(e, 0, RES, "mmap", ENOMEM, "out of memory for page buffers");
+	}
+	return 0;
+}
+
+static struct pagestream *ps_new(int writing, int compress, struct cryo_error *e)
 {
 	struct pagestream *ps = calloc(1, sizeof(*ps));
 	if (!ps) {
@@ -49,48 +105,56 @@ static struct pagestream *ps_new(int writing, struct cryo_error *e)
 		return NULL;
 	}
 	ps->writing = writing;
+	ps->compress = compress;
+	ps->nr_slots = compress ? ZSTD_SLOTS : PAGESTREAM_BUFFERS;
 	ps->fd = -1;
 	pthread_mutex_init(&ps->lock, NULL);
 	pthread_cond_init(&ps->changed, NULL);
 	ps->hash = XXH3_createState();
-	for (int i = 0; i < PAGESTREAM_BUFFERS; i++) {
-		ps->slots[i].buf = mmap(NULL, PAGESTREAM_CHUNK, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (ps->slots[i].buf == MAP_FAILED)
-			ps->slots[i].buf = NULL;
-		if (!ps->slots[i].buf || !ps->hash) {
-			cryo_fail(e, 0, RES, "mmap", ENOMEM, "out of memory for page buffers");
-			return ps;      /* caller frees */
-		}
+	if (!ps->hash) {
+		cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
+		ps->failed = 1;
+		return ps;          /* caller frees */
 	}
 	XXH3_64bits_reset(ps->hash);
+	if (alloc_slots(ps, e))
+		ps->failed = 1;
 	return ps;
 }
 
-static void ps_stop_thread(struct pagestream *ps)
+static void ps_stop_threads(struct pagestream *ps)
 {
-	if (!ps->started)
-		return;
 	pthread_mutex_lock(&ps->lock);
 	ps->stop = 1;
 	pthread_cond_broadcast(&ps->changed);
 	pthread_mutex_unlock(&ps->lock);
-	pthread_join(ps->thread, NULL);
+	if (ps->started)
+		pthread_join(ps->thread, NULL);
 	ps->started = 0;
+	for (int i = 0; i < ps->nr_workers; i++)
+		pthread_join(ps->workers[i], NULL);
+	ps->nr_workers = 0;
 }
 
 static void ps_free(struct pagestream *ps)
 {
 	if (!ps)
 		return;
-	ps_stop_thread(ps);
-	for (int i = 0; i < PAGESTREAM_BUFFERS; i++)
+	ps_stop_threads(ps);
+	for (int i = 0; i < ps->nr_slots; i++) {
 		if (ps->slots[i].buf)
 			munmap(ps->slots[i].buf, PAGESTREAM_CHUNK);
+		if (ps->slots[i].stored)
+			munmap(ps->slots[i].stored, ps->stored_cap);
+		ZSTD_freeDCtx(ps->slots[i].dctx);
+		if (ps->slots[i].unpack)
+			munmap(ps->slots[i].unpack, PAGESTREAM_CHUNK);
+	}
 	if (ps->own_fd && ps->fd >= 0)
 		close(ps->fd);
 	if (ps->hash)
 		XXH3_freeState(ps->hash);
+	free(ps->blocks);
 	pthread_mutex_destroy(&ps->lock);
 	pthread_cond_destroy(&ps->changed);
 	free(ps);
@@ -122,53 +186,243 @@ static int io_all(struct pagestream *ps, char *buf, size_t len, uint64_t off)
 
 /* ---- writing ---- */
 
+/* An 8x8 byte matrix transposed in place: afterwards byte i of x[k] is what
+ * byte k of x[i] was (its own inverse). */
+static void transpose8x8(uint64_t x[8])
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t a = x[i], b = x[i + 4];
+		x[i] = (a & 0x00000000FFFFFFFFULL) | (b << 32);
+		x[i + 4] = (a >> 32) | (b & 0xFFFFFFFF00000000ULL);
+	}
+	for (int i = 0; i < 8; i += (i % 4 == 1) ? 3 : 1) {
+		uint64_t a = x[i], b = x[i + 2];
+		x[i] = (a & 0x0000FFFF0000FFFFULL) | ((b & 0x0000FFFF0000FFFFULL) << 16);
+		x[i + 2] = ((a >> 16) & 0x0000FFFF0000FFFFULL) | (b & 0xFFFF0000FFFF0000ULL);
+	}
+	for (int i = 0; i < 8; i += 2) {
+		uint64_t a = x[i], b = x[i + 1];
+		x[i] = (a & 0x00FF00FF00FF00FFULL) | ((b & 0x00FF00FF00FF00FFULL) << 8);
+		x[i + 1] = ((a >> 8) & 0x00FF00FF00FF00FFULL) | (b & 0xFF00FF00FF00FF00ULL);
+	}
+}
+
+/* Byte k of every 8-byte word together, k = 0..7: the sign, exponent and
+ * high mantissa bytes of doubles (or the high bytes of integers) that vary
+ * slowly then make long runs that zstd finds, where in place they are broken
+ * up by the noisy low bytes.  len: a multiple of 64; eight words at a time. */
+static void shuffle8(char *restrict out, const char *restrict in, size_t len)
+{
+	size_t words = len / 8;
+	for (size_t g = 0; g < words; g += 8) {
+		uint64_t x[8];
+		memcpy(x, in + g * 8, 64);
+		transpose8x8(x);
+		for (int k = 0; k < 8; k++)
+			memcpy(out + k * words + g, &x[k], 8);
+	}
+}
+
+static void unshuffle8(char *restrict out, const char *restrict in, size_t len)
+{
+	size_t words = len / 8;
+	for (size_t g = 0; g < words; g += 8) {
+		uint64_t x[8];
+		for (int k = 0; k < 8; k++)
+			memcpy(&x[k], in + k * words + g, 8);
+		transpose8x8(x);
+		memcpy(out + g * 8, x, 64);
+	}
+}
+
+/* zstd's answer if it is worth keeping: the frame's size, or 0 (store raw). */
+static size_t zstd_if_smaller(ZSTD_CCtx *cctx, char *out, size_t cap, const char *in, size_t len, int level)
+{
+	size_t n = ZSTD_compressCCtx(cctx, out, cap, in, len, level);
+	/* a block that saves less than 1/32 is not worth decompressing at restart */
+	return !ZSTD_isError(n) && n < len - len / 32 ? n : 0;
+}
+
+/* Which encoding the block's first SAMPLE_BYTES say pays: zstd of the data as
+ * it is or shuffled, whichever is smaller, or raw when neither shrinks (random
+ * data then costs a sample, not a whole compression). */
+static int choose_encoding(struct pagestream *ps, ZSTD_CCtx *cctx, struct slot *s, char *scratch)
+{
+	size_t sample = s->len < SAMPLE_BYTES ? s->len : SAMPLE_BYTES;
+	size_t plain = zstd_if_smaller(cctx, s->stored, ps->stored_cap, s->buf, sample, ps->level);
+	shuffle8(scratch, s->buf, sample);
+	size_t shuffled = zstd_if_smaller(cctx, s->stored, ps->stored_cap, scratch, sample, ps->level);
+	if (shuffled && (!plain || shuffled < plain))
+		return CRYO_BLOCK_ZSTD_SHUFFLE8;
+	return plain ? CRYO_BLOCK_ZSTD : CRYO_BLOCK_RAW;
+}
+
+/* One block's stored form, checksum included: see choose_encoding; raw too
+ * when the whole block does not shrink.  scratch: PAGESTREAM_CHUNK bytes of
+ * the worker's own. */
+static void compress_slot(struct pagestream *ps, ZSTD_CCtx *cctx, struct slot *s, char *scratch)
+{
+	size_t stored = 0;
+	int encoding = choose_encoding(ps, cctx, s, scratch);
+	if (encoding == CRYO_BLOCK_ZSTD_SHUFFLE8) {
+		shuffle8(scratch, s->buf, s->len);
+		stored = zstd_if_smaller(cctx, s->stored, ps->stored_cap, scratch, s->len, ps->level);
+	} else if (encoding == CRYO_BLOCK_ZSTD) {
+		stored = zstd_if_smaller(cctx, s->stored, ps->stored_cap, s->buf, s->len, ps->level);
+	}
+	s->blk = (struct cryo_page_block){ .raw_len = (uint32_t)s->len };
+	if (stored) {
+		memset(s->stored + stored, 0, align_up(stored) - stored);   /* O_DIRECT writes whole pages */
+		s->blk.encoding = (uint32_t)encoding;
+		s->blk.stored_len = (uint32_t)stored;
+		s->blk.checksum = XXH3_64bits(s->stored, stored);
+	} else {
+		s->blk.encoding = CRYO_BLOCK_RAW;
+		s->blk.stored_len = (uint32_t)s->len;
+		s->blk.checksum = XXH3_64bits(s->buf, s->len);
+	}
+}
+
+/* The submitted slot nearest the writer's turn, or NULL. */
+static struct slot *next_filled(struct pagestream *ps)
+{
+	for (int k = 0; k < ps->nr_slots; k++) {
+		struct slot *s = &ps->slots[(ps->tail + k) % ps->nr_slots];
+		if (s->state == FILLED)
+			return s;
+	}
+	return NULL;
+}
+
+static void *compress_loop(void *arg)
+{
+	struct pagestream *ps = arg;
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	char *scratch = map_buffer(PAGESTREAM_CHUNK);
+	pthread_mutex_lock(&ps->lock);
+	if (!cctx || !scratch)
+		fail_locked(ps, ENOMEM, "ZSTD_createCCtx", "out of memory to compress page data for");
+	while (cctx && scratch && !ps->failed) {
+		struct slot *s;
+		while (!(s = next_filled(ps)) && !ps->stop && !ps->failed)
+			pthread_cond_wait(&ps->changed, &ps->lock);
+		if (!s)
+			break;
+		s->state = WORKING;
+		pthread_mutex_unlock(&ps->lock);
+		compress_slot(ps, cctx, s, scratch);
+		pthread_mutex_lock(&ps->lock);
+		s->state = READY;
+		pthread_cond_broadcast(&ps->changed);
+	}
+	pthread_mutex_unlock(&ps->lock);
+	ZSTD_freeCCtx(cctx);
+	if (scratch)
+		munmap(scratch, PAGESTREAM_CHUNK);
+	return NULL;
+}
+
+static int add_block(struct pagestream *ps, const struct cryo_page_block *b)
+{
+	if (ps->nr_blocks == ps->blocks_cap) {
+		size_t cap = ps->blocks_cap ? ps->blocks_cap * 2 : 256;
+		struct cryo_page_block *n = realloc(ps->blocks, cap * sizeof(*n));
+		if (!n)
+			return ENOMEM;
+		ps->blocks = n;
+		ps->blocks_cap = cap;
+	}
+	ps->blocks[ps->nr_blocks++] = *b;
+	return 0;
+}
+
+/* Write the slot's data (uncompressed) or its block, recorded in the index. */
+static int write_slot(struct pagestream *ps, struct slot *s, size_t *written)
+{
+	if (!ps->compress) {
+		XXH3_64bits_update(ps->hash, s->buf, s->len);
+		*written = s->len;
+		return io_all(ps, s->buf, s->len, ps->offset);
+	}
+	struct cryo_page_block b = s->blk;
+	char *data = b.encoding == CRYO_BLOCK_RAW ? s->buf : s->stored;
+	b.raw_offset = ps->raw_done;
+	b.stored_offset = ps->offset - ps->start;
+	*written = align_up(b.stored_len);
+	/* no section checksum: each block has its own (a second pass over the data would cost as much) */
+	int err = add_block(ps, &b);
+	if (!err)
+		err = io_all(ps, data, *written, ps->offset);
+	ps->raw_done += b.raw_len;
+	return err;
+}
+
 static void *write_loop(void *arg)
 {
 	struct pagestream *ps = arg;
 	pthread_mutex_lock(&ps->lock);
 	for (;;) {
 		struct slot *s = &ps->slots[ps->tail];
-		while (!s->full && !ps->stop)
+		while (s->state != READY && !(ps->stop && s->state == EMPTY) && !ps->failed)
 			pthread_cond_wait(&ps->changed, &ps->lock);
-		if (!s->full)
+		if (s->state != READY)
 			break;
 		pthread_mutex_unlock(&ps->lock);
-		XXH3_64bits_update(ps->hash, s->buf, s->len);
-		int err = io_all(ps, s->buf, s->len, ps->offset);
+		size_t written;
+		int err = write_slot(ps, s, &written);
 		pthread_mutex_lock(&ps->lock);
 		if (err) {
 			fail_locked(ps, err, "write", "cannot write page data to context file");
 			break;
 		}
-		ps->offset += s->len;
-		s->full = 0;
-		ps->tail = (ps->tail + 1) % PAGESTREAM_BUFFERS;
+		ps->offset += written;
+		s->state = EMPTY;
+		ps->tail = (ps->tail + 1) % ps->nr_slots;
 		pthread_cond_broadcast(&ps->changed);
 	}
 	pthread_mutex_unlock(&ps->lock);
 	return NULL;
 }
 
+static int start_thread(struct pagestream *ps, pthread_t *t, void *(*fn)(void *), const char *what,
+			struct cryo_error *e)
+{
+	if (pthread_create(t, NULL, fn, ps))
+		return cryo_fail(e, ps->pid, RES, "pthread_create", EAGAIN, "cannot start the %s", what);
+	return 0;
+}
+
+static int start_compressors(struct pagestream *ps, struct cryo_error *e)
+{
+	for (int i = 0; i < NR_WORKERS; i++) {
+		if (start_thread(ps, &ps->workers[i], compress_loop, "page compressor", e))
+			return -1;
+		ps->nr_workers++;
+	}
+	return 0;
+}
+
 int ps_write_begin(struct pagestream **out, struct image_writer *w, struct cryo_error *e)
 {
-	struct pagestream *ps = ps_new(1, e);
-	if (!ps || !ps->slots[PAGESTREAM_BUFFERS - 1].buf)
+	struct pagestream *ps = ps_new(1, w->compress, e);
+	if (!ps || ps->failed)
 		goto fail;
+	ps->level = w->compress_level;
 	if (iw_begin(w, CRYO_SEC_PAGES, CRYO_PAGE_SIZE, e) || iw_flush(w, e))
 		goto fail;
 	ps->w = w;
 	ps->pid = w->pid;
 	ps->path = w->tmp_path;
-	ps->offset = w->pos;
+	ps->start = ps->offset = w->pos;
 	ps->fd = iw_reopen(w, O_WRONLY | O_DIRECT, e);
 	ps->own_fd = 1;
 	if (ps->fd < 0)
 		goto fail;
-	if (pthread_create(&ps->thread, NULL, write_loop, ps)) {
-		cryo_fail(e, w->pid, RES, "pthread_create", EAGAIN, "cannot start the page writer");
+	if (start_thread(ps, &ps->thread, write_loop, "page writer", e))
 		goto fail;
-	}
 	ps->started = 1;
+	if (ps->compress && start_compressors(ps, e))
+		goto fail;
 	*out = ps;
 	return 0;
 fail:
@@ -188,7 +442,7 @@ int ps_write_buffer(struct pagestream *ps, char **buf, struct cryo_error *e)
 	if (interrupt_check(ps->pid, e))
 		return -1;
 	pthread_mutex_lock(&ps->lock);
-	while (ps->slots[ps->head].full && !ps->failed)
+	while (ps->slots[ps->head].state != EMPTY && !ps->failed)
 		pthread_cond_wait(&ps->changed, &ps->lock);
 	int failed = ps->failed;
 	pthread_mutex_unlock(&ps->lock);
@@ -204,70 +458,180 @@ int ps_write_submit(struct pagestream *ps, size_t len, struct cryo_error *e)
 		return 0;
 	pthread_mutex_lock(&ps->lock);
 	ps->slots[ps->head].len = len;
-	ps->slots[ps->head].full = 1;
-	ps->head = (ps->head + 1) % PAGESTREAM_BUFFERS;
+	ps->slots[ps->head].state = ps->compress ? FILLED : READY;
+	ps->head = (ps->head + 1) % ps->nr_slots;
 	pthread_cond_broadcast(&ps->changed);
 	pthread_mutex_unlock(&ps->lock);
 	return 0;
 }
 
+/* The compressed section's table entry says so; its index follows it. */
+static int end_blocks(struct pagestream *ps, struct cryo_error *e)
+{
+	struct image_writer *w = ps->w;
+	w->sections[w->nr_sections - 1].flags = CRYO_PAGES_BLOCKS;
+	return iw_begin(w, CRYO_SEC_PAGE_BLOCKS, 8, e) ||
+	       iw_write(w, ps->blocks, ps->nr_blocks * sizeof(*ps->blocks), e) || iw_end(w, e) ? -1 : 0;
+}
+
 int ps_write_end(struct pagestream *ps, struct cryo_error *e)
 {
 	pthread_mutex_lock(&ps->lock);
-	while (ps->slots[ps->tail].full && !ps->failed)
+	while (ps->slots[ps->tail].state != EMPTY && !ps->failed)
 		pthread_cond_wait(&ps->changed, &ps->lock);
 	pthread_mutex_unlock(&ps->lock);
 	int rc = ps->failed ? failed_copy(ps, e) : 0;
+	ps_stop_threads(ps);
 	if (!rc)
-		rc = iw_end_external(ps->w, ps->offset, XXH3_64bits_digest(ps->hash), e);
+		rc = iw_end_external(ps->w, ps->offset, ps->compress ? 0 : XXH3_64bits_digest(ps->hash), e);
+	if (!rc && ps->compress)
+		rc = end_blocks(ps, e);
 	ps_free(ps);
 	return rc;
 }
 
-/* ---- reading ---- */
+/* ---- the block index ---- */
 
-/* Reading, slot->full: 0 empty, 1 full (at: its offset in the section), 2 taken by a consumer. */
-#define SLOT_TAKEN 2
+static int corrupt_index(struct image_reader *r, size_t i, struct cryo_error *e)
+{
+	return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: compressed page block %zu out of bounds",
+			 r->path, i);
+}
+
+/* Every block within bounds, their page data contiguous, their stored bytes tiling the payload. */
+static int check_blocks(struct image_reader *r, const struct cryo_section_entry *pages,
+			const struct cryo_page_block *b, size_t nr, uint64_t *length, struct cryo_error *e)
+{
+	uint64_t raw = 0, stored = 0;
+	for (size_t i = 0; i < nr; i++) {
+		int bad_len = !b[i].raw_len || b[i].raw_len > CRYO_BLOCK_MAX || b[i].raw_len % CRYO_PAGE_SIZE ||
+			      !b[i].stored_len || b[i].stored_len > align_up(ZSTD_compressBound(CRYO_BLOCK_MAX));
+		int bad_kind = b[i].reserved || b[i].encoding > CRYO_BLOCK_ZSTD_SHUFFLE8 ||
+			       (b[i].encoding == CRYO_BLOCK_RAW && b[i].stored_len != b[i].raw_len);
+		if (bad_len || bad_kind || b[i].raw_offset != raw || b[i].stored_offset != stored ||
+		    align_up(b[i].stored_len) > pages->length - stored)
+			return corrupt_index(r, i, e);
+		raw += b[i].raw_len;
+		stored += align_up(b[i].stored_len);
+	}
+	if (stored != pages->length)
+		return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: compressed page data size mismatch",
+				 r->path);
+	*length = raw;
+	return 0;
+}
+
+static int load_blocks(struct image_reader *r, const struct cryo_section_entry *pages,
+		       struct cryo_page_block **out, size_t *nr, uint64_t *length, struct cryo_error *e)
+{
+	size_t k = (size_t)(pages - r->table) + 1;
+	const struct cryo_section_entry *idx = k < r->nr_sections ? &r->table[k] : NULL;
+	void *buf = NULL;
+	if (!idx || idx->type != CRYO_SEC_PAGE_BLOCKS || idx->length % sizeof(struct cryo_page_block))
+		return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: compressed page data without its index",
+				 r->path);
+	if (ir_load(r, idx, &buf, e))
+		return -1;
+	*nr = idx->length / sizeof(struct cryo_page_block);
+	if (XXH3_64bits(buf, idx->length) != idx->checksum) {
+		free(buf);
+		return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: checksum mismatch in the page block index",
+				 r->path);
+	}
+	if (check_blocks(r, pages, buf, *nr, length, e)) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
+int ps_page_data_length(struct image_reader *r, const struct cryo_section_entry *pages, uint64_t *length,
+			struct cryo_page_block **blocks, size_t *nr, struct cryo_error *e)
+{
+	if (pages->flags & ~CRYO_PAGES_BLOCKS)
+		return cryo_fail(e, 0, RES, "", 0, "context file %s: page data in an encoding this engine does not know "
+				 "(flags %#x): written by a newer Cryo?", r->path, pages->flags);
+	if (!(pages->flags & CRYO_PAGES_BLOCKS)) {
+		*length = pages->length;
+		if (blocks)
+			*blocks = NULL, *nr = 0;
+		return 0;
+	}
+	struct cryo_page_block *b = NULL;
+	size_t n = 0;
+	if (load_blocks(r, pages, &b, &n, length, e))
+		return -1;
+	if (blocks) {
+		*blocks = b;
+		*nr = n;
+	} else {
+		free(b);
+	}
+	return 0;
+}
+
+/* ---- reading ---- */
 
 static int done_reading(const struct pagestream *ps)
 {
-	return ps->offset >= ps->end;
+	return ps->compress ? ps->next_block >= ps->nr_blocks : ps->offset >= ps->end;
 }
 
 static struct slot *slot_in_state(struct pagestream *ps, int state)
 {
 	struct slot *best = NULL;
-	for (int i = 0; i < PAGESTREAM_BUFFERS; i++)
-		if (ps->slots[i].full == state && (!best || ps->slots[i].at < best->at))
+	for (int i = 0; i < ps->nr_slots; i++)
+		if (ps->slots[i].state == state && (!best || ps->slots[i].seq < best->seq))
 			best = &ps->slots[i];
 	return best;
+}
+
+/* The next piece of the section into s (hashed in file order: one reader). */
+static int read_next(struct pagestream *ps, struct slot *s, size_t *n)
+{
+	char *into = s->buf;
+	if (ps->compress) {
+		const struct cryo_page_block *b = &ps->blocks[ps->next_block];
+		s->blk = *b;
+		into = s->stored;
+		*n = align_up(b->stored_len);
+		s->at = b->raw_offset;
+		s->len = b->raw_len;
+	} else {
+		*n = ps->end - ps->offset < PAGESTREAM_CHUNK ? (size_t)(ps->end - ps->offset) : PAGESTREAM_CHUNK;
+		s->at = ps->offset - ps->start;
+		s->len = *n;
+	}
+	int err = io_all(ps, into, *n, ps->offset);
+	if (!err && !ps->compress)       /* compressed: each block checked by its consumer instead */
+		XXH3_64bits_update(ps->hash, into, *n);
+	return err;
 }
 
 static void *read_loop(void *arg)
 {
 	struct pagestream *ps = arg;
-	uint64_t start = ps->offset;
+	uint64_t seq = 0;
 	pthread_mutex_lock(&ps->lock);
 	while (!done_reading(ps) && !ps->stop) {
 		struct slot *s;
-		while (!(s = slot_in_state(ps, 0)) && !ps->stop)
+		while (!(s = slot_in_state(ps, EMPTY)) && !ps->stop)
 			pthread_cond_wait(&ps->changed, &ps->lock);
 		if (ps->stop)
 			break;
 		pthread_mutex_unlock(&ps->lock);
-		size_t n = ps->end - ps->offset < PAGESTREAM_CHUNK ? (size_t)(ps->end - ps->offset) : PAGESTREAM_CHUNK;
-		int err = io_all(ps, s->buf, n, ps->offset);
-		if (!err)
-			XXH3_64bits_update(ps->hash, s->buf, n);    /* in file order: one reader */
+		size_t n;
+		int err = read_next(ps, s, &n);
 		pthread_mutex_lock(&ps->lock);
 		if (err) {
 			fail_locked(ps, err, "read", "cannot read page data from context file");
 			break;
 		}
-		s->at = ps->offset - start;
-		s->len = n;
-		s->full = 1;
+		s->seq = seq++;
+		s->state = READY;
 		ps->offset += n;
+		ps->next_block++;
 		pthread_cond_broadcast(&ps->changed);
 	}
 	pthread_mutex_unlock(&ps->lock);
@@ -277,19 +641,21 @@ static void *read_loop(void *arg)
 int ps_read_begin(struct pagestream **out, struct image_reader *r, const struct cryo_section_entry *pages,
 		  struct cryo_error *e)
 {
-	struct pagestream *ps = ps_new(0, e);
-	if (!ps || !ps->slots[PAGESTREAM_BUFFERS - 1].buf)
+	struct pagestream *ps = ps_new(0, !!(pages->flags & CRYO_PAGES_BLOCKS), e);
+	uint64_t length;
+	if (!ps || ps->failed)
+		goto fail;
+	if (ps_page_data_length(r, pages, &length, &ps->blocks, &ps->nr_blocks, e))
 		goto fail;
 	ps->path = r->path;
-	ps->offset = pages->offset;
+	ps->start = ps->offset = pages->offset;
 	ps->end = pages->offset + pages->length;
 	ps->expected = pages->checksum;
-	/* buffered: a context file still in the page cache is read at memory speed */
+	/* buffered: a context file still in the page cache is read at memory speed, and a cold one
+	 * gets the kernel's readahead (O_DIRECT reads of 4 MiB, one at a time, measured slower here) */
 	ps->fd = r->fd;
-	if (pthread_create(&ps->thread, NULL, read_loop, ps)) {
-		cryo_fail(e, 0, RES, "pthread_create", EAGAIN, "cannot start the page reader");
+	if (start_thread(ps, &ps->thread, read_loop, "page reader", e))
 		goto fail;
-	}
 	ps->started = 1;
 	*out = ps;
 	return 0;
@@ -298,30 +664,70 @@ fail:
 	return -1;
 }
 
+static int corrupt_block(struct pagestream *ps, const struct slot *s, const char *what)
+{
+	pthread_mutex_lock(&ps->lock);
+	if (!ps->failed)
+		cryo_fail(&ps->err, 0, RES, "", 0, "context file %s is corrupt: compressed page block %llu %s",
+			  ps->path, (unsigned long long)s->seq, what);
+	ps->failed = 1;
+	pthread_cond_broadcast(&ps->changed);
+	pthread_mutex_unlock(&ps->lock);
+	return -1;
+}
+
+/* A compressed file's block, checked then decompressed by the consumer that took it. */
+static int unpack_block(struct pagestream *ps, struct slot *s, const char **data)
+{
+	if (XXH3_64bits(s->stored, s->blk.stored_len) != s->blk.checksum)
+		return corrupt_block(ps, s, "fails its checksum");
+	for (size_t i = s->blk.stored_len; i < align_up(s->blk.stored_len); i++)
+		if (s->stored[i])       /* no section checksum covers the padding: it must be zeros */
+			return corrupt_block(ps, s, "has a padding that is not zeros");
+	if (s->blk.encoding == CRYO_BLOCK_RAW) {
+		*data = s->stored;
+		return 0;
+	}
+	/* shuffled: decompressed where the stored frame was (it is checked and no longer needed) */
+	int shuffled = s->blk.encoding == CRYO_BLOCK_ZSTD_SHUFFLE8;
+	char *into = shuffled ? s->unpack : s->buf;
+	size_t n = ZSTD_decompressDCtx(s->dctx, into, PAGESTREAM_CHUNK, s->stored, s->blk.stored_len);
+	if (ZSTD_isError(n) || n != s->blk.raw_len)
+		return corrupt_block(ps, s, "does not decompress to its size");
+	if (shuffled)
+		unshuffle8(s->buf, into, n);
+	*data = s->buf;
+	return 0;
+}
+
 int ps_read_take(struct pagestream *ps, struct ps_chunk *chunk, struct cryo_error *e)
 {
 	struct slot *s = NULL;
 	pthread_mutex_lock(&ps->lock);
-	while (!ps->failed && !(s = slot_in_state(ps, 1)) && !done_reading(ps))
+	while (!ps->failed && !(s = slot_in_state(ps, READY)) && !done_reading(ps))
 		pthread_cond_wait(&ps->changed, &ps->lock);
 	int failed = ps->failed;
-	if (!failed && s) {
-		s->full = SLOT_TAKEN;
-		chunk->slot = (int)(s - ps->slots);
-		chunk->data = s->buf;
-		chunk->len = s->len;
-		chunk->at = s->at;
-	} else {
-		chunk->len = 0;
-	}
+	chunk->len = 0;
+	if (!failed && s)
+		s->state = TAKEN;
 	pthread_mutex_unlock(&ps->lock);
-	return failed ? failed_copy(ps, e) : 0;
+	if (failed)
+		return failed_copy(ps, e);
+	if (!s)
+		return 0;
+	chunk->slot = (int)(s - ps->slots);
+	chunk->data = s->buf;
+	chunk->at = s->at;
+	if (ps->compress && unpack_block(ps, s, &chunk->data))
+		return failed_copy(ps, e);
+	chunk->len = s->len;
+	return 0;
 }
 
 void ps_read_release(struct pagestream *ps, const struct ps_chunk *chunk)
 {
 	pthread_mutex_lock(&ps->lock);
-	ps->slots[chunk->slot].full = 0;
+	ps->slots[chunk->slot].state = EMPTY;
 	pthread_cond_broadcast(&ps->changed);
 	pthread_mutex_unlock(&ps->lock);
 }
@@ -329,11 +735,55 @@ void ps_read_release(struct pagestream *ps, const struct ps_chunk *chunk)
 int ps_read_end(struct pagestream *ps, struct cryo_error *e)
 {
 	int rc = 0;
-	ps_stop_thread(ps);
+	ps_stop_threads(ps);
 	if (ps->failed)
 		rc = failed_copy(ps, e);
-	else if (ps->offset != ps->end || XXH3_64bits_digest(ps->hash) != ps->expected)
+	else if (ps->offset != ps->end || (!ps->compress && XXH3_64bits_digest(ps->hash) != ps->expected))
 		rc = cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: page data checksum mismatch", ps->path);
 	ps_free(ps);
 	return rc;
+}
+
+/* ---- the option ---- */
+
+int cryo_parse_compress(const char *value, struct cryo_checkpoint_opts *o, struct cryo_error *e)
+{
+	if (value && !strcmp(value, "none")) {
+		o->compress = 0;
+		return 0;
+	}
+	long level = PAGESTREAM_ZSTD_LEVEL;
+	if (value && *value && strcmp(value, "zstd")) {
+		char *end;
+		if (strncmp(value, "zstd:", 5))
+			return cryo_fail(e, 0, "option", "", EINVAL, "unknown compression '%s' (zstd or zstd:LEVEL)", value);
+		level = strtol(value + 5, &end, 10);
+		if (!value[5] || *end || level < -7 || level > 19 || level == 0)
+			return cryo_fail(e, 0, "option", "", EINVAL,
+					 "invalid zstd level '%s' (-7 to -1 or 1 to 19)", value + 5);
+	}
+	o->compress = 1;
+	o->compress_level = (int)level;
+	return 0;
+}
+
+/* ---- verifying ---- */
+
+int ps_verify_blocks(struct image_reader *r, const struct cryo_section_entry *pages, struct cryo_error *e)
+{
+	struct pagestream *ps;
+	struct ps_chunk c;
+	if (!(pages->flags & CRYO_PAGES_BLOCKS))
+		return 0;               /* plain page data: its section checksum says it all */
+	if (ps_read_begin(&ps, r, pages, e))
+		return -1;
+	int rc = 0;
+	while (!(rc = ps_read_take(ps, &c, e)) && c.len)
+		ps_read_release(ps, &c);
+	if (rc) {
+		struct cryo_error later;
+		ps_read_end(ps, &later);
+		return -1;
+	}
+	return ps_read_end(ps, e);
 }

@@ -1,8 +1,15 @@
 /*
  * Page data in and out of the PAGES section at disk speed: O_DIRECT (the
  * page cache would cost a second copy and, on a VM that returns free memory
- * to its host, a fault per page), checksummed and moved by a helper thread
+ * to its host, a fault per page), checksummed and moved by helper threads
  * so that reading the process's memory and the disk overlap.
+ *
+ * With w->compress the data goes out as blocks (format.h, CRYO_PAGES_BLOCKS):
+ * one per chunk the producer submits, compressed with zstd by two worker
+ * threads while the producer reads on, stored raw where zstd does not win,
+ * each with its own checksum.  Reading gives the consumers page data either
+ * way; a compressed block is checked and decompressed by the consumer that
+ * takes it, so that two consumers decompress in parallel with their writes.
  */
 #ifndef CRYO_PAGESTREAM_H
 #define CRYO_PAGESTREAM_H
@@ -13,16 +20,17 @@
 
 #define PAGESTREAM_BUFFERS 4
 #define PAGESTREAM_CHUNK   (4UL << 20)
+#define PAGESTREAM_ZSTD_LEVEL (-1)   /* --compress without a level: zstd's fast mode, as small as level 1 on shuffled doubles */
 
 struct pagestream;
 
-/* Writing: begins the PAGES section of w. */
+/* Writing: begins the PAGES section of w (as blocks if w->compress). */
 int ps_write_begin(struct pagestream **ps, struct image_writer *w, struct cryo_error *e);
 /* A free buffer of PAGESTREAM_CHUNK bytes to fill. */
 int ps_write_buffer(struct pagestream *ps, char **buf, struct cryo_error *e);
 /* Queue the buffer last returned, holding len bytes (a multiple of the page size). */
 int ps_write_submit(struct pagestream *ps, size_t len, struct cryo_error *e);
-/* Drain, end the section; frees ps even on failure. */
+/* Drain, end the section (and write its block index); frees ps even on failure. */
 int ps_write_end(struct pagestream *ps, struct cryo_error *e);
 
 /* Reading the PAGES section of r, checksum checked at the end.  The helper
@@ -33,12 +41,23 @@ int ps_read_begin(struct pagestream **ps, struct image_reader *r, const struct c
 struct ps_chunk {
 	const char *data;
 	size_t len;                 /* 0: nothing left */
-	uint64_t at;                /* offset of data in the section */
+	uint64_t at;                /* offset of data in the page data (the page runs' data_offset) */
 	int slot;
 };
 int ps_read_take(struct pagestream *ps, struct ps_chunk *chunk, struct cryo_error *e);
 void ps_read_release(struct pagestream *ps, const struct ps_chunk *chunk);
 /* Frees ps; fails if the data did not match its checksum (or was not all read). */
 int ps_read_end(struct pagestream *ps, struct cryo_error *e);
+
+/* How many bytes of page data a PAGES section holds: its length, or for a
+ * compressed one what its block index says, the index checked first (its
+ * checksum, blocks contiguous, tiling the payload).  With blocks non-NULL
+ * the index is handed over (malloc'd; *nr entries) for random access. */
+int ps_page_data_length(struct image_reader *r, const struct cryo_section_entry *pages, uint64_t *length,
+			struct cryo_page_block **blocks, size_t *nr, struct cryo_error *e);
+
+/* A compressed PAGES section's every block read, checked and decompressed
+ * (cryo_verify_file); nothing to do for plain page data. */
+int ps_verify_blocks(struct image_reader *r, const struct cryo_section_entry *pages, struct cryo_error *e);
 
 #endif

@@ -18,6 +18,7 @@
 #include "sockets.h"
 #include "sysv.h"
 #include "snapshot.h"
+#include "pagestream.h"
 #include "threads.h"
 #include "fdowners.h"
 #include "pathfds.h"
@@ -86,8 +87,12 @@ int cryo_verify_file(const char *path, struct cryo_error *e)
 	if (ir_open(&r, path, e))
 		return -1;
 	int rc = ir_verify_sections(&r, 1, e);
-	if (!rc && !(rc = tree_read(&r, &t, e)))
+	if (!rc && !(rc = tree_read(&r, &t, e))) {
+		for (int k = 0; k < t.nr && !rc; k++)    /* compressed blocks: each its own checksum and size */
+			if (t.procs[k].pages)
+				rc = ps_verify_blocks(&r, t.procs[k].pages, e);
 		tree_free(&t);
+	}
 	ir_close(&r);
 	return rc;
 }

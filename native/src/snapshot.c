@@ -7,6 +7,7 @@
 #include "fdowners.h"
 #include "seccomp.h"
 #include "timers.h"
+#include "pagestream.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -624,7 +625,9 @@ static int read_pagemap(struct image_reader *r, struct snapshot *s, int k, struc
 	}
 	s->runs = buf;
 	s->nr_runs = len / sizeof(struct cryo_page_run);
-	uint64_t next_data = 0, prev_end = 0;
+	uint64_t data_len, next_data = 0, prev_end = 0;
+	if (ps_page_data_length(r, s->pages, &data_len, NULL, NULL, e))   /* compressed: its block index */
+		return -1;
 	for (size_t i = 0; i < s->nr_runs; i++) {
 		const struct cryo_page_run *run = &s->runs[i];
 		uint64_t bytes = run->nr_pages * CRYO_PAGE_SIZE;
@@ -634,12 +637,12 @@ static int read_pagemap(struct image_reader *r, struct snapshot *s, int k, struc
 		    !(v = vma_containing(s, run->vaddr, run->vaddr + bytes)) ||
 		    v->r.kind == CRYO_VMA_VDSO || v->r.kind == CRYO_VMA_VVAR || v->r.kind == CRYO_VMA_FILE_SHARED ||
 		    v->r.kind == CRYO_VMA_SYSV_SHM ||
-		    run->data_offset != next_data || bytes > s->pages->length - run->data_offset)
+		    run->data_offset != next_data || bytes > data_len - run->data_offset)
 			return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: page run %zu out of bounds", r->path, i);
 		prev_end = run->vaddr + bytes;
 		next_data += bytes;
 	}
-	if (next_data != s->pages->length)
+	if (next_data != data_len)
 		return cryo_fail(e, 0, RES, "", 0, "context file %s is corrupt: page data size mismatch", r->path);
 	return 0;
 }

@@ -64,7 +64,14 @@ struct cryo_checkpoint_opts {
 	int         replace;        /* enum cryo_replace */
 	const char *backup;         /* CRYO_REPLACE_BACKUP: the old file's new name in the same directory,
 				     * or NULL for the first free NAME.~N~ */
+	int         compress;       /* 1: page data as zstd blocks, each stored raw where it does not shrink */
+	int         compress_level; /* zstd's level for them (cryo_parse_compress) */
 };
+
+/* --compress's value: NULL or "" or "zstd" (zstd at its default level for
+ * Cryo), "zstd:LEVEL" (-7 to 19; negative is faster), or "none".  Fills the
+ * two fields of opts; -1 (and a one-line reason in err) for anything else. */
+int cryo_parse_compress(const char *value, struct cryo_checkpoint_opts *opts, struct cryo_error *err);
 
 struct cryo_checkpoint_stats {
 	uint64_t freeze_ns;         /* how long the process was stopped */

@@ -539,6 +539,38 @@ struct cryo_page_run {
 };
 _Static_assert(sizeof(struct cryo_page_run) == 24, "struct cryo_page_run is part of the file format");
 
+/*
+ * Compressed page data (cr_checkpoint --compress).  A PAGES section with
+ * CRYO_PAGES_BLOCKS in its table entry's flags holds its page data as blocks
+ * (each at most 4 MiB of page data, a multiple of 4096 bytes), stored one
+ * after the other, each starting on a 4096-byte boundary of the payload and
+ * zero-padded to the next one: a zstd frame, or the page data as it is where
+ * it did not compress.  The section right after it in the table is its
+ * PAGE_BLOCKS index: one struct cryo_page_block per block, in order, their
+ * page data contiguous from 0 (the page runs' data_offset counts page data,
+ * not stored bytes), their stored bytes tiling the payload exactly.
+ */
+#define CRYO_PAGES_BLOCKS 1u        /* struct cryo_section_entry.flags of a PAGES section */
+enum { CRYO_SEC_PAGE_BLOCKS = 21 };  /* array of struct cryo_page_block; right after its PAGES */
+enum {
+	CRYO_BLOCK_RAW  = 0,        /* stored as it is: stored_len == raw_len */
+	CRYO_BLOCK_ZSTD = 1,        /* one zstd frame that decompresses to raw_len bytes */
+	CRYO_BLOCK_ZSTD_SHUFFLE8 = 2, /* the same, of the data byte-shuffled by 8 (as HDF5's and Blosc's
+				       * shuffle): byte k of every 8-byte word, word by word, for k = 0..7 */
+};
+#define CRYO_BLOCK_MAX (4u << 20)   /* page data in one block, at most */
+
+struct cryo_page_block {
+	uint64_t raw_offset;        /* of its page data, from the start of the page data */
+	uint64_t stored_offset;     /* of its stored bytes, from the start of the PAGES payload */
+	uint32_t raw_len;           /* bytes of page data: a multiple of 4096, 1 page to CRYO_BLOCK_MAX */
+	uint32_t stored_len;        /* bytes stored; the block takes them rounded up to 4096 */
+	uint32_t encoding;          /* CRYO_BLOCK_* */
+	uint32_t reserved;          /* 0 */
+	uint64_t checksum;          /* XXH3-64 of the stored_len stored bytes */
+};
+_Static_assert(sizeof(struct cryo_page_block) == 40, "struct cryo_page_block is part of the file format");
+
 /* Pages of a mapping with something to say besides their data, in the
  * process's PAGE_RANGES section, by address, none overlapping.
  * CRYO_RANGE_PARENTS: in a CRYO_VMA_INHERITED mapping, pages that were the

@@ -73,6 +73,10 @@ static const char help_text[] =
 "Other options:\n"
 "  -t, --time SEC         give up after SEC seconds: every process runs on as before\n"
 "      --sync, --nosync   accepted; the context file is always flushed to disk\n"
+"      --compress[=zstd[:LEVEL]]\n"
+"                         compress the memory with zstd (LEVEL -7 to 19, default -1;\n"
+"                         negative is faster), block by block on two threads; a\n"
+"                         block that does not shrink is stored as it is\n"
 "      --save-none        save mapped files by reference (default; a file changed\n"
 "                         since is refused at restart)\n"
 "\n"
@@ -90,7 +94,7 @@ static const char help_text[] =
 
 enum {
 	OPT_VERSION = 256, OPT_ATOMIC, OPT_BACKUP, OPT_CLOBBER, OPT_NOCLOBBER, OPT_RUN, OPT_STOP, OPT_TERM,
-	OPT_ABORT, OPT_KILL, OPT_CONT, OPT_SYNC, OPT_NOSYNC, OPT_SAVE_NONE,
+	OPT_ABORT, OPT_KILL, OPT_CONT, OPT_SYNC, OPT_NOSYNC, OPT_SAVE_NONE, OPT_COMPRESS,
 };
 
 static const struct option long_options[] = {
@@ -109,6 +113,7 @@ static const struct option long_options[] = {
 	{ "kill", no_argument, 0, OPT_KILL },    { "cont", no_argument, 0, OPT_CONT },
 	{ "time", required_argument, 0, 't' },   { "sync", no_argument, 0, OPT_SYNC },
 	{ "nosync", no_argument, 0, OPT_NOSYNC }, { "save-none", no_argument, 0, OPT_SAVE_NONE },
+	{ "compress", optional_argument, 0, OPT_COMPRESS },
 	{ 0, 0, 0, 0 }
 };
 
@@ -213,6 +218,12 @@ static int parse_options(int argc, char **argv, struct checkpoint_request *r, co
 				return usage_error("invalid time '%s' for --time (seconds)", optarg);
 			break;
 		case OPT_SYNC: case OPT_NOSYNC: case OPT_SAVE_NONE: break;
+		case OPT_COMPRESS: {
+			struct cryo_error err;
+			if (cryo_parse_compress(optarg, o, &err))
+				return usage_error("%s", err.msg);
+			break;
+		}
 		}
 	}
 	if (optind == argc)

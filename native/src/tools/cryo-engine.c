@@ -36,7 +36,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [-v|--machine] PID\n"
+		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [--compress[=zstd[:LEVEL]]] [-v|--machine] PID\n"
 		"       cryo-engine restore [--no-restore-pid] [--[no-]restore-sid] [--[no-]restore-pgid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
@@ -78,6 +78,13 @@ static int cmd_checkpoint(int argc, char **argv)
 			o->end_action = CRYO_END_KILL;
 		else if (!strcmp(argv[i], "--hold"))
 			o->end_action = CRYO_END_HOLD;
+		else if (!strcmp(argv[i], "--compress") || !strncmp(argv[i], "--compress=", 11)) {
+			struct cryo_error err;
+			if (cryo_parse_compress(argv[i][10] ? argv[i] + 11 : NULL, o, &err)) {
+				fprintf(stderr, "cryo-engine checkpoint: %s\n", err.msg);
+				return 1;
+			}
+		}
 		else if (!strcmp(argv[i], "--signal") && i + 1 < argc) {
 			o->end_action = CRYO_END_SIGNAL;
 			o->end_signal = atoi(argv[++i]);

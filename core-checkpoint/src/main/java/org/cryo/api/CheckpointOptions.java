@@ -8,6 +8,8 @@ import java.util.Optional;
 public final class CheckpointOptions {
     /** Highest signal number on Linux (SIGRTMAX). */
     static final int MAX_SIGNAL = 64;
+    /** The engine's zstd level for --compress without one (native/src/pagestream.h). */
+    static final int DEFAULT_ZSTD_LEVEL = -1;
 
     /** What is checkpointed: BLCR's --tree (the default), --pid, --pgid and --sid. */
     public enum Scope {
@@ -36,9 +38,11 @@ public final class CheckpointOptions {
     private final EndAction endAction;
     private final int signal;
     private final Scope scope;
+    private final Integer compressLevel;
 
     private CheckpointOptions(Builder builder) {
         this.file = builder.file;
+        this.compressLevel = builder.compressLevel;
         this.scope = builder.scope;
         this.endAction = builder.endAction;
         this.signal = builder.signal;
@@ -76,7 +80,16 @@ public final class CheckpointOptions {
         return signal;
     }
 
+    /**
+     * The zstd level the page data is compressed at ({@code cr_checkpoint --compress=zstd:LEVEL}),
+     * or empty: not compressed.
+     */
+    public Optional<Integer> compressLevel() {
+        return Optional.ofNullable(compressLevel);
+    }
+
     public static final class Builder {
+        private Integer compressLevel;
         private Path file;
         private Scope scope = Scope.TREE;
         private EndAction endAction = EndAction.RUNNING;
@@ -107,6 +120,20 @@ public final class CheckpointOptions {
             }
             this.signal = signal;
             this.endAction = EndAction.SIGNAL;
+            return this;
+        }
+
+        /** Compress the page data with zstd at Cryo's default level (-1, zstd's fast mode). */
+        public Builder compress() {
+            return compress(DEFAULT_ZSTD_LEVEL);
+        }
+
+        /** Compress the page data with zstd at {@code level}: -7 to -1 (faster) or 1 to 19. */
+        public Builder compress(int level) {
+            if (level < -7 || level > 19 || level == 0) {
+                throw new IllegalArgumentException("zstd level " + level + " is not -7 to -1 or 1 to 19");
+            }
+            this.compressLevel = level;
             return this;
         }
 

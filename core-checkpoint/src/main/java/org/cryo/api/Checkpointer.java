@@ -97,6 +97,7 @@ public final class Checkpointer {
         if (options.endAction() == EndAction.SIGNAL) {
             command.add(Integer.toString(options.signal()));
         }
+        options.compressLevel().ifPresent(level -> command.add("--compress=zstd:" + level));
         command.add(Integer.toString(nativePid));
         return command;
     }

@@ -69,8 +69,14 @@ public final class CheckpointHarness {
 
     /** The whole cycle for a program that checks itself: start, checkpoint, kill, restart, go, PASS. */
     public static Restored checkpointRestartAndPass(String name, String... args) throws Exception {
+        return checkpointRestartAndPass(CheckpointOptions.builder(), name, args);
+    }
+
+    /** The same, checkpointed with other options. */
+    public static Restored checkpointRestartAndPass(CheckpointOptions.Builder options, String name, String... args)
+            throws Exception {
         try (Original original = Original.start(name, args)) {
-            Path context = original.checkpoint();
+            Path context = original.checkpoint(options);
             original.kill();
             Restored restored = original.restart(context, RestartOptions.builder().inheritIo(false).build());
             original.go();
@@ -140,8 +146,13 @@ public final class CheckpointHarness {
 
         /** Checkpoints to dir/context.cryo (the process keeps running) and returns the file. */
         public Path checkpoint() throws CheckpointException {
+            return checkpoint(CheckpointOptions.builder());
+        }
+
+        /** The same with other options (the file is always dir/context.cryo). */
+        public Path checkpoint(CheckpointOptions.Builder options) throws CheckpointException {
             Path file = dir.resolve("context.cryo");
-            Checkpointer.create().checkpoint(pid, CheckpointOptions.builder().file(file).build());
+            Checkpointer.create().checkpoint(pid, options.file(file).build());
             assertTrue(Files.isRegularFile(file), "checkpoint returned but " + file + " does not exist");
             return file;
         }
