@@ -396,6 +396,14 @@ public final class ConsoleServer implements AutoCloseable {
 
     private void docsPage(HttpExchange e, Identity who) throws Exception {
         String path = e.getRequestURI().getPath();
+        if (path.startsWith("/docs/images/")) {
+            var png = docs.image(path.substring("/docs/images/".length()));
+            if (png.isEmpty()) {
+                throw new Answer(404, "no such picture: " + org.cryo.api.SafeText.escape(path));
+            }
+            send(e, 200, "image/png", png.get());
+            return;
+        }
         String name = path.equals("/docs") || path.equals("/docs/") ? "README" : path.substring("/docs/".length());
         var html = docs.render(name);
         if (html.isEmpty()) {
@@ -403,7 +411,7 @@ public final class ConsoleServer implements AutoCloseable {
         }
         StringBuilder page = new StringBuilder("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Cryo: " + name
-                + "</title><link rel=\"stylesheet\" href=\"/static/docs.css\"></head><body><nav><a href=\"/\">Console</a>");
+                + "</title><link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/static/docs.css\"></head><body><nav><a href=\"/\">Console</a>");
         for (String other : docs.names()) {
             page.append(" <a href=\"/docs/").append(other).append("\">").append(other).append("</a>");
         }

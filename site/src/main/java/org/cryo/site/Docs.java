@@ -18,6 +18,7 @@ import org.commonmark.renderer.html.HtmlRenderer;
  */
 final class Docs {
     private final Map<String, Path> pages = new LinkedHashMap<>();
+    private final Map<String, Path> images = new LinkedHashMap<>();
     private final Parser parser;
     private final HtmlRenderer renderer;
 
@@ -29,6 +30,13 @@ final class Docs {
             return;
         }
         add("README", root.resolve("README.md"));
+        Path pictures = root.resolve("docs/images");
+        if (Files.isDirectory(pictures)) {
+            try (var files = Files.list(pictures)) {
+                files.filter(f -> f.getFileName().toString().matches("[A-Za-z0-9._-]+\\.png") && Files.isRegularFile(f))
+                        .forEach(f -> images.put(f.getFileName().toString(), f));
+            }
+        }
         for (Path dir : List.of(root.resolve("docs"), root.resolve("plugin-slurm"), root.resolve("plugin-sge"),
                 root.resolve("plugin-pbs"))) {
             if (Files.isDirectory(dir)) {
@@ -51,6 +59,12 @@ final class Docs {
         }
     }
 
+    /** A picture of docs/images (PNG) the documents show; empty if there is no such one. */
+    Optional<byte[]> image(String name) throws IOException {
+        Path file = images.get(name);
+        return file == null ? Optional.empty() : Optional.of(Files.readAllBytes(file));
+    }
+
     List<String> names() {
         return List.copyOf(pages.keySet());
     }
@@ -68,6 +82,8 @@ final class Docs {
             html = html.replace("href=\"" + source, "href=\"/docs/" + other)
                     .replace("href=\"../" + source, "href=\"/docs/" + other);
         }
+        html = html.replace("src=\"docs/images/", "src=\"/docs/images/").replace("src=\"images/", "src=\"/docs/images/")
+                .replace("src=\"../docs/images/", "src=\"/docs/images/");
         return Optional.of(html);
     }
 }

@@ -46,24 +46,43 @@ final class ConsoleFixture implements AutoCloseable {
     final Path audit;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    /** {@code nodes} nodes named n1, n2, ...; proxy header "X-Remote-User" trusted from {@code proxies}. */
+    /** {@code nodes} dry-run nodes named n1, n2, ...; proxy header "X-Remote-User" trusted from {@code proxies}. */
     ConsoleFixture(Path work, int nodes, Set<InetAddress> proxies) throws Exception {
+        this(work, names(nodes), proxies, false, Duration.ofMillis(300));
+    }
+
+    static List<String> names(int nodes) {
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            names.add("n" + i);
+        }
+        return names;
+    }
+
+    /**
+     * {@code acting}: the agents act (drain, evacuate) and poll on their own every 500 ms, else
+     * they are dry runs polled by the test; the console asks them every {@code poll}.
+     */
+    ConsoleFixture(Path work, List<String> nodes, Set<InetAddress> proxies, boolean acting, Duration poll) throws Exception {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         Path keyFile = Files.write(Files.createDirectories(work).resolve("jwt_hs256.key"), key);
         jwt = SlurmJwt.fromKeyFile(keyFile);
-        HealthPolicy policy = HealthPolicy.with(Map.of("monitors", "edac, hwmon", "dry_run", "true",
+        HealthPolicy policy = HealthPolicy.with(Map.of("monitors", "edac, hwmon", "dry_run", Boolean.toString(!acting),
                 "memory.corrected.evacuate", "200", "memory.corrected.warn", "50"), "test");
         List<AgentClient> clients = new ArrayList<>();
-        for (int i = 1; i <= nodes; i++) {
-            String node = "n" + i;
+        for (String node : nodes) {
             SysfsFixture tree = new SysfsFixture(Files.createDirectories(work.resolve("sys-" + node)))
                     .edacDimm(0, 0, 0, 0).hwmonTemp(0, 1, 50, 85, 95);
             JobControl control = new JobControl(scheduler, Map.of(), Checkpointer.create(home),
                     NodeExecutor.configured(Map.of()), "root");
             NodeAgent agent = new NodeAgent(new NodeHealth(policy, new SysfsTree(tree.root(), new Notices(null))),
-                    new NodeActions(control, node, "agent on " + node, true), Journal.in(work.resolve("journal-" + node)));
-            agent.pollOnce();
+                    new NodeActions(control, node, "agent on " + node, !acting), Journal.in(work.resolve("journal-" + node)));
+            if (acting) {
+                agent.start(Duration.ofMillis(500));
+            } else {
+                agent.pollOnce();
+            }
             AgentHttp server = AgentHttp.start(agent, new InetSocketAddress("127.0.0.1", 0));
             trees.add(tree);
             agents.add(agent);
@@ -73,7 +92,7 @@ final class ConsoleFixture implements AutoCloseable {
         audit = work.resolve("audit/console-audit.jsonl");
         console = ConsoleServer.start(new ConsoleConfig(new InetSocketAddress("127.0.0.1", 0), scheduler, Map.of(),
                 Checkpointer.create(home), NodeExecutor.configured(Map.of()), clients, jwt,
-                proxies.isEmpty() ? null : "X-Remote-User", proxies, audit, policy, home, Duration.ofMillis(300)));
+                proxies.isEmpty() ? null : "X-Remote-User", proxies, audit, policy, home, poll));
     }
 
     String token(String user) {

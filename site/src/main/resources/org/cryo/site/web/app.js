@@ -221,7 +221,7 @@ function nodeCard(n) {
   return el('li', { class: `node ${flags}`, 'data-node': n.node, 'data-level': n.level },
     el('h3', {}, n.node, ' ', levelBadge(n.level),
       n.atRisk ? el('span', { class: 'flag flag-risk' }, '⚠ at risk') : null,
-      n.drained ? el('span', { class: 'flag flag-drained' }, '⏸ drained') : null),
+      n.drained ? el('span', { class: 'flag flag-drained' }, '⊘ drained') : null),
     el('dl', {},
       el('dt', {}, 'Scheduler'), el('dd', {}, n.schedulerState),
       el('dt', {}, 'Jobs'), el('dd', {}, n.jobs === undefined ? '–' : String(n.jobs)),
