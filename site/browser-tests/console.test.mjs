@@ -145,7 +145,9 @@ async function atRiskThenMoved(node, job, eccFiles, otherNode) {
 async function jobRunsOn(job, node) {
   await waitFor(`job ${job} running on ${node}`, async () => {
     const jobs = (await api('/api/jobs', config.tokens.operator)).body;
-    return jobs.some((j) => j.job === job && j.node === node && j.state === 'RUNNING');
+    // running there, and its new run's process recorded by cr_run: checkpointable again
+    return jobs.some((j) => j.job === job && j.node === node && j.state === 'RUNNING' && j.processNode === node
+      && j.checkpointable);
   }, config.moveWaitMillis || WAIT);
   await page.click('nav a[data-page=jobs]');
   await page.locator(`#jobs-table tr[data-job="${job}"]`).filter({ hasText: node }).waitFor(deadline(WAIT));
@@ -158,7 +160,9 @@ async function operatorMigratesNode(node, job, otherNode) {
   await card.waitFor(deadline(WAIT));
   await clickAndConfirm(card.locator('button[data-action=migrate]'), 'console browser test');
   await page.locator('#status').filter({ hasText: 'checkpointed and requeued' }).waitFor(deadline(config.moveWaitMillis || WAIT));
-  ok(`the operator's "migrate node" click: ${(await page.locator('#status').textContent()).trim()}`);
+  const said = (await page.locator('#status').textContent()).trim();
+  if (!said.includes(`job ${job} moved`)) throw new Error(`the migration did not move job ${job}: ${said}`);
+  ok(`the operator's "migrate node" click: ${said}`);
   if (otherNode) await jobRunsOn(job, otherNode);
 }
 

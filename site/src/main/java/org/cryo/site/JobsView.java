@@ -55,9 +55,13 @@ final class JobsView {
             JobDirectory dir = control.checkedDirectory(job);
             List<Path> contexts = dir.contexts();
             node.put("checkpoints", contexts.size());
-            if (!contexts.isEmpty()) {
-                Path latest = contexts.get(contexts.size() - 1);
-                BasicFileAttributes a = Files.readAttributes(latest, BasicFileAttributes.class);
+            Path latest = null;
+            BasicFileAttributes a = null;
+            for (int i = contexts.size() - 1; i >= 0 && a == null; i--) {
+                latest = contexts.get(i);
+                a = attributes(latest).orElse(null);
+            }
+            if (a != null) {
                 ObjectNode l = node.putObject("latest");
                 l.put("file", latest.getFileName().toString());
                 l.put("bytes", a.size());
@@ -68,11 +72,13 @@ final class JobsView {
             if (interval != null) {
                 node.put("intervalSeconds", interval);
             }
-            dir.process().ifPresent(p -> processJson(node, p));
-            node.put("disabled", dir.isDisabled());
+            java.util.Optional<JobProcess> process = dir.process();
+            process.ifPresent(p -> processJson(node, p));
+            boolean disabled = dir.isDisabled();
+            node.put("disabled", disabled);
             node.put("vacating", dir.isVacating());
             dir.lastError().ifPresent(e -> node.put("lastError", e.message()));
-            node.put("checkpointable", dir.process().isPresent() && !dir.isDisabled());
+            node.put("checkpointable", process.isPresent() && !disabled);
         } catch (IOException | SchedulerException | RuntimeException e) {
             node.put("catalog", "not readable: " + e.getMessage());
             node.put("checkpointable", false);
@@ -98,11 +104,18 @@ final class JobsView {
         List<Long> gaps = new ArrayList<>();
         long previous = -1;
         for (Path p : contexts) {
-            long t = Files.getLastModifiedTime(p).toMillis();
+            var a = attributes(p);
+            if (a.isEmpty()) {
+                continue;
+            }
+            long t = a.get().lastModifiedTime().toMillis();
             if (previous >= 0) {
                 gaps.add(Math.max(0, t - previous) / 1000);
             }
             previous = t;
+        }
+        if (gaps.isEmpty()) {
+            return null;
         }
         gaps.sort(null);
         return gaps.get(gaps.size() / 2);
@@ -141,15 +154,31 @@ final class JobsView {
         ArrayNode files = root.putArray("checkpoints");
         for (int i = contexts.size() - 1; i >= 0; i--) {
             Path file = contexts.get(i);
+            var attributes = attributes(file);
+            if (attributes.isEmpty()) {
+                continue;   // retention deleted it since the listing (a newer one was committed)
+            }
+            BasicFileAttributes a = attributes.get();
             ObjectNode c = files.addObject();
-            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
             c.put("file", file.getFileName().toString());
             c.put("bytes", a.size());
             c.put("at", a.lastModifiedTime().toInstant().toString());
-            c.put("restartUses", i == contexts.size() - 1);
+            c.put("restartUses", files.size() == 1);
             c.set("info", describe(file, a));
         }
         return root;
+    }
+
+    /**
+     * A context file's attributes; empty if it is gone: retention deletes the oldest as a job's
+     * periodic checkpoints commit new ones, between the listing and this look.
+     */
+    static java.util.Optional<BasicFileAttributes> attributes(Path file) throws IOException {
+        try {
+            return java.util.Optional.of(Files.readAttributes(file, BasicFileAttributes.class));
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return java.util.Optional.empty();
+        }
     }
 
     private ObjectNode describe(Path file, BasicFileAttributes a) {

@@ -18,13 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.cryo.api.CheckpointOptions;
-import org.cryo.api.Checkpointer;
-import org.cryo.api.EndAction;
 import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobDirectory;
-import org.cryo.scheduler.JobProcess;
-import org.cryo.testsupport.CountingJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -168,20 +163,8 @@ class ConsoleApiTest {
 
     /** Job 7 runs the counting job; the engine checkpoints it into the job's catalog. */
     private Path aRealCheckpointOfSeven() throws Exception {
-        Path script = CountingJob.program(fixture.home);
-        Path progress = work.resolve("progress.txt");
-        process = new ProcessBuilder("/usr/bin/python3", script.toString(), progress.toString(), "100000", "0.05")
-                .redirectErrorStream(true).redirectOutput(work.resolve("job.out").toFile()).start();
-        seven.recordProcess(new JobProcess(process.pid(), org.cryo.scheduler.NodeExecutor.localHostName(), "0", false));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (CountingJob.stepsDone(progress) < 1 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        Path file = seven.nextContext();
-        Checkpointer.create(fixture.home).checkpoint(process.pid(),
-                CheckpointOptions.builder().file(file).endAction(EndAction.RUNNING).build());
-        seven.commit(file);
-        return file;
+        process = fixture.checkpointedCountingJob(seven, work);
+        return seven.latest().orElseThrow();
     }
 
     @Test

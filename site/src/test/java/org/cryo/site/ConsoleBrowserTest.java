@@ -11,14 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.cryo.api.CheckpointOptions;
-import org.cryo.api.Checkpointer;
-import org.cryo.api.EndAction;
 import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobDirectory;
-import org.cryo.scheduler.JobProcess;
 import org.cryo.scheduler.NodeExecutor;
-import org.cryo.testsupport.CountingJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,13 +24,20 @@ import org.junit.jupiter.api.io.TempDir;
  * an unauthorised and an unauthenticated action refused with a clear message and nothing changed,
  * keyboard navigation, every page at 1366x768 and 3840x2160 without console errors, and a node
  * whose ECC counters rise turning at-risk while the journal shows its agent moving the job.
- * (The same against the real Slurm cluster: ConsoleSlurmBrowserTest.)
+ * The same runs against the real Slurm cluster in ConsoleSlurmBrowserTest: this one runs where that
+ * cluster is not up (a developer's machine), not twice in the suite.
  */
 class ConsoleBrowserTest {
     @TempDir
     Path work;
     private ConsoleFixture fixture;
     private Process process;
+
+    @org.junit.jupiter.api.BeforeEach
+    void whereTheSlurmClusterIsNotUp() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(SlurmCluster.isUp(),
+                "the Slurm cluster is up: ConsoleSlurmBrowserTest runs these steps there");
+    }
 
     @AfterEach
     void stop() throws Exception {
@@ -56,7 +58,7 @@ class ConsoleBrowserTest {
         Path catalog = Files.createDirectories(work.resolve("catalog"));
         fixture.scheduler.add("7", "root", here, catalog);
         JobDirectory seven = JobCatalog.at(catalog, Map.of()).job("7", "root").create();
-        checkpointACountingJob(seven);
+        process = fixture.checkpointedCountingJob(seven, work);
 
         ObjectNode config = ConsoleFixture.JSON.createObjectNode();
         config.put("url", "http://127.0.0.1:" + fixture.console.port());
@@ -80,21 +82,4 @@ class ConsoleBrowserTest {
             assertTrue(Files.size(BrowserRuns.screenshots().resolve(page + ".png")) > 0, page);
         }
     }
-
-    /** Job 7 runs the counting job, checkpointed once by the engine into its catalog. */
-    private void checkpointACountingJob(JobDirectory dir) throws Exception {
-        Path progress = work.resolve("progress.txt");
-        process = new ProcessBuilder("/usr/bin/python3", CountingJob.program(fixture.home).toString(), progress.toString(),
-                "100000", "0.05").redirectErrorStream(true).redirectOutput(work.resolve("job.out").toFile()).start();
-        dir.recordProcess(new JobProcess(process.pid(), NodeExecutor.localHostName(), "0", false));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (CountingJob.stepsDone(progress) < 1 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        Path file = dir.nextContext();
-        Checkpointer.create(fixture.home).checkpoint(process.pid(),
-                CheckpointOptions.builder().file(file).endAction(EndAction.RUNNING).build());
-        dir.commit(file);
-    }
-
 }

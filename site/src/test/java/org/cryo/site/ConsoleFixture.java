@@ -95,6 +95,28 @@ final class ConsoleFixture implements AutoCloseable {
                 proxies.isEmpty() ? null : "X-Remote-User", proxies, audit, policy, home, poll));
     }
 
+    /**
+     * Starts the counting job (python3), records it in {@code dir} as the job's process on this
+     * host, and has the engine checkpoint it there once it is at work; returns the process (the
+     * caller ends it).
+     */
+    Process checkpointedCountingJob(org.cryo.scheduler.JobDirectory dir, Path work) throws Exception {
+        Path progress = work.resolve("progress.txt");
+        Process process = new ProcessBuilder("/usr/bin/python3", org.cryo.testsupport.CountingJob.program(home).toString(),
+                progress.toString(), "100000", "0.05").redirectErrorStream(true)
+                .redirectOutput(work.resolve("job.out").toFile()).start();
+        dir.recordProcess(new org.cryo.scheduler.JobProcess(process.pid(), NodeExecutor.localHostName(), "0", false));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (org.cryo.testsupport.CountingJob.stepsDone(progress) < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Path file = dir.nextContext();
+        Checkpointer.create(home).checkpoint(process.pid(), org.cryo.api.CheckpointOptions.builder().file(file)
+                .endAction(org.cryo.api.EndAction.RUNNING).build());
+        dir.commit(file);
+        return process;
+    }
+
     String token(String user) {
         return jwt.issue(user, System.currentTimeMillis() / 1000, 600);
     }

@@ -181,7 +181,8 @@ async function act(action, target, refresh) {
   say(`${action} ${label}: running…`);
   try {
     const result = await api(`/api/actions/${action}`, { method: 'POST', body });
-    say(result.message);
+    const jobs = (result.jobs || []).map((j) => `job ${j.job} ${j.outcome}`).join('; ');
+    say(jobs ? `${result.message}: ${jobs}` : result.message);
   } catch (e) {
     say('');
     alarm(`${action} ${label} refused: ${e.message}`);
@@ -221,7 +222,7 @@ function nodeCard(n) {
   return el('li', { class: `node ${flags}`, 'data-node': n.node, 'data-level': n.level },
     el('h3', {}, n.node, ' ', levelBadge(n.level),
       n.atRisk ? el('span', { class: 'flag flag-risk' }, '⚠ at risk') : null,
-      n.drained ? el('span', { class: 'flag flag-drained' }, '⊘ drained') : null),
+      n.drained ? el('span', { class: 'flag flag-drained' }, '‖ drained') : null),
     el('dl', {},
       el('dt', {}, 'Scheduler'), el('dd', {}, n.schedulerState),
       el('dt', {}, 'Jobs'), el('dd', {}, n.jobs === undefined ? '–' : String(n.jobs)),
@@ -252,7 +253,11 @@ function sortValue(j, key) {
 }
 
 async function renderJobs() {
-  try { state.jobs = await api('/api/jobs'); } catch (e) { if (state.session) alarm(e.message); return; }
+  if (state.loadingJobs) return;   // a large cluster's list may take longer than the refresh interval
+  state.loadingJobs = true;
+  try { state.jobs = await api('/api/jobs'); } catch (e) { if (state.session) alarm(e.message); return; } finally {
+    state.loadingJobs = false;
+  }
   if (state.page !== 'jobs') return;
   if (!$('jobs-table')) {
     const filter = el('input', { id: 'job-filter', type: 'search', value: state.filter,
@@ -417,7 +422,7 @@ function eventItem(e) {
       levelBadge(e.level), ` node ${e.node}: ${e.action}: ${e.outcome}`, el('br'), el('small', {}, e.reason),
       jobs.length ? el('ul', {}, jobs) : null);
   }
-  const mark = { running: '…', done: '✔', refused: '⛔', failed: '✖' }[e.state] || '';
+  const mark = { running: '…', done: '✔', refused: '⊘', failed: '✖' }[e.state] || '';
   return el('li', { class: `event event-action action-${e.state}` }, el('time', {}, e.at),
     ` ${mark} ${e.user}: ${e.action} ${e.target}: ${e.state}`, e.message ? el('br') : null,
     e.message ? el('small', {}, e.message) : null);
