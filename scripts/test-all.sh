@@ -16,6 +16,13 @@ install_packages "${BUILD_PACKAGES[@]}"
 TEST_PACKAGES=(procps openmpi-bin libopenmpi-dev mpich libmpich-dev lammps lammps-examples)
 install_packages "${TEST_PACKAGES[@]}"
 
+# The console's browser tests (site/): Debian's chromium, driven by playwright-core from npm
+# (site/browser-tests/package-lock.json; never a browser download of playwright's own).
+# (this machine's Node.js brings its own npm: Debian's npm only where there is none)
+install_packages chromium
+command -v npm >/dev/null || install_packages nodejs npm
+(cd site/browser-tests && npm ci --no-audit --no-fund --loglevel=error)
+
 # ---------------------------------------------------------------------------
 # SLURM SET-UP: a real two-node Slurm 22.05 cluster (slurmctld, slurmd on this host, a second
 # slurmd in its own network/UTS namespace, slurmrestd with JWT on 127.0.0.1:6820) for the

@@ -1,0 +1,287 @@
+package org.cryo.site;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.cryo.scheduler.JobCatalog;
+import org.cryo.scheduler.JobDirectory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The console's JSON API over two real agents (fixture sysfs trees) and a real job (the counting
+ * job, checkpointed by the engine): its shapes, its errors, who may see and do what (the command
+ * line's own check), CSRF, and the audit log.  Owner of job 7: "nobody"; "alice" is nobody's
+ * operator, "oper" is the scheduler's.
+ */
+class ConsoleApiTest {
+    @TempDir
+    Path work;
+    private ConsoleFixture fixture;
+    private Process process;
+    private JobDirectory seven;
+
+    @BeforeEach
+    void aConsoleOverTwoNodesWithAJob() throws Exception {
+        fixture = new ConsoleFixture(work, 2, Set.of(InetAddress.getLoopbackAddress()));
+        fixture.scheduler.operators.add("oper");
+        Path catalog = Files.createDirectories(work.resolve("catalog"));
+        fixture.scheduler.add("7", "nobody", "n1", catalog);
+        seven = JobCatalog.at(catalog, Map.of()).job("7", "nobody").create();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (process != null) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        fixture.close();
+    }
+
+    @Test
+    void everyViewAndActionNeedsAUserAndSaysHowToSignIn() throws Exception {
+        for (String path : List.of("/api/cluster", "/api/jobs", "/api/jobs/7/checkpoints", "/api/activity", "/api/docs",
+                "/docs/README")) {
+            HttpResponse<String> r = fixture.get(path, null);
+            assertEquals(401, r.statusCode(), path);
+            assertTrue(ConsoleFixture.json(r).path("error").asText().contains("scontrol token"), r.body());
+        }
+        HttpResponse<String> action = fixture.post("/api/actions/disable", null, "{\"job\":\"7\"}");
+        assertEquals(401, action.statusCode());
+        assertFalse(seven.isDisabled(), "nothing changed");
+        assertTrue(Files.readString(fixture.audit).contains("\"auth\":\"none\""), "the refusal is audited");
+        assertEquals(200, fixture.get("/", null).statusCode(), "the page itself loads, to sign in");
+        JsonNode nobody = ConsoleFixture.json(fixture.get("/api/session", null));
+        assertTrue(nobody.path("user").isNull(), nobody.toString());
+        assertTrue(nobody.path("signIn").asText().contains("scontrol token"), nobody.toString());
+    }
+
+    @Test
+    void forgedExpiredAndUnsignedTokensAreRefusedByName() throws Exception {
+        long now = System.currentTimeMillis() / 1000;
+        String expired = fixture.jwt.issue("root", now - 1000, 10);
+        SlurmJwt other = new SlurmJwt(new byte[32]);
+        String forged = other.issue("root", now, 600);
+        String[] parts = fixture.token("root").split("\\.");
+        String none = java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "." + parts[1] + ".";
+        Map<String, String> expected = Map.of(expired, "expired", forged, "does not match", none, "only HS256",
+                "garbage", "not a JWT");
+        for (var e : expected.entrySet()) {
+            HttpResponse<String> r = fixture.send(HttpRequest.newBuilder(fixture.uri("/api/cluster"))
+                    .header("Authorization", "Bearer " + e.getKey()).GET().build());
+            assertEquals(401, r.statusCode());
+            assertTrue(r.body().contains(e.getValue()), r.body());
+        }
+    }
+
+    @Test
+    void theClusterShowsEveryNodeWithItsLevelAndChartsAgainstThePolicysLimits() throws Exception {
+        fixture.trees.get(0).edacDimm(0, 0, 300, 0);
+        fixture.agents.get(0).pollOnce();
+        JsonNode n1 = pollCluster(c -> c.path("nodes").get(0).path("level").asText().equals("evacuate"));
+        JsonNode cluster = ConsoleFixture.json(fixture.get("/api/cluster", "alice"));
+        assertEquals("fixture", cluster.path("scheduler").asText());
+        assertEquals(2, cluster.path("nodes").size());
+        assertEquals("n2", cluster.path("nodes").get(1).path("node").asText());
+        assertEquals("ok", cluster.path("nodes").get(1).path("level").asText());
+        assertTrue(n1.path("atRisk").asBoolean(), n1.toString());
+        assertEquals(1, n1.path("jobs").asInt());
+        assertTrue(n1.path("findings").get(0).path("precursor").asText().contains("ECC"), n1.toString());
+        JsonNode ecc = null;
+        for (JsonNode s : n1.path("series")) {
+            if (s.path("signal").asText().equals("memory.corrected")) {
+                ecc = s;
+            }
+        }
+        assertTrue(ecc != null, n1.toString());
+        assertEquals(200, ecc.path("limits").path("evacuate").asInt());
+        assertEquals(50, ecc.path("limits").path("warn").asInt());
+        assertTrue(ecc.path("samples").size() >= 1);
+        assertEquals(200, cluster.path("policy").path("counters").path("memory.corrected").path("evacuate").asInt());
+    }
+
+    private JsonNode pollCluster(java.util.function.Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonNode cluster;
+        do {
+            cluster = ConsoleFixture.json(fixture.get("/api/cluster", "alice"));
+            if (done.test(cluster)) {
+                return cluster.path("nodes").get(0);
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("not seen within 60 s: " + cluster);
+    }
+
+    @Test
+    void aJobShowsItsOwnerNodeAndLatestCheckpointAndOnlyItsOwnerOrAnOperatorSeesTheFiles() throws Exception {
+        Path file = aRealCheckpointOfSeven();
+        JsonNode jobs = ConsoleFixture.json(fixture.get("/api/jobs", "alice"));
+        assertEquals(1, jobs.size(), jobs.toString());
+        JsonNode job = jobs.get(0);
+        assertEquals("7", job.path("job").asText());
+        assertEquals("nobody", job.path("owner").asText());
+        assertEquals("n1", job.path("node").asText());
+        assertEquals(1, job.path("checkpoints").asInt());
+        assertEquals(Files.size(file), job.path("latest").path("bytes").asLong());
+        assertTrue(job.path("latest").path("ageSeconds").asLong() >= 0);
+        assertTrue(job.path("checkpointable").asBoolean(), job.toString());
+
+        HttpResponse<String> refused = fixture.get("/api/jobs/7/checkpoints", "alice");
+        assertEquals(403, refused.statusCode());
+        assertTrue(refused.body().contains("permission denied: job 7"), refused.body());
+        for (String who : List.of("nobody", "oper", "root")) {
+            JsonNode c = ConsoleFixture.json(fixture.get("/api/jobs/7/checkpoints", who));
+            assertEquals(file.getFileName().toString(), c.path("restartUses").asText(), c.toString());
+            assertEquals(3, c.path("keep").asInt());
+            JsonNode info = c.path("checkpoints").get(0).path("info");
+            assertEquals("python3", info.path("processes").get(0).path("command").asText(), info.toString());
+            assertTrue(info.path("processes").get(0).path("memoryByKind").size() > 0, info.toString());
+            assertTrue(info.path("commandLine").asText().contains("counting_job.py"), info.toString());
+        }
+        assertEquals(404, fixture.get("/api/jobs/99/checkpoints", "root").statusCode());
+        assertEquals(400, fixture.get("/api/jobs/a%20b/checkpoints", "root").statusCode());
+    }
+
+    /** Job 7 runs the counting job; the engine checkpoints it into the job's catalog. */
+    private Path aRealCheckpointOfSeven() throws Exception {
+        process = fixture.checkpointedCountingJob(seven, work);
+        return seven.latest().orElseThrow();
+    }
+
+    @Test
+    void actionsAreAllowedExactlyAsOnTheCommandLineAndEachIsAudited() throws Exception {
+        HttpResponse<String> refused = fixture.post("/api/actions/disable", "alice", "{\"job\":\"7\"}");
+        assertEquals(403, refused.statusCode());
+        assertTrue(ConsoleFixture.json(refused).path("error").asText().startsWith("permission denied: job 7"), refused.body());
+        assertFalse(seven.isDisabled(), "refused: nothing changed");
+
+        assertEquals(200, fixture.post("/api/actions/disable", "nobody", "{\"job\":\"7\"}").statusCode());
+        assertTrue(seven.isDisabled(), "the owner disabled its checkpoints");
+        assertEquals(200, fixture.post("/api/actions/enable", "oper", "{\"job\":\"7\"}").statusCode());
+        assertFalse(seven.isDisabled(), "an operator enabled them again");
+
+        HttpResponse<String> drain = fixture.post("/api/actions/drain", "nobody", "{\"node\":\"n2\"}");
+        assertEquals(403, drain.statusCode(), "a job's owner may not drain its node");
+        assertTrue(drain.body().contains("only root or a fixture operator may drain node n2"), drain.body());
+        assertEquals(List.of(), fixture.scheduler.events);
+        assertEquals(200, fixture.post("/api/actions/drain", "oper", "{\"node\":\"n2\",\"reason\":\"fan\"}").statusCode());
+        assertEquals(200, fixture.post("/api/actions/resume", "root", "{\"node\":\"n2\"}").statusCode());
+        assertEquals(List.of("drain n2: fan by oper", "resume n2"), fixture.scheduler.events);
+
+        List<String> audit = Files.readAllLines(fixture.audit);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fixture.audit)));
+        assertTrue(audit.stream().anyMatch(l -> l.contains("\"user\":\"alice\"") && l.contains("\"action\":\"disable\"")
+                && l.contains("refused: permission denied")), audit.toString());
+        assertTrue(audit.stream().anyMatch(l -> l.contains("\"user\":\"oper\"") && l.contains("\"action\":\"drain\"")
+                && l.contains("done: node n2 drained")), audit.toString());
+    }
+
+    @Test
+    void badRequestsAreRefusedWithTheirReason() throws Exception {
+        assertEquals(405, fixture.get("/api/actions/drain", "root").statusCode());
+        HttpResponse<String> unknown = fixture.post("/api/actions/reboot", "root", "{\"node\":\"n1\"}");
+        assertEquals(400, unknown.statusCode());
+        assertTrue(unknown.body().contains("no such action"), unknown.body());
+        HttpResponse<String> noNode = fixture.post("/api/actions/drain", "root", "{\"node\":\"elsewhere\"}");
+        assertEquals(400, noNode.statusCode());
+        assertTrue(noNode.body().contains("n1, n2"), noNode.body());
+        HttpResponse<String> form = fixture.send(HttpRequest.newBuilder(fixture.uri("/api/actions/disable"))
+                .header("Authorization", "Bearer " + fixture.token("root"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("job=7")).build());
+        assertEquals(415, form.statusCode(), "a cross-site form cannot post an action");
+        assertEquals(404, fixture.get("/static/../pom.xml", "root").statusCode());
+        assertEquals(List.of(), fixture.scheduler.events);
+    }
+
+    @Test
+    void aSessionCookieActsOnlyWithItsCsrfToken() throws Exception {
+        HttpResponse<String> login = fixture.post("/api/login", null, "{\"token\":\"SLURM_JWT=" + fixture.token("nobody") + "\"}");
+        assertEquals(200, login.statusCode(), login.body());
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+        assertTrue(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), cookie);
+        String session = cookie.substring(0, cookie.indexOf(';'));
+        String csrf = ConsoleFixture.json(login).path("csrf").asText();
+
+        HttpRequest.Builder disable = HttpRequest.newBuilder(fixture.uri("/api/actions/disable")).header("Cookie", session)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"job\":\"7\"}"));
+        HttpResponse<String> noToken = fixture.send(disable.build());
+        assertEquals(403, noToken.statusCode());
+        assertTrue(noToken.body().contains("X-Cryo-CSRF"), noToken.body());
+        HttpResponse<String> wrongToken = fixture.send(disable.copy().header("X-Cryo-CSRF", csrf + "x").build());
+        assertEquals(403, wrongToken.statusCode());
+        assertFalse(seven.isDisabled(), "no action without the token");
+        HttpResponse<String> done = fixture.send(disable.copy().header("X-Cryo-CSRF", csrf).build());
+        assertEquals(200, done.statusCode(), done.body());
+        assertTrue(seven.isDisabled());
+        JsonNode me = ConsoleFixture.json(fixture.send(HttpRequest.newBuilder(fixture.uri("/api/session"))
+                .header("Cookie", session).GET().build()));
+        assertEquals("nobody", me.path("user").asText());
+        assertFalse(me.path("privileged").asBoolean());
+    }
+
+    @Test
+    void theProxysUserHeaderCountsOnlyFromTheProxy() throws Exception {
+        HttpResponse<String> viaProxy = fixture.send(HttpRequest.newBuilder(fixture.uri("/api/session"))
+                .header("X-Remote-User", "oper").GET().build());
+        assertEquals(200, viaProxy.statusCode(), viaProxy.body());
+        assertEquals("proxy", ConsoleFixture.json(viaProxy).path("auth").asText());
+        assertTrue(ConsoleFixture.json(viaProxy).path("privileged").asBoolean());
+        try (ConsoleFixture elsewhere = new ConsoleFixture(work.resolve("other"), 1,
+                Set.of(InetAddress.getByName("192.0.2.1")))) {
+            HttpResponse<String> notTrusted = elsewhere.send(HttpRequest.newBuilder(elsewhere.uri("/api/cluster"))
+                    .header("X-Remote-User", "root").GET().build());
+            assertEquals(401, notTrusted.statusCode(), "the header from an address not the proxy's is ignored");
+        }
+    }
+
+    @Test
+    void theActivityStreamSendsEachActionAsItHappens() throws Exception {
+        HttpRequest stream = HttpRequest.newBuilder(fixture.uri("/api/activity"))
+                .header("Authorization", "Bearer " + fixture.token("root")).GET().build();
+        HttpResponse<java.io.InputStream> events = fixture.http.send(stream, HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals("text/event-stream; charset=utf-8", events.headers().firstValue("Content-Type").orElse(""));
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(events.body(), StandardCharsets.UTF_8))) {
+            assertEquals(200, fixture.post("/api/actions/drain", "root", "{\"node\":\"n1\"}").statusCode());
+            String line;
+            boolean running = false;
+            boolean done = false;
+            while (!(running && done) && (line = in.readLine()) != null) {
+                running |= line.startsWith("data: ") && line.contains("\"state\":\"running\"") && line.contains("node n1");
+                done |= line.startsWith("data: ") && line.contains("\"state\":\"done\"") && line.contains("node n1 drained");
+            }
+            assertTrue(running && done);
+        }
+    }
+
+    @Test
+    void theDocsAreTheRepositorysMarkdownRenderedWithItsHtmlEscaped() throws Exception {
+        HttpResponse<String> readme = fixture.get("/docs/README", "alice");
+        assertEquals(200, readme.statusCode());
+        assertTrue(readme.body().contains("<h1>Cryo</h1>"), readme.body().substring(0, 400));
+        assertTrue(readme.body().contains("<table>"), "tables are rendered");
+        JsonNode list = ConsoleFixture.json(fixture.get("/api/docs", "alice"));
+        assertTrue(list.toString().contains("docs-FORMAT"), list.toString());
+        assertEquals(404, fixture.get("/docs/..%2Fpom", "alice").statusCode());
+    }
+
+}
