@@ -27,14 +27,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t verify_requested;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	verify_requested = 1;
-}
+#include "verdict.h"
 
 static inline uint64_t xorshift64(uint64_t *s)
 {
@@ -78,6 +71,18 @@ static int verify(FILE *out, const uint64_t *p, size_t touched_words, size_t tot
 	return 0;
 }
 
+struct memhog_check {
+	const uint64_t *mem;
+	size_t touched_words, total_words;
+	uint64_t seed;
+};
+
+static void check_memory(FILE *out, void *arg)
+{
+	const struct memhog_check *c = arg;
+	verify(out, c->mem, c->touched_words, c->total_words, c->seed);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 4) {
@@ -106,37 +111,10 @@ int main(int argc, char **argv)
 	size_t touched_words = touched_pages * 4096 / 8;
 	size_t total_words = bytes / 8;
 
-	struct sigaction sa = { .sa_handler = on_usr1 };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
-
+	struct memhog_check c = { mem, touched_words, total_words, seed };
+	catch_verify_signal();
 	fill(mem, touched_words, seed);
 	printf("ready\n");
 	fflush(stdout);
-
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGUSR1);
-	for (;;) {
-		sigprocmask(SIG_BLOCK, &block, &old);
-		while (!verify_requested)
-			sigsuspend(&old);   /* pause() without the lost-wakeup race */
-		verify_requested = 0;
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (!report) {
-			verify(stdout, mem, touched_words, total_words, seed);
-			fflush(stdout);
-			continue;
-		}
-		char tmp[4096];
-		snprintf(tmp, sizeof tmp, "%s.tmp", report);
-		FILE *f = fopen(tmp, "w");
-		if (!f) {
-			fprintf(stderr, "cryo-bench-memhog: %s: %s\n", tmp, strerror(errno));
-			continue;
-		}
-		verify(f, mem, touched_words, total_words, seed);
-		if (fclose(f) != 0 || rename(tmp, report) != 0)
-			fprintf(stderr, "cryo-bench-memhog: %s: %s\n", report, strerror(errno));
-	}
+	serve_verdicts("cryo-bench-memhog", report, check_memory, &c);
 }

@@ -28,14 +28,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t verify_requested;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	verify_requested = 1;
-}
+#include "verdict.h"
 
 #define SPOT_WIDTH 0.0015     /* hot spots' e-folding radius squared, in plate units */
 
@@ -87,33 +80,21 @@ static uint64_t hash_words(const uint64_t *p, size_t words)
 	return h;
 }
 
-static void verify(FILE *out, const uint64_t *mem, size_t words, uint64_t want)
+struct grids {
+	const uint64_t *mem;
+	size_t words;
+	uint64_t want;
+};
+
+static void check_grids(FILE *out, void *arg)
 {
-	uint64_t got = hash_words(mem, words);
-	if (got != want)
+	const struct grids *g = arg;
+	uint64_t got = hash_words(g->mem, g->words);
+	if (got != g->want)
 		fprintf(out, "verify BAD: the grids hash to %#llx, want %#llx\n", (unsigned long long)got,
-			(unsigned long long)want);
+			(unsigned long long)g->want);
 	else
 		fprintf(out, "verify ok\n");
-}
-
-static void report_verdict(const char *report, const uint64_t *mem, size_t words, uint64_t want)
-{
-	if (!report) {
-		verify(stdout, mem, words, want);
-		fflush(stdout);
-		return;
-	}
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp", report);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		fprintf(stderr, "cryo-bench-stencil: %s: %s\n", tmp, strerror(errno));
-		return;
-	}
-	verify(f, mem, words, want);
-	if (fclose(f) != 0 || rename(tmp, report) != 0)
-		fprintf(stderr, "cryo-bench-stencil: %s: %s\n", report, strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -156,21 +137,9 @@ int main(int argc, char **argv)
 	size_t words = 2 * grid / 8;
 	uint64_t want = hash_words((const uint64_t *)mem, words);
 
-	struct sigaction sa = { .sa_handler = on_usr1 };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
+	struct grids g = { (const uint64_t *)mem, words, want };
+	catch_verify_signal();
 	printf("ready\n");
 	fflush(stdout);
-
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGUSR1);
-	for (;;) {
-		sigprocmask(SIG_BLOCK, &block, &old);
-		while (!verify_requested)
-			sigsuspend(&old);
-		verify_requested = 0;
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		report_verdict(report, (const uint64_t *)mem, words, want);
-	}
+	serve_verdicts("cryo-bench-stencil", report, check_grids, &g);
 }
