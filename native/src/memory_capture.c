@@ -5,6 +5,7 @@
 #include "pagestream.h"
 #include "sysv.h"
 #include "cow.h"
+#include "dirty.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -461,6 +462,8 @@ static int dump_range(struct page_dumper *d, const struct vma_rec *v, uint64_t a
 		for (size_t i = 0; i < n / PAGE; i++) {
 			if (skip_zero && all_zero(buf + i * PAGE))
 				continue;
+			if (dirty_same_as_parent(d->s, v->r.start, addr + i * PAGE, buf + i * PAGE))
+				continue;       /* untracked, but as the parent has it */
 			if (kept != i)
 				memcpy(buf + kept * PAGE, buf + i * PAGE, PAGE);
 			if (add_run(d, addr + i * PAGE, 1))
@@ -487,7 +490,10 @@ static int saved_page(struct page_dumper *d, const struct vma_rec *v, uint64_t a
 	    !object_has_data(&d->object, (off_t)(v->r.pgoff + (addr - v->r.start))) &&
 	    !(d->object.fd < 0 && v->resident && v->resident[(addr - v->r.start) / PAGE] & 1))
 		return 0;
-	return !(v->r.flags & CRYO_VMA_INHERITED) || !cow_page_is_shared(d->s, addr);
+	if ((v->r.flags & CRYO_VMA_INHERITED) && cow_page_is_shared(d->s, addr))
+		return 0;
+	/* an incremental checkpoint: a page the tracker saw no write to is the parent's */
+	return !dirty_tracked_clean(d->s, v->r.start, addr);
 }
 
 static int dump_vma_pages(struct page_dumper *d, const struct vma_rec *v, struct cryo_error *e);
