@@ -562,7 +562,8 @@ static int write_merged(struct chain *c, struct image_writer *w, struct cryo_err
 	int pages_k = 0, map_k = 0, rc = 0;
 	for (uint32_t i = 0; i < top->r.nr_sections && !rc; i++) {
 		const struct cryo_section_entry *s = &top->r.table[i];
-		if (s->type == CRYO_SEC_PARENT || s->type == CRYO_SEC_PARENT_PAGES || s->type == CRYO_SEC_TRACKER)
+		/* a tracker stays: it was armed on the state the merged file holds */
+		if (s->type == CRYO_SEC_PARENT || s->type == CRYO_SEC_PARENT_PAGES)
 			continue;
 		if (s->type == CRYO_SEC_PAGES) {
 			if (pages_k >= top->nr_procs)
@@ -584,15 +585,19 @@ static int write_merged(struct chain *c, struct image_writer *w, struct cryo_err
 	return rc;
 }
 
-int chain_compact(const char *in, const char *out, struct cryo_error *e)
+int chain_compact(const char *in, const char *out, int replace, const char *backup, uint64_t *file_size,
+		  struct cryo_error *e)
 {
 	struct chain *c;
 	struct image_writer w;
 	if (chain_open(&c, in, 1, e))
 		return -1;
 	int rc = iw_open(&w, out, 0, e);
-	if (!rc) {
-		rc = write_merged(c, &w, e) || iw_commit(&w, NULL, e) ? -1 : 0;
+	if (!rc && iw_set_replace(&w, replace, backup, e)) {
+		iw_abort(&w);
+		rc = -1;
+	} else if (!rc) {
+		rc = write_merged(c, &w, e) || iw_commit(&w, file_size, e) ? -1 : 0;
 		if (rc)
 			iw_abort(&w);
 	}

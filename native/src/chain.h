@@ -43,7 +43,12 @@ typedef int (*chain_sink)(void *arg, uint64_t vaddr, const char *data, uint64_t 
 int chain_pages(struct chain *c, int32_t pid, chain_sink sink, void *arg, struct cryo_error *e);
 
 /* cryo-engine compact: the chain ending in in, as one full file at out. */
-int chain_compact(const char *in, const char *out, struct cryo_error *e);
+int chain_compact(const char *in, const char *out, int replace, const char *backup, uint64_t *file_size,
+		  struct cryo_error *e);
+/* precopy.c: cryo_checkpoint with pre_copy_rounds. */
+struct cryo_checkpoint_opts;
+struct cryo_checkpoint_stats;
+int precopy_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint_stats *stats, struct cryo_error *e);
 /* A restart's first step: if path is incremental, its chain merged into a
  * nameless file beside it (else in $TMPDIR), *fd to read it by, and its
  * /proc/self/fd name in name; *fd is -1 if path is a full file. */

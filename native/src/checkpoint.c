@@ -296,6 +296,10 @@ static void release(struct proc_capture *c)
 		await_stopped(c->pid);
 	free(c->in);
 	free(c->tids);
+	/* once is all: a pre-copy round lets go before the page data is written */
+	c->in = NULL;
+	c->tids = NULL;
+	c->nr_tids = c->nr_prepared = 0;
 }
 
 /* Freeze every thread and take each one's registers aside. */
@@ -672,6 +676,8 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	int sig = end_signal(o);
 	int rc = -1;
 
+	if (o->pre_copy_rounds > 0 && !o->live_pages)
+		return precopy_checkpoint(o, stats, e);
 	memset(stats, 0, sizeof(*stats));
 	if (sig < 0 || sig > 64)
 		return cryo_fail(e, o->pid, "process", "", EINVAL, "invalid signal %d", sig);
@@ -710,9 +716,18 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	}
 	frozen_at = now_ns();
 	if ((group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
-		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e) ||
-	    write_image(&c, &page_bytes, &file_size, frozen_at, e))
+		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e))
 		goto out;
+	if (o->live_pages) {
+		/* a pre-copy round: the tracker is armed, the processes run while their pages are copied */
+		for (int k = c.nr - 1; k >= 0; k--)
+			release(&c.pc[k]);
+		stats->freeze_ns = now_ns() - frozen_at;
+	}
+	if (write_image(&c, &page_bytes, &file_size, frozen_at, e))
+		goto out;
+	if (o->live_pages)
+		sig = 0;
 	if (o->end_action == CRYO_END_HOLD && o->hold)
 		sig = o->hold(o->hold_arg);
 	if (sig == SIGKILL)
@@ -733,7 +748,8 @@ out:
 	count_incremental(&c, stats);
 	for (int k = c.nr - 1; k >= 0; k--)
 		release(&c.pc[k]);
-	stats->freeze_ns = now_ns() - frozen_at;
+	if (!o->live_pages)
+		stats->freeze_ns = now_ns() - frozen_at;
 	if (ended) {
 		if (rc == 0)
 			wait_until_gone(ended, c.nr);

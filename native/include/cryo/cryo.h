@@ -70,7 +70,9 @@ struct cryo_checkpoint_opts {
 				     * pages written since parent was taken (docs/FORMAT.md, chains) */
 	const char *parent;         /* incremental: the parent context file, or NULL (a full file) */
 	int         pre_copy_rounds;/* > 0: copy memory that many times while the processes run, then
-				     * freeze for what they wrote meanwhile (pre-copy) */
+				     * freeze for what they wrote meanwhile (pre-copy, precopy.c) */
+	int         live_pages;     /* pre-copy's rounds: the processes run on once their state is read and
+				     * the tracker armed; their pages are read as they run */
 };
 
 /* --compress's value: NULL or "" or "zstd" (zstd at its default level for

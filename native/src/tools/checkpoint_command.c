@@ -311,9 +311,7 @@ static int link_previous_as_parent(struct checkpoint_request *r, char *parent, s
 
 static void say_incremental(const struct checkpoint_request *r, const struct cryo_checkpoint_stats *st, FILE *out)
 {
-	if (!r->o.incremental)
-		return;
-	if (r->o.parent)
+	if (r->o.incremental && r->o.parent && !st->pre_copy_rounds)
 		fprintf(out, "%s: incremental on %s: %llu bytes of pages left to it (%d process(es) by the write tracker, "
 			"%d by page hashes)\n", r->prog, r->o.parent, (unsigned long long)st->parent_bytes, st->tracked,
 			st->hashed);

@@ -253,6 +253,8 @@ static int parse_options(int argc, char **argv, struct checkpoint_request *r, co
 		return usage_error("one ID only, not '%s' as well", argv[optind + 1]);
 	if (parse_pid(argv[optind], &o->pid))
 		return usage_error("invalid ID '%s' (a process, group or session number)", argv[optind]);
+	if (r->out_fd >= 0 && o->pre_copy_rounds)
+		return usage_error("%s", "--pre-copy writes a file, not to a descriptor");
 	if (r->out_fd >= 0 && o->incremental && !o->parent)
 		return usage_error("%s", "--incremental to a descriptor needs --parent FILE");
 	if (r->out_fd >= 0 && o->replace != CRYO_REPLACE_ATOMIC)

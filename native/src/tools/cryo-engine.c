@@ -317,7 +317,7 @@ static int cmd_compact(int argc, char **argv)
 	struct cryo_error e = {0};
 	if (argc != 2)
 		return usage();
-	if (chain_compact(argv[0], argv[1], &e))
+	if (chain_compact(argv[0], argv[1], CRYO_REPLACE_ATOMIC, NULL, NULL, &e))
 		return fail("compact", &e, 1);
 	return 0;
 }
