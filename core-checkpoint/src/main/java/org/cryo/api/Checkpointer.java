@@ -98,6 +98,10 @@ public final class Checkpointer {
             command.add(Integer.toString(options.signal()));
         }
         options.compressLevel().ifPresent(level -> command.add("--compress=zstd:" + level));
+        if (options.incremental()) {
+            command.add("--incremental");
+        }
+        options.parent().ifPresent(parent -> command.addAll(List.of("--parent", parent.toString())));
         command.add(Integer.toString(nativePid));
         return command;
     }
