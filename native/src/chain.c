@@ -645,3 +645,21 @@ int chain_materialize(const char *path, int *fd, char *name, size_t size, struct
 		snprintf(name, size, "/proc/self/fd/%d", *fd);
 	return rc;
 }
+
+int chain_parent_of(const char *path, char *name, size_t size, uint32_t *depth, struct cryo_error *e)
+{
+	struct level l = { 0 };
+	struct parent_record pr;
+	*depth = 0;
+	name[0] = 0;
+	snprintf(l.path, sizeof(l.path), "%s", path);
+	if (ir_open(&l.r, l.path, e))
+		return -1;
+	int rc = 0;
+	if (chain_is_incremental(&l.r) && !(rc = read_parent_record(&l, &pr, e))) {
+		*depth = pr.p.depth;
+		snprintf(name, size, "%s", pr.base);
+	}
+	ir_close(&l.r);
+	return rc;
+}

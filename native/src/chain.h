@@ -54,6 +54,11 @@ int precopy_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpo
  * /proc/self/fd name in name; *fd is -1 if path is a full file. */
 int chain_materialize(const char *path, int *fd, char *name, size_t size, struct cryo_error *e);
 
+/* cryo-engine parent: the base name of path's parent and how many files lie
+ * under path in its chain (0, name "": a full file), from its header, table
+ * and PARENT record only (the catalog's retention keeps chains whole). */
+int chain_parent_of(const char *path, char *name, size_t size, uint32_t *depth, struct cryo_error *e);
+
 /* The PARENT section of an incremental file whose parent is parent (opened
  * as path). */
 int chain_write_parent(struct image_writer *w, struct image_reader *parent, const char *path,

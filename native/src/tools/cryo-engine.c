@@ -10,6 +10,7 @@
  *   cryo-engine info [--json] FILE
  *   cryo-engine check PID
  *   cryo-engine compact FILE OUT     (a chain of incremental files merged into one full file)
+ *   cryo-engine parent FILE          (DEPTH and the parent's name: "0" for a full file)
  *
  * Errors: one line on stderr, exit 1 (restore: 125, so that the restored
  * process's own exit status stays unambiguous).
@@ -44,7 +45,8 @@ static int usage(void)
 		"       cryo-engine verify FILE\n"
 		"       cryo-engine info [--json] FILE\n"
 		"       cryo-engine check PID\n"
-		"       cryo-engine compact FILE OUT\n");
+		"       cryo-engine compact FILE OUT\n"
+		"       cryo-engine parent FILE\n");
 	return 1;
 }
 
@@ -322,6 +324,20 @@ static int cmd_compact(int argc, char **argv)
 	return 0;
 }
 
+/* "DEPTH NAME": how many files lie under FILE in its chain and its parent's base name; "0" for a full file. */
+static int cmd_parent(int argc, char **argv)
+{
+	struct cryo_error e = {0};
+	char name[256];
+	uint32_t depth;
+	if (argc != 1)
+		return usage();
+	if (chain_parent_of(argv[0], name, sizeof(name), &depth, &e))
+		return fail("parent", &e, 1);
+	printf(depth ? "%u %s\n" : "%u\n", depth, name);
+	return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct cryo_error e = {0};
@@ -349,6 +365,8 @@ int main(int argc, char **argv)
 		return cmd_info(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "parent"))
+		return cmd_parent(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "compact"))
 		return cmd_compact(argc - 2, argv + 2);
 	return usage();
