@@ -694,6 +694,7 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	c.w.compress = o->compress;
 	c.w.compress_level = o->compress_level;
 	c.o = o;
+	c.w.no_fsync = o->no_fsync;
 	/* the parent checked before anything is frozen */
 	if (o->incremental && o->parent) {
 		if (dirty_open_parent(&c.parent, o->parent, e)) {

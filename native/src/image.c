@@ -490,7 +490,7 @@ int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e)
 	struct cryo_file_header h;
 	if (write_table_and_header(w, &h, e))
 		return -1;
-	if (fsync(w->fd) < 0)
+	if (!w->no_fsync && fsync(w->fd) < 0)
 		return cryo_fail_errno(e, w->pid, RES, "fsync", "cannot flush context file %s to disk", w->tmp_path);
 	/* the last moment a stop can be asked for; after the link the checkpoint completes */
 	if (interrupt_check(w->pid, e) || link_into_place(w, e))

@@ -35,6 +35,7 @@ struct image_writer {
 	int compress;                       /* page data as zstd blocks (pagestream.c) */
 	int compress_level;                 /* zstd's level for them */
 	uint32_t flags;                     /* the header's (CRYO_FILE_*) */
+	int no_fsync;                       /* a step file another commit makes durable (pre-copy's rounds) */
 };
 
 /* Open the directory of path (path itself if it is a directory: the file is

@@ -3,6 +3,11 @@
  * processes run, and they are frozen at the end only for the pages they
  * wrote meanwhile and for their other state.
  *
+ * Rounds stop early once one copies under 2 MiB, or not clearly less than
+ * the one before (the processes write faster than it copies).  The step
+ * files are not flushed to disk (the merged file is), nor is the last one
+ * unless the processes are to end once it is written.
+ *
  * Built from incremental checkpoints (dirty.h, chain.h): round 1 freezes
  * the tree just long enough to read its state and arm the write tracker,
  * lets it go and writes its pages as it runs (a full file); each further
@@ -28,6 +33,10 @@
 #include <unistd.h>
 
 #define MAX_ROUNDS 16
+/* A round that copies less than this, or not clearly less than the round
+ * before (the processes write faster than it copies), is the last. */
+#define CONVERGED_BYTES (2u << 20)
+#define SHRINK_PERCENT  80
 
 static uint64_t now_ns(void)
 {
@@ -64,6 +73,7 @@ int precopy_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpo
 	struct cryo_checkpoint_stats st;
 	uint64_t start = now_ns();
 	int rounds = o->pre_copy_rounds > MAX_ROUNDS ? MAX_ROUNDS : o->pre_copy_rounds, done = 0;
+	uint64_t copied_before = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	for (int k = 1; k <= rounds + 1; k++)
@@ -80,11 +90,15 @@ int precopy_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpo
 		r.end_action = CRYO_END_RUNNING;
 		r.replace = CRYO_REPLACE_ATOMIC;
 		r.backup = NULL;
+		r.no_fsync = 1;
 		if (cryo_checkpoint(&r, &st, e)) {
 			remove_rounds(o, k);
 			return -1;
 		}
 		done = k;
+		if (k > 1 && (st.page_bytes < CONVERGED_BYTES || st.page_bytes * 100 >= copied_before * SHRINK_PERCENT))
+			break;
+		copied_before = st.page_bytes;
 	}
 	/* frozen: what they wrote since the last round, and all the rest of their state */
 	struct cryo_checkpoint_opts f = *o;
@@ -94,10 +108,13 @@ int precopy_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpo
 	f.pre_copy_rounds = 0;
 	f.replace = CRYO_REPLACE_ATOMIC;
 	f.backup = NULL;
+	/* durable before the processes end; if they run on, the merged file's fsync is the one that counts */
+	f.no_fsync = o->end_action == CRYO_END_RUNNING || o->end_action == CRYO_END_STOP;
 	if (cryo_checkpoint(&f, &st, e)) {
 		remove_rounds(o, rounds + 1);
 		return -1;
 	}
+
 	*stats = st;
 	stats->pre_copy_rounds = done;
 	/* the chain becomes the file asked for; kept if that fails (the processes may be gone) */

@@ -73,6 +73,7 @@ struct cryo_checkpoint_opts {
 				     * freeze for what they wrote meanwhile (pre-copy, precopy.c) */
 	int         live_pages;     /* pre-copy's rounds: the processes run on once their state is read and
 				     * the tracker armed; their pages are read as they run */
+	int         no_fsync;       /* pre-copy's step files: the merged file is the one made durable */
 };
 
 /* --compress's value: NULL or "" or "zstd" (zstd at its default level for

@@ -76,8 +76,9 @@ static const char help_text[] =
 "                         --parent the parent is the file already at the name, kept\n"
 "                         as FILE.~N~ (none there: a full file that starts a chain)\n"
 "      --parent FILE      the parent of an incremental checkpoint\n"
-"      --pre-copy[=N]     copy memory N times (default 2) while the processes run,\n"
-"                         then freeze them only for what they wrote meanwhile\n"
+"      --pre-copy[=N]     copy memory while the processes run, up to N rounds\n"
+"                         (default 4; fewer once a round copies little), then\n"
+"                         freeze them only for what they wrote meanwhile\n"
 "cr_restart follows the chain; cryo-engine compact FILE OUT merges it into one file.\n"
 "\n"
 "Other options:\n"
@@ -239,7 +240,7 @@ static int parse_options(int argc, char **argv, struct checkpoint_request *r, co
 		case OPT_INCREMENTAL: o->incremental = 1; break;
 		case OPT_PARENT: o->incremental = 1; o->parent = optarg; break;
 		case OPT_PRE_COPY: {
-			unsigned rounds = 2;
+			unsigned rounds = 4;
 			if (optarg && (parse_seconds(optarg, &rounds) || rounds < 1 || rounds > 16))
 				return usage_error("invalid rounds '%s' for --pre-copy (1 to 16)", optarg);
 			o->pre_copy_rounds = (int)rounds;
