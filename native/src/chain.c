@@ -417,25 +417,15 @@ static int copy_pages(struct emit *m, struct level *l, const struct level_proc *
 	return 0;
 }
 
-static size_t first_run_ending_after(const struct cryo_page_run *runs, size_t n, uint64_t a)
+/* The first of n runs by address (struct cryo_page_run or cryo_parent_run,
+ * each starting { vaddr, nr_pages }, stride bytes apart) that ends after a. */
+static size_t first_ending_after(const void *runs, size_t n, size_t stride, uint64_t a)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (runs[mid].vaddr + runs[mid].nr_pages * PAGE <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static size_t first_parent_run_ending_after(const struct cryo_parent_run *runs, size_t n, uint64_t a)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (runs[mid].vaddr + runs[mid].nr_pages * PAGE <= a)
+		const uint64_t *r = (const uint64_t *)((const char *)runs + mid * stride);
+		if (r[0] + r[1] * PAGE <= a)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -464,8 +454,8 @@ static int emit_range(struct emit *m, int depth, int k, uint64_t a, uint64_t b)
 	struct level_proc *p = proc_at(l, k, m->e);
 	if (!p)
 		return -1;
-	size_t i = first_run_ending_after(p->runs, p->nr_runs, a);
-	size_t j = first_parent_run_ending_after(p->from_parent, p->nr_from_parent, a);
+	size_t i = first_ending_after(p->runs, p->nr_runs, sizeof(*p->runs), a);
+	size_t j = first_ending_after(p->from_parent, p->nr_from_parent, sizeof(*p->from_parent), a);
 	for (;;) {
 		int have_run = i < p->nr_runs && p->runs[i].vaddr < b;
 		int have_parent = j < p->nr_from_parent && p->from_parent[j].vaddr < b;
