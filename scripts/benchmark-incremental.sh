@@ -44,7 +44,9 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 
 start_writer() {    # MIB PER_MILLE EVERY_MS
     rm -f "$WORK/go" "$WORK/out"
-    (exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; setsid "$WRITER" "$WORK/go" "$@" >"$WORK/out" 2>&1 </dev/null &)
+    # only stdin, stdout and stderr: a pipe of whoever runs the benchmark would be refused
+    (for fd in $(ls /proc/$BASHPID/fd); do ((fd > 2)) && eval "exec $fd>&-"; done
+     setsid "$WRITER" "$WORK/go" "$@" >"$WORK/out" 2>&1 </dev/null &)
     for _ in $(seq 1 600); do grep -q '^READY' "$WORK/out" 2>/dev/null && break; sleep 0.1; done
     PID=$(awk '/^READY/ { print $2 }' "$WORK/out")
     [[ -n $PID ]] || { say "the writer did not start"; exit 1; }
@@ -54,7 +56,8 @@ stop_writer() { kill -9 "$PID" 2>/dev/null || true; PID=; }
 checkpoint() {
     local t0 t1 line
     t0=$(now_us)
-    line=$("$BIN/cr_checkpoint" -v "$@" 2>&1 | grep 'checkpointed' | tail -1)
+    line=$("$BIN/cr_checkpoint" -v "$@" 2>&1) || { say "cr_checkpoint $*: $line"; exit 1; }
+    line=$(grep 'checkpointed' <<<"$line" | tail -1)
     t1=$(now_us)
     awk -v us=$((t1 - t0)) -v l="$line" 'BEGIN {
         n = split(l, w, " "); size = 0; frozen = 0
