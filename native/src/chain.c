@@ -1,6 +1,7 @@
 /* Chains of context files (chain.h). */
 #include "chain.h"
 #include "error.h"
+#include "pagestream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,11 @@ struct level_proc {
 	struct cryo_parent_run *from_parent;
 	size_t nr_from_parent;
 	int32_t parent_pid;
+	/* its page data, read forward (runs are taken in address order, their data in file
+	 * order): through pagestream.c, so compressed blocks come out as page data */
+	struct pagestream *ps;
+	struct ps_chunk chunk;
+	int have_chunk;
 };
 
 struct level {
@@ -281,10 +287,38 @@ int chain_open(struct chain **out, const char *path, int with_pages, struct cryo
 	return 0;
 }
 
+/* Every stream read to its end: its checksum (and each block's) checked. */
+static int finish_streams(struct chain *c, struct cryo_error *e)
+{
+	int rc = 0;
+	for (int i = 0; c->levels && i < c->nr; i++)
+		for (int k = 0; k < c->levels[i].nr_procs; k++) {
+			struct level_proc *p = &c->levels[i].procs[k];
+			if (!p->ps)
+				continue;
+			struct cryo_error why;
+			int failed = 0;
+			if (p->have_chunk)
+				ps_read_release(p->ps, &p->chunk);
+			p->have_chunk = 0;
+			while (!failed && !(failed = ps_read_take(p->ps, &p->chunk, &why)) && p->chunk.len)
+				ps_read_release(p->ps, &p->chunk);
+			if (ps_read_end(p->ps, failed ? &(struct cryo_error){0} : &why) || failed) {
+				if (!rc)
+					cryo_fail(e, 0, RES, "", why.err, "%s", why.msg);
+				rc = -1;
+			}
+			p->ps = NULL;
+		}
+	return rc;
+}
+
 void chain_close(struct chain *c)
 {
 	if (!c)
 		return;
+	struct cryo_error ignored;
+	finish_streams(c, &ignored);
 	for (int i = 0; c->levels && i < c->nr; i++) {
 		ir_close(&c->levels[i].r);
 		for (int k = 0; k < c->levels[i].nr_procs; k++) {
@@ -313,12 +347,14 @@ static int load_runs(struct level *l, int k, struct level_proc *p, struct cryo_e
 		return -1;
 	p->runs = buf;
 	p->nr_runs = s->length / sizeof(struct cryo_page_run);
-	uint64_t end = 0, data_end = 0;
+	uint64_t end = 0, data_end = 0, data_len;
+	if (ps_page_data_length(&l->r, p->pages, &data_len, NULL, NULL, e))   /* compressed: what its index says */
+		return -1;
 	for (size_t i = 0; i < p->nr_runs; i++) {
 		const struct cryo_page_run *r = &p->runs[i];
 		if (r->vaddr % PAGE || !r->nr_pages || r->nr_pages > (1ULL << 36) || r->vaddr < end ||
 		    r->vaddr + r->nr_pages * PAGE < r->vaddr || r->data_offset % PAGE || r->data_offset < data_end ||
-		    r->data_offset > p->pages->length || r->nr_pages * PAGE > p->pages->length - r->data_offset)
+		    r->data_offset > data_len || r->nr_pages * PAGE > data_len - r->data_offset)
 			return corrupt(l, e, "page runs out of order or out of bounds");
 		end = r->vaddr + r->nr_pages * PAGE;
 		data_end = r->data_offset + r->nr_pages * PAGE;
@@ -398,20 +434,39 @@ struct emit {
 	struct cryo_error *e;
 };
 
-static int copy_pages(struct emit *m, struct level *l, const struct level_proc *p, uint64_t vaddr,
+/* The chunk of p's page data that holds data_offset (never one before the last). */
+static int chunk_at(struct level *l, struct level_proc *p, uint64_t data_offset, struct cryo_error *e)
+{
+	if (!p->ps && ps_read_begin(&p->ps, &l->r, p->pages, e))
+		return -1;
+	while (!p->have_chunk || data_offset >= p->chunk.at + p->chunk.len) {
+		if (p->have_chunk)
+			ps_read_release(p->ps, &p->chunk);
+		p->have_chunk = 0;
+		if (ps_read_take(p->ps, &p->chunk, e))
+			return -1;
+		if (!p->chunk.len)
+			return corrupt(l, e, "page runs point past the page data");
+		p->have_chunk = 1;
+	}
+	if (data_offset < p->chunk.at)
+		return corrupt(l, e, "page data out of order");
+	return 0;
+}
+
+static int copy_pages(struct emit *m, struct level *l, struct level_proc *p, uint64_t vaddr,
 		      uint64_t data_offset, uint64_t nr_pages)
 {
 	while (nr_pages) {
-		uint64_t n = nr_pages < COPY_PAGES ? nr_pages : COPY_PAGES;
-		size_t len = (size_t)(n * PAGE);
-		ssize_t got = pread(l->r.fd, m->c->buf, len, (off_t)(p->pages->offset + data_offset));
-		if (got != (ssize_t)len)
-			return cryo_fail(m->e, 0, RES, "pread", got < 0 ? errno : EIO, "cannot read page data of %s", l->path);
-		if (m->sink(m->arg, vaddr, m->c->buf, n, m->fresh, m->e))
+		if (chunk_at(l, p, data_offset, m->e))
+			return -1;
+		uint64_t in_chunk = (p->chunk.at + p->chunk.len - data_offset) / PAGE;
+		uint64_t n = nr_pages < in_chunk ? nr_pages : in_chunk;
+		if (m->sink(m->arg, vaddr, p->chunk.data + (data_offset - p->chunk.at), n, m->fresh, m->e))
 			return -1;
 		m->fresh = 0;
-		vaddr += len;
-		data_offset += len;
+		vaddr += n * PAGE;
+		data_offset += n * PAGE;
 		nr_pages -= n;
 	}
 	return 0;
@@ -488,7 +543,7 @@ int chain_pages(struct chain *c, int32_t pid, chain_sink sink, void *arg, struct
 	if (k < 0)
 		return 1;
 	struct emit m = { c, sink, arg, 1, e };
-	return emit_range(&m, 0, k, 0, UINT64_MAX & ~(uint64_t)(PAGE - 1)) ? -1 : 0;
+	return emit_range(&m, 0, k, 0, UINT64_MAX & ~(uint64_t)(PAGE - 1)) || finish_streams(c, e) ? -1 : 0;
 }
 
 /* ---- merging into one file ---- */
@@ -552,15 +607,17 @@ static int write_merged(struct chain *c, struct image_writer *w, struct cryo_err
 	int pages_k = 0, map_k = 0, rc = 0;
 	for (uint32_t i = 0; i < top->r.nr_sections && !rc; i++) {
 		const struct cryo_section_entry *s = &top->r.table[i];
-		/* a tracker stays: it was armed on the state the merged file holds */
-		if (s->type == CRYO_SEC_PARENT || s->type == CRYO_SEC_PARENT_PAGES)
+		/* a tracker stays: it was armed on the state the merged file holds; the merged
+		 * page data is plain, so no block index */
+		if (s->type == CRYO_SEC_PARENT || s->type == CRYO_SEC_PARENT_PAGES || s->type == CRYO_SEC_PAGE_BLOCKS)
 			continue;
 		if (s->type == CRYO_SEC_PAGES) {
 			if (pages_k >= top->nr_procs)
 				return corrupt(top, e, "more PAGES sections than processes");
 			m.nr = 0;
 			m.data = 0;
-			rc = iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || emit_pages_of(c, pages_k++, &m, e) || iw_end(w, e) ? -1 : 0;
+			rc = iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || emit_pages_of(c, pages_k++, &m, e) || iw_end(w, e) ||
+			     finish_streams(c, e) ? -1 : 0;
 		} else if (s->type == CRYO_SEC_PAGEMAP) {
 			if (map_k++ != pages_k - 1)
 				rc = corrupt(top, e, "PAGEMAP before its PAGES");
@@ -572,7 +629,7 @@ static int write_merged(struct chain *c, struct image_writer *w, struct cryo_err
 		}
 	}
 	free(m.runs);
-	return rc;
+	return rc || finish_streams(c, e) ? -1 : 0;
 }
 
 int chain_compact(const char *in, const char *out, int replace, const char *backup, uint64_t *file_size,
