@@ -8,7 +8,9 @@
 #   --pairs N    the user's sequence: N alternating Cryo/CRIU pairs per case (default 5)
 #   --runs N     the engine cases: repeat each N times (default 3); median and min
 #   --cases C    user: only the user's sequence; engine: only the engine cases;
-#                compress: only the compression cases; all (default)
+#                compress: only the compression cases; all (default);
+#                incremental: only scripts/benchmark-incremental.sh (4 GiB with 1% written since
+#                the parent, pre-copy of 1 GiB that writes 1% per 100 ms)
 #   --no-criu    the user's sequence without CRIU (it needs root and the trixie tree)
 #   --quick      a smoke run: 1 pair, 1 run, the 1 GiB and 64 MiB cases only
 #   --dir DIR    where the context files go (default target/bench in the repo);
@@ -86,6 +88,7 @@ while (($#)); do
                 user) RUN_USER=1 RUN_ENGINE=0 RUN_COMPRESS=0 ;;
                 engine) RUN_USER=0 RUN_ENGINE=1 RUN_COMPRESS=0 ;;
                 compress) RUN_USER=0 RUN_ENGINE=0 RUN_COMPRESS=1 ;;
+                incremental) exec bash "$(dirname "$(readlink -f "$0")")/benchmark-incremental.sh" ;;
                 *) usage ;;
             esac ;;
         --no-criu) WITH_CRIU=0; shift ;;

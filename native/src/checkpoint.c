@@ -1,6 +1,8 @@
 /* cryo_check_target and cryo_checkpoint: the order of capture. */
 #include "cryo/cryo.h"
+#include "chain.h"
 #include "cow.h"
+#include "dirty.h"
 #include "error.h"
 #include "eventfds.h"
 #include "fdowners.h"
@@ -294,6 +296,10 @@ static void release(struct proc_capture *c)
 		await_stopped(c->pid);
 	free(c->in);
 	free(c->tids);
+	/* once is all: a pre-copy round lets go before the page data is written */
+	c->in = NULL;
+	c->tids = NULL;
+	c->nr_tids = c->nr_prepared = 0;
 }
 
 /* Freeze every thread and take each one's registers aside. */
@@ -320,6 +326,9 @@ struct capture {
 	int group;                  /* a process group or session: every member is checked */
 	struct tree tree;
 	struct image_writer w;
+	const struct cryo_checkpoint_opts *o;
+	struct dirty_parent parent;  /* incremental with a parent: its file */
+	int has_parent;
 };
 
 static int known_process(const struct capture *c, pid_t pid)
@@ -533,6 +542,19 @@ static int refuse_shared_descriptor_tables(const struct capture *c, struct cryo_
 	return 0;
 }
 
+/* Incremental: how the writes since the parent are known, and the tracker
+ * for the next checkpoint armed (dirty.h), through thread 0's scratch. */
+static int capture_dirty(struct capture *c, struct proc_capture *p, int is_root, struct cryo_error *e)
+{
+	struct cryo_error ignored;
+	if (!c->o->incremental)
+		return 0;
+	if (interrupt_check(p->pid, e) || scratch_begin(p, 0, e))
+		return -1;
+	int rc = dirty_begin(&p->in[0], p->scratch, p->snap, is_root, c->has_parent ? &c->parent : NULL, 1, e);
+	return scratch_end(p, rc ? &ignored : e) || rc ? -1 : 0;
+}
+
 static int capture_all(struct capture *c, struct cryo_error *e)
 {
 	if (refuse_shared_address_spaces(c, e) || refuse_shared_descriptor_tables(c, e))
@@ -549,7 +571,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e) || capture_residency(p, e) ||
 				fdowners_capture(&p->in[0], p->snap, e) ||
-				seccomp_capture(p->pid, p->tids, p->nr_tids, p->snap, e))
+				seccomp_capture(p->pid, p->tids, p->nr_tids, p->snap, e) || capture_dirty(c, p, k == 0, e))
 			return -1;
 		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}
@@ -568,11 +590,14 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 		if (snapshot_write_process(&c->w, &c->tree.procs[k], e) ||
 		    memory_capture_pages(c->pc[k].pid, &c->tree.procs[k], &c->w, &n, e) ||
 		    snapshot_write_pagemap(&c->w, &c->tree.procs[k], e) ||
+		    dirty_write_sections(&c->w, &c->tree.procs[k], c->has_parent, e) ||
 		    process_sections_write(&c->w, &c->tree.procs[k], e))
 			return -1;
 		bytes += n;
 	}
 	root->info.freeze_ns = now_ns() - frozen_at;
+	if (c->has_parent && chain_write_parent(&c->w, &c->parent.r, c->o->parent, e))
+		return -1;
 	if (resources_write(&c->w, &c->tree, e) || snapshot_write_info(&c->w, root, e))
 		return -1;
 	*page_bytes = bytes;
@@ -632,6 +657,16 @@ static void wait_until_gone(int *fds, int n)
 			close(fds[k]);
 }
 
+static void count_incremental(const struct capture *c, struct cryo_checkpoint_stats *stats)
+{
+	for (int k = 0; c->tree.procs && k < c->tree.nr; k++) {
+		const struct snapshot *s = &c->tree.procs[k];
+		stats->parent_bytes += dirty_parent_pages(s) * CRYO_PAGE_SIZE;
+		stats->tracked += dirty_mode_of(s) == DIRTY_TRACKED;
+		stats->hashed += dirty_mode_of(s) == DIRTY_HASHED;
+	}
+}
+
 int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint_stats *stats,
 		    struct cryo_error *e)
 {
@@ -641,6 +676,8 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	int sig = end_signal(o);
 	int rc = -1;
 
+	if (o->pre_copy_rounds > 0 && !o->live_pages)
+		return precopy_checkpoint(o, stats, e);
 	memset(stats, 0, sizeof(*stats));
 	if (sig < 0 || sig > 64)
 		return cryo_fail(e, o->pid, "process", "", EINVAL, "invalid signal %d", sig);
@@ -656,11 +693,42 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	}
 	c.w.compress = o->compress;
 	c.w.compress_level = o->compress_level;
+	c.o = o;
+	c.w.no_fsync = o->no_fsync;
+	/* the parent checked before anything is frozen */
+	if (o->incremental && o->parent) {
+		if (dirty_open_parent(&c.parent, o->parent, e)) {
+			iw_abort(&c.w);
+			return -1;
+		}
+		c.has_parent = 1;
+		c.w.flags |= CRYO_FILE_INCREMENTAL;
+		/* by name: the chain records the parent's path, which the commit gives to the new file */
+		char parent_real[PATH_MAX], final_real[PATH_MAX];
+		if (realpath(o->parent, parent_real) && realpath(c.w.final_path, final_real) &&
+		    !strcmp(parent_real, final_real)) {
+			cryo_fail(e, o->pid, "context file", "", EINVAL,
+				  "the parent %s is the file this checkpoint replaces: the chain would lose it (leave out "
+				  "--parent: the old file is then kept as NAME.~N~)", o->parent);
+			dirty_close_parent(&c.parent);
+			iw_abort(&c.w);
+			return -1;
+		}
+	}
 	frozen_at = now_ns();
 	if ((group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
-		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e) ||
-	    write_image(&c, &page_bytes, &file_size, frozen_at, e))
+		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e))
 		goto out;
+	if (o->live_pages) {
+		/* a pre-copy round: the tracker is armed, the processes run while their pages are copied */
+		for (int k = c.nr - 1; k >= 0; k--)
+			release(&c.pc[k]);
+		stats->freeze_ns = now_ns() - frozen_at;
+	}
+	if (write_image(&c, &page_bytes, &file_size, frozen_at, e))
+		goto out;
+	if (o->live_pages)
+		sig = 0;
 	if (o->end_action == CRYO_END_HOLD && o->hold)
 		sig = o->hold(o->hold_arg);
 	if (sig == SIGKILL)
@@ -674,9 +742,15 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 		c.pc[k].was_stopped = 0;
 	rc = 0;
 out:
+	/* a failed checkpoint leaves no tracker of its own behind */
+	for (int k = 0; rc && k < c.nr; k++)
+		if (c.pc[k].snap && c.pc[k].nr_prepared)
+			dirty_disarm(&c.pc[k].in[0], c.pc[k].snap);
+	count_incremental(&c, stats);
 	for (int k = c.nr - 1; k >= 0; k--)
 		release(&c.pc[k]);
-	stats->freeze_ns = now_ns() - frozen_at;
+	if (!o->live_pages)
+		stats->freeze_ns = now_ns() - frozen_at;
 	if (ended) {
 		if (rc == 0)
 			wait_until_gone(ended, c.nr);
@@ -688,6 +762,8 @@ out:
 	}
 	if (rc)
 		iw_abort(&c.w);
+	if (c.has_parent)
+		dirty_close_parent(&c.parent);
 	tree_free(&c.tree);
 	free(c.pc);
 	stats->total_ns = now_ns() - start;

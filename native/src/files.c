@@ -1,3 +1,4 @@
+#include "dirty.h"
 #include "files.h"
 #include "memfd.h"
 #include "error.h"
@@ -169,7 +170,7 @@ int files_capture(pid_t pid, struct snapshot *s, struct cryo_error *e)
 	size_t cap = 0;
 	int rc = 0;
 	for (struct dirent *de; !rc && (de = readdir(d));)
-		if (de->d_name[0] != '.')
+		if (de->d_name[0] != '.' && !dirty_is_tracker_fd(pid, atoi(de->d_name)))   /* Cryo's own: never saved */
 			rc = add_fd(pid, s, atoi(de->d_name), &cap, e);
 	closedir(d);
 	if (!rc && s->nr_fds) {

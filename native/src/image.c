@@ -442,7 +442,7 @@ int iw_set_replace(struct image_writer *w, int replace, const char *backup, stru
 	return 0;
 }
 
-int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e)
+static int write_table_and_header(struct image_writer *w, struct cryo_file_header *out, struct cryo_error *e)
 {
 	struct cryo_file_header h;
 	size_t table_len = (size_t)w->nr_sections * sizeof(struct cryo_section_entry);
@@ -457,6 +457,7 @@ int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e)
 	h.page_size = CRYO_PAGE_SIZE;
 	h.table_offset = w->pos;
 	h.section_count = (uint32_t)w->nr_sections;
+	h.flags = w->flags;
 	h.table_checksum = XXH3_64bits(w->sections, table_len);
 	if (write_raw(w, w->sections, table_len, e) || flush_buf(w, e))
 		return -1;
@@ -464,7 +465,32 @@ int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e)
 	h.header_checksum = XXH3_64bits(&h, offsetof(struct cryo_file_header, header_checksum));
 	if (pwrite(w->fd, &h, sizeof(h), 0) != sizeof(h))
 		return cryo_fail_errno(e, w->pid, RES, "pwrite", "cannot write the header of %s", w->tmp_path);
-	if (fsync(w->fd) < 0)
+	*out = h;
+	return 0;
+}
+
+int iw_finish_nameless(struct image_writer *w, int *fd, struct cryo_error *e)
+{
+	struct cryo_file_header h;
+	char self[64];
+	if (write_table_and_header(w, &h, e)) {
+		iw_abort(w);
+		return -1;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", w->fd);
+	*fd = open(self, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		cryo_fail_errno(e, w->pid, RES, "open", "cannot read back %s", w->tmp_path);
+	iw_abort(w);            /* a named temporary file goes: the descriptor holds it */
+	return *fd < 0 ? -1 : 0;
+}
+
+int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e)
+{
+	struct cryo_file_header h;
+	if (write_table_and_header(w, &h, e))
+		return -1;
+	if (!w->no_fsync && fsync(w->fd) < 0)
 		return cryo_fail_errno(e, w->pid, RES, "fsync", "cannot flush context file %s to disk", w->tmp_path);
 	/* the last moment a stop can be asked for; after the link the checkpoint completes */
 	if (interrupt_check(w->pid, e) || link_into_place(w, e))
@@ -583,6 +609,10 @@ int ir_open(struct image_reader *r, const char *path, struct cryo_error *e)
 	if (h->version != CRYO_FORMAT_VERSION) {
 		cryo_fail(e, 0, RES, "", 0, "context file %s has format version %u; this Cryo reads version %u",
 			  path, h->version, CRYO_FORMAT_VERSION);
+		goto fail;
+	}
+	if (h->flags & ~CRYO_FILE_KNOWN_FLAGS) {
+		cryo_fail(e, 0, RES, "", 0, "context file %s has header flags %#x this Cryo does not know", path, h->flags);
 		goto fail;
 	}
 	if (h->machine != CRYO_MACHINE_X86_64 || h->page_size != CRYO_PAGE_SIZE || h->header_size != sizeof(*h)) {

@@ -38,6 +38,8 @@ struct image_writer {
 	char backup[NAME_MAX + 1];          /* CRYO_REPLACE_BACKUP: its second name, or "": NAME.~N~ */
 	int compress;                       /* page data as zstd blocks (pagestream.c) */
 	int compress_level;                 /* zstd's level for them */
+	uint32_t flags;                     /* the header's (CRYO_FILE_*) */
+	int no_fsync;                       /* a step file another commit makes durable (pre-copy's rounds) */
 };
 
 /* Open the directory of path (path itself if it is a directory: the file is
@@ -67,6 +69,10 @@ int iw_end_external(struct image_writer *w, uint64_t end, uint64_t checksum, str
  * its final name -- unless a stop was asked for first (interrupt.h) -- and
  * fsync the directory. */
 int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e);
+/* Table and header, but no name: the file stays nameless (a chain merged
+ * for a restart, chain.c); *fd gets a descriptor to read it by, and w is
+ * freed. */
+int iw_finish_nameless(struct image_writer *w, int *fd, struct cryo_error *e);
 /* Leave no temporary file; safe to call after a failure or a commit. */
 void iw_abort(struct image_writer *w);
 

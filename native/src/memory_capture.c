@@ -5,6 +5,7 @@
 #include "pagestream.h"
 #include "sysv.h"
 #include "cow.h"
+#include "dirty.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -396,6 +397,8 @@ struct page_dumper {
 	uint64_t vma_start;             /* runs never cross a mapping's start */
 	uint64_t *pm;
 	struct object_extents object;   /* the shared memory object of the mapping being dumped */
+	char *cur;                      /* the stream buffer being filled, or NULL */
+	size_t cur_len;                 /* bytes in it: scattered pages (an incremental's) share one write */
 };
 
 static int add_run(struct page_dumper *d, uint64_t vaddr, uint64_t nr_pages)
@@ -449,25 +452,39 @@ static int read_target(struct page_dumper *d, const struct vma_rec *v, uint64_t 
 
 /* Save [addr, addr+len) of v, all wanted; anonymous zero pages are left
  * out (squeezed out of the buffer before it goes to disk). */
+static int submit_current(struct page_dumper *d, struct cryo_error *e)
+{
+	size_t len = d->cur_len;
+	d->cur = NULL;
+	d->cur_len = 0;
+	return ps_write_submit(d->ps, len, e);
+}
+
 static int dump_range(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, uint64_t len, int shared,
 		      struct cryo_error *e)
 {
 	int skip_zero = v->r.kind != CRYO_VMA_FILE_PRIVATE;
 	while (len) {
-		char *buf;
-		size_t n = len < CHUNK_BYTES ? (size_t)len : CHUNK_BYTES, kept = 0;
-		if (ps_write_buffer(d->ps, &buf, e) || read_target(d, v, addr, buf, n, shared, e))
+		if (!d->cur && ps_write_buffer(d->ps, &d->cur, e))
+			return -1;
+		char *buf = d->cur + d->cur_len;
+		size_t room = CHUNK_BYTES - d->cur_len;
+		size_t n = len < room ? (size_t)len : room, kept = 0;
+		if (read_target(d, v, addr, buf, n, shared, e))
 			return -1;
 		for (size_t i = 0; i < n / PAGE; i++) {
 			if (skip_zero && all_zero(buf + i * PAGE))
 				continue;
+			if (dirty_same_as_parent(d->s, v->r.start, addr + i * PAGE, buf + i * PAGE))
+				continue;       /* untracked, but as the parent has it */
 			if (kept != i)
 				memcpy(buf + kept * PAGE, buf + i * PAGE, PAGE);
 			if (add_run(d, addr + i * PAGE, 1))
 				return cryo_fail(e, d->pid, "memory", "malloc", ENOMEM, "out of memory");
 			kept++;
 		}
-		if (ps_write_submit(d->ps, kept * PAGE, e))
+		d->cur_len += kept * PAGE;
+		if (d->cur_len == CHUNK_BYTES && submit_current(d, e))
 			return -1;
 		addr += n;
 		len -= n;
@@ -487,7 +504,10 @@ static int saved_page(struct page_dumper *d, const struct vma_rec *v, uint64_t a
 	    !object_has_data(&d->object, (off_t)(v->r.pgoff + (addr - v->r.start))) &&
 	    !(d->object.fd < 0 && v->resident && v->resident[(addr - v->r.start) / PAGE] & 1))
 		return 0;
-	return !(v->r.flags & CRYO_VMA_INHERITED) || !cow_page_is_shared(d->s, addr);
+	if ((v->r.flags & CRYO_VMA_INHERITED) && cow_page_is_shared(d->s, addr))
+		return 0;
+	/* an incremental checkpoint: a page the tracker saw no write to is the parent's */
+	return !dirty_tracked_clean(d->s, v->r.start, addr);
 }
 
 static int dump_vma_pages(struct page_dumper *d, const struct vma_rec *v, struct cryo_error *e);
@@ -553,6 +573,8 @@ static int dump_all(struct page_dumper *d, struct image_writer *w, struct cryo_e
 		if (d->s->vmas[i].r.kind != CRYO_VMA_VDSO && d->s->vmas[i].r.kind != CRYO_VMA_VVAR &&
 		    dump_vma(d, &d->s->vmas[i], e))   /* data, and guard pages anywhere */
 			rc = -1;
+	if (!rc && d->cur && submit_current(d, e))
+		rc = -1;
 	/* the stream ends, and its thread stops, whatever happened above */
 	struct cryo_error later;
 	if (ps_write_end(d->ps, rc ? &later : e))

@@ -1,5 +1,6 @@
 /* cryo_restore and cryo_verify_file: the order of restore. */
 #include "cryo/cryo.h"
+#include "chain.h"
 #include "error.h"
 #include "eventfds.h"
 #include "files.h"
@@ -93,6 +94,10 @@ int cryo_verify_file(const char *path, struct cryo_error *e)
 				rc = ps_verify_blocks(&r, t.procs[k].pages, e);
 		tree_free(&t);
 	}
+	/* an incremental file is whole only with its parents */
+	struct chain *c;
+	if (!rc && chain_is_incremental(&r) && !(rc = chain_open(&c, path, 1, e)))
+		chain_close(c);
 	ir_close(&r);
 	return rc;
 }
@@ -995,8 +1000,19 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 	relocations = o->relocations;
 	nr_relocations = o->nr_relocations;
 	session_opts = (struct sessions_opts){ o->restore_sid, o->restore_pgid, o->verbose };
-	if (ir_open(&r, o->path, e))
+	/* an incremental file: its chain checked whole and merged first, before anything runs */
+	int merged = -1;
+	char merged_name[64];
+	if (chain_materialize(o->path, &merged, merged_name, sizeof(merged_name), e))
 		return -1;
+	int opened = ir_open(&r, merged >= 0 ? merged_name : o->path, e);
+	if (merged >= 0)
+		close(merged);          /* r holds the file now */
+	if (opened)
+		return -1;
+	r.path = o->path;
+	if (merged >= 0)
+		phase("merge the chain of incremental files");
 	/* metadata checked whole now; page data as it is loaded, before any process runs */
 	if (ir_verify_sections(&r, 0, e) || tree_read(&r, &t, e)) {
 		ir_close(&r);

@@ -1,3 +1,4 @@
+#include "dirty.h"
 #include "snapshot.h"
 #include "cow.h"
 #include "error.h"
@@ -44,6 +45,7 @@ void snapshot_free(struct snapshot *s)
 	free(s->guards);
 	free(s->timers);
 	free(s->seccomp);
+	dirty_free(s);
 	memset(s, 0, sizeof(*s));
 }
 

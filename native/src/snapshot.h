@@ -67,6 +67,7 @@ struct snapshot {
 	int nr_timers;
 	char *seccomp;                            /* seccomp.c: the SECCOMP section's payload */
 	size_t seccomp_len;
+	struct dirty *dirty;                      /* checkpoint only: writes since the parent (dirty.c) */
 };
 
 struct pipe_rec {

@@ -66,6 +66,14 @@ struct cryo_checkpoint_opts {
 				     * or NULL for the first free NAME.~N~ */
 	int         compress;       /* 1: page data as zstd blocks, each stored raw where it does not shrink */
 	int         compress_level; /* zstd's level for them (cryo_parse_compress) */
+	int         incremental;    /* track writes for the next checkpoint; with parent, save only the
+				     * pages written since parent was taken (docs/FORMAT.md, chains) */
+	const char *parent;         /* incremental: the parent context file, or NULL (a full file) */
+	int         pre_copy_rounds;/* > 0: copy memory that many times while the processes run, then
+				     * freeze for what they wrote meanwhile (pre-copy, precopy.c) */
+	int         live_pages;     /* pre-copy's rounds: the processes run on once their state is read and
+				     * the tracker armed; their pages are read as they run */
+	int         no_fsync;       /* pre-copy's step files: the merged file is the one made durable */
 };
 
 /* --compress's value: NULL or "" or "zstd" (zstd at its default level for
@@ -78,6 +86,10 @@ struct cryo_checkpoint_stats {
 	uint64_t total_ns;
 	uint64_t page_bytes;        /* bytes of page data written */
 	uint64_t file_size;
+	uint64_t parent_bytes;      /* incremental: bytes of pages left to the parent */
+	int      tracked;           /* processes whose writes the tracker told (the others: by hash, or saved whole) */
+	int      hashed;            /* processes compared by hash with the parent */
+	int      pre_copy_rounds;   /* pre-copy rounds done */
 };
 
 /* Can the caller checkpoint pid?  (exists, owned by the caller or caller is

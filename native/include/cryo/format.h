@@ -747,4 +747,62 @@ struct cryo_tty {
 #define CRYO_TTY_MAX_INPUT 4096     /* the line discipline's buffer (N_TTY_BUF_SIZE) */
 _Static_assert(sizeof(struct cryo_tty) == 88, "cryo_tty is on disk");
 
+/* ---- Incremental checkpoints (chain.c, dirty.c) ----
+ * A file with CRYO_FILE_INCREMENTAL in its header's flags holds, per
+ * process, only the pages written since its parent file was taken; the
+ * pages that stayed as they were are named in PARENT_PAGES and are the
+ * parent's (itself maybe incremental: a chain).  A reader that does not
+ * follow chains must refuse such a file. */
+#define CRYO_FILE_INCREMENTAL 0x1u  /* header flags: pages come from the parent file too */
+#define CRYO_FILE_KNOWN_FLAGS CRYO_FILE_INCREMENTAL
+enum {
+	CRYO_SEC_PARENT       = 41, /* once per incremental file: struct cryo_parent + the parent's path + its base name */
+	CRYO_SEC_PARENT_PAGES = 42, /* one per process of an incremental file, after its PAGEMAP: struct cryo_parent_pages + runs */
+	CRYO_SEC_TRACKER      = 43, /* one per process whose writes Cryo tracks: struct cryo_tracker + registered ranges */
+};
+#define CRYO_CHAIN_MAX_DEPTH 256    /* parents followed at most */
+
+/* The parent, named by content: XXH3-128 of its header and section table
+ * (the table holds every section's checksum, the page data's too, so the
+ * hash covers the whole file). */
+struct cryo_parent {
+	uint32_t record_size;
+	uint32_t depth;             /* 1: the parent is a full file; n: n files before a full one */
+	uint64_t file_size;         /* the parent's */
+	uint64_t hash_low, hash_high;
+	/* strings: the parent's path as the checkpoint was given it (made absolute), its base name */
+};
+_Static_assert(sizeof(struct cryo_parent) == 32, "cryo_parent is on disk");
+
+/* PARENT_PAGES: the pages of process pid the parent file's process pid
+ * holds (present, unchanged since), runs by address, none overlapping a run
+ * of PAGEMAP, each inside one mapping.  A page in neither is a page never
+ * touched, or all zeros. */
+struct cryo_parent_pages {
+	uint32_t record_size;       /* 16 + 16 * nr_runs */
+	int32_t  pid;               /* the process in the parent (the same PID as this one) */
+	uint64_t nr_runs;
+	/* then nr_runs struct cryo_parent_run */
+};
+struct cryo_parent_run {
+	uint64_t vaddr;
+	uint64_t nr_pages;
+};
+_Static_assert(sizeof(struct cryo_parent_pages) == 16 && sizeof(struct cryo_parent_run) == 16, "on disk");
+
+/* TRACKER: the write tracker Cryo left armed in process pid when it took
+ * this file (an asynchronous write-protect userfaultfd, descriptor fd, its
+ * inode ino): the next incremental checkpoint with this file as its parent
+ * reads the pages written since from it, within the ranges registered. */
+struct cryo_tracker {
+	uint32_t record_size;       /* 32 + 16 * nr_ranges */
+	int32_t  pid;
+	int32_t  fd;
+	uint32_t pad;
+	uint64_t ino;
+	uint64_t nr_ranges;
+	/* then nr_ranges struct cryo_parent_run (vaddr, nr_pages): the registered ranges */
+};
+_Static_assert(sizeof(struct cryo_tracker) == 32, "cryo_tracker is on disk");
+
 #endif

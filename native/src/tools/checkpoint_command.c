@@ -275,6 +275,51 @@ static void explain_time_limit(const struct checkpoint_request *r, struct cryo_e
 			 "every process runs on as before and no file is left", r->o.pid, r->time_limit);
 }
 
+/*
+ * --incremental without --parent: the file already under the final name is
+ * the parent.  It gets a second name first, NAME.~N~ (a hard link, as
+ * --backup makes), and the chain records that name, so that replacing NAME
+ * with the new file keeps the chain whole.  Nothing there: a full file.
+ */
+static int link_previous_as_parent(struct checkpoint_request *r, char *parent, size_t size)
+{
+	char final[4096];
+	struct stat st;
+	const char *path = r->o.path;
+	if (!r->o.incremental || r->o.parent || r->out_fd >= 0 || !path)
+		return 0;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(final, sizeof(final), "%s/context.%d", path, r->o.pid);
+	else
+		snprintf(final, sizeof(final), "%s", path);
+	if (lstat(final, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	for (unsigned n = 1; n < 100000; n++) {
+		snprintf(parent, size, "%s.~%u~", final, n);
+		if (link(final, parent) == 0) {
+			r->o.parent = parent;
+			return 1;
+		}
+		if (errno != EEXIST) {
+			fprintf(stderr, "%s: cannot keep %s as the parent of the incremental checkpoint (link: %s)\n", r->prog,
+				final, strerror(errno));
+			return -1;
+		}
+	}
+	return -1;
+}
+
+static void say_incremental(const struct checkpoint_request *r, const struct cryo_checkpoint_stats *st, FILE *out)
+{
+	if (r->o.incremental && r->o.parent && !st->pre_copy_rounds)
+		fprintf(out, "%s: incremental on %s: %llu bytes of pages left to it (%d process(es) by the write tracker, "
+			"%d by page hashes)\n", r->prog, r->o.parent, (unsigned long long)st->parent_bytes, st->tracked,
+			st->hashed);
+	if (st->pre_copy_rounds)
+		fprintf(out, "%s: pre-copy: %d round(s) while running, frozen %.1f ms\n", r->prog, st->pre_copy_rounds,
+			st->freeze_ns / 1e6);
+}
+
 static int checkpoint_in_tracer(struct checkpoint_request *r)
 {
 	struct cryo_checkpoint_stats st;
@@ -282,10 +327,16 @@ static int checkpoint_in_tracer(struct checkpoint_request *r)
 	static struct to_fd t = { .fd = -1 };     /* the hold callback's, for the one checkpoint of this process */
 	if (r->out_fd >= 0 && prepare_to_fd(r, &t))
 		return r->failed_status;
+	char parent[4096 + 16];
+	int linked = link_previous_as_parent(r, parent, sizeof(parent));
+	if (linked < 0)
+		return r->failed_status;
 	if (r->time_limit)
 		alarm(r->time_limit);
 	int rc = cryo_checkpoint(&r->o, &st, &e);
 	alarm(0);
+	if (rc && linked)
+		unlink(parent);         /* the old file keeps its one name */
 	if (t.dir[0]) {
 		unlink(t.file);
 		rmdir(t.dir);
@@ -310,6 +361,8 @@ static int checkpoint_in_tracer(struct checkpoint_request *r)
 			"%s: checkpointed %d to %s: %llu bytes (%llu of pages), frozen %.3f s, total %.3f s\n",
 			r->prog, r->o.pid, t.dir[0] ? "the descriptor" : r->o.path, (unsigned long long)st.file_size,
 			(unsigned long long)st.page_bytes, st.freeze_ns / 1e9, st.total_ns / 1e9);
+	if (!r->machine && r->verbose)
+		say_incremental(r, &st, r->out_fd == STDOUT_FILENO ? stderr : stdout);
 	return 0;
 }
 

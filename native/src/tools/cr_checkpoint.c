@@ -70,6 +70,17 @@ static const char help_text[] =
 "      --kill             SIGKILL; cr_checkpoint returns once they are gone\n"
 "      --cont             SIGCONT (for processes that were stopped)\n"
 "\n"
+"Incremental checkpoints and pre-copy:\n"
+"      --incremental      save only the pages written since the parent; writes are\n"
+"                         tracked in the process from this checkpoint on. Without\n"
+"                         --parent the parent is the file already at the name, kept\n"
+"                         as FILE.~N~ (none there: a full file that starts a chain)\n"
+"      --parent FILE      the parent of an incremental checkpoint\n"
+"      --pre-copy[=N]     copy memory while the processes run, up to N rounds\n"
+"                         (default 4; fewer once a round copies little), then\n"
+"                         freeze them only for what they wrote meanwhile\n"
+"cr_restart follows the chain; cryo-engine compact FILE OUT merges it into one file.\n"
+"\n"
 "Other options:\n"
 "  -t, --time SEC         give up after SEC seconds: every process runs on as before\n"
 "      --sync, --nosync   accepted; the context file is always flushed to disk\n"
@@ -94,7 +105,7 @@ static const char help_text[] =
 
 enum {
 	OPT_VERSION = 256, OPT_ATOMIC, OPT_BACKUP, OPT_CLOBBER, OPT_NOCLOBBER, OPT_RUN, OPT_STOP, OPT_TERM,
-	OPT_ABORT, OPT_KILL, OPT_CONT, OPT_SYNC, OPT_NOSYNC, OPT_SAVE_NONE, OPT_COMPRESS,
+	OPT_ABORT, OPT_KILL, OPT_CONT, OPT_SYNC, OPT_NOSYNC, OPT_SAVE_NONE, OPT_COMPRESS, OPT_INCREMENTAL, OPT_PARENT, OPT_PRE_COPY,
 };
 
 static const struct option long_options[] = {
@@ -114,6 +125,8 @@ static const struct option long_options[] = {
 	{ "time", required_argument, 0, 't' },   { "sync", no_argument, 0, OPT_SYNC },
 	{ "nosync", no_argument, 0, OPT_NOSYNC }, { "save-none", no_argument, 0, OPT_SAVE_NONE },
 	{ "compress", optional_argument, 0, OPT_COMPRESS },
+	{ "incremental", no_argument, 0, OPT_INCREMENTAL }, { "parent", required_argument, 0, OPT_PARENT },
+	{ "pre-copy", optional_argument, 0, OPT_PRE_COPY },
 	{ 0, 0, 0, 0 }
 };
 
@@ -224,6 +237,15 @@ static int parse_options(int argc, char **argv, struct checkpoint_request *r, co
 				return usage_error("%s", err.msg);
 			break;
 		}
+		case OPT_INCREMENTAL: o->incremental = 1; break;
+		case OPT_PARENT: o->incremental = 1; o->parent = optarg; break;
+		case OPT_PRE_COPY: {
+			unsigned rounds = 4;
+			if (optarg && (parse_seconds(optarg, &rounds) || rounds < 1 || rounds > 16))
+				return usage_error("invalid rounds '%s' for --pre-copy (1 to 16)", optarg);
+			o->pre_copy_rounds = (int)rounds;
+			break;
+		}
 		}
 	}
 	if (optind == argc)
@@ -232,6 +254,10 @@ static int parse_options(int argc, char **argv, struct checkpoint_request *r, co
 		return usage_error("one ID only, not '%s' as well", argv[optind + 1]);
 	if (parse_pid(argv[optind], &o->pid))
 		return usage_error("invalid ID '%s' (a process, group or session number)", argv[optind]);
+	if (r->out_fd >= 0 && o->pre_copy_rounds)
+		return usage_error("%s", "--pre-copy writes a file, not to a descriptor");
+	if (r->out_fd >= 0 && o->incremental && !o->parent)
+		return usage_error("%s", "--incremental to a descriptor needs --parent FILE");
 	if (r->out_fd >= 0 && o->replace != CRYO_REPLACE_ATOMIC)
 		return usage_error("%s", "--noclobber and --backup are for files, not for --fd");
 	return ST_OK;

@@ -9,6 +9,8 @@
  *   cryo-engine verify FILE
  *   cryo-engine info [--json] FILE
  *   cryo-engine check PID
+ *   cryo-engine compact FILE OUT     (a chain of incremental files merged into one full file)
+ *   cryo-engine parent FILE          (DEPTH and the parent's name: "0" for a full file)
  *
  * Errors: one line on stderr, exit 1 (restore: 125, so that the restored
  * process's own exit status stays unambiguous).
@@ -17,6 +19,7 @@
  * restore stays the restored processes' parent (tools/restore_command.c).
  */
 #include "commands.h"
+#include "chain.h"
 #include "error.h"
 
 #include <errno.h>
@@ -36,12 +39,14 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [--compress[=zstd[:LEVEL]]] [-v|--machine] PID\n"
+		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [--compress[=zstd[:LEVEL]]] [--incremental] [--parent FILE] [--pre-copy[=N]] [-v|--machine] PID\n"
 		"       cryo-engine restore [--no-restore-pid] [--[no-]restore-sid] [--[no-]restore-pgid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
 		"       cryo-engine info [--json] FILE\n"
-		"       cryo-engine check PID\n");
+		"       cryo-engine check PID\n"
+		"       cryo-engine compact FILE OUT\n"
+		"       cryo-engine parent FILE\n");
 	return 1;
 }
 
@@ -90,6 +95,13 @@ static int cmd_checkpoint(int argc, char **argv)
 			o->end_signal = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "-v"))
 			r.verbose = 1;
+		else if (!strcmp(argv[i], "--incremental"))
+			o->incremental = 1;
+		else if (!strcmp(argv[i], "--parent") && i + 1 < argc) {
+			o->incremental = 1;
+			o->parent = argv[++i];
+		} else if (!strncmp(argv[i], "--pre-copy", 10) && (!argv[i][10] || argv[i][10] == '='))
+			o->pre_copy_rounds = argv[i][10] ? atoi(argv[i] + 11) : 4;
 		else if (!o->pid && parse_pid(argv[i], &o->pid) == 0)
 			continue;
 		else
@@ -301,6 +313,31 @@ static int cmd_info(int argc, char **argv)
 	return 0;
 }
 
+/* A chain of incremental files merged into one full file. */
+static int cmd_compact(int argc, char **argv)
+{
+	struct cryo_error e = {0};
+	if (argc != 2)
+		return usage();
+	if (chain_compact(argv[0], argv[1], CRYO_REPLACE_ATOMIC, NULL, NULL, &e))
+		return fail("compact", &e, 1);
+	return 0;
+}
+
+/* "DEPTH NAME": how many files lie under FILE in its chain and its parent's base name; "0" for a full file. */
+static int cmd_parent(int argc, char **argv)
+{
+	struct cryo_error e = {0};
+	char name[256];
+	uint32_t depth;
+	if (argc != 1)
+		return usage();
+	if (chain_parent_of(argv[0], name, sizeof(name), &depth, &e))
+		return fail("parent", &e, 1);
+	printf(depth ? "%u %s\n" : "%u\n", depth, name);
+	return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct cryo_error e = {0};
@@ -328,5 +365,9 @@ int main(int argc, char **argv)
 		return cmd_info(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "parent"))
+		return cmd_parent(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "compact"))
+		return cmd_compact(argc - 2, argv + 2);
 	return usage();
 }

@@ -39,8 +39,12 @@ public final class CheckpointOptions {
     private final int signal;
     private final Scope scope;
     private final Integer compressLevel;
+    private final boolean incremental;
+    private final Path parent;
 
     private CheckpointOptions(Builder builder) {
+        this.incremental = builder.incremental;
+        this.parent = builder.parent;
         this.file = builder.file;
         this.compressLevel = builder.compressLevel;
         this.scope = builder.scope;
@@ -88,14 +92,37 @@ public final class CheckpointOptions {
         return Optional.ofNullable(compressLevel);
     }
 
+    /** Whether the checkpoint tracks writes for the next one (and, with a parent, saves only those). */
+    public boolean incremental() {
+        return incremental;
+    }
+
+    /** The parent of an incremental checkpoint: only the pages written since it was taken are saved. */
+    public Optional<Path> parent() {
+        return Optional.ofNullable(parent);
+    }
+
     public static final class Builder {
         private Integer compressLevel;
         private Path file;
         private Scope scope = Scope.TREE;
         private EndAction endAction = EndAction.RUNNING;
         private int signal;
+        private boolean incremental;
+        private Path parent;
 
         private Builder() {
+        }
+
+        /**
+         * An incremental checkpoint on {@code parent} (null: a full file that starts a chain): the
+         * engine tracks the process's writes from now on, and the file holds only the pages written
+         * since {@code parent} was taken; a restart follows the chain (docs/FORMAT.md).
+         */
+        public Builder incremental(Path parent) {
+            this.incremental = true;
+            this.parent = parent;
+            return this;
         }
 
         public Builder scope(Scope scope) {

@@ -98,6 +98,10 @@ public final class Checkpointer {
             command.add(Integer.toString(options.signal()));
         }
         options.compressLevel().ifPresent(level -> command.add("--compress=zstd:" + level));
+        if (options.incremental()) {
+            command.add("--incremental");
+        }
+        options.parent().ifPresent(parent -> command.addAll(List.of("--parent", parent.toString())));
         command.add(Integer.toString(nativePid));
         return command;
     }
@@ -271,6 +275,38 @@ public final class Checkpointer {
         } catch (EngineException e) {
             throw CheckpointException.from(e);
         }
+    }
+
+    /** Where {@code file} stands in its chain of incremental files (the engine reads its header and parent record). */
+    public record ChainLink(int depth, Optional<String> parentName) {
+        public boolean isFull() {
+            return depth == 0;
+        }
+    }
+
+    /** {@code file}'s parent, by base name, and how many files lie under it (0: a full file). */
+    public ChainLink chainLink(Path file) throws CheckpointException {
+        requireRegularFile(file);
+        List<String> command = List.of(helper().toString(), "parent", file.toAbsolutePath().toString());
+        String line;
+        int status;
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            line = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            status = p.waitFor();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot run " + command.get(0) + ": " + e.getMessage(), 0, "helper", "execve", 0, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointException("interrupted while waiting for " + command.get(0));
+        }
+        String[] words = line.split(" ", 2);
+        if (status != 0 || !words[0].matches("[0-9]{1,3}")) {
+            throw new CheckpointException(line.isEmpty() ? "cannot read the chain of " + file : line);
+        }
+        int depth = Integer.parseInt(words[0]);
+        return new ChainLink(depth, depth > 0 && words.length == 2 ? Optional.of(words[1]) : Optional.empty());
     }
 
     private static void requireRegularFile(Path file) throws CheckpointException {

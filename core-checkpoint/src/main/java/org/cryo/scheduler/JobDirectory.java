@@ -204,10 +204,45 @@ public final class JobDirectory {
                     dir.resolve(name));
             linkLatest(d, name);
             List<Path> files = contexts(d);
+            java.util.Set<Path> needed = chainsOf(files.subList(Math.max(0, files.size() - keep), files.size()));
             for (int i = 0; i < files.size() - keep; i++) {
-                d.deleteFile(files.get(i).getFileName());
+                if (!needed.contains(files.get(i).getFileName())) {
+                    d.deleteFile(files.get(i).getFileName());
+                }
             }
         }
+    }
+
+    /**
+     * The files {@code kept} need: themselves and, for an incremental one, every parent down to its
+     * full file, so that retention never breaks a chain.  Without the engine to ask, every older
+     * file is kept (a lost parent cannot be taken back); a file the engine cannot read (not a
+     * context file) has no parent to keep.
+     */
+    private java.util.Set<Path> chainsOf(List<Path> kept) {
+        java.util.Set<Path> needed = new java.util.HashSet<>();
+        org.cryo.api.Checkpointer engine = org.cryo.api.Checkpointer.create();
+        try {
+            engine.helper();
+        } catch (org.cryo.api.CheckpointException noEngine) {
+            try {
+                contexts().forEach(p -> needed.add(p.getFileName()));
+            } catch (IOException ignored) {
+                // nothing is deleted that is not listed
+            }
+            return needed;
+        }
+        for (Path file : kept) {
+            Path at = file;
+            for (int hops = 0; at != null && needed.add(at.getFileName()) && hops < 256; hops++) {
+                try {
+                    at = engine.chainLink(dir.resolve(at.getFileName())).parentName().map(dir::resolve).orElse(null);
+                } catch (org.cryo.api.CheckpointException unreadable) {
+                    at = null;
+                }
+            }
+        }
+        return needed;
     }
 
     /** The process cr_run recorded, if any. */

@@ -63,6 +63,11 @@ public final class PeriodicCheckpoints implements AutoCloseable {
 
     /** One periodic checkpoint: the tree under {@code pid}, left running, filed and pruned in {@code dir}. */
     static void checkpointOnce(long pid, JobDirectory dir) {
+        checkpointOnceWith(pid, dir, fullEvery(System.getenv()));
+    }
+
+    /** {@link #checkpointOnce} with a full checkpoint every {@code fullEvery}. */
+    static void checkpointOnceWith(long pid, JobDirectory dir, int fullEvery) {
         java.util.Optional<AutoCloseable> lock;
         try {
             if (pid <= 0 || dir.isDisabled() || dir.isVacating()) {
@@ -82,7 +87,9 @@ public final class PeriodicCheckpoints implements AutoCloseable {
             }
             Path file = dir.create().nextContext();
             long start = System.nanoTime();
-            CheckpointResult result = Checkpointer.create().checkpoint(pid, CheckpointOptions.builder().file(file).build());
+            Path parent = incrementalParent(dir, fullEvery);
+            CheckpointResult result = Checkpointer.create().checkpoint(pid,
+                    CheckpointOptions.builder().file(file).incremental(parent).build());
             dir.commit(file);
             System.err.printf("cr_run: job %s: periodic checkpoint of pid %d to %s in %d ms%n", dir.jobId(), pid, file,
                     (System.nanoTime() - start) / 1_000_000);
@@ -93,6 +100,38 @@ public final class PeriodicCheckpoints implements AutoCloseable {
             }
             System.err.println("cr_run: job " + dir.jobId() + ": periodic checkpoint failed: " + e.getMessage());
             JobCheckpointer.recordError(dir, 1, "periodic checkpoint of pid " + pid + " failed: " + e.getMessage());
+        }
+    }
+
+    /** {@code $CRYO_FULL_EVERY}: every how many periodic checkpoints one is full (the others are incremental). */
+    public static final String FULL_EVERY_VARIABLE = "CRYO_FULL_EVERY";
+    /** The default: one full checkpoint, then seven incremental ones on it. */
+    public static final int DEFAULT_FULL_EVERY = 8;
+
+    static int fullEvery(java.util.Map<String, String> environment) {
+        String text = environment.get(FULL_EVERY_VARIABLE);
+        try {
+            return text == null || text.isBlank() ? DEFAULT_FULL_EVERY : Math.max(1, Integer.parseInt(text.strip()));
+        } catch (NumberFormatException e) {
+            return DEFAULT_FULL_EVERY;
+        }
+    }
+
+    /**
+     * The parent of the next periodic checkpoint: the latest context file, unless the chain
+     * ending in it already holds {@code fullEvery} files (or cannot be read): then none, a full
+     * file, which starts the next chain (and arms write tracking for it).
+     */
+    static Path incrementalParent(JobDirectory dir, int fullEvery) {
+        try {
+            java.util.Optional<Path> latest = dir.latest();
+            if (latest.isEmpty() || fullEvery <= 1) {
+                return null;
+            }
+            int depth = Checkpointer.create().chainLink(latest.get()).depth();
+            return depth + 1 < fullEvery ? latest.get() : null;
+        } catch (Exception e) {
+            return null;
         }
     }
 

@@ -1,0 +1,220 @@
+package org.cryo.engine;
+
+import static org.cryo.engine.CheckpointHarness.Original;
+import static org.cryo.engine.CheckpointHarness.Restored;
+import static org.cryo.engine.CheckpointHarness.assertOneLineError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.cryo.api.CheckpointOptions;
+import org.cryo.api.Checkpointer;
+import org.cryo.api.EndAction;
+import org.cryo.api.RestartOptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Incremental checkpoints, chains and pre-copy (issue 15), with real processes: mem_writer keeps a
+ * log of what each of its pages must hold, so a page restored from the wrong file of a chain, or
+ * torn by a pre-copy, fails its own check after the restart.
+ */
+class IncrementalCheckpointTest {
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+
+    private static CheckpointHarness.CommandResult crCheckpoint(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(CheckpointHarness.launcher("cr_checkpoint").toString()));
+        command.addAll(List.of(args));
+        CheckpointHarness.CommandResult r = CheckpointHarness.run(command, COMMAND_TIMEOUT);
+        assertEquals(0, r.status(), r.describe());
+        return r;
+    }
+
+    private static CheckpointHarness.CommandResult crRestart(Path file) throws Exception {
+        return CheckpointHarness.run(List.of(CheckpointHarness.launcher("cr_restart").toString(), file.toString()),
+                COMMAND_TIMEOUT);
+    }
+
+    private static String text(CheckpointHarness.CommandResult r) {
+        return String.join("\n", r.out()) + "\n" + String.join("\n", r.err());
+    }
+
+    /** The program's own descriptors: the write tracker is one of the engine's, high and close-on-exec. */
+    private static void assertTrackerHiddenHigh(long pid) throws IOException {
+        List<Integer> trackers = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : fds.toList()) {
+                if (Files.readSymbolicLink(fd).toString().equals("anon_inode:[userfaultfd]")) {
+                    trackers.add(Integer.parseInt(fd.getFileName().toString()));
+                }
+            }
+        }
+        assertEquals(1, trackers.size(), "one write tracker in the process: " + trackers);
+        assertTrue(trackers.get(0) >= 1000, "the tracker takes no number the program would get: " + trackers);
+    }
+
+    /** The restored process, once it runs: the restore helper's child (it stays the parent), untraced. */
+    private static long restoredRoot(Restored restored) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            var child = restored.helper().toHandle().children().findFirst();
+            if (child.isPresent() && untraced(child.get().pid())) {
+                return child.get().pid();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no restored process under " + restored.describe());
+    }
+
+    private static boolean untraced(long pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .anyMatch(l -> l.replaceAll("\\s+", " ").equals("TracerPid: 0"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void flipByte(Path file, long at) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x5a);
+        }
+    }
+
+    /** A restart of head must fail with one line naming what is wrong, before any process runs. */
+    private static void assertChainRefused(Path head, String... expected) throws Exception {
+        CheckpointHarness.CommandResult r = crRestart(head);
+        assertTrue(r.status() != 0, "a broken chain was restarted: " + r.describe());
+        assertOneLineError(r.err());
+        assertTrue(r.out().isEmpty(), "a process ran: " + r.describe());
+        for (String part : expected) {
+            assertTrue(r.err().get(0).contains(part), "'" + part + "' not in: " + r.err());
+        }
+    }
+
+    @Test
+    void writingProcessComesBackFromAChainAndBrokenChainsAreRefused() throws Exception {
+        try (Original original = Original.start("mem_writer", "16", "10", "0")) {
+            long pid = original.pid();
+            Path head = original.dir().resolve("job.cryo");
+            crCheckpoint("--incremental", "-f", head.toString(), Long.toString(pid));
+            long full = Files.size(head);
+            assertTrackerHiddenHigh(pid);
+            for (int step = 1; step <= 3; step++) {
+                Runtime.getRuntime().exec(new String[] {"kill", "-USR1", Long.toString(pid)}).waitFor();
+                String wrote = "WROTE " + step;
+                original.out().await(wrote::equals, Duration.ofSeconds(20));
+                CheckpointHarness.CommandResult r = crCheckpoint("-v", "--incremental", "-f", head.toString(),
+                        Long.toString(pid));
+                assertTrue(text(r).contains("1 process(es) by the write tracker"), text(r));
+                assertTrue(Files.size(head) < full / 10, "incremental of 1% written: " + Files.size(head) + " of " + full);
+            }
+            // nothing written since: the file is tiny (a few pages of stack the waiting loop touched)
+            crCheckpoint("--incremental", "-f", head.toString(), Long.toString(pid));
+            assertTrue(Files.size(head) < 128 * 1024 && Files.size(head) < full / 100,
+                    "incremental of an unchanged process: " + Files.size(head) + " bytes of " + full);
+            assertTrackerHiddenHigh(pid);
+            original.kill();
+            for (int n = 1; n <= 4; n++) {
+                assertTrue(Files.isRegularFile(Path.of(head + ".~" + n + "~")), "parent " + n + " kept");
+            }
+            Restored restored = original.restart(head, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            restored.assertPassed();
+
+            Path second = Path.of(head + ".~2~"), first = Path.of(head + ".~1~");
+            // a parent modified: its page data no longer matches its checksum
+            long middle = Files.size(second) / 2;
+            flipByte(second, middle);
+            assertChainRefused(head, second.toString(), "corrupt");
+            flipByte(second, middle);
+            // a parent replaced by another file: the content hash its child recorded differs
+            Path saved = original.dir().resolve("saved");
+            Files.copy(second, saved);
+            Files.copy(first, second, StandardCopyOption.REPLACE_EXISTING);
+            assertChainRefused(head, second.toString(), "not the file it was taken from");
+            Files.copy(saved, second, StandardCopyOption.REPLACE_EXISTING);
+            // a parent missing
+            Files.delete(first);
+            assertChainRefused(head, first.toString(), "missing");
+        }
+    }
+
+    /** Existing per-feature programs, each restored from a chain of a full file and three incrementals. */
+    @Test
+    void featureProgramsComeBackFromChains() throws Exception {
+        for (String name : List.of("mem_heap_stack", "threads", "cow_workers")) {
+            try (Original original = Original.start(name)) {
+                List<ProcessHandle> tree = ProcessHandle.of(original.pid()).orElseThrow().descendants().toList();
+                Path parent = null;
+                for (int i = 0; i < 4; i++) {
+                    Path file = original.dir().resolve(name + "." + i);
+                    CheckpointOptions.Builder options = CheckpointOptions.builder().file(file).incremental(parent);
+                    if (i == 3) {
+                        options.endAction(EndAction.KILL);
+                    }
+                    Checkpointer.create().checkpoint(original.pid(), options.build());
+                    parent = file;
+                }
+                original.kill();
+                CheckpointHarness.awaitGone(tree.stream().mapToLong(ProcessHandle::pid).toArray());
+                Restored restored = original.restart(parent, RestartOptions.builder().inheritIo(false).build());
+                original.go();
+                restored.assertPassed();
+            }
+        }
+    }
+
+    /**
+     * A restored process has no tracker: its first incremental compares page hashes with the
+     * parent's (and arms a tracker for the next), and the longer chain restarts too.
+     */
+    @Test
+    void restoredProcessIsComparedByHashThenTrackedAgain() throws Exception {
+        try (Original original = Original.start("mem_heap_stack")) {
+            Path full = original.dir().resolve("a.cryo"), next = original.dir().resolve("b.cryo");
+            crCheckpoint("--incremental", "--kill", "-f", full.toString(), Long.toString(original.pid()));
+            original.kill();
+            Restored restored = original.restart(full, RestartOptions.builder().inheritIo(false).build());
+            long pid = restoredRoot(restored);
+            CheckpointHarness.CommandResult r = crCheckpoint("-v", "--parent", full.toString(), "--kill", "-f",
+                    next.toString(), Long.toString(pid));
+            assertTrue(text(r).contains("1 by page hashes"), text(r));
+            // none of its heap, stack or data is saved again; what is (about 1.3 MB) is library text the
+            // restore left as copy-on-write copies, which the parent, by reference, never held
+            assertTrue(Files.size(next) < Files.size(full) / 4, Files.size(next) + " of " + Files.size(full));
+            CheckpointHarness.awaitGone(pid);
+            restored.awaitExit();
+            Restored again = original.restart(next, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            again.assertPassed();
+        }
+    }
+
+    /** Pre-copy of a process that keeps writing (1% of its pages every 5 ms). */
+    @Test
+    void preCopyOfAProcessThatKeepsWriting() throws Exception {
+        try (Original original = Original.start("mem_writer", "64", "10", "5")) {
+            Path file = original.dir().resolve("pre.cryo");
+            CheckpointHarness.CommandResult r = crCheckpoint("-v", "--pre-copy=2", "--kill", "-f", file.toString(),
+                    Long.toString(original.pid()));
+            assertTrue(text(r).contains("pre-copy: 2 round(s) while running"), text(r));
+            original.kill();
+            assertFalse(CheckpointHarness.listNames(original.dir()).stream().anyMatch(n -> n.contains("precopy")),
+                    "round files left: " + CheckpointHarness.listNames(original.dir()));
+            Restored restored = original.restart(file, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            restored.assertPassed();
+        }
+    }
+}
