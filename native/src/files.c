@@ -13,6 +13,7 @@
 #include "memory.h"
 #include "rexec.h"
 #include "fdowners.h"
+#include "filehash.h"
 
 #include <dirent.h>
 #include <linux/kcmp.h>
@@ -489,6 +490,10 @@ int files_link_tree(struct tree *t, struct cryo_error *e)
 
 /* ---- restore ---- */
 
+/* The tree being checked, for the file hashes it recorded: the descriptor
+ * kinds' check functions (fdtypes.h) take a descriptor only. */
+static const struct tree *checking;
+
 static int check_one(const char *what, const char *path, const struct cryo_file_id *id, int must_be_unchanged,
 		     struct cryo_error *e)
 {
@@ -497,24 +502,33 @@ static int check_one(const char *what, const char *path, const struct cryo_file_
 		return cryo_fail_errno(e, 0, what, "stat", "%s %s is gone since the checkpoint (use --relocate OLD=NEW if it moved)", what, path);
 	if ((st.st_mode & S_IFMT) != (id->mode & S_IFMT))
 		return cryo_fail(e, 0, what, "", ESTALE, "%s %s is no longer the same kind of file", what, path);
-	/* microseconds: copies made with futimes() (cp, Java's Files.copy) keep no more */
-	if (must_be_unchanged && S_ISREG(st.st_mode) &&
-	    ((uint64_t)st.st_size != id->size || st.st_mtim.tv_sec != id->mtime_sec ||
-	     st.st_mtim.tv_nsec / 1000 != id->mtime_nsec / 1000))
-		return cryo_fail(e, 0, what, "", ESTALE,
-				 "%s %s changed since the checkpoint (size %llu, was %llu; modified since): refusing to restart on a different file",
-				 what, path, (unsigned long long)st.st_size, (unsigned long long)id->size);
+	if (must_be_unchanged && S_ISREG(st.st_mode))
+		return filehash_check(checking, what, path, id, &st, e);
 	return 0;
 }
 
 static int check_by_reference(const struct fd_rec *f, relocate_fn relocate, struct cryo_error *e);
 
-int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e)
+/* Pages of the executable come from it only if a mapping of it is by
+ * reference: one deleted since it started, or saved by content
+ * (--save-exe), is in the image whole. */
+static int exe_mapped_by_reference(const struct snapshot *s)
+{
+	size_t exe_len = strlen(s->exe);
+	if (exe_len > 10 && !strcmp(s->exe + exe_len - 10, " (deleted)"))
+		return 0;
+	for (int i = 0; i < s->nr_vmas; i++)
+		if ((s->vmas[i].r.kind == CRYO_VMA_FILE_PRIVATE || s->vmas[i].r.kind == CRYO_VMA_FILE_SHARED) &&
+		    !strcmp(s->vmas[i].path, s->exe))
+			return 1;
+	return 0;
+}
+
+int files_check(const struct tree *t, const struct snapshot *s, relocate_fn relocate, struct cryo_error *e)
 {
 	char buf[PATH_MAX];
-	size_t exe_len = strlen(s->exe);
-	int exe_gone = exe_len > 10 && !strcmp(s->exe + exe_len - 10, " (deleted)");   /* its pages are in the image */
-	if (!exe_gone && check_one("executable", relocate(s->exe, buf, sizeof(buf)), &s->proc.exe_id, 1, e))
+	checking = t;
+	if (exe_mapped_by_reference(s) && check_one("executable", relocate(s->exe, buf, sizeof(buf)), &s->proc.exe_id, 1, e))
 		return -1;
 	for (int i = 0; i < s->nr_vmas; i++) {
 		const struct vma_rec *v = &s->vmas[i];

@@ -15,7 +15,7 @@ int files_capture(pid_t pid, struct snapshot *s, struct cryo_error *e);
 int files_link_tree(struct tree *t, struct cryo_error *e);
 /* Before anything is started: every file the image refers to (open files,
  * mapped files, the executable) is there and, where it matters, unchanged. */
-int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e);
+int files_check(const struct tree *t, const struct snapshot *s, relocate_fn relocate, struct cryo_error *e);
 /* What restoring the descriptors of one process needs to know. */
 struct fd_restore {
 	const struct tree *t;

@@ -147,6 +147,8 @@ struct tree {
 	struct cryo_tty *ttys;      /* ttys.c */
 	char **tty_input;           /* per record of ttys: its input_len bytes of an unfinished line, then its output_len bytes of output, or NULL */
 	int nr_ttys;
+	struct cryo_file_hash *file_hashes;   /* filehash.c */
+	int nr_file_hashes;
 };
 
 void snapshot_free(struct snapshot *s);

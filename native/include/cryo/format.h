@@ -699,6 +699,27 @@ struct cryo_seccomp_filter {
 };
 _Static_assert(sizeof(struct cryo_seccomp_filter) == 8, "struct cryo_seccomp_filter is part of the file format");
 
+/* ---- files known by their content (filehash.c) ---- */
+
+/* Section 40, FILE_HASHES, once per file (none in older files): one record
+ * per file the restart opens again by name and needs unchanged (the
+ * executable, a file mapped privately, a regular file open read-only) that
+ * was at most CRYO_HASH_FILE_MAX bytes (64 MiB unless set), while the
+ * checkpoint's total stayed under 1 GiB.  A restart takes such a file as
+ * unchanged if its size is the same and either its inode and mtime are too
+ * (no hashing) or its content hashes the same; a file with no record is
+ * judged by size and mtime alone, as before. */
+enum { CRYO_SEC_FILE_HASHES = 40 };
+#define CRYO_HASH_XXH3_64 1u
+struct cryo_file_hash {
+	uint32_t record_size;
+	uint32_t algorithm;         /* CRYO_HASH_XXH3_64: XXH3-64 of the whole file; a reader ignores others */
+	uint64_t dev, ino, size;    /* the file as struct cryo_file_id names it */
+	int64_t  mtime_sec, mtime_nsec;
+	uint64_t hash;
+};
+_Static_assert(sizeof(struct cryo_file_hash) == 56, "struct cryo_file_hash is part of the file format");
+
 /* ---- terminals (ttys.c) ---- */
 
 /* Section 17, TTYS, once per file: one struct cryo_tty per pty pair whose
