@@ -317,6 +317,7 @@ static int freeze(struct proc_capture *c, struct cryo_error *e)
 struct capture {
 	struct proc_capture *pc;    /* pc[k] is tree.procs[k]: parents before children */
 	int nr, cap;
+	unsigned save_by_content;   /* CRYO_SAVE_* */
 	int group;                  /* a process group or session: every member is checked */
 	struct tree tree;
 	struct image_writer w;
@@ -546,6 +547,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		struct proc_capture *p = &c->pc[k];
 		if (interrupt_check(p->pid, e))
 			return -1;
+		p->snap->save_by_content = c->save_by_content;
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e) || capture_residency(p, e) ||
 				fdowners_capture(&p->in[0], p->snap, e) ||
@@ -656,6 +658,7 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	}
 	c.w.compress = o->compress;
 	c.w.compress_level = o->compress_level;
+	c.save_by_content = o->save_by_content;
 	frozen_at = now_ns();
 	if ((group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
 		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e) ||

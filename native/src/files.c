@@ -340,14 +340,15 @@ static int capture_by_content(struct tree *t, pid_t pid, const char *open_path, 
 	}
 	struct shmem_file_rec m = { .r = { .flags = flags, .dev = st.st_dev, .ino = st.st_ino, .size = (uint64_t)st.st_size } };
 	size_t len = strlen(path);
-	m.path = strndup(path, flags & CRYO_SHMEM_UNLINKED && len > 10 ? len - 10 : len);   /* without " (deleted)" */
+	m.path = strndup(path, is_deleted(path) ? len - 10 : len);   /* without " (deleted)" */
 	uint64_t max = deleted_file_max();
 	int rc = !m.path || find_extents(fd, &m) ? -1 : 0;
 	if (!rc && flags & CRYO_SHMEM_UNLINKED && m.data_len > max) {
 		close(fd);
 		cryo_fail(e, pid, "files", "", EFBIG,
-			  "%s of process %d is %s, deleted, with %llu bytes of data: more than the %llu Cryo saves "
+			  "%s of process %d is %s, %s, with %llu bytes of data: more than the %llu Cryo saves "
 			  "(set CRYO_DELETED_FILE_MAX, e.g. CRYO_DELETED_FILE_MAX=4G, to raise it)", what, pid, m.path,
+			  is_deleted(path) ? "deleted" : "to be saved by content (--save-shared)",
 			  (unsigned long long)m.data_len, (unsigned long long)max);
 		drop_saved(&m);
 		return -1;
@@ -459,7 +460,9 @@ static int capture_mapped_files(struct tree *t, int k, struct cryo_error *e)
 			 (unsigned long long)v->r.start, (unsigned long long)v->r.end);
 		snprintf(what, sizeof(what), "the mapping at %#llx", (unsigned long long)v->r.start);
 		int recreate = flags & CRYO_SHMEM_RECREATE;
-		if (capture_by_content(t, pid, recreate ? v->path : open_path, v->path, flags, what, e)) {
+		/* a file saved by content on request is still there: read by its name (no privilege needed) */
+		int by_name = recreate || v->r.flags & CRYO_VMA_BY_CONTENT;
+		if (capture_by_content(t, pid, by_name ? v->path : open_path, v->path, flags, what, e)) {
 			if (!recreate)
 				return -1;
 			continue;           /* an extra, not a need: it stays a file by reference */

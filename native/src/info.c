@@ -295,7 +295,7 @@ static void describe_vma_flags(struct json *j, uint32_t flags)
 		{ CRYO_VMA_NOHUGEPAGE, "nohugepage" }, { CRYO_VMA_DONTFORK, "dontfork" },
 		{ CRYO_VMA_DONTDUMP, "dontdump" }, { CRYO_VMA_WIPEONFORK, "wipeonfork" },
 		{ CRYO_VMA_LOCKED, "locked" }, { CRYO_VMA_HEAP, "heap" }, { CRYO_VMA_STACK, "stack" },
-		{ CRYO_VMA_FILE_GONE, "file-gone" }, { CRYO_VMA_INHERITED, "inherited" },
+		{ CRYO_VMA_FILE_GONE, "file-gone" }, { CRYO_VMA_BY_CONTENT, "by-content" }, { CRYO_VMA_INHERITED, "inherited" },
 		{ CRYO_VMA_DROPPABLE, "droppable" },
 	};
 	json_inline_array(j, "flags");

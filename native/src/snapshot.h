@@ -67,6 +67,7 @@ struct snapshot {
 	int nr_timers;
 	char *seccomp;                            /* seccomp.c: the SECCOMP section's payload */
 	size_t seccomp_len;
+	unsigned save_by_content;                 /* checkpoint only: CRYO_SAVE_* of the options */
 };
 
 struct pipe_rec {

@@ -66,6 +66,18 @@ struct cryo_checkpoint_opts {
 				     * or NULL for the first free NAME.~N~ */
 	int         compress;       /* 1: page data as zstd blocks, each stored raw where it does not shrink */
 	int         compress_level; /* zstd's level for them (cryo_parse_compress) */
+	unsigned    save_by_content; /* CRYO_SAVE_*: mapped files saved by content (BLCR's --save-*) */
+};
+
+/* Mapped files saved by content rather than by reference (BLCR's --save-*):
+ * a private mapping comes back as private anonymous memory holding every
+ * page it had; a shared one maps a fresh unlinked copy of the file made in
+ * the file's directory (the original file is never written by the restart). */
+enum cryo_save_by_content {
+	CRYO_SAVE_PRIVATE = 0x1,    /* files mapped private (libraries, data files), the executable excepted */
+	CRYO_SAVE_SHARED  = 0x2,    /* files mapped shared */
+	CRYO_SAVE_EXE     = 0x4,    /* the executable's mappings: the restart needs no executable file */
+	CRYO_SAVE_ALL     = 0x7,
 };
 
 /* --compress's value: NULL or "" or "zstd" (zstd at its default level for

@@ -236,6 +236,7 @@ enum cryo_vma_kind {
 #define CRYO_VMA_FILE_GONE   0x200u /* a mapping of a deleted file: a private one saved whole, by content; a shared one (ANON_SHARED) is its SHMEM_FILES object */
 #define CRYO_VMA_INHERITED   0x400u /* a child's private mapping kept from its parent (fork): see struct cryo_page_range */
 #define CRYO_VMA_DROPPABLE   0x800u /* MAP_DROPPABLE (Linux 6.11+): anonymous, its pages freed under memory pressure */
+#define CRYO_VMA_BY_CONTENT  0x1000u /* with CRYO_VMA_FILE_GONE: the file was there, saved by content on request (cr_checkpoint --save-*) */
 
 struct cryo_vma {
 	uint32_t record_size;

@@ -77,8 +77,19 @@ static const char help_text[] =
 "                         compress the memory with zstd (LEVEL -7 to 19, default -1;\n"
 "                         negative is faster), block by block on two threads; a\n"
 "                         block that does not shrink is stored as it is\n"
-"      --save-none        save mapped files by reference (default; a file changed\n"
-"                         since is refused at restart)\n"
+"\n"
+"Mapped files (options add up; the last --save-all or --save-none resets):\n"
+"      --save-none        all by reference (default): the restart maps the files\n"
+"                         again, and refuses one changed since (size and content)\n"
+"      --save-private     files mapped private (libraries, data files) by content:\n"
+"                         every page saved, restored as private anonymous memory;\n"
+"                         the restart needs no such file\n"
+"      --save-shared      files mapped shared by content: restored mapping a fresh\n"
+"                         unlinked copy made in the file's directory (the original\n"
+"                         is never written by the restarted job)\n"
+"      --save-exe         the executable's mappings by content, as --save-private:\n"
+"                         the restart needs no executable file\n"
+"      --save-all         all three\n"
 "\n"
 "Files deleted while open or mapped are saved by content (up to 64 MiB each, more\n"
 "with CRYO_DELETED_FILE_MAX=4G) and come back deleted, in their directory.\n"
@@ -94,7 +105,8 @@ static const char help_text[] =
 
 enum {
 	OPT_VERSION = 256, OPT_ATOMIC, OPT_BACKUP, OPT_CLOBBER, OPT_NOCLOBBER, OPT_RUN, OPT_STOP, OPT_TERM,
-	OPT_ABORT, OPT_KILL, OPT_CONT, OPT_SYNC, OPT_NOSYNC, OPT_SAVE_NONE, OPT_COMPRESS,
+	OPT_ABORT, OPT_KILL, OPT_CONT, OPT_SYNC, OPT_NOSYNC, OPT_SAVE_NONE, OPT_COMPRESS, OPT_SAVE_ALL,
+	OPT_SAVE_PRIVATE, OPT_SAVE_SHARED, OPT_SAVE_EXE,
 };
 
 static const struct option long_options[] = {
@@ -114,6 +126,8 @@ static const struct option long_options[] = {
 	{ "time", required_argument, 0, 't' },   { "sync", no_argument, 0, OPT_SYNC },
 	{ "nosync", no_argument, 0, OPT_NOSYNC }, { "save-none", no_argument, 0, OPT_SAVE_NONE },
 	{ "compress", optional_argument, 0, OPT_COMPRESS },
+	{ "save-all", no_argument, 0, OPT_SAVE_ALL }, { "save-private", no_argument, 0, OPT_SAVE_PRIVATE },
+	{ "save-shared", no_argument, 0, OPT_SAVE_SHARED }, { "save-exe", no_argument, 0, OPT_SAVE_EXE },
 	{ 0, 0, 0, 0 }
 };
 
@@ -217,13 +231,18 @@ static int parse_options(int argc, char **argv, struct checkpoint_request *r, co
 			if (parse_seconds(optarg, &r->time_limit))
 				return usage_error("invalid time '%s' for --time (seconds)", optarg);
 			break;
-		case OPT_SYNC: case OPT_NOSYNC: case OPT_SAVE_NONE: break;
+		case OPT_SYNC: case OPT_NOSYNC: break;
 		case OPT_COMPRESS: {
 			struct cryo_error err;
 			if (cryo_parse_compress(optarg, o, &err))
 				return usage_error("%s", err.msg);
 			break;
 		}
+		case OPT_SAVE_NONE: o->save_by_content = 0; break;
+		case OPT_SAVE_ALL: o->save_by_content = CRYO_SAVE_ALL; break;
+		case OPT_SAVE_PRIVATE: o->save_by_content |= CRYO_SAVE_PRIVATE; break;
+		case OPT_SAVE_SHARED: o->save_by_content |= CRYO_SAVE_SHARED; break;
+		case OPT_SAVE_EXE: o->save_by_content |= CRYO_SAVE_EXE; break;
 		}
 	}
 	if (optind == argc)

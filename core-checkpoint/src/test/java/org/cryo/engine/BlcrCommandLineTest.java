@@ -374,6 +374,80 @@ class BlcrCommandLineTest {
         }
     }
 
+    /**
+     * --save-*: mapped files by content.  save_by_content maps a private and a shared data file
+     * and runs from a copy of itself; all three are deleted before the restart.
+     */
+    @Nested
+    class CrCheckpointSaveFiles {
+        private CheckpointHarness.Original startMapping() throws Exception {
+            Path work = CheckpointHarness.newWorkDir("save-by-content");
+            Path copy = work.resolve("prog");
+            Files.copy(CheckpointHarness.program("save_by_content"), copy);
+            copy.toFile().setExecutable(true);
+            return CheckpointHarness.Original.startCommand(work, List.of(copy.toString(),
+                    work.resolve("go").toString(), work.toString()), java.util.Map.of());
+        }
+
+        private Path checkpointKilled(CheckpointHarness.Original original, String... options) throws Exception {
+            Path context = original.dir().resolve("job.ctx");
+            List<String> command = new ArrayList<>(List.of(crCheckpoint()));
+            command.addAll(List.of(options));
+            command.addAll(List.of("--kill", "-f", context.toString(), Long.toString(original.pid())));
+            var r = run(command);
+            assertEquals(0, r.status(), r.describe());
+            original.kill();
+            return context;
+        }
+
+        private void deleteFiles(CheckpointHarness.Original original) throws Exception {
+            for (String name : List.of("prog", "private.data", "shared.data")) {
+                Files.delete(original.dir().resolve(name));
+            }
+        }
+
+        @Test
+        void saveAllNeedsNoneOfTheMappedFilesAtRestart() throws Exception {
+            try (var original = startMapping()) {
+                Path context = checkpointKilled(original, "--save-all");
+                deleteFiles(original);
+                var restored = original.restart(context, org.cryo.api.RestartOptions.builder().inheritIo(false).build());
+                original.go();
+                restored.assertPassed();
+                List<String> lines = restored.out().lines();
+                assertTrue(lines.contains("PRIVATE anon"), "private: anonymous memory: " + restored.describe());
+                assertTrue(lines.stream().anyMatch(l -> l.startsWith("SHARED ") && l.endsWith(" (deleted)")),
+                        "shared: a fresh unlinked copy: " + restored.describe());
+                assertTrue(lines.contains("SHARED_FILE gone"), restored.describe());
+            }
+        }
+
+        @Test
+        void saveSharedNeverWritesTheOriginalFile() throws Exception {
+            try (var original = startMapping()) {
+                Path context = checkpointKilled(original, "--save-private", "--save-shared", "--save-exe");
+                Files.delete(original.dir().resolve("prog"));
+                byte[] before = Files.readAllBytes(original.dir().resolve("shared.data"));
+                var restored = original.restart(context, org.cryo.api.RestartOptions.builder().inheritIo(false).build());
+                original.go();
+                restored.assertPassed();
+                assertArrayEquals(before, Files.readAllBytes(original.dir().resolve("shared.data")),
+                        "the restarted job wrote to its own copy");
+            }
+        }
+
+        @Test
+        void saveNoneIsByReferenceAndTheLastResetCounts() throws Exception {
+            try (var original = startMapping()) {
+                Path context = checkpointKilled(original, "--save-all", "--save-none");
+                Files.delete(original.dir().resolve("private.data"));
+                String message = CheckpointHarness.assertRestartRefused(original, context,
+                        org.cryo.api.RestartOptions.builder().inheritIo(false).build());
+                assertTrue(message.contains("private.data") && message.contains("gone"), message);
+            }
+        }
+    }
+
     // ---- cr_restart ----
 
     /** The job checkpointed with --kill to job.ctx, gone: ready to restart. */
