@@ -172,4 +172,9 @@ int cryo_run_in_pid_namespace(char **argv, pid_t *init_pid, struct cryo_error *e
  * escaped.  Nothing is written for a file that fails verification. */
 int cryo_describe(const char *path, FILE *out, struct cryo_error *err);
 
+/* `cryo ls`: the same description, checking everything but the page data
+ * (whose checksums take a read of the whole file), and refusing a symbolic
+ * link at path (ELOOP) rather than following it. */
+int cryo_describe_summary(const char *path, FILE *out, struct cryo_error *err);
+
 #endif
