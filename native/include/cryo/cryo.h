@@ -69,6 +69,18 @@ struct cryo_checkpoint_opts {
 	unsigned    save_by_content; /* CRYO_SAVE_*: mapped files saved by content (BLCR's --save-*) */
 };
 
+/* BLCR's cr_restart --omit-*: is the cr_restart that restarted a job part
+ * of a checkpoint that reaches it?  NEVER: yes, as any process; ALWAYS: no,
+ * its children are the checkpoint's roots; MAYBE (BLCR's default): no when
+ * it is the checkpoint's target or an orphan, else yes. */
+enum cryo_omit_mode { CRYO_OMIT_MAYBE = 1, CRYO_OMIT_ALWAYS = 2, CRYO_OMIT_NEVER = 3 };
+#define CRYO_OMIT_MARK "cryo-omit-"
+/* Marks the calling process (a cr_restart whose job runs) with mode: a
+ * close-on-exec memfd named CRYO_OMIT_MARK "maybe" (...), which
+ * cryo_checkpoint looks for in processes named cr_restart.  Returns its
+ * descriptor, or -1 with errno. */
+int cryo_mark_omit(int mode);
+
 /* Mapped files saved by content rather than by reference (BLCR's --save-*):
  * a private mapping comes back as private anonymous memory holding every
  * page it had; a shared one maps a fresh unlinked copy of the file made in
