@@ -1,6 +1,7 @@
 /* Files known by their content: see filehash.h and FILE_HASHES in format.h. */
 #include "filehash.h"
 #include "error.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,17 +19,7 @@
 /* Bytes a file may have to be hashed: CRYO_HASH_FILE_MAX (K, M, G suffixes), 64 MiB by default. */
 static uint64_t hash_file_max(void)
 {
-	const char *v = getenv("CRYO_HASH_FILE_MAX");
-	char *end;
-	unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
-	if (!v || !*v || end == v)
-		return 64ULL << 20;
-	switch (*end) {
-	case 'G': case 'g': n <<= 10; /* fall through */
-	case 'M': case 'm': n <<= 10; /* fall through */
-	case 'K': case 'k': n <<= 10;
-	}
-	return n;
+	return files_limit_from_env("CRYO_HASH_FILE_MAX", 64ULL << 20);
 }
 
 static int same_file(const struct stat *st, const struct cryo_file_id *id)
