@@ -10,6 +10,7 @@
 #include "image.h"
 #include "inject.h"
 #include "interrupt.h"
+#include "omit.h"
 #include "memory.h"
 #include "proc.h"
 #include "process.h"
@@ -323,6 +324,7 @@ static int freeze(struct proc_capture *c, struct cryo_error *e)
 struct capture {
 	struct proc_capture *pc;    /* pc[k] is tree.procs[k]: parents before children */
 	int nr, cap;
+	unsigned save_by_content;   /* CRYO_SAVE_* */
 	int group;                  /* a process group or session: every member is checked */
 	struct tree tree;
 	struct image_writer w;
@@ -369,25 +371,66 @@ static int add_process(struct capture *c, pid_t pid, struct cryo_error *e)
 	return freeze(p, e);
 }
 
+static int add_children_of_omitted(struct capture *c, pid_t pid, struct cryo_error *e);
+
+/* The children of thread tid of pid; a cr_restart among them that
+ * --omit-* leaves out gives its own children instead. */
+static int add_children_of_thread(struct capture *c, pid_t pid, pid_t tid, struct cryo_error *e)
+{
+	char name[64], *list;
+	snprintf(name, sizeof(name), "task/%d/children", tid);
+	if (proc_read(pid, name, &list, NULL, e))
+		return -1;
+	char *save;
+	int rc = 0;
+	for (char *tok = strtok_r(list, " \n", &save); tok && !rc; tok = strtok_r(NULL, " \n", &save)) {
+		pid_t child = atoi(tok);
+		if (child <= 0 || known_process(c, child))
+			continue;
+		rc = omit_leaves_out(child, 0) ? add_children_of_omitted(c, child, e) : add_process(c, child, e);
+	}
+	free(list);
+	return rc;
+}
+
 /* The children of every thread of a frozen process. */
 static int add_children(struct capture *c, int k, struct cryo_error *e)
 {
-	for (int t = 0; t < c->pc[k].nr_tids; t++) {
-		char name[64], *list;
-		snprintf(name, sizeof(name), "task/%d/children", c->pc[k].tids[t]);
-		if (proc_read(c->pc[k].pid, name, &list, NULL, e))
+	for (int t = 0; t < c->pc[k].nr_tids; t++)
+		if (add_children_of_thread(c, c->pc[k].pid, c->pc[k].tids[t], e))
 			return -1;
-		char *save;
-		for (char *tok = strtok_r(list, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
-			pid_t child = atoi(tok);
-			if (child > 0 && !known_process(c, child) && add_process(c, child, e)) {
-				free(list);
-				return -1;
-			}
-		}
-		free(list);
-	}
 	return 0;
+}
+
+/*
+ * A cr_restart left out (omit.h) is not frozen: its children are roots of
+ * the checkpoint, each checked as a target.  It only waits for them (it
+ * forks nothing once its job runs), so its list of children holds still.
+ * A zombie child is its to reap, and stays out.
+ */
+static int add_children_of_omitted(struct capture *c, pid_t pid, struct cryo_error *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return cryo_fail_errno(e, pid, "process", "opendir", "cannot list the threads of cr_restart %d", pid);
+	int before = c->nr, rc = 0, group = c->group;
+	c->group = 1;               /* every child is checked and may be a zombie, as a group's members */
+	for (struct dirent *de; !rc && (de = readdir(d));) {
+		pid_t tid = atoi(de->d_name);
+		if (tid > 0)
+			rc = add_children_of_thread(c, pid, tid, e);
+	}
+	closedir(d);
+	c->group = group;
+	/* its zombies: not ours to save */
+	for (int k = c->nr - 1; !rc && k >= before; k--)
+		if (c->pc[k].zombie && c->pc[k].ppid == pid) {
+			memmove(&c->pc[k], &c->pc[k + 1], (size_t)(c->nr - k - 1) * sizeof(*c->pc));
+			c->nr--;
+		}
+	return rc;
 }
 
 static int index_of_pid(const struct capture *c, pid_t pid)
@@ -414,7 +457,7 @@ static int add_group_members(struct capture *c, pid_t id, int by_session, struct
 		struct cryo_error ignored;
 		if (pid <= 0 || pid == getpid() || index_of_pid(c, pid) >= 0 ||
 		    proc_read_stat(pid, &sp, &ignored) || (by_session ? sp.sid : sp.pgid) != id ||
-		    proc_read_status(pid, &st, &ignored))
+		    proc_read_status(pid, &st, &ignored) || omit_leaves_out(pid, pid == id))
 			continue;
 		if ((st.state == 'Z' || st.state == 'X') && index_of_pid(c, st.ppid) < 0)
 			continue;
@@ -483,8 +526,15 @@ static int make_tree(struct capture *c, pid_t root, struct cryo_error *e)
  * are listed, so none can be born unseen. */
 static int freeze_tree(struct capture *c, pid_t root, int whole_tree, struct cryo_error *e)
 {
-	if (add_process(c, root, e))
+	if (omit_leaves_out(root, 1)) {
+		if (add_children_of_omitted(c, root, e))
+			return -1;
+		if (c->nr == 0)
+			return cryo_fail(e, root, "process", "", ESRCH,
+					 "process %d is a cr_restart left out of checkpoints (--omit-*) with no job to checkpoint", root);
+	} else if (add_process(c, root, e)) {
 		return -1;
+	}
 	for (int k = 0; whole_tree && k < c->nr; k++)
 		if (!c->pc[k].zombie && add_children(c, k, e))
 			return -1;
@@ -568,6 +618,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		struct proc_capture *p = &c->pc[k];
 		if (interrupt_check(p->pid, e))
 			return -1;
+		p->snap->save_by_content = c->save_by_content;
 		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
 			      : capture_through_injection(p, e) || capture_from_outside(p, e) || capture_residency(p, e) ||
 				fdowners_capture(&p->in[0], p->snap, e) ||
@@ -715,6 +766,7 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 			return -1;
 		}
 	}
+	c.save_by_content = o->save_by_content;
 	frozen_at = now_ns();
 	if ((group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
 		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e))

@@ -14,6 +14,7 @@
 #include "memory.h"
 #include "rexec.h"
 #include "fdowners.h"
+#include "filehash.h"
 
 #include <dirent.h>
 #include <linux/kcmp.h>
@@ -240,20 +241,25 @@ static int add_shmem_file(struct tree *t, const struct shmem_file_rec *m)
  * when the node reboots or a cleaner passes (a JVM's hsperfdata). */
 #define TMP_FILE_SAVED_MAX (1u << 20)
 
-/* Bytes of data (not holes) a deleted file may have to be saved by content. */
-static uint64_t deleted_file_max(void)
+uint64_t files_limit_from_env(const char *name, uint64_t otherwise)
 {
-	const char *v = getenv("CRYO_DELETED_FILE_MAX");
+	const char *v = getenv(name);
 	char *end;
 	unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
 	if (!v || !*v || end == v)
-		return 64ULL << 20;
+		return otherwise;
 	switch (*end) {
 	case 'G': case 'g': n <<= 10; /* fall through */
 	case 'M': case 'm': n <<= 10; /* fall through */
 	case 'K': case 'k': n <<= 10;
 	}
 	return n;
+}
+
+/* Bytes of data (not holes) a deleted file may have to be saved by content. */
+static uint64_t deleted_file_max(void)
+{
+	return files_limit_from_env("CRYO_DELETED_FILE_MAX", 64ULL << 20);
 }
 
 static int add_extent(struct shmem_file_rec *m, uint64_t off, uint64_t len)
@@ -340,14 +346,15 @@ static int capture_by_content(struct tree *t, pid_t pid, const char *open_path, 
 	}
 	struct shmem_file_rec m = { .r = { .flags = flags, .dev = st.st_dev, .ino = st.st_ino, .size = (uint64_t)st.st_size } };
 	size_t len = strlen(path);
-	m.path = strndup(path, flags & CRYO_SHMEM_UNLINKED && len > 10 ? len - 10 : len);   /* without " (deleted)" */
+	m.path = strndup(path, is_deleted(path) ? len - 10 : len);   /* without " (deleted)" */
 	uint64_t max = deleted_file_max();
 	int rc = !m.path || find_extents(fd, &m) ? -1 : 0;
 	if (!rc && flags & CRYO_SHMEM_UNLINKED && m.data_len > max) {
 		close(fd);
 		cryo_fail(e, pid, "files", "", EFBIG,
-			  "%s of process %d is %s, deleted, with %llu bytes of data: more than the %llu Cryo saves "
+			  "%s of process %d is %s, %s, with %llu bytes of data: more than the %llu Cryo saves "
 			  "(set CRYO_DELETED_FILE_MAX, e.g. CRYO_DELETED_FILE_MAX=4G, to raise it)", what, pid, m.path,
+			  is_deleted(path) ? "deleted" : "to be saved by content (--save-shared)",
 			  (unsigned long long)m.data_len, (unsigned long long)max);
 		drop_saved(&m);
 		return -1;
@@ -459,7 +466,9 @@ static int capture_mapped_files(struct tree *t, int k, struct cryo_error *e)
 			 (unsigned long long)v->r.start, (unsigned long long)v->r.end);
 		snprintf(what, sizeof(what), "the mapping at %#llx", (unsigned long long)v->r.start);
 		int recreate = flags & CRYO_SHMEM_RECREATE;
-		if (capture_by_content(t, pid, recreate ? v->path : open_path, v->path, flags, what, e)) {
+		/* a file saved by content on request is still there: read by its name (no privilege needed) */
+		int by_name = recreate || v->r.flags & CRYO_VMA_BY_CONTENT;
+		if (capture_by_content(t, pid, by_name ? v->path : open_path, v->path, flags, what, e)) {
 			if (!recreate)
 				return -1;
 			continue;           /* an extra, not a need: it stays a file by reference */
@@ -490,6 +499,10 @@ int files_link_tree(struct tree *t, struct cryo_error *e)
 
 /* ---- restore ---- */
 
+/* The tree being checked, for the file hashes it recorded: the descriptor
+ * kinds' check functions (fdtypes.h) take a descriptor only. */
+static const struct tree *checking;
+
 static int check_one(const char *what, const char *path, const struct cryo_file_id *id, int must_be_unchanged,
 		     struct cryo_error *e)
 {
@@ -498,24 +511,33 @@ static int check_one(const char *what, const char *path, const struct cryo_file_
 		return cryo_fail_errno(e, 0, what, "stat", "%s %s is gone since the checkpoint (use --relocate OLD=NEW if it moved)", what, path);
 	if ((st.st_mode & S_IFMT) != (id->mode & S_IFMT))
 		return cryo_fail(e, 0, what, "", ESTALE, "%s %s is no longer the same kind of file", what, path);
-	/* microseconds: copies made with futimes() (cp, Java's Files.copy) keep no more */
-	if (must_be_unchanged && S_ISREG(st.st_mode) &&
-	    ((uint64_t)st.st_size != id->size || st.st_mtim.tv_sec != id->mtime_sec ||
-	     st.st_mtim.tv_nsec / 1000 != id->mtime_nsec / 1000))
-		return cryo_fail(e, 0, what, "", ESTALE,
-				 "%s %s changed since the checkpoint (size %llu, was %llu; modified since): refusing to restart on a different file",
-				 what, path, (unsigned long long)st.st_size, (unsigned long long)id->size);
+	if (must_be_unchanged && S_ISREG(st.st_mode))
+		return filehash_check(checking, what, path, id, &st, e);
 	return 0;
 }
 
 static int check_by_reference(const struct fd_rec *f, relocate_fn relocate, struct cryo_error *e);
 
-int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e)
+/* Pages of the executable come from it only if a mapping of it is by
+ * reference: one deleted since it started, or saved by content
+ * (--save-exe), is in the image whole. */
+static int exe_mapped_by_reference(const struct snapshot *s)
+{
+	size_t exe_len = strlen(s->exe);
+	if (exe_len > 10 && !strcmp(s->exe + exe_len - 10, " (deleted)"))
+		return 0;
+	for (int i = 0; i < s->nr_vmas; i++)
+		if ((s->vmas[i].r.kind == CRYO_VMA_FILE_PRIVATE || s->vmas[i].r.kind == CRYO_VMA_FILE_SHARED) &&
+		    !strcmp(s->vmas[i].path, s->exe))
+			return 1;
+	return 0;
+}
+
+int files_check(const struct tree *t, const struct snapshot *s, relocate_fn relocate, struct cryo_error *e)
 {
 	char buf[PATH_MAX];
-	size_t exe_len = strlen(s->exe);
-	int exe_gone = exe_len > 10 && !strcmp(s->exe + exe_len - 10, " (deleted)");   /* its pages are in the image */
-	if (!exe_gone && check_one("executable", relocate(s->exe, buf, sizeof(buf)), &s->proc.exe_id, 1, e))
+	checking = t;
+	if (exe_mapped_by_reference(s) && check_one("executable", relocate(s->exe, buf, sizeof(buf)), &s->proc.exe_id, 1, e))
 		return -1;
 	for (int i = 0; i < s->nr_vmas; i++) {
 		const struct vma_rec *v = &s->vmas[i];

@@ -9,13 +9,15 @@
 #include "snapshot.h"
 
 int files_capture(pid_t pid, struct snapshot *s, struct cryo_error *e);
+/* A size limit from environment variable name (bytes, or with K, M, G), else otherwise. */
+uint64_t files_limit_from_env(const char *name, uint64_t otherwise);
 /* Once every process of t is captured: descriptors a child shares with its
  * parent (kcmp), pipes inside the tree (and their buffered data) or leading
  * out of it; refuses what cannot be restored. */
 int files_link_tree(struct tree *t, struct cryo_error *e);
 /* Before anything is started: every file the image refers to (open files,
  * mapped files, the executable) is there and, where it matters, unchanged. */
-int files_check(const struct snapshot *s, relocate_fn relocate, struct cryo_error *e);
+int files_check(const struct tree *t, const struct snapshot *s, relocate_fn relocate, struct cryo_error *e);
 /* What restoring the descriptors of one process needs to know. */
 struct fd_restore {
 	const struct tree *t;

@@ -576,12 +576,17 @@ static int check_section_layout(struct image_reader *r, struct cryo_error *e)
 
 int ir_open(struct image_reader *r, const char *path, struct cryo_error *e)
 {
+	return ir_open_flags(r, path, 0, e);
+}
+
+int ir_open_flags(struct image_reader *r, const char *path, int flags, struct cryo_error *e)
+{
 	struct stat st;
 	memset(r, 0, sizeof(*r));
 	r->path = path;
 	/* O_NONBLOCK: a FIFO put where a context file should be (a user's catalog
 	 * read by root) must not block the open; nothing but a regular file is read */
-	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | flags);
 	if (r->fd < 0)
 		return cryo_fail_errno(e, 0, RES, "open", "cannot open context file %s", path);
 	if (fstat(r->fd, &st) < 0 || !S_ISREG(st.st_mode) || fcntl(r->fd, F_SETFL, 0) < 0) {

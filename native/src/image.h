@@ -87,6 +87,8 @@ struct image_reader {
 
 /* Open and check header and section table (bounds and checksums). */
 int ir_open(struct image_reader *r, const char *path, struct cryo_error *e);
+/* The same with more open(2) flags (O_NOFOLLOW: a link in a user's directory is not followed). */
+int ir_open_flags(struct image_reader *r, const char *path, int flags, struct cryo_error *e);
 void ir_close(struct image_reader *r);
 /* Check every section's checksum (skipping PAGES unless with_pages). */
 int ir_verify_sections(struct image_reader *r, int with_pages, struct cryo_error *e);

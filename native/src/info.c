@@ -19,6 +19,7 @@
 #include "snapshot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -295,7 +296,7 @@ static void describe_vma_flags(struct json *j, uint32_t flags)
 		{ CRYO_VMA_NOHUGEPAGE, "nohugepage" }, { CRYO_VMA_DONTFORK, "dontfork" },
 		{ CRYO_VMA_DONTDUMP, "dontdump" }, { CRYO_VMA_WIPEONFORK, "wipeonfork" },
 		{ CRYO_VMA_LOCKED, "locked" }, { CRYO_VMA_HEAP, "heap" }, { CRYO_VMA_STACK, "stack" },
-		{ CRYO_VMA_FILE_GONE, "file-gone" }, { CRYO_VMA_INHERITED, "inherited" },
+		{ CRYO_VMA_FILE_GONE, "file-gone" }, { CRYO_VMA_BY_CONTENT, "by-content" }, { CRYO_VMA_INHERITED, "inherited" },
 		{ CRYO_VMA_DROPPABLE, "droppable" },
 	};
 	json_inline_array(j, "flags");
@@ -978,6 +979,7 @@ static void describe_tree(FILE *out, const struct image_reader *r, const struct 
 	json_object(&j, NULL);
 	describe_file(&j, r, &t->procs[0]);
 	json_u64(&j, "processCount", (uint64_t)t->nr);
+	json_u64(&j, "hashedFiles", (uint64_t)t->nr_file_hashes);   /* files known by content (FILE_HASHES) */
 	json_array(&j, "processes");
 	for (int i = 0; i < t->nr; i++)
 		describe_process(&j, t, &t->procs[i]);
@@ -987,13 +989,13 @@ static void describe_tree(FILE *out, const struct image_reader *r, const struct 
 	fputc('\n', out);
 }
 
-int cryo_describe(const char *path, FILE *out, struct cryo_error *e)
+static int read_and_describe(const char *path, int open_flags, int with_pages, FILE *out, struct cryo_error *e)
 {
 	struct image_reader r;
 	struct tree t;
-	if (ir_open(&r, path, e))
+	if (ir_open_flags(&r, path, open_flags, e))
 		return -1;
-	int rc = ir_verify_sections(&r, 1, e);
+	int rc = ir_verify_sections(&r, with_pages, e);
 	if (!rc)
 		rc = tree_read(&r, &t, e);
 	if (!rc) {
@@ -1004,4 +1006,14 @@ int cryo_describe(const char *path, FILE *out, struct cryo_error *e)
 	}
 	ir_close(&r);
 	return rc;
+}
+
+int cryo_describe(const char *path, FILE *out, struct cryo_error *e)
+{
+	return read_and_describe(path, 0, 1, out, e);
+}
+
+int cryo_describe_summary(const char *path, FILE *out, struct cryo_error *e)
+{
+	return read_and_describe(path, O_NOFOLLOW, 0, out, e);
 }

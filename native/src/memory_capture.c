@@ -88,7 +88,15 @@ static int is_shared_memory_object(const char *path)
 }
 
 /* Decide what a mapping is; 1 to leave it out of the image. */
-static int classify(pid_t pid, const struct smaps_header *h, int may_write, struct vma_rec *v,
+/* cr_checkpoint --save-*: is this file mapping to be saved by content? */
+static int wanted_by_content(const struct snapshot *s, const char *path, int shared)
+{
+	if (s->exe && !strcmp(path, s->exe))
+		return (s->save_by_content & CRYO_SAVE_EXE) != 0;
+	return (s->save_by_content & (shared ? CRYO_SAVE_SHARED : CRYO_SAVE_PRIVATE)) != 0;
+}
+
+static int classify(pid_t pid, const struct smaps_header *h, int may_write, struct vma_rec *v, int by_content,
 		    struct cryo_error *e)
 {
 	int shared = h->perms[3] == 's';
@@ -150,6 +158,11 @@ static int classify(pid_t pid, const struct smaps_header *h, int may_write, stru
 		v->r.open_flags = shared && may_write ? O_RDWR : O_RDONLY;
 		v->r.pgoff = h->pgoff;
 		file_id_from_stat(&v->r.file, &st);
+		if (by_content) {
+			/* as if deleted: a private one all in PAGES, a shared one a SHMEM_FILES object (files.c) */
+			v->r.kind = shared ? CRYO_VMA_ANON_SHARED : CRYO_VMA_ANON_PRIVATE;
+			v->r.flags |= CRYO_VMA_FILE_GONE | CRYO_VMA_BY_CONTENT;
+		}
 	} else {
 		return cryo_fail(e, pid, "memory", "", ENOTSUP,
 				 "process %d has a mapping Cryo cannot save yet: %s at %lx-%lx", pid, path, h->start, h->end);
@@ -191,7 +204,7 @@ int memory_capture_mappings(pid_t pid, struct snapshot *s, struct cryo_error *e)
 		if (!strncmp(line, "VmFlags:", 8) && have) {
 			memset(&cur, 0, sizeof(cur));
 			int may_write = strstr(line, " mw") != NULL;
-			int skip = classify(pid, &h, may_write, &cur, e);
+			int skip = classify(pid, &h, may_write, &cur, wanted_by_content(s, h.path, h.perms[3] == 's'), e);
 			if (skip < 0) {
 				rc = -1;
 				break;

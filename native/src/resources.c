@@ -1,5 +1,6 @@
 /* The table of tree-level resource kinds (resources.h). */
 #include "resources.h"
+#include "filehash.h"
 
 /* Capture: SysV shared memory, then semaphores, then queues, as before;
  * the file's sections and the pool in this order too. */
@@ -13,6 +14,7 @@ static const struct resource_ops *const resource_kinds[] = {
 	&shmem_files_resource,
 	&sockopts_resource,
 	&ttys_resource,
+	&file_hashes_resource,
 };
 
 #define NR_KINDS (sizeof(resource_kinds) / sizeof(resource_kinds[0]))

@@ -982,7 +982,7 @@ static int check_same_kernel_vdso(const struct tree *t, struct cryo_error *e)
 static int check_files(const struct tree *t, struct cryo_error *e)
 {
 	for (int k = 0; k < t->nr; k++)
-		if (t->procs[k].proc.state != CRYO_PROCESS_ZOMBIE && files_check(&t->procs[k], relocate, e))
+		if (t->procs[k].proc.state != CRYO_PROCESS_ZOMBIE && files_check(t, &t->procs[k], relocate, e))
 			return -1;
 	return 0;
 }

@@ -68,6 +68,7 @@ struct snapshot {
 	char *seccomp;                            /* seccomp.c: the SECCOMP section's payload */
 	size_t seccomp_len;
 	struct dirty *dirty;                      /* checkpoint only: writes since the parent (dirty.c) */
+	unsigned save_by_content;                 /* checkpoint only: CRYO_SAVE_* of the options */
 };
 
 struct pipe_rec {
@@ -148,6 +149,8 @@ struct tree {
 	struct cryo_tty *ttys;      /* ttys.c */
 	char **tty_input;           /* per record of ttys: its input_len bytes of an unfinished line, then its output_len bytes of output, or NULL */
 	int nr_ttys;
+	struct cryo_file_hash *file_hashes;   /* filehash.c */
+	int nr_file_hashes;
 };
 
 void snapshot_free(struct snapshot *s);

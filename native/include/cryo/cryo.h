@@ -74,6 +74,30 @@ struct cryo_checkpoint_opts {
 	int         live_pages;     /* pre-copy's rounds: the processes run on once their state is read and
 				     * the tracker armed; their pages are read as they run */
 	int         no_fsync;       /* pre-copy's step files: the merged file is the one made durable */
+	unsigned    save_by_content; /* CRYO_SAVE_*: mapped files saved by content (BLCR's --save-*) */
+};
+
+/* BLCR's cr_restart --omit-*: is the cr_restart that restarted a job part
+ * of a checkpoint that reaches it?  NEVER: yes, as any process; ALWAYS: no,
+ * its children are the checkpoint's roots; MAYBE (BLCR's default): no when
+ * it is the checkpoint's target or an orphan, else yes. */
+enum cryo_omit_mode { CRYO_OMIT_MAYBE = 1, CRYO_OMIT_ALWAYS = 2, CRYO_OMIT_NEVER = 3 };
+#define CRYO_OMIT_MARK "cryo-omit-"
+/* Marks the calling process (a cr_restart whose job runs) with mode: a
+ * close-on-exec memfd named CRYO_OMIT_MARK "maybe" (...), which
+ * cryo_checkpoint looks for in processes named cr_restart.  Returns its
+ * descriptor, or -1 with errno. */
+int cryo_mark_omit(int mode);
+
+/* Mapped files saved by content rather than by reference (BLCR's --save-*):
+ * a private mapping comes back as private anonymous memory holding every
+ * page it had; a shared one maps a fresh unlinked copy of the file made in
+ * the file's directory (the original file is never written by the restart). */
+enum cryo_save_by_content {
+	CRYO_SAVE_PRIVATE = 0x1,    /* files mapped private (libraries, data files), the executable excepted */
+	CRYO_SAVE_SHARED  = 0x2,    /* files mapped shared */
+	CRYO_SAVE_EXE     = 0x4,    /* the executable's mappings: the restart needs no executable file */
+	CRYO_SAVE_ALL     = 0x7,
 };
 
 /* --compress's value: NULL or "" or "zstd" (zstd at its default level for
@@ -171,5 +195,10 @@ int cryo_run_in_pid_namespace(char **argv, pid_t *init_pid, struct cryo_error *e
  * kind's detail) and the tree's resources.  Output is ASCII, every string
  * escaped.  Nothing is written for a file that fails verification. */
 int cryo_describe(const char *path, FILE *out, struct cryo_error *err);
+
+/* `cryo ls`: the same description, checking everything but the page data
+ * (whose checksums take a read of the whole file), and refusing a symbolic
+ * link at path (ELOOP) rather than following it. */
+int cryo_describe_summary(const char *path, FILE *out, struct cryo_error *err);
 
 #endif

@@ -236,6 +236,7 @@ enum cryo_vma_kind {
 #define CRYO_VMA_FILE_GONE   0x200u /* a mapping of a deleted file: a private one saved whole, by content; a shared one (ANON_SHARED) is its SHMEM_FILES object */
 #define CRYO_VMA_INHERITED   0x400u /* a child's private mapping kept from its parent (fork): see struct cryo_page_range */
 #define CRYO_VMA_DROPPABLE   0x800u /* MAP_DROPPABLE (Linux 6.11+): anonymous, its pages freed under memory pressure */
+#define CRYO_VMA_BY_CONTENT  0x1000u /* with CRYO_VMA_FILE_GONE: the file was there, saved by content on request (cr_checkpoint --save-*) */
 
 struct cryo_vma {
 	uint32_t record_size;
@@ -698,6 +699,27 @@ struct cryo_seccomp_filter {
 	uint32_t nr_insns;          /* 1 to 4096 (BPF_MAXINSNS) */
 };
 _Static_assert(sizeof(struct cryo_seccomp_filter) == 8, "struct cryo_seccomp_filter is part of the file format");
+
+/* ---- files known by their content (filehash.c) ---- */
+
+/* Section 40, FILE_HASHES, once per file (none in older files): one record
+ * per file the restart opens again by name and needs unchanged (the
+ * executable, a file mapped privately, a regular file open read-only) that
+ * was at most CRYO_HASH_FILE_MAX bytes (64 MiB unless set), while the
+ * checkpoint's total stayed under 1 GiB.  A restart takes such a file as
+ * unchanged if its size is the same and either its inode and mtime are too
+ * (no hashing) or its content hashes the same; a file with no record is
+ * judged by size and mtime alone, as before. */
+enum { CRYO_SEC_FILE_HASHES = 40 };
+#define CRYO_HASH_XXH3_64 1u
+struct cryo_file_hash {
+	uint32_t record_size;
+	uint32_t algorithm;         /* CRYO_HASH_XXH3_64: XXH3-64 of the whole file; a reader ignores others */
+	uint64_t dev, ino, size;    /* the file as struct cryo_file_id names it */
+	int64_t  mtime_sec, mtime_nsec;
+	uint64_t hash;
+};
+_Static_assert(sizeof(struct cryo_file_hash) == 56, "struct cryo_file_hash is part of the file format");
 
 /* ---- terminals (ttys.c) ---- */
 

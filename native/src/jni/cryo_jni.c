@@ -92,7 +92,7 @@ static void out_of_memory(struct cryo_error *err)
 }
 
 /* The engine's JSON, gathered in memory: ASCII, so valid modified UTF-8 as it stands. */
-static jstring native_describe(JNIEnv *env, jclass cls, jstring path)
+static jstring describe_with(JNIEnv *env, jstring path, int (*describe)(const char *, FILE *, struct cryo_error *))
 {
 	const char *cpath = path_chars(env, path);
 	if (!cpath)
@@ -103,7 +103,7 @@ static jstring native_describe(JNIEnv *env, jclass cls, jstring path)
 	char *json = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&json, &len);
-	int rc = out ? cryo_describe(cpath, out, &err) : -1;
+	int rc = out ? describe(cpath, out, &err) : -1;
 	if (!out || (fclose(out) && !rc)) {
 		out_of_memory(&err);
 		rc = -1;
@@ -118,10 +118,21 @@ static jstring native_describe(JNIEnv *env, jclass cls, jstring path)
 	return result;
 }
 
+static jstring native_describe(JNIEnv *env, jclass cls, jstring path)
+{
+	return describe_with(env, path, cryo_describe);
+}
+
+static jstring native_describe_summary(JNIEnv *env, jclass cls, jstring path)
+{
+	return describe_with(env, path, cryo_describe_summary);
+}
+
 static const JNINativeMethod native_engine_methods[] = {
 	{ "nativeCheckTarget", "(I)V", (void *)native_check_target },
 	{ "nativeVerify", "(Ljava/lang/String;)V", (void *)native_verify },
 	{ "nativeDescribe", "(Ljava/lang/String;)Ljava/lang/String;", (void *)native_describe },
+	{ "nativeDescribeSummary", "(Ljava/lang/String;)Ljava/lang/String;", (void *)native_describe_summary },
 };
 
 JNIEXPORT jint JNI_OnLoad(JavaVM *vm, void *reserved)

@@ -45,6 +45,7 @@ struct restore_request {
 				     * stays the job's parent and records how it ended */
 	int status_fd;              /* -1, or where the keeper writes "exit N" / "signal N" when the job ends */
 	int quiet;
+	int omit;                   /* enum cryo_omit_mode: BLCR's --omit-*, marked once the job runs */
 	const char *hooks[NR_RESTORE_HOOKS];
 };
 

@@ -88,11 +88,26 @@ static const char help_text[] =
 "                         compress the memory with zstd (LEVEL -7 to 19, default -1;\n"
 "                         negative is faster), block by block on two threads; a\n"
 "                         block that does not shrink is stored as it is\n"
-"      --save-none        save mapped files by reference (default; a file changed\n"
-"                         since is refused at restart)\n"
+"\n"
+"Mapped files (options add up; the last --save-all or --save-none resets):\n"
+"      --save-none        all by reference (default): the restart maps the files\n"
+"                         again, and refuses one changed since (size and content)\n"
+"      --save-private     files mapped private (libraries, data files) by content:\n"
+"                         every page saved, restored as private anonymous memory;\n"
+"                         the restart needs no such file\n"
+"      --save-shared      files mapped shared by content: restored mapping a fresh\n"
+"                         unlinked copy made in the file's directory (the original\n"
+"                         is never written by the restarted job)\n"
+"      --save-exe         the executable's mappings by content, as --save-private:\n"
+"                         the restart needs no executable file\n"
+"      --save-all         all three\n"
 "\n"
 "Files deleted while open or mapped are saved by content (up to 64 MiB each, more\n"
-"with CRYO_DELETED_FILE_MAX=4G) and come back deleted, in their directory.\n"
+"with CRYO_DELETED_FILE_MAX=4G) and come back deleted, in their directory. Files\n"
+"the restart opens again (the executable, files mapped private, files open for\n"
+"reading) get their size and a hash recorded (up to 64 MiB each, another limit\n"
+"with CRYO_HASH_FILE_MAX; 1 GiB in all), so that a copy with a new mtime passes\n"
+"and a changed file is refused; a larger one is judged by size and mtime.\n"
 "\n"
 "Exit status: 0 the context was written, 1 usage error, 2 the checkpoint failed\n"
 "(the reason is on stderr).\n"
@@ -106,6 +121,7 @@ static const char help_text[] =
 enum {
 	OPT_VERSION = 256, OPT_ATOMIC, OPT_BACKUP, OPT_CLOBBER, OPT_NOCLOBBER, OPT_RUN, OPT_STOP, OPT_TERM,
 	OPT_ABORT, OPT_KILL, OPT_CONT, OPT_SYNC, OPT_NOSYNC, OPT_SAVE_NONE, OPT_COMPRESS, OPT_INCREMENTAL, OPT_PARENT, OPT_PRE_COPY,
+	OPT_SAVE_ALL, OPT_SAVE_PRIVATE, OPT_SAVE_SHARED, OPT_SAVE_EXE,
 };
 
 static const struct option long_options[] = {
@@ -127,6 +143,8 @@ static const struct option long_options[] = {
 	{ "compress", optional_argument, 0, OPT_COMPRESS },
 	{ "incremental", no_argument, 0, OPT_INCREMENTAL }, { "parent", required_argument, 0, OPT_PARENT },
 	{ "pre-copy", optional_argument, 0, OPT_PRE_COPY },
+	{ "save-all", no_argument, 0, OPT_SAVE_ALL }, { "save-private", no_argument, 0, OPT_SAVE_PRIVATE },
+	{ "save-shared", no_argument, 0, OPT_SAVE_SHARED }, { "save-exe", no_argument, 0, OPT_SAVE_EXE },
 	{ 0, 0, 0, 0 }
 };
 
@@ -230,7 +248,7 @@ static int parse_options(int argc, char **argv, struct checkpoint_request *r, co
 			if (parse_seconds(optarg, &r->time_limit))
 				return usage_error("invalid time '%s' for --time (seconds)", optarg);
 			break;
-		case OPT_SYNC: case OPT_NOSYNC: case OPT_SAVE_NONE: break;
+		case OPT_SYNC: case OPT_NOSYNC: break;
 		case OPT_COMPRESS: {
 			struct cryo_error err;
 			if (cryo_parse_compress(optarg, o, &err))
@@ -246,6 +264,11 @@ static int parse_options(int argc, char **argv, struct checkpoint_request *r, co
 			o->pre_copy_rounds = (int)rounds;
 			break;
 		}
+		case OPT_SAVE_NONE: o->save_by_content = 0; break;
+		case OPT_SAVE_ALL: o->save_by_content = CRYO_SAVE_ALL; break;
+		case OPT_SAVE_PRIVATE: o->save_by_content |= CRYO_SAVE_PRIVATE; break;
+		case OPT_SAVE_SHARED: o->save_by_content |= CRYO_SAVE_SHARED; break;
+		case OPT_SAVE_EXE: o->save_by_content |= CRYO_SAVE_EXE; break;
 		}
 	}
 	if (optind == argc)

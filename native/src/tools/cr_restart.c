@@ -61,7 +61,9 @@ static const char help_text[] =
 "Files:\n"
 "      --relocate OLD=NEW open files recorded under path OLD from NEW instead; whole\n"
 "                         leading components only; \\= and \\\\ stand for = and \\\n"
-"                         (repeatable, the first match counts)\n"
+"                         (repeatable, the first match counts); a file read from\n"
+"                         must be unchanged: its size, and its content (hashed at\n"
+"                         checkpoint time) unless inode and mtime are the same\n"
 "\n"
 "Failure and success hooks (run by /bin/sh; a hook's non-zero status becomes\n"
 "cr_restart's, with no message):\n"
@@ -79,9 +81,13 @@ static const char help_text[] =
 "                         ended\n"
 "      --status-file FILE with --detach: the keeper writes 'exit N' or 'signal N'\n"
 "                         there when the job ends (created 0600)\n"
-"      --omit-maybe, --omit-always, --omit-never\n"
-"                         accepted: cr_restart is never part of a checkpoint of the\n"
-"                         process tree it restarted\n"
+"\n"
+"Checkpoints of the restarted processes (cr_restart stays their parent):\n"
+"      --omit-maybe       cr_restart is left out of a checkpoint of which it is the\n"
+"                         target (its children are saved instead) or when it is an\n"
+"                         orphan; else it is saved with them (default)\n"
+"      --omit-always      cr_restart is always left out: its children are the roots\n"
+"      --omit-never       cr_restart is saved like any process the checkpoint reaches\n"
 "\n"
 "Exit status: the restored process's, or 125 if the restart itself failed (the\n"
 "reason is on stderr), or a hook's.\n";
@@ -89,7 +95,8 @@ static const char help_text[] =
 enum {
 	OPT_VERSION = 256, OPT_RUN, OPT_STOP, OPT_TERM, OPT_ABORT, OPT_KILL, OPT_CONT, OPT_RESTORE_PID,
 	OPT_NO_RESTORE_PID, OPT_RESTORE_PGID, OPT_NO_RESTORE_PGID, OPT_RESTORE_SID, OPT_NO_RESTORE_SID,
-	OPT_AS_CALLER, OPT_RELOCATE, OPT_DETACH, OPT_STATUS_FILE, OPT_OMIT, OPT_ON_SUCCESS, OPT_ON_ARGS,
+	OPT_AS_CALLER, OPT_RELOCATE, OPT_DETACH, OPT_STATUS_FILE, OPT_OMIT_MAYBE, OPT_OMIT_ALWAYS, OPT_OMIT_NEVER,
+	OPT_ON_SUCCESS, OPT_ON_ARGS,
 	OPT_ON_TEMP, OPT_ON_ENV, OPT_ON_PERM, OPT_ON_FAILURE,
 };
 
@@ -111,8 +118,8 @@ static const struct option long_options[] = {
 	{ "relocate", required_argument, 0, OPT_RELOCATE },
 	{ "detach", no_argument, 0, OPT_DETACH },
 	{ "status-file", required_argument, 0, OPT_STATUS_FILE },
-	{ "omit-maybe", no_argument, 0, OPT_OMIT }, { "omit-always", no_argument, 0, OPT_OMIT },
-	{ "omit-never", no_argument, 0, OPT_OMIT },
+	{ "omit-maybe", no_argument, 0, OPT_OMIT_MAYBE }, { "omit-always", no_argument, 0, OPT_OMIT_ALWAYS },
+	{ "omit-never", no_argument, 0, OPT_OMIT_NEVER },
 	{ "run-on-success", required_argument, 0, OPT_ON_SUCCESS },
 	{ "run-on-fail-args", required_argument, 0, OPT_ON_ARGS },
 	{ "run-on-fail-temp", required_argument, 0, OPT_ON_TEMP },
@@ -230,7 +237,9 @@ static void parse_options(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_DETACH: c->r.detach = 1; break;
 		case OPT_STATUS_FILE: c->status_file = optarg; break;
-		case OPT_OMIT: break;
+		case OPT_OMIT_MAYBE: c->r.omit = CRYO_OMIT_MAYBE; break;
+		case OPT_OMIT_ALWAYS: c->r.omit = CRYO_OMIT_ALWAYS; break;
+		case OPT_OMIT_NEVER: c->r.omit = CRYO_OMIT_NEVER; break;
 		case OPT_ON_SUCCESS: set_hook(c, HOOK_SUCCESS, optarg); break;
 		case OPT_ON_ARGS: set_hook(c, HOOK_FAIL_ARGS, optarg); break;
 		case OPT_ON_TEMP: set_hook(c, HOOK_FAIL_TEMP, optarg); break;

@@ -211,6 +211,22 @@ static void record_end(const struct restore_request *r, pid_t root, int status)
 	}
 }
 
+/* BLCR's --omit-*: a checkpoint that reaches this process finds the mark
+ * (cryo_mark_omit), kept above 0-2, which --detach points at /dev/null.
+ * Without it (no memfd) this process is checkpointed as any other. */
+static void mark_omit(const struct restore_request *r)
+{
+	int fd = cryo_mark_omit(r->omit ? r->omit : CRYO_OMIT_MAYBE);
+	if (fd >= 0 && fd < 3) {
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		close(fd);
+		fd = high;
+	}
+	if (fd < 0)
+		tell(r, "cannot mark this process for --omit-* (memfd_create: %s): a checkpoint that reaches it "
+		     "includes it", strerror(errno));
+}
+
 /* --detach: the keeper tells the front the job's PID by this signal (its
  * value), not through a descriptor: the restore rearranges the keeper's
  * descriptors for the job's pool, and what it starts inherits them. */
@@ -225,6 +241,7 @@ static int restore_and_run(struct restore_request *r, pid_t front)
 	if (cryo_restore(&r->o, &rs, &e))
 		return failed(r, failure_kind(&e), e.msg);
 	pid_t child = rs.root;
+	mark_omit(r);
 	root_in_our_group = getpgid(child) == getpgrp();
 	relay_to = child;
 	int late = cryo_restore_take_interrupt();        /* came while the tree was being let go */

@@ -266,6 +266,22 @@ public final class Checkpointer {
         }
     }
 
+    /**
+     * What {@code file} holds, for a listing: every check of {@link #inspect} but the page data's
+     * checksums (a read of the whole file), and a symbolic link at {@code file} is refused, not
+     * followed.
+     */
+    public ContextInfo summary(Path file) throws CheckpointException {
+        try {
+            NativeEngine.ensureLoaded(home);
+            return ContextInfo.fromJson(NativeEngine.describeSummary(file.toAbsolutePath().toString()));
+        } catch (EngineException e) {
+            throw CheckpointException.from(e);
+        } catch (ContextFormatException e) {
+            throw new CheckpointException(file + ": " + e.getMessage(), 0, "context file", "", 0, e);
+        }
+    }
+
     /** The whole file, checksums included, through the native verifier. */
     public void verify(Path file) throws CheckpointException {
         requireRegularFile(file);

@@ -4,6 +4,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
@@ -31,7 +35,8 @@ import picocli.CommandLine.Spec;
         description = {
             "  Verifies FILE as a restart would and prints every process of the tree it holds (PID,",
             "  parent, state, threads, memory saved, descriptors by kind), each process's files, the",
-            "  resources they share, and when, where and by whom it was taken.",
+            "  resources they share, which descriptors are one open file (dup'ed, or inherited by",
+            "  fork: one offset for all), and when, where and by whom it was taken.",
             "  --json prints the engine's description: every mapping and descriptor with its detail.",
         },
         parameterListHeading = "%nARGUMENTS%n",
@@ -80,6 +85,45 @@ final class InfoCommand implements Callable<Integer> {
             printProcess(out, p);
         }
         printResources(out, info.resources());
+        printSharedOpenFiles(out, info);
+    }
+
+    /**
+     * Descriptors that are one open file description (one offset, one set of status flags):
+     * dup'ed in a process (dupOf) or inherited by fork (the engine's parentFd), in groups of two
+     * or more.  Parents come before their children and a dup names a lower descriptor, so one
+     * pass finds every descriptor's first holder.
+     */
+    private static void printSharedOpenFiles(PrintWriter out, ContextInfo info) {
+        Map<String, String> holder = new HashMap<>();
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        Map<String, Descriptor> first = new HashMap<>();
+        for (Process p : info.processes()) {
+            for (Descriptor d : p.descriptors()) {
+                String self = p.pid() + " fd " + d.fd();
+                String of = d.dupOf() != null ? p.pid() + " fd " + d.dupOf()
+                        : d.detail() != null && d.detail().has("parentFd") ? p.ppid() + " fd " + d.detail().get("parentFd").asInt()
+                        : self;
+                String root = holder.getOrDefault(of, of);
+                holder.put(self, root);
+                groups.computeIfAbsent(root, k -> new ArrayList<>()).add(self);
+                first.putIfAbsent(root, d);
+            }
+        }
+        out.printf("%nShared open files (process PID fd N: one offset and status for all)%n");
+        int shown = 0;
+        for (Map.Entry<String, List<String>> g : groups.entrySet()) {
+            if (g.getValue().size() < 2) {
+                continue;
+            }
+            Descriptor d = first.get(g.getKey());
+            out.printf("  %s (%s): %s%n", SafeText.escape(d.path()), SafeText.escape(d.kind()),
+                    String.join(", ", g.getValue().stream().map(m -> "process " + m).toList()));
+            shown++;
+        }
+        if (shown == 0) {
+            out.printf("  none%n");
+        }
     }
 
     /** One line per process, children indented under their parent. */

@@ -61,6 +61,8 @@ public final class Main {
         CommandLine cryo = new CommandLine(new CryoCommand());
         addSubcommand(cryo, "run", new RunCommand());
         addSubcommand(cryo, "info", new InfoCommand());
+        addSubcommand(cryo, "ls", new LsCommand());
+        addSubcommand(cryo, "verify", new VerifyCommand());
         addSubcommand(cryo, "demo", new DemoCommand());
         addSubcommand(cryo, "job", new JobCommand());
         addSubcommand(cryo, "health", new org.cryo.health.cli.HealthCommand());

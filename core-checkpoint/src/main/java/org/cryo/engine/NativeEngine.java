@@ -40,6 +40,15 @@ public final class NativeEngine {
         return nativeDescribe(path);
     }
 
+    /**
+     * cryo_describe_summary: the same JSON, every check but the page data's checksums, and a
+     * symbolic link at {@code path} refused (for listing a user's directory).
+     */
+    public static String describeSummary(String path) throws EngineException {
+        ensureLoaded();
+        return nativeDescribeSummary(path);
+    }
+
     /** Loads libcryojni.so from ${cryo.home} (CryoHome.jniLibrary), else from java.library.path. */
     public static void ensureLoaded() throws EngineException {
         ensureLoaded(null);
@@ -83,4 +92,6 @@ public final class NativeEngine {
     private static native void nativeVerify(String path) throws EngineException;
 
     private static native String nativeDescribe(String path) throws EngineException;
+
+    private static native String nativeDescribeSummary(String path) throws EngineException;
 }

@@ -24,6 +24,8 @@ import java.util.TreeMap;
  * @param freezeNs          how long the processes were stopped
  * @param uid               who took the checkpoint
  * @param processes         every process of the file, parents before their children
+ * @param parents           the context files this one builds on (an incremental checkpoint's), nearest
+ *                          first; empty for a complete checkpoint or where the engine records none
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ContextInfo(
@@ -40,7 +42,8 @@ public record ContextInfo(
         long gid,
         List<String> commandLine,
         List<Process> processes,
-        Resources resources) {
+        Resources resources,
+        List<String> parents) {
 
     /** A member the engine leaves out (it writes some only where they apply) reads as 0, false or null. */
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -48,6 +51,7 @@ public record ContextInfo(
     public ContextInfo {
         commandLine = copy(commandLine);
         processes = copy(processes);
+        parents = copy(parents);
         resources = resources != null ? resources : new Resources(null, null, null, null, null, null, null);
     }
 

@@ -374,6 +374,80 @@ class BlcrCommandLineTest {
         }
     }
 
+    /**
+     * --save-*: mapped files by content.  save_by_content maps a private and a shared data file
+     * and runs from a copy of itself; all three are deleted before the restart.
+     */
+    @Nested
+    class CrCheckpointSaveFiles {
+        private CheckpointHarness.Original startMapping() throws Exception {
+            Path work = CheckpointHarness.newWorkDir("save-by-content");
+            Path copy = work.resolve("prog");
+            Files.copy(CheckpointHarness.program("save_by_content"), copy);
+            copy.toFile().setExecutable(true);
+            return CheckpointHarness.Original.startCommand(work, List.of(copy.toString(),
+                    work.resolve("go").toString(), work.toString()), java.util.Map.of());
+        }
+
+        private Path checkpointKilled(CheckpointHarness.Original original, String... options) throws Exception {
+            Path context = original.dir().resolve("job.ctx");
+            List<String> command = new ArrayList<>(List.of(crCheckpoint()));
+            command.addAll(List.of(options));
+            command.addAll(List.of("--kill", "-f", context.toString(), Long.toString(original.pid())));
+            var r = run(command);
+            assertEquals(0, r.status(), r.describe());
+            original.kill();
+            return context;
+        }
+
+        private void deleteFiles(CheckpointHarness.Original original) throws Exception {
+            for (String name : List.of("prog", "private.data", "shared.data")) {
+                Files.delete(original.dir().resolve(name));
+            }
+        }
+
+        @Test
+        void saveAllNeedsNoneOfTheMappedFilesAtRestart() throws Exception {
+            try (var original = startMapping()) {
+                Path context = checkpointKilled(original, "--save-all");
+                deleteFiles(original);
+                var restored = original.restart(context, org.cryo.api.RestartOptions.builder().inheritIo(false).build());
+                original.go();
+                restored.assertPassed();
+                List<String> lines = restored.out().lines();
+                assertTrue(lines.contains("PRIVATE anon"), "private: anonymous memory: " + restored.describe());
+                assertTrue(lines.stream().anyMatch(l -> l.startsWith("SHARED ") && l.endsWith(" (deleted)")),
+                        "shared: a fresh unlinked copy: " + restored.describe());
+                assertTrue(lines.contains("SHARED_FILE gone"), restored.describe());
+            }
+        }
+
+        @Test
+        void saveSharedNeverWritesTheOriginalFile() throws Exception {
+            try (var original = startMapping()) {
+                Path context = checkpointKilled(original, "--save-private", "--save-shared", "--save-exe");
+                Files.delete(original.dir().resolve("prog"));
+                byte[] before = Files.readAllBytes(original.dir().resolve("shared.data"));
+                var restored = original.restart(context, org.cryo.api.RestartOptions.builder().inheritIo(false).build());
+                original.go();
+                restored.assertPassed();
+                assertArrayEquals(before, Files.readAllBytes(original.dir().resolve("shared.data")),
+                        "the restarted job wrote to its own copy");
+            }
+        }
+
+        @Test
+        void saveNoneIsByReferenceAndTheLastResetCounts() throws Exception {
+            try (var original = startMapping()) {
+                Path context = checkpointKilled(original, "--save-all", "--save-none");
+                Files.delete(original.dir().resolve("private.data"));
+                String message = CheckpointHarness.assertRestartRefused(original, context,
+                        org.cryo.api.RestartOptions.builder().inheritIo(false).build());
+                assertTrue(message.contains("private.data") && message.contains("gone"), message);
+            }
+        }
+    }
+
     // ---- cr_restart ----
 
     /** The job checkpointed with --kill to job.ctx, gone: ready to restart. */
@@ -474,6 +548,70 @@ class BlcrCommandLineTest {
         }
     }
 
+    /**
+     * --omit-*: whether cr_restart, the restarted job's parent, is in a checkpoint that reaches it:
+     * one of cr_restart itself, and one of the shell that started it.  BLCR's rule: always out;
+     * never in; maybe (default) out when it is the target, in when only its parent is.
+     */
+    @Nested
+    class CrRestartOmit {
+        @Test
+        void omitModesDecideWhetherCrRestartIsSaved() throws Exception {
+            long job = startJob();
+            assertEquals(0, checkpoint("-f", "job.ctx", Long.toString(job)).status());
+            // three copies of the running job at once, with new PIDs: no waiting for PIDs to be free
+            var modes = List.of(List.of("--omit-maybe", 3, 5), List.of("--omit-always", 3, 4), List.of("--omit-never", 4, 5));
+            List<Process> shells = new ArrayList<>();
+            for (var mode : modes) {
+                Process shell = new ProcessBuilder("sh", "-c", "\"$0\" --no-restore-pid " + mode.get(0) + " job.ctx; true",
+                        crRestart()).directory(dir.toFile()).redirectInput(new java.io.File("/dev/null"))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                jobs.add(shell);
+                shells.add(shell);
+            }
+            for (int i = 0; i < modes.size(); i++) {
+                var mode = modes.get(i);
+                long restarter = awaitRestarted(shells.get(i));
+                var ofRestarter = checkpoint("-f", "r.ctx", Long.toString(restarter));
+                assertEquals(0, ofRestarter.status(), mode + ": " + ofRestarter.describe());
+                var ofShell = checkpoint("-f", "s.ctx", Long.toString(shells.get(i).pid()));
+                assertEquals(0, ofShell.status(), mode + ": " + ofShell.describe());
+                assertEquals(List.of(mode.get(1), mode.get(2)), List.of(processesIn(dir.resolve("r.ctx")),
+                        processesIn(dir.resolve("s.ctx"))), mode + ": processes with cr_restart, with its shell as target");
+            }
+            for (Process shell : shells) {
+                shell.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+                assertTrue(shell.waitFor(20, TimeUnit.SECONDS), "cr_restart ended with its job");
+            }
+        }
+
+        /** shell's cr_restart, once the job it restarted runs, none of it traced any more. */
+        private long awaitRestarted(Process shell) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                var restarter = shell.toHandle().children().findFirst();
+                var root = restarter.flatMap(r -> r.children().findFirst());
+                if (root.isPresent() && root.get().children().count() == 2 && !traced(root.get().pid())
+                        && root.get().children().noneMatch(c -> traced(c.pid()))) {
+                    jobPids.add(root.get().pid());
+                    root.get().children().forEach(c -> jobPids.add(c.pid()));
+                    return restarter.get().pid();
+                }
+                Thread.sleep(10);
+            }
+            throw new AssertionError("the job was not restarted in time");
+        }
+
+        private static boolean traced(long pid) {
+            try {
+                return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                        .anyMatch(l -> l.startsWith("TracerPid:") && !l.substring(10).trim().equals("0"));
+            } catch (java.io.IOException gone) {
+                return true;
+            }
+        }
+    }
+
     @Nested
     class CrRestartDetach {
         @Test
@@ -494,10 +632,10 @@ class BlcrCommandLineTest {
         }
 
         @Test
-        void identifierOptionsAndOmitAreAccepted() throws Exception {
+        void identifierOptionsAreAccepted() throws Exception {
             long job = checkpointedAndKilled();
             var r = run(List.of(crRestart(), "--detach", "--no-restore-pid", "--no-restore-pgid", "--no-restore-sid",
-                    "--omit-maybe", "--omit-always", "--omit-never", "job.ctx"));
+                    "job.ctx"));
             assertEquals(0, r.status(), r.describe());
             long other = Long.parseLong(r.out().get(0));
             assertTrue(other != job, "--no-restore-pid: a new PID");

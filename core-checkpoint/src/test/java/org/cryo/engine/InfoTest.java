@@ -46,6 +46,11 @@ class InfoTest {
             assertTrue(text.out().stream().anyMatch(l -> l.startsWith("Tree          3 processes, 3 threads")), text.describe());
             assertTrue(text.out().stream().anyMatch(l -> l.contains("1 pipe (100 B buffered)")
                     && l.contains("1 Unix socket pair")), text.describe());
+            // the log, inherited by both children: one open file description, one offset
+            String log = original.dir().resolve("info.log").toString();
+            assertTrue(text.out().stream().anyMatch(l -> l.startsWith("  " + log + " (file): ") && l.endsWith(
+                    "process " + root + " fd 3, process " + children[0] + " fd 3, process " + children[1] + " fd 3")),
+                    text.describe());
 
             var json = cryo(List.of("info", "--json"), context);
             assertEquals(0, json.status(), json.describe());
@@ -95,6 +100,58 @@ class InfoTest {
                 }
             }
             assertEquals(List.of(), problems);
+        }
+    }
+
+    /**
+     * cryo ls DIR and cryo ls JOB: every context file with its time, size and processes; a broken
+     * one as INVALID; links and other files left out; names escaped.  cryo verify: one line, and
+     * the exit status says.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void lsListsContextFilesAndVerifyJudgesOne() throws Exception {
+        try (var original = CheckpointHarness.Original.start("info_tree")) {
+            Path context = original.checkpoint();
+            original.goAndAssertPassed();
+            Path dir = Files.createDirectory(original.dir().resolve("listed"));
+            Files.copy(context, dir.resolve("context.1"));
+            Files.copy(context, dir.resolve("evil\u001b[2J.ctx"));
+            byte[] good = Files.readAllBytes(context);
+            Files.write(dir.resolve("cut.ctx"), Arrays.copyOf(good, good.length - 4096));
+            Files.writeString(dir.resolve("notes.txt"), "not a context file\n");
+            Files.createSymbolicLink(dir.resolve("link.ctx"), context);
+
+            var ls = cryo(List.of("ls"), dir);
+            assertEquals(0, ls.status(), ls.describe());
+            assertNoControls(ls.out());
+            assertEquals(1, ls.out().stream().filter(l -> l.matches(".*\\s3\\s+" + original.pid() + "\\s+info_tree\\s+-\\s+context\\.1"))
+                    .count(), ls.describe());
+            assertTrue(ls.out().stream().anyMatch(l -> l.contains("evil\\x1b[2J.ctx")), ls.describe());
+            assertTrue(ls.out().stream().anyMatch(l -> l.contains("cut.ctx  INVALID: ")), ls.describe());
+            assertFalse(ls.out().stream().anyMatch(l -> l.contains("link.ctx") || l.contains("notes.txt")), ls.describe());
+            assertTrue(ls.out().contains("(2 other entries: not context files, or links)"), ls.describe());
+
+            var valid = cryo(List.of("verify"), dir.resolve("context.1"));
+            assertEquals(0, valid.status(), valid.describe());
+            assertEquals(1, valid.out().size(), valid.describe());
+            assertTrue(valid.out().get(0).contains(": valid, 3 processes"), valid.describe());
+            var cut = cryo(List.of("verify"), dir.resolve("cut.ctx"));
+            assertEquals(2, cut.status(), cut.describe());
+            assertEquals(List.of(), cut.out());
+            assertEquals(1, cut.err().size(), cut.describe());
+
+            // a job of the catalog, by its id
+            org.cryo.scheduler.JobDirectory job = org.cryo.scheduler.JobCatalog.at(original.dir().resolve("catalog"),
+                    Map.of()).job("77", System.getProperty("user.name")).create();
+            Path next = job.nextContext();
+            Files.copy(context, next);
+            job.commit(next);
+            List<String> command = List.of("env", "CRYO_CHECKPOINT_DIR=" + original.dir().resolve("catalog"),
+                    CheckpointHarness.launcher("cryo").toString(), "ls", "77");
+            var byJob = CheckpointHarness.run(command, Duration.ofSeconds(60));
+            assertEquals(0, byJob.status(), byJob.describe());
+            assertTrue(byJob.out().stream().anyMatch(l -> l.endsWith("  " + next.getFileName())), byJob.describe());
         }
     }
 
