@@ -5,6 +5,7 @@
 #include "pipes.h"
 #include "sysv.h"
 #include "cow.h"
+#include "lazy.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -332,7 +333,7 @@ static int fill_with_huge_pages(const struct snapshot *s, const struct vma_rec *
 }
 
 static int map_one(struct injector *in, const struct tree *t, const struct snapshot *s, const struct vma_rec *v,
-		   uint64_t scratch, relocate_fn relocate, struct cryo_error *e)
+		   uint64_t scratch, relocate_fn relocate, const struct lazy *lazy, struct cryo_error *e)
 {
 	const struct cryo_vma *m = &v->r;
 	long len = (long)(m->end - m->start), fd = -1, r;
@@ -374,15 +375,17 @@ static int map_one(struct injector *in, const struct tree *t, const struct snaps
 			fd >= 0 ? (long)m->pgoff : 0, &r, e);
 	if (fd >= 0)
 		injector_syscall(in, SYS_close, fd, 0, 0, 0, 0, 0, &r, e);
-	if (!rc && fill_with_huge_pages(s, v))
+	/* lazy pages come one UFFDIO_COPY at a time, in 4 KiB pages */
+	if (!rc && fill_with_huge_pages(s, v) && !lazy_vma(lazy, v))
 		rc = remote(in, "madvise", SYS_madvise, (long)m->start, len, MADV_HUGEPAGE, 0, 0, 0, NULL, e);
 	return rc;
 }
 
-static int advise(struct injector *in, const struct snapshot *s, const struct vma_rec *v, struct cryo_error *e)
+static int advise(struct injector *in, const struct snapshot *s, const struct vma_rec *v, const struct lazy *lazy,
+		  struct cryo_error *e)
 {
 	const struct cryo_vma *m = &v->r;
-	if (fill_with_huge_pages(s, v) &&
+	if (fill_with_huge_pages(s, v) && !lazy_vma(lazy, v) &&
 	    remote(in, "madvise", SYS_madvise, (long)m->start, (long)(m->end - m->start), MADV_NOHUGEPAGE,
 		   0, 0, 0, NULL, e))
 		return -1;
@@ -532,14 +535,19 @@ static int set_mm_fields(struct injector *in, const struct snapshot *s, uint64_t
 }
 
 int memory_restore(struct injector *in, const struct tree *t, const struct snapshot *s, struct image_reader *r,
-		   relocate_fn relocate, uint64_t *scratch, struct cryo_error *e)
+		   relocate_fn relocate, struct lazy *lazy, uint64_t *scratch, struct cryo_error *e)
 {
+	int lazy_vmas = 0;
+	if (lazy && lazy_plan(lazy, r, s, (int)(s - t->procs), &lazy_vmas, e))
+		return -1;
+	if (!lazy_vmas)
+		lazy = NULL;
 	if (move_specials(in, s, e) || unmap_all_but_kept(in, s, e) || map_scratch(in, s, scratch, e))
 		return -1;
 	for (int i = 0; i < s->nr_vmas; i++)
-		if (map_one(in, t, s, &s->vmas[i], *scratch, relocate, e))
+		if (map_one(in, t, s, &s->vmas[i], *scratch, relocate, lazy, e))
 			return -1;
-	if (fill_pages(in, s, r, e))
+	if (lazy ? lazy_register_and_fill(lazy, in, e) : fill_pages(in, s, r, e))
 		return -1;
 	if (getenv("CRYO_TIMING"))
 		fprintf(stderr, "cryo: (pages filled)\n");
@@ -548,7 +556,7 @@ int memory_restore(struct injector *in, const struct tree *t, const struct snaps
 		if (m->kind == CRYO_VMA_VDSO || m->kind == CRYO_VMA_VVAR)
 			continue;
 		if (remote(in, "mprotect", SYS_mprotect, (long)m->start, (long)(m->end - m->start), (long)m->prot,
-			   0, 0, 0, NULL, e) || advise(in, s, &s->vmas[i], e))
+			   0, 0, 0, NULL, e) || advise(in, s, &s->vmas[i], lazy, e))
 			return -1;
 	}
 	if (cow_restore_guards(in, s, e))
