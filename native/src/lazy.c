@@ -54,6 +54,7 @@ struct range { uint64_t cur, img, len; };
 /* One userfaultfd: a restored process, or a child it forked while served. */
 struct ctx {
 	int uffd;
+	int pidfd;                  /* a restored process's: its end ends the serving (-1: a child forked since) */
 	struct source *src;
 	struct range *ranges;
 	int nr_ranges, cap_ranges;
@@ -87,7 +88,8 @@ struct lazy {
 	pthread_mutex_t lock;       /* the contexts, between the server and the restorer adding one */
 	int started, released, failed;
 	struct window fault_win, fetch_win;
-	struct timespec t0;
+	struct timespec t0;         /* the tree runs */
+	long delay_ms;              /* CRYO_LAZY_PREFETCH_DELAY_MS: the prefetch waits (tests: pages on touch only until then) */
 };
 
 /* ---- small helpers ---- */
@@ -406,6 +408,8 @@ static void free_ctx(struct ctx *c)
 		return;
 	if (c->uffd >= 0)
 		close(c->uffd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	for (int i = 0; c->removed && i < c->src->nr_vmas; i++)
 		free(c->removed[i]);
 	free(c->removed);
@@ -419,6 +423,7 @@ static struct ctx *new_ctx(struct source *src, int uffd, const struct ctx *paren
 	if (!c)
 		return NULL;
 	c->uffd = uffd;
+	c->pidfd = -1;
 	c->src = src;
 	c->removed = calloc((size_t)src->nr_vmas, sizeof(*c->removed));
 	int n = parent ? parent->nr_ranges : src->nr_vmas;
@@ -812,6 +817,26 @@ static void say_complete(const struct lazy *lz)
 		(now.tv_sec - lz->t0.tv_sec) * 1e3 + (now.tv_nsec - lz->t0.tv_nsec) / 1e6);
 }
 
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* How long poll may wait: forever before the go, not at all while prefetching. */
+static int poll_timeout(const struct lazy *lz)
+{
+	if (lz->nr_pend)
+		return 1;
+	if (!lz->released)
+		return -1;
+	if (all_done(lz))
+		return 0;
+	long left = lz->delay_ms - ms_since(&lz->t0);
+	return left > 0 ? (int)(left < 1000 ? left : 1000) : 0;
+}
+
 static void *serve_loop(void *arg)
 {
 	struct lazy *lz = arg;
@@ -820,13 +845,16 @@ static void *serve_loop(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
-		struct pollfd pf[MAX_CTX + 1];
+		struct pollfd pf[2 * MAX_CTX + 1];
 		pf[0] = (struct pollfd){ lz->ctl[0], POLLIN, 0 };
-		for (int i = 0; i < lz->nr_ctx; i++)
+		pthread_mutex_lock(&lz->lock);
+		int nfds = lz->nr_ctx, timeout = poll_timeout(lz);
+		for (int i = 0; i < nfds; i++) {
 			pf[i + 1] = (struct pollfd){ lz->ctx[i]->uffd, POLLIN, 0 };
-		int fetching = lz->released && !all_done(lz);
-		int nfds = lz->nr_ctx;
-		if (poll(pf, (nfds_t)nfds + 1, fetching || lz->nr_pend ? 0 : -1) < 0 && errno != EINTR)
+			pf[nfds + i + 1] = (struct pollfd){ lz->ctx[i]->done ? -1 : lz->ctx[i]->pidfd, POLLIN, 0 };
+		}
+		pthread_mutex_unlock(&lz->lock);
+		if (poll(pf, (nfds_t)(2 * nfds + 1), timeout) < 0 && errno != EINTR)
 			break;
 		if (pf[0].revents) {
 			char cmd = 'q';
@@ -839,22 +867,20 @@ static void *serve_loop(void *arg)
 		}
 		pthread_mutex_lock(&lz->lock);
 		for (int i = 0; i < nfds && !lz->failed; i++)
-			if (pf[i + 1].revents & (POLLERR | POLLHUP))
-				lz->ctx[i]->done = 1;
+			if ((pf[i + 1].revents & (POLLERR | POLLHUP)) || pf[nfds + i + 1].revents)
+				lz->ctx[i]->done = 1;       /* its process ended: nothing left to serve */
 			else if (pf[i + 1].revents)
 				drain(lz, lz->ctx[i]);
 		retry_pending(lz);
-		int finished = lz->failed;
-		if (lz->released && !finished) {
+		if (lz->released && !lz->failed && ms_since(&lz->t0) >= lz->delay_ms)
 			for (int i = 0; i < lz->nr_ctx; i++)
 				if (!lz->ctx[i]->done) {
 					lz->ctx[i]->done = prefetch_step(lz, lz->ctx[i]);
 					break;
 				}
-			finished = lz->failed || all_done(lz);
-			if (!lz->failed && finished)
-				say_complete(lz);
-		}
+		int finished = lz->failed || (lz->released && all_done(lz));
+		if (finished && !lz->failed)
+			say_complete(lz);
 		pthread_mutex_unlock(&lz->lock);
 		if (finished)
 			break;
@@ -878,6 +904,8 @@ int lazy_begin(struct lazy **out, struct image_reader *r, int min_fd, struct cry
 	if (!lz)
 		return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
 	lz->min_fd = min_fd;
+	const char *delay = getenv("CRYO_LAZY_PREFETCH_DELAY_MS");
+	lz->delay_ms = delay ? strtol(delay, NULL, 10) : 0;
 	pthread_mutex_init(&lz->lock, NULL);
 	lz->fd = lz->guard_sock = lz->ctl[0] = lz->ctl[1] = -1;
 	snprintf(lz->path_buf, sizeof(lz->path_buf), "%s", r->path);
@@ -1008,6 +1036,7 @@ int lazy_register_and_fill(struct lazy *lz, struct injector *in, struct cryo_err
 		free_ctx(c);
 		return -1;
 	}
+	c->pidfd = move_high(lz, (int)syscall(SYS_pidfd_open, in->pid, 0));
 	/* the guard holds it before anyone is served from it */
 	tell_guard(lz, GUARD_PROCESS, in->pid, c->uffd);
 	pthread_mutex_lock(&lz->lock);
