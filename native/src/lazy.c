@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -26,6 +27,7 @@
 
 #define PAGE          CRYO_PAGE_SIZE
 #define WINDOW        (4UL << 20)      /* prefetch: one read, one UFFDIO_COPY per run piece */
+#define AHEAD         3                /* windows the read-ahead thread may have read before they are placed */
 #define MAX_SOURCES   256
 #define MAX_CTX       1024
 #define UFFD_EVENTS   (UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_EVENT_REMOVE | \
@@ -69,6 +71,24 @@ struct window { char *buf; size_t cap; const struct source *src; uint64_t lo, hi
 
 struct pending { struct ctx *c; uint64_t addr; };
 
+struct data_error { int err; uint64_t at; int mismatch; };
+
+/* The prefetch's reading, ahead of its copying: a thread reads (and checks)
+ * the PAGES payload of every source, in order, a window at a time. */
+struct ahead {
+	struct window win[AHEAD];
+	int state[AHEAD];           /* 0 free, 1 read, 2 failed (err) */
+	int src_of[AHEAD];
+	struct data_error err[AHEAD];
+	int head, tail;             /* the reader fills head, the server takes tail */
+	int finished, stop, started;
+	int nr_src;                 /* the sources at the release */
+	int efd;                    /* an eventfd: a window is ready (the server polls it) */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+};
+
 struct lazy {
 	int fd;                     /* the context file, for page data */
 	const char *path;
@@ -88,8 +108,10 @@ struct lazy {
 	pthread_mutex_t lock;       /* the contexts, between the server and the restorer adding one */
 	int started, released, failed;
 	struct window fault_win, fetch_win;
+	struct ahead ahead;
 	struct timespec t0;         /* the tree runs */
-	long delay_ms;              /* CRYO_LAZY_PREFETCH_DELAY_MS: the prefetch waits (tests: pages on touch only until then) */
+	long delay_ms;
+	double read_ms, copy_ms;    /* CRYO_TIMING: where the prefetch's time went */              /* CRYO_LAZY_PREFETCH_DELAY_MS: the prefetch waits (tests: pages on touch only until then) */
 };
 
 /* ---- small helpers ---- */
@@ -252,7 +274,6 @@ static int read_all(int fd, char *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-struct data_error { int err; uint64_t at; int mismatch; };
 
 /* Payload bytes [lo, hi) of src into w, whole blocks (hi is rounded up). */
 static int window_load(struct lazy *lz, struct window *w, const struct source *src, uint64_t lo, uint64_t hi,
@@ -663,7 +684,148 @@ static int serve_fault(struct lazy *lz, struct ctx *c, uint64_t addr)
 	return rc;
 }
 
-/* One window of the prefetch of c; 1 when c is complete. */
+static void *read_ahead(void *arg)
+{
+	struct lazy *lz = arg;
+	struct ahead *a = &lz->ahead;
+	for (int si = 0; si < a->nr_src; si++) {
+		const struct source *src = lz->src[si];
+		for (uint64_t lo = 0; lo < src->pages_len; lo += WINDOW) {
+			pthread_mutex_lock(&a->lock);
+			while (a->state[a->head] && !a->stop)
+				pthread_cond_wait(&a->changed, &a->lock);
+			int slot = a->head, stop = a->stop;
+			pthread_mutex_unlock(&a->lock);
+			if (stop)
+				return NULL;
+			uint64_t hi = lo + WINDOW < src->pages_len ? lo + WINDOW : src->pages_len;
+			a->win[slot].src = NULL;
+			struct data_error de = {0};
+			int failed = window_load(lz, &a->win[slot], src, lo, hi, &de) != 0;
+			pthread_mutex_lock(&a->lock);
+			a->err[slot] = de;
+			a->src_of[slot] = si;
+			a->state[slot] = failed ? 2 : 1;
+			a->head = (slot + 1) % AHEAD;
+			pthread_mutex_unlock(&a->lock);
+			uint64_t one = 1;
+			if (write(a->efd, &one, sizeof(one)) < 0) {
+				/* an eventfd write fails only on overflow: the server is awake anyway */
+			}
+			if (failed)
+				return NULL;        /* the server kills on it: nothing more to read */
+		}
+	}
+	pthread_mutex_lock(&a->lock);
+	a->finished = 1;
+	pthread_mutex_unlock(&a->lock);
+	uint64_t one = 1;
+	if (write(a->efd, &one, sizeof(one)) < 0) {
+		/* as above */
+	}
+	return NULL;
+}
+
+static int start_read_ahead(struct lazy *lz)
+{
+	struct ahead *a = &lz->ahead;
+	a->nr_src = lz->nr_src;
+	if (pthread_create(&a->thread, NULL, read_ahead, lz))
+		return -1;
+	a->started = 1;
+	return 0;
+}
+
+static void stop_read_ahead(struct ahead *a)
+{
+	if (!a->started)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = 1;
+	pthread_cond_broadcast(&a->changed);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	a->started = 0;
+}
+
+/* A window ready for the server, or none will come. */
+static int ahead_ready(struct ahead *a)
+{
+	pthread_mutex_lock(&a->lock);
+	int ready = a->state[a->tail] || a->finished;
+	pthread_mutex_unlock(&a->lock);
+	return ready;
+}
+
+static void release_slot(struct ahead *a, int slot)
+{
+	pthread_mutex_lock(&a->lock);
+	a->state[slot] = 0;
+	a->tail = (slot + 1) % AHEAD;
+	pthread_cond_broadcast(&a->changed);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void drain(struct lazy *lz, struct ctx *c);
+
+/* Every lazy page of window w into c. */
+static int place_window(struct lazy *lz, struct ctx *c, const struct window *w)
+{
+	const struct source *src = c->src;
+	size_t i = 0, lo = 0, hi = src->nr_runs;
+	while (lo < hi) {           /* the first run whose data ends past w->lo */
+		size_t mid = (lo + hi) / 2;
+		if (src->runs[mid].data_offset + src->runs[mid].nr_pages * PAGE <= w->lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < src->nr_runs && src->runs[i].data_offset < w->hi; i++) {
+		const struct cryo_page_run *run = &src->runs[i];
+		if (lvma_index(src, run->vaddr) < 0)
+			continue;
+		uint64_t a = run->data_offset > w->lo ? run->data_offset : w->lo;
+		uint64_t b = run->data_offset + run->nr_pages * PAGE;
+		b = b < w->hi ? b : w->hi;
+		int rc;
+		while ((rc = place(c, w, run, run->vaddr + (a - run->data_offset), b - a)) == RETRY && !c->done && !lz->failed)
+			drain(lz, c);       /* the event that made the copy wait, then the same pages again */
+		if (rc == GONE || lz->failed)
+			return GONE;
+	}
+	return SERVED;
+}
+
+/* The next window of the read-ahead into root context c (of source si); 1 when c is complete. */
+static int prefetch_root(struct lazy *lz, struct ctx *c, int si)
+{
+	struct ahead *a = &lz->ahead;
+	pthread_mutex_lock(&a->lock);
+	int slot = a->tail, state = a->state[slot], finished = a->finished;
+	pthread_mutex_unlock(&a->lock);
+	if (!state)
+		return finished;
+	if (a->src_of[slot] > si)
+		return 1;
+	if (a->src_of[slot] < si) {         /* of a source whose process ended */
+		release_slot(a, slot);
+		return 0;
+	}
+	if (state == 2) {
+		fail_pages(lz, c, &a->err[slot]);
+		return 1;
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = place_window(lz, c, &a->win[slot]);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	lz->copy_ms += (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	int last = a->win[slot].hi >= c->src->pages_len;
+	release_slot(a, slot);
+	return rc == GONE || last;
+}
+
+/* One window of the prefetch of c (a child forked since: it reads for itself); 1 when c is complete. */
 static int prefetch_step(struct lazy *lz, struct ctx *c)
 {
 	const struct source *src = c->src;
@@ -680,11 +842,17 @@ static int prefetch_step(struct lazy *lz, struct ctx *c)
 		if (hi > run->data_offset + bytes)
 			hi = run->data_offset + bytes;
 		struct data_error de = {0};
+		struct timespec t0, t1, t2;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (window_load(lz, &lz->fetch_win, src, lo, hi, &de)) {
 			fail_pages(lz, c, &de);
 			return 1;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		int rc = place(c, &lz->fetch_win, run, run->vaddr + (lo - run->data_offset), hi - lo);
+		clock_gettime(CLOCK_MONOTONIC, &t2);
+		lz->read_ms += (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+		lz->copy_ms += (t2.tv_sec - t1.tv_sec) * 1e3 + (t2.tv_nsec - t1.tv_nsec) / 1e6;
 		if (rc == RETRY)
 			return 0;           /* an event first, then the same window again */
 		if (rc == GONE)
@@ -798,6 +966,13 @@ static void free_lazy(struct lazy *lz)
 		munmap(lz->fault_win.buf, lz->fault_win.cap);
 	if (lz->fetch_win.buf && lz->fetch_win.buf != MAP_FAILED)
 		munmap(lz->fetch_win.buf, lz->fetch_win.cap);
+	for (int i = 0; i < AHEAD; i++)
+		if (lz->ahead.win[i].buf && lz->ahead.win[i].buf != MAP_FAILED)
+			munmap(lz->ahead.win[i].buf, lz->ahead.win[i].cap);
+	if (lz->ahead.efd >= 0)
+		close(lz->ahead.efd);
+	pthread_mutex_destroy(&lz->ahead.lock);
+	pthread_cond_destroy(&lz->ahead.changed);
 	if (lz->fd >= 0)
 		close(lz->fd);
 	close(lz->ctl[0]);
@@ -813,8 +988,8 @@ static void say_complete(const struct lazy *lz)
 		return;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	fprintf(stderr, "cryo: lazy pages all in   %8.3f ms after the process ran\n",
-		(now.tv_sec - lz->t0.tv_sec) * 1e3 + (now.tv_nsec - lz->t0.tv_nsec) / 1e6);
+	fprintf(stderr, "cryo: lazy pages all in   %8.3f ms after the process ran (prefetch: read %.0f ms, copy %.0f ms)\n",
+		(now.tv_sec - lz->t0.tv_sec) * 1e3 + (now.tv_nsec - lz->t0.tv_nsec) / 1e6, lz->read_ms, lz->copy_ms);
 }
 
 static long ms_since(const struct timespec *t)
@@ -825,7 +1000,7 @@ static long ms_since(const struct timespec *t)
 }
 
 /* How long poll may wait: forever before the go, not at all while prefetching. */
-static int poll_timeout(const struct lazy *lz)
+static int poll_timeout(struct lazy *lz)
 {
 	if (lz->nr_pend)
 		return 1;
@@ -834,7 +1009,10 @@ static int poll_timeout(const struct lazy *lz)
 	if (all_done(lz))
 		return 0;
 	long left = lz->delay_ms - ms_since(&lz->t0);
-	return left > 0 ? (int)(left < 1000 ? left : 1000) : 0;
+	if (left > 0)
+		return (int)(left < 1000 ? left : 1000);
+	/* the read-ahead's eventfd wakes the server when a window is ready */
+	return !lz->ahead.started || ahead_ready(&lz->ahead) || lz->nr_ctx > lz->ahead.nr_src ? 0 : -1;
 }
 
 static void *serve_loop(void *arg)
@@ -845,7 +1023,7 @@ static void *serve_loop(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
-		struct pollfd pf[2 * MAX_CTX + 1];
+		struct pollfd pf[2 * MAX_CTX + 2];
 		pf[0] = (struct pollfd){ lz->ctl[0], POLLIN, 0 };
 		pthread_mutex_lock(&lz->lock);
 		int nfds = lz->nr_ctx, timeout = poll_timeout(lz);
@@ -854,8 +1032,13 @@ static void *serve_loop(void *arg)
 			pf[nfds + i + 1] = (struct pollfd){ lz->ctx[i]->done ? -1 : lz->ctx[i]->pidfd, POLLIN, 0 };
 		}
 		pthread_mutex_unlock(&lz->lock);
-		if (poll(pf, (nfds_t)(2 * nfds + 1), timeout) < 0 && errno != EINTR)
+		pf[2 * nfds + 1] = (struct pollfd){ lz->ahead.efd, POLLIN, 0 };
+		if (poll(pf, (nfds_t)(2 * nfds + 2), timeout) < 0 && errno != EINTR)
 			break;
+		uint64_t ticks;
+		if (pf[2 * nfds + 1].revents && read(lz->ahead.efd, &ticks, sizeof(ticks)) < 0) {
+			/* nonblocking: nothing to reset */
+		}
 		if (pf[0].revents) {
 			char cmd = 'q';
 			if (read(lz->ctl[0], &cmd, 1) != 1 || cmd == 'q')
@@ -863,6 +1046,8 @@ static void *serve_loop(void *arg)
 			if (cmd == 'g') {
 				lz->released = 1;
 				clock_gettime(CLOCK_MONOTONIC, &lz->t0);
+				if (start_read_ahead(lz))
+					lz->ahead.nr_src = 0;   /* no thread: every context reads for itself */
 			}
 		}
 		pthread_mutex_lock(&lz->lock);
@@ -875,7 +1060,8 @@ static void *serve_loop(void *arg)
 		if (lz->released && !lz->failed && ms_since(&lz->t0) >= lz->delay_ms)
 			for (int i = 0; i < lz->nr_ctx; i++)
 				if (!lz->ctx[i]->done) {
-					lz->ctx[i]->done = prefetch_step(lz, lz->ctx[i]);
+					lz->ctx[i]->done = i < lz->ahead.nr_src ? prefetch_root(lz, lz->ctx[i], i)
+										: prefetch_step(lz, lz->ctx[i]);
 					break;
 				}
 		int finished = lz->failed || (lz->released && all_done(lz));
@@ -885,6 +1071,7 @@ static void *serve_loop(void *arg)
 		if (finished)
 			break;
 	}
+	stop_read_ahead(&lz->ahead);
 	/* every page in (or the processes killed): the userfaultfds go, in the guard too */
 	for (int i = 0; i < lz->nr_ctx; i++) {
 		close(lz->ctx[i]->uffd);
@@ -904,6 +1091,9 @@ int lazy_begin(struct lazy **out, struct image_reader *r, int min_fd, struct cry
 	if (!lz)
 		return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
 	lz->min_fd = min_fd;
+	pthread_mutex_init(&lz->ahead.lock, NULL);
+	pthread_cond_init(&lz->ahead.changed, NULL);
+	lz->ahead.efd = move_high(lz, eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
 	const char *delay = getenv("CRYO_LAZY_PREFETCH_DELAY_MS");
 	lz->delay_ms = delay ? strtol(delay, NULL, 10) : 0;
 	pthread_mutex_init(&lz->lock, NULL);
@@ -912,15 +1102,22 @@ int lazy_begin(struct lazy **out, struct image_reader *r, int min_fd, struct cry
 	lz->path = lz->path_buf;
 	char self[64];
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", r->fd);
-	/* its own descriptor: the file may be unlinked meanwhile, the server still reads it */
-	lz->fd = move_high(lz, open(self, O_RDONLY | O_CLOEXEC));
+	/* its own descriptor: the file may be unlinked meanwhile, the server still reads it.  O_DIRECT
+	 * as the engine reads page data (pagestream.h: a page cache copy costs as much as the data) */
+	int fd = open(self, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	if (fd < 0 && errno == EINVAL)
+		fd = open(self, O_RDONLY | O_CLOEXEC);
+	lz->fd = move_high(lz, fd);
 	if (lz->fd < 0 || pipe2(lz->ctl, O_CLOEXEC) < 0 || (lz->ctl[0] = move_high(lz, lz->ctl[0])) < 0 ||
 	    (lz->ctl[1] = move_high(lz, lz->ctl[1])) < 0) {
 		cryo_fail_errno(e, 0, RES, "open", "cannot set up the lazy restart of %s", r->path);
 		free_lazy(lz);
 		return -1;
 	}
-	if (window_init(&lz->fault_win, 4u << 20) || window_init(&lz->fetch_win, WINDOW + (4u << 20))) {
+	int no_buffers = lz->ahead.efd < 0;
+	for (int i = 0; i < AHEAD; i++)
+		no_buffers |= window_init(&lz->ahead.win[i], WINDOW);
+	if (no_buffers || window_init(&lz->fault_win, 4u << 20) || window_init(&lz->fetch_win, WINDOW + (4u << 20))) {
 		free_lazy(lz);
 		return cryo_fail(e, 0, RES, "mmap", ENOMEM, "out of memory for the lazy restart's buffers");
 	}

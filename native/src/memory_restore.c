@@ -327,6 +327,8 @@ static int thp_on_request_only(void)
 static int fill_with_huge_pages(const struct snapshot *s, const struct vma_rec *v)
 {
 	uint64_t size = v->r.end - v->r.start;
+	if (getenv("CRYO_XP_NOTHP"))
+		return 0;
 	return v->r.kind == CRYO_VMA_ANON_PRIVATE && size >= (4UL << 20) &&
 	       !(v->r.flags & (CRYO_VMA_HUGEPAGE | CRYO_VMA_NOHUGEPAGE | CRYO_VMA_GROWSDOWN | CRYO_VMA_INHERITED)) &&
 	       thp_on_request_only() && saved_bytes(s, v) >= size / 10 * 9;
