@@ -549,15 +549,7 @@ static const struct range *range_at_cur(const struct ctx *c, uint64_t cur)
 /* The first run that ends past image address img. */
 static size_t run_from(const struct source *src, uint64_t img)
 {
-	size_t lo = 0, hi = src->nr_runs;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (src->runs[mid].vaddr + src->runs[mid].nr_pages * PAGE <= img)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return memory_run_past(src->runs, src->nr_runs, img, 0);
 }
 
 /* ---- failing: the process dies rather than run with wrong memory ---- */
@@ -772,15 +764,8 @@ static void drain(struct lazy *lz, struct ctx *c);
 static int place_window(struct lazy *lz, struct ctx *c, const struct window *w)
 {
 	const struct source *src = c->src;
-	size_t i = 0, lo = 0, hi = src->nr_runs;
-	while (lo < hi) {           /* the first run whose data ends past w->lo */
-		size_t mid = (lo + hi) / 2;
-		if (src->runs[mid].data_offset + src->runs[mid].nr_pages * PAGE <= w->lo)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (i = lo; i < src->nr_runs && src->runs[i].data_offset < w->hi; i++) {
+	for (size_t i = memory_run_past(src->runs, src->nr_runs, w->lo, 1);
+	     i < src->nr_runs && src->runs[i].data_offset < w->hi; i++) {
 		const struct cryo_page_run *run = &src->runs[i];
 		if (lvma_index(src, run->vaddr) < 0)
 			continue;

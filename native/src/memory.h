@@ -48,6 +48,10 @@ int memory_finish(struct injector *in, const struct snapshot *s, uint64_t scratc
  * -1 with the error saying so; restore.c. */
 int restore_check_interrupted(struct cryo_error *e);
 
+/* The first of the nr page runs (in address order, their data in the same
+ * order) that ends past at: an address, or with by_data an offset of data. */
+size_t memory_run_past(const struct cryo_page_run *runs, size_t nr, uint64_t at, int by_data);
+
 /* Copy bytes into / out of the target (the scratch page). */
 int memory_poke(pid_t pid, uint64_t addr, const void *data, size_t len, struct cryo_error *e);
 int memory_peek(pid_t pid, uint64_t addr, void *data, size_t len, struct cryo_error *e);

@@ -327,8 +327,6 @@ static int thp_on_request_only(void)
 static int fill_with_huge_pages(const struct snapshot *s, const struct vma_rec *v)
 {
 	uint64_t size = v->r.end - v->r.start;
-	if (getenv("CRYO_XP_NOTHP"))
-		return 0;
 	return v->r.kind == CRYO_VMA_ANON_PRIVATE && size >= (4UL << 20) &&
 	       !(v->r.flags & (CRYO_VMA_HUGEPAGE | CRYO_VMA_NOHUGEPAGE | CRYO_VMA_GROWSDOWN | CRYO_VMA_INHERITED)) &&
 	       thp_on_request_only() && saved_bytes(s, v) >= size / 10 * 9;
@@ -404,18 +402,23 @@ static int advise(struct injector *in, const struct snapshot *s, const struct vm
 	return 0;
 }
 
-/* The first page run whose data reaches past offset at. */
-static size_t run_at(const struct snapshot *s, uint64_t at)
+size_t memory_run_past(const struct cryo_page_run *runs, size_t nr, uint64_t at, int by_data)
 {
-	size_t lo = 0, hi = s->nr_runs;
+	size_t lo = 0, hi = nr;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (s->runs[mid].data_offset + s->runs[mid].nr_pages * PAGE <= at)
+		if ((by_data ? runs[mid].data_offset : runs[mid].vaddr) + runs[mid].nr_pages * PAGE <= at)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* The first page run whose data reaches past offset at. */
+static size_t run_at(const struct snapshot *s, uint64_t at)
+{
+	return memory_run_past(s->runs, s->nr_runs, at, 1);
 }
 
 /* One chunk of page data into the runs it covers. */

@@ -50,6 +50,14 @@ class LazyRestartTest {
         return new Restored(builder.start());
     }
 
+    /** The original is gone: restart it lazily from file, go, PASS, and the server said it was done. */
+    private static void restartLazilyAndPass(Original original, Path file, Map<String, String> env) throws Exception {
+        Restored restored = restartLazily(file, env);
+        original.go();
+        restored.assertPassed();
+        assertServedAndDone(restored);
+    }
+
     private static void assertServedAndDone(Restored restored) {
         assertTrue(restored.err().lines().stream().anyMatch(l -> l.contains(ALL_IN)),
                 "the page server never said every page was in: " + restored.describe());
@@ -62,10 +70,7 @@ class LazyRestartTest {
         try (Original original = Original.start(name)) {
             Path file = original.checkpoint();
             original.kill();
-            Restored restored = restartLazily(file, Map.of());
-            original.go();
-            restored.assertPassed();
-            assertServedAndDone(restored);
+            restartLazilyAndPass(original, file, Map.of());
         }
     }
 
@@ -81,10 +86,7 @@ class LazyRestartTest {
                     CheckpointOptions.builder().file(file).endAction(EndAction.KILL).build());
             original.kill();
             CheckpointHarness.awaitGone(tree.stream().mapToLong(ProcessHandle::pid).toArray());
-            Restored restored = restartLazily(file, Map.of());
-            original.go();
-            restored.assertPassed();
-            assertServedAndDone(restored);
+            restartLazilyAndPass(original, file, Map.of());
         }
     }
 
@@ -98,10 +100,7 @@ class LazyRestartTest {
         try (Original original = Original.start("lazy_memory", "32")) {
             Path file = original.checkpoint();
             original.kill();
-            Restored restored = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "5000"));
-            original.go();
-            restored.assertPassed();
-            assertServedAndDone(restored);
+            restartLazilyAndPass(original, file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "5000"));
         }
     }
 
