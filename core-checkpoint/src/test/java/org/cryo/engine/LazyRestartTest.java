@@ -175,6 +175,30 @@ class LazyRestartTest {
         }
     }
 
+    /**
+     * The server killed (SIGKILL) while pages are still to come: its guard kills the process at
+     * once, which never runs on with the zero pages the kernel would otherwise give it (without the
+     * guard it sleeps on and then dies of a segmentation fault in its zeroed data).
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void serverKilledMidWayTakesTheProcessWithIt() throws Exception {
+        try (Original original = Original.start("mem_big", "32")) {
+            Path file = original.checkpoint();
+            original.kill();
+            Restored restored = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "600000"));
+            awaitRunning(original.pid(), restored);
+            restored.helper().destroyForcibly();
+            assertTrue(restored.helper().waitFor(30, TimeUnit.SECONDS), "the restorer did not die");
+            // gone before it is even told to go on (without the guard it would sleep on, then meet zero pages)
+            CheckpointHarness.awaitGone(original.pid());
+            original.go();
+            restored.out().awaitEnd(Duration.ofSeconds(10));
+            assertFalse(restored.out().lines().stream().anyMatch(l -> l.equals("PASS") || l.startsWith("FAIL")),
+                    "the process ran on without its server: " + restored.describe());
+        }
+    }
+
     private static void assertKilledWithMessage(Restored restored, long pid, String why) throws Exception {
         int status = restored.awaitExit();
         String all = restored.describe() + "\nexit status " + status;
