@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/prctl.h>
 
@@ -442,21 +443,33 @@ struct filler {
 	struct pagestream *ps;
 	int failed;
 	struct cryo_error err;
+	double wait_ms, write_ms;   /* CRYO_TIMING: waiting for page data, writing it into the process */
 };
+
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1e3 + (b->tv_nsec - a->tv_nsec) / 1e6;
+}
 
 static void *fill_loop(void *arg)
 {
 	struct filler *f = arg;
 	for (;;) {
 		struct ps_chunk c;
+		struct timespec t0, t1, t2;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (ps_read_take(f->ps, &c, &f->err)) {
 			f->failed = 1;
 			break;
 		}
 		if (!c.len)
 			break;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		int rc = restore_check_interrupted(&f->err) || poke_chunk(f->pid, f->s, &c, &f->err);
 		ps_read_release(f->ps, &c);
+		clock_gettime(CLOCK_MONOTONIC, &t2);
+		f->wait_ms += ms_between(&t0, &t1);
+		f->write_ms += ms_between(&t1, &t2);
 		if (rc) {
 			f->failed = 1;
 			break;
@@ -472,7 +485,7 @@ static int fill_pages(struct injector *in, const struct snapshot *s, struct imag
 	struct pagestream *ps;
 	if (ps_read_begin(&ps, r, s->pages, e))
 		return -1;
-	struct filler a = { in->pid, s, ps, 0, {0} }, b = a;
+	struct filler a = { .pid = in->pid, .s = s, .ps = ps }, b = a;
 	pthread_t helper;
 	int two = pthread_create(&helper, NULL, fill_loop, &b) == 0;
 	fill_loop(&a);
@@ -480,6 +493,9 @@ static int fill_pages(struct injector *in, const struct snapshot *s, struct imag
 		pthread_join(helper, NULL);
 	else
 		b.failed = 0;
+	if (getenv("CRYO_TIMING"))
+		fprintf(stderr, "cryo: (pages: waiting for data %.0f + %.0f ms, writing %.0f + %.0f ms, two writers)\n",
+			a.wait_ms, b.wait_ms, a.write_ms, b.write_ms);
 	if (a.failed || b.failed) {
 		*e = a.failed ? a.err : b.err;
 		struct cryo_error later;

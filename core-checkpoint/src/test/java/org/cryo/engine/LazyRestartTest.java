@@ -214,19 +214,14 @@ class LazyRestartTest {
                 .max((a, b) -> Long.compare(a.length(), b.length())).orElseThrow();
     }
 
-    /** The restored process runs its own code: no longer traced by the restorer. */
+    /** The restored process runs its own code: the restorer has let it go (CRYO_TIMING's "release"). */
     private static void awaitRunning(long pid, Restored restored) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            String status = readOrEmpty(Path.of("/proc/" + pid + "/status"));
-            if (status.contains("TracerPid:\t0\n") && ProcessHandle.of(pid).flatMap(ProcessHandle::parent)
-                    .map(p -> p.pid() == restored.helper().pid()).orElse(false)) {
-                return;
-            }
-            assertTrue(restored.helper().isAlive(), "the restore ended: " + restored.describe());
-            Thread.sleep(20);
+        try {
+            restored.err().await(l -> l.startsWith("cryo: release"), Duration.ofSeconds(60));
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the restored process never ran: " + restored.describe(), e);
         }
-        throw new AssertionError("the restored process never ran: " + restored.describe());
+        assertTrue(Files.exists(Path.of("/proc/" + pid)), "the restored process is gone: " + restored.describe());
     }
 
     private static String readOrEmpty(Path p) {
