@@ -68,8 +68,7 @@ class LazyRestartTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void perFeatureProgramsComeBackLazily(String name) throws Exception {
         try (Original original = Original.start(name)) {
-            Path file = original.checkpoint();
-            original.kill();
+            Path file = checkpointAndKill(original);
             restartLazilyAndPass(original, file, Map.of());
         }
     }
@@ -98,8 +97,7 @@ class LazyRestartTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void forkRemapDiscardAndKernelReadsOfUnservedPages() throws Exception {
         try (Original original = Original.start("lazy_memory", "32")) {
-            Path file = original.checkpoint();
-            original.kill();
+            Path file = checkpointAndKill(original);
             restartLazilyAndPass(original, file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "5000"));
         }
     }
@@ -113,8 +111,7 @@ class LazyRestartTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void untouchedDetachedProcessIsCompletedFromAnUnlinkedFile() throws Exception {
         try (Original original = Original.start("mem_big", "48")) {
-            Path file = original.checkpoint();
-            original.kill();
+            Path file = checkpointAndKill(original);
             Restored front = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "500"), "--detach");
             assertTrue(front.helper().waitFor(60, TimeUnit.SECONDS), "restore --detach did not return");
             assertEquals(0, front.helper().exitValue(), front.describe());
@@ -141,8 +138,7 @@ class LazyRestartTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void corruptedPageKillsTheProcess() throws Exception {
         try (Original original = Original.start("mem_big", "32")) {
-            Path file = original.checkpoint();
-            original.kill();
+            Path file = checkpointAndKill(original);
             ContextLayout.Section pages = largestPages(file);
             try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
                 long at = pages.offset() + pages.length() / 2;
@@ -162,11 +158,9 @@ class LazyRestartTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void fileTruncatedMidWayKillsTheProcess() throws Exception {
         try (Original original = Original.start("mem_big", "32")) {
-            Path file = original.checkpoint();
-            original.kill();
+            Path file = checkpointAndKill(original);
             ContextLayout.Section pages = largestPages(file);
-            Restored restored = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "600000"));
-            awaitRunning(original.pid(), restored);
+            Restored restored = runningWithoutPrefetch(original, file);
             try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
                 f.setLength(pages.offset() + pages.length() / 4);
             }
@@ -184,10 +178,8 @@ class LazyRestartTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void serverKilledMidWayTakesTheProcessWithIt() throws Exception {
         try (Original original = Original.start("mem_big", "32")) {
-            Path file = original.checkpoint();
-            original.kill();
-            Restored restored = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "600000"));
-            awaitRunning(original.pid(), restored);
+            Path file = checkpointAndKill(original);
+            Restored restored = runningWithoutPrefetch(original, file);
             restored.helper().destroyForcibly();
             assertTrue(restored.helper().waitFor(30, TimeUnit.SECONDS), "the restorer did not die");
             // gone before it is even told to go on (without the guard it would sleep on, then meet zero pages)
@@ -197,6 +189,19 @@ class LazyRestartTest {
             assertFalse(restored.out().lines().stream().anyMatch(l -> l.equals("PASS") || l.startsWith("FAIL")),
                     "the process ran on without its server: " + restored.describe());
         }
+    }
+
+    private static Path checkpointAndKill(Original original) throws Exception {
+        Path file = original.checkpoint();
+        original.kill();
+        return file;
+    }
+
+    /** Restarted lazily, the prefetch held back (pages come on touch only), and running. */
+    private static Restored runningWithoutPrefetch(Original original, Path file) throws Exception {
+        Restored restored = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "600000"));
+        awaitRunning(original.pid(), restored);
+        return restored;
     }
 
     private static void assertKilledWithMessage(Restored restored, long pid, String why) throws Exception {
