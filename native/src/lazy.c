@@ -394,6 +394,10 @@ int lazy_plan(struct lazy *lz, struct image_reader *r, const struct snapshot *s,
 	lz->planning = NULL;
 	if (lz->nr_src == MAX_SOURCES || !s->pages)
 		return 0;
+	if (s->pages->flags & CRYO_PAGES_BLOCKS)
+		return cryo_fail(e, s->proc.pid, "context file", "", EINVAL,
+				 "%s holds compressed page data (cr_checkpoint --compress): a lazy restart cannot serve it, restart without --lazy",
+				 r->path);
 	struct source *src = calloc(1, sizeof(*src));
 	if (!src)
 		return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");

@@ -191,6 +191,28 @@ class LazyRestartTest {
         }
     }
 
+    /** A compressed file (its blocks have no PAGE_SUMS): refused before anything runs, one line. */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void compressedFileIsRefused() throws Exception {
+        try (Original original = Original.start("mem_big", "8")) {
+            Path file = original.dir().resolve("compressed.cryo");
+            var checkpoint = CheckpointHarness.run(List.of(CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine")
+                    .toString(), "checkpoint", "--compress", "--kill", "-f", file.toString(), Long.toString(original.pid())),
+                    Duration.ofSeconds(60));
+            assertEquals(0, checkpoint.status(), checkpoint.describe());
+            original.kill();
+            Restored restored = restartLazily(file, Map.of());
+            int status = restored.awaitExit();
+            assertEquals(125, status, restored.describe());
+            List<String> errors = restored.err().lines().stream().filter(l -> !l.startsWith("cryo: ")).toList();
+            assertEquals(1, errors.size(), restored.describe());
+            assertTrue(errors.get(0).contains("compressed page data") && errors.get(0).contains("without --lazy"),
+                    restored.describe());
+            CheckpointHarness.awaitGone(original.pid());
+        }
+    }
+
     private static Path checkpointAndKill(Original original) throws Exception {
         Path file = original.checkpoint();
         original.kill();
