@@ -519,6 +519,54 @@ user_restart() {
     RESTORED=""
 }
 
+# user_lazy_restart C: `cr_restart --detach --lazy --signal USR2 FILE` from the
+# same file: the workload's USR2 handler, queued before the release and so the
+# first thing the restored copy runs, writes the time of day to REPORT.ran:
+# lazy_first_ms is from the command's start to then.  lazy_all_s: from the
+# command's start until the copy's resident anonymous memory holds every touched page
+# (RssAnon, polled every 5 ms), the prefetch done.  Then the copy is checked and
+# killed like the others.
+user_lazy_restart() {
+    local c=$1 t0 t1 ran rc out p limit want rss verdict
+    want=$(($(utouched_bytes "$c") / 1024))
+    RESTORED=$UTREE
+    rm -f "$REPORT.ran"
+    t0=$(now_us)
+    set +e
+    out=$("$CR_RESTART" --detach --lazy --signal USR2 "$CTX" 2>&1 </dev/null)
+    rc=$?
+    set -e
+    limit=$(($(now_us) + 60 * 1000000))
+    if ((rc == 0)); then
+        until [[ -s $REPORT.ran ]] || (($(now_us) > limit)); do sleep 0.001; done
+        ran=$(cat "$REPORT.ran" 2>/dev/null || true)
+        until rss=$(awk '/^RssAnon:/ { print $2 }' "/proc/$CHILD_ROOT/status" 2>/dev/null) && ((${rss:-0} >= want)) ||
+              (($(now_us) > limit)); do
+            sleep 0.005
+        done
+        t1=$(now_us)
+    fi
+    if ((rc != 0)) || [[ -z ${ran:-} ]] || ((${rss:-0} < want)); then
+        note "${UCASE_NAME[$c]}, pair $PAIR: cryo lazy restart failed (exit $rc, ran ${ran:-never}, RssAnon ${rss:-?} of $want KiB): $(tr '\n' ' ' <<<"$out" | head -c 300)"
+        add "u$c" lazy_first_ms NA
+        add "u$c" lazy_all_s NA
+    else
+        add "u$c" lazy_first_ms "$(awk -v us=$((ran - t0)) 'BEGIN { printf "%.1f", us / 1000 }')"
+        add "u$c" lazy_all_s "$(secs $((t1 - t0)))"
+        if verdict=$(verify_restored "$CHILD_ROOT"); then
+            add "u$c" lazy_verified 1
+        else
+            note "${UCASE_NAME[$c]}, pair $PAIR: cryo lazy restart: the restored process failed its check: $verdict"
+            add "u$c" lazy_verified 0
+        fi
+    fi
+    kill -9 $UTREE 2>/dev/null || true
+    for p in $UTREE; do
+        wait_gone "$p" 120 || note "${UCASE_NAME[$c]}, pair $PAIR, lazy: restored process $p still in /proc 120 s after kill -9"
+    done
+    RESTORED=""
+}
+
 # the machine's floor for user case C, in this pair: dd of the image's bytes
 # (whole 4 MiB blocks) with O_DIRECT, out and back in; first touch and memcpy
 # of the touched memory (bandwidth.c on a fresh 256 MiB region)
@@ -557,6 +605,8 @@ user_side() {
     CHILD_ROOT=$CHILD
     if user_checkpoint "$side" "$c"; then
         user_restart "$side" "$c" asrun
+        # the lazy restart of the one-process cases (memhog), right after the full one
+        [[ $side == cryo && ${UCASE_KIND[$c]} == memhog && ${UCASE_PCT[$c]} == 100 ]] && user_lazy_restart "$c"
         if ((DROP_OK)); then
             user_restart "$side" "$c" cold
         else
@@ -855,6 +905,8 @@ if ((RUN_USER)); then
     UT_RUNS="| Case | Pair | First | Cryo checkpoint s | CRIU dump s | Cryo restart s (cached %) | CRIU restart s (cached %) | Cryo cold s | CRIU cold s | dd write s | dd read s | first touch s | Cryo command start s |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|"
     UT_CHECKS=""
+    UT_LAZY="| Case | Cryo \`cr_restart --detach --lazy\`: first instruction ms | every page in s | Cryo full restart s | every page in / full restart | CRIU \`restore -d\` s | Checked |
+|---|---|---|---|---|---|---|"
     POLL_GAP_MAX=$(for c in "${!UCASES[@]}"; do echo "${R[u$c:poll_gap_ms]:-}"; done | tr ' ' '\n' | awk '$1 != "" && $1 != "NA" { if ($1 + 0 > m) m = $1 + 0; n++ } END { print (n ? m : "NA") }')
     for c in "${!UCASES[@]}"; do
         k=u$c
@@ -880,6 +932,11 @@ if ((RUN_USER)); then
             UT_RUNS+="
 | ${UCASE_NAME[$c]} | $i | $first | $(col cryo_ckpt_s) | $(col criu_ckpt_s) | $(col cryo_asrun_s) ($(col cryo_asrun_cached_pct)) | $(col criu_asrun_s) ($(col criu_asrun_cached_pct)) | $(col cryo_cold_s) | $(col criu_cold_s) | $(col dd_write_s) | $(col dd_read_s) | $(col touch_s) | $(col cli_start_s) |"
         done
+        if [[ -n ${R[$k:lazy_all_s]:-} ]]; then
+            la=$(med $k lazy_all_s); ra=$(med $k cryo_asrun_s)
+            UT_LAZY+="
+| ${UCASE_NAME[$c]} | $(rng $k lazy_first_ms) | $(rng $k lazy_all_s) | $(rng $k cryo_asrun_s) | $(ratio "$la" "$ra") | $(rng $k criu_asrun_s) | $(tr ' ' '\n' <<<"${R[$k:lazy_verified]:-}" | grep -c '^1$' || true) of $(tr ' ' '\n' <<<"${R[$k:lazy_verified]:-}" | grep -c . || true) |"
+        fi
         passed() { tr ' ' '\n' <<<"${R[$k:$1_verified]:-}" | grep -c '^1$' || true; }
         tried() { tr ' ' '\n' <<<"${R[$k:$1_verified]:-}" | grep -c . || true; }
         UT_CHECKS+="
@@ -958,6 +1015,16 @@ $UT_ASRUN
 ### Restart, caches dropped for both
 
 $UT_COLD
+
+### Lazy restart (\`cr_restart --detach --lazy\`), same file, right after the full restart
+
+First instruction: from the command's start until the restored copy ran its
+SIGUSR2 handler (queued with \`--signal USR2\`, so the first code it runs),
+as the handler's own clock reading tells. Every page in: until the copy's
+RssAnon held every touched page (polled every 5 ms). Targets: 50 ms, and at most
+the full restart's time.
+
+$UT_LAZY
 
 ### The floor, and the start of a Cryo command
 

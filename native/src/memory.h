@@ -34,8 +34,11 @@ typedef const char *(*relocate_fn)(const char *path, char *buf, size_t size);
  * mm fields.  in->syscall_ip moves along with the vdso.  Leaves a scratch
  * page mapped at *scratch, outside every mapping of the image, for the
  * injections still to come; memory_unmap_scratch removes it. */
+struct lazy;
+/* lazy (lazy.h) non-NULL: the process's private anonymous pages are served
+ * on touch instead, where its file allows. */
 int memory_restore(struct injector *in, const struct tree *t, const struct snapshot *s, struct image_reader *r,
-		   relocate_fn relocate, uint64_t *scratch, struct cryo_error *e);
+		   relocate_fn relocate, struct lazy *lazy, uint64_t *scratch, struct cryo_error *e);
 int memory_unmap_scratch(struct injector *in, uint64_t scratch, struct cryo_error *e);
 /* The last step of a process's restore: the scratch page goes, and the vdso
  * too if the image has none (the process had unmapped it). */
@@ -44,6 +47,10 @@ int memory_finish(struct injector *in, const struct snapshot *s, uint64_t scratc
 /* Has a signal asked the restore to stop (cryo_restore_interrupt)?  Then
  * -1 with the error saying so; restore.c. */
 int restore_check_interrupted(struct cryo_error *e);
+
+/* The first of the nr page runs (in address order, their data in the same
+ * order) that ends past at: an address, or with by_data an offset of data. */
+size_t memory_run_past(const struct cryo_page_run *runs, size_t nr, uint64_t at, int by_data);
 
 /* Copy bytes into / out of the target (the scratch page). */
 int memory_poke(pid_t pid, uint64_t addr, const void *data, size_t len, struct cryo_error *e);

@@ -5,6 +5,7 @@
 #include "pipes.h"
 #include "sysv.h"
 #include "cow.h"
+#include "lazy.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/prctl.h>
 
@@ -332,7 +334,7 @@ static int fill_with_huge_pages(const struct snapshot *s, const struct vma_rec *
 }
 
 static int map_one(struct injector *in, const struct tree *t, const struct snapshot *s, const struct vma_rec *v,
-		   uint64_t scratch, relocate_fn relocate, struct cryo_error *e)
+		   uint64_t scratch, relocate_fn relocate, const struct lazy *lazy, struct cryo_error *e)
 {
 	const struct cryo_vma *m = &v->r;
 	long len = (long)(m->end - m->start), fd = -1, r;
@@ -374,15 +376,17 @@ static int map_one(struct injector *in, const struct tree *t, const struct snaps
 			fd >= 0 ? (long)m->pgoff : 0, &r, e);
 	if (fd >= 0)
 		injector_syscall(in, SYS_close, fd, 0, 0, 0, 0, 0, &r, e);
-	if (!rc && fill_with_huge_pages(s, v))
+	/* lazy pages come one UFFDIO_COPY at a time, in 4 KiB pages */
+	if (!rc && fill_with_huge_pages(s, v) && !lazy_vma(lazy, v))
 		rc = remote(in, "madvise", SYS_madvise, (long)m->start, len, MADV_HUGEPAGE, 0, 0, 0, NULL, e);
 	return rc;
 }
 
-static int advise(struct injector *in, const struct snapshot *s, const struct vma_rec *v, struct cryo_error *e)
+static int advise(struct injector *in, const struct snapshot *s, const struct vma_rec *v, const struct lazy *lazy,
+		  struct cryo_error *e)
 {
 	const struct cryo_vma *m = &v->r;
-	if (fill_with_huge_pages(s, v) &&
+	if (fill_with_huge_pages(s, v) && !lazy_vma(lazy, v) &&
 	    remote(in, "madvise", SYS_madvise, (long)m->start, (long)(m->end - m->start), MADV_NOHUGEPAGE,
 		   0, 0, 0, NULL, e))
 		return -1;
@@ -399,18 +403,23 @@ static int advise(struct injector *in, const struct snapshot *s, const struct vm
 	return 0;
 }
 
-/* The first page run whose data reaches past offset at. */
-static size_t run_at(const struct snapshot *s, uint64_t at)
+size_t memory_run_past(const struct cryo_page_run *runs, size_t nr, uint64_t at, int by_data)
 {
-	size_t lo = 0, hi = s->nr_runs;
+	size_t lo = 0, hi = nr;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (s->runs[mid].data_offset + s->runs[mid].nr_pages * PAGE <= at)
+		if ((by_data ? runs[mid].data_offset : runs[mid].vaddr) + runs[mid].nr_pages * PAGE <= at)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* The first page run whose data reaches past offset at. */
+static size_t run_at(const struct snapshot *s, uint64_t at)
+{
+	return memory_run_past(s->runs, s->nr_runs, at, 1);
 }
 
 /* One chunk of page data into the runs it covers. */
@@ -434,21 +443,33 @@ struct filler {
 	struct pagestream *ps;
 	int failed;
 	struct cryo_error err;
+	double wait_ms, write_ms;   /* CRYO_TIMING: waiting for page data, writing it into the process */
 };
+
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1e3 + (b->tv_nsec - a->tv_nsec) / 1e6;
+}
 
 static void *fill_loop(void *arg)
 {
 	struct filler *f = arg;
 	for (;;) {
 		struct ps_chunk c;
+		struct timespec t0, t1, t2;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (ps_read_take(f->ps, &c, &f->err)) {
 			f->failed = 1;
 			break;
 		}
 		if (!c.len)
 			break;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		int rc = restore_check_interrupted(&f->err) || poke_chunk(f->pid, f->s, &c, &f->err);
 		ps_read_release(f->ps, &c);
+		clock_gettime(CLOCK_MONOTONIC, &t2);
+		f->wait_ms += ms_between(&t0, &t1);
+		f->write_ms += ms_between(&t1, &t2);
 		if (rc) {
 			f->failed = 1;
 			break;
@@ -464,7 +485,7 @@ static int fill_pages(struct injector *in, const struct snapshot *s, struct imag
 	struct pagestream *ps;
 	if (ps_read_begin(&ps, r, s->pages, e))
 		return -1;
-	struct filler a = { in->pid, s, ps, 0, {0} }, b = a;
+	struct filler a = { .pid = in->pid, .s = s, .ps = ps }, b = a;
 	pthread_t helper;
 	int two = pthread_create(&helper, NULL, fill_loop, &b) == 0;
 	fill_loop(&a);
@@ -472,6 +493,9 @@ static int fill_pages(struct injector *in, const struct snapshot *s, struct imag
 		pthread_join(helper, NULL);
 	else
 		b.failed = 0;
+	if (getenv("CRYO_TIMING"))
+		fprintf(stderr, "cryo: (pages: waiting for data %.0f + %.0f ms, writing %.0f + %.0f ms, two writers)\n",
+			a.wait_ms, b.wait_ms, a.write_ms, b.write_ms);
 	if (a.failed || b.failed) {
 		*e = a.failed ? a.err : b.err;
 		struct cryo_error later;
@@ -532,14 +556,19 @@ static int set_mm_fields(struct injector *in, const struct snapshot *s, uint64_t
 }
 
 int memory_restore(struct injector *in, const struct tree *t, const struct snapshot *s, struct image_reader *r,
-		   relocate_fn relocate, uint64_t *scratch, struct cryo_error *e)
+		   relocate_fn relocate, struct lazy *lazy, uint64_t *scratch, struct cryo_error *e)
 {
+	int lazy_vmas = 0;
+	if (lazy && lazy_plan(lazy, r, s, (int)(s - t->procs), &lazy_vmas, e))
+		return -1;
+	if (!lazy_vmas)
+		lazy = NULL;
 	if (move_specials(in, s, e) || unmap_all_but_kept(in, s, e) || map_scratch(in, s, scratch, e))
 		return -1;
 	for (int i = 0; i < s->nr_vmas; i++)
-		if (map_one(in, t, s, &s->vmas[i], *scratch, relocate, e))
+		if (map_one(in, t, s, &s->vmas[i], *scratch, relocate, lazy, e))
 			return -1;
-	if (fill_pages(in, s, r, e))
+	if (lazy ? lazy_register_and_fill(lazy, in, e) : fill_pages(in, s, r, e))
 		return -1;
 	if (getenv("CRYO_TIMING"))
 		fprintf(stderr, "cryo: (pages filled)\n");
@@ -548,7 +577,7 @@ int memory_restore(struct injector *in, const struct tree *t, const struct snaps
 		if (m->kind == CRYO_VMA_VDSO || m->kind == CRYO_VMA_VVAR)
 			continue;
 		if (remote(in, "mprotect", SYS_mprotect, (long)m->start, (long)(m->end - m->start), (long)m->prot,
-			   0, 0, 0, NULL, e) || advise(in, s, &s->vmas[i], e))
+			   0, 0, 0, NULL, e) || advise(in, s, &s->vmas[i], lazy, e))
 			return -1;
 	}
 	if (cow_restore_guards(in, s, e))

@@ -66,6 +66,12 @@ struct pagestream {
 	struct cryo_page_block *blocks;  /* writing: the index so far; reading: the file's */
 	size_t nr_blocks, blocks_cap;
 	size_t next_block;          /* reading compressed: the next one to read */
+	/* writing uncompressed: the checksum of every CRYO_PAGE_SUM_BLOCK bytes (PAGE_SUMS, lazy restarts) */
+	XXH3_state_t *block_hash;
+	size_t block_fill;          /* bytes of the current block hashed so far */
+	uint64_t *sums;
+	size_t nr_sums, cap_sums;
+	int sums_failed;            /* out of memory: reported at the end */
 };
 
 static uint64_t align_up(uint64_t n)
@@ -155,6 +161,9 @@ static void ps_free(struct pagestream *ps)
 	if (ps->hash)
 		XXH3_freeState(ps->hash);
 	free(ps->blocks);
+	if (ps->block_hash)
+		XXH3_freeState(ps->block_hash);
+	free(ps->sums);
 	pthread_mutex_destroy(&ps->lock);
 	pthread_cond_destroy(&ps->changed);
 	free(ps);
@@ -336,11 +345,45 @@ static int add_block(struct pagestream *ps, const struct cryo_page_block *b)
 	return 0;
 }
 
+static void end_sum_block(struct pagestream *ps)
+{
+	if (ps->nr_sums == ps->cap_sums) {
+		size_t cap = ps->cap_sums ? ps->cap_sums * 2 : 1024;
+		uint64_t *grown = realloc(ps->sums, cap * sizeof(*grown));
+		if (!grown) {
+			ps->sums_failed = 1;
+			return;
+		}
+		ps->sums = grown;
+		ps->cap_sums = cap;
+	}
+	ps->sums[ps->nr_sums++] = XXH3_64bits_digest(ps->block_hash);
+	XXH3_64bits_reset(ps->block_hash);
+	ps->block_fill = 0;
+}
+
+/* Chunks are whole pages, blocks whole chunks' worth or less: a block may span two chunks. */
+static void sum_blocks(struct pagestream *ps, const char *buf, size_t len)
+{
+	while (len && !ps->sums_failed) {
+		size_t n = CRYO_PAGE_SUM_BLOCK - ps->block_fill;
+		if (n > len)
+			n = len;
+		XXH3_64bits_update(ps->block_hash, buf, n);
+		ps->block_fill += n;
+		buf += n;
+		len -= n;
+		if (ps->block_fill == CRYO_PAGE_SUM_BLOCK)
+			end_sum_block(ps);
+	}
+}
+
 /* Write the slot's data (uncompressed) or its block, recorded in the index. */
 static int write_slot(struct pagestream *ps, struct slot *s, size_t *written)
 {
 	if (!ps->compress) {
 		XXH3_64bits_update(ps->hash, s->buf, s->len);
+		sum_blocks(ps, s->buf, s->len);
 		*written = s->len;
 		return io_all(ps, s->buf, s->len, ps->offset);
 	}
@@ -408,6 +451,12 @@ int ps_write_begin(struct pagestream **out, struct image_writer *w, struct cryo_
 	if (!ps || ps->failed)
 		goto fail;
 	ps->level = w->compress_level;
+	if (!ps->compress && !(ps->block_hash = XXH3_createState())) {
+		cryo_fail(e, w->pid, RES, "malloc", ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (ps->block_hash)
+		XXH3_64bits_reset(ps->block_hash);
 	if (iw_begin(w, CRYO_SEC_PAGES, CRYO_PAGE_SIZE, e) || iw_flush(w, e))
 		goto fail;
 	ps->w = w;
@@ -476,6 +525,15 @@ static int end_blocks(struct pagestream *ps, struct cryo_error *e)
 
 int ps_write_end(struct pagestream *ps, struct cryo_error *e)
 {
+	return ps_write_end_with_sums(ps, NULL, NULL, e);
+}
+
+int ps_write_end_with_sums(struct pagestream *ps, uint64_t **sums, size_t *nr_sums, struct cryo_error *e)
+{
+	if (sums) {
+		*sums = NULL;
+		*nr_sums = 0;
+	}
 	pthread_mutex_lock(&ps->lock);
 	while (ps->slots[ps->tail].state != EMPTY && !ps->failed)
 		pthread_cond_wait(&ps->changed, &ps->lock);
@@ -486,6 +544,15 @@ int ps_write_end(struct pagestream *ps, struct cryo_error *e)
 		rc = iw_end_external(ps->w, ps->offset, ps->compress ? 0 : XXH3_64bits_digest(ps->hash), e);
 	if (!rc && ps->compress)
 		rc = end_blocks(ps, e);
+	if (!rc && !ps->compress && ps->block_fill)
+		end_sum_block(ps);
+	if (!rc && ps->sums_failed)
+		rc = cryo_fail(e, ps->pid, RES, "malloc", ENOMEM, "out of memory for the page checksums");
+	if (!rc && sums && !ps->compress) {
+		*sums = ps->sums;
+		*nr_sums = ps->nr_sums;
+		ps->sums = NULL;
+	}
 	ps_free(ps);
 	return rc;
 }

@@ -32,6 +32,10 @@ int ps_write_buffer(struct pagestream *ps, char **buf, struct cryo_error *e);
 int ps_write_submit(struct pagestream *ps, size_t len, struct cryo_error *e);
 /* Drain, end the section (and write its block index); frees ps even on failure. */
 int ps_write_end(struct pagestream *ps, struct cryo_error *e);
+/* The same, handing over (malloc'd, the caller frees; NULL for a compressed
+ * section, whose blocks have checksums of their own) the checksum of every
+ * CRYO_PAGE_SUM_BLOCK bytes of the section (format.h, PAGE_SUMS). */
+int ps_write_end_with_sums(struct pagestream *ps, uint64_t **sums, size_t *nr_sums, struct cryo_error *e);
 
 /* Reading the PAGES section of r, checksum checked at the end.  The helper
  * thread reads (and hashes) in order; any number of consumers take chunks,

@@ -27,6 +27,7 @@
 #include "timers.h"
 #include "ttys.h"
 #include "tracer.h"
+#include "lazy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -463,6 +464,7 @@ struct restore {
 	struct job_ns ns;           /* its init, when the image has none of its own */
 	struct rebuild *b;
 	int after_signal;           /* cryo_restore_opts.after_signal */
+	struct lazy *lazy;          /* --lazy: the page server */
 };
 
 static int rebuild_threads(struct rebuild *b, const struct snapshot *s, int restore_pid, struct cryo_error *e)
@@ -668,6 +670,16 @@ static int close_own_pool(struct rebuild *b, const struct tree *t, struct cryo_e
 	return files_close_pool(&x, t, e);
 }
 
+/* A process with children in the tree gets its memory eagerly: forking
+ * copies its page tables, and a page not yet served would be missing. */
+static struct lazy *lazy_for(const struct restore *R, const struct snapshot *s)
+{
+	for (int c = 0; R->lazy && c < R->t->nr; c++)
+		if (R->t->procs[c].proc.ppid == s->proc.pid && &R->t->procs[c] != s)
+			return NULL;
+	return s->proc.state == CRYO_PROCESS_ZOMBIE ? NULL : R->lazy;
+}
+
 static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 {
 	const struct snapshot *s = &R->t->procs[k];
@@ -682,7 +694,7 @@ static int rebuild_process(struct restore *R, int k, struct cryo_error *e)
 		return -1;
 	if (!tree_is_root(R->t, s) && become_child(R, k, s, e))
 		return -1;
-	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, &b->scratch, e) ||
+	if (memory_restore(&b->in[0], R->t, s, R->r, relocate, lazy_for(R, s), &b->scratch, e) ||
 	    restore_after_memory(b, R->t, s, e))
 		return -1;
 	phase("memory");
@@ -1033,6 +1045,8 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 	}
 	if (make_pool(&t, &r, e) || choose_pid_namespace(&R, o->verbose, e))
 		goto out;
+	if (o->lazy && lazy_begin(&R.lazy, &r, r.fd + 1, e))
+		goto out;
 	/* root restarting another user's file: that user's credentials, unless asked not to */
 	as_recorded_user = geteuid() == 0 && !o->as_caller && !R.in_userns && t.procs[0].proc.uid[1] != 0;
 	groups_from_user_database = 0;
@@ -1046,6 +1060,8 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		kill_and_reap(&R);
 		goto out;
 	}
+	lazy_release(R.lazy);
+	R.lazy = NULL;
 	phase("release");
 	say_new_session_ids(&R);
 	say_credentials(&t, o->as_caller, R.in_userns, o->verbose);
@@ -1055,6 +1071,7 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 	out->pids = R.in_userns ? CRYO_PIDS_IN_NAMESPACE : R.restore_pid ? CRYO_PIDS_RESTORED : CRYO_PIDS_NEW;
 	rc = 0;
 out:
+	lazy_abort(R.lazy);
 	if (R.b)
 		sysv_release(&t);
 	free_restore(&R);

@@ -153,6 +153,8 @@ struct cryo_restore_opts {
 	int restore_pgid;           /* 1: a root that led its process group leads it again; 0: the caller's */
 	int after_signal;           /* 0, or a signal queued to every restored process as it is let go
 				     * (BLCR's cr_restart --stop, --term, --kill, --signal N ...) */
+	int lazy;                   /* 1: private anonymous pages served on first touch, the rest prefetched
+				     * by a thread of the caller's, which must outlive the restore (lazy.h) */
 };
 
 enum cryo_pids {

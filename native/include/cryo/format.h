@@ -56,7 +56,23 @@ enum cryo_section_type {
 	CRYO_SEC_SHMEM_FILES = 14, /* sequence of struct cryo_shmem_file + contents; one per file */
 	CRYO_SEC_SOCKOPTS = 15,   /* sequence of struct cryo_pool_sockopts + options: the pool's sockets'; one per file */
 	CRYO_SEC_PAGE_RANGES = 20, /* array of struct cryo_page_range; one per process (none in older files) */
+	CRYO_SEC_PAGE_SUMS = 31,   /* struct cryo_page_sums + one XXH3-64 per block of PAGES; one per process,
+				    * in process order (none in older files: they restart eagerly only) */
 };
+
+/* The checksum of every block of a process's PAGES payload, so that a lazy
+ * restart verifies each block it serves on its own (the section's checksum
+ * covers the whole payload, which a lazy restart reads last, if at all).
+ * Block i is payload bytes [i * block_size, (i + 1) * block_size), the last
+ * one short; nr_blocks = ceil(payload length / block_size). */
+#define CRYO_PAGE_SUM_BLOCK (64u * 1024)
+struct cryo_page_sums {
+	uint32_t block_size;        /* CRYO_PAGE_SUM_BLOCK in files written now; a power of two, 4 KiB..4 MiB */
+	uint32_t reserved;          /* 0 */
+	uint64_t nr_blocks;
+	/* followed by uint64_t sums[nr_blocks] */
+};
+_Static_assert(sizeof(struct cryo_page_sums) == 16, "struct cryo_page_sums is part of the file format");
 
 /*
  * A context file holds a process tree (or several, for a process group or a

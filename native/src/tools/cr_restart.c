@@ -58,6 +58,14 @@ static const char help_text[] =
 "      --no-restore-sid   it joins cr_restart's session (BLCR's default)\n"
 "      --as-caller        as root: restart another user's file with root's credentials\n"
 "\n"
+"Memory:\n"
+"      --lazy             run the processes as soon as all but their private anonymous\n"
+"                         memory is back; those pages come on first touch, the rest in\n"
+"                         the background, from FILE (which may be unlinked meanwhile,\n"
+"                         not changed: a page that cannot be read or does not match\n"
+"                         its checksum kills the process). cr_restart (with --detach,\n"
+"                         its keeper) serves them until they are all in\n"
+"\n"
 "Files:\n"
 "      --relocate OLD=NEW open files recorded under path OLD from NEW instead; whole\n"
 "                         leading components only; \\= and \\\\ stand for = and \\\n"
@@ -97,7 +105,7 @@ enum {
 	OPT_NO_RESTORE_PID, OPT_RESTORE_PGID, OPT_NO_RESTORE_PGID, OPT_RESTORE_SID, OPT_NO_RESTORE_SID,
 	OPT_AS_CALLER, OPT_RELOCATE, OPT_DETACH, OPT_STATUS_FILE, OPT_OMIT_MAYBE, OPT_OMIT_ALWAYS, OPT_OMIT_NEVER,
 	OPT_ON_SUCCESS, OPT_ON_ARGS,
-	OPT_ON_TEMP, OPT_ON_ENV, OPT_ON_PERM, OPT_ON_FAILURE,
+	OPT_ON_TEMP, OPT_ON_ENV, OPT_ON_PERM, OPT_ON_FAILURE, OPT_LAZY,
 };
 
 static const struct option long_options[] = {
@@ -117,6 +125,7 @@ static const struct option long_options[] = {
 	{ "as-caller", no_argument, 0, OPT_AS_CALLER },
 	{ "relocate", required_argument, 0, OPT_RELOCATE },
 	{ "detach", no_argument, 0, OPT_DETACH },
+	{ "lazy", no_argument, 0, OPT_LAZY },
 	{ "status-file", required_argument, 0, OPT_STATUS_FILE },
 	{ "omit-maybe", no_argument, 0, OPT_OMIT_MAYBE }, { "omit-always", no_argument, 0, OPT_OMIT_ALWAYS },
 	{ "omit-never", no_argument, 0, OPT_OMIT_NEVER },
@@ -236,6 +245,7 @@ static void parse_options(int argc, char **argv, struct cli *c)
 				o->nr_relocations++;
 			break;
 		case OPT_DETACH: c->r.detach = 1; break;
+		case OPT_LAZY: o->lazy = 1; break;
 		case OPT_STATUS_FILE: c->status_file = optarg; break;
 		case OPT_OMIT_MAYBE: c->r.omit = CRYO_OMIT_MAYBE; break;
 		case OPT_OMIT_ALWAYS: c->r.omit = CRYO_OMIT_ALWAYS; break;

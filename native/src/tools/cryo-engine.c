@@ -4,7 +4,7 @@
  * other subcommands make the engine usable and testable from a shell.
  *
  *   cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [-v|--machine] PID
- *   cryo-engine restore [--no-restore-pid] [--[no-]restore-sid] [--[no-]restore-pgid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE
+ *   cryo-engine restore [--no-restore-pid] [--[no-]restore-sid] [--[no-]restore-pgid] [--detach] [--lazy] [--as-caller] [--relocate OLD=NEW]... [-v] FILE
  *   cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]
  *   cryo-engine verify FILE
  *   cryo-engine info [--json] FILE
@@ -40,7 +40,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [--compress[=zstd[:LEVEL]]] [--incremental] [--parent FILE] [--pre-copy[=N]] [-v|--machine] PID\n"
-		"       cryo-engine restore [--no-restore-pid] [--[no-]restore-sid] [--[no-]restore-pgid] [--detach] [--as-caller] [--relocate OLD=NEW]... [-v] FILE\n"
+		"       cryo-engine restore [--no-restore-pid] [--[no-]restore-sid] [--[no-]restore-pgid] [--detach] [--lazy] [--as-caller] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
 		"       cryo-engine info [--json] FILE\n"
@@ -133,6 +133,8 @@ static int cmd_restore(int argc, char **argv)
 			o->restore_pgid = argv[i][2] != 'n';
 		else if (!strcmp(argv[i], "--detach"))
 			r.detach = 1;
+		else if (!strcmp(argv[i], "--lazy"))
+			o->lazy = 1;
 		else if (!strcmp(argv[i], "--as-caller"))
 			o->as_caller = 1;
 		else if (!strcmp(argv[i], "-v"))

@@ -1,0 +1,287 @@
+package org.cryo.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.cryo.api.CheckpointOptions;
+import org.cryo.api.Checkpointer;
+import org.cryo.api.EndAction;
+import org.cryo.api.RestartOptions;
+import org.cryo.engine.CheckpointHarness.Original;
+import org.cryo.engine.CheckpointHarness.Restored;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code cryo-engine restore --lazy} (the engine of {@code cr_restart --lazy}): the per-feature
+ * programs come back with their private anonymous pages served on first touch and prefetched;
+ * the server ends (and no userfaultfd stays anywhere) even if the process touches nothing; a
+ * page that cannot be read or does not match its checksum kills the process; nothing is left
+ * behind.  CRYO_TIMING=1 makes the server say when every page is in.
+ */
+class LazyRestartTest {
+    private static final String ALL_IN = "lazy pages all in";
+    private static final String KILLED = "the process is killed rather than given wrong memory";
+
+    private static Restored restartLazily(Path file, Map<String, String> env, String... extra) throws Exception {
+        List<String> command = new ArrayList<>(Checkpointer.create().restoreCommand(file,
+                RestartOptions.builder().inheritIo(false).build()));
+        command.add(2, "--lazy");
+        for (String option : extra) {
+            command.add(2, option);
+        }
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("CRYO_TIMING", "1");
+        builder.environment().putAll(env);
+        return new Restored(builder.start());
+    }
+
+    /** The original is gone: restart it lazily from file, go, PASS, and the server said it was done. */
+    private static void restartLazilyAndPass(Original original, Path file, Map<String, String> env) throws Exception {
+        Restored restored = restartLazily(file, env);
+        original.go();
+        restored.assertPassed();
+        assertServedAndDone(restored);
+    }
+
+    private static void assertServedAndDone(Restored restored) {
+        assertTrue(restored.err().lines().stream().anyMatch(l -> l.contains(ALL_IN)),
+                "the page server never said every page was in: " + restored.describe());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mem_heap_stack", "mem_advice", "threads"})
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void perFeatureProgramsComeBackLazily(String name) throws Exception {
+        try (Original original = Original.start(name)) {
+            Path file = checkpointAndKill(original);
+            restartLazilyAndPass(original, file, Map.of());
+        }
+    }
+
+    /** Trees: the parents' memory is eager (their children are forked from them), the leaves' lazy. */
+    @ParameterizedTest
+    @ValueSource(strings = {"cow_workers"})
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void treesComeBackLazily(String name) throws Exception {
+        try (Original original = Original.start(name)) {
+            List<ProcessHandle> tree = ProcessHandle.of(original.pid()).orElseThrow().descendants().toList();
+            Path file = original.dir().resolve(name + ".cryo");
+            Checkpointer.create().checkpoint(original.pid(),
+                    CheckpointOptions.builder().file(file).endAction(EndAction.KILL).build());
+            original.kill();
+            CheckpointHarness.awaitGone(tree.stream().mapToLong(ProcessHandle::pid).toArray());
+            restartLazilyAndPass(original, file, Map.of());
+        }
+    }
+
+    /**
+     * The prefetch held back: every page the program meets is served on touch, through a fork
+     * (the child's own userfaultfd), mremap, MADV_DONTNEED, munmap and a read by the kernel.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void forkRemapDiscardAndKernelReadsOfUnservedPages() throws Exception {
+        try (Original original = Original.start("lazy_memory", "32")) {
+            Path file = checkpointAndKill(original);
+            restartLazilyAndPass(original, file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "5000"));
+        }
+    }
+
+    /**
+     * A process that touches nothing, restarted with --detach, its file unlinked once the
+     * command returned: the keeper still serves it (its own descriptor), the prefetch brings every
+     * page, then no userfaultfd is left anywhere and the keeper has no other child (the guard).
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void untouchedDetachedProcessIsCompletedFromAnUnlinkedFile() throws Exception {
+        try (Original original = Original.start("mem_big", "48")) {
+            Path file = checkpointAndKill(original);
+            Restored front = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "500"), "--detach");
+            assertTrue(front.helper().waitFor(60, TimeUnit.SECONDS), "restore --detach did not return");
+            assertEquals(0, front.helper().exitValue(), front.describe());
+            Files.delete(file);
+            long pid = original.pid();
+            long keeper = ProcessHandle.of(pid).orElseThrow().parent().orElseThrow().pid();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (residentKib(pid) < 48 * 1024 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(residentKib(pid) >= 48 * 1024, "not every page came in: VmRSS " + residentKib(pid) + " KiB");
+            awaitNoUserfaultfd(keeper);
+            assertEquals(List.of(), userfaultfds(pid), "the restored process holds a userfaultfd");
+            assertEquals(List.of(pid), ProcessHandle.of(keeper).orElseThrow().children().map(ProcessHandle::pid).toList(),
+                    "the keeper has children besides the job (the guard?)");
+            original.go();
+            front.out().await(l -> l.equals("PASS") || l.startsWith("FAIL"), Duration.ofSeconds(30));
+            assertTrue(front.out().lines().contains("PASS"), front.describe());
+            CheckpointHarness.awaitGone(pid, keeper);
+        }
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void corruptedPageKillsTheProcess() throws Exception {
+        try (Original original = Original.start("mem_big", "32")) {
+            Path file = checkpointAndKill(original);
+            ContextLayout.Section pages = largestPages(file);
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+                long at = pages.offset() + pages.length() / 2;
+                f.seek(at);
+                int b = f.read();
+                f.seek(at);
+                f.write(b ^ 0x5a);
+            }
+            Restored restored = restartLazily(file, Map.of());
+            original.go();
+            assertKilledWithMessage(restored, original.pid(), "does not match its checksum");
+        }
+    }
+
+    /** The file cut short while the process runs (it only reads it on touch, the prefetch held back). */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void fileTruncatedMidWayKillsTheProcess() throws Exception {
+        try (Original original = Original.start("mem_big", "32")) {
+            Path file = checkpointAndKill(original);
+            ContextLayout.Section pages = largestPages(file);
+            Restored restored = runningWithoutPrefetch(original, file);
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+                f.setLength(pages.offset() + pages.length() / 4);
+            }
+            original.go();
+            assertKilledWithMessage(restored, original.pid(), "truncated");
+        }
+    }
+
+    /**
+     * The server killed (SIGKILL) while pages are still to come: its guard kills the process at
+     * once, which never runs on with the zero pages the kernel would otherwise give it (without the
+     * guard it sleeps on and then dies of a segmentation fault in its zeroed data).
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void serverKilledMidWayTakesTheProcessWithIt() throws Exception {
+        try (Original original = Original.start("mem_big", "32")) {
+            Path file = checkpointAndKill(original);
+            Restored restored = runningWithoutPrefetch(original, file);
+            restored.helper().destroyForcibly();
+            assertTrue(restored.helper().waitFor(30, TimeUnit.SECONDS), "the restorer did not die");
+            // gone before it is even told to go on (without the guard it would sleep on, then meet zero pages)
+            CheckpointHarness.awaitGone(original.pid());
+            original.go();
+            restored.out().awaitEnd(Duration.ofSeconds(10));
+            assertFalse(restored.out().lines().stream().anyMatch(l -> l.equals("PASS") || l.startsWith("FAIL")),
+                    "the process ran on without its server: " + restored.describe());
+        }
+    }
+
+    /** A compressed file (its blocks have no PAGE_SUMS): refused before anything runs, one line. */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void compressedFileIsRefused() throws Exception {
+        try (Original original = Original.start("mem_big", "8")) {
+            Path file = original.dir().resolve("compressed.cryo");
+            var checkpoint = CheckpointHarness.run(List.of(CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine")
+                    .toString(), "checkpoint", "--compress", "--kill", "-f", file.toString(), Long.toString(original.pid())),
+                    Duration.ofSeconds(60));
+            assertEquals(0, checkpoint.status(), checkpoint.describe());
+            original.kill();
+            Restored restored = restartLazily(file, Map.of());
+            int status = restored.awaitExit();
+            assertEquals(125, status, restored.describe());
+            List<String> errors = restored.err().lines().stream().filter(l -> !l.startsWith("cryo: ")).toList();
+            assertEquals(1, errors.size(), restored.describe());
+            assertTrue(errors.get(0).contains("compressed page data") && errors.get(0).contains("without --lazy"),
+                    restored.describe());
+            CheckpointHarness.awaitGone(original.pid());
+        }
+    }
+
+    private static Path checkpointAndKill(Original original) throws Exception {
+        Path file = original.checkpoint();
+        original.kill();
+        return file;
+    }
+
+    /** Restarted lazily, the prefetch held back (pages come on touch only), and running. */
+    private static Restored runningWithoutPrefetch(Original original, Path file) throws Exception {
+        Restored restored = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "600000"));
+        awaitRunning(original.pid(), restored);
+        return restored;
+    }
+
+    private static void assertKilledWithMessage(Restored restored, long pid, String why) throws Exception {
+        int status = restored.awaitExit();
+        String all = restored.describe() + "\nexit status " + status;
+        assertEquals(128 + 9, status, "the restored process was not killed: " + all);
+        assertFalse(restored.out().lines().contains("PASS"), all);
+        assertTrue(restored.err().lines().stream().anyMatch(l -> l.contains(KILLED) && l.contains(why)), all);
+        CheckpointHarness.awaitGone(pid);
+    }
+
+    private static ContextLayout.Section largestPages(Path file) throws IOException {
+        return new ContextLayout(Files.readAllBytes(file)).sections.stream()
+                .filter(s -> s.type() == ContextLayout.SEC_PAGES)
+                .max((a, b) -> Long.compare(a.length(), b.length())).orElseThrow();
+    }
+
+    /** The restored process runs its own code: the restorer has let it go (CRYO_TIMING's "release"). */
+    private static void awaitRunning(long pid, Restored restored) throws Exception {
+        try {
+            restored.err().await(l -> l.startsWith("cryo: release"), Duration.ofSeconds(60));
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the restored process never ran: " + restored.describe(), e);
+        }
+        assertTrue(Files.exists(Path.of("/proc/" + pid)), "the restored process is gone: " + restored.describe());
+    }
+
+    private static String readOrEmpty(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static long residentKib(long pid) {
+        return readOrEmpty(Path.of("/proc/" + pid + "/status")).lines().filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(0);
+    }
+
+    private static List<String> userfaultfds(long pid) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return fds.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    return "";
+                }
+            }).filter(target -> target.contains("userfaultfd")).toList();
+        }
+    }
+
+    private static void awaitNoUserfaultfd(long pid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!userfaultfds(pid).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(List.of(), userfaultfds(pid), "process " + pid + " still holds a userfaultfd");
+        assertNotEquals(0, pid);
+    }
+}
