@@ -33,24 +33,19 @@ import org.junit.jupiter.api.parallel.Isolated;
  * temperature climbing towards crit on node2, InfiniBand symbol errors on the head node again:
  * one job, three evacuations, each step of its work done once.  And a node that dies without
  * warning: node2's slurmd and processes killed, the job resumes on the head node from its latest
- * periodic context.
+ * periodic context.  It runs on both test clusters (22.05: {@code vm} and {@code node2}; 24.11:
+ * {@code tnode1} and {@code tnode2}): every Slurm client through {@link TestCluster#onCluster},
+ * the second node found, killed and started again through the cluster's own CRYO_NODE_EXEC and
+ * up script.
  */
 // Alone, not beside TimeLimitTest's long job: it drains both nodes and kills every process of node2.
 @Isolated
 class HealthEvacuationTest {
-    /**
-     * On the 22.05 cluster only, for now: the test drives node2's namespaces and slurmd and the
-     * host's scontrol directly, not through the 24.11 cluster's clients (TestCluster.onCluster).
-     */
-    @org.junit.jupiter.api.BeforeEach
-    void onTheSlurm2205ClusterOnly() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(TestCluster.release().startsWith("22."),
-                "HealthEvacuationTest runs on the Slurm 22.05 cluster only (not yet ported to 24.11's clients)");
-    }
-
     private static final int STEPS = 320;
     private final List<NodeAgent> agents = new ArrayList<>();
     private final List<String> jobs = new ArrayList<>();
+    /** Set once the test has killed the second node: its slurmd is started again after the test, pass or fail. */
+    private Path killedNodeLog;
 
     private static String head() {
         return TestCluster.environment().get("SLURM_NODES").split(" ")[0];
@@ -64,6 +59,9 @@ class HealthEvacuationTest {
     void stopAgentsAndCleanUp() throws Exception {
         agents.forEach(NodeAgent::close);
         jobs.forEach(TestCluster::scancel);
+        if (killedNodeLog != null) {
+            restartNode2(killedNodeLog);
+        }
         for (String node : List.of(head(), node2())) {
             resume(node);
         }
@@ -178,10 +176,10 @@ class HealthEvacuationTest {
                 .filter(l -> l.contains("periodic checkpoint of pid")).count() >= 2);
         int before = TestCluster.stepsDone(progress);
         long killedAt = System.currentTimeMillis();
+        killedNodeLog = dir.resolve("restart-" + node2() + ".log");
         int killed = killNode2();
         // slurmctld would mark it DOWN after SlurmdTimeout (300 s by default); the test does it now
-        TestCluster.run(Path.of("/"), List.of("scontrol", "update", "NodeName=" + node2(), "State=DOWN",
-                "Reason=cryo test: node died"));
+        TestCluster.scontrol("update", "NodeName=" + node2(), "State=DOWN", "Reason=cryo test: node died");
         TestCluster.waitUntil("job " + jobId + " to run on " + head(), 120, () -> {
             try {
                 return TestCluster.slurmRecord(jobId, "JobState").equals("RUNNING")
@@ -204,7 +202,6 @@ class HealthEvacuationTest {
         System.out.printf("TIMING health node failure: %d processes of %s killed at step %d; job running on %s %d ms later"
                 + " (after the DOWN); %d steps redone (done since the latest periodic checkpoint, every 3 s)%n",
                 killed, node2(), before, head(), runningAt - killedAt, redone);
-        restartNode2();
     }
 
     @Test
@@ -253,7 +250,7 @@ class HealthEvacuationTest {
     /** sbatch while the other node is drained, so it starts on {@code node} (no -w: its requeue may go anywhere). */
     private String submitOn(String node, Path dir, Path script) throws Exception {
         String other = node.equals(head()) ? node2() : head();
-        TestCluster.run(Path.of("/"), List.of("scontrol", "update", "NodeName=" + other, "State=DRAIN", "Reason=cryo test: placing"));
+        TestCluster.scontrol("update", "NodeName=" + other, "State=DRAIN", "Reason=cryo test: placing");
         String jobId = TestCluster.sbatch(dir, script.toString());
         jobs.add(jobId);
         try {
@@ -289,27 +286,39 @@ class HealthEvacuationTest {
     }
 
     private static boolean drained(String node) throws Exception {
-        return TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", node, "-o", "%T")).contains("drain");
+        return state(node).contains("drain");
     }
 
     private static String reason(String node) throws Exception {
-        return TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", node, "-o", "%E")).strip();
+        return TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of("sinfo", "-h", "-n", node, "-o", "%E"))).strip();
+    }
+
+    /** The node's state as sinfo prints it ("idle", "drained", "down*" ...). */
+    private static String state(String node) throws Exception {
+        return TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of("sinfo", "-h", "-n", node, "-o", "%T"))).strip();
     }
 
     private static void resume(String node) {
         try {
-            if (drained(node) || TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", node, "-o", "%T")).contains("down")) {
-                TestCluster.run(Path.of("/"), List.of("scontrol", "update", "NodeName=" + node, "State=RESUME"));
+            String state = state(node);
+            if (state.contains("drain") || state.contains("down")) {
+                TestCluster.scontrol("update", "NodeName=" + node, "State=RESUME");
             }
         } catch (Exception | AssertionError ignored) {
             // best effort
         }
     }
 
-    /** SIGKILL every process in node2's UTS namespace (its slurmd, slurmstepd and the job): the node died. */
+    /**
+     * SIGKILL every process in the second node's UTS namespace (its slurmd, slurmstepd and the
+     * job): the node died.  The namespace is the one the cluster's CRYO_NODE_EXEC enters for the
+     * node; never this JVM's own (the 22.05 head node is this host).
+     */
     private static int killNode2() throws Exception {
-        String slurmdPid = Files.readString(Path.of("/run/slurmd-" + node2() + ".pid")).strip();
-        String uts = Files.readSymbolicLink(Path.of("/proc", slurmdPid, "ns/uts")).toString();
+        String uts = TestCluster.run(Path.of("/"), TestCluster.onNode(node2(), List.of("readlink", "/proc/self/ns/uts"))).strip();
+        assertTrue(uts.matches("uts:\\[\\d+\\]"), "the UTS namespace of " + node2() + ": " + uts);
+        assertTrue(!uts.equals(Files.readSymbolicLink(Path.of("/proc/self/ns/uts")).toString()),
+                node2() + " is in this host's UTS namespace: not killing it");
         int killed = 0;
         try (var procs = Files.list(Path.of("/proc"))) {
             for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
@@ -323,16 +332,17 @@ class HealthEvacuationTest {
                 }
             }
         }
+        assertTrue(killed > 0, "no process in " + node2() + "'s UTS namespace " + uts);
         return killed;
     }
 
-    private static void restartNode2() throws Exception {
-        TestCluster.run(Path.of("/"), List.of("nsenter", "--net=/run/netns/cryo-" + node2(), "--uts=/run/cryo/uts-" + node2(),
-                "--", "slurmd", "-N", node2()));
-        TestCluster.waitUntil("node2's slurmd", 30, () -> {
+    /** The second node's slurmd started again (the cluster's up script starts what is not running), and the node resumed. */
+    private static void restartNode2(Path log) throws Exception {
+        TestCluster.startWhatIsDown(log);
+        TestCluster.waitUntil(node2() + "'s slurmd", 60, () -> {
             try {
                 resume(node2());
-                return TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", node2(), "-o", "%T")).matches("(?s)\\s*(idle|mixed|allocated).*");
+                return state(node2()).matches("(idle|mixed|allocated).*");
             } catch (Exception | AssertionError e) {
                 return false;
             }
