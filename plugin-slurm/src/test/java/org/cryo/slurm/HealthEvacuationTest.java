@@ -41,7 +41,13 @@ import org.junit.jupiter.api.parallel.Isolated;
 // Alone, not beside TimeLimitTest's long job: it drains both nodes and kills every process of node2.
 @Isolated
 class HealthEvacuationTest {
-    private static final int STEPS = 320;
+    /**
+     * The work: short, and held at its gate (it waits before its next step) except where the test
+     * waits for it to make progress, so it outlasts the three evacuations on a loaded machine
+     * without minutes of steps left to run at the end.
+     */
+    private static final int STEPS = 100;
+    private static final int FAIL_STEPS = 60;
     private final List<NodeAgent> agents = new ArrayList<>();
     private final List<String> jobs = new ArrayList<>();
     /** Set once the test has killed the second node: its slurmd is started again after the test, pass or fail. */
@@ -86,9 +92,10 @@ class HealthEvacuationTest {
         SysfsFixture node2Tree = new SysfsFixture(Files.createDirectories(dir.resolve("sys-" + node2())))
                 .edacDimm(0, 0, 0, 0).hwmonTemp(0, 1, 60, 90, 95);
         SysfsFixture dryTree = new SysfsFixture(Files.createDirectories(dir.resolve("sys-dry"))).edacDimm(0, 0, 0, 0);
-        String jobId = submitOn(head(), dir, TestCluster.checkpointableScript(dir, STEPS, 0.3));
+        String jobId = submitOn(head(), dir, TestCluster.checkpointableScript(dir, STEPS, 0.1));
         Path progress = dir.resolve("progress.txt");
         TestCluster.waitUntil("job " + jobId + " to run on " + head(), 60, () -> TestCluster.stepsDone(progress) > 0);
+        TestCluster.holdWork(dir);
 
         NodeAgent dry = agent(head(), dryTree.root(), true);
         NodeAgent onHead = agent(head(), headTree.root(), false);
@@ -115,7 +122,9 @@ class HealthEvacuationTest {
         assertTrue(drained(head()));
         assertTrue(reason(head()).contains("ECC corrected"), reason(head()));
         int steps = TestCluster.stepsDone(progress);
+        TestCluster.releaseWork(dir);
         TestCluster.waitUntil("job " + jobId + " to run on while drained", 30, () -> TestCluster.stepsDone(progress) > steps + 2);
+        TestCluster.holdWork(dir);
         assertEquals(head(), TestCluster.slurmRecord(jobId, "NodeList"));
         // evacuate on ECC: checkpointed, requeued, restarted on node2
         NodeAgent onNode2 = agent(node2(), node2Tree.root(), false);
@@ -161,7 +170,8 @@ class HealthEvacuationTest {
                 ib.reason());
         report("IB symbol errors", jobId, ib, ibAt, node2(), progress);
 
-        TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 300);
+        TestCluster.releaseWork(dir);
+        TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 120);
         List<String> runs = TestCluster.lines(dir.resolve("job.out")).stream().filter(l -> l.startsWith("run ")).toList();
         assertEquals(List.of("run 0 on " + head(), "run 1 on " + node2(), "run 2 on " + head(), "run 3 on " + node2()), runs);
     }
@@ -169,9 +179,12 @@ class HealthEvacuationTest {
     @Test
     void aNodeThatDiesWithoutWarningHasItsJobResumeElsewhereFromItsLatestPeriodicCheckpoint() throws Exception {
         Path dir = TestCluster.jobDir("health-fail");
-        String jobId = submitOn(node2(), dir, TestCluster.checkpointableScript(dir, 200, 0.2, "--checkpoint-interval=3s"));
+        String jobId = submitOn(node2(), dir, TestCluster.checkpointableScript(dir, FAIL_STEPS, 0.1,
+                "--checkpoint-interval=3s"));
         Path progress = dir.resolve("progress.txt");
         TestCluster.waitUntil("job " + jobId + " to run on " + node2(), 60, () -> TestCluster.stepsDone(progress) > 0);
+        // held at its gate from here on until it runs elsewhere: it cannot finish before the node dies
+        TestCluster.holdWork(dir);
         TestCluster.waitUntil("two periodic checkpoints", 60, () -> TestCluster.lines(dir.resolve("job.out")).stream()
                 .filter(l -> l.contains("periodic checkpoint of pid")).count() >= 2);
         int before = TestCluster.stepsDone(progress);
@@ -189,16 +202,17 @@ class HealthEvacuationTest {
             }
         });
         long runningAt = System.currentTimeMillis();
-        TestCluster.waitUntil("job " + jobId + " to finish", 200, () -> TestCluster.done(progress));
+        TestCluster.releaseWork(dir);
+        TestCluster.waitUntil("job " + jobId + " to finish", 120, () -> TestCluster.done(progress));
         List<String> lines = TestCluster.lines(progress);
         assertEquals(1, lines.stream().filter(l -> l.startsWith("START ")).count(), "resumed, not rerun: " + lines);
         Set<Integer> seen = new TreeSet<>();
         lines.stream().filter(l -> l.startsWith("STEP ")).forEach(l -> seen.add(Integer.parseInt(l.split(" ")[1])));
-        assertEquals(200, seen.size(), "every step done");
-        assertTrue(lines.contains("RESULT " + TestCluster.expectedResult(200)), lines.toString());
+        assertEquals(FAIL_STEPS, seen.size(), "every step done");
+        assertTrue(lines.contains("RESULT " + TestCluster.expectedResult(FAIL_STEPS)), lines.toString());
         List<String> out = TestCluster.lines(dir.resolve("job.out"));
         assertTrue(out.stream().anyMatch(l -> l.contains("restarting from")), out.toString());
-        long redone = lines.stream().filter(l -> l.startsWith("STEP ")).count() - 200;
+        long redone = lines.stream().filter(l -> l.startsWith("STEP ")).count() - FAIL_STEPS;
         System.out.printf("TIMING health node failure: %d processes of %s killed at step %d; job running on %s %d ms later"
                 + " (after the DOWN); %d steps redone (done since the latest periodic checkpoint, every 3 s)%n",
                 killed, node2(), before, head(), runningAt - killedAt, redone);
@@ -233,6 +247,8 @@ class HealthEvacuationTest {
         Decision.JobOutcome moved = decision.jobs().stream().filter(j -> j.jobId().equals(jobId)).findFirst().orElseThrow();
         assertEquals("moved", moved.outcome(), decision.toString());
         int steps = TestCluster.stepsDone(progress);
+        Path dir = progress.getParent();
+        TestCluster.releaseWork(dir);
         TestCluster.waitUntil("job " + jobId + " to run on " + target, 120, () -> {
             try {
                 return TestCluster.slurmRecord(jobId, "NodeList").equals(target) && TestCluster.stepsDone(progress) > steps;
@@ -241,6 +257,7 @@ class HealthEvacuationTest {
             }
         });
         long running = System.currentTimeMillis();
+        TestCluster.holdWork(dir);
         System.out.printf("TIMING health %s: detected %d ms after the write (poll 1 s), drained +%d ms, checkpoint %d ms,"
                 + " requeued +%d ms after detection, running on %s (a new step done) +%d ms after detection%n",
                 path, decision.at() - writtenAt, decision.drainedMillis(), moved.checkpointMillis(), moved.requeuedMillis(),
