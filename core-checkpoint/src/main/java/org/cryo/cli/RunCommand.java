@@ -256,9 +256,6 @@ final class RunCommand implements Callable<Integer> {
 
     /** Open MPI's MCA variable naming the directory its session directory goes in (default /tmp). */
     static final String OPEN_MPI_TMPDIR = "OMPI_MCA_orte_tmpdir_base";
-    /** Its directory in the job's catalog directory. */
-    static final String MPI_SESSION_DIR = "mpi-session";
-
     /**
      * Open MPI's session directory (its launcher's debugger FIFO, PMIx's 4 MiB shared-memory
      * stores mapped by every rank, contact and topology files) is {@code /tmp/ompi.HOST.UID}, on
@@ -271,7 +268,7 @@ final class RunCommand implements Callable<Integer> {
             return;
         }
         // the job's directory as the catalog makes it (the user's own, 0700), then the session's in it
-        Path session = dir.create().path().resolve(MPI_SESSION_DIR);
+        Path session = dir.create().path().resolve(JobDirectory.MPI_SESSION);
         if (!Files.isDirectory(session, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectory(session, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                     java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
