@@ -48,7 +48,15 @@ class SlurmMpiJobTest {
         assertEquals(STEPS + 2, reference.size(), "the uninterrupted run: " + reference);
         Files.writeString(dir.resolve("job.sh"), "#!/bin/bash\n" + openMpi + TestCluster.HOME.resolve("bin/cr_run") + " "
                 + MPIRUN + " -np 4 " + ring + " " + STEPS + " 300 >> " + out + "\n");
-        String jobId = TestCluster.sbatch(dir, "--ntasks=4", "--overcommit", "-w", nodes[0], dir.resolve("job.sh").toString());
+        // placed on the first node by draining the other meanwhile: no -w, which would bind the requeued job to it
+        TestCluster.scontrol("update", "NodeName=" + nodes[1], "State=DRAIN", "Reason=cryo test: placing");
+        String jobId;
+        try {
+            jobId = TestCluster.sbatch(dir, "--ntasks=4", "--overcommit", dir.resolve("job.sh").toString());
+            TestCluster.waitUntil("job " + jobId + " to start on " + nodes[0], 60, () -> running(jobId));
+        } finally {
+            TestCluster.scontrol("update", "NodeName=" + nodes[1], "State=RESUME");
+        }
         try {
             TestCluster.waitUntil("job " + jobId + " to do 5 steps", 120,
                     () -> TestCluster.lines(out).stream().anyMatch(l -> l.startsWith("STEP 5 ")));
@@ -71,6 +79,14 @@ class SlurmMpiJobTest {
         } finally {
             slurm.adapter().resume(nodes[0]);
             TestCluster.scancel(jobId);
+        }
+    }
+
+    private static boolean running(String jobId) {
+        try {
+            return TestCluster.slurmRecord(jobId, "JobState").equals("RUNNING");
+        } catch (Exception | AssertionError e) {
+            return false;
         }
     }
 }
