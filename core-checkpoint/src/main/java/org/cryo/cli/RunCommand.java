@@ -128,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
     private int call(Map<String, String> environment) throws Exception {
         Optional<BatchJob> job = BatchJob.detect(environment);
         if (job.isEmpty()) {
-            return start().waitFor();
+            return start(null).waitFor();
         }
         JobCatalog catalog = JobCatalog.at(job.get().catalogRoot(), environment);
         if (keep != null) {
@@ -218,9 +218,10 @@ final class RunCommand implements Callable<Integer> {
     /**
      * Starts CMD, or with --pid-ns the engine helper {@code cryo-engine run --pid-ns --pid-file FILE
      * -- CMD...}, which starts CMD under an init in a new PID namespace, writes the init's PID to
-     * FILE, and exits with CMD's status.  Either way stdio is inherited.
+     * FILE, and exits with CMD's status.  Either way stdio is inherited.  In a batch job ({@code
+     * dir}, else null) Open MPI's session directory goes in the job's catalog ({@link #mpiSessionDirectoryIn}).
      */
-    private Process start() throws CliFailure {
+    private Process start(JobDirectory dir) throws CliFailure {
         List<String> argv = command;
         if (pidNamespace) {
             Path helper;
@@ -243,10 +244,36 @@ final class RunCommand implements Callable<Integer> {
             argv.addAll(command);
         }
         try {
-            return new ProcessBuilder(argv).inheritIO().start();
+            ProcessBuilder builder = new ProcessBuilder(argv).inheritIO();
+            if (dir != null) {
+                mpiSessionDirectoryIn(dir, builder.environment());
+            }
+            return builder.start();
         } catch (IOException e) {
             throw new CliFailure("cannot run '" + argv.get(0) + "': " + reason(e), ExitStatus.CANNOT_RUN);
         }
+    }
+
+    /** Open MPI's MCA variable naming the directory its session directory goes in (default /tmp). */
+    static final String OPEN_MPI_TMPDIR = "OMPI_MCA_orte_tmpdir_base";
+    /**
+     * Open MPI's session directory (its launcher's debugger FIFO, PMIx's 4 MiB shared-memory
+     * stores mapped by every rank, contact and topology files) is {@code /tmp/ompi.HOST.UID}, on
+     * the node: a job restarted on another node would find none of it, and its processes hold
+     * those files by name.  Unless the job chose a directory itself, it goes in the job's catalog
+     * directory, on the shared storage the context files are on, so it moves with the job.
+     */
+    static void mpiSessionDirectoryIn(JobDirectory dir, Map<String, String> environment) throws IOException {
+        if (environment.containsKey(OPEN_MPI_TMPDIR)) {
+            return;
+        }
+        // the job's directory as the catalog makes it (the user's own, 0700), then the session's in it
+        Path session = dir.create().path().resolve(JobDirectory.MPI_SESSION);
+        if (!Files.isDirectory(session, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(session, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        }
+        environment.put(OPEN_MPI_TMPDIR, session.toString());
     }
 
     /**
@@ -288,7 +315,7 @@ final class RunCommand implements Callable<Integer> {
         if (copyCommand) {
             keepCommand(dir);
         }
-        Process process = start();
+        Process process = start(dir);
         long pid = checkpointable(process);
         if (pid > 0 && record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.run().id(), false))) {
             startPeriodic(dir, pid);

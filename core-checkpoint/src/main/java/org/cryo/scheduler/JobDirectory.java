@@ -172,6 +172,12 @@ public final class JobDirectory {
         }
     }
 
+    /**
+     * The directory cr_run gives Open MPI for its session directory (OMPI_MCA_orte_tmpdir_base):
+     * the job's, written by its processes; a clean that removes the catalog removes it with it.
+     */
+    public static final String MPI_SESSION = "mpi-session";
+
     private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK, SCRIPT, FINISHED,
             EVACUATION);
 
@@ -437,7 +443,12 @@ public final class JobDirectory {
             List<String> contexts = new ArrayList<>(names.stream().filter(name -> sequence(Path.of(name)) >= 0).toList());
             contexts.sort((a, b) -> Long.compare(sequence(Path.of(a)), sequence(Path.of(b))));
             List<String> doomed = new ArrayList<>(contexts.subList(0, Math.max(0, contexts.size() - keep)));
+            boolean mpiSession = false;
             for (String name : names) {
+                if (name.equals(MPI_SESSION)) {
+                    mpiSession = keep == 0;
+                    continue;
+                }
                 String base = name.endsWith(".tmp") ? name.substring(0, name.length() - 4) : name;
                 if (CRYO_FILES.contains(base) || name.endsWith(".tmp") || (keep == 0 && name.equals(LATEST))) {
                     doomed.add(name);
@@ -457,6 +468,9 @@ public final class JobDirectory {
                     removed++;
                 }
             }
+            if (mpiSession) {
+                deleteTree(d, MPI_SESSION);
+            }
         } catch (NoSuchFileException e) {
             return 0;
         }
@@ -468,6 +482,29 @@ public final class JobDirectory {
             }
         }
         return removed;
+    }
+
+    /**
+     * Removes {@code name} in {@code d} and, if it is a directory, everything below it, by
+     * descriptor: a link is removed, never followed (the job's processes wrote the tree).
+     */
+    private static void deleteTree(SecureDirectoryStream<Path> d, String name) throws IOException {
+        Optional<PosixFileAttributes> attributes = attributesOf(d, name);
+        if (attributes.isEmpty()) {
+            return;
+        }
+        if (!attributes.get().isDirectory()) {
+            d.deleteFile(Path.of(name));
+            return;
+        }
+        try (SecureDirectoryStream<Path> sub = d.newDirectoryStream(Path.of(name), LinkOption.NOFOLLOW_LINKS)) {
+            List<String> names = new ArrayList<>();
+            sub.forEach(entry -> names.add(entry.getFileName().toString()));
+            for (String entry : names) {
+                deleteTree(sub, entry);
+            }
+        }
+        d.deleteDirectory(Path.of(name));
     }
 
     /** context.000042 -> 42; anything else -> -1. */

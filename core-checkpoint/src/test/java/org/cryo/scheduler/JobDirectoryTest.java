@@ -75,6 +75,22 @@ class JobDirectoryTest {
         assertFalse(dir.isVacating() || dir.isDisabled());
     }
 
+    /** Open MPI's session directory (cr_run's mpi-session) goes with a clean of the whole catalog; its links are not followed. */
+    @Test
+    void aCleanOfEverythingRemovesTheMpiSessionTreeWithoutFollowingItsLinks() throws Exception {
+        Path session = Files.createDirectories(catalog.resolve(JobDirectory.MPI_SESSION + "/ompi.vm.0/pid.7/0"));
+        Files.writeString(session.resolve("contact.txt"), "x");
+        Files.createSymbolicLink(session.resolve("victim"), victim);
+        Files.createSymbolicLink(catalog.resolve(JobDirectory.MPI_SESSION + "/ompi.vm.0/up"), work);
+        Files.writeString(catalog.resolve("context.000001"), "c");
+        assertEquals(0, dir.clean(1), "a clean that keeps contexts keeps the session");
+        assertTrue(Files.isDirectory(session));
+        assertEquals(1, dir.clean(0));
+        assertFalse(Files.exists(catalog, LinkOption.NOFOLLOW_LINKS), "the job's catalog is gone");
+        assertEquals("root's file\n", Files.readString(victim), "a link's target stays");
+        assertTrue(Files.isDirectory(work.resolve("submit")));
+    }
+
     @Test
     void plantedLinksAreRefusedAndTheirTargetsUntouched() throws Exception {
         assertRefused("error.tmp", () -> dir.recordError(1, "x"));

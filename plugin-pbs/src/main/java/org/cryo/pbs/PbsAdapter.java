@@ -171,16 +171,24 @@ public final class PbsAdapter implements SchedulerAdapter {
      * {@code pbsnodes -o -C REASON NODE}: running jobs stay, no new one starts (managers only).
      * pbsnodes names a MoM host at the default MoM port: a node whose MoM listens on another
      * ({@code Port} of {@code pbsnodes -av}) is set offline through {@code qmgr} instead (the
-     * server answers pbsnodes "Unknown node" for it; found by the live suite).
+     * server answers pbsnodes "Unknown node" for it; found by the live suite), and its {@code
+     * comment} set there too, so that the reason shows in {@code pbsnodes -av} either way.
      */
     @Override
     public void drain(String node, String reason) throws SchedulerException {
         validNode(node);
+        String comment = SafeText.escape(reason, 80);
         if (atDefaultPort(node)) {
-            commands.offline(node, SafeText.escape(reason, 80));
+            commands.offline(node, comment);
         } else {
             commands.qmgr("set node " + node + " state = offline");
+            commands.qmgr("set node " + node + " comment = " + qmgrString(comment));
         }
+    }
+
+    /** A qmgr string value: in double quotes, which it cannot escape, so none inside. */
+    static String qmgrString(String text) {
+        return "\"" + text.replace('"', '\'') + "\"";
     }
 
     @Override

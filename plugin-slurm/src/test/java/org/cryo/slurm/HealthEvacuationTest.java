@@ -33,24 +33,25 @@ import org.junit.jupiter.api.parallel.Isolated;
  * temperature climbing towards crit on node2, InfiniBand symbol errors on the head node again:
  * one job, three evacuations, each step of its work done once.  And a node that dies without
  * warning: node2's slurmd and processes killed, the job resumes on the head node from its latest
- * periodic context.
+ * periodic context.  It runs on both test clusters (22.05: {@code vm} and {@code node2}; 24.11:
+ * {@code tnode1} and {@code tnode2}): every Slurm client through {@link TestCluster#onCluster},
+ * the second node found, killed and started again through the cluster's own CRYO_NODE_EXEC and
+ * up script.
  */
 // Alone, not beside TimeLimitTest's long job: it drains both nodes and kills every process of node2.
 @Isolated
 class HealthEvacuationTest {
     /**
-     * On the 22.05 cluster only, for now: the test drives node2's namespaces and slurmd and the
-     * host's scontrol directly, not through the 24.11 cluster's clients (TestCluster.onCluster).
+     * The work: short, and held at its gate (it waits before its next step) except where the test
+     * waits for it to make progress, so it outlasts the three evacuations on a loaded machine
+     * without minutes of steps left to run at the end.
      */
-    @org.junit.jupiter.api.BeforeEach
-    void onTheSlurm2205ClusterOnly() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(TestCluster.release().startsWith("22."),
-                "HealthEvacuationTest runs on the Slurm 22.05 cluster only (not yet ported to 24.11's clients)");
-    }
-
-    private static final int STEPS = 320;
+    private static final int STEPS = 100;
+    private static final int FAIL_STEPS = 60;
     private final List<NodeAgent> agents = new ArrayList<>();
     private final List<String> jobs = new ArrayList<>();
+    /** Set once the test has killed the second node: its slurmd is started again after the test, pass or fail. */
+    private Path killedNodeLog;
 
     private static String head() {
         return TestCluster.environment().get("SLURM_NODES").split(" ")[0];
@@ -64,6 +65,9 @@ class HealthEvacuationTest {
     void stopAgentsAndCleanUp() throws Exception {
         agents.forEach(NodeAgent::close);
         jobs.forEach(TestCluster::scancel);
+        if (killedNodeLog != null) {
+            restartNode2(killedNodeLog);
+        }
         for (String node : List.of(head(), node2())) {
             resume(node);
         }
@@ -88,9 +92,10 @@ class HealthEvacuationTest {
         SysfsFixture node2Tree = new SysfsFixture(Files.createDirectories(dir.resolve("sys-" + node2())))
                 .edacDimm(0, 0, 0, 0).hwmonTemp(0, 1, 60, 90, 95);
         SysfsFixture dryTree = new SysfsFixture(Files.createDirectories(dir.resolve("sys-dry"))).edacDimm(0, 0, 0, 0);
-        String jobId = submitOn(head(), dir, TestCluster.checkpointableScript(dir, STEPS, 0.3));
+        String jobId = submitOn(head(), dir, TestCluster.checkpointableScript(dir, STEPS, 0.1));
         Path progress = dir.resolve("progress.txt");
         TestCluster.waitUntil("job " + jobId + " to run on " + head(), 60, () -> TestCluster.stepsDone(progress) > 0);
+        TestCluster.holdWork(dir);
 
         NodeAgent dry = agent(head(), dryTree.root(), true);
         NodeAgent onHead = agent(head(), headTree.root(), false);
@@ -117,7 +122,9 @@ class HealthEvacuationTest {
         assertTrue(drained(head()));
         assertTrue(reason(head()).contains("ECC corrected"), reason(head()));
         int steps = TestCluster.stepsDone(progress);
+        TestCluster.releaseWork(dir);
         TestCluster.waitUntil("job " + jobId + " to run on while drained", 30, () -> TestCluster.stepsDone(progress) > steps + 2);
+        TestCluster.holdWork(dir);
         assertEquals(head(), TestCluster.slurmRecord(jobId, "NodeList"));
         // evacuate on ECC: checkpointed, requeued, restarted on node2
         NodeAgent onNode2 = agent(node2(), node2Tree.root(), false);
@@ -163,7 +170,8 @@ class HealthEvacuationTest {
                 ib.reason());
         report("IB symbol errors", jobId, ib, ibAt, node2(), progress);
 
-        TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 300);
+        TestCluster.releaseWork(dir);
+        TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 120);
         List<String> runs = TestCluster.lines(dir.resolve("job.out")).stream().filter(l -> l.startsWith("run ")).toList();
         assertEquals(List.of("run 0 on " + head(), "run 1 on " + node2(), "run 2 on " + head(), "run 3 on " + node2()), runs);
     }
@@ -171,17 +179,20 @@ class HealthEvacuationTest {
     @Test
     void aNodeThatDiesWithoutWarningHasItsJobResumeElsewhereFromItsLatestPeriodicCheckpoint() throws Exception {
         Path dir = TestCluster.jobDir("health-fail");
-        String jobId = submitOn(node2(), dir, TestCluster.checkpointableScript(dir, 200, 0.2, "--checkpoint-interval=3s"));
+        String jobId = submitOn(node2(), dir, TestCluster.checkpointableScript(dir, FAIL_STEPS, 0.1,
+                "--checkpoint-interval=3s"));
         Path progress = dir.resolve("progress.txt");
         TestCluster.waitUntil("job " + jobId + " to run on " + node2(), 60, () -> TestCluster.stepsDone(progress) > 0);
+        // held at its gate from here on until it runs elsewhere: it cannot finish before the node dies
+        TestCluster.holdWork(dir);
         TestCluster.waitUntil("two periodic checkpoints", 60, () -> TestCluster.lines(dir.resolve("job.out")).stream()
                 .filter(l -> l.contains("periodic checkpoint of pid")).count() >= 2);
         int before = TestCluster.stepsDone(progress);
         long killedAt = System.currentTimeMillis();
+        killedNodeLog = dir.resolve("restart-" + node2() + ".log");
         int killed = killNode2();
         // slurmctld would mark it DOWN after SlurmdTimeout (300 s by default); the test does it now
-        TestCluster.run(Path.of("/"), List.of("scontrol", "update", "NodeName=" + node2(), "State=DOWN",
-                "Reason=cryo test: node died"));
+        TestCluster.scontrol("update", "NodeName=" + node2(), "State=DOWN", "Reason=cryo test: node died");
         TestCluster.waitUntil("job " + jobId + " to run on " + head(), 120, () -> {
             try {
                 return TestCluster.slurmRecord(jobId, "JobState").equals("RUNNING")
@@ -191,20 +202,20 @@ class HealthEvacuationTest {
             }
         });
         long runningAt = System.currentTimeMillis();
-        TestCluster.waitUntil("job " + jobId + " to finish", 200, () -> TestCluster.done(progress));
+        TestCluster.releaseWork(dir);
+        TestCluster.waitUntil("job " + jobId + " to finish", 120, () -> TestCluster.done(progress));
         List<String> lines = TestCluster.lines(progress);
         assertEquals(1, lines.stream().filter(l -> l.startsWith("START ")).count(), "resumed, not rerun: " + lines);
         Set<Integer> seen = new TreeSet<>();
         lines.stream().filter(l -> l.startsWith("STEP ")).forEach(l -> seen.add(Integer.parseInt(l.split(" ")[1])));
-        assertEquals(200, seen.size(), "every step done");
-        assertTrue(lines.contains("RESULT " + TestCluster.expectedResult(200)), lines.toString());
+        assertEquals(FAIL_STEPS, seen.size(), "every step done");
+        assertTrue(lines.contains("RESULT " + TestCluster.expectedResult(FAIL_STEPS)), lines.toString());
         List<String> out = TestCluster.lines(dir.resolve("job.out"));
         assertTrue(out.stream().anyMatch(l -> l.contains("restarting from")), out.toString());
-        long redone = lines.stream().filter(l -> l.startsWith("STEP ")).count() - 200;
+        long redone = lines.stream().filter(l -> l.startsWith("STEP ")).count() - FAIL_STEPS;
         System.out.printf("TIMING health node failure: %d processes of %s killed at step %d; job running on %s %d ms later"
                 + " (after the DOWN); %d steps redone (done since the latest periodic checkpoint, every 3 s)%n",
                 killed, node2(), before, head(), runningAt - killedAt, redone);
-        restartNode2();
     }
 
     @Test
@@ -236,6 +247,8 @@ class HealthEvacuationTest {
         Decision.JobOutcome moved = decision.jobs().stream().filter(j -> j.jobId().equals(jobId)).findFirst().orElseThrow();
         assertEquals("moved", moved.outcome(), decision.toString());
         int steps = TestCluster.stepsDone(progress);
+        Path dir = progress.getParent();
+        TestCluster.releaseWork(dir);
         TestCluster.waitUntil("job " + jobId + " to run on " + target, 120, () -> {
             try {
                 return TestCluster.slurmRecord(jobId, "NodeList").equals(target) && TestCluster.stepsDone(progress) > steps;
@@ -244,6 +257,7 @@ class HealthEvacuationTest {
             }
         });
         long running = System.currentTimeMillis();
+        TestCluster.holdWork(dir);
         System.out.printf("TIMING health %s: detected %d ms after the write (poll 1 s), drained +%d ms, checkpoint %d ms,"
                 + " requeued +%d ms after detection, running on %s (a new step done) +%d ms after detection%n",
                 path, decision.at() - writtenAt, decision.drainedMillis(), moved.checkpointMillis(), moved.requeuedMillis(),
@@ -253,7 +267,7 @@ class HealthEvacuationTest {
     /** sbatch while the other node is drained, so it starts on {@code node} (no -w: its requeue may go anywhere). */
     private String submitOn(String node, Path dir, Path script) throws Exception {
         String other = node.equals(head()) ? node2() : head();
-        TestCluster.run(Path.of("/"), List.of("scontrol", "update", "NodeName=" + other, "State=DRAIN", "Reason=cryo test: placing"));
+        TestCluster.scontrol("update", "NodeName=" + other, "State=DRAIN", "Reason=cryo test: placing");
         String jobId = TestCluster.sbatch(dir, script.toString());
         jobs.add(jobId);
         try {
@@ -289,27 +303,39 @@ class HealthEvacuationTest {
     }
 
     private static boolean drained(String node) throws Exception {
-        return TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", node, "-o", "%T")).contains("drain");
+        return state(node).contains("drain");
     }
 
     private static String reason(String node) throws Exception {
-        return TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", node, "-o", "%E")).strip();
+        return TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of("sinfo", "-h", "-n", node, "-o", "%E"))).strip();
+    }
+
+    /** The node's state as sinfo prints it ("idle", "drained", "down*" ...). */
+    private static String state(String node) throws Exception {
+        return TestCluster.run(Path.of("/"), TestCluster.onCluster(List.of("sinfo", "-h", "-n", node, "-o", "%T"))).strip();
     }
 
     private static void resume(String node) {
         try {
-            if (drained(node) || TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", node, "-o", "%T")).contains("down")) {
-                TestCluster.run(Path.of("/"), List.of("scontrol", "update", "NodeName=" + node, "State=RESUME"));
+            String state = state(node);
+            if (state.contains("drain") || state.contains("down")) {
+                TestCluster.scontrol("update", "NodeName=" + node, "State=RESUME");
             }
         } catch (Exception | AssertionError ignored) {
             // best effort
         }
     }
 
-    /** SIGKILL every process in node2's UTS namespace (its slurmd, slurmstepd and the job): the node died. */
+    /**
+     * SIGKILL every process in the second node's UTS namespace (its slurmd, slurmstepd and the
+     * job): the node died.  The namespace is the one the cluster's CRYO_NODE_EXEC enters for the
+     * node; never this JVM's own (the 22.05 head node is this host).
+     */
     private static int killNode2() throws Exception {
-        String slurmdPid = Files.readString(Path.of("/run/slurmd-" + node2() + ".pid")).strip();
-        String uts = Files.readSymbolicLink(Path.of("/proc", slurmdPid, "ns/uts")).toString();
+        String uts = TestCluster.run(Path.of("/"), TestCluster.onNode(node2(), List.of("readlink", "/proc/self/ns/uts"))).strip();
+        assertTrue(uts.matches("uts:\\[\\d+\\]"), "the UTS namespace of " + node2() + ": " + uts);
+        assertTrue(!uts.equals(Files.readSymbolicLink(Path.of("/proc/self/ns/uts")).toString()),
+                node2() + " is in this host's UTS namespace: not killing it");
         int killed = 0;
         try (var procs = Files.list(Path.of("/proc"))) {
             for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
@@ -323,16 +349,17 @@ class HealthEvacuationTest {
                 }
             }
         }
+        assertTrue(killed > 0, "no process in " + node2() + "'s UTS namespace " + uts);
         return killed;
     }
 
-    private static void restartNode2() throws Exception {
-        TestCluster.run(Path.of("/"), List.of("nsenter", "--net=/run/netns/cryo-" + node2(), "--uts=/run/cryo/uts-" + node2(),
-                "--", "slurmd", "-N", node2()));
-        TestCluster.waitUntil("node2's slurmd", 30, () -> {
+    /** The second node's slurmd started again (the cluster's up script starts what is not running), and the node resumed. */
+    private static void restartNode2(Path log) throws Exception {
+        TestCluster.startWhatIsDown(log);
+        TestCluster.waitUntil(node2() + "'s slurmd", 60, () -> {
             try {
                 resume(node2());
-                return TestCluster.run(Path.of("/"), List.of("sinfo", "-h", "-n", node2(), "-o", "%T")).matches("(?s)\\s*(idle|mixed|allocated).*");
+                return state(node2()).matches("(idle|mixed|allocated).*");
             } catch (Exception | AssertionError e) {
                 return false;
             }

@@ -73,6 +73,45 @@ final class TestCluster {
         return full;
     }
 
+    /**
+     * {@code command} on compute node {@code node}, as the adapter runs it there: the cluster's
+     * CRYO_NODE_EXEC with %n replaced (22.05: scripts/slurm/on-node.sh, 24.11: on-node24.sh).
+     */
+    static List<String> onNode(String node, List<String> command) {
+        String exec = environment().getOrDefault("CRYO_NODE_EXEC", "");
+        if (exec.isBlank()) {
+            fail("the cluster's environment file names no CRYO_NODE_EXEC");
+        }
+        List<String> full = new java.util.ArrayList<>();
+        for (String word : exec.strip().split("\\s+")) {
+            full.add(word.replace("%n", node));
+        }
+        full.addAll(command);
+        return full;
+    }
+
+    /** scontrol ARGS where the cluster's clients run; fails unless it exits 0. */
+    static String scontrol(String... arguments) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("scontrol"));
+        command.addAll(List.of(arguments));
+        return run(Path.of("/"), onCluster(command));
+    }
+
+    /**
+     * Starts whatever of the cluster is not running (its up script is idempotent: a killed
+     * slurmd is started again in its node's namespaces, from a clean environment on 24.11).
+     * Its output goes to {@code log}, not to this JVM: the daemons it starts would keep a pipe open.
+     */
+    static void startWhatIsDown(Path log) throws Exception {
+        String script = release().startsWith("22.") ? "scripts/slurm/slurm-up.sh" : "scripts/trixie/slurm24-up.sh";
+        Commands.Result result = Commands.execute(Path.of("/"), List.of("bash", "-c",
+                "exec bash \"$0\" > \"$1\" 2>&1 < /dev/null", HOME.resolve(script).toString(), log.toString()),
+                Map.of(), List.of("SLURM_JWT", "SLURM_CONF"), 180);
+        if (result.status() != 0) {
+            fail(script + " exited with " + result.status() + ": see " + log);
+        }
+    }
+
     /** The Slurm release the cluster says it runs ("22.05.8", "24.11.5"); 22.05 if its env file does not say. */
     static String release() {
         return environment().getOrDefault("CRYO_SLURM_RELEASE", "22.05");

@@ -41,7 +41,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "The policy (default: /etc/cryo/health.conf if it exists).")
     Path config;
 
-    @Option(names = "--scheduler", paramLabel = "NAME", description = "The scheduler to act through (slurm, gridengine).")
+    @Option(names = "--scheduler", paramLabel = "NAME", description = "The scheduler to act through (slurm, gridengine, pbs).")
     String scheduler;
 
     @Option(names = "--node", paramLabel = "NODE", description = "This node's name in the scheduler (default: the short host name).")

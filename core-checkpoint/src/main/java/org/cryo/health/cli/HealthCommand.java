@@ -63,7 +63,7 @@ public final class HealthCommand implements Callable<Integer> {
     @Option(names = "--slurm-check", description = "Slurm's HealthCheckProgram: --act --scheduler slurm.")
     boolean slurmCheck;
 
-    @Option(names = "--scheduler", paramLabel = "NAME", description = "The scheduler to act through (slurm, gridengine).")
+    @Option(names = "--scheduler", paramLabel = "NAME", description = "The scheduler to act through (slurm, gridengine, pbs).")
     String scheduler;
 
     @Option(names = "--node", paramLabel = "NODE", description = "This node's name in the scheduler (default: the short host name).")
