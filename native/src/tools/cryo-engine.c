@@ -18,6 +18,7 @@
  */
 #include "commands.h"
 #include "error.h"
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +42,8 @@ static int usage(void)
 		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
 		"       cryo-engine info [--json] FILE\n"
-		"       cryo-engine check PID\n");
+		"       cryo-engine check PID\n"
+		"       cryo-engine config\n");
 	return 1;
 }
 
@@ -312,6 +314,15 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* The settings the native tools read, as cryo.conf and the environment give them. */
+static int cmd_config(int argc, char **argv)
+{
+	if (argc != 0)
+		return usage();
+	cryo_config_print(stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -328,5 +339,7 @@ int main(int argc, char **argv)
 		return cmd_info(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "config"))
+		return cmd_config(argc - 2, argv + 2);
 	return usage();
 }

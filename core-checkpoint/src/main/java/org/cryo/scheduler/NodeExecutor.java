@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.cryo.config.CryoConfig;
 
 /**
  * Runs a command on a compute node: directly when the node is this host, else through the
@@ -37,7 +38,7 @@ public final class NodeExecutor {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
         } catch (IOException e) {
-            return System.getenv().getOrDefault("HOSTNAME", "localhost");
+            return CryoConfig.effectiveEnvironment().getOrDefault("HOSTNAME", "localhost");
         }
     }
 
