@@ -58,6 +58,9 @@ int restore_usage_failure(const struct restore_request *r, const char *msg);
 
 /* ---- shared ---- */
 
+/* The progress line on stderr, if it is a terminal and not quiet (progress_line.c). */
+void progress_line_install(const char *prog, int quiet);
+
 /* Ends this process the way status says a child ended: its exit status, or
  * killed by the same signal (BLCR's cr_restart; shells rely on it). */
 int exit_like(int status);
