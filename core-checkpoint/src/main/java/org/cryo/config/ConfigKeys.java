@@ -34,6 +34,8 @@ public final class ConfigKeys {
             "slurmrestd API version: auto, v0.0.42, v0.0.41, v0.0.40, v0.0.38");
     public static final ConfigKey SLURM_SCONTROL = java("slurm.scontrol", "CRYO_SCONTROL", "/usr/bin/scontrol",
             "the real scontrol");
+    public static final ConfigKey SLURM_SRUN = java("slurm.srun", "CRYO_SRUN", "srun",
+            "the srun that runs a checkpoint as a step of the job (node.exec = scheduler)");
     public static final ConfigKey SGE_DRMAA = java("sge.drmaa", "CRYO_SGE_DRMAA", "yes",
             "no: never load the DRMAA library, use qstat/qmod");
     public static final ConfigKey PBS_CONF = java("pbs.conf", "PBS_CONF_FILE", "/etc/pbs.conf", "PBS's own pbs.conf");
@@ -48,7 +50,7 @@ public final class ConfigKeys {
 
     public static final List<ConfigKey> ALL = List.of(HOME, CATALOG_ROOT, CATALOG_KEEP, CHECKPOINT_INTERVAL, COMPRESSION,
             COMPRESSION_LEVEL, INCREMENTAL, DELETED_FILE_MAX, NODE_EXEC, SLURM_REST_URL, SLURM_REST_USER,
-            SLURM_REST_TOKEN_FILE, SLURM_API, SLURM_SCONTROL, SGE_DRMAA, PBS_CONF, LOG_SYSLOG, LOG_SOCKET, LOG_FILE,
+            SLURM_REST_TOKEN_FILE, SLURM_API, SLURM_SCONTROL, SLURM_SRUN, SGE_DRMAA, PBS_CONF, LOG_SYSLOG, LOG_SOCKET, LOG_FILE,
             PROGRESS);
 
     private ConfigKeys() {
