@@ -298,9 +298,13 @@ static int checkpoint_in_tracer(struct checkpoint_request *r)
 	}
 	if (rc) {
 		explain_time_limit(r, &e);
+		log_event(r->prog, 1, r->o.pid, t.dir[0] ? "(descriptor)" : r->o.path, "checkpoint failed: %s", e.msg);
 		print_failure(r, &e);
 		return r->failed_status;
 	}
+	log_event(r->prog, 0, r->o.pid, t.dir[0] ? "(descriptor)" : r->o.path,
+		  "checkpoint ok: %llu bytes, frozen %.3f s, total %.3f s", (unsigned long long)st.file_size,
+		  st.freeze_ns / 1e9, st.total_ns / 1e9);
 	if (r->machine)
 		printf("OK\t%llu\t%llu\t%llu\t%llu\n", (unsigned long long)st.freeze_ns,
 		       (unsigned long long)st.total_ns, (unsigned long long)st.page_bytes,

@@ -1,7 +1,7 @@
 /*
  * The progress line of cr_checkpoint and cr_restart: on a terminal only,
- * once the work has taken a second (progress = always: at once, for the
- * tests), rewritten in place at most four times a second and erased when
+ * once the work has taken a second, rewritten in place at most four times a
+ * second (progress = always, for the tests: at once and at every change) and erased when
  * the page data is all moved, so that nothing of it stays in the output.
  */
 #include <pthread.h>
@@ -18,6 +18,7 @@ static struct {
 	const char *prog;
 	double start, last;
 	double wait;                /* seconds before the line first shows */
+	double interval;            /* at least this long between two rewrites */
 	int shown;
 	pthread_mutex_t lock;
 } line = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -52,7 +53,7 @@ static void show(uint64_t done, uint64_t total)
 	double t = seconds(), elapsed = t - line.start;
 	if (total && done >= total)
 		erase_locked();
-	else if (elapsed >= line.wait && (!line.shown || t - line.last >= 0.25)) {
+	else if (elapsed >= line.wait && (!line.shown || t - line.last >= line.interval)) {
 		char d[32], n[32], r[32];
 		double rate = elapsed > 0 ? (double)done / elapsed : 0;
 		human(d, sizeof(d), (double)done);
@@ -83,7 +84,9 @@ void progress_line_install(const char *prog, int quiet)
 		return;
 	line.prog = prog;
 	line.start = seconds();
-	line.wait = mode && !strcmp(mode, "always") ? 0 : 1.0;
+	int always = mode && !strcmp(mode, "always");
+	line.wait = always ? 0 : 1.0;
+	line.interval = always ? 0 : 0.25;
 	atexit(erase_at_exit);
 	cryo_progress_watch(show);
 }

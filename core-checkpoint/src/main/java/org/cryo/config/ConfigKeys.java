@@ -46,7 +46,7 @@ public final class ConfigKeys {
     public static final ConfigKey LOG_FILE = both("log.file", "CRYO_LOG_FILE", "(none)",
             "a file that gets the same lines too");
     public static final ConfigKey PROGRESS = both("progress", "CRYO_PROGRESS", "auto",
-            "auto: a progress line on a terminal for work over a second; no: never");
+            "auto: a progress line on a terminal for work over a second; no: never; always: at once (tests)");
 
     public static final List<ConfigKey> ALL = List.of(HOME, CATALOG_ROOT, CATALOG_KEEP, CHECKPOINT_INTERVAL, COMPRESSION,
             COMPRESSION_LEVEL, INCREMENTAL, DELETED_FILE_MAX, NODE_EXEC, SLURM_REST_URL, SLURM_REST_USER,

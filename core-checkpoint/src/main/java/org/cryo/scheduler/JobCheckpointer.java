@@ -113,7 +113,8 @@ public final class JobCheckpointer {
     /** The engine's command that checkpoints {@code process} into {@code file} and ends it as asked (run it as the job's user). */
     List<String> engineCommand(JobStatus job, JobProcess process, Path file, EndAction end) throws SchedulerException {
         try {
-            return engine.checkpointCommand(process.pid(), CheckpointOptions.builder().file(file).endAction(end).build());
+            return naming(job, engine.checkpointCommand(process.pid(),
+                    CheckpointOptions.builder().file(file).endAction(end).build()));
         } catch (CheckpointException e) {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         }
@@ -178,7 +179,8 @@ public final class JobCheckpointer {
         try {
             dir.create();
             file = dir.nextContext();
-            command = engine.checkpointCommand(process.pid(), CheckpointOptions.builder().file(file).endAction(end).build());
+            command = naming(job, engine.checkpointCommand(process.pid(),
+                    CheckpointOptions.builder().file(file).endAction(end).build()));
         } catch (IOException e) {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         } catch (CheckpointException e) {
@@ -194,6 +196,13 @@ public final class JobCheckpointer {
         }
         return new CheckpointRecord(job.jobId(), process.node(), process.pid(), file,
                 (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** The engine's command with the job's id in its environment: its log line names the job (docs/CONFIG.md). */
+    static List<String> naming(JobStatus job, List<String> command) {
+        List<String> named = new ArrayList<>(List.of("env", "CRYO_JOB_ID=" + job.jobId()));
+        named.addAll(command);
+        return named;
     }
 
     /** The helper's verdict on the node: its error, as the job's error, if it failed. */
