@@ -25,6 +25,16 @@ class SchedulerNodeExecTest {
     private static final String USER = "cryotest";
     private static final int STEPS = 24;
 
+    /**
+     * On the 22.05 cluster only, for now: the 24.11 cluster (its scripts being rebuilt this
+     * session) has not run it yet; there 'cryo' runs in the cluster's root, where srun is plain srun.
+     */
+    @org.junit.jupiter.api.BeforeEach
+    void onTheSlurm2205ClusterOnly() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TestCluster.release().startsWith("22."),
+                "SchedulerNodeExecTest runs on the Slurm 22.05 cluster only (not yet run on 24.11)");
+    }
+
     @Test
     void aCleanEnvironmentJobIsCheckpointedAndRequeuedThroughSrun() throws Exception {
         TestCluster.ensureUser(USER);
@@ -40,6 +50,7 @@ class SchedulerNodeExecTest {
         String jobId = TestCluster.run(dir, sbatch, Map.of(), 0).strip();
         try {
             TestCluster.waitUntil("job " + jobId + " to do 3 steps", 90, () -> TestCluster.stepsDone(dir.resolve("progress.txt")) >= 3);
+            TestCluster.holdWork(dir);
             String created = cryoSlurm(config, "create", jobId);
             assertTrue(created.contains("job " + jobId + ": checkpointed pid ") && created.contains(" on " + node2 + " "), created);
             Path catalog = dir.resolve(".cryo").resolve(jobId);
@@ -51,6 +62,7 @@ class SchedulerNodeExecTest {
 
             String requeued = cryoSlurm(config, "requeue", jobId);
             assertTrue(requeued.contains("job " + jobId + ": "), requeued);
+            TestCluster.releaseWork(dir);
             TestCluster.waitUntil("job " + jobId + " to restart", 90,
                     () -> TestCluster.lines(dir.resolve("job.out")).stream().anyMatch(l -> l.contains("restarting from")));
             TestCluster.assertFinishedCorrectlyOnce(dir, jobId, STEPS, 120);
@@ -60,8 +72,8 @@ class SchedulerNodeExecTest {
     }
 
     /**
-     * The site's one file, in a directory of root's: where slurmrestd is, a token file, which
-     * clients to use; node.exec left at its default.
+     * The site's one file, in a directory of root's: where slurmrestd is and a token file;
+     * node.exec left at its default.
      */
     private static Path siteConfig(Path dir, Map<String, String> cluster) throws Exception {
         List<String> lines = new ArrayList<>(List.of("# the site's settings (issue 14)",
@@ -69,12 +81,6 @@ class SchedulerNodeExecTest {
                 "slurm.rest.token.file = " + dir.resolve("token")));
         Files.writeString(dir.resolve("token"), cluster.get("SLURM_REST_TOKEN") + "\n");
         Files.setPosixFilePermissions(dir.resolve("token"), PosixFilePermissions.fromString("rw-------"));
-        if (cluster.containsKey("CRYO_SCONTROL")) {
-            lines.add("slurm.scontrol = " + cluster.get("CRYO_SCONTROL"));
-        }
-        if (cluster.containsKey("CRYO_SLURM_EXEC")) {
-            lines.add("slurm.srun = " + cluster.get("CRYO_SLURM_EXEC") + " srun");
-        }
         Path file = dir.resolve("cryo.conf");
         Files.writeString(file, String.join("\n", lines) + "\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
