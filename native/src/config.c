@@ -14,7 +14,6 @@
 
 static const struct cryo_config_key keys[] = {
 	{ "checkpoint.compression", "CRYO_COMPRESSION", "none" },
-	{ "checkpoint.compression.level", "CRYO_COMPRESSION_LEVEL", "3" },
 	{ "checkpoint.incremental", "CRYO_INCREMENTAL", "no" },
 	{ "files.deleted.max", "CRYO_DELETED_FILE_MAX", "67108864" },
 	{ "log.syslog", "CRYO_LOG_SYSLOG", "yes" },

@@ -13,6 +13,7 @@
  * tidy up after it; a front killed outright leaves a tracer that can.
  */
 #include "commands.h"
+#include "config.h"
 #include "interrupt.h"
 
 #include <errno.h>
@@ -275,6 +276,20 @@ static void explain_time_limit(const struct checkpoint_request *r, struct cryo_e
 			 "every process runs on as before and no file is left", r->o.pid, r->time_limit);
 }
 
+/* checkpoint.compression of cryo.conf (none, zstd, zstd:LEVEL) where the command line said nothing. */
+static int configured_compression(struct checkpoint_request *r, struct cryo_error *e)
+{
+	const char *v = cryo_config_value("checkpoint.compression", NULL);
+	if (r->o.compress || !v || !strcmp(v, "none"))
+		return 0;
+	if (cryo_parse_compress(v, &r->o, e)) {
+		snprintf(e->msg, sizeof(e->msg), "checkpoint.compression = %.200s in cryo.conf (or $CRYO_COMPRESSION): "
+			 "not none, zstd or zstd:LEVEL", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int checkpoint_in_tracer(struct checkpoint_request *r)
 {
 	struct cryo_checkpoint_stats st;
@@ -282,6 +297,10 @@ static int checkpoint_in_tracer(struct checkpoint_request *r)
 	static struct to_fd t = { .fd = -1 };     /* the hold callback's, for the one checkpoint of this process */
 	if (r->out_fd >= 0 && prepare_to_fd(r, &t))
 		return r->failed_status;
+	if (configured_compression(r, &e)) {
+		print_failure(r, &e);
+		return r->failed_status;
+	}
 	if (r->time_limit)
 		alarm(r->time_limit);
 	int rc = cryo_checkpoint(&r->o, &st, &e);

@@ -14,9 +14,7 @@ public final class ConfigKeys {
     public static final ConfigKey CHECKPOINT_INTERVAL = java("checkpoint.interval", "CRYO_CHECKPOINT_INTERVAL", "(none)",
             "cr_run's periodic checkpoints (90s, 1.5m, 2h)");
     public static final ConfigKey COMPRESSION = both("checkpoint.compression", "CRYO_COMPRESSION", "none",
-            "page data compression: none or zstd (read once the engine compresses)");
-    public static final ConfigKey COMPRESSION_LEVEL = both("checkpoint.compression.level", "CRYO_COMPRESSION_LEVEL", "3",
-            "zstd level (read once the engine compresses)");
+            "page data compression where the command line says nothing: none, zstd or zstd:LEVEL (as --compress)");
     public static final ConfigKey INCREMENTAL = both("checkpoint.incremental", "CRYO_INCREMENTAL", "no",
             "yes: a job's next checkpoint saves only the pages changed since its last (read once the engine has it)");
     public static final ConfigKey DELETED_FILE_MAX = both("files.deleted.max", "CRYO_DELETED_FILE_MAX", "67108864",
@@ -49,7 +47,7 @@ public final class ConfigKeys {
             "auto: a progress line on a terminal for work over a second; no: never; always: at once (tests)");
 
     public static final List<ConfigKey> ALL = List.of(HOME, CATALOG_ROOT, CATALOG_KEEP, CHECKPOINT_INTERVAL, COMPRESSION,
-            COMPRESSION_LEVEL, INCREMENTAL, DELETED_FILE_MAX, NODE_EXEC, SLURM_REST_URL, SLURM_REST_USER,
+            INCREMENTAL, DELETED_FILE_MAX, NODE_EXEC, SLURM_REST_URL, SLURM_REST_USER,
             SLURM_REST_TOKEN_FILE, SLURM_API, SLURM_SCONTROL, SLURM_SRUN, SGE_DRMAA, PBS_CONF, LOG_SYSLOG, LOG_SOCKET, LOG_FILE,
             PROGRESS);
 

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 14: every checkpoint and restart (and a failed one) is one syslog datagram and one
  * line of log.file, naming the job, the process and the context file; none of it reaches the
- * terminal.  A syslog socket of the test's own (log.syslog.socket) stands for /dev/log.
+ * terminal.  A syslog socket of the test's own (log.syslog.socket) stands for /dev/log.  The
+ * checkpoint takes its compression from checkpoint.compression (a bad value is refused by name).
  */
 class LogLineTest {
     private static final String RECEIVER = "import socket,sys\n"
@@ -43,7 +44,13 @@ class LogLineTest {
             String cr = CheckpointHarness.launcher("cr_checkpoint").toString();
             List<String> strip = List.of("CRYO_JOB_ID", "PBS_JOBID", "JOB_ID");
 
-            Commands.Result ok = Commands.execute(dir, List.of(cr, "--kill", "-f", "ctx", Long.toString(sleeper.pid())), env, strip, 120);
+            Commands.Result badCompression = Commands.execute(dir, List.of(cr, "-f", "ctx", Long.toString(sleeper.pid())),
+                    Map.of("CRYO_COMPRESSION", "lz4"), strip, 120);
+            assertEquals("cr_checkpoint: checkpoint.compression = lz4 in cryo.conf (or $CRYO_COMPRESSION): not none, zstd"
+                    + " or zstd:LEVEL", badCompression.output().strip(), "the setting is read, and checked");
+            Map<String, String> zstd = new java.util.HashMap<>(env);
+            zstd.put("CRYO_COMPRESSION", "zstd:3");
+            Commands.Result ok = Commands.execute(dir, List.of(cr, "--kill", "-f", "ctx", Long.toString(sleeper.pid())), zstd, strip, 120);
             assertEquals(0, ok.status(), ok.output());
             assertEquals("", ok.output(), "nothing on the terminal");
             Commands.Result bad = Commands.execute(dir, List.of(cr, "-f", "ctx.none", "4000000"), env, strip, 120);
