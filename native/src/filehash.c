@@ -1,6 +1,7 @@
 /* Files known by their content: see filehash.h and FILE_HASHES in format.h. */
 #include "filehash.h"
 #include "error.h"
+#include "config.h"
 #include "files.h"
 
 #include <errno.h>
@@ -19,7 +20,7 @@
 /* Bytes a file may have to be hashed: CRYO_HASH_FILE_MAX (K, M, G suffixes), 64 MiB by default. */
 static uint64_t hash_file_max(void)
 {
-	return files_limit_from_env("CRYO_HASH_FILE_MAX", 64ULL << 20);
+	return cryo_config_bytes("files.hash.max", 64ULL << 20);
 }
 
 static int same_file(const struct stat *st, const struct cryo_file_id *id)

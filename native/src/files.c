@@ -1,5 +1,6 @@
 #include "dirty.h"
 #include "files.h"
+#include "config.h"
 #include "memfd.h"
 #include "error.h"
 #include "proc.h"
@@ -241,25 +242,11 @@ static int add_shmem_file(struct tree *t, const struct shmem_file_rec *m)
  * when the node reboots or a cleaner passes (a JVM's hsperfdata). */
 #define TMP_FILE_SAVED_MAX (1u << 20)
 
-uint64_t files_limit_from_env(const char *name, uint64_t otherwise)
-{
-	const char *v = getenv(name);
-	char *end;
-	unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
-	if (!v || !*v || end == v)
-		return otherwise;
-	switch (*end) {
-	case 'G': case 'g': n <<= 10; /* fall through */
-	case 'M': case 'm': n <<= 10; /* fall through */
-	case 'K': case 'k': n <<= 10;
-	}
-	return n;
-}
-
-/* Bytes of data (not holes) a deleted file may have to be saved by content. */
+/* Bytes of data (not holes) a deleted file may have to be saved by content
+ * (files.deleted.max in cryo.conf, $CRYO_DELETED_FILE_MAX). */
 static uint64_t deleted_file_max(void)
 {
-	return files_limit_from_env("CRYO_DELETED_FILE_MAX", 64ULL << 20);
+	return cryo_config_bytes("files.deleted.max", 64ULL << 20);
 }
 
 static int add_extent(struct shmem_file_rec *m, uint64_t off, uint64_t len)

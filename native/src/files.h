@@ -9,8 +9,6 @@
 #include "snapshot.h"
 
 int files_capture(pid_t pid, struct snapshot *s, struct cryo_error *e);
-/* A size limit from environment variable name (bytes, or with K, M, G), else otherwise. */
-uint64_t files_limit_from_env(const char *name, uint64_t otherwise);
 /* Once every process of t is captured: descriptors a child shares with its
  * parent (kcmp), pipes inside the tree (and their buffered data) or leading
  * out of it; refuses what cannot be restored. */

@@ -1,5 +1,6 @@
 /* Capture side of memory.h. */
 #include "memory.h"
+#include "progress.h"
 #include "error.h"
 #include "proc.h"
 #include "pagestream.h"
@@ -608,6 +609,23 @@ static int dump_all(struct page_dumper *d, struct image_writer *w, struct cryo_e
 	return rc;
 }
 
+/* What the page data of pid will about be, for the progress line: its resident
+ * anonymous and shared memory (the pages it never touched cost nothing). */
+static uint64_t resident_estimate(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long kb, total = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssAnon: %llu", &kb) == 1 || sscanf(line, "RssShmem: %llu", &kb) == 1)
+			total += kb;
+	fclose(f);
+	return total << 10;
+}
+
 int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,
 			 uint64_t *page_bytes, struct cryo_error *e)
 {
@@ -622,8 +640,12 @@ int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,
 	d.pm = malloc(PM_BATCH * 8);
 	if (!d.pm)
 		cryo_fail(e, pid, "memory", "malloc", ENOMEM, "out of memory");
-	else if ((d.pagemap_fd = open_proc(pid, "pagemap", e)) >= 0 && (d.mem_fd = open_proc(pid, "mem", e)) >= 0)
+	else if ((d.pagemap_fd = open_proc(pid, "pagemap", e)) >= 0 && (d.mem_fd = open_proc(pid, "mem", e)) >= 0) {
+		uint64_t estimate = resident_estimate(pid);
+		cryo_progress_expect(estimate);
 		rc = dump_all(&d, w, e);
+		cryo_progress_settle(estimate, d.data_bytes);
+	}
 	if (!rc)
 		*page_bytes = d.data_bytes;
 	if (!rc && cow_write_ranges(w, s, e))

@@ -1,4 +1,5 @@
 #include "pagestream.h"
+#include "progress.h"
 #include "error.h"
 #include "interrupt.h"
 
@@ -419,6 +420,7 @@ static void *write_loop(void *arg)
 			break;
 		}
 		ps->offset += written;
+		cryo_progress_add(s->len);      /* page data, before compression: what the total counts */
 		s->state = EMPTY;
 		ps->tail = (ps->tail + 1) % ps->nr_slots;
 		pthread_cond_broadcast(&ps->changed);
@@ -697,6 +699,7 @@ static void *read_loop(void *arg)
 		}
 		s->seq = seq++;
 		s->state = READY;
+		cryo_progress_add(s->len);
 		ps->offset += n;
 		ps->next_block++;
 		pthread_cond_broadcast(&ps->changed);
@@ -714,6 +717,7 @@ int ps_read_begin(struct pagestream **out, struct image_reader *r, const struct 
 		goto fail;
 	if (ps_page_data_length(r, pages, &length, &ps->blocks, &ps->nr_blocks, e))
 		goto fail;
+	cryo_progress_expect(length);
 	ps->path = r->path;
 	ps->start = ps->offset = pages->offset;
 	ps->end = pages->offset + pages->length;

@@ -13,6 +13,7 @@
  * tidy up after it; a front killed outright leaves a tracer that can.
  */
 #include "commands.h"
+#include "config.h"
 #include "interrupt.h"
 
 #include <errno.h>
@@ -320,6 +321,20 @@ static void say_incremental(const struct checkpoint_request *r, const struct cry
 			st->freeze_ns / 1e6);
 }
 
+/* checkpoint.compression of cryo.conf (none, zstd, zstd:LEVEL) where the command line said nothing. */
+static int configured_compression(struct checkpoint_request *r, struct cryo_error *e)
+{
+	const char *v = cryo_config_value("checkpoint.compression", NULL);
+	if (r->o.compress || !v || !strcmp(v, "none"))
+		return 0;
+	if (cryo_parse_compress(v, &r->o, e)) {
+		snprintf(e->msg, sizeof(e->msg), "checkpoint.compression = %.200s in cryo.conf (or $CRYO_COMPRESSION): "
+			 "not none, zstd or zstd:LEVEL", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int checkpoint_in_tracer(struct checkpoint_request *r)
 {
 	struct cryo_checkpoint_stats st;
@@ -327,6 +342,10 @@ static int checkpoint_in_tracer(struct checkpoint_request *r)
 	static struct to_fd t = { .fd = -1 };     /* the hold callback's, for the one checkpoint of this process */
 	if (r->out_fd >= 0 && prepare_to_fd(r, &t))
 		return r->failed_status;
+	if (configured_compression(r, &e)) {
+		print_failure(r, &e);
+		return r->failed_status;
+	}
 	char parent[4096 + 16];
 	int linked = link_previous_as_parent(r, parent, sizeof(parent));
 	if (linked < 0)
@@ -349,9 +368,13 @@ static int checkpoint_in_tracer(struct checkpoint_request *r)
 	}
 	if (rc) {
 		explain_time_limit(r, &e);
+		log_event(r->prog, 1, r->o.pid, t.dir[0] ? "(descriptor)" : r->o.path, "checkpoint failed: %s", e.msg);
 		print_failure(r, &e);
 		return r->failed_status;
 	}
+	log_event(r->prog, 0, r->o.pid, t.dir[0] ? "(descriptor)" : r->o.path,
+		  "checkpoint ok: %llu bytes, frozen %.3f s, total %.3f s", (unsigned long long)st.file_size,
+		  st.freeze_ns / 1e9, st.total_ns / 1e9);
 	if (r->machine)
 		printf("OK\t%llu\t%llu\t%llu\t%llu\n", (unsigned long long)st.freeze_ns,
 		       (unsigned long long)st.total_ns, (unsigned long long)st.page_bytes,

@@ -7,6 +7,7 @@
 #ifndef CRYO_TOOLS_COMMANDS_H
 #define CRYO_TOOLS_COMMANDS_H
 
+#include <sys/types.h>
 #include "cryo/cryo.h"
 
 /* ---- checkpoint (checkpoint_command.c) ---- */
@@ -58,6 +59,14 @@ int restore_command(struct restore_request *r);
 int restore_usage_failure(const struct restore_request *r, const char *msg);
 
 /* ---- shared ---- */
+
+/* One line about a checkpoint or restart of pid (file: its context file) to syslog and
+ * log.file (log_line.c), naming the job; never on the terminal. */
+void log_event(const char *prog, int failed, pid_t pid, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* The progress line on stderr, if it is a terminal and not quiet (progress_line.c). */
+void progress_line_install(const char *prog, int quiet);
 
 /* Ends this process the way status says a child ended: its exit status, or
  * killed by the same signal (BLCR's cr_restart; shells rely on it). */

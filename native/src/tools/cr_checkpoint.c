@@ -306,5 +306,6 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%scontext.%d", r.o.path, r.o.pid);
 		r.o.path = path;
 	}
+	progress_line_install(PROG, r.quiet);
 	return checkpoint_command(&r);
 }

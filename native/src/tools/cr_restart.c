@@ -361,5 +361,6 @@ int main(int argc, char **argv)
 	if (c.usage[0])
 		return restore_usage_failure(&c.r, c.usage);
 	c.r.o.path = path;
+	progress_line_install(PROG, c.r.quiet);
 	return restore_command(&c.r);
 }

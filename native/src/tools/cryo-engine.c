@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "chain.h"
 #include "error.h"
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +47,8 @@ static int usage(void)
 		"       cryo-engine info [--json] FILE\n"
 		"       cryo-engine check PID\n"
 		"       cryo-engine compact FILE OUT\n"
-		"       cryo-engine parent FILE\n");
+		"       cryo-engine parent FILE\n"
+		"       cryo-engine config\n");
 	return 1;
 }
 
@@ -351,6 +353,15 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* The settings the native tools read, as cryo.conf and the environment give them. */
+static int cmd_config(int argc, char **argv)
+{
+	if (argc != 0)
+		return usage();
+	cryo_config_print(stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -371,5 +382,7 @@ int main(int argc, char **argv)
 		return cmd_parent(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "compact"))
 		return cmd_compact(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "config"))
+		return cmd_config(argc - 2, argv + 2);
 	return usage();
 }

@@ -238,10 +238,13 @@ static int restore_and_run(struct restore_request *r, pid_t front)
 	if (catch_signals_for_restore())
 		return failed(r, HOOK_FAIL_TEMP, "interrupted: the command that started the restart died");
 	struct cryo_restored rs;
-	if (cryo_restore(&r->o, &rs, &e))
+	if (cryo_restore(&r->o, &rs, &e)) {
+		log_event(r->prog, 1, e.pid, r->o.path, "restart failed: %s", e.msg);
 		return failed(r, failure_kind(&e), e.msg);
+	}
 	pid_t child = rs.root;
 	mark_omit(r);
+	log_event(r->prog, 0, child, r->o.path, "restart ok");
 	root_in_our_group = getpgid(child) == getpgrp();
 	relay_to = child;
 	int late = cryo_restore_take_interrupt();        /* came while the tree was being let go */

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.cryo.api.CheckpointException;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.RestartOptions;
+import org.cryo.config.CryoConfig;
 import org.cryo.scheduler.BatchJob;
 import org.cryo.scheduler.CheckpointRecord;
 import org.cryo.scheduler.JobCatalog;
@@ -120,7 +121,7 @@ final class JobCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, String> environment = System.getenv();
+            Map<String, String> environment = CryoConfig.effectiveEnvironment();
             CheckpointRecord record = job.control(environment).checkpointHere(job.jobId(environment));
             spec.commandLine().getOut().println(record.describe() + "; it runs on");
             return ExitStatus.OK;
@@ -138,7 +139,7 @@ final class JobCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, String> environment = System.getenv();
+            Map<String, String> environment = CryoConfig.effectiveEnvironment();
             CheckpointRecord record = job.control(environment).migrateHere(job.jobId(environment));
             spec.commandLine().getOut().println(record.describe() + " and ended it");
             return ExitStatus.OK;
@@ -156,7 +157,7 @@ final class JobCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, String> environment = System.getenv();
+            Map<String, String> environment = CryoConfig.effectiveEnvironment();
             JobControl control = job.control(environment);
             String jobId = job.jobId(environment);
             Path context = control.contextToRestartHere(jobId);
@@ -196,7 +197,7 @@ final class JobCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, String> environment = System.getenv();
+            Map<String, String> environment = CryoConfig.effectiveEnvironment();
             int kept = keep >= 0 ? keep : JobCatalog.keepFrom(environment);
             String jobId = job.jobId(environment);
             int removed = job.control(environment).clean(jobId, kept);

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.ServiceLoader;
 import org.cryo.api.CheckpointException;
 import org.cryo.api.SafeText;
+import org.cryo.config.CryoConfig;
 import org.cryo.scheduler.SchedulerAdapterProvider;
 import org.cryo.scheduler.SchedulerException;
 import picocli.CommandLine;
@@ -39,7 +40,18 @@ public final class Main {
             System.err.println("cryo: unknown program name '" + program + "'");
             return ExitStatus.USAGE;
         }
-        return commandLine.execute(Arrays.copyOfRange(args, 1, args.length));
+        String[] arguments = Arrays.copyOfRange(args, 1, args.length);
+        if (!(arguments.length > 0 && arguments[0].equals("config"))) {
+            warnAboutConfiguration(program);
+        }
+        return commandLine.execute(arguments);
+    }
+
+    /** A configuration file ignored or a line refused: one line each, once (cryo config lists them itself). */
+    private static void warnAboutConfiguration(String program) {
+        for (String notice : CryoConfig.current().notices()) {
+            System.err.println(program + ": " + SafeText.escape(notice));
+        }
     }
 
     /** The launcher may pass a path (bin/cr_run); only the base name counts. */
@@ -63,6 +75,7 @@ public final class Main {
         addSubcommand(cryo, "info", new InfoCommand());
         addSubcommand(cryo, "ls", new LsCommand());
         addSubcommand(cryo, "verify", new VerifyCommand());
+        addSubcommand(cryo, "config", new ConfigCommand());
         addSubcommand(cryo, "demo", new DemoCommand());
         addSubcommand(cryo, "job", new JobCommand());
         addSubcommand(cryo, "health", new org.cryo.health.cli.HealthCommand());

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.cryo.api.CheckpointException;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.RestartOptions;
+import org.cryo.config.CryoConfig;
 import org.cryo.scheduler.BatchJob;
 import org.cryo.scheduler.CheckpointInterval;
 import org.cryo.scheduler.JobCatalog;
@@ -110,7 +111,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> environment = System.getenv();
+        Map<String, String> environment = CryoConfig.effectiveEnvironment();
         interval(environment);   // a bad interval is a usage error before anything runs
         if (pidFile != null && !pidNamespace) {
             throw new CliFailure("--pid-file needs --pid-ns", ExitStatus.USAGE);
@@ -206,7 +207,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** Starts the periodic checkpoints of the job's process, if asked for. */
     private void startPeriodic(JobDirectory dir, long pid) throws Exception {
-        Optional<java.time.Duration> every = interval(System.getenv());
+        Optional<java.time.Duration> every = interval(CryoConfig.effectiveEnvironment());
         if (every.isEmpty() || periodic != null) {
             return;
         }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.Optional;
+import org.cryo.config.CryoConfig;
 
 /**
  * Where Cryo is installed.  Two layouts: a checkout (its programs in native/target/bin, its
@@ -26,7 +27,7 @@ public final class CryoHome {
     public static Optional<Path> find() {
         String configured = System.getProperty(PROPERTY);
         if (configured == null || configured.isBlank()) {
-            configured = System.getenv(ENVIRONMENT);
+            configured = CryoConfig.effectiveEnvironment().get(ENVIRONMENT);
         }
         if (configured != null && !configured.isBlank()) {
             return Optional.of(Path.of(configured).toAbsolutePath().normalize());

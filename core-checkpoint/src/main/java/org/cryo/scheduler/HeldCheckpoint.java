@@ -63,7 +63,7 @@ public final class HeldCheckpoint implements AutoCloseable {
         } catch (IOException e) {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         }
-        Process helper = checkpointer.nodes().start(process.node(),
+        Process helper = checkpointer.nodes().startAsJobUser(job, process.node(),
                 checkpointer.engineCommand(job, process, file, EndAction.HOLD));
         HeldCheckpoint held = new HeldCheckpoint(job, dir, process, file, helper, readLines(helper), lock, start);
         held.awaitHeld();

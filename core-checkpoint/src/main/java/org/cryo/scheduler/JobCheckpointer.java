@@ -110,10 +110,10 @@ public final class JobCheckpointer {
         }
     }
 
-    /** The engine's command that checkpoints {@code process} into {@code file} and ends it as asked, as the job's user. */
+    /** The engine's command that checkpoints {@code process} into {@code file} and ends it as asked (run it as the job's user). */
     List<String> engineCommand(JobStatus job, JobProcess process, Path file, EndAction end) throws SchedulerException {
         try {
-            return asJobUser(job, engine.checkpointCommand(process.pid(),
+            return naming(job, engine.checkpointCommand(process.pid(),
                     CheckpointOptions.builder().file(file).endAction(end).build()));
         } catch (CheckpointException e) {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
@@ -179,13 +179,14 @@ public final class JobCheckpointer {
         try {
             dir.create();
             file = dir.nextContext();
-            command = engine.checkpointCommand(process.pid(), CheckpointOptions.builder().file(file).endAction(end).build());
+            command = naming(job, engine.checkpointCommand(process.pid(),
+                    CheckpointOptions.builder().file(file).endAction(end).build()));
         } catch (IOException e) {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         } catch (CheckpointException e) {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         }
-        NodeExecutor.Result result = nodes.run(process.node(), asJobUser(job, command), CHECKPOINT_TIMEOUT_SECONDS);
+        NodeExecutor.Result result = nodes.runAsJobUser(job, process.node(), command, CHECKPOINT_TIMEOUT_SECONDS);
         ensureCheckpointed(job, process, file, result);
         try {
             dir.commit(file);
@@ -195,6 +196,13 @@ public final class JobCheckpointer {
         }
         return new CheckpointRecord(job.jobId(), process.node(), process.pid(), file,
                 (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** The engine's command with the job's id in its environment: its log line names the job (docs/CONFIG.md). */
+    static List<String> naming(JobStatus job, List<String> command) {
+        List<String> named = new ArrayList<>(List.of("env", "CRYO_JOB_ID=" + job.jobId()));
+        named.addAll(command);
+        return named;
     }
 
     /** The helper's verdict on the node: its error, as the job's error, if it failed. */
@@ -218,20 +226,5 @@ public final class JobCheckpointer {
             }
         }
         return result.output().isBlank() ? "exit status " + result.status() : result.lastLine();
-    }
-
-    /**
-     * root checkpoints another user's job as that user ({@code runuser}): the engine then writes
-     * the context file into the user's catalog with the user's rights only (a directory swapped
-     * for a link cannot make it write elsewhere), the file is the user's for the restart, and
-     * ptrace reaches the user's processes only, whatever PID the catalog names.
-     */
-    private static List<String> asJobUser(JobStatus job, List<String> command) {
-        if (!"root".equals(System.getProperty("user.name")) || "root".equals(job.user())) {
-            return command;
-        }
-        List<String> asUser = new ArrayList<>(List.of("runuser", "-u", job.user(), "--"));
-        asUser.addAll(command);
-        return asUser;
     }
 }

@@ -39,7 +39,8 @@ public final class JobControl {
     public static JobControl of(SchedulerAdapter adapter, Map<String, String> environment) throws SchedulerException {
         Path home = CryoHome.find().orElseThrow(() -> new SchedulerException(
                 "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
-        return new JobControl(adapter, environment, Checkpointer.create(home), NodeExecutor.configured(environment),
+        return new JobControl(adapter, environment, Checkpointer.create(home),
+                NodeExecutor.configured(environment, adapter),
                 System.getProperty("user.name"));
     }
 

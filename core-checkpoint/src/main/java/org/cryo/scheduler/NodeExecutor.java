@@ -7,29 +7,55 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.cryo.config.CryoConfig;
 
 /**
- * Runs a command on a compute node: directly when the node is this host, else through the
- * command prefix {@code $CRYO_NODE_EXEC} with {@code %n} replaced by the node name (default
- * {@code ssh %n}; the test cluster uses {@code scripts/slurm/on-node.sh %n}, which enters the
- * node's namespaces).  A checkpoint must run where the process is: ptrace does not cross hosts.
+ * Runs a command on a compute node: directly when the node is this host, else the way
+ * {@code node.exec} in cryo.conf ({@code $CRYO_NODE_EXEC}) says: {@code scheduler} (the default:
+ * the adapter's {@link SchedulerAdapter#nodeEntry}, e.g. Slurm's {@code srun --jobid=J --overlap},
+ * which a normal user's job can use; ssh for a scheduler without one), {@code ssh}, or a command
+ * prefix with {@code %n} replaced by the node and {@code %j} by the job id (the test cluster uses
+ * {@code scripts/slurm/on-node.sh %n}, which enters the node's namespaces).  A checkpoint must run
+ * where the process is: ptrace does not cross hosts.
  */
 public final class NodeExecutor {
     public static final String TEMPLATE_VARIABLE = "CRYO_NODE_EXEC";
-    static final String DEFAULT_TEMPLATE = "ssh -o BatchMode=yes %n";
+    public static final String SCHEDULER = "scheduler";
+    public static final String SSH = "ssh";
+    static final String SSH_TEMPLATE = "ssh -o BatchMode=yes %n";
 
-    private final String template;
-    private final String localNode;
+    /** The scheduler's way onto a job's node, if it has one (the adapter's nodeEntry). */
+    @FunctionalInterface
+    public interface Entries {
+        Optional<NodeEntry> entry(JobStatus job, String node) throws SchedulerException;
 
-    public NodeExecutor(String template, String localNode) {
-        this.template = template;
-        this.localNode = localNode;
+        Entries NONE = (job, node) -> Optional.empty();
     }
 
+    private final String method;
+    private final String localNode;
+    private final Entries entries;
+
+    public NodeExecutor(String method, String localNode, Entries entries) {
+        this.method = method.isBlank() ? SCHEDULER : method.strip();
+        this.localNode = localNode;
+        this.entries = entries;
+    }
+
+    public NodeExecutor(String method, String localNode) {
+        this(method, localNode, Entries.NONE);
+    }
+
+    /** node.exec from {@code environment} (CryoConfig's view), with no scheduler behind it: ssh for "scheduler". */
     public static NodeExecutor configured(Map<String, String> environment) {
-        String template = environment.getOrDefault(TEMPLATE_VARIABLE, "");
-        return new NodeExecutor(template.isBlank() ? DEFAULT_TEMPLATE : template, localHostName());
+        return new NodeExecutor(environment.getOrDefault(TEMPLATE_VARIABLE, ""), localHostName());
+    }
+
+    /** node.exec from {@code environment}, "scheduler" being {@code adapter}'s own way onto its jobs' nodes. */
+    public static NodeExecutor configured(Map<String, String> environment, SchedulerAdapter adapter) {
+        return new NodeExecutor(environment.getOrDefault(TEMPLATE_VARIABLE, ""), localHostName(), adapter::nodeEntry);
     }
 
     /** This host's name as the kernel has it (per UTS namespace, so a namespaced test node is itself). */
@@ -37,7 +63,7 @@ public final class NodeExecutor {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
         } catch (IOException e) {
-            return System.getenv().getOrDefault("HOSTNAME", "localhost");
+            return CryoConfig.effectiveEnvironment().getOrDefault("HOSTNAME", "localhost");
         }
     }
 
@@ -59,25 +85,84 @@ public final class NodeExecutor {
         }
     }
 
-    /** The full command line that runs {@code command} on {@code node}. */
-    public List<String> commandFor(String node, List<String> command) {
-        if (isLocal(node)) {
-            return List.copyOf(command);
-        }
-        List<String> full = new ArrayList<>();
-        for (String word : template.strip().split("\\s+")) {
-            full.add(word.replace("%n", node));
-        }
-        full.addAll(command);
-        return full;
+    /** A command line ready to start, with what its environment needs added. */
+    public record Invocation(List<String> command, Map<String, String> environment) {
     }
 
-    /** Runs {@code command} on {@code node}, waiting at most {@code timeoutSeconds}. */
+    /** The full command line that runs {@code command} on {@code node}, outside any job (ssh or the prefix). */
+    public List<String> commandFor(String node, List<String> command) throws SchedulerException {
+        return invocation(null, node, command, false).command();
+    }
+
+    /**
+     * How {@code command} of {@code job} runs on {@code node}: as the caller, or with
+     * {@code asJobUser} as the job's user ({@code runuser} when root acts on another user's job,
+     * unless the scheduler's own entry already runs it so).
+     */
+    public Invocation invocation(JobStatus job, String node, List<String> command, boolean asJobUser)
+            throws SchedulerException {
+        if (isLocal(node)) {
+            return new Invocation(asJobUser ? switchedToJobUser(job, command) : List.copyOf(command), Map.of());
+        }
+        if (method.equals(SCHEDULER) && job != null) {
+            Optional<NodeEntry> entry = entries.entry(job, node);
+            if (entry.isPresent()) {
+                List<String> full = new ArrayList<>(entry.get().prefix());
+                full.addAll(asJobUser && !entry.get().asJobUser() ? switchedToJobUser(job, command) : command);
+                return new Invocation(full, entry.get().environment());
+            }
+        }
+        String template = method.equals(SCHEDULER) || method.equals(SSH) ? SSH_TEMPLATE : method;
+        if (template.contains("%j") && job == null) {
+            throw new SchedulerException("node.exec '" + template + "' names the job (%j): no job to run '"
+                    + command.get(0) + "' on node " + node + " for");
+        }
+        List<String> full = new ArrayList<>();
+        for (String word : template.split("\\s+")) {
+            full.add(word.replace("%n", node).replace("%j", job == null ? "" : job.jobId()));
+        }
+        full.addAll(asJobUser ? switchedToJobUser(job, command) : command);
+        return new Invocation(full, Map.of());
+    }
+
+    /**
+     * root runs another user's job's command as that user ({@code runuser}): the engine then
+     * writes the context file into the user's catalog with the user's rights only (a directory
+     * swapped for a link cannot make it write elsewhere), the file is the user's for the restart,
+     * and ptrace reaches the user's processes only, whatever PID the catalog names.
+     */
+    static List<String> switchedToJobUser(JobStatus job, List<String> command) {
+        if (job == null || !"root".equals(System.getProperty("user.name")) || "root".equals(job.user())) {
+            return List.copyOf(command);
+        }
+        List<String> asUser = new ArrayList<>(List.of("runuser", "-u", job.user(), "--"));
+        asUser.addAll(command);
+        return asUser;
+    }
+
+    /** Runs {@code command} on {@code node} (outside any job), waiting at most {@code timeoutSeconds}. */
     public Result run(String node, List<String> command, long timeoutSeconds) throws SchedulerException {
-        List<String> full = commandFor(node, command);
+        return run(node, invocation(null, node, command, false), timeoutSeconds);
+    }
+
+    /** Runs a command of {@code job}'s on {@code node} as the caller (a proof), through the job's entry if remote. */
+    public Result run(JobStatus job, String node, List<String> command, long timeoutSeconds) throws SchedulerException {
+        return run(node, invocation(job, node, command, false), timeoutSeconds);
+    }
+
+    /** Runs {@code command} on {@code node} as {@code job}'s user (the engine's checkpoint). */
+    public Result runAsJobUser(JobStatus job, String node, List<String> command, long timeoutSeconds)
+            throws SchedulerException {
+        return run(node, invocation(job, node, command, true), timeoutSeconds);
+    }
+
+    private Result run(String node, Invocation invocation, long timeoutSeconds) throws SchedulerException {
+        List<String> full = invocation.command();
         try {
-            Process process = new ProcessBuilder(full).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().putAll(invocation.environment());
+            Process process = builder.start();
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new SchedulerException("'" + String.join(" ", full) + "' on node " + node
@@ -94,13 +179,16 @@ public final class NodeExecutor {
     }
 
     /**
-     * Starts {@code command} on {@code node} with its stdin a pipe (to talk to it) and its stdout
-     * and stderr together; the caller waits for it and ends it.
+     * Starts {@code command} on {@code node} as {@code job}'s user with its stdin a pipe (to talk
+     * to it) and its stdout and stderr together; the caller waits for it and ends it.
      */
-    public Process start(String node, List<String> command) throws SchedulerException {
-        List<String> full = commandFor(node, command);
+    public Process startAsJobUser(JobStatus job, String node, List<String> command) throws SchedulerException {
+        Invocation invocation = invocation(job, node, command, true);
+        List<String> full = invocation.command();
         try {
-            return new ProcessBuilder(full).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true);
+            builder.environment().putAll(invocation.environment());
+            return builder.start();
         } catch (IOException e) {
             throw new SchedulerException("cannot run '" + full.get(0) + "' for node " + node + ": " + e.getMessage(), e);
         }

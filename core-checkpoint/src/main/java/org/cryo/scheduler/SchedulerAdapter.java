@@ -40,6 +40,15 @@ public interface SchedulerAdapter {
     void proveMembership(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException;
 
     /**
+     * The scheduler's own way onto {@code node} for a command of {@code job} (node.exec =
+     * scheduler, the default), if it has one and the job allows it; empty: ssh.  Only asked
+     * for a node that is not this host.
+     */
+    default java.util.Optional<NodeEntry> nodeEntry(JobStatus job, String node) throws SchedulerException {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * The end of a vacate: the job's processes are checkpointed and stopped; give the job back to
      * the queue, eligible at once ({@link VacateMode#REQUEUE}) or held ({@link VacateMode#HOLD}).
      * Throws only if the scheduler did not take the job back: the core then continues the

@@ -1,5 +1,6 @@
 package org.cryo.pbs;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import org.cryo.api.SafeText;
 import org.cryo.scheduler.JobProcess;
 import org.cryo.scheduler.JobState;
 import org.cryo.scheduler.JobStatus;
+import org.cryo.scheduler.NodeEntry;
 import org.cryo.scheduler.NodeExecutor;
 import org.cryo.scheduler.SchedulerAdapter;
 import org.cryo.scheduler.SchedulerException;
@@ -118,6 +120,27 @@ public final class PbsAdapter implements SchedulerAdapter {
      * The process must be in the job's session with the job's PBS_JOBID: the session the MoM gave
      * its action ({@code PBS_SID}, negated for restart), else the server's {@code session_id}.
      */
+    /**
+     * {@code pbs_tmrsh HOST}: PBS's own task manager starts the command as a task of the job on
+     * that host (the job's cgroup, its accounting, no ssh).  The TM interface needs the job's
+     * cookie, which only the job's own environment carries ({@code PBS_JOBCOOKIE}, with
+     * {@code PBS_JOBID} this job's): from inside the job (cr_run, a job's own script) there is
+     * an entry; from anywhere else none (ssh).
+     */
+    @Override
+    public Optional<NodeEntry> nodeEntry(JobStatus job, String node) {
+        return tmrshEntry(commands.binaries(), environment, job, node);
+    }
+
+    static Optional<NodeEntry> tmrshEntry(Path binaries, Map<String, String> environment, JobStatus job, String node) {
+        boolean insideTheJob = job.jobId().equals(environment.getOrDefault("PBS_JOBID", "").strip())
+                && !environment.getOrDefault("PBS_JOBCOOKIE", "").isBlank();
+        if (!insideTheJob || !node.matches("[A-Za-z0-9][A-Za-z0-9.-]{0,252}")) {
+            return Optional.empty();
+        }
+        return Optional.of(new NodeEntry(List.of(binaries.resolve("pbs_tmrsh").toString(), node), true, Map.of()));
+    }
+
     @Override
     public void proveMembership(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException {
         PbsSessionProof.prove(job, process, session(job.jobId()), nodes);

@@ -32,7 +32,7 @@ final class PbsSessionProof {
         if (session <= 1) {
             throw JobCheckpointer.notTheJobs(job, process, "PBS names no session for the job");
         }
-        NodeExecutor.Result result = nodes.run(process.node(), List.of("sh", "-c", SCRIPT, "sh",
+        NodeExecutor.Result result = nodes.run(job, process.node(), List.of("sh", "-c", SCRIPT, "sh",
                 Long.toString(process.pid()), Long.toString(session), job.jobId()), 30);
         if (result.status() != 0) {
             throw JobCheckpointer.notTheJobs(job, process, result.lastLine());

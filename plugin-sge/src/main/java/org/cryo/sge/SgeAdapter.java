@@ -8,6 +8,7 @@ import org.cryo.api.SafeText;
 import org.cryo.scheduler.JobProcess;
 import org.cryo.scheduler.JobState;
 import org.cryo.scheduler.JobStatus;
+import org.cryo.scheduler.NodeEntry;
 import org.cryo.scheduler.NodeExecutor;
 import org.cryo.scheduler.SchedulerAdapter;
 import org.cryo.scheduler.SchedulerException;
@@ -88,6 +89,31 @@ public final class SgeAdapter implements SchedulerAdapter {
     @Override
     public boolean isOperator(String user) throws SchedulerException {
         return commands.managers().contains(user) || commands.operators().contains(user);
+    }
+
+    /**
+     * {@code qrsh -inherit HOST} for a job whose parallel environment controls its slaves
+     * ({@code control_slaves TRUE}): a task of the job itself on that host, started by Grid
+     * Engine's execd, as the job's owner (root switches to the owner first: execd takes the
+     * task for the caller's).  Any other job: no entry (ssh).
+     */
+    @Override
+    public Optional<NodeEntry> nodeEntry(JobStatus job, String node) throws SchedulerException {
+        Optional<String> pe = commands.parallelEnvironmentOf(job.jobId());
+        if (pe.isEmpty() || !commands.controlsSlaves(pe.get())) {
+            return Optional.empty();
+        }
+        return Optional.of(qrshInherit(job, validHost(node), "root".equals(System.getProperty("user.name"))));
+    }
+
+    /** The qrsh -inherit entry onto {@code host} for {@code job}'s task, switching to its owner when root calls. */
+    static NodeEntry qrshInherit(JobStatus job, String host, boolean callerIsRoot) {
+        List<String> prefix = new ArrayList<>();
+        if (callerIsRoot && !"root".equals(job.user())) {
+            prefix.addAll(List.of("runuser", "-u", job.user(), "--"));
+        }
+        prefix.addAll(List.of("qrsh", "-inherit", host));
+        return new NodeEntry(prefix, true, Map.of("JOB_ID", job.jobId()));
     }
 
     @Override

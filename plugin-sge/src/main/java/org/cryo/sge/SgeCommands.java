@@ -52,6 +52,25 @@ public final class SgeCommands {
         return java.util.Optional.of(ok(out));
     }
 
+    /**
+     * The parallel environment a job runs in ({@code JB_pe} of {@code qstat -j JOB -xml}), if any.
+     */
+    public java.util.Optional<String> parallelEnvironmentOf(String jobId) throws SchedulerException {
+        java.util.Optional<String> xml = jobXml(jobId);
+        if (xml.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        java.util.regex.Matcher pe = java.util.regex.Pattern.compile("<JB_pe>([A-Za-z0-9_.-]{1,64})</JB_pe>").matcher(xml.get());
+        return pe.find() ? java.util.Optional.of(pe.group(1)) : java.util.Optional.empty();
+    }
+
+    /** Does parallel environment {@code pe} let a job's processes start tasks on its hosts ({@code control_slaves TRUE})? */
+    public boolean controlsSlaves(String pe) throws SchedulerException {
+        Output out = run("qconf", "-sp", pe);
+        return out.status() == 0 && out.text().lines().map(String::strip)
+                .anyMatch(line -> line.matches("control_slaves\\s+(TRUE|true)"));
+    }
+
     /** {@code qconf -sckpt NAME}: the environment's lines, empty if there is none of that name. */
     public java.util.Optional<String> checkpointEnvironment(String name) throws SchedulerException {
         Output out = run("qconf", "-sckpt", name);

@@ -60,7 +60,7 @@ final class SgeProcessProof {
         if (!"root".equals(System.getProperty("user.name"))) {
             return;
         }
-        NodeExecutor.Result result = nodes.run(process.node(),
+        NodeExecutor.Result result = nodes.run(job, process.node(),
                 List.of("sh", "-c", SCRIPT, "sh", Long.toString(process.pid()), job.jobId(), adminUser), 30);
         if (result.status() != 0) {
             throw JobCheckpointer.notTheJobs(job, process, "no sge_shepherd of job " + job.jobId() + " above it on "

@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.cryo.scheduler.JobProcess;
 import org.cryo.scheduler.JobState;
 import org.cryo.scheduler.JobStatus;
+import org.cryo.scheduler.NodeEntry;
 import org.cryo.scheduler.NodeExecutor;
 import org.cryo.scheduler.SchedulerAdapter;
 import org.cryo.scheduler.SchedulerException;
@@ -24,6 +25,8 @@ import org.cryo.scheduler.VacateMode;
 public final class SlurmAdapter implements SchedulerAdapter {
     /** How long a requeued job may take to finish its old run and become eligible again. */
     private static final long ELIGIBLE_WAIT_MILLIS = 60_000;
+    /** slurm.srun in cryo.conf. */
+    public static final String SRUN_VARIABLE = "CRYO_SRUN";
 
     private final SlurmControl slurm;
     private final SlurmProcessProof proof;
@@ -72,6 +75,31 @@ public final class SlurmAdapter implements SchedulerAdapter {
     @Override
     public boolean isOperator(String user) throws SchedulerException {
         return operators.isOperator(user);
+    }
+
+    /**
+     * {@code srun --jobid=JOB --overlap} onto the node: a step of the job itself, which the job's
+     * owner may start (no ssh), in the job's cgroup, beside its running steps (--overlap: it
+     * takes none of their CPUs).  Only the owner may add a step (Slurm 22.05 refuses root:
+     * "Access/permission denied"), so root switches to the owner first, and the step runs as
+     * the owner.  {@code slurm.srun} ({@code $CRYO_SRUN}) names the srun (a command prefix; default srun).
+     */
+    @Override
+    public Optional<NodeEntry> nodeEntry(JobStatus job, String node) {
+        return Optional.of(srunInto(environment.getOrDefault(SRUN_VARIABLE, "srun"), job, node,
+                "root".equals(System.getProperty("user.name"))));
+    }
+
+    /** The srun entry that runs one task of a command as a step of {@code job} on {@code node}. */
+    static NodeEntry srunInto(String srun, JobStatus job, String node, boolean callerIsRoot) {
+        List<String> prefix = new ArrayList<>();
+        if (callerIsRoot && !"root".equals(job.user())) {
+            prefix.addAll(List.of("runuser", "-u", job.user(), "--"));
+        }
+        prefix.addAll(List.of(srun.strip().split("\\s+")));
+        prefix.addAll(List.of("--jobid=" + validJobId(job.jobId()), "--overlap", "--nodelist=" + node, "--nodes=1",
+                "--ntasks=1", "--job-name=cryo-checkpoint", "--quiet", "--"));
+        return new NodeEntry(prefix, true, Map.of());
     }
 
     @Override

@@ -39,7 +39,7 @@ final class SlurmProcessProof {
 
     /** The PIDs in {@code scontrol listpids JOBID} ("PID JOBID STEPID LOCALID GLOBALID" lines). */
     private Set<Long> jobPids(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException {
-        NodeExecutor.Result listed = nodes.run(process.node(), List.of(scontrol, "listpids", job.jobId()), TIMEOUT_SECONDS);
+        NodeExecutor.Result listed = nodes.run(job, process.node(), List.of(scontrol, "listpids", job.jobId()), TIMEOUT_SECONDS);
         if (listed.status() != 0) {
             throw JobCheckpointer.notTheJobs(job, process, "'scontrol listpids " + job.jobId() + "' on " + process.node()
                     + " failed: " + SafeText.escape(listed.lastLine()));
@@ -56,7 +56,7 @@ final class SlurmProcessProof {
 
     /** The process's real user on its node, by name (a number if the node cannot name it). */
     private String realUser(JobStatus job, JobProcess process, NodeExecutor nodes) throws SchedulerException {
-        NodeExecutor.Result ps = nodes.run(process.node(),
+        NodeExecutor.Result ps = nodes.run(job, process.node(),
                 List.of("ps", "-o", "ruser:256=", "-p", Long.toString(process.pid())), TIMEOUT_SECONDS);
         if (ps.status() != 0 || ps.output().isBlank()) {
             throw JobCheckpointer.notTheJobs(job, process, "it is gone from " + process.node());

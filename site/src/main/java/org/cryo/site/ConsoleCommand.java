@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.cryo.config.CryoConfig;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.SafeText;
 import org.cryo.engine.CryoHome;
@@ -73,7 +74,7 @@ public final class ConsoleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> environment = System.getenv();
+        Map<String, String> environment = CryoConfig.effectiveEnvironment();
         Path home = CryoHome.find().orElseThrow(() -> new IllegalArgumentException(
                 "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
         ConsoleConfig settings = new ConsoleConfig(new InetSocketAddress(listen, port),

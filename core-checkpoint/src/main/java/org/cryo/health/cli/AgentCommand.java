@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.cryo.config.CryoConfig;
 import org.cryo.health.AgentHttp;
 import org.cryo.health.HealthPolicy;
 import org.cryo.health.HealthSetup;
@@ -66,7 +67,7 @@ public final class AgentCommand implements Callable<Integer> {
         Duration every = interval != null ? HealthPolicy.parseDuration("--interval", interval) : policy.pollInterval();
         NodeHealth health = HealthSetup.health(policy, root);
         String here = node != null ? node : HealthSetup.localNode();
-        NodeActions actions = new NodeActions(HealthSetup.scheduler(scheduler, System.getenv()), here,
+        NodeActions actions = new NodeActions(HealthSetup.scheduler(scheduler, CryoConfig.effectiveEnvironment()), here,
                 "cryo agent on " + here, policy.dryRun());
         NodeAgent agent = new NodeAgent(health, actions,
                 Journal.in(journal != null ? journal : HealthSetup.DEFAULT_STATE_DIR));

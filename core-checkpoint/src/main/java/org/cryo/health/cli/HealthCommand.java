@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.cryo.config.CryoConfig;
 import org.cryo.health.Decision;
 import org.cryo.health.Finding;
 import org.cryo.health.HealthPolicy;
@@ -101,7 +102,7 @@ public final class HealthCommand implements Callable<Integer> {
     private int actOn(Verdict verdict, PrintWriter out) throws Exception {
         String name = slurmCheck ? "slurm" : scheduler;
         String here = node != null ? node : HealthSetup.localNode();
-        NodeActions actions = new NodeActions(HealthSetup.scheduler(name, System.getenv()), here, "cryo health on " + here,
+        NodeActions actions = new NodeActions(HealthSetup.scheduler(name, CryoConfig.effectiveEnvironment()), here, "cryo health on " + here,
                 dryRun);
         Decision decision = actions.act(verdict, System.currentTimeMillis());
         if (decision == null) {

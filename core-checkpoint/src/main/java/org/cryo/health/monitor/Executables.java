@@ -3,6 +3,7 @@ package org.cryo.health.monitor;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.cryo.config.CryoConfig;
 
 /** A tool named by path or found on $PATH. */
 final class Executables {
@@ -18,7 +19,7 @@ final class Executables {
         if (name.contains("/")) {
             return name;
         }
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        String path = CryoConfig.effectiveEnvironment().getOrDefault("PATH", "/usr/bin:/bin");
         for (String dir : path.split(File.pathSeparator)) {
             Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
             if (Files.isExecutable(candidate)) {

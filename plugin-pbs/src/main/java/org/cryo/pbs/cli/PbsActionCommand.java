@@ -2,6 +2,7 @@ package org.cryo.pbs.cli;
 
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.cryo.config.CryoConfig;
 import org.cryo.pbs.MomAction;
 import org.cryo.pbs.PbsActions;
 import org.cryo.pbs.PbsAdapter;
@@ -37,13 +38,13 @@ public final class PbsActionCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if ("settle".equals(args.get(0)) && args.size() == 2) {
-            PbsAdapter adapter = new PbsAdapterProvider().create(System.getenv());
+            PbsAdapter adapter = new PbsAdapterProvider().create(CryoConfig.effectiveEnvironment());
             spec.commandLine().getOut().println(adapter.makeHoldable(PbsAdapter.validJobId(args.get(1)))
                     .orElse("job " + args.get(1) + " is not R/41: nothing to do"));
             return 0;
         }
         MomAction action = MomAction.parse(args);
-        PbsActions actions = PbsActions.open(action, System.getenv());
+        PbsActions actions = PbsActions.open(action, CryoConfig.effectiveEnvironment());
         try {
             spec.commandLine().getOut().println(actions.run());
         } catch (SchedulerException | RuntimeException e) {

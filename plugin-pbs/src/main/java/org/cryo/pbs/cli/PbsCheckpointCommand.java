@@ -1,6 +1,7 @@
 package org.cryo.pbs.cli;
 
 import java.io.PrintWriter;
+import org.cryo.config.CryoConfig;
 import org.cryo.pbs.CheckpointAttribute;
 import org.cryo.pbs.PbsAdapter;
 import org.cryo.pbs.PbsAdapterProvider;
@@ -36,9 +37,9 @@ public final class PbsCheckpointCommand extends CheckpointVerbs {
 
     @Override
     protected JobControl control() throws SchedulerException {
-        adapter = new PbsAdapterProvider().create(System.getenv());
+        adapter = new PbsAdapterProvider().create(CryoConfig.effectiveEnvironment());
         PbsAdapter.validJobId(jobId);
-        return JobControl.of(adapter, System.getenv());
+        return JobControl.of(adapter, CryoConfig.effectiveEnvironment());
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.cryo.config.CryoConfig;
 import org.cryo.engine.CryoHome;
 import org.cryo.pbs.MomConfig;
 import org.cryo.pbs.PbsCommands;
@@ -56,7 +57,7 @@ public final class PbsInstallMomActionsCommand implements Callable<Integer> {
         }
         Path home = CryoHome.find().orElseThrow(() -> new SchedulerException(
                 "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
-        Path pbsHome = MomConfig.momHome(System.getenv());
+        Path pbsHome = MomConfig.momHome(CryoConfig.effectiveEnvironment());
         Path file = config != null ? config : pbsHome.resolve("mom_priv/config");
         Path action = home.resolve("plugin-pbs/bin/cryo-pbs-action");
         List<String> lines = torque ? MomConfig.torqueLines(home) : MomConfig.openPbsLines(action, timeout);
@@ -77,7 +78,7 @@ public final class PbsInstallMomActionsCommand implements Callable<Integer> {
             MomConfig.refusal(script).ifPresent(why -> out.println("warning: " + why));
         }
         if (apply && server) {
-            List<String> done = new ServerSettings(PbsCommands.configured(System.getenv()), NodeExecutor.localHostName())
+            List<String> done = new ServerSettings(PbsCommands.configured(CryoConfig.effectiveEnvironment()), NodeExecutor.localHostName())
                     .apply();
             if (done.isEmpty()) {
                 out.println("server settings: nothing to change");

@@ -1,5 +1,6 @@
 package org.cryo.pbs.cli;
 
+import org.cryo.config.CryoConfig;
 import org.cryo.pbs.PbsAdapterProvider;
 import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.SchedulerException;
@@ -27,7 +28,7 @@ public final class PbsMigrateCommand extends MigrateNode {
 
     @Override
     protected JobControl control() throws SchedulerException {
-        return JobControl.of(new PbsAdapterProvider().create(System.getenv()), System.getenv());
+        return JobControl.of(new PbsAdapterProvider().create(CryoConfig.effectiveEnvironment()), CryoConfig.effectiveEnvironment());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.cryo.sge.cli;
 
 import java.io.PrintWriter;
+import org.cryo.config.CryoConfig;
 import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.SchedulerException;
 import org.cryo.scheduler.cli.CheckpointVerbs;
@@ -36,8 +37,8 @@ public final class SgeCheckpointCommand extends CheckpointVerbs {
 
     @Override
     protected JobControl control() throws SchedulerException {
-        adapter = new SgeAdapterProvider().create(System.getenv());
-        return JobControl.of(adapter, System.getenv());
+        adapter = new SgeAdapterProvider().create(CryoConfig.effectiveEnvironment());
+        return JobControl.of(adapter, CryoConfig.effectiveEnvironment());
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.cryo.config.CryoConfig;
 import org.cryo.engine.CryoHome;
 import org.cryo.scheduler.SchedulerException;
 import org.cryo.sge.CheckpointEnvironment;
@@ -52,7 +53,7 @@ public final class SgeInstallCkptEnvCommand implements Callable<Integer> {
                 "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
         CheckpointEnvironment wanted = new CheckpointEnvironment(name, home.resolve("bin/cryo").toString(), when,
                 checkpointDir);
-        List<String> changes = new CheckpointEnvironmentInstaller(new SgeCommands(System.getenv()))
+        List<String> changes = new CheckpointEnvironmentInstaller(new SgeCommands(CryoConfig.effectiveEnvironment()))
                 .install(wanted, queues);
         PrintWriter out = spec.commandLine().getOut();
         if (changes.isEmpty()) {

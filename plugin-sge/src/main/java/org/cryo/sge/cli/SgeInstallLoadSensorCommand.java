@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.cryo.config.CryoConfig;
 import org.cryo.engine.CryoHome;
 import org.cryo.health.Level;
 import org.cryo.scheduler.SchedulerException;
@@ -54,7 +55,7 @@ public final class SgeInstallLoadSensorCommand implements Callable<Integer> {
         if (suspendInterval != null && !suspendInterval.matches("\\d{1,2}:\\d{2}:\\d{2}")) {
             throw new IllegalArgumentException("--suspend-interval: not HH:MM:SS: '" + suspendInterval + "'");
         }
-        List<String> changes = new HealthLoadSensorInstaller(new SgeCommands(System.getenv())).install(
+        List<String> changes = new HealthLoadSensorInstaller(new SgeCommands(CryoConfig.effectiveEnvironment())).install(
                 home.resolve("plugin-sge/bin/cryo-health-load-sensor").toString(), threshold.ordinal(), queues, suspendInterval);
         PrintWriter out = spec.commandLine().getOut();
         if (changes.isEmpty()) {

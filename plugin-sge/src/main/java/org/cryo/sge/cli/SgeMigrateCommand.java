@@ -1,5 +1,6 @@
 package org.cryo.sge.cli;
 
+import org.cryo.config.CryoConfig;
 import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.SchedulerException;
 import org.cryo.scheduler.cli.MigrateNode;
@@ -26,7 +27,7 @@ public final class SgeMigrateCommand extends MigrateNode {
 
     @Override
     protected JobControl control() throws SchedulerException {
-        return JobControl.of(new SgeAdapterProvider().create(System.getenv()), System.getenv());
+        return JobControl.of(new SgeAdapterProvider().create(CryoConfig.effectiveEnvironment()), CryoConfig.effectiveEnvironment());
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.cryo.config.CryoConfig;
 import org.cryo.engine.CryoHome;
 import org.cryo.scheduler.CheckpointInterval;
 import picocli.CommandLine.Command;
@@ -88,7 +89,7 @@ public final class SbatchCommand implements Callable<Integer> {
         }
         Path home = CryoHome.find().orElseThrow(() -> new IllegalStateException("cannot find the Cryo installation"));
         // the job runs in this directory (sbatch's default WorkDir), so its catalog is here too
-        Path scripts = org.cryo.slurm.SlurmCatalogLocation.root(System.getenv(), Path.of("").toAbsolutePath().toString()).resolve("scripts");
+        Path scripts = org.cryo.slurm.SlurmCatalogLocation.root(CryoConfig.effectiveEnvironment(), Path.of("").toAbsolutePath().toString()).resolve("scripts");
         // 0700 like the rest of the catalog, which refuses directories others may write
         Files.createDirectories(scripts, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));

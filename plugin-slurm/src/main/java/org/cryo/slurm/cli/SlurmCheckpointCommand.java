@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.cryo.config.CryoConfig;
 import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.SchedulerException;
 import org.cryo.scheduler.cli.CheckpointVerbs;
@@ -65,7 +66,7 @@ public final class SlurmCheckpointCommand extends CheckpointVerbs {
 
     /** The environment, with ImageDir=DIR as the catalog root. */
     private Map<String, String> environment() {
-        Map<String, String> environment = new HashMap<>(System.getenv());
+        Map<String, String> environment = new HashMap<>(CryoConfig.effectiveEnvironment());
         for (String option : options) {
             if (option.startsWith("ImageDir=")) {
                 environment.put("CRYO_CHECKPOINT_DIR", option.substring("ImageDir=".length()));

@@ -1,5 +1,6 @@
 package org.cryo.slurm.cli;
 
+import org.cryo.config.CryoConfig;
 import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.SchedulerException;
 import org.cryo.scheduler.cli.MigrateNode;
@@ -29,7 +30,7 @@ public final class SlurmMigrateCommand extends MigrateNode {
 
     @Override
     protected JobControl control() throws SchedulerException {
-        return JobControl.open(SlurmAdapterProvider.NAME, System.getenv());
+        return JobControl.open(SlurmAdapterProvider.NAME, CryoConfig.effectiveEnvironment());
     }
 
     @Override

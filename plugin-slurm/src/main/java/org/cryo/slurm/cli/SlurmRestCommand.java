@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.cryo.config.CryoConfig;
 import org.cryo.scheduler.SchedulerException;
 import org.cryo.slurm.RestSession;
 import org.cryo.slurm.SlurmConfig;
@@ -35,7 +36,7 @@ public final class SlurmRestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SlurmControl slurm = SlurmControl.connect(SlurmConfig.from(System.getenv()), warning -> { });
+        SlurmControl slurm = SlurmControl.connect(SlurmConfig.from(CryoConfig.effectiveEnvironment()), warning -> { });
         PrintWriter out = spec.commandLine().getOut();
         out.println(summary(slurm));
         out.println(statistics(slurm));
@@ -86,7 +87,7 @@ public final class SlurmRestCommand implements Callable<Integer> {
         @Override
         public String[] getVersion() {
             try {
-                return new String[] {summary(SlurmControl.connect(SlurmConfig.from(System.getenv()), warning -> { }))};
+                return new String[] {summary(SlurmControl.connect(SlurmConfig.from(CryoConfig.effectiveEnvironment()), warning -> { }))};
             } catch (SchedulerException e) {
                 return new String[] {"Slurm: " + e.getMessage()};
             }

@@ -1,0 +1,70 @@
+package org.cryo.config;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Every key of {@code cryo.conf}, in the order docs/CONFIG.md lists them. */
+public final class ConfigKeys {
+    public static final ConfigKey HOME = java("home", "CRYO_HOME", "(the directory above cryo's jar)",
+            "where Cryo is installed (native/target/bin, native/target/lib below it)");
+    public static final ConfigKey CATALOG_ROOT = java("catalog.root", "CRYO_CHECKPOINT_DIR", "(WORKDIR/.cryo)",
+            "the catalog of context files; by default .cryo in the job's working directory");
+    public static final ConfigKey CATALOG_KEEP = java("catalog.keep", "CRYO_KEEP_CHECKPOINTS", "3",
+            "context files kept per job (retention)");
+    public static final ConfigKey CHECKPOINT_INTERVAL = java("checkpoint.interval", "CRYO_CHECKPOINT_INTERVAL", "(none)",
+            "cr_run's periodic checkpoints (90s, 1.5m, 2h)");
+    public static final ConfigKey COMPRESSION = both("checkpoint.compression", "CRYO_COMPRESSION", "none",
+            "page data compression where the command line says nothing: none, zstd or zstd:LEVEL (as --compress)");
+    public static final ConfigKey INCREMENTAL = both("checkpoint.incremental", "CRYO_INCREMENTAL", "no",
+            "yes: a job's next checkpoint saves only the pages changed since its last (read once the engine has it)");
+    public static final ConfigKey DELETED_FILE_MAX = both("files.deleted.max", "CRYO_DELETED_FILE_MAX", "67108864",
+            "bytes of data of a deleted file in use saved by content (over it, refused)");
+    public static final ConfigKey HASH_FILE_MAX = both("files.hash.max", "CRYO_HASH_FILE_MAX", "67108864",
+            "bytes of a file the restart reopens that the checkpoint hashes (over it, the file is judged by size and mtime)");
+    public static final ConfigKey NODE_EXEC = java("node.exec", "CRYO_NODE_EXEC", "scheduler",
+            "how a checkpoint reaches a job's node: scheduler (srun --overlap, qrsh -inherit, pbs_tmrsh),"
+                    + " ssh, or a command prefix with %n (node) and %j (job)");
+    public static final ConfigKey SLURM_REST_URL = java("slurm.rest.url", "SLURM_REST_URL", "http://127.0.0.1:6820",
+            "slurmrestd's JWT listener");
+    public static final ConfigKey SLURM_REST_USER = java("slurm.rest.user", "SLURM_REST_USER_NAME", "(the current user)",
+            "the user REST requests act as");
+    public static final ConfigKey SLURM_REST_TOKEN_FILE = java("slurm.rest.token.file", "CRYO_SLURM_TOKEN_FILE",
+            "(none: 'scontrol token')", "a file holding a JWT for that user (yours, mode 0600)");
+    public static final ConfigKey SLURM_API = java("slurm.api", "CRYO_SLURM_API", "auto",
+            "slurmrestd API version: auto, v0.0.42, v0.0.41, v0.0.40, v0.0.38");
+    public static final ConfigKey SLURM_SCONTROL = java("slurm.scontrol", "CRYO_SCONTROL", "/usr/bin/scontrol",
+            "the real scontrol");
+    public static final ConfigKey SLURM_SRUN = java("slurm.srun", "CRYO_SRUN", "srun",
+            "the srun that runs a checkpoint as a step of the job (node.exec = scheduler)");
+    public static final ConfigKey SGE_DRMAA = java("sge.drmaa", "CRYO_SGE_DRMAA", "yes",
+            "no: never load the DRMAA library, use qstat/qmod");
+    public static final ConfigKey PBS_CONF = java("pbs.conf", "PBS_CONF_FILE", "/etc/pbs.conf", "PBS's own pbs.conf");
+    public static final ConfigKey LOG_SYSLOG = both("log.syslog", "CRYO_LOG_SYSLOG", "yes",
+            "yes: every checkpoint and restart is logged to syslog/the journal (facility user)");
+    public static final ConfigKey LOG_SOCKET = both("log.syslog.socket", "CRYO_LOG_SOCKET", "/dev/log",
+            "the syslog datagram socket");
+    public static final ConfigKey LOG_FILE = both("log.file", "CRYO_LOG_FILE", "(none)",
+            "a file that gets the same lines too");
+    public static final ConfigKey PROGRESS = both("progress", "CRYO_PROGRESS", "auto",
+            "auto: a progress line on a terminal for work over a second; no: never; always: at once (tests)");
+
+    public static final List<ConfigKey> ALL = List.of(HOME, CATALOG_ROOT, CATALOG_KEEP, CHECKPOINT_INTERVAL, COMPRESSION,
+            INCREMENTAL, DELETED_FILE_MAX, HASH_FILE_MAX, NODE_EXEC, SLURM_REST_URL, SLURM_REST_USER,
+            SLURM_REST_TOKEN_FILE, SLURM_API, SLURM_SCONTROL, SLURM_SRUN, SGE_DRMAA, PBS_CONF, LOG_SYSLOG, LOG_SOCKET, LOG_FILE,
+            PROGRESS);
+
+    private ConfigKeys() {
+    }
+
+    public static Optional<ConfigKey> named(String key) {
+        return ALL.stream().filter(k -> k.key().equals(key)).findFirst();
+    }
+
+    private static ConfigKey java(String key, String variable, String defaultValue, String description) {
+        return new ConfigKey(key, variable, defaultValue, false, description);
+    }
+
+    private static ConfigKey both(String key, String variable, String defaultValue, String description) {
+        return new ConfigKey(key, variable, defaultValue, true, description);
+    }
+}
