@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define CRYO_MAGIC          "CRYOCTX\0"
-#define CRYO_FORMAT_VERSION 4u
+#define CRYO_FORMAT_VERSION 5u
 #define CRYO_MACHINE_X86_64 62u           /* ELF EM_X86_64 */
 #define CRYO_PAGE_SIZE      4096u
 
