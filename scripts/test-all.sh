@@ -49,7 +49,10 @@ bash scripts/trixie/slurm24-up.sh
 bash scripts/sge/sge-up.sh
 
 status=0
-mvn -B package || status=$?
+# Two modules at a time (-T 2): once the core's tests have passed, the adapters' suites, which
+# spend most of their time waiting for their scheduler, run side by side, each on its own cluster
+# (a module that uses another's cluster depends on it and runs after it: site after plugin-slurm).
+mvn -B -T 2 package || status=$?
 
 # Every daemon down, then no test process may be left behind (scripts/check-no-leftovers.sh).
 trap - EXIT
