@@ -765,8 +765,8 @@ static void kill_and_reap(struct restore *R)
 }
 
 /* cr_restart --stop/--term/--signal N: queued while the process is still
- * traced, so it is the first thing it gets when it runs.  SIGKILL would end
- * it at once, under our ptrace: it goes once the process is let go. */
+ * traced, so it is the first thing it gets when it runs (SIGKILL ends it at
+ * once, under our ptrace: kill_tree_then_detach). */
 static int send_after_signal(const struct restore *R, int k, struct cryo_error *e)
 {
 	if (!R->after_signal || !R->b[k].nr || R->t->procs[k].proc.state == CRYO_PROCESS_ZOMBIE)
@@ -777,19 +777,36 @@ static int send_after_signal(const struct restore *R, int k, struct cryo_error *
 	return 0;
 }
 
+/* --kill: every process of the tree gets SIGKILL while all are still
+ * stopped under our ptrace, before any is let go.  Killed one by one as they
+ * were detached, a parent ran on for a moment after its children died, and a
+ * shell's 'wait' returned and ended it with status 0 before its own SIGKILL
+ * came.  A thread already dying may be gone from ptrace. */
+static int kill_tree_then_detach(struct restore *R, struct cryo_error *e)
+{
+	for (int k = R->t->nr - 1; k >= 0; k--)
+		if (send_after_signal(R, k, e))
+			return -1;
+	for (int k = R->t->nr - 1; k >= 0; k--)
+		for (int i = R->b[k].nr - 1; i >= 0; i--)
+			if (R->b[k].tids[i] && ptrace(PTRACE_DETACH, R->b[k].tids[i], 0, 0) < 0 && errno != ESRCH)
+				return cryo_fail_errno(e, R->b[k].tids[i], "process", "ptrace(PTRACE_DETACH)",
+						       "cannot detach from process %d", R->b[k].tids[i]);
+	return 0;
+}
+
 static int detach_all(struct restore *R, struct cryo_error *e)
 {
-	int kill_after = R->after_signal == SIGKILL;
+	if (R->after_signal == SIGKILL)
+		return kill_tree_then_detach(R, e);
 	for (int k = R->t->nr - 1; k >= 0; k--) {
 		if (R->b[k].nr && process_queue_stop(R->b[k].pid, &R->t->procs[k], e))
 			return -1;
-		if (!kill_after && send_after_signal(R, k, e))
+		if (send_after_signal(R, k, e))
 			return -1;
 		for (int i = R->b[k].nr - 1; i >= 0; i--)
 			if (R->b[k].tids[i] && tracer_detach(R->b[k].tids[i], e))
 				return -1;
-		if (kill_after && send_after_signal(R, k, e))
-			return -1;
 	}
 	return 0;
 }
