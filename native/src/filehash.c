@@ -1,4 +1,5 @@
 /* Files known by their content: see filehash.h and FILE_HASHES in format.h. */
+#include "config.h"
 #include "filehash.h"
 #include "error.h"
 #include "config.h"
@@ -17,7 +18,7 @@
 #define HASH_TOTAL_MAX (1ULL << 30)     /* per checkpoint: hashing is done while the tree is frozen */
 #define CHUNK (1u << 20)
 
-/* Bytes a file may have to be hashed: CRYO_HASH_FILE_MAX (K, M, G suffixes), 64 MiB by default. */
+/* Bytes a file may have to be hashed: files.hash.max in cryo.conf, $CRYO_HASH_FILE_MAX (K, M, G suffixes), 64 MiB by default. */
 static uint64_t hash_file_max(void)
 {
 	return cryo_config_bytes("files.hash.max", 64ULL << 20);

@@ -220,6 +220,10 @@ configure_hosts() {
     apply hgrp @allhosts "$CFG/allhosts"
     printf 'pe_name smp\nslots 999\nuser_lists NONE\nxuser_lists NONE\nstart_proc_args NONE\nstop_proc_args NONE\nallocation_rule $pe_slots\ncontrol_slaves FALSE\njob_is_first_task TRUE\nurgency_slots min\naccounting_summary FALSE\nqsort_args NONE\n' > "$CFG/smp"
     apply p smp "$CFG/smp"
+    # a parallel environment whose jobs' processes may start tasks on their hosts (qrsh -inherit):
+    # Cryo's node.exec = scheduler reaches such a job's host that way (SgeQrshInheritTest)
+    printf 'pe_name cryo_tasks\nslots 999\nuser_lists NONE\nxuser_lists NONE\nstart_proc_args NONE\nstop_proc_args NONE\nallocation_rule $pe_slots\ncontrol_slaves TRUE\njob_is_first_task FALSE\nurgency_slots min\naccounting_summary FALSE\nqsort_args NONE\n' > "$CFG/cryo_tasks"
+    apply p cryo_tasks "$CFG/cryo_tasks"
 }
 
 # A load value the tests drive: each execd's load sensor reports cryo_alarm (an INT complex,
@@ -314,7 +318,7 @@ min_cpu_interval $MIN_CPU_INTERVAL
 processors UNDEFINED
 qtype BATCH INTERACTIVE
 ckpt_list ckpt_app ckpt_user
-pe_list smp
+pe_list smp cryo_tasks
 rerun $RERUN
 slots $(nproc)
 tmpdir /tmp

@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import org.cryo.api.CheckpointException;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.SafeText;
+import org.cryo.config.CryoConfig;
 import org.cryo.format.ContextInfo;
 import org.cryo.scheduler.JobCatalog;
 import picocli.CommandLine.Command;
@@ -106,7 +107,7 @@ final class LsCommand implements Callable<Integer> {
     }
 
     private static int jobContexts(String job, List<Path> files) throws IOException, CliFailure {
-        JobCatalog catalog = JobCatalog.configured(System.getenv(), Path.of("").toAbsolutePath());
+        JobCatalog catalog = JobCatalog.configured(CryoConfig.effectiveEnvironment(), Path.of("").toAbsolutePath());
         files.addAll(catalog.job(job, System.getProperty("user.name")).contexts());
         if (files.isEmpty()) {
             throw new CliFailure("no directory " + SafeText.escape(job) + " here and no context file of job "

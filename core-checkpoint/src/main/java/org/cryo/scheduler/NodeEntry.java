@@ -12,10 +12,18 @@ import java.util.List;
  * @param asJobUser the command runs as the job's user whoever calls (srun into another user's job):
  *                  the caller must not switch user itself
  * @param environment variables the prefix needs (qrsh -inherit's JOB_ID)
+ * @param remoteShell the command reaches the node as one line a shell splits again (qrsh -inherit,
+ *                    like ssh): each word is quoted for it
  */
-public record NodeEntry(List<String> prefix, boolean asJobUser, java.util.Map<String, String> environment) {
+public record NodeEntry(List<String> prefix, boolean asJobUser, java.util.Map<String, String> environment,
+                        boolean remoteShell) {
     public NodeEntry {
         prefix = List.copyOf(prefix);
         environment = java.util.Map.copyOf(environment);
+    }
+
+    /** An entry that passes the command's words as they are (srun, pbs_tmrsh). */
+    public NodeEntry(List<String> prefix, boolean asJobUser, java.util.Map<String, String> environment) {
+        this(prefix, asJobUser, environment, false);
     }
 }

@@ -108,7 +108,8 @@ public final class NodeExecutor {
             Optional<NodeEntry> entry = entries.entry(job, node);
             if (entry.isPresent()) {
                 List<String> full = new ArrayList<>(entry.get().prefix());
-                full.addAll(asJobUser && !entry.get().asJobUser() ? switchedToJobUser(job, command) : command);
+                List<String> words = asJobUser && !entry.get().asJobUser() ? switchedToJobUser(job, command) : command;
+                full.addAll(entry.get().remoteShell() ? quotedForShell(words) : words);
                 return new Invocation(full, entry.get().environment());
             }
         }
@@ -121,8 +122,16 @@ public final class NodeExecutor {
         for (String word : template.split("\\s+")) {
             full.add(word.replace("%n", node).replace("%j", job == null ? "" : job.jobId()));
         }
-        full.addAll(asJobUser ? switchedToJobUser(job, command) : command);
+        List<String> words = asJobUser ? switchedToJobUser(job, command) : command;
+        // ssh hands the node one line its shell splits again: each word goes quoted (a prefix of
+        // the site's own, such as the test clusters' nsenter, passes words as they are)
+        full.addAll(template.equals(SSH_TEMPLATE) ? quotedForShell(words) : words);
         return new Invocation(full, Map.of());
+    }
+
+    /** Each word in single quotes for a POSIX shell (a quote inside as '\''). */
+    static List<String> quotedForShell(List<String> words) {
+        return words.stream().map(w -> "'" + w.replace("'", "'\\''") + "'").toList();
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.function.LongSupplier;
 import org.cryo.api.CheckpointOptions;
 import org.cryo.api.CheckpointResult;
 import org.cryo.api.Checkpointer;
+import org.cryo.config.CryoConfig;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
@@ -63,7 +64,7 @@ public final class PeriodicCheckpoints implements AutoCloseable {
 
     /** One periodic checkpoint: the tree under {@code pid}, left running, filed and pruned in {@code dir}. */
     static void checkpointOnce(long pid, JobDirectory dir) {
-        checkpointOnceWith(pid, dir, fullEvery(System.getenv()));
+        checkpointOnceWith(pid, dir, fullEvery(CryoConfig.effectiveEnvironment()));
     }
 
     /** {@link #checkpointOnce} with a full checkpoint every {@code fullEvery}. */

@@ -39,12 +39,13 @@ class NodeExecutorTest {
         NodeExecutor nodes = new NodeExecutor("scheduler", "head", NodeExecutor.Entries.NONE);
         List<String> asUser = ROOT ? List.of("runuser", "-u", "alice", "--") : List.of();
         List<String> expected = new java.util.ArrayList<>(List.of("ssh", "-o", "BatchMode=yes", "n2"));
-        expected.addAll(asUser);
-        expected.addAll(ENGINE);
+        expected.addAll(NodeExecutor.quotedForShell(asUser));
+        expected.addAll(NodeExecutor.quotedForShell(ENGINE));
         assertEquals(expected, nodes.invocation(JOB, "n2", ENGINE, true).command());
         assertEquals(expected, new NodeExecutor("ssh", "head", SRUN_LIKE).invocation(JOB, "n2", ENGINE, true).command(),
                 "ssh asked for: the entry is not used");
-        assertEquals(List.of("ssh", "-o", "BatchMode=yes", "n2", "ps"), nodes.commandFor("n2", List.of("ps")));
+        assertEquals(List.of("ssh", "-o", "BatchMode=yes", "n2", "'sh'", "'-c'", "'echo '\\''a b'\\'''"),
+                nodes.commandFor("n2", List.of("sh", "-c", "echo 'a b'")), "words quoted for the node's shell");
     }
 
     @Test

@@ -113,7 +113,8 @@ public final class SgeAdapter implements SchedulerAdapter {
             prefix.addAll(List.of("runuser", "-u", job.user(), "--"));
         }
         prefix.addAll(List.of("qrsh", "-inherit", host));
-        return new NodeEntry(prefix, true, Map.of("JOB_ID", job.jobId()));
+        // qrsh -inherit finds the job by JOB_ID and its task by SGE_TASK_ID ("undefined": not an array job)
+        return new NodeEntry(prefix, true, Map.of("JOB_ID", job.jobId(), "SGE_TASK_ID", "undefined"), true);
     }
 
     @Override

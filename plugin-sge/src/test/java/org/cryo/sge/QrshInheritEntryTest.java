@@ -18,8 +18,9 @@ class QrshInheritEntryTest {
         JobStatus job = new JobStatus("31", JobState.RUNNING, "r", "alice", List.of("sgenode2"), Path.of("/tmp"), "", true);
         NodeEntry entry = SgeAdapter.qrshInherit(job, "sgenode2", true);
         assertEquals(List.of("runuser", "-u", "alice", "--", "qrsh", "-inherit", "sgenode2"), entry.prefix());
-        assertEquals(Map.of("JOB_ID", "31"), entry.environment());
+        assertEquals(Map.of("JOB_ID", "31", "SGE_TASK_ID", "undefined"), entry.environment());
         assertTrue(entry.asJobUser());
+        assertTrue(entry.remoteShell(), "qrsh -inherit splits the command line again");
         assertEquals(List.of("qrsh", "-inherit", "sgenode2"), SgeAdapter.qrshInherit(job, "sgenode2", false).prefix());
     }
 }
