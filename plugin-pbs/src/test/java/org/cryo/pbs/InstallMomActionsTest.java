@@ -38,7 +38,10 @@ class InstallMomActionsTest {
     void printsThenAppliesOnceAndHupsTheMom() throws Exception {
         Path home = pbsHome("mom_config-default.txt");
         Path hups = home.resolve("hups");
-        Process mom = new ProcessBuilder("sh", "-c", "trap 'echo hup >> " + hups + "' HUP; while :; do sleep 0.1; done").start();
+        // SIGHUP back to its default first: a shell cannot trap a signal ignored when it started (a
+        // test run under nohup ignores it), and then the stand-in MoM would never see the HUP
+        Process mom = new ProcessBuilder("env", "--default-signal=HUP", "sh", "-c",
+                "trap 'echo hup >> " + hups + "' HUP; while :; do sleep 0.1; done").start();
         try {
             Files.writeString(home.resolve("mom_priv/mom.lock"), mom.pid() + "\n");
             Path config = home.resolve("mom_priv/config");
