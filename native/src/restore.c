@@ -886,6 +886,12 @@ static void start_root_in_namespace(int k, int status_fd, void *arg)
  * namespace can be made, the job gets new PIDs, with a notice. */
 static int choose_pid_namespace(struct restore *R, int verbose, struct cryo_error *e)
 {
+	/* A job that was the init of a PID namespace of its own comes back as the init of a new one,
+	 * where every PID it had is free: they are restored whatever was asked.  (Its init's PID
+	 * outside is never asked for; cr_run asked for new PIDs when that one was taken, and a
+	 * normal user's restart then tried a PID namespace without a user namespace, EPERM.) */
+	if (R->t->procs[0].proc.ns_depth)
+		R->restore_pid = 1;
 	if (!R->restore_pid || may_choose_pids())
 		return 0;
 	R->in_userns = 1;

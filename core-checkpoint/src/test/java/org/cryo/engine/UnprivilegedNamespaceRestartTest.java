@@ -42,12 +42,14 @@ class UnprivilegedNamespaceRestartTest {
                     "for p in $R $(cat /proc/$R/task/*/children); do echo NSPID $(grep NSpid /proc/$p/status | cut -f2-); done",
                     "echo PARENT $(grep NSpid /proc/$(awk '{print $4}' /proc/$R/stat)/status | cut -f2-)",
                     "echo IDS $(grep -E '^(Uid|Gid|CapEff)' /proc/$R/status | cut -f2- | tr '\\n\\t' '  ')",
-                    // checkpointed again by its namespace's init (what cr_run records), restarted, waited for
+                    // checkpointed again by its namespace's init (what cr_run records), restarted, waited for;
+                    // with --no-restore-pid (what cr_run asks when the init's old PID is taken on the node): the
+                    // job is its namespace's init again all the same, its PIDs there its own
                     "INIT=$(awk '{print $4}' /proc/$R/stat)",
                     "$engine checkpoint --kill -f job2.cryo $INIT || exit 5",
                     "for i in $(seq 400); do [ -e /proc/$R ] || [ -e /proc/$INIT ] || break; sleep 0.05; done",
                     "touch go",
-                    "$restart job2.cryo > /dev/null",
+                    "$restart --no-restore-pid job2.cryo > /dev/null",
                     "echo WAITED $?",
                     "cat job.out",
                     "").run(Duration.ofSeconds(80));
