@@ -25,16 +25,6 @@ class SchedulerNodeExecTest {
     private static final String USER = "cryotest";
     private static final int STEPS = 24;
 
-    /**
-     * On the 22.05 cluster only, for now: the 24.11 cluster (its scripts being rebuilt this
-     * session) has not run it yet; there 'cryo' runs in the cluster's root, where srun is plain srun.
-     */
-    @org.junit.jupiter.api.BeforeEach
-    void onTheSlurm2205ClusterOnly() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(TestCluster.release().startsWith("22."),
-                "SchedulerNodeExecTest runs on the Slurm 22.05 cluster only (not yet run on 24.11)");
-    }
-
     @Test
     void aCleanEnvironmentJobIsCheckpointedAndRequeuedThroughSrun() throws Exception {
         TestCluster.ensureUser(USER);
