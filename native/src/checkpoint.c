@@ -254,19 +254,12 @@ static int end_signal(const struct cryo_checkpoint_opts *o)
 	}
 }
 
-/* The state letter of /proc/PID/stat ('T' stopped), or 0 if it cannot be read. */
+/* The process's state letter ('T' stopped), or 0 if it cannot be read. */
 static char state_of(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *close = strrchr(buf, ')');
-	return close && close[1] == ' ' ? close[2] : 0;
+	struct proc_status st;
+	struct cryo_error ignored;
+	return proc_read_status(pid, &st, &ignored) ? 0 : st.state;
 }
 
 /* A SIGSTOP sent once the tracer let go acts when the process next runs: wait
