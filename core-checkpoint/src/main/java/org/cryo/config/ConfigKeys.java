@@ -39,6 +39,10 @@ public final class ConfigKeys {
     public static final ConfigKey SGE_DRMAA = java("sge.drmaa", "CRYO_SGE_DRMAA", "yes",
             "no: never load the DRMAA library, use qstat/qmod");
     public static final ConfigKey PBS_CONF = java("pbs.conf", "PBS_CONF_FILE", "/etc/pbs.conf", "PBS's own pbs.conf");
+    public static final ConfigKey AGENT_TOKEN_FILE = java("agent.token.file", "CRYO_AGENT_TOKEN_FILE", "/etc/cryo/agent.token",
+            "the node agents' API bearer token (root's, mode 0600, or 0640 for the console's group); the console sends it");
+    public static final ConfigKey AGENT_API_OPEN = java("agent.api.open", "CRYO_AGENT_API_OPEN", "health, metrics",
+            "the agent's endpoints served without the token: health, metrics, or none (jobs, decisions and actions always need it)");
     public static final ConfigKey LOG_SYSLOG = both("log.syslog", "CRYO_LOG_SYSLOG", "yes",
             "yes: every checkpoint and restart is logged to syslog/the journal (facility user)");
     public static final ConfigKey LOG_SOCKET = both("log.syslog.socket", "CRYO_LOG_SOCKET", "/dev/log",
@@ -50,7 +54,7 @@ public final class ConfigKeys {
 
     public static final List<ConfigKey> ALL = List.of(HOME, CATALOG_ROOT, CATALOG_KEEP, CHECKPOINT_INTERVAL, COMPRESSION,
             INCREMENTAL, DELETED_FILE_MAX, HASH_FILE_MAX, NODE_EXEC, SLURM_REST_URL, SLURM_REST_USER,
-            SLURM_REST_TOKEN_FILE, SLURM_API, SLURM_SCONTROL, SLURM_SRUN, SGE_DRMAA, PBS_CONF, LOG_SYSLOG, LOG_SOCKET, LOG_FILE,
+            SLURM_REST_TOKEN_FILE, SLURM_API, SLURM_SCONTROL, SLURM_SRUN, SGE_DRMAA, PBS_CONF, AGENT_TOKEN_FILE, AGENT_API_OPEN, LOG_SYSLOG, LOG_SOCKET, LOG_FILE,
             PROGRESS);
 
     private ConfigKeys() {

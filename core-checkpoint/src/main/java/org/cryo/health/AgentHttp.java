@@ -22,26 +22,30 @@ import org.cryo.scheduler.SchedulerException;
  * The agent's local HTTP API (read-only, GET): {@code /health} (level, findings, missing
  * sources, notices), {@code /decisions} (the last ones, as journaled), {@code /jobs} (the node's
  * jobs and their context files) as JSON, and {@code /metrics} in Prometheus' text format.  Binds
- * to the loopback address unless told otherwise: it answers anyone who can connect.
+ * to the loopback address unless told otherwise; what answers without the bearer token is the
+ * site's choice ({@link AgentAccess}): by default {@code /health} and {@code /metrics} only.
  */
 public final class AgentHttp implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final NodeAgent agent;
     private final HttpServer server;
+    private final AgentAccess access;
 
-    private AgentHttp(NodeAgent agent, HttpServer server) {
+    private AgentHttp(NodeAgent agent, HttpServer server, AgentAccess access) {
         this.agent = agent;
         this.server = server;
+        this.access = access;
     }
 
-    public static AgentHttp start(NodeAgent agent, InetSocketAddress address) throws IOException {
+    public static AgentHttp start(NodeAgent agent, InetSocketAddress address, AgentAccess access) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
-        AgentHttp http = new AgentHttp(agent, server);
-        server.createContext("/health", e -> http.answer(e, "application/json", http::health));
-        server.createContext("/decisions", e -> http.answer(e, "application/json", http::decisions));
-        server.createContext("/jobs", e -> http.answer(e, "application/json", http::jobs));
-        server.createContext("/metrics", e -> http.answer(e, "text/plain; version=0.0.4", () -> Metrics.render(agent)));
+        AgentHttp http = new AgentHttp(agent, server, access);
+        server.createContext("/", e -> http.answer(e, "application/json", "", () -> ""));
+        server.createContext("/health", e -> http.answer(e, "application/json", "health", http::health));
+        server.createContext("/decisions", e -> http.answer(e, "application/json", "decisions", http::decisions));
+        server.createContext("/jobs", e -> http.answer(e, "application/json", "jobs", http::jobs));
+        server.createContext("/metrics", e -> http.answer(e, "text/plain; version=0.0.4", "metrics", () -> Metrics.render(agent)));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cryo-agent-http");
             t.setDaemon(true);
@@ -59,18 +63,32 @@ public final class AgentHttp implements AutoCloseable {
         String get() throws Exception;
     }
 
-    private void answer(HttpExchange exchange, String type, Body body) throws IOException {
+    /** The token is checked before anything is read: a refused request learns nothing but that it was refused. */
+    private void answer(HttpExchange exchange, String type, String endpoint, Body body) throws IOException {
         int status = 200;
         String text;
-        if (!exchange.getRequestMethod().equals("GET")) {
+        boolean get = exchange.getRequestMethod().equals("GET");
+        java.util.Optional<String> refused = access.refusal(endpoint, get,
+                exchange.getRequestHeaders().getFirst("Authorization"));
+        if (refused.isPresent()) {
+            status = 401;
+            type = "application/json";
+            text = error(refused.get());
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"cryo-agent\""
+                    + (exchange.getRequestHeaders().containsKey("Authorization") ? ", error=\"invalid_token\"" : ""));
+        } else if (!get) {
             status = 405;
-            text = "{\"error\":\"GET only\"}";
+            text = error("GET only");
+        } else if (endpoint.isEmpty() || !exchange.getRequestURI().getPath().equals("/" + endpoint)) {
+            status = 404;
+            type = "application/json";
+            text = error("no such endpoint (/health, /decisions, /jobs, /metrics)");
         } else {
             try {
                 text = body.get();
             } catch (Exception e) {
                 status = 500;
-                text = "{\"error\":" + JSON.writeValueAsString(String.valueOf(e.getMessage())) + "}";
+                text = error(String.valueOf(e.getMessage()));
             }
         }
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
@@ -79,6 +97,10 @@ public final class AgentHttp implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    private static String error(String message) throws IOException {
+        return "{\"error\":" + JSON.writeValueAsString(message) + "}";
     }
 
     String health() throws IOException {

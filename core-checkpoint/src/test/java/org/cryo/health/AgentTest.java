@@ -208,20 +208,92 @@ class AgentTest {
         agent.pollOnce();
         tree.edacDimm(0, 0, 30, 0);
         agent.pollOnce();
-        try (AgentHttp http = AgentHttp.start(agent, new java.net.InetSocketAddress("127.0.0.1", 0))) {
-            String health = get(http, "/health");
+        try (AgentHttp http = AgentHttp.start(agent, new java.net.InetSocketAddress("127.0.0.1", 0),
+                AgentAccess.of(java.util.Set.of("health", "metrics"), TOKEN))) {
+            String health = get(http, "/health", null);
             assertTrue(health.contains("\"level\" : \"warn\""), health);
             assertTrue(health.contains("\"precursor\" : \"ECC corrected\""), health);
-            String decisions = get(http, "/decisions");
+            String decisions = get(http, "/decisions", TOKEN);
             assertTrue(decisions.contains("\"action\" : \"drain\""), decisions);
-            String jobs = get(http, "/jobs");
+            String jobs = get(http, "/jobs", TOKEN);
             assertTrue(jobs.contains("\"job\" : \"31\""), jobs);
-            String metrics = get(http, "/metrics");
+            String metrics = get(http, "/metrics", null);
             assertTrue(metrics.contains("cryo_health_level{node=\"" + NODE + "\"} 1"), metrics);
             assertTrue(metrics.contains("cryo_health_reading{node=\"" + NODE + "\",signal=\"memory.corrected\",series=\"edac mc0 ce_count\"} 30.0"),
                     metrics);
             assertTrue(metrics.contains("cryo_job_checkpoints{node=\"" + NODE + "\",job=\"31\"} 0"), metrics);
         }
+    }
+
+    private static final String TOKEN = "0123456789abcdef0123456789abcdef-agent-test";
+
+    @Test
+    void jobDetailsAndAnythingButAGetNeedTheBearerTokenComparedAsAWhole() throws Exception {
+        NodeAgent agent = agent("agent", false, work.resolve("journal"));
+        agent.pollOnce();
+        try (AgentHttp http = AgentHttp.start(agent, new java.net.InetSocketAddress("127.0.0.1", 0),
+                AgentAccess.of(java.util.Set.of("health", "metrics"), TOKEN))) {
+            for (String path : List.of("/jobs", "/decisions")) {
+                HttpResponse<String> none = request(http, "GET", path, null);
+                assertEquals(401, none.statusCode(), path + " without a token: " + none.body());
+                assertTrue(none.body().contains("needs the agent's bearer token") && !none.body().contains("\"31\""), none.body());
+                assertEquals("Bearer realm=\"cryo-agent\"", none.headers().firstValue("WWW-Authenticate").orElse(""));
+                for (String wrong : List.of(TOKEN + "x", TOKEN.substring(0, TOKEN.length() - 1), TOKEN.toUpperCase(), "")) {
+                    HttpResponse<String> refused = request(http, "GET", path, wrong);
+                    assertEquals(401, refused.statusCode(), path + " with '" + wrong + "': " + refused.body());
+                    assertFalse(refused.body().contains("\"31\""), refused.body());
+                }
+                assertEquals(200, request(http, "GET", path, TOKEN).statusCode(), path + " with the token");
+            }
+            assertTrue(request(http, "GET", "/jobs", "x").headers().firstValue("WWW-Authenticate").orElse("")
+                    .contains("error=\"invalid_token\""));
+            assertEquals(401, request(http, "POST", "/health", null).statusCode(), "acting needs the token");
+            assertEquals(405, request(http, "POST", "/health", TOKEN).statusCode(), "and there is nothing to act on yet");
+            assertEquals(401, request(http, "GET", "/other", null).statusCode(), "an unknown path says nothing without it");
+            assertEquals(404, request(http, "GET", "/health/x", TOKEN).statusCode());
+        }
+        try (AgentHttp closed = AgentHttp.start(agent, new java.net.InetSocketAddress("127.0.0.1", 0),
+                AgentAccess.of(java.util.Set.of(), TOKEN))) {
+            assertEquals(401, request(closed, "GET", "/metrics", null).statusCode(), "agent.api.open = none");
+            assertEquals(401, request(closed, "GET", "/health", null).statusCode());
+            assertEquals(200, request(closed, "GET", "/metrics", TOKEN).statusCode(), "a scrape with the token");
+        }
+        try (AgentHttp noToken = AgentHttp.start(agent, new java.net.InetSocketAddress("127.0.0.1", 0),
+                AgentAccess.of(java.util.Set.of("health", "metrics"), null))) {
+            HttpResponse<String> refused = request(noToken, "GET", "/jobs", TOKEN);
+            assertEquals(401, refused.statusCode(), "no token configured: nothing protected is served");
+            assertTrue(refused.body().contains("the agent has no token"), refused.body());
+            assertEquals(200, request(noToken, "GET", "/health", null).statusCode());
+        }
+        assertThrows(IllegalArgumentException.class, () -> AgentAccess.of(java.util.Set.of("jobs"), TOKEN),
+                "job details cannot be opened");
+    }
+
+    @Test
+    void theTokenFileMustBePrivateAndHoldAToken() throws Exception {
+        Path file = work.resolve("agent.token");
+        Map<String, String> env = Map.of("CRYO_AGENT_TOKEN_FILE", file.toString(), "CRYO_AGENT_API_OPEN", "metrics");
+        AgentAccess missing = AgentAccess.configured(env);
+        assertFalse(missing.hasToken(), "no file: no token, and no error");
+        assertTrue(missing.refusal("jobs", true, "Bearer " + TOKEN).orElseThrow().contains(file + " is missing"));
+        Files.writeString(file, TOKEN + "\n", java.nio.file.StandardOpenOption.CREATE_NEW);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        AgentAccess access = AgentAccess.configured(env);
+        assertTrue(access.refusal("jobs", true, "Bearer " + TOKEN).isEmpty(), "the file's token, its newline stripped");
+        assertTrue(access.isOpen("metrics") && !access.isOpen("health"), "agent.api.open as configured");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+        assertTrue(AgentAccess.configured(env).hasToken(), "0640: a console's service group may read it");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        java.io.IOException readable = assertThrows(java.io.IOException.class, () -> AgentAccess.configured(env));
+        assertTrue(readable.getMessage().contains("readable or writable by others"), readable.getMessage());
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        Path link = work.resolve("linked.token");
+        Files.createSymbolicLink(link, file);
+        assertThrows(java.io.IOException.class, () -> AgentAccess.readToken(link), "a link is not followed");
+        Files.writeString(file, "short\n");
+        assertThrows(IllegalArgumentException.class, () -> AgentAccess.readToken(file), "too short to be a token");
+        assertThrows(IllegalArgumentException.class, () -> AgentAccess.configured(Map.of("CRYO_AGENT_TOKEN_FILE",
+                work.resolve("none").toString(), "CRYO_AGENT_API_OPEN", "health, decisions")));
     }
 
     @Test
@@ -244,11 +316,19 @@ class AgentTest {
         }
     }
 
-    private static String get(AgentHttp http, String path) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + http.port() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    private static String get(AgentHttp http, String path, String token) throws Exception {
+        HttpResponse<String> response = request(http, "GET", path, token);
         assertEquals(200, response.statusCode(), response.body());
         return response.body();
+    }
+
+    private static HttpResponse<String> request(AgentHttp http, String method, String path, String token) throws Exception {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(builder.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private int steps() {

@@ -10,13 +10,16 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * One node agent's HTTP API ({@code cryo agent --listen}): {@code /health}, {@code /decisions}
- * (JSON) and {@code /metrics} (Prometheus text, for the readings).  What an agent answers is
- * untrusted input: anything that is not the JSON or the lines expected is refused or skipped.
+ * (JSON) and {@code /metrics} (Prometheus text, for the readings), with the agents' bearer token
+ * ({@code agent.token.file}) where the console has one: {@code /decisions} needs it.  What an
+ * agent answers is untrusted input: anything that is not the JSON or the lines expected is
+ * refused or skipped.
  */
 final class AgentClient {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,11 +34,13 @@ final class AgentClient {
 
     private final String node;
     private final URI base;
+    private final Optional<String> token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
-    AgentClient(String node, URI base) {
+    AgentClient(String node, URI base, Optional<String> token) {
         this.node = node;
         this.base = base;
+        this.token = token;
     }
 
     String node() {
@@ -78,9 +83,15 @@ final class AgentClient {
     }
 
     private String get(String path) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET().build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET();
+        token.ifPresent(t -> builder.header("Authorization", "Bearer " + t));
+        HttpRequest request = builder.build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 401) {
+                throw new IOException("agent " + base + path + " refused the console (HTTP 401: "
+                        + (token.isPresent() ? "not the agents' token" : "no agent.token.file on the console's host") + ")");
+            }
             if (response.statusCode() != 200) {
                 throw new IOException("agent " + base + path + " answered HTTP " + response.statusCode());
             }

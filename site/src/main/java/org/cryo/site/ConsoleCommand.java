@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -17,6 +18,7 @@ import org.cryo.config.CryoConfig;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.SafeText;
 import org.cryo.engine.CryoHome;
+import org.cryo.health.AgentAccess;
 import org.cryo.health.HealthPolicy;
 import org.cryo.health.HealthSetup;
 import org.cryo.scheduler.NodeExecutor;
@@ -79,7 +81,8 @@ public final class ConsoleCommand implements Callable<Integer> {
                 "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
         ConsoleConfig settings = new ConsoleConfig(new InetSocketAddress(listen, port),
                 adapterProvider().create(environment), environment, Checkpointer.create(home),
-                NodeExecutor.configured(environment), agentClients(agents),
+                NodeExecutor.configured(environment),
+                agentClients(agents, AgentAccess.readToken(AgentAccess.tokenFile(environment))),
                 jwtKey == null ? null : SlurmJwt.fromKeyFile(jwtKey), proxyHeader, addresses(proxyFrom), audit,
                 HealthSetup.policy(config != null ? config : HealthSetup.DEFAULT_CONFIG, false),
                 Files.isRegularFile(home.resolve("README.md")) ? home : null, HealthPolicy.parseDuration("--poll", poll));
@@ -107,7 +110,7 @@ public final class ConsoleCommand implements Callable<Integer> {
         return all.get(0);
     }
 
-    static List<AgentClient> agentClients(List<String> specs) {
+    static List<AgentClient> agentClients(List<String> specs, Optional<String> token) {
         List<AgentClient> clients = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
         for (String spec : specs) {
@@ -120,7 +123,7 @@ public final class ConsoleCommand implements Callable<Integer> {
             if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
                 throw new IllegalArgumentException("--agent " + node + ": not an http(s) URL: '" + SafeText.escape(url.toString()) + "'");
             }
-            clients.add(new AgentClient(node, url));
+            clients.add(new AgentClient(node, url, token));
         }
         return clients;
     }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import org.cryo.api.Checkpointer;
 import org.cryo.engine.CryoHome;
+import org.cryo.health.AgentAccess;
 import org.cryo.health.AgentHttp;
 import org.cryo.health.HealthPolicy;
 import org.cryo.health.Journal;
@@ -42,6 +43,9 @@ final class ConsoleFixture implements AutoCloseable {
     final List<SysfsFixture> trees = new ArrayList<>();
     final List<NodeAgent> agents = new ArrayList<>();
     private final List<AgentHttp> agentServers = new ArrayList<>();
+    /** The agents' bearer token, as a site deploys it: the console sends it, /decisions needs it. */
+    static final String AGENT_TOKEN = "console-fixture-token-" + Long.toHexString(new SecureRandom().nextLong()) + "-0123456789";
+    static final AgentAccess AGENT_ACCESS = AgentAccess.of(Set.of("health", "metrics"), AGENT_TOKEN);
     final ConsoleServer console;
     final Path audit;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -83,11 +87,11 @@ final class ConsoleFixture implements AutoCloseable {
             } else {
                 agent.pollOnce();
             }
-            AgentHttp server = AgentHttp.start(agent, new InetSocketAddress("127.0.0.1", 0));
+            AgentHttp server = AgentHttp.start(agent, new InetSocketAddress("127.0.0.1", 0), AGENT_ACCESS);
             trees.add(tree);
             agents.add(agent);
             agentServers.add(server);
-            clients.add(new AgentClient(node, URI.create("http://127.0.0.1:" + server.port())));
+            clients.add(new AgentClient(node, URI.create("http://127.0.0.1:" + server.port()), java.util.Optional.of(AGENT_TOKEN)));
         }
         audit = work.resolve("audit/console-audit.jsonl");
         console = ConsoleServer.start(new ConsoleConfig(new InetSocketAddress("127.0.0.1", 0), scheduler, Map.of(),

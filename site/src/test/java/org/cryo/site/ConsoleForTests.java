@@ -18,12 +18,12 @@ public final class ConsoleForTests {
     private ConsoleForTests() {
     }
 
-    /** {@code agents}: node name to the agent's URL. */
+    /** {@code agents}: node name to the agent's URL (each serving with {@link ConsoleFixture#AGENT_ACCESS}). */
     public static ConsoleServer start(SchedulerAdapter adapter, Map<String, String> environment, Path home,
                                       Map<String, URI> agents, Path jwtKey, Path audit, HealthPolicy policy)
             throws Exception {
         List<AgentClient> clients = new ArrayList<>();
-        agents.forEach((node, url) -> clients.add(new AgentClient(node, url)));
+        agents.forEach((node, url) -> clients.add(new AgentClient(node, url, java.util.Optional.of(ConsoleFixture.AGENT_TOKEN))));
         return ConsoleServer.start(new ConsoleConfig(new InetSocketAddress("127.0.0.1", 0), adapter, environment,
                 Checkpointer.create(home), NodeExecutor.configured(environment), clients, SlurmJwt.fromKeyFile(jwtKey),
                 null, Set.of(), audit, policy, home, Duration.ofSeconds(1)));

@@ -80,7 +80,8 @@ class ConsoleSlurmBrowserTest {
             SysfsFixture tree = new SysfsFixture(Files.createDirectories(dir.resolve("sys-" + node))).edacDimm(0, 0, 0, 0)
                     .hwmonTemp(0, 1, 48, 85, 95);
             trees.put(node, tree);
-            AgentHttp http = AgentHttp.start(agent(node, tree.root()), new InetSocketAddress("127.0.0.1", 0));
+            AgentHttp http = AgentHttp.start(agent(node, tree.root()), new InetSocketAddress("127.0.0.1", 0),
+                    ConsoleFixture.AGENT_ACCESS);
             servers.add(http);
             urls.put(node, URI.create("http://127.0.0.1:" + http.port()));
         }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.cryo.config.CryoConfig;
+import org.cryo.health.AgentAccess;
 import org.cryo.health.AgentHttp;
 import org.cryo.health.HealthPolicy;
 import org.cryo.health.HealthSetup;
@@ -29,7 +30,9 @@ import picocli.CommandLine.Spec;
             "  checkpoints and requeues its checkpointable jobs, which the scheduler starts on nodes not",
             "  drained; fail requeues them to restart from their latest periodic checkpoints. A failure",
             "  (the scheduler down) is retried with backoff. Decisions go to DIR/journal.jsonl. Serves",
-            "  GET /health, /decisions, /jobs (JSON) and /metrics (Prometheus) on --listen.",
+            "  GET /health, /decisions, /jobs (JSON) and /metrics (Prometheus) on --listen; /jobs and",
+            "  /decisions only with the bearer token of agent.token.file (cryo.conf), /health and /metrics",
+            "  as agent.api.open says (default: without it).",
             "  Runs until SIGTERM. Without systemd: 'nohup cryo agent ... >>/var/log/cryo-agent.log 2>&1 &'.",
         })
 public final class AgentCommand implements Callable<Integer> {
@@ -71,7 +74,8 @@ public final class AgentCommand implements Callable<Integer> {
                 "cryo agent on " + here, policy.dryRun());
         NodeAgent agent = new NodeAgent(health, actions,
                 Journal.in(journal != null ? journal : HealthSetup.DEFAULT_STATE_DIR));
-        AgentHttp http = listen.equals("none") ? null : AgentHttp.start(agent, address(listen));
+        AgentAccess access = AgentAccess.configured(CryoConfig.effectiveEnvironment());
+        AgentHttp http = listen.equals("none") ? null : AgentHttp.start(agent, address(listen), access);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
@@ -84,6 +88,10 @@ public final class AgentCommand implements Callable<Integer> {
         System.err.println("cryo agent: node " + here + ", every " + HealthPolicy.format(every)
                 + (policy.dryRun() ? ", dry run" : "") + (http != null ? ", http://" + listen : "")
                 + ", journal " + agent.journal().file());
+        if (http != null && !access.hasToken()) {
+            System.err.println("cryo agent: no token in " + AgentAccess.tokenFile(CryoConfig.effectiveEnvironment())
+                    + ": only the open endpoints answer (docs/HEALTH.md)");
+        }
         stopped.await();
         return 0;
     }
