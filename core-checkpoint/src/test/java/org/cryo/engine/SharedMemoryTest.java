@@ -23,6 +23,17 @@ class SharedMemoryTest {
     }
 
     /**
+     * A parent asleep at checkpoint time in sem_wait (a thread) and sem_timedwait (its main
+     * thread) on unlinked POSIX semaphores is woken by its restarted child's sem_post
+     * (program sem_wake.c): the interrupted futex waits are re-entered on the restored objects.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aWaiterAsleepAcrossTheRestartIsWoken() throws Exception {
+        CheckpointHarness.checkpointTreeKillRestartAndPass("sem_wake");
+    }
+
+    /**
      * Pages of a shared memory object the process never touched (a memfd written through its
      * closed descriptor, shared anonymous memory a child wrote) come back, and its holes stay
      * holes (program shared_unseen.c): as root (the object read through /proc/PID/map_files) ...
