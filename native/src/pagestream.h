@@ -37,9 +37,10 @@ int ps_write_end(struct pagestream *ps, struct cryo_error *e);
  * CRYO_PAGE_SUM_BLOCK bytes of the section (format.h, PAGE_SUMS). */
 int ps_write_end_with_sums(struct pagestream *ps, uint64_t **sums, size_t *nr_sums, struct cryo_error *e);
 
-/* Reading the PAGES section of r, checksum checked at the end.  The helper
- * thread reads (and hashes) in order; any number of consumers take chunks,
- * in any order, and give them back. */
+/* Reading the PAGES section of r, checksum checked at the end.  Several
+ * helper threads keep reads in flight; chunks become ready (hashed) in file
+ * order and are taken in that order; any number of consumers take them and
+ * give them back, in any order. */
 int ps_read_begin(struct pagestream **ps, struct image_reader *r, const struct cryo_section_entry *pages,
 		  struct cryo_error *e);
 struct ps_chunk {
