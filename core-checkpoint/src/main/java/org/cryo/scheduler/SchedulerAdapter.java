@@ -68,6 +68,15 @@ public interface SchedulerAdapter {
     /** Let a vacated (held or pending) job run again; it carries on from its latest context file. */
     void release(JobStatus job) throws SchedulerException;
 
+    /**
+     * The node's state as the scheduler names it, normalised ({@link NodeState.Kind}), with the
+     * reason it records (a drain's reason).  An adapter whose scheduler cannot say answers
+     * {@link NodeState.Kind#UNKNOWN}; a scheduler that does not answer throws.
+     */
+    default NodeState nodeState(String node) throws SchedulerException {
+        return NodeState.unknown(node, "the " + scheduler() + " adapter does not read node states");
+    }
+
     /** Take a node out of scheduling (running jobs stay). */
     void drain(String node, String reason) throws SchedulerException;
 

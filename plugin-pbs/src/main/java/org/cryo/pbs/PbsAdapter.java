@@ -224,6 +224,50 @@ public final class PbsAdapter implements SchedulerAdapter {
         }
     }
 
+    /**
+     * {@code pbsnodes -av -F json}: the node's {@code state} as PBS names it (free, job-busy,
+     * job-exclusive, offline, down, state-unknown, several joined by commas) and its
+     * {@code comment} (where {@link #drain} puts the reason).  Down or state-unknown is down; offline
+     * is drained, or draining while jobs still run there; else idle, mixed or allocated by its
+     * jobs and CPUs.
+     */
+    @Override
+    public org.cryo.scheduler.NodeState nodeState(String node) throws SchedulerException {
+        validNode(node);
+        Map<String, Object> nodes = QstatJson.objectAt(QstatJson.parse(commands.nodesJson(), "pbsnodes -av -F json"), "nodes");
+        if (!nodes.containsKey(node)) {
+            return org.cryo.scheduler.NodeState.unknown(node, "PBS lists no node " + node);
+        }
+        return nodeState(node, QstatJson.objectAt(nodes, node));
+    }
+
+    static org.cryo.scheduler.NodeState nodeState(String node, Map<String, Object> record) {
+        String state = QstatJson.text(record, "state").orElse("");
+        List<String> states = List.of(state.split(","));
+        Object jobs = record.get("jobs");
+        boolean runsJobs = jobs instanceof List<?> list && !list.isEmpty();
+        long cpus = number(QstatJson.text(QstatJson.objectAt(record, "resources_available"), "ncpus").orElse(""));
+        long assigned = number(QstatJson.text(QstatJson.objectAt(record, "resources_assigned"), "ncpus").orElse(""));
+        org.cryo.scheduler.NodeState.Kind kind;
+        if (states.contains("down") || states.contains("state-unknown") || states.contains("stale")) {
+            kind = org.cryo.scheduler.NodeState.Kind.DOWN;
+        } else if (states.contains("offline") || states.contains("maintenance")) {
+            kind = org.cryo.scheduler.NodeState.outOfScheduling(runsJobs);
+        } else if (states.contains("free") || states.contains("job-busy") || states.contains("job-exclusive")
+                || states.contains("resv-exclusive")) {
+            boolean full = !states.contains("free") || (cpus > 0 && assigned >= cpus);
+            kind = org.cryo.scheduler.NodeState.inService(runsJobs, full && runsJobs);
+        } else {
+            kind = org.cryo.scheduler.NodeState.Kind.UNKNOWN;
+        }
+        return new org.cryo.scheduler.NodeState(node, state, kind,
+                SafeText.escape(QstatJson.text(record, "comment").orElse(""), 200));
+    }
+
+    private static long number(String text) {
+        return text.matches("\\d{1,18}") ? Long.parseLong(text) : 0;
+    }
+
     /** Whether {@code pbsnodes -av} shows the node's MoM at port 15002 (or names no port, or not the node). */
     private boolean atDefaultPort(String node) throws SchedulerException {
         Map<String, Object> nodes = QstatJson.objectAt(QstatJson.parse(commands.nodesJson(), "pbsnodes -av -F json"), "nodes");

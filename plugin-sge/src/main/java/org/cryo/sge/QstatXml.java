@@ -104,6 +104,31 @@ public final class QstatXml {
         return variables;
     }
 
+    /** One queue instance of {@code qstat -f -xml}: its name (queue@host), slots used and total, state letters. */
+    public record QueueInstance(String name, int used, int total, String states) {
+    }
+
+    /** The queue instances {@code qstat -f -xml} lists ({@code Queue-List} under {@code queue_info}). */
+    public static List<QueueInstance> queueInstances(String xml) throws SchedulerException {
+        Document document = parse(xml, "qstat -f -xml");
+        NodeList queues = document.getElementsByTagName("Queue-List");
+        List<QueueInstance> found = new ArrayList<>();
+        for (int i = 0; i < queues.getLength(); i++) {
+            Element queue = (Element) queues.item(i);
+            String name = text(queue, "name");
+            if (name.isEmpty()) {
+                throw new SchedulerException("qstat -f -xml: a queue instance without a name");
+            }
+            found.add(new QueueInstance(name, count(text(queue, "slots_used")), count(text(queue, "slots_total")),
+                    text(queue, "state")));
+        }
+        return found;
+    }
+
+    private static int count(String text) {
+        return text.matches("\\d{1,9}") ? Integer.parseInt(text) : 0;
+    }
+
     private static Document parse(String xml, String what) throws SchedulerException {
         try {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();

@@ -159,6 +159,55 @@ public final class SgeAdapter implements SchedulerAdapter {
         }
     }
 
+    /**
+     * The host's queue instances as {@code qstat -f -q *@HOST -xml} lists them: every one in
+     * state u (its execd not answering) is down; every one disabled (d, D, E: what {@link #drain}'s
+     * {@code qmod -d} does) is drained, or draining while jobs still run; else idle, mixed or
+     * allocated by the slots used.  The native state is each instance's letters; Grid Engine
+     * records no reason for a disable, so the reason says what the letters mean.
+     */
+    @Override
+    public org.cryo.scheduler.NodeState nodeState(String host) throws SchedulerException {
+        String xml = commands.queueInstancesXml(validHost(host));
+        return nodeState(host, QstatXml.queueInstances(xml));
+    }
+
+    static org.cryo.scheduler.NodeState nodeState(String host, List<QstatXml.QueueInstance> queues) {
+        if (queues.isEmpty()) {
+            return org.cryo.scheduler.NodeState.unknown(host, "Grid Engine lists no queue instance on " + host);
+        }
+        int used = 0;
+        int total = 0;
+        boolean allUnknown = true;
+        boolean allDisabled = true;
+        java.util.List<String> states = new java.util.ArrayList<>();
+        java.util.Set<String> meanings = new java.util.LinkedHashSet<>();
+        for (QstatXml.QueueInstance q : queues) {
+            used += q.used();
+            total += q.total();
+            allUnknown &= q.states().contains("u");
+            allDisabled &= q.states().matches(".*[dDE].*");
+            states.add(q.name() + (q.states().isEmpty() ? "" : " " + q.states()));
+            for (char letter : q.states().toCharArray()) {
+                String meaning = QUEUE_STATES.get(letter);
+                if (meaning != null) {
+                    meanings.add(meaning);
+                }
+            }
+        }
+        org.cryo.scheduler.NodeState.Kind kind = allUnknown ? org.cryo.scheduler.NodeState.Kind.DOWN
+                : allDisabled ? org.cryo.scheduler.NodeState.outOfScheduling(used > 0)
+                : org.cryo.scheduler.NodeState.inService(used > 0, total > 0 && used >= total);
+        return new org.cryo.scheduler.NodeState(host, String.join(", ", states), kind, String.join("; ", meanings));
+    }
+
+    /** qstat(1)'s queue state letters. */
+    private static final Map<Character, String> QUEUE_STATES = Map.of('u', "execd not answering (u)",
+            'a', "load threshold alarm (a)", 'A', "suspend threshold alarm (A)", 'd', "disabled (qmod -d)",
+            'D', "disabled by a calendar (D)", 'E', "error (E): see qstat -explain E", 's', "suspended (s)",
+            'S', "suspended by a subordinate queue (S)", 'C', "suspended by a calendar (C)",
+            'o', "orphaned: no longer configured (o)");
+
     @Override
     public void drain(String host, String reason) throws SchedulerException {
         commands.disableHost(validHost(host));

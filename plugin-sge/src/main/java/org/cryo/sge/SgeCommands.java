@@ -140,6 +140,11 @@ public final class SgeCommands {
     }
 
     /** {@code qmod -d QUEUE@HOST} for every queue: no new jobs there (running ones stay). */
+    /** {@code qstat -f -q *@HOST -xml}: the host's queue instances, their slots and state letters. */
+    public String queueInstancesXml(String host) throws SchedulerException {
+        return ok(run("qstat", "-f", "-q", "*@" + host, "-xml"));
+    }
+
     public void disableHost(String host) throws SchedulerException {
         ok(run("qmod", "-d", "*@" + host));
     }

@@ -133,6 +133,15 @@ public final class SlurmAdapter implements SchedulerAdapter {
         makeEligibleNow(job.jobId());
     }
 
+    /** {@code scontrol -o show node NODE} (slurmrestd's node states vary by API version; scontrol's do not). */
+    @Override
+    public org.cryo.scheduler.NodeState nodeState(String node) throws SchedulerException {
+        if (node == null || !node.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new IllegalArgumentException("invalid Slurm node name '" + org.cryo.api.SafeText.escape(String.valueOf(node)) + "'");
+        }
+        return slurm.commands().nodeState(node);
+    }
+
     @Override
     public void drain(String node, String reason) throws SchedulerException {
         slurm.drainNode(node, reason);

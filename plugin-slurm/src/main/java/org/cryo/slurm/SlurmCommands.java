@@ -89,6 +89,44 @@ public final class SlurmCommands implements SlurmClient {
         return nodes;
     }
 
+    /** {@code scontrol -o show node NODE}: the node's State and Reason as Slurm names them. */
+    public org.cryo.scheduler.NodeState nodeState(String node) throws SchedulerException {
+        for (String line : run("-o", "show", "node", node).split("\n")) {
+            Map<String, String> fields = fields(line);
+            if (node.equals(fields.get("NodeName"))) {
+                return nodeState(fields);
+            }
+        }
+        throw new SchedulerException("node " + node + ": Slurm does not know it");
+    }
+
+    /**
+     * State=MIXED+DRAIN is draining (jobs still run), IDLE+DRAIN drained, a '*' (not responding),
+     * DOWN or FAIL down; Reason=TEXT [USER@TIME] without the bracket Slurm adds.
+     */
+    static org.cryo.scheduler.NodeState nodeState(Map<String, String> fields) {
+        String state = fields.getOrDefault("State", "");
+        String base = state.replaceFirst("\\+.*$", "");
+        boolean busy = base.startsWith("ALLOCATED") || base.startsWith("MIXED") || state.contains("COMPLETING");
+        org.cryo.scheduler.NodeState.Kind kind;
+        if (base.endsWith("*") || base.startsWith("DOWN") || base.startsWith("FAIL") || state.contains("+FAIL")
+                || state.contains("NOT_RESPONDING")) {
+            kind = org.cryo.scheduler.NodeState.Kind.DOWN;
+        } else if (state.contains("DRAIN")) {
+            kind = org.cryo.scheduler.NodeState.outOfScheduling(busy);
+        } else {
+            kind = switch (base) {
+                case "IDLE" -> org.cryo.scheduler.NodeState.Kind.IDLE;
+                case "MIXED" -> org.cryo.scheduler.NodeState.Kind.MIXED;
+                case "ALLOCATED" -> org.cryo.scheduler.NodeState.Kind.ALLOCATED;
+                default -> org.cryo.scheduler.NodeState.Kind.UNKNOWN;
+            };
+        }
+        String reason = fields.getOrDefault("Reason", "").replaceFirst("\\s*\\[[^\\]]*@[^\\]]*\\]$", "");
+        return new org.cryo.scheduler.NodeState(fields.getOrDefault("NodeName", ""), state, kind,
+                reason.equals("(null)") ? "" : reason);
+    }
+
     @Override
     public void setHeld(String jobId, boolean held) throws SchedulerException {
         run(held ? "hold" : "release", jobId);

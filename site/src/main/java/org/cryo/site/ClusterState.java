@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.cryo.health.HealthPolicy;
 import org.cryo.health.Level;
 import org.cryo.health.Signal;
+import org.cryo.scheduler.NodeState;
 import org.cryo.scheduler.SchedulerAdapter;
 import org.cryo.scheduler.SchedulerException;
 
@@ -35,6 +36,7 @@ final class ClusterState {
         final AgentClient agent;
         final NodeHistory history = new NodeHistory();
         volatile JsonNode health;
+        volatile NodeState state;
         volatile String error;
         volatile long seenAt;
 
@@ -49,7 +51,7 @@ final class ClusterState {
     private final Activity activity;
     private final Set<String> seenDecisions = ConcurrentHashMap.newKeySet();
     private final List<JsonNode> decisions = new ArrayList<>();
-    /** Nodes drained from the console (the SPI has no question for a node's state: the console remembers its own). */
+    /** Nodes drained from the console: shown drained when the adapter cannot say ({@link NodeState.Kind#UNKNOWN}). */
     private final Set<String> drainedHere = ConcurrentHashMap.newKeySet();
 
     ClusterState(List<AgentClient> agents, SchedulerAdapter adapter, HealthPolicy policy, Activity activity) {
@@ -75,10 +77,15 @@ final class ClusterState {
         }
     }
 
-    /** Asks every agent once; an agent that does not answer keeps its last state, with the error. */
+    /**
+     * Asks every agent and the scheduler once; an agent that does not answer keeps its last
+     * state, with the error.
+     */
     void poll() {
         long now = System.currentTimeMillis();
-        for (NodeView view : nodes.values()) {
+        for (Map.Entry<String, NodeView> entry : nodes.entrySet()) {
+            NodeView view = entry.getValue();
+            view.state = schedulerState(entry.getKey());
             try {
                 view.health = view.agent.health();
                 for (AgentClient.Reading r : view.agent.readings()) {
@@ -90,6 +97,15 @@ final class ClusterState {
             } catch (IOException | RuntimeException e) {
                 view.error = "agent " + view.agent.base() + " did not answer: " + e.getMessage();
             }
+        }
+    }
+
+    /** The node's state as the scheduler says it; unknown, with why, if it does not answer. */
+    private NodeState schedulerState(String node) {
+        try {
+            return adapter.nodeState(node);
+        } catch (SchedulerException | RuntimeException e) {
+            return NodeState.unknown(node, "the scheduler did not answer: " + e.getMessage());
         }
     }
 
@@ -150,10 +166,17 @@ final class ClusterState {
         String acted = health == null ? "ok" : health.path("acted").asText("ok");
         node.put("level", level);
         node.put("acted", acted);
+        NodeState state = view.state != null ? view.state : NodeState.unknown(name, "not asked yet");
         boolean drainedByAgent = !acted.equals("ok");
-        node.put("drained", drainedByAgent || drainedHere.contains(name));
-        node.put("schedulerState", drainedByAgent ? "drained by its agent (" + acted + ")"
-                : drainedHere.contains(name) ? "drained from the console" : jobs == null ? "not answering" : "in service");
+        boolean outOfService = state.kind() == NodeState.Kind.UNKNOWN ? drainedHere.contains(name) : state.kind().outOfService();
+        node.put("drained", drainedByAgent || outOfService);
+        ObjectNode scheduler = node.putObject("scheduler");
+        scheduler.put("state", state.kind().label());
+        scheduler.put("native", state.nativeState());
+        scheduler.put("reason", state.reason());
+        if (state.kind() == NodeState.Kind.UNKNOWN && drainedHere.contains(name)) {
+            scheduler.put("console", "drained from the console");
+        }
         node.put("atRisk", level.equals("evacuate") || level.equals("fail") || acted.equals("evacuate") || acted.equals("fail"));
         if (jobs != null) {
             node.put("jobs", jobs);

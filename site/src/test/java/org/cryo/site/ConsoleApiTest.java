@@ -96,7 +96,7 @@ class ConsoleApiTest {
     void theClusterShowsEveryNodeWithItsLevelAndChartsAgainstThePolicysLimits() throws Exception {
         fixture.trees.get(0).edacDimm(0, 0, 300, 0);
         fixture.agents.get(0).pollOnce();
-        JsonNode n1 = pollCluster(c -> c.path("nodes").get(0).path("level").asText().equals("evacuate"));
+        JsonNode n1 = pollCluster(c -> c.path("nodes").get(0).path("level").asText().equals("evacuate")).path("nodes").get(0);
         JsonNode cluster = ConsoleFixture.json(fixture.get("/api/cluster", "alice"));
         assertEquals("fixture", cluster.path("scheduler").asText());
         assertEquals(2, cluster.path("nodes").size());
@@ -104,6 +104,9 @@ class ConsoleApiTest {
         assertEquals("ok", cluster.path("nodes").get(1).path("level").asText());
         assertTrue(n1.path("atRisk").asBoolean(), n1.toString());
         assertEquals(1, n1.path("jobs").asInt());
+        assertEquals("mixed", n1.path("scheduler").path("state").asText(), "the scheduler's state, from the SPI");
+        assertEquals("UP", n1.path("scheduler").path("native").asText(), n1.toString());
+        assertEquals("idle", cluster.path("nodes").get(1).path("scheduler").path("state").asText());
         assertTrue(n1.path("findings").get(0).path("precursor").asText().contains("ECC"), n1.toString());
         JsonNode ecc = null;
         for (JsonNode s : n1.path("series")) {
@@ -124,7 +127,7 @@ class ConsoleApiTest {
         do {
             cluster = ConsoleFixture.json(fixture.get("/api/cluster", "alice"));
             if (done.test(cluster)) {
-                return cluster.path("nodes").get(0);
+                return cluster;
             }
             Thread.sleep(200);
         } while (System.nanoTime() < deadline);
@@ -184,7 +187,14 @@ class ConsoleApiTest {
         assertTrue(drain.body().contains("only root or a fixture operator may drain node n2"), drain.body());
         assertEquals(List.of(), fixture.scheduler.events);
         assertEquals(200, fixture.post("/api/actions/drain", "oper", "{\"node\":\"n2\",\"reason\":\"fan\"}").statusCode());
+        JsonNode n2 = pollCluster(c -> c.path("nodes").get(1).path("scheduler").path("state").asText().equals("drained"))
+                .path("nodes").get(1);
+        assertEquals("DRAIN", n2.path("scheduler").path("native").asText(), n2.toString());
+        assertEquals("fan by oper", n2.path("scheduler").path("reason").asText(), "the scheduler's reason");
+        assertTrue(n2.path("drained").asBoolean(), n2.toString());
         assertEquals(200, fixture.post("/api/actions/resume", "root", "{\"node\":\"n2\"}").statusCode());
+        n2 = pollCluster(c -> c.path("nodes").get(1).path("scheduler").path("state").asText().equals("idle")).path("nodes").get(1);
+        assertFalse(n2.path("drained").asBoolean(), n2.toString());
         assertEquals(List.of("drain n2: fan by oper", "resume n2"), fixture.scheduler.events);
 
         List<String> audit = Files.readAllLines(fixture.audit);

@@ -46,6 +46,8 @@ final class FixtureScheduler implements SchedulerAdapter {
     final Map<String, Job> jobs = new ConcurrentHashMap<>();
     final Set<String> operators = ConcurrentHashMap.newKeySet();
     final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    /** The drained nodes and their drain's reason, as a scheduler records them. */
+    final Map<String, String> drained = new ConcurrentHashMap<>();
 
     Job add(String id, String user, String node, Path catalogRoot) {
         Job job = new Job(id, user, node, catalogRoot);
@@ -107,11 +109,22 @@ final class FixtureScheduler implements SchedulerAdapter {
     @Override
     public void drain(String node, String reason) {
         events.add("drain " + node + ": " + reason);
+        drained.put(node, reason);
     }
 
     @Override
     public void resume(String node) {
         events.add("resume " + node);
+        drained.remove(node);
+    }
+
+    /** "DRAIN" with the drain's reason, or "UP": drained/draining, idle/mixed by the node's jobs. */
+    @Override
+    public org.cryo.scheduler.NodeState nodeState(String node) {
+        boolean runsJobs = !jobsOn(node).isEmpty();
+        String reason = drained.get(node);
+        return reason != null ? new org.cryo.scheduler.NodeState(node, "DRAIN", org.cryo.scheduler.NodeState.outOfScheduling(runsJobs), reason)
+                : new org.cryo.scheduler.NodeState(node, "UP", org.cryo.scheduler.NodeState.inService(runsJobs, false), "");
     }
 
     @Override

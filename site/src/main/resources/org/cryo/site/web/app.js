@@ -224,13 +224,20 @@ function nodeCard(n) {
       n.atRisk ? el('span', { class: 'flag flag-risk' }, '⚠ at risk') : null,
       n.drained ? el('span', { class: 'flag flag-drained' }, '‖ drained') : null),
     el('dl', {},
-      el('dt', {}, 'Scheduler'), el('dd', {}, n.schedulerState),
+      el('dt', {}, 'Scheduler'), el('dd', { class: `scheduler-state state-${n.scheduler.state}` }, schedulerText(n.scheduler)),
       el('dt', {}, 'Jobs'), el('dd', {}, n.jobs === undefined ? '–' : String(n.jobs)),
       el('dt', {}, 'Agent acted on'), el('dd', {}, n.acted)),
     n.error ? el('p', { class: 'error' }, n.error) : null,
     findings.length ? el('ul', { class: 'findings' }, findings) : null,
     el('div', { class: 'charts' }, charts.length ? charts : el('p', {}, 'No readings yet.')),
     actions);
+}
+
+/** "draining (MIXED+DRAIN): cryo health evacuate ..." : Cryo's word, the scheduler's, its reason. */
+function schedulerText(s) {
+  const native = s.native && s.native.toLowerCase() !== s.state ? ` (${s.native})` : '';
+  const why = s.reason || s.console || '';
+  return `${s.state}${native}${why ? `: ${why}` : ''}`;
 }
 
 // ------------------------------------------------------------ jobs
