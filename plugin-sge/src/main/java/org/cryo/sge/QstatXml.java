@@ -115,12 +115,13 @@ public final class QstatXml {
         List<QueueInstance> found = new ArrayList<>();
         for (int i = 0; i < queues.getLength(); i++) {
             Element queue = (Element) queues.item(i);
-            String name = text(queue, "name");
+            // the queue's own fields only: its job_list entries have a <state> of their own
+            String name = ownText(queue, "name");
             if (name.isEmpty()) {
                 throw new SchedulerException("qstat -f -xml: a queue instance without a name");
             }
-            found.add(new QueueInstance(name, count(text(queue, "slots_used")), count(text(queue, "slots_total")),
-                    text(queue, "state")));
+            found.add(new QueueInstance(name, count(ownText(queue, "slots_used")), count(ownText(queue, "slots_total")),
+                    ownText(queue, "state")));
         }
         return found;
     }
@@ -153,6 +154,12 @@ public final class QstatXml {
             NodeList any = parent.getElementsByTagName(name);
             child = any.getLength() == 0 ? null : (Element) any.item(0);
         }
+        return child == null ? "" : child.getTextContent().strip();
+    }
+
+    /** The text of {@code parent}'s own child {@code name} (not a descendant's); "" if it has none. */
+    private static String ownText(Element parent, String name) {
+        Element child = firstChildElement(parent, name);
         return child == null ? "" : child.getTextContent().strip();
     }
 
