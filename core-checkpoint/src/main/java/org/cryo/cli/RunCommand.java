@@ -15,6 +15,7 @@ import org.cryo.scheduler.BatchJob;
 import org.cryo.scheduler.CheckpointInterval;
 import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobDirectory;
+import org.cryo.scheduler.JobMove;
 import org.cryo.scheduler.JobProcess;
 import org.cryo.scheduler.JobRun;
 import org.cryo.scheduler.NodeExecutor;
@@ -212,6 +213,11 @@ final class RunCommand implements Callable<Integer> {
             return;
         }
         periodic = PeriodicCheckpoints.start(every.get(), () -> pid, dir);
+        try {
+            dir.recordInterval(every.get());
+        } catch (IOException e) {
+            System.err.println("cr_run: job " + dir.jobId() + ": cannot record the checkpoint interval: " + e.getMessage());
+        }
         System.err.println("cr_run: job " + dir.jobId() + ": checkpoint every " + every.get().toMillis() / 1000.0
                 + " s, keeping the last " + (keep != null ? keep : "$CRYO_KEEP_CHECKPOINTS or 3") + " context files");
     }
@@ -362,6 +368,9 @@ final class RunCommand implements Callable<Integer> {
                     ExitStatus.RESTORE_FAILED);
         }
         long restored = restoredChild(helper);
+        if (restored > 0) {
+            recordMove(dir, context);
+        }
         if (restored > 0 && record(dir, new JobProcess(restored, NodeExecutor.localHostName(), job.run().id(), true))) {
             startPeriodic(dir, restored);
         }
@@ -372,6 +381,22 @@ final class RunCommand implements Callable<Integer> {
                     + "); the job fails");
         }
         return status;
+    }
+
+    /**
+     * Appends this restart to the job's moves: from the node the previous run's process was
+     * recorded on, to this one, for the reason the vacate before it left (none: the run or its
+     * node failed).  A catalog that cannot take it costs the record, not the restart.
+     */
+    private static void recordMove(JobDirectory dir, Path context) {
+        try {
+            String from = dir.process().map(JobProcess::node).orElse("-");
+            JobMove.Reason why = dir.takeLeaving().orElse(JobMove.Reason.FAILED);
+            dir.recordMove(new JobMove(java.time.Instant.now(), JobMove.node(from), JobMove.node(NodeExecutor.localHostName()),
+                    why, context.getFileName().toString().matches("context\\.\\d{6,12}") ? context.getFileName().toString() : "-"));
+        } catch (IOException | RuntimeException e) {
+            System.err.println("cr_run: job " + dir.jobId() + ": cannot record the restart in the catalog: " + e.getMessage());
+        }
     }
 
     /** The restore helper stays the restored process's parent: its one child is the job's process. */

@@ -150,7 +150,7 @@ public final class NodeActions {
                 continue;
             }
             try {
-                CheckpointRecord record = jobs.vacate(job.jobId(), VacateMode.REQUEUE);
+                CheckpointRecord record = jobs.vacate(job.jobId(), VacateMode.REQUEUE, org.cryo.scheduler.JobMove.Reason.HEALTH);
                 outcomes.add(new Decision.JobOutcome(job.jobId(), "moved", record.file().toString(), record.millis(),
                         System.currentTimeMillis() - detected));
             } catch (SchedulerException e) {

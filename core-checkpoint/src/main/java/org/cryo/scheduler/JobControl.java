@@ -132,6 +132,14 @@ public final class JobControl {
      * cr_run's wait, so it notices nothing of a vacate that failed.
      */
     public CheckpointRecord vacate(String jobId, VacateMode mode) throws SchedulerException {
+        return vacate(jobId, mode, JobMove.Reason.PREEMPTED);
+    }
+
+    /**
+     * {@link #vacate(String, VacateMode)}, recording {@code reason} in the job's catalog for the
+     * restart that follows (cr_run writes the move's record: {@link JobDirectory#recordMove}).
+     */
+    public CheckpointRecord vacate(String jobId, VacateMode mode, JobMove.Reason reason) throws SchedulerException {
         JobStatus job = job(jobId);
         permissions.ensureMayControl(job);
         JobDirectory dir = checkedDirectory(job);
@@ -147,7 +155,7 @@ public final class JobControl {
         } catch (SchedulerException e) {
             throw recorded(dir, e);
         }
-        markVacating(dir);
+        markVacating(dir, reason);
         CheckpointRecord record;
         try (HeldCheckpoint held = holdOrUnmark(job, dir)) {
             record = held.record();
@@ -277,7 +285,17 @@ public final class JobControl {
         permissions.ensureMayControl(job);
         JobDirectory dir = checkedDirectory(job);
         ensureHere(job, dir);
-        return checkpointer.checkpoint(job, dir, EndAction.KILL);
+        try {
+            dir.create().recordLeaving(JobMove.Reason.MIGRATED);
+        } catch (IOException e) {
+            throw new SchedulerException("job " + jobId + ": " + e.getMessage(), e);
+        }
+        try {
+            return checkpointer.checkpoint(job, dir, EndAction.KILL);
+        } catch (SchedulerException | RuntimeException e) {
+            forgetLeaving(dir);   // the job stays: a later restart is not this migration's
+            throw e;
+        }
     }
 
     /**
@@ -363,16 +381,26 @@ public final class JobControl {
         return e;
     }
 
-    private static void markVacating(JobDirectory dir) throws SchedulerException {
+    private static void markVacating(JobDirectory dir, JobMove.Reason reason) throws SchedulerException {
         try {
-            dir.create().markVacating();
+            dir.create().recordLeaving(reason);
+            dir.markVacating();
         } catch (IOException e) {
             throw new SchedulerException("job " + dir.jobId() + ": " + e.getMessage(), e);
         }
     }
 
+    private static void forgetLeaving(JobDirectory dir) {
+        try {
+            dir.clearLeaving();
+        } catch (IOException ignored) {
+            // the restart, if any, then counts as this migration's
+        }
+    }
+
     private static void unmarkVacating(JobDirectory dir) {
         try {
+            dir.clearLeaving();
             dir.clearVacating();
         } catch (IOException ignored) {
             // cr_run stops waiting after its time-out anyway

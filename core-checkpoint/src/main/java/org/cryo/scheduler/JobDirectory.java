@@ -43,6 +43,9 @@ import java.util.regex.Pattern;
  *                        (admin, periodic and signal-triggered) until 'checkpoint enable'
  *   error                the last checkpoint error: "CODE MESSAGE" on one line ('checkpoint error')
  *   lock                 the job's checkpoint lock
+ *   interval             cr_run's periodic-checkpoint interval, in milliseconds ({@link #recordInterval})
+ *   leaving              written by a vacate: why the job leaves its node, for the restart's record
+ *   moves                one line per restart from the catalog ({@link JobMove}), the last {@value #MAX_MOVES}
  * </pre>
  * Only the last {@code keep} context files are kept.
  *
@@ -73,6 +76,13 @@ public final class JobDirectory {
     /** A batch script larger than this is no batch script. */
     private static final long MAX_SCRIPT_BYTES = 16L << 20;
     static final String EVACUATION = "evacuation";
+    static final String INTERVAL = "interval";
+    static final String LEAVING = "leaving";
+    static final String MOVES = "moves";
+    /** Restarts a job's {@code moves} file keeps (the oldest go first). */
+    public static final int MAX_MOVES = 200;
+    /** {@value #MAX_MOVES} lines of at most a few hundred bytes. */
+    private static final int MAX_MOVES_BYTES = 64 * 1024;
     /** A record in the catalog is a few lines; anything larger is not one of Cryo's. */
     private static final int MAX_RECORD_BYTES = 4096;
     private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
@@ -179,7 +189,7 @@ public final class JobDirectory {
     public static final String MPI_SESSION = "mpi-session";
 
     private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK, SCRIPT, FINISHED,
-            EVACUATION);
+            EVACUATION, INTERVAL, LEAVING, MOVES);
 
     /** The context files, oldest first. */
     public List<Path> contexts() throws IOException {
@@ -363,6 +373,59 @@ public final class JobDirectory {
         if (claim.isPresent() && claim.get().split(" ", 2)[0].equals(run)) {
             delete(EVACUATION);
         }
+    }
+
+    /** cr_run's periodic-checkpoint interval, for those who read the catalog (the console). */
+    public void recordInterval(java.time.Duration interval) throws IOException {
+        write(INTERVAL, interval.toMillis() + "\n");
+    }
+
+    /** The periodic-checkpoint interval cr_run recorded; empty if none (or not a number of milliseconds). */
+    public Optional<java.time.Duration> interval() throws IOException {
+        return read(INTERVAL).map(String::strip).filter(t -> t.matches("[1-9]\\d{0,12}"))
+                .map(t -> java.time.Duration.ofMillis(Long.parseLong(t)));
+    }
+
+    /** A vacate: why the job leaves its node; the restart that follows records it ({@link #takeLeaving}). */
+    public void recordLeaving(JobMove.Reason reason) throws IOException {
+        write(LEAVING, reason.label() + "\n");
+    }
+
+    /** Forgets why the job was leaving (its vacate failed: it stays). */
+    public void clearLeaving() throws IOException {
+        delete(LEAVING);
+    }
+
+    /**
+     * Why the job left its node, as the vacate before this restart recorded it, removed so that
+     * a later restart without a vacate counts as a failure; empty if no vacate preceded it.
+     */
+    public Optional<JobMove.Reason> takeLeaving() throws IOException {
+        Optional<JobMove.Reason> reason = read(LEAVING).map(String::strip).flatMap(JobMove.Reason::of);
+        delete(LEAVING);
+        return reason;
+    }
+
+    /** Appends {@code move} to the job's {@code moves}, keeping the last {@value #MAX_MOVES}. */
+    public void recordMove(JobMove move) throws IOException {
+        create();
+        List<String> lines = new ArrayList<>();
+        moves().forEach(m -> lines.add(m.toLine()));
+        lines.add(move.toLine());
+        List<String> kept = lines.subList(Math.max(0, lines.size() - MAX_MOVES), lines.size());
+        write(MOVES, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8), OWNER_ONLY_FILE);
+    }
+
+    /** The job's restarts, oldest first; a line that is not a move record is left out. */
+    public List<JobMove> moves() throws IOException {
+        Optional<String> text = read(MOVES, MAX_MOVES_BYTES);
+        List<JobMove> moves = new ArrayList<>();
+        if (text.isPresent()) {
+            for (String line : text.get().split("\n")) {
+                JobMove.parse(line).ifPresent(moves::add);
+            }
+        }
+        return moves;
     }
 
     /** Records the last checkpoint error of the job (Slurm 19.05 {@code checkpoint error}). */
@@ -642,6 +705,11 @@ public final class JobDirectory {
 
     /** The content of catalog file {@code name}; empty if it (or the directory) does not exist. */
     private Optional<String> read(String name) throws IOException {
+        return read(name, MAX_RECORD_BYTES);
+    }
+
+    /** {@link #read(String)} of a file of at most {@code maxBytes}: a larger one is refused. */
+    private Optional<String> read(String name, int maxBytes) throws IOException {
         try (SecureDirectoryStream<Path> d = open()) {
             Optional<PosixFileAttributes> attributes = attributesOf(d, name);
             if (attributes.isEmpty()) {
@@ -649,12 +717,12 @@ public final class JobDirectory {
             }
             ensureRegularFile(attributes.get(), dir.resolve(name));
             try (SeekableByteChannel channel = openChecked(d, name, false)) {
-                ByteBuffer buffer = ByteBuffer.allocate(MAX_RECORD_BYTES + 1);
+                ByteBuffer buffer = ByteBuffer.allocate(maxBytes + 1);
                 while (buffer.hasRemaining() && channel.read(buffer) > 0) {
                     // fill
                 }
                 if (!buffer.hasRemaining()) {
-                    throw new UnsafeCatalogException(dir.resolve(name), "larger than " + MAX_RECORD_BYTES + " bytes");
+                    throw new UnsafeCatalogException(dir.resolve(name), "larger than " + maxBytes + " bytes");
                 }
                 return Optional.of(new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8));
             }

@@ -25,6 +25,12 @@ public final class Migration {
     }
 
     public static List<Outcome> migrate(JobControl jobs, String node, String reason) throws SchedulerException {
+        return migrate(jobs, node, reason, JobMove.Reason.MIGRATED);
+    }
+
+    /** {@link #migrate(JobControl, String, String)}, each move recorded with {@code why} (a node agent's: health). */
+    public static List<Outcome> migrate(JobControl jobs, String node, String reason, JobMove.Reason why)
+            throws SchedulerException {
         jobs.adapter().drain(node, reason);
         List<Outcome> outcomes = new ArrayList<>();
         for (JobStatus job : jobs.adapter().jobsOn(node)) {
@@ -34,7 +40,7 @@ public final class Migration {
             }
             // One job that cannot be checkpointed must not keep the node's other jobs on it.
             try {
-                outcomes.add(new Outcome(job.jobId(), jobs.vacate(job.jobId(), VacateMode.REQUEUE), null, null));
+                outcomes.add(new Outcome(job.jobId(), jobs.vacate(job.jobId(), VacateMode.REQUEUE, why), null, null));
             } catch (SchedulerException e) {
                 outcomes.add(new Outcome(job.jobId(), null, null, e.getMessage()));
             }

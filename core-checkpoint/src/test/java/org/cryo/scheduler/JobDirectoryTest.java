@@ -101,6 +101,10 @@ class JobDirectoryTest {
         assertRefused("lock", () -> dir.lock(0));
         assertRefused("process", () -> dir.process());
         assertRefused("context.000001", () -> dir.nextContext());
+        assertRefused("moves", () -> dir.moves());
+        assertRefused("moves", () -> dir.recordMove(new JobMove(java.time.Instant.now(), "a", "b", JobMove.Reason.FAILED, "-")));
+        assertRefused("interval", () -> dir.interval());
+        assertRefused("leaving", () -> dir.takeLeaving());
     }
 
     private void assertRefused(String name, Executable operation) throws Exception {

@@ -61,6 +61,8 @@ class VacateWorkflowTest {
         assertTrue(Files.size(record.file()) > 0);
         assertTrue(job.directory().isVacating(), "cr_run waits for the scheduler to end the run");
         assertEquals(JobState.PENDING, job.state);
+        assertEquals(java.util.Optional.of(JobMove.Reason.PREEMPTED), job.directory().takeLeaving(),
+                "the restart's move record says why the job left");
     }
 
     @Test
@@ -88,6 +90,7 @@ class VacateWorkflowTest {
         assertEquals("requeue REQUEUE process held, 1 contexts, vacating yes", job.events.get(job.events.size() - 1),
                 "asked while the process was held, not ended");
         assertFalse(job.directory().isVacating(), "cr_run does not wait for a requeue that will not come");
+        assertTrue(job.directory().takeLeaving().isEmpty(), "the job did not leave: a later restart is no move of this vacate");
         assertEquals(e.getMessage(), job.directory().lastError().orElseThrow().message());
         assertTrue(process.isAlive(), "the job's process was not ended");
         assertUntraced(process.pid());   // running or sleeping, not stopped

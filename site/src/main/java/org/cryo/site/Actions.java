@@ -65,7 +65,7 @@ final class Actions {
         switch (action) {
             case "checkpoint" -> describe(result, control.checkpoint(job));
             case "vacate" -> describe(result, control.vacate(job, "hold".equals(body.path("mode").asText())
-                    ? VacateMode.HOLD : VacateMode.REQUEUE));
+                    ? VacateMode.HOLD : VacateMode.REQUEUE, org.cryo.scheduler.JobMove.Reason.VACATED));
             case "restart" -> {
                 control.restart(job);
                 result.put("message", "job " + job + " released: it restarts from its latest context file");

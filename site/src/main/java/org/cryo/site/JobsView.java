@@ -19,6 +19,7 @@ import org.cryo.api.Checkpointer;
 import org.cryo.format.ContextInfo;
 import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.JobDirectory;
+import org.cryo.scheduler.JobMove;
 import org.cryo.scheduler.JobProcess;
 import org.cryo.scheduler.JobStatus;
 import org.cryo.scheduler.SchedulerException;
@@ -68,10 +69,8 @@ final class JobsView {
                 l.put("at", a.lastModifiedTime().toInstant().toString());
                 l.put("ageSeconds", Math.max(0, (now - a.lastModifiedTime().toMillis()) / 1000));
             }
-            Long interval = observedInterval(contexts);
-            if (interval != null) {
-                node.put("intervalSeconds", interval);
-            }
+            intervalJson(node, dir, contexts);
+            historyJson(node, dir.moves());
             java.util.Optional<JobProcess> process = dir.process();
             process.ifPresent(p -> processJson(node, p));
             boolean disabled = dir.isDisabled();
@@ -83,8 +82,40 @@ final class JobsView {
             node.put("catalog", "not readable: " + e.getMessage());
             node.put("checkpointable", false);
         }
-        node.set("migrations", migrationsOf(job.jobId(), decisions));
+        node.set("decisions", migrationsOf(job.jobId(), decisions));
         return node;
+    }
+
+    /** The interval cr_run recorded; without one (a job started before it recorded it), the observed one. */
+    private static void intervalJson(ObjectNode node, JobDirectory dir, List<Path> contexts) throws IOException {
+        java.util.Optional<java.time.Duration> recorded = dir.interval();
+        if (recorded.isPresent()) {
+            node.put("intervalSeconds", recorded.get().toMillis() / 1000.0);
+            node.put("intervalSource", "recorded");
+            return;
+        }
+        Long interval = observedInterval(contexts);
+        if (interval != null) {
+            node.put("intervalSeconds", interval);
+            node.put("intervalSource", "observed");
+        }
+    }
+
+    /** Restarts and where the job ran: every move the catalog records, oldest first, and the nodes in order. */
+    static void historyJson(ObjectNode node, List<JobMove> moves) {
+        node.put("restarts", moves.size());
+        ArrayNode all = node.putArray("moves");
+        ArrayNode ranOn = node.putArray("ranOn");
+        for (JobMove m : moves) {
+            all.addObject().put("at", m.at().toString()).put("from", m.from()).put("to", m.to())
+                    .put("reason", m.reason().label()).put("context", m.context());
+            if (ranOn.isEmpty() && !m.from().equals("-")) {
+                ranOn.add(m.from());
+            }
+            if (ranOn.isEmpty() || !ranOn.get(ranOn.size() - 1).asText().equals(m.to())) {
+                ranOn.add(m.to());
+            }
+        }
     }
 
     private static void processJson(ObjectNode node, JobProcess p) {
@@ -94,8 +125,8 @@ final class JobsView {
     }
 
     /**
-     * The periodic interval as the catalog shows it: the median time between the kept context
-     * files (cr_run's --checkpoint-interval is not recorded in the catalog); null with fewer than two.
+     * The periodic interval as the kept context files show it: the median time between them
+     * (for a catalog without cr_run's record of it); null with fewer than two.
      */
     static Long observedInterval(List<Path> contexts) throws IOException {
         if (contexts.size() < 2) {
@@ -151,6 +182,8 @@ final class JobsView {
         root.put("retention", "the newest " + keep + " context files are kept; older ones are deleted as new ones are committed");
         List<Path> contexts = dir.contexts();
         dir.latest().ifPresent(l -> root.put("restartUses", l.getFileName().toString()));
+        intervalJson(root, dir, contexts);
+        historyJson(root, dir.moves());
         ArrayNode files = root.putArray("checkpoints");
         for (int i = contexts.size() - 1; i >= 0; i--) {
             Path file = contexts.get(i);

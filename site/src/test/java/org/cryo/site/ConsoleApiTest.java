@@ -164,6 +164,30 @@ class ConsoleApiTest {
         assertEquals(400, fixture.get("/api/jobs/a%20b/checkpoints", "root").statusCode());
     }
 
+    @Test
+    void aJobShowsItsRecordedIntervalRestartsAndWhereItRanFromItsCatalog() throws Exception {
+        seven.recordInterval(java.time.Duration.ofSeconds(90));
+        java.time.Instant t = java.time.Instant.parse("2026-12-01T23:00:00Z");
+        seven.recordMove(new org.cryo.scheduler.JobMove(t, "n1", "n2", org.cryo.scheduler.JobMove.Reason.HEALTH, "context.000002"));
+        seven.recordMove(new org.cryo.scheduler.JobMove(t.plusSeconds(60), "n2", "n1", org.cryo.scheduler.JobMove.Reason.MIGRATED,
+                "context.000004"));
+        Files.writeString(seven.path().resolve("moves"), "2026-12-01T23:02:00Z n1 <script> failed -\n",
+                java.nio.file.StandardOpenOption.APPEND);   // the job's user can write it: not a move, left out
+        JsonNode job = ConsoleFixture.json(fixture.get("/api/jobs", "alice")).get(0);
+        assertEquals(90.0, job.path("intervalSeconds").asDouble(), job.toString());
+        assertEquals("recorded", job.path("intervalSource").asText());
+        assertEquals(2, job.path("restarts").asInt());
+        assertEquals(List.of("n1", "n2", "n1"), ConsoleFixture.JSON.convertValue(job.path("ranOn"), List.class));
+        JsonNode first = job.path("moves").get(0);
+        assertEquals("2026-12-01T23:00:00Z", first.path("at").asText());
+        assertEquals("health", first.path("reason").asText());
+        assertEquals("context.000002", first.path("context").asText());
+        assertEquals("migrated", job.path("moves").get(1).path("reason").asText());
+        JsonNode page = ConsoleFixture.json(fixture.get("/api/jobs/7/checkpoints", "nobody"));
+        assertEquals(2, page.path("moves").size(), page.toString());
+        assertEquals(90.0, page.path("intervalSeconds").asDouble());
+    }
+
     /** Job 7 runs the counting job; the engine checkpoints it into the job's catalog. */
     private Path aRealCheckpointOfSeven() throws Exception {
         process = fixture.checkpointedCountingJob(seven, work);

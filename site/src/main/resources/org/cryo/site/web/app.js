@@ -244,7 +244,7 @@ function schedulerText(s) {
 
 const COLUMNS = [
   ['job', 'Job'], ['owner', 'Owner'], ['state', 'State'], ['node', 'Node'], ['age', 'Latest checkpoint'],
-  ['bytes', 'Size'], ['interval', 'Interval'], ['restarted', 'Restarted'], ['moves', 'Moves'],
+  ['bytes', 'Size'], ['interval', 'Interval'], ['restarts', 'Restarts'], ['moves', 'Where it ran'],
 ];
 
 function sortValue(j, key) {
@@ -252,8 +252,8 @@ function sortValue(j, key) {
     case 'age': return j.latest ? j.latest.ageSeconds : Infinity;
     case 'bytes': return j.latest ? j.latest.bytes : -1;
     case 'interval': return j.intervalSeconds ?? Infinity;
-    case 'restarted': return j.restarted ? 1 : 0;
-    case 'moves': return (j.migrations || []).length;
+    case 'restarts': return j.restarts ?? 0;
+    case 'moves': return (j.ranOn || []).join(' ');
     case 'job': return /^\d+$/.test(j.job) ? Number(j.job) : j.job;
     default: return (j[key] || '').toString();
   }
@@ -298,9 +298,9 @@ function drawJobs() {
     el('td', {}, j.owner), el('td', {}, j.state), el('td', {}, j.node),
     el('td', { class: 'age' }, j.latest ? `${age(j.latest.ageSeconds)} ago` : (j.catalog || 'none')),
     el('td', {}, j.latest ? bytes(j.latest.bytes) : '–'),
-    el('td', {}, j.intervalSeconds !== undefined ? `≈ ${age(j.intervalSeconds)}` : '–'),
-    el('td', {}, j.restarted ? 'yes' : 'no'),
-    el('td', {}, movesText(j.migrations || [])),
+    el('td', {}, intervalText(j)),
+    el('td', { class: 'restarts' }, String(j.restarts ?? 0)),
+    el('td', { class: 'moves' }, movesText(j.moves || [])),
     el('td', { class: 'actions' },
       actionButton('checkpoint', { job: j.job }, renderJobs, 'Checkpoint'),
       actionButton('vacate', { job: j.job }, renderJobs, 'Vacate'),
@@ -312,11 +312,31 @@ function drawJobs() {
   $('job-count').textContent = ` ${shown.length} of ${state.jobs.length} jobs`;
 }
 
+/** "5 s" as cr_run recorded it, "≈ 5 s" as the context files' times show it. */
+function intervalText(j) {
+  if (j.intervalSeconds === undefined) return '–';
+  const text = age(Math.round(j.intervalSeconds));
+  return j.intervalSource === 'recorded' ? text : `≈ ${text}`;
+}
+
+/** "n1 → n2 (health) → n1 (migrated)": where the job ran and why it moved, each move in the title. */
 function movesText(moves) {
   if (!moves.length) return '–';
-  const last = moves[moves.length - 1];
-  return el('span', { title: moves.map((m) => `${m.at} from ${m.from}: ${m.outcome} (${m.reason})`).join('\n') },
-    `${moves.length}: last from ${last.from} (${last.outcome})`);
+  const path = [moves[0].from === '-' ? '?' : moves[0].from];
+  for (const m of moves) path.push(`→ ${m.to} (${m.reason})`);
+  return el('span', { title: moves.map((m) => `${m.at}: ${m.from} → ${m.to}, ${m.reason}, from ${m.context}`).join('\n') },
+    path.join(' '));
+}
+
+function historyTable(moves) {
+  if (!moves.length) return el('p', { id: 'history-none' }, 'Never restarted: it runs where it started.');
+  const rows = moves.slice().reverse().map((m) => el('tr', { class: `move reason-${m.reason}` },
+    el('td', {}, el('time', {}, m.at)), el('td', {}, m.from), el('td', {}, m.to), el('td', {}, m.reason),
+    el('td', {}, el('code', {}, m.context))));
+  return el('table', { id: 'history' }, el('caption', {}, `${moves.length} restart(s), newest first`),
+    el('thead', {}, el('tr', {}, ['When', 'From', 'To', 'Why it moved', 'Restarted from']
+      .map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, rows));
 }
 
 async function renderJob(id) {
@@ -335,10 +355,13 @@ async function renderJob(id) {
       el('dt', {}, 'Owner'), el('dd', {}, data.owner), el('dt', {}, 'State'), el('dd', {}, data.state),
       el('dt', {}, 'Catalog'), el('dd', {}, el('code', {}, data.directory)),
       el('dt', {}, 'Retention'), el('dd', {}, data.retention),
-      el('dt', {}, 'A restart uses'), el('dd', {}, data.restartUses || 'nothing yet (no context file)')),
+      el('dt', {}, 'A restart uses'), el('dd', {}, data.restartUses || 'nothing yet (no context file)'),
+      el('dt', {}, 'Periodic interval'), el('dd', {}, data.intervalSeconds === undefined ? 'none' : intervalText(data))),
     el('div', { class: 'actions' }, actionButton('checkpoint', { job: data.job }, () => renderJob(id), 'Checkpoint now'),
       actionButton('vacate', { job: data.job }, () => renderJob(id), 'Vacate'),
       actionButton('restart', { job: data.job }, () => renderJob(id), 'Restart')),
+    el('h3', {}, 'Where it ran and why it moved'), historyTable(data.moves || []),
+    el('h3', {}, 'Context files'),
     files.length ? el('ol', { class: 'checkpoints', reversed: true }, files) : el('p', {}, 'No context files.'));
 }
 
