@@ -95,7 +95,7 @@ async function refusedActionChangesNothing(job, ownerToken) {
   }
   ok(`an unauthenticated action is refused: ${anonymous.body.error}`);
   // unauthorised: a signed-in user who is neither the owner nor an operator
-  const before = (await api('/api/jobs', ownerToken)).body.find((j) => j.job === job);
+  const before = (await api(`/api/jobs?filter=${job}`, ownerToken)).body.jobs.find((j) => j.job === job);
   await page.click('nav a[data-page=jobs]');
   const row = page.locator(`#jobs-table tr[data-job="${job}"]`);
   await row.waitFor(deadline(WAIT));
@@ -107,7 +107,7 @@ async function refusedActionChangesNothing(job, ownerToken) {
   if (!message.includes(`job ${job}`) || !message.includes('only its owner, root or a')) {
     throw new Error(`unclear refusal: ${message}`);
   }
-  const after = (await api('/api/jobs', ownerToken)).body.find((j) => j.job === job);
+  const after = (await api(`/api/jobs?filter=${job}`, ownerToken)).body.jobs.find((j) => j.job === job);
   if (before.disabled !== after.disabled || after.disabled) throw new Error('the refused action changed the job');
   ok(`an unauthorised user's action is refused with "${message}" and changes nothing`);
   await shot('refused', 1366, 768);
@@ -139,19 +139,62 @@ async function atRiskThenMoved(node, job, eccFiles, otherNode) {
   await decision.first().waitFor(deadline(config.moveWaitMillis || WAIT));
   ok(`the journal shows ${node}'s evacuation of job ${job} live: ${(await decision.first().textContent()).replace(/\s+/g, ' ').trim()}`);
   await shot('activity', 1366, 768);
-  if (otherNode) await jobRunsOn(job, otherNode);
+  if (otherNode) {
+    await jobRunsOn(job, otherNode, { from: node, reason: 'health' });
+    await schedulerSays(node, /^(drained|draining)\b.*cryo health/);
+  }
 }
 
-async function jobRunsOn(job, node) {
-  await waitFor(`job ${job} running on ${node}`, async () => {
-    const jobs = (await api('/api/jobs', config.tokens.operator)).body;
-    // running there, and its new run's process recorded by cr_run: checkpointable again
-    return jobs.some((j) => j.job === job && j.node === node && j.state === 'RUNNING' && j.processNode === node
-      && j.checkpointable);
-  }, config.moveWaitMillis || WAIT);
+/** The node's card shows the scheduler's state for it (from the adapter's nodeState), matching {@code pattern}. */
+async function schedulerSays(node, pattern) {
+  await waitFor(`${node}'s scheduler state matching ${pattern}`, async () => {
+    await page.goto(config.url + '/cluster');
+    const dd = page.locator(`li.node[data-node="${node}"] dd.scheduler-state`);
+    await dd.waitFor(deadline(WAIT));
+    return pattern.test((await dd.textContent()).trim());
+  });
+  const text = (await page.locator(`li.node[data-node="${node}"] dd.scheduler-state`).textContent()).trim();
+  ok(`the cluster page shows ${node}'s scheduler state: ${text}`);
+}
+
+async function jobRunsOn(job, node, move) {
+  let seen;
+  await waitFor(`job ${job} running on ${node}${move ? `, its catalog recording the move from ${move.from} (${move.reason})` : ''}`,
+    async () => {
+      const jobs = (await api(`/api/jobs?filter=${job}`, config.tokens.operator)).body.jobs;
+      // running there, and its new run's process recorded by cr_run: checkpointable again
+      seen = jobs.find((j) => j.job === job);
+      const last = seen && seen.moves && seen.moves[seen.moves.length - 1];
+      return seen && seen.node === node && seen.state === 'RUNNING' && seen.processNode === node && seen.checkpointable
+        && (!move || (last && last.from === move.from && last.to === node && last.reason === move.reason));
+    }, config.moveWaitMillis || WAIT);
   await page.click('nav a[data-page=jobs]');
-  await page.locator(`#jobs-table tr[data-job="${job}"]`).filter({ hasText: node }).waitFor(deadline(WAIT));
-  ok(`job ${job} runs on ${node}`);
+  const row = page.locator(`#jobs-table tr[data-job="${job}"]`).filter({ hasText: node });
+  await row.waitFor(deadline(WAIT));
+  if (move) {
+    await row.locator('td.moves').filter({ hasText: `→ ${node} (${move.reason})` }).waitFor(deadline(WAIT));
+    const restarts = (await row.locator('td.restarts').textContent()).trim();
+    if (restarts !== String(seen.restarts) || !seen.restarts) throw new Error(`restarts shown ${restarts}, recorded ${seen.restarts}`);
+    ok(`job ${job} runs on ${node}; the jobs page shows ${restarts} restart(s) and where it ran: ${(await row.locator('td.moves').textContent()).trim()}`);
+  } else {
+    ok(`job ${job} runs on ${node}`);
+  }
+}
+
+async function historyPage(job, reasons, intervalSeconds) {
+  const { body } = await api(`/api/jobs/${job}/checkpoints`, config.tokens.operator);
+  if (body.intervalSource !== 'recorded' || body.intervalSeconds !== intervalSeconds) {
+    throw new Error(`the interval cr_run recorded is not shown: ${body.intervalSeconds} (${body.intervalSource})`);
+  }
+  await page.goto(`${config.url}/jobs/${job}`);
+  await page.locator('#history tr.move').nth(reasons.length - 1).waitFor(deadline(WAIT));
+  const rows = await page.locator('#history tr.move').allTextContents();
+  const shown = reasons.slice().reverse();
+  for (let i = 0; i < shown.length; i++) {
+    if (!rows[i].includes(shown[i])) throw new Error(`history row ${i} is "${rows[i]}", not a ${shown[i]} move`);
+  }
+  await shot('job-history', 1366, 768);
+  ok(`job ${job}'s page shows its history (${rows.length} restarts: ${reasons.join(', ')}) and its recorded interval of ${intervalSeconds} s`);
 }
 
 async function operatorMigratesNode(node, job, otherNode) {
@@ -163,7 +206,8 @@ async function operatorMigratesNode(node, job, otherNode) {
   const said = (await page.locator('#status').textContent()).trim();
   if (!said.includes(`job ${job} moved`)) throw new Error(`the migration did not move job ${job}: ${said}`);
   ok(`the operator's "migrate node" click: ${said}`);
-  if (otherNode) await jobRunsOn(job, otherNode);
+  await schedulerSays(node, /^(drained|draining)\b.*console browser test/);
+  if (otherNode) await jobRunsOn(job, otherNode, { from: node, reason: 'migrated' });
 }
 
 async function operatorResumes(node) {
@@ -239,6 +283,7 @@ async function main() {
         case 'resume': await operatorResumes(config.resumeNode); break;
         case 'migrate': await operatorMigratesNode(config.migrateNode, config.migrateJob, config.migrateTo); break;
         case 'load': await measureLoad(); break;
+        case 'history': await historyPage(config.job, config.historyReasons, config.intervalSeconds); break;
         default: throw new Error(`unknown step ${step}`);
       }
     }

@@ -59,6 +59,11 @@ public final class ConsoleServer implements AutoCloseable {
     private volatile Map<Path, String> directories = Map.of();
     private volatile Map<Path, Long> latestSizes = Map.of();
     private final Map<Path, Long> inFlightSince = new ConcurrentHashMap<>();
+    /** Each job's last row of the jobs list, by job id: what a page is sorted and filtered on. */
+    private final Map<String, CachedRow> rows = new ConcurrentHashMap<>();
+
+    private record CachedRow(ObjectNode row) {
+    }
 
     private ConsoleServer(ConsoleConfig config, HttpServer server) throws IOException {
         this.config = config;
@@ -120,22 +125,22 @@ public final class ConsoleServer implements AutoCloseable {
             Map<Path, String> dirs = new HashMap<>();
             Map<Path, Long> sizes = new HashMap<>();
             JobControl reader = control("console");
-            for (List<JobStatus> list : cluster.jobsByNode().values()) {
-                for (JobStatus job : list) {
-                    try {
-                        var dir = reader.directory(job);
-                        dirs.put(dir.path(), job.jobId());
-                        var latest = dir.latest();
-                        if (latest.isPresent()) {
-                            sizes.put(dir.path(), java.nio.file.Files.size(latest.get()));
-                        }
-                    } catch (IOException | RuntimeException skipped) {
-                        // a catalog not readable has nothing in flight the console could show
+            Map<String, JobStatus> listed = listedJobs();
+            for (JobStatus job : listed.values()) {
+                try {
+                    var dir = reader.directory(job);
+                    dirs.put(dir.path(), job.jobId());
+                    var latest = dir.latest();
+                    if (latest.isPresent()) {
+                        sizes.put(dir.path(), java.nio.file.Files.size(latest.get()));
                     }
+                } catch (IOException | RuntimeException skipped) {
+                    // a catalog not readable has nothing in flight the console could show
                 }
             }
             directories = dirs;
             latestSizes = sizes;
+            warmRows(reader, listed);
         } catch (RuntimeException e) {
             System.err.println("cryo console: poll failed: " + e);
         }
@@ -340,7 +345,11 @@ public final class ConsoleServer implements AutoCloseable {
     private void jobsRoute(HttpExchange e, Identity who) throws Exception {
         String path = e.getRequestURI().getPath();
         if (path.equals("/api/jobs") || path.equals("/api/jobs/")) {
-            json(e, 200, jobsJson());
+            try {
+                json(e, 200, jobsJson(JobsPage.parse(e.getRequestURI().getRawQuery())));
+            } catch (JobsPage.BadQuery bad) {
+                throw new Answer(400, bad.getMessage());
+            }
             return;
         }
         String[] parts = path.split("/");
@@ -351,20 +360,57 @@ public final class ConsoleServer implements AutoCloseable {
         throw new Answer(404, "no such resource: " + org.cryo.api.SafeText.escape(path));
     }
 
-    private ArrayNode jobsJson() {
-        ArrayNode all = JSON.createArrayNode();
+    /**
+     * One page of the jobs list: every job the scheduler lists now, sorted and filtered on its
+     * row as the last poll made it (a job new since then gets its row now), and the page's rows
+     * made afresh, so that what the page shows is current and a thousand jobs cost a poll, not a
+     * request.
+     */
+    private ObjectNode jobsJson(JobsPage.Query query) {
         JobControl reader = control("console");
         List<JsonNode> decisions = cluster.decisions();
         long now = System.currentTimeMillis();
-        Set<String> listed = new java.util.HashSet<>();
+        Map<String, JobStatus> listed = listedJobs();
+        List<JsonNode> all = new java.util.ArrayList<>();
+        for (JobStatus job : listed.values()) {
+            CachedRow cached = rows.get(job.jobId());
+            all.add(cached != null ? cached.row() : cache(job, jobs.jobJson(reader, job, decisions, now)));
+        }
+        List<JsonNode> matched = JobsPage.select(all, query, now);
+        List<ObjectNode> page = new java.util.ArrayList<>();
+        int from = Math.min(query.offset(), matched.size());
+        int to = (int) Math.min(matched.size(), (long) from + query.limit());
+        for (JsonNode row : matched.subList(from, to)) {
+            JobStatus job = listed.get(row.path("job").asText());
+            page.add(cache(job, jobs.jobJson(reader, job, decisions, now)));
+        }
+        return JobsPage.answer(JSON, query, listed.size(), matched, page);
+    }
+
+    /** Every job the scheduler lists on the console's nodes, once each, by id. */
+    private Map<String, JobStatus> listedJobs() {
+        Map<String, JobStatus> listed = new LinkedHashMap<>();
         for (List<JobStatus> list : cluster.jobsByNode().values()) {
             for (JobStatus job : list) {
-                if (listed.add(job.jobId())) {
-                    all.add(jobs.jobJson(reader, job, decisions, now));
-                }
+                listed.putIfAbsent(job.jobId(), job);
             }
         }
-        return all;
+        return listed;
+    }
+
+    private ObjectNode cache(JobStatus job, ObjectNode row) {
+        rows.put(job.jobId(), new CachedRow(row));
+        return row;
+    }
+
+    /** The poll's part: every listed job's row made again, and the rows of jobs no longer listed dropped. */
+    private void warmRows(JobControl reader, Map<String, JobStatus> listed) {
+        List<JsonNode> decisions = cluster.decisions();
+        long now = System.currentTimeMillis();
+        for (JobStatus job : listed.values()) {
+            cache(job, jobs.jobJson(reader, job, decisions, now));
+        }
+        rows.keySet().retainAll(listed.keySet());
     }
 
     /** A job's checkpoints: for those who may act on the job only (the files show its command line and files). */

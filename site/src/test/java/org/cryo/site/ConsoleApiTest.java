@@ -137,7 +137,7 @@ class ConsoleApiTest {
     @Test
     void aJobShowsItsOwnerNodeAndLatestCheckpointAndOnlyItsOwnerOrAnOperatorSeesTheFiles() throws Exception {
         Path file = aRealCheckpointOfSeven();
-        JsonNode jobs = ConsoleFixture.json(fixture.get("/api/jobs", "alice"));
+        JsonNode jobs = ConsoleFixture.json(fixture.get("/api/jobs", "alice")).path("jobs");
         assertEquals(1, jobs.size(), jobs.toString());
         JsonNode job = jobs.get(0);
         assertEquals("7", job.path("job").asText());
@@ -173,7 +173,7 @@ class ConsoleApiTest {
                 "context.000004"));
         Files.writeString(seven.path().resolve("moves"), "2026-12-01T23:02:00Z n1 <script> failed -\n",
                 java.nio.file.StandardOpenOption.APPEND);   // the job's user can write it: not a move, left out
-        JsonNode job = ConsoleFixture.json(fixture.get("/api/jobs", "alice")).get(0);
+        JsonNode job = ConsoleFixture.json(fixture.get("/api/jobs", "alice")).path("jobs").get(0);
         assertEquals(90.0, job.path("intervalSeconds").asDouble(), job.toString());
         assertEquals("recorded", job.path("intervalSource").asText());
         assertEquals(2, job.path("restarts").asInt());
@@ -186,6 +186,45 @@ class ConsoleApiTest {
         JsonNode page = ConsoleFixture.json(fixture.get("/api/jobs/7/checkpoints", "nobody"));
         assertEquals(2, page.path("moves").size(), page.toString());
         assertEquals(90.0, page.path("intervalSeconds").asDouble());
+    }
+
+    @Test
+    void theJobsListIsFilteredSortedAndPagedByTheServer() throws Exception {
+        Path catalog = work.resolve("catalog");
+        for (int i = 1; i <= 120; i++) {
+            fixture.scheduler.add(Integer.toString(100 + i), i % 2 == 0 ? "nobody" : "root", i % 3 == 0 ? "n2" : "n1", catalog);
+        }
+        JobCatalog.at(catalog, Map.of()).job("150", "nobody").create().recordMove(new org.cryo.scheduler.JobMove(
+                java.time.Instant.now(), "n1", "n2", org.cryo.scheduler.JobMove.Reason.FAILED, "-"));
+        JsonNode first = ConsoleFixture.json(fixture.get("/api/jobs", "alice"));
+        assertEquals(121, first.path("total").asInt(), "job 7 and the 120");
+        assertEquals(121, first.path("matched").asInt());
+        assertEquals(JobsPage.DEFAULT_LIMIT, first.path("jobs").size(), "the first page only");
+        assertEquals("7", first.path("jobs").get(0).path("job").asText(), "by job id, as numbers: 7 before 101");
+        assertEquals("101", first.path("jobs").get(1).path("job").asText());
+
+        JsonNode page = ConsoleFixture.json(fixture.get("/api/jobs?offset=110&limit=20&sort=job&order=desc", "alice"));
+        assertEquals(11, page.path("jobs").size(), "the last 11 of 121");
+        assertEquals("7", page.path("jobs").get(10).path("job").asText());
+        assertEquals("desc", page.path("order").asText());
+
+        JsonNode rootOnN2 = ConsoleFixture.json(fixture.get("/api/jobs?filter=ROOT%20n2&limit=1000", "alice"));
+        assertEquals(20, rootOnN2.path("matched").asInt(), "odd i, multiple of 3: 20 of 120");
+        for (JsonNode j : rootOnN2.path("jobs")) {
+            assertEquals("root", j.path("owner").asText());
+            assertEquals("n2", j.path("node").asText());
+        }
+        assertEquals("root n2", rootOnN2.path("filter").asText());
+
+        JsonNode restarts = ConsoleFixture.json(fixture.get("/api/jobs?sort=restarts&order=desc&limit=1", "alice"));
+        assertEquals("150", restarts.path("jobs").get(0).path("job").asText(), "the one job with a restart first");
+
+        for (String bad : List.of("?limit=0", "?limit=1001", "?offset=-1", "?sort=password", "?order=up", "?page=2",
+                "?limit=1&limit=2", "?filter=" + "x".repeat(201))) {
+            HttpResponse<String> r = fixture.get("/api/jobs" + bad, "alice");
+            assertEquals(400, r.statusCode(), bad);
+            assertTrue(ConsoleFixture.json(r).path("error").asText().length() > 10, r.body());
+        }
     }
 
     /** Job 7 runs the counting job; the engine checkpoints it into the job's catalog. */

@@ -37,7 +37,9 @@ import org.junit.jupiter.api.Test;
  * an unauthenticated action too, each with a clear message and nothing changed; raising the head
  * node's ECC counters turns it at-risk in the page and the journal shows its evacuation live until
  * the job runs on node2; the operator resumes the head node and "migrate node" on node2 moves the
- * job back.  Tokens are Slurm's own ({@code scontrol token}), verified with the cluster's key.
+ * job back; the cluster page shows each drained node's state as Slurm gives it, with its reason; the jobs
+ * page shows the two restarts cr_run recorded (health, migrated) and where the job ran, its page
+ * the history and the interval cr_run recorded.  Tokens are Slurm's own ({@code scontrol token}), verified with the cluster's key.
  */
 class ConsoleSlurmBrowserTest {
     private final List<NodeAgent> agents = new ArrayList<>();
@@ -108,9 +110,11 @@ class ConsoleSlurmBrowserTest {
         config.put("migrateNode", node2);
         config.put("migrateJob", jobId);
         config.put("migrateTo", head);
+        config.putArray("historyReasons").add("health").add("migrated");
+        config.put("intervalSeconds", 5);
         var steps = config.putArray("steps");
         List.of("sign-in-stranger", "cluster", "job-age", "refused", "keyboard", "sign-out", "sign-in-operator", "pages", "at-risk",
-                "resume", "migrate").forEach(steps::add);
+                "resume", "migrate", "history").forEach(steps::add);
         List<String> out = BrowserRuns.run(config, dir, 900);
         assertTrue(out.stream().anyMatch(l -> l.startsWith("ok - no console errors")), out.toString());
         assertTrue(SlurmCluster.runsOn(jobId, head), "the job runs on " + head + " again");

@@ -2,7 +2,9 @@
 // API is put in the page as text (never as HTML).
 import { sparkline, fmtNumber } from './charts.js';
 
-const state = { session: null, page: 'cluster', jobs: [], sort: { key: 'job', dir: 1 }, filter: '',
+const PAGE_SIZE = 50;
+const state = { session: null, page: 'cluster', jobs: { jobs: [], total: 0, matched: 0 }, sort: { key: 'job', dir: 1 },
+  filter: '', offset: 0, filterTimer: null,
   progress: new Map(), running: new Map(), events: [], timer: null, source: null };
 
 // ------------------------------------------------------------ helpers
@@ -247,51 +249,59 @@ const COLUMNS = [
   ['bytes', 'Size'], ['interval', 'Interval'], ['restarts', 'Restarts'], ['moves', 'Where it ran'],
 ];
 
-function sortValue(j, key) {
-  switch (key) {
-    case 'age': return j.latest ? j.latest.ageSeconds : Infinity;
-    case 'bytes': return j.latest ? j.latest.bytes : -1;
-    case 'interval': return j.intervalSeconds ?? Infinity;
-    case 'restarts': return j.restarts ?? 0;
-    case 'moves': return (j.ranOn || []).join(' ');
-    case 'job': return /^\d+$/.test(j.job) ? Number(j.job) : j.job;
-    default: return (j[key] || '').toString();
-  }
+/** The page's query: the server filters, sorts and pages (a cluster's thousand jobs cost fifty rows). */
+function jobsQuery() {
+  const q = new URLSearchParams({ offset: String(state.offset), limit: String(PAGE_SIZE), sort: state.sort.key,
+    order: state.sort.dir > 0 ? 'asc' : 'desc' });
+  if (state.filter.trim()) q.set('filter', state.filter.trim());
+  return `/api/jobs?${q}`;
 }
 
 async function renderJobs() {
   if (state.loadingJobs) return;   // a large cluster's list may take longer than the refresh interval
   state.loadingJobs = true;
-  try { state.jobs = await api('/api/jobs'); } catch (e) { if (state.session) alarm(e.message); return; } finally {
+  try { state.jobs = await api(jobsQuery()); } catch (e) { if (state.session) alarm(e.message); return; } finally {
     state.loadingJobs = false;
+  }
+  if (!state.jobs.jobs.length && state.offset > 0 && state.jobs.matched) {
+    state.offset = 0;   // the list shrank below this page
+    renderJobs();
+    return;
   }
   if (state.page !== 'jobs') return;
   if (!$('jobs-table')) {
     const filter = el('input', { id: 'job-filter', type: 'search', value: state.filter,
-      placeholder: 'job, owner, node or state', oninput: (e) => { state.filter = e.target.value; drawJobs(); } });
+      placeholder: 'job, owner, node or state', oninput: (e) => {
+        state.filter = e.target.value;
+        state.offset = 0;
+        clearTimeout(state.filterTimer);
+        state.filterTimer = setTimeout(renderJobs, 250);
+      } });
+    const pager = el('div', { class: 'pager' },
+      el('button', { type: 'button', id: 'jobs-previous', onclick: () => turn(-1) }, '← Previous'),
+      el('button', { type: 'button', id: 'jobs-next', onclick: () => turn(1) }, 'Next →'));
     $('page').replaceChildren(el('h2', {}, 'Jobs'),
       el('div', { class: 'toolbar' }, el('label', { for: 'job-filter' }, 'Filter '), filter,
-        el('span', { id: 'job-count', class: 'summary' })),
+        el('span', { id: 'job-count', class: 'summary', 'aria-live': 'polite' }), pager),
       el('table', { id: 'jobs-table' }, el('caption', {}, 'Checkpointable jobs'), el('thead'), el('tbody')));
   }
   drawJobs();
 }
 
+function turn(pages) {
+  state.offset = Math.max(0, state.offset + pages * PAGE_SIZE);
+  renderJobs();
+}
+
 function drawJobs() {
-  const words = state.filter.toLowerCase().split(/\s+/).filter(Boolean);
-  const shown = state.jobs.filter((j) => words.every((w) =>
-    [j.job, j.owner, j.node, j.state].some((f) => (f || '').toLowerCase().includes(w))));
   const { key, dir } = state.sort;
-  shown.sort((a, b) => {
-    const x = sortValue(a, key);
-    const y = sortValue(b, key);
-    return (x < y ? -1 : x > y ? 1 : 0) * dir;
-  });
+  const shown = state.jobs.jobs;
   const head = el('tr', {}, COLUMNS.map(([k, label]) => el('th', { scope: 'col',
     'aria-sort': k === key ? (dir > 0 ? 'ascending' : 'descending') : 'none' },
   el('button', { type: 'button', class: 'sort', onclick: () => {
     state.sort = { key: k, dir: k === key ? -dir : 1 };
-    drawJobs();
+    state.offset = 0;
+    renderJobs();
   } }, label, k === key ? (dir > 0 ? ' ▲' : ' ▼') : ''))), el('th', { scope: 'col' }, 'Actions'));
   const rows = shown.map((j) => el('tr', { 'data-job': j.job },
     el('td', {}, el('a', { href: `/jobs/${encodeURIComponent(j.job)}` }, j.job)),
@@ -309,7 +319,11 @@ function drawJobs() {
   const table = $('jobs-table');
   table.tHead.replaceChildren(head);
   table.tBodies[0].replaceChildren(...rows);
-  $('job-count').textContent = ` ${shown.length} of ${state.jobs.length} jobs`;
+  const { offset, matched, total } = state.jobs;
+  $('job-count').textContent = matched ? ` ${offset + 1}–${offset + shown.length} of ${matched}`
+    + (matched !== total ? ` matching (${total} jobs)` : ' jobs') : ` none of ${total} jobs`;
+  $('jobs-previous').disabled = offset === 0;
+  $('jobs-next').disabled = offset + shown.length >= matched;
 }
 
 /** "5 s" as cr_run recorded it, "≈ 5 s" as the context files' times show it. */
