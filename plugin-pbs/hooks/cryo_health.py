@@ -86,9 +86,11 @@ def command(values, node):
 
 
 def environment(values):
-    """The MoM's environment (PBS_CONF_FILE, PBS_EXEC of this MoM), a PATH, and the settings' variables."""
+    """The MoM's environment (PBS_CONF_FILE of this MoM), root's PATH, and the settings' variables."""
     env = dict(os.environ)
-    env.setdefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+    # the MoM gives its hooks PATH=/bin:/usr/bin: without sbin, cryo cannot run runuser (the checkpoint
+    # as the job's owner) and every evacuation fails (seen on OpenPBS 23.06)
+    env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
     env.update(values["environment"])
     return env
 
