@@ -237,6 +237,11 @@ package_adapter() {
         install -d "$d/$home/$module/bin"
         cp -a "$root/$module/bin/." "$d/$home/$module/bin/"
     fi
+    # a scheduler's hook scripts (PBS: the MoM periodic hook that cryo pbs install-hook imports)
+    if [[ -d $root/$module/hooks ]]; then
+        install -d "$d/$home/$module/hooks"
+        install -m 0644 "$root/$module"/hooks/* "$d/$home/$module/hooks/"
+    fi
     java_man_pages "$name" "$d/usr/share/man/man1"
     compress_man_pages "$d/usr/share/man/man1"
     rmdir --ignore-fail-on-non-empty "$d/usr/share/man/man1"
@@ -269,7 +274,7 @@ main() {
     package_adapter plugin-sge cryo-sge all "Cryo for Grid Engine: cryo sge, checkpointing environment" \
         "cryo (= $version), libdrmaa1.0-java, gridengine-drmaa1.0" "Recommends: gridengine-client"
     # OpenPBS is not a Debian package (/opt/pbs): nothing to depend on but setpriv and logger
-    package_adapter plugin-pbs cryo-pbs all "Cryo for PBS: cryo pbs, the MoM's checkpoint actions" \
+    package_adapter plugin-pbs cryo-pbs all "Cryo for PBS: cryo pbs, the MoM's checkpoint actions, the health hook" \
         "cryo (= $version), util-linux, bsdutils"
 }
 

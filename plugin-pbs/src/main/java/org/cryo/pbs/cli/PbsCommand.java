@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** cryo pbs: the MoM's checkpoint actions, run by Cryo, and the admin verbs. */
 @Command(name = "pbs", mixinStandardHelpOptions = true, usageHelpWidth = 100,
         subcommands = {PbsCheckpointCommand.class, PbsMigrateCommand.class, PbsInstallMomActionsCommand.class,
-            PbsActionCommand.class},
+            PbsInstallHookCommand.class, PbsActionCommand.class},
         headerHeading = "NAME%n", header = "  cryo pbs - checkpoint, migrate and restart PBS jobs",
         synopsisHeading = "%nSYNOPSIS%n  ",
         descriptionHeading = "%nDESCRIPTION%n",
@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
             "  qhold 42.vm; qrls 42.vm                  checkpoint and hold it; restart it",
             "  cryo pbs checkpoint create 42.vm         checkpoint it, let it run on",
             "  cryo pbs migrate --node node7            move node7's checkpointable jobs elsewhere",
+            "  cryo pbs install-hook --apply            every MoM runs cryo health (a periodic hook)",
             "",
         })
 public final class PbsCommand implements Runnable {
@@ -36,6 +37,6 @@ public final class PbsCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "missing command (checkpoint, migrate, install-mom-actions, action; see 'cryo pbs --help')");
+                "missing command (checkpoint, migrate, install-mom-actions, install-hook, action; see 'cryo pbs --help')");
     }
 }

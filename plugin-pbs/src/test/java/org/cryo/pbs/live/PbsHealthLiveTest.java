@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,7 +40,6 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 @ResourceLock(PbsLive.LOCK)
 class PbsHealthLiveTest {
     private static final int STEPS = 12;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path work;
@@ -128,25 +126,11 @@ class PbsHealthLiveTest {
 
     /** The job placed on {@code here} (the other nodes offline meanwhile), R/42 and waiting at its gate. */
     private static String startHere(Path dir, String here) {
-        List<String> others = PbsLive.nodes().stream().filter(n -> !n.equals(here)).toList();
-        String jobId;
-        try {
-            others.forEach(n -> PbsLive.run(Path.of("/"), List.of(PbsLive.bin("qmgr").toString(), "-c",
-                    "set node " + n + " state = offline"), 60));
-            jobId = PbsLive.startGatedJob(dir, STEPS, "-c", "s", "-r", "y", "-l", "select=1:ncpus=1");
-        } finally {
-            others.forEach(n -> PbsLive.execute(Path.of("/"), List.of(PbsLive.bin("qmgr").toString(), "-c",
-                    "set node " + n + " state = free"), 60));
-        }
-        JobState running = PbsLive.awaitState(jobId, "R/42", 60, s -> s.is("R", 42));
-        assertEquals(here, running.execHost().split("/")[0], "the job started on this host: " + running);
-        return jobId;
+        return PbsLive.startGatedJobOn(here, dir, STEPS, "", "-c", "s", "-r", "y", "-l", "select=1:ncpus=1");
     }
 
-    /** The node's attributes as {@code pbsnodes -av -F json} shows them. */
-    private static JsonNode node(String name) throws Exception {
-        String out = PbsLive.run(Path.of("/"), List.of(PbsLive.bin("pbsnodes").toString(), "-av", "-F", "json"), 60);
-        return JSON.readTree(out).path("nodes").path(name);
+    private static JsonNode node(String name) {
+        return PbsLive.nodeAttributes(name);
     }
 
     private static long runs(Path dir) {

@@ -195,6 +195,16 @@ final class PbsLive {
         return false;
     }
 
+    /** The node's attributes as {@code pbsnodes -av -F json} shows them (missing: no such node). */
+    static JsonNode nodeAttributes(String name) {
+        String out = run(Path.of("/"), List.of(bin("pbsnodes").toString(), "-av", "-F", "json"), 60);
+        try {
+            return JSON.readTree(out).path("nodes").path(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The nodes PBS knows, by name. */
     static List<String> nodes() {
         Result r = execute(Path.of("/"), List.of(bin("pbsnodes").toString(), "-av", "-F", "json"), 30);
@@ -227,11 +237,16 @@ final class PbsLive {
      * under cr_run (progress.txt, {@code steps} steps, gated by the file "gate").
      */
     static void writeScript(Path dir, int steps, double secondsPerStep, boolean spin) {
+        writeScript(dir, steps, secondsPerStep, spin, "");
+    }
+
+    /** The same, with options for cr_run ({@code --checkpoint-interval=3s}: periodic checkpoints of its own). */
+    static void writeScript(Path dir, int steps, double secondsPerStep, boolean spin, String crRunOptions) {
         String program = HOME.resolve("plugin-pbs/src/test/resources/org/cryo/pbs/live/counting_job.py").toString();
         String script = "#!/bin/bash\n"
                 + "cd " + dir + " || exit 1\n"
                 + "echo \"run $PBS_JOBID sid $(ps -o sid= -p $$ | tr -d ' ') at $(date +%s.%N)\" >> runs.log\n"
-                + HOME.resolve("bin/cr_run") + " /usr/bin/python3 " + program + " progress.txt " + steps + " "
+                + HOME.resolve("bin/cr_run") + (crRunOptions.isEmpty() ? "" : " " + crRunOptions) + " /usr/bin/python3 " + program + " progress.txt " + steps + " "
                 + secondsPerStep + " " + dir.resolve("gate") + (spin ? " spin" : "") + "\n"
                 + "status=$?\necho \"exit $status\" >> runs.log\nexit $status\n";
         try {
@@ -289,6 +304,27 @@ final class PbsLive {
         String jobId = qsub(USER, dir, qsubArguments);
         awaitSteps(dir, jobId, 3);
         closeGate(dir);
+        return jobId;
+    }
+
+    /**
+     * A gated checkpointable job placed on {@code node} (every other node offline while it is placed,
+     * so that it is free to run elsewhere later), R/42 there and waiting at its gate.
+     */
+    static String startGatedJobOn(String node, Path dir, int steps, String crRunOptions, String... qsubArguments) {
+        List<String> others = nodes().stream().filter(n -> !n.equals(node)).toList();
+        String jobId;
+        try {
+            others.forEach(n -> run(Path.of("/"), List.of(bin("qmgr").toString(), "-c", "set node " + n + " state = offline"), 60));
+            writeScript(dir, steps, 0.2, false, crRunOptions);
+            jobId = qsub(USER, dir, qsubArguments);
+            awaitSteps(dir, jobId, 3);
+            closeGate(dir);
+        } finally {
+            others.forEach(n -> execute(Path.of("/"), List.of(bin("qmgr").toString(), "-c", "set node " + n + " state = free"), 60));
+        }
+        JobState running = awaitState(jobId, "R/42", 60, s -> s.is("R", 42));
+        assertEquals(node, running.execHost().split("/")[0], "the job started on " + node + ": " + running);
         return jobId;
     }
 
