@@ -47,12 +47,13 @@ struct pagestream {
 	int writing;
 	int compress;
 	int level;
-	int fd;                     /* O_DIRECT where the file system allows it */
+	int fd;                     /* buffered: see write_back */
 	int own_fd;
 	uint64_t start;             /* file offset of the section payload */
 	uint64_t offset;            /* file offset of the next chunk */
 	uint64_t end;               /* reading: end of the section */
 	uint64_t raw_done;          /* writing compressed: page data written so far */
+	uint64_t synced;            /* writing: file offset up to which page data is on the disk */
 	pid_t pid;
 	const char *path;
 	struct slot slots[MAX_SLOTS];
@@ -302,7 +303,7 @@ static void compress_slot(struct pagestream *ps, ZSTD_CCtx *cctx, struct slot *s
 	}
 	s->blk = (struct cryo_page_block){ .raw_len = (uint32_t)s->len };
 	if (stored) {
-		memset(s->stored + stored, 0, align_up(stored) - stored);   /* O_DIRECT writes whole pages */
+		memset(s->stored + stored, 0, align_up(stored) - stored);   /* blocks start on a page (the format's rule) */
 		s->blk.encoding = (uint32_t)encoding;
 		s->blk.stored_len = (uint32_t)stored;
 		s->blk.checksum = XXH3_64bits(s->stored, stored);
@@ -399,6 +400,30 @@ static void sum_blocks(struct pagestream *ps, const char *buf, size_t len)
 	}
 }
 
+/* Page data goes through the page cache, so that a restart right after the
+ * checkpoint (a preempted job's) reads it from memory, and is made durable as
+ * it goes: each chunk's writeback starts once it is written, and the writer
+ * waits for the disk only on what is SYNC_BEHIND behind, which bounds the
+ * dirty pages and leaves the final fsync (iw_commit) little to do. */
+#define SYNC_BEHIND (16 * PAGESTREAM_CHUNK)
+
+static int write_back(struct pagestream *ps, uint64_t off, size_t len)
+{
+	if (ps->w->no_fsync)        /* a pre-copy round: its file is made durable by another commit */
+		return 0;
+	if (sync_file_range(ps->fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE) < 0)
+		return errno;
+	uint64_t end = off + len;
+	if (end - ps->synced <= SYNC_BEHIND)
+		return 0;
+	uint64_t upto = end - SYNC_BEHIND;
+	if (sync_file_range(ps->fd, (off_t)ps->synced, (off_t)(upto - ps->synced),
+			    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) < 0)
+		return errno;
+	ps->synced = upto;
+	return 0;
+}
+
 /* Write the slot's data (uncompressed) or its block, recorded in the index. */
 static int write_slot(struct pagestream *ps, struct slot *s, size_t *written)
 {
@@ -406,7 +431,8 @@ static int write_slot(struct pagestream *ps, struct slot *s, size_t *written)
 		XXH3_64bits_update(ps->hash, s->buf, s->len);
 		sum_blocks(ps, s->buf, s->len);
 		*written = s->len;
-		return io_all(ps, s->buf, s->len, ps->offset);
+		int err = io_all(ps, s->buf, s->len, ps->offset);
+		return err ? err : write_back(ps, ps->offset, s->len);
 	}
 	struct cryo_page_block b = s->blk;
 	char *data = b.encoding == CRYO_BLOCK_RAW ? s->buf : s->stored;
@@ -417,6 +443,8 @@ static int write_slot(struct pagestream *ps, struct slot *s, size_t *written)
 	int err = add_block(ps, &b);
 	if (!err)
 		err = io_all(ps, data, *written, ps->offset);
+	if (!err)
+		err = write_back(ps, ps->offset, *written);
 	ps->raw_done += b.raw_len;
 	return err;
 }
@@ -484,8 +512,8 @@ int ps_write_begin(struct pagestream **out, struct image_writer *w, struct cryo_
 	ps->w = w;
 	ps->pid = w->pid;
 	ps->path = w->tmp_path;
-	ps->start = ps->offset = w->pos;
-	ps->fd = iw_reopen(w, O_WRONLY | O_DIRECT, e);
+	ps->start = ps->offset = ps->synced = w->pos;
+	ps->fd = iw_reopen(w, O_WRONLY, e);
 	ps->own_fd = 1;
 	if (ps->fd < 0)
 		goto fail;

@@ -1,8 +1,10 @@
 /*
- * Page data in and out of the PAGES section at disk speed: O_DIRECT (the
- * page cache would cost a second copy and, on a VM that returns free memory
- * to its host, a fault per page), checksummed and moved by helper threads
- * so that reading the process's memory and the disk overlap.
+ * Page data in and out of the PAGES section at disk speed, checksummed and
+ * moved by helper threads so that reading the process's memory and the disk
+ * overlap.  Written through the page cache with its writeback started chunk by
+ * chunk and waited for a few chunks behind (durable when the checkpoint
+ * returns: iw_commit fsyncs), so that a restart right after a checkpoint reads
+ * memory, not the disk; read by several threads with reads in flight.
  *
  * With w->compress the data goes out as blocks (format.h, CRYO_PAGES_BLOCKS):
  * one per chunk the producer submits, compressed with zstd by two worker
