@@ -275,6 +275,8 @@ class InterruptedCheckpointTest {
                         perThread.put(Long.parseLong(task.getFileName().toString()), field(task, "SigBlk"));
                         assertEquals("0", field(task, "TracerPid"), where + "thread " + task + " is still traced");
                     }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    throw new AssertionError(where + proc + " of the job is gone: it died", gone);
                 }
                 if (perThread.equals(expected) || System.nanoTime() > deadline) {
                     return perThread;
