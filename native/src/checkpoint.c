@@ -283,6 +283,8 @@ static void release(struct proc_capture *c)
 	scratch_end(c, &ignored);
 	for (int i = 0; i < c->nr_prepared; i++)
 		injector_finish(&c->in[i], NULL, &ignored);
+	for (int i = 0; i < c->nr_prepared; i++)
+		injector_unguard(&c->in[i]);
 	for (int i = 0; i < c->nr_tids; i++)
 		tracer_detach(c->tids[i], &ignored);
 	/* running injected syscalls woke it from its stop: put it back, as it was */
@@ -305,10 +307,15 @@ static int freeze(struct proc_capture *c, struct cryo_error *e)
 	if (!c->in)
 		return cryo_fail(e, c->pid, "threads", "malloc", ENOMEM, "out of memory");
 	/* the leader's syscall instruction serves every thread: they share the vdso */
-	for (; c->nr_prepared < c->nr_tids; c->nr_prepared++)
-		if (c->nr_prepared ? injector_prepare_thread(&c->in[c->nr_prepared], &c->in[0], c->tids[c->nr_prepared], e)
-				   : injector_prepare(&c->in[0], c->pid, 0, e))
+	for (; c->nr_prepared < c->nr_tids; c->nr_prepared++) {
+		struct injector *in = &c->in[c->nr_prepared];
+		if (c->nr_prepared ? injector_prepare_thread(in, &c->in[0], c->tids[c->nr_prepared], e)
+				   : injector_prepare(in, c->pid, 0, e))
 			return -1;
+		/* a SIGKILL to the engine mid-call then harms no thread; where the
+		 * guard cannot be set up the thread's calls run as before */
+		injector_guard(in, c->nr_prepared ? &c->in[0] : NULL);
+	}
 	return 0;
 }
 

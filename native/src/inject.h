@@ -9,7 +9,12 @@
  * own signal mask back as soon as the call returns.  So if the engine dies
  * between two calls (SIGKILL included: the kernel then detaches the thread
  * as it stands), the thread carries on exactly as if it had never been
- * stopped; only a death inside the few microseconds of one call can hurt it.
+ * stopped.  A death inside one call is made harmless by injector_guard: the
+ * call then runs from a `syscall; ret` sequence whose return leads into
+ * rt_sigreturn on a signal frame that holds the thread's own state, so a
+ * thread let go mid-call finishes the call and returns to exactly where it
+ * was.  The tracer always stops the thread at the syscall's exit, before the
+ * `ret`; the frame is used only if the tracer is gone.
  */
 #ifndef CRYO_INJECT_H
 #define CRYO_INJECT_H
@@ -25,6 +30,8 @@
 /* The x86-64 ABI's red zone: a leaf function may keep data there. */
 #define INJECT_RED_ZONE 128
 
+struct inject_guard;
+
 struct injector {
 	pid_t pid;                           /* the thread */
 	pid_t tgid;                          /* its process */
@@ -34,6 +41,7 @@ struct injector {
 	pid_t last_child;                    /* the PID (as the tracer sees it) of the last fork or clone */
 	uint64_t scratch;                    /* injector_scratch_begin's area, 0 if none held */
 	unsigned char scratch_own[INJECT_SCRATCH_SIZE];   /* the bytes the thread had there */
+	struct inject_guard *guard;          /* injector_guard's frame, NULL: calls unguarded */
 };
 
 /* Take the stopped thread's registers and signal mask aside, and find a
@@ -55,6 +63,19 @@ int injector_call(struct injector *in, const char *resource, const char *what, c
 /* Put back the registers (regs, or the saved ones with an interrupted
  * syscall rewound for restart if NULL) and the signal mask. */
 int injector_finish(struct injector *in, const struct user_regs_struct *regs, struct cryo_error *e);
+
+/* Guard every later call of this thread against the engine's death (see
+ * above), with the code sequences of leader if it is guarded (they share
+ * their text), else found in the thread's executable mappings.  Returns 1 if
+ * the thread is guarded, 0 if its calls stay unguarded as before: no
+ * `syscall; ret` or `mov $15,%eax; syscall` in its text (a static binary
+ * without them), a shadow stack (CET: the frame's `ret` would fault), a
+ * stack pointer without room below it for the frame, an XSAVE area too
+ * large.  Nothing in the thread changes; the frame's memory is written for
+ * each call and its own bytes put back after it. */
+int injector_guard(struct injector *in, const struct injector *leader);
+/* Drop the guard (memory freed; the thread holds nothing of it). */
+void injector_unguard(struct injector *in);
 
 /* Scratch memory for syscall arguments, with no mapping added: the
  * INJECT_SCRATCH_SIZE bytes just below the thread's red zone, which the ABI

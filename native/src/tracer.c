@@ -234,3 +234,18 @@ int tracer_rewind_interrupted_syscall(struct user_regs_struct *r)
 	r->orig_rax = (unsigned long long)-1;
 	return 1;
 }
+
+int tracer_rewind_for_sigreturn(struct user_regs_struct *r)
+{
+	if ((long)r->orig_rax >= 0 && -(long)r->rax == ERESTART_RESTARTBLOCK) {
+		/* rt_sigreturn resets the restart block, so restart_syscall would
+		 * return EINTR: enter the call again from its start (its arguments
+		 * are still in their registers); a sleep or a timeout then runs in
+		 * full again, never shorter */
+		r->rax = r->orig_rax;
+		r->rip -= 2;
+		r->orig_rax = (unsigned long long)-1;
+		return 1;
+	}
+	return tracer_rewind_interrupted_syscall(r);
+}

@@ -32,5 +32,9 @@ int tracer_set_sigmask(pid_t tid, uint64_t mask, struct cryo_error *e);
  * restarted it had no signal been pending: turns the saved registers into
  * ones that re-enter the syscall.  Returns 1 if the registers were changed. */
 int tracer_rewind_interrupted_syscall(struct user_regs_struct *r);
+/* The same for registers that rt_sigreturn will load, which forgets the
+ * kernel's restart block: a call that restart_syscall would have resumed is
+ * entered again from its start instead. */
+int tracer_rewind_for_sigreturn(struct user_regs_struct *r);
 
 #endif

@@ -254,17 +254,35 @@ class InterruptedCheckpointTest {
                 Path proc = Path.of("/proc/" + pid);
                 assertTrue(Files.exists(proc), where + "process " + pid + " of the job is gone");
                 awaitRunning(proc, where);
+                Map<Long, String> perThread = awaitMasks(proc, masks.get(pid), where);
+                assertEquals(masks.get(pid), perThread, where + "threads and blocked masks of process " + pid);
+                assertEquals(maps.get(pid), mappings(proc), where + "mappings of process " + pid);
+            }
+            return masks.size();
+        }
+
+        /**
+         * The threads and their blocked masks, read until they are as expected or 10 s passed: a
+         * thread let go inside an injected call holds the call's mask (all blocked) until it has run
+         * its return through the engine's signal frame, a moment after the engine died.
+         */
+        private static Map<Long, String> awaitMasks(Path proc, Map<Long, String> expected, String where) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (;;) {
                 Map<Long, String> perThread = new TreeMap<>();
                 try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
                     for (Path task : tasks.toList()) {
                         perThread.put(Long.parseLong(task.getFileName().toString()), field(task, "SigBlk"));
                         assertEquals("0", field(task, "TracerPid"), where + "thread " + task + " is still traced");
                     }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    throw new AssertionError(where + proc + " of the job is gone: it died", gone);
                 }
-                assertEquals(masks.get(pid), perThread, where + "threads and blocked masks of process " + pid);
-                assertEquals(maps.get(pid), mappings(proc), where + "mappings of process " + pid);
+                if (perThread.equals(expected) || System.nanoTime() > deadline) {
+                    return perThread;
+                }
+                Thread.sleep(10);
             }
-            return masks.size();
         }
 
         /** /proc/PID/maps; the main stack by its top only, since it may grow by itself. */

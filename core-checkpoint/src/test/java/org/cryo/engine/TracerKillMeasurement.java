@@ -16,8 +16,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * A measurement, not a CI test (issue 7, residual risk): SIGKILL to the tracer process itself,
  * which no handler sees, at random moments of a checkpoint of the soak job (256 MiB).  The
- * kernel then lets the job's threads go as they stand: harmless between injected calls, fatal
- * inside one.  Prints how many jobs survived unchanged.  Run with
+ * kernel then lets the job's threads go as they stand: harmless between injected calls, and inside
+ * one since each returns through a signal frame of its own thread's state (issue 8; fatal before).
+ * Prints how many jobs survived unchanged.  Run with
  * {@code -Dtest=TracerKillMeasurement -Dcryo.measure=true [-Dcryo.kills=50] [-Dcryo.spreadMs=N]} (kills
  * spread over the first N ms only: the freeze and injection phase).
  */
