@@ -106,6 +106,7 @@ class PbsHealthHookLiveTest {
             PbsLive.openGate(dir);
             PbsLive.cleanUp(jobId);
             PbsLive.execute(Path.of("/"), List.of(PbsLive.bin("pbsnodes").toString(), "-r", here), 60);
+            PbsLive.execute(Path.of("/"), List.of(PbsLive.bin("qmgr").toString(), "-c", "unset node " + here + " comment"), 60);
         }
     }
 
