@@ -21,7 +21,8 @@ import org.cryo.scheduler.SchedulerException;
 /**
  * The agent's local HTTP API (read-only, GET): {@code /health} (level, findings, missing
  * sources, notices), {@code /decisions} (the last ones, as journaled), {@code /jobs} (the node's
- * jobs and their context files) as JSON, and {@code /metrics} in Prometheus' text format.  Binds
+ * jobs and their context files), {@code /inflight} (its checkpoints being written) as JSON, and
+ * {@code /metrics} in Prometheus' text format.  Binds
  * to the loopback address unless told otherwise; what answers without the bearer token is the
  * site's choice ({@link AgentAccess}): by default {@code /health} and {@code /metrics} only.
  */
@@ -31,6 +32,7 @@ public final class AgentHttp implements AutoCloseable {
     private final NodeAgent agent;
     private final HttpServer server;
     private final AgentAccess access;
+    private final InFlightCheckpoints inFlightCheckpoints = new InFlightCheckpoints();
 
     private AgentHttp(NodeAgent agent, HttpServer server, AgentAccess access) {
         this.agent = agent;
@@ -45,6 +47,7 @@ public final class AgentHttp implements AutoCloseable {
         server.createContext("/health", e -> http.answer(e, "application/json", "health", http::health));
         server.createContext("/decisions", e -> http.answer(e, "application/json", "decisions", http::decisions));
         server.createContext("/jobs", e -> http.answer(e, "application/json", "jobs", http::jobs));
+        server.createContext("/inflight", e -> http.answer(e, "application/json", "inflight", http::inFlight));
         server.createContext("/metrics", e -> http.answer(e, "text/plain; version=0.0.4", "metrics", () -> Metrics.render(agent)));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cryo-agent-http");
@@ -82,7 +85,7 @@ public final class AgentHttp implements AutoCloseable {
         } else if (endpoint.isEmpty() || !exchange.getRequestURI().getPath().equals("/" + endpoint)) {
             status = 404;
             type = "application/json";
-            text = error("no such endpoint (/health, /decisions, /jobs, /metrics)");
+            text = error("no such endpoint (/health, /decisions, /jobs, /inflight, /metrics)");
         } else {
             try {
                 text = body.get();
@@ -162,6 +165,34 @@ public final class AgentHttp implements AutoCloseable {
             } catch (IOException | SchedulerException e) {
                 node.put("catalog", "not readable: " + e.getMessage());
             }
+        }
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(all);
+    }
+
+    /**
+     * The node's checkpoints in flight: a context file being written into the catalog directory
+     * of one of the node's jobs, bytes written of the previous file's size, rate and time left.
+     */
+    String inFlight() throws IOException, SchedulerException {
+        java.util.Map<Path, String> directories = new java.util.HashMap<>();
+        java.util.Map<Path, Long> sizes = new java.util.HashMap<>();
+        for (JobStatus job : agent.actions().jobs().adapter().jobsOn(agent.actions().node())) {
+            try {
+                JobDirectory dir = agent.actions().jobs().directory(job);
+                directories.put(dir.path(), job.jobId());
+                java.util.Optional<Path> latest = dir.latest();
+                if (latest.isPresent()) {
+                    sizes.put(dir.path(), Files.size(latest.get()));
+                }
+            } catch (IOException | RuntimeException unreadable) {
+                // a catalog that cannot be read has nothing in flight to show
+            }
+        }
+        ArrayNode all = JSON.createArrayNode();
+        for (InFlightCheckpoints.Report r : inFlightCheckpoints.report(directories, sizes, System.currentTimeMillis())) {
+            all.addObject().put("job", r.jobId()).put("written", r.written()).put("estimatedTotal", r.estimatedTotal())
+                    .put("elapsedMillis", r.elapsedMillis()).put("bytesPerSecond", Math.round(r.bytesPerSecond()))
+                    .put("leftMillis", r.leftMillis());
         }
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(all);
     }

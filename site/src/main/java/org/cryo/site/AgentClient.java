@@ -59,6 +59,11 @@ final class AgentClient {
         return json("/decisions", false);
     }
 
+    /** The node's checkpoints in flight ({@code /inflight}, with the token). */
+    JsonNode inFlight() throws IOException {
+        return json("/inflight", false);
+    }
+
     List<Reading> readings() throws IOException {
         List<Reading> readings = new ArrayList<>();
         for (String line : get("/metrics").split("\n")) {

@@ -37,6 +37,8 @@ final class ClusterState {
         final NodeHistory history = new NodeHistory();
         volatile JsonNode health;
         volatile NodeState state;
+        /** The agent's last report of the node's checkpoints in flight (empty: none, or an agent without /inflight). */
+        volatile JsonNode inFlight = JSON.createArrayNode();
         volatile String error;
         volatile long seenAt;
 
@@ -92,12 +94,29 @@ final class ClusterState {
                     view.history.add(new NodeHistory.Key(r.signal(), r.series()), now, r.value(), historyMillis(r.signal()));
                 }
                 newDecisions(view.agent.decisions());
+                view.inFlight = inFlightOf(view.agent);
                 view.error = null;
                 view.seenAt = now;
             } catch (IOException | RuntimeException e) {
                 view.error = "agent " + view.agent.base() + " did not answer: " + e.getMessage();
             }
         }
+    }
+
+    /** What the agent reports in flight; an agent of an earlier version (no /inflight) reports nothing. */
+    private static JsonNode inFlightOf(AgentClient agent) {
+        try {
+            return agent.inFlight();
+        } catch (IOException | RuntimeException e) {
+            return JSON.createArrayNode();
+        }
+    }
+
+    /** Each node's checkpoints in flight, as its agent last reported them (untrusted: checked by the reader). */
+    Map<String, JsonNode> inFlightByNode() {
+        Map<String, JsonNode> all = new LinkedHashMap<>();
+        nodes.forEach((name, view) -> all.put(name, view.inFlight));
+        return all;
     }
 
     /** The node's state as the scheduler says it; unknown, with why, if it does not answer. */

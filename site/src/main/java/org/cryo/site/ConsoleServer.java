@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.cryo.health.InFlight;
 import org.cryo.scheduler.JobCatalog;
 import org.cryo.scheduler.JobControl;
 import org.cryo.scheduler.JobStatus;
@@ -59,6 +60,8 @@ public final class ConsoleServer implements AutoCloseable {
     private volatile Map<Path, String> directories = Map.of();
     private volatile Map<Path, Long> latestSizes = Map.of();
     private final Map<Path, Long> inFlightSince = new ConcurrentHashMap<>();
+    /** The jobs the last progress events were about, for their "done". */
+    private final Set<String> inFlightJobs = ConcurrentHashMap.newKeySet();
     /** Each job's last row of the jobs list, by job id: what a page is sorted and filtered on. */
     private final Map<String, CachedRow> rows = new ConcurrentHashMap<>();
 
@@ -146,31 +149,76 @@ public final class ConsoleServer implements AutoCloseable {
         }
     }
 
-    /** A progress event for each checkpoint in flight; a last one ("done") when it is no longer seen. */
+    /**
+     * A progress event for each checkpoint in flight, once a second: as each node's agent
+     * reports it (its last poll), and as this host's /proc shows it for a job no agent reports
+     * (the console's own host); a last one ("done") for a job no longer seen.
+     */
     private void progress() {
         long now = System.currentTimeMillis();
-        Set<Path> seen = new java.util.HashSet<>();
-        for (InFlight.Progress p : InFlight.scan(directories, latestSizes)) {
-            seen.add(p.directory());
-            long since = inFlightSince.computeIfAbsent(p.directory(), d -> now);
-            ObjectNode e = JSON.createObjectNode().put("job", p.jobId()).put("written", p.written())
-                    .put("state", "writing").put("elapsedMillis", now - since);
-            if (p.estimatedTotal() > 0) {
-                e.put("estimatedTotal", p.estimatedTotal());
-                if (p.written() > 0 && now > since) {
-                    double rate = p.written() / (double) (now - since);
-                    e.put("leftMillis", Math.max(0, (long) ((p.estimatedTotal() - p.written()) / rate)));
+        Map<String, ObjectNode> events = new LinkedHashMap<>();
+        cluster.inFlightByNode().forEach((node, reports) -> {
+            for (JsonNode r : reports) {
+                ObjectNode e = fromAgent(node, r);
+                if (e != null) {
+                    events.putIfAbsent(e.path("job").asText(), e);
                 }
             }
-            activity.publish("progress", e);
-        }
-        for (Path dir : Set.copyOf(inFlightSince.keySet())) {
-            if (!seen.contains(dir)) {
-                inFlightSince.remove(dir);
-                activity.publish("progress", JSON.createObjectNode().put("job", directories.getOrDefault(dir, "?"))
-                        .put("state", "done"));
+        });
+        Set<Path> seenHere = new java.util.HashSet<>();
+        for (InFlight.Progress p : InFlight.scan(directories, latestSizes)) {
+            seenHere.add(p.directory());
+            long since = inFlightSince.computeIfAbsent(p.directory(), d -> now);
+            if (!events.containsKey(p.jobId())) {
+                events.put(p.jobId(), fromThisHost(p, since, now));
             }
         }
+        inFlightSince.keySet().retainAll(seenHere);
+        events.values().forEach(e -> activity.publish("progress", e));
+        for (String job : Set.copyOf(inFlightJobs)) {
+            if (!events.containsKey(job)) {
+                activity.publish("progress", JSON.createObjectNode().put("job", job).put("state", "done"));
+            }
+        }
+        inFlightJobs.retainAll(events.keySet());
+        inFlightJobs.addAll(events.keySet());
+    }
+
+    /** An agent's report, checked field by field (an agent's answer is untrusted); null if it is not one. */
+    static ObjectNode fromAgent(String node, JsonNode r) {
+        String job = r.path("job").asText("");
+        if (!r.isObject() || !job.matches("[A-Za-z0-9._\\[\\]-]{1,64}") || !r.path("written").canConvertToLong()
+                || r.path("written").asLong() < 0 || r.path("elapsedMillis").asLong(-1) < 0) {
+            return null;
+        }
+        ObjectNode e = JSON.createObjectNode().put("job", job).put("node", node).put("source", "agent")
+                .put("state", "writing").put("written", r.path("written").asLong())
+                .put("elapsedMillis", r.path("elapsedMillis").asLong());
+        if (r.path("estimatedTotal").asLong(-1) > 0) {
+            e.put("estimatedTotal", r.path("estimatedTotal").asLong());
+        }
+        if (r.path("bytesPerSecond").asLong(-1) > 0) {
+            e.put("bytesPerSecond", r.path("bytesPerSecond").asLong());
+        }
+        if (r.path("leftMillis").asLong(-1) >= 0) {
+            e.put("leftMillis", r.path("leftMillis").asLong());
+        }
+        return e;
+    }
+
+    /** What this host's /proc shows of a checkpoint no agent reports. */
+    private static ObjectNode fromThisHost(InFlight.Progress p, long since, long now) {
+        ObjectNode e = JSON.createObjectNode().put("job", p.jobId()).put("source", "console host").put("written", p.written())
+                .put("state", "writing").put("elapsedMillis", now - since);
+        if (p.estimatedTotal() > 0) {
+            e.put("estimatedTotal", p.estimatedTotal());
+            if (p.written() > 0 && now > since) {
+                double rate = p.written() / (double) (now - since);
+                e.put("bytesPerSecond", Math.round(rate * 1000));
+                e.put("leftMillis", Math.max(0, (long) ((p.estimatedTotal() - p.written()) / rate)));
+            }
+        }
+        return e;
     }
 
     private JobControl control(String user) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -343,6 +344,57 @@ class ConsoleApiTest {
                 done |= line.startsWith("data: ") && line.contains("\"state\":\"done\"") && line.contains("node n1 drained");
             }
             assertTrue(running && done);
+        }
+    }
+
+    @Test
+    void aCheckpointInFlightOnANodeIsReportedByItsAgentAndSentOnTheActivityStream() throws Exception {
+        Path previous = seven.nextContext();
+        Files.write(previous, new byte[50_000]);
+        seven.commit(previous);
+        Path ready = work.resolve("ready");
+        // the engine's helper's name, writing a nameless file into the job's directory as the engine does
+        String writer = "import ctypes, os, sys, time\n"
+                + "ctypes.CDLL(None).prctl(15, b'cryo-engine', 0, 0, 0)\n"
+                + "fd = os.open(sys.argv[1], os.O_TMPFILE | os.O_WRONLY, 0o600)\n"
+                + "os.write(fd, b'x' * 12345)\n"
+                + "open(sys.argv[2], 'w').close()\n"
+                + "time.sleep(120)\n";
+        process = new ProcessBuilder("/usr/bin/python3", "-c", writer, seven.path().toString(), ready.toString())
+                .redirectErrorStream(true).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(ready) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        URI agent = fixture.agentUri(0);
+        HttpResponse<String> anonymous = fixture.send(HttpRequest.newBuilder(agent.resolve("/inflight")).GET().build());
+        assertEquals(401, anonymous.statusCode(), "it names jobs: the agents' token only");
+        JsonNode reported = ConsoleFixture.json(fixture.send(HttpRequest.newBuilder(agent.resolve("/inflight"))
+                .header("Authorization", "Bearer " + ConsoleFixture.AGENT_TOKEN).GET().build()));
+        assertEquals(1, reported.size(), reported.toString());
+        assertEquals("7", reported.get(0).path("job").asText());
+        assertEquals(12345, reported.get(0).path("written").asLong());
+        assertEquals(50_000, reported.get(0).path("estimatedTotal").asLong(), "the previous context file's size");
+        assertTrue(reported.get(0).has("bytesPerSecond") && reported.get(0).has("leftMillis"), reported.toString());
+
+        HttpRequest stream = HttpRequest.newBuilder(fixture.uri("/api/activity"))
+                .header("Authorization", "Bearer " + fixture.token("root")).GET().build();
+        HttpResponse<java.io.InputStream> events = fixture.http.send(stream, HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(events.body(), StandardCharsets.UTF_8))) {
+            String line;
+            JsonNode progress = null;
+            while (progress == null && (line = in.readLine()) != null) {
+                // this host's /proc shows it too, until the agent's report arrives with the next poll
+                if (line.startsWith("data: ") && line.contains("\"written\"") && line.contains("\"source\":\"agent\"")) {
+                    progress = ConsoleFixture.JSON.readTree(line.substring("data: ".length()));
+                }
+            }
+            assertTrue(progress != null, "a progress event from the agent");
+            assertEquals("7", progress.path("job").asText());
+            assertEquals("n1", progress.path("node").asText(), "the node whose agent reported it");
+            assertEquals("agent", progress.path("source").asText(), progress.toString());
+            assertEquals(12345, progress.path("written").asLong());
+            assertEquals(50_000, progress.path("estimatedTotal").asLong());
         }
     }
 

@@ -121,6 +121,11 @@ final class ConsoleFixture implements AutoCloseable {
         return process;
     }
 
+    /** The HTTP API of the agent of node {@code index} (n1 is 0). */
+    URI agentUri(int index) {
+        return URI.create("http://127.0.0.1:" + agentServers.get(index).port());
+    }
+
     String token(String user) {
         return jwt.issue(user, System.currentTimeMillis() / 1000, 600);
     }

@@ -445,8 +445,9 @@ function drawActivity() {
   for (const p of state.progress.values()) {
     const total = p.estimatedTotal || 0;
     const pct = total ? Math.min(100, Math.round((100 * p.written) / total)) : null;
-    flight.push(el('li', { 'data-job': p.job }, `Checkpoint of job ${p.job}: ${bytes(p.written)}`,
+    flight.push(el('li', { 'data-job': p.job }, `Checkpoint of job ${p.job}${p.node ? ` on ${p.node}` : ''}: ${bytes(p.written)}`,
       total ? ` of about ${bytes(total)}` : '',
+      p.bytesPerSecond ? ` at ${bytes(p.bytesPerSecond)}/s` : '',
       p.leftMillis !== undefined ? `, about ${age(Math.round(p.leftMillis / 1000))} left` : '',
       el('progress', { max: 100, value: pct === null ? undefined : pct, 'aria-label': `checkpoint of job ${p.job}` })));
   }

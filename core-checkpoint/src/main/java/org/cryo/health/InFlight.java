@@ -1,4 +1,4 @@
-package org.cryo.site;
+package org.cryo.health;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -14,20 +14,21 @@ import java.util.Map;
  * {@code cryo-engine} process holding a descriptor to {@code DIR/#INODE (deleted)} in a job's
  * directory is writing that job's next context file, and the file's size is what it has written.
  * The total is estimated from the job's previous context file (none: unknown).  Only what this
- * host's /proc shows (a node in another PID namespace, or another host, is not seen).
+ * host's /proc shows: each node's agent scans its own and reports it ({@link InFlightCheckpoints},
+ * {@code /inflight}), and the console gathers the agents' reports.
  */
-final class InFlight {
+public final class InFlight {
     private static final String HELPER = "cryo-engine";
 
     /** A checkpoint in flight: the job's directory, bytes written so far, the estimated total (-1: unknown). */
-    record Progress(String jobId, Path directory, long written, long estimatedTotal) {
+    public record Progress(String jobId, Path directory, long written, long estimatedTotal) {
     }
 
     private InFlight() {
     }
 
     /** Every checkpoint in flight into one of {@code directories} (job id by directory). */
-    static List<Progress> scan(Map<Path, String> directories, Map<Path, Long> previousSizes) {
+    public static List<Progress> scan(Map<Path, String> directories, Map<Path, Long> previousSizes) {
         List<Progress> found = new ArrayList<>();
         if (directories.isEmpty()) {
             return found;
