@@ -188,6 +188,9 @@ public final class JobDirectory {
      */
     public static final String MPI_SESSION = "mpi-session";
 
+    /** What a clean keeping context files keeps: the job's history across its runs. */
+    private static final Set<String> JOB_HISTORY = Set.of(INTERVAL, LEAVING, MOVES);
+
     private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK, SCRIPT, FINISHED,
             EVACUATION, INTERVAL, LEAVING, MOVES);
 
@@ -488,7 +491,9 @@ public final class JobDirectory {
 
     /**
      * Retention once a run of the job is over (a scheduler's clean hook): the run's records go
-     * (process, vacating marker, lock, temporary files), the last {@code keep} context files stay,
+     * (process, vacating marker, lock, temporary files), the job's history stays (its interval,
+     * why it is leaving, its moves: Grid Engine cleans after a migration, before the rerun that
+     * records the move), the last {@code keep} context files stay,
      * and with {@code keep == 0} the job's directory goes too, if nothing but Cryo's files was in
      * it.  By descriptor, as everything here: a link is removed, never followed, and a file Cryo
      * did not write (another user's, a directory) is refused before anything is removed.
@@ -513,6 +518,9 @@ public final class JobDirectory {
                     continue;
                 }
                 String base = name.endsWith(".tmp") ? name.substring(0, name.length() - 4) : name;
+                if (keep > 0 && JOB_HISTORY.contains(name)) {
+                    continue;   // the job's, not the run's: a rerun after this clean adds to it
+                }
                 if (CRYO_FILES.contains(base) || name.endsWith(".tmp") || (keep == 0 && name.equals(LATEST))) {
                     doomed.add(name);
                 } else if (sequence(Path.of(base)) < 0 && !name.equals(LATEST)) {

@@ -70,7 +70,11 @@ class JobCatalogTest {
 
     @Test
     void aCleanDropsTheRunsRecordsAndKeepsTheLastContexts() throws Exception {
+        dir.recordLeaving(JobMove.Reason.MIGRATED);
+        dir.recordMove(new JobMove(java.time.Instant.now(), "n1", "n2", JobMove.Reason.HEALTH, "context.000002"));
         assertEquals(4, dir.clean(2), "context.000002 and the process, vacating and error records");
+        assertEquals(1, dir.moves().size(), "the job's history stays");
+        assertEquals(java.util.Optional.of(JobMove.Reason.MIGRATED), dir.takeLeaving(), "for the rerun's record");
         assertEquals(List.of("context.000003", "context.000004"), names(dir.contexts()));
         assertTrue(dir.process().isEmpty());
         assertFalse(dir.isVacating());

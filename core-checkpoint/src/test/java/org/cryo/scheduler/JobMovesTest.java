@@ -48,12 +48,16 @@ class JobMovesTest {
     void onlyTheLastTwoHundredAreKept() throws Exception {
         JobDirectory dir = dir();
         Instant t = Instant.parse("2026-12-01T00:00:00Z");
-        for (int i = 0; i < JobDirectory.MAX_MOVES + 5; i++) {
-            dir.recordMove(new JobMove(t.plusSeconds(i), "n1", "n2", JobMove.Reason.PREEMPTED, "-"));
+        StringBuilder full = new StringBuilder();
+        for (int i = 0; i < JobDirectory.MAX_MOVES; i++) {
+            full.append(new JobMove(t.plusSeconds(i), "n1", "n2", JobMove.Reason.PREEMPTED, "-").toLine()).append('\n');
         }
+        Files.writeString(dir.path().resolve("moves"), full);
+        dir.recordMove(new JobMove(t.plusSeconds(JobDirectory.MAX_MOVES), "n2", "n1", JobMove.Reason.FAILED, "-"));
         List<JobMove> moves = dir.moves();
         assertEquals(JobDirectory.MAX_MOVES, moves.size());
-        assertEquals(t.plusSeconds(5), moves.get(0).at(), "the oldest went first");
+        assertEquals(t.plusSeconds(1), moves.get(0).at(), "the oldest went first");
+        assertEquals(JobMove.Reason.FAILED, moves.get(moves.size() - 1).reason());
     }
 
     @Test
