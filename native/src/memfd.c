@@ -137,9 +137,11 @@ static const struct vma_rec *memfd_mapping(const struct tree *t, uint64_t dev, u
 /* A memfd only mapped (its descriptors closed) comes back with its name and
  * the mode memfd_create gives, 0777 and no seals (F_SEAL_SEAL alone, a memfd
  * that could never be sealed, comes back sealable: nobody holds a
- * descriptor to tell); one that had others is refused.  Seen through /proc/PID/map_files, which needs privilege: for a
- * user's checkpoint the seals and mode cannot be seen (docs/FORMAT.md says so; its pages can:
- * memory_capture_residency). */
+ * descriptor to tell); one that had others is refused.  Seen through
+ * /proc/PID/map_files, which only CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN)
+ * may open: no other interface shows a mapping's seals or mode (smaps'
+ * "mw" tells a write seal only), so a user's checkpoint refuses such a
+ * memfd rather than bring it back silently unsealed. */
 static int check_mapped_only(const struct tree *t, pid_t pid, const struct vma_rec *v, struct cryo_error *e)
 {
 	char path[96];
@@ -148,7 +150,10 @@ static int check_mapped_only(const struct tree *t, pid_t pid, const struct vma_r
 		 (unsigned long long)v->r.end);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return cryo_fail_errno(e, pid, "memory", "open(/proc/PID/map_files)",
+				       "process %d maps %s at %#llx and no process of the tree holds a descriptor of it: its seals and "
+				       "mode can be read only with CAP_CHECKPOINT_RESTORE: refused (keep a descriptor of it open, "
+				       "or checkpoint as root)", pid, v->path, (unsigned long long)v->r.start);
 	int seals = fcntl(fd, F_GET_SEALS);
 	int ok = fstat(fd, &st) == 0;
 	close(fd);

@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +270,22 @@ static int place(int fds[2], int at, int above, struct cryo_error *e)
 	return rc;
 }
 
+/* A FIFO whose path was unlinked ("PATH (deleted)"): made again beside its
+ * old path under a name of its own, to be unlinked once opened, as it was.
+ * Else its own path.  made: PATH_MAX bytes. */
+static int fifo_to_open(const struct pipe_rec *p, char *made, const char **path, struct cryo_error *e)
+{
+	size_t len = strlen(p->fifo_path);
+	*path = p->fifo_path;
+	if (len <= 10 || strcmp(p->fifo_path + len - 10, " (deleted)"))
+		return 0;
+	if (snprintf(made, PATH_MAX, "%.*s.cryo-%d", (int)(len - 10), p->fifo_path, (int)getpid()) >= PATH_MAX ||
+	    mkfifo(made, 0600) < 0)
+		return cryo_fail_errno(e, getpid(), "pipes", "mkfifo", "cannot make the unlinked FIFO %s again", p->fifo_path);
+	*path = made;
+	return 0;
+}
+
 /* A pipe, or the pipe behind a FIFO: opened for reading first (non-blocking,
  * so no writer is needed), then for writing (a reader exists now). */
 static int open_pipe(const struct pipe_rec *p, int no_writer, int fds[2], struct cryo_error *e)
@@ -278,27 +296,26 @@ static int open_pipe(const struct pipe_rec *p, int no_writer, int fds[2], struct
 			return cryo_fail_errno(e, self, "pipes", "pipe2", "cannot create a pipe");
 		return 0;
 	}
-	if (no_writer) {            /* the write slot holds the reader too: no end of the tree writes */
-		fds[0] = open(p->fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		fds[1] = fds[0] < 0 ? -1 : fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
-		if (fds[1] < 0) {
-			int err = errno;
-			if (fds[0] >= 0)
-				close(fds[0]);
-			return cryo_fail(e, self, "pipes", "open", err, "cannot open FIFO %s", p->fifo_path);
-		}
-		return 0;
-	}
-	fds[0] = open(p->fifo_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	fds[1] = fds[0] < 0 ? -1 : open(p->fifo_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	char made[PATH_MAX];
+	const char *path;
+	if (fifo_to_open(p, made, &path, e))
+		return -1;
+	fds[0] = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* no_writer: the write slot holds the reader too, no end of the tree writes */
+	fds[1] = fds[0] < 0 ? -1 : no_writer ? fcntl(fds[0], F_DUPFD_CLOEXEC, 0)
+					   : open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	int err = errno;
+	if (path == made)
+		unlink(made);
 	if (fds[1] < 0) {
-		int err = errno;
 		if (fds[0] >= 0)
 			close(fds[0]);
 		return cryo_fail(e, self, "pipes", "open", err, "cannot open FIFO %s", p->fifo_path);
 	}
-	fcntl(fds[0], F_SETFL, 0);
-	fcntl(fds[1], F_SETFL, 0);
+	if (!no_writer) {
+		fcntl(fds[0], F_SETFL, 0);
+		fcntl(fds[1], F_SETFL, 0);
+	}
 	return 0;
 }
 

@@ -1155,7 +1155,10 @@ int tree_read_ttys(struct image_reader *r, struct tree *t, struct cryo_error *e)
 		if (p.record_size > CRYO_TTY_V1_SIZE && take(&rec, (char *)&p + CRYO_TTY_V1_SIZE, sizeof(p) - CRYO_TTY_V1_SIZE, "tty record"))
 			break;
 		size_t data_len = (size_t)p.input_len + p.output_len;
-		if (p.flags & ~(CRYO_TTY_LOCKED | CRYO_TTY_PACKET | CRYO_TTY_OUTSIDE) || p.index >= (1u << 20) ||
+		uint32_t stop = p.flags & (CRYO_TTY_STOPPED | CRYO_TTY_TCOOFF);
+		if (p.flags & ~(CRYO_TTY_LOCKED | CRYO_TTY_PACKET | CRYO_TTY_OUTSIDE | CRYO_TTY_STOPPED | CRYO_TTY_TCOOFF) ||
+		    stop == (CRYO_TTY_STOPPED | CRYO_TTY_TCOOFF) || (stop && p.flags & (CRYO_TTY_OUTSIDE | CRYO_TTY_PACKET)) ||
+		    p.index >= (1u << 20) ||
 		    tty_pair_twice(t, &p) || p.input_len >= CRYO_TTY_MAX_INPUT || p.output_len > CRYO_TTY_MAX_OUTPUT ||
 		    p.reserved || data_len > remaining(&rec) || (data_len && p.flags & CRYO_TTY_OUTSIDE)) {
 			bad(&c, "tty record");

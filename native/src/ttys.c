@@ -271,11 +271,10 @@ static int put_output_back(int m, int slave, const struct termios2 *tio, const c
 	return 0;
 }
 
-/* What the slave wrote and the master has not read: taken (every byte, the
- * pty's buffer too: a read that finds the master's queue empty waits for
- * it) and written back (put_output_back): *out (malloc'ed) and *len. */
-static int copy_output(int m, int slave, const struct termios2 *tio, uint32_t index, pid_t pid, char **out,
-		       uint32_t *len, struct cryo_error *e)
+/* Every byte the slave wrote and the master has not read, taken (the pty's
+ * buffer too: a read that finds the master's queue empty waits for it):
+ * *out (malloc'ed) and *len. */
+static int take_output(int m, uint32_t index, pid_t pid, char **out, size_t *len, struct cryo_error *e)
 {
 	size_t cap = 4096, got = 0;
 	char *buf = malloc(cap);
@@ -284,6 +283,7 @@ static int copy_output(int m, int slave, const struct termios2 *tio, uint32_t in
 		free(buf);
 		return cryo_fail_errno(e, pid, "ttys", "fcntl", "cannot look at the output queued in /dev/pts/%u", index);
 	}
+	errno = 0;
 	for (;;) {
 		if (got == cap) {
 			char *grown = cap < CRYO_TTY_MAX_OUTPUT ? realloc(buf, cap * 2) : NULL;
@@ -299,14 +299,101 @@ static int copy_output(int m, int slave, const struct termios2 *tio, uint32_t in
 	}
 	int err = errno;
 	fcntl(m, F_SETFL, flags);
-	if (got && put_output_back(m, slave, tio, buf, (uint32_t)got, index, e)) {
+	*out = buf;
+	*len = got;
+	if (got >= CRYO_TTY_MAX_OUTPUT || (err != EAGAIN && err != EWOULDBLOCK && err != 0))
+		return cryo_fail(e, pid, "ttys", "read", err ? err : EFBIG,
+				 "cannot take the output queued in /dev/pts/%u (%zu bytes)", index, got);
+	return 0;
+}
+
+/*
+ * Is the slave's output stopped (^S under IXON, or tcflow(TCOOFF))?  No
+ * interface tells: a stopped pty takes no byte from its slave.  So one byte
+ * is written through the slave, unprocessed and non-blocking, with the
+ * master's queue empty: refused, the output is stopped; taken, it is read
+ * back from the master and nothing changed.  1 stopped, 0 not, -1 error.
+ */
+static int output_stopped(int m, int slave, const struct termios2 *tio)
+{
+	struct termios2 raw = *tio;
+	raw.c_oflag &= ~OPOST;
+	int flags = fcntl(slave, F_GETFL);
+	if (flags < 0 || ioctl(m, TCSETS2, &raw) < 0 || fcntl(slave, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -1;
+	ssize_t n = write(slave, "?", 1);
+	int err = errno;
+	fcntl(slave, F_SETFL, flags);
+	int stopped = n == 1 ? 0 : err == EAGAIN || err == EWOULDBLOCK ? 1 : -1;
+	char back;
+	if (n == 1 && read(m, &back, 1) != 1)   /* blocking: the byte is there, or on its way */
+		stopped = -1;
+	return ioctl(m, TCSETS2, tio) < 0 ? -1 : stopped;
+}
+
+/* Type the character c into the slave's input (c_cc[which] of tio) and let
+ * its line discipline act on it: a flow-control character, never queued. */
+static int type_flow_char(int m, int slave, const struct termios2 *tio, int which)
+{
+	unsigned char c = tio->c_cc[which];
+	if (!(tio->c_iflag & IXON) || c == _POSIX_VDISABLE || write(m, &c, 1) != 1)
+		return -1;
+	let_input_in(slave);
+	return 0;
+}
+
+/* Resume a stopped slave's output; *flags gets how it was stopped: its start
+ * character resumes a ^S, only TCOON a tcflow(TCOOFF) (and a ^S while IXON
+ * was on, IXON then turned off, is not possible: that turn resumes it). */
+static int resume_output(int m, int slave, const struct termios2 *tio, uint32_t *flags)
+{
+	if (type_flow_char(m, slave, tio, VSTART) == 0 && output_stopped(m, slave, tio) == 0) {
+		*flags |= CRYO_TTY_STOPPED;
+		return 0;
+	}
+	*flags |= CRYO_TTY_TCOOFF;
+	return ioctl(slave, TCXONC, TCOON) < 0 || output_stopped(m, slave, tio) != 0 ? -1 : 0;
+}
+
+/* Stop the slave's output again the way flags says it was stopped. */
+static int stop_output(int m, int slave, const struct termios2 *tio, uint32_t flags, uint32_t index,
+		       struct cryo_error *e)
+{
+	if (!(flags & (CRYO_TTY_STOPPED | CRYO_TTY_TCOOFF)))
+		return 0;
+	int rc = flags & CRYO_TTY_STOPPED ? type_flow_char(m, slave, tio, VSTOP) : ioctl(slave, TCXONC, TCOOFF);
+	if (rc < 0 || output_stopped(m, slave, tio) != 1)
+		return cryo_fail_errno(e, getpid(), "ttys", flags & CRYO_TTY_STOPPED ? "write" : "ioctl(TCXONC)",
+				       "cannot stop the output of /dev/pts/%u again (%s)", index,
+				       flags & CRYO_TTY_STOPPED ? "its stop character" : "tcflow(TCOOFF)");
+	return 0;
+}
+
+/* What the slave wrote and the master has not read, and whether the slave's
+ * output is stopped: taken, the stop found (output_stopped) and lifted, the
+ * output written back (put_output_back) and the stop put back in place:
+ * *out (malloc'ed), *len and *flags (CRYO_TTY_STOPPED or CRYO_TTY_TCOOFF). */
+static int copy_output(int m, int slave, const struct termios2 *tio, uint32_t index, pid_t pid, char **out,
+		       uint32_t *len, uint32_t *flags, struct cryo_error *e)
+{
+	char *buf = NULL;
+	size_t got = 0;
+	if (take_output(m, index, pid, &buf, &got, e)) {
+		if (got)
+			put_output_back(m, slave, tio, buf, (uint32_t)got, index, e);
 		free(buf);
 		return -1;
 	}
-	if (got >= CRYO_TTY_MAX_OUTPUT || (err != EAGAIN && err != EWOULDBLOCK && err != 0)) {
+	int stopped = output_stopped(m, slave, tio);
+	if (stopped < 0 || (stopped && resume_output(m, slave, tio, flags))) {
 		free(buf);
-		return cryo_fail(e, pid, "ttys", "read", err ? err : EFBIG,
-				 "cannot take the output queued in /dev/pts/%u (%zu bytes)", index, got);
+		return cryo_fail_errno(e, pid, "ttys", "write", "cannot tell whether the output of /dev/pts/%u is stopped%s",
+				       index, got ? " (its queued output is lost)" : "");
+	}
+	if ((got && put_output_back(m, slave, tio, buf, (uint32_t)got, index, e)) ||
+	    stop_output(m, slave, tio, *flags, index, e)) {
+		free(buf);
+		return -1;
 	}
 	*out = buf;
 	*len = (uint32_t)got;
@@ -361,10 +448,12 @@ static int read_pair(const struct tree *t, int m, pid_t pid, int fd, uint32_t in
 		fg = 0;
 	int slave = open_slave(t, m, index, locked, e);
 	char *output = NULL;
-	uint32_t output_len = 0, line_len = 0;
-	if (ioctl(m, FIONREAD, &queued) == 0 && queued > 0) {
-		/* packet mode reads carry status bytes; without a slave the bytes cannot be written back */
-		if (packet || slave < 0 || copy_output(m, slave, &tio, index, pid, &output, &output_len, e)) {
+	uint32_t output_len = 0, line_len = 0, stop = 0;
+	if (ioctl(m, FIONREAD, &queued) < 0)
+		queued = 0;
+	/* packet mode reads carry status bytes; without a slave the bytes cannot be written back */
+	if (queued > 0 || (slave >= 0 && !packet)) {
+		if (packet || slave < 0 || copy_output(m, slave, &tio, index, pid, &output, &output_len, &stop, e)) {
 			if (slave >= 0)
 				close(slave);
 			if (packet || slave < 0)
@@ -393,7 +482,7 @@ static int read_pair(const struct tree *t, int m, pid_t pid, int fd, uint32_t in
 	*r = (struct cryo_tty){ .record_size = sizeof(*r), .index = index, .sid = sid, .fg_pgid = fg, .input_len = line_len,
 				.output_len = output_len,
 				.rdev = (uint32_t)makedev(PTS_MAJOR, index),
-				.flags = (locked ? CRYO_TTY_LOCKED : 0) | (packet ? CRYO_TTY_PACKET : 0),
+				.flags = (locked ? CRYO_TTY_LOCKED : 0) | (packet ? CRYO_TTY_PACKET : 0) | stop,
 				.winsize = { ws.ws_row, ws.ws_col, ws.ws_xpixel, ws.ws_ypixel } };
 	memcpy(r->termios2, &tio, sizeof(r->termios2));
 	return 0;
@@ -652,6 +741,15 @@ static int write_output_again(const struct tree *t, int i, int m, int slave, str
 	return put_output_back(m, slave, &tio, t->tty_input[i] + p->input_len, p->output_len, index_now(t, p), e);
 }
 
+/* Pair i's output stopped again, as it was (its queued output back in first). */
+static int stop_output_again(const struct tree *t, int i, int m, int slave, struct cryo_error *e)
+{
+	const struct cryo_tty *p = &t->ttys[i];
+	struct termios2 tio;
+	memcpy(&tio, p->termios2, sizeof(tio));
+	return stop_output(m, slave, &tio, p->flags, index_now(t, p), e);
+}
+
 static int place_at(int fd, int at, int above, struct cryo_error *e)
 {
 	int high = fcntl(fd, F_DUPFD_CLOEXEC, above);
@@ -682,6 +780,7 @@ static int create_in_pool(const struct tree *t, int first, int above, relocate_f
 		int slave = -1;
 		rc = set_up_pair(t, &t->ttys[i], masters[slot], &slave, e) ||
 		     type_line_again(t, i, masters[slot], slave, e) || write_output_again(t, i, masters[slot], slave, e) ||
+		     stop_output_again(t, i, masters[slot], slave, e) ||
 		     place_at(masters[slot], first + 2 * slot, above, e) || place_at(slave, first + 2 * slot + 1, above, e) ? -1 : 0;
 		masters[slot] = -1;
 		slot++;

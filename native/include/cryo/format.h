@@ -759,6 +759,8 @@ _Static_assert(sizeof(struct cryo_fd_tty) == 8, "cryo_fd_tty is on disk");
 #define CRYO_TTY_LOCKED  0x1u       /* TIOCGPTLCK: the slave may not be opened */
 #define CRYO_TTY_PACKET  0x2u       /* TIOCPKT on the master */
 #define CRYO_TTY_OUTSIDE 0x4u       /* not a pair: session sid's controlling terminal (device rdev) is outside the file */
+#define CRYO_TTY_STOPPED 0x8u       /* the slave's output is stopped by its stop character (^S, IXON): its start character resumes it */
+#define CRYO_TTY_TCOOFF  0x10u      /* the slave's output is stopped by tcflow(TCOOFF): only TCOON resumes it */
 
 /* A pty pair: the slave's termios and window size (read and set through the
  * master), the master's packet mode, the lock, and the session whose

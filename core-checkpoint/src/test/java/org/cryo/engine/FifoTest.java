@@ -16,6 +16,13 @@ class FifoTest {
     }
 
     /** Program fifo_no_writer.c: a reader that never saw a writer, whose other end no process holds. */
+    /** A FIFO open after its path was unlinked keeps its bytes and comes back unlinked (program fifo_unlinked.c). */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void anUnlinkedFifoComesBackUnlinkedWithItsData() throws Exception {
+        CheckpointHarness.checkpointRestartAndPass("fifo_unlinked");
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aReaderThatNeverSawAWriterStillSeesNone() throws Exception {

@@ -46,8 +46,8 @@ class SharedMemoryTest {
 
     /**
      * ... and as a normal user, who may not open map_files: the process itself tells which pages
-     * of the object are resident (mincore), read through /proc/PID/mem without faulting holes in;
-     * both after a restart and after a checkpoint that left the job running.
+     * of shared anonymous memory are resident (mincore), read through /proc/PID/mem without
+     * faulting holes in; both after a restart and after a checkpoint that left the job running.
      */
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -57,6 +57,7 @@ class SharedMemoryTest {
         try {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
             Path script = dir.resolve("run.sh");
+            // the memfd held open: a user's checkpoint refuses one only mapped (MemfdSealsTest)
             String program = CheckpointHarness.program("shared_unseen").toString();
             Files.writeString(script, String.join("\n",
                     "set -u",
@@ -65,12 +66,12 @@ class SharedMemoryTest {
                     "ready() { for i in $(seq 400); do grep -q READY $1 && return; sleep 0.05; done; }",
                     "done_() { for i in $(seq 400); do grep -q -e PASS -e FAIL $1 && return; sleep 0.05; done; }",
                     // left running: the checkpoint must not have changed it
-                    "mkdir run; " + program + " " + dir + "/run/go > run.out 2>&1 &",
+                    "mkdir run; " + program + " " + dir + "/run/go held > run.out 2>&1 &",
                     "R=$!; ready run.out",
                     "$engine checkpoint -f run.cryo $R || exit 3",
                     "touch run/go; wait $R; cat run.out",
                     // killed and restarted
-                    program + " " + dir + "/go > job.out 2>&1 &",
+                    program + " " + dir + "/go held > job.out 2>&1 &",
                     "J=$!; ready job.out",
                     "$engine checkpoint --kill -f job.cryo $J || exit 4",
                     "wait $J; for i in $(seq 400); do [ -e /proc/$J ] || break; sleep 0.05; done",

@@ -145,6 +145,28 @@ class TtysTest {
         }
     }
 
+    /**
+     * Output stopped by ^S (IXON) or tcflow(TCOOFF) comes back stopped, with the bytes queued
+     * before the stop in order and the write the stop held back still held (program
+     * pty_stopped.c): ^Q resumes the first, only TCOON the second; a checkpoint that leaves the
+     * job running leaves both stopped.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void stoppedOutputComesBackStoppedWithItsQueuedBytes() throws Exception {
+        CheckpointHarness.checkpointTreeKillRestartAndPass("pty_stopped");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aCheckpointLeavesStoppedOutputStopped() throws Exception {
+        try (var original = CheckpointHarness.Original.start("pty_stopped")) {
+            var file = original.checkpoint();
+            assertTrue(Files.size(file) > 0);
+            original.goAndAssertPassed();
+        }
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void bytesQueuedInAPtyAreRefused() throws Exception {
