@@ -13,7 +13,7 @@ install_packages "${BUILD_PACKAGES[@]}"
 # Test-only dependencies (libc6-dev above already brings the static libc that
 # the static test programs need): procps for the tests that look at processes; both MPIs
 # (the build compiles native/tests/mpi/mpi_ring.c with each) and LAMMPS with its examples for MpiJobsTest.
-TEST_PACKAGES=(procps openmpi-bin libopenmpi-dev mpich libmpich-dev lammps lammps-examples)
+TEST_PACKAGES=(procps openmpi-bin libopenmpi-dev mpich libmpich-dev lammps lammps-examples gromacs)
 install_packages "${TEST_PACKAGES[@]}"
 
 # The console's browser tests (site/): Debian's chromium, driven by playwright-core from npm

@@ -478,9 +478,14 @@ static int rebuild_threads(struct rebuild *b, const struct snapshot *s, int rest
 		if (injector_prepare_thread(&b->in[i], &b->in[0], b->tids[i], e))
 			return -1;
 	}
+	int unplaceable = 0;
 	for (int i = 0; i < b->nr; i++)
-		if (threads_restore_kernel_links(&b->in[i], b->scratch, &s->threads[i], e))
+		if (threads_restore_kernel_links(&b->in[i], b->scratch, &s->threads[i], e) ||
+		    threads_restore_affinity(&b->in[i], b->scratch, &s->threads[i], &unplaceable, e))
 			return -1;
+	if (unplaceable)
+		fprintf(stderr, "cryo-engine restore: warning: process %d had threads pinned to CPUs this node does not "
+			"offer; they run on any CPU of the restart's\n", b->pid);
 	return 0;
 }
 

@@ -259,6 +259,11 @@ int snapshot_write_process(struct image_writer *w, const struct snapshot *s, str
 		rb_pad8(&b);
 		rb_put(&b, t->pending, (size_t)t->r.nr_pending * SIGINFO_BYTES);
 		rb_put(&b, t->name, sizeof(struct cryo_thread_name));
+		if (t->affinity_len) {
+			struct cryo_thread_affinity aff = { .nr_bytes = t->affinity_len };
+			rb_put(&b, &aff, sizeof(aff));
+			rb_put(&b, t->affinity, t->affinity_len);
+		}
 		rb_finish(&b, at);
 		if (write_section(w, CRYO_SEC_THREAD, &b, e))
 			return -1;
@@ -479,6 +484,22 @@ static int read_process(struct image_reader *r, struct snapshot *s, int k, struc
 	return c.bad || rec.bad ? -1 : 0;
 }
 
+/* A mask of whole u64 words, as the kernel gives it; anything else is a corrupt record. */
+static void read_affinity(struct cursor *rec, struct thread_rec *t)
+{
+	struct cryo_thread_affinity aff;
+	take(rec, &aff, sizeof(aff), "thread CPU affinity");
+	if (rec->bad)
+		return;
+	if (aff.flags || aff.nr_bytes < 8 || aff.nr_bytes > CRYO_AFFINITY_MAX || aff.nr_bytes % 8 ||
+	    aff.nr_bytes > remaining(rec)) {
+		bad(rec, "thread CPU affinity");
+		return;
+	}
+	take(rec, t->affinity, aff.nr_bytes, "thread CPU affinity");
+	t->affinity_len = aff.nr_bytes;
+}
+
 static int read_threads(struct image_reader *r, struct snapshot *s, int base, struct cryo_error *e)
 {
 	s->threads = calloc(s->proc.nr_threads ? s->proc.nr_threads : 1, sizeof(*s->threads));
@@ -508,6 +529,8 @@ static int read_threads(struct image_reader *r, struct snapshot *s, int base, st
 				take(&rec, t->name, sizeof(struct cryo_thread_name), "thread name");
 				t->name[sizeof(t->name) - 1] = 0;
 			}
+			if (!rec.bad && remaining(&rec) >= sizeof(struct cryo_thread_affinity))   /* else an older file */
+				read_affinity(&rec, t);
 		}
 		free(buf);
 		if (c.bad || rec.bad)

@@ -33,6 +33,8 @@ struct thread_rec {
 	uint8_t *xstate;
 	siginfo_t *pending;
 	char name[16];              /* its comm; "" if the file has none: the process's */
+	uint32_t affinity_len;      /* bytes of affinity; 0 if the file has none: left as the restart's */
+	uint64_t affinity[CRYO_AFFINITY_MAX / 8];
 };
 
 struct snapshot {

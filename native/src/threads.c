@@ -98,6 +98,16 @@ static int capture_name(struct injector *in, uint64_t scratch, struct thread_rec
 	return 0;
 }
 
+/* Read from outside: sched_getaffinity of another thread needs no permission. */
+static int capture_affinity(pid_t tid, struct thread_rec *t, struct cryo_error *e)
+{
+	long n = syscall(SYS_sched_getaffinity, tid, sizeof(t->affinity), t->affinity);
+	if (n < 0)
+		return cryo_fail_errno(e, tid, "CPU affinity", "sched_getaffinity", "cannot read the CPU affinity of thread %d", tid);
+	t->affinity_len = (uint32_t)n;
+	return 0;
+}
+
 int threads_capture(struct injector *in, uint64_t scratch, struct thread_rec *t, struct cryo_error *e)
 {
 	pid_t tid = in->pid;
@@ -118,7 +128,7 @@ int threads_capture(struct injector *in, uint64_t scratch, struct thread_rec *t,
 	t->r.xstate_size = (uint32_t)xsize;
 	return capture_rseq(tid, &t->r, e) || capture_robust_list(tid, &t->r, e) ||
 	       capture_tid_address(in, scratch, &t->r, e) || capture_altstack(in, scratch, &t->r, e) ||
-	       capture_name(in, scratch, t, e) ||
+	       capture_name(in, scratch, t, e) || capture_affinity(tid, t, e) ||
 	       signals_capture_pending(tid, 0, &t->pending, &t->r.nr_pending, e) ? -1 : 0;
 }
 
@@ -151,6 +161,27 @@ int threads_restore_kernel_links(struct injector *in, uint64_t scratch, const st
 	if (t->name[0] && (memory_poke(in->pid, scratch, t->name, sizeof(t->name), e) ||
 			   remote_call(in, "prctl(PR_SET_NAME)", "thread name", SYS_prctl, PR_SET_NAME, (long)scratch, 0, 0, e)))
 		return -1;
+	return 0;
+}
+
+int threads_restore_affinity(struct injector *in, uint64_t scratch, const struct thread_rec *t, int *unplaceable,
+			    struct cryo_error *e)
+{
+	long ret;
+	if (!t->affinity_len)
+		return 0;
+	/* by the thread itself: another process's threads need CAP_SYS_NICE or the same user in its namespace */
+	if (memory_poke(in->pid, scratch, t->affinity, t->affinity_len, e) ||
+	    injector_syscall(in, SYS_sched_setaffinity, 0, t->affinity_len, (long)scratch, 0, 0, 0, &ret, e))
+		return -1;
+	/* EINVAL: none of its CPUs is online here or in the restart's cpuset (another node, a smaller job) */
+	if (ret == -EINVAL) {
+		*unplaceable = 1;
+		return 0;
+	}
+	if (ret < 0)
+		return cryo_fail(e, in->pid, "CPU affinity", "sched_setaffinity", (int)-ret,
+				 "cannot pin thread %d to its CPUs again", in->pid);
 	return 0;
 }
 

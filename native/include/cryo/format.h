@@ -627,6 +627,18 @@ struct cryo_thread_name {
 };
 _Static_assert(sizeof(struct cryo_thread_name) == 16, "struct cryo_thread_name is part of the file format");
 
+/* After the thread name (files of format 5 written from session 6 on;
+ * older ones end at the name, and their threads run on the restarter's
+ * CPUs): the thread's CPU affinity as sched_getaffinity gives it, then
+ * nr_bytes of mask.  A program that pinned its threads (GROMACS's mdrun -pin, OpenMP's
+ * OMP_PROC_BIND, taskset) finds them pinned again. */
+#define CRYO_AFFINITY_MAX 1024      /* bytes of mask: 8192 CPUs */
+struct cryo_thread_affinity {
+	uint32_t nr_bytes;          /* 8 to CRYO_AFFINITY_MAX, a multiple of 8 */
+	uint32_t flags;             /* 0 */
+};
+_Static_assert(sizeof(struct cryo_thread_affinity) == 8, "struct cryo_thread_affinity is part of the file format");
+
 enum {
 	CRYO_SEC_POSIX_TIMERS = 18, /* sequence of struct cryo_posix_timer; one per process, in process order */
 };
