@@ -285,21 +285,25 @@ final class RunCommand implements Callable<Integer> {
         environment.put(OPEN_MPI_TMPDIR, session.toString());
     }
 
-    /** MPICH hydra's variables naming the launcher of its proxies (HYDRA_BOOTSTRAP is the older name). */
-    static final List<String> HYDRA_LAUNCHER = List.of("HYDRA_LAUNCHER", "HYDRA_BOOTSTRAP");
+    /**
+     * MPICH hydra's variable naming the launcher of its proxies.  Its older name HYDRA_BOOTSTRAP
+     * is no job's choice: Slurm 23.11 and later set it to {@code slurm} in every job (with
+     * HYDRA_LAUNCHER_EXTRA_ARGS), and HYDRA_LAUNCHER wins over it.
+     */
+    static final String HYDRA_LAUNCHER = "HYDRA_LAUNCHER";
 
     /**
      * MPICH's mpiexec (hydra) in a batch job starts its proxy, the ranks' parent, with the
      * scheduler's launcher (under Slurm {@code srun}: a job step of its own under its own
      * slurmstepd), so the ranks are not in the tree of the job's work and a checkpoint refuses
-     * the job (the proxy's end of mpiexec's pipes leads outside it).  On a job of one node nothing
-     * needs a remote launcher: hydra forks the proxy itself ({@code HYDRA_LAUNCHER=fork}) unless
-     * the job chose a launcher.  A job of more nodes, or of a count the scheduler does not say,
-     * keeps hydra's choice: Cryo checkpoints the tree on one node.
+     * the job (the proxy's end of mpiexec's pipes or control connection leads outside it).  On a
+     * job of one node nothing needs a remote launcher: hydra forks the proxy itself
+     * ({@code HYDRA_LAUNCHER=fork}) unless the job chose a launcher.  A job of more nodes, or of a
+     * count the scheduler does not say, keeps hydra's choice: Cryo checkpoints the tree on one node.
      */
     static void hydraForksItsProxies(java.util.OptionalInt nodes, Map<String, String> environment) {
-        if (nodes.isPresent() && nodes.getAsInt() == 1 && HYDRA_LAUNCHER.stream().noneMatch(environment::containsKey)) {
-            environment.put(HYDRA_LAUNCHER.get(0), "fork");
+        if (nodes.isPresent() && nodes.getAsInt() == 1 && !environment.containsKey(HYDRA_LAUNCHER)) {
+            environment.put(HYDRA_LAUNCHER, "fork");
         }
     }
 

@@ -16,7 +16,9 @@ class HydraLauncherTest {
     void aJobOfOneNodeForksItsProxiesUnlessItChoseALauncher() {
         assertEquals(Map.of("HYDRA_LAUNCHER", "fork"), launcher(OptionalInt.of(1), Map.of()));
         assertEquals(Map.of("HYDRA_LAUNCHER", "ssh"), launcher(OptionalInt.of(1), Map.of("HYDRA_LAUNCHER", "ssh")));
-        assertEquals(Map.of("HYDRA_BOOTSTRAP", "slurm"), launcher(OptionalInt.of(1), Map.of("HYDRA_BOOTSTRAP", "slurm")));
+        // what Slurm 23.11 and later set in every job, which HYDRA_LAUNCHER overrides
+        assertEquals(Map.of("HYDRA_BOOTSTRAP", "slurm", "HYDRA_LAUNCHER", "fork"),
+                launcher(OptionalInt.of(1), Map.of("HYDRA_BOOTSTRAP", "slurm")));
     }
 
     @Test

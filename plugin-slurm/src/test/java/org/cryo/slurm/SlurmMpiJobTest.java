@@ -27,10 +27,11 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * own outside the batch script's tree; cr_run has it fork the proxy on a job of one node
  * ({@code HYDRA_LAUNCHER=fork}), so mpiexec, the proxy and the ranks are one tree.
  * </ul>
- * The 24.11 cluster's jobs run in the Debian 13 tree (Open MPI 5, MPICH 4.2 where
- * scripts/trixie/trixie-tree.sh installed them): the host's binaries, built against Open MPI 4.1
- * and MPICH 4.0, need only libmpi.so.40 or libmpich.so.12, whose ABI the tree's keep.  A tree
- * without the MPI is a skip that says so.
+ * The 24.11 cluster's jobs run in the Debian 13 tree (scripts/trixie/trixie-tree.sh installs
+ * its openmpi-bin 5.0 and mpich 4.2 there): the host's mpi_ring.mpich, built against MPICH 4.0,
+ * needs only libmpich.so.12, whose ABI the tree's keeps, so the same binary runs on both
+ * clusters.  Slurm 24.11 sets HYDRA_BOOTSTRAP=slurm in every job; cr_run's HYDRA_LAUNCHER
+ * overrides it.  Open MPI 5 (PRRTE) is not prepared by cr_run yet: skipped there, saying so.
  */
 @ResourceLock(TestCluster.LOCK)
 class SlurmMpiJobTest {
@@ -43,6 +44,9 @@ class SlurmMpiJobTest {
 
     @Test
     void anOpenMpiJobOfFourRanksMigratesToTheOtherNodeAndContinues() throws Exception {
+        Assumptions.assumeTrue(TestCluster.onCluster(List.of()).isEmpty(), "the Slurm " + TestCluster.release()
+                + " cluster's jobs run in the Debian 13 tree, whose Open MPI 5 (PRRTE, not ORTE: prterun, its own"
+                + " session directory and OOB settings) cr_run does not prepare yet");
         migrates("mpi-migrate", "/usr/bin/mpirun.openmpi", "mpi_ring.openmpi", OPEN_MPI, "Open MPI (openmpi-bin)",
                 (dir, jobId) -> {
                     Path session = dir.resolve(".cryo").resolve(jobId).resolve("mpi-session");
