@@ -17,6 +17,7 @@ static const struct cryo_config_key keys[] = {
 	{ "checkpoint.incremental", "CRYO_INCREMENTAL", "no" },
 	{ "files.deleted.max", "CRYO_DELETED_FILE_MAX", "67108864" },
 	{ "files.hash.max", "CRYO_HASH_FILE_MAX", "67108864" },
+	{ "files.shared.paths", "CRYO_SHARED_PATHS", NULL },
 	{ "log.syslog", "CRYO_LOG_SYSLOG", "yes" },
 	{ "log.syslog.socket", "CRYO_LOG_SOCKET", "/dev/log" },
 	{ "log.file", "CRYO_LOG_FILE", NULL },

@@ -40,8 +40,11 @@ die() { say "$*"; exit 1; }
 # the JWT plugin (auth_jwt.so, not pulled in by the others) and munge for
 # issue 12's cluster; libslurm-dev for 24.11's spank.h (the SPANK plugin is
 # built against each Slurm version); iproute2, procps and python3 for the
-# scripts that run there.  Changing this list rebuilds the tree (the stamp holds it).
-PACKAGES=criu,slurmctld,slurmd,slurmrestd,slurm-client,slurm-wlm-jwt-plugin,libslurm-dev,munge,iproute2,procps,python3
+# scripts that run there; openmpi-bin and mpich (runtime only: the host's
+# mpi_ring binaries run against their libmpi.so.40 and libmpich.so.12, whose
+# ABIs those of the host's Open MPI 4.1 and MPICH 4.0 are) for the MPI jobs
+# of SlurmMpiJobTest on 24.11.  Changing this list rebuilds the tree (the stamp holds it).
+PACKAGES=criu,slurmctld,slurmd,slurmrestd,slurm-client,slurm-wlm-jwt-plugin,libslurm-dev,munge,iproute2,procps,python3,openmpi-bin,mpich
 SUITE=trixie
 STAMP_NAME=.cryo-trixie-stamp
 STAMP_WANT="suite=$SUITE packages=$PACKAGES"

@@ -13,6 +13,7 @@
  * tidy up after it; a front killed outright leaves a tracer that can.
  */
 #include "commands.h"
+#include "nodelocal.h"
 #include "config.h"
 #include "interrupt.h"
 
@@ -394,6 +395,12 @@ static int checkpoint_in_tracer(struct checkpoint_request *r)
 int checkpoint_command(struct checkpoint_request *r)
 {
 	pid_t front = getpid(), parent = getppid();
+	struct cryo_error refused;
+	/* before anything is frozen: a refused job runs on untouched */
+	if (r->leaving_node && nodelocal_check_tree(r->o.pid, r->o.path, &refused)) {
+		print_failure(r, &refused);
+		return r->failed_status;
+	}
 	if (r->o.end_action == CRYO_END_HOLD)
 		r->o.hold = hold_for_decision;
 	/* a file size limit must fail the write, not kill the checkpointer */

@@ -21,6 +21,8 @@ struct checkpoint_request {
 	unsigned time_limit;        /* seconds, 0 none: past it the checkpoint is abandoned (BLCR's -t) */
 	int out_fd;                 /* >= 0: the context goes to this descriptor (BLCR's -F), not to o.path */
 	int failed_status;          /* exit status of a failed checkpoint */
+	int leaving_node;           /* for a requeue or migration: a node-local MPI session directory
+				     * is refused (nodelocal.h) */
 };
 
 /* Runs the checkpoint as a front and a tracer (see checkpoint_command.c)

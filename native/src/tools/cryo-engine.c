@@ -40,7 +40,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [--compress[=zstd[:LEVEL]]] [--incremental] [--parent FILE] [--pre-copy[=N]] [-v|--machine] PID\n"
+		"usage: cryo-engine checkpoint [-f FILE] [--tree|--pid|--pgid|--sid] [--stop|--term|--kill|--hold|--signal N] [--compress[=zstd[:LEVEL]]] [--incremental] [--parent FILE] [--pre-copy[=N]] [--leaving-node] [-v|--machine] PID\n"
 		"       cryo-engine restore [--no-restore-pid] [--[no-]restore-sid] [--[no-]restore-pgid] [--detach] [--lazy] [--as-caller] [--relocate OLD=NEW]... [-v] FILE\n"
 		"       cryo-engine run --pid-ns [--pid-file FILE] -- CMD [ARGS...]\n"
 		"       cryo-engine verify FILE\n"
@@ -99,6 +99,8 @@ static int cmd_checkpoint(int argc, char **argv)
 			r.verbose = 1;
 		else if (!strcmp(argv[i], "--incremental"))
 			o->incremental = 1;
+		else if (!strcmp(argv[i], "--leaving-node"))
+			r.leaving_node = 1;
 		else if (!strcmp(argv[i], "--parent") && i + 1 < argc) {
 			o->incremental = 1;
 			o->parent = argv[++i];

@@ -41,8 +41,10 @@ public final class CheckpointOptions {
     private final Integer compressLevel;
     private final boolean incremental;
     private final Path parent;
+    private final boolean leavingNode;
 
     private CheckpointOptions(Builder builder) {
+        this.leavingNode = builder.leavingNode;
         this.incremental = builder.incremental;
         this.parent = builder.parent;
         this.file = builder.file;
@@ -102,7 +104,13 @@ public final class CheckpointOptions {
         return Optional.ofNullable(parent);
     }
 
+    /** For a requeue or migration: the restart may be on another node ({@link Builder#leavingNode}). */
+    public boolean leavingNode() {
+        return leavingNode;
+    }
+
     public static final class Builder {
+        private boolean leavingNode;
         private Integer compressLevel;
         private Path file;
         private Scope scope = Scope.TREE;
@@ -122,6 +130,16 @@ public final class CheckpointOptions {
         public Builder incremental(Path parent) {
             this.incremental = true;
             this.parent = parent;
+            return this;
+        }
+
+        /**
+         * The checkpoint is for a requeue or migration, whose restart may be on another node: an
+         * MPI session directory the job keeps on a node-local file system is refused, naming it
+         * ({@code cryo-engine checkpoint --leaving-node}, native/src/nodelocal.h).
+         */
+        public Builder leavingNode(boolean leavingNode) {
+            this.leavingNode = leavingNode;
             return this;
         }
 

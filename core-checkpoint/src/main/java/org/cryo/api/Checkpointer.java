@@ -102,6 +102,9 @@ public final class Checkpointer {
             command.add("--incremental");
         }
         options.parent().ifPresent(parent -> command.addAll(List.of("--parent", parent.toString())));
+        if (options.leavingNode()) {
+            command.add("--leaving-node");
+        }
         command.add(Integer.toString(nativePid));
         return command;
     }

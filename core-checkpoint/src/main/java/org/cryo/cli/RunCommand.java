@@ -130,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
     private int call(Map<String, String> environment) throws Exception {
         Optional<BatchJob> job = BatchJob.detect(environment);
         if (job.isEmpty()) {
-            return start(null).waitFor();
+            return start(null, null).waitFor();
         }
         JobCatalog catalog = JobCatalog.at(job.get().catalogRoot(), environment);
         if (keep != null) {
@@ -226,9 +226,10 @@ final class RunCommand implements Callable<Integer> {
      * Starts CMD, or with --pid-ns the engine helper {@code cryo-engine run --pid-ns --pid-file FILE
      * -- CMD...}, which starts CMD under an init in a new PID namespace, writes the init's PID to
      * FILE, and exits with CMD's status.  Either way stdio is inherited.  In a batch job ({@code
-     * dir}, else null) Open MPI's session directory goes in the job's catalog ({@link #mpiSessionDirectoryIn}).
+     * job} and {@code dir}, else null) Open MPI's session directory goes in the job's catalog
+     * ({@link #mpiSessionDirectoryIn}) and MPICH forks its proxies on a job of one node ({@link #hydraForksItsProxies}).
      */
-    private Process start(JobDirectory dir) throws CliFailure {
+    private Process start(BatchJob job, JobDirectory dir) throws CliFailure {
         List<String> argv = command;
         if (pidNamespace) {
             Path helper;
@@ -254,6 +255,7 @@ final class RunCommand implements Callable<Integer> {
             ProcessBuilder builder = new ProcessBuilder(argv).inheritIO();
             if (dir != null) {
                 mpiSessionDirectoryIn(dir, builder.environment());
+                hydraForksItsProxies(nodesOf(job, builder.environment()), builder.environment());
             }
             return builder.start();
         } catch (IOException e) {
@@ -281,6 +283,35 @@ final class RunCommand implements Callable<Integer> {
                     java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         }
         environment.put(OPEN_MPI_TMPDIR, session.toString());
+    }
+
+    /**
+     * MPICH hydra's variable naming the launcher of its proxies.  Its older name HYDRA_BOOTSTRAP
+     * is no job's choice: Slurm 23.11 and later set it to {@code slurm} in every job (with
+     * HYDRA_LAUNCHER_EXTRA_ARGS), and HYDRA_LAUNCHER wins over it.
+     */
+    static final String HYDRA_LAUNCHER = "HYDRA_LAUNCHER";
+
+    /**
+     * MPICH's mpiexec (hydra) in a batch job starts its proxy, the ranks' parent, with the
+     * scheduler's launcher (under Slurm {@code srun}: a job step of its own under its own
+     * slurmstepd), so the ranks are not in the tree of the job's work and a checkpoint refuses
+     * the job (the proxy's end of mpiexec's pipes or control connection leads outside it).  On a
+     * job of one node nothing needs a remote launcher: hydra forks the proxy itself
+     * ({@code HYDRA_LAUNCHER=fork}) unless the job chose a launcher.  A job of more nodes, or of a
+     * count the scheduler does not say, keeps hydra's choice: Cryo checkpoints the tree on one node.
+     */
+    static void hydraForksItsProxies(java.util.OptionalInt nodes, Map<String, String> environment) {
+        if (nodes.isPresent() && nodes.getAsInt() == 1 && !environment.containsKey(HYDRA_LAUNCHER)) {
+            environment.put(HYDRA_LAUNCHER, "fork");
+        }
+    }
+
+    /** How many nodes the job has, as its scheduler's provider reads it from the job's variables. */
+    private static java.util.OptionalInt nodesOf(BatchJob job, Map<String, String> environment) {
+        return org.cryo.scheduler.SchedulerAdapterProvider.all().stream()
+                .filter(provider -> provider.scheduler().equals(job.scheduler())).findFirst()
+                .map(provider -> provider.nodes(environment)).orElse(java.util.OptionalInt.empty());
     }
 
     /**
@@ -322,7 +353,7 @@ final class RunCommand implements Callable<Integer> {
         if (copyCommand) {
             keepCommand(dir);
         }
-        Process process = start(dir);
+        Process process = start(job, dir);
         long pid = checkpointable(process);
         if (pid > 0 && record(dir, new JobProcess(pid, NodeExecutor.localHostName(), job.run().id(), false))) {
             startPeriodic(dir, pid);

@@ -114,10 +114,20 @@ public final class JobCheckpointer {
     List<String> engineCommand(JobStatus job, JobProcess process, Path file, EndAction end) throws SchedulerException {
         try {
             return naming(job, engine.checkpointCommand(process.pid(),
-                    CheckpointOptions.builder().file(file).endAction(end).build()));
+                    options(file, end)));
         } catch (CheckpointException e) {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A checkpoint that ends the job's run here (KILL: a vacate; HOLD: the requeue of a
+     * migration) is for a run that may start on another node: the engine refuses what of the job
+     * stays behind on this one (a node-local MPI session directory).
+     */
+    static CheckpointOptions options(Path file, EndAction end) {
+        return CheckpointOptions.builder().file(file).endAction(end)
+                .leavingNode(end == EndAction.KILL || end == EndAction.HOLD).build();
     }
 
     /** Refused while checkpoints are disabled; else the job's lock, waited for a while. */
@@ -180,7 +190,7 @@ public final class JobCheckpointer {
             dir.create();
             file = dir.nextContext();
             command = naming(job, engine.checkpointCommand(process.pid(),
-                    CheckpointOptions.builder().file(file).endAction(end).build()));
+                    options(file, end)));
         } catch (IOException e) {
             throw new SchedulerException("job " + job.jobId() + ": " + e.getMessage(), e);
         } catch (CheckpointException e) {

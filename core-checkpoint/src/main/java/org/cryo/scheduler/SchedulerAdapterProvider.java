@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.ServiceLoader;
 
 /**
@@ -25,6 +26,15 @@ public interface SchedulerAdapterProvider {
      * fail: a job whose details cannot all be read is still recognised, with what is known.
      */
     Optional<BatchJob> detect(Map<String, String> environment);
+
+    /**
+     * How many nodes the batch job of {@code environment} (one {@link #detect} recognises) has, from
+     * the scheduler's variables; empty when they do not say.  cr_run lets MPICH fork its proxies
+     * on a job of one node (RunCommand#hydraForksItsProxies).
+     */
+    default OptionalInt nodes(Map<String, String> environment) {
+        return OptionalInt.empty();
+    }
 
     /** An adapter configured from {@code environment}; fails with a one-line message if it cannot be. */
     SchedulerAdapter create(Map<String, String> environment) throws SchedulerException;

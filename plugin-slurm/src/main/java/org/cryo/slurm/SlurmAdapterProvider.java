@@ -3,6 +3,7 @@ package org.cryo.slurm;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.cryo.scheduler.BatchJob;
 import org.cryo.scheduler.SchedulerAdapterProvider;
 import org.cryo.scheduler.SchedulerException;
@@ -24,6 +25,11 @@ public final class SlurmAdapterProvider implements SchedulerAdapterProvider {
     @Override
     public Optional<BatchJob> detect(Map<String, String> environment) {
         return SlurmJobEnvironment.detect(environment);
+    }
+
+    @Override
+    public OptionalInt nodes(Map<String, String> environment) {
+        return SlurmJobEnvironment.nodes(environment);
     }
 
     @Override

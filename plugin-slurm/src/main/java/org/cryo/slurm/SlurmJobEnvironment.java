@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.cryo.scheduler.BatchJob;
 import org.cryo.scheduler.JobRun;
@@ -31,6 +33,20 @@ final class SlurmJobEnvironment {
         Path workDir = recordedWorkDir(environment, jobId).orElseGet(() -> submitDir(environment));
         return Optional.of(new BatchJob(SlurmAdapterProvider.NAME, jobId, JobRun.counted(environment.get("SLURM_RESTART_COUNT")),
                 SlurmCatalogLocation.root(environment, workDir.toString())));
+    }
+
+    /**
+     * The job's node count: SLURM_JOB_NUM_NODES (SLURM_NNODES, its older name, where only that is
+     * set); empty when neither is a number.
+     */
+    static OptionalInt nodes(Map<String, String> environment) {
+        for (String name : List.of("SLURM_JOB_NUM_NODES", "SLURM_NNODES")) {
+            String value = environment.get(name);
+            if (value != null && value.strip().matches("\\d{1,6}")) {
+                return OptionalInt.of(Integer.parseInt(value.strip()));
+            }
+        }
+        return OptionalInt.empty();
     }
 
     /** The WorkDir line of {@code scontrol show job} (one field per line there, so a path may hold spaces). */

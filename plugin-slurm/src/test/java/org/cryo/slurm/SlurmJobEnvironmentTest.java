@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.cryo.scheduler.BatchJob;
 import org.cryo.scheduler.JobRun;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,15 @@ class SlurmJobEnvironmentTest {
         assertTrue(provider.detect(Map.of("SLURM_JOB_ID", "")).isEmpty());
         assertTrue(provider.detect(Map.of("SLURM_JOB_ID", "12; rm -rf /")).isEmpty());
         assertTrue(provider.detect(Map.of("JOB_ID", "12", "SGE_ROOT", "/opt/sge")).isEmpty(), "Grid Engine's variables");
+    }
+
+    /** cr_run lets MPICH fork its proxies only on a job of one node (RunCommand.hydraForksItsProxies). */
+    @Test
+    void theNodeCountIsSlurmsOwnOrUnknown() {
+        assertEquals(OptionalInt.of(1), provider.nodes(Map.of("SLURM_JOB_NUM_NODES", "1", "SLURM_NNODES", "3")));
+        assertEquals(OptionalInt.of(3), provider.nodes(Map.of("SLURM_NNODES", "3")));
+        assertEquals(OptionalInt.empty(), provider.nodes(Map.of("SLURM_JOB_NUM_NODES", "1-2")));
+        assertEquals(OptionalInt.empty(), provider.nodes(Map.of()));
     }
 
     @Test
