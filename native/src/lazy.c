@@ -28,8 +28,8 @@
 #define PAGE          CRYO_PAGE_SIZE
 #define WINDOW        (4UL << 20)      /* prefetch: one read, one UFFDIO_COPY per run piece */
 #define AHEAD         3                /* windows the read-ahead thread may have read before they are placed */
-#define AHEAD_WINDOW  (16UL << 20)     /* its reads: O_DIRECT reads of 16 MiB go at 1.2x the speed of 4 MiB ones
-					* on the development VM's disk, 64 MiB ones at 2x (dd, same minutes) */
+#define AHEAD_WINDOW  (16UL << 20)     /* its reads: 16 MiB ones went at 1.2x the speed of 4 MiB ones on the
+					* development VM's disk (O_DIRECT, dd, same minutes) */
 #define MAX_SOURCES   256
 #define MAX_CTX       1024
 #define UFFD_EVENTS   (UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_EVENT_REMOVE | \
@@ -1197,11 +1197,10 @@ int lazy_begin(struct lazy **out, struct image_reader *r, int min_fd, struct cry
 	lz->path = lz->path_buf;
 	char self[64];
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", r->fd);
-	/* its own descriptor: the file may be unlinked meanwhile, the server still reads it.  O_DIRECT
-	 * as the engine reads page data (pagestream.h: a page cache copy costs as much as the data) */
-	int fd = open(self, O_RDONLY | O_CLOEXEC | O_DIRECT);
-	if (fd < 0 && errno == EINVAL)
-		fd = open(self, O_RDONLY | O_CLOEXEC);
+	/* its own descriptor: the file may be unlinked meanwhile, the server still reads it.
+	 * Buffered, as the engine reads page data (pagestream.h): right after a checkpoint the file
+	 * is in the page cache, which O_DIRECT would pass by for the disk */
+	int fd = open(self, O_RDONLY | O_CLOEXEC);
 	lz->fd = move_high(lz, fd);
 	if (lz->fd < 0 || pipe2(lz->ctl, O_CLOEXEC) < 0 || (lz->ctl[0] = move_high(lz, lz->ctl[0])) < 0 ||
 	    (lz->ctl[1] = move_high(lz, lz->ctl[1])) < 0) {
