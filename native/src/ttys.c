@@ -8,6 +8,7 @@
 #include <asm/termbits.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +420,15 @@ static int open_slave(const struct tree *t, int master, uint32_t index, int lock
 	return slave;
 }
 
+/* Would the slave take output now?  With the master's queue empty, only a
+ * stop says no (the pty's write room is 0 while stopped); poll asks without
+ * writing, so a packet-mode master's status bytes are left alone. */
+static int slave_may_write(int slave)
+{
+	struct pollfd p = { .fd = slave, .events = POLLOUT };
+	return poll(&p, 1, 0) < 0 || (p.revents & POLLOUT);
+}
+
 static int slave_input_queued(int slave)
 {
 	int n = 0;
@@ -452,6 +462,12 @@ static int read_pair(const struct tree *t, int m, pid_t pid, int fd, uint32_t in
 	if (ioctl(m, FIONREAD, &queued) < 0)
 		queued = 0;
 	/* packet mode reads carry status bytes; without a slave the bytes cannot be written back */
+	if (packet && slave >= 0 && !queued && !slave_may_write(slave)) {
+		close(slave);
+		return cryo_fail(e, pid, "ttys", "poll", EBUSY,
+				 "fd %d of process %d is the master of /dev/pts/%u (in packet mode), whose output is stopped (^S or "
+				 "tcflow(TCOOFF)): refused (it cannot be told apart and stopped again in packet mode)", fd, pid, index);
+	}
 	if (queued > 0 || (slave >= 0 && !packet)) {
 		if (packet || slave < 0 || copy_output(m, slave, &tio, index, pid, &output, &output_len, &stop, e)) {
 			if (slave >= 0)

@@ -9,10 +9,15 @@
  * After the restart: each master reads the first line only; the output is
  * still stopped (a byte written through the slave, non-blocking, is not
  * taken); ^Q resumes X but not T, TCOON resumes T; then the second line comes.
+ *
+ * With argv[2] "packet": one pair whose master is in packet mode, stopped by
+ * ^S (refused at checkpoint time); after the go it is still stopped, and ^Q
+ * resumes it.
  */
 #include "testlib.h"
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -108,9 +113,29 @@ static void check_after_restart(struct pair *p, int by_tcooff)
 		 "%s: the writer failed", p->name);
 }
 
+static int packet_mode(void)
+{
+	struct pair p;
+	int on = 1;
+	if (open_pair(&p, "packet-mode pair") < 0 || ioctl(p.master, TIOCPKT, &on) < 0) {
+		perror("pty");
+		return 1;
+	}
+	type_char(&p, 'S' & 0x1f);
+	TL_CHECK(output_stopped(&p), "%s: the output did not stop", p.name);
+	tl_ready();
+	tl_wait_go();
+	TL_CHECK(output_stopped(&p), "%s: the output is no longer stopped", p.name);
+	type_char(&p, 'Q' & 0x1f);
+	TL_CHECK(!output_stopped(&p), "%s: ^Q did not resume the output", p.name);
+	return tl_finish();
+}
+
 int main(int argc, char **argv)
 {
 	tl_init(argc, argv);
+	if (argc > 2 && !strcmp(argv[2], "packet"))
+		return packet_mode();
 	struct pair x, t;
 	if (open_pair(&x, "^S pair") < 0 || open_pair(&t, "TCOOFF pair") < 0) {
 		perror("pty");

@@ -167,6 +167,14 @@ class TtysTest {
         }
     }
 
+    /** In packet mode the stop cannot be told apart without taking the master's status bytes: refused. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void stoppedOutputInPacketModeIsRefused() throws Exception {
+        CheckpointHarness.assertCheckpointRefusedAndUntouched("(in packet mode), whose output is stopped", "pty_stopped",
+                "packet");
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void bytesQueuedInAPtyAreRefused() throws Exception {
