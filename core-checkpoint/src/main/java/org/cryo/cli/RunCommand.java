@@ -265,6 +265,8 @@ final class RunCommand implements Callable<Integer> {
 
     /** Open MPI's MCA variable naming the directory its session directory goes in (default /tmp). */
     static final String OPEN_MPI_TMPDIR = "OMPI_MCA_orte_tmpdir_base";
+    /** The same for Open MPI 5, whose launcher is PRRTE's prterun (session directory prterun.HOST.PID.UID). */
+    static final String PRRTE_TMPDIR = "PRTE_MCA_prte_tmpdir_base";
     /**
      * Open MPI's session directory (its launcher's debugger FIFO, PMIx's 4 MiB shared-memory
      * stores mapped by every rank, contact and topology files) is {@code /tmp/ompi.HOST.UID}, on
@@ -273,7 +275,7 @@ final class RunCommand implements Callable<Integer> {
      * directory, on the shared storage the context files are on, so it moves with the job.
      */
     static void mpiSessionDirectoryIn(JobDirectory dir, Map<String, String> environment) throws IOException {
-        if (environment.containsKey(OPEN_MPI_TMPDIR)) {
+        if (environment.containsKey(OPEN_MPI_TMPDIR) || environment.containsKey(PRRTE_TMPDIR)) {
             return;
         }
         // the job's directory as the catalog makes it (the user's own, 0700), then the session's in it
@@ -283,6 +285,7 @@ final class RunCommand implements Callable<Integer> {
                     java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         }
         environment.put(OPEN_MPI_TMPDIR, session.toString());
+        environment.put(PRRTE_TMPDIR, session.toString());
     }
 
     /**
