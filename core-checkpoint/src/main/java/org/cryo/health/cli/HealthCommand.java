@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cryo.config.CryoConfig;
+import org.cryo.health.CheckpointTime;
 import org.cryo.health.Decision;
 import org.cryo.health.Finding;
 import org.cryo.health.HealthPolicy;
@@ -80,7 +81,9 @@ public final class HealthCommand implements Callable<Integer> {
         Path stateFile = noState ? null : state != null ? state
                 : System.getProperty("user.name").equals("root") ? HealthSetup.DEFAULT_STATE_DIR.resolve("state.json") : null;
         HealthSetup.loadState(health, stateFile);
-        Verdict verdict = health.poll(System.currentTimeMillis(), policy.checkpointTime());
+        String here = node != null ? node : HealthSetup.localNode();
+        CheckpointTime.Estimate checkpointTime = checkpointTime(policy, here);
+        Verdict verdict = health.poll(System.currentTimeMillis(), checkpointTime.time());
         HealthSetup.saveState(health, stateFile);
         PrintWriter out = spec.commandLine().getOut();
         if (value) {
@@ -91,12 +94,31 @@ public final class HealthCommand implements Callable<Integer> {
                 : verdict.reason().replaceFirst("^cryo health ", ""));
         if (explain) {
             explain(out, health, verdict);
+            out.println("checkpoint.time (the temperature trend's lead): " + checkpointTime.explanation());
         }
         out.flush();
         if (act || slurmCheck) {
             return actOn(verdict, out);
         }
         return 0;
+    }
+
+    /**
+     * Measured from the node's jobs when the scheduler is known (--scheduler, --slurm-check, or
+     * --explain with one adapter installed); else, and for the load sensor's --value, configured:
+     * a one-shot check that runs every minute asks the scheduler only when told to act or explain.
+     */
+    private CheckpointTime.Estimate checkpointTime(HealthPolicy policy, String here) {
+        String name = slurmCheck ? "slurm" : scheduler;
+        if (name == null && !explain || value) {
+            return CheckpointTime.Estimate.configured(policy.checkpointTime(), "no --scheduler: the node's jobs not read");
+        }
+        try {
+            return CheckpointTime.of(HealthSetup.scheduler(name, CryoConfig.effectiveEnvironment()), here,
+                    policy.checkpointTime());
+        } catch (org.cryo.scheduler.SchedulerException | RuntimeException e) {
+            return CheckpointTime.Estimate.configured(policy.checkpointTime(), "the node's jobs not read: " + e.getMessage());
+        }
     }
 
     private int actOn(Verdict verdict, PrintWriter out) throws Exception {
