@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
         descriptionHeading = "%nDESCRIPTION%n",
         description = {
             "  Reads the node's fault precursors (EDAC memory errors, PCIe AER, InfiniBand and Ethernet",
-            "  errors, hwmon and thermal-zone temperatures, fans, rasdaemon, nvidia-smi), applies the",
+            "  errors, hwmon and thermal-zone temperatures, fans, rasdaemon, nvidia-smi, NVIDIA XIDs), applies the",
             "  policy (--config; defaults in docs/HEALTH.md) and prints the level: ok, warn (stop placing",
             "  work), evacuate (move the checkpointable jobs now) or fail (too late to checkpoint).",
             "  Rates and trends need history: it is kept in --state between runs.",
