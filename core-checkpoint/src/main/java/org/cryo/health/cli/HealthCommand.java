@@ -104,14 +104,15 @@ public final class HealthCommand implements Callable<Integer> {
     }
 
     /**
-     * Measured from the node's jobs when the scheduler is known (--scheduler, --slurm-check, or
-     * --explain with one adapter installed); else, and for the load sensor's --value, configured:
-     * a one-shot check that runs every minute asks the scheduler only when told to act or explain.
+     * With --explain, measured from the node's jobs through the scheduler (--scheduler,
+     * --slurm-check, or the one adapter installed); else configured: the one-shot checks that run
+     * every minute or so (HealthCheckProgram, the load sensor, the PBS hook) ask the scheduler
+     * nothing more than before, and the agent measures for itself.
      */
     private CheckpointTime.Estimate checkpointTime(HealthPolicy policy, String here) {
         String name = slurmCheck ? "slurm" : scheduler;
-        if (name == null && !explain || value) {
-            return CheckpointTime.Estimate.configured(policy.checkpointTime(), "no --scheduler: the node's jobs not read");
+        if (!explain || value) {
+            return CheckpointTime.Estimate.configured(policy.checkpointTime(), "a one-shot check without --explain");
         }
         try {
             return CheckpointTime.of(HealthSetup.scheduler(name, CryoConfig.effectiveEnvironment()), here,
