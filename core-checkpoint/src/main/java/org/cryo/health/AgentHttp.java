@@ -116,6 +116,13 @@ public final class AgentHttp implements AutoCloseable {
         root.put("level", verdict == null ? "unknown" : verdict.level().label());
         root.put("acted", agent.actions().acted().label());
         root.put("pendingRetries", agent.actions().failures());
+        CheckpointTime.Estimate estimate = agent.checkpointTime();
+        if (estimate != null) {
+            ObjectNode time = root.putObject("checkpointTime");
+            time.put("seconds", estimate.time().toMillis() / 1000.0);
+            time.put("measured", estimate.measured());
+            time.put("explanation", estimate.explanation());
+        }
         if (verdict != null) {
             root.put("raw", verdict.raw().label());
             root.put("at", java.time.Instant.ofEpochMilli(verdict.at()).toString());

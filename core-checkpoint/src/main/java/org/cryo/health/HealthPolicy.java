@@ -196,7 +196,8 @@ public final class HealthPolicy {
             if (name.isEmpty()) {
                 continue;
             }
-            if (!List.of("edac", "aer", "infiniband", "ethernet", "hwmon", "thermal", "rasdaemon", "nvidia-smi").contains(name)) {
+            if (!List.of("edac", "aer", "infiniband", "ethernet", "hwmon", "thermal", "rasdaemon", "nvidia-smi", "nvidia-xid")
+                    .contains(name)) {
                 throw new IllegalArgumentException("monitors: unknown monitor '" + SafeText.escape(name) + "'");
             }
             names.add(name);
@@ -291,7 +292,7 @@ public final class HealthPolicy {
 
     private static Map<String, String> defaultSettings() {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put("monitors", "edac, aer, infiniband, ethernet, hwmon, thermal, rasdaemon, nvidia-smi");
+        d.put("monitors", "edac, aer, infiniband, ethernet, hwmon, thermal, rasdaemon, nvidia-smi, nvidia-xid");
         d.put("poll.interval", "30s");
         d.put("dry_run", "false");
         d.put("hysteresis.polls", "3");
@@ -304,6 +305,9 @@ public final class HealthPolicy {
         counter(d, Signal.ETHERNET_ERRORS, "10m", 100, 0, 0);
         counter(d, Signal.GPU_CORRECTED, "1h", 100, 0, 0);
         counter(d, Signal.GPU_UNCORRECTED, "1d", 0, 1, 0);
+        counter(d, Signal.GPU_XID_WARN, "1h", 1, 0, 0);
+        counter(d, Signal.GPU_XID_EVACUATE, "1h", 0, 1, 0);
+        counter(d, Signal.GPU_XID_FAIL, "1h", 0, 0, 1);
         d.put("temperature.warn_margin", "10");
         d.put("temperature.evacuate_margin", "3");
         d.put("temperature.fail_at_crit", "true");

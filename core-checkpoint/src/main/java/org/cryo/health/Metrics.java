@@ -38,6 +38,13 @@ final class Metrics {
         out.append("# TYPE cryo_health_findings gauge\n");
         out.append("cryo_health_findings{node=\"").append(node).append("\"} ")
                 .append(verdict == null ? 0 : verdict.findings().size()).append('\n');
+        CheckpointTime.Estimate estimate = agent.checkpointTime();
+        if (estimate != null) {
+            out.append("# HELP cryo_agent_checkpoint_time_seconds The node's jobs' checkpoint time the policy uses (measured, else configured).\n");
+            out.append("# TYPE cryo_agent_checkpoint_time_seconds gauge\n");
+            out.append("cryo_agent_checkpoint_time_seconds{node=\"").append(node).append("\",measured=\"")
+                    .append(estimate.measured()).append("\"} ").append(estimate.time().toMillis() / 1000.0).append('\n');
+        }
         out.append("# HELP cryo_agent_polls_total Polls since the agent started.\n# TYPE cryo_agent_polls_total counter\n");
         out.append("cryo_agent_polls_total{node=\"").append(node).append("\"} ").append(agent.polls()).append('\n');
         Map<String, Integer> actions = new TreeMap<>();

@@ -11,6 +11,7 @@ import org.cryo.health.monitor.NvidiaSmiMonitor;
 import org.cryo.health.monitor.PcieAerMonitor;
 import org.cryo.health.monitor.RasdaemonMonitor;
 import org.cryo.health.monitor.ThermalMonitor;
+import org.cryo.health.monitor.XidMonitor;
 
 /** The monitors a policy names, in its order. */
 public final class Monitors {
@@ -29,6 +30,7 @@ public final class Monitors {
                 case "thermal" -> new ThermalMonitor();
                 case "rasdaemon" -> new RasdaemonMonitor(policy.sqlite3());
                 case "nvidia-smi" -> new NvidiaSmiMonitor(policy.nvidiaSmi());
+                case "nvidia-xid" -> new XidMonitor();
                 default -> throw new IllegalArgumentException("unknown monitor " + name);
             });
         }

@@ -150,7 +150,8 @@ public final class NodeActions {
                 continue;
             }
             try {
-                CheckpointRecord record = jobs.vacate(job.jobId(), VacateMode.REQUEUE, org.cryo.scheduler.JobMove.Reason.HEALTH);
+                CheckpointRecord record = jobs.vacateAwayFrom(job.jobId(), VacateMode.REQUEUE,
+                        org.cryo.scheduler.JobMove.Reason.HEALTH, List.of(node));
                 outcomes.add(new Decision.JobOutcome(job.jobId(), "moved", record.file().toString(), record.millis(),
                         System.currentTimeMillis() - detected));
             } catch (SchedulerException e) {

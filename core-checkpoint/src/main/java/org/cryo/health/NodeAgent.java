@@ -25,8 +25,13 @@ public final class NodeAgent implements AutoCloseable {
     private final NodeHealth health;
     private final NodeActions actions;
     private final Journal journal;
+    /** The node's jobs' checkpoint time is measured again at most this often (it reads every job's catalog). */
+    private static final long ESTIMATE_EVERY_MILLIS = 60_000;
+
     private Scheduler scheduler;
     private volatile long polls;
+    private volatile CheckpointTime.Estimate estimate;
+    private long estimatedAt;
 
     public NodeAgent(NodeHealth health, NodeActions actions, Journal journal) {
         this.health = health;
@@ -50,10 +55,23 @@ public final class NodeAgent implements AutoCloseable {
         return polls;
     }
 
-    /** One poll: read, judge, act, journal.  Returns the decision taken, if any. */
+    /** The checkpoint time the last poll judged with (null before the first). */
+    public CheckpointTime.Estimate checkpointTime() {
+        return estimate;
+    }
+
+    private CheckpointTime.Estimate estimate(long now) {
+        if (estimate == null || now - estimatedAt >= ESTIMATE_EVERY_MILLIS) {
+            estimate = CheckpointTime.of(actions.jobs(), actions.node(), health.policy().checkpointTime());
+            estimatedAt = now;
+        }
+        return estimate;
+    }
+
+    /** One poll: read, judge (with the node's jobs' measured checkpoint time), act, journal.  Returns the decision taken, if any. */
     public synchronized Decision pollOnce() {
         long now = System.currentTimeMillis();
-        Verdict verdict = health.poll(now, health.policy().checkpointTime());
+        Verdict verdict = health.poll(now, estimate(now).time());
         polls++;
         Decision decision;
         try {

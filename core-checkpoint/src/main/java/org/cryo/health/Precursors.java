@@ -18,6 +18,7 @@ final class Precursors {
             case FAN -> "fan";
             case GPU_CORRECTED -> "GPU ECC corrected";
             case GPU_UNCORRECTED -> "GPU ECC uncorrected";
+            case GPU_XID_WARN, GPU_XID_EVACUATE, GPU_XID_FAIL -> "GPU XID";
         };
     }
 
@@ -28,6 +29,7 @@ final class Precursors {
             case PCIE_CORRECTED -> "correctable errors";
             case PCIE_UNCORRECTED -> "uncorrectable errors";
             case INTERCONNECT_LINK_DOWNED -> "link downs";
+            case GPU_XID_WARN, GPU_XID_EVACUATE, GPU_XID_FAIL -> "XID events";
             default -> "errors";
         };
     }

@@ -27,7 +27,13 @@ public enum Signal {
     /** GPU ECC errors (nvidia-smi, volatile: since the driver loaded), corrected. */
     GPU_CORRECTED("gpu.corrected", true),
     /** GPU ECC errors, uncorrected, and XID events counted as errors. */
-    GPU_UNCORRECTED("gpu.uncorrected", true);
+    GPU_UNCORRECTED("gpu.uncorrected", true),
+    /** NVIDIA XID events that say the GPU's memory is degrading (63, 92): warn. */
+    GPU_XID_WARN("gpu.xid.warn", true),
+    /** NVIDIA XID events after which the GPU needs a reset (48, 64, 74, 94): evacuate. */
+    GPU_XID_EVACUATE("gpu.xid.evacuate", true),
+    /** NVIDIA XID events that mean the GPU is gone or its work lost (79, 95): fail. */
+    GPU_XID_FAIL("gpu.xid.fail", true);
 
     private final String key;
     private final boolean counter;

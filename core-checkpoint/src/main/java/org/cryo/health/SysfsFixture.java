@@ -31,6 +31,24 @@ public final class SysfsFixture {
         return file;
     }
 
+    /** Records appended to /dev/kmsg as a regular file, each "PRIORITY,SEQUENCE,TIMESTAMP,-;MESSAGE" as the device shows it. */
+    public SysfsFixture kmsg(String... records) throws IOException {
+        Path file = root.resolve("dev/kmsg");
+        Files.createDirectories(file.getParent());
+        StringBuilder text = new StringBuilder();
+        for (String record : records) {
+            text.append(record).append('\n');
+        }
+        Files.writeString(file, text, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        return this;
+    }
+
+    /** An XID record of the NVIDIA driver, sequence {@code seq}, for the GPU at {@code pci} ("0000:3b:00"). */
+    public static String xid(long seq, String pci, int xid, String text) {
+        return "4," + seq + "," + (seq * 1000 + 17) + ",-;NVRM: Xid (PCI:" + pci + "): " + xid + ", pid=4242, name=python3, "
+                + text;
+    }
+
     /** mcN/ce_count, ue_count and dimmM/dimm_ce_count, dimm_ue_count, dimm_label. */
     public SysfsFixture edacDimm(int mc, int dimm, long ce, long ue) throws IOException {
         String base = "/sys/devices/system/edac/mc/mc" + mc;

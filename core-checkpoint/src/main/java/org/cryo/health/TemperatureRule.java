@@ -59,9 +59,9 @@ final class TemperatureRule {
             return null;
         }
         return finding(level, s, String.format(Locale.ROOT,
-                "%.1f °C rising %.2f °C/s: crit %.1f °C in %.0f s, %s the %.0f s an evacuation needs (%.0f x checkpoint %ds + requeue %ds)",
+                "%.1f °C rising %.2f °C/s: crit %.1f °C in %.0f s, %s the %.0f s an evacuation needs (%.0f x checkpoint %.1fs + requeue %ds)",
                 value, slope, crit, secondsToCrit, level == Level.EVACUATE ? "within" : "within twice", lead,
-                policy.trendFactor(), checkpointTime.toSeconds(), policy.requeueTime().toSeconds()));
+                policy.trendFactor(), checkpointTime.toMillis() / 1000.0, policy.requeueTime().toSeconds()));
     }
 
     private static Finding finding(Level level, Series s, String reason) {

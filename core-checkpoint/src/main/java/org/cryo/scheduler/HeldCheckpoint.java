@@ -124,7 +124,7 @@ public final class HeldCheckpoint implements AutoCloseable {
 
     private void commit() throws SchedulerException {
         try {
-            dir.commit(file);
+            dir.commit(file, (System.nanoTime() - startNanos) / 1_000_000);
         } catch (IOException e) {
             SchedulerException failed = new SchedulerException("job " + job.jobId() + ": cannot record "
                     + file.getFileName() + ": " + e.getMessage(), e);

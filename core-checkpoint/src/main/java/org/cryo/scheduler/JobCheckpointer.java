@@ -199,7 +199,7 @@ public final class JobCheckpointer {
         NodeExecutor.Result result = nodes.runAsJobUser(job, process.node(), command, CHECKPOINT_TIMEOUT_SECONDS);
         ensureCheckpointed(job, process, file, result);
         try {
-            dir.commit(file);
+            dir.commit(file, (System.nanoTime() - start) / 1_000_000);
         } catch (IOException e) {
             throw new SchedulerException("job " + job.jobId() + ": cannot record " + file.getFileName() + ": "
                     + e.getMessage(), e);

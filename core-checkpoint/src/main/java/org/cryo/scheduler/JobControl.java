@@ -140,6 +140,18 @@ public final class JobControl {
      * restart that follows (cr_run writes the move's record: {@link JobDirectory#recordMove}).
      */
     public CheckpointRecord vacate(String jobId, VacateMode mode, JobMove.Reason reason) throws SchedulerException {
+        return vacateAwayFrom(jobId, mode, reason, List.of());
+    }
+
+    /**
+     * {@link #vacate(String, VacateMode, JobMove.Reason)}, and the requeued job kept off
+     * {@code atRisk} from now on (the adapter's {@link SchedulerAdapter#excludeNodes}), before it
+     * can start again; what Cryo excluded for the job is kept in its catalog, so that the next move
+     * lifts what is no longer at risk.  An exclusion that fails is recorded and said, not thrown:
+     * the job is requeued, and a drained node is no target anyway.
+     */
+    public CheckpointRecord vacateAwayFrom(String jobId, VacateMode mode, JobMove.Reason reason, List<String> atRisk)
+            throws SchedulerException {
         JobStatus job = job(jobId);
         permissions.ensureMayControl(job);
         JobDirectory dir = checkedDirectory(job);
@@ -162,12 +174,27 @@ public final class JobControl {
             requeueOrRelease(job, dir, held, mode);
             endRequeued(dir, held);
         }
+        if (!atRisk.isEmpty()) {
+            excludeAtRiskNodes(job, dir, atRisk);
+        }
         try {
             adapter.settleRequeued(job, mode);
         } catch (SchedulerException e) {
             throw recorded(dir, e);
         }
         return record;
+    }
+
+    private void excludeAtRiskNodes(JobStatus job, JobDirectory dir, List<String> atRisk) {
+        try {
+            List<String> excluded = adapter.excludeNodes(job, atRisk, dir.excludedNodes());
+            dir.recordExcludedNodes(excluded);
+        } catch (SchedulerException | IOException | RuntimeException e) {
+            String message = "job " + job.jobId() + " was requeued, but not kept off " + String.join(",", atRisk) + ": "
+                    + e.getMessage();
+            JobCheckpointer.recordError(dir, 1, message);
+            System.err.println("cryo: warning: " + message);
+        }
     }
 
     private HeldCheckpoint holdOrUnmark(JobStatus job, JobDirectory dir) throws SchedulerException {

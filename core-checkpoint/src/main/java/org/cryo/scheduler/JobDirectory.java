@@ -46,6 +46,9 @@ import java.util.regex.Pattern;
  *   interval             cr_run's periodic-checkpoint interval, in milliseconds ({@link #recordInterval})
  *   leaving              written by a vacate: why the job leaves its node, for the restart's record
  *   moves                one line per restart from the catalog ({@link JobMove}), the last {@value #MAX_MOVES}
+ *   excluded             the nodes Cryo keeps the job off (moved off them at risk), one per line
+ *   durations            how long the last checkpoints took: "context.000007 412" (ms), one per line,
+ *                        the latest {@value #KEPT_DURATIONS} (the node agent's checkpoint time)
  * </pre>
  * Only the last {@code keep} context files are kept.
  *
@@ -83,6 +86,13 @@ public final class JobDirectory {
     public static final int MAX_MOVES = 200;
     /** {@value #MAX_MOVES} lines of at most a few hundred bytes. */
     private static final int MAX_MOVES_BYTES = 64 * 1024;
+    static final String EXCLUDED = "excluded";
+    static final String DURATIONS = "durations";
+    static final int KEPT_DURATIONS = 32;
+    /** A duration record's line; a checkpoint of more than a day is no measurement. */
+    private static final Pattern DURATION_LINE = Pattern.compile("context\\.\\d{6,9} (\\d{1,8})");
+    /** A node name as the schedulers spell them; anything else in the record is refused. */
+    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     /** A record in the catalog is a few lines; anything larger is not one of Cryo's. */
     private static final int MAX_RECORD_BYTES = 4096;
     private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
@@ -192,7 +202,7 @@ public final class JobDirectory {
     private static final Set<String> JOB_HISTORY = Set.of(INTERVAL, LEAVING, MOVES);
 
     private static final Set<String> CRYO_FILES = Set.of(PROCESS, VACATING, DISABLED, ERROR, LOCK, SCRIPT, FINISHED,
-            EVACUATION, INTERVAL, LEAVING, MOVES);
+            EVACUATION, INTERVAL, LEAVING, MOVES, EXCLUDED, DURATIONS);
 
     /** The context files, oldest first. */
     public List<Path> contexts() throws IOException {
@@ -213,6 +223,52 @@ public final class JobDirectory {
     public Path nextContext() throws IOException {
         long next = latest().map(JobDirectory::sequence).orElse(0L) + 1;
         return dir.resolve(String.format("context.%06d", next));
+    }
+
+    /**
+     * {@link #commit(Path)}, and how long its checkpoint took ({@code millis}) added to the
+     * {@code durations} record, for the node agent's estimate of its checkpoint time.  The record
+     * is best effort: a commit never fails for it.
+     */
+    public void commit(Path file, long millis) throws IOException {
+        commit(file);
+        try {
+            recordDuration(file, millis);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("cryo: job " + jobId + ": checkpoint duration not recorded: " + e.getMessage());
+        }
+    }
+
+    private void recordDuration(Path file, long millis) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (String line : read(DURATIONS).orElse("").split("\n")) {
+            if (DURATION_LINE.matcher(line.strip()).matches()) {
+                lines.add(line.strip());
+            }
+        }
+        lines.add(file.getFileName() + " " + Math.max(0, Math.min(millis, 99_999_999L)));
+        List<String> kept = lines.subList(Math.max(0, lines.size() - KEPT_DURATIONS), lines.size());
+        write(DURATIONS, String.join("\n", kept) + "\n");
+    }
+
+    /**
+     * The durations of the job's last checkpoints (ms), oldest first, from its {@code durations}
+     * record, which the job's user can write: a line that is not one of Cryo's is refused.
+     */
+    public List<Long> checkpointMillis() throws IOException {
+        List<Long> millis = new ArrayList<>();
+        for (String line : read(DURATIONS).orElse("").split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            Matcher m = DURATION_LINE.matcher(line.strip());
+            if (!m.matches()) {
+                throw new IOException(escaped(dir.resolve(DURATIONS)) + ": not a duration record: '"
+                        + SafeText.escape(line.strip()) + "'");
+            }
+            millis.add(Long.parseLong(m.group(1)));
+        }
+        return millis;
     }
 
     /** Records {@code file} (a context file in this directory) as the latest and drops all but the last {@code keep}. */
@@ -368,6 +424,32 @@ public final class JobDirectory {
                 throw new IOException("interrupted", e);
             }
         }
+    }
+
+    /** The nodes Cryo keeps the job off (the {@code excluded} record); a line that is no node name is refused. */
+    public List<String> excludedNodes() throws IOException {
+        List<String> nodes = new ArrayList<>();
+        for (String line : read(EXCLUDED).orElse("").split("\n")) {
+            String node = line.strip();
+            if (node.isEmpty()) {
+                continue;
+            }
+            if (!NODE_NAME.matcher(node).matches()) {
+                throw new IOException(escaped(dir.resolve(EXCLUDED)) + ": not a node name: '" + SafeText.escape(node) + "'");
+            }
+            nodes.add(node);
+        }
+        return nodes;
+    }
+
+    /** Records the nodes Cryo now keeps the job off. */
+    public void recordExcludedNodes(List<String> nodes) throws IOException {
+        for (String node : nodes) {
+            if (!NODE_NAME.matcher(node).matches()) {
+                throw new IllegalArgumentException("not a node name: '" + SafeText.escape(node) + "'");
+            }
+        }
+        write(EXCLUDED, nodes.isEmpty() ? "" : String.join("\n", nodes) + "\n");
     }
 
     /** Gives back the claim of run {@code run} (its move failed; a retry may claim it again). */

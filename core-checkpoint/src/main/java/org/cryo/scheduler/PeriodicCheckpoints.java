@@ -91,7 +91,7 @@ public final class PeriodicCheckpoints implements AutoCloseable {
             Path parent = incrementalParent(dir, fullEvery);
             CheckpointResult result = Checkpointer.create().checkpoint(pid,
                     CheckpointOptions.builder().file(file).incremental(parent).build());
-            dir.commit(file);
+            dir.commit(file, (System.nanoTime() - start) / 1_000_000);
             System.err.printf("cr_run: job %s: periodic checkpoint of pid %d to %s in %d ms%n", dir.jobId(), pid, file,
                     (System.nanoTime() - start) / 1_000_000);
             assert result != null;

@@ -65,6 +65,20 @@ public interface SchedulerAdapter {
     default void settleRequeued(JobStatus job, VacateMode mode) throws SchedulerException {
     }
 
+    /**
+     * Between {@link #requeue} and {@link #settleRequeued} of a job moved off a node at risk: keep
+     * the job off {@code atRisk} (and off any other node the scheduler knows to be at risk) for
+     * good, not only while they are drained, so that a drain lifted early does not bring it
+     * back; {@code earlier} is what an earlier call excluded on Cryo's behalf, which may be lifted
+     * now (the job's own exclusions never are).  Returns the nodes now excluded on Cryo's behalf
+     * (set by then, or by {@link #settleRequeued} where the scheduler needs it so: Slurm).
+     * Default: nothing (a drained node is no target anyway).
+     */
+    default java.util.List<String> excludeNodes(JobStatus job, java.util.List<String> atRisk, java.util.List<String> earlier)
+            throws SchedulerException {
+        return java.util.List.of();
+    }
+
     /** Let a vacated (held or pending) job run again; it carries on from its latest context file. */
     void release(JobStatus job) throws SchedulerException;
 

@@ -94,6 +94,10 @@ class AgentTest {
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the job's process was ended once requeued");
         assertEquals(JobState.PENDING, job.state);
         assertEquals(1, job.events.stream().filter(e -> e.startsWith("requeue")).count(), job.events.toString());
+        assertEquals(List.of("exclude " + NODE + " (earlier: ) process ended, 1 contexts, vacating yes"),
+                job.events.stream().filter(e -> e.startsWith("exclude")).toList(),
+                "kept off the node at risk once requeued and its process ended: " + job.events);
+        assertEquals(List.of(NODE), job.directory().excludedNodes(), "and the catalog says so, for the next move");
         assertEquals(List.of(), again.jobs().stream().filter(j -> j.outcome().equals("moved")).toList(),
                 "the second agent moved nothing: " + again);
         assertEquals(job.directory().latest().orElseThrow().toString(), moved.jobs().get(0).context());
@@ -294,6 +298,68 @@ class AgentTest {
         assertThrows(IllegalArgumentException.class, () -> AgentAccess.readToken(file), "too short to be a token");
         assertThrows(IllegalArgumentException.class, () -> AgentAccess.configured(Map.of("CRYO_AGENT_TOKEN_FILE",
                 work.resolve("none").toString(), "CRYO_AGENT_API_OPEN", "health, decisions")));
+    }
+
+    @Test
+    void theCheckpointTimeIsMeasuredFromTheJobsCatalogAndExplained() throws Exception {
+        NodeAgent none = agent("agent", false, work.resolve("journal0"));
+        none.pollOnce();
+        assertEquals(Duration.ofSeconds(60), none.checkpointTime().time(), "no checkpoint recorded: the configured value");
+        assertTrue(none.checkpointTime().explanation().contains("job 31 60.0 s (configured: no checkpoint recorded)"),
+                none.checkpointTime().explanation());
+        JobControl control = new JobControl(new InMemoryScheduler(), Map.of(), Checkpointer.create(CryoHome.find().orElseThrow()),
+                NodeExecutor.configured(Map.of()), ME);
+        List<Long> taken = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            taken.add(control.checkpoint("31").millis());   // real checkpoints of the running job, filed in its catalog
+        }
+        List<Long> recorded = job.directory().checkpointMillis();
+        assertEquals(4, recorded.size(), recorded.toString());
+        for (int i = 0; i < 4; i++) {
+            // the record is measured up to the commit, the caller's figure after it: never more
+            assertTrue(recorded.get(i) > 0 && recorded.get(i) <= taken.get(i), "recorded " + recorded + ", taken " + taken);
+        }
+        long p95 = recorded.stream().mapToLong(Long::longValue).max().orElseThrow();   // nearest rank of 4: the largest
+
+        NodeAgent agent = agent("agent", false, work.resolve("journal"));
+        agent.pollOnce();
+        CheckpointTime.Estimate estimate = agent.checkpointTime();
+        assertTrue(estimate.measured(), estimate.toString());
+        assertEquals(Duration.ofMillis(p95), estimate.time());
+        assertTrue(estimate.explanation().contains("measured: job 31 ") && estimate.explanation().contains("p95 of 4 checkpoints"),
+                estimate.explanation());
+        try (AgentHttp http = AgentHttp.start(agent, new java.net.InetSocketAddress("127.0.0.1", 0),
+                AgentAccess.of(java.util.Set.of("health", "metrics"), TOKEN))) {
+            assertTrue(get(http, "/health", null).contains("\"measured\" : true"));
+            assertTrue(get(http, "/metrics", null).contains("cryo_agent_checkpoint_time_seconds{node=\"" + NODE
+                    + "\",measured=\"true\"} " + p95 / 1000.0));
+        }
+
+        java.io.StringWriter text = new java.io.StringWriter();
+        int status = new picocli.CommandLine(new org.cryo.health.cli.HealthCommand()).setOut(new java.io.PrintWriter(text))
+                .execute("--root", tree.root().toString(), "--no-state", "--explain", "--scheduler", InMemoryScheduler.NAME,
+                        "--node", NODE, "--config", work.resolve("no-policy").toString());
+        assertEquals(0, status, text.toString());
+        assertTrue(text.toString().contains("checkpoint.time (the temperature trend's lead): " + CheckpointTime.seconds(
+                Duration.ofMillis(p95)) + " measured: job 31"), text.toString());
+
+        // the record is the job's user's to write: what is not Cryo's is refused, and the configured value stands
+        Files.writeString(job.directory().path().resolve("durations"), "context.000001 1\nrm -rf /\n");
+        CheckpointTime.Estimate refused = CheckpointTime.of(control, NODE, Duration.ofSeconds(60));
+        assertEquals(Duration.ofSeconds(60), refused.time());
+        assertTrue(refused.explanation().contains("configured: catalog not readable") && refused.explanation().contains(
+                "not a duration record"), refused.explanation());
+    }
+
+    @Test
+    void theNearestRankPercentileOfFewCheckpointsIsTheirLargest() {
+        assertEquals(900, CheckpointTime.percentile(List.of(100L, 900L, 200L), 0.95));
+        List<Long> hundred = new java.util.ArrayList<>();
+        for (long i = 1; i <= 100; i++) {
+            hundred.add(i * 10);
+        }
+        assertEquals(950, CheckpointTime.percentile(hundred, 0.95));
+        assertEquals(Duration.ofSeconds(60), CheckpointTime.part("7", List.of(), Duration.ofSeconds(60)).time());
     }
 
     @Test

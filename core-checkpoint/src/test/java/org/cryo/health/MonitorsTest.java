@@ -131,6 +131,59 @@ class MonitorsTest {
         assertEquals("GPU ECC uncorrected", verdict.worst().precursor());
     }
 
+    @Test
+    void nvidiaXidEventsInTheKernelLogAreCountedOnceEachAtTheLevelTheirXidMeans() throws Exception {
+        SysfsFixture tree = new SysfsFixture(root).kmsg("6,100,5000,-;Linux version 6.18",
+                SysfsFixture.xid(101, "0000:3b:00", 79, "GPU has fallen off the bus."));   // before the agent: a baseline
+        NodeHealth health = health(Map.of("monitors", "nvidia-xid", "hysteresis.polls", "1"));
+        assertEquals(Level.OK, health.poll(1000, Duration.ofSeconds(60)).level(), "what the log held before is no rise");
+        assertEquals(1.0, values(health).get("gpu.xid.fail nvidia xid 79"), values(health).toString());
+        assertEquals(0.0, values(health).get("gpu.xid.evacuate nvidia xid 48"), "every XID of the list, from the first poll");
+
+        tree.kmsg(SysfsFixture.xid(102, "0000:3b:00", 13, "Graphics SM Warp Exception"),   // the application's: ignored
+                " SUBSYSTEM=pci", "6,103,6000,-;usb 1-1: new device");
+        assertEquals(Level.OK, health.poll(2000, Duration.ofSeconds(60)).level());
+        tree.kmsg(SysfsFixture.xid(104, "0000:3b:00", 63, "Row Remapper: New row marked for remapping, reset gpu to activate."));
+        Verdict warn = health.poll(3000, Duration.ofSeconds(60));
+        assertEquals(Level.WARN, warn.level(), warn.toString());
+        assertEquals("GPU XID", warn.worst().precursor());
+        assertTrue(warn.reason().contains("nvidia xid 63: 1 XID events within 1h (warn at 1)"), warn.reason());
+        assertEquals(Level.WARN, health.poll(4000, Duration.ofSeconds(60)).level(), "a record is counted once, not at every poll");
+        assertEquals(1.0, values(health).get("gpu.xid.warn nvidia xid 63"));
+
+        tree.kmsg(SysfsFixture.xid(105, "0000:af:00", 74, "NVLink: fatal error detected on link 2"));
+        Verdict evacuate = health.poll(5000, Duration.ofSeconds(60));
+        assertEquals(Level.EVACUATE, evacuate.level(), evacuate.toString());
+        tree.kmsg(SysfsFixture.xid(106, "0000:af:00", 95, "Uncontained: FBHUB. RST: Yes, D-RST: No"));
+        assertEquals(Level.FAIL, health.poll(6000, Duration.ofSeconds(60)).level());
+        assertTrue(health.tree().notices().recent().stream().anyMatch(n -> n.contains("nvidia-xid: NVRM: Xid (PCI:0000:af:00): 74")),
+                "each event names its GPU: " + health.tree().notices().recent());
+    }
+
+    @Test
+    void garbageInTheKernelLogAndNoKernelLogAreNoticesNeverAFinding() throws Exception {
+        NodeHealth none = health(Map.of("monitors", "nvidia-xid"));
+        assertEquals(Level.OK, none.poll(1000, Duration.ofSeconds(60)).level());
+        assertEquals(List.of("nvidia-xid"), none.missing(), "no /dev/kmsg under the root: not monitored, said once");
+        assertTrue(said.toString().contains("nvidia-xid: not on this node (/dev/kmsg (NVRM: Xid records))"), said.toString());
+
+        SysfsFixture tree = new SysfsFixture(root).kmsg("6,1,1,-;boot");
+        NodeHealth health = health(Map.of("monitors", "nvidia-xid"));
+        health.poll(1000, Duration.ofSeconds(60));
+        tree.kmsg("NVRM: Xid (PCI:0000:3b:00): 79, not a kmsg record\u001b[2J", "4,x,1,-;NVRM: Xid (PCI:0000:3b:00): 79, bad",
+                "4,9999999999999999999,1,-;NVRM: Xid (PCI:0000:3b:00): 79, sequence too large",
+                "4,5,1,-;NVRM: Xid (PCI:zz): 79, no PCI address", "4,6,1,-;NVRM: Xid (PCI:0000:3b:00): 48x, not a number",
+                SysfsFixture.xid(1, "0000:3b:00", 48, "an old sequence number: already seen"));
+        Verdict verdict = health.poll(2000, Duration.ofSeconds(60));
+        assertEquals(Level.OK, verdict.level(), verdict.toString());
+        String out = said.toString();
+        assertTrue(out.contains("nvidia-xid: not a /dev/kmsg record: 'NVRM: Xid (PCI:0000:3b:00): 79, not a kmsg record"), out);
+        assertTrue(!out.contains("\u001b"), "shown, never obeyed by the terminal");
+        assertTrue(out.contains("nvidia-xid: sequence out of range"), out);
+        Files.delete(root.resolve("dev/kmsg"));
+        assertEquals(Level.OK, health.poll(3000, Duration.ofSeconds(60)).level(), "vanished: missing, no finding");
+    }
+
     private static void sqlite(Path db, String sql) throws Exception {
         Process p = new ProcessBuilder("sqlite3", db.toString(), sql).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());

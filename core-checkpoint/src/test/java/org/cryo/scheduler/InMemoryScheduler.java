@@ -162,6 +162,15 @@ public final class InMemoryScheduler implements SchedulerAdapterProvider, Schedu
         record.state = mode == VacateMode.HOLD ? JobState.HELD : JobState.PENDING;
     }
 
+    /** Records the exclusion (the job's process ended by then) and excludes exactly {@code atRisk}. */
+    @Override
+    public List<String> excludeNodes(JobStatus job, List<String> atRisk, List<String> earlier) throws SchedulerException {
+        Job record = jobOf(job.jobId());
+        record.events.add("exclude " + String.join(",", atRisk) + " (earlier: " + String.join(",", earlier) + ") "
+                + stateOfTheJobsProcess(record));
+        return List.copyOf(atRisk);
+    }
+
     @Override
     public void release(JobStatus job) throws SchedulerException {
         Job record = jobOf(job.jobId());

@@ -32,6 +32,8 @@ public final class SlurmAdapter implements SchedulerAdapter {
     private final SlurmProcessProof proof;
     private final SlurmOperators operators;
     private final Map<String, String> environment;
+    /** ExcNodeList for a job between {@link #excludeNodes} and {@link #settleRequeued} (the same vacate). */
+    private final Map<String, List<String>> exclusions = new java.util.concurrent.ConcurrentHashMap<>();
 
     SlurmAdapter(SlurmControl slurm, SlurmProcessProof proof, Map<String, String> environment) {
         this.slurm = slurm;
@@ -116,12 +118,54 @@ public final class SlurmAdapter implements SchedulerAdapter {
         slurm.requeue(job.jobId(), mode == VacateMode.HOLD);
     }
 
-    /** A requeued job waits out COMPLETING (its processes ending) and Slurm's BeginTime. */
+    /**
+     * ExcNodeList = the job's own exclusions (what it had, less what Cryo excluded {@code earlier})
+     * + {@code atRisk} + every node drained by a Cryo health check ("cryo health ..."): Slurm then
+     * never starts it there again, even once the drain is lifted, until the next move recomputes
+     * the list (or an admin clears it: {@code scontrol update JobId=J ExcNodeList=}).  Slurm
+     * changes ExcNodeList of a pending job only, and an ExcNodeList update alone also ends its
+     * wait for BeginTime without moving it (the job then waits out the whole BeginTime): so the
+     * list is set by {@link #settleRequeued}, in the same update as StartTime=now, once the old
+     * run has completed.  Read with scontrol (the REST job records do not carry the list).
+     */
+    @Override
+    public List<String> excludeNodes(JobStatus job, List<String> atRisk, List<String> earlier) throws SchedulerException {
+        String jobId = validJobId(job.jobId());
+        java.util.Set<String> own = new java.util.LinkedHashSet<>(slurm.commands().excludedNodes(jobId));
+        own.removeAll(earlier);
+        java.util.Set<String> cryo = new java.util.LinkedHashSet<>(atRisk);
+        cryo.addAll(slurm.commands().nodesDrainedFor(HEALTH_REASON));
+        cryo.removeAll(own);
+        List<String> all = new ArrayList<>(own);
+        all.addAll(cryo);
+        exclusions.put(jobId, List.copyOf(all));
+        return List.copyOf(cryo);
+    }
+
+    /** The reason every drain by {@code cryo health} and {@code cryo agent} starts with. */
+    static final String HEALTH_REASON = "cryo health";
+
+    /** A requeued job waits out COMPLETING (its processes ending) and Slurm's BeginTime; its exclusions are set then. */
     @Override
     public void settleRequeued(JobStatus job, VacateMode mode) throws SchedulerException {
+        List<String> excluded = exclusions.remove(job.jobId());
         if (mode == VacateMode.REQUEUE) {
-            makeEligibleNow(job.jobId());
+            makeEligibleNow(job.jobId(), excluded);
+        } else if (excluded != null) {
+            excludeWhenPending(job.jobId(), excluded);
         }
+    }
+
+    /** A held job's ExcNodeList, once it is past COMPLETING ("Job is no longer pending execution" before). */
+    private void excludeWhenPending(String jobId, List<String> excluded) throws SchedulerException {
+        long deadline = System.currentTimeMillis() + ELIGIBLE_WAIT_MILLIS;
+        while (slurm.job(jobId).jobState().equals("COMPLETING")) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new SchedulerException("job " + jobId + " was requeued but is still COMPLETING; ExcNodeList not set");
+            }
+            pause(250);
+        }
+        slurm.update(jobId, JobUpdate.excludedNodes(excluded));
     }
 
     /** A held job is released; either way it may start at once. */
@@ -173,6 +217,11 @@ public final class SlurmAdapter implements SchedulerAdapter {
      * pause 2 s, then set StartTime=now, repeating until it no longer waits for its BeginTime.
      */
     private void makeEligibleNow(String jobId) throws SchedulerException {
+        makeEligibleNow(jobId, null);
+    }
+
+    /** {@link #makeEligibleNow(String)}, with ExcNodeList set to {@code excluded} (null: unchanged) in the same update. */
+    private void makeEligibleNow(String jobId, List<String> excluded) throws SchedulerException {
         long deadline = System.currentTimeMillis() + ELIGIBLE_WAIT_MILLIS;
         boolean settled = false;
         do {
@@ -182,16 +231,35 @@ public final class SlurmAdapter implements SchedulerAdapter {
                 continue;
             }
             if (!job.reason().equals("BeginTime")) {
-                return;   // eligible (or started, held, ...): nothing to do
+                if (excluded != null && job.state() != JobState.RUNNING) {
+                    slurm.update(jobId, JobUpdate.excludedNodes(excluded));
+                }
+                return;   // eligible (or started, held, ...): nothing else to do
             }
             if (!settled) {
                 pause(2000);
                 settled = true;
             }
-            slurm.update(jobId, JobUpdate.startNow());
+            if (excluded == null) {
+                slurm.update(jobId, JobUpdate.startNow());
+            } else {
+                startNowExcluding(jobId, excluded);
+                excluded = null;   // set; a second StartTime=now need not repeat it
+            }
             pause(250);
         } while (System.currentTimeMillis() < deadline);
         throw new SchedulerException("job " + jobId + " was requeued but still waits for its BeginTime");
+    }
+
+    /** StartTime=now with ExcNodeList; if Slurm refuses the list, StartTime=now alone: the job moves either way. */
+    private void startNowExcluding(String jobId, List<String> excluded) throws SchedulerException {
+        try {
+            slurm.update(jobId, new JobUpdate(System.currentTimeMillis() / 1000, null, null, null, excluded));
+        } catch (SchedulerException e) {
+            System.err.println("cryo: warning: job " + jobId + ": ExcNodeList=" + String.join(",", excluded)
+                    + " not set: " + e.getMessage());
+            slurm.update(jobId, JobUpdate.startNow());
+        }
     }
 
     private static void pause(long millis) throws SchedulerException {

@@ -127,6 +127,33 @@ public final class SlurmCommands implements SlurmClient {
                 reason.equals("(null)") ? "" : reason);
     }
 
+    /** The job's ExcNodeList, expanded (empty: none). */
+    public List<String> excludedNodes(String jobId) throws SchedulerException {
+        for (String line : run("-o", "show", "job", jobId).split("\n")) {
+            Map<String, String> fields = fields(line);
+            if (jobId.equals(fields.get("JobId"))) {
+                String list = fields.getOrDefault("ExcNodeList", "(null)");
+                return list.equals("(null)") || list.isEmpty() ? List.of() : HostList.expand(list);
+            }
+        }
+        throw new SchedulerException("job " + jobId + ": Slurm does not know it");
+    }
+
+    /** The nodes drained (or draining, or down) with a reason that starts with {@code prefix}. */
+    public List<String> nodesDrainedFor(String prefix) throws SchedulerException {
+        List<String> nodes = new ArrayList<>();
+        for (String line : run("-o", "show", "nodes").split("\n")) {
+            Map<String, String> fields = fields(line);
+            if (fields.containsKey("NodeName")) {
+                org.cryo.scheduler.NodeState node = nodeState(fields);
+                if (node.kind().outOfService() && node.reason().startsWith(prefix)) {
+                    nodes.add(node.node());
+                }
+            }
+        }
+        return nodes;
+    }
+
     @Override
     public void setHeld(String jobId, boolean held) throws SchedulerException {
         run(held ? "hold" : "release", jobId);

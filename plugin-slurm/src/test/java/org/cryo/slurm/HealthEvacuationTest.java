@@ -136,6 +136,7 @@ class HealthEvacuationTest {
 
         // a temperature climbing 1 °C/s towards crit 95 °C on node2: moved back to the head node
         resume(head());
+        assertEquals(head(), TestCluster.slurmRecord(jobId, "ExcNodeList"), "a drain lifted early does not bring it back");
         onHead.close();
         long[] writtenAt = new long[60];
         for (int second = 0; second < 60; second++) {
@@ -239,7 +240,10 @@ class HealthEvacuationTest {
 
     private static final Path HOME_SCRIPT = TestCluster.HOME.resolve("scripts/health/cryo-health-check");
 
-    /** Detection (the precursor written) -> drained -> checkpointed -> requeued -> running elsewhere. */
+    /**
+     * Detection (the precursor written) -> drained -> checkpointed -> requeued -> running elsewhere;
+     * the job's ExcNodeList names the node it left, and no longer the one it left before (resumed since).
+     */
     private static void report(String path, String jobId, Decision decision, long writtenAt, String target, Path progress)
             throws Exception {
         assertEquals("evacuate", decision.action(), decision.toString());
@@ -258,6 +262,8 @@ class HealthEvacuationTest {
         });
         long running = System.currentTimeMillis();
         TestCluster.holdWork(dir);
+        String left = target.equals(head()) ? node2() : head();
+        assertEquals(left, TestCluster.slurmRecord(jobId, "ExcNodeList"), "kept off the node at risk, and only that one");
         System.out.printf("TIMING health %s: detected %d ms after the write (poll 1 s), drained +%d ms, checkpoint %d ms,"
                 + " requeued +%d ms after detection, running on %s (a new step done) +%d ms after detection%n",
                 path, decision.at() - writtenAt, decision.drainedMillis(), moved.checkpointMillis(), moved.requeuedMillis(),

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cryo.config.CryoConfig;
+import org.cryo.health.CheckpointTime;
 import org.cryo.health.Decision;
 import org.cryo.health.Finding;
 import org.cryo.health.HealthPolicy;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Spec;
         descriptionHeading = "%nDESCRIPTION%n",
         description = {
             "  Reads the node's fault precursors (EDAC memory errors, PCIe AER, InfiniBand and Ethernet",
-            "  errors, hwmon and thermal-zone temperatures, fans, rasdaemon, nvidia-smi), applies the",
+            "  errors, hwmon and thermal-zone temperatures, fans, rasdaemon, nvidia-smi, NVIDIA XIDs), applies the",
             "  policy (--config; defaults in docs/HEALTH.md) and prints the level: ok, warn (stop placing",
             "  work), evacuate (move the checkpointable jobs now) or fail (too late to checkpoint).",
             "  Rates and trends need history: it is kept in --state between runs.",
@@ -80,7 +81,9 @@ public final class HealthCommand implements Callable<Integer> {
         Path stateFile = noState ? null : state != null ? state
                 : System.getProperty("user.name").equals("root") ? HealthSetup.DEFAULT_STATE_DIR.resolve("state.json") : null;
         HealthSetup.loadState(health, stateFile);
-        Verdict verdict = health.poll(System.currentTimeMillis(), policy.checkpointTime());
+        String here = node != null ? node : HealthSetup.localNode();
+        CheckpointTime.Estimate checkpointTime = checkpointTime(policy, here);
+        Verdict verdict = health.poll(System.currentTimeMillis(), checkpointTime.time());
         HealthSetup.saveState(health, stateFile);
         PrintWriter out = spec.commandLine().getOut();
         if (value) {
@@ -91,12 +94,32 @@ public final class HealthCommand implements Callable<Integer> {
                 : verdict.reason().replaceFirst("^cryo health ", ""));
         if (explain) {
             explain(out, health, verdict);
+            out.println("checkpoint.time (the temperature trend's lead): " + checkpointTime.explanation());
         }
         out.flush();
         if (act || slurmCheck) {
             return actOn(verdict, out);
         }
         return 0;
+    }
+
+    /**
+     * With --explain, measured from the node's jobs through the scheduler (--scheduler,
+     * --slurm-check, or the one adapter installed); else configured: the one-shot checks that run
+     * every minute or so (HealthCheckProgram, the load sensor, the PBS hook) ask the scheduler
+     * nothing more than before, and the agent measures for itself.
+     */
+    private CheckpointTime.Estimate checkpointTime(HealthPolicy policy, String here) {
+        String name = slurmCheck ? "slurm" : scheduler;
+        if (!explain || value) {
+            return CheckpointTime.Estimate.configured(policy.checkpointTime(), "a one-shot check without --explain");
+        }
+        try {
+            return CheckpointTime.of(HealthSetup.scheduler(name, CryoConfig.effectiveEnvironment()), here,
+                    policy.checkpointTime());
+        } catch (org.cryo.scheduler.SchedulerException | RuntimeException e) {
+            return CheckpointTime.Estimate.configured(policy.checkpointTime(), "the node's jobs not read: " + e.getMessage());
+        }
     }
 
     private int actOn(Verdict verdict, PrintWriter out) throws Exception {
