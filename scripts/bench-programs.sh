@@ -216,16 +216,22 @@ wait_end() { for _ in $(seq 2400); do ended "$1" && return 0; sleep 0.1; done; r
 command_of() { echo "${JOB[$1]//@RUN@/$2}"; }
 output_of() { local f=${OUTFILE[$1]:-@RUN@.out}; echo "$DIR/${f//@RUN@/$2}"; }
 keep() { grep -E "${KEEP[$1]:-$STEP_LINES}" "$2"; }
-# the job in a session of its own, stdin /dev/null, no descriptor of ours but stdout and stderr
+# The job in a session of its own, stdin /dev/null, no descriptor of ours but stdout and stderr; this
+# shell's child (not a command substitution's, which would leave it to init, and `cr_checkpoint --kill`
+# waits until the killed processes are reaped: init here reaps late).  Sets PID.  Last run's files go
+# first (mdrun would back them up, and the mark would be found in the old log).
 start() {   # JOB RUN
+    rm -f "$DIR/$2".* "$DIR/#$2".*
     setsid bash -c 'exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- 250>&- 251>&-; exec "$@"' job $(command_of "$1" "$2") \
         >"$DIR/$2.out" 2>&1 </dev/null &
-    echo $!
+    PID=$!
+    disown "$PID"   # reaped all the same, without a "Killed" line for each
 }
 
 reference() {   # JOB
     local pid
-    pid=$(start "$1" "$1_ref")
+    start "$1" "$1_ref"
+    pid=$PID
     wait_end "$pid" || { kill -9 $(tree_of "$pid") 2>/dev/null; echo "the uninterrupted run did not end in 240 s"; return 1; }
     wait "$pid" 2>/dev/null
     local n
@@ -239,7 +245,8 @@ one_line() { grep -iE "$2" $1 2>/dev/null | grep -v 'RLIMIT_NOFILE' | head -n 2 
 run_one() {   # JOB SIDE
     local job=$1 side=$2 run=$1_$2 pid pids t0 t1 t2 t3 rc rss out
     rm -rf "$DIR/img" "$DIR/ctx.cryo"; mkdir -p "$DIR/img"
-    pid=$(start "$job" "$run")
+    start "$job" "$run"
+    pid=$PID
     out=$(output_of "$job" "$run")
     for _ in $(seq 2400); do grep -qE "${MARK[$job]:-^STEP 10 }" "$out" 2>/dev/null && break; sleep 0.05; done
     pids=$(tree_of "$pid")
@@ -253,7 +260,7 @@ run_one() {   # JOB SIDE
         "$CRIU" dump -t "$pid" -D "$DIR/img" --tcp-established --ghost-limit 256M -o dump.log >"$DIR/ckpt.log" 2>&1; rc=$?
     fi
     t1=$(now)
-    { kill -9 $pids; wait "$pid"; } 2>/dev/null; wait_gone $pids
+    kill -9 $pids 2>/dev/null; wait_gone $pids
     if ((rc)); then
         echo "$job $side $rss checkpoint-failed: $(tail -n 1 "$DIR/ckpt.log" | cut -c1-300) $(one_line "$DIR/img/dump.log" 'Error')"
         return
@@ -317,8 +324,8 @@ main() {
     echo "# bench-programs $(date -u +%FT%TZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), Cryo $(git -C "$REPO" rev-parse --short HEAD), $("$CRIU" --version 2>/dev/null | head -n1)"
     for job in "${jobs[@]}"; do
         [[ -n ${JOB[$job]:-} ]] || { echo "bench-programs: no program $job (${ORDER[*]})" >&2; exit 2; }
-        if ! msg=$(reference "$job"); then
-            echo "$job - - reference-failed: $msg" | tee -a "$RESULTS"
+        if ! reference "$job" >"$DIR/ref.msg"; then
+            echo "$job - - reference-failed: $(cat "$DIR/ref.msg")" | tee -a "$RESULTS"
             continue
         fi
         for ((p = 1; p <= PAIRS; p++)); do
