@@ -12,7 +12,8 @@ install_packages "${BUILD_PACKAGES[@]}"
 
 # Test-only dependencies (libc6-dev above already brings the static libc that
 # the static test programs need): procps for the tests that look at processes; both MPIs
-# (the build compiles native/tests/mpi/mpi_ring.c with each) and LAMMPS with its examples for MpiJobsTest.
+# (the build compiles native/tests/mpi/mpi_ring.c with each), LAMMPS with its examples for MpiJobsTest
+# and GROMACS for RealProgramsTest.
 TEST_PACKAGES=(procps openmpi-bin libopenmpi-dev mpich libmpich-dev lammps lammps-examples gromacs)
 install_packages "${TEST_PACKAGES[@]}"
 
