@@ -49,8 +49,8 @@
 # run: start the workload (native/bench/memhog.c or memtree.c) as our child, time
 # `cryo-engine checkpoint`, kill -9 and reap the original, then time
 # `cryo-engine restore --detach` with the original PID "warm", with the context
-# file in the page cache (reading it there is timed on its own: the checkpoint
-# writes with O_DIRECT, so it leaves nothing cached); "warm, freed memory",
+# file in the page cache (reading it there is timed on its own; the checkpoint
+# writes through the page cache and fsyncs, so it leaves the file cached); "warm, freed memory",
 # the same again at once (with --no-restore-pid, as init has not reaped the
 # first copy yet) into the memory the first copy just freed, which this VM has
 # not yet handed back to its host; and "cold", original PID again, after
@@ -994,8 +994,8 @@ every process of the tree runs under its original PID, neither stopped nor a zom
 (\`/proc/PID/stat\`; in this run that was seen at most $POLL_GAP_MAX ms after the command's exit). The
 restored tree then checks its memory (SIGUSR1; not timed) and is killed.
 *As the user runs it*: right after the checkpoint, with what the checkpoint left in the page cache
-(fincore, just before the restart: Cryo writes page data with O_DIRECT, CRIU through the page cache
-without fsync). *Cold*: after \`sync; echo 3 > /proc/sys/vm/drop_caches\`, for both.
+(fincore, just before the restart: both write through the page cache, Cryo with fsync before its
+command returns, CRIU without). *Cold*: after \`sync; echo 3 > /proc/sys/vm/drop_caches\`, for both.
 **Floors** (per pair, same run, same directory): dd of the image's bytes with O_DIRECT (write with
 fsync; read back); first touch and fill of the touched memory at the s/GiB that \`cryo-bench-bandwidth 256\`
 measured in that pair; memcpy of it. The floor under a checkpoint is the dd write; under a restart from
@@ -1166,13 +1166,13 @@ $REPORT_MD
   process runs; the engine cases below time the engine's own commands, so
   the two should agree. CRIU's \`restore\` reads each image once and checks no
   checksum.
-- **Page cache.** Cryo writes page data with O_DIRECT and fsyncs, so right
-  after a checkpoint its file is on disk and not in the page cache; CRIU's
+- **Page cache.** Cryo writes page data through the page cache, starts its
+  writeback chunk by chunk and fsyncs before the command returns, so right
+  after a checkpoint its file is both on disk and in memory; CRIU's
   \`dump\` writes through the page cache and does not sync, so its image is
-  still in memory when \`restore\` runs (the *Image in page cache* column
-  measures it with fincore just before each restart). *Restart, as the user
-  runs it* therefore compares a cold Cryo with a warm CRIU; *caches dropped
-  for both* compares like with like. *Made durable* adds to each checkpoint
+  in memory but not yet durable when \`restore\` runs (the *Image in page
+  cache* column measures it with fincore just before each restart). *Caches
+  dropped for both* compares the two reading the disk. *Made durable* adds to each checkpoint
   the \`sync\` that would put CRIU's image on disk; that is also why CRIU's
   checkpoint can come in under the dd floor, which waits for the disk.
 - **Restart done** is the same moment for both: the command has exited with
