@@ -11,6 +11,7 @@
 #include "inject.h"
 #include "interrupt.h"
 #include "omit.h"
+#include "phases.h"
 #include "memory.h"
 #include "proc.h"
 #include "process.h"
@@ -619,15 +620,22 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 		if (interrupt_check(p->pid, e))
 			return -1;
 		p->snap->save_by_content = c->save_by_content;
-		if (p->zombie ? process_capture_zombie(p->pid, p->snap, e)
-			      : capture_through_injection(p, e) || capture_from_outside(p, e) || capture_residency(p, e) ||
-				fdowners_capture(&p->in[0], p->snap, e) ||
-				seccomp_capture(p->pid, p->tids, p->nr_tids, p->snap, e) || capture_dirty(c, p, k == 0, e))
+		if (p->zombie) {
+			if (process_capture_zombie(p->pid, p->snap, e))
+				return -1;
+		} else if (capture_through_injection(p, e) || (phase_done("injected calls, every thread"), 0) ||
+			   capture_from_outside(p, e) || (phase_done("maps, files, signals (from outside)"), 0) ||
+			   capture_residency(p, e) || fdowners_capture(&p->in[0], p->snap, e) ||
+			   seccomp_capture(p->pid, p->tids, p->nr_tids, p->snap, e) ||
+			   (phase_done("residency, fd owners, seccomp"), 0) || capture_dirty(c, p, k == 0, e)) {
 			return -1;
+		}
 		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
 	}
-	return check_pid_namespaces(&c->tree, e) || sessions_check_tree(&c->tree, e) || files_link_tree(&c->tree, e) || resources_capture(&c->tree, e) ||
-	       cow_capture_tree(&c->tree, e) ? -1 : 0;
+	int rc = check_pid_namespaces(&c->tree, e) || sessions_check_tree(&c->tree, e) || files_link_tree(&c->tree, e) ||
+		 resources_capture(&c->tree, e) || cow_capture_tree(&c->tree, e) ? -1 : 0;
+	phase_done("tree: sessions, links, resources, cow");
+	return rc;
 }
 
 static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,
@@ -640,7 +648,7 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 		uint64_t n = 0;
 		if (snapshot_write_process(&c->w, &c->tree.procs[k], e) ||
 		    memory_capture_pages(c->pc[k].pid, &c->tree.procs[k], &c->w, &n, e) ||
-		    snapshot_write_pagemap(&c->w, &c->tree.procs[k], e) ||
+		    (phase_done("pages"), 0) || snapshot_write_pagemap(&c->w, &c->tree.procs[k], e) ||
 		    dirty_write_sections(&c->w, &c->tree.procs[k], c->has_parent, e) ||
 		    process_sections_write(&c->w, &c->tree.procs[k], e))
 			return -1;
@@ -652,7 +660,10 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 	if (resources_write(&c->w, &c->tree, e) || snapshot_write_info(&c->w, root, e))
 		return -1;
 	*page_bytes = bytes;
-	return iw_commit(&c->w, file_size, e);
+	phase_done("page map, sections");
+	int rc = iw_commit(&c->w, file_size, e);
+	phase_done("commit (table, fsync, link)");
+	return rc;
 }
 
 static int end_all(struct capture *c, int sig, struct cryo_error *e)
@@ -768,14 +779,20 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	}
 	c.save_by_content = o->save_by_content;
 	frozen_at = now_ns();
-	if ((group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
-		   : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e)) || capture_all(&c, e))
+	phases_begin(o->timing, o->pid, o->live_pages ? "pre-copy round: " : o->parent ? "incremental: " : "");
+	if (group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
+		  : freeze_tree(&c, o->pid, o->scope == CRYO_SCOPE_TREE, e))
+		goto out;
+	phase_done("freeze (seize, prepare threads)");
+	if (capture_all(&c, e))
 		goto out;
 	if (o->live_pages) {
 		/* a pre-copy round: the tracker is armed, the processes run while their pages are copied */
 		for (int k = c.nr - 1; k >= 0; k--)
 			release(&c.pc[k]);
 		stats->freeze_ns = now_ns() - frozen_at;
+		phase_done("unfreeze");
+		phases_end("frozen, in all");
 	}
 	if (write_image(&c, &page_bytes, &file_size, frozen_at, e))
 		goto out;
@@ -801,8 +818,11 @@ out:
 	count_incremental(&c, stats);
 	for (int k = c.nr - 1; k >= 0; k--)
 		release(&c.pc[k]);
-	if (!o->live_pages)
+	if (!o->live_pages) {
 		stats->freeze_ns = now_ns() - frozen_at;
+		phase_done("unfreeze");
+		phases_end("frozen, in all");
+	}
 	if (ended) {
 		if (rc == 0)
 			wait_until_gone(ended, c.nr);

@@ -3,6 +3,7 @@
 #include "chain.h"
 #include "error.h"
 #include "memory.h"
+#include "phases.h"
 #include "snapshot.h"
 
 #include <dirent.h>
@@ -469,7 +470,10 @@ int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int i
 	/* what the last checkpoint armed is read: it goes, and a fresh one takes its place */
 	for (int i = 0; i < nr_old; i++)
 		close_in_target(in, old[i]);
-	return arm_next ? arm(in, scratch, d, s, e) : 0;
+	phase_done("tracker read");
+	int rc = arm_next ? arm(in, scratch, d, s, e) : 0;
+	phase_done("tracker armed");
+	return rc;
 }
 
 void dirty_disarm(struct injector *in, struct snapshot *s)

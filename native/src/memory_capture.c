@@ -401,6 +401,8 @@ static int object_has_data(struct object_extents *x, off_t off)
 	return off >= x->data && off < x->hole;
 }
 
+#define PEND_MAX 1024      /* UIO_MAXIOV: remote ranges per process_vm_readv */
+
 struct page_dumper {
 	pid_t pid;
 	int pagemap_fd, mem_fd;
@@ -413,6 +415,13 @@ struct page_dumper {
 	struct object_extents object;   /* the shared memory object of the mapping being dumped */
 	char *cur;                      /* the stream buffer being filled, or NULL */
 	size_t cur_len;                 /* bytes in it: scattered pages (an incremental's) share one write */
+	/* ranges queued behind cur_len, read by one process_vm_readv (a pre-copy's last dirty
+	 * set is thousands of single pages, read frozen: one call each cost 10k syscalls) */
+	struct iovec pend[PEND_MAX];
+	int nr_pend;
+	size_t pend_bytes;
+	const struct vma_rec *pend_v;
+	int pend_shared;
 };
 
 static int add_run(struct page_dumper *d, uint64_t vaddr, uint64_t nr_pages)
@@ -474,32 +483,83 @@ static int submit_current(struct page_dumper *d, struct cryo_error *e)
 	return ps_write_submit(d->ps, len, e);
 }
 
-static int dump_range(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, uint64_t len, int shared,
-		      struct cryo_error *e)
+/* The queued ranges into the buffer at cur_len: one call for all where the
+ * target lets it read them, else range by range as before. */
+static int read_pending(struct page_dumper *d, char *buf, struct cryo_error *e)
 {
+	const struct vma_rec *v = d->pend_v;
+	if (v->r.prot & PROT_READ && !d->pend_shared) {
+		struct iovec local = { buf, d->pend_bytes };
+		ssize_t n = process_vm_readv(d->pid, &local, 1, d->pend, (unsigned long)d->nr_pend, 0);
+		if (n == (ssize_t)d->pend_bytes)
+			return 0;
+	}
+	for (int k = 0; k < d->nr_pend; k++) {
+		if (read_target(d, v, (uint64_t)(uintptr_t)d->pend[k].iov_base, buf, d->pend[k].iov_len, d->pend_shared, e))
+			return -1;
+		buf += d->pend[k].iov_len;
+	}
+	return 0;
+}
+
+/* Read what is queued and keep its wanted pages: anonymous zero pages are
+ * left out (squeezed out of the buffer before it goes to disk), and so are
+ * pages as the parent has them. */
+static int flush_pending(struct page_dumper *d, struct cryo_error *e)
+{
+	if (!d->nr_pend)
+		return 0;
+	const struct vma_rec *v = d->pend_v;
 	int skip_zero = v->r.kind != CRYO_VMA_FILE_PRIVATE;
-	while (len) {
-		if (!d->cur && ps_write_buffer(d->ps, &d->cur, e))
-			return -1;
-		char *buf = d->cur + d->cur_len;
-		size_t room = CHUNK_BYTES - d->cur_len;
-		size_t n = len < room ? (size_t)len : room, kept = 0;
-		if (read_target(d, v, addr, buf, n, shared, e))
-			return -1;
-		for (size_t i = 0; i < n / PAGE; i++) {
+	char *buf = d->cur + d->cur_len;
+	size_t kept = 0, i = 0;
+	if (read_pending(d, buf, e))
+		return -1;
+	for (int k = 0; k < d->nr_pend; k++) {
+		uint64_t addr = (uint64_t)(uintptr_t)d->pend[k].iov_base;
+		for (size_t p = 0; p < d->pend[k].iov_len / PAGE; p++, i++) {
 			if (skip_zero && all_zero(buf + i * PAGE))
 				continue;
-			if (dirty_same_as_parent(d->s, v->r.start, addr + i * PAGE, buf + i * PAGE))
+			if (dirty_same_as_parent(d->s, v->r.start, addr + p * PAGE, buf + i * PAGE))
 				continue;       /* untracked, but as the parent has it */
 			if (kept != i)
 				memcpy(buf + kept * PAGE, buf + i * PAGE, PAGE);
-			if (add_run(d, addr + i * PAGE, 1))
+			if (add_run(d, addr + p * PAGE, 1))
 				return cryo_fail(e, d->pid, "memory", "malloc", ENOMEM, "out of memory");
 			kept++;
 		}
-		d->cur_len += kept * PAGE;
-		if (d->cur_len == CHUNK_BYTES && submit_current(d, e))
+	}
+	d->nr_pend = 0;
+	d->pend_bytes = 0;
+	d->cur_len += kept * PAGE;
+	return d->cur_len == CHUNK_BYTES ? submit_current(d, e) : 0;
+}
+
+/* Save [addr, addr+len) of v, all wanted: queued, read with the ranges
+ * around it. */
+static int dump_range(struct page_dumper *d, const struct vma_rec *v, uint64_t addr, uint64_t len, int shared,
+		      struct cryo_error *e)
+{
+	if (d->nr_pend && (d->pend_v != v || d->pend_shared != shared) && flush_pending(d, e))
+		return -1;
+	while (len) {
+		if (!d->cur && ps_write_buffer(d->ps, &d->cur, e))
 			return -1;
+		size_t room = CHUNK_BYTES - d->cur_len - d->pend_bytes;
+		if (!room || d->nr_pend == PEND_MAX) {
+			if (flush_pending(d, e))
+				return -1;
+			continue;
+		}
+		size_t n = len < room ? (size_t)len : room;
+		struct iovec *last = d->nr_pend ? &d->pend[d->nr_pend - 1] : NULL;
+		if (last && (char *)last->iov_base + last->iov_len == (char *)(uintptr_t)addr)
+			last->iov_len += n;
+		else
+			d->pend[d->nr_pend++] = (struct iovec){ (void *)(uintptr_t)addr, n };
+		d->pend_v = v;
+		d->pend_shared = shared;
+		d->pend_bytes += n;
 		addr += n;
 		len -= n;
 	}
@@ -565,7 +625,8 @@ static int dump_vma_pages(struct page_dumper *d, const struct vma_rec *v, struct
 		}
 		at += n * PAGE;
 	}
-	return 0;
+	/* a run never crosses a mapping's start, nor a queue */
+	return flush_pending(d, e);
 }
 
 static int open_proc(pid_t pid, const char *name, struct cryo_error *e)

@@ -75,6 +75,7 @@ struct cryo_checkpoint_opts {
 				     * the tracker armed; their pages are read as they run */
 	int         no_fsync;       /* pre-copy's step files: the merged file is the one made durable */
 	unsigned    save_by_content; /* CRYO_SAVE_*: mapped files saved by content (BLCR's --save-*) */
+	int         timing;         /* 1: each phase's time on stderr (cr_checkpoint -v; also CRYO_TIMING=1) */
 };
 
 /* BLCR's cr_restart --omit-*: is the cr_restart that restarted a job part

@@ -204,7 +204,7 @@ static int parse_options(int argc, char **argv, struct checkpoint_request *r, co
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:vqhTpgscf:d:F:S:t:", long_options, NULL)) != -1) {
 		switch (c) {
-		case 'v': r->verbose = 1; break;
+		case 'v': r->verbose = 1; r->o.timing = 1; break;
 		case 'q': r->quiet = 1; break;
 		case 'h': fputs(help_text, stdout); exit(ST_OK);
 		case '?':

@@ -353,6 +353,12 @@ class BlcrCommandLineTest {
             var verbose = checkpoint("-v", "--sync", "--save-none", "-f", "v.ctx", Long.toString(job));
             assertEquals(0, verbose.status(), verbose.describe());
             assertTrue(verbose.out().get(0).contains("checkpointed " + job + " to v.ctx"), verbose.describe());
+            // -v also breaks the frozen time down, phase by phase (issue 15)
+            for (String phase : List.of("freeze (seize, prepare threads)", "injected calls, every thread", "pages",
+                    "commit (table, fsync, link)", "unfreeze", "frozen, in all")) {
+                assertTrue(verbose.err().stream().anyMatch(l -> l.startsWith("cryo: " + job + " " + phase)),
+                        phase + ": " + verbose.describe());
+            }
             assertEquals(0, checkpoint("--nosync", "-f", "v.ctx", Long.toString(job)).status());
             assertRunning(job);
         }
