@@ -57,6 +57,7 @@ checkpoint() {
     local t0 t1 line
     t0=$(now_us)
     line=$("$BIN/cr_checkpoint" -v "$@" 2>&1) || { say "cr_checkpoint $*: $line"; exit 1; }
+    printf '%s\n' "$line" >"$WORK/last-v"     # its phase lines, for the breakdown
     line=$(grep 'checkpointed' <<<"$line" | tail -1)
     t1=$(now_us)
     awk -v us=$((t1 - t0)) -v l="$line" 'BEGIN {
@@ -82,6 +83,10 @@ read -r plain_s plain_frozen _ < <(checkpoint -f "$WORK/plain.cryo" "$PID")
 rm -f "$WORK/plain.cryo"
 read -r pre_s pre_frozen pre_size < <(checkpoint --pre-copy -f "$WORK/pre.cryo" "$PID")
 stop_writer
+# the frozen checkpoint at the end of the pre-copy ("incremental:" on the last round), phase by phase
+pre_phases=$(awk '$3 == "incremental:" && $NF == "ms" {
+    name = ""; for (i = 4; i < NF - 1; i++) name = name (name ? " " : "") $i
+    printf "| %s | %s |\n", name, $(NF - 1) }' "$WORK/last-v")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else printf "n/a" }'; }
 cat <<EOF2
@@ -94,4 +99,12 @@ cat <<EOF2
 | ${MIB_INC} MiB, \`--incremental\` after 1% of pages written | ${inc_s} s | ${inc_frozen} s | ${inc_size} B | time $(ratio "$inc_s" "$full_s"), size $(ratio "$inc_size" "$full_size") (targets 10%, 2%) |
 | ${MIB_PRE} MiB writing 1%/100 ms, plain checkpoint | ${plain_s} s | ${plain_frozen} s | | |
 | ${MIB_PRE} MiB writing 1%/100 ms, \`--pre-copy\` | ${pre_s} s | ${pre_frozen} s | ${pre_size} B | frozen $(ratio "$pre_frozen" "$plain_frozen") of plain (target 0.050 s) |
+EOF2
+cat <<EOF2
+
+Where the pre-copy's frozen time goes (\`cr_checkpoint -v\`: the last, frozen checkpoint):
+
+| phase | ms |
+|---|---|
+${pre_phases}
 EOF2

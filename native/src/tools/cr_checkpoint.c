@@ -35,7 +35,7 @@ static const char help_text[] =
 "it was and leaves no file. Only your own processes (any, as root) can be saved.\n"
 "\n"
 "General options:\n"
-"  -v, --verbose          print the checkpoint's size and timings\n"
+"  -v, --verbose          print the checkpoint's size and timings (each frozen phase's on stderr)\n"
 "  -q, --quiet            print no error message (the exit status still tells)\n"
 "  -h, -?, --help         print this help and exit\n"
 "      --version          print the version and exit\n"
