@@ -602,7 +602,10 @@ static int capture_dirty(struct capture *c, struct proc_capture *p, int is_root,
 		return 0;
 	if (interrupt_check(p->pid, e) || scratch_begin(p, 0, e))
 		return -1;
-	int rc = dirty_begin(&p->in[0], p->scratch, p->snap, is_root, c->has_parent ? &c->parent : NULL, 1, e);
+	/* killed once saved: a tracker for the next checkpoint would be armed, frozen, for nobody
+	 * (a failed checkpoint leaves them running untracked: the next one compares hashes) */
+	int arm_next = c->o->end_action != CRYO_END_KILL;
+	int rc = dirty_begin(&p->in[0], p->scratch, p->snap, is_root, c->has_parent ? &c->parent : NULL, arm_next, e);
 	return scratch_end(p, rc ? &ignored : e) || rc ? -1 : 0;
 }
 
