@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.cryo.api.CheckpointOptions;
 import org.cryo.api.Checkpointer;
@@ -125,10 +127,14 @@ class LazyRestartTest {
             assertTrue(residentKib(pid) >= 48 * 1024, "not every page came in: VmRSS " + residentKib(pid) + " KiB");
             awaitNoUserfaultfd(keeper);
             assertEquals(List.of(), userfaultfds(pid), "the restored process holds a userfaultfd");
-            assertEquals(List.of(pid), ProcessHandle.of(keeper).orElseThrow().children().map(ProcessHandle::pid).toList(),
-                    "the keeper has children besides the job (the guard?)");
+            // the guard exits once the keeper has closed its userfaultfds and told it: a moment later
+            awaitOnlyChild(keeper, pid);
             original.go();
-            front.out().await(l -> l.equals("PASS") || l.startsWith("FAIL"), Duration.ofSeconds(30));
+            try {
+                front.out().await(l -> l.equals("PASS") || l.startsWith("FAIL"), Duration.ofSeconds(30));
+            } catch (TimeoutException ended) {
+                fail(ended.getMessage() + ": " + front.describe());
+            }
             assertTrue(front.out().lines().contains("PASS"), front.describe());
             CheckpointHarness.awaitGone(pid, keeper);
         }
@@ -274,6 +280,18 @@ class LazyRestartTest {
                 }
             }).filter(target -> target.contains("userfaultfd")).toList();
         }
+    }
+
+    private static List<Long> children(long pid) {
+        return ProcessHandle.of(pid).orElseThrow().children().map(ProcessHandle::pid).toList();
+    }
+
+    private static void awaitOnlyChild(long parent, long child) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!children(parent).equals(List.of(child)) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(List.of(child), children(parent), "the keeper has children besides the job (the guard?)");
     }
 
     private static void awaitNoUserfaultfd(long pid) throws Exception {
