@@ -99,9 +99,8 @@ final class MomNode implements AutoCloseable {
                 // a busy node hands out every PID in turn: wait (bounded) until that one is free again
                 poll("PID " + wantedSession + " (the recorded session) is free on this node", 120,
                         () -> !Files.exists(Path.of("/proc", Long.toString(wantedSession))));
-                Files.writeString(Path.of("/proc/sys/kernel/ns_last_pid"), Long.toString(wantedSession - 1));
             }
-            job = builder.start();
+            job = wantedSession > 0 ? startWithPid(builder, wantedSession) : builder.start();
             if (wantedSession == 0 || job.pid() == wantedSession || attempt > 50) {
                 break;
             }
@@ -114,6 +113,23 @@ final class MomNode implements AutoCloseable {
         }
         poll("cr_run records the work", 60, () -> Files.exists(catalog.resolve(JOB).resolve("process")) && steps() >= 2);
         return this;
+    }
+
+    /**
+     * Starts the job's shell with PID {@code wanted} (if the machine hands out no other PID in the
+     * meantime), then puts the PID cursor back where it was: left at {@code wanted}, everything
+     * running beside this test would get PIDs that restarts (Cryo's tests, the console's, the
+     * Slurm suites') are about to take back with clone3, and fail on them.
+     */
+    private static Process startWithPid(ProcessBuilder builder, long wanted) throws IOException {
+        Path lastPid = Path.of("/proc/sys/kernel/ns_last_pid");
+        String before = Files.readString(lastPid).trim();
+        Files.writeString(lastPid, Long.toString(wanted - 1));
+        try {
+            return builder.start();
+        } finally {
+            Files.writeString(lastPid, before);
+        }
     }
 
     /** The STEP numbers the work has written so far. */
