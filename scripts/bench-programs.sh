@@ -21,7 +21,10 @@
 # numpy with OPENBLAS_NUM_THREADS=1 and seeded generators.
 #
 # Times: the checkpoint command's wall time; the restart command's (it returns
-# once every process runs).  rss_MB: the tree's summed VmRSS at the checkpoint.
+# once every process runs); then how long the restored job ran to its end.
+# rss_MB: the tree's summed VmRSS at the checkpoint.  RESTART_CPUS=LIST runs
+# the restart commands under `taskset -c LIST` (as a batch step bound to a
+# CPU would): GROMACS restored by CRIU then has both ranks on that CPU.
 # The set-up installs what the programs need (--no-install: it does not).
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd -P)
@@ -266,10 +269,12 @@ run_one() {   # JOB SIDE
         return
     fi
     t2=$(now)
+    local pinned=()
+    [[ -n ${RESTART_CPUS:-} ]] && pinned=(taskset -c "$RESTART_CPUS")
     if [[ $side == cryo ]]; then
-        "$REPO/bin/cr_restart" --detach "$DIR/ctx.cryo" >"$DIR/rst.log" 2>&1; rc=$?
+        "${pinned[@]}" "$REPO/bin/cr_restart" --detach "$DIR/ctx.cryo" >"$DIR/rst.log" 2>&1; rc=$?
     else
-        "$CRIU" restore -d -D "$DIR/img" --tcp-established -o restore.log >"$DIR/rst.log" 2>&1; rc=$?
+        "${pinned[@]}" "$CRIU" restore -d -D "$DIR/img" --tcp-established -o restore.log >"$DIR/rst.log" 2>&1; rc=$?
     fi
     t3=$(now)
     cpus_after=$(affinity_of $pids)
@@ -286,7 +291,7 @@ run_one() {   # JOB SIDE
     diff -q <(keep "$job" "$(output_of "$job" "${job}_ref")") <(keep "$job" "$out") >/dev/null || verdict=DIFFERENT
     # read as the restart returned: a thread that ended meanwhile is missing, not moved
     [[ $cpus_before == "$cpus_after" ]] || echo "$job $side note: CPU affinity before [$cpus_before] after the restart [$cpus_after]" | tee -a "$RESULTS.notes" >&2
-    echo "$job $side $rss $(secs "$t0" "$t1") $(secs "$t2" "$t3") $verdict"
+    echo "$job $side $rss $(secs "$t0" "$t1") $(secs "$t2" "$t3") $(secs "$t3" "$(now)") $verdict"
 }
 
 # one cell per side: the verdict (or the first failure) and the times' range over the pairs
@@ -297,12 +302,13 @@ cell() {   # JOB SIDE
                 n++; v[$NF]++
                 if (n == 1 || $4 < cmin) cmin = $4; if (n == 1 || $4 > cmax) cmax = $4
                 if (n == 1 || $5 < rmin) rmin = $5; if (n == 1 || $5 > rmax) rmax = $5
+                if (n == 1 || $6 < amin) amin = $6; if (n == 1 || $6 > amax) amax = $6
             } else if (fail == "") { fail = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", fail) }
         }
         function range(a, b) { return a == b ? a " s" : a "–" b " s" }
         END {
             if (n) {
-                out = (v["DIFFERENT"] ? "DIFFERENT output (" v["DIFFERENT"] " of " n ")" : "identical") "; checkpoint " range(cmin, cmax) ", restart " range(rmin, rmax)
+                out = (v["DIFFERENT"] ? "DIFFERENT output (" v["DIFFERENT"] " of " n ")" : "identical") "; checkpoint " range(cmin, cmax) ", restart " range(rmin, rmax) ", then ran " range(amin, amax)
                 if (fail != "") out = out "; also: " fail
             } else out = fail == "" ? "not run" : fail
             gsub(/\|/, "\\|", out); print out
