@@ -21,6 +21,9 @@ public final class ConfigKeys {
             "bytes of data of a deleted file in use saved by content (over it, refused)");
     public static final ConfigKey HASH_FILE_MAX = both("files.hash.max", "CRYO_HASH_FILE_MAX", "67108864",
             "bytes of a file the restart reopens that the checkpoint hashes (over it, the file is judged by size and mtime)");
+    public static final ConfigKey SHARED_PATHS = both("files.shared.paths", "CRYO_SHARED_PATHS", "(none)",
+            "directories (colon-separated) on a node-local file system type that every node shares anyway: an MPI"
+                    + " session directory there does not refuse a checkpoint for a requeue or migration");
     public static final ConfigKey NODE_EXEC = java("node.exec", "CRYO_NODE_EXEC", "scheduler",
             "how a checkpoint reaches a job's node: scheduler (srun --overlap, qrsh -inherit, pbs_tmrsh),"
                     + " ssh, or a command prefix with %n (node) and %j (job)");
@@ -53,7 +56,7 @@ public final class ConfigKeys {
             "auto: a progress line on a terminal for work over a second; no: never; always: at once (tests)");
 
     public static final List<ConfigKey> ALL = List.of(HOME, CATALOG_ROOT, CATALOG_KEEP, CHECKPOINT_INTERVAL, COMPRESSION,
-            INCREMENTAL, DELETED_FILE_MAX, HASH_FILE_MAX, NODE_EXEC, SLURM_REST_URL, SLURM_REST_USER,
+            INCREMENTAL, DELETED_FILE_MAX, HASH_FILE_MAX, SHARED_PATHS, NODE_EXEC, SLURM_REST_URL, SLURM_REST_USER,
             SLURM_REST_TOKEN_FILE, SLURM_API, SLURM_SCONTROL, SLURM_SRUN, SGE_DRMAA, PBS_CONF, AGENT_TOKEN_FILE, AGENT_API_OPEN, LOG_SYSLOG, LOG_SOCKET, LOG_FILE,
             PROGRESS);
 
