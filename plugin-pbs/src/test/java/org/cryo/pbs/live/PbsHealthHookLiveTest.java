@@ -45,10 +45,7 @@ class PbsHealthHookLiveTest {
 
     @BeforeAll
     static void needsTwoNodes() {
-        PbsLive.assumePbs();
-        Assumptions.assumeTrue(PbsLive.nodes().size() >= 2, "moving a job off a failing node needs a second MoM; this PBS"
-                + " has " + PbsLive.nodes());
-        PbsLive.installMomActions();
+        PbsLive.assumeTwoNodesWithMomActions();
     }
 
     private static String other() {

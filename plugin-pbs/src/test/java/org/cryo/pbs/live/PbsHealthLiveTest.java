@@ -21,7 +21,6 @@ import org.cryo.health.SysfsFixture;
 import org.cryo.health.monitor.SysfsTree;
 import org.cryo.pbs.live.PbsLive.JobState;
 import org.cryo.scheduler.JobControl;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,10 +45,7 @@ class PbsHealthLiveTest {
 
     @BeforeAll
     static void needsTwoNodes() {
-        PbsLive.assumePbs();
-        Assumptions.assumeTrue(PbsLive.nodes().size() >= 2, "moving a job off a failing node needs a second MoM; this PBS"
-                + " has " + PbsLive.nodes());
-        PbsLive.installMomActions();
+        PbsLive.assumeTwoNodesWithMomActions();
     }
 
     @Test

@@ -109,6 +109,14 @@ final class PbsLive {
         return null;
     }
 
+    /** For the tests that move a job off a failing node: PBS here, a second MoM, Cryo's MoM actions installed. */
+    static void assumeTwoNodesWithMomActions() {
+        assumePbs();
+        Assumptions.assumeTrue(nodes().size() >= 2, "moving a job off a failing node needs a second MoM; this PBS"
+                + " has " + nodes());
+        installMomActions();
+    }
+
     static Path confFile() {
         return Path.of(Optional.ofNullable(System.getenv("PBS_CONF_FILE")).orElse("/etc/pbs.conf"));
     }
