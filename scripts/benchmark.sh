@@ -1151,7 +1151,9 @@ ratio to CRIU's and to the machine's floor from the same run. **The engine
 cases** (what this file showed before): \`cryo-engine\` itself, without the
 commands around it, warm, warm into freed memory and cold. **Compression**
 (issue 15): the user's sequence through Cryo's commands without and with
-\`cr_checkpoint --compress\`, alternating. \`--write-doc\`
+\`cr_checkpoint --compress\`, alternating. Real programs (MPI jobs, LAMMPS,
+GROMACS, R, Octave, a JVM, numpy) beside CRIU are in [PROGRAMS.md](PROGRAMS.md)
+(\`scripts/bench-programs.sh\`). \`--write-doc\`
 rewrites this file; the figures below are from $(date -u +%Y-%m-%d), and
 $QUIET_NOTE.
 
