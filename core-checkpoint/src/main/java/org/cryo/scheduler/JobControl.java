@@ -174,7 +174,9 @@ public final class JobControl {
             requeueOrRelease(job, dir, held, mode);
             endRequeued(dir, held);
         }
-        if (!atRisk.isEmpty()) {
+        if (!atRisk.isEmpty() || excludedEarlier(dir)) {
+            // a move for any reason recomputes what Cryo keeps the job off: a node resumed since
+            // the last health move may have the job again (an operator's migrate-node back to it)
             excludeAtRiskNodes(job, dir, atRisk);
         }
         try {
@@ -185,13 +187,22 @@ public final class JobControl {
         return record;
     }
 
+    /** Whether Cryo keeps the job off some node (a record it cannot read counts: the update then says why). */
+    private static boolean excludedEarlier(JobDirectory dir) {
+        try {
+            return !dir.excludedNodes().isEmpty();
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     private void excludeAtRiskNodes(JobStatus job, JobDirectory dir, List<String> atRisk) {
         try {
             List<String> excluded = adapter.excludeNodes(job, atRisk, dir.excludedNodes());
             dir.recordExcludedNodes(excluded);
         } catch (SchedulerException | IOException | RuntimeException e) {
-            String message = "job " + job.jobId() + " was requeued, but not kept off " + String.join(",", atRisk) + ": "
-                    + e.getMessage();
+            String message = "job " + job.jobId() + " was requeued, but its node exclusions were not updated"
+                    + (atRisk.isEmpty() ? "" : " (to keep it off " + String.join(",", atRisk) + ")") + ": " + e.getMessage();
             JobCheckpointer.recordError(dir, 1, message);
             System.err.println("cryo: warning: " + message);
         }
