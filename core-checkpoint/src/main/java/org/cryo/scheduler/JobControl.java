@@ -174,11 +174,9 @@ public final class JobControl {
             requeueOrRelease(job, dir, held, mode);
             endRequeued(dir, held);
         }
-        if (!atRisk.isEmpty() || excludedEarlier(dir)) {
-            // a move for any reason recomputes what Cryo keeps the job off: a node resumed since
-            // the last health move may have the job again (an operator's migrate-node back to it)
-            excludeAtRiskNodes(job, dir, atRisk);
-        }
+        // a move for any reason recomputes what Cryo keeps the job off: a node resumed since the
+        // last health move may have the job again (an operator's migrate-node back to it)
+        updateExcludedNodes(job, dir, atRisk);
         try {
             adapter.settleRequeued(job, mode);
         } catch (SchedulerException e) {
@@ -187,19 +185,14 @@ public final class JobControl {
         return record;
     }
 
-    /** Whether Cryo keeps the job off some node (a record it cannot read counts: the update then says why). */
-    private static boolean excludedEarlier(JobDirectory dir) {
+    /** Nothing to do when nothing is at risk and Cryo kept the job off no node (the record read once). */
+    private void updateExcludedNodes(JobStatus job, JobDirectory dir, List<String> atRisk) {
         try {
-            return !dir.excludedNodes().isEmpty();
-        } catch (IOException e) {
-            return true;
-        }
-    }
-
-    private void excludeAtRiskNodes(JobStatus job, JobDirectory dir, List<String> atRisk) {
-        try {
-            List<String> excluded = adapter.excludeNodes(job, atRisk, dir.excludedNodes());
-            dir.recordExcludedNodes(excluded);
+            List<String> earlier = dir.excludedNodes();
+            if (atRisk.isEmpty() && earlier.isEmpty()) {
+                return;
+            }
+            dir.recordExcludedNodes(adapter.excludeNodes(job, atRisk, earlier));
         } catch (SchedulerException | IOException | RuntimeException e) {
             String message = "job " + job.jobId() + " was requeued, but its node exclusions were not updated"
                     + (atRisk.isEmpty() ? "" : " (to keep it off " + String.join(",", atRisk) + ")") + ": " + e.getMessage();
