@@ -71,9 +71,9 @@ public final class PbsInstallHookCommand implements Callable<Integer> {
                 "cannot find the Cryo installation: set " + CryoHome.ENVIRONMENT));
         Path policyFile = config != null ? config : HealthSetup.DEFAULT_CONFIG;
         HealthPolicy policy = HealthSetup.policy(policyFile, false);
-        HealthHook sized = HealthHook.forPolicy(home.resolve("plugin-pbs/hooks/cryo_health.py"), policy);
-        HealthHook hook = new HealthHook(home.resolve("plugin-pbs/hooks/cryo_health.py"),
-                freq != null ? freq : sized.freq(), alarm != null ? alarm : sized.alarm());
+        Path script = home.resolve("plugin-pbs/hooks/cryo_health.py");
+        HealthHook sized = HealthHook.forPolicy(script, policy);
+        HealthHook hook = new HealthHook(script, freq != null ? freq : sized.freq(), alarm != null ? alarm : sized.alarm());
         String json = hook.settingsJson(home.resolve("bin/cryo"), Files.exists(policyFile) ? policyFile : null,
                 root, state, dryRun, javaHome());
         PrintWriter out = spec.commandLine().getOut();
