@@ -2,15 +2,15 @@
 # The benchmark command: how long Cryo takes to checkpoint and to restart a
 # process, next to CRIU and to what this machine's disk and memory allow.
 #
-#   bash scripts/benchmark.sh [--pairs N] [--runs N] [--cases all|user|engine|compress] [--no-criu]
+#   bash scripts/benchmark.sh [--pairs N] [--runs N] [--cases all|user|engine|compress|incremental] [--no-criu]
 #                             [--quick] [--dir DIR] [--write-doc]
 #
 #   --pairs N    the user's sequence: N alternating Cryo/CRIU pairs per case (default 5)
 #   --runs N     the engine cases: repeat each N times (default 3); median and min
 #   --cases C    user: only the user's sequence; engine: only the engine cases;
 #                compress: only the compression cases; all (default);
-#                incremental: only scripts/benchmark-incremental.sh (4 GiB with 1% written since
-#                the parent, pre-copy of 1 GiB that writes 1% per 100 ms)
+#                incremental: only scripts/benchmark-incremental.sh's cases (4 GiB with 1%
+#                written since the parent, pre-copy of 1 GiB that writes 1% per 100 ms)
 #   --no-criu    the user's sequence without CRIU (it needs root and the trixie tree)
 #   --quick      a smoke run: 1 pair, 1 run, the 1 GiB and 64 MiB cases only
 #   --dir DIR    where the context files go (default target/bench in the repo);
@@ -72,6 +72,7 @@ PAIRS=5
 RUN_USER=1
 RUN_ENGINE=1
 RUN_COMPRESS=1
+RUN_INCREMENTAL=1
 WITH_CRIU=1
 QUICK=0
 DIR=$REPO/target/bench
@@ -84,11 +85,11 @@ while (($#)); do
         --cases|--cases=*)
             if [[ $1 == *=* ]]; then which=${1#*=}; shift; else which=${2:-}; shift 2 || usage; fi
             case $which in
-                all) RUN_USER=1 RUN_ENGINE=1 RUN_COMPRESS=1 ;;
-                user) RUN_USER=1 RUN_ENGINE=0 RUN_COMPRESS=0 ;;
-                engine) RUN_USER=0 RUN_ENGINE=1 RUN_COMPRESS=0 ;;
-                compress) RUN_USER=0 RUN_ENGINE=0 RUN_COMPRESS=1 ;;
-                incremental) exec bash "$(dirname "$(readlink -f "$0")")/benchmark-incremental.sh" ;;
+                all) RUN_USER=1 RUN_ENGINE=1 RUN_COMPRESS=1 RUN_INCREMENTAL=1 ;;
+                user) RUN_USER=1 RUN_ENGINE=0 RUN_COMPRESS=0 RUN_INCREMENTAL=0 ;;
+                engine) RUN_USER=0 RUN_ENGINE=1 RUN_COMPRESS=0 RUN_INCREMENTAL=0 ;;
+                compress) RUN_USER=0 RUN_ENGINE=0 RUN_COMPRESS=1 RUN_INCREMENTAL=0 ;;
+                incremental) RUN_USER=0 RUN_ENGINE=0 RUN_COMPRESS=0 RUN_INCREMENTAL=1 ;;
                 *) usage ;;
             esac ;;
         --no-criu) WITH_CRIU=0; shift ;;
@@ -183,7 +184,8 @@ rm -f "${FILES[@]}"
 say "building (make -C native: the engine and the benchmark programs)"
 BUILD_LOG=$(mktemp)
 if ! make -C native target/bin/cryo-engine target/lib/libcryojni.so target/bin/cryo-bench-memhog \
-        target/bin/cryo-bench-memtree target/bin/cryo-bench-bandwidth >"$BUILD_LOG" 2>&1; then
+        target/bin/cryo-bench-memtree target/bin/cryo-bench-bandwidth target/bin/cryo-bench-stencil \
+        target/test-programs/mem_writer >"$BUILD_LOG" 2>&1; then
     tail -n 30 "$BUILD_LOG" >&2
     rm -f "$BUILD_LOG"
     die "make -C native failed"
@@ -672,6 +674,22 @@ if ((RUN_COMPRESS)); then
     done
 fi
 
+# The incremental and pre-copy cases: scripts/benchmark-incremental.sh, CRIU beside
+INC_MD=""
+declare -A INC
+if ((RUN_INCREMENTAL)); then
+    if ((WITH_CRIU)) && [[ -z $CRIU_VERSION ]]; then prepare_criu || WITH_CRIU=0; fi
+    inc_args=(--pairs "$PAIRS" --dir "$DIR" --summary "$DIR/incremental.summary")
+    ((WITH_CRIU)) || inc_args+=(--no-criu)
+    INC_MIB=4096 PRE_MIB=1024
+    ((QUICK)) && INC_MIB=1024 PRE_MIB=256
+    inc_args+=(--mib-incremental "$INC_MIB" --mib-precopy "$PRE_MIB")
+    FILES+=("$DIR/incremental.summary")
+    say "the incremental and pre-copy cases (scripts/benchmark-incremental.sh)"
+    INC_MD=$(bash scripts/benchmark-incremental.sh "${inc_args[@]}") || die "scripts/benchmark-incremental.sh failed"
+    while read -r k v; do INC[$k]=$v; done <"$DIR/incremental.summary"
+fi
+
 # ---------------------------------------------------------------------------
 # The engine cases
 # ---------------------------------------------------------------------------
@@ -944,6 +962,59 @@ if ((RUN_USER)); then
     done
 fi
 
+# ---------------------------------------------------------------------------
+# Issue 15's targets, from the figures above (each row says which table it comes from)
+# ---------------------------------------------------------------------------
+# at_least A B: "met" when A >= B
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || a == "n/a" || b == "n/a") print "n/a"; else print (a + 0 >= b + 0 ? "met" : "**not met**") }'; }
+inc() { echo "${INC[$1]:-NA}"; }
+share() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b <= 0) print "n/a"; else printf "%.2f%%", 100 * a / b }'; }
+T15="| Target (issue 15) | Measured (medians of this run) | |
+|---|---|---|"
+if ((RUN_USER)); then
+    ck=$(med u0 cryo_ckpt_s); cr=$(med u0 criu_ckpt_s)
+    T15+="
+| 1 GiB: \`cr_checkpoint --kill\` <= 0.7x CRIU's \`dump\` (the user's sequence) | Cryo $(fmt "$ck" 3) s / CRIU $(fmt "$cr" 3) s = $(ratio "$ck" "$cr"); made durable (+ \`sync\`) $(fmt "$(med u0 cryo_ckpt_sync_s)" 3) / $(fmt "$(med u0 criu_ckpt_sync_s)" 3) s = $(ratio "$(med u0 cryo_ckpt_sync_s)" "$(med u0 criu_ckpt_sync_s)"); the disk's O_DIRECT write floor $(fmt "$(med u0 dd_write_s)" 3) s | $(ok "$(ratio "$ck" "$cr")" 0.7) |"
+    ra=$(med u0 cryo_asrun_s); rb=$(med u0 criu_asrun_s)
+    T15+="
+| 1 GiB: \`cr_restart --detach\` right after <= 0.7x CRIU's \`restore -d\` | Cryo $(fmt "$ra" 3) s / CRIU $(fmt "$rb" 3) s = $(ratio "$ra" "$rb") | $(ok "$(ratio "$ra" "$rb")" 0.7) |"
+    rc=$(med u0 cryo_cold_s); dr=$(med u0 dd_read_s)
+    T15+="
+| 1 GiB: cold restart <= 1.2x the disk's direct-read floor | $(fmt "$rc" 3) s / dd read $(fmt "$dr" 3) s = $(ratio "$rc" "$dr") (CRIU cold $(fmt "$(med u0 criu_cold_s)" 3) s) | $(ok "$(ratio "$rc" "$dr")" 1.2) |"
+    lf=$(med u0 lazy_first_ms); la=$(med u0 lazy_all_s)
+    T15+="
+| 1 GiB lazy restart: first instruction <= 50 ms | $(fmt "$lf" 1) ms | $(ok "$lf" 50) |
+| 1 GiB lazy restart: every page in <= a full restart | $(fmt "$la" 3) s / $(fmt "$ra" 3) s = $(ratio "$la" "$ra") (CRIU's full restore $(fmt "$rb" 3) s) | $(ok "$la" "$ra") |"
+fi
+if ((RUN_INCREMENTAL)); then
+    T15+="
+| $INC_MIB MiB, 1% written: incremental checkpoint <= 10% of a full one's time | $(fmt "$(inc inc_s)" 3) s / $(fmt "$(inc full_s)" 3) s = $(share "$(inc inc_s)" "$(inc full_s)") (CRIU's full dump of it $(fmt "$(inc criu_full_s)" 3) s; its incremental dump: below) | $(ok "$(ratio "$(inc inc_s)" "$(inc full_s)")" 0.10) |
+| $INC_MIB MiB, 1% written: incremental file <= 2% of a full one's size | $(share "$(inc inc_bytes)" "$(inc full_bytes)") of the full file | $(ok "$(awk -v a="$(inc inc_bytes)" -v b="$(inc full_bytes)" 'BEGIN { if (a == "NA" || b == "NA" || b <= 0) print "NA"; else print a / b }')" 0.02) |
+| $PRE_MIB MiB writing 1% per 100 ms: \`--pre-copy\` frozen <= 50 ms (every stop) | $(awk -v f="$(inc pre_frozen)" 'BEGIN { if (f == "NA") print "n/a"; else printf "%.1f", f * 1000 }') ms (plain checkpoint $(awk -v f="$(inc plain_frozen)" 'BEGIN { if (f == "NA") print "n/a"; else printf "%.0f", f * 1000 }') ms; CRIU's dump $(awk -v f="$(inc criu_pre_frozen)" 'BEGIN { if (f == "NA") print "n/a"; else printf "%.0f", f * 1000 }') ms) | $(ok "$(inc pre_frozen)" 0.050) |"
+fi
+if ((RUN_COMPRESS)); then
+    bp=$(med uz0 cryo_bytes); bz=$(med uz0 zstd_bytes)
+    cp=$(med uz0 cryo_ckpt_s); cz=$(med uz0 zstd_ckpt_s)
+    T15+="
+| 1 GiB heat-equation grid: \`--compress\` >= 2x smaller | $(ratio "$bp" "$bz")x | $(at_least "$(ratio "$bp" "$bz")" 2) |
+| 1 GiB heat-equation grid: compressed checkpoint no slower than plain | $(fmt "$cz" 3) s / $(fmt "$cp" 3) s = $(ratio "$cz" "$cp") | $(ok "$(ratio "$cz" "$cp")" 1.00) |"
+    if [[ " ${ZKEYS[*]} " == *" z1 "* ]]; then
+        cp=$(med uz1 cryo_ckpt_s); cz=$(med uz1 zstd_ckpt_s)
+        ap=$(med uz1 cryo_asrun_s); az=$(med uz1 zstd_asrun_s)
+        T15+="
+| 1 GiB of random data: compressed checkpoint within 5% of plain | $(fmt "$cz" 3) s / $(fmt "$cp" 3) s = $(ratio "$cz" "$cp") | $(ok "$(ratio "$cz" "$cp")" 1.05) |
+| 1 GiB of random data: compressed restart within 5% of plain | $(fmt "$az" 3) s / $(fmt "$ap" 3) s = $(ratio "$az" "$ap") | $(ok "$(ratio "$az" "$ap")" 1.05) |"
+    fi
+fi
+T15_MD=""
+((RUN_USER || RUN_INCREMENTAL || RUN_COMPRESS)) && T15_MD="
+## Issue 15's targets
+
+Every target of issue 15, from the tables of this run below (medians; CRIU's figure from the same run).
+
+$T15
+"
+
 THP_ENABLED=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
 THP_DEFRAG=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/defrag 2>/dev/null || echo unknown)
 CPU=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -969,7 +1040,7 @@ MACHINE="| | |
 | CRIU | $( ((WITH_CRIU)) && echo "$CRIU_VERSION (Debian 13's, from the trixie tree, run in the host's root)" || echo "not run") |
 | Load (1, 5, 15 min) | at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs) |
 | Mode | $( ((QUICK)) && echo "**--quick (a smoke run: not for comparing)**" || echo full) |
-| Runs | user's sequence: $( ((RUN_USER)) && echo "$PAIRS pair(s) per case" || echo "not run"); engine cases: $( ((RUN_ENGINE)) && echo "$RUNS runs per case" || echo "not run") (benchmark took $ELAPSED) |"
+| Runs | user's sequence: $( ((RUN_USER)) && echo "$PAIRS pair(s) per case" || echo "not run"); engine cases: $( ((RUN_ENGINE)) && echo "$RUNS runs per case" || echo "not run"); incremental and pre-copy: $( ((RUN_INCREMENTAL)) && echo "$PAIRS pair(s) per case" || echo "not run") (benchmark took $ELAPSED) |"
 
 NOTES_MD=""
 if ((${#NOTES[@]})); then
@@ -1088,7 +1159,7 @@ once, with \`--no-restore-pid\`, into the memory the first copy just freed.
 
 $TABLE_REST
 
-## Against the targets
+## The engine cases against their own targets (an earlier issue's)
 
 $TABLE_TARGETS
 "
@@ -1104,7 +1175,9 @@ $TABLE_RUNS
 REPORT_MD="## Machine
 
 $MACHINE
-$USER_MD$ZSTD_MD$ENGINE_MD$NOTES_MD
+$T15_MD$USER_MD$ZSTD_MD
+$INC_MD
+$ENGINE_MD$NOTES_MD
 <details><summary>Every run</summary>
 $RUNS_MD
 </details>"
@@ -1128,7 +1201,7 @@ disk and memory allow. Produced by the benchmark command (as root, for CRIU and
 for dropping caches):
 
 \`\`\`
-bash scripts/benchmark.sh [--pairs N] [--runs N] [--cases all|user|engine|compress] [--no-criu] [--quick] [--dir DIR] [--write-doc]
+bash scripts/benchmark.sh [--pairs N] [--runs N] [--cases all|user|engine|compress|incremental] [--no-criu] [--quick] [--dir DIR] [--write-doc]
 \`\`\`
 
 It builds the engine and the benchmark programs (\`make -C native\`; Cryo's Java
@@ -1144,14 +1217,17 @@ MiB of such data in each; for the compression cases also
 restored process checks its own memory (every touched word, a sample of the
 untouched ones; the solver: a hash of its grids) before it is killed.
 
-Two parts. **The user's sequence** (issues 15 and 16): \`cr_checkpoint --kill\`,
+Four parts. **The user's sequence** (issues 15 and 16): \`cr_checkpoint --kill\`,
 wait until the PIDs are free, \`cr_restart --detach\`, beside CRIU's \`dump\` and
 \`restore -d\` on the same workload, in alternating pairs, each figure also as a
 ratio to CRIU's and to the machine's floor from the same run. **The engine
 cases** (what this file showed before): \`cryo-engine\` itself, without the
 commands around it, warm, warm into freed memory and cold. **Compression**
 (issue 15): the user's sequence through Cryo's commands without and with
-\`cr_checkpoint --compress\`, alternating. Real programs (MPI jobs, LAMMPS,
+\`cr_checkpoint --compress\`, alternating. **Incremental checkpoints and pre-copy** (issue 15,
+\`scripts/benchmark-incremental.sh\`): a 4 GiB process that writes 1% of its pages between two
+\`--incremental\` checkpoints, and a 1 GiB one that writes 1% every 100 ms under \`--pre-copy\`, beside
+CRIU's dumps of the same workloads. **Issue 15's targets** come first, each with its figure. Real programs (MPI jobs, LAMMPS,
 GROMACS, R, Octave, a JVM, numpy) beside CRIU are in [PROGRAMS.md](PROGRAMS.md)
 (\`scripts/bench-programs.sh\`). \`--write-doc\`
 rewrites this file; the figures below are from $(date -u +%Y-%m-%d), and
