@@ -4,7 +4,8 @@
  * overlap.  Written through the page cache with its writeback started chunk by
  * chunk and waited for a few chunks behind (durable when the checkpoint
  * returns: iw_commit fsyncs), so that a restart right after a checkpoint reads
- * memory, not the disk; read by several threads with reads in flight.
+ * memory, not the disk; read by several threads with reads in flight, or,
+ * when it is in the page cache, mapped and handed out in place.
  *
  * With w->compress the data goes out as blocks (format.h, CRYO_PAGES_BLOCKS):
  * one per chunk the producer submits, compressed with zstd by two worker
@@ -53,6 +54,9 @@ struct ps_chunk {
 };
 int ps_read_take(struct pagestream *ps, struct ps_chunk *chunk, struct cryo_error *e);
 void ps_read_release(struct pagestream *ps, const struct ps_chunk *chunk);
+/* Whether the chunks point into a mapping of the file (it was in the page cache) rather
+ * than into buffers it was read into. */
+int ps_read_is_mapped(const struct pagestream *ps);
 /* Frees ps; fails if the data did not match its checksum (or was not all read). */
 int ps_read_end(struct pagestream *ps, struct cryo_error *e);
 
