@@ -767,10 +767,23 @@ static int reaped(int fd)
 	return syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0 && errno == ESRCH;
 }
 
-/* Until every killed process of level lv is reaped by its frozen parent, or the bound. */
+/* k's frozen parent reaps k if it can now (WNOHANG); a failure leaves k to the bounded wait. */
+static void reap_by_parent(const struct capture *c, int k)
+{
+	long r;
+	struct cryo_error ignored;
+	struct proc_capture *parent = &c->pc[frozen_parent_of(c, k)];
+	injector_syscall(&parent->in[0], SYS_wait4, pid_seen_by_parent(c, k), 0, WNOHANG | __WALL, 0, 0, 0, &r, &ignored);
+}
+
+/* Until every killed process of level lv is reaped by its frozen parent, or the bound; a zombie of
+ * the level (one its parent had not reaped) goes with them, its PID free for the restart. */
 static void reap_level(const struct capture *c, const int *level, int lv, int *fds)
 {
 	struct timespec nap = { 0, 1000 * 1000 };
+	for (int k = 0; k < c->nr; k++)
+		if (level[k] == lv && c->pc[k].zombie)
+			reap_by_parent(c, k);
 	for (int waited = 0, left = 1; left && waited < REAP_LEVEL_MS; waited++) {
 		/* its threads' deaths come to us, its tracer, first: collected, the zombie is its parent's */
 		while (waitpid(-1, NULL, __WALL | WNOHANG) > 0)
@@ -779,12 +792,7 @@ static void reap_level(const struct capture *c, const int *level, int lv, int *f
 		for (int k = 0; k < c->nr; k++) {
 			if (level[k] != lv || fds[k] < 0)
 				continue;
-			long r;
-			struct cryo_error ignored;
-			struct proc_capture *parent = &c->pc[frozen_parent_of(c, k)];
-			/* a failed call leaves it to the bounded wait: the checkpoint is written */
-			injector_syscall(&parent->in[0], SYS_wait4, pid_seen_by_parent(c, k), 0, WNOHANG | __WALL, 0, 0, 0,
-					 &r, &ignored);
+			reap_by_parent(c, k);
 			if (reaped(fds[k])) {
 				close(fds[k]);
 				fds[k] = -1;
@@ -905,6 +913,8 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 		open_pidfds(&c, ended);
 	if (sig == SIGKILL ? kill_leaves_first(&c, ended, e) : sig && end_all(&c, sig, e))
 		goto out;
+	if (sig)
+		phase_done(sig == SIGKILL ? "end signal (leaves first, reaped)" : "end signal");
 	/* --cont: the processes that were stopped are to run, not be stopped again as they were */
 	for (int k = 0; sig == SIGCONT && k < c.nr; k++)
 		c.pc[k].was_stopped = 0;
