@@ -722,6 +722,110 @@ static void wait_until_gone(int *fds, int n)
 			close(fds[k]);
 }
 
+/*
+ * --kill of a tree: a child whose parent dies first becomes PID 1's orphan,
+ * and PID 1 may reap it late (on some machines seconds late), which
+ * wait_until_gone then waits for.  So the tree ends from its leaves up: the
+ * processes one level down from a frozen parent are killed while that parent
+ * is still frozen here, and the parent itself reaps them by an injected
+ * wait4(WNOHANG); only then does the level above go.  Nothing is waited for
+ * that would not be anyway: a level that does not go in time is left to
+ * wait_until_gone's bound.
+ */
+#define REAP_LEVEL_MS 30000
+
+/* The index of k's parent if it is in the tree and frozen here (it can reap k), else -1. */
+static int frozen_parent_of(const struct capture *c, int k)
+{
+	int parent = index_of_pid(c, c->pc[k].ppid);
+	return parent >= 0 && !c->pc[parent].zombie && c->pc[parent].nr_prepared ? parent : -1;
+}
+
+/* Levels below a root (0: its parent is not frozen here); the tree lists parents first. */
+static int levels_of(const struct capture *c, int *level)
+{
+	int deepest = 0;
+	for (int k = 0; k < c->nr; k++) {
+		int parent = frozen_parent_of(c, k);
+		level[k] = parent >= 0 && parent < k ? level[parent] + 1 : 0;
+		if (level[k] > deepest)
+			deepest = level[k];
+	}
+	return deepest;
+}
+
+/* The PID by which k's parent knows it: inside their PID namespace (cr_run --pid-ns) if they have one. */
+static pid_t pid_seen_by_parent(const struct capture *c, int k)
+{
+	const struct cryo_process *p = &c->tree.procs[k].proc;
+	return p->ns_depth ? p->ns_pid : c->pc[k].pid;
+}
+
+/* Whether the process behind pidfd fd has ended and been reaped (its PID is free). */
+static int reaped(int fd)
+{
+	return syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0 && errno == ESRCH;
+}
+
+/* k's frozen parent reaps k if it can now (WNOHANG); a failure leaves k to the bounded wait. */
+static void reap_by_parent(const struct capture *c, int k)
+{
+	long r;
+	struct cryo_error ignored;
+	struct proc_capture *parent = &c->pc[frozen_parent_of(c, k)];
+	injector_syscall(&parent->in[0], SYS_wait4, pid_seen_by_parent(c, k), 0, WNOHANG | __WALL, 0, 0, 0, &r, &ignored);
+}
+
+/* Until every killed process of level lv is reaped by its frozen parent, or the bound; a zombie of
+ * the level (one its parent had not reaped) goes with them, its PID free for the restart. */
+static void reap_level(const struct capture *c, const int *level, int lv, int *fds)
+{
+	struct timespec nap = { 0, 1000 * 1000 };
+	for (int k = 0; k < c->nr; k++)
+		if (level[k] == lv && c->pc[k].zombie)
+			reap_by_parent(c, k);
+	for (int waited = 0, left = 1; left && waited < REAP_LEVEL_MS; waited++) {
+		/* its threads' deaths come to us, its tracer, first: collected, the zombie is its parent's */
+		while (waitpid(-1, NULL, __WALL | WNOHANG) > 0)
+			;
+		left = 0;
+		for (int k = 0; k < c->nr; k++) {
+			if (level[k] != lv || fds[k] < 0)
+				continue;
+			reap_by_parent(c, k);
+			if (reaped(fds[k])) {
+				close(fds[k]);
+				fds[k] = -1;
+			} else {
+				left++;
+			}
+		}
+		if (left)
+			nanosleep(&nap, NULL);
+	}
+}
+
+/* SIGKILL to every process, the deepest level first, each level reaped by the one above. */
+static int kill_leaves_first(struct capture *c, int *fds, struct cryo_error *e)
+{
+	int *level = malloc(sizeof(int) * (size_t)c->nr);
+	if (!level || !fds) {
+		free(level);
+		return end_all(c, SIGKILL, e);  /* no memory to order it: as before, PID 1 reaps the orphans */
+	}
+	int rc = 0;
+	for (int lv = levels_of(c, level); lv >= 0 && !rc; lv--) {
+		for (int k = 0; k < c->nr && !rc; k++)
+			if (level[k] == lv && !c->pc[k].zombie && kill(c->pc[k].pid, SIGKILL) < 0)
+				rc = cryo_fail_errno(e, c->pc[k].pid, "process", "kill",
+						     "checkpoint written, but cannot send signal %d to %d", SIGKILL, c->pc[k].pid);
+		if (lv > 0 && !rc)
+			reap_level(c, level, lv, fds);
+	}
+	free(level);
+	return rc;
+}
+
 static void count_incremental(const struct capture *c, struct cryo_checkpoint_stats *stats)
 {
 	for (int k = 0; c->tree.procs && k < c->tree.nr; k++) {
@@ -807,8 +911,10 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 		resources_before_kill(&c.tree);
 	if ((sig == SIGKILL || sig == SIGTERM) && (ended = malloc(sizeof(int) * (size_t)c.nr)))
 		open_pidfds(&c, ended);
-	if (sig && end_all(&c, sig, e))
+	if (sig == SIGKILL ? kill_leaves_first(&c, ended, e) : sig && end_all(&c, sig, e))
 		goto out;
+	if (sig)
+		phase_done(sig == SIGKILL ? "end signal (leaves first, reaped)" : "end signal");
 	/* --cont: the processes that were stopped are to run, not be stopped again as they were */
 	for (int k = 0; sig == SIGCONT && k < c.nr; k++)
 		c.pc[k].was_stopped = 0;
@@ -827,9 +933,10 @@ out:
 		phases_end("frozen, in all");
 	}
 	if (ended) {
-		if (rc == 0)
+		if (rc == 0) {
 			wait_until_gone(ended, c.nr);
-		else
+			phase_done("ended: every process gone");
+		} else
 			for (int k = 0; k < c.nr; k++)
 				if (ended[k] >= 0)
 					close(ended[k]);
