@@ -732,7 +732,6 @@ static void wait_until_gone(int *fds, int n)
  * that would not be anyway: a level that does not go in time is left to
  * wait_until_gone's bound.
  */
-#define REAP_LEVEL_MS 30000
 
 /* The index of k's parent if it is in the tree and frozen here (it can reap k), else -1. */
 static int frozen_parent_of(const struct capture *c, int k)
@@ -776,15 +775,16 @@ static void reap_by_parent(const struct capture *c, int k)
 	injector_syscall(&parent->in[0], SYS_wait4, pid_seen_by_parent(c, k), 0, WNOHANG | __WALL, 0, 0, 0, &r, &ignored);
 }
 
-/* Until every killed process of level lv is reaped by its frozen parent, or the bound; a zombie of
- * the level (one its parent had not reaped) goes with them, its PID free for the restart. */
-static void reap_level(const struct capture *c, const int *level, int lv, int *fds)
+/* Until every killed process of level lv is reaped by its frozen parent, or the bound (*waited_ms
+ * of END_WAIT_MS, shared by the levels); a zombie of the level (one its parent had not reaped) goes
+ * with them, its PID free for the restart. */
+static void reap_level(const struct capture *c, const int *level, int lv, int *fds, int *waited_ms)
 {
 	struct timespec nap = { 0, 1000 * 1000 };
 	for (int k = 0; k < c->nr; k++)
 		if (level[k] == lv && c->pc[k].zombie)
 			reap_by_parent(c, k);
-	for (int waited = 0, left = 1; left && waited < REAP_LEVEL_MS; waited++) {
+	for (int left = 1; left && *waited_ms < END_WAIT_MS; ++*waited_ms) {
 		/* its threads' deaths come to us, its tracer, first: collected, the zombie is its parent's */
 		while (waitpid(-1, NULL, __WALL | WNOHANG) > 0)
 			;
@@ -813,14 +813,14 @@ static int kill_leaves_first(struct capture *c, int *fds, struct cryo_error *e)
 		free(level);
 		return end_all(c, SIGKILL, e);  /* no memory to order it: as before, PID 1 reaps the orphans */
 	}
-	int rc = 0;
+	int rc = 0, waited_ms = 0;
 	for (int lv = levels_of(c, level); lv >= 0 && !rc; lv--) {
 		for (int k = 0; k < c->nr && !rc; k++)
 			if (level[k] == lv && !c->pc[k].zombie && kill(c->pc[k].pid, SIGKILL) < 0)
 				rc = cryo_fail_errno(e, c->pc[k].pid, "process", "kill",
 						     "checkpoint written, but cannot send signal %d to %d", SIGKILL, c->pc[k].pid);
 		if (lv > 0 && !rc)
-			reap_level(c, level, lv, fds);
+			reap_level(c, level, lv, fds, &waited_ms);
 	}
 	free(level);
 	return rc;
