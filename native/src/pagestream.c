@@ -440,9 +440,7 @@ static int write_back(struct pagestream *ps, uint64_t off, size_t len)
 static int write_slot(struct pagestream *ps, struct slot *s, size_t *written)
 {
 	if (!ps->compress) {
-		XXH3_64bits_update(ps->hash, s->buf, s->len);
-		sum_blocks(ps, s->buf, s->len);
-		*written = s->len;
+		*written = s->len;       /* hashed by ps_write_submit */
 		int err = io_all(ps, s->buf, s->len, ps->offset);
 		return err ? err : write_back(ps, ps->offset, s->len);
 	}
@@ -569,6 +567,14 @@ int ps_write_submit(struct pagestream *ps, size_t len, struct cryo_error *e)
 {
 	if (!len)
 		return 0;
+	/* Uncompressed, the checksums are taken here, on the producer's thread, in
+	 * file order: the writer's copy into the page cache is the heaviest step of
+	 * the pipeline (on a loaded machine it set the pace, with both hashes on
+	 * it as well), and the producer has just read the data, so it is cached. */
+	if (!ps->compress) {
+		XXH3_64bits_update(ps->hash, ps->slots[ps->head].buf, len);
+		sum_blocks(ps, ps->slots[ps->head].buf, len);
+	}
 	pthread_mutex_lock(&ps->lock);
 	ps->slots[ps->head].len = len;
 	ps->slots[ps->head].state = ps->compress ? FILLED : READY;
