@@ -605,7 +605,8 @@ static int capture_dirty(struct capture *c, struct proc_capture *p, int is_root,
 	/* killed once saved: a tracker for the next checkpoint would be armed, frozen, for nobody
 	 * (a failed checkpoint leaves them running untracked: the next one compares hashes) */
 	int arm_next = c->o->end_action != CRYO_END_KILL;
-	int rc = dirty_begin(&p->in[0], p->scratch, p->snap, is_root, c->has_parent ? &c->parent : NULL, arm_next, e);
+	int rc = dirty_begin(&p->in[0], p->scratch, p->snap, is_root, c->has_parent ? &c->parent : NULL, arm_next,
+			     c->o->rearm_tracker, e);
 	return scratch_end(p, rc ? &ignored : e) || rc ? -1 : 0;
 }
 

@@ -388,6 +388,76 @@ static int register_mappings(struct injector *in, uint64_t scratch, struct dirty
 	return 0;
 }
 
+/* Is [start, end) inside the union of ranges (sorted, as a snapshot lists mappings)? */
+static int covered_by(const struct cryo_parent_run *ranges, size_t nr, uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; i < nr && start < end; i++) {
+		uint64_t rs = ranges[i].vaddr, re = rs + ranges[i].nr_pages * PAGE;
+		if (rs <= start && start < re)
+			start = re;
+	}
+	return start >= end;
+}
+
+/* Write-protect [start, end) again from here; fails (EPERM) where a mapping
+ * in it is no longer under an asynchronous write-protect registration. */
+static int protect_range(int pm, uint64_t start, uint64_t end)
+{
+	return scan(pm, start, end, PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC, 0, PAGE_IS_WRITTEN, NULL, NULL, NULL);
+}
+
+/*
+ * The tracker the parent armed, kept for the next checkpoint: its clean
+ * pages are read (d->clean), so every page is write-protected again (one
+ * PAGEMAP_SCAN per range, from here) and only mappings it does not cover
+ * yet are registered by injected calls.  Closing the old tracker would cost
+ * the kernel a walk of every page to drop its protection, and a fresh one a
+ * second walk to set it.  Returns 1, nothing done, where a range is no
+ * longer protectable as a whole (then a fresh tracker replaces it).
+ */
+static int rearm_in_place(struct injector *in, uint64_t scratch, struct dirty *d, const struct snapshot *s,
+			  const struct cryo_tracker *t, const struct cryo_parent_run *old, struct cryo_error *e)
+{
+	int pm = open_pagemap(in->tgid);
+	size_t cap = 0;
+	if (pm < 0)
+		return 1;
+	for (size_t i = 0; i < t->nr_ranges; i++)
+		if (protect_range(pm, old[i].vaddr, old[i].vaddr + old[i].nr_pages * PAGE)) {
+			close(pm);
+			return 1;
+		}
+	d->tracker_fd = t->fd;
+	d->tracker_ino = t->ino;
+	for (int i = 0; i < s->nr_vmas; i++) {
+		const struct vma_rec *v = &s->vmas[i];
+		int ok = trackable(v) && covered_by(old, t->nr_ranges, v->r.start, v->r.end);
+		if (trackable(v) && !ok) {
+			/* new since the parent: its pages are all saved now, and tracked from here on */
+			struct uffdio_register reg = { .range = { v->r.start, v->r.end - v->r.start }, .mode = UFFDIO_REGISTER_MODE_WP };
+			long r;
+			if (memory_poke(in->pid, scratch, &reg, sizeof(reg), e) ||
+			    injector_syscall(in, SYS_ioctl, d->tracker_fd, (long)UFFDIO_REGISTER, (long)scratch, 0, 0, 0, &r, e)) {
+				close(pm);
+				return -1;
+			}
+			if (r == 0 && protect_range(pm, v->r.start, v->r.end)) {
+				int err = errno;
+				close(pm);
+				return cryo_fail(e, in->tgid, RES, "ioctl", err,
+						 "cannot write-protect the memory of process %d (PAGEMAP_SCAN)", in->tgid);
+			}
+			ok = r == 0;
+		}
+		if (ok && add_registered(d, &cap, v->r.start, v->r.end)) {
+			close(pm);
+			return cryo_fail(e, in->tgid, RES, "malloc", ENOMEM, "out of memory");
+		}
+	}
+	close(pm);
+	return 0;
+}
+
 static int arm(struct injector *in, uint64_t scratch, struct dirty *d, const struct snapshot *s, struct cryo_error *e)
 {
 	if (!dirty_tracking_available())
@@ -435,7 +505,7 @@ static int load_parent_hashes(struct dirty *d, struct dirty_parent *p, struct cr
 /* ---- per process ---- */
 
 int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int is_root, struct dirty_parent *parent,
-		int arm_next, struct cryo_error *e)
+		int arm_next, int rearm, struct cryo_error *e)
 {
 	struct dirty *d = calloc(1, sizeof(*d));
 	if (!d)
@@ -455,6 +525,18 @@ int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int i
 					use_tracker = 1;
 		if (use_tracker && tracked_clean_ranges(d, pid, ranges, t.nr_ranges) == 0) {
 			d->mode = DIRTY_TRACKED;
+			if (arm_next && rearm) {
+				int kept = rearm_in_place(in, scratch, d, s, &t, ranges, e);
+				if (kept < 0) {
+					free(ranges);
+					return -1;
+				}
+				for (int i = 0; kept == 0 && i < nr_old; i++)
+					if (old[i] == t.fd)
+						old[i] = old[--nr_old];     /* kept, not closed */
+				if (kept == 0)
+					arm_next = 0;
+			}
 		} else if (d->parent_pid) {
 			free(d->clean);
 			d->clean = NULL;

@@ -48,10 +48,14 @@ void dirty_close_parent(struct dirty_parent *p);
 
 /* Per process, while frozen, its memory already listed (s->vmas): decide how
  * its writes are known (parent NULL: a full checkpoint), drop the trackers
- * it holds, and with arm, arm a fresh one for the next checkpoint.  in and
- * scratch (at least 64 bytes of the target's) for the injected calls. */
+ * it holds, and with arm, arm a fresh one for the next checkpoint.  With
+ * rearm too, the parent's tracker, where it is the one read, is kept and
+ * write-protects again instead (the same descriptor and inode in the new
+ * file: only for a chain whose older files no other checkpoint takes as a
+ * parent, a pre-copy's own).  in and scratch (at least 64 bytes of the
+ * target's) for the injected calls. */
 int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int is_root, struct dirty_parent *parent,
-		int arm, struct cryo_error *e);
+		int arm, int rearm, struct cryo_error *e);
 /* The checkpoint failed: the tracker dirty_begin armed goes again. */
 void dirty_disarm(struct injector *in, struct snapshot *s);
 void dirty_free(struct snapshot *s);

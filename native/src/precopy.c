@@ -18,6 +18,11 @@
  * file), and the round files, hidden beside it (.NAME.cryo-precopy-K), go.
  * A page torn by a write during a round is written again by the next one:
  * the tracker saw that write.
+ *
+ * Round 1 arms the tracker; every later step keeps it and write-protects
+ * again what it read (rearm_tracker: the round files are this pre-copy's
+ * own, no other checkpoint takes one as its parent).  The frozen time
+ * reported is every stop's, the rounds' and the last one's.
  */
 #include "cryo/cryo.h"
 #include "chain.h"
@@ -73,7 +78,7 @@ int precopy_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpo
 	struct cryo_checkpoint_stats st;
 	uint64_t start = now_ns();
 	int rounds = o->pre_copy_rounds > MAX_ROUNDS ? MAX_ROUNDS : o->pre_copy_rounds, done = 0;
-	uint64_t copied_before = 0;
+	uint64_t copied_before = 0, rounds_frozen = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	for (int k = 1; k <= rounds + 1; k++)
@@ -91,11 +96,13 @@ int precopy_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpo
 		r.replace = CRYO_REPLACE_ATOMIC;
 		r.backup = NULL;
 		r.no_fsync = 1;
+		r.rearm_tracker = k > 1;
 		if (cryo_checkpoint(&r, &st, e)) {
 			remove_rounds(o, k);
 			return -1;
 		}
 		done = k;
+		rounds_frozen += st.freeze_ns;
 		if (k > 1 && (st.page_bytes < CONVERGED_BYTES || st.page_bytes * 100 >= copied_before * SHRINK_PERCENT))
 			break;
 		copied_before = st.page_bytes;
@@ -108,6 +115,7 @@ int precopy_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpo
 	f.pre_copy_rounds = 0;
 	f.replace = CRYO_REPLACE_ATOMIC;
 	f.backup = NULL;
+	f.rearm_tracker = 1;
 	/* durable before the processes end; if they run on, the merged file's fsync is the one that counts */
 	f.no_fsync = o->end_action == CRYO_END_RUNNING || o->end_action == CRYO_END_STOP;
 	if (cryo_checkpoint(&f, &st, e)) {
@@ -117,6 +125,8 @@ int precopy_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpo
 
 	*stats = st;
 	stats->pre_copy_rounds = done;
+	stats->last_freeze_ns = st.freeze_ns;
+	stats->freeze_ns = rounds_frozen + st.freeze_ns;
 	/* the chain becomes the file asked for; kept if that fails (the processes may be gone) */
 	if (chain_compact(paths[rounds + 1], o->path, o->replace, o->backup, &stats->file_size, e))
 		return cryo_fail(e, o->pid, "context file", "", e->err,

@@ -74,6 +74,8 @@ struct cryo_checkpoint_opts {
 	int         live_pages;     /* pre-copy's rounds: the processes run on once their state is read and
 				     * the tracker armed; their pages are read as they run */
 	int         no_fsync;       /* pre-copy's step files: the merged file is the one made durable */
+	int         rearm_tracker;  /* pre-copy's steps after the first: the parent's write tracker is kept
+				     * and protects again (dirty.h), no fresh one armed */
 	unsigned    save_by_content; /* CRYO_SAVE_*: mapped files saved by content (BLCR's --save-*) */
 	int         timing;         /* 1: each phase's time on stderr (cr_checkpoint -v; also CRYO_TIMING=1) */
 };
@@ -114,7 +116,8 @@ struct cryo_checkpoint_stats {
 	uint64_t parent_bytes;      /* incremental: bytes of pages left to the parent */
 	int      tracked;           /* processes whose writes the tracker told (the others: by hash, or saved whole) */
 	int      hashed;            /* processes compared by hash with the parent */
-	int      pre_copy_rounds;   /* pre-copy rounds done */
+	int      pre_copy_rounds;   /* pre-copy rounds done (freeze_ns: every stop, theirs and the last) */
+	uint64_t last_freeze_ns;    /* pre-copy: the last stop alone */
 };
 
 /* Can the caller checkpoint pid?  (exists, owned by the caller or caller is

@@ -318,8 +318,9 @@ static void say_incremental(const struct checkpoint_request *r, const struct cry
 			"%d by page hashes)\n", r->prog, r->o.parent, (unsigned long long)st->parent_bytes, st->tracked,
 			st->hashed);
 	if (st->pre_copy_rounds)
-		fprintf(out, "%s: pre-copy: %d round(s) while running, frozen %.1f ms\n", r->prog, st->pre_copy_rounds,
-			st->freeze_ns / 1e6);
+		fprintf(out, "%s: pre-copy: %d round(s) while running, frozen %.1f ms in all (%.1f ms the rounds' stops, "
+			"%.1f ms the last)\n", r->prog, st->pre_copy_rounds, st->freeze_ns / 1e6,
+			(st->freeze_ns - st->last_freeze_ns) / 1e6, st->last_freeze_ns / 1e6);
 }
 
 /* checkpoint.compression of cryo.conf (none, zstd, zstd:LEVEL) where the command line said nothing. */
