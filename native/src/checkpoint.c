@@ -236,11 +236,11 @@ static int capture_residency(struct proc_capture *c, struct cryo_error *e)
 	return scratch_end(c, rc ? &ignored : e) || rc ? -1 : 0;
 }
 
-static int capture_from_outside(struct proc_capture *c, struct cryo_error *e)
+static int capture_from_outside(struct proc_capture *c, const char *smaps_before, struct cryo_error *e)
 {
 	struct snapshot *s = c->snap;
 	return signals_capture_pending(c->pid, 1, &s->shared_pending, &s->proc.nr_shared_pending, e) ||
-	       memory_capture_mappings(c->pid, s, e) || capture_vdso_identity(c, e) ||
+	       memory_capture_mappings(c->pid, s, smaps_before, e) || capture_vdso_identity(c, e) ||
 	       files_capture(c->pid, s, e) ? -1 : 0;
 }
 
@@ -332,6 +332,8 @@ struct capture {
 	const struct cryo_checkpoint_opts *o;
 	struct dirty_parent parent;  /* incremental with a parent: its file */
 	int has_parent;
+	char *smaps_before;         /* a pre-copy round's: the root's smaps, read before the freeze */
+	struct dirty_prescan *prescan;  /* and its written pages, read before it too */
 };
 
 static int known_process(const struct capture *c, pid_t pid)
@@ -606,7 +608,7 @@ static int capture_dirty(struct capture *c, struct proc_capture *p, int is_root,
 	 * (a failed checkpoint leaves them running untracked: the next one compares hashes) */
 	int arm_next = c->o->end_action != CRYO_END_KILL;
 	int rc = dirty_begin(&p->in[0], p->scratch, p->snap, is_root, c->has_parent ? &c->parent : NULL, arm_next,
-			     c->o->rearm_tracker, e);
+			     c->o->rearm_tracker, p->pid == c->o->pid ? c->prescan : NULL, e);
 	return scratch_end(p, rc ? &ignored : e) || rc ? -1 : 0;
 }
 
@@ -628,7 +630,7 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 			if (process_capture_zombie(p->pid, p->snap, e))
 				return -1;
 		} else if (capture_through_injection(p, e) || (phase_done("injected calls, every thread"), 0) ||
-			   capture_from_outside(p, e) || (phase_done("maps, files, signals (from outside)"), 0) ||
+			   capture_from_outside(p, p->pid == c->o->pid ? c->smaps_before : NULL, e) || (phase_done("maps, files, signals (from outside)"), 0) ||
 			   capture_residency(p, e) || fdowners_capture(&p->in[0], p->snap, e) ||
 			   seccomp_capture(p->pid, p->tids, p->nr_tids, p->snap, e) ||
 			   (phase_done("residency, fd owners, seccomp"), 0) || capture_dirty(c, p, k == 0, e)) {
@@ -886,6 +888,12 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 		}
 	}
 	c.save_by_content = o->save_by_content;
+	/* a round's mappings read while it runs: frozen, a look at /proc/PID/maps checks them */
+	struct cryo_error ignored;
+	if (o->live_pages && !group && proc_read(o->pid, "smaps", &c.smaps_before, NULL, &ignored))
+		c.smaps_before = NULL;
+	if (o->live_pages && o->rearm_tracker && !group && c.has_parent)
+		c.prescan = dirty_prescan(o->pid, &c.parent);
 	frozen_at = now_ns();
 	phases_begin(o->timing, o->pid, o->live_pages ? "pre-copy round: " : o->parent ? "incremental: " : "");
 	if (group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
@@ -948,6 +956,8 @@ out:
 	if (c.has_parent)
 		dirty_close_parent(&c.parent);
 	tree_free(&c.tree);
+	free(c.smaps_before);
+	dirty_prescan_free(c.prescan);
 	free(c.pc);
 	stats->total_ns = now_ns() - start;
 	stats->page_bytes = page_bytes;

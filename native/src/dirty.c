@@ -41,6 +41,7 @@ struct pm_scan_arg {
 #define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
 #define PAGE_IS_WPALLOWED (1 << 0)
 #define PAGE_IS_WRITTEN   (1 << 1)
+#define PAGE_IS_PRESENT   (1 << 3)
 #define PAGE_IS_PFNZERO   (1 << 5)
 #define PM_SCAN_WP_MATCHING   (1 << 0)
 #define PM_SCAN_CHECK_WPASYNC (1 << 1)
@@ -281,8 +282,9 @@ done:
 }
 
 /* Pages the tracker has seen no write to (nor a drop: a zero page read back
- * after MADV_DONTNEED is no longer the parent's), within the ranges it was
- * registered on. */
+ * after MADV_DONTNEED is no longer the parent's), present, within the ranges
+ * it was registered on: the capture takes them as the parent's without
+ * reading their page map entries (one in swap is read and saved again). */
 static int tracked_clean_ranges(struct dirty *d, pid_t pid, const struct cryo_parent_run *ranges, size_t nr)
 {
 	int pm = open_pagemap(pid);
@@ -290,7 +292,7 @@ static int tracked_clean_ranges(struct dirty *d, pid_t pid, const struct cryo_pa
 	if (pm < 0)
 		return -1;
 	int rc = 0;
-	uint64_t need = PAGE_IS_WPALLOWED | PAGE_IS_WRITTEN | PAGE_IS_PFNZERO;
+	uint64_t need = PAGE_IS_WPALLOWED | PAGE_IS_WRITTEN | PAGE_IS_PFNZERO | PAGE_IS_PRESENT;
 	for (size_t i = 0; i < nr && !rc; i++)
 		rc = scan(pm, ranges[i].vaddr, ranges[i].vaddr + ranges[i].nr_pages * PAGE, 0,
 			  PAGE_IS_WRITTEN | PAGE_IS_PFNZERO, need, &d->clean, &d->nr_clean, &cap);
@@ -406,27 +408,36 @@ static int protect_range(int pm, uint64_t start, uint64_t end)
 	return scan(pm, start, end, PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC, 0, PAGE_IS_WRITTEN, NULL, NULL, NULL);
 }
 
-/*
- * The tracker the parent armed, kept for the next checkpoint: its clean
- * pages are read (d->clean), so every page is write-protected again (one
- * PAGEMAP_SCAN per range, from here) and only mappings it does not cover
- * yet are registered by injected calls.  Closing the old tracker would cost
- * the kernel a walk of every page to drop its protection, and a fresh one a
- * second walk to set it.  Returns 1, nothing done, where a range is no
- * longer protectable as a whole (then a fresh tracker replaces it).
- */
-static int rearm_in_place(struct injector *in, uint64_t scratch, struct dirty *d, const struct snapshot *s,
-			  const struct cryo_tracker *t, const struct cryo_parent_run *old, struct cryo_error *e)
+/* Are the ranges still under an asynchronous write-protect registration,
+ * every mapping in them?  Cheap: no page is walked (each mapping is
+ * asked for pages that are not write-protectable, and has none). */
+static int still_protectable(int pm, const struct cryo_parent_run *ranges, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (scan(pm, ranges[i].vaddr, ranges[i].vaddr + ranges[i].nr_pages * PAGE, PM_SCAN_CHECK_WPASYNC,
+			 PAGE_IS_WPALLOWED, PAGE_IS_WPALLOWED, NULL, NULL, NULL))
+			return 0;
+	return 1;
+}
+
+/* Write-protect every page of the ranges again; 0, or -1 (some may be). */
+static int protect_ranges(int pm, const struct cryo_parent_run *ranges, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (protect_range(pm, ranges[i].vaddr, ranges[i].vaddr + ranges[i].nr_pages * PAGE))
+			return -1;
+	return 0;
+}
+
+/* The tracker t kept: the mappings it does not cover yet are registered by
+ * injected calls and protected, and the ranges it covers now recorded. */
+static int keep_tracker(struct injector *in, uint64_t scratch, struct dirty *d, const struct snapshot *s,
+			const struct cryo_tracker *t, const struct cryo_parent_run *old, struct cryo_error *e)
 {
 	int pm = open_pagemap(in->tgid);
 	size_t cap = 0;
 	if (pm < 0)
-		return 1;
-	for (size_t i = 0; i < t->nr_ranges; i++)
-		if (protect_range(pm, old[i].vaddr, old[i].vaddr + old[i].nr_pages * PAGE)) {
-			close(pm);
-			return 1;
-		}
+		return cryo_fail_errno(e, in->tgid, RES, "open", "cannot open the page map of process %d", in->tgid);
 	d->tracker_fd = t->fd;
 	d->tracker_ino = t->ino;
 	for (int i = 0; i < s->nr_vmas; i++) {
@@ -456,6 +467,91 @@ static int rearm_in_place(struct injector *in, uint64_t scratch, struct dirty *d
 	}
 	close(pm);
 	return 0;
+}
+
+/*
+ * The tracker the parent armed, kept for the next checkpoint: its clean
+ * pages are read (d->clean), so every page is write-protected again (one
+ * PAGEMAP_SCAN per range, from here) and only mappings it does not cover
+ * yet are registered.  Closing the old tracker would cost the kernel a walk
+ * of every page to drop its protection, and a fresh one a second walk to set
+ * it.  Returns 1, nothing kept, where a range is no longer protectable as a
+ * whole (then a fresh tracker replaces it; d->clean, read before, stands).
+ */
+static int rearm_in_place(struct injector *in, uint64_t scratch, struct dirty *d, const struct snapshot *s,
+			  const struct cryo_tracker *t, const struct cryo_parent_run *old, struct cryo_error *e)
+{
+	int pm = open_pagemap(in->tgid);
+	if (pm < 0)
+		return 1;
+	int rc = protect_ranges(pm, old, t->nr_ranges);
+	close(pm);
+	return rc ? 1 : keep_tracker(in, scratch, d, s, t, old, e);
+}
+
+/* ---- a pre-copy round's read, before its freeze ---- */
+
+struct dirty_prescan {
+	pid_t pid;
+	int spoiled;                        /* protected again in part: the tracker says nothing true */
+	struct cryo_tracker t;
+	struct cryo_parent_run *ranges;
+	struct range *clean;
+	size_t nr_clean;
+};
+
+struct dirty_prescan *dirty_prescan(pid_t pid, struct dirty_parent *parent)
+{
+	int old[16], nr_old = list_trackers(pid, old, 16), found = 0;
+	struct dirty_prescan *p = calloc(1, sizeof(*p));
+	if (!p || !parent_has_process(parent, pid) || !parent_tracker(parent, pid, &p->t, &p->ranges))
+		goto none;
+	for (int i = 0; i < nr_old; i++)
+		found |= old[i] == p->t.fd && inode_of(pid, old[i]) == p->t.ino;
+	struct dirty d = { .tracker_fd = -1 };
+	int pm = found ? open_pagemap(pid) : -1;
+	if (pm < 0)
+		goto none;
+	if (!still_protectable(pm, p->ranges, p->t.nr_ranges) || tracked_clean_ranges(&d, pid, p->ranges, p->t.nr_ranges)) {
+		close(pm);
+		free(d.clean);
+		goto none;
+	}
+	p->clean = d.clean;
+	p->nr_clean = d.nr_clean;
+	p->spoiled = protect_ranges(pm, p->ranges, p->t.nr_ranges) != 0;
+	close(pm);
+	p->pid = pid;
+	return p;
+none:
+	dirty_prescan_free(p);
+	return NULL;
+}
+
+void dirty_prescan_free(struct dirty_prescan *p)
+{
+	if (!p)
+		return;
+	free(p->ranges);
+	free(p->clean);
+	free(p);
+}
+
+/* Frozen: is the tracker the prescan read still there, whole?  Then its
+ * clean pages are this checkpoint's. */
+static int prescan_holds(struct dirty_prescan *p, pid_t pid, const int *old, int nr_old)
+{
+	int found = 0;
+	if (p->spoiled || p->pid != pid)
+		return 0;
+	for (int i = 0; i < nr_old; i++)
+		found |= old[i] == p->t.fd && inode_of(pid, old[i]) == p->t.ino;
+	int pm = found ? open_pagemap(pid) : -1;
+	if (pm < 0)
+		return 0;
+	found = still_protectable(pm, p->ranges, p->t.nr_ranges);
+	close(pm);
+	return found;
 }
 
 static int arm(struct injector *in, uint64_t scratch, struct dirty *d, const struct snapshot *s, struct cryo_error *e)
@@ -505,7 +601,7 @@ static int load_parent_hashes(struct dirty *d, struct dirty_parent *p, struct cr
 /* ---- per process ---- */
 
 int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int is_root, struct dirty_parent *parent,
-		int arm_next, int rearm, struct cryo_error *e)
+		int arm_next, int rearm, struct dirty_prescan *pre, struct cryo_error *e)
 {
 	struct dirty *d = calloc(1, sizeof(*d));
 	if (!d)
@@ -519,11 +615,33 @@ int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int i
 		struct cryo_tracker t;
 		struct cryo_parent_run *ranges = NULL;
 		int use_tracker = 0;
-		if (d->parent_pid == pid && parent_tracker(parent, pid, &t, &ranges))
+		if (pre && pre->pid == pid && d->parent_pid == pid) {
+			/* read before the freeze, and protected again: the tracker's word is that
+			 * read's, or (gone, spoiled, a mapping replaced meanwhile) nobody's */
+			if (prescan_holds(pre, pid, old, nr_old)) {
+				d->mode = DIRTY_TRACKED;
+				d->clean = pre->clean;
+				d->nr_clean = pre->nr_clean;
+				pre->clean = NULL;
+				int rc = arm_next && rearm ? keep_tracker(in, scratch, d, s, &pre->t, pre->ranges, e) : 0;
+				if (rc) {
+					free(ranges);
+					return -1;
+				}
+				for (int i = 0; arm_next && rearm && i < nr_old; i++)
+					if (old[i] == pre->t.fd)
+						old[i] = old[--nr_old];     /* kept, not closed */
+				if (rearm)
+					arm_next = 0;
+			}
+		} else if (d->parent_pid == pid && parent_tracker(parent, pid, &t, &ranges)) {
 			for (int i = 0; i < nr_old; i++)
 				if (old[i] == t.fd && inode_of(pid, old[i]) == t.ino)
 					use_tracker = 1;
-		if (use_tracker && tracked_clean_ranges(d, pid, ranges, t.nr_ranges) == 0) {
+		}
+		if (d->mode == DIRTY_TRACKED) {
+			/* the prescan's */
+		} else if (use_tracker && tracked_clean_ranges(d, pid, ranges, t.nr_ranges) == 0) {
 			d->mode = DIRTY_TRACKED;
 			if (arm_next && rearm) {
 				int kept = rearm_in_place(in, scratch, d, s, &t, ranges, e);
@@ -641,6 +759,51 @@ int dirty_tracked_clean(struct snapshot *s, uint64_t vma_start, uint64_t addr)
 			return 0;
 	}
 	return taken_from_parent(d, vma_start, addr);
+}
+
+int dirty_next_clean(struct snapshot *s, uint64_t addr, uint64_t end, uint64_t *start_out, uint64_t *end_out)
+{
+	struct dirty *d = s->dirty;
+	if (!d || d->mode != DIRTY_TRACKED)
+		return 0;
+	size_t lo = 0, hi = d->nr_clean;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (d->clean[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == d->nr_clean || d->clean[lo].start >= end)
+		return 0;
+	*start_out = d->clean[lo].start > addr ? d->clean[lo].start : addr;
+	*end_out = d->clean[lo].end < end ? d->clean[lo].end : end;
+	return 1;
+}
+
+int dirty_take_clean(struct snapshot *s, uint64_t vma_start, uint64_t addr, uint64_t nr_pages)
+{
+	struct dirty *d = s->dirty;
+	if (d->nr_from) {
+		struct cryo_parent_run *last = &d->from_parent[d->nr_from - 1];
+		if (last->vaddr + last->nr_pages * PAGE == addr && d->from_vma_start == vma_start) {
+			last->nr_pages += nr_pages;
+			d->parent_pages += nr_pages;
+			return 0;
+		}
+	}
+	if (d->nr_from == d->cap_from) {
+		size_t cap = d->cap_from ? d->cap_from * 2 : 256;
+		struct cryo_parent_run *g = realloc(d->from_parent, cap * sizeof(*g));
+		if (!g)
+			return -1;
+		d->from_parent = g;
+		d->cap_from = cap;
+	}
+	d->from_parent[d->nr_from++] = (struct cryo_parent_run){ addr, nr_pages };
+	d->from_vma_start = vma_start;
+	d->parent_pages += nr_pages;
+	return 0;
 }
 
 int dirty_same_as_parent(struct snapshot *s, uint64_t vma_start, uint64_t addr, const void *page)

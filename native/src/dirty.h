@@ -30,6 +30,7 @@
 
 struct snapshot;
 struct chain;
+struct dirty_prescan;
 
 enum dirty_mode {
 	DIRTY_FULL = 0,             /* every page saved (no parent, or the parent lacks this process) */
@@ -55,7 +56,15 @@ void dirty_close_parent(struct dirty_parent *p);
  * parent, a pre-copy's own).  in and scratch (at least 64 bytes of the
  * target's) for the injected calls. */
 int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int is_root, struct dirty_parent *parent,
-		int arm, int rearm, struct cryo_error *e);
+		int arm, int rearm, struct dirty_prescan *pre, struct cryo_error *e);
+
+/* A pre-copy round's tracker read before its freeze, from outside: the pages
+ * pid wrote since the parent, and every page protected again at once (a
+ * write from then on is the next round's).  NULL where the parent's tracker
+ * is not there to read; dirty_begin, frozen, checks the tracker is still
+ * whole and takes the read (pre), or else compares hashes. */
+struct dirty_prescan *dirty_prescan(pid_t pid, struct dirty_parent *parent);
+void dirty_prescan_free(struct dirty_prescan *p);
 /* The checkpoint failed: the tracker dirty_begin armed goes again. */
 void dirty_disarm(struct injector *in, struct snapshot *s);
 void dirty_free(struct snapshot *s);
@@ -64,6 +73,13 @@ void dirty_free(struct snapshot *s);
  * tracker says (then recorded as the parent's, and not read)?  vma_start:
  * its mapping's start (a run of the parent's never crosses one). */
 int dirty_tracked_clean(struct snapshot *s, uint64_t vma_start, uint64_t addr);
+/* The first range of pages the tracker saw unchanged (and present) that
+ * meets [addr, end), clipped to it: 1 and its bounds, or 0 if none (or the
+ * writes are not tracked). */
+int dirty_next_clean(struct snapshot *s, uint64_t addr, uint64_t end, uint64_t *start, uint64_t *end_out);
+/* Such a range, whose pages are recorded as the parent's at once (after the
+ * pages below it); 0, or -1 out of memory. */
+int dirty_take_clean(struct snapshot *s, uint64_t vma_start, uint64_t addr, uint64_t nr_pages);
 /* Page addr, read: the same as the parent's (then recorded as the parent's)? */
 int dirty_same_as_parent(struct snapshot *s, uint64_t vma_start, uint64_t addr, const void *page);
 

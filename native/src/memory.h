@@ -7,8 +7,12 @@
 #include "inject.h"
 #include "snapshot.h"
 
-/* Record every mapping of pid (from /proc/PID/smaps) in s->vmas. */
-int memory_capture_mappings(pid_t pid, struct snapshot *s, struct cryo_error *e);
+/* Record every mapping of pid (from /proc/PID/smaps) in s->vmas.
+ * smaps_before: pid's smaps read before it was frozen (a pre-copy round's),
+ * or NULL; used where /proc/PID/maps, frozen, shows the same mappings (smaps
+ * costs the kernel a walk of every page; a mapping's flags changed meanwhile
+ * by madvise are a round's to miss: the last, frozen step reads smaps again). */
+int memory_capture_mappings(pid_t pid, struct snapshot *s, const char *smaps_before, struct cryo_error *e);
 /* A shared memory object mapped by pid that the engine cannot open (a
  * user's checkpoint: /proc/PID/map_files needs privilege) and that no
  * descriptor of pid holds: which of its pages are resident, by mincore

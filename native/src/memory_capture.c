@@ -8,6 +8,7 @@
 #include "cow.h"
 #include "dirty.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -190,11 +191,47 @@ static int append_vma(struct snapshot *s, const struct vma_rec *v, size_t *cap)
 	return 0;
 }
 
-int memory_capture_mappings(pid_t pid, struct snapshot *s, struct cryo_error *e)
+/* A mapping's first line in smaps (and its only one in maps): "start-end ...". */
+static int is_mapping_line(const char *l)
+{
+	const char *p = l;
+	while (isxdigit((unsigned char)*p))
+		p++;
+	return p > l && *p == '-';
+}
+
+/* Do pid's mappings now (/proc/PID/maps) read as in smaps, line for line? */
+static int same_mappings(pid_t pid, const char *smaps)
+{
+	char *maps;
+	struct cryo_error ignored;
+	if (proc_read(pid, "maps", &maps, NULL, &ignored))
+		return 0;
+	const char *m = maps;
+	int same = 1;
+	for (const char *l = smaps; *l && same;) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+		if (is_mapping_line(l)) {
+			same = !strncmp(m, l, n) && (m[n] == '\n' || (!m[n] && !nl));
+			m += n + (m[n] == '\n');
+		}
+		l += n + (nl != NULL);
+	}
+	same = same && !*m;
+	free(maps);
+	return same;
+}
+
+int memory_capture_mappings(pid_t pid, struct snapshot *s, const char *smaps_before, struct cryo_error *e)
 {
 	char *buf;
-	if (proc_read(pid, "smaps", &buf, NULL, e))
+	if (smaps_before && same_mappings(pid, smaps_before)) {
+		if (!(buf = strdup(smaps_before)))
+			return cryo_fail(e, pid, "memory", "malloc", ENOMEM, "out of memory");
+	} else if (proc_read(pid, "smaps", &buf, NULL, e)) {
 		return -1;
+	}
 	struct smaps_header h = {0};
 	struct vma_rec cur;
 	int have = 0, rc = 0;
@@ -596,11 +633,11 @@ static int dump_vma(struct page_dumper *d, const struct vma_rec *v, struct cryo_
 	return rc;
 }
 
-static int dump_vma_pages(struct page_dumper *d, const struct vma_rec *v, struct cryo_error *e)
+/* The pages of v in [from, to), by their page map entries. */
+static int dump_span(struct page_dumper *d, const struct vma_rec *v, uint64_t from, uint64_t to, struct cryo_error *e)
 {
-	d->vma_start = v->r.start;
-	for (uint64_t at = v->r.start; at < v->r.end;) {
-		size_t n = (size_t)((v->r.end - at) / PAGE);
+	for (uint64_t at = from; at < to;) {
+		size_t n = (size_t)((to - at) / PAGE);
 		if (n > PM_BATCH)
 			n = PM_BATCH;
 		ssize_t got = pread(d->pagemap_fd, d->pm, n * 8, (off_t)(at / PAGE * 8));
@@ -624,6 +661,35 @@ static int dump_vma_pages(struct page_dumper *d, const struct vma_rec *v, struct
 			i = j;
 		}
 		at += n * PAGE;
+	}
+	return 0;
+}
+
+/* Private anonymous memory of a tracked process: what the tracker saw
+ * unchanged and present is the parent's as it stands, with no page map entry
+ * to read (a pre-copy's last, frozen step would read 2 MiB of them per GiB);
+ * only the pages around it are looked at one by one. */
+static int tracked_clean_skippable(const struct page_dumper *d, const struct vma_rec *v)
+{
+	return dirty_mode_of(d->s) == DIRTY_TRACKED && v->r.kind == CRYO_VMA_ANON_PRIVATE &&
+	       !(v->r.flags & (CRYO_VMA_INHERITED | CRYO_VMA_FILE_GONE));
+}
+
+static int dump_vma_pages(struct page_dumper *d, const struct vma_rec *v, struct cryo_error *e)
+{
+	d->vma_start = v->r.start;
+	if (!tracked_clean_skippable(d, v)) {
+		if (dump_span(d, v, v->r.start, v->r.end, e))
+			return -1;
+	} else {
+		for (uint64_t at = v->r.start, cs, ce; at < v->r.end; at = ce) {
+			if (!dirty_next_clean(d->s, at, v->r.end, &cs, &ce))
+				cs = ce = v->r.end;
+			if (dump_span(d, v, at, cs, e))
+				return -1;
+			if (ce > cs && dirty_take_clean(d->s, v->r.start, cs, (ce - cs) / PAGE))
+				return cryo_fail(e, d->pid, "memory", "malloc", ENOMEM, "out of memory");
+		}
 	}
 	/* a run never crosses a mapping's start, nor a queue */
 	return flush_pending(d, e);
