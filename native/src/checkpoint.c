@@ -607,8 +607,10 @@ static int capture_dirty(struct capture *c, struct proc_capture *p, int is_root,
 	/* killed once saved: a tracker for the next checkpoint would be armed, frozen, for nobody
 	 * (a failed checkpoint leaves them running untracked: the next one compares hashes) */
 	int arm_next = c->o->end_action != CRYO_END_KILL;
-	int rc = dirty_begin(&p->in[0], p->scratch, p->snap, is_root, c->has_parent ? &c->parent : NULL, arm_next,
-			     c->o->rearm_tracker, p->pid == c->o->pid ? c->prescan : NULL, e);
+	/* a pre-copy's first round: its pages are all read once it runs again, the protection can wait till then */
+	int how = (c->o->rearm_tracker ? DIRTY_KEEP_TRACKER : 0) | (c->o->live_pages && !c->has_parent ? DIRTY_PROTECT_LATER : 0);
+	int rc = dirty_begin(&p->in[0], p->scratch, p->snap, is_root, c->has_parent ? &c->parent : NULL, arm_next, how,
+			     p->pid == c->o->pid ? c->prescan : NULL, e);
 	return scratch_end(p, rc ? &ignored : e) || rc ? -1 : 0;
 }
 
@@ -909,6 +911,10 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 		stats->freeze_ns = now_ns() - frozen_at;
 		phase_done("unfreeze");
 		phases_end("frozen, in all");
+		for (int k = 0; k < c.nr; k++)
+			if (!c.pc[k].zombie)
+				dirty_protect_later(c.pc[k].pid, &c.tree.procs[k]);
+		phase_done("tracker armed (running)");
 	}
 	if (write_image(&c, &page_bytes, &file_size, frozen_at, e))
 		goto out;

@@ -75,6 +75,7 @@ struct dirty {
 	uint64_t tracker_ino;
 	struct cryo_parent_run *registered;
 	size_t nr_registered;
+	int protect_later;                  /* registered, not yet protected: dirty_protect_later */
 };
 
 /* ---- the parent ---- */
@@ -360,7 +361,7 @@ static int add_registered(struct dirty *d, size_t *cap, uint64_t start, uint64_t
  * program's own userfaultfd, stays untracked), then write-protect all their
  * pages from here. */
 static int register_mappings(struct injector *in, uint64_t scratch, struct dirty *d, const struct snapshot *s,
-			     struct cryo_error *e)
+			     int later, struct cryo_error *e)
 {
 	size_t cap = 0;
 	for (int i = 0; i < s->nr_vmas; i++) {
@@ -375,6 +376,9 @@ static int register_mappings(struct injector *in, uint64_t scratch, struct dirty
 		if (r == 0 && add_registered(d, &cap, v->r.start, v->r.end))
 			return cryo_fail(e, in->tgid, RES, "malloc", ENOMEM, "out of memory");
 	}
+	d->protect_later = later;
+	if (later)
+		return 0;
 	int pm = open_pagemap(in->tgid);
 	if (pm < 0)
 		return cryo_fail_errno(e, in->tgid, RES, "open", "cannot open the page map of process %d", in->tgid);
@@ -554,7 +558,8 @@ static int prescan_holds(struct dirty_prescan *p, pid_t pid, const int *old, int
 	return found;
 }
 
-static int arm(struct injector *in, uint64_t scratch, struct dirty *d, const struct snapshot *s, struct cryo_error *e)
+static int arm(struct injector *in, uint64_t scratch, struct dirty *d, const struct snapshot *s, int later,
+	       struct cryo_error *e)
 {
 	if (!dirty_tracking_available())
 		return 0;
@@ -563,7 +568,7 @@ static int arm(struct injector *in, uint64_t scratch, struct dirty *d, const str
 		d->tracker_fd = -1;         /* no tracker: the next one compares hashes */
 		return 0;
 	}
-	if (register_mappings(in, scratch, d, s, e)) {
+	if (register_mappings(in, scratch, d, s, later, e)) {
 		close_in_target(in, d->tracker_fd);
 		d->tracker_fd = -1;
 		return -1;
@@ -601,8 +606,9 @@ static int load_parent_hashes(struct dirty *d, struct dirty_parent *p, struct cr
 /* ---- per process ---- */
 
 int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int is_root, struct dirty_parent *parent,
-		int arm_next, int rearm, struct dirty_prescan *pre, struct cryo_error *e)
+		int arm_next, int how, struct dirty_prescan *pre, struct cryo_error *e)
 {
+	int rearm = how & DIRTY_KEEP_TRACKER;
 	struct dirty *d = calloc(1, sizeof(*d));
 	if (!d)
 		return cryo_fail(e, in->tgid, RES, "malloc", ENOMEM, "out of memory");
@@ -671,9 +677,23 @@ int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int i
 	for (int i = 0; i < nr_old; i++)
 		close_in_target(in, old[i]);
 	phase_done("tracker read");
-	int rc = arm_next ? arm(in, scratch, d, s, e) : 0;
+	int rc = arm_next ? arm(in, scratch, d, s, (how & DIRTY_PROTECT_LATER) != 0, e) : 0;
 	phase_done("tracker armed");
 	return rc;
+}
+
+void dirty_protect_later(pid_t pid, struct snapshot *s)
+{
+	struct dirty *d = s->dirty;
+	if (!d || !d->protect_later || d->tracker_fd < 0)
+		return;
+	d->protect_later = 0;
+	int pm = open_pagemap(pid);
+	/* not armed whole: no TRACKER record, the next checkpoint compares hashes (and closes it) */
+	if (pm < 0 || protect_ranges(pm, d->registered, d->nr_registered))
+		d->tracker_fd = -1;
+	if (pm >= 0)
+		close(pm);
 }
 
 void dirty_disarm(struct injector *in, struct snapshot *s)

@@ -53,10 +53,17 @@ void dirty_close_parent(struct dirty_parent *p);
  * rearm too, the parent's tracker, where it is the one read, is kept and
  * write-protects again instead (the same descriptor and inode in the new
  * file: only for a chain whose older files no other checkpoint takes as a
- * parent, a pre-copy's own).  in and scratch (at least 64 bytes of the
+ * parent, a pre-copy's own; how: DIRTY_KEEP_TRACKER).  in and scratch (at least 64 bytes of the
  * target's) for the injected calls. */
 int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int is_root, struct dirty_parent *parent,
-		int arm, int rearm, struct dirty_prescan *pre, struct cryo_error *e);
+		int arm, int how, struct dirty_prescan *pre, struct cryo_error *e);
+#define DIRTY_KEEP_TRACKER  1       /* how: rearm, above */
+#define DIRTY_PROTECT_LATER 2       /* how: a fresh tracker is registered frozen but protects nothing until
+				     * dirty_protect_later (a full file whose every page is read after that) */
+/* Once the processes run again, before their pages are read: the fresh
+ * tracker of DIRTY_PROTECT_LATER protects every page (a write before that is
+ * in the file, being read after; one after it, the tracker's). */
+void dirty_protect_later(pid_t pid, struct snapshot *s);
 
 /* A pre-copy round's tracker read before its freeze, from outside: the pages
  * pid wrote since the parent, and every page protected again at once (a
