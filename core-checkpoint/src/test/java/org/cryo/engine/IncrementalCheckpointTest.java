@@ -217,4 +217,29 @@ class IncrementalCheckpointTest {
             restored.assertPassed();
         }
     }
+
+    /**
+     * Pre-copy of a process that runs on (1% of its pages written every 5 ms): every stop, each
+     * round's and the last, is reported as one, and the write tracker the rounds kept and protected
+     * again is the one the merged file names: the next incremental reads it, and the chain restarts.
+     */
+    @Test
+    void preCopyKeepsItsTrackerForTheNextIncremental() throws Exception {
+        try (Original original = Original.start("mem_writer", "64", "10", "5")) {
+            String pid = Long.toString(original.pid());
+            Path pre = original.dir().resolve("pre.cryo"), next = original.dir().resolve("next.cryo");
+            String out = text(crCheckpoint("-v", "--pre-copy=3", "-f", pre.toString(), pid));
+            java.util.regex.Matcher rounds = java.util.regex.Pattern.compile("pre-copy: (\\d) round\\(s\\)").matcher(out);
+            assertTrue(rounds.find(), out);
+            long stops = out.lines().filter(l -> l.contains(" frozen, in all ")).count();
+            assertEquals(Integer.parseInt(rounds.group(1)) + 1, stops, out);
+            CheckpointHarness.CommandResult r = crCheckpoint("-v", "--parent", pre.toString(), "--kill", "-f",
+                    next.toString(), pid);
+            assertTrue(text(r).contains("1 process(es) by the write tracker"), text(r));
+            original.kill();
+            Restored restored = original.restart(next, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            restored.assertPassed();
+        }
+    }
 }
