@@ -14,7 +14,8 @@
  * the file (a restored process has none), and an incremental checkpoint
  * replaces it with a fresh one, whose identity (descriptor, inode, ranges)
  * goes in the new file's TRACKER section: a tracker is used only by the
- * checkpoint whose parent armed it.
+ * checkpoint whose parent armed it (a pre-copy's steps keep theirs:
+ * DIRTY_KEEP_TRACKER).
  *
  * Where there is no tracker (an older kernel, a restored process, a parent
  * taken by another checkpoint, shared memory that others write too), a page
