@@ -282,6 +282,35 @@ done:
 	return rc;
 }
 
+/* PAGEMAP_SCAN over [start, end): the pages with any of the categories anyof
+ * (after inverting those of inverted), appended as ranges. */
+static int scan_any(int pagemap, uint64_t start, uint64_t end, uint64_t inverted, uint64_t anyof, struct range **out,
+		    size_t *n, size_t *cap)
+{
+	struct page_region *vec = malloc(SCAN_REGIONS * sizeof(*vec));
+	if (!vec)
+		return -1;
+	int rc = 0;
+	while (start < end && !rc) {
+		struct pm_scan_arg a = {
+			.size = sizeof(a), .start = start, .end = end, .vec = (uint64_t)(uintptr_t)vec, .vec_len = SCAN_REGIONS,
+			.category_inverted = inverted, .category_anyof_mask = anyof, .return_mask = anyof,
+		};
+		long got = ioctl(pagemap, PAGEMAP_SCAN, &a);
+		if (got < 0) {
+			rc = -1;
+			break;
+		}
+		for (long i = 0; i < got && !rc; i++)
+			rc = add_range(out, n, cap, vec[i].start, vec[i].end);
+		if (a.walk_end <= start)
+			break;
+		start = a.walk_end;
+	}
+	free(vec);
+	return rc;
+}
+
 /* Pages the tracker has seen no write to (nor a drop: a zero page read back
  * after MADV_DONTNEED is no longer the parent's), present, within the ranges
  * it was registered on: the capture takes them as the parent's without
@@ -504,6 +533,59 @@ struct dirty_prescan {
 	size_t nr_clean;
 };
 
+static int by_start(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The registered ranges less the not-clean ones (any order, may overlap), into d->clean. */
+static int clean_from(struct dirty *d, const struct cryo_parent_run *reg, size_t nr_reg, struct range *bad, size_t nr_bad)
+{
+	size_t cap = 0;
+	qsort(bad, nr_bad, sizeof(*bad), by_start);
+	for (size_t i = 0; i < nr_reg; i++) {
+		uint64_t at = reg[i].vaddr, end = at + reg[i].nr_pages * PAGE;
+		for (size_t k = 0; k < nr_bad && bad[k].start < end && at < end; k++) {
+			if (bad[k].end <= at)
+				continue;
+			if (bad[k].start > at && add_range(&d->clean, &d->nr_clean, &cap, at, bad[k].start))
+				return -1;
+			at = bad[k].end;
+		}
+		if (at < end && add_range(&d->clean, &d->nr_clean, &cap, at, end))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Running, so in one pass per page: the pages written since the last
+ * protection are read and protected again at once (PM_SCAN_WP_MATCHING), and
+ * only then are the pages that are not present or the zero page looked for
+ * (a write after the first pass is the next step's whatever it finds; one
+ * between a look for clean pages and a protection after it would be lost).
+ */
+static int read_and_protect(struct dirty *d, int pm, const struct cryo_parent_run *reg, size_t nr, int *spoiled)
+{
+	struct range *bad = NULL;
+	size_t nr_bad = 0, cap = 0;
+	int rc = 0;
+	for (size_t i = 0; i < nr && !rc; i++)
+		if (scan(pm, reg[i].vaddr, reg[i].vaddr + reg[i].nr_pages * PAGE, PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+			 0, PAGE_IS_WRITTEN, &bad, &nr_bad, &cap))
+			rc = *spoiled = 1;
+	/* not present (PAGE_IS_PRESENT inverted), or the zero page */
+	for (size_t i = 0; i < nr && !rc; i++)
+		if (scan_any(pm, reg[i].vaddr, reg[i].vaddr + reg[i].nr_pages * PAGE, PAGE_IS_PRESENT,
+			     PAGE_IS_PRESENT | PAGE_IS_PFNZERO, &bad, &nr_bad, &cap))
+			rc = -1;
+	if (!rc && clean_from(d, reg, nr, bad, nr_bad))
+		rc = -1;
+	free(bad);
+	return rc;
+}
+
 struct dirty_prescan *dirty_prescan(pid_t pid, struct dirty_parent *parent)
 {
 	int old[16], nr_old = list_trackers(pid, old, 16), found = 0;
@@ -516,14 +598,21 @@ struct dirty_prescan *dirty_prescan(pid_t pid, struct dirty_parent *parent)
 	int pm = found ? open_pagemap(pid) : -1;
 	if (pm < 0)
 		goto none;
-	if (!still_protectable(pm, p->ranges, p->t.nr_ranges) || tracked_clean_ranges(&d, pid, p->ranges, p->t.nr_ranges)) {
+	if (!still_protectable(pm, p->ranges, p->t.nr_ranges)) {
 		close(pm);
-		free(d.clean);
 		goto none;
+	}
+	int spoiled = 0;
+	if (read_and_protect(&d, pm, p->ranges, p->t.nr_ranges, &spoiled)) {
+		/* protected again, in part or whole, and not read: the tracker's word is lost */
+		free(d.clean);
+		d.clean = NULL;
+		d.nr_clean = 0;
+		spoiled = 1;
 	}
 	p->clean = d.clean;
 	p->nr_clean = d.nr_clean;
-	p->spoiled = protect_ranges(pm, p->ranges, p->t.nr_ranges) != 0;
+	p->spoiled = spoiled;
 	close(pm);
 	p->pid = pid;
 	return p;
