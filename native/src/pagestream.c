@@ -52,6 +52,7 @@ struct slot {
 
 struct pagestream {
 	int writing;
+	int lazy_buffers;           /* writing an incremental file: buffers faulted in as they fill */
 	int compress;
 	int level;
 	int fd;                     /* buffered: see write_back */
@@ -122,7 +123,7 @@ static int alloc_slots(struct pagestream *ps, struct cryo_error *e)
 	ps->stored_cap = ps->compress ? align_up(ZSTD_compressBound(PAGESTREAM_CHUNK)) : 0;
 	for (int i = 0; i < ps->nr_slots; i++) {
 		struct slot *s = &ps->slots[i];
-		char *(*map)(size_t) = ps->writing ? map_buffer : map_read_buffer;
+		char *(*map)(size_t) = ps->writing && !ps->lazy_buffers ? map_buffer : map_read_buffer;
 		s->buf = map(PAGESTREAM_CHUNK);
 		if (ps->compress)
 			s->stored = map(ps->stored_cap);
@@ -508,6 +509,10 @@ static int start_compressors(struct pagestream *ps, struct cryo_error *e)
 int ps_write_begin(struct pagestream **out, struct image_writer *w, struct cryo_error *e)
 {
 	struct pagestream *ps = ps_new(1, w->compress, 0, e);
+	/* an incremental file's pages are few (a pre-copy's last step, frozen: 32 MiB of
+	 * buffers populated up front cost it 10 ms): each buffer is faulted in as it fills */
+	if (ps)
+		ps->lazy_buffers = (w->flags & CRYO_FILE_INCREMENTAL) != 0;
 	if (ps && !ps->failed && alloc_slots(ps, e))
 		ps->failed = 1;
 	if (!ps || ps->failed)
