@@ -60,12 +60,18 @@ class IncrementalCheckpointTest {
         assertTrue(trackers.get(0) >= 1000, "the tracker takes no number the program would get: " + trackers);
     }
 
-    /** The restored process, once it runs: the restore helper's child (it stays the parent), untraced. */
-    private static long restoredRoot(Restored restored) throws Exception {
+    /**
+     * The restored process, once it runs: the restore helper's child (it stays the parent), named
+     * {@code program} again and untraced.  Untraced alone is not enough: the root is created first
+     * and waits, untraced, until the restorer seizes it to build it (a checkpoint taken then found
+     * it "being traced"); its name comes back while it is built, traced, and the tracer lets it
+     * go last.
+     */
+    private static long restoredRoot(Restored restored, String program) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
             var child = restored.helper().toHandle().children().findFirst();
-            if (child.isPresent() && untraced(child.get().pid())) {
+            if (child.isPresent() && runsAgain(child.get().pid(), program)) {
                 return child.get().pid();
             }
             Thread.sleep(20);
@@ -73,10 +79,11 @@ class IncrementalCheckpointTest {
         throw new AssertionError("no restored process under " + restored.describe());
     }
 
-    private static boolean untraced(long pid) {
+    private static boolean runsAgain(long pid, String program) {
         try {
-            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
-                    .anyMatch(l -> l.replaceAll("\\s+", " ").equals("TracerPid: 0"));
+            List<String> status = Files.readAllLines(Path.of("/proc/" + pid + "/status"));
+            return status.stream().anyMatch(l -> l.replaceAll("\\s+", " ").equals("Name: " + program))
+                    && status.stream().anyMatch(l -> l.replaceAll("\\s+", " ").equals("TracerPid: 0"));
         } catch (IOException e) {
             return false;
         }
@@ -186,7 +193,7 @@ class IncrementalCheckpointTest {
             crCheckpoint("--incremental", "--kill", "-f", full.toString(), Long.toString(original.pid()));
             original.kill();
             Restored restored = original.restart(full, RestartOptions.builder().inheritIo(false).build());
-            long pid = restoredRoot(restored);
+            long pid = restoredRoot(restored, "mem_heap_stack");
             CheckpointHarness.CommandResult r = crCheckpoint("-v", "--parent", full.toString(), "--kill", "-f",
                     next.toString(), Long.toString(pid));
             assertTrue(text(r).contains("1 by page hashes"), text(r));
