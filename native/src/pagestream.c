@@ -29,7 +29,7 @@
  * restart's CPU, as much as the writes into the process).  A cold file is read
  * as above: its cost is the disk, and the readers keep it busy. */
 #define MAPPED_MIN_RESIDENT 95      /* percent of the page data's pages in the page cache */
-#define MAPPED_READERS 2            /* mapped: they fault the mapping in and hash it, one hashes at a time */
+#define MAPPED_READERS 1            /* mapped: it maps the pieces in ahead of the consumers, who hash them */
 #define SAMPLE_BYTES (64u << 10)    /* tried first: data that does not shrink here is stored raw */
 
 /* Slot states.  Writing: EMPTY -> FILLED (submitted) -> WORKING (a compressor has it) -> READY ->
@@ -76,6 +76,7 @@ struct pagestream {
 	char *map;                  /* reading mapped: the page data's pages of the file, read-only */
 	size_t map_len;
 	uint64_t map_off;           /* file offset of map */
+	uint64_t hashed_seq;        /* reading mapped: the next piece its consumer hashes (all before it are) */
 	pthread_t thread;
 	int started;
 	pthread_t workers[NR_WORKERS > NR_READERS ? NR_WORKERS : NR_READERS];
@@ -776,7 +777,7 @@ static void promote_in_order(struct pagestream *ps)
 	while (!ps->promoting && (s = slot_with_seq(ps, READ, ps->ready_seq))) {
 		ps->promoting = 1;
 		pthread_mutex_unlock(&ps->lock);
-		if (!ps->compress)
+		if (!ps->compress && !ps->map)      /* mapped: its consumer hashes it (hash_in_turn) */
 			XXH3_64bits_update(ps->hash, s->buf, s->len);
 		pthread_mutex_lock(&ps->lock);
 		ps->promoting = 0;
@@ -955,6 +956,29 @@ static int unpack_block(struct pagestream *ps, struct slot *s, const char **data
 	return 0;
 }
 
+/*
+ * Mapped: the consumer that took a piece hashes it, in file order (one after the
+ * other), just before it copies it: the copy then reads the data from its own
+ * core's cache rather than from memory a second time.  A piece is handed out
+ * only once it is hashed, as with the readers' hash.
+ */
+static int hash_in_turn(struct pagestream *ps, struct slot *s)
+{
+	pthread_mutex_lock(&ps->lock);
+	while (ps->hashed_seq != s->seq && !ps->failed)
+		pthread_cond_wait(&ps->changed, &ps->lock);
+	int failed = ps->failed;
+	pthread_mutex_unlock(&ps->lock);
+	if (failed)
+		return -1;
+	XXH3_64bits_update(ps->hash, s->buf, s->len);
+	pthread_mutex_lock(&ps->lock);
+	ps->hashed_seq++;
+	pthread_cond_broadcast(&ps->changed);
+	pthread_mutex_unlock(&ps->lock);
+	return 0;
+}
+
 int ps_read_is_mapped(const struct pagestream *ps)
 {
 	return ps->map != NULL;
@@ -978,7 +1002,7 @@ int ps_read_take(struct pagestream *ps, struct ps_chunk *chunk, struct cryo_erro
 	chunk->slot = (int)(s - ps->slots);
 	chunk->data = s->buf;
 	chunk->at = s->at;
-	if (ps->compress && unpack_block(ps, s, &chunk->data))
+	if ((ps->compress && unpack_block(ps, s, &chunk->data)) || (ps->map && hash_in_turn(ps, s)))
 		return failed_copy(ps, e);
 	chunk->len = s->len;
 	return 0;
