@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -29,6 +30,11 @@
  * restart's CPU, as much as the writes into the process).  A cold file is read
  * as above: its cost is the disk, and the readers keep it busy. */
 #define MAPPED_MIN_RESIDENT 95      /* percent of the page data's pages in the page cache */
+/* Mapped, the engine itself never reads the mapping: a file that shrinks while it
+ * is mapped (its owner truncates it) would kill it with SIGBUS.  Only the kernel
+ * does (process_vm_writev, MADV_POPULATE_READ: EFAULT), and the hash is taken
+ * from pread() into one small buffer, which stays in the core's cache. */
+#define HASH_PIECE (256u << 10)
 #define MAPPED_READERS 1            /* mapped: it maps the pieces in ahead of the consumers, who hash them */
 #define SAMPLE_BYTES (64u << 10)    /* tried first: data that does not shrink here is stored raw */
 
@@ -77,6 +83,7 @@ struct pagestream {
 	size_t map_len;
 	uint64_t map_off;           /* file offset of map */
 	uint64_t hashed_seq;        /* reading mapped: the next piece its consumer hashes (all before it are) */
+	char *hash_buf;             /* reading mapped: HASH_PIECE bytes, for the consumer whose turn it is */
 	pthread_t thread;
 	int started;
 	pthread_t workers[NR_WORKERS > NR_READERS ? NR_WORKERS : NR_READERS];
@@ -192,6 +199,8 @@ static void ps_free(struct pagestream *ps)
 	}
 	if (ps->map)
 		munmap(ps->map, ps->map_len);
+	if (ps->hash_buf)
+		munmap(ps->hash_buf, HASH_PIECE);
 	if (ps->own_fd && ps->fd >= 0)
 		close(ps->fd);
 	if (ps->hash)
@@ -788,6 +797,28 @@ static void promote_in_order(struct pagestream *ps)
 	}
 }
 
+/* The context file is shorter than its page data: it changed under the restart. */
+static int source_shrank(struct pagestream *ps, uint64_t *size)
+{
+	struct stat st;
+	*size = fstat(ps->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return *size < ps->end;
+}
+
+/* Under the lock: a read of page data failed. */
+static int fail_reading(struct pagestream *ps, int err, const char *sc)
+{
+	uint64_t size;
+	if (!ps->failed && source_shrank(ps, &size)) {
+		cryo_fail(&ps->err, ps->pid, RES, sc, err, "context file %s shrank to %llu bytes while it was read",
+			  ps->path, (unsigned long long)size);
+		ps->failed = 1;
+		pthread_cond_broadcast(&ps->changed);
+		return -1;
+	}
+	return fail_locked(ps, err, sc, "cannot read page data from context file");
+}
+
 /* Mapped: the piece's pages of the file mapped in, by the kernel in one call (a
  * file that shrank since it was mapped fails here rather than with SIGBUS). */
 static int populate(char *buf, size_t n)
@@ -818,8 +849,7 @@ static void *read_loop(void *arg)
 		int err = ps->map ? populate(s->buf, n) : io_all(ps, ps->compress ? s->stored : s->buf, n, off);
 		pthread_mutex_lock(&ps->lock);
 		if (err) {
-			fail_locked(ps, err, ps->map ? "madvise(MADV_POPULATE_READ)" : "read",
-				    "cannot read page data from context file");
+			fail_reading(ps, err, ps->map ? "madvise(MADV_POPULATE_READ)" : "read");
 			break;
 		}
 		s->state = READ;
@@ -880,10 +910,12 @@ static void map_if_cached(struct pagestream *ps, int fd, const struct cryo_secti
 	char *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
 	if (map == MAP_FAILED)
 		return;
-	if (!forced && !mostly_cached(map, len)) {
+	char *hash_buf = forced || mostly_cached(map, len) ? map_read_buffer(HASH_PIECE) : NULL;
+	if (!hash_buf) {
 		munmap(map, len);
 		return;
 	}
+	ps->hash_buf = hash_buf;
 	ps->map = map;
 	ps->map_len = len;
 	ps->map_off = off;
@@ -956,6 +988,34 @@ static int unpack_block(struct pagestream *ps, struct slot *s, const char **data
 	return 0;
 }
 
+/* CRYO_FAULT_SHRINK_PAGES=N (tests): once piece N (from 1) is hashed, the file is cut
+ * back to the start of its page data, as its owner could do at that moment. */
+static void fault_shrink_after(struct pagestream *ps, const struct slot *s)
+{
+	const char *v = getenv("CRYO_FAULT_SHRINK_PAGES");
+	if (v && strtoull(v, NULL, 10) == s->seq + 1 && truncate(ps->path, (off_t)ps->start) < 0)
+		perror("cryo: CRYO_FAULT_SHRINK_PAGES: truncate");
+}
+
+/* Mapped: piece s hashed as the file holds it now, through hash_buf (see HASH_PIECE). */
+static int hash_piece(struct pagestream *ps, const struct slot *s)
+{
+	for (size_t done = 0; done < s->len;) {
+		size_t n = s->len - done < HASH_PIECE ? s->len - done : HASH_PIECE;
+		int err = io_all(ps, ps->hash_buf, n, ps->start + s->at + done);
+		if (err) {
+			pthread_mutex_lock(&ps->lock);
+			fail_reading(ps, err, "read");
+			pthread_mutex_unlock(&ps->lock);
+			return -1;
+		}
+		XXH3_64bits_update(ps->hash, ps->hash_buf, n);
+		done += n;
+	}
+	fault_shrink_after(ps, s);
+	return 0;
+}
+
 /*
  * Mapped: the consumer that took a piece hashes it, in file order (one after the
  * other), just before it copies it: the copy then reads the data from its own
@@ -969,14 +1029,23 @@ static int hash_in_turn(struct pagestream *ps, struct slot *s)
 		pthread_cond_wait(&ps->changed, &ps->lock);
 	int failed = ps->failed;
 	pthread_mutex_unlock(&ps->lock);
-	if (failed)
+	if (failed || hash_piece(ps, s))
 		return -1;
-	XXH3_64bits_update(ps->hash, s->buf, s->len);
 	pthread_mutex_lock(&ps->lock);
 	ps->hashed_seq++;
 	pthread_cond_broadcast(&ps->changed);
 	pthread_mutex_unlock(&ps->lock);
 	return 0;
+}
+
+int ps_read_explain_copy_failure(struct pagestream *ps, struct cryo_error *e)
+{
+	uint64_t size;
+	if (!ps->map || !source_shrank(ps, &size))
+		return 0;
+	cryo_fail(e, ps->pid, RES, "process_vm_writev", EFAULT, "context file %s shrank to %llu bytes while it was read",
+		  ps->path, (unsigned long long)size);
+	return 1;
 }
 
 int ps_read_is_mapped(const struct pagestream *ps)
