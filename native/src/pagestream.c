@@ -35,7 +35,7 @@
  * does (process_vm_writev, MADV_POPULATE_READ: EFAULT), and the hash is taken
  * from pread() into one small buffer, which stays in the core's cache. */
 #define HASH_PIECE (256u << 10)
-#define MAPPED_READERS 1            /* mapped: it maps the pieces in ahead of the consumers, who hash them */
+#define MAPPED_READERS 2            /* mapped: they map pieces in ahead of the consumers, one hashes at a time */
 #define SAMPLE_BYTES (64u << 10)    /* tried first: data that does not shrink here is stored raw */
 
 /* Slot states.  Writing: EMPTY -> FILLED (submitted) -> WORKING (a compressor has it) -> READY ->
@@ -82,8 +82,7 @@ struct pagestream {
 	char *map;                  /* reading mapped: the page data's pages of the file, read-only */
 	size_t map_len;
 	uint64_t map_off;           /* file offset of map */
-	uint64_t hashed_seq;        /* reading mapped: the next piece its consumer hashes (all before it are) */
-	char *hash_buf;             /* reading mapped: HASH_PIECE bytes, for the consumer whose turn it is */
+	char *hash_buf;             /* reading mapped: HASH_PIECE bytes, for the reader that promotes */
 	pthread_t thread;
 	int started;
 	pthread_t workers[NR_WORKERS > NR_READERS ? NR_WORKERS : NR_READERS];
@@ -776,27 +775,6 @@ static void claim_next(struct pagestream *ps, struct slot *s, uint64_t *off, siz
 	s->state = READING;
 }
 
-/* Pieces become READY in file order, so that the section checksum is taken in
- * order (compressed: each block is checked by its consumer instead) and a
- * consumer that needs the data in order (chain.c) gets it so.  One reader at a
- * time hashes; the lock is not held while it does. */
-static void promote_in_order(struct pagestream *ps)
-{
-	struct slot *s;
-	while (!ps->promoting && (s = slot_with_seq(ps, READ, ps->ready_seq))) {
-		ps->promoting = 1;
-		pthread_mutex_unlock(&ps->lock);
-		if (!ps->compress && !ps->map)      /* mapped: its consumer hashes it (hash_in_turn) */
-			XXH3_64bits_update(ps->hash, s->buf, s->len);
-		pthread_mutex_lock(&ps->lock);
-		ps->promoting = 0;
-		s->state = READY;
-		ps->ready_seq++;
-		cryo_progress_add(s->len);
-		pthread_cond_broadcast(&ps->changed);
-	}
-}
-
 /* The context file is shorter than its page data: it changed under the restart. */
 static int source_shrank(struct pagestream *ps, uint64_t *size)
 {
@@ -817,6 +795,59 @@ static int fail_reading(struct pagestream *ps, int err, const char *sc)
 		return -1;
 	}
 	return fail_locked(ps, err, sc, "cannot read page data from context file");
+}
+
+/* CRYO_FAULT_SHRINK_PAGES=N (tests): once piece N (from 1) is hashed, the file is cut
+ * back to the start of its page data, as its owner could do at that moment. */
+static void fault_shrink_after(struct pagestream *ps, const struct slot *s)
+{
+	const char *v = getenv("CRYO_FAULT_SHRINK_PAGES");
+	if (v && strtoull(v, NULL, 10) == s->seq + 1 && truncate(ps->path, (off_t)ps->start) < 0)
+		perror("cryo: CRYO_FAULT_SHRINK_PAGES: truncate");
+}
+
+/* Mapped: piece s hashed as the file holds it now, through hash_buf (see HASH_PIECE);
+ * 0 or the errno of the read. */
+static int hash_piece(struct pagestream *ps, const struct slot *s)
+{
+	for (size_t done = 0; done < s->len;) {
+		size_t n = s->len - done < HASH_PIECE ? s->len - done : HASH_PIECE;
+		int err = io_all(ps, ps->hash_buf, n, ps->start + s->at + done);
+		if (err)
+			return err;
+		XXH3_64bits_update(ps->hash, ps->hash_buf, n);
+		done += n;
+	}
+	fault_shrink_after(ps, s);
+	return 0;
+}
+
+/* Pieces become READY in file order, so that the section checksum is taken in
+ * order (compressed: each block is checked by its consumer instead) and a
+ * consumer that needs the data in order (chain.c) gets it so.  One reader at a
+ * time hashes; the lock is not held while it does. */
+static void promote_in_order(struct pagestream *ps)
+{
+	struct slot *s;
+	while (!ps->promoting && (s = slot_with_seq(ps, READ, ps->ready_seq))) {
+		ps->promoting = 1;
+		pthread_mutex_unlock(&ps->lock);
+		int err = 0;
+		if (ps->map)
+			err = hash_piece(ps, s);
+		else if (!ps->compress)
+			XXH3_64bits_update(ps->hash, s->buf, s->len);
+		pthread_mutex_lock(&ps->lock);
+		ps->promoting = 0;
+		if (err) {
+			fail_reading(ps, err, "read");
+			return;
+		}
+		s->state = READY;
+		ps->ready_seq++;
+		cryo_progress_add(s->len);
+		pthread_cond_broadcast(&ps->changed);
+	}
 }
 
 /* Mapped: the piece's pages of the file mapped in, by the kernel in one call (a
@@ -988,56 +1019,6 @@ static int unpack_block(struct pagestream *ps, struct slot *s, const char **data
 	return 0;
 }
 
-/* CRYO_FAULT_SHRINK_PAGES=N (tests): once piece N (from 1) is hashed, the file is cut
- * back to the start of its page data, as its owner could do at that moment. */
-static void fault_shrink_after(struct pagestream *ps, const struct slot *s)
-{
-	const char *v = getenv("CRYO_FAULT_SHRINK_PAGES");
-	if (v && strtoull(v, NULL, 10) == s->seq + 1 && truncate(ps->path, (off_t)ps->start) < 0)
-		perror("cryo: CRYO_FAULT_SHRINK_PAGES: truncate");
-}
-
-/* Mapped: piece s hashed as the file holds it now, through hash_buf (see HASH_PIECE). */
-static int hash_piece(struct pagestream *ps, const struct slot *s)
-{
-	for (size_t done = 0; done < s->len;) {
-		size_t n = s->len - done < HASH_PIECE ? s->len - done : HASH_PIECE;
-		int err = io_all(ps, ps->hash_buf, n, ps->start + s->at + done);
-		if (err) {
-			pthread_mutex_lock(&ps->lock);
-			fail_reading(ps, err, "read");
-			pthread_mutex_unlock(&ps->lock);
-			return -1;
-		}
-		XXH3_64bits_update(ps->hash, ps->hash_buf, n);
-		done += n;
-	}
-	fault_shrink_after(ps, s);
-	return 0;
-}
-
-/*
- * Mapped: the consumer that took a piece hashes it, in file order (one after the
- * other), just before it copies it: the copy then reads the data from its own
- * core's cache rather than from memory a second time.  A piece is handed out
- * only once it is hashed, as with the readers' hash.
- */
-static int hash_in_turn(struct pagestream *ps, struct slot *s)
-{
-	pthread_mutex_lock(&ps->lock);
-	while (ps->hashed_seq != s->seq && !ps->failed)
-		pthread_cond_wait(&ps->changed, &ps->lock);
-	int failed = ps->failed;
-	pthread_mutex_unlock(&ps->lock);
-	if (failed || hash_piece(ps, s))
-		return -1;
-	pthread_mutex_lock(&ps->lock);
-	ps->hashed_seq++;
-	pthread_cond_broadcast(&ps->changed);
-	pthread_mutex_unlock(&ps->lock);
-	return 0;
-}
-
 int ps_read_explain_copy_failure(struct pagestream *ps, struct cryo_error *e)
 {
 	uint64_t size;
@@ -1071,7 +1052,7 @@ int ps_read_take(struct pagestream *ps, struct ps_chunk *chunk, struct cryo_erro
 	chunk->slot = (int)(s - ps->slots);
 	chunk->data = s->buf;
 	chunk->at = s->at;
-	if ((ps->compress && unpack_block(ps, s, &chunk->data)) || (ps->map && hash_in_turn(ps, s)))
+	if (ps->compress && unpack_block(ps, s, &chunk->data))
 		return failed_copy(ps, e);
 	chunk->len = s->len;
 	return 0;
