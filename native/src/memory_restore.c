@@ -466,6 +466,8 @@ static void *fill_loop(void *arg)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		int rc = restore_check_interrupted(&f->err) || poke_chunk(f->pid, f->s, &c, &f->err);
+		if (rc)
+			ps_read_explain_copy_failure(f->ps, &f->err);
 		ps_read_release(f->ps, &c);
 		clock_gettime(CLOCK_MONOTONIC, &t2);
 		f->wait_ms += ms_between(&t0, &t1);

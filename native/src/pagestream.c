@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -29,7 +30,12 @@
  * restart's CPU, as much as the writes into the process).  A cold file is read
  * as above: its cost is the disk, and the readers keep it busy. */
 #define MAPPED_MIN_RESIDENT 95      /* percent of the page data's pages in the page cache */
-#define MAPPED_READERS 2            /* mapped: they fault the mapping in and hash it, one hashes at a time */
+/* Mapped, the engine itself never reads the mapping: a file that shrinks while it
+ * is mapped (its owner truncates it) would kill it with SIGBUS.  Only the kernel
+ * does (process_vm_writev, MADV_POPULATE_READ: EFAULT), and the hash is taken
+ * from pread() into one small buffer, which stays in the core's cache. */
+#define HASH_PIECE (256u << 10)
+#define MAPPED_READERS 2            /* mapped: they map pieces in ahead of the consumers, one hashes at a time */
 #define SAMPLE_BYTES (64u << 10)    /* tried first: data that does not shrink here is stored raw */
 
 /* Slot states.  Writing: EMPTY -> FILLED (submitted) -> WORKING (a compressor has it) -> READY ->
@@ -76,6 +82,7 @@ struct pagestream {
 	char *map;                  /* reading mapped: the page data's pages of the file, read-only */
 	size_t map_len;
 	uint64_t map_off;           /* file offset of map */
+	char *hash_buf;             /* reading mapped: HASH_PIECE bytes, for the reader that promotes */
 	pthread_t thread;
 	int started;
 	pthread_t workers[NR_WORKERS > NR_READERS ? NR_WORKERS : NR_READERS];
@@ -191,6 +198,8 @@ static void ps_free(struct pagestream *ps)
 	}
 	if (ps->map)
 		munmap(ps->map, ps->map_len);
+	if (ps->hash_buf)
+		munmap(ps->hash_buf, HASH_PIECE);
 	if (ps->own_fd && ps->fd >= 0)
 		close(ps->fd);
 	if (ps->hash)
@@ -766,6 +775,53 @@ static void claim_next(struct pagestream *ps, struct slot *s, uint64_t *off, siz
 	s->state = READING;
 }
 
+/* The context file is shorter than its page data: it changed under the restart. */
+static int source_shrank(struct pagestream *ps, uint64_t *size)
+{
+	struct stat st;
+	*size = fstat(ps->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return *size < ps->end;
+}
+
+/* Under the lock: a read of page data failed. */
+static int fail_reading(struct pagestream *ps, int err, const char *sc)
+{
+	uint64_t size;
+	if (!ps->failed && source_shrank(ps, &size)) {
+		cryo_fail(&ps->err, ps->pid, RES, sc, err, "context file %s shrank to %llu bytes while it was read",
+			  ps->path, (unsigned long long)size);
+		ps->failed = 1;
+		pthread_cond_broadcast(&ps->changed);
+		return -1;
+	}
+	return fail_locked(ps, err, sc, "cannot read page data from context file");
+}
+
+/* CRYO_FAULT_SHRINK_PAGES=N (tests): once piece N (from 1) is hashed, the file is cut
+ * back to the start of its page data, as its owner could do at that moment. */
+static void fault_shrink_after(struct pagestream *ps, const struct slot *s)
+{
+	const char *v = getenv("CRYO_FAULT_SHRINK_PAGES");
+	if (v && strtoull(v, NULL, 10) == s->seq + 1 && truncate(ps->path, (off_t)ps->start) < 0)
+		perror("cryo: CRYO_FAULT_SHRINK_PAGES: truncate");
+}
+
+/* Mapped: piece s hashed as the file holds it now, through hash_buf (see HASH_PIECE);
+ * 0 or the errno of the read. */
+static int hash_piece(struct pagestream *ps, const struct slot *s)
+{
+	for (size_t done = 0; done < s->len;) {
+		size_t n = s->len - done < HASH_PIECE ? s->len - done : HASH_PIECE;
+		int err = io_all(ps, ps->hash_buf, n, ps->start + s->at + done);
+		if (err)
+			return err;
+		XXH3_64bits_update(ps->hash, ps->hash_buf, n);
+		done += n;
+	}
+	fault_shrink_after(ps, s);
+	return 0;
+}
+
 /* Pieces become READY in file order, so that the section checksum is taken in
  * order (compressed: each block is checked by its consumer instead) and a
  * consumer that needs the data in order (chain.c) gets it so.  One reader at a
@@ -776,10 +832,17 @@ static void promote_in_order(struct pagestream *ps)
 	while (!ps->promoting && (s = slot_with_seq(ps, READ, ps->ready_seq))) {
 		ps->promoting = 1;
 		pthread_mutex_unlock(&ps->lock);
-		if (!ps->compress)
+		int err = 0;
+		if (ps->map)
+			err = hash_piece(ps, s);
+		else if (!ps->compress)
 			XXH3_64bits_update(ps->hash, s->buf, s->len);
 		pthread_mutex_lock(&ps->lock);
 		ps->promoting = 0;
+		if (err) {
+			fail_reading(ps, err, "read");
+			return;
+		}
 		s->state = READY;
 		ps->ready_seq++;
 		cryo_progress_add(s->len);
@@ -817,8 +880,7 @@ static void *read_loop(void *arg)
 		int err = ps->map ? populate(s->buf, n) : io_all(ps, ps->compress ? s->stored : s->buf, n, off);
 		pthread_mutex_lock(&ps->lock);
 		if (err) {
-			fail_locked(ps, err, ps->map ? "madvise(MADV_POPULATE_READ)" : "read",
-				    "cannot read page data from context file");
+			fail_reading(ps, err, ps->map ? "madvise(MADV_POPULATE_READ)" : "read");
 			break;
 		}
 		s->state = READ;
@@ -879,10 +941,12 @@ static void map_if_cached(struct pagestream *ps, int fd, const struct cryo_secti
 	char *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
 	if (map == MAP_FAILED)
 		return;
-	if (!forced && !mostly_cached(map, len)) {
+	char *hash_buf = forced || mostly_cached(map, len) ? map_read_buffer(HASH_PIECE) : NULL;
+	if (!hash_buf) {
 		munmap(map, len);
 		return;
 	}
+	ps->hash_buf = hash_buf;
 	ps->map = map;
 	ps->map_len = len;
 	ps->map_off = off;
@@ -953,6 +1017,16 @@ static int unpack_block(struct pagestream *ps, struct slot *s, const char **data
 		unshuffle8(s->buf, into, n);
 	*data = s->buf;
 	return 0;
+}
+
+int ps_read_explain_copy_failure(struct pagestream *ps, struct cryo_error *e)
+{
+	uint64_t size;
+	if (!ps->map || !source_shrank(ps, &size))
+		return 0;
+	cryo_fail(e, ps->pid, RES, "process_vm_writev", EFAULT, "context file %s shrank to %llu bytes while it was read",
+		  ps->path, (unsigned long long)size);
+	return 1;
 }
 
 int ps_read_is_mapped(const struct pagestream *ps)

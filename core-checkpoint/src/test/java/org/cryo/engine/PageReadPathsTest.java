@@ -50,6 +50,30 @@ class PageReadPathsTest {
         }
     }
 
+    /**
+     * The file cut back to its page data's start while a restart has it mapped (as its owner could
+     * do; CRYO_FAULT_SHRINK_PAGES cuts it once the second chunk is hashed): one line saying so,
+     * no process left, and no SIGBUS in the engine, which never reads the mapping itself.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aFileThatShrinksWhileMappedFailsTheRestartWithOneLine() throws Exception {
+        try (var original = CheckpointHarness.Original.start("mem_big", "24")) {
+            Path context = original.checkpoint();
+            original.kill();
+            original.go();
+            Path shrinking = original.dir().resolve("shrinking.cryo");
+            Files.copy(context, shrinking);
+            var result = restore(shrinking, "mapped", "CRYO_FAULT_SHRINK_PAGES=2");
+            assertNotEquals(0, result.status(), result.describe());
+            var errors = result.err().stream().filter(l -> !l.startsWith("cryo: ")).toList();   // not CRYO_TIMING's
+            CheckpointHarness.assertOneLineError(errors);
+            assertTrue(errors.get(0).contains("shrank"), result.describe());
+            assertEquals(List.of(), result.out(), "a process ran: " + result.describe());
+            assertTrue(ProcessHandle.of(original.pid()).isEmpty(), "a process runs with the original PID");
+        }
+    }
+
     /** A byte three quarters into the PAGES section: a chunk that is not the first. */
     private static byte[] withPageDataByteFlipped(byte[] good) {
         var pages = new ContextLayout(good).sections.stream()
@@ -61,9 +85,10 @@ class PageReadPathsTest {
     }
 
     /** The helper the API restarts through, run to its end with the read path chosen. */
-    private static CheckpointHarness.CommandResult restore(Path file, String mode) throws Exception {
+    private static CheckpointHarness.CommandResult restore(Path file, String mode, String... env) throws Exception {
         List<String> command = new ArrayList<>(Checkpointer.create().restoreCommand(file, PLAIN));
         List<String> withEnv = new ArrayList<>(List.of("env", "CRYO_PAGE_READS=" + mode, "CRYO_TIMING=1"));
+        withEnv.addAll(List.of(env));
         withEnv.addAll(command);
         return CheckpointHarness.run(withEnv, java.time.Duration.ofSeconds(60));
     }
