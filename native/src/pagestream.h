@@ -24,6 +24,7 @@
 #define PAGESTREAM_BUFFERS 4
 #define PAGESTREAM_CHUNK   (4UL << 20)
 #define PAGESTREAM_ZSTD_LEVEL (-1)   /* --compress without a level: zstd's fast mode, as small as level 1 on shuffled doubles */
+#define PAGESTREAM_ZSTD_FASTEST (-100)   /* --compress=zstd:LEVEL: the fastest level accepted */
 
 struct pagestream;
 
