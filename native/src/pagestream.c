@@ -33,6 +33,13 @@
 #define MAPPED_MIN_RESIDENT 95      /* percent of the page data's pages in the page cache */
 #define MAPPED_READERS 2            /* mapped: they fault the mapping in and hash it, one hashes at a time */
 #define SAMPLE_BYTES (64u << 10)    /* tried first: data that does not shrink here is stored raw */
+/* Writing compressed: a chunk goes out as blocks of PIECE bytes, each shuffled and compressed
+ * while it is in the compressor's cache (2 MiB of L2 here: the piece and its shuffled copy).
+ * Measured on the stencil grid, one thread, zstd -5: 1 MiB pieces compress at 1.18-1.24 GB/s
+ * and decompress at 2.4 GB/s against 0.98-1.01 and 1.7 for whole 4 MiB chunks, 5.50x smaller
+ * against 5.60x; 512 KiB pieces gained no more and lost more of the ratio. */
+#define PIECE (1UL << 20)
+#define MAX_PIECES (PAGESTREAM_CHUNK / PIECE)
 
 /* Slot states.  Writing: EMPTY -> FILLED (submitted) -> WORKING (a compressor has it) -> READY ->
  * written -> EMPTY; uncompressed, submitted slots are READY at once.  Reading: EMPTY -> READING (a
@@ -47,7 +54,10 @@ struct slot {
 	int state;
 	uint64_t seq;               /* reading: the block's number (order of the file) */
 	uint64_t at;                /* reading: offset of the chunk in the page data */
-	struct cryo_page_block blk; /* compressed: what the block is */
+	struct cryo_page_block blk; /* reading compressed: what the block is */
+	struct cryo_page_block pieces[MAX_PIECES];  /* writing compressed: the chunk's blocks, stored in turn */
+	int nr_pieces;
+	int whole_raw;              /* writing compressed: one raw block, written from buf */
 	ZSTD_DCtx *dctx;            /* reading compressed: the consumer that takes the slot uses it */
 	char *unpack;               /* reading compressed: a shuffled block before it is unshuffled */
 };
@@ -147,7 +157,9 @@ static int alloc_slots(struct pagestream *ps, struct cryo_error *e)
 {
 	if (ps->map)
 		return 0;               /* the slots point into the mapping */
-	ps->stored_cap = ps->compress ? align_up(ZSTD_compressBound(PAGESTREAM_CHUNK)) : 0;
+	/* writing: every piece's worst case in turn; reading: one block's (at most a chunk's) */
+	ps->stored_cap = !ps->compress ? 0 : ps->writing ? MAX_PIECES * align_up(ZSTD_compressBound(PIECE))
+							 : align_up(ZSTD_compressBound(PAGESTREAM_CHUNK));
 	for (int i = 0; i < ps->nr_slots; i++) {
 		struct slot *s = &ps->slots[i];
 		char *(*map)(size_t) = ps->writing && !ps->lazy_buffers ? map_buffer : map_read_buffer;
@@ -390,30 +402,51 @@ static int choose_encoding(struct pagestream *ps, ZSTD_CCtx *cctx, struct slot *
 	return plain ? CRYO_BLOCK_ZSTD : CRYO_BLOCK_RAW;
 }
 
-/* One block's stored form, checksum included: see choose_encoding; raw too
- * when the whole block does not shrink.  scratch: PAGESTREAM_CHUNK bytes of
- * the worker's own. */
+/* One piece of the chunk, [at, at + len) of its page data, as the chunk's
+ * next block at *out in s->stored: compressed with the chunk's encoding, or
+ * raw when it does not shrink; padded with zeros to a page (the format's
+ * rule), checksum included. */
+static void compress_piece(struct pagestream *ps, ZSTD_CCtx *cctx, struct slot *s, size_t at, size_t len,
+			   int encoding, char *scratch, size_t *out)
+{
+	const char *in = s->buf + at;
+	char *to = s->stored + *out;
+	size_t cap = ps->stored_cap - *out;
+	if (encoding == CRYO_BLOCK_ZSTD_SHUFFLE8) {
+		shuffle8(scratch, in, len);
+		in = scratch;
+	}
+	size_t stored = zstd_if_smaller(cctx, to, cap, in, len, ps->level);
+	struct cryo_page_block *b = &s->pieces[s->nr_pieces++];
+	*b = (struct cryo_page_block){ .raw_len = (uint32_t)len, .encoding = (uint32_t)encoding };
+	if (!stored) {
+		memcpy(to, s->buf + at, len);
+		stored = len;
+		b->encoding = CRYO_BLOCK_RAW;
+	}
+	memset(to + stored, 0, align_up(stored) - stored);
+	b->stored_len = (uint32_t)stored;
+	b->checksum = XXH3_64bits(to, stored);
+	*out += align_up(stored);
+}
+
+/* A chunk's stored form: see choose_encoding; data that does not shrink is
+ * one raw block, the rest one block per PIECE.  scratch: PAGESTREAM_CHUNK
+ * bytes of the worker's own. */
 static void compress_slot(struct pagestream *ps, ZSTD_CCtx *cctx, struct slot *s, char *scratch)
 {
-	size_t stored = 0;
 	int encoding = choose_encoding(ps, cctx, s, scratch);
-	if (encoding == CRYO_BLOCK_ZSTD_SHUFFLE8) {
-		shuffle8(scratch, s->buf, s->len);
-		stored = zstd_if_smaller(cctx, s->stored, ps->stored_cap, scratch, s->len, ps->level);
-	} else if (encoding == CRYO_BLOCK_ZSTD) {
-		stored = zstd_if_smaller(cctx, s->stored, ps->stored_cap, s->buf, s->len, ps->level);
+	s->nr_pieces = 0;
+	s->whole_raw = encoding == CRYO_BLOCK_RAW;
+	if (s->whole_raw) {
+		s->pieces[s->nr_pieces++] = (struct cryo_page_block){
+			.raw_len = (uint32_t)s->len, .stored_len = (uint32_t)s->len,
+			.encoding = CRYO_BLOCK_RAW, .checksum = XXH3_64bits(s->buf, s->len) };
+		return;
 	}
-	s->blk = (struct cryo_page_block){ .raw_len = (uint32_t)s->len };
-	if (stored) {
-		memset(s->stored + stored, 0, align_up(stored) - stored);   /* blocks start on a page (the format's rule) */
-		s->blk.encoding = (uint32_t)encoding;
-		s->blk.stored_len = (uint32_t)stored;
-		s->blk.checksum = XXH3_64bits(s->stored, stored);
-	} else {
-		s->blk.encoding = CRYO_BLOCK_RAW;
-		s->blk.stored_len = (uint32_t)s->len;
-		s->blk.checksum = XXH3_64bits(s->buf, s->len);
-	}
+	size_t out = 0;
+	for (size_t at = 0; at < s->len; at += PIECE)
+		compress_piece(ps, cctx, s, at, s->len - at < PIECE ? s->len - at : PIECE, encoding, scratch, &out);
 }
 
 /* The submitted slot nearest the writer's turn, or NULL. */
@@ -538,18 +571,23 @@ static int write_slot(struct pagestream *ps, struct slot *s, size_t *written)
 		int err = io_all(ps, s->buf, s->len, ps->offset);
 		return err ? err : write_back(ps, ps->offset, s->len);
 	}
-	struct cryo_page_block b = s->blk;
-	char *data = b.encoding == CRYO_BLOCK_RAW ? s->buf : s->stored;
-	b.raw_offset = ps->raw_done;
-	b.stored_offset = ps->offset - ps->start;
-	*written = align_up(b.stored_len);
+	char *data = s->whole_raw ? s->buf : s->stored;
+	size_t total = 0;
+	int err = 0;
 	/* no section checksum: each block has its own (a second pass over the data would cost as much) */
-	int err = add_block(ps, &b);
+	for (int i = 0; i < s->nr_pieces && !err; i++) {
+		struct cryo_page_block b = s->pieces[i];
+		b.raw_offset = ps->raw_done;
+		b.stored_offset = ps->offset - ps->start + total;
+		err = add_block(ps, &b);
+		total += align_up(b.stored_len);
+		ps->raw_done += b.raw_len;
+	}
+	*written = total;
 	if (!err)
-		err = io_all(ps, data, *written, ps->offset);
+		err = io_all(ps, data, total, ps->offset);
 	if (!err)
-		err = write_back(ps, ps->offset, *written);
-	ps->raw_done += b.raw_len;
+		err = write_back(ps, ps->offset, total);
 	return err;
 }
 
