@@ -402,6 +402,16 @@ static int choose_encoding(struct pagestream *ps, ZSTD_CCtx *cctx, struct slot *
 	return plain ? CRYO_BLOCK_ZSTD : CRYO_BLOCK_RAW;
 }
 
+/* One 8-byte value over and over (zeros most often, or any one
+ * value): zstd finds the runs as they are, so shuffling them first would be a
+ * wasted pass over the memory (at restart too).  Stops at the first change.
+ * (A sample of each piece instead of the chunk's choosing its encoding was
+ * tried: on the grid it chose worse, 4.64x against 4.76x, at the same speed.) */
+static int one_value(const char *p, size_t len)
+{
+	return len > 8 && !memcmp(p, p + 8, len - 8);
+}
+
 /* One piece of the chunk, [at, at + len) of its page data, as the chunk's
  * next block at *out in s->stored: compressed with the chunk's encoding, or
  * raw when it does not shrink; padded with zeros to a page (the format's
@@ -412,6 +422,8 @@ static void compress_piece(struct pagestream *ps, ZSTD_CCtx *cctx, struct slot *
 	const char *in = s->buf + at;
 	char *to = s->stored + *out;
 	size_t cap = ps->stored_cap - *out;
+	if (encoding == CRYO_BLOCK_ZSTD_SHUFFLE8 && one_value(in, len))
+		encoding = CRYO_BLOCK_ZSTD;
 	if (encoding == CRYO_BLOCK_ZSTD_SHUFFLE8) {
 		shuffle8(scratch, in, len);
 		in = scratch;
