@@ -104,7 +104,7 @@ enum cryo_save_by_content {
 };
 
 /* --compress's value: NULL or "" or "zstd" (zstd at its default level for
- * Cryo), "zstd:LEVEL" (-7 to 19; negative is faster), or "none".  Fills the
+ * Cryo), "zstd:LEVEL" (-100 to 19; negative is faster), or "none".  Fills the
  * two fields of opts; -1 (and a one-line reason in err) for anything else. */
 int cryo_parse_compress(const char *value, struct cryo_checkpoint_opts *opts, struct cryo_error *err);
 

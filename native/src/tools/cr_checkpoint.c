@@ -85,7 +85,7 @@ static const char help_text[] =
 "  -t, --time SEC         give up after SEC seconds: every process runs on as before\n"
 "      --sync, --nosync   accepted; the context file is always flushed to disk\n"
 "      --compress[=zstd[:LEVEL]]\n"
-"                         compress the memory with zstd (LEVEL -7 to 19, default -1;\n"
+"                         compress the memory with zstd (LEVEL -100 to 19, default -50;\n"
 "                         negative is faster), block by block on two threads; a\n"
 "                         block that does not shrink is stored as it is\n"
 "\n"

@@ -9,7 +9,9 @@ public final class CheckpointOptions {
     /** Highest signal number on Linux (SIGRTMAX). */
     static final int MAX_SIGNAL = 64;
     /** The engine's zstd level for --compress without one (native/src/pagestream.h). */
-    static final int DEFAULT_ZSTD_LEVEL = -1;
+    static final int DEFAULT_ZSTD_LEVEL = -50;
+    /** The fastest zstd level the engine accepts (PAGESTREAM_ZSTD_FASTEST). */
+    static final int FASTEST_ZSTD_LEVEL = -100;
 
     /** What is checkpointed: BLCR's --tree (the default), --pid, --pgid and --sid. */
     public enum Scope {
@@ -168,15 +170,16 @@ public final class CheckpointOptions {
             return this;
         }
 
-        /** Compress the page data with zstd at Cryo's default level (-1, zstd's fast mode). */
+        /** Compress the page data with zstd at Cryo's default level (-50, one of zstd's fast levels). */
         public Builder compress() {
             return compress(DEFAULT_ZSTD_LEVEL);
         }
 
-        /** Compress the page data with zstd at {@code level}: -7 to -1 (faster) or 1 to 19. */
+        /** Compress the page data with zstd at {@code level}: -100 to -1 (faster) or 1 to 19. */
         public Builder compress(int level) {
-            if (level < -7 || level > 19 || level == 0) {
-                throw new IllegalArgumentException("zstd level " + level + " is not -7 to -1 or 1 to 19");
+            if (level < FASTEST_ZSTD_LEVEL || level > 19 || level == 0) {
+                throw new IllegalArgumentException("zstd level " + level + " is not " + FASTEST_ZSTD_LEVEL
+                        + " to -1 or 1 to 19");
             }
             this.compressLevel = level;
             return this;
