@@ -195,10 +195,19 @@ precopy_pair() {
             read -r s f b n < <(checkpoint --pre-copy -f "$WORK/pre.cryo" "$PID")
             add pre_s "$s"; add pre_frozen "$f"; add pre_bytes "$b"; add pre_stops "$n"
             rm -f "$WORK"/pre.cryo*
-            # the last pair's phases, stop by stop
+            # the last pair's stops: each round's frozen time and what it copied while the job ran,
+            # then the last stop phase by phase
             PRE_PHASES=$(awk '$NF == "ms" && /^cryo: / {
                 line = $0; sub(/^cryo: [0-9]+ /, "", line); ms = $(NF - 1); sub(/ +[0-9.]+ ms$/, "", line)
-                printf "| %s | %s |\n", line, ms }' "$WORK/last-v")
+                if (line ~ /^pre-copy round: /) {
+                    if (line ~ /frozen, in all/) { r++; frozen[r] = ms }
+                    else if (line ~ /: pages$/) pages[r] = ms
+                } else if (line ~ /^incremental: /) { sub(/^incremental: /, "", line); last = last sprintf("| last stop: %s | %s |\n", line, ms) }
+            }
+            END {
+                for (i = 1; i <= r; i++) printf "| round %d: frozen, in all (then its pages copied while the job ran: %s ms) | %s |\n", i, pages[i], frozen[i]
+                printf "%s", last
+            }' "$WORK/last-v")
         fi
         stop_writer
     done
@@ -257,7 +266,7 @@ a full one's size; pre-copy frozen at most 50 ms.
 | ${MIB_PRE} MiB writing 1% per 100 ms, plain checkpoint (CRIU: \`dump\`) | $(rng plain_s) | $(ms plain_frozen) | | $(rng criu_pre_s) | $(ms criu_pre_frozen) | | |
 | ${MIB_PRE} MiB writing 1% per 100 ms, \`--pre-copy\` ($(printf %.0f "$(med pre_stops)") stop(s) of the job) | $(rng pre_s) | $(ms pre_frozen) | $(gib "$(med pre_bytes)") | | | | frozen $(pct "$(med pre_frozen)" "$(med plain_frozen)") of plain; Cryo / CRIU frozen $(ratio "$(med pre_frozen)" "$(med criu_pre_frozen)") |
 
-Where the pre-copy's time goes, stop by stop (\`cr_checkpoint -v\`, the last pair):
+Where the pre-copy's frozen time goes, stop by stop (\`cr_checkpoint -v\`, the last pair):
 
 | phase | ms |
 |---|---|
