@@ -496,9 +496,9 @@ static int fill_pages(struct injector *in, const struct snapshot *s, struct imag
 	else
 		b.failed = 0;
 	if (getenv("CRYO_TIMING"))
-		fprintf(stderr, "cryo: (pages %s: waiting for data %.0f + %.0f ms, writing %.0f + %.0f ms, two writers)\n",
-			ps_read_is_mapped(ps) ? "mapped from the page cache" : "read", a.wait_ms, b.wait_ms, a.write_ms,
-			b.write_ms);
+		fprintf(stderr, "cryo: (pages %s: waiting for data %.0f + %.0f ms, writing %.0f + %.0f ms, two writers;"
+			" hashed %s)\n", ps_read_is_mapped(ps) ? "mapped from the page cache" : "read", a.wait_ms, b.wait_ms, a.write_ms,
+			b.write_ms, ps_read_hash_path(ps));
 	if (a.failed || b.failed) {
 		*e = a.failed ? a.err : b.err;
 		struct cryo_error later;

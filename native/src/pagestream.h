@@ -64,6 +64,8 @@ void ps_read_release(struct pagestream *ps, const struct ps_chunk *chunk);
 /* Whether the chunks point into a mapping of the file (it was in the page cache) rather
  * than into buffers it was read into. */
 int ps_read_is_mapped(const struct pagestream *ps);
+/* How the section hash reads the page data (CRYO_TIMING). */
+const char *ps_read_hash_path(const struct pagestream *ps);
 /* A consumer's copy from a chunk failed: when the cause is the file, which shrank
  * under a mapped read, e says so (returns 1); else 0 and e is left alone. */
 int ps_read_explain_copy_failure(struct pagestream *ps, struct cryo_error *e);

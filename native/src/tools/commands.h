@@ -79,4 +79,8 @@ int parse_signal(const char *text);
 
 int parse_pid(const char *s, pid_t *pid);
 
+/* At start of the engine's executables: the restart may hash a mapped context
+ * file in place, a SIGBUS of a file that shrinks failing it (mapguard.h). */
+void guard_mapped_reads(void);
+
 #endif

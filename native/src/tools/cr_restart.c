@@ -347,6 +347,7 @@ int main(int argc, char **argv)
 			.o = { .restore_pid = 1, .restore_sid = 1, .restore_pgid = 1 } } };
 	char path[4200];
 	c.r.o.relocations = c.rel;
+	guard_mapped_reads();
 	parse_options(argc, argv, &c);
 	if (!c.usage[0]) {
 		if (c.dir)

@@ -366,6 +366,7 @@ static int cmd_config(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	guard_mapped_reads();
 	if (argc < 2)
 		return usage();
 	if (!strcmp(argv[1], "checkpoint"))
