@@ -699,20 +699,30 @@ static void open_pidfds(const struct capture *c, int *fds)
 		fds[k] = c->pc[k].zombie ? -1 : (int)syscall(SYS_pidfd_open, c->pc[k].pid, 0);
 }
 
+/* Whether the process behind pidfd fd has ended and been waited for (ESRCH). */
+static int reaped(int fd)
+{
+	return syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0 && errno == ESRCH;
+}
+
+/* A tracee that died under our ptrace is reported to us first: until we collect it, its
+ * parent cannot reap it. */
+static void collect_dead_tracees(void)
+{
+	while (waitpid(-1, NULL, __WALL | WNOHANG) > 0)
+		;
+}
+
 static void wait_until_gone(int *fds, int n)
 {
 	struct timespec nap = { 0, 2 * 1000 * 1000 };
 	for (int waited = 0, left = n; left && waited < END_WAIT_MS; waited += 2) {
-		/* a tracee that died under our ptrace is reported to us first: until we collect it,
-		 * its parent cannot reap it */
-		while (waitpid(-1, NULL, __WALL | WNOHANG) > 0)
-			;
+		collect_dead_tracees();
 		left = 0;
 		for (int k = 0; k < n; k++) {
 			if (fds[k] < 0)
 				continue;
-			/* ESRCH: it has ended and been waited for */
-			if (syscall(SYS_pidfd_send_signal, fds[k], 0, NULL, 0) < 0 && errno == ESRCH) {
+			if (reaped(fds[k])) {
 				close(fds[k]);
 				fds[k] = -1;
 			} else {
@@ -766,11 +776,6 @@ static pid_t pid_seen_by_parent(const struct capture *c, int k)
 }
 
 /* Whether the process behind pidfd fd has ended and been reaped (its PID is free). */
-static int reaped(int fd)
-{
-	return syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0 && errno == ESRCH;
-}
-
 /* k's frozen parent reaps k if it can now (WNOHANG); a failure leaves k to the bounded wait. */
 static void reap_by_parent(const struct capture *c, int k)
 {
@@ -790,9 +795,7 @@ static void reap_level(const struct capture *c, const int *level, int lv, int *f
 		if (level[k] == lv && c->pc[k].zombie)
 			reap_by_parent(c, k);
 	for (int left = 1; left && *waited_ms < END_WAIT_MS; ++*waited_ms) {
-		/* its threads' deaths come to us, its tracer, first: collected, the zombie is its parent's */
-		while (waitpid(-1, NULL, __WALL | WNOHANG) > 0)
-			;
+		collect_dead_tracees();     /* collected, a killed process's zombie is its parent's to reap */
 		left = 0;
 		for (int k = 0; k < c->nr; k++) {
 			if (level[k] != lv || fds[k] < 0)

@@ -845,6 +845,20 @@ static int taken_from_parent(struct dirty *d, uint64_t vma_start, uint64_t addr)
 	return addr >= last->vaddr && addr < last->vaddr + last->nr_pages * PAGE;
 }
 
+/* The first clean range (sorted, disjoint) that ends after addr: nr_clean if none. */
+static size_t first_clean_ending_after(const struct dirty *d, uint64_t addr)
+{
+	size_t lo = 0, hi = d->nr_clean;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (d->clean[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 int dirty_tracked_clean(struct snapshot *s, uint64_t vma_start, uint64_t addr)
 {
 	struct dirty *d = s->dirty;
@@ -855,14 +869,7 @@ int dirty_tracked_clean(struct snapshot *s, uint64_t vma_start, uint64_t addr)
 		d->at_clean++;
 	if (d->at_clean == d->nr_clean || d->clean[d->at_clean].start > addr) {
 		/* an address before the cursor (a new mapping's start) */
-		size_t lo = 0, hi = d->nr_clean;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			if (d->clean[mid].end <= addr)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		size_t lo = first_clean_ending_after(d, addr);
 		d->at_clean = lo;
 		if (lo == d->nr_clean || d->clean[lo].start > addr)
 			return 0;
@@ -875,14 +882,7 @@ int dirty_next_clean(struct snapshot *s, uint64_t addr, uint64_t end, uint64_t *
 	struct dirty *d = s->dirty;
 	if (!d || d->mode != DIRTY_TRACKED)
 		return 0;
-	size_t lo = 0, hi = d->nr_clean;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (d->clean[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = first_clean_ending_after(d, addr);
 	if (lo == d->nr_clean || d->clean[lo].start >= end)
 		return 0;
 	*start_out = d->clean[lo].start > addr ? d->clean[lo].start : addr;
