@@ -40,7 +40,11 @@
  * reads it (process_vm_writev, MADV_POPULATE_READ: EFAULT), and the hash is taken
  * from pread() into one small buffer, which stays in the core's cache.  Measured
  * (1 GiB restart): through pread() the hash falls behind and the consumers wait
- * 100-120 ms for data; from the mapping 4-14 ms. */
+ * 100-120 ms for data; from the mapping 4-14 ms.
+ * A compressed file is mapped only where reads are guarded: its consumers check and
+ * decompress each block where it is mapped, and a block stored raw (data that did
+ * not compress, random data all of it) goes to the process straight from the
+ * mapping, as plain page data does. */
 #define HASH_PIECE (256u << 10)
 #define MAPPED_READERS 2            /* mapped: they map pieces in ahead of the consumers, one hashes at a time */
 #define SAMPLE_BYTES (64u << 10)    /* tried first: data that does not shrink here is stored raw */
@@ -165,9 +169,20 @@ static char *map_read_buffer(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Mapped, a slot's file bytes are the mapping's (plain: buf; compressed: stored), not its own. */
+static int slot_owns_buf(const struct pagestream *ps)
+{
+	return !ps->map || ps->compress;
+}
+
+static int slot_owns_stored(const struct pagestream *ps)
+{
+	return ps->compress && !ps->map;
+}
+
 static int alloc_slots(struct pagestream *ps, struct cryo_error *e)
 {
-	if (ps->map)
+	if (!slot_owns_buf(ps))
 		return 0;               /* the slots point into the mapping */
 	/* writing: every piece's worst case in turn; reading: one block's (at most a chunk's) */
 	ps->stored_cap = !ps->compress ? 0 : ps->writing ? MAX_PIECES * align_up(ZSTD_compressBound(PIECE))
@@ -176,13 +191,14 @@ static int alloc_slots(struct pagestream *ps, struct cryo_error *e)
 		struct slot *s = &ps->slots[i];
 		char *(*map)(size_t) = ps->writing && !ps->lazy_buffers ? map_buffer : map_read_buffer;
 		s->buf = map(PAGESTREAM_CHUNK);
-		if (ps->compress)
+		if (slot_owns_stored(ps))
 			s->stored = map(ps->stored_cap);
 		if (ps->compress && !ps->writing) {
 			s->dctx = ZSTD_createDCtx();
 			s->unpack = map(PAGESTREAM_CHUNK);
 		}
-		if (!s->buf || (ps->compress && (!s->stored || (!ps->writing && (!s->dctx || !s->unpack)))))
+		if (!s->buf || (slot_owns_stored(ps) && !s->stored) ||
+		    (ps->compress && !ps->writing && (!s->dctx || !s->unpack)))
 			return cryo_fail(e, 0, RES, "mmap", ENOMEM, "out of memory for page buffers");
 	}
 	return 0;
@@ -232,9 +248,9 @@ static void ps_free(struct pagestream *ps)
 		return;
 	ps_stop_threads(ps);
 	for (int i = 0; i < ps->nr_slots; i++) {
-		if (ps->slots[i].buf && !ps->map)
+		if (ps->slots[i].buf && slot_owns_buf(ps))
 			munmap(ps->slots[i].buf, PAGESTREAM_CHUNK);
-		if (ps->slots[i].stored)
+		if (ps->slots[i].stored && slot_owns_stored(ps))
 			munmap(ps->slots[i].stored, ps->stored_cap);
 		ZSTD_freeDCtx(ps->slots[i].dctx);
 		if (ps->slots[i].unpack)
@@ -923,7 +939,9 @@ static void claim_next(struct pagestream *ps, struct slot *s, uint64_t *off, siz
 		s->at = ps->offset - ps->start;
 		s->len = *n;
 	}
-	if (ps->map)
+	if (ps->map && ps->compress)
+		s->stored = ps->map + (*off - ps->map_off);
+	else if (ps->map)
 		s->buf = ps->map + (*off - ps->map_off);
 	ps->offset += *n;
 	s->seq = ps->next_seq++;
@@ -954,7 +972,8 @@ static int fail_reading(struct pagestream *ps, int err, const char *sc)
 
 /* CRYO_FAULT_SHRINK_PAGES=N (tests): once piece N (from 1) is hashed, the file is cut
  * back to the start of its page data, as its owner could do at that moment: just before
- * piece N + 1, mapped in already, is hashed (in place, it faults). */
+ * piece N + 1, mapped in already, is hashed (in place, it faults).  Compressed, the
+ * consumer that takes block N + 1 cuts it just before it checks that block. */
 static void fault_shrink_before(struct pagestream *ps, const struct slot *s)
 {
 	const char *v = getenv("CRYO_FAULT_SHRINK_PAGES");
@@ -997,7 +1016,7 @@ static void promote_in_order(struct pagestream *ps)
 		ps->promoting = 1;
 		pthread_mutex_unlock(&ps->lock);
 		int err = 0;
-		if (ps->map)
+		if (ps->map && !ps->compress)
 			err = hash_piece(ps, s);
 		else if (!ps->compress)
 			XXH3_64bits_update(ps->hash, s->buf, s->len);
@@ -1041,7 +1060,8 @@ static void *read_loop(void *arg)
 		size_t n;
 		claim_next(ps, s, &off, &n);
 		pthread_mutex_unlock(&ps->lock);
-		int err = ps->map ? populate(s->buf, n) : io_all(ps, ps->compress ? s->stored : s->buf, n, off);
+		char *into = ps->compress ? s->stored : s->buf;
+		int err = ps->map ? populate(into, n) : io_all(ps, into, n, off);
 		pthread_mutex_lock(&ps->lock);
 		if (err) {
 			fail_reading(ps, err, ps->map ? "madvise(MADV_POPULATE_READ)" : "read");
@@ -1098,7 +1118,7 @@ static void map_if_cached(struct pagestream *ps, int fd, const struct cryo_secti
 {
 	const char *mode = getenv("CRYO_PAGE_READS");
 	int forced = mode && !strcmp(mode, "mapped");
-	if (ps->compress || !pages->length || (mode && !strcmp(mode, "read")))
+	if (!pages->length || (mode && !strcmp(mode, "read")) || (ps->compress && !cryo_mapped_reads_guarded()))
 		return;
 	uint64_t off = pages->offset & ~(uint64_t)(ALIGN - 1);
 	size_t len = (size_t)(pages->offset + pages->length - off);
@@ -1109,7 +1129,7 @@ static void map_if_cached(struct pagestream *ps, int fd, const struct cryo_secti
 		munmap(map, len);
 		return;
 	}
-	char *hash_buf = NULL;
+	char *hash_buf = NULL;      /* compressed: each block is checked by its consumer, guarded */
 	if (!cryo_mapped_reads_guarded() && !(hash_buf = map_read_buffer(HASH_PIECE))) {
 		munmap(map, len);
 		return;
@@ -1163,27 +1183,65 @@ static int corrupt_block(struct pagestream *ps, const struct slot *s, const char
 	return -1;
 }
 
+/* What checking and decoding a compressed block found (the part of unpack_block that
+ * reads the block's file bytes: under the SIGBUS guard when they are mapped). */
+struct unpacking {
+	struct slot *s;
+	const char *data;           /* the page data: the stored bytes (raw) or buf */
+	const char *bad;            /* or why the block is corrupt */
+};
+
+static void check_and_decode(void *arg, const void *p, size_t n)
+{
+	struct unpacking *u = arg;
+	struct slot *s = u->s;
+	(void)p, (void)n;           /* s->stored, its padded length */
+	if (XXH3_64bits(s->stored, s->blk.stored_len) != s->blk.checksum) {
+		u->bad = "fails its checksum";
+		return;
+	}
+	for (size_t i = s->blk.stored_len; i < align_up(s->blk.stored_len); i++)
+		if (s->stored[i]) {     /* no section checksum covers the padding: it must be zeros */
+			u->bad = "has a padding that is not zeros";
+			return;
+		}
+	if (s->blk.encoding == CRYO_BLOCK_RAW) {
+		u->data = s->stored;
+		return;
+	}
+	/* shuffled: decompressed into unpack, then unshuffled into buf */
+	int shuffled = s->blk.encoding == CRYO_BLOCK_ZSTD_SHUFFLE8;
+	char *into = shuffled ? s->unpack : s->buf;
+	size_t got = ZSTD_decompressDCtx(s->dctx, into, PAGESTREAM_CHUNK, s->stored, s->blk.stored_len);
+	if (ZSTD_isError(got) || got != s->blk.raw_len) {
+		u->bad = "does not decompress to its size";
+		return;
+	}
+	if (shuffled)
+		unshuffle8(s->buf, into, got);
+	u->data = s->buf;
+}
+
 /* A compressed file's block, checked then decompressed by the consumer that took it. */
 static int unpack_block(struct pagestream *ps, struct slot *s, const char **data)
 {
-	if (XXH3_64bits(s->stored, s->blk.stored_len) != s->blk.checksum)
-		return corrupt_block(ps, s, "fails its checksum");
-	for (size_t i = s->blk.stored_len; i < align_up(s->blk.stored_len); i++)
-		if (s->stored[i])       /* no section checksum covers the padding: it must be zeros */
-			return corrupt_block(ps, s, "has a padding that is not zeros");
-	if (s->blk.encoding == CRYO_BLOCK_RAW) {
-		*data = s->stored;
-		return 0;
+	struct unpacking u = { .s = s };
+	size_t n = align_up(s->blk.stored_len);
+	if (!ps->map) {
+		check_and_decode(&u, s->stored, n);
+	} else {
+		fault_shrink_before(ps, s);
+		int err = cryo_guarded_read(s->stored, n, check_and_decode, &u);
+		if (err) {
+			pthread_mutex_lock(&ps->lock);
+			fail_reading(ps, err, "read");
+			pthread_mutex_unlock(&ps->lock);
+			return -1;
+		}
 	}
-	/* shuffled: decompressed where the stored frame was (it is checked and no longer needed) */
-	int shuffled = s->blk.encoding == CRYO_BLOCK_ZSTD_SHUFFLE8;
-	char *into = shuffled ? s->unpack : s->buf;
-	size_t n = ZSTD_decompressDCtx(s->dctx, into, PAGESTREAM_CHUNK, s->stored, s->blk.stored_len);
-	if (ZSTD_isError(n) || n != s->blk.raw_len)
-		return corrupt_block(ps, s, "does not decompress to its size");
-	if (shuffled)
-		unshuffle8(s->buf, into, n);
-	*data = s->buf;
+	if (u.bad)
+		return corrupt_block(ps, s, u.bad);
+	*data = u.data;
 	return 0;
 }
 

@@ -9,26 +9,42 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.cryo.api.CheckpointOptions;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.RestartOptions;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Page data reaches the restored process both ways the engine reads it (pagestream.c): mapped
  * from the page cache, as a restart right after its checkpoint reads it, and read into buffers,
  * as a cold file is read; either way the memory is whole, and a flipped byte of page data is
- * refused before the process runs (program mem_big, 24 MiB: several chunks in flight at once).
- * CRYO_PAGE_READS chooses the path; CRYO_TIMING says which one the engine took.
+ * refused before the process runs.  Plain files (program mem_big, 24 MiB of random data:
+ * several chunks in flight at once) and compressed ones (mem_compressible, 24 MiB of blocks of
+ * every encoding: zstd, shuffled zstd, raw), whose consumers check and decompress each block
+ * where it is mapped.  CRYO_PAGE_READS chooses the path; CRYO_TIMING says which one the engine
+ * took.
  */
 class PageReadPathsTest {
     private static final RestartOptions PLAIN = RestartOptions.builder().inheritIo(false).build();
 
-    @Test
+    /** The program, its size argument and the checkpoint's options, for plain or compressed page data. */
+    private record Encoding(String program, String size, CheckpointOptions.Builder options, String flipped) {
+        static Encoding of(boolean compressed) {
+            return compressed
+                    ? new Encoding("mem_compressible", "8", CheckpointOptions.builder().compress(), "fails its checksum")
+                    : new Encoding("mem_big", "24", CheckpointOptions.builder(), "page data checksum mismatch");
+        }
+    }
+
+    @ParameterizedTest(name = "compressed: {0}")
+    @ValueSource(booleans = {false, true})
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void bothReadPathsRestoreTheMemoryAndRefuseAFlippedByte() throws Exception {
-        try (var original = CheckpointHarness.Original.start("mem_big", "24")) {
-            Path context = original.checkpoint();
+    void bothReadPathsRestoreTheMemoryAndRefuseAFlippedByte(boolean compressed) throws Exception {
+        Encoding encoding = Encoding.of(compressed);
+        try (var original = CheckpointHarness.Original.start(encoding.program(), encoding.size())) {
+            Path context = original.checkpoint(encoding.options());
             original.kill();
             original.go();   // a process that wrongly starts checks its memory and prints at once
             Path bad = original.dir().resolve("bad.cryo");
@@ -36,7 +52,7 @@ class PageReadPathsTest {
             for (String mode : List.of("mapped", "read")) {
                 var refused = restore(bad, mode);
                 assertNotEquals(0, refused.status(), mode + ": " + refused.describe());
-                assertTrue(refused.err().stream().anyMatch(l -> l.contains("page data checksum mismatch")),
+                assertTrue(refused.err().stream().anyMatch(l -> l.contains(encoding.flipped())),
                         mode + ": " + refused.describe());
                 assertEquals(List.of(), refused.out(), mode + ": a process ran: " + refused.describe());
 
@@ -56,19 +72,30 @@ class PageReadPathsTest {
 
     /**
      * The file cut back to its page data's start while a restart has it mapped (as its owner could
-     * do; CRYO_FAULT_SHRINK_PAGES cuts it once the second chunk is hashed): one line saying so,
-     * no process left, and no SIGBUS killing the engine, whether its hash reads the mapping in
-     * place under the executable's SIGBUS guard or through pread() (CRYO_MAPPED_HASH=pread: the
-     * library's path inside a JVM, where it installs no handler).
+     * do; CRYO_FAULT_SHRINK_PAGES cuts it once the second chunk is hashed, or, compressed, just
+     * before the third block is checked): one line saying so, no process left, and no SIGBUS
+     * killing the engine, whether its hash reads the mapping in place under the executable's
+     * SIGBUS guard or through pread() (CRYO_MAPPED_HASH=pread: the library's path inside a JVM,
+     * where it installs no handler).  Without the guard a compressed file is never mapped: its
+     * consumers would read the mapping themselves.
      */
-    @Test
+    @ParameterizedTest(name = "compressed: {0}")
+    @ValueSource(booleans = {false, true})
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void aFileThatShrinksWhileMappedFailsTheRestartWithOneLine() throws Exception {
-        try (var original = CheckpointHarness.Original.start("mem_big", "24")) {
-            Path context = original.checkpoint();
+    void aFileThatShrinksWhileMappedFailsTheRestartWithOneLine(boolean compressed) throws Exception {
+        Encoding encoding = Encoding.of(compressed);
+        try (var original = CheckpointHarness.Original.start(encoding.program(), encoding.size())) {
+            Path context = original.checkpoint(encoding.options());
             original.kill();
             original.go();
-            for (String hash : List.of("guarded", "pread")) {
+            if (compressed) {
+                var unguarded = restore(context, "mapped", "CRYO_MAPPED_HASH=pread");
+                assertEquals(0, unguarded.status(), unguarded.describe());
+                assertTrue(unguarded.out().contains("PASS"), unguarded.describe());
+                assertTrue(unguarded.err().stream().anyMatch(l -> l.contains("(pages read:")),
+                        "unguarded, a compressed file is read, not mapped: " + unguarded.describe());
+            }
+            for (String hash : compressed ? List.of("guarded") : List.of("guarded", "pread")) {
                 Path shrinking = original.dir().resolve("shrinking-" + hash + ".cryo");
                 Files.copy(context, shrinking);
                 var result = restore(shrinking, "mapped", "CRYO_FAULT_SHRINK_PAGES=2", "CRYO_MAPPED_HASH=" + hash);
