@@ -1,6 +1,7 @@
 /* lazy.h: the page server of cr_restart --lazy. */
 #include "lazy.h"
 #include "error.h"
+#include "mapguard.h"
 #include "memory.h"
 
 #include <dirent.h>
@@ -18,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <syslog.h>
@@ -68,8 +70,9 @@ struct ctx {
 	int done;                   /* prefetched (or its process is gone) */
 };
 
-/* A data window of the PAGES payload, every block in it checked. */
-struct window { char *buf; size_t cap; const struct source *src; uint64_t lo, hi; };
+/* A data window of the PAGES payload, every block in it checked: its bytes at data, which is
+ * buf (read into it) or the file's mapping. */
+struct window { char *buf; size_t cap; const struct source *src; uint64_t lo, hi; const char *data; };
 
 struct pending { struct ctx *c; uint64_t addr; };
 
@@ -106,6 +109,7 @@ struct ahead {
 
 struct lazy {
 	int fd;                     /* the context file, for page data */
+	struct cryo_file_map map;   /* or, in the page cache, the whole file mapped (base NULL: not) */
 	const char *path;
 	char path_buf[4200];
 	int min_fd;
@@ -291,7 +295,28 @@ static int read_all(int fd, char *buf, size_t len, uint64_t off)
 }
 
 
-/* Payload bytes [lo, hi) of src into w, whole blocks (hi is rounded up). */
+/* Each block of a window's data against its sum: the part of window_load that reads the
+ * file's bytes (under the SIGBUS guard when they are mapped). */
+struct block_check { const struct source *src; uint64_t lo, hi, bad; int mismatch; };
+
+static void check_blocks(void *arg, const void *data, size_t len)
+{
+	struct block_check *k = arg;
+	uint64_t b = k->src->block;
+	(void)len;                  /* hi - lo */
+	for (uint64_t at = k->lo; at < k->hi; at += b) {
+		uint64_t n = k->hi - at < b ? k->hi - at : b;
+		if (XXH3_64bits((const char *)data + (at - k->lo), (size_t)n) != k->src->sums[at / b]) {
+			k->bad = at;
+			k->mismatch = 1;
+			return;
+		}
+	}
+}
+
+/* Payload bytes [lo, hi) of src into w, whole blocks (hi is rounded up): read into its
+ * buffer, or, the file mapped, where they are mapped (a file cut short faults: EFAULT,
+ * reported as the truncation it is). */
 static int window_load(struct lazy *lz, struct window *w, const struct source *src, uint64_t lo, uint64_t hi,
 		       struct data_error *de)
 {
@@ -305,17 +330,23 @@ static int window_load(struct lazy *lz, struct window *w, const struct source *s
 	if (hi - lo > w->cap)
 		return de->err = E2BIG, de->at = lo, -1;
 	w->src = NULL;
-	int err = read_all(lz->fd, w->buf, (size_t)(hi - lo), src->pages_off + lo);
+	uint64_t off = src->pages_off + lo;
+	int mapped = lz->map.base && off >= lz->map.off && off + (hi - lo) <= lz->map.off + lz->map.len;
+	const char *data = mapped ? lz->map.base + (off - lz->map.off) : w->buf;
+	struct block_check k = { src, lo, hi, 0, 0 };
+	int err = mapped ? cryo_populate_read(data, (size_t)(hi - lo)) : read_all(lz->fd, w->buf, (size_t)(hi - lo), off);
+	if (!err && mapped)
+		err = cryo_guarded_read(data, (size_t)(hi - lo), check_blocks, &k);
+	else if (!err)
+		check_blocks(&k, data, (size_t)(hi - lo));
 	if (err)
-		return de->err = err, de->at = lo, de->mismatch = 0, -1;
-	for (uint64_t at = lo; at < hi; at += b) {
-		uint64_t n = hi - at < b ? hi - at : b;
-		if (XXH3_64bits(w->buf + (at - lo), (size_t)n) != src->sums[at / b])
-			return de->err = EBADMSG, de->at = at, de->mismatch = 1, -1;
-	}
+		return de->err = err == EFAULT ? ENODATA : err, de->at = lo, de->mismatch = 0, -1;
+	if (k.mismatch)
+		return de->err = EBADMSG, de->at = k.bad, de->mismatch = 1, -1;
 	w->src = src;
 	w->lo = lo;
 	w->hi = hi;
+	w->data = data;
 	return 0;
 }
 
@@ -588,7 +619,16 @@ static void fail_pages(struct lazy *lz, const struct ctx *c, const struct data_e
 
 /* ---- serving ---- */
 
-enum { SERVED = 0, RETRY = 1, GONE = 2 };
+/* FAULTED: a copy from the mapped file faulted, the file cut short after its blocks were checked */
+enum { SERVED = 0, RETRY = 1, GONE = 2, FAULTED = 3 };
+
+/* The pages of window data at lo could not be copied: the file shrank under the mapping. */
+static int copy_faulted(struct lazy *lz, const struct ctx *c, uint64_t lo)
+{
+	struct data_error de = { ENODATA, lo, 0 };
+	fail_pages(lz, c, &de);
+	return GONE;
+}
 
 static int copy_pages(struct ctx *c, uint64_t cur, const char *data, uint64_t len)
 {
@@ -600,6 +640,8 @@ static int copy_pages(struct ctx *c, uint64_t cur, const char *data, uint64_t le
 		uint64_t done = cp.copy > 0 ? (uint64_t)cp.copy : 0;
 		if (err == ESRCH)
 			return GONE;
+		if (err == EFAULT)
+			return FAULTED;
 		if (err == EAGAIN && !done)
 			return RETRY;       /* an event is pending (fork, remap, remove): read it first */
 		if (err == EEXIST)
@@ -656,7 +698,7 @@ static int place(struct ctx *c, const struct window *w, const struct cryo_page_r
 		while (b < piece_end && !is_removed(c, b))
 			b += PAGE;
 		if (a < b) {
-			const char *data = w->buf + (run->data_offset + (a - run->vaddr) - w->lo);
+			const char *data = w->data + (run->data_offset + (a - run->vaddr) - w->lo);
 			int rc = copy_pages(c, r->cur + (a - r->img), data, b - a);
 			if (rc != SERVED)
 				return rc;
@@ -691,6 +733,8 @@ static int serve_fault(struct lazy *lz, struct ctx *c, uint64_t addr)
 		return GONE;
 	}
 	int rc = place(c, &lz->fault_win, run, run->vaddr + (lo - run_lo), hi - lo);
+	if (rc == FAULTED)
+		return copy_faulted(lz, c, lo);
 	if (rc == SERVED)
 		wake(c, cur);       /* in case its page was there already */
 	return rc;
@@ -795,8 +839,8 @@ static int place_span(struct ctx *c, const struct window *w, uint64_t lo, uint64
 		uint64_t b = run->data_offset + run->nr_pages * PAGE;
 		b = b < hi ? b : hi;
 		int rc = place(c, w, run, run->vaddr + (a - run->data_offset), b - a);
-		if (rc == GONE)
-			return GONE;
+		if (rc == GONE || rc == FAULTED)
+			return rc;
 		if (rc == RETRY)
 			result = RETRY;
 	}
@@ -872,12 +916,16 @@ static int place_window(struct lazy *lz, struct ctx *c, const struct window *w, 
 		other = k->rc;
 		pthread_mutex_unlock(&k->lock);
 	}
+	if (rc == FAULTED || other == FAULTED)
+		return copy_faulted(lz, c, lo);
 	if (rc == GONE || other == GONE)
 		return GONE;
 	if (rc == RETRY || other == RETRY)
 		do
 			drain(lz, c);       /* the event that made a copy wait, then the window again */
 		while (!c->done && !lz->failed && (rc = place_span(c, w, lo, hi)) == RETRY);
+	if (rc == FAULTED)
+		return copy_faulted(lz, c, lo);
 	return rc == GONE || lz->failed ? GONE : SERVED;
 }
 
@@ -948,7 +996,9 @@ static int prefetch_step(struct lazy *lz, struct ctx *c)
 		lz->copy_ms += (t2.tv_sec - t1.tv_sec) * 1e3 + (t2.tv_nsec - t1.tv_nsec) / 1e6;
 		if (rc == RETRY)
 			return 0;           /* an event first, then the same window again */
-		if (rc == GONE)
+		if (rc == FAULTED)
+			copy_faulted(lz, c, lo);
+		if (rc == GONE || rc == FAULTED)
 			return 1;
 		c->run_off += hi - lo;
 		return 0;
@@ -1066,6 +1116,8 @@ static void free_lazy(struct lazy *lz)
 		close(lz->ahead.efd);
 	pthread_mutex_destroy(&lz->ahead.lock);
 	pthread_cond_destroy(&lz->ahead.changed);
+	if (lz->map.base)
+		munmap(lz->map.base, lz->map.len);
 	if (lz->fd >= 0)
 		close(lz->fd);
 	close(lz->ctl[0]);
@@ -1081,8 +1133,9 @@ static void say_complete(const struct lazy *lz)
 		return;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	fprintf(stderr, "cryo: lazy pages all in   %8.3f ms after the process ran (prefetch: read %.0f ms, copy %.0f ms)\n",
-		(now.tv_sec - lz->t0.tv_sec) * 1e3 + (now.tv_nsec - lz->t0.tv_nsec) / 1e6, lz->read_ms, lz->copy_ms);
+	fprintf(stderr, "cryo: lazy pages all in   %8.3f ms after the process ran (prefetch: read %.0f ms, copy %.0f ms;"
+		" pages %s)\n", (now.tv_sec - lz->t0.tv_sec) * 1e3 + (now.tv_nsec - lz->t0.tv_nsec) / 1e6, lz->read_ms,
+		lz->copy_ms, lz->map.base ? "mapped from the page cache" : "read");
 }
 
 static long ms_since(const struct timespec *t)
@@ -1111,9 +1164,12 @@ static int poll_timeout(struct lazy *lz)
 static void *serve_loop(void *arg)
 {
 	struct lazy *lz = arg;
-	/* the restorer's signals are its own (cr_restart relays them to the job) */
+	/* the restorer's signals are its own (cr_restart relays them to the job); not SIGBUS: a
+	 * fault in a guarded read of the mapped file must reach its handler (mapguard.h), where a
+	 * blocked one would kill the restorer */
 	sigset_t all;
 	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
 		struct pollfd pf[2 * MAX_CTX + 2];
@@ -1208,6 +1264,12 @@ int lazy_begin(struct lazy **out, struct image_reader *r, int min_fd, struct cry
 		free_lazy(lz);
 		return -1;
 	}
+	/* cached and guarded (cr_restart): the pages go to the process from the mapping, one copy
+	 * (UFFDIO_COPY) where reading them into the windows first made two; the blocks are still
+	 * checked, in place, before any of their pages is copied */
+	struct stat st;
+	if (cryo_mapped_reads_guarded() && fstat(lz->fd, &st) == 0)
+		cryo_map_if_cached(lz->fd, 0, (uint64_t)st.st_size, &lz->map);
 	int no_buffers = lz->ahead.efd < 0;
 	for (int i = 0; i < AHEAD; i++)
 		no_buffers |= window_init(&lz->ahead.win[i], AHEAD_WINDOW);
@@ -1285,7 +1347,7 @@ static int fill_eager(struct lazy *lz, const struct source *src, pid_t pid, stru
 						 (unsigned long long)de.at, lz->path,
 						 de.mismatch ? "does not match its checksum" : "cannot be read");
 			if (restore_check_interrupted(e) ||
-			    memory_poke(pid, run->vaddr + (lo - run->data_offset), w->buf + (lo - w->lo), (size_t)(hi - lo), e))
+			    memory_poke(pid, run->vaddr + (lo - run->data_offset), w->data + (lo - w->lo), (size_t)(hi - lo), e))
 				return -1;
 			lo = hi;
 		}

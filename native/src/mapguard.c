@@ -4,7 +4,10 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* The range this thread reads now, and where a fault in it returns to. */
 static __thread sigjmp_buf *armed_jump;
@@ -53,5 +56,53 @@ int cryo_guarded_read(const void *p, size_t n, void (*fn)(void *arg, const void 
 	armed_jump = &jump;
 	fn(arg, p, n);
 	armed_jump = NULL;
+	return 0;
+}
+
+/* Mapped, the pages still on the disk come one fault at a time; a cold file is better
+ * read by pagestream.c's readers, several large reads in flight. */
+#define MAPPED_MIN_RESIDENT 95
+
+static int mostly_cached(void *map, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), nr = (len + page - 1) / page, resident = 0;
+	unsigned char *vec = malloc(nr ? nr : 1);
+	if (!vec || mincore(map, len, vec) < 0) {
+		free(vec);
+		return 0;
+	}
+	for (size_t i = 0; i < nr; i++)
+		resident += vec[i] & 1;
+	free(vec);
+	return resident * 100 >= nr * MAPPED_MIN_RESIDENT;
+}
+
+int cryo_map_if_cached(int fd, uint64_t off, uint64_t len, struct cryo_file_map *m)
+{
+	const char *mode = getenv("CRYO_PAGE_READS");
+	if (!len || (mode && !strcmp(mode, "read")))
+		return 0;
+	uint64_t from = off & ~((uint64_t)sysconf(_SC_PAGESIZE) - 1);
+	size_t n = (size_t)(off + len - from);
+	char *base = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, (off_t)from);
+	if (base == MAP_FAILED)
+		return 0;
+	if (!(mode && !strcmp(mode, "mapped")) && !mostly_cached(base, n)) {
+		munmap(base, n);
+		return 0;
+	}
+	*m = (struct cryo_file_map){ base, n, from };
+	return 1;
+}
+
+int cryo_populate_read(const void *p, size_t n)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)p & ~(page - 1);
+	while (n && madvise((void *)lo, (uintptr_t)p + n - lo, MADV_POPULATE_READ) < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			continue;
+		return errno == EINVAL ? 0 : errno;    /* a kernel before 5.14: the first read faults them in */
+	}
 	return 0;
 }

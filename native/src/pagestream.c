@@ -32,7 +32,6 @@
  * the one copy (perf, 1 GiB restart: read() into the slots was 22% of the
  * restart's CPU, as much as the writes into the process).  A cold file is read
  * as above: its cost is the disk, and the readers keep it busy. */
-#define MAPPED_MIN_RESIDENT 95      /* percent of the page data's pages in the page cache */
 /* Mapped, a file that shrinks while it is mapped (its owner truncates it) would
  * kill the engine with SIGBUS where the engine reads the mapping itself.  So the
  * hash reads the mapping in place only where the executable guards such reads
@@ -1033,19 +1032,6 @@ static void promote_in_order(struct pagestream *ps)
 	}
 }
 
-/* Mapped: the piece's pages of the file mapped in, by the kernel in one call (a
- * file that shrank since it was mapped fails here rather than with SIGBUS). */
-static int populate(char *buf, size_t n)
-{
-	uintptr_t lo = (uintptr_t)buf & ~(uintptr_t)(ALIGN - 1);
-	while (n && madvise((void *)lo, (uintptr_t)buf + n - lo, MADV_POPULATE_READ) < 0) {
-		if (errno == EINTR || errno == EAGAIN)
-			continue;
-		return errno == EINVAL ? 0 : errno;    /* a kernel before 5.14: the hash faults them in */
-	}
-	return 0;
-}
-
 static void *read_loop(void *arg)
 {
 	struct pagestream *ps = arg;
@@ -1061,7 +1047,7 @@ static void *read_loop(void *arg)
 		claim_next(ps, s, &off, &n);
 		pthread_mutex_unlock(&ps->lock);
 		char *into = ps->compress ? s->stored : s->buf;
-		int err = ps->map ? populate(into, n) : io_all(ps, into, n, off);
+		int err = ps->map ? cryo_populate_read(into, n) : io_all(ps, into, n, off);
 		pthread_mutex_lock(&ps->lock);
 		if (err) {
 			fail_reading(ps, err, ps->map ? "madvise(MADV_POPULATE_READ)" : "read");
@@ -1094,50 +1080,26 @@ static int read_slots(const struct cryo_section_entry *pages, int compress)
 	return pieces < (uint64_t)most ? (int)pieces : most;
 }
 
-/* Whether at least MAPPED_MIN_RESIDENT percent of len bytes at map are in the page cache. */
-static int mostly_cached(char *map, size_t len)
-{
-	size_t nr = (len + ALIGN - 1) / ALIGN, resident = 0;
-	unsigned char *vec = malloc(nr);
-	if (!vec || mincore(map, len, vec) < 0) {
-		free(vec);
-		return 0;
-	}
-	for (size_t i = 0; i < nr; i++)
-		resident += vec[i] & 1;
-	free(vec);
-	return resident * 100 >= nr * MAPPED_MIN_RESIDENT;
-}
-
-/* Plain page data that is in the page cache: mapped, read-only, for the slots to point into.
- * The section checksum still covers every byte the consumers get: it is taken from the
- * mapping, in order, before a piece is handed out, and checked before any process runs.
- * CRYO_PAGE_READS=read or =mapped chooses the path whatever the cache holds (the tests
- * take both paths with it). */
+/* Page data that is in the page cache: mapped, read-only, for the slots to point into.
+ * Plain, the section checksum still covers every byte the consumers get: it is taken from
+ * the mapping, in order, before a piece is handed out, and checked before any process runs;
+ * compressed, each block is checked by its consumer (only where reads are guarded). */
 static void map_if_cached(struct pagestream *ps, int fd, const struct cryo_section_entry *pages)
 {
-	const char *mode = getenv("CRYO_PAGE_READS");
-	int forced = mode && !strcmp(mode, "mapped");
-	if (!pages->length || (mode && !strcmp(mode, "read")) || (ps->compress && !cryo_mapped_reads_guarded()))
+	struct cryo_file_map m;
+	if (ps->compress && !cryo_mapped_reads_guarded())
 		return;
-	uint64_t off = pages->offset & ~(uint64_t)(ALIGN - 1);
-	size_t len = (size_t)(pages->offset + pages->length - off);
-	char *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
-	if (map == MAP_FAILED)
+	if (!cryo_map_if_cached(fd, pages->offset, pages->length, &m))
 		return;
-	if (!forced && !mostly_cached(map, len)) {
-		munmap(map, len);
-		return;
-	}
-	char *hash_buf = NULL;      /* compressed: each block is checked by its consumer, guarded */
-	if (!cryo_mapped_reads_guarded() && !(hash_buf = map_read_buffer(HASH_PIECE))) {
-		munmap(map, len);
+	char *hash_buf = NULL;
+	if (!ps->compress && !cryo_mapped_reads_guarded() && !(hash_buf = map_read_buffer(HASH_PIECE))) {
+		munmap(m.base, m.len);
 		return;
 	}
 	ps->hash_buf = hash_buf;
-	ps->map = map;
-	ps->map_len = len;
-	ps->map_off = off;
+	ps->map = m.base;
+	ps->map_len = m.len;
+	ps->map_off = m.off;
 }
 
 int ps_read_begin(struct pagestream **out, struct image_reader *r, const struct cryo_section_entry *pages,

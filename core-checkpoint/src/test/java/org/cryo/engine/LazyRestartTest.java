@@ -31,7 +31,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * programs come back with their private anonymous pages served on first touch and prefetched;
  * the server ends (and no userfaultfd stays anywhere) even if the process touches nothing; a
  * page that cannot be read or does not match its checksum kills the process; nothing is left
- * behind.  CRYO_TIMING=1 makes the server say when every page is in.
+ * behind.  CRYO_TIMING=1 makes the server say when every page is in.  The server serves pages
+ * from a mapping of the file when the file is in the page cache (as right after its checkpoint)
+ * and from reads into its buffers otherwise; CRYO_PAGE_READS chooses, and the tests of serving
+ * and of failing take both ways.
  */
 class LazyRestartTest {
     private static final String ALL_IN = "lazy pages all in";
@@ -68,6 +71,13 @@ class LazyRestartTest {
                 "the page server never said every page was in: " + restored.describe());
     }
 
+    /** Served to the end the way CRYO_PAGE_READS={@code reads} asked. */
+    private static void assertServedFrom(Restored restored, String reads) {
+        String way = reads.equals("mapped") ? "pages mapped from the page cache)" : "pages read)";
+        assertTrue(restored.err().lines().stream().anyMatch(l -> l.contains(ALL_IN) && l.contains(way)),
+                "not served as asked (" + reads + "): " + restored.describe());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"mem_heap_stack", "mem_advice", "threads"})
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -98,12 +108,16 @@ class LazyRestartTest {
      * The prefetch held back: every page the program meets is served on touch, through a fork
      * (the child's own userfaultfd), mremap, MADV_DONTNEED, munmap and a read by the kernel.
      */
-    @Test
+    @ParameterizedTest(name = "pages {0}")
+    @ValueSource(strings = {"mapped", "read"})
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void forkRemapDiscardAndKernelReadsOfUnservedPages() throws Exception {
+    void forkRemapDiscardAndKernelReadsOfUnservedPages(String reads) throws Exception {
         try (Original original = Original.start("lazy_memory", "32")) {
             Path file = checkpointAndKill(original);
-            restartLazilyAndPass(original, file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "5000"));
+            Restored restored = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "5000", "CRYO_PAGE_READS", reads));
+            original.go();
+            restored.assertPassed();
+            assertServedFrom(restored, reads);
         }
     }
 
@@ -143,9 +157,10 @@ class LazyRestartTest {
         }
     }
 
-    @Test
+    @ParameterizedTest(name = "pages {0}")
+    @ValueSource(strings = {"mapped", "read"})
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void corruptedPageKillsTheProcess() throws Exception {
+    void corruptedPageKillsTheProcess(String reads) throws Exception {
         try (Original original = Original.start("mem_big", "32")) {
             Path file = checkpointAndKill(original);
             ContextLayout.Section pages = largestPages(file);
@@ -156,20 +171,24 @@ class LazyRestartTest {
                 f.seek(at);
                 f.write(b ^ 0x5a);
             }
-            Restored restored = restartLazily(file, Map.of());
+            Restored restored = restartLazily(file, Map.of("CRYO_PAGE_READS", reads));
             original.go();
             assertKilledWithMessage(restored, original.pid(), "does not match its checksum");
         }
     }
 
-    /** The file cut short while the process runs (it only reads it on touch, the prefetch held back). */
-    @Test
+    /**
+     * The file cut short while the process runs (it only reads it on touch, the prefetch held
+     * back): mapped, the server's check of the cut pages faults, and that is the truncation too.
+     */
+    @ParameterizedTest(name = "pages {0}")
+    @ValueSource(strings = {"mapped", "read"})
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void fileTruncatedMidWayKillsTheProcess() throws Exception {
+    void fileTruncatedMidWayKillsTheProcess(String reads) throws Exception {
         try (Original original = Original.start("mem_big", "32")) {
             Path file = checkpointAndKill(original);
             ContextLayout.Section pages = largestPages(file);
-            Restored restored = runningWithoutPrefetch(original, file);
+            Restored restored = runningWithoutPrefetch(original, file, Map.of("CRYO_PAGE_READS", reads));
             try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
                 f.setLength(pages.offset() + pages.length() / 4);
             }
@@ -230,7 +249,14 @@ class LazyRestartTest {
 
     /** Restarted lazily, the prefetch held back (pages come on touch only), and running. */
     private static Restored runningWithoutPrefetch(Original original, Path file) throws Exception {
-        Restored restored = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "600000"));
+        return runningWithoutPrefetch(original, file, Map.of());
+    }
+
+    private static Restored runningWithoutPrefetch(Original original, Path file, Map<String, String> env)
+            throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("CRYO_LAZY_PREFETCH_DELAY_MS", "600000");
+        Restored restored = restartLazily(file, all);
         awaitRunning(original.pid(), restored);
         return restored;
     }
