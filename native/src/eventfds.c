@@ -367,7 +367,12 @@ static int restore_one(struct injector *in, uint64_t scratch, const struct fd_re
 			return -1;
 		memcpy(&d, f->detail, sizeof(d));
 		struct itimerspec its = { { d.interval_sec, d.interval_nsec }, { d.value_sec, d.value_nsec } };
-		/* fdinfo gives the time left: armed relative, whatever flags it was set with */
+		/* fdinfo gives the time left: armed relative, whatever flags it was set with.  A
+		 * periodic timer that expired again after eventfds_settle_timers re-armed it shows
+		 * no time left (the kernel moves it on only when it is read; its ticks count that
+		 * expiry): it runs on, its next expiry one interval from now. */
+		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+			its.it_value = its.it_interval;
 		if (call(in, "timerfd_create", SYS_timerfd_create, d.clockid, nonblock, 0, 0, &fd, e) ||
 		    memory_poke(in->pid, scratch, &its, sizeof(its), e) ||
 		    ((its.it_value.tv_sec || its.it_value.tv_nsec) &&

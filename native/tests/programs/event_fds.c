@@ -3,6 +3,9 @@
  * mode), a periodic timerfd with expirations not yet read, a signalfd with
  * a signal pending for it, and an epoll set watching all three with its own
  * event data.  After the restart each reads what it held and keeps working.
+ * A second timerfd expires every 0.1 ms: it has expired again, unread, by
+ * the time its state is read at the checkpoint (the kernel shows no time left
+ * on it then), and it must still run after the restart.
  */
 #include "testlib.h"
 #include <fcntl.h>
@@ -24,6 +27,9 @@ int main(int argc, char **argv)
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
 	struct itimerspec its = { { 0, 50 * 1000000 }, { 0, 50 * 1000000 } };     /* every 50 ms */
 	timerfd_settime(tfd, 0, &its, NULL);
+	int fast = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+	struct itimerspec short_period = { { 0, 100000 }, { 0, 100000 } };   /* 0.1 ms */
+	timerfd_settime(fast, 0, &short_period, NULL);
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
@@ -66,6 +72,11 @@ int main(int argc, char **argv)
 	tl_sleep_ms(60);
 	if (read(tfd, &v, 8) != 8 || v < 1)
 		tl_fail("the periodic timer stopped");
+	if (read(fast, &v, 8) != 8 || v < 1)
+		tl_fail("the 0.1 ms timer lost its expirations");
+	tl_sleep_ms(20);
+	if (read(fast, &v, 8) != 8 || v < 1)
+		tl_fail("the 0.1 ms timer stopped");
 	add = 5;
 	if (write(efd, &add, 8) != 8 || epoll_wait(ep, out, 4, 1000) < 1)
 		tl_fail("the eventfd no longer wakes the epoll set");
