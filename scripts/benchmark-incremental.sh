@@ -140,7 +140,8 @@ try_criu_incremental() {
     local rc why
     rm -rf "$WORK/pre"; mkdir -p "$WORK/pre"
     set +e
-    "$CRIU" pre-dump -t "$PID" -D "$WORK/pre" -o pre.log >/dev/null 2>&1 </dev/null
+    # in braces: bash's own "Aborted" line for the SIGABRT below goes where the group's stderr does
+    { "$CRIU" pre-dump -t "$PID" -D "$WORK/pre" -o pre.log >/dev/null </dev/null; } 2>/dev/null
     rc=$?
     set -e
     if ((rc == 0)); then
