@@ -334,11 +334,10 @@ static int window_load(struct lazy *lz, struct window *w, const struct source *s
 	int mapped = lz->map.base && off >= lz->map.off && off + (hi - lo) <= lz->map.off + lz->map.len;
 	const char *data = mapped ? lz->map.base + (off - lz->map.off) : w->buf;
 	struct block_check k = { src, lo, hi, 0, 0 };
-	int err = mapped ? cryo_populate_read(data, (size_t)(hi - lo)) : read_all(lz->fd, w->buf, (size_t)(hi - lo), off);
-	if (!err && mapped)
-		err = cryo_guarded_read(data, (size_t)(hi - lo), check_blocks, &k);
-	else if (!err)
-		check_blocks(&k, data, (size_t)(hi - lo));
+	size_t n = (size_t)(hi - lo);
+	int err = mapped ? cryo_populate_read(data, n) : read_all(lz->fd, w->buf, n, off);
+	if (!err)
+		err = mapped ? cryo_guarded_read(data, n, check_blocks, &k) : (check_blocks(&k, data, n), 0);
 	if (err)
 		return de->err = err == EFAULT ? ENODATA : err, de->at = lo, de->mismatch = 0, -1;
 	if (k.mismatch)

@@ -1015,9 +1015,11 @@ static void promote_in_order(struct pagestream *ps)
 		ps->promoting = 1;
 		pthread_mutex_unlock(&ps->lock);
 		int err = 0;
-		if (ps->map && !ps->compress)
+		if (ps->compress)
+			;               /* each block is checked by its consumer (unpack_block) */
+		else if (ps->map)
 			err = hash_piece(ps, s);
-		else if (!ps->compress)
+		else
 			XXH3_64bits_update(ps->hash, s->buf, s->len);
 		pthread_mutex_lock(&ps->lock);
 		ps->promoting = 0;

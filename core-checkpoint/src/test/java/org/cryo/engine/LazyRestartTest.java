@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -59,11 +60,13 @@ class LazyRestartTest {
     }
 
     /** The original is gone: restart it lazily from file, go, PASS, and the server said it was done. */
-    private static void restartLazilyAndPass(Original original, Path file, Map<String, String> env) throws Exception {
+    private static Restored restartLazilyAndPass(Original original, Path file, Map<String, String> env)
+            throws Exception {
         Restored restored = restartLazily(file, env);
         original.go();
         restored.assertPassed();
         assertServedAndDone(restored);
+        return restored;
     }
 
     private static void assertServedAndDone(Restored restored) {
@@ -114,10 +117,8 @@ class LazyRestartTest {
     void forkRemapDiscardAndKernelReadsOfUnservedPages(String reads) throws Exception {
         try (Original original = Original.start("lazy_memory", "32")) {
             Path file = checkpointAndKill(original);
-            Restored restored = restartLazily(file, Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "5000", "CRYO_PAGE_READS", reads));
-            original.go();
-            restored.assertPassed();
-            assertServedFrom(restored, reads);
+            assertServedFrom(restartLazilyAndPass(original, file,
+                    Map.of("CRYO_LAZY_PREFETCH_DELAY_MS", "5000", "CRYO_PAGE_READS", reads)), reads);
         }
     }
 
@@ -254,7 +255,7 @@ class LazyRestartTest {
 
     private static Restored runningWithoutPrefetch(Original original, Path file, Map<String, String> env)
             throws Exception {
-        Map<String, String> all = new java.util.HashMap<>(env);
+        Map<String, String> all = new HashMap<>(env);
         all.put("CRYO_LAZY_PREFETCH_DELAY_MS", "600000");
         Restored restored = restartLazily(file, all);
         awaitRunning(original.pid(), restored);
