@@ -1,5 +1,6 @@
 /* lazy.h: the page server of cr_restart --lazy. */
 #include "lazy.h"
+#include "uffdfill.h"
 #include "error.h"
 #include "mapguard.h"
 #include "memory.h"
@@ -1288,21 +1289,14 @@ int lazy_begin(struct lazy **out, struct image_reader *r, int min_fd, struct cry
  * can cause, as a descriptor of ours; the process's own is closed again. */
 static int take_userfaultfd(struct lazy *lz, struct injector *in, int *uffd, struct cryo_error *e)
 {
-	long tfd, ignored;
-	if (injector_syscall(in, SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0, 0, &tfd, e))
+	int fd, err;
+	if (uffd_take(in, O_CLOEXEC | O_NONBLOCK, &fd, e)) {
+		if (uffd_refused(e) && !strcmp(e->syscall, "userfaultfd"))
+			cryo_fail(e, in->pid, RES, "userfaultfd", e->err,
+				  "cannot make a userfaultfd in process %d (--lazy needs CAP_SYS_PTRACE, or vm.unprivileged_userfaultfd=1)",
+				  in->pid);
 		return -1;
-	if (tfd < 0)
-		return cryo_fail(e, in->pid, RES, "userfaultfd", (int)-tfd,
-				 "cannot make a userfaultfd in process %d (--lazy needs CAP_SYS_PTRACE, or vm.unprivileged_userfaultfd=1)",
-				 in->pid);
-	int pidfd = (int)syscall(SYS_pidfd_open, in->pid, 0);
-	int fd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, (int)tfd, 0);
-	int err = errno;
-	if (pidfd >= 0)
-		close(pidfd);
-	injector_syscall(in, SYS_close, tfd, 0, 0, 0, 0, 0, &ignored, e);
-	if (fd < 0)
-		return cryo_fail(e, in->pid, RES, "pidfd_getfd", err, "cannot take the userfaultfd of process %d", in->pid);
+	}
 	*uffd = move_high(lz, fd);
 	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_EVENTS };
 	if (ioctl(*uffd, UFFDIO_API, &api) < 0) {

@@ -6,6 +6,7 @@
 #include "sysv.h"
 #include "cow.h"
 #include "lazy.h"
+#include "uffdfill.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -301,8 +302,10 @@ static int has_pages(const struct snapshot *s, const struct vma_rec *v)
 	return saved_bytes(s, v) != 0;
 }
 
-/* "madvise" when transparent huge pages are given only where asked for */
-static int thp_on_request_only(void)
+enum thp_policy { THP_NEVER, THP_MADVISE, THP_ALWAYS };
+
+/* The machine's transparent huge page policy (which pages a fault gets) */
+static enum thp_policy thp_policy(void)
 {
 	static int mode = -1;
 	if (mode < 0) {
@@ -313,9 +316,28 @@ static int thp_on_request_only(void)
 				buf[0] = 0;
 			fclose(f);
 		}
-		mode = strstr(buf, "[madvise]") != NULL;
+		mode = strstr(buf, "[always]") ? THP_ALWAYS : strstr(buf, "[madvise]") ? THP_MADVISE : THP_NEVER;
 	}
-	return mode;
+	return (enum thp_policy)mode;
+}
+
+/*
+ * Whether mapping v is written by UFFDIO_COPY (uffdfill.h) when the process
+ * has a userfaultfd for it (uffd_ok): a private anonymous mapping of the
+ * restore's own with pages saved, whose pages were 4 KiB ones when it was
+ * saved as far as the policy tells.  UFFDIO_COPY gives 4 KiB pages; where a
+ * fault would have given huge ones (the mapping asked for them, or the policy
+ * is "always"), the usual write keeps them huge.
+ */
+static int copy_fills(const struct snapshot *s, const struct vma_rec *v, int uffd_ok)
+{
+	const struct cryo_vma *m = &v->r;
+	if (!uffd_ok || m->kind != CRYO_VMA_ANON_PRIVATE ||
+	    (m->flags & (CRYO_VMA_HUGEPAGE | CRYO_VMA_GROWSDOWN | CRYO_VMA_INHERITED | CRYO_VMA_DROPPABLE)))
+		return 0;
+	if (thp_policy() == THP_ALWAYS && !(m->flags & CRYO_VMA_NOHUGEPAGE))
+		return 0;
+	return has_pages(s, v);
 }
 
 /*
@@ -325,16 +347,16 @@ static int thp_on_request_only(void)
  * is therefore filled through huge pages, then marked "no huge pages",
  * which under the "madvise" policy behaves as the default the process had.
  */
-static int fill_with_huge_pages(const struct snapshot *s, const struct vma_rec *v)
+static int fill_with_huge_pages(const struct snapshot *s, const struct vma_rec *v, int uffd_ok)
 {
 	uint64_t size = v->r.end - v->r.start;
 	return v->r.kind == CRYO_VMA_ANON_PRIVATE && size >= (4UL << 20) &&
 	       !(v->r.flags & (CRYO_VMA_HUGEPAGE | CRYO_VMA_NOHUGEPAGE | CRYO_VMA_GROWSDOWN | CRYO_VMA_INHERITED)) &&
-	       thp_on_request_only() && saved_bytes(s, v) >= size / 10 * 9;
+	       thp_policy() == THP_MADVISE && !copy_fills(s, v, uffd_ok) && saved_bytes(s, v) >= size / 10 * 9;
 }
 
 static int map_one(struct injector *in, const struct tree *t, const struct snapshot *s, const struct vma_rec *v,
-		   uint64_t scratch, relocate_fn relocate, const struct lazy *lazy, struct cryo_error *e)
+		   uint64_t scratch, relocate_fn relocate, const struct lazy *lazy, int uffd_ok, struct cryo_error *e)
 {
 	const struct cryo_vma *m = &v->r;
 	long len = (long)(m->end - m->start), fd = -1, r;
@@ -377,16 +399,16 @@ static int map_one(struct injector *in, const struct tree *t, const struct snaps
 	if (fd >= 0)
 		injector_syscall(in, SYS_close, fd, 0, 0, 0, 0, 0, &r, e);
 	/* lazy pages come one UFFDIO_COPY at a time, in 4 KiB pages */
-	if (!rc && fill_with_huge_pages(s, v) && !lazy_vma(lazy, v))
+	if (!rc && fill_with_huge_pages(s, v, uffd_ok) && !lazy_vma(lazy, v))
 		rc = remote(in, "madvise", SYS_madvise, (long)m->start, len, MADV_HUGEPAGE, 0, 0, 0, NULL, e);
 	return rc;
 }
 
 static int advise(struct injector *in, const struct snapshot *s, const struct vma_rec *v, const struct lazy *lazy,
-		  struct cryo_error *e)
+		  int uffd_ok, struct cryo_error *e)
 {
 	const struct cryo_vma *m = &v->r;
-	if (fill_with_huge_pages(s, v) && !lazy_vma(lazy, v) &&
+	if (fill_with_huge_pages(s, v, uffd_ok) && !lazy_vma(lazy, v) &&
 	    remote(in, "madvise", SYS_madvise, (long)m->start, (long)(m->end - m->start), MADV_NOHUGEPAGE,
 		   0, 0, 0, NULL, e))
 		return -1;
@@ -423,14 +445,14 @@ static size_t run_at(const struct snapshot *s, uint64_t at)
 }
 
 /* One chunk of page data into the runs it covers. */
-static int poke_chunk(pid_t pid, const struct snapshot *s, const struct ps_chunk *c, struct cryo_error *e)
+static int poke_chunk(const struct uffd_fill *uf, const struct snapshot *s, const struct ps_chunk *c, struct cryo_error *e)
 {
 	uint64_t at = c->at, end = c->at + c->len;
 	for (size_t r = run_at(s, at); at < end && r < s->nr_runs; r++) {
 		const struct cryo_page_run *run = &s->runs[r];
 		uint64_t run_end = run->data_offset + run->nr_pages * PAGE;
 		uint64_t n = (run_end < end ? run_end : end) - at;
-		if (memory_poke(pid, run->vaddr + (at - run->data_offset), c->data + (at - c->at), (size_t)n, e))
+		if (uffd_fill_write(uf, run->vaddr + (at - run->data_offset), c->data + (at - c->at), (size_t)n, e))
 			return -1;
 		at += n;
 	}
@@ -438,7 +460,7 @@ static int poke_chunk(pid_t pid, const struct snapshot *s, const struct ps_chunk
 }
 
 struct filler {
-	pid_t pid;
+	const struct uffd_fill *uf;
 	const struct snapshot *s;
 	struct pagestream *ps;
 	int failed;
@@ -465,7 +487,7 @@ static void *fill_loop(void *arg)
 		if (!c.len)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		int rc = restore_check_interrupted(&f->err) || poke_chunk(f->pid, f->s, &c, &f->err);
+		int rc = restore_check_interrupted(&f->err) || poke_chunk(f->uf, f->s, &c, &f->err);
 		if (rc)
 			ps_read_explain_copy_failure(f->ps, &f->err);
 		ps_read_release(f->ps, &c);
@@ -480,14 +502,14 @@ static void *fill_loop(void *arg)
 	return NULL;
 }
 
-/* Two threads write into the target: the cost is the target's page faults,
- * and two CPUs take them twice as fast as one. */
-static int fill_pages(struct injector *in, const struct snapshot *s, struct image_reader *r, struct cryo_error *e)
+/* Two threads write into the target: the cost is the target's page
+ * allocations, and two CPUs take them twice as fast as one. */
+static int fill_pages(const struct uffd_fill *uf, const struct snapshot *s, struct image_reader *r, struct cryo_error *e)
 {
 	struct pagestream *ps;
 	if (ps_read_begin(&ps, r, s->pages, e))
 		return -1;
-	struct filler a = { .pid = in->pid, .s = s, .ps = ps }, b = a;
+	struct filler a = { .uf = uf, .s = s, .ps = ps }, b = a;
 	pthread_t helper;
 	int two = pthread_create(&helper, NULL, fill_loop, &b) == 0;
 	fill_loop(&a);
@@ -496,9 +518,9 @@ static int fill_pages(struct injector *in, const struct snapshot *s, struct imag
 	else
 		b.failed = 0;
 	if (getenv("CRYO_TIMING"))
-		fprintf(stderr, "cryo: (pages %s: waiting for data %.0f + %.0f ms, writing %.0f + %.0f ms, two writers;"
-			" hashed %s)\n", ps_read_is_mapped(ps) ? "mapped from the page cache" : "read", a.wait_ms, b.wait_ms, a.write_ms,
-			b.write_ms, ps_read_hash_path(ps));
+		fprintf(stderr, "cryo: (pages %s: waiting for data %.0f + %.0f ms, writing %.0f + %.0f ms, two writers,"
+			" %d mapping(s) by UFFDIO_COPY; hashed %s)\n", ps_read_is_mapped(ps) ? "mapped from the page cache" : "read",
+			a.wait_ms, b.wait_ms, a.write_ms, b.write_ms, uf->nr, ps_read_hash_path(ps));
 	if (a.failed || b.failed) {
 		*e = a.failed ? a.err : b.err;
 		struct cryo_error later;
@@ -558,6 +580,24 @@ static int set_mm_fields(struct injector *in, const struct snapshot *s, uint64_t
 	return 0;
 }
 
+/* Every mapping in place and every page of the image in it; uf (open or not)
+ * is closed on success, the caller aborts it otherwise. */
+static int map_and_fill(struct injector *in, const struct tree *t, const struct snapshot *s, struct image_reader *r,
+			relocate_fn relocate, struct lazy *lazy, struct uffd_fill *uf, uint64_t scratch, struct cryo_error *e)
+{
+	int uffd_ok = uf->fd >= 0;
+	for (int i = 0; i < s->nr_vmas; i++)
+		if (map_one(in, t, s, &s->vmas[i], scratch, relocate, lazy, uffd_ok, e))
+			return -1;
+	for (int i = 0; i < s->nr_vmas; i++)
+		if (copy_fills(s, &s->vmas[i], uffd_ok) &&
+		    uffd_fill_register(uf, s->vmas[i].r.start, s->vmas[i].r.end, e))
+			return -1;
+	if (lazy)
+		return lazy_register_and_fill(lazy, in, e);
+	return fill_pages(uf, s, r, e) || uffd_fill_close(uf, e);
+}
+
 int memory_restore(struct injector *in, const struct tree *t, const struct snapshot *s, struct image_reader *r,
 		   relocate_fn relocate, struct lazy *lazy, uint64_t *scratch, struct cryo_error *e)
 {
@@ -568,11 +608,15 @@ int memory_restore(struct injector *in, const struct tree *t, const struct snaps
 		lazy = NULL;
 	if (move_specials(in, s, e) || unmap_all_but_kept(in, s, e) || map_scratch(in, s, scratch, e))
 		return -1;
-	for (int i = 0; i < s->nr_vmas; i++)
-		if (map_one(in, t, s, &s->vmas[i], *scratch, relocate, lazy, e))
-			return -1;
-	if (lazy ? lazy_register_and_fill(lazy, in, e) : fill_pages(in, s, r, e))
+	struct uffd_fill uf = { .fd = -1, .pid = in->pid };
+	/* a lazy restore has a userfaultfd of its own (lazy.h) */
+	if (!lazy && uffd_fill_open(&uf, in, e) < 0)
 		return -1;
+	int uffd_ok = uf.fd >= 0;
+	if (map_and_fill(in, t, s, r, relocate, lazy, &uf, *scratch, e)) {
+		uffd_fill_abort(&uf);
+		return -1;
+	}
 	if (getenv("CRYO_TIMING"))
 		fprintf(stderr, "cryo: (pages filled)\n");
 	for (int i = 0; i < s->nr_vmas; i++) {
@@ -580,7 +624,7 @@ int memory_restore(struct injector *in, const struct tree *t, const struct snaps
 		if (m->kind == CRYO_VMA_VDSO || m->kind == CRYO_VMA_VVAR)
 			continue;
 		if (remote(in, "mprotect", SYS_mprotect, (long)m->start, (long)(m->end - m->start), (long)m->prot,
-			   0, 0, 0, NULL, e) || advise(in, s, &s->vmas[i], lazy, e))
+			   0, 0, 0, NULL, e) || advise(in, s, &s->vmas[i], lazy, uffd_ok, e))
 			return -1;
 	}
 	if (cow_restore_guards(in, s, e))

@@ -1214,7 +1214,9 @@ int ps_read_explain_copy_failure(struct pagestream *ps, struct cryo_error *e)
 	uint64_t size;
 	if (!ps->map || !source_shrank(ps, &size))
 		return 0;
-	cryo_fail(e, ps->pid, RES, "process_vm_writev", EFAULT, "context file %s shrank to %llu bytes while it was read",
+	char copy[sizeof(e->syscall)];      /* the copy's own call: process_vm_writev or UFFDIO_COPY */
+	snprintf(copy, sizeof(copy), "%s", e->syscall);
+	cryo_fail(e, ps->pid, RES, copy, EFAULT, "context file %s shrank to %llu bytes while it was read",
 		  ps->path, (unsigned long long)size);
 	return 1;
 }

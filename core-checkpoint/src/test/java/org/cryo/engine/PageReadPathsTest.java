@@ -24,7 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * several chunks in flight at once) and compressed ones (mem_compressible, 24 MiB of blocks of
  * every encoding: zstd, shuffled zstd, raw), whose consumers check and decompress each block
  * where it is mapped.  CRYO_PAGE_READS chooses the path; CRYO_TIMING says which one the engine
- * took.
+ * took.  The pages go into the process both ways the engine writes them too: by UFFDIO_COPY
+ * into the mappings the restore made (uffdfill.h), and by process_vm_writev where no userfaultfd
+ * can be had (CRYO_NO_UFFD_FILL); mem_big checks that no userfaultfd is left in the process.
  */
 class PageReadPathsTest {
     private static final RestartOptions PLAIN = RestartOptions.builder().inheritIo(false).build();
@@ -66,8 +68,22 @@ class PageReadPathsTest {
                 String hash = mode.equals("mapped") ? "hashed from the mapping, guarded)" : "hashed from the buffers)";
                 assertTrue(restored.err().stream().anyMatch(l -> l.contains(hash)),
                         mode + ": not the hash path expected: " + restored.describe());
+                assertTrue(mappingsByUffdCopy(restored) > 0, mode + ": not written by UFFDIO_COPY: " + restored.describe());
             }
+            var written = restore(context, "mapped", "CRYO_NO_UFFD_FILL=1");
+            assertEquals(0, written.status(), written.describe());
+            assertTrue(written.out().contains("PASS"), written.describe());
+            assertEquals(0, mappingsByUffdCopy(written), "not written by process_vm_writev: " + written.describe());
         }
+    }
+
+    /** How many mappings the restore wrote by UFFDIO_COPY, from its CRYO_TIMING line. */
+    private static int mappingsByUffdCopy(CheckpointHarness.CommandResult result) {
+        var m = result.err().stream()
+                .map(java.util.regex.Pattern.compile("two writers, (\\d+) mapping\\(s\\) by UFFDIO_COPY")::matcher)
+                .filter(java.util.regex.Matcher::find).findFirst();
+        assertTrue(m.isPresent(), "no line on how the pages were written: " + result.describe());
+        return Integer.parseInt(m.get().group(1));
     }
 
     /**
@@ -95,10 +111,18 @@ class PageReadPathsTest {
                 assertTrue(unguarded.err().stream().anyMatch(l -> l.contains("(pages read:")),
                         "unguarded, a compressed file is read, not mapped: " + unguarded.describe());
             }
-            for (String hash : compressed ? List.of("guarded") : List.of("guarded", "pread")) {
-                Path shrinking = original.dir().resolve("shrinking-" + hash + ".cryo");
+            // guarded, the pages go by UFFDIO_COPY and, without a userfaultfd, by process_vm_writev
+            List<List<String>> ways = compressed
+                    ? List.of(List.of("CRYO_MAPPED_HASH=guarded"), List.of("CRYO_MAPPED_HASH=guarded", "CRYO_NO_UFFD_FILL=1"))
+                    : List.of(List.of("CRYO_MAPPED_HASH=guarded"), List.of("CRYO_MAPPED_HASH=guarded", "CRYO_NO_UFFD_FILL=1"),
+                            List.of("CRYO_MAPPED_HASH=pread"));
+            for (List<String> way : ways) {
+                String hash = String.join(" ", way);
+                Path shrinking = original.dir().resolve("shrinking-" + ways.indexOf(way) + ".cryo");
                 Files.copy(context, shrinking);
-                var result = restore(shrinking, "mapped", "CRYO_FAULT_SHRINK_PAGES=2", "CRYO_MAPPED_HASH=" + hash);
+                List<String> env = new ArrayList<>(List.of("CRYO_FAULT_SHRINK_PAGES=2"));
+                env.addAll(way);
+                var result = restore(shrinking, "mapped", env.toArray(String[]::new));
                 assertNotEquals(0, result.status(), hash + ": " + result.describe());
                 var errors = result.err().stream().filter(l -> !l.startsWith("cryo: ")).toList();   // not CRYO_TIMING's
                 CheckpointHarness.assertOneLineError(errors);
