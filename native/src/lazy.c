@@ -30,6 +30,8 @@
 
 #define PAGE          CRYO_PAGE_SIZE
 #define WINDOW        (4UL << 20)      /* prefetch: one read, one UFFDIO_COPY per run piece */
+#define PLACED        (16UL << 20)     /* the read-ahead's windows are placed this much at a time (faults wait meanwhile) */
+#define PIECE         (1UL << 20)      /* what each of the two copying threads takes of a window at a time */
 #define AHEAD         3                /* windows the read-ahead thread may have read before they are placed */
 #define AHEAD_WINDOW  (16UL << 20)     /* its reads: 16 MiB ones went at 1.2x the speed of 4 MiB ones on the
 					* development VM's disk (O_DIRECT, dd, same minutes) */
@@ -72,8 +74,10 @@ struct ctx {
 };
 
 /* A data window of the PAGES payload, every block in it checked: its bytes at data, which is
- * buf (read into it) or the file's mapping. */
-struct window { char *buf; size_t cap; const struct source *src; uint64_t lo, hi; const char *data; };
+ * buf (read into it) or the file's mapping.  unchecked: the prefetch's mapped windows, whose
+ * blocks each copier checks in its part of the window just before copying it (place_span),
+ * so that the checking takes the two CPUs the copying takes, not a third thread's. */
+struct window { char *buf; size_t cap; const struct source *src; uint64_t lo, hi; const char *data; int unchecked; };
 
 struct pending { struct ctx *c; uint64_t addr; };
 
@@ -86,9 +90,10 @@ struct copier {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	int started, stop, busy, rc;
+	struct data_error de;       /* rc BAD: the block that failed */
 	struct ctx *c;
 	const struct window *w;
-	uint64_t lo, hi;
+	uint64_t next, end, step;   /* the window's pieces not taken yet, and their size */
 };
 
 /* The prefetch's reading, ahead of its copying: a thread reads (and checks)
@@ -315,11 +320,23 @@ static void check_blocks(void *arg, const void *data, size_t len)
 	}
 }
 
+/* The blocks of w's data [lo, hi) (lo a block's start) against their sums, in the mapping, guarded. */
+static int check_span(const struct window *w, uint64_t lo, uint64_t hi, struct data_error *de)
+{
+	struct block_check k = { w->src, lo, hi, 0, 0 };
+	if (cryo_guarded_read(w->data + (lo - w->lo), (size_t)(hi - lo), check_blocks, &k))
+		return de->err = ENODATA, de->at = lo, de->mismatch = 0, -1;
+	if (k.mismatch)
+		return de->err = EBADMSG, de->at = k.bad, de->mismatch = 1, -1;
+	return 0;
+}
+
 /* Payload bytes [lo, hi) of src into w, whole blocks (hi is rounded up): read into its
  * buffer, or, the file mapped, where they are mapped (a file cut short faults: EFAULT,
- * reported as the truncation it is). */
+ * reported as the truncation it is).  Mapped and defer_check: the blocks are left for
+ * the copiers to check (w->unchecked). */
 static int window_load(struct lazy *lz, struct window *w, const struct source *src, uint64_t lo, uint64_t hi,
-		       struct data_error *de)
+		       int defer_check, struct data_error *de)
 {
 	uint64_t b = src->block;
 	lo -= lo % b;
@@ -337,7 +354,8 @@ static int window_load(struct lazy *lz, struct window *w, const struct source *s
 	struct block_check k = { src, lo, hi, 0, 0 };
 	size_t n = (size_t)(hi - lo);
 	int err = mapped ? cryo_populate_read(data, n) : read_all(lz->fd, w->buf, n, off);
-	if (!err)
+	int defer = mapped && defer_check;
+	if (!err && !defer)
 		err = mapped ? cryo_guarded_read(data, n, check_blocks, &k) : (check_blocks(&k, data, n), 0);
 	if (err)
 		return de->err = err == EFAULT ? ENODATA : err, de->at = lo, de->mismatch = 0, -1;
@@ -347,6 +365,7 @@ static int window_load(struct lazy *lz, struct window *w, const struct source *s
 	w->lo = lo;
 	w->hi = hi;
 	w->data = data;
+	w->unchecked = defer;
 	return 0;
 }
 
@@ -619,8 +638,9 @@ static void fail_pages(struct lazy *lz, const struct ctx *c, const struct data_e
 
 /* ---- serving ---- */
 
-/* FAULTED: a copy from the mapped file faulted, the file cut short after its blocks were checked */
-enum { SERVED = 0, RETRY = 1, GONE = 2, FAULTED = 3 };
+/* FAULTED: a copy from the mapped file faulted, the file cut short after its blocks were checked;
+ * BAD: a block of an unchecked window failed its check (or could not be read) */
+enum { SERVED = 0, RETRY = 1, GONE = 2, FAULTED = 3, BAD = 4 };
 
 /* The pages of window data at lo could not be copied: the file shrank under the mapping. */
 static int copy_faulted(struct lazy *lz, const struct ctx *c, uint64_t lo)
@@ -728,7 +748,7 @@ static int serve_fault(struct lazy *lz, struct ctx *c, uint64_t addr)
 	lo = lo > run_lo ? lo : run_lo;
 	hi = hi < run_hi ? hi : run_hi;
 	struct data_error de = {0};
-	if (window_load(lz, &lz->fault_win, src, lo, hi, &de)) {
+	if (window_load(lz, &lz->fault_win, src, lo, hi, 0, &de)) {
 		fail_pages(lz, c, &de);
 		return GONE;
 	}
@@ -757,7 +777,7 @@ static void *read_ahead(void *arg)
 			uint64_t hi = lo + AHEAD_WINDOW < src->pages_len ? lo + AHEAD_WINDOW : src->pages_len;
 			a->win[slot].src = NULL;
 			struct data_error de = {0};
-			int failed = window_load(lz, &a->win[slot], src, lo, hi, &de) != 0;
+			int failed = window_load(lz, &a->win[slot], src, lo, hi, 1, &de) != 0;
 			pthread_mutex_lock(&a->lock);
 			a->err[slot] = de;
 			a->src_of[slot] = si;
@@ -825,11 +845,14 @@ static void release_slot(struct ahead *a, int slot)
 static void drain(struct lazy *lz, struct ctx *c);
 
 /* Every lazy page of w's data [lo, hi) into c, reading no event: RETRY when one must be read first
- * (then the span is done again: pages in already are skipped, pages discarded meanwhile too). */
-static int place_span(struct ctx *c, const struct window *w, uint64_t lo, uint64_t hi)
+ * (then the span is done again: pages in already are skipped, pages discarded meanwhile too).
+ * An unchecked window's blocks are checked first: BAD, with de, when one fails. */
+static int place_span(struct ctx *c, const struct window *w, uint64_t lo, uint64_t hi, struct data_error *de)
 {
 	const struct source *src = c->src;
 	int result = SERVED;
+	if (w->unchecked && lo < hi && check_span(w, lo, hi, de))
+		return BAD;
 	for (size_t i = memory_run_past(src->runs, src->nr_runs, lo, 1);
 	     i < src->nr_runs && src->runs[i].data_offset < hi; i++) {
 		const struct cryo_page_run *run = &src->runs[i];
@@ -847,9 +870,47 @@ static int place_span(struct ctx *c, const struct window *w, uint64_t lo, uint64
 	return result;
 }
 
-/* The second half of a window, copied by a thread of its own: the cost of
- * UFFDIO_COPY is the kernel's page allocation, and two CPUs take it twice as
- * fast (as the two writers of an eager restore).  Nothing changes a context
+/* The worse of two outcomes of copying parts of one window (what the window's caller acts on). */
+static int worse(int a, int b)
+{
+	static const int rank[] = { [SERVED] = 0, [RETRY] = 1, [GONE] = 2, [FAULTED] = 3, [BAD] = 4 };
+	return rank[b] > rank[a] ? b : a;
+}
+
+/* The next piece of the window both threads copy from; under k->lock. */
+static int take_piece(struct copier *k, uint64_t *lo, uint64_t *hi)
+{
+	if (k->next >= k->end)
+		return 0;
+	*lo = k->next;
+	*hi = k->end - k->next > k->step ? k->next + k->step : k->end;
+	k->next = *hi;
+	return 1;
+}
+
+/* Pieces of the window until none is left; after a failure the rest is left alone. */
+static int copy_pieces(struct copier *k, struct data_error *de)
+{
+	int rc = SERVED;
+	uint64_t lo, hi;
+	pthread_mutex_lock(&k->lock);
+	while (take_piece(k, &lo, &hi)) {
+		pthread_mutex_unlock(&k->lock);
+		int r = place_span(k->c, k->w, lo, hi, de);
+		pthread_mutex_lock(&k->lock);
+		rc = worse(rc, r);
+		if (r == BAD || r == GONE || r == FAULTED)
+			k->next = k->end;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return rc;
+}
+
+/* The server's second pair of hands: the cost of UFFDIO_COPY (and of checking
+ * the blocks first) is the kernel's page allocation, and two CPUs take it
+ * twice as fast (as the two writers of an eager restore).  Both threads take
+ * pieces of the same window until none is left, so neither waits for the
+ * other to wake up or to finish a half of its own.  Nothing changes a context
  * while both copy: events are read by the server once both are done. */
 static void *copier_loop(void *arg)
 {
@@ -861,9 +922,12 @@ static void *copier_loop(void *arg)
 		if (k->stop)
 			break;
 		pthread_mutex_unlock(&k->lock);
-		int rc = place_span(k->c, k->w, k->lo, k->hi);
+		struct data_error de = {0};
+		int rc = copy_pieces(k, &de);
 		pthread_mutex_lock(&k->lock);
 		k->rc = rc;
+		if (rc == BAD)
+			k->de = de;
 		k->busy = 0;
 		pthread_cond_broadcast(&k->changed);
 	}
@@ -892,29 +956,37 @@ static void stop_copier(struct copier *k)
 	k->started = 0;
 }
 
-/* Every lazy page of w's data [lo, hi) into c, its two halves at once. */
+/* Every lazy page of w's data [lo, hi) into c, by both threads at once. */
 static int place_window(struct lazy *lz, struct ctx *c, const struct window *w, uint64_t lo, uint64_t hi)
 {
 	struct copier *k = &lz->copier;
-	uint64_t mid = lo + ((hi - lo) / 2 & ~(uint64_t)(PAGE - 1));
-	int two = k->started && hi - lo >= (2UL << 20);
+	uint64_t b = c->src->block;         /* a block is checked whole, by one of the two */
+	pthread_mutex_lock(&k->lock);
+	k->c = c;
+	k->w = w;
+	k->next = lo;
+	k->end = hi;
+	k->step = b >= PIECE ? b : PIECE / b * b;
+	int two = k->started && hi - lo > k->step;
 	if (two) {
-		pthread_mutex_lock(&k->lock);
-		k->c = c;
-		k->w = w;
-		k->lo = mid;
-		k->hi = hi;
 		k->busy = 1;
 		pthread_cond_broadcast(&k->changed);
-		pthread_mutex_unlock(&k->lock);
 	}
-	int rc = place_span(c, w, lo, two ? mid : hi), other = SERVED;
+	pthread_mutex_unlock(&k->lock);
+	struct data_error de = {0};
+	int rc = copy_pieces(k, &de), other = SERVED;
 	if (two) {
 		pthread_mutex_lock(&k->lock);
 		while (k->busy)
 			pthread_cond_wait(&k->changed, &k->lock);
 		other = k->rc;
+		if (other == BAD && rc != BAD)
+			de = k->de;
 		pthread_mutex_unlock(&k->lock);
+	}
+	if (rc == BAD || other == BAD) {
+		fail_pages(lz, c, &de);
+		return GONE;
 	}
 	if (rc == FAULTED || other == FAULTED)
 		return copy_faulted(lz, c, lo);
@@ -923,7 +995,11 @@ static int place_window(struct lazy *lz, struct ctx *c, const struct window *w, 
 	if (rc == RETRY || other == RETRY)
 		do
 			drain(lz, c);       /* the event that made a copy wait, then the window again */
-		while (!c->done && !lz->failed && (rc = place_span(c, w, lo, hi)) == RETRY);
+		while (!c->done && !lz->failed && (rc = place_span(c, w, lo, hi, &de)) == RETRY);
+	if (rc == BAD) {
+		fail_pages(lz, c, &de);
+		return GONE;
+	}
 	if (rc == FAULTED)
 		return copy_faulted(lz, c, lo);
 	return rc == GONE || lz->failed ? GONE : SERVED;
@@ -948,9 +1024,9 @@ static int prefetch_root(struct lazy *lz, struct ctx *c, int si)
 		fail_pages(lz, c, &a->err[slot]);
 		return 1;
 	}
-	/* a WINDOW of it at a time: faults are served between two */
+	/* PLACED bytes of it at a time: faults are served between two */
 	const struct window *w = &a->win[slot];
-	uint64_t lo = w->lo + a->placed, hi = lo + WINDOW < w->hi ? lo + WINDOW : w->hi;
+	uint64_t lo = w->lo + a->placed, hi = lo + PLACED < w->hi ? lo + PLACED : w->hi;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = place_window(lz, c, w, lo, hi);
@@ -985,7 +1061,7 @@ static int prefetch_step(struct lazy *lz, struct ctx *c)
 		struct data_error de = {0};
 		struct timespec t0, t1, t2;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (window_load(lz, &lz->fetch_win, src, lo, hi, &de)) {
+		if (window_load(lz, &lz->fetch_win, src, lo, hi, 0, &de)) {
 			fail_pages(lz, c, &de);
 			return 1;
 		}
@@ -1334,7 +1410,7 @@ static int fill_eager(struct lazy *lz, const struct source *src, pid_t pid, stru
 			uint64_t hi = (lo / WINDOW + 1) * WINDOW;
 			hi = hi < end ? hi : end;
 			struct data_error de = {0};
-			if (window_load(lz, w, src, lo, hi, &de))
+			if (window_load(lz, w, src, lo, hi, 0, &de))
 				return cryo_fail(e, pid, "context file", de.mismatch ? "" : "pread", de.err,
 						 "the page data of process %d at offset %llu of %s %s", pid,
 						 (unsigned long long)de.at, lz->path,
