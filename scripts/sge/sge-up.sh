@@ -43,7 +43,8 @@ root_dir() {
 root_dir "$SGE_DIR" 0755
 
 # ---------------------------------------------------------------------------- packages
-install_packages() {
+# (not named install_packages: that is install-build-deps.sh's, which the function below calls)
+install_sge_packages() {
     local packages=(gridengine-master gridengine-exec gridengine-client gridengine-drmaa1.0
                     gridengine-drmaa-dev libdrmaa1.0-java iproute2 util-linux)
     [[ -n $(missing_packages "${packages[@]}") ]] || return 0
@@ -430,7 +431,7 @@ EOF
     cmp -s "$CFG/sge.env" "$ENV_FILE" || install -m 0644 "$CFG/sge.env" "$ENV_FILE"
 }
 
-install_packages
+install_sge_packages
 ensure_hosts
 create_node2_namespaces
 init_cell

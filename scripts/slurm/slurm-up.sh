@@ -17,7 +17,8 @@ cd /tmp   # slurmrestd's cwd is the default work dir of REST-submitted jobs
 mkdir -p "$SCHED_DIR" /run/cryo
 export DEBIAN_FRONTEND=noninteractive
 
-install_packages() {
+# (not named install_packages: that is install-build-deps.sh's, which the function below calls)
+install_slurm_packages() {
     install_packages_without_starting_daemons slurm-wlm slurmctld slurmd slurm-client slurmrestd \
         slurm-wlm-jwt-plugin munge curl iproute2 util-linux
 }
@@ -210,7 +211,7 @@ export CRYO_JOB_REST_URL=http://$HOST_ADDR:$REST_PORT   # slurmrestd as jobs on 
 ENV
 }
 
-install_packages
+install_slurm_packages
 ensure_hosts
 start_munge
 create_node2_namespaces
