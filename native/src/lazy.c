@@ -382,8 +382,9 @@ static int window_init(struct window *w, size_t cap)
 static int vma_goes_lazily(const struct vma_rec *v)
 {
 	const struct cryo_vma *m = &v->r;
+	/* UFFDIO_COPY gives 4 KiB pages: a mapping that asked for huge pages comes back eagerly, in huge ones */
 	return m->kind == CRYO_VMA_ANON_PRIVATE && (m->prot & PROT_WRITE) &&
-	       !(m->flags & (CRYO_VMA_INHERITED | CRYO_VMA_GROWSDOWN | CRYO_VMA_DROPPABLE));
+	       !(m->flags & (CRYO_VMA_INHERITED | CRYO_VMA_GROWSDOWN | CRYO_VMA_DROPPABLE | CRYO_VMA_HUGEPAGE));
 }
 
 static int has_saved_pages(const struct snapshot *s, const struct vma_rec *v)

@@ -14,7 +14,8 @@
  *
  * Eager still: shared memory of any kind, file-backed mappings (their written
  * private pages too), stacks (MAP_GROWSDOWN), read-only and droppable
- * mappings, mappings a forked child keeps from its parent (cow.h), and the
+ * mappings, mappings that asked for huge pages (MADV_HUGEPAGE: UFFDIO_COPY
+ * would give them 4 KiB ones), mappings a forked child keeps from its parent (cow.h), and the
  * whole memory of a process that has children in the tree (a fork copies
  * the parent's page tables, and pages not yet served would be missing in
  * the child).  A process that forks later, while pages are still being

@@ -398,8 +398,10 @@ static int map_one(struct injector *in, const struct tree *t, const struct snaps
 			fd >= 0 ? (long)m->pgoff : 0, &r, e);
 	if (fd >= 0)
 		injector_syscall(in, SYS_close, fd, 0, 0, 0, 0, 0, &r, e);
-	/* lazy pages come one UFFDIO_COPY at a time, in 4 KiB pages */
-	if (!rc && fill_with_huge_pages(s, v, uffd_ok) && !lazy_vma(lazy, v))
+	/* lazy pages come one UFFDIO_COPY at a time, in 4 KiB pages; a mapping that asked for
+	 * huge pages has its advice before its pages, so that their faults give it huge ones */
+	if (!rc && (fill_with_huge_pages(s, v, uffd_ok) || (m->kind == CRYO_VMA_ANON_PRIVATE && (m->flags & CRYO_VMA_HUGEPAGE))) &&
+	    !lazy_vma(lazy, v))
 		rc = remote(in, "madvise", SYS_madvise, (long)m->start, len, MADV_HUGEPAGE, 0, 0, 0, NULL, e);
 	return rc;
 }

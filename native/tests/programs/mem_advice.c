@@ -4,7 +4,8 @@
  * MADV_NOHUGEPAGE, and a MAP_DROPPABLE mapping.  After the restart each
  * mapping shows its VmFlags (dc, wf, dd, hg, nh, dp) and no other of them,
  * keeps its contents, and a fork still honours them: the child lacks the
- * DONTFORK mapping and sees zeros in the WIPEONFORK one.
+ * DONTFORK mapping and sees zeros in the WIPEONFORK one.  A larger
+ * MADV_HUGEPAGE mapping that had huge pages has huge pages again.
  */
 #include "testlib.h"
 #include <sys/mman.h>
@@ -15,6 +16,8 @@
 #endif
 #define PAGE 4096UL
 #define LEN (4 * PAGE)
+#define HUGE_ALIGN (2UL << 20)
+#define HUGE_LEN (4 * HUGE_ALIGN)
 
 static const struct { const char *flag; int advice; } kinds[] = {
 	{ "dc", MADV_DONTFORK }, { "wf", MADV_WIPEONFORK }, { "dd", MADV_DONTDUMP },
@@ -46,6 +49,25 @@ static int vmflags(void *addr, char *out, size_t size)
 	return -1;
 }
 
+/* The AnonHugePages of the mapping at addr, in kB (-1: no such mapping). */
+static long huge_kb(void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int inside = 0;
+	long kb = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' '))
+			inside = s == (unsigned long)addr;
+		else if (inside && sscanf(line, "AnonHugePages: %ld", &kb) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 /* Has the mapping at addr exactly the watched flags in want (e.g. " wf dd dp ")? */
 static void check_flags(const char *what, void *addr, const char *want)
 {
@@ -75,6 +97,17 @@ int main(int argc, char **argv)
 	if (drop == MAP_FAILED)
 		return 2;
 	tl_fill(drop, LEN, 20);
+	/* 8 MiB on a 2 MiB boundary, asking for huge pages (the policy may give none: then none are expected) */
+	char *raw = mmap(NULL, HUGE_LEN + HUGE_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return 2;
+	char *big = (char *)(((unsigned long)raw + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1));
+	munmap(raw, (size_t)(big - raw));
+	munmap(big + HUGE_LEN, (size_t)(raw + HUGE_LEN + HUGE_ALIGN - (big + HUGE_LEN)));
+	if (madvise(big, HUGE_LEN, MADV_HUGEPAGE))
+		return 2;
+	tl_fill(big, HUGE_LEN, 30);
+	long huge_before = huge_kb(big);
 	tl_ready();
 	tl_wait_go();
 
@@ -85,6 +118,11 @@ int main(int argc, char **argv)
 		tl_check_pattern(kinds[i].flag, m[i], LEN, 10 + i);
 	}
 	check_flags("MAP_DROPPABLE", drop, " wf dd dp ");
+	check_flags("MADV_HUGEPAGE, 8 MiB", big, " hg ");
+	tl_check_pattern("MADV_HUGEPAGE, 8 MiB", big, HUGE_LEN, 30);
+	long huge_after = huge_kb(big);
+	TL_CHECK(huge_before <= 0 || huge_after > 0, "MADV_HUGEPAGE, 8 MiB: %ld kB in huge pages when saved, %ld kB now",
+		 huge_before, huge_after);
 	/* the kernel may have dropped its pages: then they read as zeros */
 	if (tl_find_mismatch(drop, LEN, 20) >= 0 && !(drop[0] == 0 && !memcmp(drop, drop + 1, LEN - 1)))
 		tl_fail("MAP_DROPPABLE: neither its contents nor dropped");
