@@ -1,6 +1,7 @@
 /* uffdfill.h: a restored process's fresh anonymous mappings written by UFFDIO_COPY. */
 #include "uffdfill.h"
 #include "memory.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,16 +22,11 @@
 int uffd_take(struct injector *in, int flags, int *fd, struct cryo_error *e)
 {
 	long tfd, ignored;
-	if (injector_syscall(in, SYS_userfaultfd, flags, 0, 0, 0, 0, 0, &tfd, e))
+	if (injector_call(in, RES, "userfaultfd", "make a userfaultfd in process", SYS_userfaultfd, flags, 0, 0, 0, 0, 0,
+			  &tfd, e))
 		return -1;
-	if (tfd < 0)
-		return cryo_fail(e, in->pid, RES, "userfaultfd", (int)-tfd, "cannot make a userfaultfd in process %d",
-				 in->pid);
-	int pidfd = (int)syscall(SYS_pidfd_open, in->pid, 0);
-	int ours = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, (int)tfd, 0);
-	int err = errno;
-	if (pidfd >= 0)
-		close(pidfd);
+	struct cryo_error why;
+	int ours = proc_dup_fd(in->pid, (int)tfd, &why);
 	/* the process must not keep it, whatever happens next */
 	if (injector_syscall(in, SYS_close, tfd, 0, 0, 0, 0, 0, &ignored, e)) {
 		if (ours >= 0)
@@ -38,14 +34,14 @@ int uffd_take(struct injector *in, int flags, int *fd, struct cryo_error *e)
 		return -1;
 	}
 	if (ours < 0)
-		return cryo_fail(e, in->pid, RES, "pidfd_getfd", err, "cannot take the userfaultfd of process %d", in->pid);
+		return cryo_fail(e, in->pid, RES, why.syscall, why.err, "cannot take the userfaultfd of process %d", in->pid);
 	*fd = ours;
 	return 0;
 }
 
 int uffd_refused(const struct cryo_error *e)
 {
-	return !strcmp(e->syscall, "userfaultfd") || !strcmp(e->syscall, "pidfd_getfd");
+	return !strcmp(e->syscall, "userfaultfd") || !strcmp(e->syscall, "pidfd_open") || !strcmp(e->syscall, "pidfd_getfd");
 }
 
 int uffd_fill_open(struct uffd_fill *f, struct injector *in, struct cryo_error *e)
