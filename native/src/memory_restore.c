@@ -288,11 +288,13 @@ static int remote_open(struct injector *in, uint64_t scratch, const char *path, 
 	return 0;
 }
 
+/* The runs are in address order: only those from the mapping's start on are looked at
+ * (asked of every mapping, more than once, by the choices below). */
 static uint64_t saved_bytes(const struct snapshot *s, const struct vma_rec *v)
 {
 	uint64_t bytes = 0;
-	for (size_t i = 0; i < s->nr_runs; i++)
-		if (s->runs[i].vaddr >= v->r.start && s->runs[i].vaddr < v->r.end)
+	for (size_t i = memory_run_past(s->runs, s->nr_runs, v->r.start, 0); i < s->nr_runs && s->runs[i].vaddr < v->r.end; i++)
+		if (s->runs[i].vaddr >= v->r.start)
 			bytes += s->runs[i].nr_pages * PAGE;
 	return bytes;
 }
@@ -582,6 +584,14 @@ static int set_mm_fields(struct injector *in, const struct snapshot *s, uint64_t
 	return 0;
 }
 
+static int any_copy_fills(const struct snapshot *s)
+{
+	for (int i = 0; i < s->nr_vmas; i++)
+		if (copy_fills(s, &s->vmas[i], 1))
+			return 1;
+	return 0;
+}
+
 /* Every mapping in place and every page of the image in it; uf (open or not)
  * is closed on success, the caller aborts it otherwise. */
 static int map_and_fill(struct injector *in, const struct tree *t, const struct snapshot *s, struct image_reader *r,
@@ -611,8 +621,8 @@ int memory_restore(struct injector *in, const struct tree *t, const struct snaps
 	if (move_specials(in, s, e) || unmap_all_but_kept(in, s, e) || map_scratch(in, s, scratch, e))
 		return -1;
 	struct uffd_fill uf = { .fd = -1, .pid = in->pid };
-	/* a lazy restore has a userfaultfd of its own (lazy.h) */
-	if (!lazy && uffd_fill_open(&uf, in, e) < 0)
+	/* a lazy restore has a userfaultfd of its own (lazy.h); none is made for a process with nothing to copy */
+	if (!lazy && any_copy_fills(s) && uffd_fill_open(&uf, in, e) < 0)
 		return -1;
 	int uffd_ok = uf.fd >= 0;
 	if (map_and_fill(in, t, s, r, relocate, lazy, &uf, *scratch, e)) {
