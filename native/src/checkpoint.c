@@ -332,7 +332,8 @@ struct capture {
 	const struct cryo_checkpoint_opts *o;
 	struct dirty_parent parent;  /* incremental with a parent: its file */
 	int has_parent;
-	char *smaps_before;         /* a pre-copy round's: the root's smaps, read before the freeze */
+	char *smaps_before;         /* the root's smaps, read before the freeze */
+	struct smaps_look *look;    /* and read again, frozen, by a thread beside the capture */
 	struct dirty_prescan *prescan;  /* and its written pages, read before it too */
 };
 
@@ -614,6 +615,20 @@ static int capture_dirty(struct capture *c, struct proc_capture *p, int is_root,
 	return scratch_end(p, rc ? &ignored : e) || rc ? -1 : 0;
 }
 
+/* The root's frozen look at smaps (but in a pre-copy round, whose flags the
+ * last step reads again), once the injected calls are done: a walk of smaps
+ * beside them slows each one (the look and the calls take the same locks). */
+static int start_look(struct capture *c, struct proc_capture *p)
+{
+	if (p->pid != c->o->pid || !c->smaps_before || c->o->live_pages)
+		return 0;
+	if (!(c->look = memory_smaps_look_start(p->pid))) {
+		free(c->smaps_before);          /* no thread for the look: smaps is read frozen */
+		c->smaps_before = NULL;
+	}
+	return 0;
+}
+
 static int capture_all(struct capture *c, struct cryo_error *e)
 {
 	if (refuse_shared_address_spaces(c, e) || refuse_shared_descriptor_tables(c, e))
@@ -632,13 +647,23 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 			if (process_capture_zombie(p->pid, p->snap, e))
 				return -1;
 		} else if (capture_through_injection(p, e) || (phase_done("injected calls, every thread"), 0) ||
-			   capture_from_outside(p, p->pid == c->o->pid ? c->smaps_before : NULL, e) || (phase_done("maps, files, signals (from outside)"), 0) ||
+			   start_look(c, p) || capture_from_outside(p, p->pid == c->o->pid ? c->smaps_before : NULL, e) || (phase_done("maps, files, signals (from outside)"), 0) ||
 			   capture_residency(p, e) || fdowners_capture(&p->in[0], p->snap, e) ||
 			   seccomp_capture(p->pid, p->tids, p->nr_tids, p->snap, e) ||
 			   (phase_done("residency, fd owners, seccomp"), 0) || capture_dirty(c, p, k == 0, e)) {
 			return -1;
 		}
 		p->snap->attrs.stopped = (uint32_t)p->was_stopped;   /* seen before the freeze */
+	}
+	if (c->look) {
+		struct smaps_look *l = c->look;
+		int k = 0;
+		c->look = NULL;
+		while (k < c->nr - 1 && c->pc[k].pid != c->o->pid)
+			k++;
+		if (memory_smaps_look_finish(l, c->pc[k].snap, e))
+			return -1;
+		phase_done("maps, frozen look (beside the rest)");
 	}
 	int rc = check_pid_namespaces(&c->tree, e) || sessions_check_tree(&c->tree, e) || files_link_tree(&c->tree, e) ||
 		 resources_capture(&c->tree, e) || cow_capture_tree(&c->tree, e) ? -1 : 0;
@@ -844,6 +869,20 @@ static void count_incremental(const struct capture *c, struct cryo_checkpoint_st
 	}
 }
 
+/* CRYO_FAULT_SIGNAL_BEFORE_FREEZE=SIG:FILE (tests): before each freeze, once smaps is read,
+ * the process gets SIG and up to 10 s to say by creating FILE that it has acted on it (a
+ * madvise of a whole mapping, which its line in maps does not show), and FILE goes again. */
+static void fault_signal_before_freeze(pid_t pid)
+{
+	const char *v = getenv("CRYO_FAULT_SIGNAL_BEFORE_FREEZE");
+	char *file = NULL;
+	int sig = v ? (int)strtol(v, &file, 10) : 0;
+	if (sig <= 0 || !file || *file != ':' || kill(pid, sig) < 0)
+		return;
+	for (int i = 0; i < 2000 && unlink(file + 1) < 0; i++)
+		usleep(5000);
+}
+
 int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint_stats *stats,
 		    struct cryo_error *e)
 {
@@ -893,12 +932,14 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 		}
 	}
 	c.save_by_content = o->save_by_content;
-	/* a round's mappings read while it runs: frozen, a look at /proc/PID/maps checks them */
+	/* the root's mappings read while it runs: frozen, a look at /proc/PID/maps checks them, and
+	 * (but in a pre-copy round) a frozen read of smaps beside the rest of the capture their flags */
 	struct cryo_error ignored;
-	if (o->live_pages && !group && proc_read(o->pid, "smaps", &c.smaps_before, NULL, &ignored))
+	if (!group && proc_read(o->pid, "smaps", &c.smaps_before, NULL, &ignored))
 		c.smaps_before = NULL;
 	if (o->live_pages && o->rearm_tracker && !group && c.has_parent)
 		c.prescan = dirty_prescan(o->pid, &c.parent);
+	fault_signal_before_freeze(o->pid);
 	frozen_at = now_ns();
 	phases_begin(o->timing, o->pid, o->live_pages ? "pre-copy round: " : o->parent ? "incremental: " : "");
 	if (group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
@@ -965,6 +1006,7 @@ out:
 	if (c.has_parent)
 		dirty_close_parent(&c.parent);
 	tree_free(&c.tree);
+	memory_smaps_look_cancel(c.look);
 	free(c.smaps_before);
 	dirty_prescan_free(c.prescan);
 	free(c.pc);

@@ -7,12 +7,26 @@
 #include "inject.h"
 #include "snapshot.h"
 
+struct smaps_look;
+
 /* Record every mapping of pid (from /proc/PID/smaps) in s->vmas.
- * smaps_before: pid's smaps read before it was frozen (a pre-copy round's),
- * or NULL; used where /proc/PID/maps, frozen, shows the same mappings (smaps
- * costs the kernel a walk of every page; a mapping's flags changed meanwhile
- * by madvise are a round's to miss: the last, frozen step reads smaps again). */
+ * smaps_before: pid's smaps read before it was frozen, or NULL; used where
+ * /proc/PID/maps, frozen, shows the same mappings (smaps costs the kernel a
+ * walk of every page).  A mapping's flags changed meanwhile by madvise do
+ * not show in maps: a pre-copy round misses them (the last, frozen step
+ * reads them again); any other checkpoint takes them from a frozen look
+ * (memory_smaps_look_*). */
 int memory_capture_mappings(pid_t pid, struct snapshot *s, const char *smaps_before, struct cryo_error *e);
+/* A frozen look at pid's smaps, read by a thread of its own while the
+ * capture goes on; NULL if no thread could be started (then nothing is
+ * owed: s->vmas comes from a frozen read, or the caller reads again). */
+struct smaps_look *memory_smaps_look_start(pid_t pid);
+/* Waits for the look, and sets the flags of s's mappings that madvise or
+ * mlock change in place from it.  Refuses a mapping that it shows replaced
+ * (EAGAIN: between the read of smaps_before and the freeze).  Frees l. */
+int memory_smaps_look_finish(struct smaps_look *l, struct snapshot *s, struct cryo_error *e);
+/* Waits for the look and frees it (a capture that failed meanwhile). */
+void memory_smaps_look_cancel(struct smaps_look *l);
 /* A shared memory object mapped by pid that the engine cannot open (a
  * user's checkpoint: /proc/PID/map_files needs privilege) and that no
  * descriptor of pid holds: which of its pages are resident, by mincore

@@ -10,6 +10,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +260,145 @@ int memory_capture_mappings(pid_t pid, struct snapshot *s, const char *smaps_bef
 		}
 	}
 	free(buf);
+	return rc;
+}
+
+/* ---- smaps, read again while frozen, beside the rest of the capture ---- */
+
+/* The flags madvise or mlock changes without changing a mapping's line in
+ * /proc/PID/maps; the other flags come with the mapping (mmap). */
+#define CHANGED_IN_PLACE (CRYO_VMA_HUGEPAGE | CRYO_VMA_NOHUGEPAGE | CRYO_VMA_DONTFORK | CRYO_VMA_DONTDUMP | \
+			  CRYO_VMA_WIPEONFORK | CRYO_VMA_LOCKED)
+
+struct smaps_look {
+	pthread_t thread;
+	pid_t pid;
+	char *buf;
+	int rc;
+	struct cryo_error err;
+};
+
+static void *read_smaps_frozen(void *arg)
+{
+	struct smaps_look *l = arg;
+	l->rc = proc_read(l->pid, "smaps", &l->buf, NULL, &l->err);
+	return NULL;
+}
+
+struct smaps_look *memory_smaps_look_start(pid_t pid)
+{
+	struct smaps_look *l = calloc(1, sizeof(*l));
+	sigset_t all, old;
+	if (!l)
+		return NULL;
+	l->pid = pid;
+	/* every signal stays the engine's main thread's (interrupt.h) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&l->thread, NULL, read_smaps_frozen, l);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static void look_free(struct smaps_look *l)
+{
+	pthread_join(l->thread, NULL);
+	free(l->buf);
+	free(l);
+}
+
+void memory_smaps_look_cancel(struct smaps_look *l)
+{
+	if (l)
+		look_free(l);
+}
+
+struct frozen_vma {
+	unsigned long start, end;
+	uint32_t flags;
+	int may_write;
+};
+
+/* The mappings of a smaps text in address order; *nr of them. */
+static struct frozen_vma *parse_frozen(char *buf, size_t *nr)
+{
+	struct smaps_header h = {0};
+	struct frozen_vma *out = NULL;
+	size_t cap = 0;
+	int have = 0;
+	char *save;
+	*nr = 0;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "VmFlags:", 8) && have) {
+			if (*nr == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct frozen_vma *n = realloc(out, cap * sizeof(*n));
+				if (!n) {
+					free(out);
+					return NULL;
+				}
+				out = n;
+			}
+			out[(*nr)++] = (struct frozen_vma){ h.start, h.end, vmflags_to_cryo(line + 8), strstr(line, " mw") != NULL };
+			have = 0;
+		} else if (!parse_header(line, &h)) {
+			have = 1;
+		}
+	}
+	if (!out)
+		out = malloc(1);
+	return out;
+}
+
+static int may_write_of(const struct vma_rec *v)
+{
+	return v->r.kind == CRYO_VMA_FILE_SHARED ? v->r.open_flags == O_RDWR : -1;
+}
+
+/*
+ * Each mapping of s, read from the smaps of before the freeze, against the
+ * frozen look: inside one of its mappings (the engine's own calls since the
+ * freeze may have merged neighbours, or mapped scratch), the flags madvise
+ * changes taken from it; a flag that only a new mapping changes is a mapping
+ * replaced between the two reads, refused.
+ */
+static int reconcile(pid_t pid, struct snapshot *s, struct frozen_vma *f, size_t nr, struct cryo_error *e)
+{
+	size_t j = 0;
+	for (int i = 0; i < s->nr_vmas; i++) {
+		struct vma_rec *v = &s->vmas[i];
+		while (j < nr && f[j].end <= v->r.start)
+			j++;
+		int inside = j < nr && f[j].start <= v->r.start && v->r.end <= f[j].end;
+		int mw = may_write_of(v);
+		if (!inside || ((v->r.flags ^ f[j].flags) & (CRYO_VMA_GROWSDOWN | CRYO_VMA_DROPPABLE)) ||
+		    (mw >= 0 && mw != f[j].may_write))
+			return cryo_fail(e, pid, "memory", "", EAGAIN,
+					 "process %d replaced its mapping at %llx while it was being frozen: checkpoint it again",
+					 pid, (unsigned long long)v->r.start);
+		v->r.flags = (v->r.flags & ~CHANGED_IN_PLACE) | (f[j].flags & CHANGED_IN_PLACE);
+	}
+	return 0;
+}
+
+int memory_smaps_look_finish(struct smaps_look *l, struct snapshot *s, struct cryo_error *e)
+{
+	pthread_join(l->thread, NULL);
+	int rc = l->rc;
+	if (rc)
+		*e = l->err;
+	else {
+		size_t nr;
+		struct frozen_vma *f = parse_frozen(l->buf, &nr);
+		rc = f ? reconcile(l->pid, s, f, nr, e) : cryo_fail(e, l->pid, "memory", "malloc", ENOMEM, "out of memory");
+		free(f);
+	}
+	free(l->buf);
+	free(l);
 	return rc;
 }
 
