@@ -869,9 +869,10 @@ static void count_incremental(const struct capture *c, struct cryo_checkpoint_st
 	}
 }
 
-/* CRYO_FAULT_SIGNAL_BEFORE_FREEZE=SIG:FILE (tests): before each freeze, once smaps is read,
- * the process gets SIG and up to 10 s to say by creating FILE that it has acted on it (a
- * madvise of a whole mapping, which its line in maps does not show), and FILE goes again. */
+/* CRYO_FAULT_SIGNAL_BEFORE_FREEZE=SIG:FILE (tests): before each freeze, once smaps is read
+ * (and before a pre-copy's look at its tracker), the process gets SIG and up to 10 s to say
+ * by creating FILE that it has acted on it (a madvise of a whole mapping, which its line in
+ * maps does not show; a burst of writes), and FILE goes again. */
 static void fault_signal_before_freeze(pid_t pid)
 {
 	const char *v = getenv("CRYO_FAULT_SIGNAL_BEFORE_FREEZE");
@@ -940,6 +941,12 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 	if (o->live_pages && o->rearm_tracker && !group && c.has_parent)
 		c.prescan = dirty_prescan(o->pid, &c.parent);
 	fault_signal_before_freeze(o->pid);
+	/* last thing before the freeze: a burst of writes since the last round is copied while they run */
+	if (o->written_limit && c.has_parent && !group &&
+	    dirty_written_bytes(o->pid, &c.parent) > (int64_t)o->written_limit) {
+		rc = 1;
+		goto not_frozen;
+	}
 	frozen_at = now_ns();
 	phases_begin(o->timing, o->pid, o->live_pages ? "pre-copy round: " : o->parent ? "incremental: " : "");
 	if (group ? freeze_group(&c, o->pid, o->scope == CRYO_SCOPE_SID, e) || make_tree(&c, o->pid, e)
@@ -1001,6 +1008,7 @@ out:
 					close(ended[k]);
 		free(ended);
 	}
+not_frozen:
 	if (rc)
 		iw_abort(&c.w);
 	if (c.has_parent)

@@ -621,6 +621,33 @@ none:
 	return NULL;
 }
 
+int64_t dirty_written_bytes(pid_t pid, struct dirty_parent *parent)
+{
+	int old[16], nr_old = list_trackers(pid, old, 16), found = 0;
+	struct cryo_tracker t;
+	struct cryo_parent_run *ranges = NULL;
+	if (!parent_has_process(parent, pid) || !parent_tracker(parent, pid, &t, &ranges))
+		return -1;
+	for (int i = 0; i < nr_old; i++)
+		found |= old[i] == t.fd && inode_of(pid, old[i]) == t.ino;
+	int pm = found ? open_pagemap(pid) : -1;
+	struct range *w = NULL;
+	size_t nr = 0, cap = 0;
+	int64_t bytes = pm < 0 ? -1 : 0;
+	/* present and written: what the frozen step would read (a page never present reads as zero) */
+	for (size_t i = 0; bytes >= 0 && i < t.nr_ranges; i++)
+		if (scan(pm, ranges[i].vaddr, ranges[i].vaddr + ranges[i].nr_pages * PAGE, 0, 0,
+			 PAGE_IS_WRITTEN | PAGE_IS_PRESENT, &w, &nr, &cap))
+			bytes = -1;
+	for (size_t i = 0; bytes >= 0 && i < nr; i++)
+		bytes += (int64_t)(w[i].end - w[i].start);
+	free(w);
+	free(ranges);
+	if (pm >= 0)
+		close(pm);
+	return bytes;
+}
+
 void dirty_prescan_free(struct dirty_prescan *p)
 {
 	if (!p)

@@ -73,6 +73,10 @@ void dirty_protect_later(pid_t pid, struct snapshot *s);
  * whole and takes the read (pre), or else compares hashes. */
 struct dirty_prescan *dirty_prescan(pid_t pid, struct dirty_parent *parent);
 void dirty_prescan_free(struct dirty_prescan *p);
+/* From outside, changing nothing: the bytes of present pages pid wrote
+ * since the parent, by the parent's tracker; -1 where it is not there to
+ * read (a pre-copy's look before its last, frozen step). */
+int64_t dirty_written_bytes(pid_t pid, struct dirty_parent *parent);
 /* The checkpoint failed: the tracker dirty_begin armed goes again. */
 void dirty_disarm(struct injector *in, struct snapshot *s);
 void dirty_free(struct snapshot *s);

@@ -51,6 +51,10 @@ enum cryo_scope {
 	CRYO_SCOPE_SID     = 3,     /* every process of session pid */
 };
 
+/* --pre-copy's rounds unless told: a few more than a steady writer needs to
+ * converge, left for a burst of writes after the last one (precopy.c) */
+#define CRYO_PRE_COPY_ROUNDS 6
+
 struct cryo_checkpoint_opts {
 	pid_t       pid;
 	int         scope;          /* enum cryo_scope */
@@ -69,13 +73,16 @@ struct cryo_checkpoint_opts {
 	int         incremental;    /* track writes for the next checkpoint; with parent, save only the
 				     * pages written since parent was taken (docs/FORMAT.md, chains) */
 	const char *parent;         /* incremental: the parent context file, or NULL (a full file) */
-	int         pre_copy_rounds;/* > 0: copy memory that many times while the processes run, then
+	int         pre_copy_rounds;/* > 0: copy memory up to that many times while the processes run, then
 				     * freeze for what they wrote meanwhile (pre-copy, precopy.c) */
 	int         live_pages;     /* pre-copy's rounds: the processes run on once their state is read and
 				     * the tracker armed; their pages are read as they run */
 	int         no_fsync;       /* pre-copy's step files: the merged file is the one made durable */
 	int         rearm_tracker;  /* pre-copy's steps after the first: the parent's write tracker is kept
 				     * and protects again (dirty.h), no fresh one armed */
+	uint64_t    written_limit;  /* pre-copy's last step: > 0, and the parent's tracker shows more bytes
+				     * written than this just before the freeze: nothing is frozen or
+				     * written, cryo_checkpoint returns 1 (a round first, while they run) */
 	unsigned    save_by_content; /* CRYO_SAVE_*: mapped files saved by content (BLCR's --save-*) */
 	int         timing;         /* 1: each phase's time on stderr (cr_checkpoint -v; also CRYO_TIMING=1) */
 };

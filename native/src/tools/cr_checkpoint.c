@@ -77,7 +77,7 @@ static const char help_text[] =
 "                         as FILE.~N~ (none there: a full file that starts a chain)\n"
 "      --parent FILE      the parent of an incremental checkpoint\n"
 "      --pre-copy[=N]     copy memory while the processes run, up to N rounds\n"
-"                         (default 4; fewer once a round copies little), then\n"
+"                         (default 6; fewer once a round copies little), then\n"
 "                         freeze them only for what they wrote meanwhile\n"
 "cr_restart follows the chain; cryo-engine compact FILE OUT merges it into one file.\n"
 "\n"
@@ -258,7 +258,7 @@ static int parse_options(int argc, char **argv, struct checkpoint_request *r, co
 		case OPT_INCREMENTAL: o->incremental = 1; break;
 		case OPT_PARENT: o->incremental = 1; o->parent = optarg; break;
 		case OPT_PRE_COPY: {
-			unsigned rounds = 4;
+			unsigned rounds = CRYO_PRE_COPY_ROUNDS;
 			if (optarg && (parse_seconds(optarg, &rounds) || rounds < 1 || rounds > 16))
 				return usage_error("invalid rounds '%s' for --pre-copy (1 to 16)", optarg);
 			o->pre_copy_rounds = (int)rounds;

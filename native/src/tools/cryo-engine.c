@@ -105,7 +105,7 @@ static int cmd_checkpoint(int argc, char **argv)
 			o->incremental = 1;
 			o->parent = argv[++i];
 		} else if (!strncmp(argv[i], "--pre-copy", 10) && (!argv[i][10] || argv[i][10] == '='))
-			o->pre_copy_rounds = argv[i][10] ? atoi(argv[i] + 11) : 4;
+			o->pre_copy_rounds = argv[i][10] ? atoi(argv[i] + 11) : CRYO_PRE_COPY_ROUNDS;
 		else if (!o->pid && parse_pid(argv[i], &o->pid) == 0)
 			continue;
 		else

@@ -6,7 +6,10 @@
  * index, the stamp also kept in a log elsewhere.  After the go, every page
  * must hold what its stamp in the log says: a page saved from one moment and
  * the log from another (a torn pre-copy, a wrong parent's page) fails.
+ * argv[5] (with argv[4] 0): a file created after each write, for a test's
+ * engine to wait for (CRYO_FAULT_SIGNAL_BEFORE_FREEZE).
  */
+#include <fcntl.h>
 #include "testlib.h"
 #include <signal.h>
 #include <sys/mman.h>
@@ -43,6 +46,7 @@ int main(int argc, char **argv)
 	size_t mib = argc > 2 ? strtoul(argv[2], NULL, 10) : 32;
 	size_t per_mille = argc > 3 ? strtoul(argv[3], NULL, 10) : 10;
 	long every_ms = argc > 4 ? strtol(argv[4], NULL, 10) : 5;
+	const char *wrote_file = argc > 5 ? argv[5] : NULL;
 	pages = mib * 256;
 	region = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	log_of = calloc(pages, sizeof(*log_of));
@@ -63,6 +67,8 @@ int main(int argc, char **argv)
 				done++;
 				write_some(++stamp, per_mille);
 				printf("WROTE %ld\n", (long)done);
+				if (wrote_file)
+					close(open(wrote_file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
 			}
 			tl_sleep_ms(10);
 		}
