@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The range this thread reads now, and where a fault in it returns to. */
@@ -63,6 +64,27 @@ int cryo_guarded_read(const void *p, size_t n, void (*fn)(void *arg, const void 
  * read by pagestream.c's readers, several large reads in flight. */
 #define MAPPED_MIN_RESIDENT 95
 
+/* cachestat(2), Linux 6.5: the page cache's count over a range of a file, without a
+ * lookup per page (1 GiB: 0.4 ms here, where mincore over a mapping of it took 20 ms
+ * before the restart's first page) */
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+struct cachestat_range_v1 { uint64_t off, len; };
+struct cachestat_v1 { uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted; };
+
+/* 1 or 0: are MAPPED_MIN_RESIDENT% of the pages of [off, off+len) of fd in the page
+ * cache?  -1: the kernel cannot say so (an older one, or a seccomp filter). */
+static int mostly_cached_by_count(int fd, uint64_t off, uint64_t len)
+{
+	struct cachestat_range_v1 r = { off, len };
+	struct cachestat_v1 cs;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), nr = (len + page - 1) / page;
+	if (syscall(__NR_cachestat, fd, &r, &cs, 0) < 0)
+		return -1;
+	return cs.nr_cache * 100 >= nr * MAPPED_MIN_RESIDENT;
+}
+
 static int mostly_cached(void *map, size_t len)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), nr = (len + page - 1) / page, resident = 0;
@@ -84,10 +106,14 @@ int cryo_map_if_cached(int fd, uint64_t off, uint64_t len, struct cryo_file_map 
 		return 0;
 	uint64_t from = off & ~((uint64_t)sysconf(_SC_PAGESIZE) - 1);
 	size_t n = (size_t)(off + len - from);
+	int forced = mode && !strcmp(mode, "mapped");
+	int counted = forced ? 1 : mostly_cached_by_count(fd, from, n);
+	if (!counted)
+		return 0;
 	char *base = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, (off_t)from);
 	if (base == MAP_FAILED)
 		return 0;
-	if (!(mode && !strcmp(mode, "mapped")) && !mostly_cached(base, n)) {
+	if (counted < 0 && !mostly_cached(base, n)) {
 		munmap(base, n);
 		return 0;
 	}

@@ -1075,6 +1075,8 @@ int cryo_restore(const struct cryo_restore_opts *o, struct cryo_restored *out, s
 		goto out;
 	if (o->lazy && lazy_begin(&R.lazy, &r, r.fd + 1, e))
 		goto out;
+	if (o->lazy)
+		phase("lazy: page server set up");
 	/* root restarting another user's file: that user's credentials, unless asked not to */
 	as_recorded_user = geteuid() == 0 && !o->as_caller && !R.in_userns && t.procs[0].proc.uid[1] != 0;
 	groups_from_user_database = 0;

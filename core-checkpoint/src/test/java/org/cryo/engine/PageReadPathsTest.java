@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.cryo.api.CheckpointOptions;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.RestartOptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -74,6 +75,35 @@ class PageReadPathsTest {
             assertEquals(0, written.status(), written.describe());
             assertTrue(written.out().contains("PASS"), written.describe());
             assertEquals(0, mappingsByUffdCopy(written), "not written by process_vm_writev: " + written.describe());
+        }
+    }
+
+    /**
+     * Left to choose, the engine maps a file the page cache holds (a restart right after its
+     * checkpoint) and reads one it does not: the file's pages dropped from the cache (dd
+     * iflag=nocache), the same restart reads it.  The page cache's count comes from cachestat(2).
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void theEngineMapsACachedFileAndReadsAColdOne() throws Exception {
+        try (var original = CheckpointHarness.Original.start("mem_big", "24")) {
+            Path context = original.checkpoint();
+            original.kill();
+            original.go();
+            Files.readAllBytes(context);     // all of it in the page cache
+            var warm = restore(context, "auto");
+            assertEquals(0, warm.status(), warm.describe());
+            assertTrue(warm.out().contains("PASS"), warm.describe());
+            assertTrue(warm.err().stream().anyMatch(l -> l.contains("(pages mapped from the page cache:")),
+                    "a cached file is not mapped: " + warm.describe());
+            var dropped = CheckpointHarness.run(List.of("dd", "if=" + context, "iflag=nocache", "count=0"),
+                    java.time.Duration.ofSeconds(30));
+            assertEquals(0, dropped.status(), dropped.describe());
+            var cold = restore(context, "auto");
+            assertEquals(0, cold.status(), cold.describe());
+            assertTrue(cold.out().contains("PASS"), cold.describe());
+            assertTrue(cold.err().stream().anyMatch(l -> l.contains("(pages read:")),
+                    "a file out of the page cache is not read: " + cold.describe());
         }
     }
 
