@@ -229,6 +229,15 @@ static int open_pagemap(pid_t pid)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+/* Is the tracker t among pid's descriptors fds (list_trackers), the same file? */
+static int holds_tracker(pid_t pid, const int *fds, int nr, const struct cryo_tracker *t)
+{
+	for (int i = 0; i < nr; i++)
+		if (fds[i] == t->fd && inode_of(pid, fds[i]) == t->ino)
+			return 1;
+	return 0;
+}
+
 static int add_range(struct range **v, size_t *n, size_t *cap, uint64_t start, uint64_t end)
 {
 	if (*n && (*v)[*n - 1].end == start) {
@@ -586,16 +595,28 @@ static int read_and_protect(struct dirty *d, int pm, const struct cryo_parent_ru
 	return rc;
 }
 
+/* The tracker the parent recorded for pid, still in pid: its record and ranges (*ranges
+ * the caller's to free), and pid's page map open; -1 (nothing to free) where it is not. */
+static int open_parents_tracker(pid_t pid, struct dirty_parent *parent, struct cryo_tracker *t,
+				struct cryo_parent_run **ranges)
+{
+	int old[16], nr_old = list_trackers(pid, old, 16);
+	*ranges = NULL;
+	if (!parent_has_process(parent, pid) || !parent_tracker(parent, pid, t, ranges))
+		return -1;
+	int pm = holds_tracker(pid, old, nr_old, t) ? open_pagemap(pid) : -1;
+	if (pm < 0) {
+		free(*ranges);
+		*ranges = NULL;
+	}
+	return pm;
+}
+
 struct dirty_prescan *dirty_prescan(pid_t pid, struct dirty_parent *parent)
 {
-	int old[16], nr_old = list_trackers(pid, old, 16), found = 0;
 	struct dirty_prescan *p = calloc(1, sizeof(*p));
-	if (!p || !parent_has_process(parent, pid) || !parent_tracker(parent, pid, &p->t, &p->ranges))
-		goto none;
-	for (int i = 0; i < nr_old; i++)
-		found |= old[i] == p->t.fd && inode_of(pid, old[i]) == p->t.ino;
 	struct dirty d = { .tracker_fd = -1 };
-	int pm = found ? open_pagemap(pid) : -1;
+	int pm = p ? open_parents_tracker(pid, parent, &p->t, &p->ranges) : -1;
 	if (pm < 0)
 		goto none;
 	if (!still_protectable(pm, p->ranges, p->t.nr_ranges)) {
@@ -623,17 +644,14 @@ none:
 
 int64_t dirty_written_bytes(pid_t pid, struct dirty_parent *parent)
 {
-	int old[16], nr_old = list_trackers(pid, old, 16), found = 0;
 	struct cryo_tracker t;
-	struct cryo_parent_run *ranges = NULL;
-	if (!parent_has_process(parent, pid) || !parent_tracker(parent, pid, &t, &ranges))
+	struct cryo_parent_run *ranges;
+	int pm = open_parents_tracker(pid, parent, &t, &ranges);
+	if (pm < 0)
 		return -1;
-	for (int i = 0; i < nr_old; i++)
-		found |= old[i] == t.fd && inode_of(pid, old[i]) == t.ino;
-	int pm = found ? open_pagemap(pid) : -1;
 	struct range *w = NULL;
 	size_t nr = 0, cap = 0;
-	int64_t bytes = pm < 0 ? -1 : 0;
+	int64_t bytes = 0;
 	/* present and written: what the frozen step would read (a page never present reads as zero) */
 	for (size_t i = 0; bytes >= 0 && i < t.nr_ranges; i++)
 		if (scan(pm, ranges[i].vaddr, ranges[i].vaddr + ranges[i].nr_pages * PAGE, 0, 0,
@@ -643,8 +661,7 @@ int64_t dirty_written_bytes(pid_t pid, struct dirty_parent *parent)
 		bytes += (int64_t)(w[i].end - w[i].start);
 	free(w);
 	free(ranges);
-	if (pm >= 0)
-		close(pm);
+	close(pm);
 	return bytes;
 }
 
@@ -661,15 +678,12 @@ void dirty_prescan_free(struct dirty_prescan *p)
  * clean pages are this checkpoint's. */
 static int prescan_holds(struct dirty_prescan *p, pid_t pid, const int *old, int nr_old)
 {
-	int found = 0;
 	if (p->spoiled || p->pid != pid)
 		return 0;
-	for (int i = 0; i < nr_old; i++)
-		found |= old[i] == p->t.fd && inode_of(pid, old[i]) == p->t.ino;
-	int pm = found ? open_pagemap(pid) : -1;
+	int pm = holds_tracker(pid, old, nr_old, &p->t) ? open_pagemap(pid) : -1;
 	if (pm < 0)
 		return 0;
-	found = still_protectable(pm, p->ranges, p->t.nr_ranges);
+	int found = still_protectable(pm, p->ranges, p->t.nr_ranges);
 	close(pm);
 	return found;
 }
@@ -757,9 +771,7 @@ int dirty_begin(struct injector *in, uint64_t scratch, struct snapshot *s, int i
 					arm_next = 0;
 			}
 		} else if (d->parent_pid == pid && parent_tracker(parent, pid, &t, &ranges)) {
-			for (int i = 0; i < nr_old; i++)
-				if (old[i] == t.fd && inode_of(pid, old[i]) == t.ino)
-					use_tracker = 1;
+			use_tracker = holds_tracker(pid, old, nr_old, &t);
 		}
 		if (d->mode == DIRTY_TRACKED) {
 			/* the prescan's */
