@@ -622,7 +622,7 @@ static int start_look(struct capture *c, struct proc_capture *p)
 {
 	if (p->pid != c->o->pid || !c->smaps_before || c->o->live_pages)
 		return 0;
-	if (!(c->look = memory_smaps_look_start(p->pid))) {
+	if (!(c->look = memory_smaps_look_start(p->pid, p->snap))) {
 		free(c->smaps_before);          /* no thread for the look: smaps is read frozen */
 		c->smaps_before = NULL;
 	}
@@ -657,11 +657,8 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 	}
 	if (c->look) {
 		struct smaps_look *l = c->look;
-		int k = 0;
 		c->look = NULL;
-		while (k < c->nr - 1 && c->pc[k].pid != c->o->pid)
-			k++;
-		if (memory_smaps_look_finish(l, c->pc[k].snap, e))
+		if (memory_smaps_look_finish(l, e))
 			return -1;
 		phase_done("maps, frozen look (beside the rest)");
 	}

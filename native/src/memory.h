@@ -18,13 +18,13 @@ struct smaps_look;
  * (memory_smaps_look_*). */
 int memory_capture_mappings(pid_t pid, struct snapshot *s, const char *smaps_before, struct cryo_error *e);
 /* A frozen look at pid's smaps, read by a thread of its own while the
- * capture goes on; NULL if no thread could be started (then nothing is
+ * capture of s goes on; NULL if no thread could be started (then nothing is
  * owed: s->vmas comes from a frozen read, or the caller reads again). */
-struct smaps_look *memory_smaps_look_start(pid_t pid);
+struct smaps_look *memory_smaps_look_start(pid_t pid, struct snapshot *s);
 /* Waits for the look, and sets the flags of s's mappings that madvise or
  * mlock change in place from it.  Refuses a mapping that it shows replaced
  * (EAGAIN: between the read of smaps_before and the freeze).  Frees l. */
-int memory_smaps_look_finish(struct smaps_look *l, struct snapshot *s, struct cryo_error *e);
+int memory_smaps_look_finish(struct smaps_look *l, struct cryo_error *e);
 /* Waits for the look and frees it (a capture that failed meanwhile). */
 void memory_smaps_look_cancel(struct smaps_look *l);
 /* A shared memory object mapped by pid that the engine cannot open (a

@@ -225,6 +225,50 @@ static int same_mappings(pid_t pid, const char *smaps)
 	return same;
 }
 
+/* Each mapping of a smaps text (buf, cut up in place): fn gets its first line and its
+ * VmFlags line (after "VmFlags:"), in address order, until it returns non-zero. */
+typedef int (*smaps_fn)(void *arg, const struct smaps_header *h, const char *vmflags);
+
+static int each_mapping(char *buf, smaps_fn fn, void *arg)
+{
+	struct smaps_header h = {0};
+	int have = 0, rc = 0;
+	char *save;
+	for (char *line = strtok_r(buf, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "VmFlags:", 8) && have) {
+			rc = fn(arg, &h, line + 8);
+			have = 0;
+		} else if (!parse_header(line, &h)) {
+			have = 1;
+		}
+	}
+	return rc;
+}
+
+static int may_write_in(const char *vmflags)
+{
+	return strstr(vmflags, " mw") != NULL;
+}
+
+struct capture_vmas {
+	pid_t pid;
+	struct snapshot *s;
+	size_t cap;
+	struct cryo_error *e;
+};
+
+static int capture_vma(void *arg, const struct smaps_header *h, const char *vmflags)
+{
+	struct capture_vmas *c = arg;
+	struct vma_rec cur;
+	memset(&cur, 0, sizeof(cur));
+	int skip = classify(c->pid, h, may_write_in(vmflags), &cur, wanted_by_content(c->s, h->path, h->perms[3] == 's'), c->e);
+	if (skip)
+		return skip < 0 ? -1 : 0;
+	cur.r.flags |= vmflags_to_cryo(vmflags);
+	return append_vma(c->s, &cur, &c->cap) ? cryo_fail(c->e, c->pid, "memory", "malloc", ENOMEM, "out of memory") : 0;
+}
+
 int memory_capture_mappings(pid_t pid, struct snapshot *s, const char *smaps_before, struct cryo_error *e)
 {
 	char *buf;
@@ -234,31 +278,8 @@ int memory_capture_mappings(pid_t pid, struct snapshot *s, const char *smaps_bef
 	} else if (proc_read(pid, "smaps", &buf, NULL, e)) {
 		return -1;
 	}
-	struct smaps_header h = {0};
-	struct vma_rec cur;
-	int have = 0, rc = 0;
-	size_t cap = 0;
-	char *save;
-
-	for (char *line = strtok_r(buf, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "VmFlags:", 8) && have) {
-			memset(&cur, 0, sizeof(cur));
-			int may_write = strstr(line, " mw") != NULL;
-			int skip = classify(pid, &h, may_write, &cur, wanted_by_content(s, h.path, h.perms[3] == 's'), e);
-			if (skip < 0) {
-				rc = -1;
-				break;
-			}
-			if (!skip) {
-				cur.r.flags |= vmflags_to_cryo(line + 8);
-				if (append_vma(s, &cur, &cap))
-					rc = cryo_fail(e, pid, "memory", "malloc", ENOMEM, "out of memory");
-			}
-			have = 0;
-		} else if (!parse_header(line, &h)) {
-			have = 1;
-		}
-	}
+	struct capture_vmas c = { pid, s, 0, e };
+	int rc = each_mapping(buf, capture_vma, &c);
 	free(buf);
 	return rc;
 }
@@ -273,6 +294,7 @@ int memory_capture_mappings(pid_t pid, struct snapshot *s, const char *smaps_bef
 struct smaps_look {
 	pthread_t thread;
 	pid_t pid;
+	struct snapshot *s;
 	char *buf;
 	int rc;
 	struct cryo_error err;
@@ -285,13 +307,14 @@ static void *read_smaps_frozen(void *arg)
 	return NULL;
 }
 
-struct smaps_look *memory_smaps_look_start(pid_t pid)
+struct smaps_look *memory_smaps_look_start(pid_t pid, struct snapshot *s)
 {
 	struct smaps_look *l = calloc(1, sizeof(*l));
 	sigset_t all, old;
 	if (!l)
 		return NULL;
 	l->pid = pid;
+	l->s = s;
 	/* every signal stays the engine's main thread's (interrupt.h) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -304,17 +327,13 @@ struct smaps_look *memory_smaps_look_start(pid_t pid)
 	return l;
 }
 
-static void look_free(struct smaps_look *l)
+void memory_smaps_look_cancel(struct smaps_look *l)
 {
+	if (!l)
+		return;
 	pthread_join(l->thread, NULL);
 	free(l->buf);
 	free(l);
-}
-
-void memory_smaps_look_cancel(struct smaps_look *l)
-{
-	if (l)
-		look_free(l);
 }
 
 struct frozen_vma {
@@ -323,35 +342,24 @@ struct frozen_vma {
 	int may_write;
 };
 
-/* The mappings of a smaps text in address order; *nr of them. */
-static struct frozen_vma *parse_frozen(char *buf, size_t *nr)
+struct frozen_vmas {
+	struct frozen_vma *v;
+	size_t nr, cap;
+};
+
+static int keep_frozen(void *arg, const struct smaps_header *h, const char *vmflags)
 {
-	struct smaps_header h = {0};
-	struct frozen_vma *out = NULL;
-	size_t cap = 0;
-	int have = 0;
-	char *save;
-	*nr = 0;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "VmFlags:", 8) && have) {
-			if (*nr == cap) {
-				cap = cap ? cap * 2 : 64;
-				struct frozen_vma *n = realloc(out, cap * sizeof(*n));
-				if (!n) {
-					free(out);
-					return NULL;
-				}
-				out = n;
-			}
-			out[(*nr)++] = (struct frozen_vma){ h.start, h.end, vmflags_to_cryo(line + 8), strstr(line, " mw") != NULL };
-			have = 0;
-		} else if (!parse_header(line, &h)) {
-			have = 1;
-		}
+	struct frozen_vmas *f = arg;
+	if (f->nr == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 64;
+		struct frozen_vma *n = realloc(f->v, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		f->v = n;
+		f->cap = cap;
 	}
-	if (!out)
-		out = malloc(1);
-	return out;
+	f->v[f->nr++] = (struct frozen_vma){ h->start, h->end, vmflags_to_cryo(vmflags), may_write_in(vmflags) };
+	return 0;
 }
 
 static int may_write_of(const struct vma_rec *v)
@@ -385,17 +393,17 @@ static int reconcile(pid_t pid, struct snapshot *s, struct frozen_vma *f, size_t
 	return 0;
 }
 
-int memory_smaps_look_finish(struct smaps_look *l, struct snapshot *s, struct cryo_error *e)
+int memory_smaps_look_finish(struct smaps_look *l, struct cryo_error *e)
 {
 	pthread_join(l->thread, NULL);
 	int rc = l->rc;
 	if (rc)
 		*e = l->err;
 	else {
-		size_t nr;
-		struct frozen_vma *f = parse_frozen(l->buf, &nr);
-		rc = f ? reconcile(l->pid, s, f, nr, e) : cryo_fail(e, l->pid, "memory", "malloc", ENOMEM, "out of memory");
-		free(f);
+		struct frozen_vmas f = {0};
+		rc = each_mapping(l->buf, keep_frozen, &f) ? cryo_fail(e, l->pid, "memory", "malloc", ENOMEM, "out of memory")
+							   : reconcile(l->pid, l->s, f.v, f.nr, e);
+		free(f.v);
 	}
 	free(l->buf);
 	free(l);

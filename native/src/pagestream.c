@@ -284,10 +284,12 @@ static void ps_free(struct pagestream *ps)
 		return;
 	ps_stop_threads(ps);
 	for (int i = 0; i < ps->nr_slots; i++) {
-		if (ps->slots[i].buf && slot_owns_buf(ps) && ps->writing)
-			keep_or_unmap_buffer(ps->slots[i].buf);
-		else if (ps->slots[i].buf && slot_owns_buf(ps))
-			munmap(ps->slots[i].buf, PAGESTREAM_CHUNK);
+		if (ps->slots[i].buf && slot_owns_buf(ps)) {
+			if (ps->writing)
+				keep_or_unmap_buffer(ps->slots[i].buf);
+			else
+				munmap(ps->slots[i].buf, PAGESTREAM_CHUNK);
+		}
 		if (ps->slots[i].stored && slot_owns_stored(ps))
 			munmap(ps->slots[i].stored, ps->stored_cap);
 		ZSTD_freeDCtx(ps->slots[i].dctx);
