@@ -31,23 +31,13 @@ static void on_usr1(int sig)
 /* Does the mapping at addr have VmFlag flag (e.g. "dc")? -1: no such mapping. */
 static int has_flag(void *addr, const char *flag)
 {
-	FILE *f = fopen("/proc/self/smaps", "r");
-	char line[512], word[8];
-	int inside = 0, has = -1;
-	snprintf(word, sizeof(word), " %s", flag);
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' '))
-			inside = s == (unsigned long)addr;
-		else if (inside && !strncmp(line, "VmFlags:", 8)) {
-			line[strcspn(line, "\n")] = ' ';
-			has = strstr(line + 7, word) && strstr(line + 7, word)[strlen(word)] == ' ';
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return has;
+	char flags[400], word[8];
+	if (tl_smaps_field(addr, "VmFlags:", flags, sizeof(flags)))
+		return -1;
+	size_t n = strlen(flags);
+	snprintf(flags + n, sizeof(flags) - n, " ");
+	snprintf(word, sizeof(word), " %s ", flag);
+	return strstr(flags, word) != NULL;
 }
 
 int main(int argc, char **argv)

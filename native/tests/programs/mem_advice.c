@@ -29,43 +29,21 @@ static const char *watched[] = { "dc", "wf", "dd", "hg", "nh", "dp" };
 /* The VmFlags of the mapping at addr, space separated with one leading and trailing space. */
 static int vmflags(void *addr, char *out, size_t size)
 {
-	FILE *f = fopen("/proc/self/smaps", "r");
-	char line[512];
-	int inside = 0;
-	if (!f)
+	char flags[400];
+	if (tl_smaps_field(addr, "VmFlags:", flags, sizeof(flags)))
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' '))
-			inside = s == (unsigned long)addr;
-		else if (inside && !strncmp(line, "VmFlags:", 8)) {
-			line[strcspn(line, "\n")] = 0;
-			snprintf(out, size, "%s ", line + 8);
-			fclose(f);
-			return 0;
-		}
-	}
-	fclose(f);
-	return -1;
+	snprintf(out, size, "%s ", flags);
+	return 0;
 }
 
 /* The AnonHugePages of the mapping at addr, in kB (-1: no such mapping). */
 static long huge_kb(void *addr)
 {
-	FILE *f = fopen("/proc/self/smaps", "r");
-	char line[512];
-	int inside = 0;
-	long kb = -1;
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' '))
-			inside = s == (unsigned long)addr;
-		else if (inside && sscanf(line, "AnonHugePages: %ld", &kb) == 1)
-			break;
-	}
-	if (f)
-		fclose(f);
-	return kb;
+	char kb[64];
+	long n = -1;
+	if (!tl_smaps_field(addr, "AnonHugePages:", kb, sizeof(kb)))
+		sscanf(kb, "%ld", &n);
+	return n;
 }
 
 /* Has the mapping at addr exactly the watched flags in want (e.g. " wf dd dp ")? */

@@ -181,6 +181,32 @@ static inline ssize_t tl_read_file(const char *path, char *buf, size_t size)
 	return (ssize_t)n;
 }
 
+/* The rest of the line of field (e.g. "VmFlags:") of the mapping that starts at
+ * addr in /proc/self/smaps, without its newline, into out; -1: no such mapping
+ * or field. */
+static inline int tl_smaps_field(const void *addr, const char *field, char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	size_t n = strlen(field);
+	int inside = 0, rc = -1;
+	while (f && rc < 0 && fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' '))
+			inside = s == (unsigned long)addr;
+		else if (inside && !strncmp(line, field, n)) {
+			size_t len = strcspn(line + n, "\n");
+			len = len < size ? len : size - 1;     /* cut to fit */
+			memcpy(out, line + n, len);
+			out[len] = 0;
+			rc = 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
 /* Reads from fd until len bytes have come (5 s at most); 1 if they are want,
  * else 0 with what came in an INFO line. */
 static inline int tl_read_expect(int fd, const char *want, size_t len)
