@@ -618,9 +618,10 @@ utouched_bytes() { awk -v m="${UCASE_MIB[$1]}" -v p="${UCASE_PCT[$1]}" 'BEGIN { 
 
 # image_read_floor C: the disk's direct-read floor under a cold restart, in the same
 # minute and from the same blocks: dd iflag=direct of the context file itself, caches
-# dropped first.  (user_floor's dd reads back a file it has just written, which this
-# VM's host may still hold: 1 GiB in 0.24-0.30 s, where the image written a minute
-# before reads in 0.7-1.5 s.)
+# dropped first.  (user_floor's dd reads back another file, of zeros, that it has just
+# written, minutes from the restart.  This VM's disk reads the same 1 GiB in anything
+# from 0.24 to 1.5 s, depending on what its host still caches, so only a read of the
+# same blocks in the same minute bounds the restart.)
 image_read_floor() {
     local c=$1 dr
     sync
@@ -1175,8 +1176,9 @@ measured in that pair; memcpy of it. The floor under a checkpoint is the dd writ
 a warm image (>= 50% cached) first touch and fill, from a cold one the larger of that and the dd read
 of the image itself: Cryo's context file, its caches dropped, read with O_DIRECT right before Cryo's
 cold restart in odd pairs and right after it in even ones (*dd read of the image, cold*). The
-read-back of the file dd has just written is often served by this VM's host from its own cache, at
-three to five times the speed of blocks written a minute before, so it is shown but is not the floor.
+read-back of the file of zeros dd has just written is shown too, but is not the floor: this VM's
+disk reads 1 GiB in anything from 0.24 to 1.5 s, depending on what its host still caches, so only a
+read of the same blocks in the same minute bounds the restart.
 
 ### Checkpoint
 
