@@ -745,7 +745,10 @@ if ((RUN_COMPRESS)); then
     for PAIR in $(seq 1 "$PAIRS"); do
         for c in "${ZKEYS[@]}"; do
             order=("${ZSIDES[@]}")
-            ((PAIR % 2 == 0)) && order=($(printf '%s\n' "${ZSIDES[@]}" | tac))
+            if ((PAIR % 2 == 0)); then   # the other way round
+                order=()
+                for ((i = ${#ZSIDES[@]} - 1; i >= 0; i--)); do order+=("${ZSIDES[i]}"); done
+            fi
             for side in "${order[@]}"; do
                 say "${UCASE_NAME[$c]}: compression pair $PAIR of $PAIRS, $side"
                 if [[ $side == criuz ]]; then
