@@ -124,6 +124,41 @@ class LazyRestartTest {
     }
 
     /**
+     * The same steps racing the prefetch: 256 MiB take it about 60 ms, and the program starts at
+     * once (its go file is there before it runs), so its child's faults, its mremap, its discard
+     * and its unmap meet windows being copied.  Whether a given restart raced is up to the
+     * scheduler (on two CPUs the prefetch is sometimes done before the program runs at all), so
+     * it restarts until the program saw a partial image at go, at least three times and at most
+     * ten; every one of them must pass.
+     */
+    @ParameterizedTest(name = "pages {0}")
+    @ValueSource(strings = {"mapped", "read"})
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void forkRemapDiscardAndKernelReadsRacingThePrefetch(String reads) throws Exception {
+        int raced = 0;
+        for (int i = 0; i < 10 && (raced == 0 || i < 3); i++) {
+            try (Original original = Original.start("lazy_memory", "256")) {
+                Path file = checkpointAndKill(original);
+                Restored restored = restartLazilyAndPass(original, file, Map.of("CRYO_PAGE_READS", reads));
+                assertServedFrom(restored, reads);
+                if (residentAtGo(restored) < 65536) {
+                    raced++;
+                }
+            }
+        }
+        assertTrue(raced > 0, "in ten restarts the prefetch was done before the program started: nothing raced");
+    }
+
+    /** Pages of its 256 MiB that lazy_memory found in memory when it started (its own mincore). */
+    private static long residentAtGo(Restored restored) {
+        String seen = restored.out().lines().stream().filter(l -> l.startsWith("resident at go: ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no residency line: " + restored.describe()));
+        String[] words = seen.substring("resident at go: ".length()).split(" ");
+        assertEquals("65536", words[2], "lazy_memory 256 maps 65536 pages: " + seen);
+        return Long.parseLong(words[0]);
+    }
+
+    /**
      * A process that touches nothing, restarted with --detach, its file unlinked once the
      * command returned: the keeper still serves it (its own descriptor), the prefetch brings every
      * page, then no userfaultfd is left anywhere and the keeper has no other child (the guard).
