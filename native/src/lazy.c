@@ -354,6 +354,8 @@ static int window_load(struct lazy *lz, struct window *w, const struct source *s
 	struct block_check k = { src, lo, hi, 0, 0 };
 	size_t n = (size_t)(hi - lo);
 	int err = mapped ? cryo_populate_read(data, n) : read_all(lz->fd, w->buf, n, off);
+	if (!err && !mapped)
+		cryo_drop_cached(lz->fd, off, n);       /* in the window now */
 	int defer = mapped && defer_check;
 	if (!err && !defer)
 		err = mapped ? cryo_guarded_read(data, n, check_blocks, &k) : (check_blocks(&k, data, n), 0);

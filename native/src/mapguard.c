@@ -1,6 +1,7 @@
 #include "mapguard.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -119,6 +120,11 @@ int cryo_map_if_cached(int fd, uint64_t off, uint64_t len, struct cryo_file_map 
 	}
 	*m = (struct cryo_file_map){ base, n, from };
 	return 1;
+}
+
+void cryo_drop_cached(int fd, uint64_t off, size_t n)
+{
+	(void)posix_fadvise(fd, (off_t)off, (off_t)n, POSIX_FADV_DONTNEED);
 }
 
 int cryo_populate_read(const void *p, size_t n)

@@ -36,5 +36,13 @@ int cryo_map_if_cached(int fd, uint64_t off, uint64_t len, struct cryo_file_map 
 /* The file pages of [p, p + n) mapped in by the kernel in one call: 0, or the errno (a file
  * that shrank since it was mapped fails here rather than with SIGBUS). */
 int cryo_populate_read(const void *p, size_t n);
+/* Bytes [off, off + n) of fd, read into a buffer of the restore's and no longer needed,
+ * dropped from the page cache.  Kept, a cold restart fills two copies of the image into
+ * memory nothing has touched, the page cache's and the process's, and the first stays
+ * after the restart, taken from the job it restored.  Measured here (cold 1 GiB restart,
+ * 12 rounds alternating): 1.16 s median kept, 0.62 s dropped, against 0.68 s for dd
+ * iflag=direct of the file into one fresh buffer; the reads still get the kernel's
+ * readahead.  Advice, for clean pages: where it fails they stay cached, as before. */
+void cryo_drop_cached(int fd, uint64_t off, size_t n);
 
 #endif

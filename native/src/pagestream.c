@@ -1091,6 +1091,8 @@ static void *read_loop(void *arg)
 		pthread_mutex_unlock(&ps->lock);
 		char *into = ps->compress ? s->stored : s->buf;
 		int err = ps->map ? cryo_populate_read(into, n) : io_all(ps, into, n, off);
+		if (!err && !ps->map)
+			cryo_drop_cached(ps->fd, off, n);   /* in its slot now */
 		pthread_mutex_lock(&ps->lock);
 		if (err) {
 			fail_reading(ps, err, ps->map ? "madvise(MADV_POPULATE_READ)" : "read");
@@ -1163,9 +1165,9 @@ int ps_read_begin(struct pagestream **out, struct image_reader *r, const struct 
 	ps->start = ps->offset = pages->offset;
 	ps->end = pages->offset + pages->length;
 	ps->expected = pages->checksum;
-	/* buffered: a context file still in the page cache is read at memory speed, and a cold one
-	 * gets the kernel's readahead on top of the readers' own reads in flight (O_DIRECT reads
-	 * measured no faster here) */
+	/* buffered: a context file still in the page cache is read at memory speed (mapped, above),
+	 * and a cold one gets the kernel's readahead on top of the readers' own reads in flight
+	 * (O_DIRECT reads measured no faster here), its pages dropped once read (cryo_drop_cached) */
 	ps->fd = r->fd;
 	if (start_readers(ps, e))
 		goto fail;

@@ -124,6 +124,30 @@ class LazyRestartTest {
     }
 
     /**
+     * A cold file, left to the engine to choose (it reads it: the page cache does not hold it),
+     * is left cold: what the server read it dropped from the page cache once it was in its
+     * window, so the next lazy restart of the same file reads it again rather than map it.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aColdFileIsReadAndLeftOutOfThePageCache() throws Exception {
+        try (Original original = Original.start("lazy_memory", "32")) {
+            Path file = checkpointAndKill(original);
+            for (int i = 0; i < 2; i++) {
+                if (i == 0) {
+                    var dropped = CheckpointHarness.run(List.of("dd", "if=" + file, "iflag=nocache", "count=0"),
+                            Duration.ofSeconds(30));
+                    assertEquals(0, dropped.status(), dropped.describe());
+                } else {
+                    Files.delete(original.dir().resolve("go"));   // the second copy waits for it too
+                }
+                Restored restored = restartLazilyAndPass(original, file, Map.of());
+                assertServedFrom(restored, "read");
+            }
+        }
+    }
+
+    /**
      * The same steps racing the prefetch: 256 MiB take it about 60 ms, and the program starts at
      * once (its go file is there before it runs), so its child's faults, its mremap, its discard
      * and its unmap meet windows being copied.  Whether a given restart raced is up to the

@@ -81,7 +81,9 @@ class PageReadPathsTest {
     /**
      * Left to choose, the engine maps a file the page cache holds (a restart right after its
      * checkpoint) and reads one it does not: the file's pages dropped from the cache (dd
-     * iflag=nocache), the same restart reads it.  The page cache's count comes from cachestat(2).
+     * iflag=nocache), the same restart reads it, and drops each piece from the cache once read, so
+     * that it leaves the file as cold as it found it and the next restart reads it too.  The page
+     * cache's count comes from cachestat(2).
      */
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -104,6 +106,12 @@ class PageReadPathsTest {
             assertTrue(cold.out().contains("PASS"), cold.describe());
             assertTrue(cold.err().stream().anyMatch(l -> l.contains("(pages read:")),
                     "a file out of the page cache is not read: " + cold.describe());
+            // what it read it dropped behind it: the image is not left in memory the job needs
+            var again = restore(context, "auto");
+            assertEquals(0, again.status(), again.describe());
+            assertTrue(again.out().contains("PASS"), again.describe());
+            assertTrue(again.err().stream().anyMatch(l -> l.contains("(pages read:")),
+                    "the cold restart left the file in the page cache: " + again.describe());
         }
     }
 
