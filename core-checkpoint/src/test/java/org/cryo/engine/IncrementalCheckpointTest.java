@@ -79,8 +79,16 @@ class IncrementalCheckpointTest {
         throw new AssertionError("no restored process under " + restored.describe());
     }
 
+    /**
+     * Restored and let go: its executable is the program's again (the restore sets it while the
+     * process is under its ptrace), and, read after that, no tracer.  Name and TracerPid alone
+     * match for a moment before the restore seizes the new process: it names itself first.
+     */
     private static boolean runsAgain(long pid, String program) {
         try {
+            if (!Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")).getFileName().toString().equals(program)) {
+                return false;
+            }
             List<String> status = Files.readAllLines(Path.of("/proc/" + pid + "/status"));
             return status.stream().anyMatch(l -> l.replaceAll("\\s+", " ").equals("Name: " + program))
                     && status.stream().anyMatch(l -> l.replaceAll("\\s+", " ").equals("TracerPid: 0"));
