@@ -482,7 +482,7 @@ user_checkpoint() {
 # process of the tree runs under its original PID, checks the copy, kills it
 # and waits until its PIDs are free again
 user_restart() {
-    local side=$1 c=$2 kind=$3 t0 t1 tc rc out p limit done_ok=1 verdict
+    local side=$1 c=$2 kind=$3 t0 t1 tc rc out p limit done_ok=1 verdict timing=()
     local image=("$CTX")
     [[ $side == criu ]] && image=("$IMG"/*)
     if [[ $kind == cold ]]; then
@@ -493,11 +493,10 @@ user_restart() {
     RESTORED=$UTREE   # so that cleanup kills a copy that an interrupt leaves running
     t0=$(now_us)
     set +e
-    if [[ $side != criu && $kind == cold ]]; then
-        # CRYO_TIMING: the engine's own split of the memory phase, waiting for page data against writing it
-        out=$(CRYO_TIMING=1 "$CR_RESTART" --detach "$CTX" 2>&1 </dev/null)
-    elif [[ $side != criu ]]; then
-        out=$("$CR_RESTART" --detach "$CTX" 2>&1 </dev/null)
+    # cold, CRYO_TIMING: the engine's own split of the memory phase, waiting for page data against writing it
+    [[ $kind == cold ]] && timing=(env CRYO_TIMING=1)
+    if [[ $side != criu ]]; then
+        out=$("${timing[@]}" "$CR_RESTART" --detach "$CTX" 2>&1 </dev/null)
     else
         out=$("$CRIU" restore -d -D "$IMG" -o "restore-$kind.log" 2>&1 </dev/null)
     fi
@@ -627,34 +626,28 @@ user_floor() {
 last() { awk '{ print $NF }' <<<"${R[$1:$2]:-NA}"; }
 utouched_bytes() { awk -v m="${UCASE_MIB[$1]}" -v p="${UCASE_PCT[$1]}" 'BEGIN { printf "%.0f", int(m * 256 * p / 100 + 0.5) * 4096 }'; }
 
-# image_read_floor C: the disk's direct-read floor under a cold restart, in the same
-# minute and from the same blocks: dd iflag=direct of the context file itself, caches
-# dropped first, 4 MiB at a time into one buffer.  (user_floor's dd reads back another
-# file, of zeros, that it has just written, minutes from the restart.  This VM's disk
-# reads the same 1 GiB in anything from 0.24 to 1.6 s, depending on what its host still
-# caches, so only a read of the same blocks in the same minute bounds the restart.)
-image_read_floor() {
-    local c=$1 dr
-    sync
-    echo 3 >/proc/sys/vm/drop_caches
-    time_cmd dr dd if="$CTX" of=/dev/null bs=4M iflag=direct
-    add "u$c" image_dd_read_s "$dr"
-    add "u$c" "image_dd_read_p$PAIR" "$dr"
-}
-
-# image_fresh_floor C: the same read into fresh memory, as any restore must land it: dd
-# iflag=direct with one buffer the size of the file (read(2) takes at most 2 GiB at a
-# time, so a larger file's tail lands in memory already touched).  On this VM the two
-# compete: the host backs the guest's fresh memory from what it would cache the disk's
-# blocks in, so a read into a 4 MiB buffer can run at 4 GB/s where no restore can.
-image_fresh_floor() {
-    local c=$1 dr bs
-    bs=$((($(stat -c %s "$CTX") + 4095) / 4096 * 4096))
+# image_floor C disk|fresh: the direct-read floor under a cold restart, in the same minute
+# and from the same blocks: dd iflag=direct of the context file itself, caches dropped
+# first.  disk: 4 MiB at a time into one buffer, the disk alone (image_dd_read_s).  fresh:
+# into one buffer the size of the file, fresh memory, as any restore must land it
+# (image_fresh_read_s; read(2) takes at most 2 GiB at a time, so a larger file's tail
+# lands in memory already touched).  On this VM the two compete: the host backs the
+# guest's fresh memory from what it would cache the disk's blocks in, so a read into a
+# 4 MiB buffer can run at 4 GB/s where no restore can.  (user_floor's dd reads back
+# another file, of zeros, that it has just written, minutes from the restart.  This VM's
+# disk reads the same 1 GiB in anything from 0.24 to 1.6 s, depending on what its host
+# still caches, so only a read of the same blocks in the same minute bounds the restart.)
+image_floor() {
+    local c=$1 into=$2 dr bs=4M key=image_dd_read
+    if [[ $into == fresh ]]; then
+        bs=$((($(stat -c %s "$CTX") + 4095) / 4096 * 4096))
+        key=image_fresh_read
+    fi
     sync
     echo 3 >/proc/sys/vm/drop_caches
     time_cmd dr dd if="$CTX" of=/dev/null bs="$bs" iflag=direct
-    add "u$c" image_fresh_read_s "$dr"
-    add "u$c" "image_fresh_read_p$PAIR" "$dr"
+    add "u$c" "${key}_s" "$dr"
+    add "u$c" "${key}_p$PAIR" "$dr"
 }
 
 # cold_rounds C: Cryo's cold restart beside both floors, COLD_ROUNDS times, each time in
@@ -675,8 +668,7 @@ cold_rounds() {
         for step in "${order[@]}"; do
             case $step in
                 restart) user_restart cryo "$c" cold ;;
-                disk) image_read_floor "$c" ;;
-                fresh) image_fresh_floor "$c" ;;
+                *) image_floor "$c" "$step" ;;
             esac
         done
     done

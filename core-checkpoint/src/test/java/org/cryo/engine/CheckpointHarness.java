@@ -363,6 +363,12 @@ public final class CheckpointHarness {
         return new CommandResult(process.exitValue(), out.lines(), err.lines());
     }
 
+    /** Drops file's pages from the page cache (dd iflag=nocache), so that a restart finds it cold. */
+    public static void dropFromPageCache(Path file) throws Exception {
+        var dropped = run(List.of("dd", "if=" + file, "iflag=nocache", "count=0"), Duration.ofSeconds(30));
+        assertEquals(0, dropped.status(), dropped.describe());
+    }
+
     /** Waits (up to 20 s) until none of these PIDs exists any more, zombies reaped included. */
     public static void awaitGone(long... pids) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
