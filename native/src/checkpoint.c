@@ -335,6 +335,7 @@ struct capture {
 	char *smaps_before;         /* the root's smaps, read before the freeze */
 	struct smaps_look *look;    /* and read again, frozen, by a thread beside the capture */
 	struct dirty_prescan *prescan;  /* and its written pages, read before it too */
+	int released;               /* let_go: the processes run again */
 };
 
 static int known_process(const struct capture *c, pid_t pid)
@@ -668,8 +669,8 @@ static int capture_all(struct capture *c, struct cryo_error *e)
 	return rc;
 }
 
-static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_size, uint64_t frozen_at,
-		       struct cryo_error *e)
+/* Every section but the commit's table. */
+static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t frozen_at, struct cryo_error *e)
 {
 	struct snapshot *root = &c->tree.procs[0];
 	uint64_t bytes = 0;
@@ -691,9 +692,49 @@ static int write_image(struct capture *c, uint64_t *page_bytes, uint64_t *file_s
 		return -1;
 	*page_bytes = bytes;
 	phase_done("page map, sections");
-	int rc = iw_commit(&c->w, file_size, e);
-	phase_done("commit (table, fsync, link)");
-	return rc;
+	return 0;
+}
+
+/*
+ * The processes run again once all that is theirs to give is taken: a
+ * pre-copy round's before its page data is read, a checkpoint that leaves
+ * them running before the file is made durable (a job is not frozen while
+ * the disk writes).  A commit that fails after that leaves them as they
+ * were, but for the write tracker armed for the next checkpoint, which
+ * disarm_released takes back.
+ */
+static void let_go(struct capture *c, struct cryo_checkpoint_stats *stats, uint64_t frozen_at)
+{
+	for (int k = c->nr - 1; k >= 0; k--)
+		release(&c->pc[k]);
+	c->released = 1;
+	stats->freeze_ns = now_ns() - frozen_at;
+	phase_done("unfreeze");
+	phases_end("frozen, in all");
+}
+
+/* Where they run on from the freeze to the end of the checkpoint. */
+static int runs_on_before_commit(const struct cryo_checkpoint_opts *o)
+{
+	return o->end_action == CRYO_END_RUNNING && !o->live_pages;
+}
+
+/* A checkpoint that failed after let_go: each process with a tracker it armed
+ * is stopped again for the one call that closes it, the tracker proven its
+ * own first (dirty_disarm).  Best effort: one that cannot be stopped now
+ * keeps it, which no checkpoint takes for its parent's (the parent names
+ * another), and the next checkpoint replaces. */
+static void disarm_released(struct capture *c)
+{
+	struct cryo_error ignored;
+	for (int k = 0; k < c->nr; k++) {
+		struct proc_capture *p = &c->pc[k];
+		if (p->zombie || !p->snap || !dirty_armed(p->snap))
+			continue;
+		if (freeze(p, &ignored) == 0 && seccomp_suspend(p->pid, p->tids, p->nr_tids, &ignored) == 0)
+			dirty_disarm(&p->in[0], p->snap);
+		release(p);
+	}
 }
 
 static int end_all(struct capture *c, int sig, struct cryo_error *e)
@@ -954,18 +995,20 @@ int cryo_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpoint
 		goto out;
 	if (o->live_pages) {
 		/* a pre-copy round: the tracker is armed, the processes run while their pages are copied */
-		for (int k = c.nr - 1; k >= 0; k--)
-			release(&c.pc[k]);
-		stats->freeze_ns = now_ns() - frozen_at;
-		phase_done("unfreeze");
-		phases_end("frozen, in all");
+		let_go(&c, stats, frozen_at);
 		for (int k = 0; k < c.nr; k++)
 			if (!c.pc[k].zombie)
 				dirty_protect_later(c.pc[k].pid, &c.tree.procs[k]);
 		phase_done("tracker armed (running)");
 	}
-	if (write_image(&c, &page_bytes, &file_size, frozen_at, e))
+	c.w.durable_after_release = runs_on_before_commit(o);
+	if (write_image(&c, &page_bytes, frozen_at, e))
 		goto out;
+	if (runs_on_before_commit(o))
+		let_go(&c, stats, frozen_at);
+	if (iw_commit(&c.w, &file_size, e))
+		goto out;
+	phase_done("commit (table, fsync, link)");
 	if (o->live_pages)
 		sig = 0;
 	if (o->end_action == CRYO_END_HOLD && o->hold)
@@ -987,14 +1030,11 @@ out:
 	for (int k = 0; rc && k < c.nr; k++)
 		if (c.pc[k].snap && c.pc[k].nr_prepared)
 			dirty_disarm(&c.pc[k].in[0], c.pc[k].snap);
+	if (rc && c.released)
+		disarm_released(&c);
 	count_incremental(&c, stats);
-	for (int k = c.nr - 1; k >= 0; k--)
-		release(&c.pc[k]);
-	if (!o->live_pages) {
-		stats->freeze_ns = now_ns() - frozen_at;
-		phase_done("unfreeze");
-		phases_end("frozen, in all");
-	}
+	if (!c.released)
+		let_go(&c, stats, frozen_at);
 	if (ended) {
 		if (rc == 0) {
 			wait_until_gone(ended, c.nr);

@@ -826,10 +826,18 @@ void dirty_protect_later(pid_t pid, struct snapshot *s)
 
 void dirty_disarm(struct injector *in, struct snapshot *s)
 {
-	if (s->dirty && s->dirty->tracker_fd >= 0)
-		close_in_target(in, s->dirty->tracker_fd);
-	if (s->dirty)
-		s->dirty->tracker_fd = -1;
+	struct dirty *d = s->dirty;
+	if (!d || d->tracker_fd < 0)
+		return;
+	/* still the tracker it armed: a process let go may have closed it and reused the number since */
+	if (d->tracker_ino && inode_of(in->tgid, d->tracker_fd) == d->tracker_ino)
+		close_in_target(in, d->tracker_fd);
+	d->tracker_fd = -1;
+}
+
+int dirty_armed(const struct snapshot *s)
+{
+	return s->dirty && s->dirty->tracker_fd >= 0;
 }
 
 void dirty_free(struct snapshot *s)

@@ -77,8 +77,11 @@ void dirty_prescan_free(struct dirty_prescan *p);
  * since the parent, by the parent's tracker; -1 where it is not there to
  * read (a pre-copy's look before its last, frozen step). */
 int64_t dirty_written_bytes(pid_t pid, struct dirty_parent *parent);
-/* The checkpoint failed: the tracker dirty_begin armed goes again. */
+/* The checkpoint failed: the tracker dirty_begin armed goes again (frozen;
+ * only if the descriptor is still that tracker). */
 void dirty_disarm(struct injector *in, struct snapshot *s);
+/* Whether s holds a tracker armed for the next checkpoint. */
+int dirty_armed(const struct snapshot *s);
 void dirty_free(struct snapshot *s);
 
 /* Page addr, wanted by the capture: unchanged since the parent as the

@@ -485,10 +485,28 @@ int iw_finish_nameless(struct image_writer *w, int *fd, struct cryo_error *e)
 	return *fd < 0 ? -1 : 0;
 }
 
+/* CRYO_FAULT_BEFORE_FSYNC=ERRNO:FILE (tests): the commit, before its fsync,
+ * waits (up to 10 s) for FILE, a test's go, and removes it; then fails as an
+ * fsync that returned ERRNO would (EIO from a disk, EDQUOT from NFS), or,
+ * with 0, goes on. */
+static int fault_before_fsync(const struct image_writer *w, struct cryo_error *e)
+{
+	const char *v = getenv("CRYO_FAULT_BEFORE_FSYNC");
+	char *file = NULL;
+	int err = v ? (int)strtol(v, &file, 10) : 0;
+	if (!file || *file != ':')
+		return 0;
+	for (int i = 0; i < 2000 && unlink(file + 1) < 0; i++)
+		usleep(5000);
+	return err ? cryo_fail(e, w->pid, RES, "fsync", err, "cannot flush context file %s to disk", w->tmp_path) : 0;
+}
+
 int iw_commit(struct image_writer *w, uint64_t *file_size, struct cryo_error *e)
 {
 	struct cryo_file_header h;
 	if (write_table_and_header(w, &h, e))
+		return -1;
+	if (!w->no_fsync && fault_before_fsync(w, e))
 		return -1;
 	if (!w->no_fsync && fsync(w->fd) < 0)
 		return cryo_fail_errno(e, w->pid, RES, "fsync", "cannot flush context file %s to disk", w->tmp_path);

@@ -40,6 +40,8 @@ struct image_writer {
 	int compress_level;                 /* zstd's level for them */
 	uint32_t flags;                     /* the header's (CRYO_FILE_*) */
 	int no_fsync;                       /* a step file another commit makes durable (pre-copy's rounds) */
+	int durable_after_release;          /* the processes run on before the commit: while they are frozen,
+					     * page data is not waited for on the disk (the fsync does it) */
 };
 
 /* Open the directory of path (path itself if it is a directory: the file is

@@ -622,15 +622,20 @@ static void sum_blocks(struct pagestream *ps, const char *buf, size_t len)
 }
 
 /* Page data goes through the page cache, so that a restart right after the
- * checkpoint (a preempted job's) reads it from memory, and is made durable as
+ * checkpoint (a preempted job's) reads it from memory.  Where the processes
+ * stay frozen until the commit (ended by it, or held), it is made durable as
  * it goes: each chunk's writeback starts once it is written, and the writer
  * waits for the disk only on what is SYNC_BEHIND behind, which bounds the
- * dirty pages and leaves the final fsync (iw_commit) little to do. */
+ * dirty pages and leaves the final fsync (iw_commit) little to do.  Where
+ * they run on before the commit, their freeze does not wait for the disk:
+ * the page cache takes the data (the kernel's dirty limits pace a large
+ * one), and the fsync writes it while they run. */
 #define SYNC_BEHIND (16 * PAGESTREAM_CHUNK)
 
 static int write_back(struct pagestream *ps, uint64_t off, size_t len)
 {
-	if (ps->w->no_fsync)        /* a pre-copy round: its file is made durable by another commit */
+	/* a pre-copy round: its file is made durable by another commit */
+	if (ps->w->no_fsync || ps->w->durable_after_release)
 		return 0;
 	if (sync_file_range(ps->fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE) < 0)
 		return errno;
