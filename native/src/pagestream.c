@@ -87,7 +87,8 @@ struct pagestream {
 	uint64_t offset;            /* file offset of the next chunk */
 	uint64_t end;               /* reading: end of the section */
 	uint64_t raw_done;          /* writing compressed: page data written so far */
-	uint64_t synced;            /* writing: file offset up to which page data is on the disk */
+	uint64_t synced;            /* writing: file offset up to which page data is on the disk (or, with
+				     * the flusher, on its way there) */
 	pid_t pid;
 	const char *path;
 	struct slot slots[MAX_SLOTS];
@@ -105,6 +106,8 @@ struct pagestream {
 	char *hash_buf;             /* reading mapped: HASH_PIECE bytes, for the reader that promotes */
 	pthread_t thread;
 	int started;
+	pthread_t flusher;          /* writing, the processes let go before the commit: flush_loop */
+	int flusher_started;
 	pthread_t workers[NR_WORKERS > NR_READERS ? NR_WORKERS : NR_READERS];
 	int nr_workers;             /* compressors (writing) or readers (reading) */
 	uint64_t next_seq;          /* reading: the number the next claimed piece gets */
@@ -273,6 +276,9 @@ static void ps_stop_threads(struct pagestream *ps)
 	if (ps->started)
 		pthread_join(ps->thread, NULL);
 	ps->started = 0;
+	if (ps->flusher_started)
+		pthread_join(ps->flusher, NULL);
+	ps->flusher_started = 0;
 	for (int i = 0; i < ps->nr_workers; i++)
 		pthread_join(ps->workers[i], NULL);
 	ps->nr_workers = 0;
@@ -629,7 +635,8 @@ static void sum_blocks(struct pagestream *ps, const char *buf, size_t len)
  * dirty pages and leaves the final fsync (iw_commit) little to do.  Where
  * they run on before the commit, their freeze does not wait for the disk:
  * the page cache takes the data (the kernel's dirty limits pace a large
- * one), and the fsync writes it while they run. */
+ * one), the flusher starts its writeback as it lands, and the fsync writes
+ * the rest while they run. */
 #define SYNC_BEHIND (16 * PAGESTREAM_CHUNK)
 
 static int write_back(struct pagestream *ps, uint64_t off, size_t len)
@@ -709,6 +716,29 @@ static void *write_loop(void *arg)
 	return NULL;
 }
 
+/* The writeback of what the writer has written, started as it lands, on a
+ * thread of its own: sync_file_range blocks while the device's queue is full,
+ * which the frozen writer must not.  What it starts, and any error, the
+ * commit's fsync waits for and reports. */
+static void *flush_loop(void *arg)
+{
+	struct pagestream *ps = arg;
+	pthread_mutex_lock(&ps->lock);
+	for (;;) {
+		while (ps->offset == ps->synced && !ps->stop && !ps->failed)
+			pthread_cond_wait(&ps->changed, &ps->lock);
+		if (ps->stop || ps->failed)
+			break;
+		uint64_t from = ps->synced, to = ps->offset;
+		pthread_mutex_unlock(&ps->lock);
+		(void)sync_file_range(ps->fd, (off_t)from, (off_t)(to - from), SYNC_FILE_RANGE_WRITE);
+		pthread_mutex_lock(&ps->lock);
+		ps->synced = to;
+	}
+	pthread_mutex_unlock(&ps->lock);
+	return NULL;
+}
+
 static int start_thread(struct pagestream *ps, pthread_t *t, void *(*fn)(void *), const char *what,
 			struct cryo_error *e)
 {
@@ -758,6 +788,11 @@ int ps_write_begin(struct pagestream **out, struct image_writer *w, struct cryo_
 	if (start_thread(ps, &ps->thread, write_loop, "page writer", e))
 		goto fail;
 	ps->started = 1;
+	if (w->durable_after_release) {
+		if (start_thread(ps, &ps->flusher, flush_loop, "page flusher", e))
+			goto fail;
+		ps->flusher_started = 1;
+	}
 	if (ps->compress && start_compressors(ps, e))
 		goto fail;
 	*out = ps;
