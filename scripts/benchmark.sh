@@ -1443,12 +1443,14 @@ $REPORT_MD
   time of the slower of the two fully touched cases (a small fixed cost, of
   ptrace and of the files, weighs more on a small process). CRIU's figures
   are in the user's sequence above, from the same run.
-- **Checkpoint vs dd.** The checkpoint writes page data with O_DIRECT and
-  fsyncs the file and its directory, so the fair comparison is
-  \`dd oflag=direct conv=fsync\`; \`dd conv=fsync\` (through the page cache) is
-  shown too. *Frozen* is how long the process was stopped (from the engine's
-  \`-v\` line); with the default leave-running checkpoint it is most of the
-  total.
+- **Checkpoint vs dd.** The checkpoint writes page data through the page
+  cache and fsyncs the file and its directory before it returns, so the fair
+  comparison is \`dd conv=fsync\`; \`dd oflag=direct conv=fsync\` (the disk
+  alone) is shown too. *Frozen* is how long the process was stopped (from the
+  engine's \`-v\` line); the default leave-running checkpoint lets the
+  process go once all its state is in the file, before the fsync, so the
+  disk's writing is not frozen time (a checkpoint that ends the process keeps
+  it frozen until the file is durable).
 - **First touch.** Every page a restore fills is a page fault in fresh
   memory. This VM hands freed memory back to its host (after a second or
   two), and the first touch of memory the host must supply again costs far
