@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,9 +68,62 @@ static int is_deleted(const char *path)
 	return len > 10 && !strcmp(path + len - 10, " (deleted)");
 }
 
+/* File systems whose files are regular files that no path reaches and whose
+ * bytes are not theirs to copy: refused by what they are, not taken for a
+ * file by reference or by content. */
+static const struct {
+	long magic;                 /* statfs's f_type */
+	const char *what;
+} pathless_fs[] = {
+	{ 0x19800202, "a POSIX message queue (mq_open)" },         /* MQUEUE_MAGIC */
+	{ 0x5345434d, "secret memory (memfd_secret)" },            /* SECRETMEM_MAGIC */
+};
+
+static int refuse_pathless(pid_t pid, const struct fd_rec *f, struct cryo_error *e)
+{
+	char link[64];
+	struct statfs sf;
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, f->r.fd);
+	if (statfs(link, &sf) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(pathless_fs) / sizeof(pathless_fs[0]); i++)
+		if ((long)sf.f_type == pathless_fs[i].magic)
+			return cryo_fail(e, pid, "files", "", ENOTSUP, "fd %d of process %d is %s: Cryo cannot save this kind of file yet",
+					 f->r.fd, pid, pathless_fs[i].what);
+	return 0;
+}
+
+/* A file by reference must be the one its path reaches (the path as the
+ * kernel names it to the engine, which is the one a restart opens; openat2,
+ * no symbolic link followed): not so for one under a file system mounted
+ * over its directory since it was opened, whose restart would open the other
+ * file.  Only a path that reaches nothing or another file refuses; one that
+ * cannot be looked up here (a FUSE mount closed to root) is left to the
+ * restart's own check. */
+static int refuse_covered(pid_t pid, const struct fd_rec *f, const struct stat *st, struct cryo_error *e)
+{
+	struct stat at;
+	if (f->path[0] != '/')
+		return 0;
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, f->path, &how, sizeof(how));
+	int err = fd < 0 ? errno : 0;
+	if (fd >= 0 && fstat(fd, &at) < 0)
+		err = EACCES;
+	if (fd >= 0)
+		close(fd);
+	if (err == ENOENT || err == ENOTDIR || (!err && (at.st_dev != st->st_dev || at.st_ino != st->st_ino)))
+		return cryo_fail(e, pid, "files", "", ENOENT,
+				 "fd %d of process %d is %s, but that path now reaches %s (a file system mounted over it?): "
+				 "cannot save it by reference", f->r.fd, pid, f->path, err ? "nothing" : "another file");
+	return 0;
+}
+
 /* A memfd or a deleted file: saved by content (files_link_tree). */
 static int classify_shmem(pid_t pid, struct fd_rec *f, const struct stat *st, struct cryo_error *e)
 {
+	if (S_ISREG(st->st_mode) && refuse_pathless(pid, f, e))
+		return -1;
 	if (!S_ISREG(st->st_mode) || (strncmp(f->path, "/memfd:", 7) && !is_deleted(f->path)))
 		return 0;
 	f->r.kind = CRYO_FD_SHMEM;
@@ -82,6 +137,8 @@ static int classify_regular(pid_t pid, struct fd_rec *f, const struct stat *st, 
 	if (is_deleted(f->path))
 		return cryo_fail(e, pid, "files", "", ENOENT,
 				 "fd %d of process %d is %s, which was deleted: cannot save it by reference", f->r.fd, pid, f->path);
+	if (refuse_covered(pid, f, st, e))
+		return -1;
 	f->r.kind = CRYO_FD_REGULAR;
 	return S_ISREG(st->st_mode) && locks_capture(pid, f, e) ? -1 : 1;
 }
