@@ -94,10 +94,11 @@ static int refuse_pathless(pid_t pid, const struct fd_rec *f, struct cryo_error 
 }
 
 /* A file by reference must be the one its path reaches (the path as the
- * kernel names it to the engine, which is the one a restart opens; openat2,
- * no symbolic link followed): not so for one under a file system mounted
- * over its directory since it was opened, whose restart would open the other
- * file.  Only a path that reaches nothing or another file refuses; one that
+ * kernel names it to the engine, which is the one a restart opens, in the
+ * engine's mount namespace; openat2, no symbolic link followed): not so for
+ * one under a file system mounted over its directory since it was opened, or
+ * one in a mount namespace of the job's own (a private /tmp), whose restart
+ * would open the other file.  Only a path that reaches nothing or another file refuses; one that
  * cannot be looked up here (a FUSE mount closed to root) is left to the
  * restart's own check. */
 static int refuse_covered(pid_t pid, const struct fd_rec *f, const struct stat *st, struct cryo_error *e)
@@ -114,7 +115,7 @@ static int refuse_covered(pid_t pid, const struct fd_rec *f, const struct stat *
 		close(fd);
 	if (err == ENOENT || err == ENOTDIR || (!err && (at.st_dev != st->st_dev || at.st_ino != st->st_ino)))
 		return cryo_fail(e, pid, "files", "", ENOENT,
-				 "fd %d of process %d is %s, but that path now reaches %s (a file system mounted over it?): "
+				 "fd %d of process %d is %s, but that path reaches %s here (a file system mounted over it, or a mount namespace of its own?): "
 				 "cannot save it by reference", f->r.fd, pid, f->path, err ? "nothing" : "another file");
 	return 0;
 }
