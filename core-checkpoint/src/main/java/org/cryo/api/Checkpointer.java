@@ -116,6 +116,8 @@ public final class Checkpointer {
 
     /** How long a JVM that is told to end waits for the helper to let the processes go. */
     static final long HELPER_UNWIND_SECONDS = 30;
+    /** How long a question to the helper about a file (its chain) may take: it reads a header and a record. */
+    static final long HELPER_QUERY_SECONDS = 60;
 
     /**
      * Runs the helper to completion and returns its one line of machine-readable output.  If this
@@ -310,10 +312,10 @@ public final class Checkpointer {
         String line;
         int status;
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            line = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-            status = p.waitFor();
+            BoundedCommand.Result result = BoundedCommand.run(new ProcessBuilder(command), HELPER_QUERY_SECONDS);
+            line = result.timedOut() ? command.get(0) + " parent: no answer within " + HELPER_QUERY_SECONDS + " s"
+                    : result.output().strip();
+            status = result.status();
         } catch (IOException e) {
             throw new CheckpointException("cannot run " + command.get(0) + ": " + e.getMessage(), 0, "helper", "execve", 0, e);
         } catch (InterruptedException e) {

@@ -1,14 +1,13 @@
 package org.cryo.scheduler;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import org.cryo.api.BoundedCommand;
 import org.cryo.config.CryoConfig;
 
 /**
@@ -168,17 +167,14 @@ public final class NodeExecutor {
     private Result run(String node, Invocation invocation, long timeoutSeconds) throws SchedulerException {
         List<String> full = invocation.command();
         try {
-            ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            ProcessBuilder builder = new ProcessBuilder(full);
             builder.environment().putAll(invocation.environment());
-            Process process = builder.start();
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+            BoundedCommand.Result result = BoundedCommand.run(builder, timeoutSeconds);
+            if (result.timedOut()) {
                 throw new SchedulerException("'" + String.join(" ", full) + "' on node " + node
                         + " did not finish within " + timeoutSeconds + " s");
             }
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return new Result(process.exitValue(), output);
+            return new Result(result.status(), result.output());
         } catch (IOException e) {
             throw new SchedulerException("cannot run '" + full.get(0) + "' for node " + node + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -1,13 +1,12 @@
 package org.cryo.sge;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.cryo.api.BoundedCommand;
 import org.cryo.api.SafeText;
 import org.cryo.scheduler.SchedulerException;
 
@@ -155,44 +154,25 @@ public final class SgeCommands {
 
     /** Runs a Grid Engine client with the cell's environment; a client that cannot be started is one line. */
     public Output run(String... command) throws SchedulerException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder builder = new ProcessBuilder(command);
         for (String name : List.of("SGE_ROOT", "SGE_CELL", "SGE_QMASTER_PORT", "PATH")) {
             if (environment.containsKey(name)) {
                 builder.environment().put(name, environment.get(name));
             }
         }
         try {
-            Process process = builder.start();
-            byte[] bytes = readWithin(process, command);
-            return new Output(process.exitValue(), new String(bytes, StandardCharsets.UTF_8));
+            BoundedCommand.Result result = BoundedCommand.run(builder, TIMEOUT_SECONDS);
+            if (result.timedOut()) {
+                throw new SchedulerException(String.join(" ", command) + ": no answer within " + TIMEOUT_SECONDS
+                        + " s (is sge_qmaster running?)");
+            }
+            return new Output(result.status(), result.output());
         } catch (IOException e) {
             throw new SchedulerException("cannot run " + command[0] + " (is Grid Engine's client installed?): "
                     + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SchedulerException("interrupted while running " + command[0], e);
-        }
-    }
-
-    private static byte[] readWithin(Process process, String[] command) throws IOException, InterruptedException,
-            SchedulerException {
-        java.util.concurrent.CompletableFuture<byte[]> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return process.getInputStream().readAllBytes();
-            } catch (IOException e) {
-                return new byte[0];
-            }
-        });
-        if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new SchedulerException(String.join(" ", command) + ": no answer within " + TIMEOUT_SECONDS
-                    + " s (is sge_qmaster running?)");
-        }
-        try {
-            return output.get(5, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            return new byte[0];
         }
     }
 

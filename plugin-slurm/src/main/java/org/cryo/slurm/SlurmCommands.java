@@ -1,7 +1,6 @@
 package org.cryo.slurm;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -11,8 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.cryo.api.BoundedCommand;
 import org.cryo.scheduler.SchedulerException;
 
 /**
@@ -269,19 +268,18 @@ public final class SlurmCommands implements SlurmClient {
     private static String runProgram(String program, String... args) throws SchedulerException {
         List<String> command = new ArrayList<>(List.of(program));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command);
         // A JWT in SLURM_JWT would switch scontrol from munge to JWT auth.
         builder.environment().remove("SLURM_JWT");
         try {
-            Process process = builder.start();
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+            BoundedCommand.Result result = BoundedCommand.run(builder, TIMEOUT_SECONDS);
+            if (result.timedOut()) {
                 throw new SchedulerException("'" + name(program) + " " + String.join(" ", args) + "' timed out");
             }
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (process.exitValue() != 0) {
+            String output = result.output().strip();
+            if (result.status() != 0) {
                 throw new SchedulerException(name(program) + " " + String.join(" ", args) + ": "
-                        + (output.isEmpty() ? "exit status " + process.exitValue() : lastLine(output)));
+                        + (output.isEmpty() ? "exit status " + result.status() : lastLine(output)));
             }
             return output;
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.cryo.api.BoundedCommand;
 import org.cryo.scheduler.SchedulerException;
 
 /**
@@ -27,6 +28,7 @@ import org.cryo.scheduler.SchedulerException;
 public record SlurmConfig(URI restUrl, String userName, String token, String apiVersion, String scontrol) {
     public static final String DEFAULT_URL = "http://127.0.0.1:6820";
     public static final String TOKEN_FILE_VARIABLE = "CRYO_SLURM_TOKEN_FILE";
+    private static final long TOKEN_TIMEOUT_SECONDS = 30;
 
     /** No JWT for slurmrestd: none configured and 'scontrol token' gave none. */
     static final class NoToken extends SchedulerException {
@@ -94,12 +96,11 @@ public record SlurmConfig(URI restUrl, String userName, String token, String api
     /** 'scontrol token' prints SLURM_JWT=... */
     private String tokenFromScontrol() throws NoToken {
         try {
-            ProcessBuilder builder = new ProcessBuilder(scontrol, "token", "username=" + userName, "lifespan=3600")
-                    .redirectErrorStream(true);
+            ProcessBuilder builder = new ProcessBuilder(scontrol, "token", "username=" + userName, "lifespan=3600");
             builder.environment().remove("SLURM_JWT");
-            Process process = builder.start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (process.waitFor() != 0 || !output.startsWith("SLURM_JWT=")) {
+            BoundedCommand.Result result = BoundedCommand.run(builder, TOKEN_TIMEOUT_SECONDS);
+            String output = result.timedOut() ? "no answer within " + TOKEN_TIMEOUT_SECONDS + " s" : result.output().strip();
+            if (result.status() != 0 || !output.startsWith("SLURM_JWT=")) {
                 throw new NoToken("slurmrestd at " + restUrl + ": no SLURM_REST_TOKEN set and 'scontrol token' failed: "
                         + org.cryo.api.SafeText.escape(output.lines().reduce((a, b) -> b).orElse("")), null);
             }

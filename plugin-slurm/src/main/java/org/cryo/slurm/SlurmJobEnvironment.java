@@ -1,14 +1,13 @@
 package org.cryo.slurm;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
+import org.cryo.api.BoundedCommand;
 import org.cryo.scheduler.BatchJob;
 import org.cryo.scheduler.JobRun;
 
@@ -63,15 +62,11 @@ final class SlurmJobEnvironment {
     private static Optional<Path> recordedWorkDir(Map<String, String> environment, String jobId) {
         String scontrol = scontrol(environment);
         try {
-            ProcessBuilder builder = new ProcessBuilder(scontrol, "show", "job", jobId).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            ProcessBuilder builder = new ProcessBuilder(scontrol, "show", "job", jobId);
             builder.environment().remove("SLURM_JWT");   // munge, as the job's own scontrol
-            Process process = builder.start();
-            byte[] output = process.getInputStream().readAllBytes();
-            if (!process.waitFor(SCONTROL_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            } else if (process.exitValue() == 0) {
-                Optional<Path> workDir = workDirFrom(new String(output, StandardCharsets.UTF_8));
+            BoundedCommand.Result result = BoundedCommand.run(builder, SCONTROL_TIMEOUT_SECONDS);
+            if (!result.timedOut() && result.status() == 0) {
+                Optional<Path> workDir = workDirFrom(result.output());
                 if (workDir.isPresent()) {
                     return workDir;
                 }

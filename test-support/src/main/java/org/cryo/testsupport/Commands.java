@@ -2,7 +2,9 @@ package org.cryo.testsupport;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -20,21 +22,28 @@ public final class Commands {
 
     /**
      * Runs {@code command} in {@code dir} with this process's environment, less the variables
-     * {@code remove}, plus {@code add}; stdin is closed.  Fails when it is not done within
-     * {@code timeoutSeconds} (and ends it).
+     * {@code remove}, plus {@code add}; stdin is /dev/null.  Fails when it is not done within
+     * {@code timeoutSeconds} (and ends it).  The output goes to a file, not a pipe: a command that
+     * leaves a process behind holding its stdout (cr_restart --detach: the restored job inherits
+     * the restarter's stdio) would keep a read of the pipe waiting for that process's end.
      */
     public static Result execute(Path dir, List<String> command, Map<String, String> add, Collection<String> remove,
             long timeoutSeconds) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        builder.environment().keySet().removeAll(remove);
-        builder.environment().putAll(add);
-        Process process = builder.start();
-        process.getOutputStream().close();
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            fail(command + " timed out");
+        Path output = Files.createTempFile("cryo-test-command-", ".out");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectOutput(output.toFile());
+            builder.environment().keySet().removeAll(remove);
+            builder.environment().putAll(add);
+            Process process = builder.start();
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                fail(command + " timed out");
+            }
+            return new Result(process.exitValue(), new String(Files.readAllBytes(output), StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(output);
         }
-        return new Result(process.exitValue(), new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
     /** {@link #execute}, failing unless the command exits with {@code status}; returns its output. */
