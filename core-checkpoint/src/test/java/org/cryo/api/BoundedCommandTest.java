@@ -24,6 +24,16 @@ class BoundedCommandTest {
     }
 
     @Test
+    void theTwoStreamsComeBackApartWhenAsked() throws Exception {
+        BoundedCommand.Apart r = BoundedCommand.runApart(new ProcessBuilder(List.of("sh", "-c",
+                "echo out; echo err >&2; echo more; exit 4")), 30);
+        assertFalse(r.timedOut());
+        assertEquals(4, r.status());
+        assertEquals("out\nmore\n", r.stdout());
+        assertEquals("err\n", r.stderr());
+    }
+
+    @Test
     void anOutputLargerThanAPipeBufferComesBackWhole() throws Exception {
         // a client that waited for its reader with a full pipe would never exit: 4 MiB is 64 pipe buffers
         BoundedCommand.Result r = run(60, "head -c 4194304 /dev/zero | tr '\\0' x");

@@ -1,6 +1,7 @@
 package org.cryo.health;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -129,6 +130,19 @@ class MonitorsTest {
         Verdict verdict = health.poll(2000, Duration.ofSeconds(60));
         assertEquals(Level.EVACUATE, verdict.level(), verdict.toString());
         assertEquals("GPU ECC uncorrected", verdict.worst().precursor());
+    }
+
+    @Test
+    void aToolThatFailsIsANoticeWithItsMessageEscaped() throws Exception {
+        Path tool = root.resolve("nvidia-smi");
+        Files.writeString(tool, "#!/bin/sh\nprintf 'NVML: \\033]0;owned\\007driver gone\\n' >&2\nexit 9\n");
+        tool.toFile().setExecutable(true);
+        NodeHealth health = health(Map.of("monitors", "nvidia-smi", "nvidia_smi", tool.toString()));
+        health.poll(1000, Duration.ofSeconds(60));
+        String out = said.toString();
+        assertTrue(out.contains("nvidia-smi: " + tool + " exited with 9 (NVML: \\x1b]0;owned\\x07driver gone); ignored"), out);
+        assertFalse(out.contains("\u001b"), "no escape character reaches the terminal: " + out);
+        assertEquals(Map.of(), values(health), "nothing measured from a tool that failed");
     }
 
     @Test

@@ -1,17 +1,12 @@
 package org.cryo.pbs;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import org.cryo.api.BoundedCommand;
 import org.cryo.api.SafeText;
 import org.cryo.scheduler.SchedulerException;
 
@@ -96,44 +91,24 @@ public final class PbsCommands {
                 builder.environment().put(keep, environment.get(keep));
             }
         }
-        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process process;
         try {
-            process = builder.start();
+            BoundedCommand.Apart out = BoundedCommand.runApart(builder, timeoutSeconds);
+            if (out.timedOut()) {
+                throw new ServerDown(name + " " + SafeText.escape(String.join(" ", args)) + ": no answer within "
+                        + timeoutSeconds + " s (is the PBS server running?)");
+            }
+            return new Output(out.status(), out.stdout(), out.stderr());
         } catch (IOException e) {
             throw new SchedulerException("cannot run " + argv.get(0) + " (is PBS's client installed? PBS_EXEC or "
                     + "/etc/pbs.conf names its directory): " + SafeText.escape(String.valueOf(e.getMessage())), e);
-        }
-        CompletableFuture<String> out = drain(process.getInputStream());
-        CompletableFuture<String> err = drain(process.getErrorStream());
-        try {
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new ServerDown(name + " " + String.join(" ", args) + ": no answer within " + timeoutSeconds
-                        + " s (is the PBS server running?)");
-            }
-            return new Output(process.exitValue(), out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
         } catch (InterruptedException e) {
-            process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new SchedulerException("interrupted while running " + name, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new SchedulerException(name + ": cannot read its output", e);
         }
     }
 
     public Output run(String name, String... args) throws SchedulerException {
         return run(TIMEOUT_SECONDS, name, args);
-    }
-
-    private static CompletableFuture<String> drain(InputStream stream) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (stream) {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
     }
 
     /** {@code qstat -fx -F json JOB}: the job's record (-x: a finished job still kept in the history is shown as such). */

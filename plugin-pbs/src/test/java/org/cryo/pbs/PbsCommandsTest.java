@@ -57,6 +57,35 @@ class PbsCommandsTest {
     }
 
     @Test
+    void aClientThatLeavesAProcessBehindReturnsAtItsExitWithBothStreamsApart() throws Exception {
+        // a client whose helper outlives it, still holding its stdout and stderr: once the reads
+        // waited for that holder (pipes), now the client's exit is the end
+        Path dir = Files.createTempDirectory("cryo-pbs-holder-");
+        Path holder = dir.resolve("holder.pid");
+        try {
+            Path qstat = Files.createDirectories(dir.resolve("bin")).resolve("qstat");
+            Files.writeString(qstat, "#!/bin/sh\nsleep 30 & echo $! > " + holder + "\necho '{\"Jobs\":{}}'\n"
+                    + "echo 'qstat: Unknown Job Id 3.vm' >&2\nexit 153\n");
+            Files.setPosixFilePermissions(qstat, PosixFilePermissions.fromString("rwxr-xr-x"));
+            PbsCommands commands = PbsCommands.configured(Map.of("PBS_EXEC", dir.toString()));
+            long t0 = System.nanoTime();
+            PbsCommands.Output out = commands.run(20, "qstat", "-fx", "-F", "json", "3.vm");
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertTrue(seconds < 15, "returned at the client's exit, not the helper's (" + seconds + " s)");
+            assertEquals(PbsCommands.UNKNOWN_JOB, out.status());
+            assertEquals("{\"Jobs\":{}}\n", out.stdout());
+            assertEquals("qstat: Unknown Job Id 3.vm", out.message());
+        } finally {
+            if (Files.exists(holder)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(holder).strip())).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void theExitStatusIsThePbsErrorModulo256() {
         assertEquals(15001 % 256, PbsCommands.UNKNOWN_JOB);
         assertEquals(15139 % 256, PbsCommands.FINISHED);
