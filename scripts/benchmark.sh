@@ -680,9 +680,14 @@ user_side() {
     start_workload "$c"
     CHILD_ROOT=$CHILD
     if user_checkpoint "$side" "$c"; then
+        # the lazy restart of the one-process cases (memhog) beside the full one, from the same
+        # file: after it in odd pairs, before it in even ones (each meets the memory the one
+        # before it freed, which this VM's host takes back meanwhile, so neither always does)
+        local lazy=0
+        [[ $side == cryo && ${UCASE_KIND[$c]} == memhog && ${UCASE_PCT[$c]} == 100 ]] && lazy=1
+        ((lazy && PAIR % 2 == 0)) && user_lazy_restart "$c"
         user_restart "$side" "$c" asrun
-        # the lazy restart of the one-process cases (memhog), right after the full one
-        [[ $side == cryo && ${UCASE_KIND[$c]} == memhog && ${UCASE_PCT[$c]} == 100 ]] && user_lazy_restart "$c"
+        ((lazy && PAIR % 2 == 1)) && user_lazy_restart "$c"
         if ((DROP_OK)); then
             if [[ $side == cryo ]]; then
                 cold_rounds "$c"
@@ -785,17 +790,20 @@ criu_zstd_ready() {
 if ((RUN_COMPRESS)); then
     "$CR_CHECKPOINT" --help >/dev/null 2>&1 || die "bin/cr_checkpoint does not run: build Cryo first (mvn -B -DskipTests package)"
     if ((WITH_CRIU)) && [[ -z $CRIU_VERSION ]]; then prepare_criu || WITH_CRIU=0; fi
+    # The two Cryo sides next to each other, plain first in odd pairs and compressed first in
+    # even ones, CRIU's after both: each Cryo side meets, as often as the other, what the last
+    # side of the case before left in the host's cache (CRIU's 2 GiB of writes, or dd's), and
+    # what the other Cryo side left.  An even number of pairs, so that the two orders are even.
     ZSIDES=(cryo zstd)
     ((WITH_CRIU)) && criu_zstd_ready && ZSIDES+=(criuz)
-    for PAIR in $(seq 1 "$PAIRS"); do
+    ZPAIRS=$PAIRS
+    ((QUICK)) || ZPAIRS=$(((PAIRS + 1) / 2 * 2))
+    for PAIR in $(seq 1 "$ZPAIRS"); do
         for c in "${ZKEYS[@]}"; do
             order=("${ZSIDES[@]}")
-            if ((PAIR % 2 == 0)); then   # the other way round
-                order=()
-                for ((i = ${#ZSIDES[@]} - 1; i >= 0; i--)); do order+=("${ZSIDES[i]}"); done
-            fi
+            ((PAIR % 2 == 0)) && order=(zstd cryo "${ZSIDES[@]:2}")
             for side in "${order[@]}"; do
-                say "${UCASE_NAME[$c]}: compression pair $PAIR of $PAIRS, $side"
+                say "${UCASE_NAME[$c]}: compression pair $PAIR of $ZPAIRS, $side"
                 if [[ $side == criuz ]]; then
                     criu_zstd_side "$c"
                 else
@@ -1255,7 +1263,9 @@ $UT_ASRUN
 
 $UT_COLD
 
-### Lazy restart (\`cr_restart --detach --lazy\`), same file, right after the full restart
+### Lazy restart (\`cr_restart --detach --lazy\`), same file, beside the full restart
+
+After the full restart in odd pairs, before it in even ones.
 
 First instruction: from the command's start until the restored copy ran its
 SIGUSR2 handler (queued with \`--signal USR2\`, so the first code it runs),
@@ -1289,12 +1299,12 @@ if ((RUN_COMPRESS)); then
 | ${UCASE_NAME[$c]} | $(gib "$bp") / $(gib "$bz") | $(ratio "$bp" "$bz")x | $(rng $k cryo_ckpt_s) | $(rng $k zstd_ckpt_s) | $(ratio "$cz" "$cp") | $(fmt "$ap" 3) / $(fmt "$az" 3) | $(ratio "$az" "$ap") | $(fmt "$op" 3) / $(fmt "$oz" 3) | $(ratio "$oz" "$op") | $(rng $k dd_read_s) | $(ratio "$oz" "$(med $k dd_read_s)") | $(gib "$(med $k criuz_bytes)") ($(ratio "$(med $k criu_bytes)" "$(med $k criuz_bytes)")x) | $(rng $k criuz_ckpt_s) ($(fmt "$(med $k criu_ckpt_s)" 3)) | $(rng $k criuz_asrun_s) ($(fmt "$(med $k criu_asrun_s)" 3)) |"
         ZCHECKS+="
 - ${UCASE_NAME[$c]}: plain $(tr ' ' '\n' <<<"${R[$k:cryo_verified]:-}" | grep -c '^1$' || true) of $(wc -w <<<"${R[$k:cryo_verified]:-}"), compressed $(tr ' ' '\n' <<<"${R[$k:zstd_verified]:-}" | grep -c '^1$' || true) of $(wc -w <<<"${R[$k:zstd_verified]:-}")$(
-            [[ -n ${R[$k:criuz_ckpt_s]:-} ]] && echo ", CRIU after zstd -d $(tr ' ' '\n' <<<"${R[$k:criu_verified]:-}" | grep -c '^1$' || true) of $(wc -w <<<"${R[$k:criu_verified]:-}")")"
+            [[ -n ${R[$k:criuz_ckpt_s]:-} ]] && echo ", CRIU after zstd -d $(tr ' ' '\n' <<<"${R[$k:criu_verified]:-}" | grep -c '^1$' || true) of $(wc -w <<<"${R[$k:criu_verified]:-}")" || true)"
     done
     ZSTD_MD="
 ## Compression: \`cr_checkpoint --compress\`
 
-$PAIRS alternating pair(s) per case (plain first in odd pairs, compressed first in even ones), the user's
+${ZPAIRS:-$PAIRS} alternating pair(s) per case (plain first in odd pairs, compressed first in even ones, CRIU after both; an even number of them), the user's
 sequence above through Cryo's commands, without and with \`--compress\` (zstd level -50, two threads,
 1 MiB blocks, stored raw where they do not shrink); median [min–max], ratios of the medians. The heat-equation
 grid is \`native/bench/stencil.c\`: 10 explicit steps of a 5-point stencil on two 8192 x 8192 grids of
