@@ -1461,6 +1461,17 @@ $REPORT_MD
   process go once all its state is in the file, before the fsync, so the
   disk's writing is not frozen time (a checkpoint that ends the process keeps
   it frozen until the file is durable).
+- **\`--kill\` checkpoint against CRIU's dump.** Both write the image into the
+  page cache while the job still holds its memory, so the machine needs as much
+  memory again as the job has, and on this VM that memory has mostly gone back
+  to the host (see *First touch*): a buffered 1 GiB \`dd\` here took 0.37 s
+  right after 1 GiB was freed, 1.2 s three seconds later and 1.5 s six seconds
+  later, against 0.53 s with \`oflag=direct\` (2026-12-04, by hand). That
+  cost, not the engine's work, is most of both checkpoints' time in the user's
+  sequence, so the two come out alike. Writing with O_DIRECT would take Cryo's
+  checkpoint to the direct floor but leave the file on the disk only, and the
+  restart right after, which finds the file in the page cache now, would read the
+  disk instead (the *cold* figures); the page cache is kept for that restart.
 - **First touch.** Every page a restore fills is a page fault in fresh
   memory. This VM hands freed memory back to its host (after a second or
   two), and the first touch of memory the host must supply again costs far
