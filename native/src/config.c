@@ -14,7 +14,6 @@
 
 static const struct cryo_config_key keys[] = {
 	{ "checkpoint.compression", "CRYO_COMPRESSION", "none" },
-	{ "checkpoint.incremental", "CRYO_INCREMENTAL", "no" },
 	{ "files.deleted.max", "CRYO_DELETED_FILE_MAX", "67108864" },
 	{ "files.hash.max", "CRYO_HASH_FILE_MAX", "67108864" },
 	{ "files.shared.paths", "CRYO_SHARED_PATHS", NULL },

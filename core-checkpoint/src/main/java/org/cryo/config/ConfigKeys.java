@@ -15,8 +15,9 @@ public final class ConfigKeys {
             "cr_run's periodic checkpoints (90s, 1.5m, 2h)");
     public static final ConfigKey COMPRESSION = both("checkpoint.compression", "CRYO_COMPRESSION", "none",
             "page data compression where the command line says nothing: none, zstd or zstd:LEVEL (as --compress)");
-    public static final ConfigKey INCREMENTAL = both("checkpoint.incremental", "CRYO_INCREMENTAL", "no",
-            "yes: a job's next checkpoint saves only the pages changed since its last (read once the engine has it)");
+    public static final ConfigKey FULL_EVERY = java("checkpoint.full_every", "CRYO_FULL_EVERY", "8",
+            "cr_run's periodic checkpoints: every how many one is full, the others each saving only the pages written"
+                    + " since the one before (1: every one full)");
     public static final ConfigKey DELETED_FILE_MAX = both("files.deleted.max", "CRYO_DELETED_FILE_MAX", "67108864",
             "bytes of data of a deleted file in use saved by content (over it, refused)");
     public static final ConfigKey HASH_FILE_MAX = both("files.hash.max", "CRYO_HASH_FILE_MAX", "67108864",
@@ -56,7 +57,7 @@ public final class ConfigKeys {
             "auto: a progress line on a terminal for work over a second; no: never; always: at once (tests)");
 
     public static final List<ConfigKey> ALL = List.of(HOME, CATALOG_ROOT, CATALOG_KEEP, CHECKPOINT_INTERVAL, COMPRESSION,
-            INCREMENTAL, DELETED_FILE_MAX, HASH_FILE_MAX, SHARED_PATHS, NODE_EXEC, SLURM_REST_URL, SLURM_REST_USER,
+            FULL_EVERY, DELETED_FILE_MAX, HASH_FILE_MAX, SHARED_PATHS, NODE_EXEC, SLURM_REST_URL, SLURM_REST_USER,
             SLURM_REST_TOKEN_FILE, SLURM_API, SLURM_SCONTROL, SLURM_SRUN, SGE_DRMAA, PBS_CONF, AGENT_TOKEN_FILE, AGENT_API_OPEN, LOG_SYSLOG, LOG_SOCKET, LOG_FILE,
             PROGRESS);
 

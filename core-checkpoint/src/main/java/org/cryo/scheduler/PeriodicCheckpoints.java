@@ -104,8 +104,8 @@ public final class PeriodicCheckpoints implements AutoCloseable {
         }
     }
 
-    /** {@code $CRYO_FULL_EVERY}: every how many periodic checkpoints one is full (the others are incremental). */
-    public static final String FULL_EVERY_VARIABLE = "CRYO_FULL_EVERY";
+    /** {@code checkpoint.full_every} of cryo.conf, {@code $CRYO_FULL_EVERY}: every how many periodic checkpoints one is full (the others are incremental). */
+    public static final String FULL_EVERY_VARIABLE = org.cryo.config.ConfigKeys.FULL_EVERY.variable();
     /** The default: one full checkpoint, then seven incremental ones on it. */
     public static final int DEFAULT_FULL_EVERY = 8;
 

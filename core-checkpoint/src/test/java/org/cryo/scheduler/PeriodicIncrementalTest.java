@@ -7,12 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 import org.cryo.api.Checkpointer;
 import org.cryo.api.RestartOptions;
+import org.cryo.config.CryoConfig;
 import org.cryo.engine.CheckpointHarness;
 import org.junit.jupiter.api.Test;
 
 /**
  * cr_run's periodic checkpoints (and so the adapters') are incremental, with a full one every
- * {@code $CRYO_FULL_EVERY}; the catalog's retention keeps every file a kept one needs (issue 15).
+ * {@code checkpoint.full_every} ({@code $CRYO_FULL_EVERY}); the catalog's retention keeps every file a kept one needs (issue 15).
  */
 class PeriodicIncrementalTest {
     private static List<String> names(JobDirectory dir) throws Exception {
@@ -49,5 +50,22 @@ class PeriodicIncrementalTest {
         assertEquals(PeriodicCheckpoints.DEFAULT_FULL_EVERY, PeriodicCheckpoints.fullEvery(java.util.Map.of()));
         assertEquals(4, PeriodicCheckpoints.fullEvery(java.util.Map.of(PeriodicCheckpoints.FULL_EVERY_VARIABLE, "4")));
         assertTrue(PeriodicCheckpoints.fullEvery(java.util.Map.of(PeriodicCheckpoints.FULL_EVERY_VARIABLE, "x")) > 1);
+    }
+
+    @Test
+    void fullEveryComesFromCryoConfToo() throws Exception {
+        Path conf = java.nio.file.Files.createTempFile("cryo-conf-", ".conf");
+        try {
+            java.nio.file.Files.writeString(conf, "checkpoint.full_every = 3\n");
+            var env = new java.util.HashMap<String, String>(java.util.Map.of(CryoConfig.FILE_VARIABLE, conf.toString()));
+            CryoConfig config = CryoConfig.load(env, new CryoConfig.Identity(0, 0));
+            assertEquals(List.of(), config.notices(), "the key is known");
+            assertEquals(3, PeriodicCheckpoints.fullEvery(config.environment()));
+            env.put(PeriodicCheckpoints.FULL_EVERY_VARIABLE, "5");
+            assertEquals(5, PeriodicCheckpoints.fullEvery(CryoConfig.load(env, new CryoConfig.Identity(0, 0)).environment()),
+                    "the environment wins over the file");
+        } finally {
+            java.nio.file.Files.deleteIfExists(conf);
+        }
     }
 }
