@@ -553,7 +553,43 @@ struct merged {
 	struct cryo_page_run *runs;
 	size_t nr, cap;
 	uint64_t data;
+	/* the PAGE_SUMS of the merged page data (the newest file's are of its own pages only) */
+	XXH3_state_t *block;
+	uint64_t block_fill;
+	uint64_t *sums;
+	size_t nr_sums, cap_sums;
 };
+
+static int end_sum_block(struct merged *m, struct cryo_error *e)
+{
+	if (m->nr_sums == m->cap_sums) {
+		size_t cap = m->cap_sums ? m->cap_sums * 2 : 1024;
+		uint64_t *n = realloc(m->sums, cap * sizeof(*n));
+		if (!n)
+			return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
+		m->sums = n;
+		m->cap_sums = cap;
+	}
+	m->sums[m->nr_sums++] = XXH3_64bits_digest(m->block);
+	XXH3_64bits_reset(m->block);
+	m->block_fill = 0;
+	return 0;
+}
+
+/* Block sums of the merged page data as it is written (format.h, PAGE_SUMS). */
+static int sum_blocks(struct merged *m, const char *data, uint64_t len, struct cryo_error *e)
+{
+	while (len) {
+		uint64_t n = CRYO_PAGE_SUM_BLOCK - m->block_fill < len ? CRYO_PAGE_SUM_BLOCK - m->block_fill : len;
+		XXH3_64bits_update(m->block, data, (size_t)n);
+		m->block_fill += n;
+		data += n;
+		len -= n;
+		if (m->block_fill == CRYO_PAGE_SUM_BLOCK && end_sum_block(m, e))
+			return -1;
+	}
+	return 0;
+}
 
 static int write_merged_page(void *arg, uint64_t vaddr, const char *data, uint64_t nr_pages, int fresh,
 			     struct cryo_error *e)
@@ -573,7 +609,14 @@ static int write_merged_page(void *arg, uint64_t vaddr, const char *data, uint64
 		m->runs[m->nr++] = (struct cryo_page_run){ vaddr, nr_pages, m->data };
 	}
 	m->data += nr_pages * PAGE;
-	return iw_write(m->w, data, (size_t)(nr_pages * PAGE), e);
+	return iw_write(m->w, data, (size_t)(nr_pages * PAGE), e) || sum_blocks(m, data, nr_pages * PAGE, e) ? -1 : 0;
+}
+
+static int write_sums(struct image_writer *w, const struct merged *m, struct cryo_error *e)
+{
+	struct cryo_page_sums h = { .block_size = CRYO_PAGE_SUM_BLOCK, .nr_blocks = m->nr_sums };
+	return iw_begin(w, CRYO_SEC_PAGE_SUMS, 8, e) || iw_write(w, &h, sizeof(h), e) ||
+	       (m->nr_sums && iw_write(w, m->sums, m->nr_sums * sizeof(*m->sums), e)) || iw_end(w, e) ? -1 : 0;
 }
 
 static int copy_section(struct image_writer *w, struct image_reader *r, const struct cryo_section_entry *s,
@@ -603,8 +646,10 @@ static int emit_pages_of(struct chain *c, int k, struct merged *out, struct cryo
 static int write_merged(struct chain *c, struct image_writer *w, struct cryo_error *e)
 {
 	struct level *top = &c->levels[0];
-	struct merged m = { .w = w };
-	int pages_k = 0, map_k = 0, rc = 0;
+	struct merged m = { .w = w, .block = XXH3_createState() };
+	int pages_k = 0, map_k = 0, sums_k = 0, rc = 0;
+	if (!m.block)
+		return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < top->r.nr_sections && !rc; i++) {
 		const struct cryo_section_entry *s = &top->r.table[i];
 		/* a tracker stays: it was armed on the state the merged file holds; the merged
@@ -616,8 +661,17 @@ static int write_merged(struct chain *c, struct image_writer *w, struct cryo_err
 				return corrupt(top, e, "more PAGES sections than processes");
 			m.nr = 0;
 			m.data = 0;
+			m.nr_sums = 0;
+			m.block_fill = 0;
+			XXH3_64bits_reset(m.block);
 			rc = iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || emit_pages_of(c, pages_k++, &m, e) || iw_end(w, e) ||
-			     finish_streams(c, e) ? -1 : 0;
+			     finish_streams(c, e) || (m.block_fill && end_sum_block(&m, e)) ? -1 : 0;
+		} else if (s->type == CRYO_SEC_PAGE_SUMS) {
+			/* the newest file's sums are of its own page data: these are of the merged */
+			if (sums_k++ != pages_k - 1)
+				rc = corrupt(top, e, "PAGE_SUMS before its PAGES");
+			else
+				rc = write_sums(w, &m, e);
 		} else if (s->type == CRYO_SEC_PAGEMAP) {
 			if (map_k++ != pages_k - 1)
 				rc = corrupt(top, e, "PAGEMAP before its PAGES");
@@ -629,6 +683,8 @@ static int write_merged(struct chain *c, struct image_writer *w, struct cryo_err
 		}
 	}
 	free(m.runs);
+	free(m.sums);
+	XXH3_freeState(m.block);
 	return rc || finish_streams(c, e) ? -1 : 0;
 }
 

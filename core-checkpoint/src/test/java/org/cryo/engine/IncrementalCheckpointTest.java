@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
 class IncrementalCheckpointTest {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
 
-    private static CheckpointHarness.CommandResult crCheckpoint(String... args) throws Exception {
+    /** cr_checkpoint ARGS, which must succeed (LazyRestartTest's chains too). */
+    static CheckpointHarness.CommandResult crCheckpoint(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(CheckpointHarness.launcher("cr_checkpoint").toString()));
         command.addAll(List.of(args));
         CheckpointHarness.CommandResult r = CheckpointHarness.run(command, COMMAND_TIMEOUT);

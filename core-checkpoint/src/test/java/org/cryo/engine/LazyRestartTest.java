@@ -92,6 +92,45 @@ class LazyRestartTest {
         }
     }
 
+    /**
+     * A chain of incremental checkpoints (a full file and three on it, the last one --kill) and a
+     * pre-copy checkpoint come back lazily: the file a restart serves from is the chain merged,
+     * with block checksums of the merged page data (the newest file's own were of its pages
+     * only, and every lazy restart of a chain or a pre-copy was refused as corrupt).  mem_writer
+     * checks every page against its log of what each must hold.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aChainOfIncrementalCheckpointsComesBackLazily() throws Exception {
+        try (Original original = Original.start("mem_writer", "16", "10", "0")) {
+            String pid = Long.toString(original.pid());
+            Path head = original.dir().resolve("job.cryo");
+            IncrementalCheckpointTest.crCheckpoint("--incremental", "-f", head.toString(), pid);
+            for (int step = 1; step <= 3; step++) {
+                Runtime.getRuntime().exec(new String[] {"kill", "-USR1", pid}).waitFor();
+                String wrote = "WROTE " + step;
+                original.out().await(wrote::equals, Duration.ofSeconds(20));
+                IncrementalCheckpointTest.crCheckpoint(step == 3 ? "--kill" : "--run", "--incremental", "-f",
+                        head.toString(), pid);
+            }
+            original.kill();
+            assertTrue(Files.isRegularFile(Path.of(head + ".~3~")), "a chain of four files");
+            restartLazilyAndPass(original, head, Map.of());
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aPreCopyCheckpointComesBackLazily() throws Exception {
+        try (Original original = Original.start("mem_writer", "16", "10", "5")) {
+            Path file = original.dir().resolve("pre.cryo");
+            IncrementalCheckpointTest.crCheckpoint("--pre-copy=3", "--kill", "-f", file.toString(),
+                    Long.toString(original.pid()));
+            original.kill();
+            restartLazilyAndPass(original, file, Map.of());
+        }
+    }
+
     /** Trees: the parents' memory is eager (their children are forked from them), the leaves' lazy. */
     @ParameterizedTest
     @ValueSource(strings = {"cow_workers"})
