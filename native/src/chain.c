@@ -426,12 +426,17 @@ static struct level_proc *proc_at(struct level *l, int k, struct cryo_error *e)
 
 /* ---- merging ---- */
 
+/* Pages of the chain's files above level base go to sink; those that level base (and
+ * below) holds, to from_base as pages left to that file (base: c->nr, none). */
+typedef int (*base_sink)(void *arg, int32_t pid, uint64_t vaddr, uint64_t nr_pages, struct cryo_error *e);
 struct emit {
 	struct chain *c;
 	chain_sink sink;
 	void *arg;
 	int fresh;
 	struct cryo_error *e;
+	int base;
+	base_sink from_base;
 };
 
 /* The chunk of p's page data that holds data_offset (never one before the last). */
@@ -500,6 +505,8 @@ static int emit_from_parent(struct emit *m, int depth, const struct level_proc *
 	if (pk < 0)
 		return cryo_fail(m->e, 0, RES, "", ESTALE, "parent %s of %s holds no process %d, which its child names",
 				 m->c->levels[depth + 1].path, child->path, p->parent_pid);
+	if (depth + 1 == m->base)
+		return m->from_base(m->arg, p->parent_pid, a, (b - a) / PAGE, m->e);
 	return emit_range(m, depth + 1, pk, a, b);
 }
 
@@ -542,7 +549,7 @@ int chain_pages(struct chain *c, int32_t pid, chain_sink sink, void *arg, struct
 	int k = find_proc(&c->levels[0], pid);
 	if (k < 0)
 		return 1;
-	struct emit m = { c, sink, arg, 1, e };
+	struct emit m = { c, sink, arg, 1, e, c->nr, NULL };
 	return emit_range(&m, 0, k, 0, UINT64_MAX & ~(uint64_t)(PAGE - 1)) || finish_streams(c, e) ? -1 : 0;
 }
 
@@ -558,6 +565,10 @@ struct merged {
 	uint64_t block_fill;
 	uint64_t *sums;
 	size_t nr_sums, cap_sums;
+	/* merged onto a base: the pages left to it, and its process */
+	struct cryo_parent_run *from;
+	size_t nr_from, cap_from;
+	int32_t base_pid;
 };
 
 static int end_sum_block(struct merged *m, struct cryo_error *e)
@@ -612,6 +623,32 @@ static int write_merged_page(void *arg, uint64_t vaddr, const char *data, uint64
 	return iw_write(m->w, data, (size_t)(nr_pages * PAGE), e) || sum_blocks(m, data, nr_pages * PAGE, e) ? -1 : 0;
 }
 
+static int leave_to_base(void *arg, int32_t pid, uint64_t vaddr, uint64_t nr_pages, struct cryo_error *e)
+{
+	struct merged *m = arg;
+	if (m->nr_from == m->cap_from) {
+		size_t cap = m->cap_from ? m->cap_from * 2 : 256;
+		struct cryo_parent_run *n = realloc(m->from, cap * sizeof(*n));
+		if (!n)
+			return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
+		m->from = n;
+		m->cap_from = cap;
+	}
+	/* pieces of runs that each lie in one mapping, in address order: kept apart, as they come */
+	m->from[m->nr_from++] = (struct cryo_parent_run){ vaddr, nr_pages };
+	m->base_pid = pid;
+	return 0;
+}
+
+/* PARENT_PAGES of process k of the merged file: what it leaves to the base. */
+static int write_left_to_base(struct image_writer *w, const struct merged *m, int32_t own_pid, struct cryo_error *e)
+{
+	struct cryo_parent_pages h = { (uint32_t)(sizeof(h) + m->nr_from * sizeof(*m->from)),
+				       m->nr_from ? m->base_pid : own_pid, m->nr_from };
+	return iw_begin(w, CRYO_SEC_PARENT_PAGES, 8, e) || iw_write(w, &h, sizeof(h), e) ||
+	       (m->nr_from && iw_write(w, m->from, m->nr_from * sizeof(*m->from), e)) || iw_end(w, e) ? -1 : 0;
+}
+
 static int write_sums(struct image_writer *w, const struct merged *m, struct cryo_error *e)
 {
 	struct cryo_page_sums h = { .block_size = CRYO_PAGE_SUM_BLOCK, .nr_blocks = m->nr_sums };
@@ -635,17 +672,21 @@ static int copy_section(struct image_writer *w, struct image_reader *r, const st
 	return iw_end(w, e);
 }
 
-static int emit_pages_of(struct chain *c, int k, struct merged *out, struct cryo_error *e)
+static int emit_pages_of(struct chain *c, int k, int base, struct merged *out, struct cryo_error *e)
 {
-	struct emit m = { c, write_merged_page, out, 1, e };
+	struct emit m = { c, write_merged_page, out, 1, e, base, leave_to_base };
 	return emit_range(&m, 0, k, 0, UINT64_MAX & ~(uint64_t)(PAGE - 1));
 }
 
-/* Every section of the newest file, but its process's PAGES and PAGEMAP
- * merged through the chain and no trace of the chain left. */
-static int write_merged(struct chain *c, struct image_writer *w, struct cryo_error *e)
+/* Every section of the newest file, but its processes' PAGES, PAGE_SUMS and
+ * PAGEMAP merged through the chain's newest base files.  base == c->nr: the
+ * whole chain, and no trace of it left; less: an incremental file on level
+ * base, whose PARENT record (that of the file above it) and PARENT_PAGES
+ * (what the merged levels left to it) it takes. */
+static int write_merged(struct chain *c, int base, struct image_writer *w, struct cryo_error *e)
 {
 	struct level *top = &c->levels[0];
+	int onto = base < c->nr;
 	struct merged m = { .w = w, .block = XXH3_createState() };
 	int pages_k = 0, map_k = 0, sums_k = 0, rc = 0;
 	if (!m.block)
@@ -654,17 +695,27 @@ static int write_merged(struct chain *c, struct image_writer *w, struct cryo_err
 		const struct cryo_section_entry *s = &top->r.table[i];
 		/* a tracker stays: it was armed on the state the merged file holds; the merged
 		 * page data is plain, so no block index */
-		if (s->type == CRYO_SEC_PARENT || s->type == CRYO_SEC_PARENT_PAGES || s->type == CRYO_SEC_PAGE_BLOCKS)
+		if (s->type == CRYO_SEC_PAGE_BLOCKS || (!onto && (s->type == CRYO_SEC_PARENT || s->type == CRYO_SEC_PARENT_PAGES)))
 			continue;
-		if (s->type == CRYO_SEC_PAGES) {
+		if (s->type == CRYO_SEC_PARENT) {
+			const struct cryo_section_entry *named = ir_find(&c->levels[base - 1].r, CRYO_SEC_PARENT, 0);
+			rc = named ? copy_section(w, &c->levels[base - 1].r, named, c->buf, COPY_PAGES * PAGE, e)
+				   : corrupt(&c->levels[base - 1], e, "an incremental file without PARENT");
+		} else if (s->type == CRYO_SEC_PARENT_PAGES) {
+			if (pages_k < 1 || pages_k > top->nr_procs)
+				rc = corrupt(top, e, "PARENT_PAGES before its PAGES");
+			else
+				rc = write_left_to_base(w, &m, top->procs[pages_k - 1].pid, e);
+		} else if (s->type == CRYO_SEC_PAGES) {
 			if (pages_k >= top->nr_procs)
 				return corrupt(top, e, "more PAGES sections than processes");
 			m.nr = 0;
 			m.data = 0;
 			m.nr_sums = 0;
 			m.block_fill = 0;
+			m.nr_from = 0;
 			XXH3_64bits_reset(m.block);
-			rc = iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || emit_pages_of(c, pages_k++, &m, e) || iw_end(w, e) ||
+			rc = iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || emit_pages_of(c, pages_k++, base, &m, e) || iw_end(w, e) ||
 			     finish_streams(c, e) || (m.block_fill && end_sum_block(&m, e)) ? -1 : 0;
 		} else if (s->type == CRYO_SEC_PAGE_SUMS) {
 			/* the newest file's sums are of its own page data: these are of the merged */
@@ -684,28 +735,38 @@ static int write_merged(struct chain *c, struct image_writer *w, struct cryo_err
 	}
 	free(m.runs);
 	free(m.sums);
+	free(m.from);
 	XXH3_freeState(m.block);
 	return rc || finish_streams(c, e) ? -1 : 0;
 }
 
-int chain_compact(const char *in, const char *out, int replace, const char *backup, uint64_t *file_size,
-		  struct cryo_error *e)
+int chain_compact_onto(const char *in, int levels, const char *out, int replace, const char *backup,
+		       uint64_t *file_size, struct cryo_error *e)
 {
 	struct chain *c;
 	struct image_writer w;
 	if (chain_open(&c, in, 1, e))
 		return -1;
+	int base = levels > 0 && levels < c->nr ? levels : c->nr;
 	int rc = iw_open(&w, out, 0, e);
+	if (!rc && base < c->nr)
+		w.flags |= CRYO_FILE_INCREMENTAL;
 	if (!rc && iw_set_replace(&w, replace, backup, e)) {
 		iw_abort(&w);
 		rc = -1;
 	} else if (!rc) {
-		rc = write_merged(c, &w, e) || iw_commit(&w, file_size, e) ? -1 : 0;
+		rc = write_merged(c, base, &w, e) || iw_commit(&w, file_size, e) ? -1 : 0;
 		if (rc)
 			iw_abort(&w);
 	}
 	chain_close(c);
 	return rc;
+}
+
+int chain_compact(const char *in, const char *out, int replace, const char *backup, uint64_t *file_size,
+		  struct cryo_error *e)
+{
+	return chain_compact_onto(in, 0, out, replace, backup, file_size, e);
 }
 
 /* The merged file goes beside the chain (its file system has room for it),
@@ -737,7 +798,7 @@ int chain_materialize(const char *path, int *fd, char *name, size_t size, struct
 		return -1;
 	int rc = open_nameless_beside(&w, path, e);
 	if (!rc) {
-		rc = write_merged(c, &w, e);
+		rc = write_merged(c, chain_length(c), &w, e);
 		if (rc)
 			iw_abort(&w);
 		else

@@ -45,6 +45,11 @@ int chain_pages(struct chain *c, int32_t pid, chain_sink sink, void *arg, struct
 /* cryo-engine compact: the chain ending in in, as one full file at out. */
 int chain_compact(const char *in, const char *out, int replace, const char *backup, uint64_t *file_size,
 		  struct cryo_error *e);
+/* The newest levels files of that chain as one file at out: incremental on
+ * the file below them if the chain is longer (pre-copy onto a parent), else
+ * full (levels 0: the whole chain). */
+int chain_compact_onto(const char *in, int levels, const char *out, int replace, const char *backup,
+		       uint64_t *file_size, struct cryo_error *e);
 /* precopy.c: cryo_checkpoint with pre_copy_rounds. */
 struct cryo_checkpoint_opts;
 struct cryo_checkpoint_stats;

@@ -17,8 +17,10 @@
  * round does the same as an incremental file on the round before (the pages
  * written during that copy); the last checkpoint is an ordinary frozen one,
  * incremental on the last round: only the pages written since are read
- * while frozen.  The chain is then merged into the file asked for (a full
- * file), and the round files, hidden beside it (.NAME.cryo-precopy-K), go.
+ * while frozen.  The rounds are then merged into the file asked for (a full
+ * file; with --incremental and a parent, the first round is incremental on
+ * it and so is the merged file), and the round files, hidden beside it
+ * (.NAME.cryo-precopy-K), go.
  * A page torn by a write during a round is written again by the next one:
  * the tracker saw that write.
  *
@@ -158,8 +160,11 @@ int precopy_checkpoint(const struct cryo_checkpoint_opts *o, struct cryo_checkpo
 	stats->pre_copy_rounds = done;
 	stats->last_freeze_ns = st.freeze_ns;
 	stats->freeze_ns = rounds_frozen + st.freeze_ns;
-	/* the chain becomes the file asked for; kept if that fails (the processes may be gone) */
-	if (chain_compact(paths[done + 1], o->path, o->replace, o->backup, &stats->file_size, e))
+	/* the chain becomes the file asked for, the rounds merged: a full file, or with a parent
+	 * (--incremental) one on that parent, as without --pre-copy; kept if that fails (the
+	 * processes may be gone) */
+	if (chain_compact_onto(paths[done + 1], o->parent ? done + 1 : 0, o->path, o->replace, o->backup,
+			       &stats->file_size, e))
 		return cryo_fail(e, o->pid, "context file", "", e->err,
 				 "%s (the checkpoint is complete as the chain ending in %s)", e->msg, paths[done + 1]);
 	remove_rounds(o, done + 1);

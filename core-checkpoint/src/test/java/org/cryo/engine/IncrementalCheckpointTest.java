@@ -259,6 +259,65 @@ class IncrementalCheckpointTest {
         }
     }
 
+    /** cryo-engine compact merges a chain into one full file, which restarts with the chain gone. */
+    @Test
+    void compactMergesAChainIntoOneFullFileThatNeedsNoParent() throws Exception {
+        try (Original original = Original.start("mem_writer", "16", "10", "0")) {
+            String pid = Long.toString(original.pid());
+            Path head = original.dir().resolve("job.cryo"), merged = original.dir().resolve("merged.cryo");
+            crCheckpoint("--incremental", "-f", head.toString(), pid);
+            for (int step = 1; step <= 2; step++) {
+                Runtime.getRuntime().exec(new String[] {"kill", "-USR1", pid}).waitFor();
+                String wrote = "WROTE " + step;
+                original.out().await(wrote::equals, Duration.ofSeconds(20));
+                crCheckpoint(step == 2 ? "--kill" : "--run", "--incremental", "-f", head.toString(), pid);
+            }
+            original.kill();
+            String engine = CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine").toString();
+            CheckpointHarness.CommandResult compact = CheckpointHarness.run(List.of(engine, "compact", head.toString(),
+                    merged.toString()), COMMAND_TIMEOUT);
+            assertEquals(0, compact.status(), compact.describe());
+            assertTrue(Files.size(merged) > Files.size(head) * 10, "the merged file holds every page");
+            for (Path f : List.of(head, Path.of(head + ".~1~"), Path.of(head + ".~2~"))) {
+                Files.delete(f);
+            }
+            CheckpointHarness.CommandResult parent = CheckpointHarness.run(List.of(engine, "parent", merged.toString()),
+                    COMMAND_TIMEOUT);
+            assertEquals(List.of("0"), parent.out(), "a full file: " + parent.describe());
+            Restored restored = original.restart(merged, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            restored.assertPassed();
+        }
+    }
+
+    /**
+     * A pre-copy on a parent (--incremental with the file already at the name) is incremental on
+     * it, as the same checkpoint without --pre-copy would be: its rounds are merged into one file
+     * that names the parent, not the whole chain into a full one.
+     */
+    @Test
+    void preCopyOnAParentIsIncrementalOnIt() throws Exception {
+        try (Original original = Original.start("mem_writer", "16", "10", "0")) {
+            String pid = Long.toString(original.pid());
+            Path head = original.dir().resolve("job.cryo");
+            crCheckpoint("--incremental", "-f", head.toString(), pid);
+            long full = Files.size(head);
+            Runtime.getRuntime().exec(new String[] {"kill", "-USR1", pid}).waitFor();
+            original.out().await("WROTE 1"::equals, Duration.ofSeconds(20));
+            String out = text(crCheckpoint("-v", "--pre-copy=3", "--incremental", "--kill", "-f", head.toString(), pid));
+            assertTrue(out.contains("round(s) while running"), out);
+            assertTrue(Files.size(head) < full / 10, "1% written since the parent: " + Files.size(head) + " of " + full);
+            CheckpointHarness.CommandResult parent = CheckpointHarness.run(List.of(
+                    CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine").toString(), "parent",
+                    head.toString()), COMMAND_TIMEOUT);
+            assertEquals(List.of("1 job.cryo.~1~"), parent.out(), "one file under it, the parent: " + parent.describe());
+            original.kill();
+            Restored restored = original.restart(head, RestartOptions.builder().inheritIo(false).build());
+            original.go();
+            restored.assertPassed();
+        }
+    }
+
     /**
      * A burst of writes after the round that looked converged is copied by one more round while
      * the process runs, not frozen: mem_writer writes 10% of its pages (6.4 MiB, over the last
