@@ -689,6 +689,9 @@ static int write_merged(struct chain *c, int base, struct image_writer *w, struc
 	int onto = base < c->nr;
 	struct merged m = { .w = w, .block = XXH3_createState() };
 	int pages_k = 0, map_k = 0, sums_k = 0, rc = 0;
+	/* a compressed newest file has no PAGE_SUMS (its blocks have their own checksums): the
+	 * merged page data is plain, and gets them, so that a lazy restart can serve it */
+	int add_sums = ir_find(&top->r, CRYO_SEC_PAGE_SUMS, 0) == NULL;
 	if (!m.block)
 		return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < top->r.nr_sections && !rc; i++) {
@@ -716,7 +719,8 @@ static int write_merged(struct chain *c, int base, struct image_writer *w, struc
 			m.nr_from = 0;
 			XXH3_64bits_reset(m.block);
 			rc = iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || emit_pages_of(c, pages_k++, base, &m, e) || iw_end(w, e) ||
-			     finish_streams(c, e) || (m.block_fill && end_sum_block(&m, e)) ? -1 : 0;
+			     finish_streams(c, e) || (m.block_fill && end_sum_block(&m, e)) ||
+			     (add_sums && write_sums(w, &m, e)) ? -1 : 0;
 		} else if (s->type == CRYO_SEC_PAGE_SUMS) {
 			/* the newest file's sums are of its own page data: these are of the merged */
 			if (sums_k++ != pages_k - 1)

@@ -96,27 +96,39 @@ class LazyRestartTest {
      * A chain of incremental checkpoints (a full file and three on it, the last one --kill) and a
      * pre-copy checkpoint come back lazily: the file a restart serves from is the chain merged,
      * with block checksums of the merged page data (the newest file's own were of its pages
-     * only, and every lazy restart of a chain or a pre-copy was refused as corrupt).  mem_writer
-     * checks every page against its log of what each must hold.
+     * only, and every lazy restart of a chain or a pre-copy was refused as corrupt).  A chain of
+     * compressed files too: the merged data is plain, with its checksums, so it is served lazily
+     * (a compressed file alone is refused: compressedFileIsRefused).  mem_writer checks every page
+     * against its log of what each must hold.
      */
-    @Test
+    @ParameterizedTest(name = "compressed {0}")
+    @ValueSource(booleans = {false, true})
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void aChainOfIncrementalCheckpointsComesBackLazily() throws Exception {
+    void aChainOfIncrementalCheckpointsComesBackLazily(boolean compressed) throws Exception {
         try (Original original = Original.start("mem_writer", "16", "10", "0")) {
             String pid = Long.toString(original.pid());
             Path head = original.dir().resolve("job.cryo");
-            IncrementalCheckpointTest.crCheckpoint("--incremental", "-f", head.toString(), pid);
+            chainCheckpoint(compressed, "-f", head.toString(), pid);
             for (int step = 1; step <= 3; step++) {
                 Runtime.getRuntime().exec(new String[] {"kill", "-USR1", pid}).waitFor();
                 String wrote = "WROTE " + step;
                 original.out().await(wrote::equals, Duration.ofSeconds(20));
-                IncrementalCheckpointTest.crCheckpoint(step == 3 ? "--kill" : "--run", "--incremental", "-f",
-                        head.toString(), pid);
+                chainCheckpoint(compressed, step == 3 ? "--kill" : "--run", "-f", head.toString(), pid);
             }
             original.kill();
             assertTrue(Files.isRegularFile(Path.of(head + ".~3~")), "a chain of four files");
             restartLazilyAndPass(original, head, Map.of());
         }
+    }
+
+    /** cr_checkpoint --incremental [--compress] ARGS. */
+    private static void chainCheckpoint(boolean compressed, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--incremental"));
+        if (compressed) {
+            all.add("--compress");
+        }
+        all.addAll(List.of(args));
+        IncrementalCheckpointTest.crCheckpoint(all.toArray(String[]::new));
     }
 
     @Test
