@@ -561,46 +561,12 @@ struct merged {
 	size_t nr, cap;
 	uint64_t data;
 	/* the PAGE_SUMS of the merged page data (the newest file's are of its own pages only) */
-	XXH3_state_t *block;
-	uint64_t block_fill;
-	uint64_t *sums;
-	size_t nr_sums, cap_sums;
+	struct page_sums sums;
 	/* merged onto a base: the pages left to it, and its process */
 	struct cryo_parent_run *from;
 	size_t nr_from, cap_from;
 	int32_t base_pid;
 };
-
-static int end_sum_block(struct merged *m, struct cryo_error *e)
-{
-	if (m->nr_sums == m->cap_sums) {
-		size_t cap = m->cap_sums ? m->cap_sums * 2 : 1024;
-		uint64_t *n = realloc(m->sums, cap * sizeof(*n));
-		if (!n)
-			return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
-		m->sums = n;
-		m->cap_sums = cap;
-	}
-	m->sums[m->nr_sums++] = XXH3_64bits_digest(m->block);
-	XXH3_64bits_reset(m->block);
-	m->block_fill = 0;
-	return 0;
-}
-
-/* Block sums of the merged page data as it is written (format.h, PAGE_SUMS). */
-static int sum_blocks(struct merged *m, const char *data, uint64_t len, struct cryo_error *e)
-{
-	while (len) {
-		uint64_t n = CRYO_PAGE_SUM_BLOCK - m->block_fill < len ? CRYO_PAGE_SUM_BLOCK - m->block_fill : len;
-		XXH3_64bits_update(m->block, data, (size_t)n);
-		m->block_fill += n;
-		data += n;
-		len -= n;
-		if (m->block_fill == CRYO_PAGE_SUM_BLOCK && end_sum_block(m, e))
-			return -1;
-	}
-	return 0;
-}
 
 static int write_merged_page(void *arg, uint64_t vaddr, const char *data, uint64_t nr_pages, int fresh,
 			     struct cryo_error *e)
@@ -620,7 +586,10 @@ static int write_merged_page(void *arg, uint64_t vaddr, const char *data, uint64
 		m->runs[m->nr++] = (struct cryo_page_run){ vaddr, nr_pages, m->data };
 	}
 	m->data += nr_pages * PAGE;
-	return iw_write(m->w, data, (size_t)(nr_pages * PAGE), e) || sum_blocks(m, data, nr_pages * PAGE, e) ? -1 : 0;
+	if (iw_write(m->w, data, (size_t)(nr_pages * PAGE), e))
+		return -1;
+	page_sums_add(&m->sums, data, (size_t)(nr_pages * PAGE));
+	return 0;
 }
 
 static int leave_to_base(void *arg, int32_t pid, uint64_t vaddr, uint64_t nr_pages, struct cryo_error *e)
@@ -647,13 +616,6 @@ static int write_left_to_base(struct image_writer *w, const struct merged *m, in
 				       m->nr_from ? m->base_pid : own_pid, m->nr_from };
 	return iw_begin(w, CRYO_SEC_PARENT_PAGES, 8, e) || iw_write(w, &h, sizeof(h), e) ||
 	       (m->nr_from && iw_write(w, m->from, m->nr_from * sizeof(*m->from), e)) || iw_end(w, e) ? -1 : 0;
-}
-
-static int write_sums(struct image_writer *w, const struct merged *m, struct cryo_error *e)
-{
-	struct cryo_page_sums h = { .block_size = CRYO_PAGE_SUM_BLOCK, .nr_blocks = m->nr_sums };
-	return iw_begin(w, CRYO_SEC_PAGE_SUMS, 8, e) || iw_write(w, &h, sizeof(h), e) ||
-	       (m->nr_sums && iw_write(w, m->sums, m->nr_sums * sizeof(*m->sums), e)) || iw_end(w, e) ? -1 : 0;
 }
 
 static int copy_section(struct image_writer *w, struct image_reader *r, const struct cryo_section_entry *s,
@@ -687,12 +649,12 @@ static int write_merged(struct chain *c, int base, struct image_writer *w, struc
 {
 	struct level *top = &c->levels[0];
 	int onto = base < c->nr;
-	struct merged m = { .w = w, .block = XXH3_createState() };
+	struct merged m = { .w = w };
 	int pages_k = 0, map_k = 0, sums_k = 0, rc = 0;
 	/* a compressed newest file has no PAGE_SUMS (its blocks have their own checksums): the
 	 * merged page data is plain, and gets them, so that a lazy restart can serve it */
 	int add_sums = ir_find(&top->r, CRYO_SEC_PAGE_SUMS, 0) == NULL;
-	if (!m.block)
+	if (page_sums_init(&m.sums))
 		return cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < top->r.nr_sections && !rc; i++) {
 		const struct cryo_section_entry *s = &top->r.table[i];
@@ -714,19 +676,21 @@ static int write_merged(struct chain *c, int base, struct image_writer *w, struc
 				return corrupt(top, e, "more PAGES sections than processes");
 			m.nr = 0;
 			m.data = 0;
-			m.nr_sums = 0;
-			m.block_fill = 0;
 			m.nr_from = 0;
-			XXH3_64bits_reset(m.block);
+			page_sums_restart(&m.sums);
 			rc = iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || emit_pages_of(c, pages_k++, base, &m, e) || iw_end(w, e) ||
-			     finish_streams(c, e) || (m.block_fill && end_sum_block(&m, e)) ||
-			     (add_sums && write_sums(w, &m, e)) ? -1 : 0;
+			     finish_streams(c, e) ? -1 : 0;
+			page_sums_finish(&m.sums);
+			if (!rc && m.sums.failed)
+				rc = cryo_fail(e, 0, RES, "malloc", ENOMEM, "out of memory for the page checksums");
+			if (!rc && add_sums)
+				rc = page_sums_write(w, m.sums.sums, m.sums.nr, e);
 		} else if (s->type == CRYO_SEC_PAGE_SUMS) {
 			/* the newest file's sums are of its own page data: these are of the merged */
 			if (sums_k++ != pages_k - 1)
 				rc = corrupt(top, e, "PAGE_SUMS before its PAGES");
 			else
-				rc = write_sums(w, &m, e);
+				rc = page_sums_write(w, m.sums.sums, m.sums.nr, e);
 		} else if (s->type == CRYO_SEC_PAGEMAP) {
 			if (map_k++ != pages_k - 1)
 				rc = corrupt(top, e, "PAGEMAP before its PAGES");
@@ -738,9 +702,8 @@ static int write_merged(struct chain *c, int base, struct image_writer *w, struc
 		}
 	}
 	free(m.runs);
-	free(m.sums);
+	page_sums_free(&m.sums);
 	free(m.from);
-	XXH3_freeState(m.block);
 	return rc || finish_streams(c, e) ? -1 : 0;
 }
 

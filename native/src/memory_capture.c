@@ -854,14 +854,6 @@ static int open_proc(pid_t pid, const char *name, struct cryo_error *e)
 	return fd;
 }
 
-/* PAGE_SUMS (format.h): what a lazy restart checks each block it serves against. */
-static int write_page_sums(struct image_writer *w, const uint64_t *sums, size_t nr, struct cryo_error *e)
-{
-	struct cryo_page_sums h = { .block_size = CRYO_PAGE_SUM_BLOCK, .nr_blocks = nr };
-	return iw_begin(w, CRYO_SEC_PAGE_SUMS, 8, e) || iw_write(w, &h, sizeof(h), e) ||
-	       (nr && iw_write(w, sums, nr * sizeof(*sums), e)) || iw_end(w, e) ? -1 : 0;
-}
-
 static int dump_all(struct page_dumper *d, struct image_writer *w, struct cryo_error *e)
 {
 	int rc = 0;
@@ -879,7 +871,8 @@ static int dump_all(struct page_dumper *d, struct image_writer *w, struct cryo_e
 	size_t nr_sums = 0;
 	if (ps_write_end_with_sums(d->ps, &sums, &nr_sums, rc ? &later : e))
 		rc = -1;
-	if (!rc && !w->compress && write_page_sums(w, sums, nr_sums, e))
+	/* PAGE_SUMS (format.h): what a lazy restart checks each block it serves against */
+	if (!rc && !w->compress && page_sums_write(w, sums, nr_sums, e))
 		rc = -1;
 	free(sums);
 	return rc;
@@ -910,7 +903,7 @@ int memory_capture_pages(pid_t pid, struct snapshot *s, struct image_writer *w,
 
 	if (s->proc.state == CRYO_PROCESS_ZOMBIE) {         /* no memory: an empty section keeps the order */
 		*page_bytes = 0;
-		return iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || iw_end(w, e) || (!w->compress && write_page_sums(w, NULL, 0, e)) ||
+		return iw_begin(w, CRYO_SEC_PAGES, PAGE, e) || iw_end(w, e) || (!w->compress && page_sums_write(w, NULL, 0, e)) ||
 		       cow_write_ranges(w, s, e) ? -1 : 0;
 	}
 	d.pm = malloc(PM_BATCH * 8);

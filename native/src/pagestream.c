@@ -120,11 +120,7 @@ struct pagestream {
 	size_t nr_blocks, blocks_cap;
 	size_t next_block;          /* reading compressed: the next one to read */
 	/* writing uncompressed: the checksum of every CRYO_PAGE_SUM_BLOCK bytes (PAGE_SUMS, lazy restarts) */
-	XXH3_state_t *block_hash;
-	size_t block_fill;          /* bytes of the current block hashed so far */
-	uint64_t *sums;
-	size_t nr_sums, cap_sums;
-	int sums_failed;            /* out of memory: reported at the end */
+	struct page_sums sums;
 	/* CRYO_TIMING: where the page data's time goes (ms, summed over the threads) */
 	double wait_buffer_ms;      /* writing: the producer waiting for a free buffer */
 	double compress_ms;         /* writing: the compressors at work */
@@ -311,9 +307,7 @@ static void ps_free(struct pagestream *ps)
 	if (ps->hash)
 		XXH3_freeState(ps->hash);
 	free(ps->blocks);
-	if (ps->block_hash)
-		XXH3_freeState(ps->block_hash);
-	free(ps->sums);
+	page_sums_free(&ps->sums);
 	pthread_mutex_destroy(&ps->lock);
 	pthread_cond_destroy(&ps->changed);
 	free(ps);
@@ -594,37 +588,78 @@ static int add_block(struct pagestream *ps, const struct cryo_page_block *b)
 	return 0;
 }
 
-static void end_sum_block(struct pagestream *ps)
+/* ---- block checksums (PAGE_SUMS) ---- */
+
+int page_sums_init(struct page_sums *s)
 {
-	if (ps->nr_sums == ps->cap_sums) {
-		size_t cap = ps->cap_sums ? ps->cap_sums * 2 : 1024;
-		uint64_t *grown = realloc(ps->sums, cap * sizeof(*grown));
-		if (!grown) {
-			ps->sums_failed = 1;
-			return;
-		}
-		ps->sums = grown;
-		ps->cap_sums = cap;
-	}
-	ps->sums[ps->nr_sums++] = XXH3_64bits_digest(ps->block_hash);
-	XXH3_64bits_reset(ps->block_hash);
-	ps->block_fill = 0;
+	*s = (struct page_sums){ .block = XXH3_createState() };
+	if (!s->block)
+		return -1;
+	XXH3_64bits_reset(s->block);
+	return 0;
 }
 
-/* Chunks are whole pages, blocks whole chunks' worth or less: a block may span two chunks. */
-static void sum_blocks(struct pagestream *ps, const char *buf, size_t len)
+void page_sums_restart(struct page_sums *s)
 {
-	while (len && !ps->sums_failed) {
-		size_t n = CRYO_PAGE_SUM_BLOCK - ps->block_fill;
+	s->nr = 0;
+	s->fill = 0;
+	s->failed = 0;
+	XXH3_64bits_reset(s->block);
+}
+
+static void end_sum_block(struct page_sums *s)
+{
+	if (s->nr == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		uint64_t *grown = realloc(s->sums, cap * sizeof(*grown));
+		if (!grown) {
+			s->failed = 1;
+			return;
+		}
+		s->sums = grown;
+		s->cap = cap;
+	}
+	s->sums[s->nr++] = XXH3_64bits_digest(s->block);
+	XXH3_64bits_reset(s->block);
+	s->fill = 0;
+}
+
+/* A block may span two pieces of data given. */
+void page_sums_add(struct page_sums *s, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len && !s->failed) {
+		size_t n = CRYO_PAGE_SUM_BLOCK - s->fill;
 		if (n > len)
 			n = len;
-		XXH3_64bits_update(ps->block_hash, buf, n);
-		ps->block_fill += n;
-		buf += n;
+		XXH3_64bits_update(s->block, p, n);
+		s->fill += n;
+		p += n;
 		len -= n;
-		if (ps->block_fill == CRYO_PAGE_SUM_BLOCK)
-			end_sum_block(ps);
+		if (s->fill == CRYO_PAGE_SUM_BLOCK)
+			end_sum_block(s);
 	}
+}
+
+void page_sums_finish(struct page_sums *s)
+{
+	if (s->fill && !s->failed)
+		end_sum_block(s);
+}
+
+void page_sums_free(struct page_sums *s)
+{
+	if (s->block)
+		XXH3_freeState(s->block);
+	free(s->sums);
+	*s = (struct page_sums){ 0 };
+}
+
+int page_sums_write(struct image_writer *w, const uint64_t *sums, size_t nr, struct cryo_error *e)
+{
+	struct cryo_page_sums h = { .block_size = CRYO_PAGE_SUM_BLOCK, .nr_blocks = nr };
+	return iw_begin(w, CRYO_SEC_PAGE_SUMS, 8, e) || iw_write(w, &h, sizeof(h), e) ||
+	       (nr && iw_write(w, sums, nr * sizeof(*sums), e)) || iw_end(w, e) ? -1 : 0;
 }
 
 /* Page data goes through the page cache, so that a restart right after the
@@ -769,12 +804,10 @@ int ps_write_begin(struct pagestream **out, struct image_writer *w, struct cryo_
 	if (!ps || ps->failed)
 		goto fail;
 	ps->level = w->compress_level;
-	if (!ps->compress && !(ps->block_hash = XXH3_createState())) {
+	if (!ps->compress && page_sums_init(&ps->sums)) {
 		cryo_fail(e, w->pid, RES, "malloc", ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (ps->block_hash)
-		XXH3_64bits_reset(ps->block_hash);
 	if (iw_begin(w, CRYO_SEC_PAGES, CRYO_PAGE_SIZE, e) || iw_flush(w, e))
 		goto fail;
 	ps->w = w;
@@ -837,7 +870,7 @@ int ps_write_submit(struct pagestream *ps, size_t len, struct cryo_error *e)
 	 * it as well), and the producer has just read the data, so it is cached. */
 	if (!ps->compress) {
 		XXH3_64bits_update(ps->hash, ps->slots[ps->head].buf, len);
-		sum_blocks(ps, ps->slots[ps->head].buf, len);
+		page_sums_add(&ps->sums, ps->slots[ps->head].buf, len);
 	}
 	pthread_mutex_lock(&ps->lock);
 	ps->slots[ps->head].len = len;
@@ -879,14 +912,14 @@ int ps_write_end_with_sums(struct pagestream *ps, uint64_t **sums, size_t *nr_su
 		rc = iw_end_external(ps->w, ps->offset, ps->compress ? 0 : XXH3_64bits_digest(ps->hash), e);
 	if (!rc && ps->compress)
 		rc = end_blocks(ps, e);
-	if (!rc && !ps->compress && ps->block_fill)
-		end_sum_block(ps);
-	if (!rc && ps->sums_failed)
+	if (!rc && !ps->compress)
+		page_sums_finish(&ps->sums);
+	if (!rc && ps->sums.failed)
 		rc = cryo_fail(e, ps->pid, RES, "malloc", ENOMEM, "out of memory for the page checksums");
 	if (!rc && sums && !ps->compress) {
-		*sums = ps->sums;
-		*nr_sums = ps->nr_sums;
-		ps->sums = NULL;
+		*sums = ps->sums.sums;
+		*nr_sums = ps->sums.nr;
+		ps->sums.sums = NULL;
 	}
 	ps_free(ps);
 	return rc;

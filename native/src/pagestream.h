@@ -47,6 +47,24 @@ int ps_write_end(struct pagestream *ps, struct cryo_error *e);
  * CRYO_PAGE_SUM_BLOCK bytes of the section (format.h, PAGE_SUMS). */
 int ps_write_end_with_sums(struct pagestream *ps, uint64_t **sums, size_t *nr_sums, struct cryo_error *e);
 
+/* The checksum of every CRYO_PAGE_SUM_BLOCK bytes of a PAGES payload, taken
+ * as the payload is written (format.h, PAGE_SUMS): the page stream's, and a
+ * chain's merged file's. */
+struct page_sums {
+	XXH3_state_t *block;
+	size_t fill;                /* bytes of the current block hashed so far */
+	uint64_t *sums;
+	size_t nr, cap;
+	int failed;                 /* out of memory: the caller reports it at the end */
+};
+int page_sums_init(struct page_sums *s);                /* -1: out of memory */
+void page_sums_restart(struct page_sums *s);            /* a new payload */
+void page_sums_add(struct page_sums *s, const void *data, size_t len);
+void page_sums_finish(struct page_sums *s);             /* the last block, short */
+void page_sums_free(struct page_sums *s);
+/* The PAGE_SUMS section of sums[nr]. */
+int page_sums_write(struct image_writer *w, const uint64_t *sums, size_t nr, struct cryo_error *e);
+
 /* Reading the PAGES section of r, checksum checked at the end.  Several
  * helper threads keep reads in flight; chunks become ready (hashed) in file
  * order and are taken in that order; any number of consumers take them and

@@ -38,6 +38,21 @@ class IncrementalCheckpointTest {
         return r;
     }
 
+    /** mem_writer (started to write only when asked) writes once, its step-th time, and says so. */
+    static void writeOnce(Original original, int step) throws Exception {
+        Runtime.getRuntime().exec(new String[] {"kill", "-USR1", Long.toString(original.pid())}).waitFor();
+        String wrote = "WROTE " + step;
+        original.out().await(wrote::equals, Duration.ofSeconds(20));
+    }
+
+    /** The engine's own command (compact, parent). */
+    private static CheckpointHarness.CommandResult engine(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine").toString()));
+        command.addAll(List.of(args));
+        return CheckpointHarness.run(command, COMMAND_TIMEOUT);
+    }
+
     private static CheckpointHarness.CommandResult crRestart(Path file) throws Exception {
         return CheckpointHarness.run(List.of(CheckpointHarness.launcher("cr_restart").toString(), file.toString()),
                 COMMAND_TIMEOUT);
@@ -127,9 +142,7 @@ class IncrementalCheckpointTest {
             long full = Files.size(head);
             assertTrackerHiddenHigh(pid);
             for (int step = 1; step <= 3; step++) {
-                Runtime.getRuntime().exec(new String[] {"kill", "-USR1", Long.toString(pid)}).waitFor();
-                String wrote = "WROTE " + step;
-                original.out().await(wrote::equals, Duration.ofSeconds(20));
+                writeOnce(original, step);
                 CheckpointHarness.CommandResult r = crCheckpoint("-v", "--incremental", "-f", head.toString(),
                         Long.toString(pid));
                 assertTrue(text(r).contains("1 process(es) by the write tracker"), text(r));
@@ -267,22 +280,17 @@ class IncrementalCheckpointTest {
             Path head = original.dir().resolve("job.cryo"), merged = original.dir().resolve("merged.cryo");
             crCheckpoint("--incremental", "-f", head.toString(), pid);
             for (int step = 1; step <= 2; step++) {
-                Runtime.getRuntime().exec(new String[] {"kill", "-USR1", pid}).waitFor();
-                String wrote = "WROTE " + step;
-                original.out().await(wrote::equals, Duration.ofSeconds(20));
+                writeOnce(original, step);
                 crCheckpoint(step == 2 ? "--kill" : "--run", "--incremental", "-f", head.toString(), pid);
             }
             original.kill();
-            String engine = CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine").toString();
-            CheckpointHarness.CommandResult compact = CheckpointHarness.run(List.of(engine, "compact", head.toString(),
-                    merged.toString()), COMMAND_TIMEOUT);
+            CheckpointHarness.CommandResult compact = engine("compact", head.toString(), merged.toString());
             assertEquals(0, compact.status(), compact.describe());
             assertTrue(Files.size(merged) > Files.size(head) * 10, "the merged file holds every page");
             for (Path f : List.of(head, Path.of(head + ".~1~"), Path.of(head + ".~2~"))) {
                 Files.delete(f);
             }
-            CheckpointHarness.CommandResult parent = CheckpointHarness.run(List.of(engine, "parent", merged.toString()),
-                    COMMAND_TIMEOUT);
+            CheckpointHarness.CommandResult parent = engine("parent", merged.toString());
             assertEquals(List.of("0"), parent.out(), "a full file: " + parent.describe());
             Restored restored = original.restart(merged, RestartOptions.builder().inheritIo(false).build());
             original.go();
@@ -302,14 +310,11 @@ class IncrementalCheckpointTest {
             Path head = original.dir().resolve("job.cryo");
             crCheckpoint("--incremental", "-f", head.toString(), pid);
             long full = Files.size(head);
-            Runtime.getRuntime().exec(new String[] {"kill", "-USR1", pid}).waitFor();
-            original.out().await("WROTE 1"::equals, Duration.ofSeconds(20));
+            writeOnce(original, 1);
             String out = text(crCheckpoint("-v", "--pre-copy=3", "--incremental", "--kill", "-f", head.toString(), pid));
             assertTrue(out.contains("round(s) while running"), out);
             assertTrue(Files.size(head) < full / 10, "1% written since the parent: " + Files.size(head) + " of " + full);
-            CheckpointHarness.CommandResult parent = CheckpointHarness.run(List.of(
-                    CheckpointHarness.cryoHome().resolve("native/target/bin/cryo-engine").toString(), "parent",
-                    head.toString()), COMMAND_TIMEOUT);
+            CheckpointHarness.CommandResult parent = engine("parent", head.toString());
             assertEquals(List.of("1 job.cryo.~1~"), parent.out(), "one file under it, the parent: " + parent.describe());
             original.kill();
             Restored restored = original.restart(head, RestartOptions.builder().inheritIo(false).build());

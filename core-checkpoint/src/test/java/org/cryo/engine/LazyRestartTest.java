@@ -110,9 +110,7 @@ class LazyRestartTest {
             Path head = original.dir().resolve("job.cryo");
             chainCheckpoint(compressed, "-f", head.toString(), pid);
             for (int step = 1; step <= 3; step++) {
-                Runtime.getRuntime().exec(new String[] {"kill", "-USR1", pid}).waitFor();
-                String wrote = "WROTE " + step;
-                original.out().await(wrote::equals, Duration.ofSeconds(20));
+                IncrementalCheckpointTest.writeOnce(original, step);
                 chainCheckpoint(compressed, step == 3 ? "--kill" : "--run", "-f", head.toString(), pid);
             }
             original.kill();
